@@ -5,7 +5,7 @@ namespace Appliance.Policy.Configuration;
 /// every duration parsed and every <c>${NAME}</c> substituted. Immutable; a reload swaps the
 /// whole object.
 /// </summary>
-public sealed record Policy
+public sealed record AppliancePolicy
 {
     public required IReadOnlyList<UserPolicy> Users { get; init; }
     public required IReadOnlyList<ConnectionPolicy> Connections { get; init; }
