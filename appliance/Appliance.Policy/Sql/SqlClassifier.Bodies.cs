@@ -1,0 +1,175 @@
+using System.Collections.Frozen;
+
+namespace Appliance.Policy.Sql;
+
+/// <summary>
+/// DO blocks and function or procedure bodies. PL/pgSQL wraps statements in block syntax
+/// (<c>BEGIN</c>, <c>IF … THEN</c>, <c>LOOP</c>, labels), so a body is split at <c>;</c> and each
+/// piece is searched for words that start a statement; strings handed to a dynamic
+/// <c>EXECUTE</c> are classified as SQL too. This reads more than runs (fail closed): a word
+/// that only looks like a statement start is filtered by what stands around it.
+/// </summary>
+internal static partial class SqlClassifier
+{
+    /// <summary>Words that start a statement worth a guardrail when found inside a body.</summary>
+    private static readonly FrozenSet<string> BodyStatementStarts = FrozenSet.Create(
+        StringComparer.Ordinal,
+        "SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "DROP", "ALTER", "CREATE", "GRANT",
+        "REVOKE", "COPY", "CALL", "DO", "REINDEX", "VACUUM", "CLUSTER", "LOCK", "REFRESH", "REASSIGN",
+        "SECURITY", "COMMENT", "IMPORT", "LOAD", "PREPARE", "DEALLOCATE", "DISCARD");
+
+    /// <summary>After these words, a statement keyword is part of a clause: <c>ON DELETE</c>, <c>FOR UPDATE</c>, <c>AS delete</c>.</summary>
+    private static readonly FrozenSet<string> ClausePrefixes = FrozenSet.Create(
+        StringComparer.Ordinal,
+        "ON", "OR", "OF", "FOR", "KEY", "BEFORE", "AFTER", "GRANT", "REVOKE", "AS", "UNION", "INTERSECT", "EXCEPT");
+
+    /// <summary><c>DO [LANGUAGE name] body</c>: the first string is the body.</summary>
+    private static void ClassifyDo(Context context, Statement statement, int first, SqlStatementOrigin origin, int depth)
+    {
+        context.Add(statement.Text, "DO", "DO", hasWhere: false, origin, depth);
+        for (var i = first + 1; i < statement.To; i++)
+        {
+            if (statement.Tokens[i].IsStringLiteral)
+            {
+                ClassifyBodyLiteral(context, statement, i, depth + 1);
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A routine's body: <c>AS 'body'</c> / <c>AS $$body$$</c>, or a SQL-standard
+    /// <c>BEGIN ATOMIC … END</c> (which the splitter kept in one piece).
+    /// </summary>
+    private static void ClassifyRoutineBody(Context context, Statement statement, int first, int depth)
+    {
+        var nesting = 0;
+        for (var i = first + 1; i < statement.To; i++)
+        {
+            var token = statement.Tokens[i];
+            nesting += token.Kind == SqlTokenKind.OpenParen ? 1 : token.Kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (nesting != 0 || !token.IsWord)
+            {
+                continue;
+            }
+
+            if (SqlKeywords.Is(statement.Word(i), "AS") && i + 1 < statement.To && statement.Tokens[i + 1].IsStringLiteral)
+            {
+                ClassifyBodyLiteral(context, statement, i + 1, depth);
+                i++;
+            }
+            else if (SqlKeywords.Is(statement.Word(i), "BEGIN") && statement.IsKeyword(i + 1, "ATOMIC") && i + 2 < statement.To)
+            {
+                var source = statement.Source;
+                ClassifyBody(context, source, statement.Tokens[i + 2].Start, statement.Tokens[statement.To - 1].End, depth);
+                return;
+            }
+        }
+    }
+
+    private static void ClassifyBodyLiteral(Context context, Statement statement, int literal, int depth)
+    {
+        if (SqlLiteral.TryGetContent(statement.Source, statement.Tokens[literal], out var text, out var start, out var end))
+        {
+            ClassifyBody(context, text, start, end, depth);
+        }
+        else
+        {
+            context.AddUnknown(statement.Text, SqlStatementOrigin.RoutineBody, depth);
+        }
+    }
+
+    private static void ClassifyBody(Context context, string source, int start, int end, int depth)
+    {
+        if (depth > MaxDepth)
+        {
+            context.AddUnknown(source.AsMemory(start, end - start), SqlStatementOrigin.RoutineBody, depth);
+            return;
+        }
+
+        foreach (var span in SqlSplitter.Split(source, start, end, backslashQuotes: false, out _))
+        {
+            if (span.Unterminated)
+            {
+                context.AddUnknown(source.AsMemory(span.Start, span.End - span.Start), SqlStatementOrigin.RoutineBody, depth);
+                continue;
+            }
+
+            var tokens = Tokenize(source, span.Start, span.End);
+            var piece = new Statement(source, tokens, 0, tokens.Count);
+            ScanBodyPiece(context, piece, depth);
+        }
+    }
+
+    private static void ScanBodyPiece(Context context, Statement piece, int depth)
+    {
+        var dynamicSql = false;
+        for (var i = piece.From; i < piece.To; i++)
+        {
+            var token = piece.Tokens[i];
+            if (dynamicSql && token.IsStringLiteral)
+            {
+                if (SqlLiteral.TryGetContent(piece.Source, token, out var text, out var start, out var end))
+                {
+                    ClassifyText(context, text, start, end, SqlStatementOrigin.DynamicSql, depth + 1);
+                }
+
+                continue;
+            }
+
+            if (!token.IsWord)
+            {
+                continue;
+            }
+
+            var keyword = SqlKeywords.AsKeyword(piece.Word(i));
+            if (keyword == "EXECUTE")
+            {
+                // PL/pgSQL's dynamic EXECUTE (or plpy.execute): its strings are SQL.
+                dynamicSql = true;
+            }
+            else if (keyword is not null && BodyStatementStarts.Contains(keyword) && StartsBodyStatement(piece, i, keyword))
+            {
+                ClassifyTokens(context, piece.Slice(i, piece.To), SqlStatementOrigin.RoutineBody, depth);
+            }
+        }
+    }
+
+    /// <summary>Whether the keyword at <paramref name="i"/> starts a statement rather than sits in a clause.</summary>
+    private static bool StartsBodyStatement(Statement piece, int i, string keyword)
+    {
+        if (i > piece.From)
+        {
+            var previous = piece.Tokens[i - 1];
+            if (previous.Kind is SqlTokenKind.OpenParen or SqlTokenKind.Comma
+                || (previous.Kind == SqlTokenKind.Other && piece.Source[previous.Start] is '.' or ':')
+                || (previous.IsWord && SqlKeywords.AsKeyword(piece.Word(i - 1)) is { } word && ClausePrefixes.Contains(word))
+                || (keyword is "GRANT" or "REVOKE" && piece.IsKeyword(i - 1, "WITH")))
+            {
+                return false;
+            }
+        }
+
+        if (i + 1 >= piece.To)
+        {
+            return keyword is "SELECT" or "VACUUM" or "CHECKPOINT" or "DISCARD";
+        }
+
+        var next = piece.Tokens[i + 1];
+        var nextKeyword = next.IsWord ? SqlKeywords.AsKeyword(piece.Word(i + 1)) : null;
+        return keyword switch
+        {
+            "INSERT" or "DELETE" or "MERGE" or "UPDATE" => IsWriteStart(piece, i, piece.To),
+            "DROP" => nextKeyword is not null && SqlKeywords.ObjectTypes.Contains(nextKeyword),
+            "WITH" => nextKeyword == "RECURSIVE"
+                || (next.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                    && i + 2 < piece.To
+                    && (piece.IsKeyword(i + 2, "AS") || piece.Tokens[i + 2].Kind == SqlTokenKind.OpenParen)),
+            "DO" => next.IsStringLiteral || nextKeyword == "LANGUAGE",
+            "GRANT" or "REVOKE" => nextKeyword != "OPTION",
+            "COPY" => next.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier or SqlTokenKind.OpenParen,
+            "SELECT" => true,
+            _ => next.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && nextKeyword is not ("ON" or "OPTION"),
+        };
+    }
+}

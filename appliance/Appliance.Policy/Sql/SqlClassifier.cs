@@ -1,0 +1,324 @@
+namespace Appliance.Policy.Sql;
+
+/// <summary>
+/// Classifies every statement of a query string, seeing through what runs other statements:
+/// EXPLAIN ANALYZE, PREPARE/EXECUTE, data-modifying WITH queries, DO blocks and routine
+/// bodies, cursors and COPY queries. When the text cannot be read with certainty the
+/// statement is classified as unknown, which guardrails treat as possibly anything.
+/// </summary>
+internal static partial class SqlClassifier
+{
+    /// <summary>Wrappers and bodies nested deeper than this are not read: the statement is unknown.</summary>
+    public const int MaxDepth = 8;
+
+    public static SqlClassification Classify(string sql, SqlSession? session = null)
+    {
+        var context = new Context(session);
+        ClassifyText(context, sql, 0, sql.Length, SqlStatementOrigin.TopLevel, depth: 0);
+        return context.Output.Count == 0
+            ? SqlClassification.Empty
+            : new SqlClassification
+            {
+                Statements = context.Output,
+                TopLevelCount = context.TopLevelCount,
+                DependsOnSession = context.DependsOnSession,
+                HasUnknown = context.Output.Exists(s => s.IsUnknown),
+            };
+    }
+
+    /// <summary>
+    /// Splits and classifies a text. When a plain string held a backslash, the text is read a
+    /// second time as with <c>standard_conforming_strings = off</c> and statements only that
+    /// reading finds are added: whichever the server uses, no statement is missed.
+    /// </summary>
+    private static void ClassifyText(Context context, string source, int start, int end, SqlStatementOrigin origin, int depth)
+    {
+        var spans = SqlSplitter.Split(source, start, end, backslashQuotes: false, out var sawBackslash);
+        foreach (var span in spans)
+        {
+            ClassifySpan(context, source, span, origin, depth);
+        }
+
+        if (!sawBackslash)
+        {
+            return;
+        }
+
+        var mutates = context.MutatesSession;
+        context.MutatesSession = false;
+        foreach (var span in SqlSplitter.Split(source, start, end, backslashQuotes: true, out _))
+        {
+            if (!spans.Contains(span))
+            {
+                ClassifySpan(context, source, span, origin, depth);
+            }
+        }
+
+        context.MutatesSession = mutates;
+    }
+
+    private static void ClassifySpan(Context context, string source, SqlStatementSpan span, SqlStatementOrigin origin, int depth)
+    {
+        if (depth == 0)
+        {
+            context.TopLevelIndex = context.TopLevelCount++;
+        }
+
+        if (span.Unterminated || depth > MaxDepth)
+        {
+            context.AddUnknown(source.AsMemory(span.Start, span.End - span.Start), origin, depth);
+            return;
+        }
+
+        var tokens = Tokenize(source, span.Start, span.End);
+        if (tokens.Count > 0)
+        {
+            ClassifyTokens(context, new Statement(source, tokens, 0, tokens.Count), origin, depth);
+        }
+    }
+
+    private static List<SqlToken> Tokenize(string source, int start, int end)
+    {
+        var tokens = new List<SqlToken>();
+        var lexer = new SqlLexer(source, start, end);
+        for (var token = lexer.Next(); token.Kind != SqlTokenKind.End; token = lexer.Next())
+        {
+            tokens.Add(token);
+        }
+
+        return tokens;
+    }
+
+    /// <summary>Classifies the tokens [From, To) as one statement and whatever it runs.</summary>
+    private static void ClassifyTokens(Context context, Statement statement, SqlStatementOrigin origin, int depth)
+    {
+        if (depth > MaxDepth)
+        {
+            context.AddUnknown(statement.Text, origin, depth);
+            return;
+        }
+
+        // A parenthesized query, "(SELECT 1) UNION (SELECT 2)", is classified by its first word.
+        var first = statement.From;
+        while (first < statement.To && statement.Tokens[first].Kind == SqlTokenKind.OpenParen)
+        {
+            first++;
+        }
+
+        if (first >= statement.To)
+        {
+            return;
+        }
+
+        var firstToken = statement.Tokens[first];
+        if (!firstToken.IsWord)
+        {
+            context.AddUnknown(statement.Text, origin, depth);
+            return;
+        }
+
+        var kind = SqlKeywords.ToUpper(statement.Word(first));
+        switch (kind)
+        {
+            case "EXPLAIN":
+                ClassifyExplain(context, statement, first, origin, depth);
+                break;
+            case "PREPARE":
+                ClassifyPrepare(context, statement, first, origin, depth);
+                break;
+            case "EXECUTE":
+                ClassifyExecute(context, statement, first, origin, depth);
+                break;
+            case "DEALLOCATE" or "DISCARD":
+                ClassifyDeallocate(context, statement, first, kind, origin, depth);
+                break;
+            case "WITH":
+                ClassifyWith(context, statement, first, origin, depth);
+                break;
+            case "DO":
+                ClassifyDo(context, statement, first, origin, depth);
+                break;
+            case "DECLARE":
+                ClassifyCursor(context, statement, first, origin, depth);
+                break;
+            case "COPY":
+                ClassifyCopy(context, statement, first, origin, depth);
+                break;
+            default:
+                ClassifyLeaf(context, statement, first, kind, origin, depth);
+                break;
+        }
+    }
+
+    /// <summary>A statement that runs nothing else but may hold data-modifying statements in parentheses.</summary>
+    private static void ClassifyLeaf(Context context, Statement statement, int first, string kind, SqlStatementOrigin origin, int depth)
+    {
+        var command = CommandName(statement, first, kind);
+        context.Add(statement.Text, kind, command, HasTopLevelWhere(statement, first), origin, depth);
+        if (command is "CREATE FUNCTION" or "CREATE PROCEDURE")
+        {
+            ClassifyRoutineBody(context, statement, first, depth + 1);
+        }
+
+        ScanParenthesizedWrites(context, statement, first + 1, statement.To, depth + 1);
+    }
+
+    /// <summary>WHERE at the statement's own parenthesis level; subqueries, strings and comments don't count.</summary>
+    private static bool HasTopLevelWhere(Statement statement, int first)
+    {
+        var level = first - statement.From;
+        var nesting = level;
+        for (var i = first; i < statement.To; i++)
+        {
+            var token = statement.Tokens[i];
+            switch (token.Kind)
+            {
+                case SqlTokenKind.OpenParen:
+                    nesting++;
+                    break;
+                case SqlTokenKind.CloseParen:
+                    nesting--;
+                    break;
+                case SqlTokenKind.Word when nesting == level && SqlKeywords.Is(statement.Word(i), "WHERE"):
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// <c>(INSERT INTO …)</c>, <c>(UPDATE t …)</c>, <c>(DELETE FROM …)</c>, <c>(MERGE INTO …)</c> in
+    /// parentheses: data-modifying WITH queries, wherever they appear.
+    /// </summary>
+    private static void ScanParenthesizedWrites(Context context, Statement statement, int from, int to, int depth)
+    {
+        for (var i = from; i < to - 1; i++)
+        {
+            if (statement.Tokens[i].Kind != SqlTokenKind.OpenParen || !IsWriteStart(statement, i + 1, to))
+            {
+                continue;
+            }
+
+            var close = statement.MatchingParen(i, to);
+            ClassifyTokens(context, statement.Slice(i + 1, close), SqlStatementOrigin.With, depth);
+            i = close;
+        }
+    }
+
+    /// <summary>INSERT INTO, DELETE FROM, MERGE INTO or UPDATE followed by a table name.</summary>
+    private static bool IsWriteStart(Statement statement, int i, int to)
+    {
+        if (!statement.Tokens[i].IsWord || i + 1 >= to)
+        {
+            return false;
+        }
+
+        var keyword = SqlKeywords.AsKeyword(statement.Word(i));
+        var next = statement.Tokens[i + 1];
+        var nextKeyword = next.IsWord ? SqlKeywords.AsKeyword(statement.Word(i + 1)) : null;
+        return keyword switch
+        {
+            "INSERT" or "MERGE" => nextKeyword == "INTO",
+            "DELETE" => nextKeyword == "FROM",
+            "UPDATE" => next.Kind == SqlTokenKind.QuotedIdentifier
+                || (next.IsWord && nextKeyword is not ("SET" or "ON" or "OF" or "OR" or "NOWAIT" or "SKIP" or "CASCADE"
+                    or "RESTRICT" or "NO" or "TO" or "FROM" or "AND")),
+            _ => false,
+        };
+    }
+
+    /// <summary>The kind plus, for CREATE/ALTER/DROP, the object type: <c>CREATE FUNCTION</c>, <c>DROP FOREIGN TABLE</c>.</summary>
+    private static string CommandName(Statement statement, int first, string kind)
+    {
+        if (kind is not ("CREATE" or "ALTER" or "DROP"))
+        {
+            return kind;
+        }
+
+        List<string>? words = null;
+        for (var i = first + 1; i < statement.To && statement.Tokens[i].IsWord; i++)
+        {
+            var keyword = SqlKeywords.AsKeyword(statement.Word(i));
+            if (keyword is null)
+            {
+                break;
+            }
+
+            if (SqlKeywords.ObjectTypes.Contains(keyword))
+            {
+                (words ??= [kind]).Add(keyword);
+            }
+            else if (words is not null || !SqlKeywords.CommandModifiers.Contains(keyword))
+            {
+                break;
+            }
+        }
+
+        return words is null ? kind : string.Join(' ', words);
+    }
+
+    /// <summary>A statement as a token range over its source text.</summary>
+    private readonly record struct Statement(string Source, List<SqlToken> Tokens, int From, int To)
+    {
+        public ReadOnlyMemory<char> Text =>
+            From >= To ? ReadOnlyMemory<char>.Empty : Source.AsMemory(Tokens[From].Start, Tokens[To - 1].End - Tokens[From].Start);
+
+        public ReadOnlySpan<char> Word(int i) => Source.AsSpan(Tokens[i].Start, Tokens[i].Length);
+
+        public bool IsKeyword(int i, string keyword) =>
+            i < To && Tokens[i].IsWord && SqlKeywords.Is(Word(i), keyword);
+
+        public Statement Slice(int from, int to) => this with { From = from, To = to };
+
+        /// <summary>The index of the ')' closing the '(' at <paramref name="open"/>, or <paramref name="to"/>.</summary>
+        public int MatchingParen(int open, int to)
+        {
+            var nesting = 0;
+            for (var i = open; i < to; i++)
+            {
+                var kind = Tokens[i].Kind;
+                if (kind == SqlTokenKind.OpenParen)
+                {
+                    nesting++;
+                }
+                else if (kind == SqlTokenKind.CloseParen && --nesting == 0)
+                {
+                    return i;
+                }
+            }
+
+            return to;
+        }
+    }
+
+    private sealed class Context(SqlSession? session)
+    {
+        public List<SqlStatement> Output { get; } = [];
+
+        public SqlSession? Session { get; } = session;
+
+        public bool MutatesSession { get; set; } = true;
+
+        public bool DependsOnSession { get; set; }
+
+        public int TopLevelIndex { get; set; }
+
+        public int TopLevelCount { get; set; }
+
+        public void Add(ReadOnlyMemory<char> text, string kind, string command, bool hasWhere, SqlStatementOrigin origin, int depth) =>
+            Output.Add(new SqlStatement
+            {
+                Text = text,
+                Kind = kind,
+                Command = command,
+                HasWhere = hasWhere,
+                Origin = origin,
+                TopLevelIndex = TopLevelIndex,
+                Depth = depth,
+            });
+
+        public void AddUnknown(ReadOnlyMemory<char> text, SqlStatementOrigin origin, int depth) =>
+            Add(text, SqlKeywords.Unknown, SqlKeywords.Unknown, hasWhere: false, origin, depth);
+    }
+}

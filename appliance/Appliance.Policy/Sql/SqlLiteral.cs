@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text;
+
+namespace Appliance.Policy.Sql;
+
+/// <summary>The values of string literals and identifiers, as PostgreSQL reads them.</summary>
+internal static class SqlLiteral
+{
+    /// <summary>
+    /// The content of a string token: (source, start, end) of the characters it stands for.
+    /// Dollar-quoted text is returned in place; quoted text with escapes is decoded into a new
+    /// string. False for a <c>U&amp;'…'</c> string, whose escape character may be redefined.
+    /// </summary>
+    public static bool TryGetContent(string source, SqlToken token, out string text, out int start, out int end)
+    {
+        var raw = source.AsSpan(token.Start, token.Length);
+        switch (token.Kind)
+        {
+            case SqlTokenKind.DollarString:
+                {
+                    var tagLength = raw[1..].IndexOf('$') + 2;
+                    text = source;
+                    start = token.Start + tagLength;
+                    end = token.Unterminated ? token.End : token.End - tagLength;
+                    return end >= start;
+                }
+
+            case SqlTokenKind.String when raw[0] is 'u' or 'U':
+                text = "";
+                start = end = 0;
+                return false;
+            case SqlTokenKind.String or SqlTokenKind.EscapeString:
+                {
+                    var quote = raw.IndexOf('\'');
+                    var body = raw[(quote + 1)..];
+                    if (!token.Unterminated && body.Length > 0)
+                    {
+                        body = body[..^1];
+                    }
+
+                    text = token.Kind == SqlTokenKind.EscapeString ? DecodeEscapes(body) : body.ToString().Replace("''", "'", StringComparison.Ordinal);
+                    start = 0;
+                    end = text.Length;
+                    return true;
+                }
+
+            default:
+                text = "";
+                start = end = 0;
+                return false;
+        }
+    }
+
+    /// <summary>An identifier's name: unquoted words fold to lower case, quoted ones are exact.</summary>
+    public static string Identifier(string source, SqlToken token)
+    {
+        var raw = source.AsSpan(token.Start, token.Length);
+        if (token.Kind == SqlTokenKind.QuotedIdentifier && raw.Length >= 2 && raw[0] == '"')
+        {
+            var inner = token.Unterminated ? raw[1..] : raw[1..^1];
+            return inner.ToString().Replace("\"\"", "\"", StringComparison.Ordinal);
+        }
+
+        // PostgreSQL folds only ASCII letters (downcase_identifier with a multi-byte encoding).
+        Span<char> lower = raw.Length <= 128 ? stackalloc char[raw.Length] : new char[raw.Length];
+        for (var i = 0; i < raw.Length; i++)
+        {
+            var c = raw[i];
+            lower[i] = char.IsAsciiLetterUpper(c) ? (char)(c | 0x20) : c;
+        }
+
+        return lower.ToString();
+    }
+
+    /// <summary>E'…' escapes (the PostgreSQL manual, 4.1.2.2): \b \f \n \r \t, octal, \x hex, \u and \U.</summary>
+    private static string DecodeEscapes(ReadOnlySpan<char> body)
+    {
+        var sb = new StringBuilder(body.Length);
+        for (var i = 0; i < body.Length; i++)
+        {
+            var c = body[i];
+            if (c == '\'' && i + 1 < body.Length && body[i + 1] == '\'')
+            {
+                sb.Append('\'');
+                i++;
+                continue;
+            }
+
+            if (c != '\\' || i + 1 >= body.Length)
+            {
+                sb.Append(c);
+                continue;
+            }
+
+            var e = body[++i];
+            switch (e)
+            {
+                case 'b': sb.Append('\b'); break;
+                case 'f': sb.Append('\f'); break;
+                case 'n': sb.Append('\n'); break;
+                case 'r': sb.Append('\r'); break;
+                case 't': sb.Append('\t'); break;
+                case 'x' or 'X':
+                    i = AppendNumber(sb, body, i + 1, 2, 16, i);
+                    break;
+                case 'u':
+                    i = AppendNumber(sb, body, i + 1, 4, 16, i);
+                    break;
+                case 'U':
+                    i = AppendNumber(sb, body, i + 1, 8, 16, i);
+                    break;
+                case >= '0' and <= '7':
+                    i = AppendNumber(sb, body, i, 3, 8, i);
+                    break;
+                default:
+                    sb.Append(e);
+                    break;
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>Reads up to <paramref name="maxDigits"/> digits at <paramref name="from"/>; returns the index of the last one used.</summary>
+    private static int AppendNumber(StringBuilder sb, ReadOnlySpan<char> body, int from, int maxDigits, int radix, int escapeIndex)
+    {
+        var value = 0;
+        var count = 0;
+        while (count < maxDigits && from + count < body.Length)
+        {
+            var digit = radix == 8
+                ? (body[from + count] is >= '0' and <= '7' ? body[from + count] - '0' : -1)
+                : (char.IsAsciiHexDigit(body[from + count]) ? int.Parse(body.Slice(from + count, 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture) : -1);
+            if (digit < 0)
+            {
+                break;
+            }
+
+            value = (value * radix) + digit;
+            count++;
+        }
+
+        if (count == 0)
+        {
+            sb.Append(body[escapeIndex]);
+            return escapeIndex;
+        }
+
+        if (radix == 8)
+        {
+            value &= 0xFF;
+        }
+
+        if (value is > 0 and <= 0x10FFFF && !(value is >= 0xD800 and <= 0xDFFF))
+        {
+            sb.Append(char.ConvertFromUtf32(value));
+        }
+
+        return from + count - 1;
+    }
+}

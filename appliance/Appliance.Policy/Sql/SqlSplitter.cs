@@ -1,0 +1,99 @@
+namespace Appliance.Policy.Sql;
+
+/// <summary>A statement's place in the source text. Unterminated: a quote or comment never closed.</summary>
+internal readonly record struct SqlStatementSpan(int Start, int End, bool Unterminated);
+
+/// <summary>
+/// Splits a query string into statements at <c>;</c>. Every <c>;</c> outside a string,
+/// identifier or comment ends a statement, even inside parentheses (PostgreSQL rejects such a
+/// query as a whole, so splitting there only ever shows more), except inside the
+/// <c>BEGIN ATOMIC … END</c> body of a SQL-standard function. An unterminated quote or comment
+/// makes the rest of the text one statement.
+/// </summary>
+internal static class SqlSplitter
+{
+    public static List<SqlStatementSpan> Split(string text) => Split(text, 0, text.Length, backslashQuotes: false, out _);
+
+    public static List<SqlStatementSpan> Split(string text, int start, int end, bool backslashQuotes, out bool sawBackslash)
+    {
+        var spans = new List<SqlStatementSpan>();
+        var lexer = new SqlLexer(text, start, end, backslashQuotes);
+        var statementStart = -1;
+        var firstIsCreate = false;
+        var atomicDepth = 0;
+        while (true)
+        {
+            var token = lexer.Next();
+            if (token.Kind == SqlTokenKind.End)
+            {
+                break;
+            }
+
+            if (token.Unterminated)
+            {
+                spans.Add(new SqlStatementSpan(statementStart < 0 ? token.Start : statementStart, end, Unterminated: true));
+                statementStart = -1;
+                break;
+            }
+
+            if (token.Kind == SqlTokenKind.Semicolon && atomicDepth == 0)
+            {
+                if (statementStart >= 0)
+                {
+                    spans.Add(new SqlStatementSpan(statementStart, token.Start, Unterminated: false));
+                }
+
+                statementStart = -1;
+                continue;
+            }
+
+            if (statementStart < 0)
+            {
+                statementStart = token.Start;
+                firstIsCreate = token.IsWord && SqlKeywords.Is(text.AsSpan(token.Start, token.Length), "CREATE");
+                atomicDepth = 0;
+                continue;
+            }
+
+            if (firstIsCreate && token.IsWord)
+            {
+                atomicDepth = TrackAtomicBody(text, token, lexer, atomicDepth);
+            }
+        }
+
+        if (statementStart >= 0)
+        {
+            spans.Add(new SqlStatementSpan(statementStart, lexer.Position, Unterminated: false));
+        }
+
+        sawBackslash = lexer.SawBackslashInString;
+        return spans;
+    }
+
+    /// <summary>
+    /// Like psql: inside <c>BEGIN ATOMIC</c>, BEGIN and CASE open and END closes, and <c>;</c>
+    /// only ends the statement once the body is closed.
+    /// </summary>
+    private static int TrackAtomicBody(string text, SqlToken token, SqlLexer lexer, int depth)
+    {
+        var word = text.AsSpan(token.Start, token.Length);
+        if (SqlKeywords.Is(word, "BEGIN"))
+        {
+            if (depth > 0)
+            {
+                return depth + 1;
+            }
+
+            // The lexer is a struct: this peeks at the next token without consuming it.
+            var next = lexer.Next();
+            return next.IsWord && SqlKeywords.Is(text.AsSpan(next.Start, next.Length), "ATOMIC") ? 1 : 0;
+        }
+
+        if (depth > 0 && SqlKeywords.Is(word, "CASE"))
+        {
+            return depth + 1;
+        }
+
+        return depth > 0 && SqlKeywords.Is(word, "END") ? depth - 1 : depth;
+    }
+}
