@@ -12,6 +12,11 @@ public sealed record AppliancePolicy
     public required IReadOnlyList<GuardrailRule> Guardrails { get; init; }
     public required IReadOnlyList<MaskingProfile> Masking { get; init; }
     public required IReadOnlyList<WebhookPolicy> Webhooks { get; init; }
+    /// <summary>
+    /// Groups declared under <c>groups:</c>: they exist only in the identity provider, so the
+    /// file knows their names but not their members.
+    /// </summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
     public IdentityPolicy Identity { get; init; } = new();
     public GatewayPolicy Gateway { get; init; } = new();
 
@@ -73,6 +78,9 @@ public sealed record WebhookPolicy
     public IReadOnlyList<string> Events { get; init; } = ["*"];
 
     public bool Wants(string eventType) => Events.Any(p => EventPattern.Matches(p, eventType));
+
+    /// <summary>For logs: never the secret.</summary>
+    public override string ToString() => $"{Url} ({string.Join(", ", Events)})";
 }
 
 public static class EventPattern

@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Appliance.Policy.Configuration;
+
+/// <summary>Typed values: each reports its own error and returns <c>null</c> when unusable.</summary>
+internal sealed partial class ConfigMap
+{
+    public ConfigScalar? Scalar(string key, bool required = false)
+    {
+        if (!Has(key))
+        {
+            if (required)
+            {
+                ReportMissing(key);
+            }
+
+            return null;
+        }
+
+        return Reader.Scalar(this[key], PathOf(key));
+    }
+
+    /// <summary>Text; a required value must also not be blank.</summary>
+    public string? Text(string key, bool required = false)
+    {
+        var scalar = Scalar(key, required);
+        if (scalar is not null && required && string.IsNullOrWhiteSpace(scalar.Value))
+        {
+            Reader.Report(scalar.Node, scalar.Path, ConfigErrorKind.InvalidValue, $"'{key}' must not be empty");
+            return null;
+        }
+
+        return scalar?.Value;
+    }
+
+    /// <summary>A name other entries refer to: letters, digits, <c>.</c>, <c>_</c>, <c>-</c>.</summary>
+    public ConfigScalar? Name(string key = "name")
+    {
+        var scalar = Scalar(key, required: true);
+        if (scalar is not null && !NamePattern().IsMatch(scalar.Value))
+        {
+            Reader.Report(scalar.Node, scalar.Path, ConfigErrorKind.InvalidValue,
+                $"'{scalar.Shown}' is not a valid name: use letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit)");
+            return null;
+        }
+
+        return scalar;
+    }
+
+    public int? Int(string key, int min, int max)
+    {
+        var scalar = Scalar(key);
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            || value < min || value > max)
+        {
+            Reader.Report(scalar.Node, scalar.Path, ConfigErrorKind.InvalidValue,
+                $"'{scalar.Shown}' is not a whole number from {min} to {max}");
+            return null;
+        }
+
+        return value;
+    }
+
+    public bool? Bool(string key)
+    {
+        var scalar = Scalar(key);
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!bool.TryParse(scalar.Value, out var value))
+        {
+            Reader.Report(scalar.Node, scalar.Path, ConfigErrorKind.InvalidValue, $"'{scalar.Shown}' is not true or false");
+            return null;
+        }
+
+        return value;
+    }
+
+    public TimeSpan? Duration(string key)
+    {
+        var scalar = Scalar(key);
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!Configuration.Duration.TryParse(scalar.Value, out var value))
+        {
+            Reader.Report(scalar.Node, scalar.Path, ConfigErrorKind.InvalidDuration,
+                $"'{scalar.Shown}' is not a duration: write it like 30s, 15m, 1h, 1h30m or 2d");
+            return null;
+        }
+
+        return value;
+    }
+
+    public T? Option<T>(string key, ConfigOptions<T> options, bool required = false)
+        where T : struct =>
+        Scalar(key, required) is { } scalar && options.TryRead(Reader, scalar, out var value) ? value : null;
+
+    /// <summary>A list of single values; empty entries are reported and skipped.</summary>
+    public IReadOnlyList<ConfigScalar> List(string key)
+    {
+        var result = new List<ConfigScalar>();
+        var items = Reader.Sequence(this[key], PathOf(key));
+        for (var i = 0; i < items.Count; i++)
+        {
+            var path = string.Create(CultureInfo.InvariantCulture, $"{PathOf(key)}[{i}]");
+            if (ConfigReader.IsNull(items[i]))
+            {
+                Reader.Report(items[i], path, ConfigErrorKind.MissingValue, "empty list entry");
+            }
+            else if (Reader.Scalar(items[i], path) is { } scalar)
+            {
+                result.Add(scalar);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>A list of values from a fixed set, without repeats.</summary>
+    public IReadOnlyList<T> Options<T>(string key, ConfigOptions<T> options)
+        where T : notnull
+    {
+        var result = new List<T>();
+        foreach (var scalar in List(key))
+        {
+            if (options.TryRead(Reader, scalar, out var value) && !result.Contains(value))
+            {
+                result.Add(value);
+            }
+        }
+
+        return result;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", RegexOptions.CultureInvariant)]
+    private static partial Regex NamePattern();
+}

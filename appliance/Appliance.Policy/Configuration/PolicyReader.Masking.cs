@@ -1,0 +1,71 @@
+namespace Appliance.Policy.Configuration;
+
+/// <summary><c>masking:</c>.</summary>
+internal sealed partial class PolicyReader
+{
+    private static readonly string[] MaskingKeys = ["name", "detectors", "columns", "patterns"];
+    private static readonly string[] PatternKeys = ["name", "regex"];
+
+    private NamedEntries<MaskingProfile> ReadMasking(ConfigMap root)
+    {
+        var profiles = new NamedEntries<MaskingProfile>(reader, "masking profile");
+        foreach (var item in root.Items("masking", "name", MaskingKeys))
+        {
+            var name = item.Name();
+            var detectors = item.Options("detectors", ConfigWords.Detector);
+            var columns = ReadColumns(item);
+            var patterns = new NamedEntries<MaskingPattern>(reader, "pattern");
+            foreach (var pattern in item.Items("patterns", "name", PatternKeys))
+            {
+                var patternName = pattern.Name();
+                var regex = pattern.Has("regex") ? ReadRegex(pattern, "regex") : null;
+                if (!pattern.Has("regex"))
+                {
+                    pattern.ReportMissing("regex");
+                }
+
+                if (patternName is not null)
+                {
+                    patterns.Add(patternName, regex is null ? null : new MaskingPattern { Name = patternName.Value, Regex = regex });
+                }
+            }
+
+            if (!item.Has("detectors") && !item.Has("columns") && !item.Has("patterns"))
+            {
+                reader.Report(item.Node, item.Path, ConfigErrorKind.MissingValue,
+                    "a masking profile needs 'detectors', 'columns' or 'patterns'");
+            }
+
+            if (name is not null)
+            {
+                profiles.Add(name, new MaskingProfile
+                {
+                    Name = name.Value,
+                    Detectors = detectors,
+                    Columns = columns,
+                    Patterns = patterns.Entries,
+                });
+            }
+        }
+
+        return profiles;
+    }
+
+    private static List<string> ReadColumns(ConfigMap profile)
+    {
+        var columns = new List<string>();
+        foreach (var column in profile.List("columns"))
+        {
+            if (string.IsNullOrWhiteSpace(column.Value))
+            {
+                profile.Reader.Report(column.Node, column.Path, ConfigErrorKind.InvalidValue, "a column name must not be empty");
+            }
+            else if (!columns.Contains(column.Value.Trim(), StringComparer.OrdinalIgnoreCase))
+            {
+                columns.Add(column.Value.Trim());
+            }
+        }
+
+        return columns;
+    }
+}
