@@ -1,0 +1,28 @@
+namespace Appliance.Wire;
+
+/// <summary>
+/// A peer broke the PostgreSQL protocol (bad length, malformed body, unknown code). The
+/// connection cannot be trusted to stay in sync after this; the usual answer is a FATAL
+/// ErrorResponse carrying <see cref="SqlState"/> and closing the connection.
+/// </summary>
+internal sealed class PgProtocolException : Exception
+{
+    public PgProtocolException()
+        : this("Protocol violation.")
+    {
+    }
+
+    public PgProtocolException(string message)
+        : this(message, SqlStates.ProtocolViolation)
+    {
+    }
+
+    public PgProtocolException(string message, Exception innerException)
+        : base(message, innerException) => SqlState = SqlStates.ProtocolViolation;
+
+    public PgProtocolException(string message, string sqlState)
+        : base(message) => SqlState = sqlState;
+
+    /// <summary>08P01 unless the violation has a more precise code (e.g. 0A000 for an unsupported protocol version).</summary>
+    public string SqlState { get; }
+}
