@@ -21,6 +21,7 @@ internal static class SqlSplitter
         var statementStart = -1;
         var firstIsCreate = false;
         var atomicDepth = 0;
+        var lastEnd = start;
         while (true)
         {
             var token = lexer.Next();
@@ -40,13 +41,14 @@ internal static class SqlSplitter
             {
                 if (statementStart >= 0)
                 {
-                    spans.Add(new SqlStatementSpan(statementStart, token.Start, Unterminated: false));
+                    spans.Add(new SqlStatementSpan(statementStart, lastEnd, Unterminated: false));
                 }
 
                 statementStart = -1;
                 continue;
             }
 
+            lastEnd = token.End;
             if (statementStart < 0)
             {
                 statementStart = token.Start;
@@ -63,7 +65,7 @@ internal static class SqlSplitter
 
         if (statementStart >= 0)
         {
-            spans.Add(new SqlStatementSpan(statementStart, lexer.Position, Unterminated: false));
+            spans.Add(new SqlStatementSpan(statementStart, lastEnd, Unterminated: false));
         }
 
         sawBackslash = lexer.SawBackslashInString;

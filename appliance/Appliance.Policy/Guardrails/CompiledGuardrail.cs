@@ -1,0 +1,119 @@
+using System.Text.RegularExpressions;
+using Appliance.Policy.Configuration;
+using Appliance.Policy.Sql;
+
+namespace Appliance.Policy.Guardrails;
+
+/// <summary>
+/// One rule ready to match statements. Its conditions all have to hold: the statement's kind or
+/// command is listed (<c>DROP</c> matches every DROP, <c>DROP TABLE</c> only that), the WHERE
+/// clause is missing (for the listed kinds, or DELETE and UPDATE when none are listed), and the
+/// regular expression matches the statement's text. A rule with only a regular expression is
+/// run on each top-level statement's raw text, comments included.
+/// </summary>
+internal sealed class CompiledGuardrail
+{
+    private static readonly string[] MissingWhereDefaultKinds = ["DELETE", "UPDATE"];
+
+    private readonly string[] _kinds;
+    private readonly bool _missingWhere;
+    private readonly Regex? _regex;
+
+    public CompiledGuardrail(GuardrailRule rule, TimeSpan regexTimeout)
+    {
+        Rule = rule;
+        _kinds = [.. rule.Statements.Select(NormalizeKind).Where(k => k.Length > 0)];
+        _missingWhere = rule.Missing is not null;
+        if (_missingWhere && !string.Equals(rule.Missing!.Trim(), "WHERE", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"Guardrail '{rule.Name}': missing must be WHERE, not '{rule.Missing}'.", nameof(rule));
+        }
+
+        if (_missingWhere && _kinds.Length == 0)
+        {
+            _kinds = MissingWhereDefaultKinds;
+        }
+
+        if (!string.IsNullOrEmpty(rule.Regex))
+        {
+            _regex = new Regex(rule.Regex, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, regexTimeout);
+        }
+
+        if (_kinds.Length == 0 && _regex is null)
+        {
+            throw new ArgumentException($"Guardrail '{rule.Name}' has no condition: give statements, missing or regex.", nameof(rule));
+        }
+
+        Message = string.IsNullOrWhiteSpace(rule.Message) ? DefaultMessage(rule) : rule.Message;
+    }
+
+    public GuardrailRule Rule { get; }
+
+    public string Message { get; }
+
+    /// <summary>Only a regular expression: judged on top-level statements' raw text.</summary>
+    public bool IsTextOnly => _kinds.Length == 0;
+
+    /// <summary>Null when the rule does not match the statement; why it matched otherwise.</summary>
+    public GuardrailMatchReason? Match(SqlStatement statement)
+    {
+        var reason = GuardrailMatchReason.Matched;
+        if (_kinds.Length > 0)
+        {
+            if (statement.IsUnknown)
+            {
+                reason = GuardrailMatchReason.UnknownStatement;
+            }
+            else if (!MatchesKind(statement) || (_missingWhere && statement.HasWhere))
+            {
+                return null;
+            }
+        }
+
+        if (_regex is null)
+        {
+            return reason;
+        }
+
+        try
+        {
+            return _regex.IsMatch(statement.Text.Span) ? reason : null;
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return GuardrailMatchReason.RegexTimeout;
+        }
+    }
+
+    private bool MatchesKind(SqlStatement statement)
+    {
+        foreach (var kind in _kinds)
+        {
+            if (ReferenceEquals(kind, statement.Kind)
+                || string.Equals(kind, statement.Kind, StringComparison.Ordinal)
+                || string.Equals(kind, statement.Command, StringComparison.Ordinal)
+                || (statement.Command.Length > kind.Length
+                    && statement.Command.StartsWith(kind, StringComparison.Ordinal)
+                    && statement.Command[kind.Length] == ' '))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Upper case, single spaces; known keywords interned so most compares are by reference.</summary>
+    private static string NormalizeKind(string kind)
+    {
+        var words = kind.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return words.Length == 1 ? SqlKeywords.ToUpper(words[0]) : string.Join(' ', words).ToUpperInvariant();
+    }
+
+    private static string DefaultMessage(GuardrailRule rule) => rule.Action switch
+    {
+        GuardrailAction.Review => $"Held for review by guardrail '{rule.Name}'.",
+        GuardrailAction.Alert => $"Guardrail '{rule.Name}' raised an alert.",
+        _ => $"Blocked by guardrail '{rule.Name}'.",
+    };
+}

@@ -1,0 +1,314 @@
+using Appliance.Policy.Sql;
+
+namespace Appliance.Policy.Tests.Sql;
+
+public class SqlClassifierTests
+{
+    private static IReadOnlyList<SqlStatement> Classify(string sql, SqlSession? session = null) =>
+        SqlClassifier.Classify(sql, session).Statements;
+
+    private static string[] Commands(string sql, SqlSession? session = null) => [.. Classify(sql, session).Select(s => s.Command)];
+
+    [Theory]
+    [InlineData("SELECT 1", "SELECT")]
+    [InlineData("  /* x */ dRoP table t", "DROP TABLE")]
+    [InlineData("-- comment\ntruncate t", "TRUNCATE")]
+    [InlineData("insert into t values (1)", "INSERT")]
+    [InlineData("CREATE OR REPLACE VIEW v AS SELECT 1", "CREATE VIEW")]
+    [InlineData("create unique index i on t (a)", "CREATE INDEX")]
+    [InlineData("DROP FOREIGN DATA WRAPPER w", "DROP FOREIGN DATA WRAPPER")]
+    [InlineData("ALTER TABLE t DROP COLUMN c", "ALTER TABLE")]
+    [InlineData("GRANT SELECT ON t TO u", "GRANT")]
+    [InlineData("begin", "BEGIN")]
+    [InlineData("(SELECT 1) UNION (SELECT 2)", "SELECT")]
+    [InlineData("VALUES (1)", "VALUES")]
+    [InlineData("SET search_path = x", "SET")]
+    [InlineData("show all", "SHOW")]
+    [InlineData("FETCH 10 FROM c", "FETCH")]
+    [InlineData("CALL p()", "CALL")]
+    [InlineData("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE", "MERGE")]
+    public void Classify_LeadingKeywords_GiveTheCommand(string sql, string command)
+    {
+        var statement = Classify(sql)[0];
+        Assert.Equal(command, statement.Command);
+        Assert.Equal(0, statement.Depth);
+    }
+
+    [Theory]
+    [InlineData("SELECT 'DROP TABLE t'")]
+    [InlineData("SELECT 1 -- ; DROP TABLE t")]
+    [InlineData("SELECT \"DROP\" FROM t")]
+    [InlineData("SELECT $$; DROP TABLE t; $$")]
+    [InlineData("SELECT /* ; DROP TABLE t; */ 1")]
+    public void Classify_DropInsideStringsCommentsOrIdentifiers_IsNotADrop(string sql) =>
+        Assert.DoesNotContain(Classify(sql), s => s.Kind == "DROP");
+
+    [Fact]
+    public void Classify_QuotedIdentifierFirst_IsUnknownNotDrop()
+    {
+        var statement = Assert.Single(Classify("\"DROP\" TABLE t"));
+        Assert.True(statement.IsUnknown);
+    }
+
+    [Theory]
+    [InlineData("DELETE FROM t WHERE id = 1", true)]
+    [InlineData("DELETE FROM t", false)]
+    [InlineData("delete from t where current of c", true)]
+    [InlineData("UPDATE t SET a = 1 FROM u WHERE t.id = u.id", true)]
+    [InlineData("UPDATE t SET a = (SELECT b FROM u WHERE u.id = 1)", false)]
+    [InlineData("DELETE FROM t -- WHERE id = 1", false)]
+    [InlineData("DELETE FROM t /* WHERE id = 1 */", false)]
+    [InlineData("UPDATE t SET note = 'WHERE'", false)]
+    [InlineData("UPDATE t SET \"where\" = 1", false)]
+    [InlineData("DELETE FROM t USING u WHERE t.a = u.a", true)]
+    public void Classify_Where_OnlyCountsAtTheStatementsOwnLevel(string sql, bool hasWhere) =>
+        Assert.Equal(hasWhere, Classify(sql)[0].HasWhere);
+
+    [Fact]
+    public void Classify_MultiStatement_ClassifiesEach()
+    {
+        var statements = Classify("SELECT 1; DROP TABLE t; DELETE FROM u");
+        Assert.Equal(["SELECT", "DROP TABLE", "DELETE"], statements.Select(s => s.Command));
+        Assert.Equal([0, 1, 2], statements.Select(s => s.TopLevelIndex));
+    }
+
+    [Theory]
+    [InlineData("EXPLAIN ANALYZE DELETE FROM t")]
+    [InlineData("explain analyse verbose DELETE FROM t")]
+    [InlineData("EXPLAIN (ANALYZE) DELETE FROM t")]
+    [InlineData("EXPLAIN (FORMAT JSON, ANALYZE true, BUFFERS) DELETE FROM t")]
+    [InlineData("EXPLAIN (ANALYZE on) DELETE FROM t")]
+    public void Classify_ExplainAnalyze_ClassifiesTheStatementItRuns(string sql)
+    {
+        var statements = Classify(sql);
+        Assert.Equal("EXPLAIN ANALYZE", statements[0].Command);
+        var inner = Assert.Single(statements, s => s.Kind == "DELETE");
+        Assert.Equal(SqlStatementOrigin.ExplainAnalyze, inner.Origin);
+        Assert.False(inner.HasWhere);
+    }
+
+    [Theory]
+    [InlineData("EXPLAIN DELETE FROM t")]
+    [InlineData("EXPLAIN VERBOSE DELETE FROM t")]
+    [InlineData("EXPLAIN (ANALYZE false) DELETE FROM t")]
+    [InlineData("EXPLAIN (ANALYZE off, COSTS on) DELETE FROM t")]
+    public void Classify_ExplainWithoutAnalyze_DoesNotRunTheStatement(string sql)
+    {
+        var statement = Assert.Single(Classify(sql));
+        Assert.Equal("EXPLAIN", statement.Command);
+    }
+
+    [Fact]
+    public void Classify_Prepare_ClassifiesItsStatementAndRemembersIt()
+    {
+        var session = new SqlSession();
+        var statements = Classify("PREPARE wipe (int) AS DELETE FROM t", session);
+        Assert.Equal(["PREPARE", "DELETE"], statements.Select(s => s.Command));
+        Assert.Equal(SqlStatementOrigin.Prepare, statements[1].Origin);
+
+        var executed = Classify("EXECUTE wipe(1)", session);
+        Assert.Equal(["EXECUTE", "DELETE"], executed.Select(s => s.Command));
+        Assert.Equal(SqlStatementOrigin.Execute, executed[1].Origin);
+    }
+
+    [Fact]
+    public void Classify_PrepareAndExecuteInOneQuery_ResolvesInOrder()
+    {
+        var statements = Classify("PREPARE p AS DROP TABLE t; EXECUTE p", new SqlSession());
+        Assert.Equal(2, statements.Count(s => s.Kind == "DROP"));
+    }
+
+    [Fact]
+    public void Classify_ExecuteNamesFoldCaseLikePostgres()
+    {
+        var session = new SqlSession();
+        Classify("PREPARE MyStmt AS TRUNCATE t", session);
+        Assert.Contains(Classify("EXECUTE mystmt", session), s => s.Kind == "TRUNCATE");
+        Assert.Contains(Classify("EXECUTE \"MyStmt\"", session), s => s.IsUnknown);
+    }
+
+    [Fact]
+    public void Classify_ExecuteOfUnknownName_IsUnknown()
+    {
+        var statements = Classify("EXECUTE nothing_prepared", new SqlSession());
+        Assert.Contains(statements, s => s.IsUnknown && s.Origin == SqlStatementOrigin.Execute);
+    }
+
+    [Fact]
+    public void Classify_Deallocate_ForgetsTheStatement()
+    {
+        var session = new SqlSession();
+        Classify("PREPARE p AS SELECT 1", session);
+        Classify("DEALLOCATE PREPARE p", session);
+        Assert.Contains(Classify("EXECUTE p", session), s => s.IsUnknown);
+        Assert.Equal(0, session.PreparedCount);
+    }
+
+    [Fact]
+    public void Classify_DiscardAll_ForgetsEverything()
+    {
+        var session = new SqlSession();
+        Classify("PREPARE a AS SELECT 1; PREPARE b AS SELECT 2", session);
+        Classify("DISCARD ALL", session);
+        Assert.Equal(0, session.PreparedCount);
+    }
+
+    [Fact]
+    public void Classify_NamePreparedTwice_ExecuteSeesBothDefinitions()
+    {
+        var session = new SqlSession();
+        Classify("PREPARE p AS DELETE FROM t WHERE false", session);
+        Classify("PREPARE p AS SELECT 1", session);
+        var commands = Commands("EXECUTE p", session);
+        Assert.Contains("DELETE", commands);
+        Assert.Contains("SELECT", commands);
+    }
+
+    [Fact]
+    public void Classify_ProtocolParse_SharesTheNamespaceWithExecute()
+    {
+        var session = new SqlSession();
+        session.OnParse("s1", "UPDATE t SET a = 1");
+        Assert.Contains(Classify("EXPLAIN ANALYZE EXECUTE s1", session), s => s.Kind == "UPDATE" && !s.HasWhere);
+        session.OnClose("s1");
+        Assert.Contains(Classify("EXECUTE s1", session), s => s.IsUnknown);
+    }
+
+    [Fact]
+    public void Classify_DataModifyingWith_ClassifiesTheInnerStatement()
+    {
+        var statements = Classify("WITH gone AS (DELETE FROM t RETURNING *) SELECT count(*) FROM gone");
+        Assert.Equal("WITH", statements[0].Kind);
+        var delete = Assert.Single(statements, s => s.Kind == "DELETE");
+        Assert.False(delete.HasWhere);
+        Assert.Equal(SqlStatementOrigin.With, delete.Origin);
+        Assert.Contains(statements, s => s.Kind == "SELECT" && s.Origin == SqlStatementOrigin.With);
+    }
+
+    [Fact]
+    public void Classify_WithInnerWhere_Counts()
+    {
+        var statements = Classify("WITH RECURSIVE a (x) AS MATERIALIZED (SELECT 1), b AS NOT MATERIALIZED (UPDATE t SET a = 1 WHERE id = 2 RETURNING id) SELECT * FROM b");
+        Assert.True(Assert.Single(statements, s => s.Kind == "UPDATE").HasWhere);
+    }
+
+    [Fact]
+    public void Classify_WithMainStatementDelete_IsADelete()
+    {
+        var statements = Classify("WITH ids AS (SELECT id FROM u WHERE bad) DELETE FROM t");
+        var delete = Assert.Single(statements, s => s.Kind == "DELETE");
+        Assert.False(delete.HasWhere);
+        Assert.False(statements[0].HasWhere);
+    }
+
+    [Fact]
+    public void Classify_WriteInParenthesesAnywhere_IsFound()
+    {
+        var statements = Classify("INSERT INTO log SELECT * FROM (SELECT 1) s; WITH x AS (SELECT 1) SELECT 1");
+        Assert.DoesNotContain(statements, s => s.Kind is "DELETE" or "UPDATE");
+        Assert.Contains(Classify("INSERT INTO t (update, x) VALUES (1, 2)"), s => s.Kind == "INSERT");
+        Assert.DoesNotContain(Classify("INSERT INTO t (update, x) VALUES (1, 2)"), s => s.Kind == "UPDATE");
+    }
+
+    [Theory]
+    [InlineData("DO $$ BEGIN DROP TABLE t; END $$")]
+    [InlineData("do language plpgsql $x$ begin if true then drop table t; end if; end $x$")]
+    [InlineData("DO 'BEGIN DROP TABLE t; END'")]
+    [InlineData("DO E'BEGIN \\x44ROP TABLE t; END'")]
+    [InlineData("DO $$ BEGIN EXECUTE 'DROP TABLE ' || quote_ident('t'); END $$")]
+    [InlineData("DO $$ BEGIN EXECUTE format('DROP TABLE %I', 't'); END $$")]
+    [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT * FROM x LOOP DROP TABLE t; END LOOP; END $$ LANGUAGE plpgsql")]
+    [InlineData("DO $a$ BEGIN DO $b$ BEGIN DROP TABLE t; END $b$; END $a$")]
+    public void Classify_DoBlock_ClassifiesItsStatements(string sql)
+    {
+        var statements = Classify(sql);
+        Assert.Equal("DO", statements[0].Kind);
+        Assert.Contains(statements, s => s.Kind == "DROP" && s.Depth > 0);
+    }
+
+    [Theory]
+    [InlineData("DO $$ BEGIN RAISE NOTICE 'drop table soon'; END $$")]
+    [InlineData("DO $$ BEGIN ALTER TABLE t DROP COLUMN c; END $$")]
+    [InlineData("DO $$ BEGIN CREATE TABLE t (id int REFERENCES u ON DELETE CASCADE ON UPDATE CASCADE); END $$")]
+    [InlineData("DO $$ BEGIN PERFORM * FROM t FOR UPDATE; GRANT SELECT, UPDATE, DELETE ON t TO r; END $$")]
+    [InlineData("DO $$ BEGIN INSERT INTO t VALUES (1) ON CONFLICT (id) DO UPDATE SET a = 1; END $$")]
+    public void Classify_DoBlock_ClauseKeywordsAreNotStatements(string sql) =>
+        Assert.DoesNotContain(Classify(sql), s => s.Kind is "DROP" or "UPDATE" or "DELETE");
+
+    [Fact]
+    public void Classify_DoBlockDeleteWithoutWhere_IsFound()
+    {
+        var statements = Classify("DO $$ BEGIN IF true THEN DELETE FROM t; END IF; UPDATE u SET a = 1 WHERE id = 2; END $$");
+        Assert.False(Assert.Single(statements, s => s.Kind == "DELETE").HasWhere);
+        Assert.True(Assert.Single(statements, s => s.Kind == "UPDATE").HasWhere);
+    }
+
+    [Theory]
+    [InlineData("CREATE FUNCTION f() RETURNS void AS $$ DROP TABLE t $$ LANGUAGE sql")]
+    [InlineData("create or replace procedure p() language plpgsql as $body$ begin drop table t; end $body$")]
+    [InlineData("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS 'DROP TABLE t'")]
+    [InlineData("CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC DROP TABLE t; END")]
+    public void Classify_RoutineBody_ClassifiesItsStatements(string sql)
+    {
+        var statements = Classify(sql);
+        Assert.StartsWith("CREATE ", statements[0].Command, StringComparison.Ordinal);
+        Assert.Contains(statements, s => s.Kind == "DROP" && s.Origin == SqlStatementOrigin.RoutineBody);
+    }
+
+    [Fact]
+    public void Classify_Cursor_ClassifiesItsQuery()
+    {
+        var statements = Classify("DECLARE c BINARY NO SCROLL CURSOR WITH HOLD FOR SELECT * FROM t");
+        Assert.Equal(["DECLARE", "SELECT"], statements.Select(s => s.Command));
+        Assert.Equal(SqlStatementOrigin.Cursor, statements[1].Origin);
+    }
+
+    [Theory]
+    [InlineData("COPY t FROM STDIN", "COPY FROM")]
+    [InlineData("COPY t (a, b) TO STDOUT WITH (FORMAT csv)", "COPY TO")]
+    [InlineData("COPY (SELECT * FROM t WHERE a > 1) TO STDOUT", "COPY TO")]
+    public void Classify_Copy_HasItsDirection(string sql, string command) =>
+        Assert.Equal(command, Classify(sql)[0].Command);
+
+    [Fact]
+    public void Classify_CopyOfADelete_ClassifiesTheDelete() =>
+        Assert.Contains(Classify("COPY (DELETE FROM t RETURNING *) TO STDOUT"), s => s.Kind == "DELETE" && s.Origin == SqlStatementOrigin.Copy);
+
+    [Theory]
+    [InlineData("SELECT 'abc")]
+    [InlineData("SELECT 1 /* never closed")]
+    [InlineData("SELECT $$ never closed")]
+    public void Classify_Unterminated_IsUnknownWithTheWholeText(string sql)
+    {
+        var statement = Assert.Single(Classify(sql));
+        Assert.True(statement.IsUnknown);
+        Assert.Equal(sql, statement.Text.ToString());
+    }
+
+    [Fact]
+    public void Classify_BackslashInPlainString_AlsoReadsWithoutStandardConformingStrings()
+    {
+        // With standard_conforming_strings off, 'a\'' ends after the escaped quote and DROP runs.
+        var statements = Classify("SELECT 'a\\'' ; DROP TABLE t; --'");
+        Assert.Contains(statements, s => s.Kind == "DROP");
+    }
+
+    [Fact]
+    public void Classify_NestingTooDeep_IsUnknown()
+    {
+        var sql = "SELECT 1";
+        for (var i = 0; i < SqlClassifier.MaxDepth + 2; i++)
+        {
+            sql = "EXPLAIN ANALYZE " + sql;
+        }
+
+        Assert.Contains(Classify(sql), s => s.IsUnknown);
+    }
+
+    [Fact]
+    public void Classify_EmptyText_HasNoStatements()
+    {
+        Assert.Empty(Classify(""));
+        Assert.Empty(Classify(" ;; -- nothing"));
+    }
+}
