@@ -1,0 +1,90 @@
+using System.Text.Json.Nodes;
+using Appliance.Chatops.Gateway;
+using Appliance.Chatops.Slack.BlockKit;
+
+namespace Appliance.Chatops.Cards;
+
+/// <summary>
+/// The approval card for a request, rendered from its snapshot alone, so any replica renders
+/// the same card for the same version. Every user-supplied string goes through <see cref="Mrkdwn"/>.
+/// </summary>
+internal static class CardRenderer
+{
+    public const string ApproveAction = "approve";
+    public const string DenyAction = "deny";
+
+    public static (string Text, JsonArray Blocks) Render(AccessRequest request) =>
+        request.IsCommandReview ? RenderCommandReview(request) : RenderAccess(request);
+
+    private static (string, JsonArray) RenderAccess(AccessRequest r)
+    {
+        var text = $"Access request {r.Id}: {Mrkdwn.Escape(r.Requester)} asks for {Mrkdwn.Escape(r.Connection)} for {Mrkdwn.Escape(r.Duration)} ({CardStatus.Word(r)})";
+        var blocks = Blocks.List(
+            Blocks.Header($"🔐 Access request {r.Id}"),
+            Blocks.Section($"{Mrkdwn.Bold(r.Requester)} asks for {Mrkdwn.Bold(r.Connection)} for {Mrkdwn.Bold(r.Duration ?? "the default time")}"),
+            string.IsNullOrWhiteSpace(r.Reason) ? null : Blocks.Section("*Reason*\n" + Quote(r.Reason)),
+            Blocks.Context(Context(r)),
+            Blocks.Section(CardStatus.Line(r)),
+            Buttons(r));
+        return (text, blocks);
+    }
+
+    private static (string, JsonArray) RenderCommandReview(AccessRequest r)
+    {
+        var command = r.Command;
+        var text = $"Statement held for review {r.Id}: {Mrkdwn.Escape(r.Requester)} on {Mrkdwn.Escape(r.Connection)} ({CardStatus.Word(r)})";
+        var guardrail = command?.Guardrail is { } rule ? $"Guardrail {Mrkdwn.Code(rule)}" : "A guardrail";
+        var blocks = Blocks.List(
+            Blocks.Header($"🛡️ Statement held for review {r.Id}"),
+            Blocks.Section($"{Mrkdwn.Bold(r.Requester)} ran this on {Mrkdwn.Bold(r.Connection)}; {guardrail} holds it until an approver decides:"),
+            Blocks.Section(Mrkdwn.CodeBlock(command?.Sql)),
+            command?.Message is { Length: > 0 } message ? Blocks.Section(Quote(message)) : null,
+            Blocks.Context(Context(r) + (command?.SessionId is { } session ? $" · session {Mrkdwn.Code(session)}" : string.Empty)),
+            Blocks.Section(CardStatus.Line(r)),
+            Buttons(r));
+        return (text, blocks);
+    }
+
+    private static string Context(AccessRequest r)
+    {
+        var parts = new List<string> { $"Request {Mrkdwn.Code(r.Id)}" };
+        if (r.ApproverGroups.Count > 0)
+        {
+            parts.Add("approvers: " + string.Join(", ", r.ApproverGroups.Select(Mrkdwn.Escape)));
+        }
+
+        if (r.CreatedAt is { } created)
+        {
+            parts.Add("asked " + Mrkdwn.Time(created));
+        }
+
+        return string.Join(" · ", parts);
+    }
+
+    /// <summary>Approve and Deny while a decision is open; value = request id (docs/api.md).</summary>
+    private static JsonObject? Buttons(AccessRequest r)
+    {
+        if (r.Status == RequestStatuses.Pending)
+        {
+            return Blocks.Actions(
+                "decision:" + r.Id,
+                Blocks.Button(ApproveAction, r.IsCommandReview ? "Allow once" : "Approve", r.Id, "primary"),
+                Blocks.Button(DenyAction, "Deny", r.Id, "danger"));
+        }
+
+        // On a grant with an extension waiting, approve and deny decide the extension (docs/api.md).
+        if (r.Status == RequestStatuses.Active && r.Extension is not null)
+        {
+            return Blocks.Actions(
+                "decision:" + r.Id,
+                Blocks.Button(ApproveAction, $"Approve +{r.Extension.Duration}", r.Id, "primary"),
+                Blocks.Button(DenyAction, "Deny extension", r.Id, "danger"));
+        }
+
+        return null;
+    }
+
+    /// <summary>A block quote of user text, every line quoted so none escapes the quote.</summary>
+    private static string Quote(string text) =>
+        string.Join('\n', Mrkdwn.Escape(text).Split('\n').Select(line => "&gt; " + line));
+}

@@ -1,0 +1,67 @@
+using Appliance.Chatops.Gateway;
+using Appliance.Chatops.Slack.BlockKit;
+
+namespace Appliance.Chatops.Cards;
+
+/// <summary>The status line of a card: who decided what, and until when.</summary>
+internal static class CardStatus
+{
+    public static string Word(AccessRequest r) => r.Status switch
+    {
+        RequestStatuses.Pending => $"{r.Approvals.Count} of {r.MinApprovals} approvals",
+        RequestStatuses.Active => "approved",
+        _ => r.Status,
+    };
+
+    public static string Line(AccessRequest r) => r.Status switch
+    {
+        RequestStatuses.Pending => Pending(r),
+        RequestStatuses.Active => Active(r),
+        RequestStatuses.Denied => $"❌ *Denied* by {Mrkdwn.Escape(r.DeniedBy ?? "an approver")}{Because(r.DenyReason)}",
+        RequestStatuses.Cancelled => "🚫 *Cancelled* by " + Mrkdwn.Escape(r.EndedBy ?? r.Requester),
+        RequestStatuses.Expired when r.ActivatedAt is null => "⌛ *Expired*: nobody decided in time",
+        RequestStatuses.Expired => "⌛ *Expired*" + At(r.EndedAt ?? r.ExpiresAt) + Approvers(r),
+        RequestStatuses.Revoked => $"🛑 *Revoked* by {Mrkdwn.Escape(r.EndedBy ?? "an approver")}{At(r.EndedAt)}{Because(r.EndReason)}",
+        _ => "Status: " + Mrkdwn.Escape(r.Status),
+    };
+
+    private static string Pending(AccessRequest r)
+    {
+        var line = $"⏳ *Waiting for approval*: {r.Approvals.Count} of {r.MinApprovals} approvals";
+        if (r.Approvals.Count > 0)
+        {
+            line += " (" + string.Join(", ", r.Approvals.Select(a => Mrkdwn.Escape(a.By))) + ")";
+        }
+
+        return r.PendingUntil is { } until ? $"{line} · open until {Mrkdwn.Time(until)}" : line;
+    }
+
+    private static string Active(AccessRequest r)
+    {
+        var line = r.Approvals.Count == 0 ? "✅ *Approved automatically*" : "✅ *Approved*" + Approvers(r);
+        if (r.IsCommandReview)
+        {
+            return line + ": the statement may run once";
+        }
+
+        if (r.ExpiresAt is { } expires)
+        {
+            line += " · active until " + Mrkdwn.Time(expires);
+        }
+
+        if (r.Extension is { } extension)
+        {
+            var count = extension.Approvals?.Count ?? 0;
+            line += $"\n⏳ *Extension* by {Mrkdwn.Escape(extension.Duration)} asked by {Mrkdwn.Escape(extension.RequestedBy ?? r.Requester)}: {count} of {r.MinApprovals} approvals";
+        }
+
+        return line;
+    }
+
+    private static string Approvers(AccessRequest r) =>
+        r.Approvals.Count == 0 ? string.Empty : " by " + string.Join(", ", r.Approvals.Select(a => Mrkdwn.Escape(a.By)));
+
+    private static string At(DateTimeOffset? time) => time is { } t ? " at " + Mrkdwn.Time(t) : string.Empty;
+
+    private static string Because(string? reason) => string.IsNullOrWhiteSpace(reason) ? string.Empty : ": " + Mrkdwn.Escape(reason);
+}

@@ -1,0 +1,93 @@
+using Appliance.Chatops.Gateway;
+using Appliance.Chatops.Slack.BlockKit;
+using Appliance.Chatops.Slack.Inbound;
+
+namespace Appliance.Chatops.Commands;
+
+/// <summary>approve, deny, done, extend: changing a request or grant.</summary>
+internal sealed partial class CommandHandler
+{
+    private async Task<ChatReply> DecideAsync(string email, DecideCommand command, CancellationToken ct)
+    {
+        var result = command.Approve
+            ? await gateway.ApproveAsync(email, command.Id, command.Text, ct)
+            : await gateway.DenyAsync(email, command.Id, command.Text, ct);
+        if (!result.IsSuccess)
+        {
+            return CommandReplies.Refused(result.Problem, email, command.Approve ? CommandParser.ApproveUsage : CommandParser.DenyUsage);
+        }
+
+        await cards.RefreshAsync(result.Value, ct);
+        var r = result.Value;
+        return new ChatReply(command.Approve
+            ? $"👍 {Mrkdwn.Code(r.Id)} ({Mrkdwn.Escape(r.Requester)} on {Mrkdwn.Bold(r.Connection)}): {StatusAfterApproval(r)}"
+            : $"❌ Denied {Mrkdwn.Code(r.Id)} ({Mrkdwn.Escape(r.Requester)} on {Mrkdwn.Bold(r.Connection)}).");
+    }
+
+    private static string StatusAfterApproval(AccessRequest r) =>
+        r.Status == RequestStatuses.Pending ? $"approval recorded, {r.Approvals.Count} of {r.MinApprovals}." : "approved.";
+
+    private async Task<ChatReply> DoneAsync(string email, DoneCommand command, CancellationToken ct)
+    {
+        AccessRequest target;
+        if (command.Id is null)
+        {
+            var grants = await gateway.ListActiveGrantsAsync(email, ct);
+            if (!grants.IsSuccess)
+            {
+                return CommandReplies.Refused(grants.Problem, email, CommandParser.DoneUsage);
+            }
+
+            var mine = grants.Value.Where(g => string.Equals(g.Requester, email, StringComparison.OrdinalIgnoreCase) && !g.IsCommandReview).ToList();
+            switch (mine.Count)
+            {
+                case 0:
+                    return new ChatReply("You have no active grant. `/hoop status` shows your requests.");
+                case > 1:
+                    return new ChatReply("You have several active grants; which one?\n" +
+                        string.Join('\n', mine.Select(g => "• " + CommandReplies.Describe(g))) + "\nWrite it as " + CommandParser.DoneUsage);
+            }
+
+            target = mine[0];
+        }
+        else
+        {
+            var found = await gateway.GetRequestAsync(email, command.Id, ct);
+            if (!found.IsSuccess)
+            {
+                return CommandReplies.Refused(found.Problem, email, CommandParser.DoneUsage);
+            }
+
+            target = found.Value;
+        }
+
+        // "done" on a request still waiting for approval withdraws it.
+        var ended = target.Status == RequestStatuses.Pending
+            ? await gateway.CancelAsync(email, target.Id, ct)
+            : await gateway.RevokeAsync(email, target.Id, null, ct);
+        if (!ended.IsSuccess)
+        {
+            return CommandReplies.Refused(ended.Problem, email, CommandParser.DoneUsage);
+        }
+
+        await cards.RefreshAsync(ended.Value, ct);
+        return new ChatReply(ended.Value.Status == RequestStatuses.Cancelled
+            ? $"🚫 Withdrew request {Mrkdwn.Code(target.Id)} for {Mrkdwn.Bold(target.Connection)}."
+            : $"🛑 Ended {Mrkdwn.Code(target.Id)}: your access to {Mrkdwn.Bold(target.Connection)} is closed.");
+    }
+
+    private async Task<ChatReply> ExtendAsync(string email, ExtendCommand command, CancellationToken ct)
+    {
+        var result = await gateway.ExtendAsync(email, command.Id, command.Duration, command.Reason, ct);
+        if (!result.IsSuccess)
+        {
+            return CommandReplies.Refused(result.Problem, email, CommandParser.ExtendUsage);
+        }
+
+        await cards.RefreshAsync(result.Value, ct);
+        var r = result.Value;
+        return new ChatReply(r.Extension is not null
+            ? $"⏳ Asked to extend {Mrkdwn.Code(r.Id)} by {Mrkdwn.Escape(command.Duration)}: waiting for approval."
+            : $"➕ {Mrkdwn.Code(r.Id)} on {Mrkdwn.Bold(r.Connection)} now runs" + (r.ExpiresAt is { } t ? " until " + Mrkdwn.Time(t) : string.Empty) + ".");
+    }
+}

@@ -1,0 +1,107 @@
+using Appliance.Chatops.Events;
+using Appliance.Chatops.Gateway;
+using Appliance.Chatops.Slack.BlockKit;
+using Appliance.Chatops.Slack.Inbound;
+
+namespace Appliance.Chatops.Notifications;
+
+/// <summary>
+/// Tells the requester, by DM, what happened to their request or grant: approved (with the
+/// credential), denied, about to expire, expired, revoked, extended.
+/// </summary>
+internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMessenger dm, ILogger<RequesterNotifier> logger)
+{
+    public async Task NotifyAsync(string eventType, AccessRequest r, string? actor, CancellationToken ct)
+    {
+        switch (eventType)
+        {
+            case EventTypes.RequestApproved:
+            case EventTypes.RequestCreated when r.Status == RequestStatuses.Active:
+                await ApprovedOnceAsync(r, actor, ct);
+                return;
+        }
+
+        if (Message(eventType, r, actor) is { } text)
+        {
+            await dm.SendAsync(r.Requester, new ChatReply(text), ct);
+        }
+    }
+
+    /// <summary>
+    /// An auto-approved request may arrive both as <c>request.created</c> (already active) and
+    /// <c>request.approved</c>; the claim makes the credential DM go out once.
+    /// </summary>
+    private async Task ApprovedOnceAsync(AccessRequest r, string? actor, CancellationToken ct)
+    {
+        var claim = "approved-dm:" + r.Id;
+        if (!await gateway.TryClaimAsync(claim, ct))
+        {
+            return;
+        }
+
+        try
+        {
+            await dm.SendAsync(r.Requester, await ApprovedMessageAsync(r, actor, ct), ct);
+        }
+        catch
+        {
+            await gateway.ReleaseClaimAsync(claim, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private async Task<ChatReply> ApprovedMessageAsync(AccessRequest r, string? actor, CancellationToken ct)
+    {
+        if (r.IsCommandReview)
+        {
+            return new ChatReply($"✅ Your statement on {Mrkdwn.Bold(r.Connection)} (review {Mrkdwn.Code(r.Id)}) was allowed {By(actor)}: it may run once.");
+        }
+
+        var credentials = await gateway.CreateCredentialsAsync(r.Requester, r.Id, ct);
+        if (credentials.IsSuccess)
+        {
+            return CredentialMessage.Render(r, actor, credentials.Value);
+        }
+
+        Log.NoCredential(logger, r.Id, credentials.Problem.Message);
+        return new ChatReply(
+            $"✅ Your access to {Mrkdwn.Bold(r.Connection)} ({Mrkdwn.Code(r.Id)}) is approved {By(actor)}, " +
+            $"but the gateway did not issue a credential: {Mrkdwn.Escape(credentials.Problem.Message)}");
+    }
+
+    private static string? Message(string eventType, AccessRequest r, string? actor)
+    {
+        var what = r.IsCommandReview
+            ? $"Your statement on {Mrkdwn.Bold(r.Connection)} (review {Mrkdwn.Code(r.Id)})"
+            : $"Your access to {Mrkdwn.Bold(r.Connection)} ({Mrkdwn.Code(r.Id)})";
+        var request = r.IsCommandReview ? what : $"Your request for {Mrkdwn.Bold(r.Connection)} ({Mrkdwn.Code(r.Id)})";
+        return eventType switch
+        {
+            EventTypes.RequestDenied => $"❌ {request} was denied by {Mrkdwn.Escape(r.DeniedBy ?? actor ?? "an approver")}" + Because(r.DenyReason),
+            EventTypes.RequestExpired => $"⌛ {request} expired: nobody decided in time. Ask again with {Mrkdwn.Code($"/hoop request {r.Connection}")}.",
+            EventTypes.GrantExpiring => $"⏳ {what} expires {Until(r)}. Need longer? {Mrkdwn.Code($"/hoop extend {r.Id} 30m")}",
+            EventTypes.GrantExpired => $"⌛ {what} has expired; open sessions were closed.",
+            EventTypes.GrantRevoked when IsSelf(r, actor) => $"🛑 {what} has ended, as you asked; open sessions were closed.",
+            EventTypes.GrantRevoked => $"🛑 {what} was revoked by {Mrkdwn.Escape(r.EndedBy ?? actor ?? "an approver")}{Because(r.EndReason)}; open sessions were closed.",
+            EventTypes.GrantExtended => $"➕ {what} was extended: it now runs {Until(r)}.",
+            EventTypes.GrantExtensionDenied => $"❌ The extension of {what} was denied by {Mrkdwn.Escape(actor ?? "an approver")}; it still ends {Until(r)}.",
+            _ => null,
+        };
+    }
+
+    private static bool IsSelf(AccessRequest r, string? actor) =>
+        string.Equals(r.EndedBy ?? actor, r.Requester, StringComparison.OrdinalIgnoreCase);
+
+    private static string By(string? actor) =>
+        string.IsNullOrEmpty(actor) || actor == "system" ? "automatically" : "by " + Mrkdwn.Escape(actor);
+
+    private static string Until(AccessRequest r) => r.ExpiresAt is { } t ? "at " + Mrkdwn.Time(t) : "soon";
+
+    private static string Because(string? reason) => string.IsNullOrWhiteSpace(reason) ? "." : ": " + Mrkdwn.Escape(reason);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 601, Level = LogLevel.Warning, Message = "Grant {RequestId} is active but no credential was issued: {Detail}")]
+        public static partial void NoCredential(ILogger logger, string requestId, string detail);
+    }
+}
