@@ -25,42 +25,23 @@ internal static class PgFrameReader
         out SequencePosition consumed,
         out SequencePosition examined)
     {
-        consumed = buffer.Start;
-        examined = buffer.End;
-        frame = default;
-        if (buffer.Length < PgLimits.MessageHeaderLength)
-        {
-            return PgFrameStatus.Incomplete;
-        }
-
-        byte type;
-        int length;
+        // Fast path: the whole message sits in the first segment, as nearly every message does.
         var first = buffer.FirstSpan;
         if (first.Length >= PgLimits.MessageHeaderLength)
         {
-            type = first[0];
-            length = BinaryPrimitives.ReadInt32BigEndian(first[1..]);
-        }
-        else
-        {
-            Span<byte> header = stackalloc byte[PgLimits.MessageHeaderLength];
-            buffer.Slice(0, PgLimits.MessageHeaderLength).CopyTo(header);
-            type = header[0];
-            length = BinaryPrimitives.ReadInt32BigEndian(header[1..]);
-        }
-
-        var status = Check(length, maxLength, buffer.Length);
-        if (status != PgFrameStatus.Complete)
-        {
-            frame = new PgFrame(type, length, default);
-            return status;
+            var length = BinaryPrimitives.ReadInt32BigEndian(first[1..]);
+            if (length >= 4 && length <= maxLength && first.Length > length)
+            {
+                // Slicing from a position skips the offset walk of Slice(long, long).
+                var message = buffer.Slice(buffer.Start, length + 1L);
+                frame = new PgFrame(first[0], length, message);
+                consumed = message.End;
+                examined = consumed;
+                return PgFrameStatus.Complete;
+            }
         }
 
-        var message = buffer.Slice(0, length + 1L);
-        frame = new PgFrame(type, length, message);
-        consumed = message.End;
-        examined = consumed;
-        return PgFrameStatus.Complete;
+        return TryReadSlow(buffer, maxLength, out frame, out consumed, out examined);
     }
 
     /// <summary>
@@ -83,6 +64,39 @@ internal static class PgFrameReader
             ? new PgSpanFrame(type, length, buffer[..(length + 1)])
             : new PgSpanFrame(type, length, default);
         return status;
+    }
+
+    private static PgFrameStatus TryReadSlow(
+        in ReadOnlySequence<byte> buffer,
+        int maxLength,
+        out PgFrame frame,
+        out SequencePosition consumed,
+        out SequencePosition examined)
+    {
+        consumed = buffer.Start;
+        examined = buffer.End;
+        frame = default;
+        if (buffer.Length < PgLimits.MessageHeaderLength)
+        {
+            return PgFrameStatus.Incomplete;
+        }
+
+        Span<byte> header = stackalloc byte[PgLimits.MessageHeaderLength];
+        buffer.Slice(0, PgLimits.MessageHeaderLength).CopyTo(header);
+        var type = header[0];
+        var length = BinaryPrimitives.ReadInt32BigEndian(header[1..]);
+        var status = Check(length, maxLength, buffer.Length);
+        if (status != PgFrameStatus.Complete)
+        {
+            frame = new PgFrame(type, length, default);
+            return status;
+        }
+
+        var message = buffer.Slice(buffer.Start, length + 1L);
+        frame = new PgFrame(type, length, message);
+        consumed = message.End;
+        examined = consumed;
+        return PgFrameStatus.Complete;
     }
 
     private static PgFrameStatus Check(int length, int maxLength, long available)

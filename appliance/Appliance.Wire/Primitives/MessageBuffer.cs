@@ -1,4 +1,5 @@
 using System.Buffers;
+using Appliance.Wire.Framing;
 
 namespace Appliance.Wire.Primitives;
 
@@ -12,7 +13,14 @@ internal sealed class MessageBuffer : IDisposable
 {
     private byte[] _buffer = [];
 
-    public ReadOnlySpan<byte> GetSpan(in ReadOnlySequence<byte> body)
+    /// <summary>The body of a complete frame as one span (the usual way to feed a frame to a parser).</summary>
+    public ReadOnlySpan<byte> GetBody(scoped in PgFrame frame)
+    {
+        var message = frame.Message;
+        return message.IsSingleSegment ? message.FirstSpan[PgLimits.MessageHeaderLength..] : GetSpan(frame.Body);
+    }
+
+    public ReadOnlySpan<byte> GetSpan(scoped in ReadOnlySequence<byte> body)
     {
         if (body.IsSingleSegment)
         {

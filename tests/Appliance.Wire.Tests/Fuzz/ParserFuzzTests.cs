@@ -5,6 +5,7 @@ using System.Text;
 using Appliance.Wire.Authentication;
 using Appliance.Wire.Backend;
 using Appliance.Wire.Framing;
+using Appliance.Wire.Primitives;
 using Appliance.Wire.Tests.Support;
 using Appliance.Wire.Writing;
 
@@ -116,8 +117,8 @@ public class ParserFuzzTests
             Assert.Equal(spanFrame.Message.ToArray(), frame.Message.ToArray());
             if (ParserFor(frame.Type) is { } parse)
             {
-                using var scratch = new Primitives.MessageBuffer();
-                parse(scratch.GetSpan(frame.Body));
+                using var scratch = new MessageBuffer();
+                parse(scratch.GetBody(frame));
             }
 
             buffer = buffer.Slice(consumed);
