@@ -1,0 +1,118 @@
+using System.Text;
+using Appliance.Policy.Sql;
+
+namespace Appliance.Policy.Masking;
+
+internal sealed partial class Masker
+{
+    /// <summary>
+    /// The plan for a RowDescription, cached per (statement text, fields). A column is masked
+    /// whole when its name is a masked column; when its source column (table OID and attnum,
+    /// resolved by <paramref name="columnNames"/>) is one, however it is aliased; and, failing
+    /// closed, when it is computed (table OID 0) or its source is unknown and the statement
+    /// names a masked column as an identifier (<c>upper(ssn)</c>, <c>ssn || ''</c>). Other columns
+    /// are scanned when their type can carry text. Pass the whole query text of a simple Query:
+    /// with several statements the check is only broader.
+    /// </summary>
+    public ResultMaskPlan GetPlan(ref ResultShape shape, IColumnNameLookup? columnNames)
+    {
+        if (IsEmpty)
+        {
+            return ResultMaskPlan.Unmasked;
+        }
+
+        if (_plans.TryGet(shape.Key, out var cached))
+        {
+            return cached;
+        }
+
+        var fields = shape.ReadFields();
+        var mentionsMasked = HasColumnRules && MentionsMaskedColumn(Encoding.UTF8.GetString(shape.Statement));
+        var complete = true;
+        var columns = new ColumnMask[fields.Count];
+        for (var i = 0; i < fields.Count; i++)
+        {
+            columns[i] = ColumnMask.For(Decide(fields[i], mentionsMasked, columnNames, ref complete), fields[i].TypeOid);
+        }
+
+        var plan = new ResultMaskPlan(columns);
+        if (complete)
+        {
+            _plans.Add(shape.Key, plan);
+        }
+
+        return plan;
+    }
+
+    public ResultMaskPlan GetPlan(string statement, IReadOnlyList<ResultField> fields, IColumnNameLookup? columnNames)
+    {
+        var shape = new ResultShape(Encoding.UTF8.GetBytes(statement));
+        try
+        {
+            foreach (var field in fields)
+            {
+                shape.AddField(field);
+            }
+
+            return GetPlan(ref shape, columnNames);
+        }
+        finally
+        {
+            shape.Dispose();
+        }
+    }
+
+    private ColumnMaskAction Decide(ResultField field, bool mentionsMasked, IColumnNameLookup? columnNames, ref bool complete)
+    {
+        if (_columns.Contains(field.Name))
+        {
+            return ColumnMaskAction.MaskWhole;
+        }
+
+        if (HasColumnRules)
+        {
+            if (field.TableOid == 0)
+            {
+                if (mentionsMasked)
+                {
+                    return ColumnMaskAction.MaskWhole;
+                }
+            }
+            else if (columnNames is not null && columnNames.TryGetColumnName(field.TableOid, field.AttributeNumber, out var source))
+            {
+                if (_columns.Contains(source))
+                {
+                    return ColumnMaskAction.MaskWhole;
+                }
+            }
+            else
+            {
+                complete = false;
+                if (mentionsMasked)
+                {
+                    return ColumnMaskAction.MaskWhole;
+                }
+            }
+        }
+
+        return HasValueDetection && PgTypes.Classify(field.TypeOid) != PgValueClass.Fixed
+            ? ColumnMaskAction.Detect
+            : ColumnMaskAction.Pass;
+    }
+
+    /// <summary>Whether a masked column's name appears in the statement as an identifier (not in a string or comment).</summary>
+    internal bool MentionsMaskedColumn(string statement)
+    {
+        var lexer = new SqlLexer(statement);
+        for (var token = lexer.Next(); token.Kind != SqlTokenKind.End; token = lexer.Next())
+        {
+            if (token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                && _columns.Contains(SqlLiteral.Identifier(statement, token)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

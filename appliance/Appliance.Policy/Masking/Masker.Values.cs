@@ -1,0 +1,191 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace Appliance.Policy.Masking;
+
+internal sealed partial class Masker
+{
+    private static readonly byte[] JsonStars = "\"****\""u8.ToArray();
+    private static readonly byte[] JsonbStars = "\u0001\"****\""u8.ToArray();
+    private static readonly byte[] JsonbVersion = [1];
+    private static readonly byte[] HexPrefix = "\\x"u8.ToArray();
+
+    /// <summary>
+    /// Masks one DataRow (or COPY) value of a column planned by <see cref="GetPlan(ref ResultShape, IColumnNameLookup?)"/>.
+    /// <paramref name="binary"/> is the column's result format (from Bind, or the RowDescription of a
+    /// portal). On <see cref="MaskResult.Replaced"/> the new value was written to <paramref name="output"/>;
+    /// on <see cref="MaskResult.Null"/> the gateway sends NULL (length -1) instead.
+    /// </summary>
+    public MaskResult MaskValue(ReadOnlySpan<byte> value, ColumnMask column, bool binary, IBufferWriter<byte> output)
+    {
+        switch (column.Action)
+        {
+            case ColumnMaskAction.Pass:
+                return MaskResult.Unchanged;
+            case ColumnMaskAction.MaskWhole:
+                return WriteWhole(column.ValueClass, binary, output);
+        }
+
+        return column.ValueClass switch
+        {
+            PgValueClass.Fixed => MaskResult.Unchanged,
+            PgValueClass.Text => MaskText(value, ScanMode.Text, output, default),
+            PgValueClass.Json => MaskText(value, ScanMode.Json, output, default),
+            PgValueClass.Jsonb when !binary => MaskText(value, ScanMode.Json, output, default),
+            PgValueClass.Jsonb when value.Length > 0 && value[0] == 1 => MaskText(value[1..], ScanMode.Json, output, JsonbVersion),
+            PgValueClass.Bytea when binary => MaskText(value, ScanMode.Text, output, default),
+            PgValueClass.Bytea => MaskByteaText(value, output),
+            PgValueClass.Int8 or PgValueClass.Numeric or PgValueClass.Float8 when binary => DetectBinaryNumber(value, column.ValueClass),
+            PgValueClass.TextContainer or PgValueClass.NumberArray when binary => DetectBinaryContainer(value, column.TypeOid, 0),
+            PgValueClass.TextContainer or PgValueClass.Opaque when !binary => MaskText(value, ScanMode.Text, output, default),
+            _ => MaskText(value, ScanMode.DetectOnly, null, default),
+        };
+    }
+
+    /// <summary>A masked column: <c>****</c> for text-like types, <c>"****"</c> for JSON, NULL for anything else.</summary>
+    private static MaskResult WriteWhole(PgValueClass valueClass, bool binary, IBufferWriter<byte> output)
+    {
+        var replacement = valueClass switch
+        {
+            PgValueClass.Text or PgValueClass.Bytea => Stars,
+            PgValueClass.Json => JsonStars,
+            PgValueClass.Jsonb => binary ? JsonbStars : JsonStars,
+            _ => null,
+        };
+        if (replacement is null)
+        {
+            return MaskResult.Null;
+        }
+
+        Write(output, replacement);
+        return MaskResult.Replaced;
+    }
+
+    /// <summary>bytea in text: <c>\x</c> hex is decoded, masked as bytes and encoded again; the escape format is masked as it stands.</summary>
+    private MaskResult MaskByteaText(ReadOnlySpan<byte> value, IBufferWriter<byte> output)
+    {
+        if (!value.StartsWith(HexPrefix) || (value.Length & 1) != 0)
+        {
+            return MaskText(value, ScanMode.Text, output, default);
+        }
+
+        var hex = value[2..];
+        var rented = ArrayPool<byte>.Shared.Rent(Math.Max(hex.Length / 2, 1));
+        try
+        {
+            var raw = rented.AsSpan(0, hex.Length / 2);
+            if (Convert.FromHexString(hex, raw, out _, out var written) != System.Buffers.OperationStatus.Done || written != raw.Length)
+            {
+                return MaskText(value, ScanMode.DetectOnly, null, default);
+            }
+
+            var masked = PooledBufferWriter.Scratch(1);
+            if (MaskText(raw, ScanMode.Text, masked, default) != MaskResult.Replaced)
+            {
+                return MaskResult.Unchanged;
+            }
+
+            var bytes = masked.WrittenSpan;
+            var span = output.GetSpan(2 + (bytes.Length * 2));
+            HexPrefix.CopyTo(span);
+            Convert.TryToHexStringLower(bytes, span[2..], out var hexLength);
+            output.Advance(2 + hexLength);
+            return MaskResult.Replaced;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>int8, numeric or float8 in binary: the integer part's digits are tested like text; a match means NULL.</summary>
+    private MaskResult DetectBinaryNumber(ReadOnlySpan<byte> value, PgValueClass valueClass)
+    {
+        Span<byte> digits = stackalloc byte[32];
+        var length = valueClass switch
+        {
+            PgValueClass.Int8 => BinaryNumbers.Int8Digits(value, digits),
+            PgValueClass.Float8 => BinaryNumbers.Float8Digits(value, digits),
+            _ => BinaryNumbers.NumericDigits(value, digits),
+        };
+        return length < ValueScanner.MinCardDigits && _patterns.Length == 0
+            ? MaskResult.Unchanged
+            : MaskText(digits[..Math.Max(length, 0)], ScanMode.DetectOnly, null, default);
+    }
+
+    /// <summary>
+    /// A binary array (ndim, flags, element OID, dimensions, then length-prefixed elements) or
+    /// record (field count, then OID and length-prefixed value per field): any element that
+    /// holds something to mask makes the whole value NULL. A malformed value is scanned raw.
+    /// </summary>
+    private MaskResult DetectBinaryContainer(ReadOnlySpan<byte> value, uint typeOid, int depth)
+    {
+        var isRecord = typeOid is PgTypes.Record;
+        var position = isRecord ? 4 : 12;
+        if (value.Length < position || depth > 4)
+        {
+            return MaskText(value, ScanMode.DetectOnly, null, default);
+        }
+
+        var count = BinaryPrimitives.ReadInt32BigEndian(value);
+        var elementOid = isRecord ? 0u : BinaryPrimitives.ReadUInt32BigEndian(value[8..]);
+        if (!isRecord)
+        {
+            var dimensions = count;
+            count = dimensions == 0 ? 0 : 1;
+            for (var d = 0; d < dimensions && value.Length >= position + 8; d++, position += 8)
+            {
+                count *= BinaryPrimitives.ReadInt32BigEndian(value[position..]);
+            }
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            if (isRecord)
+            {
+                if (value.Length < position + 4)
+                {
+                    return MaskText(value, ScanMode.DetectOnly, null, default);
+                }
+
+                elementOid = BinaryPrimitives.ReadUInt32BigEndian(value[position..]);
+                position += 4;
+            }
+
+            if (value.Length < position + 4)
+            {
+                return MaskText(value, ScanMode.DetectOnly, null, default);
+            }
+
+            var length = BinaryPrimitives.ReadInt32BigEndian(value[position..]);
+            position += 4;
+            if (length < 0)
+            {
+                continue;
+            }
+
+            if (value.Length - position < length)
+            {
+                return MaskText(value, ScanMode.DetectOnly, null, default);
+            }
+
+            if (DetectBinaryElement(value.Slice(position, length), elementOid, depth) == MaskResult.Null)
+            {
+                return MaskResult.Null;
+            }
+
+            position += length;
+        }
+
+        return MaskResult.Unchanged;
+    }
+
+    private MaskResult DetectBinaryElement(ReadOnlySpan<byte> element, uint elementOid, int depth) => PgTypes.Classify(elementOid) switch
+    {
+        PgValueClass.Fixed => MaskResult.Unchanged,
+        var c when c is PgValueClass.Int8 or PgValueClass.Numeric or PgValueClass.Float8 => DetectBinaryNumber(element, c),
+        PgValueClass.TextContainer or PgValueClass.NumberArray => DetectBinaryContainer(element, elementOid, depth + 1),
+        PgValueClass.Jsonb when element.Length > 0 => MaskText(element[1..], ScanMode.DetectOnly, null, default),
+        _ => MaskText(element, ScanMode.DetectOnly, null, default),
+    };
+}

@@ -1,0 +1,58 @@
+using System.Buffers;
+
+namespace Appliance.Policy.Masking;
+
+/// <summary>A growable scratch buffer from the shared pool, reused per thread for the rare masking paths that need two passes.</summary>
+internal sealed class PooledBufferWriter : IBufferWriter<byte>
+{
+    [ThreadStatic]
+    private static PooledBufferWriter? _first;
+
+    [ThreadStatic]
+    private static PooledBufferWriter? _second;
+
+    private byte[] _buffer = [];
+    private int _written;
+
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
+
+    /// <summary>This thread's scratch buffer number 0 or 1 (a pass that needs a second one while holding the first), emptied.</summary>
+    public static PooledBufferWriter Scratch(int which)
+    {
+        var writer = which == 0 ? (_first ??= new()) : (_second ??= new());
+        writer._written = 0;
+        return writer;
+    }
+
+    public void Advance(int count) => _written += count;
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _buffer.AsMemory(_written);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _buffer.AsSpan(_written);
+    }
+
+    private void Ensure(int sizeHint)
+    {
+        var needed = _written + Math.Max(sizeHint, 1);
+        if (needed <= _buffer.Length)
+        {
+            return;
+        }
+
+        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(256, _buffer.Length * 2)));
+        _buffer.AsSpan(0, _written).CopyTo(grown);
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        _buffer = grown;
+    }
+}

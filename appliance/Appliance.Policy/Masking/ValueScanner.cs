@@ -1,0 +1,334 @@
+using System.Buffers;
+
+namespace Appliance.Policy.Masking;
+
+[Flags]
+internal enum Detectors : byte
+{
+    None = 0,
+    Card = 1,
+    Ssn = 2,
+    Email = 4,
+}
+
+internal enum ScanMode : byte
+{
+    /// <summary>Rewrite matches in place.</summary>
+    Text,
+    /// <summary>Rewrite matches; a card written as a JSON number becomes a JSON string, so the document stays valid.</summary>
+    Json,
+    /// <summary>Write nothing; report the first match (for values that can only be replaced by NULL).</summary>
+    DetectOnly,
+}
+
+/// <summary>
+/// The value detectors over UTF-8 (or any ASCII-compatible) bytes. A vectorized search for a
+/// digit or '@' skips values that cannot match; then each run of digits, possibly grouped by
+/// single spaces or dashes, is tested:
+/// <list type="bullet">
+/// <item>card: 13–19 digits, Luhn-valid, not starting with 0, either one run or groups of which all
+/// but the last have at least 3 digits; a run longer than 19 digits is never a card. Written <c>****-****-****-1111</c>.</item>
+/// <item>SSN: <c>ddd-dd-dddd</c> with a valid area (not 000, 666, 9xx), group (not 00) and serial
+/// (not 0000). Nine bare digits are not treated as an SSN: that would mask every 9-digit number;
+/// SSN columns stored without dashes are covered by column rules. Written <c>***-**-6789</c>.</item>
+/// <item>e-mail: <c>local@domain.tld</c>, the local part of letters, digits, <c>._%+-</c> or non-ASCII;
+/// written with the first character kept and the domain kept: <c>a***@example.com</c>.</item>
+/// </list>
+/// Letters next to digits do not protect them (<c>x4111111111111111</c> is masked): fail closed.
+/// </summary>
+internal static class ValueScanner
+{
+    public const int MinCardDigits = 13;
+    public const int MaxCardDigits = 19;
+
+    private const int MinCardGroupDigits = 3;
+
+    private static readonly SearchValues<byte> DigitsAndAt = SearchValues.Create("0123456789@"u8);
+    private static readonly SearchValues<byte> DigitBytes = SearchValues.Create("0123456789"u8);
+    private static readonly SearchValues<byte> AtByte = SearchValues.Create("@"u8);
+
+    public static SearchValues<byte> Triggers(Detectors detectors) =>
+        (detectors & (Detectors.Card | Detectors.Ssn)) == 0 ? AtByte
+        : (detectors & Detectors.Email) == 0 ? DigitBytes
+        : DigitsAndAt;
+
+    /// <summary>
+    /// Scans <paramref name="value"/>. In the rewriting modes the result, preceded by
+    /// <paramref name="prefix"/>, is written to <paramref name="output"/> only when something
+    /// matched. Returns <see cref="MaskResult.Null"/> only in <see cref="ScanMode.DetectOnly"/>.
+    /// </summary>
+    public static MaskResult Scan(
+        ReadOnlySpan<byte> value, Detectors detectors, ScanMode mode, IBufferWriter<byte>? output, ReadOnlySpan<byte> prefix = default)
+    {
+        var triggers = Triggers(detectors);
+        var first = value.IndexOfAny(triggers);
+        if (first < 0 || detectors == Detectors.None)
+        {
+            return MaskResult.Unchanged;
+        }
+
+        var emitter = new Emitter(value, mode, output, prefix);
+        var position = first;
+        while (position < value.Length)
+        {
+            var next = value[position..].IndexOfAny(triggers);
+            if (next < 0)
+            {
+                break;
+            }
+
+            var i = position + next;
+            position = value[i] == (byte)'@'
+                ? ScanEmail(value, i, detectors, ref emitter)
+                : ScanDigits(value, i, detectors, ref emitter);
+            if (emitter.Found && mode == ScanMode.DetectOnly)
+            {
+                return MaskResult.Null;
+            }
+        }
+
+        return emitter.Finish();
+    }
+
+    private static int ScanEmail(ReadOnlySpan<byte> value, int at, Detectors detectors, ref Emitter emitter)
+    {
+        if ((detectors & Detectors.Email) == 0)
+        {
+            return at + 1;
+        }
+
+        var localStart = at;
+        while (localStart > emitter.Copied && IsLocalPart(value[localStart - 1]))
+        {
+            localStart--;
+        }
+
+        var end = DomainEnd(value, at + 1);
+        if (localStart == at || end < 0)
+        {
+            return at + 1;
+        }
+
+        // Keep the local part's first character whole (1–4 bytes in UTF-8).
+        var lead = value[localStart];
+        var keep = lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+        keep = Math.Min(keep, at - localStart);
+        emitter.Replace(localStart + keep, at, "***"u8);
+        return end;
+    }
+
+    /// <summary>The end of <c>label(.label)+</c> after '@' with a top-level label of 2+ characters and a letter, or -1.</summary>
+    private static int DomainEnd(ReadOnlySpan<byte> value, int start)
+    {
+        var i = start;
+        var lastDot = -1;
+        while (i < value.Length)
+        {
+            var c = value[i];
+            if (IsDomainPart(c))
+            {
+                i++;
+            }
+            else if (c == '.' && i > start && value[i - 1] != '.' && i + 1 < value.Length && IsDomainPart(value[i + 1]))
+            {
+                lastDot = i++;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        if (lastDot < 0 || i - lastDot - 1 < 2)
+        {
+            return -1;
+        }
+
+        foreach (var c in value[(lastDot + 1)..i])
+        {
+            if (char.IsAsciiLetter((char)c) || c >= 0x80)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static int ScanDigits(ReadOnlySpan<byte> value, int start, Detectors detectors, ref Emitter emitter)
+    {
+        // Groups of digits joined by one space or dash: "4111 1111 1111 1111", "123-45-6789".
+        var groups = new GroupList();
+        var i = start;
+        while (true)
+        {
+            var groupStart = i;
+            while (i < value.Length && IsDigit(value[i]))
+            {
+                i++;
+            }
+
+            groups.Add(groupStart, i - groupStart);
+            if (i + 1 < value.Length && value[i] is (byte)' ' or (byte)'-' && IsDigit(value[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            break;
+        }
+
+        if ((detectors & (Detectors.Card | Detectors.Ssn)) != 0)
+        {
+            DetectInGroups(value, ref groups, detectors, ref emitter);
+        }
+
+        groups.Release();
+
+        return Math.Max(i, emitter.Copied);
+    }
+
+    private static void DetectInGroups(ReadOnlySpan<byte> value, ref GroupList groups, Detectors detectors, ref Emitter emitter)
+    {
+        var count = groups.Count;
+        Span<byte> cardMask = stackalloc byte[19];
+        Span<byte> ssnMask = stackalloc byte[11];
+        "****-****-****-"u8.CopyTo(cardMask);
+        "***-**-"u8.CopyTo(ssnMask);
+        for (var a = 0; a < count; a++)
+        {
+            if ((detectors & Detectors.Card) != 0 && FindCard(value, ref groups, a) is var last and >= 0)
+            {
+                var end = groups.Start(last) + groups.Length(last);
+                CopyLastDigits(value, ref groups, last, cardMask[15..]);
+                emitter.ReplaceNumber(groups.Start(a), end, cardMask);
+                a = last;
+                if (emitter.Found && emitter.Mode == ScanMode.DetectOnly)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if ((detectors & Detectors.Ssn) != 0 && a + 2 < count && IsSsn(value, ref groups, a))
+            {
+                var end = groups.Start(a + 2) + 4;
+                value.Slice(end - 4, 4).CopyTo(ssnMask[7..]);
+                emitter.Replace(groups.Start(a), end, ssnMask);
+                a += 2;
+                if (emitter.Mode == ScanMode.DetectOnly)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>The last group of the longest Luhn-valid card starting at group <paramref name="a"/>, or -1.</summary>
+    private static int FindCard(ReadOnlySpan<byte> value, ref GroupList groups, int a)
+    {
+        if (value[groups.Start(a)] == '0')
+        {
+            return -1;
+        }
+
+        Span<byte> digits = stackalloc byte[MaxCardDigits];
+        var found = -1;
+        var length = 0;
+        for (var b = a; b < groups.Count; b++)
+        {
+            var groupLength = groups.Length(b);
+            // Grouped digits: every group but the last has 3+ digits ("4111 1111 1111 1111 1" is 17).
+            if (length + groupLength > MaxCardDigits || (b > a && groups.Length(b - 1) < MinCardGroupDigits))
+            {
+                break;
+            }
+
+            value.Slice(groups.Start(b), groupLength).CopyTo(digits[length..]);
+            length += groupLength;
+            if (length >= MinCardDigits && Luhn.IsValid(digits[..length]))
+            {
+                found = b;
+            }
+        }
+
+        return found;
+    }
+
+    private static void CopyLastDigits(ReadOnlySpan<byte> value, ref GroupList groups, int last, scoped Span<byte> destination)
+    {
+        var filled = destination.Length;
+        for (var g = last; filled > 0; g--)
+        {
+            var group = value.Slice(groups.Start(g), groups.Length(g));
+            var take = Math.Min(filled, group.Length);
+            group[^take..].CopyTo(destination[(filled - take)..]);
+            filled -= take;
+        }
+    }
+
+    /// <summary>ddd-dd-dddd with a valid area, group and serial (SSA: no 000, 666 or 9xx area, no 00 group, no 0000 serial).</summary>
+    private static bool IsSsn(ReadOnlySpan<byte> value, ref GroupList groups, int a)
+    {
+        if (groups.Length(a) != 3 || groups.Length(a + 1) != 2 || groups.Length(a + 2) != 4
+            || value[groups.Start(a + 1) - 1] != '-' || value[groups.Start(a + 2) - 1] != '-')
+        {
+            return false;
+        }
+
+        var area = value.Slice(groups.Start(a), 3);
+        return !area.SequenceEqual("000"u8) && !area.SequenceEqual("666"u8) && area[0] != '9'
+            && !value.Slice(groups.Start(a + 1), 2).SequenceEqual("00"u8)
+            && !value.Slice(groups.Start(a + 2), 4).SequenceEqual("0000"u8);
+    }
+
+    private static bool IsDigit(byte c) => (uint)(c - '0') <= 9;
+
+    private static bool IsLocalPart(byte c) =>
+        char.IsAsciiLetterOrDigit((char)c) || c is (byte)'.' or (byte)'_' or (byte)'%' or (byte)'+' or (byte)'-' || c >= 0x80;
+
+    private static bool IsDomainPart(byte c) => char.IsAsciiLetterOrDigit((char)c) || c == '-' || c >= 0x80;
+
+    /// <summary>Start/length pairs in a per-thread array that grows for very long runs (scans never nest).</summary>
+    private ref struct GroupList
+    {
+        [ThreadStatic]
+        private static int[]? _shared;
+
+        private int[] _pairs;
+
+        public GroupList()
+        {
+            _pairs = _shared ??= new int[128];
+        }
+
+        public int Count { get; private set; }
+
+        public readonly int Start(int i) => _pairs[2 * i];
+
+        public readonly int Length(int i) => _pairs[(2 * i) + 1];
+
+        public void Add(int start, int length)
+        {
+            if (2 * (Count + 1) > _pairs.Length)
+            {
+                Array.Resize(ref _pairs, _pairs.Length * 2);
+                _shared = _pairs;
+            }
+
+            _pairs[2 * Count] = start;
+            _pairs[(2 * Count) + 1] = length;
+            Count++;
+        }
+
+        /// <summary>Lets a buffer grown by a huge value go, rather than keep it for the thread's life.</summary>
+        public readonly void Release()
+        {
+            if (_pairs.Length > 8192)
+            {
+                _shared = null;
+            }
+        }
+    }
+}

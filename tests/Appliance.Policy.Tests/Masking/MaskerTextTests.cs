@@ -1,0 +1,170 @@
+using Appliance.Policy.Configuration;
+using Appliance.Policy.Masking;
+
+namespace Appliance.Policy.Tests.Masking;
+
+public class MaskerTextTests
+{
+    private readonly Masker _masker = MaskingTestData.Masker();
+
+    [Theory]
+    [InlineData("4111111111111111", "****-****-****-1111")]
+    [InlineData("4111 1111 1111 1111", "****-****-****-1111")]
+    [InlineData("4111-1111-1111-1111", "****-****-****-1111")]
+    [InlineData("5555 5555-5555 4444", "****-****-****-4444")]
+    [InlineData("378282246310005", "****-****-****-0005")]
+    [InlineData("3782 822463 10005", "****-****-****-0005")]
+    [InlineData("4222222222222", "****-****-****-2222")]
+    [InlineData("6011000990139424", "****-****-****-9424")]
+    public void TryMask_ValidCard_KeepsTheLastFour(string card, string masked) =>
+        Assert.Equal(masked, _masker.MaskText(card));
+
+    [Fact]
+    public void TryMask_NineteenDigitCard_IsMasked()
+    {
+        var card = MaskingTestData.LuhnNumber("6", 19, new Random(7));
+        Assert.Equal("****-****-****-" + card[^4..], _masker.MaskText(card));
+    }
+
+    [Theory]
+    [InlineData("4111111111111112")]
+    [InlineData("41111111111111111111")]
+    [InlineData("411111111111111")]
+    [InlineData("4111  1111 1111 1111")]
+    [InlineData("4111--1111-1111-1111")]
+    [InlineData("0000000000000000")]
+    [InlineData("4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1")]
+    [InlineData("2024-01-01 12:34:56.789+00")]
+    [InlineData("order 12345 shipped")]
+    [InlineData("Plain text, no numbers")]
+    [InlineData("")]
+    public void TryMask_NotACard_IsUnchanged(string value) => Assert.Null(_masker.MaskText(value));
+
+    [Theory]
+    [InlineData("{\"card\":\"4111111111111111\",\"n\":1}", "{\"card\":\"****-****-****-1111\",\"n\":1}")]
+    [InlineData("x4111111111111111y", "x****-****-****-1111y")]
+    [InlineData("'x' || 4111111111111111 || 'y'", "'x' || ****-****-****-1111 || 'y'")]
+    [InlineData("{4111111111111111,5555555555554444}", "{****-****-****-1111,****-****-****-4444}")]
+    [InlineData("4111111111111111, 5555555555554444", "****-****-****-1111, ****-****-****-4444")]
+    [InlineData("4111111111111111 5555555555554444", "****-****-****-1111 ****-****-****-4444")]
+    [InlineData("(1,\"4111 1111 1111 1111\",t)", "(1,\"****-****-****-1111\",t)")]
+    [InlineData("Qty 2 4111 1111 1111 1111.", "Qty 2 ****-****-****-1111.")]
+    [InlineData("4111111111111111.00", "****-****-****-1111.00")]
+    public void TryMask_CardAnywhereInTheText_IsMasked(string value, string masked) =>
+        Assert.Equal(masked, _masker.MaskText(value));
+
+    [Theory]
+    [InlineData("123-45-6789", "***-**-6789")]
+    [InlineData("ssn: 123-45-6789.", "ssn: ***-**-6789.")]
+    [InlineData("{\"ssn\":\"078-05-1120\"}", "{\"ssn\":\"***-**-1120\"}")]
+    public void TryMask_Ssn_KeepsTheSerial(string value, string masked) => Assert.Equal(masked, _masker.MaskText(value));
+
+    [Theory]
+    [InlineData("123456789")]
+    [InlineData("000-12-3456")]
+    [InlineData("666-12-3456")]
+    [InlineData("900-12-3456")]
+    [InlineData("123-00-4567")]
+    [InlineData("123-45-0000")]
+    [InlineData("123 45 6789")]
+    [InlineData("2024-01-15")]
+    public void TryMask_NotAnSsn_IsUnchanged(string value) => Assert.Null(_masker.MaskText(value));
+
+    [Theory]
+    [InlineData("alice@example.com", "a***@example.com")]
+    [InlineData("mail bob.smith+tag@mail.example.org. now", "mail b***@mail.example.org. now")]
+    [InlineData("{\"email\":\"carol_99@x-y.co.uk\"}", "{\"email\":\"c***@x-y.co.uk\"}")]
+    [InlineData("żaneta@example.pl", "ż***@example.pl")]
+    [InlineData("a@example.com", "a***@example.com")]
+    [InlineData("{a@b.io,c@d.io}", "{a***@b.io,c***@d.io}")]
+    public void TryMask_Email_KeepsFirstCharacterAndDomain(string value, string masked) => Assert.Equal(masked, _masker.MaskText(value));
+
+    [Theory]
+    [InlineData("user@localhost")]
+    [InlineData("a@b.c")]
+    [InlineData("@example.com")]
+    [InlineData("price @ 10.00")]
+    [InlineData("x@1.23")]
+    public void TryMask_NotAnEmail_IsUnchanged(string value) => Assert.Null(_masker.MaskText(value));
+
+    [Fact]
+    public void TryMask_CustomPattern_StarsEachCharacter() =>
+        Assert.Equal("badge **********, ok", _masker.MaskText("badge EMP-123456, ok"));
+
+    [Fact]
+    public void TryMask_PatternAndDetectorInOneValue_BothApply() =>
+        Assert.Equal("********** a***@example.com ****-****-****-1111", _masker.MaskText("EMP-000001 alice@example.com 4111111111111111"));
+
+    [Fact]
+    public void TryMask_PatternAfterMultiByteText_KeepsTheTextExact() =>
+        Assert.Equal("Zürich ✓ **********", _masker.MaskText("Zürich ✓ EMP-654321"));
+
+    [Fact]
+    public void TryMask_OnlyTheConfiguredDetectors_Apply()
+    {
+        var emailOnly = Masker.Compile([new MaskingProfile { Name = "e", Detectors = [MaskingDetector.Email] }]);
+        Assert.Null(emailOnly.MaskText("4111111111111111 123-45-6789"));
+        Assert.Equal("a***@example.com", emailOnly.MaskText("alice@example.com"));
+    }
+
+    [Fact]
+    public void TryMask_NoProfiles_ChangesNothing()
+    {
+        var none = Masker.Compile([]);
+        Assert.True(none.IsEmpty);
+        Assert.Null(none.MaskText("4111111111111111 alice@example.com"));
+    }
+
+    [Fact]
+    public void TryMask_PatternTimeout_MasksTheWholeValue()
+    {
+        var slow = Masker.Compile(
+            [new MaskingProfile { Name = "slow", Patterns = [new MaskingPattern { Name = "evil", Regex = @"^(\w+\s?)+$" }] }],
+            new MaskerOptions { PatternTimeout = TimeSpan.FromMilliseconds(1) });
+        Assert.Equal("****", slow.MaskText(new string('a', 64) + "!"));
+        Assert.Equal(1, slow.PatternTimeouts);
+    }
+
+    [Fact]
+    public void Mask_String_ForTheAuditLog()
+    {
+        Assert.Equal("card ****-****-****-1111 of a***@example.com", _masker.Mask("card 4111111111111111 of alice@example.com"));
+        const string clean = "SELECT * FROM orders WHERE id = 42";
+        Assert.Same(clean, _masker.Mask(clean));
+    }
+
+    [Fact]
+    public void TryMask_RandomTextWithEmbeddedCards_NeverLeaksTheDigits()
+    {
+        var random = new Random(20261126);
+        const string filler = "abcXYZ ,;:{}[]\"'()|-_.@#/\\\n\tżé✓";
+        for (var iteration = 0; iteration < 2000; iteration++)
+        {
+            var card = MaskingTestData.LuhnNumber(((char)('1' + random.Next(9))).ToString(), random.Next(13, 20), random);
+            var written = random.Next(3) switch
+            {
+                0 => card,
+                1 => string.Join(' ', card.Chunk(4).Select(c => new string(c))),
+                _ => string.Join('-', card.Chunk(4).Select(c => new string(c))),
+            };
+            var text = Filler(random, filler) + written + Filler(random, filler) + (random.Next(2) == 0 ? "" : "n" + random.Next(1000) + "x");
+            var masked = _masker.MaskText(text);
+            Assert.NotNull(masked);
+            Assert.DoesNotContain(card, masked.Replace(" ", "").Replace("-", ""), StringComparison.Ordinal);
+            Assert.DoesNotContain(written, masked, StringComparison.Ordinal);
+        }
+    }
+
+    private static string Filler(Random random, string alphabet)
+    {
+        var length = random.Next(0, 12);
+        var chars = new char[length];
+        for (var i = 0; i < length; i++)
+        {
+            chars[i] = alphabet[random.Next(alphabet.Length)];
+        }
+
+        // A filler ending or starting in '-' or ' ' next to a digit group could join a following digit run.
+        return new string(chars).Trim(' ', '-') + "_";
+    }
+}
