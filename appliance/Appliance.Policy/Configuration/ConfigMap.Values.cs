@@ -48,59 +48,21 @@ internal sealed partial class ConfigMap
         return scalar;
     }
 
-    public int? Int(string key, int min, int max)
-    {
-        var scalar = Scalar(key);
-        if (scalar is null)
-        {
-            return null;
-        }
+    public int? Int(string key, int min, int max) => Parse(
+        key,
+        (string text, out int value) =>
+            int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value) && value >= min && value <= max,
+        ConfigErrorKind.InvalidValue,
+        shown => $"'{shown}' is not a whole number from {min} to {max}");
 
-        if (!int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
-            || value < min || value > max)
-        {
-            Reader.Report(scalar.Node, scalar.Path, ConfigErrorKind.InvalidValue,
-                $"'{scalar.Shown}' is not a whole number from {min} to {max}");
-            return null;
-        }
+    public bool? Bool(string key) =>
+        Parse<bool>(key, bool.TryParse, ConfigErrorKind.InvalidValue, shown => $"'{shown}' is not true or false");
 
-        return value;
-    }
-
-    public bool? Bool(string key)
-    {
-        var scalar = Scalar(key);
-        if (scalar is null)
-        {
-            return null;
-        }
-
-        if (!bool.TryParse(scalar.Value, out var value))
-        {
-            Reader.Report(scalar.Node, scalar.Path, ConfigErrorKind.InvalidValue, $"'{scalar.Shown}' is not true or false");
-            return null;
-        }
-
-        return value;
-    }
-
-    public TimeSpan? Duration(string key)
-    {
-        var scalar = Scalar(key);
-        if (scalar is null)
-        {
-            return null;
-        }
-
-        if (!Configuration.Duration.TryParse(scalar.Value, out var value))
-        {
-            Reader.Report(scalar.Node, scalar.Path, ConfigErrorKind.InvalidDuration,
-                $"'{scalar.Shown}' is not a duration: write it like 30s, 15m, 1h, 1h30m or 2d");
-            return null;
-        }
-
-        return value;
-    }
+    public TimeSpan? Duration(string key) => Parse<TimeSpan>(
+        key,
+        Configuration.Duration.TryParse,
+        ConfigErrorKind.InvalidDuration,
+        shown => $"'{shown}' is not a duration: write it like 30s, 15m, 1h, 1h30m or 2d");
 
     public T? Option<T>(string key, ConfigOptions<T> options, bool required = false)
         where T : struct =>
@@ -142,6 +104,26 @@ internal sealed partial class ConfigMap
 
         return result;
     }
+
+    private T? Parse<T>(string key, TryParser<T> parse, ConfigErrorKind kind, Func<string, string> message)
+        where T : struct
+    {
+        var scalar = Scalar(key);
+        if (scalar is null)
+        {
+            return null;
+        }
+
+        if (!parse(scalar.Value, out var value))
+        {
+            Reader.Report(scalar.Node, scalar.Path, kind, message(scalar.Shown));
+            return null;
+        }
+
+        return value;
+    }
+
+    private delegate bool TryParser<T>(string text, out T value);
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
