@@ -1,7 +1,6 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
-app.Run();
+using Appliance.Gateway.Hosting;
+
+await GatewayApp.Build(args).RunAsync();
 
 /// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
 public partial class Program;

@@ -1,0 +1,60 @@
+namespace Appliance.Gateway.Access;
+
+internal enum RequestKind
+{
+    Access,
+    Command,
+}
+
+/// <summary>The states of product.md §5. A grant is a request in <see cref="Active"/> or after it.</summary>
+internal enum RequestStatus
+{
+    Pending,
+    Active,
+    Denied,
+    Cancelled,
+    Expired,
+    Revoked,
+}
+
+internal sealed record Approval(string By, DateTimeOffset At, string? Comment = null);
+
+/// <summary>An extension of an active grant awaiting approval.</summary>
+internal sealed record PendingExtension(
+    TimeSpan Duration, string RequestedBy, DateTimeOffset RequestedAt, string? Reason, int Round,
+    IReadOnlyList<Approval> Approvals);
+
+/// <summary>A statement the PostgreSQL gateway holds for review (kind <see cref="RequestKind.Command"/>).</summary>
+internal sealed record CommandReview(string Sql, string Guardrail, string? Message, string? SessionId);
+
+/// <summary>A request for access, and once approved, the grant: one entity, one id.</summary>
+internal sealed record AccessRequest
+{
+    public required string Id { get; init; }
+    public required RequestKind Kind { get; init; }
+    public required string Connection { get; init; }
+    public required string Requester { get; init; }
+    public string? Reason { get; init; }
+    public required TimeSpan Duration { get; init; }
+    public required RequestStatus Status { get; init; }
+    public long Version { get; init; } = 1;
+    public required int MinApprovals { get; init; }
+    public IReadOnlyList<string> ApproverGroups { get; init; } = [];
+    public string? Channel { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset PendingUntil { get; init; }
+    public DateTimeOffset? ActivatedAt { get; init; }
+    public DateTimeOffset? ExpiresAt { get; init; }
+    public DateTimeOffset? EndedAt { get; init; }
+    public string? DeniedBy { get; init; }
+    public string? DenyReason { get; init; }
+    public string? EndedBy { get; init; }
+    public string? EndReason { get; init; }
+    public PendingExtension? Extension { get; init; }
+    public CommandReview? Command { get; init; }
+    public IReadOnlyList<Approval> Approvals { get; init; } = [];
+
+    public bool IsGrant => Status is RequestStatus.Active or RequestStatus.Expired or RequestStatus.Revoked && ActivatedAt is not null;
+
+    public bool IsActiveAt(DateTimeOffset now) => Status == RequestStatus.Active && ExpiresAt > now;
+}

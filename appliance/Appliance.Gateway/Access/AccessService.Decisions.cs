@@ -1,0 +1,241 @@
+using Appliance.Gateway.Events;
+using Appliance.Gateway.Identity;
+using Appliance.Policy.Access;
+using Appliance.Policy.Configuration;
+
+namespace Appliance.Gateway.Access;
+
+internal sealed partial class AccessService
+{
+    public Task<AccessDecision<AccessRequest>> ApproveAsync(
+        Person person, string id, string? comment, string actor, CancellationToken cancellationToken) =>
+        MutateAsync(id, (r, now) =>
+        {
+            if (MayDecide(person, r, out var refusal) is false)
+            {
+                return refusal!;
+            }
+
+            var approval = new Approval(person.Email, now, Trim(comment));
+            if (r.Status == RequestStatus.Pending)
+            {
+                if (now >= r.PendingUntil)
+                {
+                    return Mutation.Refused(AccessRule.InvalidState, $"Request {r.Id} waited too long for a decision and has expired.");
+                }
+
+                if (r.Approvals.Any(a => SameEmail(a.By, person.Email)))
+                {
+                    return Mutation.Refused(AccessRule.AlreadyApproved, $"{person.Email} has already approved request {r.Id}.");
+                }
+
+                var approvals = r.Approvals.Append(approval).ToList();
+                if (!AccessRules.HasEnoughApprovals(approvals.Select(a => a.By), r.MinApprovals))
+                {
+                    return new Mutation(r with { Approvals = approvals }, [EventTypes.RequestApprovalAdded], actor, NewApproval: approval);
+                }
+
+                var active = r with
+                {
+                    Approvals = approvals,
+                    Status = RequestStatus.Active,
+                    ActivatedAt = now,
+                    // The clock starts at approval, not at request.
+                    ExpiresAt = now + r.Duration,
+                };
+                return new Mutation(active, [EventTypes.RequestApproved], actor, NewApproval: approval);
+            }
+
+            if (r.Status == RequestStatus.Active && r.Extension is { } extension)
+            {
+                if (extension.Approvals.Any(a => SameEmail(a.By, person.Email)))
+                {
+                    return Mutation.Refused(AccessRule.AlreadyApproved, $"{person.Email} has already approved the extension of {r.Id}.");
+                }
+
+                var approvals = extension.Approvals.Append(approval).ToList();
+                if (!AccessRules.HasEnoughApprovals(approvals.Select(a => a.By), r.MinApprovals))
+                {
+                    return new Mutation(r with { Extension = extension with { Approvals = approvals } },
+                        [EventTypes.GrantExtensionRequested], actor, NewApproval: approval, ApprovalRound: extension.Round);
+                }
+
+                var extended = Extend(r, extension.Duration, now) with { Extension = null };
+                return new Mutation(extended, [EventTypes.GrantExtended], actor, NewApproval: approval, ApprovalRound: extension.Round);
+            }
+
+            return Mutation.Refused(AccessRule.InvalidState, $"Request {r.Id} is {Lower(r.Status)}: there is nothing to approve.");
+        }, cancellationToken, viewer: person);
+
+    public Task<AccessDecision<AccessRequest>> DenyAsync(
+        Person person, string id, string? reason, string actor, CancellationToken cancellationToken) =>
+        MutateAsync(id, (r, now) =>
+        {
+            if (MayDecide(person, r, out var refusal) is false)
+            {
+                return refusal!;
+            }
+
+            if (r.Status == RequestStatus.Pending)
+            {
+                var denied = r with
+                {
+                    Status = RequestStatus.Denied,
+                    DeniedBy = person.Email,
+                    DenyReason = Trim(reason),
+                    EndedAt = now,
+                };
+                return new Mutation(denied, [EventTypes.RequestDenied], actor);
+            }
+
+            if (r.Status == RequestStatus.Active && r.Extension is not null)
+            {
+                // Denying an extension leaves the grant as it was.
+                return new Mutation(r with { Extension = null }, [EventTypes.GrantExtensionDenied], actor);
+            }
+
+            return Mutation.Refused(AccessRule.InvalidState, $"Request {r.Id} is {Lower(r.Status)}: there is nothing to deny.");
+        }, cancellationToken, viewer: person);
+
+    public Task<AccessDecision<AccessRequest>> CancelAsync(Person person, string id, string actor, CancellationToken cancellationToken) =>
+        MutateAsync(id, (r, now) =>
+        {
+            if (!SameEmail(r.Requester, person.Email))
+            {
+                return Mutation.Refused(AccessRule.Forbidden, $"Only {r.Requester} can cancel request {r.Id}.");
+            }
+
+            if (r.Status != RequestStatus.Pending)
+            {
+                return Mutation.Refused(AccessRule.InvalidState,
+                    $"Request {r.Id} is {Lower(r.Status)}: only a pending request can be cancelled{(r.Status == RequestStatus.Active ? " (end a grant with revoke)" : "")}.");
+            }
+
+            return new Mutation(r with { Status = RequestStatus.Cancelled, EndedAt = now, EndedBy = person.Email }, [EventTypes.RequestCancelled], actor);
+        }, cancellationToken, viewer: person);
+
+    public Task<AccessDecision<AccessRequest>> RevokeAsync(
+        Person person, string id, string? reason, string actor, CancellationToken cancellationToken) =>
+        MutateAsync(id, (r, now) =>
+        {
+            var isRequester = SameEmail(r.Requester, person.Email);
+            if (!isRequester && !person.IsAdmin && !IsApproverOf(person, r))
+            {
+                return Mutation.Refused(AccessRule.Forbidden,
+                    $"Only the requester, an approver of {r.Connection} or an admin can revoke grant {r.Id}.");
+            }
+
+            if (r.Status != RequestStatus.Active)
+            {
+                return Mutation.Refused(AccessRule.InvalidState, $"Request {r.Id} is {Lower(r.Status)}: only an active grant can be revoked.");
+            }
+
+            var revoked = r with
+            {
+                Status = RequestStatus.Revoked,
+                EndedAt = now,
+                EndedBy = person.Email,
+                EndReason = Trim(reason) ?? (isRequester ? "done" : "revoked"),
+                Extension = null,
+            };
+            return new Mutation(revoked, [EventTypes.GrantRevoked], actor);
+        }, cancellationToken, viewer: person);
+
+    public Task<AccessDecision<AccessRequest>> ExtendAsync(
+        Person person, string id, string? duration, string? reason, string actor, CancellationToken cancellationToken) =>
+        MutateAsync(id, (r, now) =>
+        {
+            if (r.Kind != RequestKind.Access || r.Status != RequestStatus.Active || r.ExpiresAt is not { } expiresAt)
+            {
+                return Mutation.Refused(AccessRule.InvalidState, $"Request {r.Id} is {Lower(r.Status)}: only an active grant can be extended.");
+            }
+
+            if (policy.Current.FindConnection(r.Connection) is not { } connection)
+            {
+                return Mutation.Refused(AccessRule.UnknownConnection, $"The connection {r.Connection} is no longer configured.");
+            }
+
+            if (string.IsNullOrWhiteSpace(duration))
+            {
+                return Mutation.Refused(AccessRule.BadDuration, "Say by how long to extend, like 30m or 1h.");
+            }
+
+            var resolved = AccessRules.ResolveDuration(duration, connection);
+            if (!resolved.Allowed)
+            {
+                return Mutation.Refused(resolved.Rule, resolved.Message!);
+            }
+
+            // The cap applies to what remains after the extension, counted from now.
+            var remaining = expiresAt + resolved.Value - now;
+            if (remaining > connection.Access.MaxDuration)
+            {
+                return Mutation.Refused(AccessRule.MaxDuration,
+                    $"Extended by {Duration.Format(resolved.Value)}, grant {r.Id} would last {Duration.Format(remaining)} from now, " +
+                    $"more than the maximum of {Duration.Format(connection.Access.MaxDuration)} for {r.Connection}.");
+            }
+
+            var isRequester = SameEmail(r.Requester, person.Email);
+            var immediate = person.IsAdmin
+                || (!isRequester && AccessRules.IsApprover(person.Groups, connection))
+                || (isRequester && AccessRules.IsAutoApproved(person.Groups, connection));
+            if (immediate)
+            {
+                return new Mutation(Extend(r, resolved.Value, now) with { Extension = null }, [EventTypes.GrantExtended], actor);
+            }
+
+            if (!isRequester)
+            {
+                return Mutation.Refused(AccessRule.Forbidden,
+                    $"Only the requester, an approver of {r.Connection} or an admin can extend grant {r.Id}.");
+            }
+
+            if (r.Extension is not null)
+            {
+                return Mutation.Refused(AccessRule.InvalidState, $"An extension of {r.Id} is already waiting for approval.");
+            }
+
+            // The grant's version when the extension is asked for names its approval round: unique, never 0.
+            var round = (int)r.Version;
+            var extension = new PendingExtension(resolved.Value, person.Email, now, Trim(reason), round, []);
+            return new Mutation(r with { Extension = extension }, [EventTypes.GrantExtensionRequested], actor);
+        }, cancellationToken, viewer: person);
+
+    private static AccessRequest Extend(AccessRequest r, TimeSpan by, DateTimeOffset now) => r with
+    {
+        ExpiresAt = (r.ExpiresAt ?? now) + by,
+        Duration = r.Duration + by,
+    };
+
+    /// <summary>Approving and denying: an approver of the connection, never the requester.</summary>
+    private bool MayDecide(Person person, AccessRequest r, out Mutation? refusal)
+    {
+        refusal = null;
+        if (SameEmail(r.Requester, person.Email))
+        {
+            refusal = Mutation.Refused(AccessRule.SelfApproval, $"{person.Email} requested {r.Id} and cannot decide on it: another approver must.");
+            return false;
+        }
+
+        if (!IsApproverOf(person, r))
+        {
+            refusal = Mutation.Refused(AccessRule.NotApprover,
+                $"{person.Email} is not an approver of {r.Connection} (approver groups: {string.Join(", ", ApproverGroupsOf(r))}).");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The current policy decides who approves; the request's snapshot only if the connection is gone.</summary>
+    private bool IsApproverOf(Person person, AccessRequest r) => ApproverGroupsOf(r).Any(person.Groups.Contains);
+
+    private IReadOnlyList<string> ApproverGroupsOf(AccessRequest r) =>
+        policy.Current.FindConnection(r.Connection)?.Access.Approvers ?? r.ApproverGroups;
+
+    private static bool SameEmail(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+
+    private static string? Trim(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    private static string Lower(RequestStatus status) => status.ToString().ToLowerInvariant();
+}

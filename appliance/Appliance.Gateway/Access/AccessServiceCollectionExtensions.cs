@@ -1,0 +1,49 @@
+using Appliance.Gateway.Events;
+using Appliance.Gateway.Expiry;
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace Appliance.Gateway.Access;
+
+internal static class AccessServiceCollectionExtensions
+{
+    public static IServiceCollection AddAccess(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<RequestChanges>();
+        services.AddSingleton<AccessService>();
+
+        // Events: the outbox and its dispatcher.
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<IWebhookTargets, WebhookTargets>();
+        services.AddSingleton<EventLog>();
+        services.AddOptions<WebhookOptions>().Configure(o =>
+        {
+            if (TimeSpan.TryParse(configuration["APPLIANCE_WEBHOOK_BACKOFF"], System.Globalization.CultureInfo.InvariantCulture, out var backoff))
+            {
+                o.BackoffBase = backoff;
+            }
+
+            if (int.TryParse(configuration["APPLIANCE_WEBHOOK_MAX_ATTEMPTS"], out var attempts))
+            {
+                o.MaxAttempts = attempts;
+            }
+        }).Validate(o => o.MaxAttempts >= 1 && o.BackoffBase > TimeSpan.Zero, "Webhook retries need at least one attempt and a positive backoff.")
+          .ValidateOnStart();
+        services.AddHttpClient(WebhookDispatcher.HttpClientName);
+        services.AddHostedService<WebhookDispatcher>();
+
+        // Expiry: an in-memory Quartz scheduler per process; the store is the truth.
+        services.AddQuartz(q =>
+        {
+            // Unique per host, so several gateways can live in one process (tests).
+            q.ConfigureScheduler(o => o.InstanceName = "appliance-" + Guid.NewGuid().ToString("N"));
+            q.UseInMemoryStore(o => o.MisfireThreshold = TimeSpan.FromSeconds(1));
+            q.UseDefaultThreadPool(tp => tp.MaxConcurrency = 8);
+        });
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
+        services.AddSingleton<ExpiryScheduler>();
+        services.AddTransient<ExpiryJob>();
+        services.AddHostedService<ExpiryService>();
+        return services;
+    }
+}

@@ -1,0 +1,68 @@
+using Appliance.Gateway.Access;
+using Appliance.Gateway.Audit;
+using Appliance.Gateway.ChatopsState;
+using Appliance.Gateway.Configuration;
+using Appliance.Gateway.Identity;
+using Appliance.Gateway.Operations;
+using Appliance.Gateway.Store;
+using Microsoft.Extensions.Options;
+using Prometheus;
+
+namespace Appliance.Gateway.Hosting;
+
+/// <summary>
+/// Builds the gateway. <c>Program</c> runs it; tests build it with their own configuration and
+/// real Kestrel ports, so what they exercise is what ships.
+/// </summary>
+public static class GatewayApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+
+        builder.Services.AddOptions<GatewayOptions>()
+            .Configure<IConfiguration>((o, c) => GatewayOptions.Bind(c, o))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        var options = new GatewayOptions();
+        GatewayOptions.Bind(builder.Configuration, options);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ListenAnyIP(options.HttpPort);
+            kestrel.AddServerHeader = false;
+        });
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddGatewayLogging(builder.Configuration);
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            foreach (var converter in Store.StoreJson.Options.Converters)
+            {
+                json.SerializerOptions.Converters.Add(converter);
+            }
+        });
+        builder.Services.AddPolicy(builder.Configuration);
+        builder.Services.AddStore();
+        builder.Services.AddIdentity();
+        builder.Services.AddAccess(builder.Configuration);
+        builder.Services.AddSingleton<AuditVerifier>();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseHttpMetrics();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOperations();
+
+        var api = app.MapGroup("/api").RequireAuthorization();
+        api.MapIdentityApi();
+        api.MapAccessApi();
+        api.MapAuditApi();
+        api.MapChatopsStateApi();
+        return app;
+    }
+}

@@ -1,0 +1,43 @@
+using System.Text.Json;
+using Appliance.Gateway.Store;
+
+namespace Appliance.Gateway.Hosting;
+
+/// <summary>
+/// Reads an optional JSON body: an empty body is the default value (so <c>curl -X POST</c> works
+/// for routes whose fields are all optional); malformed JSON is a 400 that says where it broke.
+/// </summary>
+internal static class RequestBody
+{
+    private const int MaxBytes = 64 * 1024;
+
+    public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request) where T : class
+    {
+        if (request.ContentLength is 0 || (request.ContentLength is null && !request.Body.CanSeek && request.ContentType is null))
+        {
+            return (null, null);
+        }
+
+        if (request.ContentLength > MaxBytes)
+        {
+            return (null, Problems.Result(413, "body-too-large", "Body too large", $"Request bodies are limited to {MaxBytes} bytes."));
+        }
+
+        try
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
+            if (buffer.Length == 0)
+            {
+                return (null, null);
+            }
+
+            buffer.Position = 0;
+            return (await JsonSerializer.DeserializeAsync<T>(buffer, StoreJson.Options, request.HttpContext.RequestAborted), null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Problems.Result(400, "bad-json", "Malformed JSON", $"The request body is not valid JSON for this route: {ex.Message}"));
+        }
+    }
+}

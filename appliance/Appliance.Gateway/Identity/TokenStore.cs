@@ -1,0 +1,102 @@
+using Appliance.Gateway.Access;
+using Appliance.Gateway.Store;
+using Dapper;
+
+namespace Appliance.Gateway.Identity;
+
+internal enum TokenKind
+{
+    Personal,
+    Grant,
+}
+
+internal sealed record TokenInfo(
+    string Id, TokenKind Kind, string UserEmail, string? Name, string? GrantId,
+    DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt);
+
+/// <summary>Personal access tokens and grant credentials: created once, stored hashed, revocable.</summary>
+internal sealed class TokenStore(StoreDatabase database, TimeProvider time)
+{
+    public async Task<(TokenInfo Info, string Token)> CreateAsync(
+        TokenKind kind, string email, string? name, string? grantId, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+    {
+        var token = TokenHasher.NewToken(kind == TokenKind.Personal ? TokenHasher.PersonalPrefix : TokenHasher.GrantPrefix);
+        var info = new TokenInfo(Ids.NewTokenId(), kind, email, name, grantId, time.GetUtcNow(), expiresAt, null);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "INSERT INTO tokens (id, kind, user_email, name, hash, grant_id, created_at, expires_at) " +
+            "VALUES (@Id, @Kind, @UserEmail, @Name, @Hash, @GrantId, @CreatedAt, @ExpiresAt)",
+            new
+            {
+                info.Id,
+                Kind = kind.ToString().ToLowerInvariant(),
+                info.UserEmail,
+                info.Name,
+                Hash = TokenHasher.Hash(token),
+                info.GrantId,
+                CreatedAt = info.CreatedAt.ToUnixMs(),
+                ExpiresAt = expiresAt.ToUnixMs(),
+            });
+        return (info, token);
+    }
+
+    /// <summary>The token's record when it exists, is not revoked and has not expired.</summary>
+    public async Task<TokenInfo?> ValidateAsync(string token, CancellationToken cancellationToken)
+    {
+        if (!token.StartsWith(TokenHasher.PersonalPrefix, StringComparison.Ordinal)
+            && !token.StartsWith(TokenHasher.GrantPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<TokenRow>(
+            "SELECT id, kind, user_email, name, grant_id, created_at, expires_at, revoked_at FROM tokens WHERE hash = @hash",
+            new { hash = TokenHasher.Hash(token) });
+        var info = row?.ToInfo();
+        var now = time.GetUtcNow();
+        return info is null || info.RevokedAt is not null || info.ExpiresAt <= now ? null : info;
+    }
+
+    public async Task<IReadOnlyList<TokenInfo>> ListAsync(string email, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<TokenRow>(
+            "SELECT id, kind, user_email, name, grant_id, created_at, expires_at, revoked_at FROM tokens " +
+            "WHERE lower(user_email) = lower(@email) AND kind = 'personal' ORDER BY created_at DESC",
+            new { email });
+        return rows.Select(r => r.ToInfo()).ToList();
+    }
+
+    public async Task<TokenInfo?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<TokenRow>(
+            "SELECT id, kind, user_email, name, grant_id, created_at, expires_at, revoked_at FROM tokens WHERE id = @id", new { id });
+        return row?.ToInfo();
+    }
+
+    public async Task<bool> RevokeAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(
+            "UPDATE tokens SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL",
+            new { id, now = time.GetUtcNow().ToUnixMs() }) == 1;
+    }
+
+    private sealed class TokenRow
+    {
+        public string Id { get; set; } = "";
+        public string Kind { get; set; } = "";
+        public string UserEmail { get; set; } = "";
+        public string? Name { get; set; }
+        public string? GrantId { get; set; }
+        public long CreatedAt { get; set; }
+        public long? ExpiresAt { get; set; }
+        public long? RevokedAt { get; set; }
+
+        public TokenInfo ToInfo() => new(
+            Id, Enum.Parse<TokenKind>(Kind, ignoreCase: true), UserEmail, Name, GrantId,
+            StoreJson.FromUnixMs(CreatedAt), StoreJson.FromUnixMs(ExpiresAt), StoreJson.FromUnixMs(RevokedAt));
+    }
+}

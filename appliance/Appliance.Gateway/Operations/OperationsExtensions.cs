@@ -1,0 +1,69 @@
+using Appliance.Gateway.Access;
+using Appliance.Gateway.Hosting;
+using Appliance.Gateway.Store;
+using Microsoft.Extensions.Options;
+using Prometheus;
+using Serilog;
+using Serilog.Events;
+
+namespace Appliance.Gateway.Operations;
+
+internal static class OperationsExtensions
+{
+    /// <summary>Serilog to the console and, when <c>SEQ_URL</c> is set, to Seq; one logger per host.</summary>
+    public static IServiceCollection AddGatewayLogging(this IServiceCollection services, IConfiguration configuration)
+    {
+        var seqUrl = configuration["SEQ_URL"];
+        var seqApiKey = configuration["SEQ_API_KEY"];
+        services.AddSerilog((_, logger) =>
+        {
+            logger
+                .MinimumLevel.Information()
+                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
+                .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+                .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
+                .Enrich.FromLogContext()
+                .Enrich.WithProperty("Application", "appliance-gateway")
+                .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            if (!string.IsNullOrWhiteSpace(seqUrl))
+            {
+                logger.WriteTo.Seq(seqUrl, apiKey: string.IsNullOrWhiteSpace(seqApiKey) ? null : seqApiKey, period: TimeSpan.FromMilliseconds(500));
+            }
+        }, writeToProviders: true); // other ILoggerProviders (e.g. a test's capture) still see every entry
+        return services;
+    }
+
+    public static WebApplication MapOperations(this WebApplication app)
+    {
+        app.MapGet("/healthz", async (StoreDatabase database, HttpContext context) =>
+        {
+            try
+            {
+                await database.PingAsync(context.RequestAborted);
+                return Results.Ok(new { status = "ok", store = database.Dialect.ToString().ToLowerInvariant() });
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+            {
+                return Problems.Result(503, "store-unreachable", "Store unreachable", "The gateway cannot reach its store.");
+            }
+        });
+
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(async cancel =>
+        {
+            var requests = app.Services.GetRequiredService<RequestStore>();
+            try
+            {
+                var active = await requests.ListAsync(
+                    new RequestFilter { Statuses = [RequestStatus.Active], Kind = RequestKind.Access, Limit = 100_000 }, cancel);
+                GatewayMetrics.ActiveGrants.Set(active.Count);
+            }
+            catch (System.Data.Common.DbException)
+            {
+                // The health check reports an unreachable store; the gauge keeps its last value.
+            }
+        });
+        app.MapMetrics("/metrics");
+        return app;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Appliance.Gateway.Store;
+
+/// <summary>
+/// Opens connections to the store: PostgreSQL when <c>APPLIANCE_STORE</c> is set, otherwise an
+/// embedded SQLite file. Everything above this class writes one SQL for both.
+/// </summary>
+internal sealed class StoreDatabase : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource? _postgres;
+    private readonly string? _sqliteConnectionString;
+
+    private StoreDatabase(NpgsqlDataSource? postgres, string? sqlite, string description)
+    {
+        _postgres = postgres;
+        _sqliteConnectionString = sqlite;
+        Dialect = postgres is null ? StoreDialect.Sqlite : StoreDialect.Postgres;
+        Description = description;
+    }
+
+    public StoreDialect Dialect { get; }
+
+    /// <summary>Where the store lives, without credentials (for logs).</summary>
+    public string Description { get; }
+
+    public static StoreDatabase ForPostgres(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = "appliance-gateway";
+        }
+
+        return new StoreDatabase(
+            NpgsqlDataSource.Create(builder.ConnectionString),
+            null,
+            $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}");
+    }
+
+    public static StoreDatabase ForSqlite(string dataDir)
+    {
+        Directory.CreateDirectory(dataDir);
+        var path = Path.GetFullPath(Path.Combine(dataDir, "appliance.db"));
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        };
+        return new StoreDatabase(null, builder.ConnectionString, $"sqlite:{path}");
+    }
+
+    public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        if (_postgres is not null)
+        {
+            return await _postgres.OpenConnectionAsync(cancellationToken);
+        }
+
+        var connection = new SqliteConnection(_sqliteConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var pragma = connection.CreateCommand();
+        // WAL lets readers proceed while the single writer commits; NORMAL sync is durable in WAL
+        // mode except for the last transactions on power loss, which is the embedded mode's trade.
+        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction. SQLite's transactions start with
+    /// BEGIN IMMEDIATE (the default of Microsoft.Data.Sqlite), so writers serialize up front
+    /// instead of failing on upgrade.
+    /// </summary>
+    public async Task<T> InTransactionAsync<T>(
+        Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var result = await work(connection, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+
+    public async Task<bool> PingAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 1;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+        else
+        {
+            SqliteConnection.ClearAllPools();
+        }
+    }
+}

@@ -1,0 +1,7 @@
+namespace Appliance.Gateway.Store;
+
+internal enum StoreDialect
+{
+    Postgres,
+    Sqlite,
+}

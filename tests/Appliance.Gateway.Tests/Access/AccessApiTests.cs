@@ -1,0 +1,273 @@
+using System.Text.Json;
+using System.Net;
+using Appliance.Gateway.Tests.Support;
+using Appliance.Tests.Common.Gateway;
+using static Appliance.Tests.Common.Gateway.TestPolicies;
+
+namespace Appliance.Gateway.Tests.Access;
+
+/// <summary>The request and grant rules of product.md §5, through the HTTP API of a real gateway (embedded store).</summary>
+public sealed class AccessApiTests : IAsyncLifetime
+{
+    private TestGateway _gateway = null!;
+    private HttpClient _alice = null!;
+    private HttpClient _bob = null!;
+    private HttpClient _carol = null!;
+    private HttpClient _dave = null!;
+
+    public async Task InitializeAsync()
+    {
+        _gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
+        _alice = _gateway.Client(await _gateway.CreateTokenAsync(Alice));
+        _bob = _gateway.Client(await _gateway.CreateTokenAsync(Bob));
+        _carol = _gateway.Client(await _gateway.CreateTokenAsync(Carol));
+        _dave = _gateway.Client(await _gateway.CreateTokenAsync(Dave));
+    }
+
+    public async Task DisposeAsync() => await _gateway.DisposeAsync();
+
+    [Fact]
+    public async Task Request_ThenApproveByAnotherApprover_ActivatesWithClockFromApproval()
+    {
+        var created = await _alice.RequestAsync("demo", "1h", "investigating order 4411");
+        Assert.Equal("pending", created.Str("status"));
+        Assert.Equal("1h", created.Str("duration"));
+        Assert.Equal(JsonValueKind.Null, created.GetProperty("expiresAt").ValueKind);
+
+        await Task.Delay(1100); // so that "from approval" and "from request" differ measurably
+        var approved = await _bob.PostAsync($"api/requests/{created.Str("id")}/approve", null, HttpStatusCode.OK);
+
+        Assert.Equal("active", approved.Str("status"));
+        var activatedAt = approved.Time("activatedAt");
+        Assert.True(activatedAt - created.Time("createdAt") >= TimeSpan.FromSeconds(1));
+        Assert.Equal(activatedAt + TimeSpan.FromHours(1), approved.Time("expiresAt"));
+        Assert.Equal(Bob, approved.GetProperty("approvals")[0].Str("by"));
+    }
+
+    [Fact]
+    public async Task Approve_BySameUser_IsRejected()
+    {
+        var created = await _alice.RequestAsync("demo", "1h", "reason");
+        var problem = await _alice.PostAsync($"api/requests/{created.Str("id")}/approve", null, HttpStatusCode.Forbidden);
+        Assert.Equal("self-approval", problem.Rule());
+        var unchanged = await _alice.GetJsonAsync($"api/requests/{created.Str("id")}");
+        Assert.Equal("pending", unchanged.Str("status"));
+        Assert.Equal(0, unchanged.GetProperty("approvals").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Approve_ByNonApprover_IsRejected()
+    {
+        var created = await _alice.RequestAsync("demo", "1h", "reason");
+        // An auditor sees every request but approves none.
+        using var auditor = _gateway.Client(await _gateway.CreateTokenAsync(Auditor));
+        var problem = await auditor.PostAsync($"api/requests/{created.Str("id")}/approve", null, HttpStatusCode.Forbidden);
+        Assert.Equal("not-approver", problem.Rule());
+        // Someone who may not even see it learns nothing.
+        var hidden = await _dave.PostAsync($"api/requests/{created.Str("id")}/approve", null, HttpStatusCode.NotFound);
+        Assert.Equal("not-found", hidden.Rule());
+        Assert.Equal("pending", (await _alice.GetJsonAsync($"api/requests/{created.Str("id")}")).Str("status"));
+    }
+
+    [Fact]
+    public async Task Request_WithoutRequiredReason_IsRejected()
+    {
+        var problem = await _alice.PostAsync("api/requests", new { connection = "demo", duration = "1h" }, HttpStatusCode.BadRequest);
+        Assert.Equal("reason-required", problem.Rule());
+    }
+
+    [Fact]
+    public async Task Request_UnknownConnection_Is404()
+    {
+        var problem = await _alice.PostAsync("api/requests", new { connection = "nope", duration = "1h", reason = "x" }, HttpStatusCode.NotFound);
+        Assert.Equal("unknown-connection", problem.Rule());
+    }
+
+    [Fact]
+    public async Task Request_OverMaxDuration_StatesTheMax()
+    {
+        var problem = await _alice.PostAsync("api/requests", new { connection = "demo", duration = "5h", reason = "x" }, HttpStatusCode.BadRequest);
+        Assert.Equal("max-duration", problem.Rule());
+        Assert.Contains("4h", problem.Str("detail"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Request_BadDuration_IsRejected()
+    {
+        var problem = await _alice.PostAsync("api/requests", new { connection = "demo", duration = "soon", reason = "x" }, HttpStatusCode.BadRequest);
+        Assert.Equal("bad-duration", problem.Rule());
+    }
+
+    [Fact]
+    public async Task Request_WithoutDuration_GetsTheDefault()
+    {
+        var created = await _alice.RequestAsync("demo", null, "x");
+        Assert.Equal("1h", created.Str("duration"));
+    }
+
+    [Fact]
+    public async Task Request_ByNonRequester_IsRejected()
+    {
+        var problem = await _bob.PostAsync("api/requests", new { connection = "demo", duration = "1h", reason = "x" }, HttpStatusCode.Forbidden);
+        Assert.Equal("not-requester", problem.Rule());
+    }
+
+    [Fact]
+    public async Task AutoApproveGroup_IsActiveAtOnce_WithTheCapStillApplied()
+    {
+        using var olive = _gateway.Client(await _gateway.CreateTokenAsync(Olive));
+        var created = await olive.RequestAsync("demo", "2h", "paged at 3am");
+        Assert.Equal("active", created.Str("status"));
+        Assert.Equal(created.Time("activatedAt") + TimeSpan.FromHours(2), created.Time("expiresAt"));
+
+        var tooLong = await olive.PostAsync("api/requests", new { connection = "demo", duration = "8h", reason = "x" }, HttpStatusCode.BadRequest);
+        Assert.Equal("max-duration", tooLong.Rule());
+    }
+
+    [Fact]
+    public async Task TwoApprovals_ArePartialUntilADistinctSecondApprover()
+    {
+        var created = await _alice.RequestAsync("prod2", "30m", null);
+        var id = created.Str("id");
+
+        var first = await _carol.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+        Assert.Equal("pending", first.Str("status"));
+        Assert.Equal(1, first.GetProperty("approvals").GetArrayLength());
+
+        // Carol is in both approver groups (dba, sre): she still counts once.
+        var again = await _carol.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.Conflict);
+        Assert.Equal("already-approved", again.Rule());
+
+        var second = await _bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+        Assert.Equal("active", second.Str("status"));
+        Assert.Equal(2, second.GetProperty("approvals").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Deny_WithReason_IsFinal()
+    {
+        var created = await _alice.RequestAsync("demo", "1h", "x");
+        var denied = await _bob.PostAsync($"api/requests/{created.Str("id")}/deny", new { reason = "use the replica" }, HttpStatusCode.OK);
+        Assert.Equal("denied", denied.Str("status"));
+        Assert.Equal("use the replica", denied.Str("denyReason"));
+        Assert.Equal(Bob, denied.Str("deniedBy"));
+
+        var late = await _carol.PostAsync($"api/requests/{created.Str("id")}/approve", null, HttpStatusCode.Conflict);
+        Assert.Equal("invalid-state", late.Rule());
+    }
+
+    [Fact]
+    public async Task Cancel_ByRequester_WhilePending()
+    {
+        var created = await _alice.RequestAsync("demo", "1h", "x");
+        var byOther = await _dave.PostAsync($"api/requests/{created.Str("id")}/cancel", null, HttpStatusCode.NotFound);
+        Assert.Equal("not-found", byOther.Rule()); // dave cannot even see alice's request
+        var cancelled = await _alice.PostAsync($"api/requests/{created.Str("id")}/cancel", null, HttpStatusCode.OK);
+        Assert.Equal("cancelled", cancelled.Str("status"));
+    }
+
+    [Fact]
+    public async Task Revoke_ByRequesterApproverOrAdmin_EndsTheGrant()
+    {
+        foreach (var revoker in new[] { _alice, _bob, _gateway.AdminClient() })
+        {
+            var created = await _alice.RequestAsync("demo", "1h", "x");
+            await _bob.PostAsync($"api/requests/{created.Str("id")}/approve", null, HttpStatusCode.OK);
+            var revoked = await revoker.PostAsync($"api/requests/{created.Str("id")}/revoke", new { reason = "finished" }, HttpStatusCode.OK);
+            Assert.Equal("revoked", revoked.Str("status"));
+            Assert.Equal("finished", revoked.Str("endReason"));
+            Assert.NotEqual(JsonValueKind.Null, revoked.GetProperty("endedAt").ValueKind);
+        }
+    }
+
+    [Fact]
+    public async Task Revoke_ByUnrelatedUser_IsRejected()
+    {
+        var created = await _alice.RequestAsync("demo", "1h", "x");
+        await _bob.PostAsync($"api/requests/{created.Str("id")}/approve", null, HttpStatusCode.OK);
+        // Dave may not see it, so for him it does not exist.
+        await _dave.PostAsync($"api/requests/{created.Str("id")}/revoke", null, HttpStatusCode.NotFound);
+        Assert.Equal("active", (await _alice.GetJsonAsync($"api/requests/{created.Str("id")}")).Str("status"));
+    }
+
+    [Fact]
+    public async Task Extend_ByApprover_IsImmediate_ByRequester_NeedsApproval()
+    {
+        var created = await _alice.RequestAsync("demo", "1h", "x");
+        var active = await _bob.PostAsync($"api/requests/{created.Str("id")}/approve", null, HttpStatusCode.OK);
+        var expiresAt = active.Time("expiresAt");
+
+        var byBob = await _bob.PostAsync($"api/requests/{created.Str("id")}/extend", new { duration = "30m" }, HttpStatusCode.OK);
+        Assert.Equal(expiresAt + TimeSpan.FromMinutes(30), byBob.Time("expiresAt"));
+
+        var byAlice = await _alice.PostAsync($"api/requests/{created.Str("id")}/extend", new { duration = "1h", reason = "not done" }, HttpStatusCode.OK);
+        Assert.Equal(byBob.Time("expiresAt"), byAlice.Time("expiresAt"));
+        Assert.Equal("1h", byAlice.GetProperty("extension").Str("duration"));
+        Assert.Equal("active", byAlice.Str("status"));
+
+        var selfApproved = await _alice.PostAsync($"api/requests/{created.Str("id")}/approve", null, HttpStatusCode.Forbidden);
+        Assert.Equal("self-approval", selfApproved.Rule());
+
+        var extended = await _carol.PostAsync($"api/requests/{created.Str("id")}/approve", null, HttpStatusCode.OK);
+        Assert.Equal(byBob.Time("expiresAt") + TimeSpan.FromHours(1), extended.Time("expiresAt"));
+        Assert.Equal(JsonValueKind.Null, extended.GetProperty("extension").ValueKind);
+    }
+
+    [Fact]
+    public async Task Extend_BeyondTheMaximumFromNow_IsRejected()
+    {
+        var created = await _alice.RequestAsync("demo", "3h", "x");
+        await _bob.PostAsync($"api/requests/{created.Str("id")}/approve", null, HttpStatusCode.OK);
+        var problem = await _bob.PostAsync($"api/requests/{created.Str("id")}/extend", new { duration = "2h" }, HttpStatusCode.BadRequest);
+        Assert.Equal("max-duration", problem.Rule());
+        Assert.Contains("4h", problem.Str("detail"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Visibility_RequesterApproverAndAuditor_SeeIt_OthersDoNot()
+    {
+        var created = await _alice.RequestAsync("demo", "1h", "x");
+        var id = created.Str("id");
+        await _bob.GetJsonAsync($"api/requests/{id}");
+        using var auditor = _gateway.Client(await _gateway.CreateTokenAsync(Auditor));
+        await auditor.GetJsonAsync($"api/requests/{id}");
+        await _dave.GetJsonAsync($"api/requests/{id}", HttpStatusCode.NotFound);
+
+        var mine = await _alice.GetJsonAsync("api/requests?status=pending");
+        Assert.Contains(mine.EnumerateArray(), r => r.Str("id") == id);
+        var daves = await _dave.GetJsonAsync("api/requests");
+        Assert.DoesNotContain(daves.EnumerateArray(), r => r.Str("id") == id);
+    }
+
+    [Fact]
+    public async Task Grants_ListsActiveGrants_AndCredentialsAreForTheRequesterOnly()
+    {
+        var created = await _alice.RequestAsync("demo", "1h", "x");
+        var id = created.Str("id");
+        await _alice.PostAsync($"api/grants/{id}/credentials", null, HttpStatusCode.Conflict); // not active yet
+        await _bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+
+        var grants = await _alice.GetJsonAsync("api/grants");
+        Assert.Contains(grants.EnumerateArray(), g => g.Str("id") == id);
+
+        var problem = await _bob.PostAsync($"api/grants/{id}/credentials", null, HttpStatusCode.Forbidden);
+        Assert.Equal("forbidden", problem.Rule());
+        var credentials = await _alice.PostAsync($"api/grants/{id}/credentials", null, HttpStatusCode.Created);
+        Assert.Equal(Alice, credentials.Str("user"));
+        Assert.Equal("demo", credentials.Str("database"));
+        Assert.StartsWith("agc_", credentials.Str("password"), StringComparison.Ordinal);
+        Assert.StartsWith("postgresql://alice%40example.com:", credentials.Str("uri"), StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", credentials.ToString(), StringComparison.Ordinal); // the upstream password never leaves
+    }
+
+    [Fact]
+    public async Task MalformedIdsAndBodies_GetClearErrors()
+    {
+        var notFound = await _bob.PostAsync("api/requests/../../x/approve", null, HttpStatusCode.NotFound);
+        Assert.NotEqual(JsonValueKind.Undefined, notFound.ValueKind);
+        using var content = new StringContent("{not json", System.Text.Encoding.UTF8, "application/json");
+        using var response = await _alice.PostAsync("api/requests", content);
+        var problem = await Api.ExpectAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal("bad-json", problem.Rule());
+    }
+}

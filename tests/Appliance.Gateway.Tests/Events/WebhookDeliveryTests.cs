@@ -1,0 +1,126 @@
+using System.Net;
+using Appliance.Gateway.Store;
+using Appliance.Gateway.Tests.Support;
+using Appliance.Tests.Common.Gateway;
+using Appliance.Tests.Common.Http;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using static Appliance.Tests.Common.Gateway.TestPolicies;
+
+namespace Appliance.Gateway.Tests.Events;
+
+/// <summary>The outbox: signed, retried with backoff, surviving restarts, logged when it gives up.</summary>
+public sealed class WebhookDeliveryTests
+{
+    private const string Secret = "whsec-delivery-0123456789";
+
+    private static string Policy(Uri url, string events = "[request.*]") => TestPolicies.Build(webhooks: $$"""
+        webhooks:
+          - url: {{url}}
+            secret: {{Secret}}
+            events: {{events}}
+        """);
+
+    [Fact]
+    public async Task FailingReceiver_IsRetriedWithBackoff_UntilItAccepts()
+    {
+        await using var receiver = await RecordingHttpServer.StartAsync();
+        receiver.FailuresLeft = 2;
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir() with { PolicyYaml = Policy(receiver.BaseAddress) });
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+        var request = await alice.RequestAsync("demo", "1h", "x");
+
+        await WaitUntilAsync(() => receiver.Requests.Count >= 3, TimeSpan.FromSeconds(15));
+        var attempts = receiver.Requests.Where(r => r.BodyText.Contains(request.Str("id"), StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, attempts.Count);
+        // Every attempt carries the same event id (receivers de-duplicate by it) and a valid signature.
+        Assert.Single(attempts.Select(a => a.Headers["X-Appliance-Event-Id"]).Distinct());
+        Assert.All(attempts, a => Assert.True(Signatures.IsValid(a.Headers["X-Appliance-Signature"], Secret, a.Body, TimeSpan.FromMinutes(5))));
+        // Backoff: the second wait is longer than the first (base 200 ms, doubling).
+        var gaps = attempts.Zip(attempts.Skip(1), (x, y) => y.At - x.At).ToList();
+        Assert.True(gaps[1] > gaps[0], $"gaps {gaps[0].TotalMilliseconds} ms then {gaps[1].TotalMilliseconds} ms");
+
+        await using var connection = await gateway.Service<StoreDatabase>().OpenAsync();
+        var row = await connection.QuerySingleAsync<(string Status, long Attempts)>(
+            "SELECT status, attempts FROM deliveries WHERE event_id = @id", new { id = attempts[0].Headers["X-Appliance-Event-Id"] });
+        Assert.Equal(("delivered", 3L), row);
+    }
+
+    [Fact]
+    public async Task PendingDeliveries_SurviveARestart()
+    {
+        // Take a free port, then leave it closed: the receiver is "down" while the first gateway runs.
+        int port;
+        await using (var probe = await RecordingHttpServer.StartAsync())
+        {
+            port = probe.BaseAddress.Port;
+        }
+
+        var url = new Uri($"http://127.0.0.1:{port}/");
+        var options = TestGatewayOptions.InTempDir() with { PolicyYaml = Policy(url), WebhookBackoff = "00:00:00.500" };
+        string id;
+        await using (var first = await TestGateway.StartAsync(options))
+        {
+            using var alice = first.Client(await first.CreateTokenAsync(Alice));
+            id = (await alice.RequestAsync("demo", "1h", "x")).Str("id");
+            await Task.Delay(700);
+        }
+
+        await using var receiver = await RecordingHttpServer.StartAsync(port);
+        await using var second = await TestGateway.StartAsync(options);
+        var delivered = await receiver.WaitForAsync(r => r.BodyText.Contains(id, StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+        Assert.Contains("\"request.created\"", delivered.BodyText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Delivery_ThatKeepsFailing_IsMarkedFailed_AndLogged()
+    {
+        await using var receiver = await RecordingHttpServer.StartAsync();
+        receiver.FailuresLeft = int.MaxValue;
+        var options = TestGatewayOptions.InTempDir() with
+        {
+            PolicyYaml = Policy(receiver.BaseAddress),
+            Settings = new Dictionary<string, string?> { ["APPLIANCE_WEBHOOK_MAX_ATTEMPTS"] = "3" },
+        };
+        await using var gateway = await TestGateway.StartAsync(options);
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+        await alice.RequestAsync("demo", "1h", "x");
+
+        await WaitUntilAsync(() => options.Logs.Entries.Any(e => e.EventId.Id == 3003), TimeSpan.FromSeconds(15));
+        var gaveUp = options.Logs.Entries.First(e => e.EventId.Id == 3003);
+        Assert.Equal(LogLevel.Error, gaveUp.Level);
+        Assert.Contains("503", gaveUp.Message, StringComparison.Ordinal);
+        Assert.Equal(3, receiver.Requests.Count);
+
+        await using var connection = await gateway.Service<StoreDatabase>().OpenAsync();
+        Assert.Equal("failed", await connection.QuerySingleAsync<string>("SELECT status FROM deliveries"));
+    }
+
+    [Fact]
+    public async Task WebhookFilter_SendsOnlyTheSubscribedTypes()
+    {
+        await using var receiver = await RecordingHttpServer.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(
+            TestGatewayOptions.InTempDir() with { PolicyYaml = Policy(receiver.BaseAddress, "[grant.revoked]") });
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+        using var bob = gateway.Client(await gateway.CreateTokenAsync(Bob));
+        var id = (await alice.RequestAsync("demo", "1h", "x")).Str("id");
+        await bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+        await alice.PostAsync($"api/requests/{id}/revoke", null, HttpStatusCode.OK);
+
+        var revoked = await receiver.WaitForAsync(r => r.BodyText.Contains("\"grant.revoked\"", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.Contains(id, revoked.BodyText, StringComparison.Ordinal);
+        await Task.Delay(500);
+        Assert.Single(receiver.Requests);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, "condition not met in time");
+            await Task.Delay(50);
+        }
+    }
+}
