@@ -15,7 +15,7 @@ public static class PolicyLoader
     /// <param name="environment">Looks up <c>${NAME}</c>; <c>null</c> when not set.</param>
     public static PolicyLoadResult Load(string yamlText, string sourceName, Func<string, string?> environment)
     {
-        var variables = VariableReferences.Mask(yamlText);
+        var variables = new VariableReferences(yamlText);
         var reader = new ConfigReader(sourceName, variables, environment);
         var policy = Parse(variables.MaskedText, reader) is { } root ? new PolicyReader(reader).Read(root) : null;
         if (policy is not null && reader.Errors.Count == 0)

@@ -13,7 +13,7 @@ internal sealed partial class PolicyReader
         {
             var name = item.Name();
             var detectors = item.Options("detectors", ConfigWords.Detector);
-            var columns = ReadColumns(item);
+            var columns = Words(item, "columns", "column name", StringComparer.OrdinalIgnoreCase);
             var patterns = new NamedEntries<MaskingPattern>(reader, "pattern");
             foreach (var pattern in item.Items("patterns", "name", PatternKeys))
             {
@@ -42,30 +42,12 @@ internal sealed partial class PolicyReader
                 {
                     Name = name.Value,
                     Detectors = detectors,
-                    Columns = columns,
+                    Columns = [.. columns.Select(c => c.Value)],
                     Patterns = patterns.Entries,
                 });
             }
         }
 
         return profiles;
-    }
-
-    private static List<string> ReadColumns(ConfigMap profile)
-    {
-        var columns = new List<string>();
-        foreach (var column in profile.List("columns"))
-        {
-            if (string.IsNullOrWhiteSpace(column.Value))
-            {
-                profile.Reader.Report(column.Node, column.Path, ConfigErrorKind.InvalidValue, "a column name must not be empty");
-            }
-            else if (!columns.Contains(column.Value.Trim(), StringComparer.OrdinalIgnoreCase))
-            {
-                columns.Add(column.Value.Trim());
-            }
-        }
-
-        return columns;
     }
 }

@@ -37,27 +37,8 @@ internal sealed partial class PolicyReader
     }
 
     /// <summary>Groups that only the identity provider fills: known, but with no members to count here.</summary>
-    private List<string> ReadDeclaredGroups(ConfigMap root)
-    {
-        var declared = new List<string>();
-        foreach (var group in root.List("groups"))
-        {
-            if (string.IsNullOrWhiteSpace(group.Value))
-            {
-                reader.Report(group.Node, group.Path, ConfigErrorKind.InvalidValue, "a group name must not be empty");
-            }
-            else if (declared.Contains(group.Value.Trim()))
-            {
-                reader.Report(group.Node, group.Path, ConfigErrorKind.Duplicate, $"group '{group.Shown}' is declared twice");
-            }
-            else
-            {
-                declared.Add(group.Value.Trim());
-            }
-        }
-
-        return declared;
-    }
+    private static List<string> ReadDeclaredGroups(ConfigMap root) =>
+        [.. GroupNames(root, "groups", repeatIsError: true).Select(g => g.Value)];
 
     private IdentityPolicy ReadIdentity(ConfigMap root)
     {

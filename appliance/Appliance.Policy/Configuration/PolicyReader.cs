@@ -57,22 +57,37 @@ internal sealed partial class PolicyReader(ConfigReader reader)
         return pendingTimeout is { } timeout ? policy with { PendingTimeout = timeout } : policy;
     }
 
-    /// <summary>Group names as written in a list, without repeats.</summary>
-    private static List<ConfigScalar> GroupNames(ConfigMap map, string key)
+    /// <summary>
+    /// The non-empty values of a list, trimmed, each once. A repeat is dropped, or reported
+    /// when <paramref name="repeatIsError"/> (where it is more likely a mistake than emphasis).
+    /// </summary>
+    private static List<ConfigScalar> Words(
+        ConfigMap map, string key, string what, StringComparer comparer, bool repeatIsError = false)
     {
-        var names = new List<ConfigScalar>();
+        var words = new List<ConfigScalar>();
         foreach (var scalar in map.List(key))
         {
-            if (string.IsNullOrWhiteSpace(scalar.Value))
+            var word = scalar.Value.Trim();
+            if (word.Length == 0)
             {
-                map.Reader.Report(scalar.Node, scalar.Path, ConfigErrorKind.InvalidValue, "a group name must not be empty");
+                map.Reader.Report(scalar.Node, scalar.Path, ConfigErrorKind.InvalidValue, $"a {what} must not be empty");
             }
-            else if (!names.Exists(n => n.Value == scalar.Value))
+            else if (words.Exists(w => comparer.Equals(w.Value, word)))
             {
-                names.Add(scalar with { Value = scalar.Value.Trim() });
+                if (repeatIsError)
+                {
+                    map.Reader.Report(scalar.Node, scalar.Path, ConfigErrorKind.Duplicate, $"'{scalar.Shown}' is listed twice");
+                }
+            }
+            else
+            {
+                words.Add(scalar with { Value = word });
             }
         }
 
-        return names;
+        return words;
     }
+
+    private static List<ConfigScalar> GroupNames(ConfigMap map, string key, bool repeatIsError = false) =>
+        Words(map, key, "group name", StringComparer.Ordinal, repeatIsError);
 }

@@ -26,17 +26,10 @@ internal sealed partial class VariableReferences
 
     private readonly List<Reference> _references = [];
 
-    private VariableReferences(string maskedText) => MaskedText = maskedText;
+    public VariableReferences(string text) => MaskedText = ReferencePattern().Replace(text, ToToken);
 
     /// <summary>The text with every reference replaced by its token: what the YAML parser reads.</summary>
-    public string MaskedText { get; private set; }
-
-    public static VariableReferences Mask(string text)
-    {
-        var table = new VariableReferences(text);
-        table.MaskedText = ReferencePattern().Replace(text, table.ToToken);
-        return table;
-    }
+    public string MaskedText { get; }
 
     /// <summary>The scalar as the author wrote it: tokens shown as their <c>${…}</c> text.</summary>
     public string Show(string raw) =>
