@@ -1,0 +1,120 @@
+using System.Diagnostics.CodeAnalysis;
+using Appliance.Policy.Configuration;
+using Appliance.Policy.Masking;
+
+namespace Appliance.Policy.Tests.Masking;
+
+public class MaskerPlanTests
+{
+    private const uint Customers = 16401;
+
+    private readonly Masker _masker = MaskingTestData.Masker();
+
+    private static ResultField Column(string name, short attnum, uint type = PgTypes.Text) => new(name, Customers, attnum, type);
+
+    private static ResultField Computed(string name, uint type = PgTypes.Text) => new(name, 0, 0, type);
+
+    [Fact]
+    public void GetPlan_FieldNamedAfterAMaskedColumn_IsMaskedWhole()
+    {
+        var plan = _masker.GetPlan("SELECT id, ssn, name FROM customers", [Column("id", 1, PgTypes.Int4), Column("SSN", 2), Column("name", 3)], new Catalog());
+        Assert.Equal(ColumnMaskAction.Pass, plan[0].Action);
+        Assert.Equal(ColumnMaskAction.MaskWhole, plan[1].Action);
+        Assert.Equal(ColumnMaskAction.Detect, plan[2].Action);
+        Assert.False(plan.PassesAll);
+    }
+
+    [Fact]
+    public void GetPlan_AliasedDirectColumn_IsMaskedWholeThroughItsSource()
+    {
+        var plan = _masker.GetPlan("SELECT c.\"ssn\" AS x FROM customers c", [Column("x", 2)], new Catalog());
+        Assert.Equal(ColumnMaskAction.MaskWhole, plan[0].Action);
+    }
+
+    [Theory]
+    [InlineData("SELECT encode(ssn::bytea, 'hex') AS h FROM customers")]
+    [InlineData("SELECT upper(ssn) FROM customers")]
+    [InlineData("SELECT ssn || '' AS s FROM customers")]
+    [InlineData("SELECT \"card_number\"::text AS c FROM customers")]
+    public void GetPlan_ComputedFieldInAStatementNamingAMaskedColumn_IsMaskedWhole(string sql) =>
+        Assert.Equal(ColumnMaskAction.MaskWhole, _masker.GetPlan(sql, [Computed("h")], new Catalog())[0].Action);
+
+    [Theory]
+    [InlineData("SELECT 'ssn' AS label")]
+    [InlineData("SELECT 1 -- ssn")]
+    [InlineData("SELECT ssn_hint FROM t")]
+    public void GetPlan_MaskedNameOnlyInAStringCommentOrLongerWord_DoesNotCount(string sql) =>
+        Assert.Equal(ColumnMaskAction.Detect, _masker.GetPlan(sql, [Computed("label")], new Catalog())[0].Action);
+
+    [Fact]
+    public void GetPlan_UnresolvableSource_FailsClosedAndIsNotCached()
+    {
+        var catalog = new Catalog { Known = false };
+        var fields = new[] { Column("x", 2) };
+        Assert.Equal(ColumnMaskAction.MaskWhole, _masker.GetPlan("SELECT ssn AS x FROM customers", fields, catalog)[0].Action);
+        Assert.Equal(ColumnMaskAction.Detect, _masker.GetPlan("SELECT name AS x FROM customers", fields, catalog)[0].Action);
+        var first = _masker.GetPlan("SELECT name AS x FROM customers", fields, catalog);
+        Assert.NotSame(first, _masker.GetPlan("SELECT name AS x FROM customers", fields, catalog));
+    }
+
+    [Fact]
+    public void GetPlan_SameShape_IsCached()
+    {
+        var catalog = new Catalog();
+        var first = _masker.GetPlan("SELECT name FROM customers", [Column("name", 3)], catalog);
+        var lookups = catalog.Lookups;
+        var second = _masker.GetPlan("SELECT name FROM customers", [Column("name", 3)], catalog);
+        Assert.Same(first, second);
+        Assert.Equal(lookups, catalog.Lookups);
+        Assert.NotSame(first, _masker.GetPlan("SELECT name FROM customers", [Column("name", 3, PgTypes.Int4)], catalog));
+    }
+
+    [Fact]
+    public void GetPlan_NoMasking_PassesAll()
+    {
+        var plan = Masker.Compile([]).GetPlan("SELECT ssn FROM customers", [Column("ssn", 2)], null);
+        Assert.True(plan.PassesAll);
+        Assert.Equal(ColumnMaskAction.Pass, plan[0].Action);
+    }
+
+    [Fact]
+    public void GetPlan_ColumnsOnly_LeavesOtherColumnsUnscanned()
+    {
+        var columnsOnly = Masker.Compile([new MaskingProfile { Name = "c", Columns = ["ssn"] }]);
+        var plan = columnsOnly.GetPlan("SELECT name, ssn FROM customers", [Column("name", 3), Column("ssn", 2)], new Catalog());
+        Assert.Equal(ColumnMaskAction.Pass, plan[0].Action);
+        Assert.Equal(ColumnMaskAction.MaskWhole, plan[1].Action);
+    }
+
+    [Fact]
+    public void GetPlan_FromUtf8Shape_MatchesTheStringOverload()
+    {
+        var shape = new ResultShape("SELECT ssn AS x FROM customers"u8);
+        try
+        {
+            shape.AddField("x"u8, Customers, 2, PgTypes.Text);
+            var plan = _masker.GetPlan(ref shape, new Catalog());
+            Assert.Equal(ColumnMaskAction.MaskWhole, plan[0].Action);
+            Assert.Equal(1, shape.FieldCount);
+        }
+        finally
+        {
+            shape.Dispose();
+        }
+    }
+
+    /// <summary>customers(id, ssn, name) as pg_attribute would resolve it.</summary>
+    private sealed class Catalog : IColumnNameLookup
+    {
+        public bool Known { get; init; } = true;
+
+        public int Lookups { get; private set; }
+
+        public bool TryGetColumnName(uint tableOid, short attributeNumber, [NotNullWhen(true)] out string? columnName)
+        {
+            Lookups++;
+            columnName = Known && tableOid == Customers ? attributeNumber switch { 1 => "id", 2 => "ssn", 3 => "name", _ => null } : null;
+            return columnName is not null;
+        }
+    }
+}

@@ -1,0 +1,201 @@
+using System.Text;
+using Appliance.Policy.Masking;
+using static Appliance.Policy.Tests.Masking.MaskingTestData;
+
+namespace Appliance.Policy.Tests.Masking;
+
+public class MaskerValueTests
+{
+    private readonly Masker _masker = MaskingTestData.Masker();
+
+    private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+
+    [Theory]
+    [InlineData(PgTypes.Text)]
+    [InlineData(PgTypes.Varchar)]
+    [InlineData(PgTypes.Bpchar)]
+    [InlineData(PgTypes.Name)]
+    [InlineData(PgTypes.Unknown)]
+    [InlineData(PgTypes.Xml)]
+    public void MaskValue_TextLikeInBothFormats_IsRewritten(uint typeOid)
+    {
+        foreach (var binary in new[] { false, true })
+        {
+            var (result, bytes) = _masker.MaskValue(Utf8("pay 4111111111111111"), typeOid, binary);
+            Assert.Equal(MaskResult.Replaced, result);
+            Assert.Equal("pay ****-****-****-1111", Encoding.UTF8.GetString(bytes));
+        }
+    }
+
+    [Fact]
+    public void MaskValue_NothingToMask_IsUnchangedAndWritesNothing()
+    {
+        var (result, bytes) = _masker.MaskValue(Utf8("just a name"), PgTypes.Text, binary: false);
+        Assert.Equal(MaskResult.Unchanged, result);
+        Assert.Empty(bytes);
+    }
+
+    [Fact]
+    public void MaskValue_JsonInBothFormats_IsRewrittenInsideStrings()
+    {
+        foreach (var binary in new[] { false, true })
+        {
+            var (result, bytes) = _masker.MaskValue(Utf8("{\"to\": \"alice@example.com\"}"), PgTypes.Json, binary);
+            Assert.Equal(MaskResult.Replaced, result);
+            Assert.Equal("{\"to\": \"a***@example.com\"}", Encoding.UTF8.GetString(bytes));
+        }
+    }
+
+    [Fact]
+    public void MaskValue_JsonbBinary_KeepsTheVersionByte()
+    {
+        var value = new byte[] { 1 }.Concat(Utf8("{\"card\": \"4111 1111 1111 1111\"}")).ToArray();
+        var (result, bytes) = _masker.MaskValue(value, PgTypes.Jsonb, binary: true);
+        Assert.Equal(MaskResult.Replaced, result);
+        Assert.Equal(1, bytes[0]);
+        Assert.Equal("{\"card\": \"****-****-****-1111\"}", Encoding.UTF8.GetString(bytes.AsSpan(1)));
+    }
+
+    [Theory]
+    [InlineData("{\"id\": 1, \"card\": 4111111111111111}", "{\"id\": 1, \"card\": \"****-****-****-1111\"}")]
+    [InlineData("[4111111111111111.5e3, 2]", "[\"****-****-****-1111\", 2]")]
+    [InlineData("{\"card_str\": \"x 4111111111111111\"}", "{\"card_str\": \"x ****-****-****-1111\"}")]
+    [InlineData("{\"a\": \"\\\"\", \"n\": 4111111111111111}", "{\"a\": \"\\\"\", \"n\": \"****-****-****-1111\"}")]
+    public void MaskValue_JsonNumberCard_BecomesAJsonString(string json, string masked)
+    {
+        var (result, bytes) = _masker.MaskValue(Utf8(json), PgTypes.Jsonb, binary: false);
+        Assert.Equal(MaskResult.Replaced, result);
+        Assert.Equal(masked, Encoding.UTF8.GetString(bytes));
+        using var _ = System.Text.Json.JsonDocument.Parse(bytes);
+    }
+
+    [Fact]
+    public void MaskValue_JsonPatternOutsideAString_IsNull()
+    {
+        var masker = Appliance.Policy.Masking.Masker.Compile([new() { Name = "p", Patterns = [new() { Name = "n", Regex = @"\b7{6}\b" }] }]);
+        Assert.Equal(MaskResult.Null, masker.MaskValue(Utf8("{\"n\": 777777}"), PgTypes.Json, binary: false).Result);
+        Assert.Equal("{\"n\": \"******\"}", Encoding.UTF8.GetString(masker.MaskValue(Utf8("{\"n\": \"777777\"}"), PgTypes.Json, binary: false).Bytes));
+    }
+
+    [Theory]
+    [InlineData(4111111111111111L, true)]
+    [InlineData(-4111111111111111L, true)]
+    [InlineData(4111111111111112L, false)]
+    [InlineData(123456789L, false)]
+    [InlineData(long.MinValue, false)]
+    public void MaskValue_BinaryInt8_CardBecomesNull(long value, bool becomesNull) =>
+        Assert.Equal(becomesNull ? MaskResult.Null : MaskResult.Unchanged, _masker.MaskValue(Int8(value), PgTypes.Int8, binary: true).Result);
+
+    [Theory]
+    [InlineData("4111111111111111", true)]
+    [InlineData("6011000990139424", true)]
+    [InlineData("4111111111111112", false)]
+    [InlineData("12345", false)]
+    [InlineData("100000000000000000000000", false)]
+    public void MaskValue_BinaryNumeric_CardBecomesNull(string integer, bool becomesNull) =>
+        Assert.Equal(becomesNull ? MaskResult.Null : MaskResult.Unchanged, _masker.MaskValue(Numeric(integer), PgTypes.Numeric, binary: true).Result);
+
+    [Fact]
+    public void MaskValue_BinaryFloat8_IntegralCardBecomesNull()
+    {
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Float8(4111111111111111d), PgTypes.Float8, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Float8(3.5), PgTypes.Float8, binary: true).Result);
+    }
+
+    [Theory]
+    [InlineData(PgTypes.Int8, "4111111111111111")]
+    [InlineData(PgTypes.Numeric, "4111111111111111.00")]
+    [InlineData(PgTypes.Float8, "4111111111111111")]
+    public void MaskValue_TextNumberHoldingACard_BecomesNullNotInvalidText(uint typeOid, string text) =>
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8(text), typeOid, binary: false).Result);
+
+    [Fact]
+    public void MaskValue_TypesThatCannotHoldText_AreNotScanned()
+    {
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("4111111111111111"), PgTypes.Int4, binary: false).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("2024-01-01 10:00:00"), PgTypes.Timestamp, binary: false).Result);
+    }
+
+    [Fact]
+    public void MaskValue_ByteaHex_IsDecodedMaskedAndEncoded()
+    {
+        var hex = "\\x" + Convert.ToHexStringLower(Utf8("card=4111111111111111"));
+        var (result, bytes) = _masker.MaskValue(Utf8(hex), PgTypes.Bytea, binary: false);
+        Assert.Equal(MaskResult.Replaced, result);
+        var text = Encoding.UTF8.GetString(bytes);
+        Assert.StartsWith("\\x", text, StringComparison.Ordinal);
+        Assert.Equal("card=****-****-****-1111", Encoding.UTF8.GetString(Convert.FromHexString(text[2..])));
+    }
+
+    [Fact]
+    public void MaskValue_ByteaBinary_IsMaskedAsBytes()
+    {
+        var (result, bytes) = _masker.MaskValue([0, 1, .. Utf8("4111111111111111"), 0xFF], PgTypes.Bytea, binary: true);
+        Assert.Equal(MaskResult.Replaced, result);
+        Assert.Equal([0, 1, .. Utf8("****-****-****-1111"), 0xFF], bytes);
+    }
+
+    [Fact]
+    public void MaskValue_TextArrayInTextFormat_IsRewrittenInPlace()
+    {
+        var (result, bytes) = _masker.MaskValue(Utf8("{4111111111111111,\"bob@example.com\"}"), PgTypes.TextArray, binary: false);
+        Assert.Equal(MaskResult.Replaced, result);
+        Assert.Equal("{****-****-****-1111,\"b***@example.com\"}", Encoding.UTF8.GetString(bytes));
+    }
+
+    [Fact]
+    public void MaskValue_NumberArrayInTextFormat_BecomesNull() =>
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("{1,4111111111111111}"), PgTypes.Int8Array, binary: false).Result);
+
+    [Fact]
+    public void MaskValue_BinaryArrays_AreReadElementByElement()
+    {
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Array(PgTypes.Int8, Int8(7), null, Int8(4111111111111111)), PgTypes.Int8Array, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Array(PgTypes.Text, Utf8("a"), Utf8("x@example.com")), PgTypes.TextArray, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Array(PgTypes.Text, Utf8("a"), Utf8("b")), PgTypes.TextArray, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Array(PgTypes.Int8, Int8(7), Int8(8)), PgTypes.Int8Array, binary: true).Result);
+    }
+
+    [Fact]
+    public void MaskValue_MalformedBinaryArray_IsScannedRaw() =>
+        Assert.Equal(MaskResult.Null, _masker.MaskValue([0, 0, 0, 1, .. Utf8("4111111111111111")], PgTypes.TextArray, binary: true).Result);
+
+    [Fact]
+    public void MaskValue_UnknownTypeBinary_MatchBecomesNull() =>
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("alice@example.com"), 90001, binary: true).Result);
+
+    [Fact]
+    public void MaskValue_UnknownTypeText_IsRewritten() =>
+        Assert.Equal("a***@example.com", Encoding.UTF8.GetString(_masker.MaskValue(Utf8("alice@example.com"), 90001, binary: false).Bytes));
+
+    [Theory]
+    [InlineData(PgTypes.Text, false, "****")]
+    [InlineData(PgTypes.Varchar, true, "****")]
+    [InlineData(PgTypes.Json, false, "\"****\"")]
+    [InlineData(PgTypes.Jsonb, false, "\"****\"")]
+    [InlineData(PgTypes.Jsonb, true, "\u0001\"****\"")]
+    [InlineData(PgTypes.Bytea, true, "****")]
+    public void MaskValue_MaskWholeTextLike_IsReplaced(uint typeOid, bool binary, string expected)
+    {
+        var (result, bytes) = _masker.MaskValue(Utf8("123456789"), typeOid, binary, ColumnMaskAction.MaskWhole);
+        Assert.Equal(MaskResult.Replaced, result);
+        Assert.Equal(expected, Encoding.UTF8.GetString(bytes));
+    }
+
+    [Theory]
+    [InlineData(PgTypes.Int4)]
+    [InlineData(PgTypes.Int8)]
+    [InlineData(PgTypes.Numeric)]
+    [InlineData(PgTypes.Date)]
+    [InlineData(PgTypes.TextArray)]
+    [InlineData(90001u)]
+    public void MaskValue_MaskWholeOtherTypes_IsNull(uint typeOid)
+    {
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Int8(1), typeOid, binary: true, ColumnMaskAction.MaskWhole).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("1"), typeOid, binary: false, ColumnMaskAction.MaskWhole).Result);
+    }
+
+    [Fact]
+    public void MaskValue_Pass_IsUnchanged() =>
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("4111111111111111"), PgTypes.Text, binary: false, ColumnMaskAction.Pass).Result);
+}
