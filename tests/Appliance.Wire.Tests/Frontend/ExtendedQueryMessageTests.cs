@@ -10,25 +10,15 @@ public class ExtendedQueryMessageTests
     [Theory]
     [InlineData('S', "s1")]
     [InlineData('P', "")]
-    public void Describe_RoundTrip_KeepsTargetAndName(char kind, string name)
+    public void DescribeAndClose_RoundTrip_KeepTargetAndName(char kind, string name)
     {
         var target = (DescribeTarget)kind;
+
         var describe = DescribeMessage.Parse(PgBytes.Body(o => FrontendWriter.WriteDescribe(o, target, name), (byte)'D'));
-
-        Assert.Equal(target, describe.Target);
-        Assert.Equal(name, PgBytes.Utf8(describe.Name));
-    }
-
-    [Theory]
-    [InlineData('S', "s1")]
-    [InlineData('P', "c1")]
-    public void Close_RoundTrip_KeepsTargetAndName(char kind, string name)
-    {
-        var target = (DescribeTarget)kind;
         var close = CloseMessage.Parse(PgBytes.Body(o => FrontendWriter.WriteClose(o, target, name), (byte)'C'));
 
-        Assert.Equal(target, close.Target);
-        Assert.Equal(name, PgBytes.Utf8(close.Name));
+        Assert.Equal((target, name), (describe.Target, PgBytes.Utf8(describe.Name)));
+        Assert.Equal((target, name), (close.Target, PgBytes.Utf8(close.Name)));
     }
 
     [Theory]

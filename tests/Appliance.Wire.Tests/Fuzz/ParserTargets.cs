@@ -34,9 +34,11 @@ internal static class ParserTargets
         ["Authentication"] = (WalkAuthentication, [
             Seed(o => BackendWriter.WriteAuthenticationMd5Password(o, [1, 2, 3, 4])),
             Seed(o => BackendWriter.WriteAuthenticationSasl(o, ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"])),
-            Seed(o => BackendWriter.WriteAuthenticationSaslContinue(o, "r=a,s=b,i=1"u8)),
             Seed(BackendWriter.WriteAuthenticationOk),
         ]),
+
+        // SASLContinue's data is free-form to the end of the body, so any prefix past the code is valid.
+        ["AuthenticationSaslData"] = (WalkAuthentication, [Seed(o => BackendWriter.WriteAuthenticationSaslContinue(o, "r=a,s=b,i=1"u8))]),
         ["ParameterStatus"] = (b => ParameterStatusMessage.Parse(b).Value.Length, [Seed(o => BackendWriter.WriteParameterStatus(o, "TimeZone", "UTC"))]),
         ["BackendKeyData"] = (b => BackendKeyDataMessage.Parse(b).SecretKey.Length, [Seed(o => BackendWriter.WriteBackendKeyData(o, 1, [1, 2, 3, 4]))]),
         ["ReadyForQuery"] = (b => (int)ReadyForQueryMessage.Parse(b).Status, [Seed(o => BackendWriter.WriteReadyForQuery(o, TransactionStatus.InTransaction))]),
