@@ -42,7 +42,7 @@ internal sealed partial class CommandHandler(GatewayClient gateway, SlackDirecto
                 _ => CommandReplies.Help,
             };
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or GatewayException)
         {
             Log.GatewayUnreachable(logger, ex);
             return CommandReplies.GatewayUnreachable;
@@ -56,7 +56,7 @@ internal sealed partial class CommandHandler(GatewayClient gateway, SlackDirecto
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 800, Level = LogLevel.Warning, Message = "The gateway could not be reached for a /hoop command")]
+        [LoggerMessage(EventId = 800, Level = LogLevel.Warning, Message = "The gateway could not be reached, or answered out of contract, for a /hoop command")]
         public static partial void GatewayUnreachable(ILogger logger, Exception exception);
     }
 }

@@ -87,9 +87,20 @@ internal sealed partial class GatewayClient
         using var response = await _http.SendAsync(request, ct);
         if (response.IsSuccessStatusCode)
         {
-            var value = await response.Content.ReadFromJsonAsync<T>(Json, ct)
-                ?? throw new GatewayException($"{method} {path} answered {(int)response.StatusCode} without a body.");
-            return GatewayResult<T>.Success(value);
+            try
+            {
+                var value = await response.Content.ReadFromJsonAsync<T>(Json, ct);
+                if (value is not null)
+                {
+                    return GatewayResult<T>.Success(value);
+                }
+            }
+            catch (JsonException ex)
+            {
+                throw new GatewayException($"{method.Method} {path} answered {(int)response.StatusCode} with a body that is not what docs/api.md says: {ex.Message}");
+            }
+
+            throw new GatewayException($"{method.Method} {path} answered {(int)response.StatusCode} without a body.");
         }
 
         var problem = await ReadProblemAsync(response, ct);

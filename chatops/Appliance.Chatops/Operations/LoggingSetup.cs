@@ -1,5 +1,6 @@
-using Appliance.Chatops.Configuration;
+using System.Globalization;
 using Serilog;
+using Serilog.Events;
 
 namespace Appliance.Chatops.Operations;
 
@@ -8,23 +9,29 @@ internal static class LoggingSetup
 {
     public static WebApplicationBuilder AddChatopsLogging(this WebApplicationBuilder builder)
     {
-        // One logger per host (not the static Log.Logger), so tests can run several apps in one process.
-        builder.Services.AddSerilog((services, logger) =>
-        {
-            logger.ReadFrom.Configuration(builder.Configuration)
-                .MinimumLevel.Information()
-                .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
-                .MinimumLevel.Override("System.Net.Http.HttpClient", Serilog.Events.LogEventLevel.Warning)
-                .Enrich.FromLogContext()
-                .Enrich.WithProperty("Service", "chatops")
-                .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+        // Serilog writes the console; other providers (a test's capture) still get every event.
+        builder.Logging.ClearProviders();
 
-            var seq = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatopsOptions>>().Value.SeqUrl;
-            if (seq is not null && Uri.TryCreate(seq, UriKind.Absolute, out _))
-            {
-                logger.WriteTo.Seq(seq, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
-            }
-        });
+        // One logger per host (not the static Log.Logger), so tests can run several apps in one process.
+        builder.Services.AddSerilog((_, logger) => Configure(logger, builder.Configuration), writeToProviders: true);
         return builder;
+    }
+
+    private static void Configure(LoggerConfiguration logger, IConfiguration configuration)
+    {
+        logger.MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
+            .ReadFrom.Configuration(configuration)
+            .Enrich.FromLogContext()
+            .Enrich.WithProperty("Service", "chatops")
+            .WriteTo.Console(formatProvider: CultureInfo.InvariantCulture);
+
+        // Read directly, not through the options: a bad value must reach the validator's report, not fail logging.
+        var seq = configuration["SEQ_URL"];
+        if (!string.IsNullOrWhiteSpace(seq) && Uri.TryCreate(seq, UriKind.Absolute, out _))
+        {
+            logger.WriteTo.Seq(seq, formatProvider: CultureInfo.InvariantCulture);
+        }
     }
 }

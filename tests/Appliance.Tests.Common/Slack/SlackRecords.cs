@@ -21,7 +21,10 @@ public sealed class SlackMessage(string channel, string ts)
     public int Updates { get; internal set; }
 
     /// <summary>Every text in the message (fallback and blocks), for assertions about what people see.</summary>
-    public string AllText => (Text ?? string.Empty) + "\n" + (Blocks?.ToJsonString() ?? string.Empty);
+    public string AllText => (Text ?? string.Empty) + "\n" + (Blocks?.ToJsonString(Readable) ?? string.Empty);
+
+    /// <summary>Serialized as Slack reads it: &lt; &gt; &amp; as themselves, not \u003C escapes.</summary>
+    private static readonly System.Text.Json.JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }
 
 /// <summary>A body posted to a response_url the emulator issued.</summary>

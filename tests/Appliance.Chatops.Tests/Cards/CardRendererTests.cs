@@ -1,0 +1,165 @@
+using System.Text.Json.Nodes;
+using Appliance.Chatops.Cards;
+using Appliance.Chatops.Gateway;
+using Appliance.Chatops.Tests.Support;
+
+namespace Appliance.Chatops.Tests.Cards;
+
+public sealed class CardRendererTests
+{
+    private const string Evil = "<!channel> see <http://evil.example|click here> & <@U0ADMIN>";
+
+    [Fact]
+    public void PendingCard_SaysWhoWhatHowLongWhy_WithApproveAndDenyCarryingTheId()
+    {
+        var (text, blocks) = CardRenderer.Render(Requests.Pending());
+        var json = JsonText.Of(blocks);
+
+        Assert.Contains("alice@example.com", json, StringComparison.Ordinal);
+        Assert.Contains("*db-prod*", json, StringComparison.Ordinal);
+        Assert.Contains("*1h*", json, StringComparison.Ordinal);
+        Assert.Contains("investigating order 4411", json, StringComparison.Ordinal);
+        Assert.Contains("k7m2q9xa", text, StringComparison.Ordinal);
+
+        var buttons = Buttons(blocks);
+        Assert.Equal(["approve", "deny"], buttons.Select(b => b["action_id"]!.GetValue<string>()));
+        Assert.All(buttons, b => Assert.Equal("k7m2q9xa", b["value"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void CraftedReason_IsRenderedInert()
+    {
+        var (text, blocks) = CardRenderer.Render(Requests.Pending(reason: Evil) with { Requester = "<!here>@example.com" });
+        var everything = text + JsonText.Of(blocks);
+
+        Assert.DoesNotContain("<!channel>", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain("<!here>", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain("<http://evil", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain("<@U0ADMIN>", everything, StringComparison.Ordinal);
+        Assert.Contains("&lt;!channel&gt; see &lt;http://evil.example|click here&gt; &amp; &lt;@U0ADMIN&gt;", everything, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MultiLineReason_StaysInsideTheQuote()
+    {
+        var (_, blocks) = CardRenderer.Render(Requests.Pending(reason: "line one\n*APPROVED BY THE CEO*"));
+
+        Assert.Contains("&gt; line one\\n&gt; *APPROVED BY THE CEO*", JsonText.Of(blocks), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CommandReview_ShowsSqlInACodeBlock_Escaped()
+    {
+        const string sql = "DELETE FROM orders -- <!channel> <http://evil|click> ``` *bold*";
+        var (text, blocks) = CardRenderer.Render(Requests.CommandReview(sql));
+        var everything = text + JsonText.Of(blocks);
+
+        var codeBlock = Sections(blocks).Single(s => s.StartsWith("```", StringComparison.Ordinal));
+        Assert.StartsWith("```DELETE FROM orders -- &lt;!channel&gt; &lt;http://evil|click&gt;", codeBlock, StringComparison.Ordinal);
+        Assert.EndsWith("```", codeBlock, StringComparison.Ordinal);
+        // The statement's own fence is broken up, so it cannot close the block early.
+        Assert.Equal(2, CountOf(codeBlock, "```"));
+        Assert.DoesNotContain("<!channel>", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain("<http://evil", everything, StringComparison.Ordinal);
+        Assert.Contains("unbounded-write", everything, StringComparison.Ordinal);
+        Assert.Equal(["approve", "deny"], Buttons(blocks).Select(b => b["action_id"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void PartialApproval_ShowsOneOfTwo()
+    {
+        var r = Requests.Pending(minApprovals: 2) with { Approvals = [new Approval("bob@example.com", null)], Version = 2 };
+
+        var json = JsonText.Of(CardRenderer.Render(r).Blocks);
+
+        Assert.Contains("1 of 2 approvals (bob@example.com)", json, StringComparison.Ordinal);
+        Assert.Equal(2, Buttons(CardRenderer.Render(r).Blocks).Count);
+    }
+
+    [Fact]
+    public void Approved_SaysByWhomAndHasNoButtons()
+    {
+        var r = Requests.Pending() with
+        {
+            Status = RequestStatuses.Active,
+            Approvals = [new Approval("bob@example.com", null)],
+            ExpiresAt = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000),
+        };
+
+        var json = JsonText.Of(CardRenderer.Render(r).Blocks);
+
+        Assert.Contains("Approved* by bob@example.com", json, StringComparison.Ordinal);
+        Assert.Contains("active until <!date^1800000000^", json, StringComparison.Ordinal);
+        Assert.Empty(Buttons(CardRenderer.Render(r).Blocks));
+    }
+
+    [Fact]
+    public void Denied_ShowsWhoAndTheReason_Escaped()
+    {
+        var r = Requests.Pending() with { Status = RequestStatuses.Denied, DeniedBy = "bob@example.com", DenyReason = "use <the replica>" };
+
+        var json = JsonText.Of(CardRenderer.Render(r).Blocks);
+
+        Assert.Contains("Denied* by bob@example.com: use &lt;the replica&gt;", json, StringComparison.Ordinal);
+        Assert.Empty(Buttons(CardRenderer.Render(r).Blocks));
+    }
+
+    [Theory]
+    [InlineData(RequestStatuses.Cancelled, "Cancelled")]
+    [InlineData(RequestStatuses.Revoked, "Revoked")]
+    [InlineData(RequestStatuses.Expired, "nobody decided in time")]
+    public void EndedStates_AreSaidAndHaveNoButtons(string status, string expected)
+    {
+        var r = Requests.Pending() with { Status = status, EndedBy = "carol@example.com" };
+
+        var (_, blocks) = CardRenderer.Render(r);
+
+        Assert.Contains(expected, JsonText.Of(blocks), StringComparison.Ordinal);
+        Assert.Empty(Buttons(blocks));
+    }
+
+    [Fact]
+    public void ExpiredGrant_IsNotConfusedWithAnUndecidedRequest()
+    {
+        var r = Requests.Pending() with
+        {
+            Status = RequestStatuses.Expired,
+            ActivatedAt = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000),
+            EndedAt = DateTimeOffset.FromUnixTimeSeconds(1_800_003_600),
+            Approvals = [new Approval("bob@example.com", null)],
+        };
+
+        var json = JsonText.Of(CardRenderer.Render(r).Blocks);
+
+        Assert.Contains("Expired* at <!date^1800003600^", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("nobody decided", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PendingExtension_OffersApproveAndDenyOfTheExtension()
+    {
+        var r = Requests.Pending() with
+        {
+            Status = RequestStatuses.Active,
+            Approvals = [new Approval("bob@example.com", null)],
+            Extension = new PendingExtension("30m", "alice@example.com", null, null, []),
+        };
+
+        var (_, blocks) = CardRenderer.Render(r);
+
+        Assert.Contains("Extension* by 30m asked by alice@example.com: 0 of 1 approvals", JsonText.Of(blocks), StringComparison.Ordinal);
+        Assert.Equal(["Approve +30m", "Deny extension"], Buttons(blocks).Select(b => b["text"]!["text"]!.GetValue<string>()));
+    }
+
+    private static List<JsonObject> Buttons(JsonArray blocks) =>
+        [.. blocks.OfType<JsonObject>()
+            .Where(b => b["type"]!.GetValue<string>() == "actions")
+            .SelectMany(b => b["elements"]!.AsArray().OfType<JsonObject>())];
+
+    private static List<string> Sections(JsonArray blocks) =>
+        [.. blocks.OfType<JsonObject>()
+            .Where(b => b["type"]!.GetValue<string>() == "section" && b["text"] is not null)
+            .Select(b => b["text"]!["text"]!.GetValue<string>())];
+
+    private static int CountOf(string text, string part) => (text.Length - text.Replace(part, string.Empty, StringComparison.Ordinal).Length) / part.Length;
+}
