@@ -14,7 +14,7 @@ internal static partial class Log
         ILogger logger, string path, long version, string digest, long previousVersion, string added, string removed);
 
     [LoggerMessage(1102, LogLevel.Error,
-        "Rejected the edit to {Path} ({ErrorCount} errors); policy version {Version} stays in force")]
+        "Rejected the edit to {Path}, error count {ErrorCount}; policy version {Version} stays in force")]
     public static partial void ReloadRejected(ILogger logger, string path, int errorCount, long version);
 
     [LoggerMessage(1103, LogLevel.Error, "Policy error: {PolicyError}")]

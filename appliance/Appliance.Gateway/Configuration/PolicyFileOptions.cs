@@ -8,6 +8,13 @@ internal sealed record PolicyFileOptions
     /// <summary>Absolute path of the policy file.</summary>
     public required string Path { get; init; }
 
+    /// <summary>How errors and logs name the file: the path as configured (default: <see cref="Path"/>).</summary>
+    public string SourceName
+    {
+        get => field ?? Path;
+        init;
+    }
+
     /// <summary>Editors write a file in several steps; changes within this window are one reload.</summary>
     public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(300);
 
@@ -18,10 +25,9 @@ internal sealed record PolicyFileOptions
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary><c>APPLIANCE_CONFIG</c>, relative to the content root; default <c>config/appliance.yaml</c>.</summary>
-    public static PolicyFileOptions From(IConfiguration configuration, string contentRoot) => new()
+    public static PolicyFileOptions From(IConfiguration configuration, string contentRoot)
     {
-        Path = System.IO.Path.GetFullPath(
-            configuration["APPLIANCE_CONFIG"] is { Length: > 0 } path ? path : DefaultPath,
-            contentRoot),
-    };
+        var configured = configuration["APPLIANCE_CONFIG"] is { Length: > 0 } path ? path : DefaultPath;
+        return new() { Path = System.IO.Path.GetFullPath(configured, contentRoot), SourceName = configured };
+    }
 }

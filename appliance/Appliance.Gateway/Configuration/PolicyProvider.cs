@@ -39,17 +39,17 @@ internal sealed partial class PolicyProvider : IPolicyProvider, IHostedService, 
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             throw new PolicyConfigurationException(
-                $"{options.Path}: cannot read the policy file ({e.Message}). Set APPLIANCE_CONFIG to its path.", [], e);
+                $"{options.SourceName}: cannot read the policy file {options.Path} ({e.Message}). Set APPLIANCE_CONFIG to its path.", [], e);
         }
 
         var result = Load(text);
         if (!result.IsValid)
         {
-            throw new PolicyConfigurationException(result.Describe(options.Path), result.Errors);
+            throw new PolicyConfigurationException(result.Describe(options.SourceName), result.Errors);
         }
 
         _current = new Snapshot(result.Policy, 1, _time.GetUtcNow(), Digest(text));
-        Log.PolicyLoaded(_logger, options.Path, 1, _current.Digest[..12], result.Policy.Users.Count,
+        Log.PolicyLoaded(_logger, options.SourceName, 1, _current.Digest[..12], result.Policy.Users.Count,
             result.Policy.Connections.Count, result.Policy.Guardrails.Count, result.Policy.Webhooks.Count);
     }
 
@@ -82,7 +82,7 @@ internal sealed partial class PolicyProvider : IPolicyProvider, IHostedService, 
             {
                 // An editor replacing the file by rename leaves a moment with no file; the
                 // watcher fires again when the new one lands.
-                Log.ReadFailed(_logger, e, _options.Path, previous.Version);
+                Log.ReadFailed(_logger, e, _options.SourceName, previous.Version);
                 return PolicyReloadOutcome.Unreadable;
             }
 
@@ -96,7 +96,7 @@ internal sealed partial class PolicyProvider : IPolicyProvider, IHostedService, 
             if (!result.IsValid)
             {
                 _rejectedDigest = digest;
-                Log.ReloadRejected(_logger, _options.Path, result.Errors.Count, previous.Version);
+                Log.ReloadRejected(_logger, _options.SourceName, result.Errors.Count, previous.Version);
                 foreach (var error in result.Errors)
                 {
                     Log.PolicyError(_logger, error.ToString());
@@ -117,7 +117,7 @@ internal sealed partial class PolicyProvider : IPolicyProvider, IHostedService, 
 
     private PolicyLoadResult Load(string text)
     {
-        var result = PolicyLoader.Load(text, _options.Path, _environment);
+        var result = PolicyLoader.Load(text, _options.SourceName, _environment);
         return result.IsValid ? ResolvePaths(result) : result;
     }
 
@@ -151,7 +151,7 @@ internal sealed partial class PolicyProvider : IPolicyProvider, IHostedService, 
         var after = next.Policy.Connections.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         var added = string.Join(", ", after.Except(before).Order(StringComparer.Ordinal));
         var removed = string.Join(", ", before.Except(after).Order(StringComparer.Ordinal));
-        Log.PolicyReloaded(_logger, _options.Path, next.Version, next.Digest[..12], previous.Version,
+        Log.PolicyReloaded(_logger, _options.SourceName, next.Version, next.Digest[..12], previous.Version,
             added.Length == 0 ? "none" : added, removed.Length == 0 ? "none" : removed);
     }
 

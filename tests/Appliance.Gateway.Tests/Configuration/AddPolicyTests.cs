@@ -34,11 +34,12 @@ public sealed class AddPolicyTests
     public async Task Start_InvalidPolicy_FailsWithEveryError()
     {
         using var file = new PolicyFile(PolicyFile.Valid.Replace("approvers: [dba]", "approvers: [dbas]", StringComparison.Ordinal) + "\nextra: 1\n");
-        using var host = Build(file.Folder, new() { ["APPLIANCE_CONFIG"] = file.Path });
+        using var host = Build(file.Folder, new() { ["APPLIANCE_CONFIG"] = "appliance.yaml" });
 
         var error = await Assert.ThrowsAsync<PolicyConfigurationException>(() => host.StartAsync());
 
         Assert.Equal(2, error.Errors.Count);
+        Assert.StartsWith("appliance.yaml: 2 errors in the policy:\n  appliance.yaml:", error.Message, StringComparison.Ordinal);
         Assert.Contains("unknown group 'dbas'", error.Message, StringComparison.Ordinal);
         Assert.Contains("unknown key 'extra'", error.Message, StringComparison.Ordinal);
     }
@@ -51,5 +52,6 @@ public sealed class AddPolicyTests
         var options = PolicyFileOptions.From(configuration, "/srv/appliance");
 
         Assert.Equal("/srv/appliance/config/appliance.yaml", options.Path);
+        Assert.Equal("config/appliance.yaml", options.SourceName);
     }
 }

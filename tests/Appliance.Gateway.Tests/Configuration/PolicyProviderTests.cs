@@ -99,7 +99,7 @@ public sealed class PolicyProviderTests
         await WaitForLogs(file, 1103, count: 2);
 
         var rejected = Assert.Single(file.Logs.Entries, e => e.EventId.Id == 1102);
-        Assert.Contains("2 errors", rejected.Message, StringComparison.Ordinal);
+        Assert.Contains("error count 2", rejected.Message, StringComparison.Ordinal);
         Assert.Equal(LogLevel.Error, rejected.Level);
         var errors = file.Logs.Entries.Where(e => e.EventId.Id == 1103).Select(e => e.Message).ToList();
         Assert.Equal(2, errors.Count);
