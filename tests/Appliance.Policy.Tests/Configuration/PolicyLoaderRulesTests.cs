@@ -50,6 +50,16 @@ public sealed class PolicyLoaderRulesTests
     }
 
     [Fact]
+    public void Load_EmptyRegex_IsReported()
+    {
+        var yaml = PolicyText.Replace("match: { statements: [DROP, TRUNCATE] }", "match: { regex: '' }");
+
+        var error = PolicyText.SingleError(PolicyText.Load(yaml), ConfigErrorKind.InvalidRegex);
+
+        Assert.Equal("the regex is empty", error.Message);
+    }
+
+    [Fact]
     public void Load_MatchWithoutStatementsOrRegex_IsReported()
     {
         var yaml = PolicyText.Replace("match: { statements: [DROP, TRUNCATE] }", "match: { missing: WHERE }");

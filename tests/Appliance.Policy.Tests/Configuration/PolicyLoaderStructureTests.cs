@@ -130,6 +130,26 @@ public sealed class PolicyLoaderStructureTests
     }
 
     [Fact]
+    public void Load_NullEntryInAList_IsReported()
+    {
+        var yaml = PolicyText.Replace("approvers: [dba]", "approvers: [dba, ~]");
+
+        var error = PolicyText.SingleError(PolicyText.Load(yaml), ConfigErrorKind.MissingValue);
+
+        Assert.Equal("connections[db-prod].access.approvers[1]", error.Path);
+    }
+
+    [Fact]
+    public void Load_KeyThatIsNotAName_IsReported()
+    {
+        var yaml = PolicyText.Base + "\n? [a, b]\n: 1\n";
+
+        var error = PolicyText.SingleError(PolicyText.Load(yaml), ConfigErrorKind.WrongType);
+
+        Assert.Equal("a key must be a plain name", error.Message);
+    }
+
+    [Fact]
     public void Load_Errors_AreSortedByPosition()
     {
         var yaml = PolicyText.Replace("events: [request.*, grant.*]", "events: [Request]")
