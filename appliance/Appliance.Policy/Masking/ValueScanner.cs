@@ -60,9 +60,14 @@ internal static class ValueScanner
     public static MaskResult Scan(
         ReadOnlySpan<byte> value, Detectors detectors, ScanMode mode, IBufferWriter<byte>? output, ReadOnlySpan<byte> prefix = default)
     {
+        if (detectors == Detectors.None)
+        {
+            return MaskResult.Unchanged;
+        }
+
         var triggers = Triggers(detectors);
         var first = value.IndexOfAny(triggers);
-        if (first < 0 || detectors == Detectors.None)
+        if (first < 0)
         {
             return MaskResult.Unchanged;
         }
@@ -157,6 +162,14 @@ internal static class ValueScanner
 
     private static int ScanDigits(ReadOnlySpan<byte> value, int start, Detectors detectors, ref Emitter emitter)
     {
+        // Most digit runs (amounts, dates, ids) are too short to be anything: skip them cheaply.
+        var end = SequenceEnd(value, start, out var digitCount);
+        var needed = (detectors & Detectors.Ssn) != 0 ? 9 : (detectors & Detectors.Card) != 0 ? MinCardDigits : int.MaxValue;
+        if (digitCount < needed)
+        {
+            return end;
+        }
+
         // Groups of digits joined by one space or dash: "4111 1111 1111 1111", "123-45-6789".
         var groups = new GroupList();
         var i = start;
@@ -186,6 +199,27 @@ internal static class ValueScanner
         groups.Release();
 
         return Math.Max(i, emitter.Copied);
+    }
+
+    /// <summary>The end of the digit sequence at <paramref name="start"/> (digits joined by single spaces or dashes).</summary>
+    private static int SequenceEnd(ReadOnlySpan<byte> value, int start, out int digitCount)
+    {
+        var i = start;
+        digitCount = 0;
+        while (true)
+        {
+            var run = value[i..].IndexOfAnyExceptInRange((byte)'0', (byte)'9');
+            run = run < 0 ? value.Length - i : run;
+            digitCount += run;
+            i += run;
+            if (i + 1 < value.Length && value[i] is (byte)' ' or (byte)'-' && IsDigit(value[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            return i;
+        }
     }
 
     private static void DetectInGroups(ReadOnlySpan<byte> value, ref GroupList groups, Detectors detectors, ref Emitter emitter)

@@ -29,7 +29,9 @@ internal static partial class SqlClassifier
     /// <summary>
     /// Splits and classifies a text. When a plain string held a backslash, the text is read a
     /// second time as with <c>standard_conforming_strings = off</c> and statements only that
-    /// reading finds are added: whichever the server uses, no statement is missed.
+    /// reading finds are added: whichever the server uses, no statement is missed. A second
+    /// reading that ends inside an unterminated string is dropped: under that setting the server
+    /// rejects the whole query before running any of it (<c>SELECT 'C:'</c> stays allowed).
     /// </summary>
     private static void ClassifyText(Context context, string source, int start, int end, SqlStatementOrigin origin, int depth)
     {
@@ -44,9 +46,15 @@ internal static partial class SqlClassifier
             return;
         }
 
+        var second = SqlSplitter.Split(source, start, end, backslashQuotes: true, out _);
+        if (second.Exists(s => s.Unterminated))
+        {
+            return;
+        }
+
         var mutates = context.MutatesSession;
         context.MutatesSession = false;
-        foreach (var span in SqlSplitter.Split(source, start, end, backslashQuotes: true, out _))
+        foreach (var span in second)
         {
             if (!spans.Contains(span))
             {

@@ -293,6 +293,15 @@ public class SqlClassifierTests
         Assert.Contains(statements, s => s.Kind == "DROP");
     }
 
+    [Theory]
+    [InlineData("SELECT 'C:\\'")]
+    [InlineData("SELECT replace(path, '\\', '/') FROM files")]
+    public void Classify_TrailingBackslashInPlainString_StaysKnown(string sql)
+    {
+        var statement = Assert.Single(Classify(sql));
+        Assert.Equal("SELECT", statement.Kind);
+    }
+
     [Fact]
     public void Classify_NestingTooDeep_IsUnknown()
     {
