@@ -11,6 +11,7 @@ internal static class AccessServiceCollectionExtensions
     {
         services.AddSingleton<RequestChanges>();
         services.AddSingleton<AccessService>();
+        services.AddSingleton<CommandReviews>();
 
         // Events: the outbox and its dispatcher.
         services.AddSingleton<OutboxSignal>();

@@ -19,7 +19,7 @@ internal static class EventTypes
     public const string GuardrailAlert = "guardrail.alert";
     public const string CommandExecuted = "command.executed";
     public const string SessionStarted = "session.started";
-    public const string SessionStatement = "session.statement";
+    public const string SessionStatements = "session.statements";
     public const string SessionEnded = "session.ended";
     public const string TokenCreated = "token.created";
     public const string TokenRevoked = "token.revoked";

@@ -49,6 +49,9 @@ public static class GatewayApp
         builder.Services.AddIdentity();
         builder.Services.AddAccess(builder.Configuration);
         builder.Services.AddSingleton<AuditVerifier>();
+        builder.Services.AddSingleton<GuardrailEvents>();
+        builder.Services.AddSingleton<SessionRecorder>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionRecorder>());
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -62,6 +65,7 @@ public static class GatewayApp
         api.MapIdentityApi();
         api.MapAccessApi();
         api.MapAuditApi();
+        api.MapSessionsApi();
         api.MapChatopsStateApi();
         return app;
     }

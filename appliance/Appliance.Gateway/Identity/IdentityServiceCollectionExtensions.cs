@@ -19,6 +19,8 @@ internal static class IdentityServiceCollectionExtensions
     {
         services.AddSingleton<TokenStore>();
         services.AddSingleton<PeopleDirectory>();
+        services.AddSingleton<AuthFailureLimiter>();
+        services.AddSingleton<NativeClientAuthenticator>();
         services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, "Appliance bearer tokens", options =>
             {

@@ -18,6 +18,9 @@ internal static class GatewayMetrics
         "appliance_grant_expiry_lateness_seconds", "How long after expiresAt a grant was ended.",
         new HistogramConfiguration { Buckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30] });
 
+    public static readonly Counter RecordedStatements = Metrics.CreateCounter(
+        "appliance_recorded_statements_total", "Statements written to the audit log.");
+
     public static readonly Counter AuthFailures = Metrics.CreateCounter(
         "appliance_auth_failures_total", "Refused authentications, by surface (api, postgres).", "surface");
 }

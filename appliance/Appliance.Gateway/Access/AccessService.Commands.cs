@@ -1,0 +1,78 @@
+using Appliance.Gateway.Events;
+using Appliance.Gateway.Identity;
+using Appliance.Policy.Access;
+using Appliance.Policy.Configuration;
+
+namespace Appliance.Gateway.Access;
+
+internal sealed partial class AccessService
+{
+    /// <summary>How long an approved statement may still be run once.</summary>
+    public static readonly TimeSpan CommandApprovalValidity = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Opens a review of a statement the PostgreSQL gateway is holding (kind <c>command</c>): the
+    /// same engine, approvers and events as access requests.
+    /// </summary>
+    public async Task<AccessRequest> CreateCommandReviewAsync(
+        Person requester, ConnectionPolicy connection, CommandReview command, string actor, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var request = new AccessRequest
+        {
+            Id = Ids.NewRequestId(),
+            Kind = RequestKind.Command,
+            Connection = connection.Name,
+            Requester = requester.Email,
+            Reason = command.Message,
+            Duration = CommandApprovalValidity,
+            Status = RequestStatus.Pending,
+            MinApprovals = connection.Access.MinApprovals,
+            ApproverGroups = connection.Access.Approvers,
+            Channel = connection.Access.Channel,
+            CreatedAt = now,
+            PendingUntil = now + AccessRules.PendingTimeout(policy.Current, connection),
+            Command = command,
+        };
+        await database.InTransactionAsync(async (c, t) =>
+        {
+            await requests.InsertAsync(c, t, request, now);
+            await events.AppendAsync(c, t, [RequestEvent(EventTypes.RequestCreated, request, actor, now)]);
+            return true;
+        }, cancellationToken);
+        AfterCommit(request, [EventTypes.RequestCreated]);
+        Log.RequestCreated(logger, request.Id, request.Requester, request.Connection, "pending command review");
+        return request;
+    }
+
+    /// <summary>
+    /// Uses up an approved review of exactly this statement by this person on this connection:
+    /// the statement passes once, then the approval is spent (<c>command.executed</c>).
+    /// </summary>
+    public async Task<AccessRequest?> ConsumeApprovedCommandAsync(
+        Person requester, string connection, string sql, CancellationToken cancellationToken)
+    {
+        var candidates = await requests.ListAsync(new Store.RequestFilter
+        {
+            Statuses = [RequestStatus.Active],
+            Kind = RequestKind.Command,
+            Requester = requester.Email,
+            Connection = connection,
+            Limit = 100,
+        }, cancellationToken);
+        foreach (var candidate in candidates.Where(r => r.Command?.Sql == sql).OrderBy(r => r.ActivatedAt))
+        {
+            var consumed = await MutateAsync(candidate.Id, (r, now) =>
+                r.Status == RequestStatus.Active && r.ExpiresAt > now
+                    ? new Mutation(r with { Status = RequestStatus.Expired, EndedAt = now, EndReason = "executed" },
+                        [EventTypes.CommandExecuted], requester.Email)
+                    : Mutation.Refused(AccessRule.InvalidState, "already used or expired"), cancellationToken);
+            if (consumed.Allowed)
+            {
+                return consumed.Value;
+            }
+        }
+
+        return null;
+    }
+}

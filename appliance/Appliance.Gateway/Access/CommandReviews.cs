@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using Appliance.Gateway.Identity;
+using Appliance.Policy.Configuration;
+
+namespace Appliance.Gateway.Access;
+
+/// <summary>What became of a statement held for review.</summary>
+internal enum ReviewOutcome
+{
+    /// <summary>Approved in time: run it now (the approval is already spent).</summary>
+    Approved,
+    Denied,
+    /// <summary>No decision within the hold: the client gets an error carrying the review id.</summary>
+    StillPending,
+}
+
+internal sealed record ReviewResult(ReviewOutcome Outcome, AccessRequest Review);
+
+/// <summary>
+/// Holds a statement while approvers decide: opens a command review and waits, up to the
+/// guardrail's hold, for its decision to arrive through <see cref="RequestChanges"/> (from the
+/// API, chat, or another gateway process).
+/// </summary>
+internal sealed class CommandReviews
+{
+    private readonly AccessService _access;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<AccessRequest>> _waiting = new();
+
+    public CommandReviews(AccessService access, RequestChanges changes)
+    {
+        _access = access;
+        changes.Changed += OnChanged;
+    }
+
+    /// <summary>
+    /// Runs the statement at once if an earlier review of exactly it was approved (it passes once);
+    /// otherwise opens a review and waits up to <paramref name="hold"/> for the decision.
+    /// </summary>
+    public async Task<ReviewResult> HoldAsync(
+        Person person, ConnectionPolicy connection, CommandReview command, TimeSpan hold, CancellationToken cancellationToken)
+    {
+        if (await _access.ConsumeApprovedCommandAsync(person, connection.Name, command.Sql, cancellationToken) is { } earlier)
+        {
+            return new ReviewResult(ReviewOutcome.Approved, earlier);
+        }
+
+        var review = await _access.CreateCommandReviewAsync(person, connection, command, person.Email, cancellationToken);
+        var decided = new TaskCompletionSource<AccessRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waiting[review.Id] = decided;
+        try
+        {
+            // The decision may have landed between the insert and the registration above.
+            if (await _access.GetAsync(review.Id, cancellationToken) is { Status: not RequestStatus.Pending } early)
+            {
+                decided.TrySetResult(early);
+            }
+
+            var winner = await Task.WhenAny(decided.Task, Task.Delay(hold, cancellationToken));
+            if (winner != decided.Task)
+            {
+                return new ReviewResult(ReviewOutcome.StillPending, review);
+            }
+
+            var decision = await decided.Task;
+            if (decision.Status == RequestStatus.Active
+                && await _access.ConsumeApprovedCommandAsync(person, connection.Name, command.Sql, cancellationToken) is { } consumed)
+            {
+                return new ReviewResult(ReviewOutcome.Approved, consumed);
+            }
+
+            return new ReviewResult(decision.Status == RequestStatus.Active ? ReviewOutcome.StillPending : ReviewOutcome.Denied, decision);
+        }
+        finally
+        {
+            _waiting.TryRemove(review.Id, out _);
+        }
+    }
+
+    private void OnChanged(AccessRequest request)
+    {
+        if (request.Kind == RequestKind.Command && request.Status != RequestStatus.Pending
+            && _waiting.TryGetValue(request.Id, out var waiter))
+        {
+            waiter.TrySetResult(request);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+namespace Appliance.Gateway.Audit;
+
+/// <summary>A native client session as it starts.</summary>
+internal sealed record SessionInfo(
+    string Id, string User, string Connection, string GrantId, string? ClientAddress, string? Application, DateTimeOffset StartedAt);
+
+/// <summary>
+/// One statement as the gateway saw it. Everything in it is already masked: the SQL text
+/// (literals can carry card numbers), the parameters and the sample rows.
+/// </summary>
+internal sealed record StatementRecord(
+    string SessionId,
+    long Seq,
+    DateTimeOffset StartedAt,
+    double DurationMs,
+    string Sql,
+    IReadOnlyList<string?>? Parameters,
+    string Outcome,
+    string? CommandTag,
+    long? Rows,
+    string? Error,
+    IReadOnlyList<string>? Columns,
+    IReadOnlyList<IReadOnlyList<string?>>? SampleRows,
+    string? Guardrail)
+{
+    public const string Ok = "ok";
+    public const string Failed = "error";
+    public const string Blocked = "blocked";
+    public const string Denied = "denied";
+    public const string ReviewPending = "review-pending";
+    public const string Cancelled = "cancelled";
+    /// <summary>Strict audit: the statement's intent, committed before it was forwarded.</summary>
+    public const string Forwarded = "forwarded";
+}

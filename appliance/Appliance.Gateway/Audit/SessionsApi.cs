@@ -1,0 +1,127 @@
+using System.Text.Json;
+using Appliance.Gateway.Events;
+using Appliance.Gateway.Hosting;
+using Appliance.Gateway.Identity;
+using Appliance.Gateway.Store;
+using Dapper;
+
+namespace Appliance.Gateway.Audit;
+
+/// <summary>Search sessions and replay what happened in one, statement by statement.</summary>
+internal static class SessionsApi
+{
+    internal sealed record SessionView(
+        string Id, string User, string Connection, string? GrantId, string? ClientAddress, string? Application,
+        DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string? EndReason, long Statements);
+
+    /// <summary>One entry of a session's replay: a statement, a guardrail verdict, the start or the end.</summary>
+    internal sealed record SessionEventView(long Seq, string Type, DateTimeOffset OccurredAt, JsonElement Data);
+
+    public static RouteGroupBuilder MapSessionsApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/sessions", ListAsync);
+        api.MapGet("/sessions/{id}/events", EventsAsync);
+        return api;
+    }
+
+    private static async Task<IResult> ListAsync(
+        HttpContext context, StoreDatabase database, string? user, string? connection, DateTimeOffset? from, DateTimeOffset? to, int? limit)
+    {
+        var caller = context.GetCaller().Person;
+        if (!caller.CanAudit)
+        {
+            if (user is not null && !string.Equals(user, caller.Email, StringComparison.OrdinalIgnoreCase))
+            {
+                return Problems.Result(403, "auditor-required", "Auditor required", "Only admins and auditors can see other people's sessions.");
+            }
+
+            user = caller.Email;
+        }
+
+        var where = new List<string>();
+        var parameters = new DynamicParameters();
+        if (user is not null)
+        {
+            where.Add("lower(user_email) = lower(@user)");
+            parameters.Add("user", user);
+        }
+
+        if (connection is not null)
+        {
+            where.Add("connection = @connection");
+            parameters.Add("connection", connection);
+        }
+
+        if (from is not null)
+        {
+            where.Add("started_at >= @from");
+            parameters.Add("from", from.Value.ToUnixMs());
+        }
+
+        if (to is not null)
+        {
+            where.Add("started_at <= @to");
+            parameters.Add("to", to.Value.ToUnixMs());
+        }
+
+        parameters.Add("limit", (long)Math.Clamp(limit ?? 200, 1, 1000));
+        await using var db = await database.OpenAsync(context.RequestAborted);
+        var rows = await db.QueryAsync<SessionRow>(
+            "SELECT id, user_email, connection, grant_id, client_addr, application, started_at, ended_at, end_reason, statements FROM sessions" +
+            (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
+            " ORDER BY started_at DESC LIMIT @limit",
+            parameters);
+        return TypedResults.Ok(rows.Select(r => r.ToView()).ToList());
+    }
+
+    private static async Task<IResult> EventsAsync(HttpContext context, string id, StoreDatabase database)
+    {
+        var caller = context.GetCaller().Person;
+        await using var db = await database.OpenAsync(context.RequestAborted);
+        var owner = await db.QuerySingleOrDefaultAsync<string>("SELECT user_email FROM sessions WHERE id = @id", new { id });
+        if (owner is null || (!caller.CanAudit && !string.Equals(owner, caller.Email, StringComparison.OrdinalIgnoreCase)))
+        {
+            return Problems.Result(404, "not-found", "Not found", $"There is no session {id}.");
+        }
+
+        var stored = await db.QueryAsync<StoredEvent>(
+            "SELECT seq, id, type, occurred_at, data FROM events WHERE session_id = @id ORDER BY seq", new { id });
+        var replay = new List<SessionEventView>();
+        foreach (var e in stored)
+        {
+            using var data = JsonDocument.Parse(e.Data);
+            if (e.Type == EventTypes.SessionStatements)
+            {
+                // A batch event holds many statements: replay them one by one.
+                foreach (var statement in data.RootElement.GetProperty("statements").EnumerateArray())
+                {
+                    replay.Add(new SessionEventView(e.Seq, "statement", statement.GetProperty("startedAt").GetDateTimeOffset(), statement.Clone()));
+                }
+            }
+            else
+            {
+                replay.Add(new SessionEventView(e.Seq, e.Type, StoreJson.FromUnixMs(e.OccurredAt), data.RootElement.Clone()));
+            }
+        }
+
+        return TypedResults.Ok(replay);
+    }
+
+    private sealed class SessionRow
+    {
+        public string Id { get; set; } = "";
+        public string UserEmail { get; set; } = "";
+        public string Connection { get; set; } = "";
+        public string? GrantId { get; set; }
+        public string? ClientAddr { get; set; }
+        public string? Application { get; set; }
+        public long StartedAt { get; set; }
+        public long? EndedAt { get; set; }
+        public string? EndReason { get; set; }
+        public long Statements { get; set; }
+
+        public SessionView ToView() => new(
+            Id, UserEmail, Connection, GrantId, ClientAddr, Application,
+            StoreJson.FromUnixMs(StartedAt), StoreJson.FromUnixMs(EndedAt), EndReason, Statements);
+    }
+}

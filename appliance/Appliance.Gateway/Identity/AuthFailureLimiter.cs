@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+
+namespace Appliance.Gateway.Identity;
+
+/// <summary>
+/// Slows password guessing on the PostgreSQL listener: after <see cref="MaxFailures"/> failures
+/// within <see cref="Window"/> from one client address, or against one user name, further
+/// attempts are refused without checking until the window has passed.
+/// </summary>
+internal sealed class AuthFailureLimiter(TimeProvider time)
+{
+    public const int MaxFailures = 5;
+    public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+
+    private readonly ConcurrentDictionary<string, Queue<DateTimeOffset>> _failures = new();
+
+    /// <summary>When the caller may try again, or null if it may try now.</summary>
+    public TimeSpan? RetryAfter(string clientAddress, string user)
+    {
+        var now = time.GetUtcNow();
+        var byClient = Blocked("ip:" + clientAddress, now);
+        var byUser = Blocked("user:" + user.ToLowerInvariant(), now);
+        return byClient > byUser ? byClient : byUser;
+    }
+
+    public void RecordFailure(string clientAddress, string user)
+    {
+        var now = time.GetUtcNow();
+        Add("ip:" + clientAddress, now);
+        Add("user:" + user.ToLowerInvariant(), now);
+        if (_failures.Count > 100_000)
+        {
+            _failures.Clear(); // Bounded memory under a spray of random names: forget, don't fall over.
+        }
+    }
+
+    private void Add(string key, DateTimeOffset now)
+    {
+        var queue = _failures.GetOrAdd(key, _ => new Queue<DateTimeOffset>());
+        lock (queue)
+        {
+            Trim(queue, now);
+            queue.Enqueue(now);
+        }
+    }
+
+    private TimeSpan? Blocked(string key, DateTimeOffset now)
+    {
+        if (!_failures.TryGetValue(key, out var queue))
+        {
+            return null;
+        }
+
+        lock (queue)
+        {
+            Trim(queue, now);
+            return queue.Count >= MaxFailures ? queue.Peek() + Window - now : null;
+        }
+    }
+
+    private static void Trim(Queue<DateTimeOffset> queue, DateTimeOffset now)
+    {
+        while (queue.Count > 0 && queue.Peek() + Window <= now)
+        {
+            queue.Dequeue();
+        }
+    }
+}

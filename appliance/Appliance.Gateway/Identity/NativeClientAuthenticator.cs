@@ -1,0 +1,96 @@
+using Appliance.Gateway.Access;
+using Appliance.Gateway.Configuration;
+using Appliance.Gateway.Operations;
+using Appliance.Gateway.Store;
+using Appliance.Policy.Configuration;
+
+namespace Appliance.Gateway.Identity;
+
+/// <summary>A native client let in: who, to which connection, under which grant.</summary>
+internal sealed record NativeAccess(Person Person, ConnectionPolicy Connection, AccessRequest Grant);
+
+/// <summary>The answer to a native client's login: access, or the SQLSTATE and message of its FATAL.</summary>
+internal sealed record NativeAuthResult(NativeAccess? Access, string? SqlState, string? Message)
+{
+    public static NativeAuthResult Refused(string sqlState, string message) => new(null, sqlState, message);
+}
+
+/// <summary>
+/// Checks a native client (psql, DBeaver, a driver): user = the person's email, database = the
+/// connection's name, password = a personal token or a grant credential; then the active grant.
+/// A bad password gets PostgreSQL's own wording (28P01) and reveals nothing; a good password
+/// without a grant gets 28000 with instructions, because the person is who they say they are.
+/// </summary>
+internal sealed class NativeClientAuthenticator(
+    TokenStore tokens,
+    PeopleDirectory people,
+    RequestStore requests,
+    IPolicyProvider policy,
+    AuthFailureLimiter limiter,
+    TimeProvider time)
+{
+    public const string InvalidPassword = "28P01";
+    public const string InvalidAuthorization = "28000";
+    public const string InvalidCatalog = "3D000";
+
+    public async Task<NativeAuthResult> AuthenticateAsync(
+        string user, string database, string password, string clientAddress, CancellationToken cancellationToken)
+    {
+        if (limiter.RetryAfter(clientAddress, user) is { } wait)
+        {
+            GatewayMetrics.AuthFailures.WithLabels("postgres").Inc();
+            return NativeAuthResult.Refused(InvalidPassword,
+                $"too many failed login attempts; try again in {Math.Ceiling(wait.TotalSeconds)} s");
+        }
+
+        var token = await tokens.ValidateAsync(password, cancellationToken);
+        var person = token is not null && string.Equals(token.UserEmail, user, StringComparison.OrdinalIgnoreCase)
+            ? await people.FindAsync(user, cancellationToken)
+            : null;
+        if (token is null || person is null)
+        {
+            limiter.RecordFailure(clientAddress, user);
+            GatewayMetrics.AuthFailures.WithLabels("postgres").Inc();
+            return NativeAuthResult.Refused(InvalidPassword, $"password authentication failed for user \"{user}\"");
+        }
+
+        var current = policy.Current;
+        if (current.FindConnection(database) is not { } connection)
+        {
+            return NativeAuthResult.Refused(InvalidCatalog,
+                $"there is no connection named \"{database}\"; use one of: {string.Join(", ", current.Connections.Select(c => c.Name))}");
+        }
+
+        var grant = await FindGrantAsync(token, person, connection, cancellationToken);
+        if (grant is null)
+        {
+            return NativeAuthResult.Refused(InvalidAuthorization,
+                $"{person.Email} has no active grant for \"{connection.Name}\". Request access in chat with " +
+                $"/hoop request {connection.Name} 1h <reason>, or with POST /api/requests " +
+                $"{{\"connection\":\"{connection.Name}\",\"duration\":\"1h\",\"reason\":\"...\"}}, and connect again once it is approved.");
+        }
+
+        return new NativeAuthResult(new NativeAccess(person, connection, grant), null, null);
+    }
+
+    private async Task<AccessRequest?> FindGrantAsync(TokenInfo token, Person person, ConnectionPolicy connection, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (token.Kind == TokenKind.Grant)
+        {
+            // A grant credential opens only its own grant.
+            var grant = token.GrantId is null ? null : await requests.GetAsync(token.GrantId, cancellationToken);
+            return grant is not null && grant.Connection == connection.Name && grant.IsActiveAt(now) ? grant : null;
+        }
+
+        var active = await requests.ListAsync(new RequestFilter
+        {
+            Statuses = [RequestStatus.Active],
+            Kind = RequestKind.Access,
+            Requester = person.Email,
+            Connection = connection.Name,
+            Limit = 10,
+        }, cancellationToken);
+        return active.Where(g => g.IsActiveAt(now)).OrderByDescending(g => g.ExpiresAt).FirstOrDefault();
+    }
+}

@@ -1,0 +1,76 @@
+using System.Net;
+using Appliance.Gateway.Audit;
+using Appliance.Gateway.Store;
+using Appliance.Gateway.Tests.Support;
+using Appliance.Tests.Common;
+using Appliance.Tests.Common.Gateway;
+using Dapper;
+using static Appliance.Tests.Common.Gateway.TestPolicies;
+
+namespace Appliance.Gateway.Tests.Audit;
+
+/// <summary>Sessions and statements recorded off the hot path, searchable, replayable and chained.</summary>
+public sealed class SessionRecorderTests
+{
+    public static TheoryData<string> Stores => new() { "sqlite", "postgres" };
+
+    private static StatementRecord Statement(string session, long seq, string sql) => new(
+        session, seq, DateTimeOffset.UtcNow, 0.42, sql, ["***-**-6789"], StatementRecord.Ok, "SELECT 1", 1, null,
+        ["ssn"], [["***-**-6789"]], null);
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task RecordedSession_IsSearchable_ReplaysInOrder_AndTheChainVerifies(string store)
+    {
+        await using var database = store == "postgres" ? await TestPostgres.CreateDatabaseAsync("audit") : null;
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir(database?.ConnectionString));
+        var recorder = gateway.Service<SessionRecorder>();
+        var id = "s-" + Guid.NewGuid().ToString("N")[..8];
+        recorder.Start(new SessionInfo(id, Alice, "demo", "k7m2q9xa", "127.0.0.1", "psql", DateTimeOffset.UtcNow));
+        for (var i = 1; i <= 250; i++)
+        {
+            recorder.Record(Statement(id, i, $"SELECT {i}"));
+        }
+
+        recorder.End(id, "client disconnected");
+        await recorder.FlushAsync(CancellationToken.None);
+
+        using var auditor = gateway.Client(await gateway.CreateTokenAsync(Auditor));
+        var sessions = await auditor.GetJsonAsync($"api/sessions?user={Alice}&connection=demo");
+        var session = Assert.Single(sessions.EnumerateArray());
+        Assert.Equal(id, session.Str("id"));
+        Assert.Equal(250, session.GetProperty("statements").GetInt64());
+        Assert.Equal("client disconnected", session.Str("endReason"));
+
+        var replay = (await auditor.GetJsonAsync($"api/sessions/{id}/events")).EnumerateArray().ToList();
+        Assert.Equal("session.started", replay[0].Str("type"));
+        Assert.Equal("session.ended", replay[^1].Str("type"));
+        var statements = replay.Where(e => e.Str("type") == "statement").Select(e => e.GetProperty("data")).ToList();
+        Assert.Equal(Enumerable.Range(1, 250).Select(i => $"SELECT {i}"), statements.Select(s => s.Str("sql")));
+        Assert.Equal("***-**-6789", statements[0].GetProperty("sampleRows")[0][0].GetString());
+
+        var verify = await auditor.GetJsonAsync("api/audit/verify");
+        Assert.True(verify.GetProperty("ok").GetBoolean());
+
+        // Alice sees her own session; Dave does not.
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+        Assert.Single((await alice.GetJsonAsync("api/sessions")).EnumerateArray());
+        using var dave = gateway.Client(await gateway.CreateTokenAsync(Dave));
+        Assert.Empty((await dave.GetJsonAsync("api/sessions")).EnumerateArray());
+        await dave.GetJsonAsync($"api/sessions/{id}/events", HttpStatusCode.NotFound);
+        await dave.GetJsonAsync($"api/sessions?user={Alice}", HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task StrictIntent_IsCommittedBeforeItReturns()
+    {
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
+        var recorder = gateway.Service<SessionRecorder>();
+        await recorder.CommitIntentAsync(Statement("s-strict", 1, "DELETE FROM t WHERE id = 1"), CancellationToken.None);
+
+        await using var connection = await gateway.Service<StoreDatabase>().OpenAsync();
+        var data = await connection.QuerySingleAsync<string>("SELECT data FROM events WHERE session_id = 's-strict'");
+        Assert.Contains("\"forwarded\"", data, StringComparison.Ordinal);
+        Assert.Contains("DELETE FROM t WHERE id = 1", data, StringComparison.Ordinal);
+    }
+}
