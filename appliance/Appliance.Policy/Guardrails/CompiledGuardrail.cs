@@ -9,7 +9,7 @@ namespace Appliance.Policy.Guardrails;
 /// command is listed (<c>DROP</c> matches every DROP, <c>DROP TABLE</c> only that), the WHERE
 /// clause is missing (for the listed kinds, or DELETE and UPDATE when none are listed), and the
 /// regular expression matches the statement's text. A rule with only a regular expression is
-/// run on each top-level statement's raw text, comments included.
+/// run on each top-level statement's raw text, comments included, and on what an EXECUTE runs.
 /// </summary>
 internal sealed class CompiledGuardrail
 {

@@ -95,7 +95,10 @@ internal sealed class GuardrailEngine
         {
             foreach (var statement in classification.Statements)
             {
-                if ((rule.IsTextOnly && statement.Depth != 0) || AlreadyMatched(matches, rule, statement))
+                // Text-only rules read raw top-level text, which holds everything nested in it,
+                // except what EXECUTE runs: that text was prepared earlier, maybe under another policy.
+                if ((rule.IsTextOnly && statement.Depth != 0 && statement.Origin != SqlStatementOrigin.Execute)
+                    || AlreadyMatched(matches, rule, statement))
                 {
                     continue;
                 }

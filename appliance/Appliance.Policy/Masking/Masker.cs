@@ -76,6 +76,12 @@ internal sealed partial class Masker
     public bool TryMask(ReadOnlySpan<byte> value, IBufferWriter<byte> output) =>
         MaskText(value, ScanMode.Text, output, default) == MaskResult.Replaced;
 
+    /// <summary>
+    /// Whether a value holds anything the detectors or patterns find, without writing: for data
+    /// that cannot be rewritten (binary COPY rows), which the gateway then withholds.
+    /// </summary>
+    public bool Detects(ReadOnlySpan<byte> value) => MaskText(value, ScanMode.DetectOnly, null, default) == MaskResult.Null;
+
     /// <summary>For statement parameters and result samples going to the audit log: the same detectors and patterns.</summary>
     public string Mask(string text)
     {

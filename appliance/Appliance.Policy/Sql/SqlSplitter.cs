@@ -7,7 +7,8 @@ internal readonly record struct SqlStatementSpan(int Start, int End, bool Unterm
 /// Splits a query string into statements at <c>;</c>. Every <c>;</c> outside a string,
 /// identifier or comment ends a statement, even inside parentheses (PostgreSQL rejects such a
 /// query as a whole, so splitting there only ever shows more), except inside the
-/// <c>BEGIN ATOMIC … END</c> body of a SQL-standard function. An unterminated quote or comment
+/// <c>BEGIN ATOMIC … END</c> body of a SQL-standard function or procedure (the classifier then
+/// reads everything after ATOMIC as body, so a statement kept in by a miscount is still seen). An unterminated quote or comment
 /// makes the rest of the text one statement.
 /// </summary>
 internal static class SqlSplitter
@@ -19,7 +20,9 @@ internal static class SqlSplitter
         var spans = new List<SqlStatementSpan>();
         var lexer = new SqlLexer(text, start, end, backslashQuotes);
         var statementStart = -1;
-        var firstIsCreate = false;
+        var tokenIndex = 0;
+        var isRoutine = false;
+        var parenDepth = 0;
         var atomicDepth = 0;
         var lastEnd = start;
         while (true)
@@ -52,12 +55,16 @@ internal static class SqlSplitter
             if (statementStart < 0)
             {
                 statementStart = token.Start;
-                firstIsCreate = token.IsWord && SqlKeywords.Is(text.AsSpan(token.Start, token.Length), "CREATE");
+                tokenIndex = 0;
+                isRoutine = false;
+                parenDepth = 0;
                 atomicDepth = 0;
-                continue;
             }
 
-            if (firstIsCreate && token.IsWord)
+            isRoutine |= tokenIndex is 1 or 3 && IsRoutineHeader(text, statementStart, token);
+            tokenIndex++;
+            parenDepth += token.Kind == SqlTokenKind.OpenParen ? 1 : token.Kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (isRoutine && token.IsWord && (parenDepth == 0 || atomicDepth > 0))
             {
                 atomicDepth = TrackAtomicBody(text, token, lexer, atomicDepth);
             }
@@ -70,6 +77,34 @@ internal static class SqlSplitter
 
         sawBackslash = lexer.SawBackslashInString;
         return spans;
+    }
+
+    /// <summary><c>CREATE [OR REPLACE] FUNCTION|PROCEDURE</c>: the only statements with a BEGIN ATOMIC body.</summary>
+    private static bool IsRoutineHeader(string text, int statementStart, SqlToken token)
+    {
+        if (!token.IsWord || !(SqlKeywords.Is(text.AsSpan(token.Start, token.Length), "FUNCTION")
+            || SqlKeywords.Is(text.AsSpan(token.Start, token.Length), "PROCEDURE")))
+        {
+            return false;
+        }
+
+        var header = new SqlLexer(text, statementStart, token.Start);
+        var first = header.Next();
+        if (!first.IsWord || !SqlKeywords.Is(text.AsSpan(first.Start, first.Length), "CREATE"))
+        {
+            return false;
+        }
+
+        var second = header.Next();
+        if (second.Kind == SqlTokenKind.End)
+        {
+            return true;
+        }
+
+        var third = header.Next();
+        return second.IsWord && SqlKeywords.Is(text.AsSpan(second.Start, second.Length), "OR")
+            && third.IsWord && SqlKeywords.Is(text.AsSpan(third.Start, third.Length), "REPLACE")
+            && header.Next().Kind == SqlTokenKind.End;
     }
 
     /// <summary>

@@ -203,6 +203,17 @@ public class GuardrailEngineTests
     }
 
     [Fact]
+    public void Evaluate_ExecuteAfterAPolicyReload_RegexSeesThePreparedText()
+    {
+        var session = new SqlSession();
+        GuardrailEngine.Compile([DestructiveDdl]).EvaluateParse("slow"u8, "SELECT pg_sleep(60)"u8, session);
+        var reloaded = GuardrailEngine.Compile([NoSleep]);
+        var verdict = reloaded.Evaluate("EXECUTE slow", session);
+        Assert.Equal(GuardrailOutcome.Block, verdict.Outcome);
+        Assert.Equal("SELECT pg_sleep(60)", Assert.Single(verdict.Matches).StatementText);
+    }
+
+    [Fact]
     public void EvaluateParse_Unnamed_IsNotRemembered()
     {
         var session = new SqlSession();

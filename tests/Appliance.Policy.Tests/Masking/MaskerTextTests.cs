@@ -126,6 +126,14 @@ public class MaskerTextTests
     }
 
     [Fact]
+    public void Detects_ReportsWithoutWriting()
+    {
+        Assert.True(_masker.Detects("1\tx\t4111111111111111\n"u8));
+        Assert.True(_masker.Detects("EMP-123456"u8));
+        Assert.False(_masker.Detects("1\tx\t42\n"u8));
+    }
+
+    [Fact]
     public void Mask_String_ForTheAuditLog()
     {
         Assert.Equal("card ****-****-****-1111 of a***@example.com", _masker.Mask("card 4111111111111111 of alice@example.com"));

@@ -320,4 +320,24 @@ public class SqlClassifierTests
         Assert.Empty(Classify(""));
         Assert.Empty(Classify(" ;; -- nothing"));
     }
+
+    [Fact]
+    public void Classify_RandomInput_NeverThrowsAndNeverHidesADrop()
+    {
+        var random = new Random(42);
+        string[] pieces = ["'", "''", "\"", "$$", "$a$", "$1", "E'", "\\", "--", "\n", "/*", "*/", ";", "(", ")", " ", "DO", "EXPLAIN",
+            "ANALYZE", "PREPARE p AS", "EXECUTE p", "WITH x AS", "BEGIN ATOMIC", "END", "CREATE FUNCTION f() AS", "DELETE FROM t", "x", "é"];
+        var session = new SqlSession();
+        for (var i = 0; i < 3000; i++)
+        {
+            var sql = string.Concat(Enumerable.Range(0, random.Next(1, 25)).Select(_ => pieces[random.Next(pieces.Length)]));
+            var statements = SqlClassifier.Classify(sql, session).Statements;
+
+            // Appending a DROP after a terminating newline and semicolon: it is either seen or
+            // the text before it is unterminated (then the whole query is unknown).
+            var withDrop = SqlClassifier.Classify(sql + "\n;DROP TABLE t", session).Statements;
+            Assert.Contains(withDrop, s => s.Kind == "DROP" || s.IsUnknown);
+            Assert.All(statements, s => Assert.False(string.IsNullOrEmpty(s.Kind)));
+        }
+    }
 }

@@ -74,6 +74,17 @@ public class SqlSplitterTests
         Assert.EndsWith("END; END", statements[0], StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("CREATE VIEW v AS SELECT begin atomic FROM (SELECT 1 AS begin) s; DROP TABLE t")]
+    [InlineData("CREATE FUNCTION f(begin atomic) RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql; DROP TABLE t")]
+    [InlineData("SELECT 1 AS begin, 2 AS atomic; DROP TABLE t")]
+    public void Split_BeginAtomicOutsideARoutineBody_DoesNotJoinStatements(string sql) =>
+        Assert.Equal("DROP TABLE t", Split(sql)[^1]);
+
+    [Fact]
+    public void Split_CreateOrReplaceProcedureAtomic_StaysOneStatement() =>
+        Assert.Single(Split("create or replace procedure p() begin atomic insert into t values (1); delete from u; end"));
+
     [Fact]
     public void Split_Unicode_KeepsText() =>
         Assert.Equal(["SELECT 'żółć;'", "SELECT \"名前\" FROM t"], Split("SELECT 'żółć;'; SELECT \"名前\" FROM t"));
