@@ -51,12 +51,12 @@ internal sealed class ChatopsHost : IAsyncDisposable
         ["SLACK_API_URL"] = slack.ApiUrl.ToString(),
     };
 
-    public static async Task<ChatopsHost> StartAsync(IDictionary<string, string?> settings, TimeSpan? ackBudget = null)
+    public static async Task<ChatopsHost> StartAsync(IDictionary<string, string?> settings, TimeSpan? ackBudget = null, int port = 0)
     {
         var logs = new CapturingLoggerProvider();
         var app = ChatopsApp.Build([], builder =>
         {
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.AddProvider(logs);
             if (ackBudget is { } budget)

@@ -1,0 +1,81 @@
+using Appliance.Chatops.Tests.Support;
+
+namespace Appliance.Chatops.Tests.EndToEnd;
+
+/// <summary>What a person reads after typing a /hoop command the gateway refuses or answers.</summary>
+public sealed class CommandAnswersTests : IAsyncLifetime
+{
+    private ChatStack _stack = null!;
+
+    public async Task InitializeAsync() => _stack = await ChatStack.StartAsync();
+
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
+
+    [Theory]
+    [InlineData("request nowhere 1h x", "`/hoop list` shows the connections you can request")]
+    [InlineData("request demo 1h", "Add a reason after the duration")]
+    [InlineData("request demo 5h x", "maximum of 4h")]
+    [InlineData("approve zzzzzzzz", "`/hoop status` lists your requests")]
+    public async Task Refusal_SaysWhatIsWrongAndHowToFixIt(string text, string expected)
+    {
+        using var response = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, text, out _);
+
+        Assert.Contains(expected, await ChatopsHost.AckTextAsync(response), StringComparison.Ordinal);
+        Assert.Empty(await _stack.AllRequestsAsync());
+    }
+
+    [Fact]
+    public async Task UnknownPerson_IsToldWhichEmailTheApplianceSaw()
+    {
+        using var response = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Mallory, "request demo 1h x", out _);
+
+        Assert.Contains("knows nobody with the email `mallory@example.com`", await ChatopsHost.AckTextAsync(response), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_ShowsWhatICanRequest()
+    {
+        using var response = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, "list", out _);
+        var text = await ChatopsHost.AckTextAsync(response);
+
+        Assert.Contains("*demo*", text, StringComparison.Ordinal);
+        Assert.Contains("*prod2*", text, StringComparison.Ordinal);
+        Assert.Contains("max 4h", text, StringComparison.Ordinal);
+        Assert.Contains("reason required", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_ShowsMyRequests_AndWhatAwaitsMyApproval()
+    {
+        (await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, "request demo 1h investigating", out _)).Dispose();
+        var id = ChatStack.RequestIdOf(await _stack.CardAsync());
+
+        using var mine = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, "status", out _);
+        using var bobs = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Bob, "status", out _);
+
+        Assert.Contains($"`{id}` *demo* 1h: waiting for approval (0 of 1)", await ChatopsHost.AckTextAsync(mine), StringComparison.Ordinal);
+        var bobText = await ChatopsHost.AckTextAsync(bobs);
+        Assert.Contains("Waiting for your approval", bobText, StringComparison.Ordinal);
+        Assert.Contains($"`{id}`", bobText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApproveAndExtendByCommand()
+    {
+        (await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, "request demo 1h investigating", out _)).Dispose();
+        var id = ChatStack.RequestIdOf(await _stack.CardAsync());
+
+        using var approve = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Bob, $"approve {id} ok", out _);
+        Assert.Contains("approved.", await ChatopsHost.AckTextAsync(approve), StringComparison.Ordinal);
+        await _stack.CardShowingAsync("Approved* by bob@example.com");
+
+        using var extend = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, $"extend {id} 30m", out _);
+        Assert.Contains("waiting for approval", await ChatopsHost.AckTextAsync(extend), StringComparison.Ordinal);
+        await _stack.CardShowingAsync("Extension* by 30m asked by alice@example.com");
+
+        using var approveExtension = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Bob, $"approve {id}", out _);
+        await ChatopsHost.AckTextAsync(approveExtension);
+        await _stack.DirectMessageAsync(ChatStack.Alice, "was extended");
+        Assert.Equal("1h30m", (await _stack.RequestAsync(id))["duration"]!.GetValue<string>());
+    }
+}
