@@ -20,18 +20,10 @@ internal sealed class SqlSession
 
     public int PreparedCount => _prepared.Count;
 
-    /// <summary>The extended protocol's Parse with a non-empty name: the gateway calls it for every forwarded Parse.</summary>
-    public void OnParse(string statementName, string sql)
-    {
-        if (statementName.Length == 0)
-        {
-            return;
-        }
-
-        Define(statementName, [.. SqlClassifier.Classify(sql, this).Statements]);
-    }
-
-    /// <summary>The extended protocol's Close of a statement ('S').</summary>
+    /// <summary>
+    /// The extended protocol's Close of a statement ('S'). (A named Parse is remembered by
+    /// <see cref="Guardrails.GuardrailEngine.EvaluateParse"/>.)
+    /// </summary>
     public void OnClose(string statementName) => _prepared.Remove(statementName);
 
     /// <summary>A new server session (reconnect, DISCARD ALL, RESET of the connection).</summary>

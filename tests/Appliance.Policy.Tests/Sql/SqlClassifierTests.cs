@@ -168,7 +168,7 @@ public class SqlClassifierTests
     public void Classify_ProtocolParse_SharesTheNamespaceWithExecute()
     {
         var session = new SqlSession();
-        session.OnParse("s1", "UPDATE t SET a = 1");
+        session.Define("s1", [.. SqlClassifier.Classify("UPDATE t SET a = 1").Statements]);
         Assert.Contains(Classify("EXPLAIN ANALYZE EXECUTE s1", session), s => s.Kind == "UPDATE" && !s.HasWhere);
         session.OnClose("s1");
         Assert.Contains(Classify("EXECUTE s1", session), s => s.IsUnknown);
