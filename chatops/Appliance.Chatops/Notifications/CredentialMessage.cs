@@ -11,9 +11,9 @@ namespace Appliance.Chatops.Notifications;
 /// </summary>
 internal static class CredentialMessage
 {
-    public static ChatReply Render(AccessRequest grant, string? approvedBy, GrantCredentials c)
+    public static ChatReply Render(AccessRequest grant, GrantCredentials c)
     {
-        var by = string.IsNullOrEmpty(approvedBy) || approvedBy == "system" ? "automatically" : "by " + Mrkdwn.Escape(approvedBy);
+        var by = ApprovedBy(grant);
         var until = (c.ExpiresAt ?? grant.ExpiresAt) is { } expires ? " until " + Mrkdwn.Time(expires) : string.Empty;
         var text =
             $"✅ Your access to {Mrkdwn.Bold(grant.Connection)} ({Mrkdwn.Code(grant.Id)}) is approved {by}{until}.\n" +
@@ -24,6 +24,10 @@ internal static class CredentialMessage
             $"\nWhen you are done: {Mrkdwn.Code("/hoop done " + grant.Id)}";
         return new ChatReply(text, Blocks.List(Blocks.Section(text)));
     }
+
+    /// <summary>"by bob@example.com" from the approvals themselves (an event's actor may read "… via chatops"), or "automatically".</summary>
+    public static string ApprovedBy(AccessRequest r) =>
+        r.Approvals.Count == 0 ? "automatically" : "by " + string.Join(", ", r.Approvals.Select(a => Mrkdwn.Escape(a.By)));
 
     /// <summary>The gateway's URI when it gives one; else built here, the user (an email) percent-encoded.</summary>
     public static string ConnectionUri(GrantCredentials c) =>

@@ -17,7 +17,7 @@ internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMes
         {
             case EventTypes.RequestApproved:
             case EventTypes.RequestCreated when r.Status == RequestStatuses.Active:
-                await ApprovedOnceAsync(r, actor, ct);
+                await ApprovedOnceAsync(r, ct);
                 return;
         }
 
@@ -31,7 +31,7 @@ internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMes
     /// An auto-approved request may arrive both as <c>request.created</c> (already active) and
     /// <c>request.approved</c>; the claim makes the credential DM go out once.
     /// </summary>
-    private async Task ApprovedOnceAsync(AccessRequest r, string? actor, CancellationToken ct)
+    private async Task ApprovedOnceAsync(AccessRequest r, CancellationToken ct)
     {
         var claim = "approved-dm:" + r.Id;
         if (!await gateway.TryClaimAsync(claim, ct))
@@ -41,7 +41,7 @@ internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMes
 
         try
         {
-            await dm.SendAsync(r.Requester, await ApprovedMessageAsync(r, actor, ct), ct);
+            await dm.SendAsync(r.Requester, await ApprovedMessageAsync(r, ct), ct);
         }
         catch
         {
@@ -50,22 +50,22 @@ internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMes
         }
     }
 
-    private async Task<ChatReply> ApprovedMessageAsync(AccessRequest r, string? actor, CancellationToken ct)
+    private async Task<ChatReply> ApprovedMessageAsync(AccessRequest r, CancellationToken ct)
     {
         if (r.IsCommandReview)
         {
-            return new ChatReply($"✅ Your statement on {Mrkdwn.Bold(r.Connection)} (review {Mrkdwn.Code(r.Id)}) was allowed {By(actor)}: it may run once.");
+            return new ChatReply($"✅ Your statement on {Mrkdwn.Bold(r.Connection)} (review {Mrkdwn.Code(r.Id)}) was allowed {CredentialMessage.ApprovedBy(r)}: it may run once.");
         }
 
         var credentials = await gateway.CreateCredentialsAsync(r.Requester, r.Id, ct);
         if (credentials.IsSuccess)
         {
-            return CredentialMessage.Render(r, actor, credentials.Value);
+            return CredentialMessage.Render(r, credentials.Value);
         }
 
         Log.NoCredential(logger, r.Id, credentials.Problem.Message);
         return new ChatReply(
-            $"✅ Your access to {Mrkdwn.Bold(r.Connection)} ({Mrkdwn.Code(r.Id)}) is approved {By(actor)}, " +
+            $"✅ Your access to {Mrkdwn.Bold(r.Connection)} ({Mrkdwn.Code(r.Id)}) is approved {CredentialMessage.ApprovedBy(r)}, " +
             $"but the gateway did not issue a credential: {Mrkdwn.Escape(credentials.Problem.Message)}");
     }
 
@@ -91,9 +91,6 @@ internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMes
 
     private static bool IsSelf(AccessRequest r, string? actor) =>
         string.Equals(r.EndedBy ?? actor, r.Requester, StringComparison.OrdinalIgnoreCase);
-
-    private static string By(string? actor) =>
-        string.IsNullOrEmpty(actor) || actor == "system" ? "automatically" : "by " + Mrkdwn.Escape(actor);
 
     private static string Until(AccessRequest r) => r.ExpiresAt is { } t ? "at " + Mrkdwn.Time(t) : "soon";
 

@@ -161,6 +161,21 @@ public sealed class SlackApprovalFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AutoApprovedRequest_AnswersAtOnce_AndDmsTheCredentialOnce()
+    {
+        using var ack = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Olive, "request demo 1h on call", out _);
+
+        Assert.Contains("was approved automatically", await ChatopsHost.AckTextAsync(ack), StringComparison.Ordinal);
+        var dm = await _stack.DirectMessageAsync(ChatStack.Olive, "Password");
+        Assert.Contains("is approved automatically", dm.Text, StringComparison.Ordinal);
+        await _stack.CardShowingAsync("Approved automatically");
+        // request.created and request.approved both arrive; the credential DM goes out once.
+        await Task.Delay(1000);
+        Assert.Single(_stack.Slack.DirectMessagesTo(ChatStack.Olive));
+        Assert.Single(_stack.Slack.MessagesIn(_stack.CardChannel));
+    }
+
+    [Fact]
     public async Task DecisionMadeThroughTheApi_UpdatesTheCardToo()
     {
         var alice = await _stack.Gateway.CreateTokenAsync(TestPolicies.Alice);

@@ -19,6 +19,7 @@ internal sealed class ChatStack : IAsyncDisposable
     public const string Bob = "UBOB";
     public const string Carol = "UCAROL";
     public const string Dave = "UDAVE";
+    public const string Olive = "UOLIVE";
     public const string Mallory = "UMALLORY";
     public const string Faceless = "UFACELESS";
 
@@ -50,6 +51,7 @@ internal sealed class ChatStack : IAsyncDisposable
         slack.AddUser(Bob, TestPolicies.Bob, "Bob");
         slack.AddUser(Carol, TestPolicies.Carol, "Carol");
         slack.AddUser(Dave, TestPolicies.Dave, "Dave");
+        slack.AddUser(Olive, TestPolicies.Olive, "Olive");
         slack.AddUser(Mallory, "mallory@example.com", "Mallory");
         slack.AddUser(Faceless, null, "No Email");
 

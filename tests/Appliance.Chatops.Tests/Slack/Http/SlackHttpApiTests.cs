@@ -163,6 +163,21 @@ public sealed class SlackHttpApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SlowAnswer_IsAcknowledgedAtOnce_ThenDeliveredThroughTheResponseUrl()
+    {
+        // A zero budget stands for work slower than Slack's 3 s.
+        await using var slow = await ChatopsHost.StartAsync(ChatopsHost.Settings(_slack, _gateway.BaseAddress), ackBudget: TimeSpan.Zero);
+
+        using var response = await slow.CommandAsync(_slack, "U9", "list", out var responseUrl);
+
+        Assert.Contains("Working on it", await ChatopsHost.AckTextAsync(response), StringComparison.Ordinal);
+        var late = await _slack.WaitForResponseAsync(responseUrl);
+        Assert.Contains("Slack shows no email address for you", late.Text, StringComparison.Ordinal);
+        Assert.Equal("ephemeral", late.Body["response_type"]!.GetValue<string>());
+        Assert.True(late.Body["replace_original"]!.GetValue<bool>());
+    }
+
+    [Fact]
     public async Task PeopleAreLookedUpOnce_ThenCached()
     {
         (await _chatops.CommandAsync(_slack, "U9", "list", out _)).Dispose();
