@@ -1,0 +1,71 @@
+using System.Net;
+using Appliance.Gateway.Tests.Support;
+using Appliance.Tests.Common;
+using Appliance.Tests.Common.Gateway;
+using Appliance.Tests.Common.Http;
+using Npgsql;
+using static Appliance.Tests.Common.Gateway.TestPolicies;
+
+namespace Appliance.Gateway.Tests.Operations;
+
+public sealed class OperationsTests
+{
+    [Fact]
+    public async Task Healthz_IsOk_WhileTheStoreAnswers_And503WhenItIsGone()
+    {
+        var database = await TestPostgres.CreateDatabaseAsync("health");
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir(database.ConnectionString));
+        using var anonymous = gateway.Client();
+        var ok = await anonymous.GetJsonAsync("healthz");
+        Assert.Equal("ok", ok.Str("status"));
+        Assert.Equal("postgres", ok.Str("store"));
+
+        await database.DisposeAsync(); // drops the store's database, killing its connections
+        NpgsqlConnection.ClearAllPools();
+        var down = await anonymous.GetJsonAsync("healthz", HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("store-unreachable", down.Rule());
+    }
+
+    [Fact]
+    public async Task Metrics_CountRequestEventsGrantsAndWebhooks()
+    {
+        await using var receiver = await RecordingHttpServer.StartAsync();
+        var policy = TestPolicies.Build(webhooks: $$"""
+            webhooks:
+              - url: {{receiver.BaseAddress}}
+                secret: metrics-secret-0123456789
+                events: [request.*]
+            """);
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir() with { PolicyYaml = policy });
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+        using var bob = gateway.Client(await gateway.CreateTokenAsync(Bob));
+        var id = (await alice.RequestAsync("demo", "1h", "x")).Str("id");
+        await bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+        await receiver.WaitForAsync(r => r.BodyText.Contains("request.approved", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        await Task.Delay(300);
+
+        using var anonymous = gateway.Client();
+        var metrics = await anonymous.GetStringAsync("metrics");
+        Assert.Contains("appliance_request_events_total{type=\"request.created\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("appliance_request_events_total{type=\"request.approved\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("appliance_grants_active 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("appliance_webhook_deliveries_total{outcome=\"delivered\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("http_requests_received_total", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Logs_GoToSeq_WhenSeqUrlIsSet()
+    {
+        await using var seq = await RecordingHttpServer.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir() with { SeqUrl = seq.BaseAddress.ToString() });
+
+        // The store-ready line is logged at start; Serilog's Seq sink posts CLEF to the ingestion endpoint.
+        var batch = await seq.WaitForAsync(r => r.BodyText.Contains("is ready", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
+        Assert.Equal("POST", batch.Method);
+        // Seq's raw ingestion endpoint, with compact log event format (CLEF) bodies.
+        Assert.StartsWith("/api/events/raw", batch.Path, StringComparison.Ordinal);
+        Assert.StartsWith("application/vnd.serilog.clef", batch.Headers["Content-Type"], StringComparison.Ordinal);
+        Assert.Contains("\"Application\":\"appliance-gateway\"", batch.BodyText, StringComparison.Ordinal);
+        Assert.Contains("\"@mt\":", batch.BodyText, StringComparison.Ordinal);
+    }
+}
