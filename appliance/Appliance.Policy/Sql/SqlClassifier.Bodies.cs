@@ -67,6 +67,37 @@ internal static partial class SqlClassifier
         }
     }
 
+    /// <summary>
+    /// <c>CREATE RULE … DO [ALSO | INSTEAD] command</c>: the command runs whenever the rule fires.
+    /// Parenthesized commands are found as data-modifying statements in parentheses.
+    /// </summary>
+    private static void ClassifyRuleAction(Context context, Statement statement, int first, int depth)
+    {
+        var nesting = 0;
+        for (var i = first + 1; i < statement.To; i++)
+        {
+            var kind = statement.Tokens[i].Kind;
+            nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (nesting != 0 || !statement.IsKeyword(i, "DO"))
+            {
+                continue;
+            }
+
+            var action = i + 1;
+            if (statement.IsKeyword(action, "ALSO") || statement.IsKeyword(action, "INSTEAD"))
+            {
+                action++;
+            }
+
+            if (action < statement.To && statement.Tokens[action].IsWord && !statement.IsKeyword(action, "NOTHING"))
+            {
+                ClassifyTokens(context, statement.Slice(action, statement.To), SqlStatementOrigin.RoutineBody, depth);
+            }
+
+            return;
+        }
+    }
+
     private static void ClassifyBodyLiteral(Context context, Statement statement, int literal, int depth)
     {
         if (SqlLiteral.TryGetContent(statement.Source, statement.Tokens[literal], out var text, out var start, out var end))

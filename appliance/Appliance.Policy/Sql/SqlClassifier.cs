@@ -167,6 +167,10 @@ internal static partial class SqlClassifier
         {
             ClassifyRoutineBody(context, statement, first, depth + 1);
         }
+        else if (command == "CREATE RULE")
+        {
+            ClassifyRuleAction(context, statement, first, depth + 1);
+        }
 
         ScanParenthesizedWrites(context, statement, first + 1, statement.To, depth + 1);
     }

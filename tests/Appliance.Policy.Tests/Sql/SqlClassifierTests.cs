@@ -255,6 +255,20 @@ public class SqlClassifierTests
         Assert.Contains(statements, s => s.Kind == "DROP" && s.Origin == SqlStatementOrigin.RoutineBody);
     }
 
+    [Theory]
+    [InlineData("CREATE RULE r AS ON SELECT TO t DO INSTEAD DELETE FROM u")]
+    [InlineData("CREATE OR REPLACE RULE r AS ON INSERT TO t WHERE true DO ALSO (DELETE FROM u)")]
+    public void Classify_RuleAction_IsClassified(string sql)
+    {
+        var statements = Classify(sql);
+        Assert.Equal("CREATE RULE", statements[0].Command);
+        Assert.False(Assert.Single(statements, s => s.Kind == "DELETE").HasWhere);
+    }
+
+    [Fact]
+    public void Classify_RuleDoingNothing_HasNoAction() =>
+        Assert.Single(Classify("CREATE RULE r AS ON DELETE TO t DO INSTEAD NOTHING"));
+
     [Fact]
     public void Classify_Cursor_ClassifiesItsQuery()
     {
