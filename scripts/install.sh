@@ -190,22 +190,11 @@ stop_service() {
 
 # ---- native: the demo database ---------------------------------------------------------------
 
-pg_bin() {
-  local b
-  for b in /usr/lib/postgresql/*/bin; do
-    [ -x "$b/initdb" ] && { echo "$b"; return 0; }
-  done
-  return 1
-}
+have_pg_server() { compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; }
 
+# psql as the demo server's superuser, over its Unix socket (trusted locally).
 demo_psql() {
-  local bin
-  bin=$(pg_bin)
-  if [ "$(id -u)" = 0 ]; then
-    runuser -u postgres -- "$bin/psql" -h "$run/demo-db" -p "$demo_port" -U postgres -X -q -v ON_ERROR_STOP=1 "$@"
-  else
-    "$bin/psql" -h "$run/demo-db" -p "$demo_port" -U postgres -X -q -v ON_ERROR_STOP=1 "$@"
-  fi
+  psql -h "$run/demo-db" -p "$demo_port" -U postgres -X -q -v ON_ERROR_STOP=1 "$@"
 }
 
 start_demo_db() {
@@ -213,7 +202,7 @@ start_demo_db() {
     127.0.0.1 | localhost) ;;
     *) log "the demo connection points at $DEMO_DB_HOST: no local demo database started"; return 0 ;;
   esac
-  if ! pg_bin >/dev/null; then
+  if ! have_pg_server || ! command -v psql >/dev/null; then
     warn "no PostgreSQL server binaries (apt-get install postgresql): the demo database was not started"
     return 0
   fi
@@ -242,7 +231,7 @@ start_demo_db() {
 }
 
 stop_demo_db() {
-  if [ -d "$run/demo-db/pgdata" ] && pg_bin >/dev/null; then
+  if [ -d "$run/demo-db/pgdata" ] && have_pg_server; then
     scripts/pg-throwaway.sh stop "$run/demo-db"
     log "stopped the demo database"
   fi
@@ -293,8 +282,7 @@ native_status() {
       printf '%-8s stopped\n' "$name"
     fi
   done
-  if pg_bin >/dev/null && [ -d "$run/demo-db/pgdata" ] \
-      && "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$demo_port"; then
+  if [ -d "$run/demo-db/pgdata" ] && pg_isready -q -h 127.0.0.1 -p "$demo_port" 2>/dev/null; then
     printf '%-8s running            127.0.0.1:%s, data %s\n' demo-db "$demo_port" "$run/demo-db"
   else
     printf '%-8s stopped\n' demo-db
