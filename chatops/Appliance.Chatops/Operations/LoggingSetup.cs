@@ -4,7 +4,7 @@ using Serilog.Events;
 
 namespace Appliance.Chatops.Operations;
 
-/// <summary>Serilog to the console, and to Seq when <c>SEQ_URL</c> is set.</summary>
+/// <summary>Serilog to the console, and to Seq when <c>SEQ_URL</c> is set (with <c>SEQ_API_KEY</c> if Seq wants one).</summary>
 internal static class LoggingSetup
 {
     public static WebApplicationBuilder AddChatopsLogging(this WebApplicationBuilder builder)
@@ -31,7 +31,8 @@ internal static class LoggingSetup
         var seq = configuration["SEQ_URL"];
         if (!string.IsNullOrWhiteSpace(seq) && Uri.TryCreate(seq, UriKind.Absolute, out _))
         {
-            logger.WriteTo.Seq(seq, formatProvider: CultureInfo.InvariantCulture);
+            var apiKey = configuration["SEQ_API_KEY"] is { Length: > 0 } key ? key : null;
+            logger.WriteTo.Seq(seq, apiKey: apiKey, formatProvider: CultureInfo.InvariantCulture);
         }
     }
 }
