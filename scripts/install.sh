@@ -42,7 +42,8 @@ ensure_env() {
   fi
   [ -f .env.example ] || die ".env.example is missing: is this a clone of the repository?"
   local line tmp
-  tmp=$(mktemp .env.XXXXXX)
+  mkdir -p "$run"
+  tmp=$(mktemp "$run/env.XXXXXX")
   chmod 600 "$tmp"
   while IFS= read -r line || [ -n "$line" ]; do
     if [[ $line =~ ^([A-Za-z_][A-Za-z0-9_]*)=change-me$ ]]; then
@@ -58,11 +59,12 @@ ensure_env() {
 # Exports .env's NAME=value lines without evaluating them as shell; the environment wins, as
 # with compose.
 load_env() {
-  local line name
+  local line name number=0
   while IFS= read -r line || [ -n "$line" ]; do
+    number=$((number + 1))
     [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
     if [[ ! $line =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]]; then
-      warn "ignoring a line of .env that is not NAME=value: $line"
+      warn ".env line $number is not NAME=value: ignored"
       continue
     fi
     name=${BASH_REMATCH[1]}
@@ -215,7 +217,8 @@ start_demo_db() {
   if [ -n "$exists" ]; then
     # Never re-seeded; only the reader's password follows .env.
     demo_psql -d "$demo_name" -v role="$demo_user" -v password="$DEMO_DB_PASSWORD" \
-      <<<"ALTER ROLE :\"role\" PASSWORD :'password';"
+      <<<"ALTER ROLE :\"role\" PASSWORD :'password';" \
+      || warn "could not set the password of $demo_user in the demo database (was DEMO_DB_USER changed after seeding?)"
     log "demo database '$demo_name' on 127.0.0.1:$demo_port: kept as it is"
     return 0
   fi
