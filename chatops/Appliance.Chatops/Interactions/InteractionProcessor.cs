@@ -99,7 +99,18 @@ internal sealed partial class InteractionProcessor(
             return;
         }
 
-        var result = await gateway.ApproveAsync(email, requestId, null, ct);
+        GatewayResult<AccessRequest> result;
+        try
+        {
+            result = await gateway.ApproveAsync(email, requestId, null, ct);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or GatewayException)
+        {
+            Log.GatewayFailed(logger, ex, requestId);
+            await TellAsync(clicker, CommandReplies.GatewayUnreachable, ct);
+            return;
+        }
+
         if (!result.IsSuccess)
         {
             Log.ClickRefused(logger, clicker.UserId, requestId, result.Problem.RuleName ?? "-");
@@ -150,7 +161,17 @@ internal sealed partial class InteractionProcessor(
             return "Slack shows no email address for you, so the appliance cannot tell who you are.";
         }
 
-        var result = await gateway.DenyAsync(email, requestId, reason, ct);
+        GatewayResult<AccessRequest> result;
+        try
+        {
+            result = await gateway.DenyAsync(email, requestId, reason, ct);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or GatewayException)
+        {
+            Log.GatewayFailed(logger, ex, requestId);
+            return "The appliance could not be reached just now. Try again in a minute.";
+        }
+
         if (!result.IsSuccess)
         {
             Log.ClickRefused(logger, clicker.UserId, requestId, result.Problem.RuleName ?? "-");
@@ -210,5 +231,8 @@ internal sealed partial class InteractionProcessor(
     {
         [LoggerMessage(EventId = 900, Level = LogLevel.Information, Message = "Slack user {UserId} was refused on {RequestId}: rule {Rule}")]
         public static partial void ClickRefused(ILogger logger, string userId, string requestId, string rule);
+
+        [LoggerMessage(EventId = 901, Level = LogLevel.Warning, Message = "The gateway could not be reached, or answered out of contract, deciding {RequestId}")]
+        public static partial void GatewayFailed(ILogger logger, Exception exception, string requestId);
     }
 }

@@ -101,10 +101,16 @@ internal sealed partial class SlackApiClient
                     return await ReadAsync(method, response, ct);
                 }
             }
-            catch (HttpRequestException ex) when (attempt < MaxAttempts)
+            catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !ct.IsCancellationRequested))
             {
-                wait = Backoff(attempt);
+                // Unreachable, or no answer within the client's timeout.
                 Log.TransportError(_logger, ex, method, attempt);
+                if (attempt >= MaxAttempts)
+                {
+                    throw Failed(method, "unreachable");
+                }
+
+                wait = Backoff(attempt);
             }
 
             await Task.Delay(wait, _time, ct);

@@ -140,6 +140,20 @@ public sealed class SlackHttpApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ApproveClick_WhenTheGatewayAnswersOutOfContract_TellsTheClickerPrivately()
+    {
+        var payload = SlackPayloads.BlockAction(_slack, "U2", "approve", "k7m2q9xa", _slack.ChannelId("db-access"), "1.000001", out var responseUrl);
+
+        using var response = await _chatops.Http.SendAsync(_chatops.Signer.Interaction(_chatops.Interactions, payload));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var reply = await _slack.WaitForResponseAsync(responseUrl);
+        Assert.Contains("The appliance could not be reached", reply.Text, StringComparison.Ordinal);
+        Assert.Equal("/api/requests/k7m2q9xa/approve", Assert.Single(_gateway.Requests).Path);
+        Assert.Empty(_slack.CallsTo("chat.update"));
+    }
+
+    [Fact]
     public async Task SlackUserWithoutEmail_IsToldWhy_AndTheGatewayIsNotAsked()
     {
         using var response = await _chatops.CommandAsync(_slack, "U9", "request demo 1h investigating", out _);

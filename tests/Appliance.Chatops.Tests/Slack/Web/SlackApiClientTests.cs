@@ -79,6 +79,25 @@ public sealed class SlackApiClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Unreachable_GivesUpAfterBoundedAttempts()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var closedPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var client = new SlackApiClient(
+            _http,
+            Options.Create(new ChatopsOptions { SlackApiUrl = $"http://127.0.0.1:{closedPort}/api/", SlackBotToken = _slack.BotToken }),
+            TimeProvider.System,
+            new LoggerFactory([_logs]).CreateLogger<SlackApiClient>());
+
+        var error = await Assert.ThrowsAsync<SlackApiException>(() => client.PostMessageAsync("db-access", "x", null, CancellationToken.None));
+
+        Assert.Equal("unreachable", error.Error);
+        Assert.Equal(SlackApiClient.MaxAttempts, _logs.Entries.Count(e => e.EventId.Id == 303));
+    }
+
+    [Fact]
     public async Task WrongToken_IsInvalidAuth()
     {
         var error = await Assert.ThrowsAsync<SlackApiException>(() => Client(token: "xoxb-wrong").PostMessageAsync("db-access", "x", null, CancellationToken.None));
