@@ -52,6 +52,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<GuardrailEvents>();
         builder.Services.AddSingleton<SessionRecorder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionRecorder>());
+        Postgres.PostgresGatewayExtensions.AddPostgresGateway(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();

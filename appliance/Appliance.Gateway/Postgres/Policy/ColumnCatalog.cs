@@ -1,0 +1,55 @@
+using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
+using Appliance.Policy.Masking;
+
+namespace Appliance.Gateway.Postgres.Policy;
+
+/// <summary>
+/// Resolves a RowDescription field's source column (table OID, attnum) for the masker, from a
+/// snapshot of the upstream catalog taken at login: every relation, and every column whose name
+/// a masking rule lists. A column of a known relation that is not in the list is answered with
+/// an empty name (not masked by name); a relation created after the snapshot is unknown, so the
+/// masker fails closed for it and the next login refreshes the snapshot. Lookups are two
+/// dictionary reads, off the per-row path (plans are cached per result shape).
+/// </summary>
+internal sealed class ColumnCatalog : IColumnNameLookup
+{
+    public static readonly ColumnCatalog Empty = new(FrozenDictionary<long, string>.Empty, FrozenSet<uint>.Empty, DateTimeOffset.MinValue);
+
+    private readonly FrozenDictionary<long, string> _maskedColumns;
+    private readonly FrozenSet<uint> _relations;
+
+    public ColumnCatalog(FrozenDictionary<long, string> maskedColumns, FrozenSet<uint> relations, DateTimeOffset loadedAt)
+    {
+        _maskedColumns = maskedColumns;
+        _relations = relations;
+        LoadedAt = loadedAt;
+    }
+
+    public DateTimeOffset LoadedAt { get; }
+
+    /// <summary>Set when a lookup missed: the snapshot is older than the upstream's tables.</summary>
+    public bool SawUnknownRelation { get; private set; }
+
+    public int RelationCount => _relations.Count;
+
+    public static long Key(uint tableOid, short attributeNumber) => ((long)tableOid << 16) | (ushort)attributeNumber;
+
+    public bool TryGetColumnName(uint tableOid, short attributeNumber, [NotNullWhen(true)] out string? columnName)
+    {
+        if (_maskedColumns.TryGetValue(Key(tableOid, attributeNumber), out columnName))
+        {
+            return true;
+        }
+
+        if (_relations.Contains(tableOid))
+        {
+            columnName = "";
+            return true;
+        }
+
+        SawUnknownRelation = true;
+        columnName = null;
+        return false;
+    }
+}

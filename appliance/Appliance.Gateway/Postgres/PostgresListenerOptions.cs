@@ -1,0 +1,62 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using Appliance.Gateway.Hosting;
+using Appliance.Wire;
+
+namespace Appliance.Gateway.Postgres;
+
+/// <summary>
+/// How the PostgreSQL listener runs. The port and data directory come from the gateway's own
+/// settings (<c>APPLIANCE_PG_PORT</c>, <c>APPLIANCE_DATA_DIR</c>); the rest has defaults that
+/// match PostgreSQL's (authentication_timeout = 1 min) and rarely needs changing.
+/// </summary>
+internal sealed class PostgresListenerOptions : IValidatableObject
+{
+    public int Port { get; set; } = 15432;
+
+    public string DataDir { get; set; } = "data";
+
+    /// <summary>From the first byte to a ready session (TLS, password, upstream login).</summary>
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    public TimeSpan UpstreamConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The largest message buffered in either direction (a row, a query text).</summary>
+    public int MaxMessageLength { get; set; } = PgLimits.DefaultMaxMessageLength;
+
+    /// <summary>Stack of each relay thread: the relay recurses nowhere deep, so far below the 1.5 MB default.</summary>
+    public int ThreadStackSize { get; set; } = 256 * 1024;
+
+    /// <summary>How long a catalog snapshot for column masking is reused by new sessions.</summary>
+    public TimeSpan CatalogMaxAge { get; set; } = TimeSpan.FromMinutes(5);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (StartupTimeout <= TimeSpan.Zero)
+        {
+            yield return new("APPLIANCE_PG_STARTUP_TIMEOUT must be positive.");
+        }
+
+        if (MaxMessageLength is < 64 * 1024 or > PgLimits.MaxProtocolMessageLength)
+        {
+            yield return new($"APPLIANCE_PG_MAX_MESSAGE must be between 65536 and {PgLimits.MaxProtocolMessageLength} bytes.");
+        }
+    }
+
+    public static void Bind(IConfiguration configuration, PostgresListenerOptions options)
+    {
+        var gateway = new GatewayOptions();
+        GatewayOptions.Bind(configuration, gateway);
+        options.Port = gateway.PgPort;
+        options.DataDir = gateway.DataDir;
+        if (TimeSpan.TryParse(configuration["APPLIANCE_PG_STARTUP_TIMEOUT"], CultureInfo.InvariantCulture, out var startup))
+        {
+            options.StartupTimeout = startup;
+        }
+
+        if (int.TryParse(configuration["APPLIANCE_PG_MAX_MESSAGE"], CultureInfo.InvariantCulture, out var maxMessage))
+        {
+            options.MaxMessageLength = maxMessage;
+        }
+    }
+}

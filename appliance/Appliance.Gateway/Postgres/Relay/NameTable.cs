@@ -1,0 +1,67 @@
+using System.Text;
+
+namespace Appliance.Gateway.Postgres.Relay;
+
+/// <summary>
+/// Prepared statements or portals by name, looked up straight from the name's bytes in a
+/// message: the unnamed one (what most drivers use) in a field, named ones in a dictionary
+/// searched without allocating. Used by the client thread only.
+/// </summary>
+internal sealed class NameTable<T>
+    where T : class
+{
+    /// <summary>Clients that never close what they create would otherwise grow this without end.</summary>
+    private const int MaxNamed = 10_000;
+
+    private const int MaxStackName = 256;
+
+    private readonly Dictionary<string, T> _named = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, T>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private T? _unnamed;
+
+    public NameTable() => _lookup = _named.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    public T? Find(ReadOnlySpan<byte> name)
+    {
+        if (name.IsEmpty)
+        {
+            return _unnamed;
+        }
+
+        if (name.Length > MaxStackName)
+        {
+            return _named.GetValueOrDefault(Encoding.UTF8.GetString(name));
+        }
+
+        Span<char> chars = stackalloc char[MaxStackName];
+        var length = Encoding.UTF8.GetChars(name, chars);
+        return _lookup.TryGetValue(chars[..length], out var value) ? value : null;
+    }
+
+    public void Set(ReadOnlySpan<byte> name, T value)
+    {
+        if (name.IsEmpty)
+        {
+            _unnamed = value;
+            return;
+        }
+
+        if (_named.Count >= MaxNamed)
+        {
+            _named.Clear();
+        }
+
+        _named[Encoding.UTF8.GetString(name)] = value;
+    }
+
+    public void Remove(ReadOnlySpan<byte> name)
+    {
+        if (name.IsEmpty)
+        {
+            _unnamed = null;
+            return;
+        }
+
+        _named.Remove(Encoding.UTF8.GetString(name));
+    }
+}

@@ -1,0 +1,102 @@
+using System.Buffers;
+
+namespace Appliance.Gateway.Postgres.Relay;
+
+/// <summary>
+/// Collects whole messages for one write: everything one received chunk produced goes out in a
+/// single send (performance.md: every syscall and context switch shows on these machines). A
+/// pooled, growable <see cref="IBufferWriter{T}"/> the wire writers write into; it shrinks back
+/// after a large batch.
+/// </summary>
+internal sealed class OutputBuffer : IBufferWriter<byte>, IDisposable
+{
+    public const int DefaultSize = 32 * 1024;
+
+    private byte[] _buffer;
+    private int _written;
+
+    public OutputBuffer(int size = DefaultSize) => _buffer = ArrayPool<byte>.Shared.Rent(size);
+
+    public int Length => _written;
+
+    public bool IsEmpty => _written == 0;
+
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
+
+    public void Write(ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(GetSpan(bytes.Length));
+        _written += bytes.Length;
+    }
+
+    public void Advance(int count) => _written += count;
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _buffer.AsMemory(_written);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _buffer.AsSpan(_written);
+    }
+
+    /// <summary>Writes everything collected to <paramref name="stream"/> in one call and starts over.</summary>
+    public void FlushTo(Stream stream)
+    {
+        if (_written == 0)
+        {
+            return;
+        }
+
+        stream.Write(_buffer, 0, _written);
+        Clear();
+    }
+
+    public async ValueTask FlushToAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        if (_written == 0)
+        {
+            return;
+        }
+
+        await stream.WriteAsync(_buffer.AsMemory(0, _written), cancellationToken);
+        await stream.FlushAsync(cancellationToken);
+        Clear();
+    }
+
+    public void Clear()
+    {
+        _written = 0;
+        if (_buffer.Length > 8 * DefaultSize)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = ArrayPool<byte>.Shared.Rent(DefaultSize);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+    }
+
+    private void Ensure(int sizeHint)
+    {
+        var needed = _written + Math.Max(sizeHint, 1);
+        if (needed <= _buffer.Length)
+        {
+            return;
+        }
+
+        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _buffer.Length * 2));
+        _buffer.AsSpan(0, _written).CopyTo(grown);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = grown;
+    }
+}

@@ -1,0 +1,26 @@
+namespace Appliance.Gateway.Postgres.Relay;
+
+/// <summary>
+/// One expected response, in the order the client will read responses. The client thread
+/// appends entries before it forwards the messages they answer; the upstream thread takes them
+/// off as the upstream answers, and writes the gateway's own answers when they come up.
+/// </summary>
+internal struct PendingEntry
+{
+    public PendingKind Kind;
+
+    /// <summary>Answers to messages the gateway injected (a Describe masking needs): not relayed.</summary>
+    public bool Swallow;
+
+    /// <summary>Bind, DescribePortal, Execute: the portal they concern.</summary>
+    public PortalState? Portal;
+
+    /// <summary>Query, Execute: what the audit record of the statement collects.</summary>
+    public StatementTrace? Trace;
+
+    /// <summary>Local, InjectedError: the messages to send.</summary>
+    public byte[]? Local;
+
+    /// <summary>Query (when columns are masked by name): the query text, for plans over computed columns.</summary>
+    public byte[]? QueryText;
+}

@@ -1,0 +1,444 @@
+using System.Buffers.Binary;
+using Appliance.Gateway.Audit;
+using Appliance.Policy.Masking;
+using Appliance.Wire;
+using Appliance.Wire.Backend;
+using Appliance.Wire.Framing;
+using Appliance.Wire.Writing;
+
+namespace Appliance.Gateway.Postgres.Relay;
+
+/// <summary>
+/// The upstream thread: answers in, matched to what the client expects, masked, out to the
+/// client in one write per chunk received.
+/// </summary>
+internal sealed partial class PgSession
+{
+    private TransactionStatus _lastStatus;
+
+    /// <summary>The simple Query's current result: set by its RowDescription, cleared by CommandComplete.</summary>
+    private ResultShapeInfo? _queryShape;
+
+    private ResultMaskPlan? _queryPlan;
+
+    /// <summary>The gateway replaced an answer with its own error: nothing more is relayed until ReadyForQuery.</summary>
+    private bool _mute;
+
+    private bool _copyMasking;
+
+    private bool _upstreamFatal;
+
+    private void RunBackend()
+    {
+        var reason = "upstream closed the connection";
+        try
+        {
+            do
+            {
+                lock (_gate)
+                {
+                    ProcessUpstreamInput();
+                    _clientOut.FlushTo(_client);
+                }
+
+                if (_upstreamFatal)
+                {
+                    reason = "upstream ended the session";
+                    return;
+                }
+            }
+            while (!_stopping.IsCancellationRequested && _upstreamIn.Fill(_upstream));
+
+            if (!_stopping.IsCancellationRequested)
+            {
+                SendFatal(SqlStates.ConnectionFailure, "the upstream server closed the connection unexpectedly");
+            }
+        }
+        catch (PgProtocolException e)
+        {
+            reason = "upstream protocol error";
+            Log.UpstreamProtocolError(_services.Logger, Id, e.Message);
+            SendFatal(SqlStates.ProtocolViolation, "the upstream server broke the protocol; the session is closed");
+        }
+        catch (Exception e) when (IsDisconnect(e))
+        {
+            // The client or the upstream went away, or the session was stopped.
+        }
+        catch (Exception e)
+        {
+            reason = "gateway error";
+            Log.RelayFailed(_services.Logger, Id, e);
+            SendFatal(SqlStates.InternalError, "internal error in the gateway; the session is closed");
+        }
+        finally
+        {
+            Stop(reason);
+        }
+    }
+
+    private void ProcessUpstreamInput()
+    {
+        while (true)
+        {
+            var status = _upstreamIn.TryRead(_maxMessageLength, out var frame);
+            if (status == PgFrameStatus.Incomplete)
+            {
+                break;
+            }
+
+            if (status == PgFrameStatus.TooLarge)
+            {
+                throw new PgProtocolException($"The upstream sent a message of {frame.Length} bytes, above the gateway's limit of {_maxMessageLength}.");
+            }
+
+            DrainLocal();
+            OnUpstreamMessage(frame);
+            _upstreamIn.Consume(frame.TotalLength);
+        }
+
+        DrainLocal();
+    }
+
+    private void OnUpstreamMessage(PgSpanFrame frame)
+    {
+        switch ((BackendMessageType)frame.Type)
+        {
+            case BackendMessageType.DataRow:
+                OnDataRow(frame);
+                break;
+            case BackendMessageType.CommandComplete:
+                OnCommandComplete(frame);
+                break;
+            case BackendMessageType.RowDescription:
+                OnRowDescription(frame);
+                break;
+            case BackendMessageType.ReadyForQuery:
+                OnReadyForQuery(frame);
+                break;
+            case BackendMessageType.ParseComplete or BackendMessageType.BindComplete or BackendMessageType.CloseComplete:
+                Relay(frame, Complete());
+                break;
+            case BackendMessageType.ParameterDescription:
+                Relay(frame, !_pending.IsEmpty && _pending.Head.Swallow);
+                break;
+            case BackendMessageType.NoData:
+                OnNoData(frame);
+                break;
+            case BackendMessageType.EmptyQueryResponse:
+                if (HeadIs(PendingKind.Execute))
+                {
+                    _pending.Dequeue();
+                }
+
+                Relay(frame);
+                break;
+            case BackendMessageType.PortalSuspended:
+                OnPortalSuspended(frame);
+                break;
+            case BackendMessageType.ErrorResponse:
+                OnError(frame);
+                break;
+            case BackendMessageType.CopyOutResponse:
+                OnCopyOut(frame);
+                break;
+            case BackendMessageType.CopyData:
+                OnCopyData(frame);
+                break;
+            case BackendMessageType.CopyDone:
+                _copyMasking = false;
+                Relay(frame);
+                break;
+            case BackendMessageType.NotificationResponse:
+                OnNotification(frame);
+                break;
+            case BackendMessageType.CopyInResponse or BackendMessageType.NoticeResponse or BackendMessageType.ParameterStatus:
+                Relay(frame);
+                break;
+            default:
+                throw new PgProtocolException($"The upstream sent an unexpected message of type {(char)frame.Type}.");
+        }
+    }
+
+    private void OnRowDescription(PgSpanFrame frame)
+    {
+        if (_pending.IsEmpty)
+        {
+            Relay(frame);
+            return;
+        }
+
+        ref var head = ref _pending.Head;
+        switch (head.Kind)
+        {
+            case PendingKind.DescribeStatement:
+                _pending.Dequeue();
+                Relay(frame);
+                break;
+            case PendingKind.DescribePortal:
+                var portal = head.Portal!;
+                var swallow = head.Swallow;
+                portal.Shape = ResultShapeInfo.From(frame.Body);
+                portal.Plan = PlanFor(portal.Shape, portal.Statement.Text);
+                _pending.Dequeue();
+                Relay(frame, swallow);
+                break;
+            case PendingKind.Query:
+                _queryShape = ResultShapeInfo.From(frame.Body);
+                _queryPlan = PlanFor(_queryShape, head.QueryText);
+                head.Trace!.Shape ??= _queryShape;
+                Relay(frame);
+                break;
+            default:
+                Relay(frame);
+                break;
+        }
+    }
+
+    private void OnNoData(PgSpanFrame frame)
+    {
+        var swallow = false;
+        if (HeadIs(PendingKind.DescribePortal) || HeadIs(PendingKind.DescribeStatement))
+        {
+            ref var head = ref _pending.Head;
+            swallow = head.Swallow;
+            if (head.Portal is { } portal)
+            {
+                portal.Shape = null;
+                portal.Plan = ResultMaskPlan.Unmasked;
+            }
+
+            _pending.Dequeue();
+        }
+
+        Relay(frame, swallow);
+    }
+
+    private void OnDataRow(PgSpanFrame frame)
+    {
+        ResultShapeInfo? shape = null;
+        ResultMaskPlan? plan = null;
+        StatementTrace? trace = null;
+        if (HeadIs(PendingKind.Execute))
+        {
+            ref var head = ref _pending.Head;
+            shape = head.Portal!.Shape;
+            plan = head.Portal.Plan;
+            trace = head.Trace;
+        }
+        else if (HeadIs(PendingKind.Query))
+        {
+            shape = _queryShape;
+            plan = _queryPlan;
+            trace = _pending.Head.Trace;
+        }
+
+        var start = _clientOut.Length;
+        if (_runtime.Masks)
+        {
+            MaskRow(frame, shape, plan);
+        }
+        else
+        {
+            Relay(frame);
+        }
+
+        if (trace is not null)
+        {
+            trace.RowsRelayed++;
+            if (trace.WantsSample && _clientOut.Length > start)
+            {
+                Sample(trace, shape, _clientOut.WrittenSpan[start..]);
+            }
+        }
+    }
+
+    private void OnCommandComplete(PgSpanFrame frame)
+    {
+        var complete = CommandCompleteMessage.Parse(frame.Body);
+        if (HeadIs(PendingKind.Execute))
+        {
+            var trace = _pending.Head.Trace!;
+            trace.AddCompletion(System.Text.Encoding.UTF8.GetString(complete.Tag), complete.TryGetRowCount(out var rows) ? rows : null);
+            _pending.Dequeue();
+            Record(trace, StatementRecord.Ok);
+        }
+        else if (HeadIs(PendingKind.Query))
+        {
+            _pending.Head.Trace!.AddCompletion(System.Text.Encoding.UTF8.GetString(complete.Tag), complete.TryGetRowCount(out var rows) ? rows : null);
+            _queryShape = null;
+            _queryPlan = null;
+        }
+
+        Relay(frame);
+    }
+
+    private void OnPortalSuspended(PgSpanFrame frame)
+    {
+        if (HeadIs(PendingKind.Execute))
+        {
+            var trace = _pending.Head.Trace!;
+            trace.AddCompletion("suspended", null);
+            _pending.Dequeue();
+            Record(trace, StatementRecord.Ok);
+        }
+
+        Relay(frame);
+    }
+
+    /// <summary>
+    /// An upstream error. In a simple Query the Query goes on to its ReadyForQuery; in an
+    /// extended batch the upstream now skips everything until Sync, and so do the expected
+    /// answers. The error the upstream gave for an Execute the gateway injected is replaced
+    /// with the refusal it stands for.
+    /// </summary>
+    private void OnError(PgSpanFrame frame)
+    {
+        var error = ErrorOrNoticeMessage.Parse(frame.Body);
+        if (LocalMessages.IsFatal(frame.Body))
+        {
+            _upstreamFatal = true;
+        }
+
+        if (_pending.IsEmpty)
+        {
+            Relay(frame);
+            return;
+        }
+
+        ref var head = ref _pending.Head;
+        switch (head.Kind)
+        {
+            case PendingKind.InjectedError:
+                if (!_mute)
+                {
+                    _clientOut.Write(head.Local);
+                }
+
+                _pending.Dequeue();
+                SkipToSync();
+                return;
+            case PendingKind.Query:
+                head.Trace!.Error ??= Describe(error);
+                Relay(frame);
+                return;
+            case PendingKind.Sync:
+                // A failure at the implicit commit: ReadyForQuery follows.
+                Relay(frame);
+                return;
+            case PendingKind.Execute:
+                var trace = head.Trace!;
+                trace.Error = Describe(error);
+                _pending.Dequeue();
+                Record(trace, StatementRecord.Failed);
+                Relay(frame);
+                SkipToSync();
+                return;
+            default:
+                _pending.Dequeue();
+                Relay(frame);
+                SkipToSync();
+                return;
+        }
+    }
+
+    private void OnReadyForQuery(PgSpanFrame frame)
+    {
+        var status = ReadyForQueryMessage.Parse(frame.Body).Status;
+        while (!_pending.IsEmpty && _pending.Head.Kind is not (PendingKind.Sync or PendingKind.Query or PendingKind.Local or PendingKind.LocalReady))
+        {
+            _pending.Dequeue();
+        }
+
+        if (HeadIs(PendingKind.Query))
+        {
+            var trace = _pending.Head.Trace!;
+            _pending.Dequeue();
+            Record(trace, trace.Outcome ?? (trace.Error is null ? StatementRecord.Ok : StatementRecord.Failed));
+        }
+        else if (HeadIs(PendingKind.Sync))
+        {
+            _pending.Dequeue();
+        }
+
+        _lastStatus = status;
+        _mute = false;
+        _copyMasking = false;
+        _queryShape = null;
+        _queryPlan = null;
+        Relay(frame);
+    }
+
+    /// <summary>A NOTIFY this very session sent names the gateway's pid, as the client knows its backend by it.</summary>
+    private void OnNotification(PgSpanFrame frame)
+    {
+        var notification = NotificationResponseMessage.Parse(frame.Body);
+        if (notification.ProcessId != _upstreamConnection.ProcessId || _mute)
+        {
+            Relay(frame);
+            return;
+        }
+
+        var span = _clientOut.GetSpan(frame.Message.Length);
+        frame.Message.CopyTo(span);
+        BinaryPrimitives.WriteInt32BigEndian(span[PgLimits.MessageHeaderLength..], ProcessId);
+        _clientOut.Advance(frame.Message.Length);
+    }
+
+    /// <summary>After an error in an extended batch the upstream ignores everything until Sync: those entries get no answer.</summary>
+    private void SkipToSync()
+    {
+        while (!_pending.IsEmpty && _pending.Head.Kind is not (PendingKind.Sync or PendingKind.Local or PendingKind.LocalReady))
+        {
+            _pending.Dequeue();
+        }
+    }
+
+    /// <summary>Answers the gateway gives itself, once everything ahead of them has been answered.</summary>
+    private void DrainLocal()
+    {
+        while (!_pending.IsEmpty)
+        {
+            ref var head = ref _pending.Head;
+            if (head.Kind == PendingKind.Local)
+            {
+                _clientOut.Write(head.Local);
+            }
+            else if (head.Kind == PendingKind.LocalReady)
+            {
+                BackendWriter.WriteReadyForQuery(_clientOut, _lastStatus);
+            }
+            else
+            {
+                return;
+            }
+
+            _pending.Dequeue();
+        }
+    }
+
+    /// <summary>Takes the head off for a one-message answer; whether that answer is to be swallowed.</summary>
+    private bool Complete()
+    {
+        if (_pending.IsEmpty)
+        {
+            return false;
+        }
+
+        var swallow = _pending.Head.Swallow;
+        _pending.Dequeue();
+        return swallow;
+    }
+
+    private bool HeadIs(PendingKind kind) => !_pending.IsEmpty && _pending.Head.Kind == kind;
+
+    private void Relay(PgSpanFrame frame, bool swallow = false)
+    {
+        if (!swallow && !_mute)
+        {
+            _clientOut.Write(frame.Message);
+        }
+    }
+
+    private static string Describe(ErrorOrNoticeMessage error) =>
+        $"{System.Text.Encoding.ASCII.GetString(error.SqlState)}: {System.Text.Encoding.UTF8.GetString(error.Message)}";
+}

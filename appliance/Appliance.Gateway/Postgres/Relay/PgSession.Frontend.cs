@@ -1,0 +1,399 @@
+using Appliance.Wire;
+using Appliance.Wire.Copy;
+using Appliance.Wire.Framing;
+using Appliance.Wire.Frontend;
+using Appliance.Wire.Writing;
+
+namespace Appliance.Gateway.Postgres.Relay;
+
+/// <summary>The client thread: client messages in, judged, forwarded upstream or answered here.</summary>
+internal sealed partial class PgSession
+{
+    private readonly List<PendingEntry> _staged = [];
+    private readonly NameTable<StatementInfo> _statements = new();
+    private readonly NameTable<PortalState> _portals = new();
+
+    /// <summary>An extended-protocol message went upstream since the last Sync: a refusal must fail the upstream's batch too.</summary>
+    private bool _forwardedInBatch;
+
+    /// <summary>After a refusal in an extended batch, everything up to Sync is dropped, as PostgreSQL does after an error.</summary>
+    private bool _discarding;
+
+    private long _seq;
+
+    private void RunFrontend()
+    {
+        var reason = "client disconnected";
+        try
+        {
+            while (!_stopping.IsCancellationRequested && _clientIn.Fill(_client))
+            {
+                if (!ProcessClientInput())
+                {
+                    reason = "client terminated the session";
+                    break;
+                }
+            }
+        }
+        catch (PgProtocolException e)
+        {
+            reason = "client protocol error";
+            Log.ClientProtocolError(_services.Logger, ClientAddress, e.Message);
+            SendFatal(e.SqlState, e.Message);
+        }
+        catch (Exception e) when (IsDisconnect(e))
+        {
+            // The client or the session went away; the reason is set by whoever stopped it.
+        }
+        catch (Exception e)
+        {
+            reason = "gateway error";
+            Log.RelayFailed(_services.Logger, Id, e);
+            SendFatal(SqlStates.InternalError, "internal error in the gateway; the session is closed");
+        }
+        finally
+        {
+            Stop(reason);
+        }
+    }
+
+    /// <summary>Handles every whole message received; false once the client said Terminate.</summary>
+    private bool ProcessClientInput()
+    {
+        while (true)
+        {
+            var status = _clientIn.TryRead(_maxMessageLength, out var frame);
+            if (status == PgFrameStatus.Incomplete)
+            {
+                break;
+            }
+
+            if (status == PgFrameStatus.TooLarge)
+            {
+                throw new PgProtocolException(
+                    $"A message of {frame.Length} bytes exceeds the gateway's limit of {_maxMessageLength} bytes.", SqlStates.ProgramLimitExceeded);
+            }
+
+            var more = OnClientMessage(frame);
+            _clientIn.Consume(frame.TotalLength);
+            if (!more)
+            {
+                Flush();
+                return false;
+            }
+        }
+
+        Flush();
+        return true;
+    }
+
+    /// <summary>
+    /// Publishes the expected answers, then forwards: the entries must be queued before the
+    /// upstream can answer. Answers the gateway gives itself go out at once when nothing is ahead of them.
+    /// </summary>
+    private void Flush()
+    {
+        if (_staged.Count > 0)
+        {
+            lock (_gate)
+            {
+                foreach (var entry in _staged)
+                {
+                    _pending.Enqueue(entry);
+                }
+
+                _staged.Clear();
+                DrainLocal();
+                _clientOut.FlushTo(_client);
+            }
+        }
+
+        _upstreamOut.FlushTo(_upstream);
+    }
+
+    private bool OnClientMessage(PgSpanFrame frame)
+    {
+        var type = (FrontendMessageType)frame.Type;
+        if (_discarding)
+        {
+            return type switch
+            {
+                FrontendMessageType.Sync => EndDiscard(frame),
+                FrontendMessageType.Terminate => Terminate(frame),
+                _ => true,
+            };
+        }
+
+        if (!RefreshRuntime())
+        {
+            return false;
+        }
+
+        switch (type)
+        {
+            case FrontendMessageType.Query:
+                OnQuery(frame);
+                return true;
+            case FrontendMessageType.Parse:
+                OnParse(frame);
+                return true;
+            case FrontendMessageType.Bind:
+                OnBind(frame);
+                return true;
+            case FrontendMessageType.Describe:
+                OnDescribe(frame);
+                return true;
+            case FrontendMessageType.Execute:
+                OnExecute(frame);
+                return true;
+            case FrontendMessageType.Close:
+                OnClose(frame);
+                return true;
+            case FrontendMessageType.Sync:
+                Forward(frame);
+                Stage(new PendingEntry { Kind = PendingKind.Sync });
+                _forwardedInBatch = false;
+                return true;
+            case FrontendMessageType.Flush:
+                Forward(frame);
+                return true;
+            case FrontendMessageType.CopyData or FrontendMessageType.CopyDone:
+                Forward(frame);
+                return true;
+            case FrontendMessageType.CopyFail:
+                CopyFailMessage.Parse(frame.Body);
+                Forward(frame);
+                return true;
+            case FrontendMessageType.FunctionCall:
+                OnFunctionCall(frame);
+                return true;
+            case FrontendMessageType.Terminate:
+                return Terminate(frame);
+            default:
+                // PostgreSQL's own words (postgres.c): the connection cannot be trusted to be in sync any more.
+                throw new PgProtocolException($"invalid frontend message type {frame.Type}");
+        }
+    }
+
+    private void OnQuery(PgSpanFrame frame)
+    {
+        var sql = QueryMessage.Parse(frame.Body).Sql;
+        _forwardedInBatch = false;
+        var decision = Decide(sql, default, isParse: false);
+        if (decision.Refusal is { } refusal)
+        {
+            Stage(new PendingEntry { Kind = PendingKind.Local, Local = refusal });
+            Stage(new PendingEntry { Kind = PendingKind.LocalReady });
+            return;
+        }
+
+        var runtime = _runtime;
+        var trace = StartTrace(runtime.MaskSql(sql), null, decision.Alerts);
+        if (CommitIntent(trace) is { } auditRefusal)
+        {
+            Stage(new PendingEntry { Kind = PendingKind.Local, Local = auditRefusal });
+            Stage(new PendingEntry { Kind = PendingKind.LocalReady });
+            return;
+        }
+
+        Stage(new PendingEntry
+        {
+            Kind = PendingKind.Query,
+            Trace = trace,
+            QueryText = runtime.Masker.HasColumnRules ? sql.ToArray() : null,
+        });
+        Forward(frame);
+    }
+
+    private void OnParse(PgSpanFrame frame)
+    {
+        var parse = ParseMessage.Parse(frame.Body);
+        var decision = Decide(parse.Query, parse.StatementName, isParse: true);
+        if (decision.Refusal is { } refusal)
+        {
+            RefuseInBatch(refusal);
+            return;
+        }
+
+        RememberStatement(parse.StatementName, parse.Query);
+        ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Parse });
+    }
+
+    private void OnBind(PgSpanFrame frame)
+    {
+        var bind = BindMessage.Parse(frame.Body);
+        var statement = _statements.Find(bind.Statement) ?? StatementInfo.Unknown;
+        var portal = new PortalState(statement, RecordedParameters(bind));
+        _portals.Set(bind.Portal, portal);
+        ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Bind, Portal = portal });
+    }
+
+    private void OnDescribe(PgSpanFrame frame)
+    {
+        var describe = DescribeMessage.Parse(frame.Body);
+        if (describe.Target == DescribeTarget.Statement)
+        {
+            ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.DescribeStatement });
+            return;
+        }
+
+        var portal = PortalFor(describe.Name);
+        portal.Described = true;
+        ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.DescribePortal, Portal = portal });
+    }
+
+    private void OnExecute(PgSpanFrame frame)
+    {
+        var execute = ExecuteMessage.Parse(frame.Body);
+        var portal = PortalFor(execute.Portal);
+        if (_runtime.Masks && !portal.Described)
+        {
+            // Masking needs the portal's columns and formats; a driver that cached them (prepared
+            // statements) does not ask, so the gateway asks for itself and keeps the answer.
+            FrontendWriter.WriteDescribe(_upstreamOut, DescribeTarget.Portal, System.Text.Encoding.UTF8.GetString(execute.Portal));
+            Stage(new PendingEntry { Kind = PendingKind.DescribePortal, Portal = portal, Swallow = true });
+            portal.Described = true;
+            _forwardedInBatch = true;
+        }
+
+        var statement = portal.Statement;
+        var trace = StartTrace(statement.MaskedSql ??= _runtime.MaskSql(statement.Text), portal.Parameters, null);
+        if (CommitIntent(trace) is { } auditRefusal)
+        {
+            RefuseInBatch(auditRefusal);
+            return;
+        }
+
+        ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Execute, Portal = portal, Trace = trace });
+    }
+
+    private void OnClose(PgSpanFrame frame)
+    {
+        var close = CloseMessage.Parse(frame.Body);
+        if (close.Target == DescribeTarget.Statement)
+        {
+            _statements.Remove(close.Name);
+            if (!close.Name.IsEmpty)
+            {
+                _sql.OnClose(System.Text.Encoding.UTF8.GetString(close.Name));
+            }
+        }
+        else
+        {
+            _portals.Remove(close.Name);
+        }
+
+        ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Close });
+    }
+
+    /// <summary>The fast-path function call runs a function by OID with no SQL for guardrails to judge: refused.</summary>
+    private void OnFunctionCall(PgSpanFrame frame)
+    {
+        FunctionCallMessage.Parse(frame.Body);
+        const string message = "function call messages are refused by the gateway: they carry no SQL for its guardrails to check; call the function with SELECT";
+        RecordRefused("(fast-path function call)", Audit.StatementRecord.Blocked, message, null);
+        Stage(new PendingEntry { Kind = PendingKind.Local, Local = LocalMessages.Error(SqlStates.InsufficientPrivilege, message) });
+        Stage(new PendingEntry { Kind = PendingKind.LocalReady });
+    }
+
+    private bool Terminate(PgSpanFrame frame)
+    {
+        Forward(frame);
+        return false;
+    }
+
+    /// <summary>The Sync that ends a refused batch: the upstream's if it saw part of the batch, else answered here.</summary>
+    private bool EndDiscard(PgSpanFrame frame)
+    {
+        _discarding = false;
+        if (_forwardedInBatch)
+        {
+            Forward(frame);
+            Stage(new PendingEntry { Kind = PendingKind.Sync });
+        }
+        else
+        {
+            Stage(new PendingEntry { Kind = PendingKind.LocalReady });
+        }
+
+        _forwardedInBatch = false;
+        return true;
+    }
+
+    /// <summary>
+    /// A refused Parse or Execute inside an extended batch. If part of the batch already went
+    /// upstream, an Execute of a portal that does not exist follows it there, so the upstream fails
+    /// the batch (and rolls back its implicit transaction) exactly as PostgreSQL would for an error
+    /// at this point; the upstream's error is then replaced with the gateway's. Otherwise the
+    /// gateway answers alone. Either way everything up to Sync is dropped.
+    /// </summary>
+    private void RefuseInBatch(byte[] refusal)
+    {
+        if (_forwardedInBatch)
+        {
+            _upstreamOut.Write(LocalMessages.FailingExecute);
+            Stage(new PendingEntry { Kind = PendingKind.InjectedError, Local = refusal });
+        }
+        else
+        {
+            Stage(new PendingEntry { Kind = PendingKind.Local, Local = refusal });
+        }
+
+        _discarding = true;
+    }
+
+    private void ForwardInBatch(PgSpanFrame frame, in PendingEntry entry)
+    {
+        Stage(entry);
+        Forward(frame);
+        _forwardedInBatch = true;
+    }
+
+    private void Forward(PgSpanFrame frame) => _upstreamOut.Write(frame.Message);
+
+    private void Stage(in PendingEntry entry) => _staged.Add(entry);
+
+    private void RememberStatement(ReadOnlySpan<byte> name, ReadOnlySpan<byte> query)
+    {
+        // Drivers re-parse the same unnamed statement for every execution: keep the one we have.
+        if (_statements.Find(name) is { } known && known.Text.AsSpan().SequenceEqual(query))
+        {
+            return;
+        }
+
+        _statements.Set(name, new StatementInfo(query.ToArray()));
+    }
+
+    private PortalState PortalFor(ReadOnlySpan<byte> name)
+    {
+        if (_portals.Find(name) is { } portal)
+        {
+            return portal;
+        }
+
+        // A cursor DECLAREd in SQL is a portal too, executed by name without a Bind.
+        portal = new PortalState(StatementInfo.Unknown, null);
+        _portals.Set(name, portal);
+        return portal;
+    }
+
+    /// <summary>The client thread's view of a policy reload: new rules apply from the next statement.</summary>
+    private bool RefreshRuntime()
+    {
+        var version = _services.Policy.Version;
+        if (version == _policyVersion)
+        {
+            return true;
+        }
+
+        _policyVersion = version;
+        if (_services.Policy.Current.FindConnection(ConnectionName) is not { } connection)
+        {
+            Cut(SqlStates.AdminShutdown, $"terminating connection: the connection \"{ConnectionName}\" was removed from the policy", "connection removed");
+            return false;
+        }
+
+        _runtime = Policy.ConnectionRuntime.For(connection);
+        return true;
+    }
+}

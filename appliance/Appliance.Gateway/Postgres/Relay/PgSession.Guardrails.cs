@@ -1,0 +1,231 @@
+using System.Text;
+using Appliance.Gateway.Access;
+using Appliance.Gateway.Audit;
+using Appliance.Gateway.Events;
+using Appliance.Policy.Configuration;
+using Appliance.Policy.Guardrails;
+using Appliance.Policy.Sql;
+using Appliance.Wire;
+
+namespace Appliance.Gateway.Postgres.Relay;
+
+/// <summary>Guardrails on the client thread: every Query and every Parse is judged before it goes upstream.</summary>
+internal sealed partial class PgSession
+{
+    /// <summary>system_error: the gateway could not do what the policy requires (strict audit).</summary>
+    private const string SystemError = "58000";
+
+    private readonly record struct Decision(byte[]? Refusal, string? Alerts)
+    {
+        public static readonly Decision Run = default;
+    }
+
+    /// <summary>
+    /// Block, review or alert, by the strongest rule that matched. A statement the engine could
+    /// not read (unterminated quote, unknown prepared statement, a regular expression out of
+    /// time) that a rule matched is blocked whatever the rule's action: the policy cannot be
+    /// enforced on it, so it fails closed.
+    /// </summary>
+    private Decision Decide(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse)
+    {
+        var runtime = _runtime;
+        if (runtime.Masks && CopyRefusal(sql, runtime) is { } copyMessage)
+        {
+            RecordRefused(runtime.MaskSql(sql), StatementRecord.Blocked, copyMessage, null);
+            return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, copyMessage), null);
+        }
+
+        if (!runtime.HasGuardrails)
+        {
+            return Decision.Run;
+        }
+
+        var verdict = isParse
+            ? runtime.Guardrails.EvaluateParse(statementName, sql, _sql)
+            : runtime.Guardrails.Evaluate(sql, _sql);
+        if (verdict.Outcome == GuardrailOutcome.None)
+        {
+            return Decision.Run;
+        }
+
+        var unreadable = verdict.Matches.FirstOrDefault(m =>
+            m.Reason != GuardrailMatchReason.Matched || ReferenceEquals(m.StatementCommand, SqlKeywords.Unknown) || m.StatementCommand == SqlKeywords.Unknown);
+        if (unreadable is not null)
+        {
+            return Block(unreadable, sql,
+                $"blocked by guardrail \"{unreadable.RuleName}\": the gateway could not analyse the statement ({Describe(unreadable.Reason)}), so it refuses it");
+        }
+
+        var deciding = verdict.Deciding!;
+        return verdict.Outcome switch
+        {
+            GuardrailOutcome.Block => Block(deciding, sql, $"blocked by guardrail \"{deciding.RuleName}\": {deciding.Message}"),
+            GuardrailOutcome.Review => Review(deciding, sql),
+            _ => Alert(verdict, sql),
+        };
+    }
+
+    private Decision Block(GuardrailMatch match, ReadOnlySpan<byte> sql, string message)
+    {
+        var masked = _runtime.MaskSql(sql);
+        RecordRefused(masked, StatementRecord.Blocked, message, match.RuleName);
+        RaiseGuardrailEvent(EventTypes.GuardrailBlocked, match, "block");
+        Log.StatementBlocked(_services.Logger, Id, match.RuleName);
+        return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, message, detail: $"Statement: {match.StatementCommand}"), null);
+    }
+
+    private Decision Alert(GuardrailVerdict verdict, ReadOnlySpan<byte> sql)
+    {
+        _ = sql;
+        var rules = new List<string>();
+        foreach (var match in verdict.Matches)
+        {
+            if (match.Action == GuardrailAction.Alert && !rules.Contains(match.RuleName))
+            {
+                rules.Add(match.RuleName);
+                RaiseGuardrailEvent(EventTypes.GuardrailAlert, match, "alert");
+            }
+        }
+
+        return new Decision(null, string.Join(", ", rules));
+    }
+
+    /// <summary>
+    /// Holds the statement (and this client) while approvers decide, up to the rule's hold.
+    /// What the client sent before it goes upstream first. The review carries the exact text:
+    /// an approval is for exactly the statement the approvers read.
+    /// </summary>
+    private Decision Review(GuardrailMatch match, ReadOnlySpan<byte> sql)
+    {
+        var text = Encoding.UTF8.GetString(sql);
+        var masked = _runtime.MaskSql(sql);
+        Flush();
+        Log.StatementHeld(_services.Logger, Id, match.RuleName, match.Rule.Hold);
+        ReviewResult result;
+        try
+        {
+            result = _services.Reviews
+                .HoldAsync(Person, Connection, new CommandReview(text, match.RuleName, match.Message, Id), match.Rule.Hold, _stopping.Token)
+                .GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.ReviewFailed(_services.Logger, Id, e);
+            var failed = $"held by guardrail \"{match.RuleName}\", but the review could not be opened, so the statement is refused";
+            RecordRefused(masked, StatementRecord.Blocked, failed, match.RuleName);
+            return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, failed), null);
+        }
+
+        var review = result.Review;
+        switch (result.Outcome)
+        {
+            case ReviewOutcome.Approved:
+                return new Decision(null, match.RuleName);
+            case ReviewOutcome.Denied:
+                var denied = review.DeniedBy is { } by
+                    ? $"statement denied by {by}{(string.IsNullOrWhiteSpace(review.DenyReason) ? "" : ": " + review.DenyReason)} (review {review.Id}, guardrail \"{match.RuleName}\")"
+                    : $"review {review.Id} of guardrail \"{match.RuleName}\" ended without approval ({review.Status.ToString().ToLowerInvariant()}); the statement was not run";
+                RecordRefused(masked, StatementRecord.Denied, denied, match.RuleName);
+                return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, denied), null);
+            default:
+                var pending =
+                    $"statement held for review {review.Id} by guardrail \"{match.RuleName}\": {match.Message} " +
+                    $"Once an approver approves it (/hoop approve {review.Id}), the same statement will pass once: run it again then.";
+                RecordRefused(masked, StatementRecord.ReviewPending, pending, match.RuleName);
+                return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, pending, hint: $"/hoop approve {review.Id}"), null);
+        }
+    }
+
+    /// <summary>
+    /// COPY … TO hands rows out as lines, not typed columns: value detectors can scan a text or
+    /// CSV line, but column rules cannot find their column in it and a binary stream cannot be
+    /// scanned. Such a COPY is refused up front where masking needs more than that (fail closed).
+    /// </summary>
+    private static string? CopyRefusal(ReadOnlySpan<byte> sql, Policy.ConnectionRuntime runtime)
+    {
+        if (!ContainsWord(sql, "copy"u8))
+        {
+            return null;
+        }
+
+        var classification = SqlClassifier.Classify(Encoding.UTF8.GetString(sql));
+        if (!classification.Statements.Any(s => s.Command == "COPY TO"))
+        {
+            return null;
+        }
+
+        if (runtime.Masker.HasColumnRules)
+        {
+            return "COPY ... TO is refused on this connection: its results are masked by column, which a COPY stream cannot carry; use SELECT";
+        }
+
+        return ContainsWord(sql, "binary"u8)
+            ? "binary COPY ... TO is refused on this connection: its results are masked, which a binary COPY stream cannot carry; use the text or CSV format"
+            : null;
+    }
+
+    private static bool ContainsWord(ReadOnlySpan<byte> text, ReadOnlySpan<byte> lowerWord)
+    {
+        for (var i = 0; i + lowerWord.Length <= text.Length; i++)
+        {
+            if ((text[i] | 0x20) == lowerWord[0] && Ascii.EqualsIgnoreCase(text.Slice(i, lowerWord.Length), lowerWord))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Describe(GuardrailMatchReason reason) => reason switch
+    {
+        GuardrailMatchReason.RegexTimeout => "a rule's regular expression ran out of time",
+        _ => "it cannot be classified",
+    };
+
+    /// <summary>Fire and forget: the event is written by the store off this thread; a failure is logged.</summary>
+    private void RaiseGuardrailEvent(string type, GuardrailMatch match, string action)
+    {
+        var data = new GuardrailEventData(
+            ConnectionName, Connection.Access.Channel, Person.Email, Id, match.RuleName, action, match.Message, _runtime.Masker.Mask(match.StatementText));
+        _ = WriteGuardrailEventAsync(type, data);
+    }
+
+    private async Task WriteGuardrailEventAsync(string type, GuardrailEventData data)
+    {
+        try
+        {
+            await _services.GuardrailEvents.RecordAsync(type, data, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            Log.GuardrailEventFailed(_services.Logger, Id, data.Rule, e);
+        }
+    }
+
+    /// <summary>
+    /// <c>audit: strict</c>: the statement is in the audit log before it goes upstream. If the log
+    /// cannot take it, the statement does not run.
+    /// </summary>
+    private byte[]? CommitIntent(StatementTrace trace)
+    {
+        if (Connection.Audit != AuditMode.Strict)
+        {
+            return null;
+        }
+
+        Flush();
+        try
+        {
+            _services.Recorder.CommitIntentAsync(ToRecord(trace, StatementRecord.Forwarded), _stopping.Token).GetAwaiter().GetResult();
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.StrictAuditFailed(_services.Logger, Id, e);
+            const string message = "the audit log could not record the statement, and this connection's audit is strict: the statement was not run";
+            RecordRefused(trace.Sql, StatementRecord.Failed, message, null);
+            return LocalMessages.Error(SystemError, message);
+        }
+    }
+}

@@ -1,0 +1,197 @@
+using Appliance.Gateway.Audit;
+using Appliance.Policy.Masking;
+using Appliance.Wire;
+using Appliance.Wire.Backend;
+using Appliance.Wire.Copy;
+using Appliance.Wire.Framing;
+using Appliance.Wire.Primitives;
+using Appliance.Wire.Writing;
+
+namespace Appliance.Gateway.Postgres.Relay;
+
+/// <summary>Masking on the upstream thread: every DataRow and every COPY OUT line, before it leaves the gateway.</summary>
+internal sealed partial class PgSession
+{
+    private static readonly byte[] CopyRefused = LocalMessages.Error(SqlStates.InsufficientPrivilege,
+        "COPY ... TO is refused on this connection: its results are masked, and this COPY stream cannot be (binary, or masked by column); use SELECT");
+
+    private readonly DataRowRewriter _rewriter = new();
+
+    /// <summary>
+    /// The masking plan of a result shape. The statement text only matters to the masker for a
+    /// column it cannot trace to a table column (a computed one, or one of a relation newer than
+    /// the catalog snapshot); when every column is traced, the plan is keyed by the shape alone,
+    /// so statements that differ only in their literals share one cached plan.
+    /// </summary>
+    private ResultMaskPlan PlanFor(ResultShapeInfo shape, byte[]? statementText)
+    {
+        var masker = _runtime.Masker;
+        if (masker.IsEmpty)
+        {
+            return ResultMaskPlan.Unmasked;
+        }
+
+        var needsText = masker.HasColumnRules && !(shape.AllFromTables && CatalogKnowsAll(shape));
+        var shapeKey = new ResultShape(needsText ? statementText : default);
+        try
+        {
+            foreach (var field in RowDescriptionMessage.Parse(shape.Body))
+            {
+                shapeKey.AddField(field.Name, field.TableOid, field.ColumnAttributeNumber, field.TypeOid);
+            }
+
+            return masker.GetPlan(ref shapeKey, _catalog);
+        }
+        finally
+        {
+            shapeKey.Dispose();
+        }
+    }
+
+    private bool CatalogKnowsAll(ResultShapeInfo shape)
+    {
+        foreach (var field in RowDescriptionMessage.Parse(shape.Body))
+        {
+            if (!_catalog.TryGetColumnName(field.TableOid, field.ColumnAttributeNumber, out _))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// One DataRow through the plan: untouched columns are copied as they are, masked ones
+    /// replaced (in the column's own format), and a row with nothing to change is relayed as
+    /// received. Without a known result shape every value becomes NULL (fail closed).
+    /// </summary>
+    private void MaskRow(PgSpanFrame frame, ResultShapeInfo? shape, ResultMaskPlan? plan)
+    {
+        if (plan is { PassesAll: true } || _mute)
+        {
+            Relay(frame);
+            return;
+        }
+
+        var row = DataRowMessage.Parse(frame.Body);
+        var masker = _runtime.Masker;
+        _rewriter.Reset();
+        var column = 0;
+        foreach (var value in row.Columns)
+        {
+            if (!value.IsNull)
+            {
+                if (plan is null)
+                {
+                    _rewriter.ReplaceWithNull(column);
+                }
+                else if (plan[column] is { Action: not ColumnMaskAction.Pass } mask)
+                {
+                    _scratch.ResetWrittenCount();
+                    switch (masker.MaskValue(value.Bytes, mask, shape?.IsBinary(column) ?? false, _scratch))
+                    {
+                        case MaskResult.Replaced:
+                            _rewriter.Replace(column, _scratch.WrittenSpan);
+                            break;
+                        case MaskResult.Null:
+                            _rewriter.ReplaceWithNull(column);
+                            break;
+                    }
+                }
+            }
+
+            column++;
+        }
+
+        if (_rewriter.ReplacementCount == 0)
+        {
+            Relay(frame);
+            return;
+        }
+
+        _rewriter.WriteTo(_clientOut, row);
+    }
+
+    /// <summary>
+    /// A COPY ... TO starting. Text and CSV lines can be scanned by the value detectors; what
+    /// cannot be masked (binary, or column rules) was refused before it ran, and is stopped here
+    /// too if it got through (by a function, say): the client gets an error instead of the data.
+    /// </summary>
+    private void OnCopyOut(PgSpanFrame frame)
+    {
+        if (!_runtime.Masks)
+        {
+            Relay(frame);
+            return;
+        }
+
+        var copy = CopyResponseMessage.Parse(frame.Body);
+        if (copy.OverallFormat == PgFormat.Binary || _runtime.Masker.HasColumnRules)
+        {
+            if (!_mute)
+            {
+                _clientOut.Write(CopyRefused);
+            }
+
+            _mute = true;
+            if (!_pending.IsEmpty && _pending.Head.Trace is { } trace)
+            {
+                trace.Outcome = StatementRecord.Blocked;
+                trace.Error = "COPY output refused: it cannot be masked";
+            }
+
+            return;
+        }
+
+        _copyMasking = true;
+        Relay(frame);
+    }
+
+    private void OnCopyData(PgSpanFrame frame)
+    {
+        var trace = !_pending.IsEmpty ? _pending.Head.Trace : null;
+        if (trace is not null)
+        {
+            trace.RowsRelayed++;
+        }
+
+        if (!_copyMasking || _mute)
+        {
+            Relay(frame);
+            return;
+        }
+
+        _scratch.ResetWrittenCount();
+        var data = frame.Body;
+        if (_runtime.Masker.TryMask(data, _scratch))
+        {
+            CopyWriter.WriteCopyData(_clientOut, _scratch.WrittenSpan);
+            data = _scratch.WrittenSpan;
+        }
+        else
+        {
+            Relay(frame);
+        }
+
+        if (trace is { WantsSample: true })
+        {
+            (trace.Samples ??= []).Add([System.Text.Encoding.UTF8.GetString(data[..Math.Min(data.Length, SampleValues.MaxLength)]).TrimEnd('\n')]);
+        }
+    }
+
+    /// <summary>One of a statement's first rows, as the client received it (masked), for the audit log.</summary>
+    private static void Sample(StatementTrace trace, ResultShapeInfo? shape, ReadOnlySpan<byte> message)
+    {
+        var row = DataRowMessage.Parse(message[PgLimits.MessageHeaderLength..]);
+        var values = new string?[row.ColumnCount];
+        var i = 0;
+        foreach (var value in row.Columns)
+        {
+            values[i] = value.IsNull ? null : SampleValues.Render(value.Bytes, shape is { } s && i < s.Count ? s.TypeOids[i] : 0, shape?.IsBinary(i) ?? false);
+            i++;
+        }
+
+        (trace.Samples ??= []).Add(values);
+    }
+}

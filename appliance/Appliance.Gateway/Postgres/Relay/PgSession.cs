@@ -1,0 +1,251 @@
+using System.Buffers;
+using System.Net.Sockets;
+using Appliance.Gateway.Audit;
+using Appliance.Gateway.Identity;
+using Appliance.Gateway.Postgres.Policy;
+using Appliance.Gateway.Postgres.Startup;
+using Appliance.Gateway.Postgres.Upstream;
+using Appliance.Policy.Configuration;
+using Appliance.Policy.Sql;
+using Appliance.Wire.Backend;
+using Appliance.Wire.Writing;
+
+namespace Appliance.Gateway.Postgres.Relay;
+
+/// <summary>
+/// One client session relayed to its upstream backend. Two dedicated threads move the bytes
+/// with blocking calls (measured fastest here: docs/benchmarks.md): the client thread reads
+/// client messages, judges statements and forwards them; the upstream thread reads the answers,
+/// masks rows and writes them to the client. They meet in <see cref="_pending"/>, the ordered
+/// list of answers the client expects, guarded by <see cref="_gate"/>, which also serialises
+/// every write to the client, so the gateway's own answers (refusals, FATALs) land exactly
+/// where PostgreSQL would have put them.
+/// </summary>
+internal sealed partial class PgSession : IDisposable
+{
+    private readonly SessionServices _services;
+    private readonly Socket _clientSocket;
+    private readonly Stream _client;
+    private readonly UpstreamConnection _upstreamConnection;
+    private readonly Stream _upstream;
+    private readonly InputBuffer _clientIn = new();
+    private readonly InputBuffer _upstreamIn;
+    private readonly OutputBuffer _clientOut = new();
+    private readonly OutputBuffer _upstreamOut = new();
+    private readonly Lock _gate = new();
+    private readonly PendingQueue _pending = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource<string> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly int _maxMessageLength;
+    private readonly SqlSession _sql = new();
+    private readonly ColumnCatalog _catalog;
+    private volatile ConnectionRuntime _runtime;
+    private long _policyVersion;
+    private string? _stopReason;
+    private int _threadsExited;
+    private long _grantExpiresAtMs;
+
+    public PgSession(SessionStart start, SessionServices services)
+    {
+        _services = services;
+        _clientSocket = start.ClientSocket;
+        _client = start.Client;
+        _upstreamConnection = start.Upstream;
+        _upstream = start.Upstream.Stream;
+        _upstreamIn = start.Upstream.Input;
+        _catalog = start.Catalog;
+        _maxMessageLength = services.Options.MaxMessageLength;
+        _lastStatus = start.Upstream.Status;
+        Person = start.Access.Person;
+        Connection = start.Access.Connection;
+        GrantId = start.Access.Grant.Id;
+        _grantExpiresAtMs = start.Access.Grant.ExpiresAt?.ToUnixTimeMilliseconds() ?? long.MaxValue;
+        ClientAddress = start.ClientAddress;
+        Application = start.Application;
+        _runtime = ConnectionRuntime.For(Connection);
+        _policyVersion = services.Policy.Version;
+        Id = Access.Ids.NewSessionId();
+        (ProcessId, SecretKey) = services.Registry.Add(this);
+    }
+
+    public string Id { get; }
+
+    public Person Person { get; }
+
+    public ConnectionPolicy Connection { get; }
+
+    public string ConnectionName => Connection.Name;
+
+    public string GrantId { get; }
+
+    /// <summary>When the grant ends unless extended (updated when it is).</summary>
+    public DateTimeOffset GrantExpiresAt
+    {
+        get => DateTimeOffset.FromUnixTimeMilliseconds(Volatile.Read(ref _grantExpiresAtMs));
+        set => Volatile.Write(ref _grantExpiresAtMs, value.ToUnixTimeMilliseconds());
+    }
+
+    public string ClientAddress { get; }
+
+    public string? Application { get; }
+
+    /// <summary>The pid and cancel key this gateway gave the client.</summary>
+    public int ProcessId { get; }
+
+    public byte[] SecretKey { get; }
+
+    public UpstreamPolicy Upstream => Connection.Upstream;
+
+    public int UpstreamProcessId => _upstreamConnection.ProcessId;
+
+    public byte[] UpstreamSecretKey => _upstreamConnection.SecretKey;
+
+    public bool IsStopping => _stopReason is not null;
+
+    /// <summary>
+    /// Greets the client as PostgreSQL would after a login (AuthenticationOk, the upstream's
+    /// ParameterStatus messages, the gateway's own BackendKeyData, ReadyForQuery), then relays
+    /// until either side leaves or the session is cut. Returns why it ended.
+    /// </summary>
+    public async Task<string> RunAsync(CancellationToken shutdown)
+    {
+        _services.Recorder.Start(new SessionInfo(Id, Person.Email, ConnectionName, GrantId, ClientAddress, Application, _services.Time.GetUtcNow()));
+        Log.SessionStarted(_services.Logger, Id, Person.Email, ConnectionName, GrantId, ClientAddress);
+        try
+        {
+            BackendWriter.WriteAuthenticationOk(_clientOut);
+            foreach (var message in _upstreamConnection.StartupMessages)
+            {
+                _clientOut.Write(message);
+            }
+
+            BackendWriter.WriteBackendKeyData(_clientOut, ProcessId, SecretKey);
+            BackendWriter.WriteReadyForQuery(_clientOut, _lastStatus);
+            await _clientOut.FlushToAsync(_client, shutdown);
+        }
+        catch (Exception e) when (IsDisconnect(e))
+        {
+            Stop("client disconnected");
+            return Finish();
+        }
+
+        using var onShutdown = shutdown.Register(() => Cut(Appliance.Wire.SqlStates.AdminShutdown, "terminating connection: the gateway is shutting down", "gateway shutdown"));
+        StartThread(RunFrontend, "pg-client");
+        StartThread(RunBackend, "pg-upstream");
+        await _done.Task;
+        return Finish();
+    }
+
+    /// <summary>
+    /// Ends the session from outside (grant ended, gateway stopping): a FATAL ErrorResponse to
+    /// the client at the next message boundary, then both legs closed.
+    /// </summary>
+    public void Cut(string sqlState, string message, string reason)
+    {
+        if (IsStopping)
+        {
+            return;
+        }
+
+        Log.SessionCut(_services.Logger, Id, reason);
+        SendFatal(sqlState, message);
+        Stop(reason);
+    }
+
+    public void Dispose()
+    {
+        _clientIn.Dispose();
+        _clientOut.Dispose();
+        _upstreamOut.Dispose();
+        _upstreamConnection.Dispose();
+        _client.Dispose();
+        _stopping.Dispose();
+    }
+
+    /// <summary>Writes a FATAL to the client between whole messages; skipped when the upstream thread holds the client for long.</summary>
+    private void SendFatal(string sqlState, string message)
+    {
+        if (!_gate.TryEnter(TimeSpan.FromMilliseconds(500)))
+        {
+            return;
+        }
+
+        try
+        {
+            _clientOut.Clear();
+            _clientOut.Write(LocalMessages.Fatal(sqlState, message));
+            _clientOut.FlushTo(_client);
+        }
+        catch (Exception e) when (IsDisconnect(e) || e is InvalidOperationException or NotSupportedException)
+        {
+            // The client is already gone.
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
+    /// <summary>First caller wins the reason; both sockets are shut so the blocked thread wakes up.</summary>
+    private void Stop(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _stopReason, reason, null) is not null)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        Shutdown(_clientSocket);
+        Shutdown(_upstreamConnection.Socket);
+    }
+
+    private static void Shutdown(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed.
+        }
+    }
+
+    private void StartThread(Action body, string name)
+    {
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                body();
+            }
+            finally
+            {
+                if (Interlocked.Increment(ref _threadsExited) == 2)
+                {
+                    _done.TrySetResult(_stopReason ?? "ended");
+                }
+            }
+        }, _services.Options.ThreadStackSize)
+        {
+            IsBackground = true,
+            Name = name,
+        };
+        thread.Start();
+    }
+
+    private string Finish()
+    {
+        var reason = _stopReason ?? "ended";
+        _services.Registry.Remove(this);
+        _services.Recorder.End(Id, reason);
+        Log.SessionEnded(_services.Logger, Id, reason);
+        return reason;
+    }
+
+    private static bool IsDisconnect(Exception e) =>
+        e is IOException or SocketException or ObjectDisposedException or OperationCanceledException;
+
+    /// <summary>A per-session scratch for masked values; the masker writes, the row rewriter copies.</summary>
+    private readonly ArrayBufferWriter<byte> _scratch = new(256);
+}

@@ -1,0 +1,67 @@
+using Appliance.Policy.Sql;
+using Appliance.Wire.Backend;
+using Appliance.Wire.Primitives;
+
+namespace Appliance.Gateway.Postgres.Relay;
+
+/// <summary>
+/// A RowDescription read once: column names and types for the audit log, each column's format
+/// for masking, and whether every column comes straight from a table. Shared by every session
+/// through a cache keyed by the message body, so a repeated result shape costs a hash.
+/// </summary>
+internal sealed class ResultShapeInfo
+{
+    private static readonly SqlTextCache<ResultShapeInfo> Cache = new(capacity: 4096, maxKeyLength: 16 * 1024);
+
+    private ResultShapeInfo(byte[] body)
+    {
+        Body = body;
+        var description = RowDescriptionMessage.Parse(body);
+        var count = description.FieldCount;
+        Names = new string[count];
+        TypeOids = new uint[count];
+        Binary = new bool[count];
+        var i = 0;
+        var allSourced = true;
+        foreach (var field in description)
+        {
+            Names[i] = System.Text.Encoding.UTF8.GetString(field.Name);
+            TypeOids[i] = field.TypeOid;
+            Binary[i] = field.Format == PgFormat.Binary;
+            allSourced &= field.TableOid != 0;
+            i++;
+        }
+
+        AllFromTables = allSourced;
+    }
+
+    /// <summary>The RowDescription body, to enumerate its fields again without allocating.</summary>
+    public byte[] Body { get; }
+
+    public string[] Names { get; }
+
+    public uint[] TypeOids { get; }
+
+    /// <summary>Per column: binary format (from a portal's RowDescription, or a binary cursor's).</summary>
+    public bool[] Binary { get; }
+
+    /// <summary>Every column has a source table (none is computed).</summary>
+    public bool AllFromTables { get; }
+
+    public int Count => Names.Length;
+
+    public bool IsBinary(int column) => (uint)column < (uint)Binary.Length && Binary[column];
+
+    /// <exception cref="Appliance.Wire.PgProtocolException">A malformed RowDescription.</exception>
+    public static ResultShapeInfo From(ReadOnlySpan<byte> body)
+    {
+        if (Cache.TryGet(body, out var cached))
+        {
+            return cached;
+        }
+
+        var shape = new ResultShapeInfo(body.ToArray());
+        Cache.Add(body, shape);
+        return shape;
+    }
+}

@@ -1,0 +1,52 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+using Appliance.Policy.Masking;
+
+namespace Appliance.Gateway.Postgres.Relay;
+
+/// <summary>
+/// Renders a (masked) result value as text for the audit log's sample rows. Binary values of
+/// the common types are shown as PostgreSQL would print them; others as hex. Long values are
+/// cut: samples show what came back, they are not a copy of it.
+/// </summary>
+internal static class SampleValues
+{
+    public const int MaxLength = 200;
+
+    private static readonly DateTime PostgresEpoch = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    public static string Render(ReadOnlySpan<byte> value, uint typeOid, bool binary)
+    {
+        var text = binary ? RenderBinary(value, typeOid) : Encoding.UTF8.GetString(value[..Math.Min(value.Length, MaxLength * 4)]);
+        return text.Length > MaxLength ? string.Concat(text.AsSpan(0, MaxLength), "…") : text;
+    }
+
+    private static string RenderBinary(ReadOnlySpan<byte> value, uint typeOid) => (typeOid, value.Length) switch
+    {
+        (PgTypes.Bool, 1) => value[0] != 0 ? "t" : "f",
+        (PgTypes.Int2, 2) => BinaryPrimitives.ReadInt16BigEndian(value).ToString(CultureInfo.InvariantCulture),
+        (PgTypes.Int4, 4) => BinaryPrimitives.ReadInt32BigEndian(value).ToString(CultureInfo.InvariantCulture),
+        (PgTypes.Oid, 4) => BinaryPrimitives.ReadUInt32BigEndian(value).ToString(CultureInfo.InvariantCulture),
+        (PgTypes.Int8, 8) => BinaryPrimitives.ReadInt64BigEndian(value).ToString(CultureInfo.InvariantCulture),
+        (PgTypes.Float4, 4) => BinaryPrimitives.ReadSingleBigEndian(value).ToString(CultureInfo.InvariantCulture),
+        (PgTypes.Float8, 8) => BinaryPrimitives.ReadDoubleBigEndian(value).ToString(CultureInfo.InvariantCulture),
+        (PgTypes.Uuid, 16) => new Guid(value, bigEndian: true).ToString(),
+        (PgTypes.Date, 4) => PostgresEpoch.AddDays(BinaryPrimitives.ReadInt32BigEndian(value)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        (PgTypes.Timestamp or PgTypes.Timestamptz, 8) => Timestamp(BinaryPrimitives.ReadInt64BigEndian(value), typeOid == PgTypes.Timestamptz),
+        _ when PgTypes.Classify(typeOid) is PgValueClass.Text or PgValueClass.Json => Encoding.UTF8.GetString(value[..Math.Min(value.Length, MaxLength * 4)]),
+        (PgTypes.Jsonb, > 0) => Encoding.UTF8.GetString(value[1..Math.Min(value.Length, MaxLength * 4)]),
+        _ => "\\x" + Convert.ToHexStringLower(value[..Math.Min(value.Length, MaxLength / 2)]),
+    };
+
+    private static string Timestamp(long microseconds, bool utc)
+    {
+        if (microseconds is long.MaxValue or long.MinValue)
+        {
+            return microseconds > 0 ? "infinity" : "-infinity";
+        }
+
+        var time = PostgresEpoch.AddTicks(microseconds * 10);
+        return time.ToString(utc ? "yyyy-MM-dd HH:mm:ss.FFFFFF'+00'" : "yyyy-MM-dd HH:mm:ss.FFFFFF", CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,55 @@
+using System.Diagnostics;
+
+namespace Appliance.Gateway.Postgres.Relay;
+
+/// <summary>
+/// What the audit record of one statement (a Query or an Execute) collects on its way through:
+/// set up by the client thread when it forwards the statement, completed by the upstream thread.
+/// </summary>
+internal sealed class StatementTrace(long seq, DateTimeOffset startedAt, string sql, IReadOnlyList<string?>? parameters, string? guardrail)
+{
+    public const int MaxSampleRows = 5;
+
+    public long Seq { get; } = seq;
+
+    public long StartTimestamp { get; } = Stopwatch.GetTimestamp();
+
+    public DateTimeOffset StartedAt { get; } = startedAt;
+
+    public string Sql { get; } = sql;
+
+    public IReadOnlyList<string?>? Parameters { get; } = parameters;
+
+    /// <summary>Alert rules that matched (the statement ran).</summary>
+    public string? Guardrail { get; } = guardrail;
+
+    public string? Tag { get; set; }
+
+    public long? Rows { get; set; }
+
+    public string? Error { get; set; }
+
+    /// <summary>Set when the gateway stopped the statement's results (e.g. a COPY it cannot mask).</summary>
+    public string? Outcome { get; set; }
+
+    public ResultShapeInfo? Shape { get; set; }
+
+    /// <summary>DataRows (or COPY lines) relayed: the row count when no command tag gives one (a suspended portal).</summary>
+    public long RowsRelayed { get; set; }
+
+    public List<IReadOnlyList<string?>>? Samples { get; set; }
+
+    public bool WantsSample => Samples is null || Samples.Count < MaxSampleRows;
+
+    public double ElapsedMilliseconds => Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds;
+
+    /// <summary>One more CommandComplete of this statement (a simple Query may run several).</summary>
+    public void AddCompletion(string tag, ulong? rows)
+    {
+        Tag = Tag is null ? tag : Tag + "; " + tag;
+        if (rows is { } n)
+        {
+            Rows = (Rows ?? 0) + (long)n;
+        }
+    }
+}

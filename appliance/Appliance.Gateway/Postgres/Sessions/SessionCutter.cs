@@ -1,0 +1,87 @@
+using Appliance.Gateway.Access;
+using Appliance.Wire;
+
+namespace Appliance.Gateway.Postgres.Sessions;
+
+/// <summary>
+/// Ends live sessions when their grant ends: on every request change (local, or polled from
+/// another gateway process), a grant that is no longer active has its sessions cut with a FATAL
+/// that says why. A once-a-second sweep backs this up for a grant whose end was not seen.
+/// </summary>
+internal sealed partial class SessionCutter(
+    RequestChanges changes, SessionRegistry registry, TimeProvider time, ILogger<SessionCutter> logger) : IHostedService, IDisposable
+{
+    /// <summary>The expiry job should end the grant first; the sweep only catches what it missed.</summary>
+    private static readonly TimeSpan SweepGrace = TimeSpan.FromSeconds(2);
+
+    private ITimer? _sweep;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        changes.Changed += OnChanged;
+        _sweep = time.CreateTimer(_ => Sweep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        changes.Changed -= OnChanged;
+        _sweep?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => _sweep?.Dispose();
+
+    internal void OnChanged(AccessRequest request)
+    {
+        if (request.Kind != RequestKind.Access)
+        {
+            return;
+        }
+
+        var sessions = registry.ForGrant(request.Id);
+        if (sessions.Count == 0)
+        {
+            return;
+        }
+
+        if (request.Status == RequestStatus.Active && request.ExpiresAt is { } expiresAt)
+        {
+            foreach (var session in sessions)
+            {
+                session.GrantExpiresAt = expiresAt;
+            }
+
+            return;
+        }
+
+        var message = Reason(request);
+        Log.GrantEndedSessions(logger, request.Id, request.Status.ToString(), sessions.Count);
+        foreach (var session in sessions)
+        {
+            session.Cut(SqlStates.AdminShutdown, message, $"grant {request.Status.ToString().ToLowerInvariant()}");
+        }
+    }
+
+    /// <summary>What the client reads: which grant, what ended it, when or by whom.</summary>
+    internal static string Reason(AccessRequest grant) => grant.Status switch
+    {
+        RequestStatus.Expired => $"terminating connection: grant {grant.Id} expired at {(grant.ExpiresAt ?? grant.EndedAt)?.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC",
+        RequestStatus.Revoked => $"terminating connection: grant {grant.Id} was revoked" +
+            (grant.EndedBy is { } by ? $" by {by}" : "") + (string.IsNullOrWhiteSpace(grant.EndReason) ? "" : $": {grant.EndReason}"),
+        _ => $"terminating connection: grant {grant.Id} is {grant.Status.ToString().ToLowerInvariant()}",
+    };
+
+    private void Sweep()
+    {
+        var now = time.GetUtcNow();
+        foreach (var session in registry.Sessions)
+        {
+            if (!session.IsStopping && session.GrantExpiresAt + SweepGrace < now)
+            {
+                session.Cut(SqlStates.AdminShutdown,
+                    $"terminating connection: grant {session.GrantId} expired at {session.GrantExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC", "grant expired");
+            }
+        }
+    }
+}

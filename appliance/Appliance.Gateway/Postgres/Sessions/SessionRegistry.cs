@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Appliance.Gateway.Postgres.Relay;
+using Appliance.Gateway.Postgres.Upstream;
+
+namespace Appliance.Gateway.Postgres.Sessions;
+
+/// <summary>
+/// The live sessions of this process: by the (pid, key) the gateway gave each client, for
+/// CancelRequest, and by grant, to cut every session of a grant that ended.
+/// </summary>
+internal sealed partial class SessionRegistry(UpstreamConnector upstream, ILogger<SessionRegistry> logger)
+{
+    private readonly ConcurrentDictionary<int, PgSession> _byProcessId = new();
+
+    public int Count => _byProcessId.Count;
+
+    public IEnumerable<PgSession> Sessions => _byProcessId.Values;
+
+    /// <summary>Gives the session its own process id and cancel key (4 bytes: protocol 3.0) and lists it.</summary>
+    public (int ProcessId, byte[] SecretKey) Add(PgSession session)
+    {
+        var key = RandomNumberGenerator.GetBytes(4);
+        while (true)
+        {
+            // Positive, so no client mistakes it for an error code; random, so it says nothing about load.
+            var processId = RandomNumberGenerator.GetInt32(1, int.MaxValue);
+            if (_byProcessId.TryAdd(processId, session))
+            {
+                return (processId, key);
+            }
+        }
+    }
+
+    public void Remove(PgSession session) => _byProcessId.TryRemove(new KeyValuePair<int, PgSession>(session.ProcessId, session));
+
+    public IReadOnlyList<PgSession> ForGrant(string grantId) => [.. _byProcessId.Values.Where(s => s.GrantId == grantId)];
+
+    /// <summary>
+    /// A CancelRequest: when the pid and key match a live session, the upstream backend that
+    /// session runs on is asked to cancel. A wrong key is ignored silently, like PostgreSQL does.
+    /// </summary>
+    public async Task CancelAsync(int processId, byte[] secretKey, string clientAddress, CancellationToken cancellationToken)
+    {
+        if (!_byProcessId.TryGetValue(processId, out var session) || !CryptographicOperations.FixedTimeEquals(session.SecretKey, secretKey))
+        {
+            Log.CancelIgnored(logger, clientAddress, processId);
+            return;
+        }
+
+        Log.CancelForwarded(logger, session.Id, clientAddress);
+        try
+        {
+            await upstream.CancelAsync(session.Upstream, session.UpstreamProcessId, session.UpstreamSecretKey, cancellationToken);
+        }
+        catch (Exception e) when (e is UpstreamLoginException or IOException or System.Net.Sockets.SocketException)
+        {
+            Log.CancelFailed(logger, session.Id, e.Message);
+        }
+    }
+}

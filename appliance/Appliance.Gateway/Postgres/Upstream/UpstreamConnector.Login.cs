@@ -1,0 +1,186 @@
+using Appliance.Gateway.Postgres.Relay;
+using Appliance.Policy.Configuration;
+using Appliance.Wire;
+using Appliance.Wire.Authentication;
+using Appliance.Wire.Backend;
+using Appliance.Wire.Framing;
+using Appliance.Wire.Writing;
+
+namespace Appliance.Gateway.Postgres.Upstream;
+
+internal sealed partial class UpstreamConnector
+{
+    /// <summary>Login messages are small; a larger one is a confused or hostile server.</summary>
+    private const int MaxLoginMessageLength = 1024 * 1024;
+
+    /// <summary>
+    /// Connects and logs in as the connection's stored user, answering whatever the upstream asks:
+    /// SCRAM-SHA-256, MD5 or a cleartext password. Returns once the upstream is ready for queries.
+    /// </summary>
+    /// <param name="clientParameters">The client's startup parameters to pass on (application_name, client_encoding...).</param>
+    /// <exception cref="UpstreamLoginException">Unreachable, TLS refused, or the login was refused.</exception>
+    public async Task<UpstreamConnection> LoginAsync(
+        UpstreamPolicy upstream, IReadOnlyList<KeyValuePair<string, string>> clientParameters, CancellationToken cancellationToken)
+    {
+        var (socket, stream) = await OpenAsync(upstream, cancellationToken);
+        var connection = new UpstreamConnection(socket, stream, new InputBuffer());
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.StartupTimeout);
+            using var output = new OutputBuffer(1024);
+            FrontendWriter.WriteStartupMessage(output, ProtocolVersion.V30, [
+                new("user", upstream.User),
+                new("database", upstream.Database),
+                .. clientParameters,
+            ]);
+            await output.FlushToAsync(stream, timeout.Token);
+
+            var login = new LoginState(upstream);
+            while (!login.Ready)
+            {
+                var length = await ReadMessageAsync(stream, connection.Input, MaxLoginMessageLength, timeout.Token);
+                connection.Input.TryRead(MaxLoginMessageLength, out var frame);
+                Step(frame, connection, login, output);
+                connection.Input.Consume(length);
+                await output.FlushToAsync(stream, timeout.Token);
+            }
+
+            Log.UpstreamLoggedIn(logger, upstream.ToString(), connection.ProcessId, connection.IsTls);
+            return connection;
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            connection.Dispose();
+            throw new UpstreamLoginException(SqlStates.ConnectionFailure, $"the upstream server {upstream.Host}:{upstream.Port} did not complete the login in time", e);
+        }
+        catch (Exception e) when (e is IOException or PgProtocolException)
+        {
+            connection.Dispose();
+            throw new UpstreamLoginException(SqlStates.ConnectionFailure, $"the login to the upstream server {upstream.Host}:{upstream.Port} failed: {e.Message}", e);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static void Step(PgSpanFrame frame, UpstreamConnection connection, LoginState login, OutputBuffer output)
+    {
+        var body = frame.Body;
+        switch ((BackendMessageType)frame.Type)
+        {
+            case BackendMessageType.Authentication:
+                Authenticate(AuthenticationMessage.Parse(body), login, output);
+                break;
+            case BackendMessageType.ParameterStatus:
+                ParameterStatusMessage.Parse(body);
+                connection.StartupMessages.Add(frame.Message.ToArray());
+                break;
+            case BackendMessageType.NoticeResponse:
+                connection.StartupMessages.Add(frame.Message.ToArray());
+                break;
+            case BackendMessageType.BackendKeyData:
+                var key = BackendKeyDataMessage.Parse(body);
+                connection.ProcessId = key.ProcessId;
+                connection.SecretKey = key.SecretKey.ToArray();
+                break;
+            case BackendMessageType.NegotiateProtocolVersion:
+                // We ask for 3.0 without options, so there is nothing to give up.
+                NegotiateProtocolVersionMessage.Parse(body);
+                break;
+            case BackendMessageType.ErrorResponse:
+                throw Refusal(ErrorOrNoticeMessage.Parse(body), login.Upstream);
+            case BackendMessageType.ReadyForQuery:
+                connection.Status = ReadyForQueryMessage.Parse(body).Status;
+                if (!login.Authenticated)
+                {
+                    throw new UpstreamLoginException(SqlStates.ProtocolViolation, "the upstream server reported ready before authenticating the gateway");
+                }
+
+                login.Ready = true;
+                break;
+            default:
+                throw new UpstreamLoginException(SqlStates.ProtocolViolation, $"the upstream server sent message type {(char)frame.Type} during login");
+        }
+    }
+
+    private static void Authenticate(AuthenticationMessage request, LoginState login, OutputBuffer output)
+    {
+        var upstream = login.Upstream;
+        switch (request.Kind)
+        {
+            case AuthenticationKind.Ok:
+                if (login.Scram is { Completed: false })
+                {
+                    // A server that skips SCRAM's final message has not proven it knows the password.
+                    throw new UpstreamLoginException(SqlStates.InvalidAuthorizationSpecification, "the upstream server ended SCRAM authentication without proving itself");
+                }
+
+                login.Authenticated = true;
+                break;
+            case AuthenticationKind.CleartextPassword:
+                FrontendWriter.WritePasswordMessage(output, upstream.Password);
+                break;
+            case AuthenticationKind.Md5Password:
+                FrontendWriter.WritePasswordMessage(output, Md5Password.Compute(upstream.User, upstream.Password, request.Data));
+                break;
+            case AuthenticationKind.Sasl:
+                if (!request.SaslMechanisms.Contains("SCRAM-SHA-256"u8))
+                {
+                    throw new UpstreamLoginException(SqlStates.FeatureNotSupported, "the upstream server offers no SASL mechanism the gateway speaks (SCRAM-SHA-256)");
+                }
+
+                login.Scram = new ScramStep(new ScramSha256Client(upstream.Password));
+                FrontendWriter.WriteSaslInitialResponse(output, ScramSha256Client.Mechanism, login.Scram.Client.CreateClientFirstMessage());
+                break;
+            case AuthenticationKind.SaslContinue when login.Scram is { } scram:
+                FrontendWriter.WriteSaslResponse(output, scram.Client.CreateClientFinalMessage(request.Data));
+                break;
+            case AuthenticationKind.SaslFinal when login.Scram is { } scram:
+                scram.Client.VerifyServerFinalMessage(request.Data);
+                scram.Completed = true;
+                break;
+            default:
+                throw new UpstreamLoginException(SqlStates.FeatureNotSupported,
+                    $"the upstream server asks for authentication method {request.Code}, which the gateway does not speak (it speaks SCRAM-SHA-256, MD5 and password)");
+        }
+    }
+
+    /// <summary>
+    /// The upstream's refusal as the client may see it: a refused password names neither the
+    /// stored user nor anything about the credentials; other refusals (no such database, too
+    /// many connections) keep the upstream's words.
+    /// </summary>
+    private static UpstreamLoginException Refusal(ErrorOrNoticeMessage error, UpstreamPolicy upstream)
+    {
+        var sqlState = System.Text.Encoding.ASCII.GetString(error.SqlState);
+        if (sqlState is SqlStates.InvalidPassword or SqlStates.InvalidAuthorizationSpecification)
+        {
+            return new UpstreamLoginException(SqlStates.SqlServerRejectedEstablishmentOfConnection,
+                $"the upstream server {upstream.Host}:{upstream.Port} refused the gateway's stored credentials (SQLSTATE {sqlState}); an administrator must fix the connection's upstream settings");
+        }
+
+        return new UpstreamLoginException(sqlState.Length == 5 ? sqlState : SqlStates.ConnectionFailure,
+            $"the upstream server refused the connection: {System.Text.Encoding.UTF8.GetString(error.Message)}");
+    }
+
+    private sealed class LoginState(UpstreamPolicy upstream)
+    {
+        public UpstreamPolicy Upstream { get; } = upstream;
+
+        public ScramStep? Scram { get; set; }
+
+        public bool Authenticated { get; set; }
+
+        public bool Ready { get; set; }
+    }
+
+    private sealed class ScramStep(ScramSha256Client client)
+    {
+        public ScramSha256Client Client { get; } = client;
+
+        public bool Completed { get; set; }
+    }
+}
