@@ -346,6 +346,7 @@ Next steps (config/appliance.yaml: alice asks for access to 'demo', bob approves
   # alice gets one-time credentials for her grant and connects through the gateway
   URI=\$(curl -s -X POST $api/api/grants/\$ID/credentials -H "Authorization: Bearer \$ALICE" | jq -r .uri)
   psql "\$URI" -c 'SELECT full_name, email, ssn, card_number FROM customers LIMIT 5'   # masked
+  psql "\$URI" -c "SELECT id, note FROM orders WHERE note LIKE '%card%' LIMIT 3"        # found in free text too
   psql "\$URI" -c 'DROP TABLE orders'                                                   # refused
 
 Status: scripts/install.sh status    Stop: scripts/install.sh stop    Operations: docs/operations.md
