@@ -19,6 +19,8 @@ public static class GatewayApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        // Serilog writes the console; the default console provider would print every line twice.
+        builder.Logging.ClearProviders();
         configure?.Invoke(builder);
 
         builder.Services.AddOptions<GatewayOptions>()
