@@ -23,6 +23,8 @@ internal static class OperationsExtensions
                 .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
                 .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
                 .MinimumLevel.Override("Quartz", LogEventLevel.Warning)
+                // The authentication handler logs every challenge at Information; refusals are counted in /metrics.
+                .MinimumLevel.Override(typeof(Identity.TokenAuthenticationHandler).FullName!, LogEventLevel.Warning)
                 // Nothing here uses Data Protection (no cookies, no antiforgery); its key-ring warnings are noise.
                 .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", LogEventLevel.Error)
                 .Enrich.FromLogContext()
