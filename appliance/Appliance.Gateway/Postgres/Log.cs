@@ -66,7 +66,7 @@ internal static partial class Log
     [LoggerMessage(3021, LogLevel.Information, "Grant {GrantId} is {Status}: cutting {Count} session(s)")]
     public static partial void GrantEndedSessions(ILogger logger, string grantId, string status, int count);
 
-    [LoggerMessage(3022, LogLevel.Information, "Catalog snapshot for connection {Connection}: {Relations} relations")]
+    [LoggerMessage(3022, LogLevel.Information, "Catalog of connection {Connection} now knows {Relations} relations")]
     public static partial void CatalogLoaded(ILogger logger, string connection, int relations);
 
     [LoggerMessage(3023, LogLevel.Warning, "The catalog query for column masking failed ({Reason}); unknown columns are masked by name only")]
@@ -74,4 +74,7 @@ internal static partial class Log
 
     [LoggerMessage(3024, LogLevel.Warning, "Generated a self-signed TLS certificate for the PostgreSQL listener at {Path} (thumbprint {Thumbprint})")]
     public static partial void CertificateGenerated(ILogger logger, string path, string thumbprint);
+
+    [LoggerMessage(3025, LogLevel.Error, "PostgreSQL connection {ConnectionId} failed")]
+    public static partial void ConnectionFailed(ILogger logger, string connectionId, Exception exception);
 }

@@ -27,9 +27,6 @@ internal sealed class PostgresListenerOptions : IValidatableObject
     /// <summary>Stack of each relay thread: the relay recurses nowhere deep, so far below the 1.5 MB default.</summary>
     public int ThreadStackSize { get; set; } = 256 * 1024;
 
-    /// <summary>How long a catalog snapshot for column masking is reused by new sessions.</summary>
-    public TimeSpan CatalogMaxAge { get; set; } = TimeSpan.FromMinutes(5);
-
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (StartupTimeout <= TimeSpan.Zero)

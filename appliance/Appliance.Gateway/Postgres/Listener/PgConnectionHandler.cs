@@ -8,23 +8,50 @@ namespace Appliance.Gateway.Postgres.Listener;
 
 /// <summary>
 /// Kestrel's handler for the PostgreSQL endpoint: one instance for the endpoint, one
-/// <see cref="PgSession"/> per client that gets through the handshake.
+/// <see cref="PgSession"/> per client that gets through the handshake. Each connection gets a
+/// dedicated thread at once, for the handshake and then the client-to-upstream relay: its
+/// sockets only ever see blocking calls, so each read and write is one system call.
 /// </summary>
-internal sealed class PgConnectionHandler(ClientHandshake handshake, SessionServices services) : ConnectionHandler
+internal sealed partial class PgConnectionHandler(ClientHandshake handshake, SessionServices services, ILogger<PgConnectionHandler> logger) : ConnectionHandler
 {
-    public override async Task OnConnectedAsync(ConnectionContext connection)
+    public override Task OnConnectedAsync(ConnectionContext connection)
     {
         var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket
             ?? throw new InvalidOperationException("The PostgreSQL endpoint must use the gateway's own transport (PgSocketTransportFactory).");
-        var lifetime = connection.Features.Get<IConnectionLifetimeNotificationFeature>();
-        var shutdown = lifetime?.ConnectionClosedRequested ?? CancellationToken.None;
-        var start = await handshake.RunAsync(socket, connection.RemoteEndPoint as IPEndPoint, shutdown);
-        if (start is null)
+        var shutdown = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
+        var remote = connection.RemoteEndPoint as IPEndPoint;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Serve(socket, remote, shutdown);
+            }
+            catch (Exception e)
+            {
+                Log.ConnectionFailed(logger, connection.ConnectionId, e);
+            }
+            finally
+            {
+                done.TrySetResult();
+            }
+        }, services.Options.ThreadStackSize)
+        {
+            IsBackground = true,
+            Name = "pg-client",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Serve(System.Net.Sockets.Socket socket, IPEndPoint? remote, CancellationToken shutdown)
+    {
+        if (handshake.Run(socket, remote, shutdown) is not { } start)
         {
             return;
         }
 
         using var session = new PgSession(start, services);
-        await session.RunAsync(shutdown);
+        session.Run(shutdown);
     }
 }

@@ -5,12 +5,12 @@ using Appliance.Policy.Masking;
 namespace Appliance.Gateway.Postgres.Policy;
 
 /// <summary>
-/// Resolves a RowDescription field's source column (table OID, attnum) for the masker, from a
-/// snapshot of the upstream catalog taken at login: every relation, and every column whose name
-/// a masking rule lists. A column of a known relation that is not in the list is answered with
-/// an empty name (not masked by name); a relation created after the snapshot is unknown, so the
-/// masker fails closed for it and the next login refreshes the snapshot. Lookups are two
-/// dictionary reads, off the per-row path (plans are cached per result shape).
+/// Resolves a RowDescription field's source column (table OID, attnum) for the masker, from the
+/// upstream catalog as read at the session's login (<see cref="ColumnCatalogs"/>): every relation,
+/// and every column whose name a masking rule lists. A column of a known relation that is not in
+/// the list is answered with an empty name (not masked by name); a relation created after the
+/// login is unknown, so the masker fails closed for it. Lookups are two hash reads, off the
+/// per-row path (plans are cached per result shape).
 /// </summary>
 internal sealed class ColumnCatalog : IColumnNameLookup
 {
@@ -27,9 +27,6 @@ internal sealed class ColumnCatalog : IColumnNameLookup
     }
 
     public DateTimeOffset LoadedAt { get; }
-
-    /// <summary>Set when a lookup missed: the snapshot is older than the upstream's tables.</summary>
-    public bool SawUnknownRelation { get; private set; }
 
     public int RelationCount => _relations.Count;
 
@@ -48,7 +45,6 @@ internal sealed class ColumnCatalog : IColumnNameLookup
             return true;
         }
 
-        SawUnknownRelation = true;
         columnName = null;
         return false;
     }

@@ -13,93 +13,95 @@ using Appliance.Wire.Writing;
 namespace Appliance.Gateway.Postgres.Policy;
 
 /// <summary>
-/// Catalog snapshots for column masking, one per connection, taken on a new session's own
-/// upstream leg right after its login (one round trip, before the client's first query) and
-/// reused by later sessions until it is old or a session met a relation it did not know.
+/// The catalog a session's masking plans look columns up in, read on the session's own upstream
+/// leg right after its login (one round trip, before the client's first query): the columns
+/// named like a masked column, always fresh, and the relations created since the last session
+/// of the connection looked (relation OIDs only grow, so <c>oid &gt; last seen</c> finds them;
+/// after an OID wraparound new relations are simply unknown, and the masker fails closed).
 /// </summary>
-internal sealed partial class ColumnCatalogs(PostgresListenerOptions options, TimeProvider time, ILogger<ColumnCatalogs> logger)
+internal sealed partial class ColumnCatalogs(TimeProvider time, ILogger<ColumnCatalogs> logger)
 {
     private const int MaxMessageLength = 1024 * 1024;
 
-    private readonly ConcurrentDictionary<string, ColumnCatalog> _catalogs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Relations> _relations = new(StringComparer.Ordinal);
 
-    public async Task<ColumnCatalog> GetAsync(ConnectionPolicy connection, UpstreamConnection upstream, CancellationToken cancellationToken)
+    public ColumnCatalog Get(ConnectionPolicy connection, UpstreamConnection upstream)
     {
         var columns = connection.Masking.SelectMany(p => p.Columns)
             .Where(c => !c.Contains('\\', StringComparison.Ordinal))
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .Order(StringComparer.Ordinal)
             .ToList();
-        var key = string.Join('\n', [connection.Name, connection.Upstream.ToString(), .. columns]);
-        if (_catalogs.TryGetValue(key, out var known) && !known.SawUnknownRelation && time.GetUtcNow() - known.LoadedAt < options.CatalogMaxAge)
-        {
-            return known;
-        }
-
-        var loaded = await LoadAsync(upstream, columns, cancellationToken);
-        _catalogs[key] = loaded;
-        Log.CatalogLoaded(logger, connection.Name, loaded.RelationCount);
-        return loaded;
-    }
-
-    /// <summary>
-    /// Every relation's OID, and the (relation, attnum) of every column named like a masked one
-    /// (the masker compares names case-insensitively, so does the query).
-    /// </summary>
-    internal static string Query(IReadOnlyList<string> columns)
-    {
-        var names = string.Join(", ", columns.Select(c => "'" + c.ToLowerInvariant().Replace("'", "''", StringComparison.Ordinal) + "'"));
-        return "SELECT a.attrelid, a.attnum, a.attname::text FROM pg_catalog.pg_attribute a " +
-               $"WHERE a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname::text) = ANY (ARRAY[{names}]::text[]) " +
-               "UNION ALL SELECT c.oid, 0, NULL FROM pg_catalog.pg_class c WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')";
-    }
-
-    private async Task<ColumnCatalog> LoadAsync(UpstreamConnection upstream, IReadOnlyList<string> columns, CancellationToken cancellationToken)
-    {
-        using var output = new OutputBuffer(1024);
-        FrontendWriter.WriteQuery(output, Query(columns));
-        await output.FlushToAsync(upstream.Stream, cancellationToken);
-
-        var reader = new CatalogReader();
-        while (!reader.Done)
-        {
-            var input = upstream.Input;
-            var status = input.TryRead(MaxMessageLength, out var frame);
-            if (status == PgFrameStatus.TooLarge)
-            {
-                throw new UpstreamLoginException(SqlStates.ProtocolViolation, "the upstream sent an oversized message while the gateway read its catalog");
-            }
-
-            if (status == PgFrameStatus.Incomplete)
-            {
-                if (!await input.FillAsync(upstream.Stream, cancellationToken))
-                {
-                    throw new UpstreamLoginException(SqlStates.ConnectionFailure, "the upstream server closed the connection while the gateway read its catalog");
-                }
-
-                continue;
-            }
-
-            reader.Read(frame);
-            input.Consume(frame.TotalLength);
-        }
-
+        var key = connection.Name + "\n" + connection.Upstream;
+        var known = _relations.GetValueOrDefault(key) ?? Relations.None;
+        var reader = Load(upstream, Query(columns, known.MaxOid));
         if (reader.Error is { } error)
         {
-            // Fail closed: an empty snapshot knows no relation, so computed and unknown columns are masked by name.
+            // Fail closed: a catalog that knows no relation masks computed and unknown columns by name.
             Log.CatalogFailed(logger, error);
             return new ColumnCatalog(FrozenDictionary<long, string>.Empty, FrozenSet<uint>.Empty, time.GetUtcNow());
         }
 
+        var relations = known;
+        if (reader.Relations.Count > 0)
+        {
+            relations = _relations.AddOrUpdate(key, _ => known.With(reader.Relations), (_, current) => current.With(reader.Relations));
+            Log.CatalogLoaded(logger, connection.Name, relations.Set.Count);
+        }
+
+        return new ColumnCatalog(reader.Masked.ToFrozenDictionary(), relations.Set, time.GetUtcNow());
+    }
+
+    /// <summary>Columns named like a masked one (compared case-insensitively, as the masker does) and relations newer than <paramref name="afterOid"/>.</summary>
+    internal static string Query(IReadOnlyList<string> columns, uint afterOid)
+    {
+        var names = string.Join(", ", columns.Select(c => "'" + c.ToLowerInvariant().Replace("'", "''", StringComparison.Ordinal) + "'"));
+        return "SELECT a.attrelid, a.attnum, a.attname::text FROM pg_catalog.pg_attribute a " +
+               $"WHERE a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname::text) = ANY (ARRAY[{names}]::text[]) " +
+               "UNION ALL SELECT c.oid, 0, NULL FROM pg_catalog.pg_class c " +
+               $"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.oid > {afterOid.ToString(CultureInfo.InvariantCulture)}::oid";
+    }
+
+    private static CatalogReader Load(UpstreamConnection upstream, string query)
+    {
+        using (var output = new OutputBuffer(1024))
+        {
+            FrontendWriter.WriteQuery(output, query);
+            output.FlushTo(upstream.Stream);
+        }
+
+        var reader = new CatalogReader();
+        var input = upstream.Input;
+        while (!reader.Done)
+        {
+            var length = UpstreamConnector.ReadMessage(upstream.Stream, input, MaxMessageLength, "the catalog query");
+            input.TryRead(MaxMessageLength, out var frame);
+            reader.Read(frame);
+            input.Consume(length);
+        }
+
         upstream.Status = reader.Status;
-        return new ColumnCatalog(reader.Masked.ToFrozenDictionary(), reader.Relations.ToFrozenSet(), time.GetUtcNow());
+        return reader;
+    }
+
+    /// <summary>The relations a connection's sessions have seen, copied on write (new relations are rare).</summary>
+    private sealed class Relations(FrozenSet<uint> set, uint maxOid)
+    {
+        public static readonly Relations None = new(FrozenSet<uint>.Empty, 0);
+
+        public FrozenSet<uint> Set { get; } = set;
+
+        public uint MaxOid { get; } = maxOid;
+
+        public Relations With(IReadOnlyCollection<uint> added) =>
+            new([.. Set, .. added], Math.Max(MaxOid, added.Max()));
     }
 
     private sealed class CatalogReader
     {
         public Dictionary<long, string> Masked { get; } = [];
 
-        public HashSet<uint> Relations { get; } = [];
+        public List<uint> Relations { get; } = [];
 
         public string? Error { get; private set; }
 

@@ -36,14 +36,6 @@ internal sealed class InputBuffer : IDisposable
         return read > 0;
     }
 
-    public async ValueTask<bool> FillAsync(Stream stream, CancellationToken cancellationToken)
-    {
-        Prepare();
-        var read = await stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
-        _end += read;
-        return read > 0;
-    }
-
     /// <summary>Frames the next message; the frame's spans point into this buffer until the next <see cref="Consume"/>.</summary>
     public PgFrameStatus TryRead(int maxLength, out PgSpanFrame frame)
     {

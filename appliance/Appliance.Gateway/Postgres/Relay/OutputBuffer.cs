@@ -55,18 +55,6 @@ internal sealed class OutputBuffer : IBufferWriter<byte>, IDisposable
         Clear();
     }
 
-    public async ValueTask FlushToAsync(Stream stream, CancellationToken cancellationToken)
-    {
-        if (_written == 0)
-        {
-            return;
-        }
-
-        await stream.WriteAsync(_buffer.AsMemory(0, _written), cancellationToken);
-        await stream.FlushAsync(cancellationToken);
-        Clear();
-    }
-
     public void Clear()
     {
         _written = 0;

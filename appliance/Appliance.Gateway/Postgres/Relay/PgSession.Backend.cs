@@ -244,6 +244,7 @@ internal sealed partial class PgSession
 
         if (trace is not null)
         {
+            trace.Shape ??= shape;
             trace.RowsRelayed++;
             if (trace.WantsSample && _clientOut.Length > start)
             {
@@ -258,6 +259,7 @@ internal sealed partial class PgSession
         if (HeadIs(PendingKind.Execute))
         {
             var trace = _pending.Head.Trace!;
+            trace.Shape ??= _pending.Head.Portal!.Shape;
             trace.AddCompletion(System.Text.Encoding.UTF8.GetString(complete.Tag), complete.TryGetRowCount(out var rows) ? rows : null);
             _pending.Dequeue();
             Record(trace, StatementRecord.Ok);

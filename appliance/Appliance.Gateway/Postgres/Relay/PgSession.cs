@@ -35,14 +35,12 @@ internal sealed partial class PgSession : IDisposable
     private readonly Lock _gate = new();
     private readonly PendingQueue _pending = new();
     private readonly CancellationTokenSource _stopping = new();
-    private readonly TaskCompletionSource<string> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _maxMessageLength;
     private readonly SqlSession _sql = new();
     private readonly ColumnCatalog _catalog;
     private volatile ConnectionRuntime _runtime;
     private long _policyVersion;
     private string? _stopReason;
-    private int _threadsExited;
     private long _grantExpiresAtMs;
 
     public PgSession(SessionStart start, SessionServices services)
@@ -105,9 +103,10 @@ internal sealed partial class PgSession : IDisposable
     /// <summary>
     /// Greets the client as PostgreSQL would after a login (AuthenticationOk, the upstream's
     /// ParameterStatus messages, the gateway's own BackendKeyData, ReadyForQuery), then relays
-    /// until either side leaves or the session is cut. Returns why it ended.
+    /// until either side leaves or the session is cut: client to upstream on the calling thread,
+    /// upstream to client on a second one. Returns why it ended.
     /// </summary>
-    public async Task<string> RunAsync(CancellationToken shutdown)
+    public string Run(CancellationToken shutdown)
     {
         _services.Recorder.Start(new SessionInfo(Id, Person.Email, ConnectionName, GrantId, ClientAddress, Application, _services.Time.GetUtcNow()));
         Log.SessionStarted(_services.Logger, Id, Person.Email, ConnectionName, GrantId, ClientAddress);
@@ -121,7 +120,7 @@ internal sealed partial class PgSession : IDisposable
 
             BackendWriter.WriteBackendKeyData(_clientOut, ProcessId, SecretKey);
             BackendWriter.WriteReadyForQuery(_clientOut, _lastStatus);
-            await _clientOut.FlushToAsync(_client, shutdown);
+            _clientOut.FlushTo(_client);
         }
         catch (Exception e) when (IsDisconnect(e))
         {
@@ -130,9 +129,10 @@ internal sealed partial class PgSession : IDisposable
         }
 
         using var onShutdown = shutdown.Register(() => Cut(Appliance.Wire.SqlStates.AdminShutdown, "terminating connection: the gateway is shutting down", "gateway shutdown"));
-        StartThread(RunFrontend, "pg-client");
-        StartThread(RunBackend, "pg-upstream");
-        await _done.Task;
+        var upstreamThread = new Thread(RunBackend, _services.Options.ThreadStackSize) { IsBackground = true, Name = "pg-upstream" };
+        upstreamThread.Start();
+        RunFrontend();
+        upstreamThread.Join();
         return Finish();
     }
 
@@ -148,8 +148,32 @@ internal sealed partial class PgSession : IDisposable
         }
 
         Log.SessionCut(_services.Logger, Id, reason);
+        var busy = true;
+        if (_gate.TryEnter(TimeSpan.FromMilliseconds(200)))
+        {
+            busy = !_pending.IsEmpty;
+            _gate.Exit();
+        }
+
         SendFatal(sqlState, message);
         Stop(reason);
+        if (busy)
+        {
+            // Closing the socket alone would let a running statement go on to its end upstream.
+            _ = Task.Run(CancelUpstream);
+        }
+    }
+
+    private void CancelUpstream()
+    {
+        try
+        {
+            _services.Connector.Cancel(Upstream, UpstreamProcessId, UpstreamSecretKey);
+        }
+        catch (Exception e) when (e is UpstreamLoginException or IOException or SocketException or ObjectDisposedException)
+        {
+            Log.CancelFailed(_services.Logger, Id, e.Message);
+        }
     }
 
     public void Dispose()
@@ -209,29 +233,6 @@ internal sealed partial class PgSession : IDisposable
         {
             // Already closed.
         }
-    }
-
-    private void StartThread(Action body, string name)
-    {
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                body();
-            }
-            finally
-            {
-                if (Interlocked.Increment(ref _threadsExited) == 2)
-                {
-                    _done.TrySetResult(_stopReason ?? "ended");
-                }
-            }
-        }, _services.Options.ThreadStackSize)
-        {
-            IsBackground = true,
-            Name = name,
-        };
-        thread.Start();
     }
 
     private string Finish()

@@ -13,5 +13,6 @@ internal sealed record SessionServices(
     CommandReviews Reviews,
     GuardrailEvents GuardrailEvents,
     IPolicyProvider Policy,
+    Upstream.UpstreamConnector Connector,
     TimeProvider Time,
     ILogger<PgSession> Logger);

@@ -40,7 +40,7 @@ internal sealed partial class SessionRegistry(UpstreamConnector upstream, ILogge
     /// A CancelRequest: when the pid and key match a live session, the upstream backend that
     /// session runs on is asked to cancel. A wrong key is ignored silently, like PostgreSQL does.
     /// </summary>
-    public async Task CancelAsync(int processId, byte[] secretKey, string clientAddress, CancellationToken cancellationToken)
+    public void Cancel(int processId, byte[] secretKey, string clientAddress)
     {
         if (!_byProcessId.TryGetValue(processId, out var session) || !CryptographicOperations.FixedTimeEquals(session.SecretKey, secretKey))
         {
@@ -51,7 +51,7 @@ internal sealed partial class SessionRegistry(UpstreamConnector upstream, ILogge
         Log.CancelForwarded(logger, session.Id, clientAddress);
         try
         {
-            await upstream.CancelAsync(session.Upstream, session.UpstreamProcessId, session.UpstreamSecretKey, cancellationToken);
+            upstream.Cancel(session.Upstream, session.UpstreamProcessId, session.UpstreamSecretKey);
         }
         catch (Exception e) when (e is UpstreamLoginException or IOException or System.Net.Sockets.SocketException)
         {

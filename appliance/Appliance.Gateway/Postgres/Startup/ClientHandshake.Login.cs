@@ -21,20 +21,20 @@ internal sealed partial class ClientHandshake
     /// (the person's token or grant credential) in cleartext, over TLS unless loopback plaintext
     /// is allowed, check it and the grant, then log in upstream with the stored credentials.
     /// </summary>
-    private async Task<SessionStart?> LoginAsync(
+    private SessionStart? Login(
         Socket socket, ClientLeg client, StartupMessagePacket startup, string clientAddress, IPEndPoint? remote, CancellationToken cancellationToken)
     {
         using var output = new OutputBuffer(512);
         var user = startup.User;
         if (string.IsNullOrEmpty(user))
         {
-            return await RefuseAsync(client, SqlStates.InvalidAuthorizationSpecification, "no PostgreSQL user name specified in startup packet");
+            return Refuse(client, SqlStates.InvalidAuthorizationSpecification, "no PostgreSQL user name specified in startup packet");
         }
 
         var database = startup.Database is { Length: > 0 } named ? named : user;
         if (startup.GetParameter("replication") is { } replication && !IsOff(replication))
         {
-            return await RefuseAsync(client, SqlStates.FeatureNotSupported, "the gateway does not relay replication connections");
+            return Refuse(client, SqlStates.FeatureNotSupported, "the gateway does not relay replication connections");
         }
 
         // PostgreSQL 18 clients may ask for 3.2 and _pq_ options: the gateway speaks 3.0 and no options.
@@ -46,26 +46,26 @@ internal sealed partial class ClientHandshake
 
         if (!client.Tls && !PlaintextAllowed(remote))
         {
-            await output.FlushToAsync(client.Stream, cancellationToken);
+            output.FlushTo(client.Stream);
             Log.PlaintextRefused(logger, clientAddress, user);
-            return await RefuseAsync(client, SqlStates.InvalidAuthorizationSpecification,
+            return Refuse(client, SqlStates.InvalidAuthorizationSpecification,
                 "the gateway accepts passwords only over TLS: connect with sslmode=require (or prefer)");
         }
 
         BackendWriter.WriteAuthenticationCleartextPassword(output);
-        await output.FlushToAsync(client.Stream, cancellationToken);
-        var password = await ReadPasswordAsync(client.Stream, cancellationToken);
+        output.FlushTo(client.Stream);
+        var password = ReadPassword(client.Stream);
         if (password is null)
         {
             // psql hangs up when asked for a password it does not have, then asks the user and comes back.
             return null;
         }
 
-        var auth = await authenticator.AuthenticateAsync(user, database, password, clientAddress, cancellationToken);
+        var auth = authenticator.AuthenticateAsync(user, database, password, clientAddress, cancellationToken).GetAwaiter().GetResult();
         if (auth.Access is not { } access)
         {
             Log.LoginRefused(logger, clientAddress, user, database, auth.SqlState ?? "");
-            return await RefuseAsync(client, auth.SqlState ?? SqlStates.InvalidAuthorizationSpecification, auth.Message ?? "access denied");
+            return Refuse(client, auth.SqlState ?? SqlStates.InvalidAuthorizationSpecification, auth.Message ?? "access denied");
         }
 
         var parameters = startup.Parameters
@@ -74,10 +74,10 @@ internal sealed partial class ClientHandshake
         UpstreamConnection? connection = null;
         try
         {
-            connection = await upstream.LoginAsync(access.Connection.Upstream, parameters, cancellationToken);
+            connection = upstream.Login(access.Connection.Upstream, parameters, cancellationToken);
             var runtime = ConnectionRuntime.For(access.Connection);
             var catalog = runtime.Masker.HasColumnRules
-                ? await catalogs.GetAsync(access.Connection, connection, cancellationToken)
+                ? catalogs.Get(access.Connection, connection)
                 : ColumnCatalog.Empty;
             var start = new SessionStart(socket, client.Stream, client.Tls, clientAddress, startup.GetParameter("application_name"), access, connection, catalog);
             connection = null;
@@ -86,7 +86,7 @@ internal sealed partial class ClientHandshake
         catch (UpstreamLoginException e)
         {
             Log.UpstreamLoginFailed(logger, access.Connection.Name, access.Connection.Upstream.ToString(), e.Message);
-            return await RefuseAsync(client, e.SqlState, e.Message);
+            return Refuse(client, e.SqlState, e.Message);
         }
         finally
         {
@@ -106,10 +106,10 @@ internal sealed partial class ClientHandshake
     }
 
     /// <summary>The client's PasswordMessage; null if it hung up instead.</summary>
-    private static async Task<string?> ReadPasswordAsync(Stream stream, CancellationToken cancellationToken)
+    private static string? ReadPassword(Stream stream)
     {
         var header = new byte[PgLimits.MessageHeaderLength];
-        var read = await stream.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken);
+        var read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
         if (read == 0)
         {
             return null;
@@ -132,7 +132,7 @@ internal sealed partial class ClientHandshake
         }
 
         var body = new byte[length - 4];
-        await stream.ReadExactlyAsync(body, cancellationToken);
+        stream.ReadExactly(body);
         var password = PasswordMessage.Parse(body).Password;
         if (!System.Text.Unicode.Utf8.IsValid(password))
         {
@@ -144,9 +144,9 @@ internal sealed partial class ClientHandshake
         return text;
     }
 
-    private static async Task<SessionStart?> RefuseAsync(ClientLeg client, string sqlState, string message)
+    private static SessionStart? Refuse(ClientLeg client, string sqlState, string message)
     {
-        await TryFatalAsync(client, sqlState, message);
+        TryFatal(client, sqlState, message);
         return null;
     }
 

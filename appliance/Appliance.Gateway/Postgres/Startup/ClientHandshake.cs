@@ -13,9 +13,12 @@ namespace Appliance.Gateway.Postgres.Startup;
 /// A client's way in, before any query: direct TLS (PostgreSQL 17's ClientHello with ALPN
 /// <c>postgresql</c>), SSLRequest answered in band then TLS, GSSENCRequest refused, CancelRequest
 /// mapped to the upstream backend, and the StartupMessage with protocol negotiation; then the
-/// password exchange and the upstream login (<see cref="ClientHandshake.LoginAsync"/>).
+/// password exchange and the upstream login (<see cref="Login"/>).
 /// Startup packets are read exactly, byte for byte, so nothing sent in plaintext before TLS
-/// can be mistaken for data sent under it.
+/// can be mistaken for data sent under it. Everything here is synchronous, on the session's
+/// own thread: a socket that never saw an asynchronous call stays a plain blocking socket,
+/// which the relay then reads and writes with one system call each (no epoll thread, no
+/// wake-up hop; performance.md).
 /// </summary>
 internal sealed partial class ClientHandshake(
     PostgresListenerOptions options,
@@ -33,32 +36,34 @@ internal sealed partial class ClientHandshake(
     private static readonly SslApplicationProtocol PostgresAlpn = new("postgresql"u8.ToArray());
 
     /// <summary>Runs the handshake; null when there is no session to run (refused, a cancel request, or the client left).</summary>
-    public async Task<SessionStart?> RunAsync(Socket socket, IPEndPoint? remote, CancellationToken aborted)
+    public SessionStart? Run(Socket socket, IPEndPoint? remote, CancellationToken aborted)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         timeout.CancelAfter(options.StartupTimeout);
         var cancellationToken = timeout.Token;
+
+        // A blocking read cannot be cancelled: shutting the socket down ends it.
+        using var expiry = cancellationToken.Register(() => ShutdownQuietly(socket));
         var client = new ClientLeg(new NetworkStream(socket, ownsSocket: false));
         var clientAddress = Address(remote);
         SessionStart? start = null;
         try
         {
-            start = await NegotiateAsync(socket, client, clientAddress, remote, cancellationToken);
+            start = Negotiate(socket, client, clientAddress, remote, cancellationToken);
             return start;
         }
         catch (PgProtocolException e)
         {
             Log.ClientProtocolError(logger, clientAddress, e.Message);
-            await TryFatalAsync(client, e.SqlState, e.Message);
+            TryFatal(client, e.SqlState, e.Message);
             return null;
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !aborted.IsCancellationRequested)
+        catch (Exception e) when (timeout.IsCancellationRequested && !aborted.IsCancellationRequested && IsIoFailure(e))
         {
             Log.StartupTimedOut(logger, clientAddress);
-            await TryFatalAsync(client, SqlStates.QueryCanceled, "canceling authentication due to timeout");
             return null;
         }
-        catch (Exception e) when (e is IOException or SocketException or AuthenticationException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (IsIoFailure(e))
         {
             // The client went away or its TLS handshake failed: nobody to answer.
             Log.ClientLeftDuringStartup(logger, clientAddress, e.Message);
@@ -68,23 +73,37 @@ internal sealed partial class ClientHandshake(
         {
             if (start is null)
             {
-                await client.Stream.DisposeAsync();
+                client.Stream.Dispose();
             }
         }
     }
 
-    private async Task<SessionStart?> NegotiateAsync(
-        Socket socket, ClientLeg client, string clientAddress, IPEndPoint? remote, CancellationToken cancellationToken)
+    private static bool IsIoFailure(Exception e) =>
+        e is IOException or SocketException or AuthenticationException or OperationCanceledException or ObjectDisposedException or EndOfStreamException;
+
+    private static void ShutdownQuietly(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed.
+        }
+    }
+
+    private SessionStart? Negotiate(Socket socket, ClientLeg client, string clientAddress, IPEndPoint? remote, CancellationToken cancellationToken)
     {
         var first = new byte[1];
-        if (await socket.ReceiveAsync(first, SocketFlags.Peek, cancellationToken) == 0)
+        if (socket.Receive(first, SocketFlags.Peek) == 0)
         {
             return null;
         }
 
         if (first[0] == DirectTlsHandshake.TlsHandshakeRecordType)
         {
-            await StartTlsAsync(client, direct: true, cancellationToken);
+            StartTls(client, direct: true);
         }
 
         for (var negotiations = 0; ; negotiations++)
@@ -94,42 +113,42 @@ internal sealed partial class ClientHandshake(
                 throw new PgProtocolException("Too many SSL/GSS negotiation requests before the startup message.");
             }
 
-            switch (await ReadStartupPacketAsync(client.Stream, cancellationToken))
+            switch (ReadStartupPacket(client.Stream))
             {
                 case SslRequestPacket when client.Tls:
                     throw new PgProtocolException("An SSL request arrived over an encrypted connection.");
                 case SslRequestPacket:
-                    await client.Stream.WriteAsync("S"u8.ToArray(), cancellationToken);
-                    await StartTlsAsync(client, direct: false, cancellationToken);
+                    client.Stream.Write("S"u8);
+                    StartTls(client, direct: false);
                     break;
                 case GssEncRequestPacket when client.Tls:
                     throw new PgProtocolException("A GSSAPI encryption request arrived over an encrypted connection.");
                 case GssEncRequestPacket:
                     // No GSSAPI here: 'N', and the client goes on with SSLRequest or a plain startup.
-                    await client.Stream.WriteAsync("N"u8.ToArray(), cancellationToken);
+                    client.Stream.Write("N"u8);
                     break;
                 case CancelRequestPacket cancel:
-                    await registry.CancelAsync(cancel.ProcessId, cancel.SecretKey, clientAddress, cancellationToken);
+                    registry.Cancel(cancel.ProcessId, cancel.SecretKey, clientAddress);
                     return null;
                 case StartupMessagePacket startup:
-                    return await LoginAsync(socket, client, startup, clientAddress, remote, cancellationToken);
+                    return Login(socket, client, startup, clientAddress, remote, cancellationToken);
                 default:
                     throw new PgProtocolException("A TLS handshake can only open the connection.");
             }
         }
     }
 
-    private async Task StartTlsAsync(ClientLeg client, bool direct, CancellationToken cancellationToken)
+    private void StartTls(ClientLeg client, bool direct)
     {
         var tls = new SslStream(client.Stream, leaveInnerStreamOpen: false);
         client.Stream = tls;
-        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+        tls.AuthenticateAsServer(new SslServerAuthenticationOptions
         {
             ServerCertificateContext = certificate.Get(),
             ClientCertificateRequired = false,
             // A client that offers ALPN must offer postgresql (PostgreSQL 17 refuses others too).
             ApplicationProtocols = [PostgresAlpn],
-        }, cancellationToken);
+        });
         client.Tls = true;
         if (direct && tls.NegotiatedApplicationProtocol != PostgresAlpn)
         {
@@ -139,10 +158,10 @@ internal sealed partial class ClientHandshake(
     }
 
     /// <summary>Reads exactly one untyped startup packet: the length word, then the rest, nothing more.</summary>
-    private static async Task<StartupPacket> ReadStartupPacketAsync(Stream stream, CancellationToken cancellationToken)
+    private static StartupPacket ReadStartupPacket(Stream stream)
     {
         var header = new byte[4];
-        await stream.ReadExactlyAsync(header, cancellationToken);
+        stream.ReadExactly(header);
         var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header);
         if (length is < PgLimits.MinStartupPacketLength or > PgLimits.MaxStartupPacketLength)
         {
@@ -151,7 +170,7 @@ internal sealed partial class ClientHandshake(
 
         var packet = new byte[length];
         header.CopyTo(packet, 0);
-        await stream.ReadExactlyAsync(packet.AsMemory(4), cancellationToken);
+        stream.ReadExactly(packet.AsSpan(4));
         if (!StartupPacketReader.TryRead(packet, out var parsed, out _) || parsed is null)
         {
             throw new PgProtocolException("Invalid startup packet.");
@@ -160,13 +179,12 @@ internal sealed partial class ClientHandshake(
         return parsed;
     }
 
-    private static async Task TryFatalAsync(ClientLeg client, string sqlState, string message)
+    private static void TryFatal(ClientLeg client, string sqlState, string message)
     {
         try
         {
-            using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await client.Stream.WriteAsync(LocalMessages.Fatal(sqlState, message), cancel.Token);
-            await client.Stream.FlushAsync(cancel.Token);
+            client.Stream.Write(LocalMessages.Fatal(sqlState, message));
+            client.Stream.Flush();
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
         {

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Appliance.Gateway.Postgres.Relay;
 using Appliance.Policy.Configuration;
 using Appliance.Wire;
@@ -19,42 +20,43 @@ internal sealed partial class UpstreamConnector
     /// </summary>
     /// <param name="clientParameters">The client's startup parameters to pass on (application_name, client_encoding...).</param>
     /// <exception cref="UpstreamLoginException">Unreachable, TLS refused, or the login was refused.</exception>
-    public async Task<UpstreamConnection> LoginAsync(
+    public UpstreamConnection Login(
         UpstreamPolicy upstream, IReadOnlyList<KeyValuePair<string, string>> clientParameters, CancellationToken cancellationToken)
     {
-        var (socket, stream) = await OpenAsync(upstream, cancellationToken);
+        var (socket, stream) = Open(upstream);
         var connection = new UpstreamConnection(socket, stream, new InputBuffer());
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.StartupTimeout);
+        using var expiry = timeout.Token.Register(() => socket.Dispose());
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.StartupTimeout);
             using var output = new OutputBuffer(1024);
             FrontendWriter.WriteStartupMessage(output, ProtocolVersion.V30, [
                 new("user", upstream.User),
                 new("database", upstream.Database),
                 .. clientParameters,
             ]);
-            await output.FlushToAsync(stream, timeout.Token);
+            output.FlushTo(stream);
 
             var login = new LoginState(upstream);
             while (!login.Ready)
             {
-                var length = await ReadMessageAsync(stream, connection.Input, MaxLoginMessageLength, timeout.Token);
+                var length = ReadMessage(stream, connection.Input, MaxLoginMessageLength, "login");
                 connection.Input.TryRead(MaxLoginMessageLength, out var frame);
                 Step(frame, connection, login, output);
                 connection.Input.Consume(length);
-                await output.FlushToAsync(stream, timeout.Token);
+                output.FlushTo(stream);
             }
 
             Log.UpstreamLoggedIn(logger, upstream.ToString(), connection.ProcessId, connection.IsTls);
             return connection;
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (timeout.IsCancellationRequested && e is IOException or SocketException or ObjectDisposedException or UpstreamLoginException)
         {
             connection.Dispose();
             throw new UpstreamLoginException(SqlStates.ConnectionFailure, $"the upstream server {upstream.Host}:{upstream.Port} did not complete the login in time", e);
         }
-        catch (Exception e) when (e is IOException or PgProtocolException)
+        catch (Exception e) when (e is IOException or SocketException or PgProtocolException)
         {
             connection.Dispose();
             throw new UpstreamLoginException(SqlStates.ConnectionFailure, $"the login to the upstream server {upstream.Host}:{upstream.Port} failed: {e.Message}", e);

@@ -13,69 +13,72 @@ namespace Appliance.Gateway.Postgres.Upstream;
 /// <summary>
 /// Opens the gateway's leg to a connection's upstream: TCP, TLS as the connection says
 /// (disable, prefer, require, verify-full), then the login with the stored credentials
-/// (<see cref="UpstreamConnector.LoginAsync"/>). Also sends cancel requests to an upstream backend.
+/// (<see cref="Login"/>). Also sends cancel requests to an upstream backend. Synchronous, on
+/// the session's thread, so the socket stays a plain blocking socket for the relay.
 /// </summary>
 internal sealed partial class UpstreamConnector(PostgresListenerOptions options, ILogger<UpstreamConnector> logger)
 {
     private const byte TlsAccepted = (byte)'S';
     private const byte TlsRefused = (byte)'N';
 
-    /// <summary>TCP connection and, when configured, TLS.</summary>
+    /// <summary>TCP connection and, when configured, TLS, within the connect timeout.</summary>
     /// <exception cref="UpstreamLoginException">Unreachable, or TLS required and refused or failed.</exception>
-    public async Task<(Socket Socket, Stream Stream)> OpenAsync(UpstreamPolicy upstream, CancellationToken cancellationToken)
+    public (Socket Socket, Stream Stream) Open(UpstreamPolicy upstream)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.UpstreamConnectTimeout);
-        var socket = await ConnectTcpAsync(upstream, timeout.Token);
+        var socket = ConnectTcp(upstream);
         Stream stream = new NetworkStream(socket, ownsSocket: true);
+        using var timeout = new CancellationTokenSource(options.UpstreamConnectTimeout);
+        using var expiry = timeout.Token.Register(() => socket.Dispose());
         try
         {
             if (upstream.Tls != UpstreamTls.Disable)
             {
-                stream = await NegotiateTlsAsync(upstream, stream, timeout.Token);
+                stream = NegotiateTls(upstream, stream);
             }
 
             return (socket, stream);
         }
+        catch (Exception e) when (timeout.IsCancellationRequested && e is IOException or SocketException or ObjectDisposedException)
+        {
+            stream.Dispose();
+            throw new UpstreamLoginException($"the upstream server {upstream.Host}:{upstream.Port} did not answer in time", e);
+        }
         catch
         {
-            await stream.DisposeAsync();
+            stream.Dispose();
             throw;
         }
     }
 
     /// <summary>Asks the upstream to cancel what its backend <paramref name="processId"/> runs (a new connection, as the protocol wants).</summary>
-    public async Task CancelAsync(UpstreamPolicy upstream, int processId, byte[] secretKey, CancellationToken cancellationToken)
+    public void Cancel(UpstreamPolicy upstream, int processId, byte[] secretKey)
     {
-        var (_, stream) = await OpenAsync(upstream, cancellationToken);
-        await using (stream)
+        var (socket, stream) = Open(upstream);
+        using (stream)
         {
-            var output = new OutputBuffer(64);
+            using var output = new OutputBuffer(64);
             FrontendWriter.WriteCancelRequest(output, processId, secretKey);
-            await output.FlushToAsync(stream, cancellationToken);
-            output.Dispose();
+            output.FlushTo(stream);
 
-            // The server answers nothing and closes: wait for that, so the cancel has been read.
-            var buffer = new byte[1];
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            wait.CancelAfter(TimeSpan.FromSeconds(5));
+            // The server answers nothing and closes: wait for that (briefly), so the request has been read.
+            socket.ReceiveTimeout = 5000;
             try
             {
-                _ = await stream.ReadAsync(buffer, wait.Token);
+                _ = stream.Read(new byte[1]);
             }
-            catch (Exception e) when (e is IOException or OperationCanceledException or SocketException)
+            catch (Exception e) when (e is IOException or SocketException)
             {
                 // Closed or slow: the request was sent either way.
             }
         }
     }
 
-    private static async Task<Socket> ConnectTcpAsync(UpstreamPolicy upstream, CancellationToken cancellationToken)
+    private Socket ConnectTcp(UpstreamPolicy upstream)
     {
         IPAddress[] addresses;
         try
         {
-            addresses = IPAddress.TryParse(upstream.Host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(upstream.Host, cancellationToken);
+            addresses = IPAddress.TryParse(upstream.Host, out var literal) ? [literal] : Dns.GetHostAddresses(upstream.Host);
         }
         catch (SocketException e)
         {
@@ -86,31 +89,34 @@ internal sealed partial class UpstreamConnector(PostgresListenerOptions options,
         foreach (var address in addresses)
         {
             var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            using var timeout = new CancellationTokenSource(options.UpstreamConnectTimeout);
+            using var expiry = timeout.Token.Register(() => socket.Dispose());
             try
             {
-                await socket.ConnectAsync(new IPEndPoint(address, upstream.Port), cancellationToken);
+                socket.Connect(new IPEndPoint(address, upstream.Port));
                 return socket;
             }
-            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
                 socket.Dispose();
-                last = e;
+                last = timeout.IsCancellationRequested ? new TimeoutException("timed out", e) : e;
             }
         }
 
-        var reason = last is OperationCanceledException ? "timed out" : last?.Message ?? "no address";
-        throw new UpstreamLoginException($"could not connect to the upstream server {upstream.Host}:{upstream.Port}: {reason}", last!);
+        throw new UpstreamLoginException(
+            $"could not connect to the upstream server {upstream.Host}:{upstream.Port}: {last?.Message ?? "no address"}", last!);
     }
 
-    private static async Task<Stream> NegotiateTlsAsync(UpstreamPolicy upstream, Stream stream, CancellationToken cancellationToken)
+    private static Stream NegotiateTls(UpstreamPolicy upstream, Stream stream)
     {
-        var output = new OutputBuffer(16);
-        FrontendWriter.WriteSslRequest(output);
-        await output.FlushToAsync(stream, cancellationToken);
-        output.Dispose();
+        using (var output = new OutputBuffer(16))
+        {
+            FrontendWriter.WriteSslRequest(output);
+            output.FlushTo(stream);
+        }
 
         var answer = new byte[1];
-        await stream.ReadExactlyAsync(answer, cancellationToken);
+        stream.ReadExactly(answer);
         if (answer[0] == TlsRefused)
         {
             return upstream.Tls == UpstreamTls.Prefer
@@ -127,17 +133,17 @@ internal sealed partial class UpstreamConnector(PostgresListenerOptions options,
         var verify = upstream.Tls == UpstreamTls.VerifyFull;
         try
         {
-            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            tls.AuthenticateAsClient(new SslClientAuthenticationOptions
             {
                 TargetHost = upstream.Host,
                 // prefer/require encrypt without checking who answers, as libpq's sslmode of the same names;
                 // verify-full checks the chain against the system's roots and the host name.
                 RemoteCertificateValidationCallback = verify ? null : static (_, _, _, _) => true,
-            }, cancellationToken);
+            });
         }
         catch (Exception e) when (e is AuthenticationException or IOException)
         {
-            await tls.DisposeAsync();
+            tls.Dispose();
             throw new UpstreamLoginException(
                 $"TLS with the upstream server {upstream.Host}:{upstream.Port} failed (tls: {Describe(upstream.Tls)}): {e.Message}", e);
         }
@@ -153,8 +159,8 @@ internal sealed partial class UpstreamConnector(PostgresListenerOptions options,
         _ => "verify-full",
     };
 
-    /// <summary>Reads one whole message from the upstream during login, bounded like any other.</summary>
-    private static async Task<int> ReadMessageAsync(Stream stream, InputBuffer input, int maxLength, CancellationToken cancellationToken)
+    /// <summary>Reads until one whole message is buffered, bounded like any other; returns its total length.</summary>
+    internal static int ReadMessage(Stream stream, InputBuffer input, int maxLength, string during)
     {
         while (true)
         {
@@ -166,12 +172,12 @@ internal sealed partial class UpstreamConnector(PostgresListenerOptions options,
 
             if (status == PgFrameStatus.TooLarge)
             {
-                throw new UpstreamLoginException(SqlStates.ProtocolViolation, $"the upstream sent a {frame.Length}-byte message during login");
+                throw new UpstreamLoginException(SqlStates.ProtocolViolation, $"the upstream sent a {frame.Length}-byte message during {during}");
             }
 
-            if (!await input.FillAsync(stream, cancellationToken))
+            if (!input.Fill(stream))
             {
-                throw new UpstreamLoginException(SqlStates.ConnectionFailure, "the upstream server closed the connection during login");
+                throw new UpstreamLoginException(SqlStates.ConnectionFailure, $"the upstream server closed the connection during {during}");
             }
         }
     }

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The PostgreSQL gateway against direct PostgreSQL and pgbouncer (session mode), in one run on
+# one machine: pgbench select-only (8 clients, -j 2) in simple, extended and prepared modes, a
+# 1-client latency run, a million-row result with a card column masked, and 500 connections held.
+# The gateway runs as shipped (Release, embedded store) with guardrails, masking and recording on
+# (bench/pgbench-policy.yaml) and pgbench logs in with a real grant: the email as user, a personal
+# token as password.
+#   bench/pgbench.sh            BENCH_DURATION=8 (seconds per run), BENCH_ROUNDS=1
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+duration=${BENCH_DURATION:-8}
+rounds=${BENCH_ROUNDS:-1}
+work=$(mktemp -d /tmp/appliance-pgbench.XXXXXX)
+chmod 755 "$work"
+base=$(( 40000 + RANDOM % 2000 * 5 ))
+pg_port=$base bouncer_port=$(( base + 1 )) gw_port=$(( base + 2 )) http_port=$(( base + 3 ))
+password="bench-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+admin="bench-admin-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  scripts/pg-throwaway.sh stop "$work/pg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+log() { echo "== $*" >&2; }
+
+log "building the gateway (Release)"
+dotnet publish appliance/Appliance.Gateway -c Release -o "$work/bin" --artifacts-path "$work/art" >/dev/null
+
+log "throwaway PostgreSQL on $pg_port"
+scripts/pg-throwaway.sh start "$work/pg" "$pg_port" "$password"
+export PGHOST=127.0.0.1 PGSSLMODE=disable
+PGPASSWORD=$password psql -p "$pg_port" -U postgres -q -v ON_ERROR_STOP=1 -c "CREATE ROLE bench LOGIN PASSWORD '$password'" -c "CREATE DATABASE bench OWNER bench"
+PGPASSWORD=$password pgbench -i -s 5 -q -p "$pg_port" -U bench bench 2>&1 | tail -1
+
+log "pgbouncer (session mode) on $bouncer_port"
+command -v pgbouncer >/dev/null || apt-get install -y -q pgbouncer >/dev/null
+mkdir -p "$work/bouncer"
+cat >"$work/bouncer/pgbouncer.ini" <<INI
+[databases]
+bench = host=127.0.0.1 port=$pg_port dbname=bench
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $bouncer_port
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $work/bouncer/users.txt
+pool_mode = session
+max_client_conn = 1000
+default_pool_size = 600
+logfile = $work/bouncer/pgbouncer.log
+pidfile = $work/bouncer/pgbouncer.pid
+INI
+printf '"bench" "%s"\n' "$password" >"$work/bouncer/users.txt"
+[ "$(id -u)" = 0 ] && chown -R postgres "$work/bouncer"
+as_pg pgbouncer "$work/bouncer/pgbouncer.ini" >/dev/null 2>&1 &
+pids+=($!)
+
+log "gateway on $gw_port (HTTP $http_port)"
+APPLIANCE_CONFIG="$root/bench/pgbench-policy.yaml" APPLIANCE_DATA_DIR="$work/gateway" APPLIANCE_ADMIN_TOKEN="$admin" \
+  APPLIANCE_HTTP_PORT=$http_port APPLIANCE_PG_PORT=$gw_port BENCH_PG_PORT=$pg_port BENCH_PG_PASSWORD=$password \
+  "$work/bin/Appliance.Gateway" >"$work/gateway.log" 2>&1 &
+gw_pid=$!
+pids+=($gw_pid)
+until curl -fs "http://127.0.0.1:$http_port/healthz" >/dev/null; do
+  kill -0 $gw_pid 2>/dev/null || { cat "$work/gateway.log"; exit 1; }
+  sleep 0.1
+done
+
+log "a grant for alice through the API"
+api="http://127.0.0.1:$http_port/api"
+token_for() { curl -fs -X POST "$api/users/$1/tokens" -H "Authorization: Bearer $admin" -H 'content-type: application/json' -d '{"name":"bench"}' | jq -r .token; }
+alice=$(token_for alice@example.com)
+bob=$(token_for bob@example.com)
+grant=$(curl -fs -X POST "$api/requests" -H "Authorization: Bearer $alice" -H 'content-type: application/json' \
+  -d '{"connection":"bench","duration":"4h","reason":"benchmark"}' | jq -r .id)
+curl -fs -X POST "$api/requests/$grant/approve" -H "Authorization: Bearer $bob" | jq -r '"grant \(.id) \(.status)"' >&2
+
+target_args() {
+  case $1 in
+    direct) echo "-p $pg_port -U bench bench" ;;
+    pgbouncer) echo "-p $bouncer_port -U bench bench" ;;
+    gateway) echo "-p $gw_port -U alice@example.com bench" ;;
+  esac
+}
+target_password() { [ "$1" = gateway ] && echo "$alice" || echo "$password"; }
+
+# pgbench prints "latency average = X ms" and "tps = Y (without initial connection time)".
+bench_run() { # target mode clients threads -> "tps latency_ms"
+  local out
+  # shellcheck disable=SC2046
+  out=$(PGPASSWORD=$(target_password "$1") pgbench -n -S -M "$2" -c "$3" -j "$4" -T "$duration" $(target_args "$1") 2>&1) || { echo "$out" >&2; return 1; }
+  if grep -q "failed transactions: [1-9]" <<<"$out"; then echo "$out" >&2; return 1; fi
+  echo "$(awk '/^tps/ {print $3}' <<<"$out") $(awk '/^latency average/ {print $4}' <<<"$out")"
+}
+
+declare -A tps lat
+targets=(direct pgbouncer gateway)
+for round in $(seq "$rounds"); do
+  for mode in simple extended prepared; do
+    for t in "${targets[@]}"; do
+      read -r v _ < <(bench_run "$t" "$mode" 8 2)
+      tps[$t,$mode]="${tps[$t,$mode]:-} $v"
+      log "round $round $mode $t: $v tps"
+    done
+  done
+  for t in "${targets[@]}"; do
+    read -r _ l < <(bench_run "$t" prepared 1 1)
+    lat[$t]="${lat[$t]:-} $l"
+    log "round $round latency $t: $l ms"
+  done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
+
+echo
+echo "pgbench -S, scale 5, ${duration}s per run, median of $rounds round(s)"
+printf '%-10s %10s %10s %10s %8s %8s\n' mode direct pgbouncer gateway gw/pgb gw/dir
+for mode in simple extended prepared; do
+  d=$(median <<<"${tps[direct,$mode]}") b=$(median <<<"${tps[pgbouncer,$mode]}") g=$(median <<<"${tps[gateway,$mode]}")
+  printf '%-10s %10.0f %10.0f %10.0f %8s %8s\n' "$mode" "$d" "$b" "$g" "$(ratio "$g" "$b")" "$(ratio "$g" "$d")"
+done
+d=$(median <<<"${lat[direct]}") b=$(median <<<"${lat[pgbouncer]}") g=$(median <<<"${lat[gateway]}")
+printf '%-10s %10s %10s %10s   added: pgbouncer %.3f ms, gateway %.3f ms\n' "latency" "${d}ms" "${b}ms" "${g}ms" \
+  "$(awk -v a="$b" -v b="$d" 'BEGIN{print a-b}')" "$(awk -v a="$g" -v b="$d" 'BEGIN{print a-b}')"
+
+echo
+# Luhn-valid test card numbers (the detector checks Luhn), one per row in turn.
+query="SELECT g AS id, 'customer ' || g AS name, (ARRAY['4111 1111 1111 1111', '5500-0000-0000-0004', '340000000000009', '4012888888881881'])[g % 4 + 1] AS card FROM generate_series(1, 1000000) g"
+timed_select() { # target -> seconds
+  local start end
+  start=$(date +%s%N)
+  # shellcheck disable=SC2046
+  PGPASSWORD=$(target_password "$1") psql -X -q $(target_args "$1" | sed 's/^-p/-p/') -c "$query" >"$work/$1.out"
+  end=$(date +%s%N)
+  awk -v ns=$(( end - start )) 'BEGIN {printf "%.3f", ns / 1e9}'
+}
+sel_d="" sel_g=""
+for _ in 1 2 3; do sel_d="$sel_d $(timed_select direct)"; sel_g="$sel_g $(timed_select gateway)"; done
+d=$(median <<<"$sel_d") g=$(median <<<"$sel_g")
+masked=$(grep -c '\*\*\*\*' "$work/gateway.out" || true)
+echo "1,000,000 rows with a card column via psql (median of 3): direct ${d}s, gateway ${g}s, ratio $(ratio "$g" "$d"); rows masked by the gateway: $masked"
+if grep -qE '4111 1111 1111 1111|5500-0000-0000-0004|340000000000009|4012888888881881' "$work/gateway.out"; then echo "ERROR: an unmasked card number left the gateway" >&2; exit 1; fi
+
+echo
+rss() { awk '/VmRSS/ {print $2}' "/proc/$gw_pid/status"; }
+threads() { awk '/Threads/ {print $2}' "/proc/$gw_pid/status"; }
+before=$(rss)
+PGPASSWORD=$alice pgbench -n -S -c 500 -j 2 -T 20 -R 500 $(target_args gateway) >"$work/held.out" 2>&1 &
+held=$!
+sleep 15
+during=$(rss) nthreads=$(threads)
+wait $held || { cat "$work/held.out" >&2; exit 1; }
+echo "500 connections held: RSS ${before} KiB idle, ${during} KiB with 500 sessions ($nthreads threads): $(( (during - before) / 500 )) KiB per connection; $(grep -E 'failed transactions' "$work/held.out")"

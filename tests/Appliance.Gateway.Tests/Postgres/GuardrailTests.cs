@@ -1,0 +1,258 @@
+using System.Net;
+using Appliance.Gateway.Tests.Postgres.Support;
+using Appliance.Gateway.Tests.Support;
+using Npgsql;
+
+namespace Appliance.Gateway.Tests.Postgres;
+
+/// <summary>Block, review and alert on statements of every protocol path, with their events and audit records.</summary>
+public sealed class GuardrailTests(GuardrailTests.Fixture fixture) : IClassFixture<GuardrailTests.Fixture>
+{
+    /// <summary>Reviews hold long enough for a test to decide them, short enough to time out quickly.</summary>
+    public sealed class Fixture : PgGatewayFixture
+    {
+        protected override TimeSpan ReviewHold => TimeSpan.FromSeconds(3);
+    }
+
+    [Fact]
+    public async Task Block_RaisesAGuardrailBlockedEvent_WithTheStatementMasked()
+    {
+        await using var connection = await fixture.OpenAsync();
+        var table = PgGatewayFixture.TableName("evt");
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() =>
+            new NpgsqlCommand($"DROP TABLE {table} /* 4111 1111 1111 1111 */", connection).ExecuteNonQueryAsync());
+
+        Assert.Equal("42501", error.SqlState);
+        var blocked = await WaitForEventAsync("guardrail.blocked", e => e.GetProperty("statement").GetString()!.Contains(table, StringComparison.Ordinal));
+        Assert.Equal("destructive-ddl", blocked.Str("rule"));
+        Assert.Equal("block", blocked.Str("action"));
+        Assert.Equal("alice@example.com", blocked.Str("user"));
+        Assert.DoesNotContain("4111 1111 1111 1111", blocked.Str("statement"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Alert_RunsTheStatement_AndRaisesAGuardrailAlertEvent()
+    {
+        await using var connection = await fixture.OpenAsync();
+        var marker = Guid.NewGuid().ToString("N");
+
+        await using var command = new NpgsqlCommand($"SELECT 'secret_plans {marker}'", connection);
+        Assert.Equal($"secret_plans {marker}", await command.ExecuteScalarAsync());
+
+        var alert = await WaitForEventAsync("guardrail.alert", e => e.GetProperty("statement").GetString()!.Contains(marker, StringComparison.Ordinal));
+        Assert.Equal("watch-secrets", alert.Str("rule"));
+        Assert.Equal("Someone looked at the secret plans.", alert.Str("message"));
+    }
+
+    [Fact]
+    public async Task Review_ApprovedWhileHeld_RunsTheStatement()
+    {
+        var table = await TableWithRowsAsync();
+        await using var connection = await fixture.OpenAsync();
+        var running = new NpgsqlCommand($"DELETE FROM {table}", connection).ExecuteNonQueryAsync();
+
+        var review = await WaitForReviewAsync(table);
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await bob.PostAsync($"api/requests/{review}/approve", null, HttpStatusCode.OK);
+
+        Assert.Equal(3, await running);
+        Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
+    [Fact]
+    public async Task Review_Denied_FailsWithWhoDeniedAndWhy()
+    {
+        var table = await TableWithRowsAsync();
+        await using var connection = await fixture.OpenAsync();
+        var running = new NpgsqlCommand($"UPDATE {table} SET id = id + 1", connection).ExecuteNonQueryAsync();
+
+        var review = await WaitForReviewAsync(table);
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await bob.PostAsync($"api/requests/{review}/deny", new { reason = "not during the sale" }, HttpStatusCode.OK);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => running);
+        Assert.Equal("42501", error.SqlState);
+        Assert.Contains("denied by bob@example.com: not during the sale", error.MessageText, StringComparison.Ordinal);
+        Assert.Equal(6L, await fixture.UpstreamScalarAsync<long>($"SELECT sum(id) FROM {table}"));
+    }
+
+    [Fact]
+    public async Task Review_StillPending_FailsWithTheReviewId_AndOnceApprovedTheSameStatementPassesOnce()
+    {
+        var table = await TableWithRowsAsync();
+        await using var connection = await fixture.OpenAsync();
+        var sql = $"DELETE FROM {table}";
+
+        var pending = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand(sql, connection).ExecuteNonQueryAsync());
+        var review = await WaitForReviewAsync(table);
+        Assert.Equal("42501", pending.SqlState);
+        Assert.Contains($"held for review {review}", pending.MessageText, StringComparison.Ordinal);
+        Assert.Contains($"/hoop approve {review}", pending.MessageText, StringComparison.Ordinal);
+
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await bob.PostAsync($"api/requests/{review}/approve", null, HttpStatusCode.OK);
+
+        Assert.Equal(3, await new NpgsqlCommand(sql, connection).ExecuteNonQueryAsync());
+        await fixture.UpstreamAsync($"INSERT INTO {table} VALUES (1)");
+        var again = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand(sql, connection).ExecuteNonQueryAsync());
+        Assert.Contains("held for review", again.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RegexRule_SeesThroughCommentsAndCase()
+    {
+        await using var connection = await fixture.OpenAsync();
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() =>
+            new NpgsqlCommand("select /* nap */ PG_SLEEP( 30 )", connection).ExecuteNonQueryAsync());
+
+        Assert.Equal("42501", error.SqlState);
+        Assert.Contains("no-sleep", error.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SqlPrepareAndExecute_AreTrackedAcrossStatements_AndAnUnknownNameFailsClosed()
+    {
+        await using var connection = await fixture.OpenAsync();
+        var name = "p_" + Guid.NewGuid().ToString("N")[..8];
+
+        await new NpgsqlCommand($"PREPARE {name} AS SELECT 41 + 1", connection).ExecuteNonQueryAsync();
+        var result = await new NpgsqlCommand($"EXECUTE {name}", connection).ExecuteScalarAsync();
+        var error = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand("EXECUTE prepared_elsewhere", connection).ExecuteNonQueryAsync());
+
+        Assert.Equal(42, result);
+        Assert.Equal("42501", error.SqlState);
+        Assert.Contains("could not analyse the statement", error.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnclassifiableStatement_ThatARuleCouldMatch_IsBlocked()
+    {
+        await using var connection = await fixture.OpenAsync();
+
+        // An unterminated quote: the engine cannot tell what runs, so rules with statement kinds fail closed.
+        var error = await Assert.ThrowsAsync<PostgresException>(() =>
+            new NpgsqlCommand("SELECT 'never closed", connection) { AllResultTypesAreUnknown = true }.ExecuteNonQueryAsync());
+
+        Assert.Equal("42501", error.SqlState);
+        Assert.Contains("could not analyse the statement", error.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EveryStatement_IsRecordedWithItsOutcome_MaskedLiteralsAndSampleRows()
+    {
+        var table = PgGatewayFixture.TableName("rec");
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int, ssn text, card text); INSERT INTO {table} VALUES (1, '123-45-6789', '4111111111111111')");
+        string sessionId;
+        await using (var connection = await fixture.OpenAsync())
+        {
+            await new NpgsqlCommand($"SELECT * FROM {table} WHERE card <> '4111111111111111'", connection).ExecuteNonQueryAsync();
+            await using (var select = new NpgsqlCommand($"SELECT id, ssn, card FROM {table} WHERE id = @id", connection))
+            {
+                select.Parameters.AddWithValue("id", 1);
+                await using var reader = await select.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                }
+            }
+
+            await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"DROP TABLE {table}", connection).ExecuteNonQueryAsync());
+            sessionId = await SessionIdAsync(table);
+        }
+
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var all = await WaitForStatementsAsync(auditor, sessionId, 3);
+        var statements = all.Where(s => s.Str("sql").Contains(table, StringComparison.Ordinal)).ToList();
+
+        // Drivers send their own queries too (Npgsql reads the type catalog): every one is recorded, in order.
+        Assert.Equal(Enumerable.Range(1, all.Count).Select(i => (long)i), all.Select(s => s.GetProperty("seq").GetInt64()));
+        Assert.Equal(3, statements.Count);
+        Assert.Equal("ok", statements[0].Str("outcome"));
+        Assert.Equal("SELECT 0", statements[0].Str("commandTag"));
+        Assert.DoesNotContain("4111111111111111", statements[0].Str("sql"), StringComparison.Ordinal);
+        Assert.Equal("ok", statements[1].Str("outcome"));
+        Assert.Equal("SELECT 1", statements[1].Str("commandTag"));
+        Assert.Equal(1, statements[1].GetProperty("rows").GetInt64());
+        Assert.Equal(["id", "ssn", "card"], statements[1].GetProperty("columns").EnumerateArray().Select(c => c.GetString()));
+        var sample = statements[1].GetProperty("sampleRows")[0].EnumerateArray().Select(v => v.GetString()).ToList();
+        Assert.Equal("1", sample[0]);
+        Assert.Equal("****", sample[1]);
+        Assert.DoesNotContain("4111111111111111", sample[2], StringComparison.Ordinal);
+        Assert.Equal("blocked", statements[2].Str("outcome"));
+        Assert.Equal("destructive-ddl", statements[2].Str("guardrail"));
+    }
+
+    private async Task<string> TableWithRowsAsync()
+    {
+        var table = PgGatewayFixture.TableName("rev");
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int); INSERT INTO {table} VALUES (1), (2), (3)");
+        return table;
+    }
+
+    /// <summary>The id of the command review opened for a statement on <paramref name="table"/>.</summary>
+    private async Task<string> WaitForReviewAsync(string table)
+    {
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            var requests = await bob.GetJsonAsync("api/requests?connection=demo");
+            foreach (var request in requests.EnumerateArray())
+            {
+                if (request.Str("kind") == "command" && request.GetRawText().Contains(table, StringComparison.Ordinal))
+                {
+                    return request.Str("id");
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"no command review for {table}");
+    }
+
+    private async Task<System.Text.Json.JsonElement> WaitForEventAsync(string type, Func<System.Text.Json.JsonElement, bool> match)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var e in await fixture.EventsAsync(type))
+            {
+                if (match(e))
+                {
+                    return e;
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"no {type} event");
+    }
+
+    private async Task<string> SessionIdAsync(string table)
+    {
+        var blocked = await WaitForEventAsync("guardrail.blocked", e => e.GetProperty("statement").GetString()!.Contains(table, StringComparison.Ordinal));
+        return blocked.Str("sessionId");
+    }
+
+    private static async Task<List<System.Text.Json.JsonElement>> WaitForStatementsAsync(HttpClient auditor, string sessionId, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        List<System.Text.Json.JsonElement> statements = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            var events = await auditor.GetJsonAsync($"api/sessions/{sessionId}/events");
+            statements = [.. events.EnumerateArray().Where(e => e.Str("type") == "statement").Select(e => e.GetProperty("data"))];
+            if (statements.Count >= count)
+            {
+                return statements;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"{statements.Count} statements recorded for {sessionId}, expected {count}");
+    }
+}

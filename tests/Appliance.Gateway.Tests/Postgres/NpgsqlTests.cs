@@ -1,0 +1,332 @@
+using System.Data;
+using Appliance.Gateway.Tests.Postgres.Support;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Appliance.Gateway.Tests.Postgres;
+
+/// <summary>Npgsql through the gateway: binary and text results, the extended protocol, pipelined batches, COPY, notices, notifications, cancel.</summary>
+public sealed class NpgsqlTests(PgGatewayFixture fixture) : IClassFixture<PgGatewayFixture>
+{
+    private async Task<string> CustomersAsync()
+    {
+        var table = PgGatewayFixture.TableName("cust");
+        await fixture.UpstreamAsync($$"""
+            CREATE TABLE {{table}} (id int PRIMARY KEY, name text, email varchar(100), card text, card_number bigint, ssn text, doc jsonb, amount numeric);
+            INSERT INTO {{table}} VALUES
+              (1, 'Ann', 'ann@example.com', '4111-1111-1111-1111', 4111111111111111, '123-45-6789', '{"card": "4111111111111111", "ok": true}', 12.50),
+              (2, 'Bob', 'bob@example.com', 'none', 42, NULL, '{"ok": false}', 7);
+            """);
+        return table;
+    }
+
+    [Fact]
+    public async Task BinaryResults_AreMaskedIntoValidValuesOfTheirTypes()
+    {
+        var table = await CustomersAsync();
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT id, name, email, card, card_number, ssn, doc, amount FROM {table} ORDER BY id", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(1, reader.GetInt32(0));
+        Assert.Equal("Ann", reader.GetString(1));
+        Assert.Equal("a***@example.com", reader.GetString(2));
+        Assert.DoesNotContain("4111-1111-1111-1111", reader.GetString(3), StringComparison.Ordinal);
+        Assert.EndsWith("1111", reader.GetString(3), StringComparison.Ordinal);
+        Assert.True(reader.IsDBNull(4), "a card number stored as a number becomes NULL");
+        Assert.Equal("****", reader.GetString(5));
+        Assert.DoesNotContain("4111111111111111", reader.GetString(6), StringComparison.Ordinal);
+        Assert.Contains("\"ok\": true", reader.GetString(6), StringComparison.Ordinal);
+        Assert.Equal(12.50m, reader.GetDecimal(7));
+
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("none", reader.GetString(3));
+        Assert.Equal(42L, reader.GetInt64(4));
+        Assert.True(reader.IsDBNull(5));
+        Assert.False(await reader.ReadAsync());
+    }
+
+    [Fact]
+    public async Task TextResults_AreMaskedToo()
+    {
+        var table = await CustomersAsync();
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT email, card, card_number, ssn FROM {table} WHERE id = @id", connection)
+        {
+            AllResultTypesAreUnknown = true,
+        };
+        command.Parameters.AddWithValue("id", 1);
+        await using var reader = await command.ExecuteReaderAsync();
+
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("a***@example.com", reader.GetString(0));
+        Assert.EndsWith("1111", reader.GetString(1), StringComparison.Ordinal);
+        Assert.StartsWith("****", reader.GetString(1), StringComparison.Ordinal);
+        Assert.True(reader.IsDBNull(2));
+        Assert.Equal("****", reader.GetString(3));
+    }
+
+    [Fact]
+    public async Task AliasedAndComputedMaskedColumns_AreMaskedWhole()
+    {
+        var table = await CustomersAsync();
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT ssn AS x, upper(ssn) AS y, ssn || '' AS z FROM {table} WHERE id = 1", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("****", reader.GetString(0));
+        Assert.Equal("****", reader.GetString(1));
+        Assert.Equal("****", reader.GetString(2));
+    }
+
+    [Fact]
+    public async Task PreparedStatements_AreReusedAndStillMasked()
+    {
+        var table = await CustomersAsync();
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT ssn, name FROM {table} WHERE id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer });
+        await command.PrepareAsync();
+
+        for (var i = 0; i < 5; i++)
+        {
+            command.Parameters[0].Value = 1;
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal("****", reader.GetString(0));
+            Assert.Equal("Ann", reader.GetString(1));
+        }
+
+        Assert.True(command.IsPrepared);
+    }
+
+    [Fact]
+    public async Task Batch_IsPipelined_AndEveryResultComesBackInOrder()
+    {
+        var table = PgGatewayFixture.TableName();
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int)");
+        await using var connection = await fixture.OpenAsync();
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand($"INSERT INTO {table} SELECT generate_series(1, 3)"),
+                new NpgsqlBatchCommand($"SELECT count(*) FROM {table}"),
+                new NpgsqlBatchCommand("SELECT 'x' || generate_series(1, 2)"),
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync();
+
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(3L, reader.GetInt64(0));
+        Assert.True(await reader.NextResultAsync());
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("x1", reader.GetString(0));
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("x2", reader.GetString(0));
+        Assert.Equal(3, batch.BatchCommands[0].RecordsAffected);
+    }
+
+    [Fact]
+    public async Task Batch_WithABlockedStatementInTheMiddle_FailsWhole_AndTheConnectionGoesOn()
+    {
+        var table = PgGatewayFixture.TableName();
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int)");
+        await using var connection = await fixture.OpenAsync();
+        await using (var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand($"INSERT INTO {table} VALUES (1)"),
+                new NpgsqlBatchCommand($"DROP TABLE {table}"),
+                new NpgsqlBatchCommand($"INSERT INTO {table} VALUES (2)"),
+            },
+        })
+        {
+            var error = await Assert.ThrowsAsync<PostgresException>(() => batch.ExecuteNonQueryAsync());
+            Assert.Equal("42501", error.SqlState);
+            Assert.Contains("destructive-ddl", error.MessageText, StringComparison.Ordinal);
+        }
+
+        // As PostgreSQL does for an error inside a batch: the implicit transaction is rolled back.
+        Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+        await using var after = new NpgsqlCommand($"INSERT INTO {table} VALUES (3); SELECT count(*) FROM {table}", connection);
+        Assert.Equal(1L, await after.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task BlockedStatementInExplicitTransaction_FailsTheStatement_TransactionGoesOn()
+    {
+        var table = PgGatewayFixture.TableName();
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int)");
+        await using var connection = await fixture.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await new NpgsqlCommand($"INSERT INTO {table} VALUES (1)", connection, transaction).ExecuteNonQueryAsync();
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"TRUNCATE {table}", connection, transaction).ExecuteNonQueryAsync());
+        await new NpgsqlCommand($"INSERT INTO {table} VALUES (2)", connection, transaction).ExecuteNonQueryAsync();
+        await transaction.CommitAsync();
+
+        Assert.Equal("42501", error.SqlState);
+        Assert.Equal(2L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
+    [Fact]
+    public async Task CopyInAndOut_WithBinaryAndText_RoundTrip()
+    {
+        var table = PgGatewayFixture.TableName();
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int, note text)");
+        await using var connection = await fixture.OpenAsync("plain", tls: false);
+
+        await using (var importer = await connection.BeginBinaryImportAsync($"COPY {table} (id, note) FROM STDIN (FORMAT binary)"))
+        {
+            for (var i = 0; i < 1000; i++)
+            {
+                await importer.StartRowAsync();
+                await importer.WriteAsync(i, NpgsqlDbType.Integer);
+                await importer.WriteAsync("row " + i, NpgsqlDbType.Text);
+            }
+
+            Assert.Equal(1000UL, await importer.CompleteAsync());
+        }
+
+        using var exporter = await connection.BeginTextExportAsync($"COPY (SELECT * FROM {table} ORDER BY id) TO STDOUT");
+        var text = await exporter.ReadToEndAsync();
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(1000, lines.Length);
+        Assert.Equal("999\trow 999", lines[^1]);
+    }
+
+    [Fact]
+    public async Task NoticesAndNotifications_ReachTheClient()
+    {
+        await using var connection = await fixture.OpenAsync();
+        var notices = new List<string>();
+        connection.Notice += (_, e) => notices.Add(e.Notice.MessageText);
+        var notifications = new List<(string Channel, string Payload, int Pid)>();
+        connection.Notification += (_, e) => notifications.Add((e.Channel, e.Payload, e.PID));
+        var channel = "ch_" + Guid.NewGuid().ToString("N")[..8];
+
+        await new NpgsqlCommand("DO $$ BEGIN RAISE NOTICE 'hello from plpgsql'; END $$", connection).ExecuteNonQueryAsync();
+        await new NpgsqlCommand($"LISTEN {channel}", connection).ExecuteNonQueryAsync();
+        await new NpgsqlCommand($"NOTIFY {channel}, 'to myself'", connection).ExecuteNonQueryAsync();
+        await using (var other = await fixture.OpenAsync())
+        {
+            await new NpgsqlCommand($"NOTIFY {channel}, 'from another session'", other).ExecuteNonQueryAsync();
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (notifications.Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await connection.WaitAsync(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Contains("hello from plpgsql", notices);
+        Assert.Equal(["to myself", "from another session"], notifications.Select(n => n.Payload));
+        // A notification this session sent carries the pid the gateway gave it, as the client knows its backend.
+        Assert.Equal(connection.ProcessID, notifications[0].Pid);
+    }
+
+    [Fact]
+    public async Task LargeRows_PassInBothDirections()
+    {
+        var table = PgGatewayFixture.TableName();
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int, body text)");
+        await using var connection = await fixture.OpenAsync();
+        var body = string.Concat(Enumerable.Repeat("0123456789abcdef", 1024 * 1024)); // 16 MiB
+        await using (var insert = new NpgsqlCommand($"INSERT INTO {table} VALUES (1, @body)", connection))
+        {
+            insert.Parameters.AddWithValue("body", body);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await using var select = new NpgsqlCommand($"SELECT body, length(body) FROM {table}", connection);
+        await using var reader = await select.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(body.Length, reader.GetInt32(1));
+        Assert.Equal(body, reader.GetString(0));
+    }
+
+    [Fact]
+    public async Task Cancel_ReachesTheUpstreamBackend()
+    {
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT pg_sleep(8)", connection);
+        var running = command.ExecuteNonQueryAsync();
+        await Task.Delay(500);
+        var started = DateTime.UtcNow;
+
+        command.Cancel();
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => running);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5), "the statement ran on after the cancel");
+        var postgres = error as PostgresException ?? error.InnerException as PostgresException;
+        Assert.Equal("57014", postgres?.SqlState);
+        await using var after = new NpgsqlCommand("SELECT 1", connection);
+        Assert.Equal(1, await after.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task ManyConcurrentSessions_EachGetTheirOwnAnswers()
+    {
+        await fixture.GrantAsync();
+        var sessions = Enumerable.Range(0, 40).Select(async i =>
+        {
+            await using var connection = new NpgsqlConnection(fixture.ConnectionString().ConnectionString);
+            await connection.OpenAsync();
+            for (var q = 0; q < 20; q++)
+            {
+                await using var command = new NpgsqlCommand("SELECT $1::int * 1000 + $2::int", connection);
+                command.Parameters.Add(new NpgsqlParameter { Value = i });
+                command.Parameters.Add(new NpgsqlParameter { Value = q });
+                Assert.Equal((i * 1000) + q, await command.ExecuteScalarAsync());
+            }
+        });
+
+        await Task.WhenAll(sessions);
+    }
+
+    [Fact]
+    public async Task UpstreamLogin_WithMd5AndCleartextPasswords_Works()
+    {
+        foreach (var name in new[] { "md5", "cleartext" })
+        {
+            await using var connection = await fixture.OpenAsync(name);
+            await using var command = new NpgsqlCommand("SELECT current_user", connection);
+            Assert.Equal(name == "md5" ? "md5_user" : "clear_user", await command.ExecuteScalarAsync());
+        }
+    }
+
+    [Fact]
+    public async Task UpstreamRefusingTheStoredCredentials_GivesAFatalThatRevealsNothing()
+    {
+        await fixture.GrantAsync("wrongpass");
+        await using var connection = new NpgsqlConnection(fixture.ConnectionString("wrongpass").ConnectionString);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
+
+        Assert.Equal("08004", error.SqlState);
+        Assert.Contains("refused the gateway's stored credentials", error.MessageText, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-the-password", error.MessageText, StringComparison.Ordinal);
+        Assert.DoesNotContain(fixture.Upstream.User, error.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServerParameters_AreTheUpstreams_AndTheBackendKeyIsTheGateways()
+    {
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT pg_backend_pid()", connection);
+        var upstreamPid = (int)(await command.ExecuteScalarAsync())!;
+
+        await using var direct = new NpgsqlConnection(fixture.UpstreamConnectionString);
+        await direct.OpenAsync();
+
+        Assert.Equal(direct.ServerVersion, connection.ServerVersion);
+        Assert.Equal(direct.PostgreSqlVersion, connection.PostgreSqlVersion);
+        Assert.Equal(direct.Timezone, connection.Timezone);
+        Assert.NotEqual(upstreamPid, connection.ProcessID);
+        Assert.Equal(ConnectionState.Open, connection.State);
+    }
+}

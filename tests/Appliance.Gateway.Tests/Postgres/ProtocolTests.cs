@@ -1,0 +1,277 @@
+using System.Buffers.Binary;
+using System.Text;
+using Appliance.Gateway.Tests.Postgres.Support;
+using Appliance.Wire;
+using Appliance.Wire.Backend;
+using Appliance.Wire.Frontend;
+using Appliance.Wire.Writing;
+using static Appliance.Tests.Common.Gateway.TestPolicies;
+
+namespace Appliance.Gateway.Tests.Postgres;
+
+/// <summary>The protocol message by message: negotiation, TLS, pipelines, row limits, cancel, terminate.</summary>
+public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGatewayFixture>
+{
+    private async Task<RawPgClient> LoginAsync(string connection = "demo", bool tls = false)
+    {
+        await fixture.GrantAsync(connection);
+        return await RawPgClient.LoginAsync(fixture.Port, Alice, fixture.AliceToken, connection, tls);
+    }
+
+    [Fact]
+    public async Task SslRequest_IsAnsweredInBand_ThenTheSessionRunsOverTls()
+    {
+        await using var client = await LoginAsync(tls: true);
+
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"));
+        var messages = await client.ReadUntilReadyAsync();
+
+        Assert.IsType<System.Net.Security.SslStream>(client.Stream);
+        Assert.Contains(messages, m => m.Type == 'D');
+    }
+
+    [Fact]
+    public async Task GssEncRequest_IsRefused_AndTheClientCarriesOn()
+    {
+        await using var client = await RawPgClient.ConnectAsync(fixture.Port);
+        await client.SendAsync(FrontendWriter.WriteGssEncRequest);
+        Assert.Equal('N', (char)await client.ReadByteAsync());
+
+        await client.SendAsync(FrontendWriter.WriteSslRequest);
+        Assert.Equal('S', (char)await client.ReadByteAsync());
+        await client.StartTlsAsync(alpn: true);
+        await client.SendAsync(o => FrontendWriter.WriteStartupMessage(o, ProtocolVersion.V30, [new("user", Alice), new("database", "demo")]));
+
+        var request = await client.ReadAsync();
+        Assert.Equal('R', request.Type);
+        Assert.Equal((int)AuthenticationKind.CleartextPassword, BinaryPrimitives.ReadInt32BigEndian(request.Body));
+    }
+
+    [Fact]
+    public async Task DirectTls_WithAlpnPostgresql_IsAccepted()
+    {
+        await fixture.GrantAsync();
+        await using var client = await RawPgClient.ConnectAsync(fixture.Port);
+        await client.StartTlsAsync(alpn: true);
+        await client.SendAsync(o => FrontendWriter.WriteStartupMessage(o, ProtocolVersion.V30, [new("user", Alice), new("database", "demo")]));
+        Assert.Equal('R', (await client.ReadAsync()).Type);
+        await client.SendAsync(o => FrontendWriter.WritePasswordMessage(o, fixture.AliceToken));
+
+        var messages = await client.ReadUntilReadyAsync();
+
+        Assert.Contains(messages, m => m.Type == 'R' && BinaryPrimitives.ReadInt32BigEndian(m.Body) == 0);
+    }
+
+    [Fact]
+    public async Task DirectTls_WithoutAlpn_IsRefused()
+    {
+        await using var client = await RawPgClient.ConnectAsync(fixture.Port);
+        await client.StartTlsAsync(alpn: false);
+
+        var messages = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(5));
+
+        var fatal = Assert.Single(messages);
+        Assert.Equal("08P01", fatal.SqlState);
+        Assert.Contains("ALPN", fatal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Protocol32WithOptions_IsNegotiatedDownTo30()
+    {
+        await using var client = await RawPgClient.ConnectAsync(fixture.Port);
+        await client.SendAsync(o => FrontendWriter.WriteStartupMessage(o, ProtocolVersion.V32,
+            [new("user", Alice), new("database", "demo"), new("_pq_.future_option", "on")]));
+
+        var negotiate = await client.ReadAsync();
+        var request = await client.ReadAsync();
+
+        Assert.Equal('v', negotiate.Type);
+        var parsed = NegotiateProtocolVersionMessage.Parse(negotiate.Body);
+        Assert.Equal(0, parsed.NewestMinorVersion);
+        Assert.True(parsed.UnrecognizedOptions.Contains("_pq_.future_option"u8));
+        Assert.Equal('R', request.Type);
+    }
+
+    [Fact]
+    public async Task RefusedParseFirstInABatch_InsideATransaction_AnswersErrorThenReadyWithTheTransactionOpen()
+    {
+        await using var client = await LoginAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "BEGIN"));
+        Assert.Equal('T', (await client.ReadUntilReadyAsync())[^1].Status);
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteParse(o, "", "DROP TABLE whatever", []),
+            o => FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            FrontendWriter.WriteSync);
+        var messages = await client.ReadUntilReadyAsync();
+
+        Assert.Equal("E Z", string.Join(' ', messages.Select(m => m.Type)));
+        Assert.Equal("42501", messages[0].SqlState);
+        Assert.Equal('T', messages[1].Status);
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 1"));
+        Assert.Equal("T D C Z", string.Join(' ', (await client.ReadUntilReadyAsync()).Select(m => m.Type)));
+    }
+
+    [Fact]
+    public async Task RefusedParseAfterForwardedMessages_AnswersThemInOrder_ThenOneError_ThenReady()
+    {
+        var table = PgGatewayFixture.TableName();
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int)");
+        await using var client = await LoginAsync();
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteParse(o, "", $"INSERT INTO {table} VALUES (1)", []),
+            o => FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => FrontendWriter.WriteDescribe(o, DescribeTarget.Portal, ""),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            o => FrontendWriter.WriteParse(o, "", $"TRUNCATE {table}", []),
+            o => FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            o => FrontendWriter.WriteParse(o, "", "SELECT 2", []),
+            FrontendWriter.WriteSync);
+        var messages = await client.ReadUntilReadyAsync();
+
+        Assert.Equal("1 2 n C E Z", string.Join(' ', messages.Select(m => m.Type)));
+        Assert.Equal("42501", messages[4].SqlState);
+        Assert.Contains("destructive-ddl", messages[4].Message, StringComparison.Ordinal);
+        Assert.Equal('I', messages[5].Status);
+        Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
+    [Fact]
+    public async Task RefusedSimpleQuery_PipelinedBehindOthers_KeepsTheOrderOfAnswers()
+    {
+        await using var client = await LoginAsync();
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteQuery(o, "SELECT 1"),
+            o => FrontendWriter.WriteQuery(o, "DROP TABLE nothing_here"),
+            o => FrontendWriter.WriteQuery(o, "SELECT 3"));
+        var first = await client.ReadUntilReadyAsync();
+        var second = await client.ReadUntilReadyAsync();
+        var third = await client.ReadUntilReadyAsync();
+
+        Assert.Equal("T D C Z", string.Join(' ', first.Select(m => m.Type)));
+        Assert.Equal("E Z", string.Join(' ', second.Select(m => m.Type)));
+        Assert.Equal("T D C Z", string.Join(' ', third.Select(m => m.Type)));
+        Assert.Equal("3", Encoding.UTF8.GetString(third[1].Body[6..]));
+    }
+
+    [Fact]
+    public async Task RowLimitedPortal_IsSuspendedAndResumed_WithRowsMasked_EvenWithoutADescribe()
+    {
+        var table = PgGatewayFixture.TableName();
+        await fixture.UpstreamAsync($"CREATE TABLE {table} AS SELECT g AS id, '4111111111111111' AS card FROM generate_series(1, 7) g");
+        await using var client = await LoginAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "BEGIN"));
+        await client.ReadUntilReadyAsync();
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteParse(o, "s1", $"SELECT id, card FROM {table} ORDER BY id", []),
+            o => FrontendWriter.WriteBind(o, "p1", "s1", [], [], [Appliance.Wire.Primitives.PgFormat.Binary]),
+            o => FrontendWriter.WriteExecute(o, "p1", 3),
+            o => FrontendWriter.WriteExecute(o, "p1", 3),
+            o => FrontendWriter.WriteExecute(o, "p1", 3),
+            FrontendWriter.WriteSync);
+        var messages = await client.ReadUntilReadyAsync();
+
+        Assert.Equal("1 2 D D D s D D D s D C Z", string.Join(' ', messages.Select(m => m.Type)));
+        foreach (var row in messages.Where(m => m.Type == 'D'))
+        {
+            var text = Encoding.UTF8.GetString(row.Body);
+            Assert.DoesNotContain("4111111111111111", text, StringComparison.Ordinal);
+            Assert.Contains("1111", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task FunctionCall_IsRefused()
+    {
+        await using var client = await LoginAsync();
+        var call = new byte[] { (byte)'F', 0, 0, 0, 14, 0, 0, 0x05, 0x69, 0, 0, 0, 0, 0, 0 };
+
+        await client.SendRawAsync(call);
+        var messages = await client.ReadUntilReadyAsync();
+
+        Assert.Equal("E Z", string.Join(' ', messages.Select(m => m.Type)));
+        Assert.Equal("42501", messages[0].SqlState);
+        Assert.Contains("function call", messages[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CancelRequest_WithTheGatewaysKey_CancelsTheUpstreamStatement_AndAWrongKeyDoesNot()
+    {
+        await using var client = await LoginAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT pg_sleep(1)"));
+        await using (var wrong = await RawPgClient.ConnectAsync(fixture.Port))
+        {
+            await wrong.SendAsync(o => FrontendWriter.WriteCancelRequest(o, client.ProcessId, [1, 2, 3, 4]));
+            await wrong.ReadUntilClosedAsync(TimeSpan.FromSeconds(5));
+        }
+
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT pg_sleep(5)"));
+        await Task.Delay(300);
+        await using (var cancel = await RawPgClient.ConnectAsync(fixture.Port))
+        {
+            await cancel.SendAsync(o => FrontendWriter.WriteCancelRequest(o, client.ProcessId, client.SecretKey));
+            await cancel.ReadUntilClosedAsync(TimeSpan.FromSeconds(5));
+        }
+
+        var messages = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(3));
+        Assert.Equal("57014", Assert.Single(messages, m => m.Type == 'E').SqlState);
+    }
+
+    [Fact]
+    public async Task Terminate_ClosesBothLegs()
+    {
+        var application = "terminate-" + Guid.NewGuid().ToString("N")[..8];
+        await fixture.GrantAsync();
+        await using var client = await RawPgClient.ConnectAsync(fixture.Port);
+        await client.SendAsync(o => FrontendWriter.WriteStartupMessage(o, ProtocolVersion.V30,
+            [new("user", Alice), new("database", "demo"), new("application_name", application)]));
+        await client.ReadAsync();
+        await client.SendAsync(o => FrontendWriter.WritePasswordMessage(o, fixture.AliceToken));
+        await client.ReadUntilReadyAsync();
+        Assert.Equal(1L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{application}'"));
+
+        await client.SendAsync(FrontendWriter.WriteTerminate);
+
+        Assert.Empty(await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(5)));
+        long left = 1;
+        for (var i = 0; i < 40 && left > 0; i++)
+        {
+            await Task.Delay(50);
+            left = await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{application}'");
+        }
+
+        Assert.Equal(0L, left);
+    }
+
+    [Fact]
+    public async Task UnknownMessageType_GetsAFatalProtocolViolation()
+    {
+        await using var client = await LoginAsync();
+
+        await client.SendRawAsync([(byte)'!', 0, 0, 0, 4]);
+        var messages = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(5));
+
+        var fatal = Assert.Single(messages);
+        Assert.Equal("08P01", fatal.SqlState);
+        Assert.Contains("invalid frontend message type 33", fatal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OversizedMessage_IsRefusedBeforeItIsBuffered()
+    {
+        await using var client = await LoginAsync();
+
+        // Claims 1 GB but sends 5 bytes: the gateway must not wait for (or allocate) the rest.
+        await client.SendRawAsync([(byte)'Q', 0x3F, 0xFF, 0xFF, 0xFF]);
+        var messages = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal("54000", Assert.Single(messages).SqlState);
+    }
+}

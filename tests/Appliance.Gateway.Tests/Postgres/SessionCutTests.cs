@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Net;
+using Appliance.Gateway.Tests.Postgres.Support;
+using Appliance.Gateway.Tests.Support;
+using Npgsql;
+using static Appliance.Tests.Common.Gateway.TestPolicies;
+
+namespace Appliance.Gateway.Tests.Postgres;
+
+/// <summary>A grant's end cuts its live sessions, with a FATAL that says why.</summary>
+public sealed class SessionCutTests(PgGatewayFixture fixture) : IClassFixture<PgGatewayFixture>
+{
+    [Fact]
+    public async Task GrantExpiry_CutsTheSessionWithinASecond()
+    {
+        var grant = await fixture.RequestAndApproveAsync(fixture.AliceToken, "demo", "3s");
+        var password = await fixture.GrantCredentialAsync(fixture.AliceToken, grant);
+        using var alice = fixture.Gateway.Client(fixture.AliceToken);
+        var expiresAt = (await alice.GetJsonAsync($"api/requests/{grant}")).Time("expiresAt");
+        await using var client = await RawPgClient.LoginAsync(fixture.Port, Alice, password, "demo");
+
+        var messages = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
+        var cutAt = DateTimeOffset.UtcNow;
+
+        var fatal = Assert.Single(messages, m => m.Type == 'E');
+        Assert.Equal("FATAL", fatal.ErrorField((byte)'V'));
+        Assert.Equal("57P01", fatal.SqlState);
+        Assert.Contains($"grant {grant} expired at", fatal.Message, StringComparison.Ordinal);
+        Assert.True(cutAt - expiresAt < TimeSpan.FromSeconds(1.5), $"cut {(cutAt - expiresAt).TotalMilliseconds} ms after expiry");
+    }
+
+    [Fact]
+    public async Task GrantRevocation_CutsTheSession_AndSaysWhoAndWhy()
+    {
+        var grant = await fixture.RequestAndApproveAsync(fixture.AliceToken, "demo", "1h");
+        var password = await fixture.GrantCredentialAsync(fixture.AliceToken, grant);
+        var builder = fixture.ConnectionString(password: password);
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        var sleeping = new NpgsqlCommand("SELECT pg_sleep(5)", connection).ExecuteNonQueryAsync();
+        await Task.Delay(300);
+        var watch = Stopwatch.StartNew();
+
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await bob.PostAsync($"api/requests/{grant}/revoke", new { reason = "incident over" }, HttpStatusCode.OK);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => sleeping);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"the session was cut after {watch.ElapsedMilliseconds} ms");
+        var postgres = error as PostgresException ?? error.InnerException as PostgresException;
+        Assert.NotNull(postgres);
+        Assert.Equal("57P01", postgres.SqlState);
+        Assert.Contains($"grant {grant} was revoked by bob@example.com: incident over", postgres.MessageText, StringComparison.Ordinal);
+
+        // The statement it was running is cancelled upstream, not left to run to its end.
+        long running = 1;
+        for (var i = 0; i < 40 && running > 0; i++)
+        {
+            await Task.Delay(50);
+            running = await fixture.UpstreamScalarAsync<long>(
+                $"SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(5)' AND state = 'active' AND datname = '{fixture.Upstream.Database}'");
+        }
+
+        Assert.Equal(0L, running);
+    }
+
+    [Fact]
+    public async Task OtherGrantsSessions_Survive()
+    {
+        var ending = await fixture.RequestAndApproveAsync(fixture.AliceToken, "plain", "1h");
+        await using var other = await fixture.OpenAsync("demo");
+        await using var doomed = new NpgsqlConnection(fixture.ConnectionString("plain", password: await fixture.GrantCredentialAsync(fixture.AliceToken, ending)).ConnectionString);
+        await doomed.OpenAsync();
+
+        using var alice = fixture.Gateway.Client(fixture.AliceToken);
+        await alice.PostAsync($"api/requests/{ending}/revoke", new { reason = "done" }, HttpStatusCode.OK);
+        await Task.Delay(500);
+
+        Assert.Equal(1, await new NpgsqlCommand("SELECT 1", other).ExecuteScalarAsync());
+        await Assert.ThrowsAnyAsync<Exception>(() => new NpgsqlCommand("SELECT 1", doomed).ExecuteScalarAsync());
+    }
+}

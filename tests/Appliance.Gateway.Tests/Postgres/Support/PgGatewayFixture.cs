@@ -1,0 +1,187 @@
+using System.Net;
+using System.Text.Json;
+using Appliance.Gateway.Postgres.Listener;
+using Appliance.Gateway.Tests.Support;
+using Appliance.Tests.Common;
+using Appliance.Tests.Common.Gateway;
+using Npgsql;
+using static Appliance.Tests.Common.Gateway.TestPolicies;
+
+namespace Appliance.Gateway.Tests.Postgres.Support;
+
+/// <summary>
+/// A real gateway in front of the test PostgreSQL, shared by the tests of one class: its own
+/// upstream role (with a real password) and database, a policy with guardrails and masking
+/// (<see cref="PgTestPolicy"/>), tokens for alice and bob, and grants for alice approved by
+/// bob through the API. Tests create their own tables, so they never see each other's data.
+/// </summary>
+public class PgGatewayFixture : IAsyncLifetime
+{
+    private readonly Dictionary<string, string> _grants = new(StringComparer.Ordinal);
+    private string? _bobToken;
+
+    /// <summary>How long the review guardrail holds a statement in this fixture's policy.</summary>
+    protected virtual TimeSpan ReviewHold => TimeSpan.FromSeconds(5);
+
+    protected virtual bool AllowLoopbackPlaintext => true;
+
+    internal TestGateway Gateway { get; private set; } = null!;
+
+    internal PgUpstream Upstream { get; private set; } = null!;
+
+    public int Port { get; private set; }
+
+    public string AliceToken { get; private set; } = "";
+
+    public string BobToken => _bobToken!;
+
+    public string UpstreamConnectionString { get; private set; } = "";
+
+    public string AdminUpstreamConnectionString { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        var admin = TestPostgres.Admin;
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        Upstream = new PgUpstream(admin.Host!, admin.Port, "gwt_" + suffix, "gwu_" + suffix, "pw-" + Guid.NewGuid().ToString("N"), admin.Password!);
+        await using (var connection = new NpgsqlConnection(TestPostgres.AdminConnectionString))
+        {
+            await connection.OpenAsync();
+            await Execute(connection, $"CREATE ROLE {Upstream.User} LOGIN PASSWORD '{Upstream.Password}'");
+            await Execute(connection, $"CREATE DATABASE {Upstream.Database} OWNER {Upstream.User}");
+        }
+
+        UpstreamConnectionString = new NpgsqlConnectionStringBuilder
+        {
+            Host = Upstream.Host, Port = Upstream.Port, Database = Upstream.Database, Username = Upstream.User, Password = Upstream.Password, Pooling = false,
+        }.ConnectionString;
+        var adminBuilder = TestPostgres.Admin;
+        adminBuilder.Database = Upstream.Database;
+        adminBuilder.Pooling = false;
+        AdminUpstreamConnectionString = adminBuilder.ConnectionString;
+
+        Gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir() with
+        {
+            PolicyYaml = PgTestPolicy.Build(Upstream, ReviewHold, AllowLoopbackPlaintext),
+        });
+        Port = Gateway.Service<PostgresListenerInfo>().Port;
+        AliceToken = await Gateway.CreateTokenAsync(Alice);
+        _bobToken = await Gateway.CreateTokenAsync(Bob);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Upstream is null)
+        {
+            return;
+        }
+
+        if (Gateway is not null)
+        {
+            await Gateway.DisposeAsync();
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(TestPostgres.AdminConnectionString);
+        await connection.OpenAsync();
+        await Execute(connection, $"DROP DATABASE IF EXISTS {Upstream.Database} WITH (FORCE)");
+        await Execute(connection, $"DROP ROLE IF EXISTS {Upstream.User}");
+    }
+
+    /// <summary>Alice's grant for <paramref name="connection"/> (requested by her, approved by bob), created once.</summary>
+    public async Task<string> GrantAsync(string connection = "demo")
+    {
+        if (_grants.TryGetValue(connection, out var id))
+        {
+            return id;
+        }
+
+        id = await RequestAndApproveAsync(AliceToken, connection, "1h");
+        _grants[connection] = id;
+        return id;
+    }
+
+    /// <summary>A fresh grant of its own (for tests that end it), approved by bob.</summary>
+    public async Task<string> RequestAndApproveAsync(string requesterToken, string connection, string duration)
+    {
+        using var requester = Gateway.Client(requesterToken);
+        var request = await requester.PostAsync("api/requests", new { connection, duration, reason = "gateway test" }, HttpStatusCode.Created);
+        using var bob = Gateway.Client(BobToken);
+        var grant = await bob.PostAsync($"api/requests/{request.Str("id")}/approve", null, HttpStatusCode.OK);
+        Assert.Equal("active", grant.Str("status"));
+        return grant.Str("id");
+    }
+
+    /// <summary>A password that works only for grant <paramref name="grantId"/>.</summary>
+    public async Task<string> GrantCredentialAsync(string requesterToken, string grantId)
+    {
+        using var requester = Gateway.Client(requesterToken);
+        var credentials = await requester.PostAsync($"api/grants/{grantId}/credentials", null, HttpStatusCode.Created);
+        return credentials.Str("password");
+    }
+
+    /// <summary>Npgsql through the gateway, as alice, with TLS unless told otherwise.</summary>
+    public NpgsqlConnectionStringBuilder ConnectionString(string connection = "demo", bool tls = true, string? password = null, string user = Alice) => new()
+    {
+        Host = "127.0.0.1",
+        Port = Port,
+        Username = user,
+        Password = password ?? AliceToken,
+        Database = connection,
+        SslMode = tls ? SslMode.Require : SslMode.Disable,
+        Pooling = false,
+        Timeout = 15,
+        CommandTimeout = 30,
+    };
+
+    public async Task<NpgsqlConnection> OpenAsync(string connection = "demo", bool tls = true)
+    {
+        await GrantAsync(connection);
+        var npgsql = new NpgsqlConnection(ConnectionString(connection, tls).ConnectionString);
+        await npgsql.OpenAsync();
+        return npgsql;
+    }
+
+    /// <summary>Runs SQL straight on the upstream as its owner (setting up tables, checking what happened).</summary>
+    public async Task UpstreamAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(UpstreamConnectionString);
+        await connection.OpenAsync();
+        await Execute(connection, sql);
+    }
+
+    public async Task<T?> UpstreamScalarAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(UpstreamConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        var value = await command.ExecuteScalarAsync();
+        return value is null or DBNull ? default : (T)value;
+    }
+
+    /// <summary>A table name no other test uses.</summary>
+    public static string TableName(string prefix = "t") => $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 17, 63)];
+
+    /// <summary>psql through the gateway as alice.</summary>
+    internal Task<ProcessResult> PsqlAsync(string connection, string sslmode, params string[] arguments) =>
+        PsqlWithAsync(AliceToken, Alice, connection, sslmode, arguments);
+
+    internal Task<ProcessResult> PsqlWithAsync(string password, string user, string connection, string sslmode, params string[] arguments) =>
+        ProcessRunner.RunAsync(ProcessRunner.Psql,
+            ["-X", "-v", "ON_ERROR_STOP=0", "-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", user, "-d", connection, .. arguments],
+            new Dictionary<string, string> { ["PGPASSWORD"] = password, ["PGSSLMODE"] = sslmode });
+
+    /// <summary>The events of the audit chain this gateway wrote of <paramref name="type"/>.</summary>
+    public async Task<IReadOnlyList<JsonElement>> EventsAsync(string type)
+    {
+        await using var connection = await Gateway.Service<Appliance.Gateway.Store.StoreDatabase>().OpenAsync();
+        var rows = await Dapper.SqlMapper.QueryAsync<string>(connection, "SELECT data FROM events WHERE type = @type ORDER BY seq", new { type });
+        return [.. rows.Select(r => JsonDocument.Parse(r).RootElement.Clone())];
+    }
+
+    private static async Task Execute(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
