@@ -77,4 +77,7 @@ internal static partial class Log
 
     [LoggerMessage(3025, LogLevel.Error, "PostgreSQL connection {ConnectionId} failed")]
     public static partial void ConnectionFailed(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(3026, LogLevel.Error, "A handler on event loop {Loop} failed")]
+    public static partial void LoopHandlerFailed(ILogger logger, string loop, Exception exception);
 }

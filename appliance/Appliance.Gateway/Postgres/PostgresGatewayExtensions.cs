@@ -30,6 +30,7 @@ internal static class PostgresGatewayExtensions
         services.AddSingleton<UpstreamConnector>();
         services.AddSingleton<ColumnCatalogs>();
         services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<Loop.EventLoops>();
         services.AddSingleton<SessionServices>();
         services.AddSingleton<ClientHandshake>();
         services.AddSingleton<SessionCutter>();

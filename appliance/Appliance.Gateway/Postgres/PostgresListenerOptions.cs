@@ -24,6 +24,12 @@ internal sealed class PostgresListenerOptions : IValidatableObject
     /// <summary>The largest message buffered in either direction (a row, a query text).</summary>
     public int MaxMessageLength { get; set; } = PgLimits.DefaultMaxMessageLength;
 
+    /// <summary>
+    /// Event loops for plaintext sessions (0: every session on its own threads). One per
+    /// processor by default: each serves many sessions per wake-up, as pgbouncer does.
+    /// </summary>
+    public int EventLoops { get; set; } = Environment.ProcessorCount;
+
     /// <summary>Stack of each relay thread: the relay recurses nowhere deep, so far below the 1.5 MB default.</summary>
     public int ThreadStackSize { get; set; } = 256 * 1024;
 
@@ -32,6 +38,11 @@ internal sealed class PostgresListenerOptions : IValidatableObject
         if (StartupTimeout <= TimeSpan.Zero)
         {
             yield return new("APPLIANCE_PG_STARTUP_TIMEOUT must be positive.");
+        }
+
+        if (EventLoops is < 0 or > 64)
+        {
+            yield return new("APPLIANCE_PG_EVENT_LOOP must be between 0 (threads only) and 64.");
         }
 
         if (MaxMessageLength is < 64 * 1024 or > PgLimits.MaxProtocolMessageLength)
@@ -49,6 +60,11 @@ internal sealed class PostgresListenerOptions : IValidatableObject
         if (TimeSpan.TryParse(configuration["APPLIANCE_PG_STARTUP_TIMEOUT"], CultureInfo.InvariantCulture, out var startup))
         {
             options.StartupTimeout = startup;
+        }
+
+        if (int.TryParse(configuration["APPLIANCE_PG_EVENT_LOOP"], CultureInfo.InvariantCulture, out var loops))
+        {
+            options.EventLoops = loops;
         }
 
         if (int.TryParse(configuration["APPLIANCE_PG_MAX_MESSAGE"], CultureInfo.InvariantCulture, out var maxMessage))

@@ -5,15 +5,30 @@ using Npgsql;
 
 namespace Appliance.Gateway.Tests.Postgres;
 
-/// <summary>Block, review and alert on statements of every protocol path, with their events and audit records.</summary>
-public sealed class GuardrailTests(GuardrailTests.Fixture fixture) : IClassFixture<GuardrailTests.Fixture>
+/// <summary>Over TLS: the session runs on its own threads.</summary>
+public sealed class GuardrailOverTlsTests(GuardrailOverTlsTests.Fixture fixture) : GuardrailTests<GuardrailOverTlsTests.Fixture>(fixture)
 {
-    /// <summary>Reviews hold long enough for a test to decide them, short enough to time out quickly.</summary>
     public sealed class Fixture : PgGatewayFixture
     {
         protected override TimeSpan ReviewHold => TimeSpan.FromSeconds(3);
     }
+}
 
+/// <summary>In plaintext: the session runs on an event loop, and leaves it for threads when a review holds a statement.</summary>
+public sealed class GuardrailOnEventLoopTests(GuardrailOnEventLoopTests.Fixture fixture) : GuardrailTests<GuardrailOnEventLoopTests.Fixture>(fixture)
+{
+    public sealed class Fixture : PgGatewayFixture
+    {
+        public override bool Tls => false;
+
+        protected override TimeSpan ReviewHold => TimeSpan.FromSeconds(3);
+    }
+}
+
+/// <summary>Block, review and alert on statements of every protocol path, with their events and audit records.</summary>
+public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : PgGatewayFixture
+{
     [Fact]
     public async Task Block_RaisesAGuardrailBlockedEvent_WithTheStatementMasked()
     {
@@ -243,7 +258,15 @@ public sealed class GuardrailTests(GuardrailTests.Fixture fixture) : IClassFixtu
         List<System.Text.Json.JsonElement> statements = [];
         while (DateTime.UtcNow < deadline)
         {
-            var events = await auditor.GetJsonAsync($"api/sessions/{sessionId}/events");
+            // The recorder writes in batches: the session may not be in the store yet.
+            using var response = await auditor.GetAsync($"api/sessions/{sessionId}/events");
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                await Task.Delay(100);
+                continue;
+            }
+
+            var events = await Api.ExpectAsync(response, HttpStatusCode.OK);
             statements = [.. events.EnumerateArray().Where(e => e.Str("type") == "statement").Select(e => e.GetProperty("data"))];
             if (statements.Count >= count)
             {

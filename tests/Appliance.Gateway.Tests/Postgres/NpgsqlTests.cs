@@ -5,8 +5,15 @@ using NpgsqlTypes;
 
 namespace Appliance.Gateway.Tests.Postgres;
 
+/// <summary>Over TLS: the session runs on its own threads.</summary>
+public sealed class NpgsqlOverTlsTests(PgGatewayFixture fixture) : NpgsqlTests<PgGatewayFixture>(fixture);
+
+/// <summary>In plaintext: the session runs on an event loop.</summary>
+public sealed class NpgsqlOnEventLoopTests(PlaintextFixture fixture) : NpgsqlTests<PlaintextFixture>(fixture);
+
 /// <summary>Npgsql through the gateway: binary and text results, the extended protocol, pipelined batches, COPY, notices, notifications, cancel.</summary>
-public sealed class NpgsqlTests(PgGatewayFixture fixture) : IClassFixture<PgGatewayFixture>
+public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : PgGatewayFixture
 {
     private async Task<string> CustomersAsync()
     {

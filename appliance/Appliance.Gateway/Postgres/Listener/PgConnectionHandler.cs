@@ -12,7 +12,8 @@ namespace Appliance.Gateway.Postgres.Listener;
 /// dedicated thread at once, for the handshake and then the client-to-upstream relay: its
 /// sockets only ever see blocking calls, so each read and write is one system call.
 /// </summary>
-internal sealed partial class PgConnectionHandler(ClientHandshake handshake, SessionServices services, ILogger<PgConnectionHandler> logger) : ConnectionHandler
+internal sealed partial class PgConnectionHandler(
+    ClientHandshake handshake, SessionServices services, Loop.EventLoops loops, ILogger<PgConnectionHandler> logger) : ConnectionHandler
 {
     public override Task OnConnectedAsync(ConnectionContext connection)
     {
@@ -25,16 +26,19 @@ internal sealed partial class PgConnectionHandler(ClientHandshake handshake, Ses
         {
             try
             {
-                Serve(socket, remote, shutdown);
+                if (Serve(socket, remote, shutdown) is { } onLoop)
+                {
+                    // The session lives on an event loop now; this thread is done.
+                    onLoop.ContinueWith(_ => done.TrySetResult(), TaskScheduler.Default);
+                    return;
+                }
             }
             catch (Exception e)
             {
                 Log.ConnectionFailed(logger, connection.ConnectionId, e);
             }
-            finally
-            {
-                done.TrySetResult();
-            }
+
+            done.TrySetResult();
         }, services.Options.ThreadStackSize)
         {
             IsBackground = true,
@@ -44,14 +48,25 @@ internal sealed partial class PgConnectionHandler(ClientHandshake handshake, Ses
         return done.Task;
     }
 
-    private void Serve(System.Net.Sockets.Socket socket, IPEndPoint? remote, CancellationToken shutdown)
+    /// <summary>The session's end when it went to an event loop; null when it ran (or ended) on this thread.</summary>
+    private Task? Serve(System.Net.Sockets.Socket socket, IPEndPoint? remote, CancellationToken shutdown)
     {
         if (handshake.Run(socket, remote, shutdown) is not { } start)
         {
-            return;
+            return null;
         }
 
-        using var session = new PgSession(start, services);
-        session.Run(shutdown);
+        var session = new PgSession(start, services);
+        if (loops.Enabled && session.CanRunOnLoop)
+        {
+            return session.RunOnLoop(loops.Next(), shutdown).ContinueWith(_ => session.Dispose(), TaskScheduler.Default);
+        }
+
+        using (session)
+        {
+            session.Run(shutdown);
+        }
+
+        return null;
     }
 }

@@ -36,6 +36,26 @@ internal sealed class InputBuffer : IDisposable
         return read > 0;
     }
 
+    /// <summary>Reads what a non-blocking socket has: the byte count, 0 at end of stream, -1 when nothing is there yet.</summary>
+    /// <exception cref="System.Net.Sockets.SocketException">The connection failed.</exception>
+    public int Receive(System.Net.Sockets.Socket socket)
+    {
+        Prepare();
+        var read = socket.Receive(_buffer, _end, _buffer.Length - _end, System.Net.Sockets.SocketFlags.None, out var error);
+        if (error == System.Net.Sockets.SocketError.WouldBlock)
+        {
+            return -1;
+        }
+
+        if (error != System.Net.Sockets.SocketError.Success)
+        {
+            throw new System.Net.Sockets.SocketException((int)error);
+        }
+
+        _end += read;
+        return read;
+    }
+
     /// <summary>Frames the next message; the frame's spans point into this buffer until the next <see cref="Consume"/>.</summary>
     public PgFrameStatus TryRead(int maxLength, out PgSpanFrame frame)
     {

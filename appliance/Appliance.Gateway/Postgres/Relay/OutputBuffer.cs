@@ -15,11 +15,17 @@ internal sealed class OutputBuffer : IBufferWriter<byte>, IDisposable
     private byte[] _buffer;
     private int _written;
 
+    /// <summary>How much of the written bytes a non-blocking send already got out.</summary>
+    private int _sent;
+
     public OutputBuffer(int size = DefaultSize) => _buffer = ArrayPool<byte>.Shared.Rent(size);
 
     public int Length => _written;
 
     public bool IsEmpty => _written == 0;
+
+    /// <summary>Bytes written and not sent yet.</summary>
+    public int Pending => _written - _sent;
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
@@ -43,21 +49,50 @@ internal sealed class OutputBuffer : IBufferWriter<byte>, IDisposable
         return _buffer.AsSpan(_written);
     }
 
-    /// <summary>Writes everything collected to <paramref name="stream"/> in one call and starts over.</summary>
+    /// <summary>Writes everything collected (and not sent yet) to <paramref name="stream"/> in one call and starts over.</summary>
     public void FlushTo(Stream stream)
     {
-        if (_written == 0)
+        if (_written == _sent)
         {
+            Clear();
             return;
         }
 
-        stream.Write(_buffer, 0, _written);
+        stream.Write(_buffer, _sent, _written - _sent);
         Clear();
+    }
+
+    /// <summary>
+    /// Sends what the socket takes without blocking; true when everything went out (and the
+    /// buffer starts over), false when the rest waits for the socket to be writable.
+    /// </summary>
+    /// <exception cref="System.Net.Sockets.SocketException">The connection failed.</exception>
+    public bool TrySendTo(System.Net.Sockets.Socket socket)
+    {
+        while (_sent < _written)
+        {
+            var sent = socket.Send(_buffer, _sent, _written - _sent, System.Net.Sockets.SocketFlags.None, out var error);
+            if (error == System.Net.Sockets.SocketError.WouldBlock)
+            {
+                return false;
+            }
+
+            if (error != System.Net.Sockets.SocketError.Success)
+            {
+                throw new System.Net.Sockets.SocketException((int)error);
+            }
+
+            _sent += sent;
+        }
+
+        Clear();
+        return true;
     }
 
     public void Clear()
     {
         _written = 0;
+        _sent = 0;
         if (_buffer.Length > 8 * DefaultSize)
         {
             ArrayPool<byte>.Shared.Return(_buffer);

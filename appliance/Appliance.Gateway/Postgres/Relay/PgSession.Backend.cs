@@ -38,7 +38,7 @@ internal sealed partial class PgSession
                 lock (_gate)
                 {
                     ProcessUpstreamInput();
-                    _clientOut.FlushTo(_client);
+                    SendClient();
                 }
 
                 if (_upstreamFatal)
@@ -49,30 +49,40 @@ internal sealed partial class PgSession
             }
             while (!_stopping.IsCancellationRequested && _upstreamIn.Fill(_upstream));
 
-            if (!_stopping.IsCancellationRequested)
-            {
-                SendFatal(SqlStates.ConnectionFailure, "the upstream server closed the connection unexpectedly");
-            }
-        }
-        catch (PgProtocolException e)
-        {
-            reason = "upstream protocol error";
-            Log.UpstreamProtocolError(_services.Logger, Id, e.Message);
-            SendFatal(SqlStates.ProtocolViolation, "the upstream server broke the protocol; the session is closed");
-        }
-        catch (Exception e) when (IsDisconnect(e))
-        {
-            // The client or the upstream went away, or the session was stopped.
+            UpstreamClosed();
         }
         catch (Exception e)
         {
-            reason = "gateway error";
-            Log.RelayFailed(_services.Logger, Id, e);
-            SendFatal(SqlStates.InternalError, "internal error in the gateway; the session is closed");
+            reason = UpstreamFault(e) ?? reason;
         }
         finally
         {
             Stop(reason);
+        }
+    }
+
+    private void UpstreamClosed()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            SendFatal(SqlStates.ConnectionFailure, "the upstream server closed the connection unexpectedly");
+        }
+    }
+
+    private string? UpstreamFault(Exception e)
+    {
+        switch (e)
+        {
+            case PgProtocolException protocol:
+                Log.UpstreamProtocolError(_services.Logger, Id, protocol.Message);
+                SendFatal(SqlStates.ProtocolViolation, "the upstream server broke the protocol; the session is closed");
+                return "upstream protocol error";
+            case var _ when IsDisconnect(e):
+                return null;
+            default:
+                Log.RelayFailed(_services.Logger, Id, e);
+                SendFatal(SqlStates.InternalError, "internal error in the gateway; the session is closed");
+                return "gateway error";
         }
     }
 

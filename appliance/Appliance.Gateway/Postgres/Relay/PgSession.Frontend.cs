@@ -26,6 +26,13 @@ internal sealed partial class PgSession
         var reason = "client disconnected";
         try
         {
+            // After a move off an event loop, what was received there comes first.
+            if (_clientIn.Length > 0 && !ProcessClientInput())
+            {
+                reason = "client terminated the session";
+                return;
+            }
+
             while (!_stopping.IsCancellationRequested && _clientIn.Fill(_client))
             {
                 if (!ProcessClientInput())
@@ -35,25 +42,31 @@ internal sealed partial class PgSession
                 }
             }
         }
-        catch (PgProtocolException e)
-        {
-            reason = "client protocol error";
-            Log.ClientProtocolError(_services.Logger, ClientAddress, e.Message);
-            SendFatal(e.SqlState, e.Message);
-        }
-        catch (Exception e) when (IsDisconnect(e))
-        {
-            // The client or the session went away; the reason is set by whoever stopped it.
-        }
         catch (Exception e)
         {
-            reason = "gateway error";
-            Log.RelayFailed(_services.Logger, Id, e);
-            SendFatal(SqlStates.InternalError, "internal error in the gateway; the session is closed");
+            reason = ClientFault(e) ?? reason;
         }
         finally
         {
             Stop(reason);
+        }
+    }
+
+    /// <summary>What a failure on the client side means: a FATAL for a protocol error or a bug; nothing to say when a side is gone.</summary>
+    private string? ClientFault(Exception e)
+    {
+        switch (e)
+        {
+            case PgProtocolException protocol:
+                Log.ClientProtocolError(_services.Logger, ClientAddress, protocol.Message);
+                SendFatal(protocol.SqlState, protocol.Message);
+                return "client protocol error";
+            case var _ when IsDisconnect(e):
+                return null;
+            default:
+                Log.RelayFailed(_services.Logger, Id, e);
+                SendFatal(SqlStates.InternalError, "internal error in the gateway; the session is closed");
+                return "gateway error";
         }
     }
 
@@ -104,11 +117,11 @@ internal sealed partial class PgSession
 
                 _staged.Clear();
                 DrainLocal();
-                _clientOut.FlushTo(_client);
+                SendClient();
             }
         }
 
-        _upstreamOut.FlushTo(_upstream);
+        SendUpstream();
     }
 
     private bool OnClientMessage(PgSpanFrame frame)

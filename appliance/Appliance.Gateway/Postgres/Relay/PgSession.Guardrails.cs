@@ -15,6 +15,8 @@ internal sealed partial class PgSession
     /// <summary>system_error: the gateway could not do what the policy requires (strict audit).</summary>
     private const string SystemError = "58000";
 
+    private GuardrailVerdict? _heldVerdict;
+
     private readonly record struct Decision(byte[]? Refusal, string? Alerts)
     {
         public static readonly Decision Run = default;
@@ -40,9 +42,10 @@ internal sealed partial class PgSession
             return Decision.Run;
         }
 
-        var verdict = isParse
-            ? runtime.Guardrails.EvaluateParse(statementName, sql, _sql)
-            : runtime.Guardrails.Evaluate(sql, _sql);
+        // A verdict kept from before a move off the event loop: the statement was judged once already.
+        var verdict = _heldVerdict
+            ?? (isParse ? runtime.Guardrails.EvaluateParse(statementName, sql, _sql) : runtime.Guardrails.Evaluate(sql, _sql));
+        _heldVerdict = null;
         if (verdict.Outcome == GuardrailOutcome.None)
         {
             return Decision.Run;
@@ -57,6 +60,13 @@ internal sealed partial class PgSession
         }
 
         var deciding = verdict.Deciding!;
+        if (verdict.Outcome == GuardrailOutcome.Review && !OnThreads)
+        {
+            // Holding blocks; a loop serves other sessions. Keep the verdict and move to threads.
+            _heldVerdict = verdict;
+            throw new MigrationRequired();
+        }
+
         return verdict.Outcome switch
         {
             GuardrailOutcome.Block => Block(deciding, sql, $"blocked by guardrail \"{deciding.RuleName}\": {deciding.Message}"),
@@ -166,15 +176,23 @@ internal sealed partial class PgSession
 
     private static bool ContainsWord(ReadOnlySpan<byte> text, ReadOnlySpan<byte> lowerWord)
     {
-        for (var i = 0; i + lowerWord.Length <= text.Length; i++)
+        var first = lowerWord[0];
+        var upperFirst = (byte)(first & ~0x20);
+        for (var at = text.IndexOfAny(first, upperFirst); at >= 0 && at + lowerWord.Length <= text.Length; at = NextAt(text, at, first, upperFirst))
         {
-            if ((text[i] | 0x20) == lowerWord[0] && Ascii.EqualsIgnoreCase(text.Slice(i, lowerWord.Length), lowerWord))
+            if (Ascii.EqualsIgnoreCase(text.Slice(at, lowerWord.Length), lowerWord))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    private static int NextAt(ReadOnlySpan<byte> text, int at, byte first, byte upperFirst)
+    {
+        var next = text[(at + 1)..].IndexOfAny(first, upperFirst);
+        return next < 0 ? -1 : at + 1 + next;
     }
 
     private static string Describe(GuardrailMatchReason reason) => reason switch

@@ -40,7 +40,9 @@ internal sealed partial class PgSession : IDisposable
     private readonly ColumnCatalog _catalog;
     private volatile ConnectionRuntime _runtime;
     private long _policyVersion;
+    private readonly TaskCompletionSource<string> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _stopReason;
+    private int _finished;
     private long _grantExpiresAtMs;
 
     public PgSession(SessionStart start, SessionServices services)
@@ -101,12 +103,30 @@ internal sealed partial class PgSession : IDisposable
     public bool IsStopping => _stopReason is not null;
 
     /// <summary>
-    /// Greets the client as PostgreSQL would after a login (AuthenticationOk, the upstream's
-    /// ParameterStatus messages, the gateway's own BackendKeyData, ReadyForQuery), then relays
-    /// until either side leaves or the session is cut: client to upstream on the calling thread,
-    /// upstream to client on a second one. Returns why it ended.
+    /// Relays on threads: client to upstream on the calling thread, upstream to client on a
+    /// second one, with blocking calls (how TLS sessions and strict-audit sessions always run).
+    /// Returns why the session ended.
     /// </summary>
     public string Run(CancellationToken shutdown)
+    {
+        if (!Greet())
+        {
+            return Finish();
+        }
+
+        using var onShutdown = shutdown.Register(OnShutdown);
+        var upstreamThread = new Thread(RunBackend, _services.Options.ThreadStackSize) { IsBackground = true, Name = "pg-upstream" };
+        upstreamThread.Start();
+        RunFrontend();
+        upstreamThread.Join();
+        return Finish();
+    }
+
+    /// <summary>
+    /// Greets the client as PostgreSQL would after a login (AuthenticationOk, the upstream's
+    /// ParameterStatus messages, the gateway's own BackendKeyData, ReadyForQuery).
+    /// </summary>
+    private bool Greet()
     {
         _services.Recorder.Start(new SessionInfo(Id, Person.Email, ConnectionName, GrantId, ClientAddress, Application, _services.Time.GetUtcNow()));
         Log.SessionStarted(_services.Logger, Id, Person.Email, ConnectionName, GrantId, ClientAddress);
@@ -121,20 +141,16 @@ internal sealed partial class PgSession : IDisposable
             BackendWriter.WriteBackendKeyData(_clientOut, ProcessId, SecretKey);
             BackendWriter.WriteReadyForQuery(_clientOut, _lastStatus);
             _clientOut.FlushTo(_client);
+            return true;
         }
         catch (Exception e) when (IsDisconnect(e))
         {
             Stop("client disconnected");
-            return Finish();
+            return false;
         }
-
-        using var onShutdown = shutdown.Register(() => Cut(Appliance.Wire.SqlStates.AdminShutdown, "terminating connection: the gateway is shutting down", "gateway shutdown"));
-        var upstreamThread = new Thread(RunBackend, _services.Options.ThreadStackSize) { IsBackground = true, Name = "pg-upstream" };
-        upstreamThread.Start();
-        RunFrontend();
-        upstreamThread.Join();
-        return Finish();
     }
+
+    private void OnShutdown() => Cut(Appliance.Wire.SqlStates.AdminShutdown, "terminating connection: the gateway is shutting down", "gateway shutdown");
 
     /// <summary>
     /// Ends the session from outside (grant ended, gateway stopping): a FATAL ErrorResponse to
@@ -196,9 +212,9 @@ internal sealed partial class PgSession : IDisposable
 
         try
         {
-            _clientOut.Clear();
+            // After whatever whole messages are still waiting to go out.
             _clientOut.Write(LocalMessages.Fatal(sqlState, message));
-            _clientOut.FlushTo(_client);
+            SendClient();
         }
         catch (Exception e) when (IsDisconnect(e) || e is InvalidOperationException or NotSupportedException)
         {
@@ -235,13 +251,47 @@ internal sealed partial class PgSession : IDisposable
         }
     }
 
+    /// <summary>Once, whichever way the session ran: unlisted, recorded as ended, and awaited no more.</summary>
     private string Finish()
     {
         var reason = _stopReason ?? "ended";
-        _services.Registry.Remove(this);
-        _services.Recorder.End(Id, reason);
-        Log.SessionEnded(_services.Logger, Id, reason);
+        if (Interlocked.Exchange(ref _finished, 1) == 0)
+        {
+            _services.Registry.Remove(this);
+            _services.Recorder.End(Id, reason);
+            Log.SessionEnded(_services.Logger, Id, reason);
+            _completion.TrySetResult(reason);
+        }
+
         return reason;
+    }
+
+    /// <summary>
+    /// Writes what waits for the client: blocking on threads; on an event loop, what the socket
+    /// takes now, the rest when it is writable. Callers hold <see cref="_gate"/>.
+    /// </summary>
+    private void SendClient()
+    {
+        if (OnThreads)
+        {
+            _clientOut.FlushTo(_client);
+        }
+        else
+        {
+            _clientOut.TrySendTo(_clientSocket);
+        }
+    }
+
+    private void SendUpstream()
+    {
+        if (OnThreads)
+        {
+            _upstreamOut.FlushTo(_upstream);
+        }
+        else
+        {
+            _upstreamOut.TrySendTo(_upstreamConnection.Socket);
+        }
     }
 
     private static bool IsDisconnect(Exception e) =>

@@ -25,6 +25,12 @@ public class PgGatewayFixture : IAsyncLifetime
 
     protected virtual bool AllowLoopbackPlaintext => true;
 
+    /// <summary>
+    /// Whether Npgsql connections use TLS by default. TLS sessions run on threads, plaintext
+    /// ones on the event loops, so the suites that matter run both ways.
+    /// </summary>
+    public virtual bool Tls => true;
+
     internal TestGateway Gateway { get; private set; } = null!;
 
     internal PgUpstream Upstream { get; private set; } = null!;
@@ -121,20 +127,20 @@ public class PgGatewayFixture : IAsyncLifetime
     }
 
     /// <summary>Npgsql through the gateway, as alice, with TLS unless told otherwise.</summary>
-    public NpgsqlConnectionStringBuilder ConnectionString(string connection = "demo", bool tls = true, string? password = null, string user = Alice) => new()
+    public NpgsqlConnectionStringBuilder ConnectionString(string connection = "demo", bool? tls = null, string? password = null, string user = Alice) => new()
     {
         Host = "127.0.0.1",
         Port = Port,
         Username = user,
         Password = password ?? AliceToken,
         Database = connection,
-        SslMode = tls ? SslMode.Require : SslMode.Disable,
+        SslMode = tls ?? Tls ? SslMode.Require : SslMode.Disable,
         Pooling = false,
         Timeout = 15,
         CommandTimeout = 30,
     };
 
-    public async Task<NpgsqlConnection> OpenAsync(string connection = "demo", bool tls = true)
+    public async Task<NpgsqlConnection> OpenAsync(string connection = "demo", bool? tls = null)
     {
         await GrantAsync(connection);
         var npgsql = new NpgsqlConnection(ConnectionString(connection, tls).ConnectionString);
@@ -184,4 +190,10 @@ public class PgGatewayFixture : IAsyncLifetime
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
     }
+}
+
+/// <summary>The same gateway, with Npgsql connecting in plaintext (sessions on the event loops).</summary>
+public sealed class PlaintextFixture : PgGatewayFixture
+{
+    public override bool Tls => false;
 }
