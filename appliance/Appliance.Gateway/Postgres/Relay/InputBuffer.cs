@@ -79,6 +79,17 @@ internal sealed class InputBuffer : IDisposable
         }
     }
 
+    /// <summary>Gives the buffer back to the pool while nothing is buffered (an idle session on an event loop holds none).</summary>
+    public void ReleaseIfEmpty()
+    {
+        if (_start == _end && _buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+            _start = _end = 0;
+        }
+    }
+
     public void Dispose()
     {
         if (_buffer.Length > 0)
@@ -91,6 +102,12 @@ internal sealed class InputBuffer : IDisposable
     /// <summary>Room for at least one more byte at the end: compact, or grow when the data fills the buffer.</summary>
     private void Prepare()
     {
+        if (_buffer.Length == 0)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(DefaultSize);
+            return;
+        }
+
         if (_end < _buffer.Length)
         {
             return;
@@ -145,6 +162,7 @@ internal sealed class InputBuffer : IDisposable
     {
         if (_buffer.Length > 4 * DefaultSize)
         {
+            // Shrink only what grew for a large message; an empty released buffer stays released.
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = ArrayPool<byte>.Shared.Rent(DefaultSize);
         }

@@ -100,6 +100,16 @@ internal sealed class OutputBuffer : IBufferWriter<byte>, IDisposable
         }
     }
 
+    /// <summary>Gives the buffer back to the pool while nothing waits to be sent.</summary>
+    public void ReleaseIfEmpty()
+    {
+        if (_written == 0 && _buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+    }
+
     public void Dispose()
     {
         if (_buffer.Length > 0)
@@ -117,9 +127,13 @@ internal sealed class OutputBuffer : IBufferWriter<byte>, IDisposable
             return;
         }
 
-        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _buffer.Length * 2));
+        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(DefaultSize, _buffer.Length * 2)));
         _buffer.AsSpan(0, _written).CopyTo(grown);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
         _buffer = grown;
     }
 }

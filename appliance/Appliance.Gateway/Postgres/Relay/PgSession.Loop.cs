@@ -78,6 +78,26 @@ internal sealed partial class PgSession : ILoopHandler
         else
         {
             UpdateInterests();
+            ReleaseIdleBuffers();
+        }
+    }
+
+    /// <summary>Between messages a session on a loop holds no buffers: 500 idle sessions cost little.</summary>
+    private void ReleaseIdleBuffers()
+    {
+        _clientIn.ReleaseIfEmpty();
+        _upstreamIn.ReleaseIfEmpty();
+        if (_upstreamOut.Pending == 0)
+        {
+            _upstreamOut.ReleaseIfEmpty();
+        }
+
+        lock (_gate)
+        {
+            if (_clientOut.Pending == 0)
+            {
+                _clientOut.ReleaseIfEmpty();
+            }
         }
     }
 
