@@ -31,10 +31,13 @@ internal sealed class WebhookTargets(IPolicyProvider policy, IOptions<GatewayOpt
             yield return _chatopsUrl;
         }
 
+        // A URL is one target (deliveries are keyed by event and URL): two webhook entries with the
+        // same URL must not make every state change fail on a duplicate delivery row.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var webhook in policy.Current.Webhooks)
         {
             var url = webhook.Url.ToString();
-            if (webhook.Wants(eventType) && url != _chatopsUrl)
+            if (webhook.Wants(eventType) && url != _chatopsUrl && seen.Add(url))
             {
                 yield return url;
             }

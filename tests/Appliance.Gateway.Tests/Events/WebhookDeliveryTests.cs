@@ -114,6 +114,35 @@ public sealed class WebhookDeliveryTests
         Assert.Single(receiver.Requests);
     }
 
+    [Fact]
+    public async Task TwoWebhookEntries_WithOneUrl_LetStateChangesThrough_AndDeliverEachEventOnce()
+    {
+        await using var receiver = await RecordingHttpServer.StartAsync();
+        var policy = TestPolicies.Build(webhooks: $$"""
+            webhooks:
+              - url: {{receiver.BaseAddress}}
+                secret: {{Secret}}
+                events: [request.*, grant.*]
+              - url: {{receiver.BaseAddress}}
+                secret: another-secret-0123456789
+                events: [grant.*]
+            """);
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir() with { PolicyYaml = policy });
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+        using var bob = gateway.Client(await gateway.CreateTokenAsync(Bob));
+        var id = (await alice.RequestAsync("demo", "1h", "x")).Str("id");
+        await bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+
+        // Before, the second entry's duplicate delivery row failed the transaction: no grant could be revoked or expire.
+        var revoked = await alice.PostAsync($"api/requests/{id}/revoke", null, HttpStatusCode.OK);
+        Assert.Equal("revoked", revoked.Str("status"));
+
+        var hook = await receiver.WaitForAsync(r => r.BodyText.Contains("\"grant.revoked\"", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.True(Signatures.IsValid(hook.Headers["X-Appliance-Signature"], Secret, hook.Body, TimeSpan.FromMinutes(5)));
+        await Task.Delay(500);
+        Assert.Single(receiver.Requests, r => r.BodyText.Contains("\"grant.revoked\"", StringComparison.Ordinal));
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {
         var deadline = DateTimeOffset.UtcNow + timeout;
