@@ -107,21 +107,43 @@ internal sealed partial class WebhookDispatcher(
             }
         }
 
-        // One target's events go out in order; different targets proceed independently.
+        // One target's events go out in order; different targets proceed independently. Once a
+        // target fails, the rest of its batch waits for that retry instead of each waiting out
+        // its own timeout: a receiver that hangs must not hold up every other target's events.
         await Parallel.ForEachAsync(
             due.GroupBy(d => d.Target),
             new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken },
             async (group, ct) =>
             {
-                foreach (var delivery in group.OrderBy(d => d.EventSeq))
+                var ordered = group.OrderBy(d => d.EventSeq).ToList();
+                for (var i = 0; i < ordered.Count; i++)
                 {
-                    await SendAsync(delivery, ct);
+                    if (await SendAsync(ordered[i], ct) is { } retryAt)
+                    {
+                        await PostponeAsync(ordered.Skip(i + 1), retryAt, ct);
+                        break;
+                    }
                 }
             });
         return due.Count;
     }
 
-    private async Task SendAsync(Due delivery, CancellationToken cancellationToken)
+    /// <summary>Releases leased deliveries unsent, due again at <paramref name="at"/>; their attempts are not counted.</summary>
+    private async Task PostponeAsync(IEnumerable<Due> deliveries, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var rows = deliveries.Select(d => new { d.EventId, d.Target, next = at.ToUnixMs() }).ToList();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "UPDATE deliveries SET lease_until = NULL, next_attempt_at = @next WHERE event_id = @EventId AND target = @Target", rows);
+    }
+
+    /// <summary>Sends one delivery and records the outcome; returns when it will be retried, or null if it will not be.</summary>
+    private async Task<DateTimeOffset?> SendAsync(Due delivery, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var secret = targets.SecretFor(delivery.Target);
@@ -149,10 +171,11 @@ internal sealed partial class WebhookDispatcher(
                 new { attempts = (long)attempts, delivery.EventId, delivery.Target });
             GatewayMetrics.WebhookDeliveries.WithLabels("delivered").Inc();
             Log.Delivered(logger, delivery.Event!.Type, delivery.EventId, delivery.Target, attempts);
-            return;
+            return null;
         }
 
         var final = attempts >= settings.MaxAttempts || delivery.Event is null || secret is null;
+        var next = time.GetUtcNow() + settings.BackoffAfter(attempts);
         await connection.ExecuteAsync(
             "UPDATE deliveries SET status = @status, attempts = @attempts, next_attempt_at = @next, lease_until = NULL, last_error = @error " +
             "WHERE event_id = @EventId AND target = @Target",
@@ -160,7 +183,7 @@ internal sealed partial class WebhookDispatcher(
             {
                 status = final ? "failed" : "pending",
                 attempts = (long)attempts,
-                next = (time.GetUtcNow() + settings.BackoffAfter(attempts)).ToUnixMs(),
+                next = next.ToUnixMs(),
                 error,
                 delivery.EventId,
                 delivery.Target,
@@ -169,12 +192,12 @@ internal sealed partial class WebhookDispatcher(
         {
             GatewayMetrics.WebhookDeliveries.WithLabels("failed").Inc();
             Log.GaveUp(logger, delivery.EventId, delivery.Target, attempts, error);
+            return null;
         }
-        else
-        {
-            GatewayMetrics.WebhookDeliveries.WithLabels("retried").Inc();
-            Log.WillRetry(logger, delivery.EventId, delivery.Target, attempts, error);
-        }
+
+        GatewayMetrics.WebhookDeliveries.WithLabels("retried").Inc();
+        Log.WillRetry(logger, delivery.EventId, delivery.Target, attempts, error);
+        return next;
     }
 
     private async Task<string?> PostAsync(string target, string secret, StoredEvent e, TimeSpan timeout, CancellationToken cancellationToken)

@@ -1,10 +1,13 @@
 using System.Net;
+using System.Net.Sockets;
+using Appliance.Gateway.Events;
 using Appliance.Gateway.Store;
 using Appliance.Gateway.Tests.Support;
 using Appliance.Tests.Common.Gateway;
 using Appliance.Tests.Common.Http;
 using Dapper;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using static Appliance.Tests.Common.Gateway.TestPolicies;
 
 namespace Appliance.Gateway.Tests.Events;
@@ -143,6 +146,42 @@ public sealed class WebhookDeliveryTests
         Assert.Single(receiver.Requests, r => r.BodyText.Contains("\"grant.revoked\"", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task HangingReceiver_DoesNotHoldUpAnotherTargetsEvents()
+    {
+        using var hanging = new HangingReceiver();
+        await using var receiver = await RecordingHttpServer.StartAsync();
+        var policy = TestPolicies.Build(webhooks: $$"""
+            webhooks:
+              - url: {{hanging.Url}}
+                secret: {{Secret}}
+                events: [request.*]
+              - url: {{receiver.BaseAddress}}
+                secret: {{Secret}}
+                events: [request.*]
+            """);
+        await using var gateway = await TestGateway.StartAsync(
+            TestGatewayOptions.InTempDir() with { PolicyYaml = policy, WebhookBackoff = "00:00:30" });
+        var timeout = TimeSpan.FromSeconds(2);
+        gateway.Service<IOptions<WebhookOptions>>().Value.Timeout = timeout;
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+
+        // Several events queue up for the hanging receiver while the dispatcher waits on the first.
+        var ids = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            ids.Add((await alice.RequestAsync("demo", "1h", "queued")).Str("id"));
+        }
+
+        await receiver.WaitForAsync(r => r.BodyText.Contains(ids[^1], StringComparison.Ordinal), TimeSpan.FromSeconds(15));
+        var marker = (await alice.RequestAsync("demo", "1h", "marker")).Str("id");
+        var created = DateTimeOffset.UtcNow;
+
+        // Before, each queued event waited out its own timeout first (about 6 x 2 s).
+        var delivered = await receiver.WaitForAsync(r => r.BodyText.Contains(marker, StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        Assert.True(delivered.At - created < 2.5 * timeout, $"the marker arrived {(delivered.At - created).TotalSeconds:0.0} s after it was created");
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {
         var deadline = DateTimeOffset.UtcNow + timeout;
@@ -150,6 +189,50 @@ public sealed class WebhookDeliveryTests
         {
             Assert.True(DateTimeOffset.UtcNow < deadline, "condition not met in time");
             await Task.Delay(50);
+        }
+    }
+
+    /// <summary>A webhook receiver that accepts connections and never answers, like a hung service behind a load balancer.</summary>
+    private sealed class HangingReceiver : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly List<TcpClient> _held = [];
+
+        public HangingReceiver()
+        {
+            _listener.Start();
+            Url = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/hang");
+            _ = HoldAsync();
+        }
+
+        public Uri Url { get; }
+
+        private async Task HoldAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    var client = await _listener.AcceptTcpClientAsync();
+                    lock (_held)
+                    {
+                        _held.Add(client);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // Stopped.
+            }
+        }
+
+        public void Dispose()
+        {
+            _listener.Stop();
+            lock (_held)
+            {
+                _held.ForEach(c => c.Dispose());
+            }
         }
     }
 }
