@@ -240,16 +240,18 @@ internal sealed partial class WebhookDispatcher(
         public StoredEvent? Event { get; set; }
     }
 
+    // Not {EventId}: Serilog fills that property with the log entry's own EventId (3001…), which would
+    // hide the delivered event's id.
     private static partial class Log
     {
-        [LoggerMessage(3001, LogLevel.Debug, "Delivered {EventType} {EventId} to {Target} (attempt {Attempt})")]
-        public static partial void Delivered(ILogger logger, string eventType, string eventId, string target, int attempt);
+        [LoggerMessage(3001, LogLevel.Debug, "Delivered {EventType} {WebhookEventId} to {Target} (attempt {Attempt})")]
+        public static partial void Delivered(ILogger logger, string eventType, string webhookEventId, string target, int attempt);
 
-        [LoggerMessage(3002, LogLevel.Warning, "Delivery of {EventId} to {Target} failed (attempt {Attempt}): {Error}; will retry")]
-        public static partial void WillRetry(ILogger logger, string eventId, string target, int attempt, string error);
+        [LoggerMessage(3002, LogLevel.Warning, "Delivery of {WebhookEventId} to {Target} failed (attempt {Attempt}): {Error}; will retry")]
+        public static partial void WillRetry(ILogger logger, string webhookEventId, string target, int attempt, string error);
 
-        [LoggerMessage(3003, LogLevel.Error, "Gave up delivering {EventId} to {Target} after {Attempts} attempts: {Error}")]
-        public static partial void GaveUp(ILogger logger, string eventId, string target, int attempts, string error);
+        [LoggerMessage(3003, LogLevel.Error, "Gave up delivering {WebhookEventId} to {Target} after {Attempts} attempts: {Error}")]
+        public static partial void GaveUp(ILogger logger, string webhookEventId, string target, int attempts, string error);
 
         [LoggerMessage(3004, LogLevel.Error, "The webhook dispatcher failed; retrying")]
         public static partial void DispatchFailed(ILogger logger, Exception exception);

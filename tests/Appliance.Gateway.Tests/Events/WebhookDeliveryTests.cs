@@ -182,6 +182,29 @@ public sealed class WebhookDeliveryTests
         Assert.True(delivered.At - created < 2.5 * timeout, $"the marker arrived {(delivered.At - created).TotalSeconds:0.0} s after it was created");
     }
 
+    [Fact]
+    public async Task GivingUp_IsLoggedWithTheEventsId()
+    {
+        await using var seq = await RecordingHttpServer.StartAsync();
+        await using var receiver = await RecordingHttpServer.StartAsync();
+        receiver.FailuresLeft = int.MaxValue;
+        var options = TestGatewayOptions.InTempDir() with
+        {
+            PolicyYaml = Policy(receiver.BaseAddress),
+            SeqUrl = seq.BaseAddress.ToString(),
+            Settings = new Dictionary<string, string?> { ["APPLIANCE_WEBHOOK_MAX_ATTEMPTS"] = "1" },
+        };
+        await using var gateway = await TestGateway.StartAsync(options);
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+        await alice.RequestAsync("demo", "1h", "x");
+        var eventId = (await receiver.WaitForAsync(_ => true, TimeSpan.FromSeconds(10))).Headers["X-Appliance-Event-Id"];
+
+        // Serilog gives a property named EventId the log entry's own id (3003), which hid the event's.
+        var batch = await seq.WaitForAsync(r => r.BodyText.Contains("Gave up delivering", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
+        var line = batch.BodyText.Split('\n').First(l => l.Contains("Gave up delivering", StringComparison.Ordinal));
+        Assert.Contains(eventId, line, StringComparison.Ordinal);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {
         var deadline = DateTimeOffset.UtcNow + timeout;
