@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Appliance.Gateway.Access;
 using Appliance.Gateway.Hosting;
 using Appliance.Gateway.Store;
@@ -23,10 +24,15 @@ internal sealed partial class ExpiryService(
     private readonly Dictionary<string, long> _seen = [];
     private readonly Lock _seenLock = new();
 
+    // Changes are scheduled one at a time, in the order they were announced, by one reader.
+    private readonly Channel<AccessRequest> _toSchedule = Channel.CreateUnbounded<AccessRequest>(new() { SingleReader = true });
+    private Task? _scheduling;
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         await scheduler.EnsureJobAsync(cancellationToken);
         changes.Changed += OnChanged;
+        _scheduling = ScheduleChangesAsync();
         var open = await requests.ListAsync(
             new RequestFilter { Statuses = [RequestStatus.Pending, RequestStatus.Active], Limit = int.MaxValue }, cancellationToken);
         foreach (var request in open)
@@ -77,8 +83,30 @@ internal sealed partial class ExpiryService(
     {
         Remember(request);
         // Quartz calls are quick (in-memory store); run them off the publisher's thread anyway.
-        _ = Task.Run(async () =>
+        _toSchedule.Writer.TryWrite(request);
+    }
+
+    /// <summary>
+    /// Schedules announced changes in order, skipping any older than a version already scheduled:
+    /// two changes committed back to back may be announced out of order, and scheduling the older
+    /// one last would move a grant's end back to, say, its pending timeout.
+    /// </summary>
+    private async Task ScheduleChangesAsync()
+    {
+        var scheduled = new Dictionary<string, long>();
+        await foreach (var request in _toSchedule.Reader.ReadAllAsync())
         {
+            if (scheduled.TryGetValue(request.Id, out var version) && version > request.Version)
+            {
+                continue;
+            }
+
+            if (scheduled.Count > 100_000)
+            {
+                scheduled.Clear(); // Bounded memory, as for _seen.
+            }
+
+            scheduled[request.Id] = request.Version;
             try
             {
                 await scheduler.ScheduleAsync(request, CancellationToken.None);
@@ -87,7 +115,7 @@ internal sealed partial class ExpiryService(
             {
                 Log.ScheduleFailed(logger, request.Id, ex);
             }
-        });
+        }
     }
 
     private bool IsNews(AccessRequest request)
@@ -114,10 +142,16 @@ internal sealed partial class ExpiryService(
         }
     }
 
-    public override Task StopAsync(CancellationToken cancellationToken)
+    public override async Task StopAsync(CancellationToken cancellationToken)
     {
         changes.Changed -= OnChanged;
-        return base.StopAsync(cancellationToken);
+        _toSchedule.Writer.TryComplete();
+        if (_scheduling is not null)
+        {
+            await _scheduling.WaitAsync(cancellationToken);
+        }
+
+        await base.StopAsync(cancellationToken);
     }
 
     private static partial class Log

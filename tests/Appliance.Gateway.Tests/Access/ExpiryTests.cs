@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Appliance.Gateway.Access;
 using Appliance.Gateway.Store;
 using Appliance.Gateway.Tests.Support;
 using Appliance.Tests.Common;
@@ -132,6 +133,26 @@ public sealed class ExpiryTests
 
         var delivered = receiver.Requests.Count(r => r.BodyText.Contains("\"grant.expired\"", StringComparison.Ordinal));
         Assert.Equal(ids.Count, delivered);
+    }
+
+    [Fact]
+    public async Task OlderVersion_AnnouncedAfterANewerOne_DoesNotPostponeTheExpiry()
+    {
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+        using var bob = gateway.Client(await gateway.CreateTokenAsync(Bob));
+        var id = (await alice.RequestAsync("demo", "2s", "x")).Str("id");
+        var pending = await gateway.Service<AccessService>().GetAsync(id, CancellationToken.None);
+        var grant = await bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+        await Task.Delay(300);
+
+        // Two commits back to back can be announced in the other order: the request's creation
+        // (version 1, due at its pending timeout in an hour) reaches the listeners after its approval.
+        gateway.Service<RequestChanges>().Publish(pending!);
+
+        var ended = await WaitForStatusAsync(alice, id, "expired", TimeSpan.FromSeconds(10));
+        Assert.True(ended.Time("endedAt") - grant.Time("expiresAt") < TimeSpan.FromSeconds(1),
+            $"ended {(ended.Time("endedAt") - grant.Time("expiresAt")).TotalMilliseconds} ms late");
     }
 
     internal static async Task<JsonElement> WaitForStatusAsync(HttpClient client, string id, string status, TimeSpan timeout)
