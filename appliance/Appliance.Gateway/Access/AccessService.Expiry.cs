@@ -96,12 +96,12 @@ internal sealed partial class AccessService
     public Task<IReadOnlyList<AccessRequest>> ListAsync(RequestFilter filter, CancellationToken cancellationToken) =>
         requests.ListAsync(filter, cancellationToken);
 
-    /// <summary>The caller may see a request: theirs, one they may decide on, or any for admins and auditors.</summary>
+    /// <summary>The caller may see a request: theirs, one they may decide on, or any for admins, auditors and the chatops service.</summary>
     public bool CanSee(Identity.Person person, AccessRequest r) =>
         person.CanAudit
         || SameEmail(r.Requester, person.Email)
         || IsApproverOf(person, r)
-        || person.Email == Identity.TokenAuthenticationHandler.ChatopsServiceEmail;
+        || person.IsService;
 
     internal static AccessDecision<AccessRequest> NotFound(string id) => Refuse(AccessRule.NotFound, $"There is no request {id}.");
 }

@@ -11,6 +11,7 @@ internal static class ApplianceClaims
     public const string Method = "appliance/method";
     public const string TokenId = "appliance/token";
     public const string AuthenticationType = "appliance";
+    private const string ServiceRole = "service";
 
     public static ClaimsPrincipal ToPrincipal(Caller caller)
     {
@@ -28,6 +29,11 @@ internal static class ApplianceClaims
         if (caller.Person.IsAuditor)
         {
             claims.Add(new Claim(Role, "auditor"));
+        }
+
+        if (caller.Person.IsService)
+        {
+            claims.Add(new Claim(Role, ServiceRole));
         }
 
         if (caller.TokenId is not null)
@@ -49,7 +55,8 @@ internal static class ApplianceClaims
             email,
             user.FindAll(Group).Select(c => c.Value).ToHashSet(StringComparer.Ordinal),
             roles.Contains("admin"),
-            roles.Contains("auditor"));
+            roles.Contains("auditor"),
+            roles.Contains(ServiceRole));
         return new Caller(person, Enum.Parse<AuthMethod>(user.FindFirstValue(Method)!), user.FindFirstValue(TokenId));
     }
 }

@@ -1,7 +1,10 @@
 namespace Appliance.Gateway.Identity;
 
-/// <summary>Someone the gateway acts for: their email, groups (config and IdP) and roles.</summary>
-internal sealed record Person(string Email, IReadOnlySet<string> Groups, bool IsAdmin, bool IsAuditor)
+/// <summary>
+/// Someone the gateway acts for: their email, groups (config and IdP) and roles. <paramref name="IsService"/>
+/// marks the chatops service calling for itself; only its token sets it, never an email.
+/// </summary>
+internal sealed record Person(string Email, IReadOnlySet<string> Groups, bool IsAdmin, bool IsAuditor, bool IsService = false)
 {
     /// <summary>The bootstrap admin token's identity: all admin rights, no access rights of its own.</summary>
     public static Person BootstrapAdmin { get; } = new("admin", new HashSet<string>(), IsAdmin: true, IsAuditor: true);

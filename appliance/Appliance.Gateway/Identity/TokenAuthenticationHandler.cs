@@ -43,7 +43,7 @@ internal sealed partial class TokenAuthenticationHandler(
             var onBehalfOf = Request.Headers[OnBehalfOfHeader].ToString().Trim();
             if (onBehalfOf.Length == 0)
             {
-                var service = new Person(ChatopsServiceEmail, new HashSet<string>(), IsAdmin: false, IsAuditor: false);
+                var service = new Person(ChatopsServiceEmail, new HashSet<string>(), IsAdmin: false, IsAuditor: false, IsService: true);
                 return Success(new Caller(service, AuthMethod.Chatops));
             }
 

@@ -76,6 +76,22 @@ public sealed class OidcTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task IdpUser_WhoseEmailClaimIsTheChatopsServiceName_GetsNoServiceRights()
+    {
+        using var alice = _gateway.Client(_issuer.CreateToken(Alice, []));
+        var id = (await alice.RequestAsync("demo", "1h", "x")).Str("id");
+
+        // The chatops service calling for itself sees every request; that must come from its token,
+        // not from an identity anyone whose IdP lets them pick a name can claim.
+        using var impostor = _gateway.Client(_issuer.CreateToken("chatops", []));
+        Assert.Equal("not-found", (await impostor.GetJsonAsync($"api/requests/{id}", HttpStatusCode.NotFound)).Rule());
+        Assert.Empty((await impostor.GetJsonAsync("api/requests")).EnumerateArray());
+
+        using var service = _gateway.Client(TestGateway.ChatopsToken);
+        Assert.Equal(id, (await service.GetJsonAsync($"api/requests/{id}")).Str("id"));
+    }
+
+    [Fact]
     public async Task BadTokens_AreRefused()
     {
         using var otherKey = RSA.Create(2048);
