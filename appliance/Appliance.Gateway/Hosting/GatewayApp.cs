@@ -60,6 +60,7 @@ public static class GatewayApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseHttpMetrics();
+        app.Use(NulCharacters.RejectInQuery);
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOperations();

@@ -11,6 +11,11 @@ internal static class RequestBody
 {
     private const int MaxBytes = 64 * 1024;
 
+    private static readonly JsonSerializerOptions Options = new(StoreJson.Options)
+    {
+        Converters = { new NulCharacters.RefusingConverter() },
+    };
+
     public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request) where T : class
     {
         if (request.ContentLength is 0 || (request.ContentLength is null && !request.Body.CanSeek && request.ContentType is null))
@@ -33,7 +38,7 @@ internal static class RequestBody
             }
 
             buffer.Position = 0;
-            return (await JsonSerializer.DeserializeAsync<T>(buffer, StoreJson.Options, request.HttpContext.RequestAborted), null);
+            return (await JsonSerializer.DeserializeAsync<T>(buffer, Options, request.HttpContext.RequestAborted), null);
         }
         catch (JsonException ex)
         {

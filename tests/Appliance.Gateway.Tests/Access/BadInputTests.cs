@@ -1,0 +1,49 @@
+using System.Net;
+using System.Text;
+using Appliance.Gateway.Tests.Store;
+using Appliance.Gateway.Tests.Support;
+using Appliance.Tests.Common;
+using Appliance.Tests.Common.Gateway;
+using static Appliance.Tests.Common.Gateway.TestPolicies;
+
+namespace Appliance.Gateway.Tests.Access;
+
+/// <summary>Input a person with curl could send: a clear 4xx on both stores, never a 500, nothing changed.</summary>
+public sealed class BadInputTests
+{
+    [Theory]
+    [MemberData(nameof(TestStore.Kinds), MemberType = typeof(TestStore))]
+    public async Task NulCharacter_InABodyOrAQuery_IsA400_OnBothStores(string kind)
+    {
+        await using var database = kind == "postgres" ? await TestPostgres.CreateDatabaseAsync("badinput") : null;
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir(database?.ConnectionString));
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+        using var bob = gateway.Client(await gateway.CreateTokenAsync(Bob));
+
+        // PostgreSQL refuses U+0000 in text (22021): before, this was a 500 there and a 201 on SQLite.
+        var created = await PostRawAsync(alice, "api/requests", """{"connection":"demo","duration":"1h","reason":"nul \u0000 here"}""");
+        Assert.Equal("bad-json", created.Rule());
+        Assert.Contains("NUL", created.Str("detail"), StringComparison.Ordinal);
+
+        var id = (await alice.RequestAsync("demo", "1h", "fine")).Str("id");
+        var denied = await PostRawAsync(bob, $"api/requests/{id}/deny", """{"reason":"\u0000"}""");
+        Assert.Equal("bad-json", denied.Rule());
+        Assert.Equal("pending", (await alice.GetJsonAsync($"api/requests/{id}")).Str("status"));
+
+        using var admin = gateway.AdminClient();
+        var token = await PostRawAsync(admin, $"api/users/{Alice}/tokens", """{"name":"laptop\u0000"}""");
+        Assert.Equal("bad-json", token.Rule());
+
+        var listed = await alice.GetJsonAsync("api/requests?user=a%00b", HttpStatusCode.BadRequest);
+        Assert.Equal("bad-input", listed.Rule());
+        var sessions = await alice.GetJsonAsync("api/sessions?connection=demo%00", HttpStatusCode.BadRequest);
+        Assert.Equal("bad-input", sessions.Rule());
+    }
+
+    private static async Task<System.Text.Json.JsonElement> PostRawAsync(HttpClient client, string path, string json)
+    {
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync(path, content);
+        return await Api.ExpectAsync(response, HttpStatusCode.BadRequest);
+    }
+}
