@@ -25,13 +25,24 @@ internal static class RequestBody
 
         if (request.ContentLength > MaxBytes)
         {
-            return (null, Problems.Result(413, "body-too-large", "Body too large", $"Request bodies are limited to {MaxBytes} bytes."));
+            return (null, TooLarge());
         }
 
         try
         {
             using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
+            // A chunked body has no Content-Length to check up front: stop reading past the limit.
+            var chunk = new byte[8192];
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > MaxBytes)
+                {
+                    return (null, TooLarge());
+                }
+            }
+
             if (buffer.Length == 0)
             {
                 return (null, null);
@@ -45,4 +56,7 @@ internal static class RequestBody
             return (null, Problems.Result(400, "bad-json", "Malformed JSON", $"The request body is not valid JSON for this route: {ex.Message}"));
         }
     }
+
+    private static IResult TooLarge() =>
+        Problems.Result(413, "body-too-large", "Body too large", $"Request bodies are limited to {MaxBytes} bytes.");
 }

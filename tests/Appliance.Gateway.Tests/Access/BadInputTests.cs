@@ -40,10 +40,32 @@ public sealed class BadInputTests
         Assert.Equal("bad-input", sessions.Rule());
     }
 
+    [Fact]
+    public async Task ChunkedBody_OverTheLimit_IsRefusedWithoutReadingItAll()
+    {
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+
+        // No Content-Length: the size is only known by reading, which must stop at the limit.
+        var json = "{\"connection\":\"demo\",\"reason\":\"" + new string('x', 200_000) + "\"}";
+        using var content = new StreamContent(new NonSeekableStream(Encoding.UTF8.GetBytes(json)));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await alice.PostAsync("api/requests", content);
+        Assert.Null(response.RequestMessage!.Content!.Headers.ContentLength);
+        var problem = await Api.ExpectAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal("body-too-large", problem.Rule());
+    }
+
     private static async Task<System.Text.Json.JsonElement> PostRawAsync(HttpClient client, string path, string json)
     {
         using var content = new StringContent(json, Encoding.UTF8, "application/json");
         using var response = await client.PostAsync(path, content);
         return await Api.ExpectAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    /// <summary>A body HttpClient cannot measure, so it is sent chunked.</summary>
+    private sealed class NonSeekableStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
     }
 }
