@@ -16,6 +16,13 @@ internal sealed partial class AccessService
                 return refusal!;
             }
 
+            // Approvers still see and deny requests for a connection taken out of the policy (the
+            // request's snapshot names them), but nothing may become a grant for it.
+            if (policy.Current.FindConnection(r.Connection) is null)
+            {
+                return Mutation.Refused(AccessRule.UnknownConnection, $"The connection {r.Connection} is no longer configured: there is nothing to approve.");
+            }
+
             var approval = new Approval(person.Email, now, Trim(comment));
             if (r.Status == RequestStatus.Pending)
             {
