@@ -15,6 +15,9 @@ internal static class OperationsExtensions
     {
         var seqUrl = configuration["SEQ_URL"];
         var seqApiKey = configuration["SEQ_API_KEY"];
+        // preserveStaticLogger: each host keeps its own logger. Sharing the static Log.Logger would
+        // send every host's entries to the last one started, and stopping any host would silence
+        // them all. writeToProviders: other ILoggerProviders (e.g. a test's capture) see every entry.
         services.AddSerilog((_, logger) =>
         {
             logger
@@ -34,7 +37,7 @@ internal static class OperationsExtensions
             {
                 logger.WriteTo.Seq(seqUrl, apiKey: string.IsNullOrWhiteSpace(seqApiKey) ? null : seqApiKey, period: TimeSpan.FromMilliseconds(500));
             }
-        }, writeToProviders: true); // other ILoggerProviders (e.g. a test's capture) still see every entry
+        }, preserveStaticLogger: true, writeToProviders: true);
         return services;
     }
 

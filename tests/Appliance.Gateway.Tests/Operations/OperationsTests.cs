@@ -54,6 +54,23 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task Logs_StillGoToSeq_AfterAnotherGatewayInTheProcessStopped()
+    {
+        // Gateways start and stop side by side in one process, as tests run them: the one started
+        // first stops while the later one keeps running.
+        var other = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
+        await using var seq = await RecordingHttpServer.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir() with { SeqUrl = seq.BaseAddress.ToString() });
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+
+        // Before, both shared the static Log.Logger, and stopping the other one closed it: Seq heard nothing more.
+        await other.DisposeAsync();
+        var id = (await alice.RequestAsync("demo", "1h", "x")).Str("id");
+        var batch = await seq.WaitForAsync(r => r.BodyText.Contains(id, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.Contains("\"RequestCreated\"", batch.BodyText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Logs_GoToSeq_WhenSeqUrlIsSet()
     {
         await using var seq = await RecordingHttpServer.StartAsync();
