@@ -1,6 +1,6 @@
-using Appliance.Gateway.Access;
 using Appliance.Gateway.Hosting;
 using Appliance.Gateway.Store;
+using Dapper;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using Serilog;
@@ -56,20 +56,24 @@ internal static class OperationsExtensions
             }
         });
 
-        Metrics.DefaultRegistry.AddBeforeCollectCallback(async cancel =>
+        // Counted from this gateway's store just before its scrape. Not in a registry callback: the
+        // registry is process-wide, and with several gateways in one process (tests) the last one
+        // started would answer for all of them.
+        app.UseWhen(c => c.Request.Path == "/metrics", branch => branch.Use(async (context, next) =>
         {
-            var requests = app.Services.GetRequiredService<RequestStore>();
             try
             {
-                var active = await requests.ListAsync(
-                    new RequestFilter { Statuses = [RequestStatus.Active], Kind = RequestKind.Access, Limit = 100_000 }, cancel);
-                GatewayMetrics.ActiveGrants.Set(active.Count);
+                await using var connection = await app.Services.GetRequiredService<StoreDatabase>().OpenAsync(context.RequestAborted);
+                GatewayMetrics.ActiveGrants.Set(await connection.ExecuteScalarAsync<long>(
+                    "SELECT count(*) FROM requests WHERE status = 'active' AND kind = 'access'"));
             }
             catch (System.Data.Common.DbException)
             {
                 // The health check reports an unreachable store; the gauge keeps its last value.
             }
-        });
+
+            await next(context);
+        }));
         app.MapMetrics("/metrics");
         return app;
     }

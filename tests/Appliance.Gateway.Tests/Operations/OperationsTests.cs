@@ -54,6 +54,28 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task Metrics_ActiveGrants_AreThoseOfTheScrapedGateway()
+    {
+        // Several gateways in one process (as in tests), each with its own grants: before, each
+        // scrape ran every gateway's count and whichever finished last answered for all.
+        await using var other = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
+        using var oliveOnOther = other.Client(await other.CreateTokenAsync(Olive));
+        for (var i = 0; i < 3; i++)
+        {
+            await oliveOnOther.RequestAsync("demo", "1h", "on call");
+        }
+
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
+        using var olive = gateway.Client(await gateway.CreateTokenAsync(Olive));
+        Assert.Equal("active", (await olive.RequestAsync("demo", "1h", "on call")).Str("status"));
+
+        using var anonymous = gateway.Client();
+        Assert.Contains("appliance_grants_active 1\n", await anonymous.GetStringAsync("metrics"), StringComparison.Ordinal);
+        using var otherAnonymous = other.Client();
+        Assert.Contains("appliance_grants_active 3\n", await otherAnonymous.GetStringAsync("metrics"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Logs_StillGoToSeq_AfterAnotherGatewayInTheProcessStopped()
     {
         // Gateways start and stop side by side in one process, as tests run them: the one started
