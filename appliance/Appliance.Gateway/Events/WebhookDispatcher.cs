@@ -30,6 +30,7 @@ internal sealed partial class WebhookDispatcher(
         var settings = options.Value;
         while (!stoppingToken.IsCancellationRequested)
         {
+            var wait = settings.PollInterval;
             try
             {
                 var sent = await DeliverDueAsync(stoppingToken);
@@ -37,15 +38,19 @@ internal sealed partial class WebhookDispatcher(
                 {
                     continue;
                 }
+
+                wait = await UntilNextDueAsync(settings.PollInterval, stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                // The store is unreachable, say: try again after a poll interval. An exception that
+                // left this method would end the service, and with it the host.
                 Log.DispatchFailed(logger, ex);
             }
 
             try
             {
-                await signal.WaitAsync(await UntilNextDueAsync(settings.PollInterval, stoppingToken), stoppingToken);
+                await signal.WaitAsync(wait, stoppingToken);
             }
             catch (OperationCanceledException)
             {

@@ -3,9 +3,11 @@ using System.Net.Sockets;
 using Appliance.Gateway.Events;
 using Appliance.Gateway.Store;
 using Appliance.Gateway.Tests.Support;
+using Appliance.Tests.Common;
 using Appliance.Tests.Common.Gateway;
 using Appliance.Tests.Common.Http;
 using Dapper;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using static Appliance.Tests.Common.Gateway.TestPolicies;
@@ -203,6 +205,31 @@ public sealed class WebhookDeliveryTests
         var batch = await seq.WaitForAsync(r => r.BodyText.Contains("Gave up delivering", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
         var line = batch.BodyText.Split('\n').First(l => l.Contains("Gave up delivering", StringComparison.Ordinal));
         Assert.Contains(eventId, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StoreOutage_DoesNotStopTheGateway_AndDeliveryResumes()
+    {
+        await using var database = await TestPostgres.CreateDatabaseAsync("outage");
+        await using var receiver = await RecordingHttpServer.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(
+            TestGatewayOptions.InTempDir(database.ConnectionString) with { PolicyYaml = Policy(receiver.BaseAddress) });
+        var lifetime = gateway.Service<IHostApplicationLifetime>();
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+
+        await using (var admin = new Npgsql.NpgsqlConnection(TestPostgres.AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await admin.ExecuteAsync($"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS false");
+            await admin.ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = @name", new { name = database.Name });
+            // Before, the dispatcher's first failed look at the outbox ended it, and the host with it.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.False(lifetime.ApplicationStopping.IsCancellationRequested, "the gateway stopped during a store outage");
+            await admin.ExecuteAsync($"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS true");
+        }
+
+        var id = (await alice.RequestAsync("demo", "1h", "after the outage")).Str("id");
+        await receiver.WaitForAsync(r => r.BodyText.Contains(id, StringComparison.Ordinal), TimeSpan.FromSeconds(15));
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
