@@ -101,6 +101,11 @@ internal sealed partial class SessionRecorder(
         return done.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Retries until the store takes the batch: while the gateway runs, a store outage only delays
+    /// the records (sessions wait once the queue is full). Giving up would lose them and, as the
+    /// exception ends this service, stop the host. On shutdown (no token) it tries ten times.
+    /// </summary>
     private async Task WriteWithRetryAsync(List<Item> batch, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -110,10 +115,10 @@ internal sealed partial class SessionRecorder(
                 await WriteAsync(batch, cancellationToken);
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && attempt < 10)
+            catch (Exception ex) when (ex is not OperationCanceledException && (cancellationToken.CanBeCanceled || attempt < 10))
             {
                 Log.WriteFailed(logger, batch.Count, attempt, ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(100 * attempt, 5000)), cancellationToken);
             }
         }
     }

@@ -62,6 +62,36 @@ public sealed class SessionRecorderTests
     }
 
     [Fact]
+    public async Task StoreOutage_OfSeveralSeconds_DelaysRecording_ButLosesNothingAndKeepsTheGatewayUp()
+    {
+        await using var database = await TestPostgres.CreateDatabaseAsync("outage");
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir(database.ConnectionString));
+        var recorder = gateway.Service<SessionRecorder>();
+        var lifetime = gateway.Service<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
+        var id = "s-" + Guid.NewGuid().ToString("N")[..8];
+        recorder.Start(new SessionInfo(id, Alice, "demo", "k7m2q9xa", "127.0.0.1", "psql", DateTimeOffset.UtcNow));
+        await recorder.FlushAsync(CancellationToken.None);
+
+        await using (var admin = new Npgsql.NpgsqlConnection(TestPostgres.AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await admin.ExecuteAsync($"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS false");
+            await admin.ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = @name", new { name = database.Name });
+            recorder.Record(Statement(id, 1, "SELECT 'during the outage'"));
+            // Longer than the recorder's retries used to last (about 5 s), after which the host stopped.
+            await Task.Delay(TimeSpan.FromSeconds(8));
+            Assert.False(lifetime.ApplicationStopping.IsCancellationRequested, "the gateway stopped during a store outage");
+            await admin.ExecuteAsync($"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS true");
+        }
+
+        await recorder.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        await using var connection = await gateway.Service<StoreDatabase>().OpenAsync();
+        Assert.Equal(1, await connection.QuerySingleAsync<long>("SELECT statements FROM sessions WHERE id = @id", new { id }));
+        Assert.Contains("during the outage", await connection.QuerySingleAsync<string>(
+            "SELECT data FROM events WHERE session_id = @id AND type = 'session.statements'", new { id }), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StrictIntent_IsCommittedBeforeItReturns()
     {
         await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
