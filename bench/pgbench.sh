@@ -97,6 +97,12 @@ bench_run() { # target mode clients threads -> "tps latency_ms"
   echo "$(awk '/^tps/ {print $3}' <<<"$out") $(awk '/^latency average/ {print $4}' <<<"$out")"
 }
 
+log "warming up the gateway (JIT tiers) and pgbouncer"
+for mode in simple extended prepared; do
+  PGPASSWORD=$alice pgbench -n -S -M "$mode" -c 8 -j 2 -T 3 $(target_args gateway) >/dev/null 2>&1
+  PGPASSWORD=$password pgbench -n -S -M "$mode" -c 8 -j 2 -T 1 $(target_args pgbouncer) >/dev/null 2>&1
+done
+
 declare -A tps lat
 targets=(direct pgbouncer gateway)
 for round in $(seq "$rounds"); do
@@ -113,6 +119,10 @@ for round in $(seq "$rounds"); do
     log "round $round latency $t: $l ms"
   done
 done
+
+# TLS on the client leg (pgbouncer here has no certificate): TLS sessions run on threads in the gateway.
+tls_d=$(PGSSLMODE=require bench_run direct prepared 8 2 | cut -d' ' -f1)
+tls_g=$(PGSSLMODE=require bench_run gateway prepared 8 2 | cut -d' ' -f1)
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }

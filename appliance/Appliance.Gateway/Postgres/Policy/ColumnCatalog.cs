@@ -14,21 +14,16 @@ namespace Appliance.Gateway.Postgres.Policy;
 /// </summary>
 internal sealed class ColumnCatalog : IColumnNameLookup
 {
-    public static readonly ColumnCatalog Empty = new(FrozenDictionary<long, string>.Empty, FrozenSet<uint>.Empty, DateTimeOffset.MinValue);
+    public static readonly ColumnCatalog Empty = new(FrozenDictionary<long, string>.Empty, FrozenSet<uint>.Empty);
 
     private readonly FrozenDictionary<long, string> _maskedColumns;
     private readonly FrozenSet<uint> _relations;
 
-    public ColumnCatalog(FrozenDictionary<long, string> maskedColumns, FrozenSet<uint> relations, DateTimeOffset loadedAt)
+    public ColumnCatalog(FrozenDictionary<long, string> maskedColumns, FrozenSet<uint> relations)
     {
         _maskedColumns = maskedColumns;
         _relations = relations;
-        LoadedAt = loadedAt;
     }
-
-    public DateTimeOffset LoadedAt { get; }
-
-    public int RelationCount => _relations.Count;
 
     public static long Key(uint tableOid, short attributeNumber) => ((long)tableOid << 16) | (ushort)attributeNumber;
 

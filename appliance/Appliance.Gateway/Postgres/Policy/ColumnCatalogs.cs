@@ -19,7 +19,7 @@ namespace Appliance.Gateway.Postgres.Policy;
 /// of the connection looked (relation OIDs only grow, so <c>oid &gt; last seen</c> finds them;
 /// after an OID wraparound new relations are simply unknown, and the masker fails closed).
 /// </summary>
-internal sealed partial class ColumnCatalogs(TimeProvider time, ILogger<ColumnCatalogs> logger)
+internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
 {
     private const int MaxMessageLength = 1024 * 1024;
 
@@ -39,7 +39,7 @@ internal sealed partial class ColumnCatalogs(TimeProvider time, ILogger<ColumnCa
         {
             // Fail closed: a catalog that knows no relation masks computed and unknown columns by name.
             Log.CatalogFailed(logger, error);
-            return new ColumnCatalog(FrozenDictionary<long, string>.Empty, FrozenSet<uint>.Empty, time.GetUtcNow());
+            return ColumnCatalog.Empty;
         }
 
         var relations = known;
@@ -49,7 +49,7 @@ internal sealed partial class ColumnCatalogs(TimeProvider time, ILogger<ColumnCa
             Log.CatalogLoaded(logger, connection.Name, relations.Set.Count);
         }
 
-        return new ColumnCatalog(reader.Masked.ToFrozenDictionary(), relations.Set, time.GetUtcNow());
+        return new ColumnCatalog(reader.Masked.ToFrozenDictionary(), relations.Set);
     }
 
     /// <summary>Columns named like a masked one (compared case-insensitively, as the masker does) and relations newer than <paramref name="afterOid"/>.</summary>

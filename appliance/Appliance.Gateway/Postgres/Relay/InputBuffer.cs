@@ -25,8 +25,6 @@ internal sealed class InputBuffer : IDisposable
 
     public int Length => _end - _start;
 
-    public int Capacity => _buffer.Length;
-
     /// <summary>Reads what the stream has (at least one byte); false at end of stream.</summary>
     public bool Fill(Stream stream)
     {

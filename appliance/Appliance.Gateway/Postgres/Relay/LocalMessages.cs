@@ -40,6 +40,4 @@ internal static class LocalMessages
         FrontendWriter.WriteExecute(output, FailingPortalName, 0);
         return output.WrittenSpan.ToArray();
     }
-
-    internal static string SqlStateOf(PgProtocolException exception) => exception.SqlState;
 }

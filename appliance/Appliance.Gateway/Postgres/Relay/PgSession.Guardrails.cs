@@ -71,7 +71,7 @@ internal sealed partial class PgSession
         {
             GuardrailOutcome.Block => Block(deciding, sql, $"blocked by guardrail \"{deciding.RuleName}\": {deciding.Message}"),
             GuardrailOutcome.Review => Review(deciding, sql),
-            _ => Alert(verdict, sql),
+            _ => Alert(verdict),
         };
     }
 
@@ -84,9 +84,8 @@ internal sealed partial class PgSession
         return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, message, detail: $"Statement: {match.StatementCommand}"), null);
     }
 
-    private Decision Alert(GuardrailVerdict verdict, ReadOnlySpan<byte> sql)
+    private Decision Alert(GuardrailVerdict verdict)
     {
-        _ = sql;
         var rules = new List<string>();
         foreach (var match in verdict.Matches)
         {

@@ -23,7 +23,7 @@ internal sealed partial class PgSession : ILoopHandler
     private volatile bool _migrated;
 
     /// <summary>Whether this session may run on an event loop: TLS and strict audit block, so they run on threads.</summary>
-    public bool CanRunOnLoop => _client is System.Net.Sockets.NetworkStream && !_upstreamConnection.IsTls
+    public bool CanRunOnLoop => !_clientTls && !_upstreamConnection.IsTls
         && Connection.Audit != Appliance.Policy.Configuration.AuditMode.Strict;
 
     /// <summary>Blocking calls are made (threads from the start, or after a move off the loop).</summary>

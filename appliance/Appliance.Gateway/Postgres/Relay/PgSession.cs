@@ -26,6 +26,7 @@ internal sealed partial class PgSession : IDisposable
     private readonly SessionServices _services;
     private readonly Socket _clientSocket;
     private readonly Stream _client;
+    private readonly bool _clientTls;
     private readonly UpstreamConnection _upstreamConnection;
     private readonly Stream _upstream;
     private readonly InputBuffer _clientIn = new();
@@ -50,6 +51,7 @@ internal sealed partial class PgSession : IDisposable
         _services = services;
         _clientSocket = start.ClientSocket;
         _client = start.Client;
+        _clientTls = start.ClientTls;
         _upstreamConnection = start.Upstream;
         _upstream = start.Upstream.Stream;
         _upstreamIn = start.Upstream.Input;

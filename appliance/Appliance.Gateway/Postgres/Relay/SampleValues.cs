@@ -46,7 +46,14 @@ internal static class SampleValues
             return microseconds > 0 ? "infinity" : "-infinity";
         }
 
-        var time = PostgresEpoch.AddTicks(microseconds * 10);
+        // PostgreSQL's range (4713 BC to 294276 AD) is wider than DateTime's.
+        var ticks = (decimal)microseconds * 10;
+        if (ticks < DateTime.MinValue.Ticks - PostgresEpoch.Ticks || ticks > DateTime.MaxValue.Ticks - PostgresEpoch.Ticks)
+        {
+            return microseconds.ToString(CultureInfo.InvariantCulture) + " µs from 2000-01-01";
+        }
+
+        var time = PostgresEpoch.AddTicks((long)ticks);
         return time.ToString(utc ? "yyyy-MM-dd HH:mm:ss.FFFFFF'+00'" : "yyyy-MM-dd HH:mm:ss.FFFFFF", CultureInfo.InvariantCulture);
     }
 }

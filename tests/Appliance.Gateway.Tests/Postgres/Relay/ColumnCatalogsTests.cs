@@ -1,0 +1,30 @@
+using System.Collections.Frozen;
+using Appliance.Gateway.Postgres.Policy;
+
+namespace Appliance.Gateway.Tests.Postgres.Relay;
+
+public sealed class ColumnCatalogsTests
+{
+    [Fact]
+    public void Query_QuotesColumnNames_AndAsksOnlyForNewerRelations()
+    {
+        var query = ColumnCatalogs.Query(["SSN", "o'neil"], 16384);
+
+        Assert.Contains("ARRAY['ssn', 'o''neil']", query, StringComparison.Ordinal);
+        Assert.Contains("c.oid > 16384::oid", query, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lookup_TellsMaskedColumns_KnownRelations_AndUnknownOnesApart()
+    {
+        var catalog = new ColumnCatalog(
+            new Dictionary<long, string> { [ColumnCatalog.Key(100, 3)] = "ssn" }.ToFrozenDictionary(),
+            new HashSet<uint> { 100, 200 }.ToFrozenSet());
+
+        Assert.True(catalog.TryGetColumnName(100, 3, out var masked));
+        Assert.Equal("ssn", masked);
+        Assert.True(catalog.TryGetColumnName(200, 1, out var plain));
+        Assert.Equal("", plain);
+        Assert.False(catalog.TryGetColumnName(300, 1, out _));
+    }
+}

@@ -1,0 +1,33 @@
+using System.Buffers.Binary;
+using Appliance.Gateway.Postgres.Relay;
+using Appliance.Policy.Masking;
+
+namespace Appliance.Gateway.Tests.Postgres.Relay;
+
+public sealed class SampleValuesTests
+{
+    [Fact]
+    public void BinaryValuesOfCommonTypes_ReadAsPostgresPrintsThem()
+    {
+        var int8 = new byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(int8, -42);
+        var timestamp = new byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(timestamp, 86_400_000_000L + 1_500_000);
+
+        Assert.Equal("-42", SampleValues.Render(int8, PgTypes.Int8, binary: true));
+        Assert.Equal("t", SampleValues.Render([1], PgTypes.Bool, binary: true));
+        Assert.Equal("2000-01-02 00:00:01.5+00", SampleValues.Render(timestamp, PgTypes.Timestamptz, binary: true));
+        Assert.Equal("****", SampleValues.Render("****"u8, PgTypes.Text, binary: true));
+        Assert.Equal("\\x0102", SampleValues.Render([1, 2], 99999, binary: true));
+    }
+
+    [Fact]
+    public void LongValues_AreCut_AndOutOfRangeTimestampsDoNotThrow()
+    {
+        var extreme = new byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(extreme, long.MaxValue - 1);
+
+        Assert.Equal(SampleValues.MaxLength + 1, SampleValues.Render(new byte[5000].Select(_ => (byte)'a').ToArray(), PgTypes.Text, binary: false).Length);
+        Assert.Contains("µs from 2000-01-01", SampleValues.Render(extreme, PgTypes.Timestamp, binary: true), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,142 @@
+using System.Buffers;
+using System.Net;
+using Appliance.Gateway.Postgres.Listener;
+using Appliance.Gateway.Tests.Postgres.Support;
+using Appliance.Gateway.Tests.Support;
+using Appliance.Tests.Common.Gateway;
+using Appliance.Wire.Backend;
+using Appliance.Wire.Writing;
+using static Appliance.Tests.Common.Gateway.TestPolicies;
+
+namespace Appliance.Gateway.Tests.Postgres;
+
+/// <summary>Upstreams that misbehave, scripted message by message: what the client is told, and what it is not.</summary>
+public sealed class ScriptedUpstreamTests
+{
+    [Fact]
+    public async Task UpstreamAskingForAnUnsupportedAuthMethod_GivesTheClientAClearFatal()
+    {
+        await using var upstream = new ScriptedUpstream(c => c.SendAsync(o => o.Write<byte>([(byte)'R', 0, 0, 0, 8, 0, 0, 0, 7])));
+        await using var gateway = await StartAsync(upstream);
+
+        var error = await LoginFailureAsync(gateway);
+
+        Assert.Equal("0A000", error.SqlState);
+        Assert.Contains("authentication method 7", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UpstreamRefusingThePassword_GetsTheStoredCredentials_AndTheClientSeesNeither()
+    {
+        await using var upstream = new ScriptedUpstream(async c =>
+        {
+            await c.SendAsync(BackendWriter.WriteAuthenticationCleartextPassword);
+            await c.ReadAsync();
+            await c.SendAsync(o => BackendWriter.WriteErrorResponse(o, ErrorSeverity.Fatal, "28P01", "password authentication failed for user \"demo_reader\""));
+        });
+        await using var gateway = await StartAsync(upstream);
+
+        var error = await LoginFailureAsync(gateway);
+
+        Assert.Contains("user=demo_reader database=demo", upstream.Received);
+        Assert.Contains("password=secret", upstream.Received);
+        Assert.Equal("08004", error.SqlState);
+        Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("demo_reader", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UpstreamFatalMidSession_ReachesTheClient_AndTheSessionEnds()
+    {
+        await using var upstream = new ScriptedUpstream(async c =>
+        {
+            await c.CompleteLoginAsync();
+            Assert.Equal('Q', (await c.ReadAsync()).Type);
+            await c.SendAsync(o => BackendWriter.WriteErrorResponse(o, ErrorSeverity.Fatal, "57P01", "terminating connection due to administrator command"));
+        });
+        await using var gateway = await StartAsync(upstream);
+        await using var client = await LoginAsync(gateway);
+
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 1"));
+        var messages = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
+
+        var fatal = Assert.Single(messages);
+        Assert.Equal("57P01", fatal.SqlState);
+        Assert.Contains("administrator command", fatal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UpstreamVanishingMidQuery_GivesTheClientAFatal()
+    {
+        await using var upstream = new ScriptedUpstream(async c =>
+        {
+            await c.CompleteLoginAsync();
+            await c.ReadAsync();
+        });
+        await using var gateway = await StartAsync(upstream);
+        await using var client = await LoginAsync(gateway);
+
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 1"));
+        var messages = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
+
+        var fatal = Assert.Single(messages);
+        Assert.Equal("08006", fatal.SqlState);
+        Assert.Contains("closed the connection unexpectedly", fatal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ParameterStatusOfTheUpstream_ReachTheClient_WithTheGatewaysOwnKey()
+    {
+        await using var upstream = new ScriptedUpstream(async c =>
+        {
+            await c.CompleteLoginAsync();
+            await c.ReadAsync();
+        });
+        await using var gateway = await StartAsync(upstream);
+        var grant = await GrantAsync(gateway);
+        await using var client = await RawPgClient.ConnectAsync(gateway.Service<PostgresListenerInfo>().Port);
+        await client.SendAsync(FrontendWriter.WriteSslRequest);
+        await client.ReadByteAsync();
+        await client.StartTlsAsync(alpn: false);
+        await client.SendAsync(o => FrontendWriter.WriteStartupMessage(o, Appliance.Wire.ProtocolVersion.V30, [new("user", Alice), new("database", "demo")]));
+        await client.ReadAsync();
+        await client.SendAsync(o => FrontendWriter.WritePasswordMessage(o, grant));
+
+        var messages = await client.ReadUntilReadyAsync();
+
+        Assert.Contains(messages, m => m.Type == 'S' && System.Text.Encoding.UTF8.GetString(m.Body).Contains("15.99 (scripted)", StringComparison.Ordinal));
+        var key = BackendKeyDataMessage.Parse(Assert.Single(messages, m => m.Type == 'K').Body);
+        Assert.NotEqual(4242, key.ProcessId);
+    }
+
+    private static async Task<TestGateway> StartAsync(ScriptedUpstream upstream) =>
+        await TestGateway.StartAsync(TestGatewayOptions.InTempDir() with { PolicyYaml = TestPolicies.Build("127.0.0.1", upstream.Port) });
+
+    /// <summary>Alice's token, with an active grant for demo approved by bob.</summary>
+    private static async Task<string> GrantAsync(TestGateway gateway)
+    {
+        var alice = await gateway.CreateTokenAsync(Alice);
+        using var aliceClient = gateway.Client(alice);
+        var request = await aliceClient.PostAsync("api/requests", new { connection = "demo", duration = "1h", reason = "scripted" }, HttpStatusCode.Created);
+        using var bob = gateway.Client(await gateway.CreateTokenAsync(Bob));
+        await bob.PostAsync($"api/requests/{request.Str("id")}/approve", null, HttpStatusCode.OK);
+        return alice;
+    }
+
+    private static async Task<RawPgClient> LoginAsync(TestGateway gateway) =>
+        await RawPgClient.LoginAsync(gateway.Service<PostgresListenerInfo>().Port, Alice, await GrantAsync(gateway), "demo", tls: true);
+
+    private static async Task<PgMessage> LoginFailureAsync(TestGateway gateway)
+    {
+        var token = await GrantAsync(gateway);
+        await using var client = await RawPgClient.ConnectAsync(gateway.Service<PostgresListenerInfo>().Port);
+        await client.SendAsync(FrontendWriter.WriteSslRequest);
+        await client.ReadByteAsync();
+        await client.StartTlsAsync(alpn: false);
+        await client.SendAsync(o => FrontendWriter.WriteStartupMessage(o, Appliance.Wire.ProtocolVersion.V30, [new("user", Alice), new("database", "demo")]));
+        await client.ReadAsync();
+        await client.SendAsync(o => FrontendWriter.WritePasswordMessage(o, token));
+        var messages = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
+        return Assert.Single(messages, m => m.Type == 'E');
+    }
+}
