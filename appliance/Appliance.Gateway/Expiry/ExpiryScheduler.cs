@@ -50,6 +50,13 @@ internal sealed partial class ExpiryScheduler(ISchedulerFactory schedulers, Time
         }
     }
 
+    /// <summary>Runs <paramref name="action"/> for the request again at <paramref name="at"/> (after a failed run).</summary>
+    public async Task RetryAsync(string id, string action, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        await Replace(scheduler, new TriggerKey($"{action}:{id}", "appliance"), id, action, at, cancellationToken);
+    }
+
     private async Task Replace(IScheduler scheduler, TriggerKey key, string id, string action, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var trigger = TriggerBuilder.Create()

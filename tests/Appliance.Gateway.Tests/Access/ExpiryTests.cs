@@ -155,6 +155,32 @@ public sealed class ExpiryTests
             $"ended {(ended.Time("endedAt") - grant.Time("expiresAt")).TotalMilliseconds} ms late");
     }
 
+    [Fact]
+    public async Task StoreUnreachable_AtExpiresAt_TheGrantStillEnds_OnceItIsBack()
+    {
+        await using var database = await TestPostgres.CreateDatabaseAsync("expiry");
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir(database.ConnectionString));
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+        using var bob = gateway.Client(await gateway.CreateTokenAsync(Bob));
+        var id = (await alice.RequestAsync("demo", "3s", "x")).Str("id");
+        var expiresAt = (await bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK)).Time("expiresAt");
+
+        await using (var admin = new Npgsql.NpgsqlConnection(TestPostgres.AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await admin.ExecuteAsync($"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS false");
+            await admin.ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = @name", new { name = database.Name });
+            // The expiry job fires while the store refuses connections. Before, it failed once and
+            // was never run again: the grant stayed active until the next restart.
+            var outageEnd = expiresAt + TimeSpan.FromSeconds(1.5) - DateTimeOffset.UtcNow;
+            await Task.Delay(outageEnd > TimeSpan.Zero ? outageEnd : TimeSpan.Zero);
+            await admin.ExecuteAsync($"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS true");
+        }
+
+        var ended = await WaitForStatusAsync(alice, id, "expired", TimeSpan.FromSeconds(10));
+        Assert.Equal("expired", ended.Str("endReason"));
+    }
+
     internal static async Task<JsonElement> WaitForStatusAsync(HttpClient client, string id, string status, TimeSpan timeout)
     {
         var deadline = DateTimeOffset.UtcNow + timeout;
