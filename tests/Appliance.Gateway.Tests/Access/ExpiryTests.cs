@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Appliance.Gateway.Access;
 using Appliance.Gateway.Store;
+using Appliance.Gateway.Tests.Store;
 using Appliance.Gateway.Tests.Support;
 using Appliance.Tests.Common;
 using Appliance.Tests.Common.Gateway;
@@ -165,16 +166,12 @@ public sealed class ExpiryTests
         var id = (await alice.RequestAsync("demo", "3s", "x")).Str("id");
         var expiresAt = (await bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK)).Time("expiresAt");
 
-        await using (var admin = new Npgsql.NpgsqlConnection(TestPostgres.AdminConnectionString))
+        await using (await StoreOutage.BeginAsync(database))
         {
-            await admin.OpenAsync();
-            await admin.ExecuteAsync($"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS false");
-            await admin.ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = @name", new { name = database.Name });
             // The expiry job fires while the store refuses connections. Before, it failed once and
             // was never run again: the grant stayed active until the next restart.
             var outageEnd = expiresAt + TimeSpan.FromSeconds(1.5) - DateTimeOffset.UtcNow;
             await Task.Delay(outageEnd > TimeSpan.Zero ? outageEnd : TimeSpan.Zero);
-            await admin.ExecuteAsync($"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS true");
         }
 
         var ended = await WaitForStatusAsync(alice, id, "expired", TimeSpan.FromSeconds(10));

@@ -1,6 +1,7 @@
 using System.Net;
 using Appliance.Gateway.Audit;
 using Appliance.Gateway.Store;
+using Appliance.Gateway.Tests.Store;
 using Appliance.Gateway.Tests.Support;
 using Appliance.Tests.Common;
 using Appliance.Tests.Common.Gateway;
@@ -72,16 +73,12 @@ public sealed class SessionRecorderTests
         recorder.Start(new SessionInfo(id, Alice, "demo", "k7m2q9xa", "127.0.0.1", "psql", DateTimeOffset.UtcNow));
         await recorder.FlushAsync(CancellationToken.None);
 
-        await using (var admin = new Npgsql.NpgsqlConnection(TestPostgres.AdminConnectionString))
+        await using (await StoreOutage.BeginAsync(database))
         {
-            await admin.OpenAsync();
-            await admin.ExecuteAsync($"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS false");
-            await admin.ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = @name", new { name = database.Name });
             recorder.Record(Statement(id, 1, "SELECT 'during the outage'"));
             // Longer than the recorder's retries used to last (about 5 s), after which the host stopped.
             await Task.Delay(TimeSpan.FromSeconds(8));
             Assert.False(lifetime.ApplicationStopping.IsCancellationRequested, "the gateway stopped during a store outage");
-            await admin.ExecuteAsync($"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS true");
         }
 
         await recorder.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Appliance.Gateway.Events;
 using Appliance.Gateway.Store;
+using Appliance.Gateway.Tests.Store;
 using Appliance.Gateway.Tests.Support;
 using Appliance.Tests.Common;
 using Appliance.Tests.Common.Gateway;
@@ -217,15 +218,11 @@ public sealed class WebhookDeliveryTests
         var lifetime = gateway.Service<IHostApplicationLifetime>();
         using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
 
-        await using (var admin = new Npgsql.NpgsqlConnection(TestPostgres.AdminConnectionString))
+        await using (await StoreOutage.BeginAsync(database))
         {
-            await admin.OpenAsync();
-            await admin.ExecuteAsync($"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS false");
-            await admin.ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = @name", new { name = database.Name });
             // Before, the dispatcher's first failed look at the outbox ended it, and the host with it.
             await Task.Delay(TimeSpan.FromSeconds(3));
             Assert.False(lifetime.ApplicationStopping.IsCancellationRequested, "the gateway stopped during a store outage");
-            await admin.ExecuteAsync($"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS true");
         }
 
         var id = (await alice.RequestAsync("demo", "1h", "after the outage")).Str("id");
