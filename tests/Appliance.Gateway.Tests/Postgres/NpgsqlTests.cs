@@ -321,6 +321,38 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     [Fact]
+    public async Task UpstreamTlsVerifyFull_RefusesAServerItCannotVerify()
+    {
+        await fixture.GrantAsync("verified");
+        await using var connection = new NpgsqlConnection(fixture.ConnectionString("verified").ConnectionString);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
+
+        Assert.Equal("08001", error.SqlState);
+        Assert.Contains("tls: verify-full", error.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StrictAudit_CommitsEachStatementsIntentBeforeItRuns()
+    {
+        var table = PgGatewayFixture.TableName("strict");
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int)");
+        await using (var connection = await fixture.OpenAsync("strict"))
+        {
+            await new NpgsqlCommand($"INSERT INTO {table} VALUES (1)", connection).ExecuteNonQueryAsync();
+        }
+
+        // The intent is in the chain even though the session's batched records may still be on their way.
+        var intents = (await fixture.EventsAsync("session.statements"))
+            .SelectMany(e => e.GetProperty("statements").EnumerateArray())
+            .Where(s => s.GetProperty("sql").GetString()!.Contains(table, StringComparison.Ordinal))
+            .Select(s => s.GetProperty("outcome").GetString())
+            .ToList();
+        Assert.Contains("forwarded", intents);
+        Assert.Equal(1L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
+    [Fact]
     public async Task ServerParameters_AreTheUpstreams_AndTheBackendKeyIsTheGateways()
     {
         await using var connection = await fixture.OpenAsync();

@@ -25,6 +25,9 @@ public class PgGatewayFixture : IAsyncLifetime
 
     protected virtual bool AllowLoopbackPlaintext => true;
 
+    /// <summary>PEM files of a certificate the policy configures for the listener; null: the generated one.</summary>
+    protected virtual (string Certificate, string Key)? ListenerCertificate => null;
+
     /// <summary>
     /// Whether Npgsql connections use TLS by default. TLS sessions run on threads, plaintext
     /// ones on the event loops, so the suites that matter run both ways.
@@ -68,7 +71,7 @@ public class PgGatewayFixture : IAsyncLifetime
 
         Gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir() with
         {
-            PolicyYaml = PgTestPolicy.Build(Upstream, ReviewHold, AllowLoopbackPlaintext),
+            PolicyYaml = PgTestPolicy.Build(Upstream, ReviewHold, AllowLoopbackPlaintext, ListenerCertificate),
         });
         Port = Gateway.Service<PostgresListenerInfo>().Port;
         AliceToken = await Gateway.CreateTokenAsync(Alice);

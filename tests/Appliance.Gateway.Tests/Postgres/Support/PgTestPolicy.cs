@@ -7,7 +7,7 @@ internal static class PgTestPolicy
 {
     /// <summary>Guardrails and masking as in product.md, plus an alert; the connections differ in what they enforce.</summary>
     /// <param name="hold">How long the review guardrail holds a statement.</param>
-    public static string Build(PgUpstream upstream, TimeSpan hold, bool allowLoopbackPlaintext = true) => $$"""
+    public static string Build(PgUpstream upstream, TimeSpan hold, bool allowLoopbackPlaintext = true, (string Certificate, string Key)? tls = null) => $$"""
         users:
           - email: {{Alice}}
             groups: [engineering]
@@ -21,6 +21,7 @@ internal static class PgTestPolicy
 
         gateway:
           allowLoopbackPlaintext: {{(allowLoopbackPlaintext ? "true" : "false")}}
+        {{(tls is { } files ? $"  tls: {{ certificate: \"{files.Certificate}\", key: \"{files.Key}\" }}" : "")}}
 
         connections:
           - name: demo
@@ -45,6 +46,9 @@ internal static class PgTestPolicy
             access: { requesters: [engineering], approvers: [dba], reason: optional, maxDuration: 4h }
           - name: cleartext
             upstream: { host: {{upstream.Host}}, port: {{upstream.Port}}, database: {{upstream.Database}}, user: clear_user, password: "{{upstream.SuperuserPassword}}", tls: disable }
+            access: { requesters: [engineering], approvers: [dba], reason: optional, maxDuration: 4h }
+          - name: verified
+            upstream: { host: {{upstream.Host}}, port: {{upstream.Port}}, database: {{upstream.Database}}, user: {{upstream.User}}, password: "{{upstream.Password}}", tls: verify-full }
             access: { requesters: [engineering], approvers: [dba], reason: optional, maxDuration: 4h }
           - name: wrongpass
             upstream: { host: {{upstream.Host}}, port: {{upstream.Port}}, database: {{upstream.Database}}, user: {{upstream.User}}, password: "not-the-password-7f3a", tls: prefer }
