@@ -54,6 +54,9 @@ internal sealed record AccessRequest
     public CommandReview? Command { get; init; }
     public IReadOnlyList<Approval> Approvals { get; init; } = [];
 
+    /// <summary>When the row was last written (set when read from the store).</summary>
+    public DateTimeOffset? UpdatedAt { get; init; }
+
     public bool IsGrant => Status is RequestStatus.Active or RequestStatus.Expired or RequestStatus.Revoked && ActivatedAt is not null;
 
     public bool IsActiveAt(DateTimeOffset now) => Status == RequestStatus.Active && ExpiresAt > now;

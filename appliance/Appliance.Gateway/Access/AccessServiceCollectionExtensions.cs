@@ -12,6 +12,7 @@ internal static class AccessServiceCollectionExtensions
         services.AddSingleton<RequestChanges>();
         services.AddSingleton<AccessService>();
         services.AddSingleton<CommandReviews>();
+        services.AddHostedService<PolicySweep>();
 
         // Events: the outbox and its dispatcher.
         services.AddSingleton<OutboxSignal>();
@@ -30,7 +31,9 @@ internal static class AccessServiceCollectionExtensions
             }
         }).Validate(o => o.MaxAttempts >= 1 && o.BackoffBase > TimeSpan.Zero, "Webhook retries need at least one attempt and a positive backoff.")
           .ValidateOnStart();
-        services.AddHttpClient(WebhookDispatcher.HttpClientName);
+        // A receiver that redirects must not make us re-POST a signed body to wherever it points.
+        services.AddHttpClient(WebhookDispatcher.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddHostedService<WebhookDispatcher>();
 
         // Expiry: an in-memory Quartz scheduler per process; the store is the truth.

@@ -175,7 +175,7 @@ internal sealed partial class WebhookDispatcher(
                 "WHERE event_id = @EventId AND target = @Target",
                 new { attempts = (long)attempts, delivery.EventId, delivery.Target });
             GatewayMetrics.WebhookDeliveries.WithLabels("delivered").Inc();
-            Log.Delivered(logger, delivery.Event!.Type, delivery.EventId, delivery.Target, attempts);
+            Log.Delivered(logger, delivery.Event!.Type, delivery.EventId, Redacted(delivery.Target), attempts);
             return null;
         }
 
@@ -196,12 +196,12 @@ internal sealed partial class WebhookDispatcher(
         if (final)
         {
             GatewayMetrics.WebhookDeliveries.WithLabels("failed").Inc();
-            Log.GaveUp(logger, delivery.EventId, delivery.Target, attempts, error);
+            Log.GaveUp(logger, delivery.EventId, Redacted(delivery.Target), attempts, error);
             return null;
         }
 
         GatewayMetrics.WebhookDeliveries.WithLabels("retried").Inc();
-        Log.WillRetry(logger, delivery.EventId, delivery.Target, attempts, error);
+        Log.WillRetry(logger, delivery.EventId, Redacted(delivery.Target), attempts, error);
         return next;
     }
 
@@ -235,6 +235,15 @@ internal sealed partial class WebhookDispatcher(
     }
 
     private static string Json<T>(T value) => StoreJson.Serialize(value);
+
+    /// <summary>
+    /// A target as logs may show it: scheme, host, port and path. Webhook URLs often carry a
+    /// secret in their query or user info (Slack-style hook URLs); logs and Seq must not.
+    /// </summary>
+    internal static string Redacted(string target) =>
+        Uri.TryCreate(target, UriKind.Absolute, out var uri)
+            ? $"{uri.Scheme}://{uri.Host}{(uri.IsDefaultPort ? "" : ":" + uri.Port)}{uri.AbsolutePath}{(uri.Query.Length > 0 ? "?…" : "")}"
+            : "(invalid URL)";
 
     private sealed class Due
     {

@@ -20,6 +20,8 @@ internal sealed partial class ExpiryService(
     TimeProvider time,
     ILogger<ExpiryService> logger) : BackgroundService
 {
+    private const int PollPage = 500;
+
     // Versions this process has already seen, so the poller only republishes news.
     private readonly Dictionary<string, long> _seen = [];
     private readonly Lock _seenLock = new();
@@ -60,13 +62,26 @@ internal sealed partial class ExpiryService(
             try
             {
                 var pollStart = time.GetUtcNow();
-                var changed = await requests.ListAsync(new RequestFilter { UpdatedSince = since, Limit = 1000 }, stoppingToken);
-                foreach (var request in changed)
+                // Oldest change first, a page at a time, so a burst of more than a page is not cut short.
+                var from = since;
+                while (true)
                 {
-                    if (IsNews(request))
+                    var changed = await requests.ListAsync(new RequestFilter { UpdatedSince = from, Limit = PollPage }, stoppingToken);
+                    foreach (var request in changed)
                     {
-                        changes.Publish(request);
+                        if (IsNews(request))
+                        {
+                            changes.Publish(request);
+                        }
                     }
+
+                    var last = changed.Count == PollPage ? changed[^1].UpdatedAt : null;
+                    if (last is null || last <= from)
+                    {
+                        break;
+                    }
+
+                    from = last.Value;
                 }
 
                 // Overlap the next window: rows committed late with an earlier updated_at are not missed.

@@ -29,6 +29,7 @@ internal static class IdentityServiceCollectionExtensions
                     var token = TokenAuthenticationHandler.BearerToken(context.Request);
                     var oidc = context.RequestServices.GetRequiredService<IPolicyProvider>().Current.Identity.Oidc;
                     return oidc is not null && token is not null && token.Count(c => c == '.') == 2
+                        && !TokenAuthenticationHandler.IsConfiguredServiceToken(context, token)
                         ? OidcScheme
                         : TokenAuthenticationHandler.SchemeName;
                 };
@@ -74,6 +75,13 @@ internal static class IdentityServiceCollectionExtensions
                 if (string.IsNullOrWhiteSpace(email))
                 {
                     context.Fail($"The token has no '{oidc.EmailClaim}' claim.");
+                    return;
+                }
+
+                // An address the IdP has not verified must not borrow a policy user's groups and roles.
+                if (string.Equals(principal.FindFirst("email_verified")?.Value, "false", StringComparison.OrdinalIgnoreCase))
+                {
+                    context.Fail($"The IdP says {email} is not verified.");
                     return;
                 }
 

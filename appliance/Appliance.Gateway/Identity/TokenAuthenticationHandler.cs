@@ -91,6 +91,13 @@ internal sealed partial class TokenAuthenticationHandler(
 
     private static AuthenticateResult Fail(Exception reason) => AuthenticateResult.Fail(reason);
 
+    /// <summary>The admin or chatops token: never sent to JWT validation, whatever it looks like.</summary>
+    public static bool IsConfiguredServiceToken(HttpContext context, string token)
+    {
+        var settings = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        return TokenHasher.FixedTimeEquals(token, settings.AdminToken) || TokenHasher.FixedTimeEquals(token, settings.ChatopsToken);
+    }
+
     public static string? BearerToken(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();

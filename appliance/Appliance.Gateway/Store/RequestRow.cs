@@ -84,6 +84,7 @@ internal sealed class RequestRow
             Extension = extension?.ToExtension(approvals.Where(a => a.Round == extension.Round).Select(a => a.ToApproval()).ToList()),
             Command = StoreJson.Deserialize<CommandReview>(Command),
             Approvals = approvals.Where(a => a.Round == 0).Select(a => a.ToApproval()).ToList(),
+            UpdatedAt = StoreJson.FromUnixMs(UpdatedAt),
         };
     }
 

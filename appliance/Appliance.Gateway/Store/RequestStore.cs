@@ -113,7 +113,9 @@ internal sealed class RequestStore(StoreDatabase database)
         parameters.Add("limit", (long)Math.Max(filter.Limit, 1));
         var sql = $"SELECT {Columns} FROM requests" +
                   (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
-                  " ORDER BY created_at DESC, id LIMIT @limit";
+                  // The cluster poller pages through changes oldest first; everyone else wants the newest first.
+                  (filter.UpdatedSince is null ? " ORDER BY created_at DESC, id" : " ORDER BY updated_at, id") +
+                  " LIMIT @limit";
 
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = (await connection.QueryAsync<RequestRow>(sql, parameters)).ToList();

@@ -52,11 +52,13 @@ public static class Duration
                 return false;
             }
 
-            total += Units[unit].Size * number;
-            if (total > Max)
+            // Compare before multiplying: 99999999d would overflow a TimeSpan.
+            if (number > (Max - total).Ticks / Units[unit].Size.Ticks)
             {
                 return false;
             }
+
+            total += Units[unit].Size * number;
 
             nextUnit = unit + 1;
             s = s[(digits + 1)..];

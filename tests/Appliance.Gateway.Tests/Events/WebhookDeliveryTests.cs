@@ -53,6 +53,26 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
+    public async Task RedirectingReceiver_IsNotFollowed_AndSecretsInTheUrlStayOutOfTheLogs()
+    {
+        await using var elsewhere = await RecordingHttpServer.StartAsync();
+        await using var receiver = await RecordingHttpServer.StartAsync();
+        receiver.RedirectTo = elsewhere.BaseAddress;
+        var url = new Uri(receiver.BaseAddress, "hook?token=SUPERSECRET123");
+        var options = TestGatewayOptions.InTempDir() with { PolicyYaml = Policy(url) };
+        await using var gateway = await TestGateway.StartAsync(options);
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+        await alice.RequestAsync("demo", "1h", "x");
+
+        await WaitUntilAsync(() => options.Logs.Entries.Any(e => e.EventId.Id == 3002), TimeSpan.FromSeconds(10));
+        var retry = options.Logs.Entries.First(e => e.EventId.Id == 3002);
+        Assert.Contains("HTTP 307", retry.Message, StringComparison.Ordinal);
+        Assert.Contains($"{receiver.BaseAddress.Host}:{receiver.BaseAddress.Port}/hook?…", retry.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(options.Logs.Entries, e => e.Message.Contains("SUPERSECRET123", StringComparison.Ordinal));
+        Assert.Empty(elsewhere.Requests);
+    }
+
+    [Fact]
     public async Task PendingDeliveries_SurviveARestart()
     {
         // Take a free port, then leave it closed: the receiver is "down" while the first gateway runs.

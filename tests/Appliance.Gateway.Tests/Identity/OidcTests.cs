@@ -92,6 +92,19 @@ public sealed class OidcTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnverifiedEmail_DoesNotBorrowAPolicyUsersRights()
+    {
+        var token = _issuer.CreateToken(Carol, [], extraClaims: new Dictionary<string, object> { ["email_verified"] = false });
+        using var client = _gateway.Client(token);
+        using var response = await client.GetAsync("api/me");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+
+        var verified = _issuer.CreateToken(Carol, [], extraClaims: new Dictionary<string, object> { ["email_verified"] = true });
+        using var ok = _gateway.Client(verified);
+        Assert.Equal(Carol, (await ok.GetJsonAsync("api/me")).Str("email"));
+    }
+
+    [Fact]
     public async Task BadTokens_AreRefused()
     {
         using var otherKey = RSA.Create(2048);

@@ -32,6 +32,9 @@ public sealed class RecordingHttpServer : IAsyncDisposable
     public Uri BaseAddress { get; private set; } = null!;
     public IReadOnlyCollection<RecordedRequest> Requests => _requests.ToArray();
 
+    /// <summary>When set, every request is answered 307 with this Location.</summary>
+    public Uri? RedirectTo { get; set; }
+
     /// <summary>Answer 503 to this many requests before answering 200.</summary>
     public int FailuresLeft
     {
@@ -67,6 +70,13 @@ public sealed class RecordingHttpServer : IAsyncDisposable
         _requests.Enqueue(new RecordedRequest(
             context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body.ToArray(), DateTimeOffset.UtcNow));
         _arrived.Release();
+        if (RedirectTo is { } location)
+        {
+            context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+            context.Response.Headers.Location = location.ToString();
+            return;
+        }
+
         context.Response.StatusCode = failing ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
     }
 

@@ -62,7 +62,7 @@ public sealed class TestOidcIssuer : IAsyncDisposable
     /// <summary>A signed JWT; <paramref name="signWith"/> lets a test forge one with a key the IdP never published.</summary>
     public string CreateToken(
         string? email, IEnumerable<string> groups, string audience = "appliance", TimeSpan? lifetime = null,
-        string? issuer = null, SecurityKey? signWith = null)
+        string? issuer = null, SecurityKey? signWith = null, IReadOnlyDictionary<string, object>? extraClaims = null)
     {
         var now = DateTime.UtcNow;
         var expires = now + (lifetime ?? TimeSpan.FromMinutes(10));
@@ -70,6 +70,11 @@ public sealed class TestOidcIssuer : IAsyncDisposable
         if (email is not null)
         {
             claims["email"] = email;
+        }
+
+        foreach (var (name, value) in extraClaims ?? new Dictionary<string, object>())
+        {
+            claims[name] = value;
         }
 
         var descriptor = new SecurityTokenDescriptor
