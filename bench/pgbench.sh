@@ -13,8 +13,9 @@ duration=${BENCH_DURATION:-8}
 rounds=${BENCH_ROUNDS:-1}
 work=$(mktemp -d /tmp/appliance-pgbench.XXXXXX)
 chmod 755 "$work"
-base=$(( 40000 + RANDOM % 2000 * 5 ))
-pg_port=$base bouncer_port=$(( base + 1 )) gw_port=$(( base + 2 )) http_port=$(( base + 3 ))
+# Ports the OS says are free now (a fixed range may hold another service's or a client's port).
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+pg_port=$(free_port) bouncer_port=$(free_port) gw_port=$(free_port) http_port=$(free_port)
 password="bench-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 admin="bench-admin-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 pids=()

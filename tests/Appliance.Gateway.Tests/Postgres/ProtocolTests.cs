@@ -53,9 +53,7 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
         await fixture.GrantAsync();
         await using var client = await RawPgClient.ConnectAsync(fixture.Port);
         await client.StartTlsAsync(alpn: true);
-        await client.SendAsync(o => FrontendWriter.WriteStartupMessage(o, ProtocolVersion.V30, [new("user", Alice), new("database", "demo")]));
-        Assert.Equal('R', (await client.ReadAsync()).Type);
-        await client.SendAsync(o => FrontendWriter.WritePasswordMessage(o, fixture.AliceToken));
+        await client.SendStartupAsync(Alice, "demo", fixture.AliceToken);
 
         var messages = await client.ReadUntilReadyAsync();
 
@@ -230,10 +228,7 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
         var application = "terminate-" + Guid.NewGuid().ToString("N")[..8];
         await fixture.GrantAsync();
         await using var client = await RawPgClient.ConnectAsync(fixture.Port);
-        await client.SendAsync(o => FrontendWriter.WriteStartupMessage(o, ProtocolVersion.V30,
-            [new("user", Alice), new("database", "demo"), new("application_name", application)]));
-        await client.ReadAsync();
-        await client.SendAsync(o => FrontendWriter.WritePasswordMessage(o, fixture.AliceToken));
+        await client.SendStartupAsync(Alice, "demo", fixture.AliceToken, new KeyValuePair<string, string>("application_name", application));
         await client.ReadUntilReadyAsync();
         Assert.Equal(1L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{application}'"));
 

@@ -48,19 +48,9 @@ public sealed class ScriptedUpstreamTests
     [Fact]
     public async Task UpstreamFatalMidSession_ReachesTheClient_AndTheSessionEnds()
     {
-        await using var upstream = new ScriptedUpstream(async c =>
-        {
-            await c.CompleteLoginAsync();
-            Assert.Equal('Q', (await c.ReadAsync()).Type);
-            await c.SendAsync(o => BackendWriter.WriteErrorResponse(o, ErrorSeverity.Fatal, "57P01", "terminating connection due to administrator command"));
-        });
-        await using var gateway = await StartAsync(upstream);
-        await using var client = await LoginAsync(gateway);
+        var fatal = await FatalAfterAQueryAsync(c =>
+            c.SendAsync(o => BackendWriter.WriteErrorResponse(o, ErrorSeverity.Fatal, "57P01", "terminating connection due to administrator command")));
 
-        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 1"));
-        var messages = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
-
-        var fatal = Assert.Single(messages);
         Assert.Equal("57P01", fatal.SqlState);
         Assert.Contains("administrator command", fatal.Message, StringComparison.Ordinal);
     }
@@ -68,18 +58,8 @@ public sealed class ScriptedUpstreamTests
     [Fact]
     public async Task UpstreamVanishingMidQuery_GivesTheClientAFatal()
     {
-        await using var upstream = new ScriptedUpstream(async c =>
-        {
-            await c.CompleteLoginAsync();
-            await c.ReadAsync();
-        });
-        await using var gateway = await StartAsync(upstream);
-        await using var client = await LoginAsync(gateway);
+        var fatal = await FatalAfterAQueryAsync(_ => Task.CompletedTask);
 
-        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 1"));
-        var messages = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
-
-        var fatal = Assert.Single(messages);
         Assert.Equal("08006", fatal.SqlState);
         Assert.Contains("closed the connection unexpectedly", fatal.Message, StringComparison.Ordinal);
     }
@@ -93,14 +73,8 @@ public sealed class ScriptedUpstreamTests
             await c.ReadAsync();
         });
         await using var gateway = await StartAsync(upstream);
-        var grant = await GrantAsync(gateway);
-        await using var client = await RawPgClient.ConnectAsync(gateway.Service<PostgresListenerInfo>().Port);
-        await client.SendAsync(FrontendWriter.WriteSslRequest);
-        await client.ReadByteAsync();
-        await client.StartTlsAsync(alpn: false);
-        await client.SendAsync(o => FrontendWriter.WriteStartupMessage(o, Appliance.Wire.ProtocolVersion.V30, [new("user", Alice), new("database", "demo")]));
-        await client.ReadAsync();
-        await client.SendAsync(o => FrontendWriter.WritePasswordMessage(o, grant));
+        await using var client = await RawPgClient.ConnectTlsAsync(gateway.Service<PostgresListenerInfo>().Port);
+        await client.SendStartupAsync(Alice, "demo", await GrantAsync(gateway));
 
         var messages = await client.ReadUntilReadyAsync();
 
@@ -123,19 +97,27 @@ public sealed class ScriptedUpstreamTests
         return alice;
     }
 
-    private static async Task<RawPgClient> LoginAsync(TestGateway gateway) =>
-        await RawPgClient.LoginAsync(gateway.Service<PostgresListenerInfo>().Port, Alice, await GrantAsync(gateway), "demo", tls: true);
+    /// <summary>Logs in to an upstream that runs <paramref name="afterQuery"/> when the query arrives, then hangs up; returns the one message the client got.</summary>
+    private static async Task<PgMessage> FatalAfterAQueryAsync(Func<ScriptedUpstream.Connection, Task> afterQuery)
+    {
+        await using var upstream = new ScriptedUpstream(async c =>
+        {
+            await c.CompleteLoginAsync();
+            Assert.Equal('Q', (await c.ReadAsync()).Type);
+            await afterQuery(c);
+        });
+        await using var gateway = await StartAsync(upstream);
+        await using var client = await RawPgClient.LoginAsync(gateway.Service<PostgresListenerInfo>().Port, Alice, await GrantAsync(gateway), "demo", tls: true);
+
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 1"));
+        return Assert.Single(await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(10)));
+    }
 
     private static async Task<PgMessage> LoginFailureAsync(TestGateway gateway)
     {
         var token = await GrantAsync(gateway);
-        await using var client = await RawPgClient.ConnectAsync(gateway.Service<PostgresListenerInfo>().Port);
-        await client.SendAsync(FrontendWriter.WriteSslRequest);
-        await client.ReadByteAsync();
-        await client.StartTlsAsync(alpn: false);
-        await client.SendAsync(o => FrontendWriter.WriteStartupMessage(o, Appliance.Wire.ProtocolVersion.V30, [new("user", Alice), new("database", "demo")]));
-        await client.ReadAsync();
-        await client.SendAsync(o => FrontendWriter.WritePasswordMessage(o, token));
+        await using var client = await RawPgClient.ConnectTlsAsync(gateway.Service<PostgresListenerInfo>().Port);
+        await client.SendStartupAsync(Alice, "demo", token);
         var messages = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
         return Assert.Single(messages, m => m.Type == 'E');
     }

@@ -69,22 +69,7 @@ internal sealed partial class PgSession
         }
     }
 
-    private string? UpstreamFault(Exception e)
-    {
-        switch (e)
-        {
-            case PgProtocolException protocol:
-                Log.UpstreamProtocolError(_services.Logger, Id, protocol.Message);
-                SendFatal(SqlStates.ProtocolViolation, "the upstream server broke the protocol; the session is closed");
-                return "upstream protocol error";
-            case var _ when IsDisconnect(e):
-                return null;
-            default:
-                Log.RelayFailed(_services.Logger, Id, e);
-                SendFatal(SqlStates.InternalError, "internal error in the gateway; the session is closed");
-                return "gateway error";
-        }
-    }
+    private string? UpstreamFault(Exception e) => Fault(e, upstream: true);
 
     private void ProcessUpstreamInput()
     {

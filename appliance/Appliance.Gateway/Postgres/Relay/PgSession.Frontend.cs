@@ -53,10 +53,21 @@ internal sealed partial class PgSession
     }
 
     /// <summary>What a failure on the client side means: a FATAL for a protocol error or a bug; nothing to say when a side is gone.</summary>
-    private string? ClientFault(Exception e)
+    private string? ClientFault(Exception e) => Fault(e, upstream: false);
+
+    /// <summary>
+    /// A failure of either side: a protocol error gets a FATAL (the client's own words for a client
+    /// error; a plain one for an upstream's), a bug a FATAL and an error log; a side that went away
+    /// needs nothing said (null: the caller's reason stands).
+    /// </summary>
+    private string? Fault(Exception e, bool upstream)
     {
         switch (e)
         {
+            case PgProtocolException protocol when upstream:
+                Log.UpstreamProtocolError(_services.Logger, Id, protocol.Message);
+                SendFatal(SqlStates.ProtocolViolation, "the upstream server broke the protocol; the session is closed");
+                return "upstream protocol error";
             case PgProtocolException protocol:
                 Log.ClientProtocolError(_services.Logger, ClientAddress, protocol.Message);
                 SendFatal(protocol.SqlState, protocol.Message);

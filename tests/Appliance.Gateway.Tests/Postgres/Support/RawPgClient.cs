@@ -59,18 +59,8 @@ internal sealed class RawPgClient : IAsyncDisposable
     /// <summary>Connects and logs in (plaintext, or TLS through SSLRequest); returns once ReadyForQuery arrived.</summary>
     public static async Task<RawPgClient> LoginAsync(int port, string user, string password, string database, bool tls = false)
     {
-        var client = await ConnectAsync(port);
-        if (tls)
-        {
-            await client.SendAsync(FrontendWriter.WriteSslRequest);
-            Assert.Equal('S', (char)await client.ReadByteAsync());
-            await client.StartTlsAsync(alpn: false);
-        }
-
-        await client.SendAsync(o => FrontendWriter.WriteStartupMessage(o, ProtocolVersion.V30, [new("user", user), new("database", database)]));
-        var request = await client.ReadAsync();
-        Assert.True(request.Type == 'R', $"expected an authentication request, got {request}");
-        await client.SendAsync(o => FrontendWriter.WritePasswordMessage(o, password));
+        var client = tls ? await ConnectTlsAsync(port) : await ConnectAsync(port);
+        await client.SendStartupAsync(user, database, password);
         foreach (var message in await client.ReadUntilReadyAsync())
         {
             if (message.Type == 'E')
@@ -87,6 +77,25 @@ internal sealed class RawPgClient : IAsyncDisposable
         }
 
         return client;
+    }
+
+    /// <summary>Connects, sends SSLRequest, expects 'S' and starts TLS.</summary>
+    public static async Task<RawPgClient> ConnectTlsAsync(int port)
+    {
+        var client = await ConnectAsync(port);
+        await client.SendAsync(FrontendWriter.WriteSslRequest);
+        Assert.Equal('S', (char)await client.ReadByteAsync());
+        await client.StartTlsAsync(alpn: false);
+        return client;
+    }
+
+    /// <summary>The StartupMessage, then the password for the gateway's cleartext request; what follows is the caller's to read.</summary>
+    public async Task SendStartupAsync(string user, string database, string password, params KeyValuePair<string, string>[] parameters)
+    {
+        await SendAsync(o => FrontendWriter.WriteStartupMessage(o, ProtocolVersion.V30, [new("user", user), new("database", database), .. parameters]));
+        var request = await ReadAsync();
+        Assert.True(request.Type == 'R', $"expected an authentication request, got {request}");
+        await SendAsync(o => FrontendWriter.WritePasswordMessage(o, password));
     }
 
     public async Task StartTlsAsync(bool alpn)
