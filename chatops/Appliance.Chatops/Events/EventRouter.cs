@@ -36,7 +36,7 @@ internal sealed partial class EventRouter(CardPublisher cards, RequesterNotifier
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 700, Level = LogLevel.Debug, Message = "Event {EventId} of type {Type} has nothing for chat")]
-        public static partial void Ignored(ILogger logger, string eventId, string type);
+        [LoggerMessage(EventId = 700, Level = LogLevel.Debug, Message = "Event {GatewayEventId} of type {Type} has nothing for chat")]
+        public static partial void Ignored(ILogger logger, string gatewayEventId, string type);
     }
 }

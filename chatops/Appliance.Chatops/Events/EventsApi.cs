@@ -90,16 +90,16 @@ internal static partial class EventsApi
         [LoggerMessage(EventId = 710, Level = LogLevel.Warning, Message = "Refused a gateway event: signature {Check}")]
         public static partial void Refused(ILogger logger, SignatureCheck check);
 
-        [LoggerMessage(EventId = 711, Level = LogLevel.Debug, Message = "Event {EventId} ({Type}) already handled")]
-        public static partial void Duplicate(ILogger logger, string eventId, string type);
+        [LoggerMessage(EventId = 711, Level = LogLevel.Debug, Message = "Event {GatewayEventId} ({Type}) already handled")]
+        public static partial void Duplicate(ILogger logger, string gatewayEventId, string type);
 
-        [LoggerMessage(EventId = 712, Level = LogLevel.Information, Message = "Handled event {EventId} ({Type})")]
-        public static partial void Handled(ILogger logger, string eventId, string type);
+        [LoggerMessage(EventId = 712, Level = LogLevel.Information, Message = "Handled event {GatewayEventId} ({Type})")]
+        public static partial void Handled(ILogger logger, string gatewayEventId, string type);
 
-        [LoggerMessage(EventId = 713, Level = LogLevel.Error, Message = "Handling event {EventId} ({Type}) failed; released for redelivery")]
-        public static partial void Failed(ILogger logger, Exception exception, string eventId, string type);
+        [LoggerMessage(EventId = 713, Level = LogLevel.Error, Message = "Handling event {GatewayEventId} ({Type}) failed; released for redelivery")]
+        public static partial void Failed(ILogger logger, Exception exception, string gatewayEventId, string type);
 
-        [LoggerMessage(EventId = 714, Level = LogLevel.Debug, Message = "Slack is not configured: event {EventId} ({Type}) ignored")]
-        public static partial void NoSlack(ILogger logger, string eventId, string type);
+        [LoggerMessage(EventId = 714, Level = LogLevel.Debug, Message = "Slack is not configured: event {GatewayEventId} ({Type}) ignored")]
+        public static partial void NoSlack(ILogger logger, string gatewayEventId, string type);
     }
 }
