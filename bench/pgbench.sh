@@ -138,6 +138,7 @@ done
 d=$(median <<<"${lat[direct]}") b=$(median <<<"${lat[pgbouncer]}") g=$(median <<<"${lat[gateway]}")
 printf '%-10s %10s %10s %10s   added: pgbouncer %.3f ms, gateway %.3f ms\n' "latency" "${d}ms" "${b}ms" "${g}ms" \
   "$(awk -v a="$b" -v b="$d" 'BEGIN{print a-b}')" "$(awk -v a="$g" -v b="$d" 'BEGIN{print a-b}')"
+printf 'TLS client leg, prepared: direct %.0f tps, gateway %.0f tps, gw/dir %s\n' "$tls_d" "$tls_g" "$(ratio "$tls_g" "$tls_d")"
 
 echo
 # Luhn-valid test card numbers (the detector checks Luhn), one per row in turn.

@@ -106,7 +106,14 @@ internal sealed partial class EventLoop : IDisposable
                 }
 
                 var (handler, tag) = _slots[(int)ready.Token];
-                Dispatch(() => handler?.OnEvents(tag, ready.Events));
+                try
+                {
+                    handler?.OnEvents(tag, ready.Events);
+                }
+                catch (Exception e)
+                {
+                    Log.LoopHandlerFailed(_logger, _thread.Name ?? "loop", e);
+                }
             }
 
             while (_posted.TryDequeue(out var action))
