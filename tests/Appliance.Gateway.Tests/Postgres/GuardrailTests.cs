@@ -177,7 +177,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         }
 
         using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
-        var all = await WaitForStatementsAsync(auditor, sessionId, 3);
+        var all = await WaitForStatementsAsync(auditor, sessionId, s => s.Str("sql").Contains(table, StringComparison.Ordinal), 3);
         var statements = all.Where(s => s.Str("sql").Contains(table, StringComparison.Ordinal)).ToList();
 
         // Drivers send their own queries too (Npgsql reads the type catalog): every one is recorded, in order.
@@ -252,7 +252,9 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         return blocked.Str("sessionId");
     }
 
-    private static async Task<List<System.Text.Json.JsonElement>> WaitForStatementsAsync(HttpClient auditor, string sessionId, int count)
+    /// <summary>The session's recorded statements once <paramref name="count"/> of them match <paramref name="match"/>.</summary>
+    private static async Task<List<System.Text.Json.JsonElement>> WaitForStatementsAsync(
+        HttpClient auditor, string sessionId, Func<System.Text.Json.JsonElement, bool> match, int count)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
         List<System.Text.Json.JsonElement> statements = [];
@@ -268,7 +270,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
 
             var events = await Api.ExpectAsync(response, HttpStatusCode.OK);
             statements = [.. events.EnumerateArray().Where(e => e.Str("type") == "statement").Select(e => e.GetProperty("data"))];
-            if (statements.Count >= count)
+            if (statements.Count(match) >= count)
             {
                 return statements;
             }
