@@ -9,8 +9,9 @@ namespace Appliance.Gateway.Postgres.Listener;
 /// <summary>
 /// Kestrel's handler for the PostgreSQL endpoint: one instance for the endpoint, one
 /// <see cref="PgSession"/> per client that gets through the handshake. Each connection gets a
-/// dedicated thread at once, for the handshake and then the client-to-upstream relay: its
-/// sockets only ever see blocking calls, so each read and write is one system call.
+/// thread of its own at once for the handshake, where every socket call blocks (so the sockets
+/// stay plain blocking sockets: one system call per read or write). The session then goes to an
+/// event loop, or stays on this thread (and a second one) to relay.
 /// </summary>
 internal sealed partial class PgConnectionHandler(
     ClientHandshake handshake, SessionServices services, Loop.EventLoops loops, ILogger<PgConnectionHandler> logger) : ConnectionHandler

@@ -13,13 +13,14 @@ using Appliance.Wire.Writing;
 namespace Appliance.Gateway.Postgres.Relay;
 
 /// <summary>
-/// One client session relayed to its upstream backend. Two dedicated threads move the bytes
-/// with blocking calls (measured fastest here: docs/benchmarks.md): the client thread reads
-/// client messages, judges statements and forwards them; the upstream thread reads the answers,
-/// masks rows and writes them to the client. They meet in <see cref="_pending"/>, the ordered
-/// list of answers the client expects, guarded by <see cref="_gate"/>, which also serialises
-/// every write to the client, so the gateway's own answers (refusals, FATALs) land exactly
-/// where PostgreSQL would have put them.
+/// One client session relayed to its upstream backend. The client side reads client messages,
+/// judges statements and forwards them; the upstream side reads the answers, masks rows and
+/// writes them to the client. They meet in <see cref="_pending"/>, the ordered list of answers
+/// the client expects, guarded by <see cref="_gate"/>, which also serialises every write to the
+/// client, so the gateway's own answers (refusals, FATALs) land exactly where PostgreSQL would
+/// have put them. Both sides run either on an event loop shared with other sessions
+/// (PgSession.Loop.cs, plaintext) or on two threads of the session's own with blocking calls
+/// (TLS, strict audit, a statement held for review); docs/benchmarks.md has the measurements.
 /// </summary>
 internal sealed partial class PgSession : IDisposable
 {
