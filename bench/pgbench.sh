@@ -21,6 +21,7 @@ admin="bench-admin-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$work/bouncer/pgbouncer.pid" ] && kill "$(cat "$work/bouncer/pgbouncer.pid")" 2>/dev/null || true
   scripts/pg-throwaway.sh stop "$work/pg" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -57,8 +58,7 @@ pidfile = $work/bouncer/pgbouncer.pid
 INI
 printf '"bench" "%s"\n' "$password" >"$work/bouncer/users.txt"
 [ "$(id -u)" = 0 ] && chown -R postgres "$work/bouncer"
-as_pg pgbouncer "$work/bouncer/pgbouncer.ini" >/dev/null 2>&1 &
-pids+=($!)
+as_pg pgbouncer -d "$work/bouncer/pgbouncer.ini" >/dev/null
 
 log "gateway on $gw_port (HTTP $http_port)"
 APPLIANCE_CONFIG="$root/bench/pgbench-policy.yaml" APPLIANCE_DATA_DIR="$work/gateway" APPLIANCE_ADMIN_TOKEN="$admin" \
