@@ -16,7 +16,8 @@ internal static class GrantCredentials
     internal sealed record Credentials(string Host, int Port, string User, string Database, string Password, DateTimeOffset? ExpiresAt, string Uri);
 
     public static async Task<IResult> IssueAsync(
-        HttpContext context, string id, AccessService access, TokenStore tokens, IPolicyProvider policy, IOptions<GatewayOptions> options, TimeProvider time)
+        HttpContext context, string id, AccessService access, TokenStore tokens, IPolicyProvider policy, IOptions<GatewayOptions> options,
+        Postgres.Listener.PostgresListenerInfo listener, TimeProvider time)
     {
         var caller = context.GetCaller();
         var grant = Ids.LooksLikeRequestId(id) ? await access.GetAsync(id, context.RequestAborted) : null;
@@ -37,7 +38,8 @@ internal static class GrantCredentials
 
         var (_, password) = await tokens.CreateAsync(TokenKind.Grant, grant.Requester, $"grant {grant.Id}", grant.Id, null, context.RequestAborted);
         var gateway = policy.Current.Gateway;
-        var port = gateway.PublicPort ?? options.Value.PgPort;
+        // The configured public port; else the port the listener is bound to (port 0 means the OS chose).
+        var port = gateway.PublicPort ?? (options.Value.PgPort == 0 ? listener.Bound?.Port ?? 0 : options.Value.PgPort);
         var sslmode = gateway.AllowLoopbackPlaintext ? "prefer" : "require";
         var uri = $"postgresql://{Uri.EscapeDataString(grant.Requester)}:{Uri.EscapeDataString(password)}@{gateway.PublicHost}:{port}/{Uri.EscapeDataString(grant.Connection)}?sslmode={sslmode}";
         return TypedResults.Created(
