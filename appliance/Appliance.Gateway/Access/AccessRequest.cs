@@ -24,8 +24,20 @@ internal sealed record PendingExtension(
     TimeSpan Duration, string RequestedBy, DateTimeOffset RequestedAt, string? Reason, int Round,
     IReadOnlyList<Approval> Approvals);
 
-/// <summary>A statement the PostgreSQL gateway holds for review (kind <see cref="RequestKind.Command"/>).</summary>
-internal sealed record CommandReview(string Sql, string Guardrail, string? Message, string? SessionId);
+/// <summary>
+/// A statement the PostgreSQL gateway holds for review (kind <see cref="RequestKind.Command"/>).
+/// <see cref="Sql"/> is the text approvers read, masked like everything else that leaves the data
+/// path; <see cref="Fingerprint"/> is the SHA-256 of the exact text, so an approval lets exactly
+/// that statement run once. The fingerprint stays in the store: a hash of a statement with one
+/// short secret literal could be brute-forced, so the API and events never carry it.
+/// </summary>
+internal sealed record CommandReview(string Sql, string Fingerprint, string Guardrail, string? Message, string? SessionId)
+{
+    public static string FingerprintOf(ReadOnlySpan<byte> utf8Sql) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(utf8Sql));
+
+    public static string FingerprintOf(string sql) => FingerprintOf(System.Text.Encoding.UTF8.GetBytes(sql));
+}
 
 /// <summary>A request for access, and once approved, the grant: one entity, one id.</summary>
 internal sealed record AccessRequest

@@ -27,7 +27,7 @@ internal sealed record RequestView(
     string? EndReason,
     ExtensionView? Extension,
     string? Channel,
-    CommandReview? Command)
+    CommandView? Command)
 {
     public static RequestView From(AccessRequest r) => new(
         r.Id, r.Kind, r.Connection, r.Requester, r.Reason,
@@ -41,8 +41,11 @@ internal sealed record RequestView(
             Policy.Configuration.Duration.Format(r.Extension.Duration), r.Extension.RequestedBy, r.Extension.RequestedAt,
             r.Extension.Reason, r.Extension.Approvals.Select(ApprovalView.From).ToList()),
         r.Channel,
-        r.Command);
+        r.Command is null ? null : new CommandView(r.Command.Sql, r.Command.Guardrail, r.Command.Message, r.Command.SessionId));
 }
+
+/// <summary>A held statement as people see it: masked text, never its fingerprint.</summary>
+internal sealed record CommandView(string Sql, string Guardrail, string? Message, string? SessionId);
 
 internal sealed record ApprovalView(string By, DateTimeOffset At, string? Comment)
 {

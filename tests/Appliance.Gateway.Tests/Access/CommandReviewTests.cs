@@ -28,7 +28,7 @@ public sealed class CommandReviewTests : IAsyncLifetime
         _gateway.Service<CommandReviews>().HoldAsync(
             _alice,
             _gateway.Service<IPolicyProvider>().Current.FindConnection("demo")!,
-            new CommandReview(sql, "unbounded-write", "Deletes without WHERE need review.", "s-test"),
+            new CommandReview(sql, CommandReview.FingerprintOf(sql), "unbounded-write", "Deletes without WHERE need review.", "s-test"),
             hold,
             CancellationToken.None);
 
@@ -57,6 +57,7 @@ public sealed class CommandReviewTests : IAsyncLifetime
         var review = await _bob.GetJsonAsync($"api/requests/{id}");
         Assert.Equal("command", review.Str("kind"));
         Assert.Equal("unbounded-write", review.GetProperty("command").Str("guardrail"));
+        Assert.False(review.GetProperty("command").TryGetProperty("fingerprint", out _), "the exact text's hash stays in the store");
 
         await _bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
         var result = await hold;

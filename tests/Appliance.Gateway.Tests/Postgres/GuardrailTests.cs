@@ -115,6 +115,30 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Review_ShowsApproversTheMaskedStatement_AndTheApprovalFitsOnlyTheExactOne()
+    {
+        var table = PgGatewayFixture.TableName("revcard");
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int, note text); INSERT INTO {table} VALUES (1, 'x')");
+        await using var connection = await fixture.OpenAsync();
+        var sql = $"UPDATE {table} SET note = 'card 4111 1111 1111 1111'";
+
+        await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand(sql, connection).ExecuteNonQueryAsync());
+        var id = await WaitForReviewAsync(table);
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        var review = await bob.GetJsonAsync($"api/requests/{id}");
+        var shown = review.GetProperty("command").Str("sql");
+        Assert.Contains("****-****-****-1111", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain("4111 1111 1111 1111", review.GetRawText(), StringComparison.Ordinal);
+
+        await bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+        // Another statement that masks to the same text is not what was approved.
+        var other = $"UPDATE {table} SET note = 'card 5555 5555 5553 1111'";
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand(other, connection).ExecuteNonQueryAsync());
+        Assert.Contains("held for review", refused.MessageText, StringComparison.Ordinal);
+        Assert.Equal(1, await new NpgsqlCommand(sql, connection).ExecuteNonQueryAsync());
+    }
+
+    [Fact]
     public async Task RegexRule_SeesThroughCommentsAndCase()
     {
         await using var connection = await fixture.OpenAsync();

@@ -101,20 +101,20 @@ internal sealed partial class PgSession
 
     /// <summary>
     /// Holds the statement (and this client) while approvers decide, up to the rule's hold.
-    /// What the client sent before it goes upstream first. The review carries the exact text:
-    /// an approval is for exactly the statement the approvers read.
+    /// What the client sent before it goes upstream first. Approvers read the masked text; the
+    /// review's fingerprint of the exact text makes an approval good for exactly this statement.
     /// </summary>
     private Decision Review(GuardrailMatch match, ReadOnlySpan<byte> sql)
     {
-        var text = Encoding.UTF8.GetString(sql);
         var masked = _runtime.MaskSql(sql);
+        var held = new CommandReview(masked, CommandReview.FingerprintOf(sql), match.RuleName, match.Message, Id);
         Flush();
         Log.StatementHeld(_services.Logger, Id, match.RuleName, match.Rule.Hold);
         ReviewResult result;
         try
         {
             result = _services.Reviews
-                .HoldAsync(Person, Connection, new CommandReview(text, match.RuleName, match.Message, Id), match.Rule.Hold, _stopping.Token)
+                .HoldAsync(Person, Connection, held, match.Rule.Hold, _stopping.Token)
                 .GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is not OperationCanceledException)
