@@ -44,7 +44,8 @@ internal sealed class ChatStack : IAsyncDisposable
     public string CardChannel => Slack.ChannelId("db-access");
 
     /// <param name="deliverEvents">False: the gateway does not deliver to chatops (tests post their own signed events).</param>
-    public static async Task<ChatStack> StartAsync(bool httpMode = true, bool socketMode = false, bool deliverEvents = true)
+    /// <param name="policyYaml">The gateway's policy; null: <see cref="TestPolicies.Default"/>.</param>
+    public static async Task<ChatStack> StartAsync(bool httpMode = true, bool socketMode = false, bool deliverEvents = true, string? policyYaml = null)
     {
         var slack = await SlackEmulator.StartAsync();
         slack.AddUser(Alice, TestPolicies.Alice, "Alice");
@@ -59,6 +60,7 @@ internal sealed class ChatStack : IAsyncDisposable
         var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir() with
         {
             ChatopsUrl = deliverEvents ? $"http://127.0.0.1:{port}" : null,
+            PolicyYaml = policyYaml ?? TestPolicies.Default,
         });
         var stack = new ChatStack(slack, gateway, port, httpMode, socketMode);
         await stack.StartChatopsAsync();

@@ -1,0 +1,176 @@
+using System.Net;
+using Appliance.Chatops.Tests.Support;
+using Appliance.Gateway.Postgres.Listener;
+using Appliance.Tests.Common.Slack;
+using Npgsql;
+
+namespace Appliance.Chatops.Tests.EndToEnd;
+
+/// <summary>Slack reaches chatops over HTTP: signed slash commands and signed clicks.</summary>
+public sealed class DatabaseAccessOverHttpTests : DatabaseAccessTests
+{
+    private protected override bool SocketMode => false;
+
+    private protected override async Task<string> CommandAsync(string userId, string text)
+    {
+        using var ack = await Stack.Chatops.CommandAsync(Stack.Slack, userId, text, out _);
+        return await ChatopsHost.AckTextAsync(ack);
+    }
+
+    private protected override async Task ClickApproveAsync(string userId, SlackMessage card, string requestId)
+    {
+        using var click = await Stack.ClickAsync(userId, "approve", card, requestId);
+        Assert.Equal(HttpStatusCode.OK, click.StatusCode);
+    }
+}
+
+/// <summary>Slack reaches chatops over Socket Mode only: envelopes on the WebSocket chatops opened.</summary>
+public sealed class DatabaseAccessOverSocketModeTests : DatabaseAccessTests
+{
+    private protected override bool SocketMode => true;
+
+    private protected override async Task<string> CommandAsync(string userId, string text)
+    {
+        var slack = Stack.Slack;
+        var envelope = await slack.SendEnvelopeAsync("slash_commands", SlackPayloads.SlashCommandJson(slack, userId, text, out _));
+        var ack = await slack.WaitForAckAsync(envelope);
+        return ack.Payload!["text"]!.GetValue<string>();
+    }
+
+    private protected override async Task ClickApproveAsync(string userId, SlackMessage card, string requestId)
+    {
+        var slack = Stack.Slack;
+        var click = SlackPayloads.BlockAction(slack, userId, "approve", requestId, card.Channel, card.Ts, out _);
+        var ack = await slack.WaitForAckAsync(await slack.SendEnvelopeAsync("interactive", click, acceptsResponsePayload: false));
+        Assert.Null(ack.Payload);
+    }
+}
+
+/// <summary>
+/// The whole of product.md §2 with nothing emulated but Slack: a request in chat, an approval
+/// click, and then the part people actually want, a database session: Npgsql logs in through
+/// the gateway's PostgreSQL listener with exactly what the DM said, reads masked data from a
+/// real PostgreSQL, and is cut, with a FATAL naming the grant, when the grant ends.
+/// </summary>
+public abstract class DatabaseAccessTests : IAsyncLifetime
+{
+    private UpstreamDatabase _upstream = null!;
+
+    internal ChatStack Stack { get; private set; } = null!;
+
+    private protected abstract bool SocketMode { get; }
+
+    public async Task InitializeAsync()
+    {
+        _upstream = await UpstreamDatabase.CreateAsync();
+        Stack = await ChatStack.StartAsync(httpMode: !SocketMode, socketMode: SocketMode, policyYaml: UpstreamPolicy.For(_upstream));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Stack.DisposeAsync();
+        await _upstream.DisposeAsync();
+    }
+
+    /// <summary><c>/hoop {text}</c> typed by <paramref name="userId"/>; returns the private answer.</summary>
+    private protected abstract Task<string> CommandAsync(string userId, string text);
+
+    /// <summary>A click on the card's Approve button by <paramref name="userId"/>.</summary>
+    private protected abstract Task ClickApproveAsync(string userId, SlackMessage card, string requestId);
+
+    [Fact]
+    public async Task ApprovedInChat_TheDmdCredentialConnects_ResultsAreMasked_AndExpiryCutsTheSession()
+    {
+        Assert.Contains("is waiting for approval in #db-access", await CommandAsync(ChatStack.Alice, "request demo 6s checking a card payment"), StringComparison.Ordinal);
+        var card = await Stack.CardAsync();
+        var id = ChatStack.RequestIdOf(card);
+
+        await ClickApproveAsync(ChatStack.Bob, card, id);
+
+        await Stack.CardShowingAsync("Approved* by bob@example.com");
+        var credential = await DmdCredentialAsync(id);
+        await using var session = new NpgsqlConnection(credential.ConnectionString);
+        await session.OpenAsync();
+        await AssertMaskedAsync(session);
+
+        await Stack.CardShowingAsync("Expired* at");
+        await Stack.DirectMessageAsync(ChatStack.Alice, "has expired; open sessions were closed");
+        await AssertCutAsync(session, $"grant {id} expired at");
+        await AssertRefusedAsync(credential);
+    }
+
+    [Fact]
+    public async Task DoneInChat_CutsTheLiveSession_AndTheCredentialDiesWithTheGrant()
+    {
+        await CommandAsync(ChatStack.Alice, "request demo 1h checking a card payment");
+        var card = await Stack.CardAsync();
+        var id = ChatStack.RequestIdOf(card);
+        await ClickApproveAsync(ChatStack.Bob, card, id);
+        var credential = await DmdCredentialAsync(id);
+        await using var session = new NpgsqlConnection(credential.ConnectionString);
+        await session.OpenAsync();
+        await AssertMaskedAsync(session);
+
+        Assert.Contains($"Ended `{id}`", await CommandAsync(ChatStack.Alice, "done"), StringComparison.Ordinal);
+
+        await Stack.CardShowingAsync("Revoked* by alice@example.com");
+        await AssertCutAsync(session, $"grant {id} was revoked by alice@example.com");
+        await AssertRefusedAsync(credential);
+    }
+
+    /// <summary>The credential DM, read as a user copies it; its fields and its URI must agree, and name the listener.</summary>
+    private async Task<DmCredential> DmdCredentialAsync(string grantId)
+    {
+        var dm = await Stack.DirectMessageAsync(ChatStack.Alice, "Password");
+        Assert.Contains($"(`{grantId}`)", dm.Text, StringComparison.Ordinal);
+        var credential = DmCredential.Parse(dm.Text!);
+
+        Assert.Equal(Stack.Gateway.Service<PostgresListenerInfo>().Port, credential.Port);
+        Assert.Equal("alice@example.com", credential.User);
+        Assert.Equal("demo", credential.Database);
+        Assert.StartsWith("agc_", credential.Password, StringComparison.Ordinal);
+        // No allowLoopbackPlaintext in the policy: the listener takes passwords over TLS only.
+        Assert.Equal(SslMode.Require, credential.SslMode);
+        Assert.Contains($"*Host* `{credential.Host}`", dm.Text, StringComparison.Ordinal);
+        Assert.Contains($"*Port* `{credential.Port}`", dm.Text, StringComparison.Ordinal);
+        Assert.Contains($"*Password* `{credential.Password}`", dm.Text, StringComparison.Ordinal);
+        return credential;
+    }
+
+    /// <summary>The card number and SSN come back masked through the gateway, while PostgreSQL holds them in the clear.</summary>
+    private async Task AssertMaskedAsync(NpgsqlConnection session)
+    {
+        await using (var command = new NpgsqlCommand("SELECT name, card, ssn FROM customers WHERE id = 1", session))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal("Ann", reader.GetString(0));
+            Assert.DoesNotContain(UpstreamDatabase.Card, reader.GetString(1), StringComparison.Ordinal);
+            Assert.EndsWith("1111", reader.GetString(1), StringComparison.Ordinal);
+            Assert.Equal("****", reader.GetString(2));
+        }
+
+        await using var direct = new NpgsqlConnection(_upstream.DirectConnectionString);
+        await direct.OpenAsync();
+        await using var check = new NpgsqlCommand("SELECT card FROM customers WHERE id = 1", direct);
+        Assert.Equal(UpstreamDatabase.Card, await check.ExecuteScalarAsync());
+    }
+
+    /// <summary>The next statement on a cut session fails with the gateway's FATAL (57P01 admin_shutdown) saying why.</summary>
+    private static async Task AssertCutAsync(NpgsqlConnection session, string why)
+    {
+        await using var command = new NpgsqlCommand("SELECT 1", session);
+        var cut = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteScalarAsync());
+        Assert.Equal("FATAL", cut.InvariantSeverity);
+        Assert.Equal(PostgresErrorCodes.AdminShutdown, cut.SqlState);
+        Assert.Contains(why, cut.MessageText, StringComparison.Ordinal);
+    }
+
+    /// <summary>A new login with the ended grant's credential is refused (class 28: invalid authorization).</summary>
+    private static async Task AssertRefusedAsync(DmCredential credential)
+    {
+        await using var again = new NpgsqlConnection(credential.ConnectionString);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => again.OpenAsync());
+        Assert.StartsWith("28", refused.SqlState, StringComparison.Ordinal);
+    }
+}
