@@ -26,6 +26,8 @@ internal sealed class LoginProbe(int port, string user, string token)
         SslMode = SslMode.Disable,
         Pooling = false,
         Timeout = 5,
+        // Npgsql's default (Prefer) logs in a second time, without GSS, after a refused login: one try, one login.
+        GssEncryptionMode = GssEncryptionMode.Disable,
     }.ConnectionString;
 
     /// <summary>True when the gateway let the session in; false when it refused it for want of a grant.</summary>
