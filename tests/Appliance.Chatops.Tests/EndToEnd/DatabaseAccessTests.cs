@@ -92,6 +92,7 @@ public abstract class DatabaseAccessTests : IAsyncLifetime
         await using var session = new NpgsqlConnection(credential.ConnectionString);
         await session.OpenAsync();
         await AssertMaskedAsync(session);
+        Assert.Equal(1, await _upstream.SessionsAsync());
 
         await Stack.CardShowingAsync("Expired* at");
         await Stack.DirectMessageAsync(ChatStack.Alice, "has expired; open sessions were closed");
@@ -110,6 +111,7 @@ public abstract class DatabaseAccessTests : IAsyncLifetime
         await using var session = new NpgsqlConnection(credential.ConnectionString);
         await session.OpenAsync();
         await AssertMaskedAsync(session);
+        Assert.Equal(1, await _upstream.SessionsAsync());
 
         Assert.Contains($"Ended `{id}`", await CommandAsync(ChatStack.Alice, "done"), StringComparison.Ordinal);
 
@@ -156,9 +158,13 @@ public abstract class DatabaseAccessTests : IAsyncLifetime
         Assert.Equal(UpstreamDatabase.Card, await check.ExecuteScalarAsync());
     }
 
-    /// <summary>The next statement on a cut session fails with the gateway's FATAL (57P01 admin_shutdown) saying why.</summary>
-    private static async Task AssertCutAsync(NpgsqlConnection session, string why)
+    /// <summary>
+    /// The gateway closed the session's upstream leg, and the next statement on the client's side
+    /// fails with the gateway's FATAL (57P01 admin_shutdown) saying why.
+    /// </summary>
+    private async Task AssertCutAsync(NpgsqlConnection session, string why)
     {
+        Assert.Equal(0, await _upstream.SessionsLeftAfterAsync(TimeSpan.FromSeconds(10)));
         await using var command = new NpgsqlCommand("SELECT 1", session);
         var cut = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteScalarAsync());
         Assert.Equal("FATAL", cut.InvariantSeverity);

@@ -58,6 +58,30 @@ internal sealed class UpstreamDatabase : IAsyncDisposable
         return upstream;
     }
 
+    /// <summary>How many backends are logged in as this database's role right now (the gateway's upstream legs, or a direct check).</summary>
+    public async Task<long> SessionsAsync()
+    {
+        await using var connection = new NpgsqlConnection(TestPostgres.AdminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = @database AND usename = @user", connection);
+        command.Parameters.AddWithValue("database", Database);
+        command.Parameters.AddWithValue("user", User);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the role's backends to be gone; returns how many are left.</summary>
+    public async Task<long> SessionsLeftAfterAsync(TimeSpan timeout)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        long left;
+        while ((left = await SessionsAsync()) > 0 && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        return left;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await using var connection = new NpgsqlConnection(TestPostgres.AdminConnectionString);
