@@ -13,6 +13,9 @@ internal sealed class UpstreamDatabase : IAsyncDisposable
     public const string Card = "4111-1111-1111-1111";
     public const string Ssn = "123-45-6789";
 
+    /// <summary>The application name of the test's own direct connections, so they never count as the gateway's.</summary>
+    private const string DirectApplication = "chatops-test-direct";
+
     private UpstreamDatabase(string host, int port, string database, string user, string password)
     {
         Host = host;
@@ -31,7 +34,7 @@ internal sealed class UpstreamDatabase : IAsyncDisposable
     /// <summary>The table's own connection string, straight to PostgreSQL (not through the gateway).</summary>
     public string DirectConnectionString => new NpgsqlConnectionStringBuilder
     {
-        Host = Host, Port = Port, Database = Database, Username = User, Password = Password, Pooling = false,
+        Host = Host, Port = Port, Database = Database, Username = User, Password = Password, Pooling = false, ApplicationName = DirectApplication,
     }.ConnectionString;
 
     public static async Task<UpstreamDatabase> CreateAsync()
@@ -58,14 +61,16 @@ internal sealed class UpstreamDatabase : IAsyncDisposable
         return upstream;
     }
 
-    /// <summary>How many backends are logged in as this database's role right now (the gateway's upstream legs, or a direct check).</summary>
+    /// <summary>How many backends the gateway has logged in to this database right now (its sessions' upstream legs).</summary>
     public async Task<long> SessionsAsync()
     {
         await using var connection = new NpgsqlConnection(TestPostgres.AdminConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = @database AND usename = @user", connection);
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = @database AND usename = @user AND application_name IS DISTINCT FROM @direct", connection);
         command.Parameters.AddWithValue("database", Database);
         command.Parameters.AddWithValue("user", User);
+        command.Parameters.AddWithValue("direct", DirectApplication);
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
