@@ -6,11 +6,13 @@
 # (bench/pgbench-policy.yaml) and pgbench logs in with a real grant: the email as user, a personal
 # token as password.
 #   bench/pgbench.sh            BENCH_DURATION=8 (seconds per run), BENCH_ROUNDS=1
+#   BENCH_QUICK=1               throughput and latency only (no TLS, million rows or 500 connections)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 duration=${BENCH_DURATION:-8}
 rounds=${BENCH_ROUNDS:-1}
+quick=${BENCH_QUICK:-0}
 work=$(mktemp -d /tmp/appliance-pgbench.XXXXXX)
 chmod 755 "$work"
 # Ports the OS says are free now (a fixed range may hold another service's or a client's port).
@@ -89,13 +91,43 @@ target_args() {
 }
 target_password() { [ "$1" = gateway ] && echo "$alice" || echo "$password"; }
 
-# pgbench prints "latency average = X ms" and "tps = Y (without initial connection time)".
-bench_run() { # target mode clients threads -> "tps latency_ms"
-  local out
+# The proxy's CPU (user + system, in clock ticks) from /proc: what it costs per transaction
+# is steadier on a shared machine than its throughput.
+target_pid() {
+  case $1 in
+    direct) echo "" ;;
+    pgbouncer) cat "$work/bouncer/pgbouncer.pid" ;;
+    gateway) echo "$gw_pid" ;;
+  esac
+}
+cpu_ticks() { [ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
+# Work a run left behind (the gateway's audit writer drains its queue) belongs to that run:
+# wait until the proxy is idle (at most a tick in 0.2 s) before reading its CPU.
+settled_ticks() {
+  local last now
+  last=$(cpu_ticks "$1")
+  for _ in $(seq 50); do
+    sleep 0.2
+    now=$(cpu_ticks "$1")
+    [ $(( now - last )) -le 1 ] && break
+    last=$now
+  done
+  echo "$now"
+}
+ticks_per_second=$(getconf CLK_TCK)
+
+# pgbench prints "latency average = X ms", "tps = Y (without initial connection time)" and
+# "number of transactions actually processed: N".
+bench_run() { # target mode clients threads -> "tps latency_ms proxy_cpu_us_per_transaction"
+  local out pid before after
+  pid=$(target_pid "$1")
+  before=$(cpu_ticks "$pid")
   # shellcheck disable=SC2046
   out=$(PGPASSWORD=$(target_password "$1") pgbench -n -S -M "$2" -c "$3" -j "$4" -T "$duration" $(target_args "$1") 2>&1) || { echo "$out" >&2; return 1; }
+  after=$(settled_ticks "$pid")
   if grep -q "failed transactions: [1-9]" <<<"$out"; then echo "$out" >&2; return 1; fi
-  echo "$(awk '/^tps/ {print $3}' <<<"$out") $(awk '/^latency average/ {print $4}' <<<"$out")"
+  echo "$(awk '/^tps/ {print $3}' <<<"$out") $(awk '/^latency average/ {print $4}' <<<"$out")" \
+    "$(awk -v t=$(( after - before )) -v hz="$ticks_per_second" '/^number of transactions actually processed/ {split($0, a, ": "); split(a[2], n, "/"); printf "%.1f", t / hz * 1e6 / n[1]}' <<<"$out")"
 }
 
 log "warming up the gateway (JIT tiers) and pgbouncer"
@@ -104,40 +136,43 @@ for mode in simple extended prepared; do
   PGPASSWORD=$password pgbench -n -S -M "$mode" -c 8 -j 2 -T 1 $(target_args pgbouncer) >/dev/null 2>&1
 done
 
-declare -A tps lat
+declare -A tps lat cpu
 targets=(direct pgbouncer gateway)
 for round in $(seq "$rounds"); do
   for mode in simple extended prepared; do
     for t in "${targets[@]}"; do
-      read -r v _ < <(bench_run "$t" "$mode" 8 2)
+      read -r v _ c < <(bench_run "$t" "$mode" 8 2)
       tps[$t,$mode]="${tps[$t,$mode]:-} $v"
-      log "round $round $mode $t: $v tps"
+      cpu[$t,$mode]="${cpu[$t,$mode]:-} $c"
+      log "round $round $mode $t: $v tps, proxy CPU $c µs per transaction"
     done
   done
   for t in "${targets[@]}"; do
-    read -r _ l < <(bench_run "$t" prepared 1 1)
+    read -r _ l _ < <(bench_run "$t" prepared 1 1)
     lat[$t]="${lat[$t]:-} $l"
     log "round $round latency $t: $l ms"
   done
 done
-
-# TLS on the client leg (pgbouncer here has no certificate): TLS sessions run on threads in the gateway.
-tls_d=$(PGSSLMODE=require bench_run direct prepared 8 2 | cut -d' ' -f1)
-tls_g=$(PGSSLMODE=require bench_run gateway prepared 8 2 | cut -d' ' -f1)
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
 
 echo
 echo "pgbench -S, scale 5, ${duration}s per run, median of $rounds round(s)"
-printf '%-10s %10s %10s %10s %8s %8s\n' mode direct pgbouncer gateway gw/pgb gw/dir
+printf '%-10s %10s %10s %10s %8s %8s   %s\n' mode direct pgbouncer gateway gw/pgb gw/dir "proxy CPU per transaction"
 for mode in simple extended prepared; do
   d=$(median <<<"${tps[direct,$mode]}") b=$(median <<<"${tps[pgbouncer,$mode]}") g=$(median <<<"${tps[gateway,$mode]}")
-  printf '%-10s %10.0f %10.0f %10.0f %8s %8s\n' "$mode" "$d" "$b" "$g" "$(ratio "$g" "$b")" "$(ratio "$g" "$d")"
+  printf '%-10s %10.0f %10.0f %10.0f %8s %8s   pgbouncer %s µs, gateway %s µs\n' "$mode" "$d" "$b" "$g" "$(ratio "$g" "$b")" "$(ratio "$g" "$d")" \
+    "$(median <<<"${cpu[pgbouncer,$mode]}")" "$(median <<<"${cpu[gateway,$mode]}")"
 done
 d=$(median <<<"${lat[direct]}") b=$(median <<<"${lat[pgbouncer]}") g=$(median <<<"${lat[gateway]}")
 printf '%-10s %10s %10s %10s   added: pgbouncer %.3f ms, gateway %.3f ms\n' "latency" "${d}ms" "${b}ms" "${g}ms" \
   "$(awk -v a="$b" -v b="$d" 'BEGIN{print a-b}')" "$(awk -v a="$g" -v b="$d" 'BEGIN{print a-b}')"
+[ "$quick" = 1 ] && exit 0
+
+# TLS on the client leg (pgbouncer here has no certificate): TLS sessions run on threads in the gateway.
+tls_d=$(PGSSLMODE=require bench_run direct prepared 8 2 | cut -d' ' -f1)
+tls_g=$(PGSSLMODE=require bench_run gateway prepared 8 2 | cut -d' ' -f1)
 printf 'TLS client leg, prepared: direct %.0f tps, gateway %.0f tps, gw/dir %s\n' "$tls_d" "$tls_g" "$(ratio "$tls_g" "$tls_d")"
 
 echo

@@ -1,97 +1,53 @@
-using System.Threading.Channels;
 using Appliance.Gateway.Events;
 using Appliance.Gateway.Operations;
 using Appliance.Gateway.Store;
-using Dapper;
 
 namespace Appliance.Gateway.Audit;
 
 /// <summary>
-/// Records sessions and their statements off the hot path: sessions enqueue, one writer per
-/// process drains the queue every few milliseconds and commits a batch in one transaction. A
-/// batch's statements are written per session as one <c>session.statements</c> event in the hash
-/// chain, so a busy session costs one row per batch, not one per statement. The queue is bounded:
-/// when the store falls behind, sessions wait rather than statements go unrecorded.
+/// Records sessions and their statements off the hot path: sessions enqueue (a list append under
+/// a lock), and one writer thread per process takes everything queued every
+/// <see cref="BatchWindow"/> and commits it in one transaction. A batch's statements are written
+/// per session as <c>session.statements</c> events in the hash chain, each holding up to
+/// <see cref="MaxStatementsPerEvent"/> statements, so a busy session costs one row per batch (or
+/// per that many statements), not one per statement. The queue is bounded: when the store falls
+/// behind, sessions wait rather than statements go unrecorded.
 /// </summary>
+/// <remarks>
+/// The writer is a thread of its own that blocks between batches, not an async loop: every
+/// thread-pool hop wakes a worker that then spins for more work, and on the two cores the gateway
+/// shares with PostgreSQL and the clients that spinning cost more than the writing
+/// (docs/benchmarks.md).
+/// </remarks>
 internal sealed partial class SessionRecorder(
     StoreDatabase database, EventLog events, TimeProvider time, ILogger<SessionRecorder> logger) : BackgroundService
 {
-    private const int MaxBatch = 2000;
-    private static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(20);
+    /// <summary>Items queued before sessions wait for the writer.</summary>
+    private const int Capacity = 100_000;
 
-    private readonly Channel<Item> _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(100_000)
-    {
-        SingleReader = true,
-        FullMode = BoundedChannelFullMode.Wait,
-    });
+    /// <summary>
+    /// A statements event's data stays well below the large object heap's 85,000 bytes (as a
+    /// string, two per character), so writing it costs no gen2 collections.
+    /// </summary>
+    internal const int MaxStatementsPerEvent = 64;
+
+    internal const int MaxEventBytes = 16 * 1024;
+
+    /// <summary>How long the writer lets a batch gather once something is queued.</summary>
+    private static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(100);
+
+    private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _queued = new(0, int.MaxValue);
+    private readonly SemaphoreSlim _drained = new(0, int.MaxValue);
+    private List<Item> _incoming = new(1024);
+    private bool _writerWaiting;
+    private int _producersWaiting;
 
     public void Start(SessionInfo info) => Enqueue(new Item(Kind.Start, info.Id, Session: info, At: info.StartedAt));
 
-    public void Record(StatementRecord record) => Enqueue(new Item(Kind.Statement, record.SessionId, Statement: record, At: record.StartedAt));
+    public void Record(StatementRecord record) => Enqueue(new Item(Kind.Statement, record.SessionId, Statement: record));
 
     public void End(string sessionId, string reason) => Enqueue(new Item(Kind.End, sessionId, Reason: reason, At: time.GetUtcNow()));
-
-    /// <summary>
-    /// For <c>audit: strict</c>: the statement's record is committed before this returns, so the
-    /// caller forwards nothing the audit log does not already hold.
-    /// </summary>
-    public async Task CommitIntentAsync(StatementRecord record, CancellationToken cancellationToken)
-    {
-        var intent = record with { Outcome = StatementRecord.Forwarded };
-        await database.InTransactionAsync(async (c, t) =>
-        {
-            await events.AppendAsync(c, t, [StatementsEvent(record.SessionId, [intent])]);
-            return true;
-        }, cancellationToken);
-    }
-
-    private void Enqueue(Item item)
-    {
-        if (!_queue.Writer.TryWrite(item))
-        {
-            // Full: the store is behind. Block this session rather than lose the record.
-            _queue.Writer.WriteAsync(item).AsTask().GetAwaiter().GetResult();
-        }
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var batch = new List<Item>(MaxBatch);
-        var reader = _queue.Reader;
-        try
-        {
-            while (await reader.WaitToReadAsync(stoppingToken))
-            {
-                await Task.Delay(BatchWindow, stoppingToken); // let a batch gather
-                while (batch.Count < MaxBatch && reader.TryRead(out var item))
-                {
-                    batch.Add(item);
-                }
-
-                await WriteWithRetryAsync(batch, stoppingToken);
-                foreach (var flush in batch.Where(i => i.Kind == Kind.Flush))
-                {
-                    flush.Flushed!.TrySetResult();
-                }
-
-                batch.Clear();
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down: what is left is written below.
-        }
-
-        while (reader.TryRead(out var item))
-        {
-            batch.Add(item);
-        }
-
-        if (batch.Count > 0)
-        {
-            await WriteWithRetryAsync(batch, CancellationToken.None);
-        }
-    }
 
     /// <summary>Completes once everything enqueued before the call is committed.</summary>
     public Task FlushAsync(CancellationToken cancellationToken)
@@ -102,75 +58,193 @@ internal sealed partial class SessionRecorder(
     }
 
     /// <summary>
+    /// For <c>audit: strict</c>: the statement's record is committed before this returns, so the
+    /// caller forwards nothing the audit log does not already hold.
+    /// </summary>
+    public async Task CommitIntentAsync(StatementRecord record, CancellationToken cancellationToken)
+    {
+        var intent = record with { Outcome = StatementRecord.Forwarded };
+        var data = StatementsJson.Serialize([intent]);
+        await database.InTransactionAsync(async (c, t) =>
+        {
+            await events.AppendAsync(c, t, [new NewEvent(EventTypes.SessionStatements, time.GetUtcNow(), data, SessionId: record.SessionId)]);
+            return true;
+        }, cancellationToken);
+    }
+
+    private void Enqueue(in Item item)
+    {
+        while (true)
+        {
+            bool added;
+            var wakeWriter = false;
+            lock (_lock)
+            {
+                added = _incoming.Count < Capacity;
+                if (added)
+                {
+                    _incoming.Add(item);
+                    wakeWriter = _writerWaiting;
+                    _writerWaiting = false;
+                }
+                else
+                {
+                    _producersWaiting++;
+                }
+            }
+
+            if (added)
+            {
+                if (wakeWriter)
+                {
+                    _queued.Release();
+                }
+
+                return;
+            }
+
+            // Full: the store is behind. Block this session rather than lose the record.
+            _drained.Wait();
+        }
+    }
+
+    /// <summary>Waits until something is queued (or the host stops), then lets the batch gather.</summary>
+    private List<Item> Take(List<Item> spare, CancellationToken stopping)
+    {
+        var wait = false;
+        lock (_lock)
+        {
+            if (_incoming.Count == 0)
+            {
+                _writerWaiting = true;
+                wait = true;
+            }
+        }
+
+        if (wait)
+        {
+            try
+            {
+                _queued.Wait(stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping: take what is there.
+            }
+        }
+
+        if (!stopping.IsCancellationRequested)
+        {
+            stopping.WaitHandle.WaitOne(BatchWindow);
+        }
+
+        List<Item> batch;
+        int release;
+        lock (_lock)
+        {
+            batch = _incoming;
+            _incoming = spare;
+            _writerWaiting = false;
+            release = _producersWaiting;
+            _producersWaiting = 0;
+        }
+
+        if (release > 0)
+        {
+            _drained.Release(release);
+        }
+
+        return batch;
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writer = new Thread(() =>
+        {
+            try
+            {
+                Run(stoppingToken);
+                stopped.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                stopped.TrySetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "audit-writer",
+        };
+        writer.Start();
+        return stopped.Task;
+    }
+
+    private void Run(CancellationToken stopping)
+    {
+        var spare = new List<Item>(1024);
+        var json = new StatementsJson();
+        while (!stopping.IsCancellationRequested)
+        {
+            var batch = Take(spare, stopping);
+            if (batch.Count > 0)
+            {
+                WriteWithRetry(batch, json, stopping);
+            }
+
+            Complete(batch);
+            batch.Clear();
+            spare = batch;
+        }
+
+        // Shutting down: what is left is written with a few attempts.
+        var rest = Take(spare, stopping);
+        if (rest.Count > 0)
+        {
+            WriteWithRetry(rest, json, stopping);
+            Complete(rest);
+        }
+    }
+
+    private static void Complete(List<Item> batch)
+    {
+        foreach (var item in batch)
+        {
+            item.Flushed?.TrySetResult();
+        }
+    }
+
+    /// <summary>
     /// Retries until the store takes the batch: while the gateway runs, a store outage only delays
     /// the records (sessions wait once the queue is full). Giving up would lose them and, as the
-    /// exception ends this service, stop the host. On shutdown (no token) it tries ten times.
+    /// exception ends this service, stop the host. Once the host is stopping it tries ten times.
     /// </summary>
-    private async Task WriteWithRetryAsync(List<Item> batch, CancellationToken cancellationToken)
+    private void WriteWithRetry(List<Item> batch, StatementsJson json, CancellationToken stopping)
     {
+        var prepared = Prepare(batch, json);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await WriteAsync(batch, cancellationToken);
+                Commit(prepared);
+                GatewayMetrics.RecordedStatements.Inc(prepared.Statements);
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && (cancellationToken.CanBeCanceled || attempt < 10))
+            catch (Exception ex) when (!stopping.IsCancellationRequested || attempt < 10)
             {
                 Log.WriteFailed(logger, batch.Count, attempt, ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(100 * attempt, 5000)), cancellationToken);
+                var delay = TimeSpan.FromMilliseconds(Math.Min(100 * attempt, 5000));
+                if (stopping.IsCancellationRequested)
+                {
+                    Thread.Sleep(delay);
+                }
+                else
+                {
+                    stopping.WaitHandle.WaitOne(delay);
+                }
             }
         }
     }
-
-    private async Task WriteAsync(List<Item> batch, CancellationToken cancellationToken)
-    {
-        await database.InTransactionAsync(async (c, t) =>
-        {
-            var starts = batch.Where(i => i.Kind == Kind.Start).Select(i => i.Session!).ToList();
-            if (starts.Count > 0)
-            {
-                await c.ExecuteAsync(
-                    "INSERT INTO sessions (id, user_email, connection, grant_id, client_addr, application, started_at, statements) " +
-                    "VALUES (@Id, @User, @Connection, @GrantId, @ClientAddress, @Application, @StartedAt, 0) ON CONFLICT (id) DO NOTHING",
-                    starts.Select(s => new { s.Id, s.User, s.Connection, s.GrantId, s.ClientAddress, s.Application, StartedAt = s.StartedAt.ToUnixMs() }),
-                    t);
-            }
-
-            var newEvents = new List<NewEvent>();
-            newEvents.AddRange(starts.Select(s => new NewEvent(
-                EventTypes.SessionStarted, s.StartedAt, StoreJson.Serialize(s), s.User, s.Connection, s.GrantId, s.Id)));
-
-            var statements = batch.Where(i => i.Kind == Kind.Statement).GroupBy(i => i.SessionId).ToList();
-            foreach (var session in statements)
-            {
-                var records = session.Select(i => i.Statement!).ToList();
-                newEvents.Add(StatementsEvent(session.Key, records));
-                await c.ExecuteAsync(
-                    "UPDATE sessions SET statements = statements + @count WHERE id = @id",
-                    new { count = (long)records.Count, id = session.Key }, t);
-            }
-
-            foreach (var end in batch.Where(i => i.Kind == Kind.End))
-            {
-                await c.ExecuteAsync(
-                    "UPDATE sessions SET ended_at = @at, end_reason = @reason WHERE id = @id",
-                    new { at = end.At.ToUnixMs(), reason = end.Reason, id = end.SessionId }, t);
-                newEvents.Add(new NewEvent(
-                    EventTypes.SessionEnded, end.At, StoreJson.Serialize(new { sessionId = end.SessionId, reason = end.Reason }),
-                    SessionId: end.SessionId));
-            }
-
-            await events.AppendAsync(c, t, newEvents);
-            return true;
-        }, cancellationToken);
-        GatewayMetrics.RecordedStatements.Inc(batch.Count(i => i.Kind == Kind.Statement));
-    }
-
-    private NewEvent StatementsEvent(string sessionId, IReadOnlyList<StatementRecord> records) =>
-        new(EventTypes.SessionStatements, time.GetUtcNow(), StoreJson.Serialize(new StatementsData(records)), SessionId: sessionId);
-
-    internal sealed record StatementsData(IReadOnlyList<StatementRecord> Statements);
 
     private enum Kind
     {
@@ -180,7 +254,7 @@ internal sealed partial class SessionRecorder(
         Flush,
     }
 
-    private sealed record Item(
+    private readonly record struct Item(
         Kind Kind,
         string SessionId,
         SessionInfo? Session = null,

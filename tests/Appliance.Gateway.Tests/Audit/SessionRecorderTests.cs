@@ -63,6 +63,33 @@ public sealed class SessionRecorderTests
     }
 
     [Fact]
+    public async Task BusySession_IsWrittenInEventsOfBoundedSize_AllStatementsInOrder()
+    {
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
+        var recorder = gateway.Service<SessionRecorder>();
+        var id = "s-" + Guid.NewGuid().ToString("N")[..8];
+        recorder.Start(new SessionInfo(id, Alice, "demo", "k7m2q9xa", "127.0.0.1", "psql", DateTimeOffset.UtcNow));
+        var longText = new string('x', 2000);
+        for (var i = 1; i <= 300; i++)
+        {
+            // Some statements are long, so that the size bound splits events as well as the count.
+            recorder.Record(Statement(id, i, i % 3 == 0 ? $"SELECT {i} /* {longText} */" : $"SELECT {i}"));
+        }
+
+        await recorder.FlushAsync(CancellationToken.None);
+
+        await using var connection = await gateway.Service<StoreDatabase>().OpenAsync();
+        var data = (await connection.QueryAsync<string>(
+            "SELECT data FROM events WHERE session_id = @id AND type = 'session.statements' ORDER BY seq", new { id })).ToList();
+        var perEvent = data.Select(d => System.Text.Json.JsonDocument.Parse(d).RootElement.GetProperty("statements")).ToList();
+        Assert.All(perEvent, e => Assert.InRange(e.GetArrayLength(), 1, SessionRecorder.MaxStatementsPerEvent));
+        // Below the large object heap's threshold (85,000 bytes, two per character), with one statement of slack.
+        Assert.All(data, d => Assert.True(d.Length * 2 < 85_000, $"an event of {d.Length} characters"));
+        Assert.Equal(Enumerable.Range(1, 300).Select(i => (long)i), perEvent.SelectMany(e => e.EnumerateArray()).Select(s => s.GetProperty("seq").GetInt64()));
+        Assert.Equal(300, await connection.QuerySingleAsync<long>("SELECT statements FROM sessions WHERE id = @id", new { id }));
+    }
+
+    [Fact]
     public async Task StoreOutage_OfSeveralSeconds_DelaysRecording_ButLosesNothingAndKeepsTheGatewayUp()
     {
         await using var database = await TestPostgres.CreateDatabaseAsync("outage");

@@ -1,0 +1,124 @@
+using Appliance.Gateway.Events;
+using Appliance.Gateway.Store;
+using Dapper;
+
+namespace Appliance.Gateway.Audit;
+
+/// <summary>The writer's side: a batch turned into rows and chained events, committed in one transaction.</summary>
+internal sealed partial class SessionRecorder
+{
+    /// <summary>A batch's statements by session, in the order sessions first appear. Writer thread only.</summary>
+    private readonly Dictionary<string, List<StatementRecord>> _bySession = new(StringComparer.Ordinal);
+
+    private readonly List<string> _sessionOrder = [];
+
+    /// <summary>What one batch writes, built once (JSON, event ids) and committed until the store takes it.</summary>
+    private sealed record PreparedBatch(
+        List<SessionInfo> Starts, List<NewEvent> Events, List<StatementCount> Counts, List<SessionEnd> Ends, int Statements);
+
+    private sealed record StatementCount(string Id, long Count);
+
+    private sealed record SessionEnd(string Id, long At, string? Reason);
+
+    private PreparedBatch Prepare(List<Item> batch, StatementsJson json)
+    {
+        var starts = new List<SessionInfo>();
+        var ends = new List<SessionEnd>();
+        var newEvents = new List<NewEvent>();
+        var statements = 0;
+        foreach (var item in batch)
+        {
+            switch (item.Kind)
+            {
+                case Kind.Start:
+                    starts.Add(item.Session!);
+                    newEvents.Add(new NewEvent(
+                        EventTypes.SessionStarted, item.Session!.StartedAt, StoreJson.Serialize(item.Session), item.Session.User,
+                        item.Session.Connection, item.Session.GrantId, item.Session.Id));
+                    break;
+                case Kind.Statement:
+                    if (!_bySession.TryGetValue(item.SessionId, out var records))
+                    {
+                        _bySession[item.SessionId] = records = [];
+                        _sessionOrder.Add(item.SessionId);
+                    }
+
+                    records.Add(item.Statement!);
+                    statements++;
+                    break;
+                case Kind.End:
+                    ends.Add(new SessionEnd(item.SessionId, item.At.ToUnixMs(), item.Reason));
+                    break;
+            }
+        }
+
+        var counts = new List<StatementCount>(_sessionOrder.Count);
+        foreach (var sessionId in _sessionOrder)
+        {
+            var records = _bySession[sessionId];
+            counts.Add(new StatementCount(sessionId, records.Count));
+            AddStatementEvents(newEvents, sessionId, records, json);
+        }
+
+        _bySession.Clear();
+        _sessionOrder.Clear();
+        foreach (var end in ends)
+        {
+            newEvents.Add(new NewEvent(
+                EventTypes.SessionEnded, StoreJson.FromUnixMs(end.At), StoreJson.Serialize(new { sessionId = end.Id, reason = end.Reason }),
+                SessionId: end.Id));
+        }
+
+        return new PreparedBatch(starts, newEvents, counts, ends, statements);
+    }
+
+    /// <summary>One event per <see cref="MaxStatementsPerEvent"/> statements or <see cref="MaxEventBytes"/> of JSON, whichever comes first.</summary>
+    private void AddStatementEvents(List<NewEvent> newEvents, string sessionId, List<StatementRecord> records, StatementsJson json)
+    {
+        json.Begin();
+        foreach (var record in records)
+        {
+            json.Add(record);
+            if (json.Count >= MaxStatementsPerEvent || json.Length >= MaxEventBytes)
+            {
+                newEvents.Add(new NewEvent(EventTypes.SessionStatements, time.GetUtcNow(), json.End(), SessionId: sessionId));
+                json.Begin();
+            }
+        }
+
+        if (json.Count > 0)
+        {
+            newEvents.Add(new NewEvent(EventTypes.SessionStatements, time.GetUtcNow(), json.End(), SessionId: sessionId));
+        }
+    }
+
+    /// <summary>
+    /// On this writer's own thread: with the embedded store every call completes synchronously, so
+    /// blocking costs nothing; with PostgreSQL it blocks only this thread.
+    /// </summary>
+    private void Commit(PreparedBatch batch) =>
+        database.InTransactionAsync(async (c, t) =>
+        {
+            if (batch.Starts.Count > 0)
+            {
+                await c.ExecuteAsync(
+                    "INSERT INTO sessions (id, user_email, connection, grant_id, client_addr, application, started_at, statements) " +
+                    "VALUES (@Id, @User, @Connection, @GrantId, @ClientAddress, @Application, @StartedAt, 0) ON CONFLICT (id) DO NOTHING",
+                    batch.Starts.Select(s => new { s.Id, s.User, s.Connection, s.GrantId, s.ClientAddress, s.Application, StartedAt = s.StartedAt.ToUnixMs() }),
+                    t);
+            }
+
+            if (batch.Counts.Count > 0)
+            {
+                await c.ExecuteAsync("UPDATE sessions SET statements = statements + @Count WHERE id = @Id", batch.Counts, t);
+            }
+
+            if (batch.Ends.Count > 0)
+            {
+                await c.ExecuteAsync("UPDATE sessions SET ended_at = @At, end_reason = @Reason WHERE id = @Id", batch.Ends, t);
+            }
+
+            await events.AppendAsync(c, t, batch.Events);
+            return true;
+        }).GetAwaiter().GetResult();
+}
