@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Unicode;
 using Appliance.Policy.Configuration;
 using Appliance.Policy.Guardrails;
 using Appliance.Policy.Masking;
@@ -15,6 +18,10 @@ internal sealed class ConnectionRuntime
     private static readonly ConditionalWeakTable<ConnectionPolicy, ConnectionRuntime> Compiled = [];
 
     private readonly SqlTextCache<string> _maskedSql = new(capacity: 4096, maxKeyLength: 8192);
+
+    /// <summary>Where <see cref="MaskText"/> writes a masked text before decoding it; runtimes are shared by sessions on many threads.</summary>
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _scratch;
 
     private ConnectionRuntime(ConnectionPolicy connection)
     {
@@ -49,8 +56,30 @@ internal sealed class ConnectionRuntime
             return cached;
         }
 
-        var masked = Masker.Mask(System.Text.Encoding.UTF8.GetString(utf8Sql));
+        var masked = MaskText(utf8Sql);
         _maskedSql.Add(utf8Sql, masked);
         return masked;
+    }
+
+    /// <summary>
+    /// UTF-8 text (a statement, a parameter) as the audit log may hold it: scanned where it lies
+    /// and decoded once. Text that is not valid UTF-8 is decoded first (invalid bytes become
+    /// U+FFFD) and scanned as that, so the detectors never see bytes the log will not hold.
+    /// </summary>
+    public string MaskText(ReadOnlySpan<byte> utf8)
+    {
+        if (!Masker.HasValueDetection)
+        {
+            return Encoding.UTF8.GetString(utf8);
+        }
+
+        if (!Utf8.IsValid(utf8))
+        {
+            return Masker.Mask(Encoding.UTF8.GetString(utf8));
+        }
+
+        var scratch = _scratch ??= new ArrayBufferWriter<byte>(256);
+        scratch.ResetWrittenCount();
+        return Encoding.UTF8.GetString(Masker.TryMask(utf8, scratch) ? scratch.WrittenSpan : utf8);
     }
 }

@@ -172,14 +172,15 @@ internal sealed partial class PgSession
             case PendingKind.DescribePortal:
                 var portal = head.Portal!;
                 var swallow = head.Swallow;
+                var masker = _runtime.Masker;
                 portal.Shape = ResultShapeInfo.From(frame.Body);
-                portal.Plan = PlanFor(portal.Shape, portal.Statement.Text);
+                portal.Plan = PlanFor(masker, portal.Shape, portal.Statement.Text, out _);
+                RememberResult(portal, masker);
                 _pending.Dequeue();
                 Relay(frame, swallow);
                 break;
             case PendingKind.Query:
-                _queryShape = ResultShapeInfo.From(frame.Body);
-                _queryPlan = PlanFor(_queryShape, head.QueryText);
+                (_queryShape, _queryPlan) = QueryShapeAndPlan(frame.Body, head.QueryText);
                 head.Trace!.Shape ??= _queryShape;
                 Relay(frame);
                 break;
@@ -200,6 +201,7 @@ internal sealed partial class PgSession
             {
                 portal.Shape = null;
                 portal.Plan = ResultMaskPlan.Unmasked;
+                RememberResult(portal, _runtime.Masker);
             }
 
             _pending.Dequeue();

@@ -247,7 +247,28 @@ internal sealed partial class PgSession
     {
         var bind = BindMessage.Parse(frame.Body);
         var statement = _statements.Find(bind.Statement) ?? StatementInfo.Unknown;
-        var portal = new PortalState(statement, RecordedParameters(bind));
+        var resultFormats = bind.ResultFormats.Raw;
+        PortalState portal;
+        if (statement.Result is { } known && known.Fits(statement, resultFormats, _runtime.Masker))
+        {
+            portal = new PortalState(statement, RecordedParameters(bind))
+            {
+                StatementGeneration = known.Generation,
+                ResultFormats = known.ResultFormats,
+                Described = true,
+                Shape = known.Shape,
+                Plan = known.Plan,
+            };
+        }
+        else
+        {
+            portal = new PortalState(statement, RecordedParameters(bind))
+            {
+                StatementGeneration = statement.Generation,
+                ResultFormats = resultFormats.IsEmpty ? [] : resultFormats.ToArray(),
+            };
+        }
+
         _portals.Set(bind.Portal, portal);
         ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Bind, Portal = portal });
     }
@@ -379,9 +400,11 @@ internal sealed partial class PgSession
 
     private void RememberStatement(ReadOnlySpan<byte> name, ReadOnlySpan<byte> query)
     {
-        // Drivers re-parse the same unnamed statement for every execution: keep the one we have.
+        // Drivers re-parse the same unnamed statement for every execution: keep the one we have
+        // (its masked text), but not its result: a new Parse may see changed tables.
         if (_statements.Find(name) is { } known && known.Text.AsSpan().SequenceEqual(query))
         {
+            known.Generation++;
             return;
         }
 

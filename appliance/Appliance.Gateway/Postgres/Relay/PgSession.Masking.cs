@@ -17,21 +17,25 @@ internal sealed partial class PgSession
 
     private readonly DataRowRewriter _rewriter = new();
 
+    private ResultShapeInfo? _lastQueryShape;
+    private ResultMaskPlan? _lastQueryPlan;
+    private Masker? _lastQueryMasker;
+
     /// <summary>
     /// The masking plan of a result shape. The statement text only matters to the masker for a
     /// column it cannot trace to a table column (a computed one, or one of a relation newer than
     /// the catalog snapshot); when every column is traced, the plan is keyed by the shape alone,
     /// so statements that differ only in their literals share one cached plan.
     /// </summary>
-    private ResultMaskPlan PlanFor(ResultShapeInfo shape, byte[]? statementText)
+    private ResultMaskPlan PlanFor(Masker masker, ResultShapeInfo shape, byte[]? statementText, out bool needsText)
     {
-        var masker = _runtime.Masker;
+        needsText = false;
         if (masker.IsEmpty)
         {
             return ResultMaskPlan.Unmasked;
         }
 
-        var needsText = masker.HasColumnRules && !(shape.AllFromTables && CatalogKnowsAll(shape));
+        needsText = masker.HasColumnRules && !(shape.AllFromTables && CatalogKnowsAll(shape));
         var shapeKey = new ResultShape(needsText ? statementText : default);
         try
         {
@@ -45,6 +49,39 @@ internal sealed partial class PgSession
         finally
         {
             shapeKey.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A simple Query's result shape and plan. Queries that differ in their literals return the
+    /// same RowDescription, so the last one whose plan did not depend on the statement text is
+    /// reused when the bytes match (for as long as the policy is the same): a compare instead of
+    /// a cache lookup and a plan key per query.
+    /// </summary>
+    private (ResultShapeInfo Shape, ResultMaskPlan Plan) QueryShapeAndPlan(ReadOnlySpan<byte> body, byte[]? queryText)
+    {
+        var masker = _runtime.Masker;
+        if (_lastQueryShape is { } last && ReferenceEquals(masker, _lastQueryMasker) && body.SequenceEqual(last.Body))
+        {
+            return (last, _lastQueryPlan!);
+        }
+
+        var shape = ResultShapeInfo.From(body);
+        var plan = PlanFor(masker, shape, queryText, out var needsText);
+        if (!needsText)
+        {
+            (_lastQueryShape, _lastQueryPlan, _lastQueryMasker) = (shape, plan, masker);
+        }
+
+        return (shape, plan);
+    }
+
+    /// <summary>A described portal's result, kept on its statement for the next portals bound the same way (<see cref="StatementResult"/>).</summary>
+    private static void RememberResult(PortalState portal, Masker masker)
+    {
+        if (!ReferenceEquals(portal.Statement, StatementInfo.Unknown) && portal.Plan is { } plan)
+        {
+            portal.Statement.Result = new StatementResult(portal.StatementGeneration, portal.ResultFormats, portal.Shape, plan, masker);
         }
     }
 

@@ -41,7 +41,7 @@ internal sealed partial class PgSession
             return null;
         }
 
-        var masker = _runtime.Masker;
+        var runtime = _runtime;
         var values = new string?[bind.Parameters.Count];
         var i = 0;
         foreach (var value in bind.Parameters)
@@ -49,10 +49,9 @@ internal sealed partial class PgSession
             if (!value.IsNull)
             {
                 var bytes = value.Bytes[..Math.Min(value.Bytes.Length, SampleValues.MaxLength)];
-                var text = bind.ParameterFormats.GetFormat(i) == PgFormat.Binary
-                    ? "\\x" + Convert.ToHexStringLower(bytes)
-                    : Encoding.UTF8.GetString(bytes);
-                values[i] = masker.Mask(text);
+                values[i] = bind.ParameterFormats.GetFormat(i) == PgFormat.Binary
+                    ? runtime.Masker.Mask("\\x" + Convert.ToHexStringLower(bytes))
+                    : runtime.MaskText(bytes);
             }
 
             i++;

@@ -6,7 +6,8 @@ namespace Appliance.Gateway.Postgres.Relay;
 /// A portal from Bind (or a cursor executed by name): its statement, its parameters for the
 /// audit log, and once its RowDescription has come back, the result shape and masking plan its
 /// DataRows are relayed with. Created by the client thread; the shape and plan are set and read
-/// by the upstream thread only.
+/// by the upstream thread only, except that the client thread sets them at Bind, before the
+/// portal is published, when its statement's result is already known.
 /// </summary>
 internal sealed class PortalState(StatementInfo statement, IReadOnlyList<string?>? parameters)
 {
@@ -14,7 +15,13 @@ internal sealed class PortalState(StatementInfo statement, IReadOnlyList<string?
 
     public IReadOnlyList<string?>? Parameters { get; } = parameters;
 
-    /// <summary>A Describe of this portal was sent upstream (by the client or injected by the gateway).</summary>
+    /// <summary>Its statement's <see cref="StatementInfo.Generation"/> at Bind.</summary>
+    public int StatementGeneration { get; init; }
+
+    /// <summary>The result format codes of its Bind, as on the wire (kept only while its statement's result is unknown).</summary>
+    public byte[] ResultFormats { get; init; } = [];
+
+    /// <summary>A Describe of this portal was sent upstream (by the client or injected by the gateway), or its result is known.</summary>
     public bool Described { get; set; }
 
     public ResultShapeInfo? Shape { get; set; }

@@ -1,3 +1,5 @@
+using Appliance.Policy.Masking;
+
 namespace Appliance.Gateway.Postgres.Relay;
 
 /// <summary>A prepared statement as the client thread knows it: the text it was parsed from.</summary>
@@ -10,4 +12,29 @@ internal sealed class StatementInfo(byte[] text)
 
     /// <summary>The masked text for the audit log, computed once per statement.</summary>
     public string? MaskedSql { get; set; }
+
+    /// <summary>Counts the Parses of this statement (same name, same text); client side only.</summary>
+    public int Generation { get; set; }
+
+    /// <summary>
+    /// The result shape a portal of this statement was described with. Set by the upstream side,
+    /// read by the client side (hence one immutable object), which uses it only while its
+    /// generation is the statement's: an answer to a Describe sent before the latest Parse
+    /// may arrive after it.
+    /// </summary>
+    public volatile StatementResult? Result;
+}
+
+/// <summary>
+/// What a Describe of a portal answered, for portals of the same statement bound with the same
+/// result formats: PostgreSQL keeps a prepared statement's result row type fixed until it is
+/// parsed again (a change of the tables under it fails the Execute with "cached plan must not
+/// change result type", plancache.c), so their RowDescription is the same and the gateway need
+/// not ask again (prepared statements, which drivers describe once, would otherwise cost a
+/// Describe per Execute).
+/// </summary>
+internal sealed record StatementResult(int Generation, byte[] ResultFormats, ResultShapeInfo? Shape, ResultMaskPlan Plan, Masker Masker)
+{
+    public bool Fits(StatementInfo statement, ReadOnlySpan<byte> resultFormats, Masker masker) =>
+        Generation == statement.Generation && ReferenceEquals(masker, Masker) && resultFormats.SequenceEqual(ResultFormats);
 }
