@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -114,16 +113,41 @@ internal sealed class StatementsJson
         return Encoding.UTF8.GetString(_buffer.WrittenSpan);
     }
 
-    /// <summary>As StoreJson's timestamp converter writes it: <c>2026-11-26T10:00:00.000Z</c>.</summary>
+    /// <summary>
+    /// As StoreJson's timestamp converter writes it, <c>2026-11-26T10:00:00.000Z</c>, digit by
+    /// digit: the general date formatter costs more than the rest of a statement's JSON.
+    /// </summary>
     private static void WriteTimestamp(Utf8JsonWriter w, DateTimeOffset value)
     {
-        Span<byte> text = stackalloc byte[32];
-        if (!value.UtcDateTime.TryFormat(text, out var length, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))
-        {
-            throw new FormatException("A timestamp did not fit its buffer.");
-        }
+        var utc = value.UtcDateTime;
+        var (year, month, day) = utc;
+        var timeOfDay = utc.Ticks % TimeSpan.TicksPerDay;
+        Span<byte> text = stackalloc byte[24];
+        Digits(text[..4], year);
+        text[4] = (byte)'-';
+        Digits(text.Slice(5, 2), month);
+        text[7] = (byte)'-';
+        Digits(text.Slice(8, 2), day);
+        text[10] = (byte)'T';
+        Digits(text.Slice(11, 2), (int)(timeOfDay / TimeSpan.TicksPerHour));
+        text[13] = (byte)':';
+        Digits(text.Slice(14, 2), (int)(timeOfDay / TimeSpan.TicksPerMinute % 60));
+        text[16] = (byte)':';
+        Digits(text.Slice(17, 2), (int)(timeOfDay / TimeSpan.TicksPerSecond % 60));
+        text[19] = (byte)'.';
+        Digits(text.Slice(20, 3), (int)(timeOfDay / TimeSpan.TicksPerMillisecond % 1000));
+        text[23] = (byte)'Z';
+        w.WriteString(StartedAt, text);
+    }
 
-        w.WriteString(StartedAt, text[..length]);
+    /// <summary>Writes <paramref name="value"/> with leading zeros into all of <paramref name="digits"/>.</summary>
+    private static void Digits(Span<byte> digits, int value)
+    {
+        for (var i = digits.Length - 1; i >= 0; i--)
+        {
+            digits[i] = (byte)('0' + (value % 10));
+            value /= 10;
+        }
     }
 
     private static void WriteStrings(Utf8JsonWriter w, JsonEncodedText name, IReadOnlyList<string?>? values)
