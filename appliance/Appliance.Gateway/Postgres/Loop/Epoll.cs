@@ -39,7 +39,7 @@ internal static partial class Epoll
         if (Packed)
         {
             var packed = PackedBuffer(events.Length);
-            count = Native.epoll_wait(epoll, packed, packed.Length, -1);
+            count = Native.epoll_wait(epoll, ref packed[0], packed.Length, -1);
             for (var i = 0; i < count; i++)
             {
                 events[i] = new EpollEvent(packed[i].Events, packed[i].Data);
@@ -48,7 +48,7 @@ internal static partial class Epoll
         else
         {
             var aligned = AlignedBuffer(events.Length);
-            count = Native.epoll_wait(epoll, aligned, aligned.Length, -1);
+            count = Native.epoll_wait(epoll, ref aligned[0], aligned.Length, -1);
             for (var i = 0; i < count; i++)
             {
                 events[i] = new EpollEvent(aligned[i].Events, aligned[i].Data);
@@ -131,11 +131,13 @@ internal static partial class Epoll
         [DllImport("libc", SetLastError = true, EntryPoint = "epoll_ctl")]
         public static extern int epoll_ctl(int epfd, int op, int fd, in AlignedEvent ev);
 
+        // The first element by reference: pinned and passed as a pointer, where an array parameter
+        // goes through the array marshaller on every wait.
         [DllImport("libc", SetLastError = true, EntryPoint = "epoll_wait")]
-        public static extern int epoll_wait(int epfd, [Out] PackedEvent[] events, int maxevents, int timeout);
+        public static extern int epoll_wait(int epfd, ref PackedEvent events, int maxevents, int timeout);
 
         [DllImport("libc", SetLastError = true, EntryPoint = "epoll_wait")]
-        public static extern int epoll_wait(int epfd, [Out] AlignedEvent[] events, int maxevents, int timeout);
+        public static extern int epoll_wait(int epfd, ref AlignedEvent events, int maxevents, int timeout);
 
         [DllImport("libc", SetLastError = true)]
         public static extern int eventfd(uint initval, int flags);

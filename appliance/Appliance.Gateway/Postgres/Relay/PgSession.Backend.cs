@@ -173,14 +173,13 @@ internal sealed partial class PgSession
                 var portal = head.Portal!;
                 var swallow = head.Swallow;
                 var masker = _runtime.Masker;
-                portal.Shape = ResultShapeInfo.From(frame.Body);
-                portal.Plan = PlanFor(masker, portal.Shape, portal.Statement.Text, out _);
+                (portal.Shape, portal.Plan) = ShapeAndPlan(masker, frame.Body, portal.Statement.Text);
                 RememberResult(portal, masker);
                 _pending.Dequeue();
                 Relay(frame, swallow);
                 break;
             case PendingKind.Query:
-                (_queryShape, _queryPlan) = QueryShapeAndPlan(frame.Body, head.QueryText);
+                (_queryShape, _queryPlan) = ShapeAndPlan(_runtime.Masker, frame.Body, head.QueryText);
                 head.Trace!.Shape ??= _queryShape;
                 Relay(frame);
                 break;

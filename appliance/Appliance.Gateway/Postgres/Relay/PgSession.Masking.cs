@@ -17,9 +17,9 @@ internal sealed partial class PgSession
 
     private readonly DataRowRewriter _rewriter = new();
 
-    private ResultShapeInfo? _lastQueryShape;
-    private ResultMaskPlan? _lastQueryPlan;
-    private Masker? _lastQueryMasker;
+    private ResultShapeInfo? _lastShape;
+    private ResultMaskPlan? _lastPlan;
+    private Masker? _lastPlanMasker;
 
     /// <summary>
     /// The masking plan of a result shape. The statement text only matters to the masker for a
@@ -53,24 +53,23 @@ internal sealed partial class PgSession
     }
 
     /// <summary>
-    /// A simple Query's result shape and plan. Queries that differ in their literals return the
-    /// same RowDescription, so the last one whose plan did not depend on the statement text is
-    /// reused when the bytes match (for as long as the policy is the same): a compare instead of
-    /// a cache lookup and a plan key per query.
+    /// A RowDescription's shape and plan. Queries that differ in their literals (or the same
+    /// statement described again) return the same RowDescription, so the last one whose plan did
+    /// not depend on the statement text is reused when the bytes match, for as long as the policy
+    /// is the same: a compare instead of a cache lookup and a plan key per statement.
     /// </summary>
-    private (ResultShapeInfo Shape, ResultMaskPlan Plan) QueryShapeAndPlan(ReadOnlySpan<byte> body, byte[]? queryText)
+    private (ResultShapeInfo Shape, ResultMaskPlan Plan) ShapeAndPlan(Masker masker, ReadOnlySpan<byte> body, byte[]? statementText)
     {
-        var masker = _runtime.Masker;
-        if (_lastQueryShape is { } last && ReferenceEquals(masker, _lastQueryMasker) && body.SequenceEqual(last.Body))
+        if (_lastShape is { } last && ReferenceEquals(masker, _lastPlanMasker) && body.SequenceEqual(last.Body))
         {
-            return (last, _lastQueryPlan!);
+            return (last, _lastPlan!);
         }
 
         var shape = ResultShapeInfo.From(body);
-        var plan = PlanFor(masker, shape, queryText, out var needsText);
+        var plan = PlanFor(masker, shape, statementText, out var needsText);
         if (!needsText)
         {
-            (_lastQueryShape, _lastQueryPlan, _lastQueryMasker) = (shape, plan, masker);
+            (_lastShape, _lastPlan, _lastPlanMasker) = (shape, plan, masker);
         }
 
         return (shape, plan);
