@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Appliance.Gateway.Audit;
+using Appliance.Gateway.Postgres.Policy;
 using Appliance.Policy.Masking;
 using Appliance.Wire;
 using Appliance.Wire.Backend;
@@ -89,6 +90,11 @@ internal sealed partial class PgSession
             DrainLocal();
             OnUpstreamMessage(frame);
             _upstreamIn.Consume(frame.TotalLength);
+            if (_upstreamFatal)
+            {
+                // Nothing follows a FATAL: what the upstream sent after it is not the client's to see.
+                return;
+            }
         }
 
         DrainLocal();
@@ -146,12 +152,34 @@ internal sealed partial class PgSession
             case BackendMessageType.NotificationResponse:
                 OnNotification(frame);
                 break;
-            case BackendMessageType.CopyInResponse or BackendMessageType.NoticeResponse or BackendMessageType.ParameterStatus:
+            case BackendMessageType.ParameterStatus:
+                OnParameterStatus(frame);
+                break;
+            case BackendMessageType.CopyInResponse or BackendMessageType.NoticeResponse:
                 Relay(frame);
                 break;
             default:
                 throw new PgProtocolException($"The upstream sent an unexpected message of type {(char)frame.Type}.");
         }
+    }
+
+    /// <summary>
+    /// A parameter the server reports. A client that switches to an encoding the gateway cannot
+    /// read (SET client_encoding, set_config) is cut before its next statement: the FATAL instead
+    /// of the report, and nothing after it.
+    /// </summary>
+    private void OnParameterStatus(PgSpanFrame frame)
+    {
+        var parameter = ParameterStatusMessage.Parse(frame.Body);
+        if (ClientEncodings.IsClientEncoding(parameter.Name) && ClientEncodings.Refusal(parameter.Value) is { } refusal)
+        {
+            Log.SessionCut(_services.Logger, Id, "unsupported client_encoding");
+            _clientOut.Write(LocalMessages.Fatal(SqlStates.FeatureNotSupported, refusal));
+            _upstreamFatal = true;
+            return;
+        }
+
+        Relay(frame);
     }
 
     private void OnRowDescription(PgSpanFrame frame)

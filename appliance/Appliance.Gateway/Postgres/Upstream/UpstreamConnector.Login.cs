@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Appliance.Gateway.Postgres.Policy;
 using Appliance.Gateway.Postgres.Relay;
 using Appliance.Policy.Configuration;
 using Appliance.Wire;
@@ -77,7 +78,12 @@ internal sealed partial class UpstreamConnector
                 Authenticate(AuthenticationMessage.Parse(body), login, output);
                 break;
             case BackendMessageType.ParameterStatus:
-                ParameterStatusMessage.Parse(body);
+                var parameter = ParameterStatusMessage.Parse(body);
+                if (ClientEncodings.IsClientEncoding(parameter.Name) && ClientEncodings.Refusal(parameter.Value) is { } refusal)
+                {
+                    throw new UpstreamLoginException(SqlStates.FeatureNotSupported, refusal);
+                }
+
                 connection.StartupMessages.Add(frame.Message.ToArray());
                 break;
             case BackendMessageType.NoticeResponse:
