@@ -2,6 +2,7 @@ using Appliance.Gateway.Access;
 using Appliance.Gateway.Configuration;
 using Appliance.Gateway.Operations;
 using Appliance.Gateway.Store;
+using Appliance.Policy.Access;
 using Appliance.Policy.Configuration;
 
 namespace Appliance.Gateway.Identity;
@@ -57,20 +58,37 @@ internal sealed class NativeClientAuthenticator(
         var current = policy.Current;
         if (current.FindConnection(database) is not { } connection)
         {
-            return NativeAuthResult.Refused(InvalidCatalog,
-                $"there is no connection named \"{database}\"; use one of: {string.Join(", ", current.Connections.Select(c => c.Name))}");
+            // Only the connections this person may ask for: the others are not theirs to learn of.
+            var theirs = current.Connections.Where(c => AccessRules.CanRequest(person.Groups, c)).Select(c => c.Name).ToList();
+            return NativeAuthResult.Refused(InvalidCatalog, theirs.Count > 0
+                ? $"there is no connection named \"{database}\"; you may request one of: {string.Join(", ", theirs)}"
+                : $"there is no connection named \"{database}\", and {person.Email} may not request any; ask an admin of the appliance");
         }
 
         var grant = await FindGrantAsync(token, person, connection, cancellationToken);
         if (grant is null)
         {
-            return NativeAuthResult.Refused(InvalidAuthorization,
-                $"{person.Email} has no active grant for \"{connection.Name}\". Request access in chat with " +
-                $"/hoop request {connection.Name} 1h <reason>, or with POST /api/requests " +
-                $"{{\"connection\":\"{connection.Name}\",\"duration\":\"1h\",\"reason\":\"...\"}}, and connect again once it is approved.");
+            return NativeAuthResult.Refused(InvalidAuthorization, NoGrantMessage(person, connection));
         }
 
         return new NativeAuthResult(new NativeAccess(person, connection, grant), null, null);
+    }
+
+    /// <summary>How to get in: the request to make (with the connection's default duration), or that this person cannot make one.</summary>
+    private static string NoGrantMessage(Person person, ConnectionPolicy connection)
+    {
+        if (!AccessRules.CanRequest(person.Groups, connection))
+        {
+            return $"{person.Email} has no grant for \"{connection.Name}\" and is not in a group that may request it " +
+                $"({string.Join(", ", connection.Access.Requesters)}); " +
+                "ask an admin of the appliance to add you to one of its requester groups";
+        }
+
+        var duration = Duration.Format(connection.Access.DefaultDuration);
+        var reason = connection.Access.Reason == ReasonRequirement.Required ? " <reason>" : " [reason]";
+        return $"{person.Email} has no active grant for \"{connection.Name}\". Request access in chat with " +
+            $"/hoop request {connection.Name} {duration}{reason}, or with POST /api/requests " +
+            $"{{\"connection\":\"{connection.Name}\",\"duration\":\"{duration}\",\"reason\":\"...\"}}, and connect again once it is approved.";
     }
 
     private async Task<AccessRequest?> FindGrantAsync(TokenInfo token, Person person, ConnectionPolicy connection, CancellationToken cancellationToken)

@@ -62,6 +62,32 @@ public sealed class NativeClientAuthenticatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NoActiveGrant_ForSomeoneWhoMayNotRequest_Is28000_SayingWhoMay()
+    {
+        var result = await Login(Bob, "demo", await _gateway.CreateTokenAsync(Bob));
+        Assert.Equal("28000", result.SqlState);
+        Assert.Contains("is not in a group that may request it (engineering)", result.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("/hoop request", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoActiveGrant_SuggestsTheConnectionsDefaultDuration()
+    {
+        var result = await Login(Alice, "prod2", _aliceToken);
+        Assert.Contains("/hoop request prod2 30m [reason]", result.Message, StringComparison.Ordinal);
+        Assert.Contains("\"duration\":\"30m\"", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownConnection_ForSomeoneWhoMayRequestNone_NamesNone()
+    {
+        var result = await Login(Bob, "nope", await _gateway.CreateTokenAsync(Bob));
+        Assert.Equal("3D000", result.SqlState);
+        Assert.Contains("may not request any", result.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("demo", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UnknownConnection_Is3D000_NamingTheKnownOnes()
     {
         var result = await Login(Alice, "nope", _aliceToken);
