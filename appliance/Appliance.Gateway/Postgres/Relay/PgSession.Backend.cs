@@ -29,6 +29,9 @@ internal sealed partial class PgSession
 
     private bool _upstreamFatal;
 
+    /// <summary>The client said Terminate: set on the client side, read on the upstream side.</summary>
+    private volatile bool _clientTerminated;
+
     private void RunBackend()
     {
         var reason = "upstream closed the connection";
@@ -64,7 +67,7 @@ internal sealed partial class PgSession
 
     private void UpstreamClosed()
     {
-        if (!_stopping.IsCancellationRequested)
+        if (!_stopping.IsCancellationRequested && !_clientTerminated)
         {
             SendFatal(SqlStates.ConnectionFailure, "the upstream server closed the connection unexpectedly");
         }

@@ -343,6 +343,8 @@ internal sealed partial class PgSession
 
     private bool Terminate(PgSpanFrame frame)
     {
+        // Before the upstream can see it and hang up: its close is then the expected end, not news for the client.
+        _clientTerminated = true;
         Forward(frame);
         return false;
     }
