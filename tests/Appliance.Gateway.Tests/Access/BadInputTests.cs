@@ -41,6 +41,21 @@ public sealed class BadInputTests
         Assert.Equal("bad-input", sessions.Rule());
     }
 
+    [Theory]
+    [InlineData("api/requests?limit=abc", "limit")]
+    [InlineData("api/grants?limit=1e9", "limit")]
+    [InlineData("api/sessions?from=yesterday", "from")]
+    public async Task QueryParameter_OfTheWrongType_IsA400_NamingIt(string path, string parameter)
+    {
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
+        using var admin = gateway.AdminClient();
+
+        var problem = await admin.GetJsonAsync(path, HttpStatusCode.BadRequest);
+
+        Assert.Equal("bad-request", problem.Rule());
+        Assert.Contains(parameter, problem.Str("detail"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ChunkedBody_OverTheLimit_IsRefusedWithoutReadingItAll()
     {
