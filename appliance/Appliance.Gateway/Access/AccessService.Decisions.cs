@@ -64,7 +64,7 @@ internal sealed partial class AccessService
                 if (!AccessRules.HasEnoughApprovals(approvals.Select(a => a.By), r.MinApprovals))
                 {
                     return new Mutation(r with { Extension = extension with { Approvals = approvals } },
-                        [EventTypes.GrantExtensionRequested], actor, NewApproval: approval, ApprovalRound: extension.Round);
+                        [EventTypes.RequestApprovalAdded], actor, NewApproval: approval, ApprovalRound: extension.Round);
                 }
 
                 var extended = Extend(r, extension.Duration, now) with { Extension = null };

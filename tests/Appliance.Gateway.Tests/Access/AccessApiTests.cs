@@ -214,6 +214,28 @@ public sealed class AccessApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Extend_NeedingTwoApprovals_ThePartialOneIsAnApprovalAdded_NotANewExtensionRequest()
+    {
+        var created = await _alice.RequestAsync("prod2", "30m", "x");
+        var id = created.Str("id");
+        await _bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+        await _carol.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+        await _alice.PostAsync($"api/requests/{id}/extend", new { duration = "30m" }, HttpStatusCode.OK);
+
+        var partial = await _bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+        Assert.Single(partial.GetProperty("extension").GetProperty("approvals").EnumerateArray());
+        var extended = await _carol.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.Null, extended.GetProperty("extension").ValueKind);
+
+        await using var connection = await _gateway.Service<Appliance.Gateway.Store.StoreDatabase>().OpenAsync();
+        var types = (await Dapper.SqlMapper.QueryAsync<string>(connection,
+            "SELECT type FROM events WHERE request_id = @id ORDER BY seq", new { id })).ToList();
+        Assert.Equal(
+            ["request.created", "request.approval_added", "request.approved", "grant.extension_requested", "request.approval_added", "grant.extended"],
+            types);
+    }
+
+    [Fact]
     public async Task Extend_BeyondTheMaximumFromNow_IsRejected()
     {
         var created = await _alice.RequestAsync("demo", "3h", "x");
