@@ -56,6 +56,8 @@ public static class GatewayApp
         builder.Services.AddSingleton<GuardrailEvents>();
         builder.Services.AddSingleton<SessionRecorder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionRecorder>());
+        builder.Services.AddSingleton<ChatopsClaimsPruner>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ChatopsClaimsPruner>());
         Postgres.PostgresGatewayExtensions.AddPostgresGateway(builder);
 
         var app = builder.Build();
