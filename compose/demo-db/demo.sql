@@ -147,6 +147,10 @@ JOIN customers AS c ON c.id = 1 + (i * 13) % 300;
 GRANT CONNECT ON DATABASE :"DBNAME" TO :"reader_role";
 GRANT USAGE ON SCHEMA public TO :"reader_role";
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO :"reader_role";
+-- The gateway masks what it can follow; a role that can create nothing (not even temporary
+-- tables, views or functions) cannot copy a masked column out of its reach.
+REVOKE TEMPORARY ON DATABASE :"DBNAME" FROM PUBLIC;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 
 COMMIT;
 

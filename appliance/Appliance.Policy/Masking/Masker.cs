@@ -24,6 +24,7 @@ internal sealed partial class Masker
     private readonly Detectors _detectors;
     private readonly Regex[] _patterns;
     private readonly FrozenSet<string> _columns;
+    private readonly byte[][] _columnNamesUtf8;
     private readonly SqlTextCache<ResultMaskPlan> _plans;
     private long _patternTimeouts;
 
@@ -32,6 +33,7 @@ internal sealed partial class Masker
         _detectors = detectors;
         _patterns = patterns;
         _columns = columns;
+        _columnNamesUtf8 = ColumnNamesUtf8(columns);
         _plans = new SqlTextCache<ResultMaskPlan>(options.PlanCacheCapacity, options.MaxPlanKeyBytes);
     }
 

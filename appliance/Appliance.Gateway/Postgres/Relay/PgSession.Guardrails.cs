@@ -37,6 +37,12 @@ internal sealed partial class PgSession
             return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, copyMessage), null);
         }
 
+        if (runtime.Masker.MayNameMaskedColumn(sql) && runtime.Masker.FlowRefusal(Encoding.UTF8.GetString(sql)) is { } flowMessage)
+        {
+            RecordRefused(runtime.MaskSql(sql), StatementRecord.Blocked, flowMessage, null);
+            return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, flowMessage), null);
+        }
+
         if (!runtime.HasGuardrails)
         {
             return Decision.Run;

@@ -1,0 +1,263 @@
+using System.Text;
+using Appliance.Policy.Sql;
+
+namespace Appliance.Policy.Masking;
+
+/// <summary>
+/// Where a masked column may be named. Results are masked by following each result column back
+/// to its table column, or whole when the statement that produced them names a masked column.
+/// Neither holds once the value is copied somewhere else first: into a table or view
+/// (<c>CREATE TABLE … AS</c>, <c>SELECT … INTO</c>, <c>INSERT … SELECT</c>, <c>UPDATE … SET x = ssn</c>),
+/// a function or <c>DO</c> block (its results and notices come from a statement that names
+/// nothing), a cursor or an SQL <c>PREPARE</c> (fetched or executed by a statement that names
+/// nothing). Such statements are refused: the policy cannot be enforced on what they create.
+/// </summary>
+internal sealed partial class Masker
+{
+    /// <summary>
+    /// A cheap test on the raw statement: false when no masked column's name (ASCII, any case)
+    /// appears in it, so the statement cannot name one. Unicode-escaped identifiers (<c>U&amp;"…"</c>)
+    /// always answer true.
+    /// </summary>
+    public bool MayNameMaskedColumn(ReadOnlySpan<byte> sql)
+    {
+        if (!HasColumnRules)
+        {
+            return false;
+        }
+
+        if (sql.IndexOf("&\""u8) >= 0)
+        {
+            return true;
+        }
+
+        foreach (var name in _columnNamesUtf8)
+        {
+            // Case folding beyond ASCII is not a byte compare: such a name always takes the full look.
+            if (!Ascii.IsValid(name) || ContainsIgnoreAsciiCase(sql, name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Null when no statement in <paramref name="sql"/> copies a masked column; otherwise why it is refused.</summary>
+    public string? FlowRefusal(string sql)
+    {
+        var classification = SqlClassifier.Classify(sql);
+        var statements = classification.Statements;
+        for (var i = 0; i < statements.Count; i++)
+        {
+            var statement = statements[i];
+            if (CopiedColumn(statement, Nested(statements, i)) is { } column)
+            {
+                return $"the statement copies the masked column \"{column}\" into something the gateway cannot mask ({Where(statement)}); "
+                    + "select the column directly instead";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The statements found inside statement <paramref name="index"/> (deeper, right after it).</summary>
+    private static IEnumerable<SqlStatement> Nested(IReadOnlyList<SqlStatement> statements, int index)
+    {
+        var depth = statements[index].Depth;
+        for (var i = index + 1; i < statements.Count && statements[i].Depth > depth; i++)
+        {
+            yield return statements[i];
+        }
+    }
+
+    private string? CopiedColumn(SqlStatement statement, IEnumerable<SqlStatement> nested)
+    {
+        var text = statement.Text.ToString();
+        var tokens = Tokens(text);
+        if (IsRoutine(statement) && BodyMention(text, tokens, depth: 0) is { } inBody)
+        {
+            // Not every statement of a body is classified (RAISE, assignments): any mention in it counts.
+            return inBody;
+        }
+
+        var mentions = Mentions(text, tokens);
+        if (mentions.Count == 0)
+        {
+            return null;
+        }
+
+        var first = Identifier(text, tokens[mentions[0]]);
+        if (statement.Origin is not (SqlStatementOrigin.TopLevel or SqlStatementOrigin.With or SqlStatementOrigin.ExplainAnalyze))
+        {
+            return first;
+        }
+
+        return statement.Kind switch
+        {
+            "SELECT" => HasTopLevelWord(text, tokens, "INTO") ? first : null,
+            "VALUES" or "TABLE" or "EXPLAIN" or "SHOW" or "DELETE" or "COPY" => null,
+            "WITH" => nested.All(s => s.Kind is "SELECT" or "VALUES" or "TABLE" or "DELETE" or "WITH") ? null : first,
+            "INSERT" or "UPDATE" => FirstSource(text, tokens, mentions, statement.Kind),
+            "CREATE" when statement.Command.EndsWith("INDEX", StringComparison.Ordinal) => null,
+            _ => first,
+        };
+    }
+
+    /// <summary>
+    /// A masked column named where its value is read into the row written: not as a target
+    /// (INSERT's column list, <c>SET ssn =</c>), not compared (<c>ssn = …</c> is a boolean), not in
+    /// WHERE or RETURNING (a filter; returned columns are masked like any result).
+    /// </summary>
+    private string? FirstSource(string text, List<SqlToken> tokens, List<int> mentions, string kind)
+    {
+        var sourceStart = kind == "INSERT" ? TopLevelWordIndex(text, tokens, "VALUES", "SELECT", "WITH", "TABLE", "DEFAULT", "OVERRIDING") : 0;
+        var filterStart = TopLevelWordIndex(text, tokens, "WHERE", "RETURNING");
+        foreach (var mention in mentions)
+        {
+            var comparedOrAssigned = mention + 1 < tokens.Count && tokens[mention + 1].Kind == SqlTokenKind.Other
+                && text.AsSpan(tokens[mention + 1].Start, tokens[mention + 1].Length) is "=";
+            if (mention > sourceStart && mention < filterStart && !comparedOrAssigned)
+            {
+                return Identifier(text, tokens[mention]);
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsRoutine(SqlStatement statement) =>
+        statement.Kind == "DO" || statement.Command.Contains("FUNCTION", StringComparison.Ordinal)
+        || statement.Command.Contains("PROCEDURE", StringComparison.Ordinal);
+
+    /// <summary>A masked column named inside the string literals of a routine (its body), looking into nested quotes too.</summary>
+    private string? BodyMention(string text, List<SqlToken> tokens, int depth)
+    {
+        foreach (var token in tokens)
+        {
+            if (!token.IsStringLiteral)
+            {
+                continue;
+            }
+
+            if (!SqlLiteral.TryGetContent(text, token, out var body, out var start, out var end))
+            {
+                return "(a body the gateway cannot read)";
+            }
+
+            var inner = body.Substring(start, end - start);
+            var innerTokens = Tokens(inner);
+            var mentions = Mentions(inner, innerTokens);
+            if (mentions.Count > 0)
+            {
+                return Identifier(inner, innerTokens[mentions[0]]);
+            }
+
+            if (depth < SqlClassifier.MaxDepth && BodyMention(inner, innerTokens, depth + 1) is { } nested)
+            {
+                return nested;
+            }
+        }
+
+        return null;
+    }
+
+    private static List<SqlToken> Tokens(string text)
+    {
+        var tokens = new List<SqlToken>();
+        var lexer = new SqlLexer(text);
+        for (var token = lexer.Next(); token.Kind != SqlTokenKind.End; token = lexer.Next())
+        {
+            tokens.Add(token);
+        }
+
+        return tokens;
+    }
+
+    private List<int> Mentions(string text, List<SqlToken> tokens)
+    {
+        var mentions = new List<int>();
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            if (tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && _columns.Contains(Identifier(text, tokens[i])))
+            {
+                mentions.Add(i);
+            }
+        }
+
+        return mentions;
+    }
+
+    private static string Identifier(string text, SqlToken token) => SqlLiteral.Identifier(text, token);
+
+    private static bool HasTopLevelWord(string text, List<SqlToken> tokens, string word) =>
+        TopLevelWordIndex(text, tokens, word) < tokens.Count;
+
+    /// <summary>The index of the first of <paramref name="words"/> outside parentheses, or the token count.</summary>
+    private static int TopLevelWordIndex(string text, List<SqlToken> tokens, params string[] words)
+    {
+        var depth = 0;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            switch (tokens[i].Kind)
+            {
+                case SqlTokenKind.OpenParen:
+                    depth++;
+                    break;
+                case SqlTokenKind.CloseParen:
+                    depth--;
+                    break;
+                case SqlTokenKind.Word when depth == 0:
+                    var token = text.AsSpan(tokens[i].Start, tokens[i].Length);
+                    foreach (var word in words)
+                    {
+                        if (token.Equals(word, StringComparison.OrdinalIgnoreCase))
+                        {
+                            return i;
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        return tokens.Count;
+    }
+
+    private static string Where(SqlStatement statement) => statement.Origin switch
+    {
+        SqlStatementOrigin.RoutineBody => "inside a function or DO block",
+        SqlStatementOrigin.DynamicSql => "in dynamic SQL",
+        SqlStatementOrigin.Cursor => "a cursor, fetched by a statement that names nothing",
+        SqlStatementOrigin.Prepare or SqlStatementOrigin.Execute => "an SQL prepared statement, executed by a statement that names nothing",
+        SqlStatementOrigin.Copy => "a COPY",
+        _ => statement.Command,
+    };
+
+    private static bool ContainsIgnoreAsciiCase(ReadOnlySpan<byte> text, byte[] lowerName)
+    {
+        var first = lowerName[0];
+        var firstUpper = (byte)char.ToUpperInvariant((char)first);
+        var offset = 0;
+        while (offset <= text.Length - lowerName.Length)
+        {
+            var at = text[offset..].IndexOfAny(first, firstUpper);
+            if (at < 0 || offset + at > text.Length - lowerName.Length)
+            {
+                return false;
+            }
+
+            if (Ascii.EqualsIgnoreCase(text.Slice(offset + at, lowerName.Length), lowerName))
+            {
+                return true;
+            }
+
+            offset += at + 1;
+        }
+
+        return false;
+    }
+
+    private static byte[][] ColumnNamesUtf8(IEnumerable<string> columns) =>
+        [.. columns.Select(c => Encoding.UTF8.GetBytes(c.ToLowerInvariant())).Where(b => b.Length > 0)];
+}

@@ -1,0 +1,70 @@
+using System.Text;
+using Appliance.Policy.Configuration;
+using Appliance.Policy.Masking;
+
+namespace Appliance.Policy.Tests.Masking;
+
+/// <summary>A masked column may be read and written in place, never copied where masking cannot follow it.</summary>
+public sealed class MaskerFlowTests
+{
+    private static readonly Masker Columns = Masker.Compile([new MaskingProfile { Name = "pii", Columns = ["ssn", "card_number"] }]);
+
+    [Theory]
+    [InlineData("CREATE TEMP TABLE t AS SELECT id, replace(ssn, '-', '') AS x FROM customers")]
+    [InlineData("SELECT ssn AS x INTO TEMP t FROM customers")]
+    [InlineData("CREATE VIEW v AS SELECT ssn AS x FROM customers")]
+    [InlineData("CREATE MATERIALIZED VIEW v AS SELECT SSN FROM customers")]
+    [InlineData("CREATE FUNCTION pg_temp.f() RETURNS SETOF text LANGUAGE sql AS $$ SELECT replace(ssn, '-', '') FROM customers $$")]
+    [InlineData("DO $$ BEGIN RAISE NOTICE '%', (SELECT ssn FROM customers LIMIT 1); END $$")]
+    [InlineData("DO $$ DECLARE r text; BEGIN EXECUTE 'SELECT ssn FROM customers LIMIT 1' INTO r; RAISE NOTICE '%', r; END $$")]
+    [InlineData("PREPARE p AS SELECT replace(ssn, '-', '') AS x FROM customers")]
+    [InlineData("DECLARE c CURSOR FOR SELECT replace(ssn, '-', '') AS x FROM customers")]
+    [InlineData("INSERT INTO notes (body) SELECT ssn FROM customers")]
+    [InlineData("INSERT INTO notes (body) VALUES ((SELECT \"ssn\" FROM customers LIMIT 1))")]
+    [InlineData("UPDATE customers SET city = ssn")]
+    [InlineData("UPDATE customers SET city = c.card_number FROM customers c WHERE c.id = customers.id")]
+    [InlineData("WITH s AS (SELECT ssn AS x FROM customers) INSERT INTO notes (body) SELECT x FROM s")]
+    [InlineData("ALTER TABLE customers RENAME COLUMN ssn TO tax_id")]
+    [InlineData("SELECT 1; CREATE TABLE t AS SELECT card_number FROM customers")]
+    public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
+    {
+        var refusal = Columns.FlowRefusal(sql);
+
+        Assert.NotNull(refusal);
+        Assert.Matches("masked column \"(ssn|card_number)\"", refusal);
+    }
+
+    [Theory]
+    [InlineData("SELECT ssn, replace(ssn, '-', '') AS x FROM customers")]
+    [InlineData("SELECT * FROM customers WHERE ssn = '123-45-6789'")]
+    [InlineData("WITH s AS (SELECT ssn FROM customers) SELECT ssn FROM s")]
+    [InlineData("EXPLAIN ANALYZE SELECT ssn FROM customers")]
+    [InlineData("DELETE FROM customers WHERE ssn = '123-45-6789' RETURNING id")]
+    [InlineData("UPDATE customers SET ssn = '987-65-4321' WHERE id = 1")]
+    [InlineData("UPDATE customers SET city = 'x' WHERE ssn IS NULL RETURNING ssn")]
+    [InlineData("INSERT INTO customers (id, ssn) VALUES (7, '987-65-4321') RETURNING card_number")]
+    [InlineData("COPY customers (id, ssn) FROM STDIN")]
+    [InlineData("CREATE INDEX ON customers (ssn)")]
+    [InlineData("SELECT 'ssn', \"note\" FROM orders -- ssn")]
+    [InlineData("CREATE TABLE t AS SELECT id, note FROM orders")]
+    [InlineData("DO $$ BEGIN RAISE NOTICE 'hello %', 1; END $$")]
+    [InlineData("CREATE FUNCTION pg_temp.f() RETURNS int LANGUAGE sql AS 'SELECT 1 /* ssn */'")]
+    public void ReadingOrWritingInPlace_IsAllowed(string sql) =>
+        Assert.Null(Columns.FlowRefusal(sql));
+
+    [Theory]
+    [InlineData("SELECT * FROM orders", false)]
+    [InlineData("select SSN from customers", true)]
+    [InlineData("SELECT Card_Number FROM customers", true)]
+    [InlineData("SELECT U&\"\\0073sn\" FROM customers", true)]
+    public void ThePrefilter_FindsEveryPossibleMention(string sql, bool expected) =>
+        Assert.Equal(expected, Columns.MayNameMaskedColumn(Encoding.UTF8.GetBytes(sql)));
+
+    [Fact]
+    public void WithoutColumnRules_NothingIsLooked()
+    {
+        var detectorsOnly = Masker.Compile([new MaskingProfile { Name = "d", Detectors = [MaskingDetector.UsSsn] }]);
+
+        Assert.False(detectorsOnly.MayNameMaskedColumn("CREATE TABLE t AS SELECT ssn FROM customers"u8));
+    }
+}
