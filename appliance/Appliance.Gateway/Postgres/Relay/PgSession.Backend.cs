@@ -61,7 +61,7 @@ internal sealed partial class PgSession
         }
         finally
         {
-            Stop(reason);
+            Stop(_clientTerminated ? "client terminated the session" : reason);
         }
     }
 
