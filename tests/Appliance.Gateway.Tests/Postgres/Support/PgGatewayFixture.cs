@@ -34,6 +34,12 @@ public class PgGatewayFixture : IAsyncLifetime
     /// </summary>
     public virtual bool Tls => true;
 
+    /// <summary>
+    /// The demo connection's upstream TLS mode. Only a session plaintext on both legs runs on an
+    /// event loop, and the test PostgreSQL has TLS on, so <c>prefer</c> keeps it on threads.
+    /// </summary>
+    protected virtual string DemoUpstreamTls => Tls ? "prefer" : "disable";
+
     internal TestGateway Gateway { get; private set; } = null!;
 
     internal PgUpstream Upstream { get; private set; } = null!;
@@ -71,7 +77,7 @@ public class PgGatewayFixture : IAsyncLifetime
 
         Gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir() with
         {
-            PolicyYaml = PgTestPolicy.Build(Upstream, ReviewHold, AllowLoopbackPlaintext, ListenerCertificate),
+            PolicyYaml = PgTestPolicy.Build(Upstream, ReviewHold, AllowLoopbackPlaintext, ListenerCertificate, DemoUpstreamTls),
         });
         Port = Gateway.Service<PostgresListenerInfo>().Port;
         AliceToken = await Gateway.CreateTokenAsync(Alice);

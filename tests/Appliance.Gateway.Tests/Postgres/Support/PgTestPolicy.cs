@@ -7,7 +7,8 @@ internal static class PgTestPolicy
 {
     /// <summary>Guardrails and masking as in product.md, plus an alert; the connections differ in what they enforce.</summary>
     /// <param name="hold">How long the review guardrail holds a statement.</param>
-    public static string Build(PgUpstream upstream, TimeSpan hold, bool allowLoopbackPlaintext = true, (string Certificate, string Key)? tls = null) => $$"""
+    /// <param name="demoUpstreamTls">The demo connection's upstream TLS mode: a TLS upstream leg keeps a session off the event loops.</param>
+    public static string Build(PgUpstream upstream, TimeSpan hold, bool allowLoopbackPlaintext = true, (string Certificate, string Key)? tls = null, string demoUpstreamTls = "prefer") => $$"""
         users:
           - email: {{Alice}}
             groups: [engineering]
@@ -25,7 +26,7 @@ internal static class PgTestPolicy
 
         connections:
           - name: demo
-            upstream: { host: {{upstream.Host}}, port: {{upstream.Port}}, database: {{upstream.Database}}, user: {{upstream.User}}, password: "{{upstream.Password}}", tls: prefer }
+            upstream: { host: {{upstream.Host}}, port: {{upstream.Port}}, database: {{upstream.Database}}, user: {{upstream.User}}, password: "{{upstream.Password}}", tls: {{demoUpstreamTls}} }
             access: { requesters: [engineering], approvers: [dba], reason: optional, maxDuration: 4h }
             guardrails: [destructive-ddl, unbounded-write, no-sleep, watch-secrets]
             masking: [pii]
