@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-scripts/setup-tools.sh
+scripts/setup-tools.sh --test-clients
 
 work=$(mktemp -d /tmp/appliance-test.XXXXXX)
 chmod 755 "$work"

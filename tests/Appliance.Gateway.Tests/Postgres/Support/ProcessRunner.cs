@@ -7,7 +7,7 @@ internal sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
     public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
 }
 
-/// <summary>Runs psql or pgbench as a real process, the way a person would.</summary>
+/// <summary>Runs a client (psql, pgbench, a Java or Node.js probe) as a real process, the way a person would.</summary>
 internal static class ProcessRunner
 {
     public const string Psql = "/usr/bin/psql";
