@@ -15,9 +15,17 @@ namespace Appliance.Policy.Masking;
 internal sealed partial class Masker
 {
     /// <summary>
-    /// A cheap test on the raw statement: false when no masked column's name (ASCII, any case)
-    /// appears in it, so the statement cannot name one. Unicode-escaped identifiers (<c>U&amp;"…"</c>)
-    /// always answer true.
+    /// The words of every statement that can copy a value somewhere (or run text as SQL, or read
+    /// the statistics views); a statement with none of them and no masked column's name cannot.
+    /// </summary>
+    private static readonly byte[][] CopyingWords =
+        [.. new[] { "do", "function", "procedure", "cursor", "create", "insert", "update", "into", "prepare", "alter", "merge" }
+            .Select(Encoding.ASCII.GetBytes)];
+
+    /// <summary>
+    /// A cheap test on the raw statement before <see cref="FlowRefusal"/>: false when it holds no
+    /// masked column's name and none of the words of a statement that copies, so nothing in it can
+    /// copy a masked column. Unicode-escaped identifiers (<c>U&amp;"…"</c>) always answer true.
     /// </summary>
     public bool MayNameMaskedColumn(ReadOnlySpan<byte> sql)
     {
@@ -26,7 +34,7 @@ internal sealed partial class Masker
             return false;
         }
 
-        if (sql.IndexOf("&\""u8) >= 0)
+        if (sql.IndexOf("&\""u8) >= 0 || ContainsIgnoreAsciiCase(sql, "pg_stat"u8, wholeWord: false))
         {
             return true;
         }
@@ -34,7 +42,15 @@ internal sealed partial class Masker
         foreach (var name in _columnNamesUtf8)
         {
             // Case folding beyond ASCII is not a byte compare: such a name always takes the full look.
-            if (!Ascii.IsValid(name) || ContainsIgnoreAsciiCase(sql, name))
+            if (!Ascii.IsValid(name) || ContainsIgnoreAsciiCase(sql, name, wholeWord: false))
+            {
+                return true;
+            }
+        }
+
+        foreach (var word in CopyingWords)
+        {
+            if (ContainsIgnoreAsciiCase(sql, word, wholeWord: true))
             {
                 return true;
             }
@@ -75,19 +91,24 @@ internal sealed partial class Masker
     {
         var text = statement.Text.ToString();
         var tokens = Tokens(text);
-        if (IsRoutine(statement) && BodyMention(text, tokens, depth: 0) is { } inBody)
+        if (IsRoutine(statement) && BodyMention(text, tokens) is { } inBody)
         {
             // Not every statement of a body is classified (RAISE, assignments): any mention in it counts.
             return inBody;
         }
 
-        var mentions = Mentions(text, tokens);
-        if (mentions.Count == 0)
+        if (StatisticsView(text, tokens) is { } statistics)
+        {
+            return statistics;
+        }
+
+        var named = NamedColumns(text, tokens);
+        if (named.Count == 0 && !Mentions(text, depth: 0, lookInStrings: false))
         {
             return null;
         }
 
-        var first = Identifier(text, tokens[mentions[0]]);
+        var first = named.Count > 0 ? Identifier(text, tokens[named[0]]) : Renamed;
         if (statement.Origin is not (SqlStatementOrigin.TopLevel or SqlStatementOrigin.With or SqlStatementOrigin.ExplainAnalyze))
         {
             return first;
@@ -98,10 +119,31 @@ internal sealed partial class Masker
             "SELECT" => HasTopLevelWord(text, tokens, "INTO") ? first : null,
             "VALUES" or "TABLE" or "EXPLAIN" or "SHOW" or "DELETE" or "COPY" => null,
             "WITH" => nested.All(s => s.Kind is "SELECT" or "VALUES" or "TABLE" or "DELETE" or "WITH") ? null : first,
-            "INSERT" or "UPDATE" => FirstSource(text, tokens, mentions, statement.Kind),
+            "INSERT" or "UPDATE" when named.Count == 0 => first,
+            "INSERT" or "UPDATE" => FirstSource(text, tokens, named, statement.Kind),
             "CREATE" when statement.Command.EndsWith("INDEX", StringComparison.Ordinal) => null,
             _ => first,
         };
+    }
+
+    /// <summary>What a refusal names when the column was reached without its name (an alias list, a WITH column list, an escaped identifier).</summary>
+    private const string Renamed = "(renamed through an alias list or an escaped name)";
+
+    private static readonly string[] StatisticsViews = ["pg_stats", "pg_stats_ext", "pg_stats_ext_exprs", "pg_statistic", "pg_statistic_ext_data"];
+
+    /// <summary>The planner's statistics views hold sample values of every column (histogram bounds, common values), masked ones too.</summary>
+    private static string? StatisticsView(string text, List<SqlToken> tokens)
+    {
+        foreach (var token in tokens)
+        {
+            if (token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                && Array.IndexOf(StatisticsViews, SqlLiteral.Identifier(text, token)) >= 0)
+            {
+                return "(every column, through the statistics view " + SqlLiteral.Identifier(text, token) + ")";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -109,11 +151,11 @@ internal sealed partial class Masker
     /// (INSERT's column list, <c>SET ssn =</c>), not compared (<c>ssn = …</c> is a boolean), not in
     /// WHERE or RETURNING (a filter; returned columns are masked like any result).
     /// </summary>
-    private string? FirstSource(string text, List<SqlToken> tokens, List<int> mentions, string kind)
+    private string? FirstSource(string text, List<SqlToken> tokens, List<int> named, string kind)
     {
         var sourceStart = kind == "INSERT" ? TopLevelWordIndex(text, tokens, "VALUES", "SELECT", "WITH", "TABLE", "DEFAULT", "OVERRIDING") : 0;
         var filterStart = TopLevelWordIndex(text, tokens, "WHERE", "RETURNING");
-        foreach (var mention in mentions)
+        foreach (var mention in named)
         {
             var comparedOrAssigned = mention + 1 < tokens.Count && tokens[mention + 1].Kind == SqlTokenKind.Other
                 && text.AsSpan(tokens[mention + 1].Start, tokens[mention + 1].Length) is "=";
@@ -130,8 +172,11 @@ internal sealed partial class Masker
         statement.Kind == "DO" || statement.Command.Contains("FUNCTION", StringComparison.Ordinal)
         || statement.Command.Contains("PROCEDURE", StringComparison.Ordinal);
 
-    /// <summary>A masked column named inside the string literals of a routine (its body), looking into nested quotes too.</summary>
-    private string? BodyMention(string text, List<SqlToken> tokens, int depth)
+    /// <summary>
+    /// A masked column reached inside the string literals of a routine (its body, the dynamic SQL
+    /// in it), by name, alias list or escaped name, at any depth of quoting.
+    /// </summary>
+    private string? BodyMention(string text, List<SqlToken> tokens)
     {
         foreach (var token in tokens)
         {
@@ -146,16 +191,11 @@ internal sealed partial class Masker
             }
 
             var inner = body.Substring(start, end - start);
-            var innerTokens = Tokens(inner);
-            var mentions = Mentions(inner, innerTokens);
-            if (mentions.Count > 0)
+            if (Mentions(inner, depth: 1, lookInStrings: true))
             {
-                return Identifier(inner, innerTokens[mentions[0]]);
-            }
-
-            if (depth < SqlClassifier.MaxDepth && BodyMention(inner, innerTokens, depth + 1) is { } nested)
-            {
-                return nested;
+                var innerTokens = Tokens(inner);
+                var named = NamedColumns(inner, innerTokens);
+                return named.Count > 0 ? Identifier(inner, innerTokens[named[0]]) : Renamed;
             }
         }
 
@@ -174,7 +214,7 @@ internal sealed partial class Masker
         return tokens;
     }
 
-    private List<int> Mentions(string text, List<SqlToken> tokens)
+    private List<int> NamedColumns(string text, List<SqlToken> tokens)
     {
         var mentions = new List<int>();
         for (var i = 0; i < tokens.Count; i++)
@@ -234,7 +274,7 @@ internal sealed partial class Masker
         _ => statement.Command,
     };
 
-    private static bool ContainsIgnoreAsciiCase(ReadOnlySpan<byte> text, byte[] lowerName)
+    private static bool ContainsIgnoreAsciiCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> lowerName, bool wholeWord)
     {
         var first = lowerName[0];
         var firstUpper = (byte)char.ToUpperInvariant((char)first);
@@ -247,16 +287,21 @@ internal sealed partial class Masker
                 return false;
             }
 
-            if (Ascii.EqualsIgnoreCase(text.Slice(offset + at, lowerName.Length), lowerName))
+            var start = offset + at;
+            var end = start + lowerName.Length;
+            if (Ascii.EqualsIgnoreCase(text[start..end], lowerName)
+                && (!wholeWord || ((start == 0 || !IsNameByte(text[start - 1])) && (end == text.Length || !IsNameByte(text[end])))))
             {
                 return true;
             }
 
-            offset += at + 1;
+            offset = start + 1;
         }
 
         return false;
     }
+
+    private static bool IsNameByte(byte b) => b >= 0x80 || char.IsAsciiLetterOrDigit((char)b) || b is (byte)'_' or (byte)'$';
 
     private static byte[][] ColumnNamesUtf8(IEnumerable<string> columns) =>
         [.. columns.Select(c => Encoding.UTF8.GetBytes(c.ToLowerInvariant())).Where(b => b.Length > 0)];

@@ -99,20 +99,4 @@ internal sealed partial class Masker
             ? ColumnMaskAction.Detect
             : ColumnMaskAction.Pass;
     }
-
-    /// <summary>Whether a masked column's name appears in the statement as an identifier (not in a string or comment).</summary>
-    internal bool MentionsMaskedColumn(string statement)
-    {
-        var lexer = new SqlLexer(statement);
-        for (var token = lexer.Next(); token.Kind != SqlTokenKind.End; token = lexer.Next())
-        {
-            if (token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
-                && _columns.Contains(SqlLiteral.Identifier(statement, token)))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 }

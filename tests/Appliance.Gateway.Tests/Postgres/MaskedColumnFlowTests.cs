@@ -14,6 +14,42 @@ public sealed class MaskedColumnFlowOnEventLoopTests(PlaintextFixture fixture) :
 public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : PgGatewayFixture
 {
+    /// <summary>A table with one person whose SSN is this test's own, so any leak of it anywhere is this test's.</summary>
+    private async Task<(string Table, string Ssn)> PersonAsync()
+    {
+        var table = PgGatewayFixture.TableName("person");
+        var ssn = $"{Random.Shared.Next(100, 899)}-{Random.Shared.Next(10, 99)}-{Random.Shared.Next(1000, 9999)}";
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int PRIMARY KEY, ssn text); INSERT INTO {table} VALUES (1, '{ssn}');");
+        return (table, ssn);
+    }
+
+    private static void AssertNoSsn(string? text, string ssn)
+    {
+        Assert.DoesNotContain(ssn, text ?? "", StringComparison.Ordinal);
+        Assert.DoesNotContain(ssn.Replace("-", "", StringComparison.Ordinal), text ?? "", StringComparison.Ordinal);
+    }
+
+    /// <summary>Waits for this session's statements to reach the audit log, then looks for the SSN in every event.</summary>
+    private async Task AssertAuditHasNoSsnAsync(NpgsqlConnection connection, string ssn)
+    {
+        var marker = "marker-" + Guid.NewGuid().ToString("N");
+        await using (var command = new NpgsqlCommand($"SELECT '{marker}'", connection))
+        {
+            await command.ExecuteScalarAsync();
+        }
+
+        var events = "";
+        for (var i = 0; i < 50 && !events.Contains(marker, StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+            await using var store = await fixture.Gateway.Service<Appliance.Gateway.Store.StoreDatabase>().OpenAsync();
+            events = string.Join("\n", await Dapper.SqlMapper.QueryAsync<string>(store, "SELECT data FROM events"));
+        }
+
+        Assert.Contains(marker, events, StringComparison.Ordinal);
+        AssertNoSsn(events, ssn);
+    }
+
     private async Task<string> PeopleAsync()
     {
         var table = PgGatewayFixture.TableName("people");
@@ -47,6 +83,73 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         Assert.Equal(0L, await check.ExecuteScalarAsync());
         await using var prepared = new NpgsqlCommand("SELECT count(*) FROM pg_prepared_statements WHERE name = 'laundered'", connection);
         Assert.Equal(0L, await prepared.ExecuteScalarAsync());
+    }
+
+    [Theory]
+    [InlineData("SELECT cast(ssn AS int) FROM {0}")]
+    [InlineData("SELECT (replace(s, '-', '') || 'x')::int FROM {0} AS p(i, s)")]
+    [InlineData("WITH p(i, s) AS (TABLE {0}) SELECT (s || 'x')::numeric FROM p")]
+    public async Task AnErrorQuotingAMaskedValue_DoesNotCarryIt_NorDoesTheAudit(string template)
+    {
+        var (table, ssn) = await PersonAsync();
+        await using var connection = await fixture.OpenAsync();
+
+        var error = await Assert.ThrowsAsync<PostgresException>(async () =>
+        {
+            await using var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, table), connection);
+            await command.ExecuteNonQueryAsync();
+        });
+
+        Assert.StartsWith("22", error.SqlState, StringComparison.Ordinal);
+        Assert.Contains("\"****\"", error.MessageText, StringComparison.Ordinal);
+        AssertNoSsn(error.MessageText + error.Detail + error.Where, ssn);
+        await AssertAuditHasNoSsnAsync(connection, ssn);
+    }
+
+    [Fact]
+    public async Task AColumnAliasList_DoesNotHideAMaskedColumn()
+    {
+        var (table, ssn) = await PersonAsync();
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT substr(s, 1, 6) AS a, substr(s, 7) AS b FROM {table} AS p(i, s)", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("****", reader.GetString(0));
+        Assert.Equal("****", reader.GetString(1));
+        await reader.DisposeAsync();
+        await AssertAuditHasNoSsnAsync(connection, ssn);
+    }
+
+    [Fact]
+    public async Task NotifyAndApplicationName_DoNotCarryAMaskedValueOut()
+    {
+        var (table, ssn) = await PersonAsync();
+        await using var connection = await fixture.OpenAsync();
+        var payloads = new List<string>();
+        connection.Notification += (_, e) => payloads.Add(e.Payload);
+        await using (var listen = new NpgsqlCommand("LISTEN leak", connection))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        await using (var notify = new NpgsqlCommand($"SELECT pg_notify('leak', replace(s, '-', '')) FROM {table} AS p(i, s)", connection))
+        {
+            await notify.ExecuteNonQueryAsync();
+        }
+
+        await using (var set = new NpgsqlCommand($"SELECT set_config('application_name', replace(s, '-', ''), false) FROM {table} AS p(i, s)", connection))
+        {
+            Assert.Equal("****", await set.ExecuteScalarAsync());
+        }
+
+        for (var i = 0; i < 20 && payloads.Count == 0; i++)
+        {
+            await connection.WaitAsync(100);
+        }
+
+        Assert.Equal("****", Assert.Single(payloads));
+        Assert.Equal("****", connection.PostgresParameters["application_name"]);
     }
 
     [Fact]

@@ -322,7 +322,8 @@ internal sealed partial class PgSession
     /// </summary>
     private void OnError(PgSpanFrame frame)
     {
-        var error = ErrorOrNoticeMessage.Parse(frame.Body);
+        // Masked before anything is dequeued: what may be withheld depends on the statement it answers.
+        var sanitized = Sanitized(frame);
         if (LocalMessages.IsFatal(frame.Body))
         {
             _upstreamFatal = true;
@@ -330,7 +331,7 @@ internal sealed partial class PgSession
 
         if (_pending.IsEmpty)
         {
-            Relay(frame);
+            RelayError(frame, sanitized);
             return;
         }
 
@@ -347,24 +348,24 @@ internal sealed partial class PgSession
                 SkipToSync();
                 return;
             case PendingKind.Query:
-                head.Trace!.Error ??= Describe(error);
-                Relay(frame);
+                head.Trace!.Error ??= DescribeError(frame, sanitized);
+                RelayError(frame, sanitized);
                 return;
             case PendingKind.Sync:
                 // A failure at the implicit commit: ReadyForQuery follows.
-                Relay(frame);
+                RelayError(frame, sanitized);
                 return;
             case PendingKind.Execute:
                 var trace = head.Trace!;
-                trace.Error = Describe(error);
+                trace.Error = DescribeError(frame, sanitized);
                 _pending.Dequeue();
                 Record(trace, StatementRecord.Failed);
-                Relay(frame);
+                RelayError(frame, sanitized);
                 SkipToSync();
                 return;
             default:
                 _pending.Dequeue();
-                Relay(frame);
+                RelayError(frame, sanitized);
                 SkipToSync();
                 return;
         }
@@ -398,19 +399,35 @@ internal sealed partial class PgSession
     }
 
     /// <summary>A NOTIFY this very session sent names the gateway's pid, as the client knows its backend by it.</summary>
+    /// <summary>
+    /// A NOTIFY payload is whatever a statement put in it, and the statement may be another
+    /// session's (the same person listening in one session and notifying from another): on a
+    /// connection with masked columns every payload is withheld, elsewhere the detectors mask it.
+    /// The client knows the gateway's process id, not the upstream's, for its own notifications.
+    /// </summary>
     private void OnNotification(PgSpanFrame frame)
     {
-        var notification = NotificationResponseMessage.Parse(frame.Body);
-        if (notification.ProcessId != _upstreamConnection.ProcessId || _mute)
+        if (_mute)
         {
-            Relay(frame);
             return;
         }
 
-        var span = _clientOut.GetSpan(frame.Message.Length);
-        frame.Message.CopyTo(span);
-        BinaryPrimitives.WriteInt32BigEndian(span[PgLimits.MessageHeaderLength..], ProcessId);
-        _clientOut.Advance(frame.Message.Length);
+        var notification = NotificationResponseMessage.Parse(frame.Body);
+        var message = frame.Message;
+        var rewritten = new System.Buffers.ArrayBufferWriter<byte>();
+        if (_runtime.Masks && SideChannels.TryRewrite(frame.Type, frame.Body, _runtime.Masker, _runtime.Masker.HasColumnRules, rewritten))
+        {
+            message = rewritten.WrittenSpan;
+        }
+
+        var span = _clientOut.GetSpan(message.Length);
+        message.CopyTo(span);
+        if (notification.ProcessId == _upstreamConnection.ProcessId)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(span[PgLimits.MessageHeaderLength..], ProcessId);
+        }
+
+        _clientOut.Advance(message.Length);
     }
 
     /// <summary>After an error in an extended batch the upstream ignores everything until Sync: those entries get no answer.</summary>
@@ -462,11 +479,69 @@ internal sealed partial class PgSession
 
     private void Relay(PgSpanFrame frame, bool swallow = false)
     {
-        if (!swallow && !_mute)
+        if (swallow || _mute)
         {
-            _clientOut.Write(frame.Message);
+            return;
+        }
+
+        if (IsSideChannel(frame.BackendType) && _runtime.Masks
+            && SideChannels.TryRewrite(frame.Type, frame.Body, _runtime.Masker, WithholdValues(), _clientOut))
+        {
+            return;
+        }
+
+        _clientOut.Write(frame.Message);
+    }
+
+    private static bool IsSideChannel(BackendMessageType type) =>
+        type is BackendMessageType.ErrorResponse or BackendMessageType.NoticeResponse or BackendMessageType.ParameterStatus;
+
+    /// <summary>
+    /// Whether the statement being answered may carry a masked column (a rare path: errors,
+    /// notices, reports). When no statement is being answered (a report or error at Sync, after
+    /// the statement that caused it) it cannot be told, so on a connection with masked columns
+    /// the answer is yes.
+    /// </summary>
+    private bool WithholdValues()
+    {
+        var masker = _runtime.Masker;
+        if (!masker.HasColumnRules)
+        {
+            return false;
+        }
+
+        var text = _pending.IsEmpty ? null : _pending.Head.Kind switch
+        {
+            PendingKind.Query => _pending.Head.QueryText,
+            PendingKind.Execute or PendingKind.DescribePortal or PendingKind.Bind => _pending.Head.Portal?.Statement.Text,
+            _ => null,
+        };
+        return text is not { Length: > 0 } || masker.MentionsMaskedColumn(System.Text.Encoding.UTF8.GetString(text));
+    }
+
+    /// <summary>An upstream error or notice as it may leave; null when it may leave as it is.</summary>
+    private byte[]? Sanitized(PgSpanFrame frame)
+    {
+        if (!_runtime.Masks)
+        {
+            return null;
+        }
+
+        var output = new System.Buffers.ArrayBufferWriter<byte>(frame.Message.Length + 16);
+        return SideChannels.TryRewrite(frame.Type, frame.Body, _runtime.Masker, WithholdValues(), output) ? output.WrittenSpan.ToArray() : null;
+    }
+
+    private void RelayError(PgSpanFrame frame, byte[]? sanitized)
+    {
+        if (!_mute)
+        {
+            _clientOut.Write(sanitized is null ? frame.Message : sanitized);
         }
     }
+
+    /// <summary>The error as the audit record keeps it: masked like what the client sees.</summary>
+    private static string DescribeError(PgSpanFrame frame, byte[]? sanitized) =>
+        Describe(ErrorOrNoticeMessage.Parse(sanitized is null ? frame.Body : sanitized.AsSpan(PgLimits.MessageHeaderLength)));
 
     private static string Describe(ErrorOrNoticeMessage error) =>
         $"{System.Text.Encoding.ASCII.GetString(error.SqlState)}: {System.Text.Encoding.UTF8.GetString(error.Message)}";

@@ -1,0 +1,160 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Appliance.Policy.Masking;
+using Appliance.Wire;
+using Appliance.Wire.Backend;
+
+namespace Appliance.Gateway.Postgres.Relay;
+
+/// <summary>
+/// Data leaves through more than DataRows: an error quotes the value that failed a cast, a
+/// notice or NOTIFY payload carries whatever a statement put in it, a reported
+/// application_name whatever set_config gave it. Their texts pass the value detectors; when the
+/// statement they answer may carry a masked column (see Masker.MentionsMaskedColumn), the parts
+/// that can hold a value are withheld: the quoted values of an error's message, an error
+/// raised by PL/pgSQL, the detail, hint, context and internal query, a notice's text.
+/// </summary>
+internal static class SideChannels
+{
+    private static readonly byte[] Stars = "****"u8.ToArray();
+
+    /// <summary>
+    /// Writes the message as it may leave to <paramref name="output"/>; false, having written
+    /// nothing, when it may leave as it is.
+    /// </summary>
+    public static bool TryRewrite(byte type, ReadOnlySpan<byte> body, Masker masker, bool withhold, IBufferWriter<byte> output) => type switch
+    {
+        (byte)BackendMessageType.ErrorResponse or (byte)BackendMessageType.NoticeResponse =>
+            TryRewriteFields(type, body, masker, withhold, output),
+        (byte)BackendMessageType.ParameterStatus => TryRewriteParameter(body, masker, withhold, output),
+        (byte)BackendMessageType.NotificationResponse => TryRewriteNotification(body, masker, withhold, output),
+        _ => false,
+    };
+
+    private static bool TryRewriteFields(byte type, ReadOnlySpan<byte> body, Masker masker, bool withhold, IBufferWriter<byte> output)
+    {
+        var message = ErrorOrNoticeMessage.Parse(body);
+        var raised = message.SqlState.StartsWith("P0"u8);
+
+        // Syntax and analysis errors (class 42, 0A) come before a row is read: they quote the
+        // client's own text and names, which it needs to correct the statement.
+        withhold &= !(message.SqlState.StartsWith("42"u8) || message.SqlState.StartsWith("0A"u8));
+        var fields = new ArrayBufferWriter<byte>(body.Length + 16);
+        var changed = false;
+        foreach (var field in message)
+        {
+            fields.Write([field.Code]);
+            var value = field.Value;
+            if (field.Code is ErrorField.Message or ErrorField.Detail or ErrorField.Hint or ErrorField.Where or ErrorField.InternalQuery)
+            {
+                if (withhold && (type == (byte)BackendMessageType.NoticeResponse || raised || field.Code != ErrorField.Message))
+                {
+                    value = value.IsEmpty ? value : Stars;
+                }
+                else if (withhold)
+                {
+                    value = WithoutQuotedValues(value);
+                }
+
+                var masked = new ArrayBufferWriter<byte>(value.Length + 8);
+                if (masker.TryMask(value, masked))
+                {
+                    value = masked.WrittenSpan;
+                }
+
+                changed |= !value.SequenceEqual(field.Value);
+            }
+
+            fields.Write(value);
+            fields.Write([(byte)0]);
+        }
+
+        fields.Write([(byte)0]);
+        return changed && WriteMessage(type, fields.WrittenSpan, output);
+    }
+
+    /// <summary>PostgreSQL puts the values in its messages in double quotes (<c>invalid input syntax for type integer: "…"</c>).</summary>
+    private static byte[] WithoutQuotedValues(ReadOnlySpan<byte> text)
+    {
+        var output = new ArrayBufferWriter<byte>(text.Length);
+        while (true)
+        {
+            var open = text.IndexOf((byte)'"');
+            var close = open < 0 ? -1 : text[(open + 1)..].IndexOf((byte)'"');
+            if (close < 0)
+            {
+                output.Write(text);
+                return output.WrittenSpan.ToArray();
+            }
+
+            output.Write(text[..(open + 1)]);
+            output.Write(Stars);
+            output.Write([(byte)'"']);
+            text = text[(open + close + 2)..];
+        }
+    }
+
+    /// <summary>Only application_name of the reported parameters holds free text.</summary>
+    private static bool TryRewriteParameter(ReadOnlySpan<byte> body, Masker masker, bool withhold, IBufferWriter<byte> output)
+    {
+        var parameter = ParameterStatusMessage.Parse(body);
+        if (!parameter.Name.SequenceEqual("application_name"u8))
+        {
+            return false;
+        }
+
+        var value = MaskedText(parameter.Value, masker, withhold);
+        if (value.SequenceEqual(parameter.Value))
+        {
+            return false;
+        }
+
+        var rewritten = new ArrayBufferWriter<byte>(body.Length + 8);
+        rewritten.Write(parameter.Name);
+        rewritten.Write([(byte)0]);
+        rewritten.Write(value);
+        rewritten.Write([(byte)0]);
+        return WriteMessage((byte)BackendMessageType.ParameterStatus, rewritten.WrittenSpan, output);
+    }
+
+    private static bool TryRewriteNotification(ReadOnlySpan<byte> body, Masker masker, bool withhold, IBufferWriter<byte> output)
+    {
+        var notification = NotificationResponseMessage.Parse(body);
+        var payload = MaskedText(notification.Payload, masker, withhold);
+        if (payload.SequenceEqual(notification.Payload))
+        {
+            return false;
+        }
+
+        var rewritten = new ArrayBufferWriter<byte>(body.Length + 8);
+        var pid = rewritten.GetSpan(4);
+        BinaryPrimitives.WriteInt32BigEndian(pid, notification.ProcessId);
+        rewritten.Advance(4);
+        rewritten.Write(notification.Channel);
+        rewritten.Write([(byte)0]);
+        rewritten.Write(payload);
+        rewritten.Write([(byte)0]);
+        return WriteMessage((byte)BackendMessageType.NotificationResponse, rewritten.WrittenSpan, output);
+    }
+
+    private static ReadOnlySpan<byte> MaskedText(ReadOnlySpan<byte> value, Masker masker, bool withhold)
+    {
+        if (withhold && !value.IsEmpty)
+        {
+            return Stars;
+        }
+
+        var masked = new ArrayBufferWriter<byte>(value.Length + 8);
+        return masker.TryMask(value, masked) ? masked.WrittenSpan : value;
+    }
+
+    private static bool WriteMessage(byte type, ReadOnlySpan<byte> content, IBufferWriter<byte> output)
+    {
+        var span = output.GetSpan(PgLimits.MessageHeaderLength + content.Length);
+        span[0] = type;
+        BinaryPrimitives.WriteInt32BigEndian(span[1..], content.Length + 4);
+        content.CopyTo(span[PgLimits.MessageHeaderLength..]);
+        output.Advance(PgLimits.MessageHeaderLength + content.Length);
+        return true;
+    }
+}

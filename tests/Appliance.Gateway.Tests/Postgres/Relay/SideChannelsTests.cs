@@ -1,0 +1,58 @@
+using System.Buffers;
+using System.Text;
+using Appliance.Gateway.Postgres.Relay;
+using Appliance.Policy.Configuration;
+using Appliance.Policy.Masking;
+using Appliance.Wire.Backend;
+
+namespace Appliance.Gateway.Tests.Postgres.Relay;
+
+public sealed class SideChannelsTests
+{
+    private static readonly Masker Pii = Masker.Compile([new MaskingProfile { Name = "pii", Detectors = [MaskingDetector.UsSsn], Columns = ["ssn"] }]);
+
+    private static byte[] Body(params string[] parts) => Encoding.UTF8.GetBytes(string.Concat(parts));
+
+    private static string? Rewrite(char type, byte[] body, bool withhold)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        return SideChannels.TryRewrite((byte)type, body, Pii, withhold, output)
+            ? Encoding.UTF8.GetString(output.WrittenSpan[5..])
+            : null;
+    }
+
+    [Fact]
+    public void AnErrorQuotingAValue_HasItDetectedAlways_AndWithheldForAMaskedColumn()
+    {
+        var body = Body("SERROR\0VERROR\0C22P02\0Minvalid input syntax for type integer: \"123-45-6789\"\0\0");
+
+        Assert.Contains("\"***-**-6789\"", Rewrite('E', body, withhold: false), StringComparison.Ordinal);
+        Assert.Contains("\"****\"", Rewrite('E', body, withhold: true), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ASyntaxError_KeepsTheClientsOwnText()
+    {
+        var body = Body("SERROR\0VERROR\0C42P01\0Mrelation \"customerz\" does not exist\0\0");
+
+        Assert.Null(Rewrite('E', body, withhold: true));
+    }
+
+    [Fact]
+    public void ANotificationPayload_IsWithheld_OrDetected()
+    {
+        var body = new byte[] { 0, 0, 0, 42 }.Concat(Body("leak\0", "123456789\0")).ToArray();
+
+        Assert.EndsWith("leak\0****\0", Rewrite('A', body, withhold: true), StringComparison.Ordinal);
+        Assert.Null(Rewrite('A', body, withhold: false));
+        var parsed = NotificationResponseMessage.Parse(body);
+        Assert.Equal(42, parsed.ProcessId);
+    }
+
+    [Fact]
+    public void AnApplicationNameReport_IsWithheld_OtherParametersPass()
+    {
+        Assert.EndsWith("application_name\0****\0", Rewrite('S', Body("application_name\0", "123456789\0"), withhold: true), StringComparison.Ordinal);
+        Assert.Null(Rewrite('S', Body("TimeZone\0", "UTC\0"), withhold: true));
+    }
+}

@@ -1,0 +1,37 @@
+using Appliance.Policy.Configuration;
+using Appliance.Policy.Masking;
+
+namespace Appliance.Policy.Tests.Masking;
+
+/// <summary>A masked column reached without its plain name still counts as named.</summary>
+public sealed class MaskerMentionsTests
+{
+    private static readonly Masker Columns = Masker.Compile([new MaskingProfile { Name = "pii", Columns = ["ssn", "card_number"] }]);
+
+    [Theory]
+    [InlineData("SELECT upper(ssn) FROM customers")]
+    [InlineData("SELECT substr(s, 1, 6) FROM customers AS t(id, n, e, p, s)")]
+    [InlineData("SELECT substr(s, 1, 6) FROM customers t(id, n, e, p, s)")]
+    [InlineData("SELECT substr(s, 1, 6) FROM orders o JOIN customers c(id, n, e, p, s) ON c.id = o.customer_id")]
+    [InlineData("SELECT substr(s, 1, 6) FROM (TABLE customers) t(id, n, e, p, s)")]
+    [InlineData("WITH t(id, n, e, p, s) AS (TABLE customers) SELECT substr(s, 1, 6) FROM t")]
+    [InlineData("WITH t(id, n, e, p, s) AS MATERIALIZED (TABLE customers) SELECT s || '' FROM t")]
+    [InlineData("SELECT replace(U&\"\\0073sn\", '-', '/') FROM customers")]
+    [InlineData("SELECT query_to_xml('select replace(ssn, ''-'', '''') from customers', true, false, '')")]
+    public void RenamedEscapedOrQuotedReferences_Count(string sql) =>
+        Assert.True(Columns.MentionsMaskedColumn(sql));
+
+    [Theory]
+    [InlineData("SELECT upper(full_name), count(*) FROM customers GROUP BY 1")]
+    [InlineData("SELECT g FROM generate_series(1, 3) g")]
+    [InlineData("SELECT x FROM customers c, generate_series(1, 3) x")]
+    [InlineData("SELECT CAST(amount AS numeric(10, 2)) FROM orders")]
+    [InlineData("SELECT * FROM customers c JOIN orders o USING (id) WHERE o.id IN (1, 2)")]
+    [InlineData("WITH t AS (SELECT id FROM customers) SELECT count(*) FROM t")]
+    [InlineData("INSERT INTO orders (id, note) VALUES (1, 'x')")]
+    [InlineData("SELECT a.x, typ.oid FROM (SELECT 1 AS x) a, (SELECT oid, typname FROM pg_type) AS typ LEFT JOIN pg_class AS cls ON (cls.oid = typ.oid)")]
+    [InlineData("SELECT t.typname FROM pg_type t WHERE t.oid IN (SELECT typelem FROM pg_type) AND EXISTS (SELECT 1)")]
+    [InlineData("SELECT c.relname FROM pg_class c JOIN LATERAL (SELECT 1) l ON true")]
+    public void OrdinaryStatements_DoNotCount(string sql) =>
+        Assert.False(Columns.MentionsMaskedColumn(sql));
+}
