@@ -9,7 +9,8 @@ namespace Appliance.Policy.Guardrails;
 /// command is listed (<c>DROP</c> matches every DROP, <c>DROP TABLE</c> only that), the WHERE
 /// clause is missing (for the listed kinds, or DELETE and UPDATE when none are listed), and the
 /// regular expression matches the statement's text. A rule with only a regular expression is
-/// run on each top-level statement's raw text, comments included, and on what an EXECUTE runs.
+/// run on each top-level statement's raw text, comments included, on what an EXECUTE runs and on
+/// dynamic SQL's decoded strings; it matches every unknown statement (fail closed).
 /// </summary>
 internal sealed class CompiledGuardrail
 {
@@ -68,6 +69,11 @@ internal sealed class CompiledGuardrail
             {
                 return null;
             }
+        }
+        else if (statement.IsUnknown)
+        {
+            // What runs is not this text (SQL computed at run time, a U&"…" name): no regex can be enforced on it.
+            return GuardrailMatchReason.UnknownStatement;
         }
 
         if (_regex is null)

@@ -96,8 +96,10 @@ internal sealed class GuardrailEngine
             foreach (var statement in classification.Statements)
             {
                 // Text-only rules read raw top-level text, which holds everything nested in it,
-                // except what EXECUTE runs: that text was prepared earlier, maybe under another policy.
-                if ((rule.IsTextOnly && statement.Depth != 0 && statement.Origin != SqlStatementOrigin.Execute)
+                // except what EXECUTE runs (prepared earlier, maybe under another policy), dynamic
+                // SQL's strings (decoded from escapes) and unknown statements (which they match).
+                if ((rule.IsTextOnly && statement.Depth != 0 && !statement.IsUnknown
+                        && statement.Origin is not (SqlStatementOrigin.Execute or SqlStatementOrigin.DynamicSql))
                     || AlreadyMatched(matches, rule, statement))
                 {
                     continue;

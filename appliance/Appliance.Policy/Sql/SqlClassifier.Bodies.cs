@@ -100,8 +100,16 @@ internal static partial class SqlClassifier
 
     private static void ClassifyBodyLiteral(Context context, Statement statement, int literal, int depth)
     {
-        if (SqlLiteral.TryGetContent(statement.Source, statement.Tokens[literal], out var text, out var start, out var end))
+        var token = statement.Tokens[literal];
+        if (SqlLiteral.TryGetContent(statement.Source, token, out var text, out var start, out var end))
         {
+            // Escapes spell a body's words differently from the raw text regular expressions read
+            // (E'pg\137sleep'), and not every body statement is classified (PERFORM): fail closed.
+            if (token.Kind == SqlTokenKind.EscapeString && statement.Source.AsSpan(token.Start, token.Length).Contains('\\'))
+            {
+                context.AddUnknown(statement.Text, SqlStatementOrigin.RoutineBody, depth);
+            }
+
             ClassifyBody(context, text, start, end, depth);
         }
         else
@@ -128,23 +136,29 @@ internal static partial class SqlClassifier
 
             var tokens = Tokenize(source, span.Start, span.End);
             var piece = new Statement(source, tokens, 0, tokens.Count);
+            if (HasUnicodeIdentifier(source, tokens))
+            {
+                context.AddUnknown(piece.Text, SqlStatementOrigin.RoutineBody, depth);
+            }
+
             ScanBodyPiece(context, piece, depth);
         }
     }
 
+    /// <summary>
+    /// Statements found by their first word; before the first of them (assignments, PERFORM, IF
+    /// conditions), data-modifying statements in parentheses and calls of functions that run SQL text.
+    /// </summary>
     private static void ScanBodyPiece(Context context, Statement piece, int depth)
     {
         var dynamicSql = false;
+        var firstStatement = piece.To;
         for (var i = piece.From; i < piece.To; i++)
         {
             var token = piece.Tokens[i];
             if (dynamicSql && token.IsStringLiteral)
             {
-                if (SqlLiteral.TryGetContent(piece.Source, token, out var text, out var start, out var end))
-                {
-                    ClassifyText(context, text, start, end, SqlStatementOrigin.DynamicSql, depth + 1);
-                }
-
+                ClassifyDynamicLiteral(context, piece, i, piece.Slice(i, i + 1).Text, depth);
                 continue;
             }
 
@@ -158,12 +172,16 @@ internal static partial class SqlClassifier
             {
                 // PL/pgSQL's dynamic EXECUTE (or plpy.execute): its strings are SQL.
                 dynamicSql = true;
+                CheckDynamicExecute(context, piece, i, depth);
             }
             else if (keyword is not null && BodyStatementStarts.Contains(keyword) && StartsBodyStatement(piece, i, keyword))
             {
+                firstStatement = Math.Min(firstStatement, i);
                 ClassifyTokens(context, piece.Slice(i, piece.To), SqlStatementOrigin.RoutineBody, depth);
             }
         }
+
+        ScanParenthesizedWrites(context, piece, piece.From, firstStatement, depth);
     }
 
     /// <summary>Whether the keyword at <paramref name="i"/> starts a statement rather than sits in a clause.</summary>

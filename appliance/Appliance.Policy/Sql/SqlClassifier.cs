@@ -79,6 +79,11 @@ internal static partial class SqlClassifier
         }
 
         var tokens = Tokenize(source, span.Start, span.End);
+        if (HasUnicodeIdentifier(source, tokens))
+        {
+            context.AddUnknown(source.AsMemory(span.Start, span.End - span.Start), origin, depth);
+        }
+
         if (tokens.Count > 0)
         {
             ClassifyTokens(context, new Statement(source, tokens, 0, tokens.Count), origin, depth);
@@ -171,6 +176,10 @@ internal static partial class SqlClassifier
         {
             ClassifyRuleAction(context, statement, first, depth + 1);
         }
+        else if (kind == "MERGE")
+        {
+            ClassifyMergeActions(context, statement, first, depth + 1);
+        }
 
         ScanParenthesizedWrites(context, statement, first + 1, statement.To, depth + 1);
     }
@@ -201,13 +210,16 @@ internal static partial class SqlClassifier
 
     /// <summary>
     /// <c>(INSERT INTO …)</c>, <c>(UPDATE t …)</c>, <c>(DELETE FROM …)</c>, <c>(MERGE INTO …)</c> in
-    /// parentheses: data-modifying WITH queries, wherever they appear.
+    /// parentheses: data-modifying WITH queries, wherever they appear; and the SQL text given to
+    /// functions that run it (<c>query_to_xml('…')</c>).
     /// </summary>
     private static void ScanParenthesizedWrites(Context context, Statement statement, int from, int to, int depth)
     {
         for (var i = from; i < to - 1; i++)
         {
-            if (statement.Tokens[i].Kind != SqlTokenKind.OpenParen || !IsWriteStart(statement, i + 1, to))
+            if (statement.Tokens[i].Kind != SqlTokenKind.OpenParen
+                || (i > from && TryClassifySqlTextCall(context, statement, i, depth))
+                || !IsWriteStart(statement, i + 1, to))
             {
                 continue;
             }

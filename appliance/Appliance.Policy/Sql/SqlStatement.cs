@@ -20,6 +20,8 @@ internal enum SqlStatementOrigin : byte
     Cursor,
     /// <summary>The query of <c>COPY (query) TO</c>.</summary>
     Copy,
+    /// <summary>A <c>MERGE</c>'s <c>THEN DELETE</c>, <c>THEN UPDATE</c> or <c>THEN INSERT</c> action.</summary>
+    MergeAction,
 }
 
 /// <summary>

@@ -179,6 +179,47 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task SqlThatRunsFromAValue_IsJudged_AndNothingOfItRuns()
+    {
+        var table = await TableWithRowsAsync();
+        await using var connection = await fixture.OpenAsync();
+
+        // Computed dynamic SQL and a U&"…" name cannot be read: refused whatever the rule.
+        foreach (var sql in new[] { $"DO $$ begin execute 'DR'||'OP TABLE {table}'; end $$", "select U&\"pg\\005fsleep\"(10)" })
+        {
+            var unreadable = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand(sql, connection).ExecuteNonQueryAsync());
+            Assert.Equal("42501", unreadable.SqlState);
+            Assert.Contains("could not analyse the statement", unreadable.MessageText, StringComparison.Ordinal);
+        }
+
+        // A query given to a function as one literal is judged by what it is.
+        var dropped = await Assert.ThrowsAsync<PostgresException>(() =>
+            new NpgsqlCommand($"select query_to_xml('DROP TABLE {table}', true, false, '')", connection).ExecuteNonQueryAsync());
+        Assert.Contains("blocked by guardrail \"destructive-ddl\"", dropped.MessageText, StringComparison.Ordinal);
+        Assert.DoesNotContain("could not analyse", dropped.MessageText, StringComparison.Ordinal);
+
+        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+        var xml = (string?)await new NpgsqlCommand($"select query_to_xml('select id from {table} where id = 2', true, false, '')::text", connection).ExecuteScalarAsync();
+        Assert.Contains("<id>2</id>", xml, StringComparison.Ordinal);
+        await new NpgsqlCommand("DO $$ begin execute 'select 1'; end $$", connection).ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task MergeThatDeletes_IsHeldForReview_OnTheExtendedProtocolToo()
+    {
+        var table = await TableWithRowsAsync();
+        await using var connection = await fixture.OpenAsync();
+        var merge = new NpgsqlCommand($"MERGE INTO {table} t USING (SELECT @id AS id) s ON t.id >= s.id WHEN MATCHED THEN DELETE", connection);
+        merge.Parameters.AddWithValue("id", 1);
+
+        var pending = await Assert.ThrowsAsync<PostgresException>(() => merge.ExecuteNonQueryAsync());
+
+        Assert.Equal("42501", pending.SqlState);
+        Assert.Contains("held for review", pending.MessageText, StringComparison.Ordinal);
+        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
+    [Fact]
     public async Task EveryStatement_IsRecordedWithItsOutcome_MaskedLiteralsAndSampleRows()
     {
         var table = PgGatewayFixture.TableName("rec");

@@ -8,7 +8,7 @@ namespace Appliance.Policy.Tests.Guardrails;
 
 public class GuardrailEngineTests
 {
-    private static readonly GuardrailRule DestructiveDdl = new()
+    internal static readonly GuardrailRule DestructiveDdl = new()
     {
         Name = "destructive-ddl",
         Statements = ["DROP", "TRUNCATE"],
@@ -16,7 +16,7 @@ public class GuardrailEngineTests
         Message = "Destructive DDL is not allowed through the gateway.",
     };
 
-    private static readonly GuardrailRule UnboundedWrite = new()
+    internal static readonly GuardrailRule UnboundedWrite = new()
     {
         Name = "unbounded-write",
         Statements = ["DELETE", "UPDATE"],
@@ -24,7 +24,7 @@ public class GuardrailEngineTests
         Action = GuardrailAction.Review,
     };
 
-    private static readonly GuardrailRule NoSleep = new() { Name = "no-sleep", Regex = "pg_sleep", Action = GuardrailAction.Block };
+    internal static readonly GuardrailRule NoSleep = new() { Name = "no-sleep", Regex = "pg_sleep", Action = GuardrailAction.Block };
 
     private static readonly GuardrailRule AlertOnGrant = new() { Name = "grants", Statements = ["grant", "Revoke"], Action = GuardrailAction.Alert };
 

@@ -1,0 +1,55 @@
+namespace Appliance.Policy.Sql;
+
+internal static partial class SqlClassifier
+{
+    /// <summary>
+    /// <c>MERGE … WHEN [NOT] MATCHED [AND cond] THEN DELETE | UPDATE SET … | INSERT … | DO NOTHING</c>:
+    /// each action is a statement of its own kind. A MERGE action has no WHERE (its condition
+    /// only filters the join), and a MERGE can touch every row of its target, so DELETE and
+    /// UPDATE actions count as having none: rules on writes without WHERE apply to them.
+    /// </summary>
+    private static void ClassifyMergeActions(Context context, Statement statement, int first, int depth)
+    {
+        var action = -1;
+        var nesting = 0;
+        var cases = 0;
+        for (var i = first + 1; i < statement.To; i++)
+        {
+            var kind = statement.Tokens[i].Kind;
+            nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (nesting != 0 || !statement.Tokens[i].IsWord)
+            {
+                continue;
+            }
+
+            // CASE … WHEN … THEN … END in a condition, SET or VALUES is no clause of the MERGE.
+            cases += statement.IsKeyword(i, "CASE") ? 1 : statement.IsKeyword(i, "END") && cases > 0 ? -1 : 0;
+            if (cases > 0)
+            {
+                continue;
+            }
+
+            if (statement.IsKeyword(i, "WHEN"))
+            {
+                AddMergeAction(context, statement, action, i, depth);
+                action = -1;
+            }
+            else if (statement.IsKeyword(i, "THEN") && i + 1 < statement.To
+                && (statement.IsKeyword(i + 1, "DELETE") || statement.IsKeyword(i + 1, "UPDATE") || statement.IsKeyword(i + 1, "INSERT")))
+            {
+                action = i + 1;
+            }
+        }
+
+        AddMergeAction(context, statement, action, statement.To, depth);
+    }
+
+    private static void AddMergeAction(Context context, Statement statement, int action, int end, int depth)
+    {
+        if (action >= 0)
+        {
+            var kind = SqlKeywords.ToUpper(statement.Word(action));
+            context.Add(statement.Slice(action, end).Text, kind, kind, hasWhere: false, SqlStatementOrigin.MergeAction, depth);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text;
+using Appliance.Policy.Configuration;
+using Appliance.Policy.Guardrails;
+using Appliance.Policy.Sql;
+
+namespace Appliance.Policy.Tests.Guardrails;
+
+/// <summary>Statements that once reached PostgreSQL past the demo policy: SQL that runs from a value.</summary>
+public class GuardrailBypassTests
+{
+    private static readonly GuardrailRule DestructiveDdl = GuardrailEngineTests.DestructiveDdl;
+    private static readonly GuardrailRule UnboundedWrite = GuardrailEngineTests.UnboundedWrite;
+    private static readonly GuardrailRule NoSleep = GuardrailEngineTests.NoSleep;
+
+    private static readonly GuardrailRule InsertAlert = new() { Name = "insert", Statements = ["INSERT"], Action = GuardrailAction.Alert };
+
+    private static GuardrailVerdict Demo(string sql) =>
+        GuardrailEngine.Compile([DestructiveDdl, UnboundedWrite, NoSleep]).Evaluate(sql, new SqlSession());
+
+    [Theory]
+    [InlineData("DO $$ begin execute 'DR'||'OP TABLE orders'; end $$")]
+    [InlineData("DO $$ begin execute chr(68)||'ROP TABLE orders'; end $$")]
+    [InlineData("DO $$ begin execute 'DEL'||'ETE FROM orders'; end $$")]
+    [InlineData("DO $x$ begin execute 'select pg_' || 'sleep(1)'; end $x$")]
+    [InlineData("select query_to_xml('select pg_sl'||'eep(1)', true, false, '')")]
+    [InlineData("select U&\"pg\\005fsleep\"(1)")]
+    [InlineData("select * from pg_catalog.U&\"pg_sle\\0065p\"(0.5)")]
+    [InlineData("EXPLAIN ANALYZE select U&\"pg\\005fsleep\"(1)")]
+    [InlineData("PREPARE p AS select query_to_xml('select pg_sl'||'eep(1)', true, false, '')")]
+    public void Unreadable_IsBlockedAsUnknown(string sql)
+    {
+        var verdict = Demo(sql);
+        Assert.Equal(GuardrailOutcome.Block, verdict.Outcome);
+        Assert.Contains(verdict.Matches, m => m.Reason == GuardrailMatchReason.UnknownStatement && m.StatementCommand == SqlKeywords.Unknown);
+    }
+
+    [Theory]
+    [InlineData("DO $x$ begin execute 'select pg_' || 'sleep(1)'; end $x$")]
+    [InlineData("select U&\"pg\\005fsleep\"(1)")]
+    [InlineData("DO E'begin perform pg\\137sleep(1); end'")]
+    public void Unreadable_UnderARegexOnlyPolicy_IsBlocked(string sql)
+    {
+        var verdict = GuardrailEngine.Compile([NoSleep]).Evaluate(sql, new SqlSession());
+        Assert.Equal(GuardrailOutcome.Block, verdict.Outcome);
+        Assert.Equal(GuardrailMatchReason.UnknownStatement, Assert.Single(verdict.Matches).Reason);
+    }
+
+    [Theory]
+    [InlineData("select query_to_xml('DROP TABLE orders', true, false, '')", "destructive-ddl", "DROP TABLE")]
+    [InlineData("select * from dblink('conn', 'truncate orders') as t(x text)", "destructive-ddl", "TRUNCATE")]
+    [InlineData("select dblink_exec('conn', 'delete from orders')", "unbounded-write", "DELETE")]
+    [InlineData("DO $$ begin execute E'select pg\\137sleep(1)'; end $$", "no-sleep", "SELECT")]
+    [InlineData("EXPLAIN ANALYZE select query_to_xml('drop table orders', true, false, '')", "destructive-ddl", "DROP TABLE")]
+    public void SqlInALiteral_IsJudgedByWhatItRuns(string sql, string rule, string command)
+    {
+        var verdict = Demo(sql);
+        Assert.False(verdict.MayRun);
+        var match = Assert.Single(verdict.Matches);
+        Assert.Equal(rule, match.RuleName);
+        Assert.Equal(command, match.StatementCommand);
+        Assert.Equal(GuardrailMatchReason.Matched, match.Reason);
+        Assert.Equal(SqlStatementOrigin.DynamicSql, match.StatementOrigin);
+    }
+
+    [Theory]
+    [InlineData("MERGE INTO orders o USING orders s ON o.id=s.id WHEN MATCHED THEN DELETE", "DELETE")]
+    [InlineData("MERGE INTO orders o USING orders s ON o.id=s.id WHEN MATCHED THEN UPDATE SET note='x'", "UPDATE")]
+    [InlineData("merge into orders o using (select 1 as id) s on o.id = s.id when matched and o.id = 1 then delete", "DELETE")]
+    public void MergeDeleteOrUpdate_IsHeldForReview(string sql, string command)
+    {
+        var verdict = Demo(sql);
+        Assert.Equal(GuardrailOutcome.Review, verdict.Outcome);
+        var match = Assert.Single(verdict.Matches);
+        Assert.Equal("unbounded-write", match.RuleName);
+        Assert.Equal(command, match.StatementCommand);
+        Assert.Equal(SqlStatementOrigin.MergeAction, match.StatementOrigin);
+    }
+
+    [Fact]
+    public void MergeInsert_IsAnInsert()
+    {
+        const string Sql = "MERGE INTO orders o USING orders s ON o.id = s.id WHEN NOT MATCHED THEN INSERT (id) VALUES (s.id)";
+        Assert.Equal(GuardrailOutcome.None, Demo(Sql).Outcome);
+        var verdict = GuardrailEngine.Compile([InsertAlert]).Evaluate(Sql, new SqlSession());
+        Assert.Equal(GuardrailOutcome.Alert, verdict.Outcome);
+        Assert.Equal(SqlStatementOrigin.MergeAction, Assert.Single(verdict.Matches).StatementOrigin);
+    }
+
+    [Theory]
+    [InlineData("DO $$ begin execute 'select 1'; end $$")]
+    [InlineData("DO $$ declare n int; begin execute 'select count(*) from orders where id = $1' into n using 4411; end $$")]
+    [InlineData("select query_to_xml('select 1', true, false, '')")]
+    [InlineData("select * from dblink('dbname=demo', 'select id from orders') as t(id int)")]
+    [InlineData("select \"pg_catalog\".\"now\"(), \"Orders\".id from \"Orders\"")]
+    [InlineData("select U&'\\0041 string literal'")]
+    [InlineData("DO $$ begin grant execute on function f() to r; end $$")]
+    public void LegitimateUses_AreAllowed(string sql) =>
+        Assert.Equal(GuardrailOutcome.None, Demo(sql).Outcome);
+
+    [Fact]
+    public void ProtocolParse_OfComputedDynamicSql_IsBlocked_AndExecuteOfItFailsClosed()
+    {
+        var engine = GuardrailEngine.Compile([DestructiveDdl, UnboundedWrite, NoSleep]);
+        var session = new SqlSession();
+        var parse = engine.EvaluateParse("s1"u8, Encoding.UTF8.GetBytes("DO $$ begin execute 'DR'||'OP TABLE orders'; end $$"), session);
+        Assert.Equal(GuardrailOutcome.Block, parse.Outcome);
+        Assert.Contains(parse.Matches, m => m.Reason == GuardrailMatchReason.UnknownStatement);
+
+        var merge = engine.EvaluateParse("s2"u8, "MERGE INTO orders o USING orders s ON o.id = s.id WHEN MATCHED THEN DELETE"u8, session);
+        Assert.Equal(GuardrailOutcome.Review, merge.Outcome);
+        Assert.Equal(GuardrailOutcome.Review, engine.Evaluate("EXECUTE s2", session).Outcome);
+    }
+}
