@@ -25,10 +25,13 @@ internal sealed class PostgresListenerOptions : IValidatableObject
     public int MaxMessageLength { get; set; } = PgLimits.DefaultMaxMessageLength;
 
     /// <summary>
-    /// Event loops for plaintext sessions (0: every session on its own threads). One per
-    /// processor by default: each serves many sessions per wake-up, as pgbouncer does.
+    /// Event loops for plaintext sessions (0: every session on its own threads). One per two
+    /// processors by default (at least one): each serves many sessions per wake-up, as pgbouncer
+    /// does, and the gateway shares the machine with its clients and often the database, so a
+    /// loop per processor only meant fewer sessions per wake-up and more wake-ups (on 2 cores one
+    /// loop cost 15% less CPU per transaction than two: docs/benchmarks.md).
     /// </summary>
-    public int EventLoops { get; set; } = Environment.ProcessorCount;
+    public int EventLoops { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
     /// <summary>Stack of each relay thread: the relay recurses nowhere deep, so far below the 1.5 MB default.</summary>
     public int ThreadStackSize { get; set; } = 256 * 1024;

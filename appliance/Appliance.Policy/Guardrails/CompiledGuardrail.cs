@@ -52,6 +52,24 @@ internal sealed class CompiledGuardrail
 
     public string Message { get; }
 
+    public bool HasRegex => _regex is not null;
+
+    /// <summary>
+    /// Whether the rule's regular expression may match <paramref name="text"/>: true on a match and
+    /// on a timeout (which the caller must then judge the long way), false for a rule without one.
+    /// </summary>
+    public bool MayMatchText(ReadOnlySpan<char> text)
+    {
+        try
+        {
+            return _regex is not null && _regex.IsMatch(text);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return true;
+        }
+    }
+
     /// <summary>Only a regular expression: judged on top-level statements' raw text.</summary>
     public bool IsTextOnly => _kinds.Length == 0;
 

@@ -10,8 +10,10 @@ namespace Appliance.Policy.Guardrails;
 /// connection's sessions (thread-safe). Judges every statement of a query; verdicts for
 /// repeated texts come from a cache, except for texts that use or change the session's
 /// prepared statements (PREPARE, EXECUTE, DEALLOCATE, DISCARD), which are judged every time.
+/// Texts that differ only in integers are judged once per shape where that is sound
+/// (GuardrailEngine.Shapes.cs).
 /// </summary>
-internal sealed class GuardrailEngine
+internal sealed partial class GuardrailEngine
 {
     private readonly CompiledGuardrail[] _rules;
     private readonly SqlTextCache<Judgement> _cache;
@@ -19,8 +21,11 @@ internal sealed class GuardrailEngine
 
     private GuardrailEngine(CompiledGuardrail[] rules, GuardrailEngineOptions options)
     {
+        _maxShapedTextBytes = options.MaxCachedTextBytes;
         _rules = rules;
         _cache = new SqlTextCache<Judgement>(options.CacheCapacity, options.MaxCachedTextBytes);
+        _shapes = new SqlTextCache<ShapeEntry>(options.CacheCapacity, options.MaxCachedTextBytes);
+        _regexRules = [.. rules.Where(r => r.HasRegex)];
     }
 
     /// <summary>How many times a rule's regular expression timed out (each counted as a match).</summary>
@@ -36,7 +41,15 @@ internal sealed class GuardrailEngine
     }
 
     /// <summary>A simple-protocol Query: one or more statements.</summary>
-    public GuardrailVerdict Evaluate(ReadOnlySpan<byte> utf8Sql, SqlSession session) => Judge(utf8Sql, null, session).Verdict;
+    public GuardrailVerdict Evaluate(ReadOnlySpan<byte> utf8Sql, SqlSession session)
+    {
+        if (_cache.TryGet(utf8Sql, out var cached))
+        {
+            return cached.Verdict;
+        }
+
+        return EvaluateByShape(utf8Sql, session);
+    }
 
     public GuardrailVerdict Evaluate(string sql, SqlSession session)
     {
@@ -76,14 +89,19 @@ internal sealed class GuardrailEngine
             return cached;
         }
 
-        var classification = SqlClassifier.Classify(sql ?? Encoding.UTF8.GetString(utf8Sql), session);
-        var judgement = new Judgement(Judge(classification), classification);
-        if (!classification.DependsOnSession)
+        var judgement = Classify(utf8Sql, sql, session);
+        if (!judgement.Classification.DependsOnSession)
         {
             _cache.Add(utf8Sql, judgement);
         }
 
         return judgement;
+    }
+
+    private Judgement Classify(ReadOnlySpan<byte> utf8Sql, string? sql, SqlSession session)
+    {
+        var classification = SqlClassifier.Classify(sql ?? Encoding.UTF8.GetString(utf8Sql), session);
+        return new Judgement(Judge(classification), classification);
     }
 
     /// <summary>Every rule against every statement; one match per rule and top-level statement.</summary>

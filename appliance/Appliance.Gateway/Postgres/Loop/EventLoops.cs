@@ -1,7 +1,7 @@
 namespace Appliance.Gateway.Postgres.Loop;
 
 /// <summary>
-/// The event loops plaintext sessions run on: one per processor, started on first use, handed
+/// The event loops plaintext sessions run on: as many as <see cref="PostgresListenerOptions.EventLoops"/> says, started on first use, handed
 /// out in turn. Off where epoll does not exist (not Linux) or when
 /// <c>APPLIANCE_PG_EVENT_LOOP=0</c> (sessions then run on threads, as TLS sessions always do).
 /// </summary>

@@ -47,7 +47,9 @@ internal sealed class ConnectionRuntime
 
     /// <summary>
     /// The SQL text as the audit log may hold it (literals can carry card numbers). Repeated texts
-    /// (prepared statements, ORMs) come from a cache, so recording costs no rescan.
+    /// (prepared statements, ORMs) come from a cache, so recording costs no rescan. Texts with
+    /// integers inlined are masked every time instead: each is new, and caching them only churned
+    /// the cache (a full one is emptied) and kept thousands of strings alive into older GC generations.
     /// </summary>
     public string MaskSql(ReadOnlySpan<byte> utf8Sql)
     {
@@ -57,7 +59,11 @@ internal sealed class ConnectionRuntime
         }
 
         var masked = MaskText(utf8Sql);
-        _maskedSql.Add(utf8Sql, masked);
+        if (!SqlIntegerRuns.HasRun(utf8Sql))
+        {
+            _maskedSql.Add(utf8Sql, masked);
+        }
+
         return masked;
     }
 
