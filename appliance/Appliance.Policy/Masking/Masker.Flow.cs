@@ -60,13 +60,22 @@ internal sealed partial class Masker
     }
 
     /// <summary>Null when no statement in <paramref name="sql"/> copies a masked column; otherwise why it is refused.</summary>
-    public string? FlowRefusal(string sql)
+    /// <param name="unknownIsRefused">
+    /// The connection's guardrails refuse every statement they cannot read: leave those to them,
+    /// so the refusal says why (it could not be read) rather than what it might have copied.
+    /// </param>
+    public string? FlowRefusal(string sql, bool unknownIsRefused = false)
     {
         var classification = SqlClassifier.Classify(sql);
         var statements = classification.Statements;
         for (var i = 0; i < statements.Count; i++)
         {
             var statement = statements[i];
+            if (unknownIsRefused && classification.HasUnknown)
+            {
+                return null;
+            }
+
             if (CopiedColumn(statement, Nested(statements, i)) is { } column)
             {
                 return $"the statement copies the masked column \"{column}\" into something the gateway cannot mask ({Where(statement)}); "

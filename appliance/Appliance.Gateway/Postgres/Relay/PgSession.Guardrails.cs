@@ -37,7 +37,7 @@ internal sealed partial class PgSession
             return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, copyMessage), null);
         }
 
-        if (runtime.Masker.MayNameMaskedColumn(sql) && runtime.Masker.FlowRefusal(Encoding.UTF8.GetString(sql)) is { } flowMessage)
+        if (runtime.Masker.MayNameMaskedColumn(sql) && runtime.Masker.FlowRefusal(Encoding.UTF8.GetString(sql), unknownIsRefused: runtime.HasGuardrails) is { } flowMessage)
         {
             RecordRefused(runtime.MaskSql(sql), StatementRecord.Blocked, flowMessage, null);
             return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, flowMessage), null);
