@@ -76,6 +76,12 @@ internal sealed partial class Masker
                 return null;
             }
 
+            if (StatisticsView(statement.Text.ToString()) is { } view)
+            {
+                return $"the statistics view {view} holds sample values of every column, masked ones too, so it is not read through the gateway "
+                    + "on a connection with masked columns";
+            }
+
             if (CopiedColumn(statement, Nested(statements, i)) is { } column)
             {
                 return $"the statement copies the masked column \"{column}\" into something the gateway cannot mask ({Where(statement)}); "
@@ -104,11 +110,6 @@ internal sealed partial class Masker
         {
             // Not every statement of a body is classified (RAISE, assignments): any mention in it counts.
             return inBody;
-        }
-
-        if (StatisticsView(text, tokens) is { } statistics)
-        {
-            return statistics;
         }
 
         var named = NamedColumns(text, tokens);
@@ -140,15 +141,15 @@ internal sealed partial class Masker
 
     private static readonly string[] StatisticsViews = ["pg_stats", "pg_stats_ext", "pg_stats_ext_exprs", "pg_statistic", "pg_statistic_ext_data"];
 
-    /// <summary>The planner's statistics views hold sample values of every column (histogram bounds, common values), masked ones too.</summary>
-    private static string? StatisticsView(string text, List<SqlToken> tokens)
+    /// <summary>The planner's statistics view a statement reads, if any: they hold sample values of every column (histogram bounds, common values).</summary>
+    private static string? StatisticsView(string text)
     {
-        foreach (var token in tokens)
+        foreach (var token in Tokens(text))
         {
             if (token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
                 && Array.IndexOf(StatisticsViews, SqlLiteral.Identifier(text, token)) >= 0)
             {
-                return "(every column, through the statistics view " + SqlLiteral.Identifier(text, token) + ")";
+                return SqlLiteral.Identifier(text, token);
             }
         }
 
