@@ -7,8 +7,8 @@ using Appliance.Policy.Configuration;
 
 namespace Appliance.Gateway.Identity;
 
-/// <summary>A native client let in: who, to which connection, under which grant.</summary>
-internal sealed record NativeAccess(Person Person, ConnectionPolicy Connection, AccessRequest Grant);
+/// <summary>A native client let in: who, to which connection, under which grant, with which token (its session ends with it).</summary>
+internal sealed record NativeAccess(Person Person, ConnectionPolicy Connection, AccessRequest Grant, string TokenId);
 
 /// <summary>The answer to a native client's login: access, or the SQLSTATE and message of its FATAL.</summary>
 internal sealed record NativeAuthResult(NativeAccess? Access, string? SqlState, string? Message)
@@ -71,7 +71,7 @@ internal sealed class NativeClientAuthenticator(
             return NativeAuthResult.Refused(InvalidAuthorization, NoGrantMessage(person, connection));
         }
 
-        return new NativeAuthResult(new NativeAccess(person, connection, grant), null, null);
+        return new NativeAuthResult(new NativeAccess(person, connection, grant, token.Id), null, null);
     }
 
     /// <summary>How to get in: the request to make (with the connection's default duration), or that this person cannot make one.</summary>

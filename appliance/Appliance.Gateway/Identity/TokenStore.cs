@@ -84,6 +84,25 @@ internal sealed class TokenStore(StoreDatabase database, TimeProvider time)
             new { id, now = time.GetUtcNow().ToUnixMs() }) == 1;
     }
 
+    /// <summary>Which of <paramref name="ids"/> can no longer log in: revoked, expired or gone.</summary>
+    public async Task<IReadOnlySet<string>> DeadAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return new HashSet<string>();
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var live = await connection.QueryAsync<string>(
+            new CommandDefinition(
+                "SELECT id FROM tokens WHERE id IN @ids AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > @now)",
+                new { ids, now = time.GetUtcNow().ToUnixMs() },
+                cancellationToken: cancellationToken));
+        var dead = new HashSet<string>(ids, StringComparer.Ordinal);
+        dead.ExceptWith(live);
+        return dead;
+    }
+
     private sealed class TokenRow
     {
         public string Id { get; set; } = "";

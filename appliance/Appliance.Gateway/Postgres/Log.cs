@@ -66,6 +66,12 @@ internal static partial class Log
     [LoggerMessage(3021, LogLevel.Information, "Grant {GrantId} is {Status}: cutting {Count} session(s)")]
     public static partial void GrantEndedSessions(ILogger logger, string grantId, string status, int count);
 
+    [LoggerMessage(3027, LogLevel.Information, "Session {SessionId}: its login token {TokenId} was revoked or expired; cutting it")]
+    public static partial void TokenEndedSession(ILogger logger, string sessionId, string tokenId);
+
+    [LoggerMessage(3028, LogLevel.Warning, "Checking the login tokens of live sessions failed; the next sweep tries again")]
+    public static partial void TokenCheckFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(3022, LogLevel.Information, "Catalog of connection {Connection} now knows {Relations} relations")]
     public static partial void CatalogLoaded(ILogger logger, string connection, int relations);
 

@@ -30,6 +30,31 @@ public sealed class SessionCutTests(PgGatewayFixture fixture) : IClassFixture<Pg
     }
 
     [Fact]
+    public async Task RevokingTheLoginToken_CutsTheSession_TheGrantLivesOn()
+    {
+        await fixture.GrantAsync();
+        using var admin = fixture.Gateway.AdminClient();
+        var created = await admin.PostAsync($"api/users/{Alice}/tokens", new { name = "laptop" }, HttpStatusCode.Created);
+        var token = created.Str("token");
+        await using var client = await RawPgClient.LoginAsync(fixture.Port, Alice, token, "demo");
+        var watch = Stopwatch.StartNew();
+
+        using var revoked = await admin.DeleteAsync($"api/tokens/{created.Str("id")}");
+        Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+
+        var messages = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
+        var fatal = Assert.Single(messages, m => m.Type == 'E');
+        Assert.Equal("57P01", fatal.SqlState);
+        Assert.Contains("the token it logged in with", fatal.Message, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2.5), $"the session was cut after {watch.ElapsedMilliseconds} ms");
+
+        // Sessions opened with another token of the same person are not touched.
+        await using var other = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT 1", other);
+        Assert.Equal(1, await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task GrantRevocation_CutsTheSession_AndSaysWhoAndWhy()
     {
         var grant = await fixture.RequestAndApproveAsync(fixture.AliceToken, "demo", "1h");

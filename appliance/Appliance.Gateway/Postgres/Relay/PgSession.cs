@@ -62,6 +62,7 @@ internal sealed partial class PgSession : IDisposable
         Person = start.Access.Person;
         Connection = start.Access.Connection;
         GrantId = start.Access.Grant.Id;
+        TokenId = start.Access.TokenId;
         _grantExpiresAtMs = start.Access.Grant.ExpiresAt?.ToUnixTimeMilliseconds() ?? long.MaxValue;
         ClientAddress = start.ClientAddress;
         Application = start.Application;
@@ -80,6 +81,9 @@ internal sealed partial class PgSession : IDisposable
     public string ConnectionName => Connection.Name;
 
     public string GrantId { get; }
+
+    /// <summary>The token (personal token or grant credential) the client logged in with.</summary>
+    public string TokenId { get; }
 
     /// <summary>When the grant ends unless extended (updated when it is).</summary>
     public DateTimeOffset GrantExpiresAt

@@ -1,4 +1,5 @@
 using Appliance.Gateway.Access;
+using Appliance.Gateway.Identity;
 using Appliance.Wire;
 
 namespace Appliance.Gateway.Postgres.Sessions;
@@ -6,11 +7,15 @@ namespace Appliance.Gateway.Postgres.Sessions;
 /// <summary>
 /// Ends live sessions when their grant ends: on every request change (local, or polled from
 /// another gateway process), a grant that is no longer active has its sessions cut with a FATAL
-/// that says why. A once-a-second sweep backs this up for a grant whose end was not seen.
+/// that says why. A once-a-second sweep backs this up for a grant whose end was not seen, and
+/// ends the sessions whose login token was revoked or expired since (on any gateway process:
+/// the store is asked, so a revocation through another replica counts too).
 /// </summary>
 internal sealed partial class SessionCutter(
-    RequestChanges changes, SessionRegistry registry, TimeProvider time, ILogger<SessionCutter> logger) : IHostedService, IDisposable
+    RequestChanges changes, SessionRegistry registry, TokenStore tokens, TimeProvider time, ILogger<SessionCutter> logger) : IHostedService, IDisposable
 {
+    private int _checkingTokens;
+
     /// <summary>The expiry job should end the grant first; the sweep only catches what it missed.</summary>
     private static readonly TimeSpan SweepGrace = TimeSpan.FromSeconds(2);
 
@@ -74,6 +79,11 @@ internal sealed partial class SessionCutter(
 
     private void Sweep()
     {
+        if (Interlocked.CompareExchange(ref _checkingTokens, 1, 0) == 0)
+        {
+            _ = CutDeadTokensAsync();
+        }
+
         var now = time.GetUtcNow();
         foreach (var session in registry.Sessions)
         {
@@ -82,6 +92,30 @@ internal sealed partial class SessionCutter(
                 session.Cut(SqlStates.AdminShutdown,
                     $"terminating connection: grant {session.GrantId} expired at {session.GrantExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC", "grant expired");
             }
+        }
+    }
+
+    /// <summary>A token revoked or expired ends what was opened with it, as a grant's end does.</summary>
+    internal async Task CutDeadTokensAsync()
+    {
+        try
+        {
+            var live = registry.Sessions.Where(s => !s.IsStopping).ToList();
+            var dead = await tokens.DeadAsync([.. live.Select(s => s.TokenId).Distinct(StringComparer.Ordinal)], CancellationToken.None);
+            foreach (var session in live.Where(s => dead.Contains(s.TokenId)))
+            {
+                Log.TokenEndedSession(logger, session.Id, session.TokenId);
+                session.Cut(SqlStates.AdminShutdown,
+                    $"terminating connection: the token it logged in with ({session.TokenId}) was revoked or has expired", "token ended");
+            }
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        {
+            Log.TokenCheckFailed(logger, e);
+        }
+        finally
+        {
+            Volatile.Write(ref _checkingTokens, 0);
         }
     }
 }
