@@ -22,6 +22,10 @@ internal sealed partial class Masker
         [.. new[] { "do", "function", "procedure", "cursor", "create", "insert", "update", "into", "prepare", "alter", "merge" }
             .Select(Encoding.ASCII.GetBytes)];
 
+    /// <summary>Parts of the names of <see cref="Sinks"/>, for the prefilter.</summary>
+    private static readonly byte[][] SinkFragments =
+        [.. new[] { "set_config", "advisory", "lo_", "lowrite", "notify", "dblink", "emit_message" }.Select(Encoding.ASCII.GetBytes)];
+
     /// <summary>
     /// A cheap test on the raw statement before <see cref="FlowRefusal"/>: false when it holds no
     /// masked column's name and none of the words of a statement that copies, so nothing in it can
@@ -51,6 +55,14 @@ internal sealed partial class Masker
         foreach (var word in CopyingWords)
         {
             if (ContainsIgnoreAsciiCase(sql, word, wholeWord: true))
+            {
+                return true;
+            }
+        }
+
+        foreach (var fragment in SinkFragments)
+        {
+            if (ContainsIgnoreAsciiCase(sql, fragment, wholeWord: false))
             {
                 return true;
             }
@@ -119,6 +131,13 @@ internal sealed partial class Masker
         }
 
         var first = named.Count > 0 ? Identifier(text, tokens[named[0]]) : Renamed;
+        if (CallsSink(text, tokens))
+        {
+            // A value stored in a setting, a lock key or a large object is read back by a later
+            // statement that names nothing.
+            return first;
+        }
+
         if (statement.Origin is not (SqlStatementOrigin.TopLevel or SqlStatementOrigin.With or SqlStatementOrigin.ExplainAnalyze))
         {
             return first;
@@ -134,6 +153,28 @@ internal sealed partial class Masker
             "CREATE" when statement.Command.EndsWith("INDEX", StringComparison.Ordinal) => null,
             _ => first,
         };
+    }
+
+    /// <summary>Functions that keep a value beyond the statement, where a later one reads it back.</summary>
+    private static readonly HashSet<string> Sinks = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "set_config", "pg_advisory_lock", "pg_advisory_lock_shared", "pg_advisory_xact_lock", "pg_advisory_xact_lock_shared",
+        "pg_try_advisory_lock", "pg_try_advisory_lock_shared", "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared",
+        "lo_from_bytea", "lo_put", "lowrite", "lo_create", "lo_import", "lo_export", "pg_notify", "dblink_exec", "pg_logical_emit_message",
+    };
+
+    private static bool CallsSink(string text, List<SqlToken> tokens)
+    {
+        for (var i = 0; i + 1 < tokens.Count; i++)
+        {
+            if (tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && tokens[i + 1].Kind == SqlTokenKind.OpenParen
+                && Sinks.Contains(SqlLiteral.Identifier(text, tokens[i])))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>What a refusal names when the column was reached without its name (an alias list, a WITH column list, an escaped identifier).</summary>

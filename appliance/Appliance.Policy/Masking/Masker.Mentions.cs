@@ -32,6 +32,9 @@ internal sealed partial class Masker
                     return true;
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when _columns.Contains(SqlLiteral.Identifier(text, token)):
                     return true;
+                case SqlTokenKind.Word when i + 1 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.OpenParen
+                    && DumpFunctions.Contains(Word(text, token).ToString()):
+                    return true;
                 case SqlTokenKind.Word:
                     UpdateClause(inFrom, Word(text, token));
                     break;
@@ -62,6 +65,14 @@ internal sealed partial class Masker
     }
 
     private static ReadOnlySpan<char> Word(string text, SqlToken token) => text.AsSpan(token.Start, token.Length);
+
+    /// <summary>Functions that return whole tables, schemas or query results as one value: no column of theirs can be followed.</summary>
+    private static readonly HashSet<string> DumpFunctions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "table_to_xml", "table_to_xmlschema", "table_to_xml_and_xmlschema", "query_to_xml", "query_to_xmlschema",
+        "query_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema", "schema_to_xml", "schema_to_xmlschema",
+        "schema_to_xml_and_xmlschema", "database_to_xml", "database_to_xmlschema", "database_to_xml_and_xmlschema",
+    };
 
     private static readonly string[] QueryWords = ["SELECT", "TABLE", "FROM", "WITH", "VALUES", "EXECUTE", "RETURNING"];
 
@@ -137,22 +148,22 @@ internal sealed partial class Masker
             return false;
         }
 
+        // Only what starts a from-item or qualifies a name makes the parenthesis a function's:
+        // FROM f(…), , f(…), LATERAL f(…), schema.f(…). After anything else (a relation's name, its
+        // alias, `*`, a closing parenthesis) it is a column alias list.
         var before = tokens[open - 2];
-        if (before.Kind == SqlTokenKind.CloseParen || before.Kind == SqlTokenKind.QuotedIdentifier)
+        return before.Kind switch
         {
-            return true;
-        }
-
-        if (before.Kind != SqlTokenKind.Word)
-        {
-            return false;
-        }
-
-        var word = Word(text, before);
-        return word.Equals("AS", StringComparison.OrdinalIgnoreCase)
-            || !(word.Equals("FROM", StringComparison.OrdinalIgnoreCase) || word.Equals("JOIN", StringComparison.OrdinalIgnoreCase)
-                || word.Equals("LATERAL", StringComparison.OrdinalIgnoreCase) || word.Equals("ONLY", StringComparison.OrdinalIgnoreCase));
+            SqlTokenKind.Comma or SqlTokenKind.OpenParen => false,
+            SqlTokenKind.Other => !text.AsSpan(before.Start, before.Length).SequenceEqual("."),
+            SqlTokenKind.Word => !IsFromItemStart(Word(text, before)),
+            _ => true,
+        };
     }
+
+    private static bool IsFromItemStart(ReadOnlySpan<char> word) =>
+        word.Equals("FROM", StringComparison.OrdinalIgnoreCase) || word.Equals("JOIN", StringComparison.OrdinalIgnoreCase)
+        || word.Equals("LATERAL", StringComparison.OrdinalIgnoreCase) || word.Equals("ONLY", StringComparison.OrdinalIgnoreCase);
 
     /// <summary><c>WITH name (a, b) AS (…)</c>: the parenthesis after a WITH query's name renames its columns.</summary>
     private static bool IsWithColumnList(string text, List<SqlToken> tokens, int open)

@@ -17,6 +17,10 @@ public sealed class MaskerMentionsTests
     [InlineData("WITH t(id, n, e, p, s) AS (TABLE customers) SELECT substr(s, 1, 6) FROM t")]
     [InlineData("WITH t(id, n, e, p, s) AS MATERIALIZED (TABLE customers) SELECT s || '' FROM t")]
     [InlineData("SELECT replace(U&\"\\0073sn\", '-', '/') FROM customers")]
+    [InlineData("SELECT translate(e, '0123456789', 'abcdefghij') FROM customers * t(a, b, cc, dd, e)")]
+    [InlineData("SELECT translate(e, '0123456789', 'abcdefghij') FROM public.customers* t(a, b, cc, dd, e)")]
+    [InlineData("SELECT table_to_xml('customers', false, false, '')::text")]
+    [InlineData("SELECT pg_catalog.schema_to_xml('public', false, false, '')")]
     [InlineData("SELECT query_to_xml('select replace(ssn, ''-'', '''') from customers', true, false, '')")]
     public void RenamedEscapedOrQuotedReferences_Count(string sql) =>
         Assert.True(Columns.MentionsMaskedColumn(sql));
@@ -32,6 +36,8 @@ public sealed class MaskerMentionsTests
     [InlineData("SELECT a.x, typ.oid FROM (SELECT 1 AS x) a, (SELECT oid, typname FROM pg_type) AS typ LEFT JOIN pg_class AS cls ON (cls.oid = typ.oid)")]
     [InlineData("SELECT t.typname FROM pg_type t WHERE t.oid IN (SELECT typelem FROM pg_type) AND EXISTS (SELECT 1)")]
     [InlineData("SELECT c.relname FROM pg_class c JOIN LATERAL (SELECT 1) l ON true")]
+    [InlineData("SELECT x FROM pg_catalog.generate_series(1, 3) x")]
+    [InlineData("SELECT * FROM orders o, LATERAL unnest(array[1, 2]) u")]
     public void OrdinaryStatements_DoNotCount(string sql) =>
         Assert.False(Columns.MentionsMaskedColumn(sql));
 }

@@ -12,7 +12,8 @@ namespace Appliance.Gateway.Postgres.Relay;
 /// application_name whatever set_config gave it. Their texts pass the value detectors; when the
 /// statement they answer may carry a masked column (see Masker.MentionsMaskedColumn), the parts
 /// that can hold a value are withheld: the quoted values of an error's message, an error
-/// raised by PL/pgSQL, the detail, hint, context and internal query, a notice's text.
+/// raised by PL/pgSQL, the detail, hint, context and internal query, a notice's text. Only a
+/// syntax error keeps its text.
 /// </summary>
 internal static class SideChannels
 {
@@ -36,9 +37,10 @@ internal static class SideChannels
         var message = ErrorOrNoticeMessage.Parse(body);
         var raised = message.SqlState.StartsWith("P0"u8);
 
-        // Syntax and analysis errors (class 42, 0A) come before a row is read: they quote the
-        // client's own text and names, which it needs to correct the statement.
-        withhold &= !(message.SqlState.StartsWith("42"u8) || message.SqlState.StartsWith("0A"u8));
+        // A syntax error comes from the parser, before any row is read: it quotes the client's own
+        // text, which it needs to correct the statement. Other class 42 errors may quote data
+        // (a value cast to regclass or regproc names a relation or function that does not exist).
+        withhold &= !message.SqlState.SequenceEqual("42601"u8);
         var fields = new ArrayBufferWriter<byte>(body.Length + 16);
         var changed = false;
         foreach (var field in message)
@@ -73,25 +75,25 @@ internal static class SideChannels
         return changed && WriteMessage(type, fields.WrittenSpan, output);
     }
 
-    /// <summary>PostgreSQL puts the values in its messages in double quotes (<c>invalid input syntax for type integer: "…"</c>).</summary>
+    /// <summary>
+    /// PostgreSQL puts the values in its messages in double quotes (<c>invalid input syntax for
+    /// type integer: "…"</c>); a value may hold quotes itself (<c>function ""123"" does not
+    /// exist</c>), so everything from the first quote to the last is withheld.
+    /// </summary>
     private static byte[] WithoutQuotedValues(ReadOnlySpan<byte> text)
     {
-        var output = new ArrayBufferWriter<byte>(text.Length);
-        while (true)
+        var open = text.IndexOf((byte)'"');
+        var close = text.LastIndexOf((byte)'"');
+        if (open < 0 || close <= open)
         {
-            var open = text.IndexOf((byte)'"');
-            var close = open < 0 ? -1 : text[(open + 1)..].IndexOf((byte)'"');
-            if (close < 0)
-            {
-                output.Write(text);
-                return output.WrittenSpan.ToArray();
-            }
-
-            output.Write(text[..(open + 1)]);
-            output.Write(Stars);
-            output.Write([(byte)'"']);
-            text = text[(open + close + 2)..];
+            return text.ToArray();
         }
+
+        var output = new ArrayBufferWriter<byte>(text.Length);
+        output.Write(text[..(open + 1)]);
+        output.Write(Stars);
+        output.Write(text[close..]);
+        return output.WrittenSpan.ToArray();
     }
 
     /// <summary>Only application_name of the reported parameters holds free text.</summary>

@@ -33,9 +33,18 @@ public sealed class SideChannelsTests
     [Fact]
     public void ASyntaxError_KeepsTheClientsOwnText()
     {
-        var body = Body("SERROR\0VERROR\0C42P01\0Mrelation \"customerz\" does not exist\0\0");
+        var body = Body("SERROR\0VERROR\0C42601\0Msyntax error at or near \"SELEKT\"\0\0");
 
         Assert.Null(Rewrite('E', body, withhold: true));
+    }
+
+    [Fact]
+    public void AnUndefinedObjectError_MayQuoteData_AndIsWithheld()
+    {
+        // SELECT ssn::regclass: the value is quoted as the name of a relation that does not exist.
+        var body = Body("SERROR\0VERROR\0C42P01\0Mrelation \"bdc-bi-hjca\" does not exist\0\0");
+
+        Assert.Contains("relation \"****\" does not exist", Rewrite('E', body, withhold: true), StringComparison.Ordinal);
     }
 
     [Fact]
