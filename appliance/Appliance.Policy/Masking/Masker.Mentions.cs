@@ -17,39 +17,59 @@ internal sealed partial class Masker
 
     internal bool MentionsMaskedColumn(string statement) => HasColumnRules && Mentions(statement, depth: 0, lookInStrings: true);
 
+    /// <summary>
+    /// As <see cref="MentionsMaskedColumn"/>, but a masked column named only in a WHERE clause
+    /// does not count: a filter decides which rows come back, no value of it reaches a result
+    /// column, so <c>SELECT count(*) … WHERE ssn IS NOT NULL</c> keeps its count. (Errors and
+    /// stored values are judged by <see cref="MentionsMaskedColumn"/>: a WHERE can raise or store.)
+    /// </summary>
+    internal bool MentionsMaskedColumnInResults(string statement) =>
+        HasColumnRules && Mentions(statement, depth: 0, lookInStrings: true, ignoreFilters: true);
+
     /// <param name="lookInStrings">Whether text in string literals counts (it may be SQL something runs); a write of text that merely contains a column's name is no copy.</param>
-    private bool Mentions(string text, int depth, bool lookInStrings)
+    /// <param name="ignoreFilters">Whether what stands in a WHERE clause (and its subqueries) is left out.</param>
+    private bool Mentions(string text, int depth, bool lookInStrings, bool ignoreFilters = false)
     {
         var tokens = Tokens(text);
         var inFrom = new Stack<bool>();
+        var inWhere = new Stack<bool>();
         inFrom.Push(false);
+        inWhere.Push(false);
         for (var i = 0; i < tokens.Count; i++)
         {
             var token = tokens[i];
+            var counts = !(ignoreFilters && inWhere.Peek());
             switch (token.Kind)
             {
-                case SqlTokenKind.QuotedIdentifier when token.Length > 1 && text[token.Start] is 'u' or 'U':
+                case SqlTokenKind.QuotedIdentifier when counts && token.Length > 1 && text[token.Start] is 'u' or 'U':
                     return true;
-                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when _columns.Contains(SqlLiteral.Identifier(text, token)):
+                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when counts && _columns.Contains(SqlLiteral.Identifier(text, token)):
                     return true;
-                case SqlTokenKind.Word when i + 1 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.OpenParen
+                case SqlTokenKind.Word when counts && i + 1 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.OpenParen
                     && DumpFunctions.Contains(Word(text, token).ToString()):
                     return true;
                 case SqlTokenKind.Word:
                     UpdateClause(inFrom, Word(text, token));
+                    UpdateFilter(inWhere, Word(text, token));
                     break;
                 case SqlTokenKind.OpenParen:
-                    if ((inFrom.Peek() && IsAliasColumnList(text, tokens, i)) || IsWithColumnList(text, tokens, i))
+                    if (counts && ((inFrom.Peek() && IsAliasColumnList(text, tokens, i)) || IsWithColumnList(text, tokens, i)))
                     {
                         return true;
                     }
 
                     inFrom.Push(false);
+                    inWhere.Push(inWhere.Peek());
                     break;
                 case SqlTokenKind.CloseParen when inFrom.Count > 1:
                     inFrom.Pop();
+                    inWhere.Pop();
                     break;
-                case SqlTokenKind.String or SqlTokenKind.EscapeString or SqlTokenKind.DollarString when lookInStrings && depth < MaxStringDepth:
+                case SqlTokenKind.Semicolon:
+                    inWhere.Pop();
+                    inWhere.Push(false);
+                    break;
+                case SqlTokenKind.String or SqlTokenKind.EscapeString or SqlTokenKind.DollarString when counts && lookInStrings && depth < MaxStringDepth:
                     if (SqlLiteral.TryGetContent(text, token, out var body, out var start, out var end)
                         && LooksLikeSql(body.AsSpan(start, end - start))
                         && Mentions(body.Substring(start, end - start), depth + 1, lookInStrings))
@@ -62,6 +82,30 @@ internal sealed partial class Masker
         }
 
         return false;
+    }
+
+    private static readonly string[] FilterEnds =
+        ["GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW", "UNION", "EXCEPT", "INTERSECT", "RETURNING", "FOR"];
+
+    /// <summary>WHERE opens a filter at this parenthesis depth; the clauses that may follow it close it.</summary>
+    private static void UpdateFilter(Stack<bool> inWhere, ReadOnlySpan<char> word)
+    {
+        if (word.Equals("WHERE", StringComparison.OrdinalIgnoreCase))
+        {
+            inWhere.Pop();
+            inWhere.Push(true);
+            return;
+        }
+
+        foreach (var end in FilterEnds)
+        {
+            if (word.Equals(end, StringComparison.OrdinalIgnoreCase))
+            {
+                inWhere.Pop();
+                inWhere.Push(false);
+                return;
+            }
+        }
     }
 
     private static ReadOnlySpan<char> Word(string text, SqlToken token) => text.AsSpan(token.Start, token.Length);

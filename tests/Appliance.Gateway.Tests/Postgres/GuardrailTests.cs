@@ -200,7 +200,8 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
 
         Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
         var xml = (string?)await new NpgsqlCommand($"select query_to_xml('select id from {table} where id = 2', true, false, '')::text", connection).ExecuteScalarAsync();
-        Assert.Contains("<id>2</id>", xml, StringComparison.Ordinal);
+        // It runs; on this connection, which masks columns, a whole query's result as one value is masked whole.
+        Assert.Equal("****", xml);
         await new NpgsqlCommand("DO $$ begin execute 'select 1'; end $$", connection).ExecuteNonQueryAsync();
     }
 

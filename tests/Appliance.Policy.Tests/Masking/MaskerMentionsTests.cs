@@ -40,4 +40,19 @@ public sealed class MaskerMentionsTests
     [InlineData("SELECT * FROM orders o, LATERAL unnest(array[1, 2]) u")]
     public void OrdinaryStatements_DoNotCount(string sql) =>
         Assert.False(Columns.MentionsMaskedColumn(sql));
+
+    [Theory]
+    [InlineData("SELECT count(*) FROM customers WHERE ssn IS NOT NULL", false)]
+    [InlineData("SELECT count(*) FROM customers c WHERE EXISTS (SELECT 1 FROM customers c2 WHERE c2.ssn = c.ssn AND c2.id <> c.id)", false)]
+    [InlineData("SELECT id FROM customers WHERE ssn LIKE '1%' ORDER BY id", false)]
+    [InlineData("SELECT count(*) FROM customers WHERE ssn IS NOT NULL GROUP BY ssn", true)]
+    [InlineData("SELECT upper(ssn) FROM customers WHERE id = 1", true)]
+    [InlineData("SELECT (SELECT max(ssn) FROM customers) AS m FROM orders WHERE id = 1", true)]
+    [InlineData("SELECT 1 FROM orders WHERE id = 1 UNION SELECT ssn FROM customers", true)]
+    [InlineData("SELECT count(*) FROM customers WHERE ssn IS NULL; SELECT ssn || '' FROM customers", true)]
+    public void ForResults_AMaskedColumnOnlyInAFilter_DoesNotCount(string sql, bool counts)
+    {
+        Assert.Equal(counts, Columns.MentionsMaskedColumnInResults(sql));
+        Assert.True(Columns.MentionsMaskedColumn(sql));
+    }
 }
