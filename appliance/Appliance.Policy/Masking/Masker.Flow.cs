@@ -15,61 +15,10 @@ namespace Appliance.Policy.Masking;
 internal sealed partial class Masker
 {
     /// <summary>
-    /// The words of every statement that can copy a value somewhere (or run text as SQL, or read
-    /// the statistics views); a statement with none of them and no masked column's name cannot.
+    /// A cheap test on the raw statement before <see cref="FlowRefusal"/>: false when nothing in
+    /// it can copy a masked column (see <see cref="FlowPrefilter"/>).
     /// </summary>
-    private static readonly byte[][] CopyingWords =
-        [.. new[] { "do", "function", "procedure", "cursor", "create", "insert", "update", "into", "prepare", "alter", "merge" }
-            .Select(Encoding.ASCII.GetBytes)];
-
-    /// <summary>Parts of the names of <see cref="Sinks"/>, for the prefilter.</summary>
-    private static readonly byte[][] SinkFragments =
-        [.. new[] { "set_config", "advisory", "lo_", "lowrite", "notify", "dblink", "emit_message" }.Select(Encoding.ASCII.GetBytes)];
-
-    /// <summary>
-    /// A cheap test on the raw statement before <see cref="FlowRefusal"/>: false when it holds no
-    /// masked column's name and none of the words of a statement that copies, so nothing in it can
-    /// copy a masked column. Unicode-escaped identifiers (<c>U&amp;"…"</c>) always answer true.
-    /// </summary>
-    public bool MayNameMaskedColumn(ReadOnlySpan<byte> sql)
-    {
-        if (!HasColumnRules)
-        {
-            return false;
-        }
-
-        if (sql.IndexOf("&\""u8) >= 0 || ContainsIgnoreAsciiCase(sql, "pg_stat"u8, wholeWord: false))
-        {
-            return true;
-        }
-
-        foreach (var name in _columnNamesUtf8)
-        {
-            // Case folding beyond ASCII is not a byte compare: such a name always takes the full look.
-            if (!Ascii.IsValid(name) || ContainsIgnoreAsciiCase(sql, name, wholeWord: false))
-            {
-                return true;
-            }
-        }
-
-        foreach (var word in CopyingWords)
-        {
-            if (ContainsIgnoreAsciiCase(sql, word, wholeWord: true))
-            {
-                return true;
-            }
-        }
-
-        foreach (var fragment in SinkFragments)
-        {
-            if (ContainsIgnoreAsciiCase(sql, fragment, wholeWord: false))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public bool MayNameMaskedColumn(ReadOnlySpan<byte> sql) => HasColumnRules && _prefilter.MayMatter(sql);
 
     /// <summary>Null when no statement in <paramref name="sql"/> copies a masked column; otherwise why it is refused.</summary>
     /// <param name="unknownIsRefused">
@@ -324,36 +273,4 @@ internal sealed partial class Masker
         SqlStatementOrigin.Copy => "a COPY",
         _ => statement.Command,
     };
-
-    private static bool ContainsIgnoreAsciiCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> lowerName, bool wholeWord)
-    {
-        var first = lowerName[0];
-        var firstUpper = (byte)char.ToUpperInvariant((char)first);
-        var offset = 0;
-        while (offset <= text.Length - lowerName.Length)
-        {
-            var at = text[offset..].IndexOfAny(first, firstUpper);
-            if (at < 0 || offset + at > text.Length - lowerName.Length)
-            {
-                return false;
-            }
-
-            var start = offset + at;
-            var end = start + lowerName.Length;
-            if (Ascii.EqualsIgnoreCase(text[start..end], lowerName)
-                && (!wholeWord || ((start == 0 || !IsNameByte(text[start - 1])) && (end == text.Length || !IsNameByte(text[end])))))
-            {
-                return true;
-            }
-
-            offset = start + 1;
-        }
-
-        return false;
-    }
-
-    private static bool IsNameByte(byte b) => b >= 0x80 || char.IsAsciiLetterOrDigit((char)b) || b is (byte)'_' or (byte)'$';
-
-    private static byte[][] ColumnNamesUtf8(IEnumerable<string> columns) =>
-        [.. columns.Select(c => Encoding.UTF8.GetBytes(c.ToLowerInvariant())).Where(b => b.Length > 0)];
 }

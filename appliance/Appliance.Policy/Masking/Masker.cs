@@ -24,7 +24,7 @@ internal sealed partial class Masker
     private readonly Detectors _detectors;
     private readonly Regex[] _patterns;
     private readonly FrozenSet<string> _columns;
-    private readonly byte[][] _columnNamesUtf8;
+    private readonly FlowPrefilter _prefilter;
     private readonly SqlTextCache<ResultMaskPlan> _plans;
     private long _patternTimeouts;
 
@@ -33,7 +33,7 @@ internal sealed partial class Masker
         _detectors = detectors;
         _patterns = patterns;
         _columns = columns;
-        _columnNamesUtf8 = ColumnNamesUtf8(columns);
+        _prefilter = new FlowPrefilter(columns);
         _plans = new SqlTextCache<ResultMaskPlan>(options.PlanCacheCapacity, options.MaxPlanKeyBytes);
     }
 

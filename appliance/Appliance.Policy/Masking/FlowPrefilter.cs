@@ -1,0 +1,104 @@
+using System.Buffers;
+using System.Text;
+
+namespace Appliance.Policy.Masking;
+
+/// <summary>
+/// The cheap test before <see cref="Masker.FlowRefusal"/>, run on every statement of a connection
+/// with masked columns: one vectorized search for all the strings that can matter (the masked
+/// columns' names, the words of statements that copy, the names of functions that keep a value,
+/// the statistics views, Unicode escapes). A statement with none of them cannot copy a masked
+/// column. Matching is ASCII case-insensitive; a masked column with a non-ASCII name makes every
+/// statement take the full look.
+/// </summary>
+internal sealed class FlowPrefilter
+{
+    private const int StackChars = 1024;
+
+    /// <summary>Statements that copy or run something; whole words only (<c>do</c> is not <c>done</c>).</summary>
+    private static readonly string[] CopyingWords = ["do", "function", "procedure", "cursor", "create", "insert", "update", "into", "prepare", "alter", "merge"];
+
+    /// <summary>Parts of the names of functions that keep a value for later, of the statistics views, and a Unicode escape.</summary>
+    private static readonly string[] Fragments = ["set_config", "advisory", "lo_", "lowrite", "notify", "dblink", "emit_message", "pg_stat", "&\""];
+
+    private readonly SearchValues<string> _anyOf;
+    private readonly string[] _columns;
+    private readonly bool _always;
+
+    public FlowPrefilter(IEnumerable<string> maskedColumns)
+    {
+        _columns = [.. maskedColumns.Where(c => c.Length > 0)];
+        _always = _columns.Any(c => !Ascii.IsValid(c));
+        _anyOf = SearchValues.Create([.. _columns, .. CopyingWords, .. Fragments], StringComparison.OrdinalIgnoreCase);
+    }
+
+    public bool MayMatter(ReadOnlySpan<byte> sql)
+    {
+        if (_always)
+        {
+            return true;
+        }
+
+        char[]? rented = null;
+        var chars = sql.Length <= StackChars ? stackalloc char[sql.Length] : (rented = ArrayPool<char>.Shared.Rent(sql.Length)).AsSpan(0, sql.Length);
+        try
+        {
+            // Latin-1 maps every byte to one char: positions stay those of the bytes, and UTF-8
+            // multibyte sequences become non-ASCII chars that match nothing here.
+            Encoding.Latin1.GetChars(sql, chars);
+            for (var offset = 0; offset < chars.Length;)
+            {
+                var at = chars[offset..].IndexOfAny(_anyOf);
+                if (at < 0)
+                {
+                    return false;
+                }
+
+                var start = offset + at;
+                if (!OnlyPartOfAWord(chars, start))
+                {
+                    return true;
+                }
+
+                offset = start + 1;
+            }
+
+            return false;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>True when the only strings found at <paramref name="start"/> are copying words that are part of a longer word.</summary>
+    private bool OnlyPartOfAWord(ReadOnlySpan<char> text, int start)
+    {
+        var rest = text[start..];
+        foreach (var fragment in (string[])[.. Fragments, .. _columns])
+        {
+            // A masked column's name counts wherever it stands, even inside a longer word.
+            if (rest.StartsWith(fragment, StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+        }
+
+        foreach (var word in CopyingWords)
+        {
+            var end = start + word.Length;
+            if (rest.StartsWith(word, StringComparison.OrdinalIgnoreCase)
+                && (start == 0 || !IsNameChar(text[start - 1])) && (end == text.Length || !IsNameChar(text[end])))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsNameChar(char c) => c >= '\u0080' || char.IsAsciiLetterOrDigit(c) || c is '_' or '$';
+}
