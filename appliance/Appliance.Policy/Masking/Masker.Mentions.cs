@@ -19,7 +19,7 @@ internal sealed partial class Masker
 
     /// <summary>
     /// As <see cref="MentionsMaskedColumn"/>, but a masked column named only in a WHERE clause
-    /// does not count: a filter decides which rows come back, no value of it reaches a result
+    /// or a join condition (ON, USING) does not count: a filter decides which rows come back, no value of it reaches a result
     /// column, so <c>SELECT count(*) … WHERE ssn IS NOT NULL</c> keeps its count. (Errors and
     /// stored values are judged by <see cref="MentionsMaskedColumn"/>: a WHERE can raise or store.)
     /// </summary>
@@ -65,7 +65,9 @@ internal sealed partial class Masker
                     inFrom.Pop();
                     inWhere.Pop();
                     break;
-                case SqlTokenKind.Semicolon:
+                case SqlTokenKind.Semicolon or SqlTokenKind.Comma:
+                    // A comma after a join condition starts the next from-item (a LATERAL subquery's
+                    // columns are results); inside a filter's own parentheses it only stops skipping early.
                     inWhere.Pop();
                     inWhere.Push(false);
                     break;
@@ -85,12 +87,17 @@ internal sealed partial class Masker
     }
 
     private static readonly string[] FilterEnds =
-        ["GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW", "UNION", "EXCEPT", "INTERSECT", "RETURNING", "FOR"];
+        ["GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW", "UNION", "EXCEPT", "INTERSECT", "RETURNING", "FOR",
+         "JOIN", "CROSS", "INNER", "LEFT", "RIGHT", "FULL", "NATURAL"];
 
-    /// <summary>WHERE opens a filter at this parenthesis depth; the clauses that may follow it close it.</summary>
+    /// <summary>
+    /// WHERE, and a join's ON or USING, open a filter at this parenthesis depth; the clauses that
+    /// may follow close it.
+    /// </summary>
     private static void UpdateFilter(Stack<bool> inWhere, ReadOnlySpan<char> word)
     {
-        if (word.Equals("WHERE", StringComparison.OrdinalIgnoreCase))
+        if (word.Equals("WHERE", StringComparison.OrdinalIgnoreCase) || word.Equals("ON", StringComparison.OrdinalIgnoreCase)
+            || word.Equals("USING", StringComparison.OrdinalIgnoreCase))
         {
             inWhere.Pop();
             inWhere.Push(true);
@@ -193,16 +200,92 @@ internal sealed partial class Masker
         }
 
         // Only what starts a from-item or qualifies a name makes the parenthesis a function's:
-        // FROM f(…), , f(…), LATERAL f(…), schema.f(…). After anything else (a relation's name, its
-        // alias, `*`, a closing parenthesis) it is a column alias list.
-        var before = tokens[open - 2];
-        return before.Kind switch
+        // FROM f(…), , f(…), LATERAL f(…), schema.f(…). After a relation's name (or `*`) it renames
+        // that relation's columns, which may be masked ones. After a parenthesized item it renames
+        // a subquery's columns, which carry masked ones unnamed only through `*` or TABLE; a
+        // function's (generate_series(…) g(i), VALUES v(a, b)) come from its arguments, where a
+        // masked column would be named.
+        var before = open >= 3 && tokens[open - 2].Kind == SqlTokenKind.Word && Word(text, tokens[open - 2]).Equals("AS", StringComparison.OrdinalIgnoreCase)
+            ? open - 3
+            : open - 2;
+        var token = tokens[before];
+        return token.Kind switch
         {
             SqlTokenKind.Comma or SqlTokenKind.OpenParen => false,
-            SqlTokenKind.Other => !text.AsSpan(before.Start, before.Length).SequenceEqual("."),
-            SqlTokenKind.Word => !IsFromItemStart(Word(text, before)),
+            SqlTokenKind.CloseParen => SubqueryPassesColumnsUnnamed(text, tokens, before),
+            SqlTokenKind.Other => !text.AsSpan(token.Start, token.Length).SequenceEqual("."),
+            SqlTokenKind.Word => !IsFromItemStart(Word(text, token)),
             _ => true,
         };
+    }
+
+    /// <summary>
+    /// Whether the parenthesized item closing at <paramref name="close"/> is a query (not a
+    /// function's arguments) holding a <c>*</c> or TABLE: columns that pass through it unnamed.
+    /// </summary>
+    private static bool SubqueryPassesColumnsUnnamed(string text, List<SqlToken> tokens, int close)
+    {
+        var depth = 0;
+        var open = close;
+        for (; open >= 0; open--)
+        {
+            depth += tokens[open].Kind switch
+            {
+                SqlTokenKind.CloseParen => 1,
+                SqlTokenKind.OpenParen => -1,
+                _ => 0,
+            };
+            if (depth == 0)
+            {
+                break;
+            }
+        }
+
+        if (open <= 0 || tokens[open - 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && !IsFromItemStart(Word(text, tokens[open - 1]))
+            && !Word(text, tokens[open - 1]).Equals("AS", StringComparison.OrdinalIgnoreCase))
+        {
+            // f(…) AS g(…): a function's result columns.
+            return open < 0;
+        }
+
+        return PassesColumnsUnnamed(text, tokens, open + 1, close);
+    }
+
+    /// <summary>Where the WITH query's parenthesized body that starts at or after <paramref name="from"/> ends.</summary>
+    private static int WithQueryEnd(List<SqlToken> tokens, int from)
+    {
+        var depth = 0;
+        for (var i = from; i < tokens.Count; i++)
+        {
+            depth += tokens[i].Kind switch
+            {
+                SqlTokenKind.OpenParen => 1,
+                SqlTokenKind.CloseParen => -1,
+                _ => 0,
+            };
+            if (depth == 0 && tokens[i].Kind == SqlTokenKind.CloseParen)
+            {
+                return i;
+            }
+        }
+
+        return tokens.Count;
+    }
+
+    /// <summary>A <c>*</c> or the word TABLE between the two tokens: a query that passes on columns without naming them.</summary>
+    private static bool PassesColumnsUnnamed(string text, List<SqlToken> tokens, int from, int to)
+    {
+        for (var i = from; i < to; i++)
+        {
+            var token = tokens[i];
+            if ((token.Kind == SqlTokenKind.Other && text.AsSpan(token.Start, token.Length).Contains('*'))
+                || (token.Kind == SqlTokenKind.Word && Word(text, token).Equals("TABLE", StringComparison.OrdinalIgnoreCase)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsFromItemStart(ReadOnlySpan<char> word) =>
@@ -228,11 +311,14 @@ internal sealed partial class Masker
             };
             if (depth == 0)
             {
-                return j + 2 < tokens.Count && tokens[j + 1].Kind == SqlTokenKind.Word
+                var isColumnList = j + 2 < tokens.Count && tokens[j + 1].Kind == SqlTokenKind.Word
                     && Word(text, tokens[j + 1]).Equals("AS", StringComparison.OrdinalIgnoreCase)
                     && (tokens[j + 2].Kind == SqlTokenKind.OpenParen
                         || Word(text, tokens[j + 2]).Equals("MATERIALIZED", StringComparison.OrdinalIgnoreCase)
                         || Word(text, tokens[j + 2]).Equals("NOT", StringComparison.OrdinalIgnoreCase));
+
+                // The list renames the WITH query's columns: masked ones pass through it unnamed only by `*` or TABLE.
+                return isColumnList && PassesColumnsUnnamed(text, tokens, j + 2, WithQueryEnd(tokens, j + 2));
             }
         }
 

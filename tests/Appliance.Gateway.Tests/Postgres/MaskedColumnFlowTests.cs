@@ -163,6 +163,26 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task OrdinaryAliasListsAndFilters_DoNotMaskResults()
+    {
+        var (table, _) = await PersonAsync();
+        await using var connection = await fixture.OpenAsync();
+
+        await using (var series = new NpgsqlCommand("SELECT sum(i) FROM generate_series(1, 3) AS g(i)", connection))
+        {
+            Assert.Equal(6L, await series.ExecuteScalarAsync());
+        }
+
+        await using (var values = new NpgsqlCommand("SELECT string_agg(label, ',') FROM (VALUES ('a'), ('b')) v(label)", connection))
+        {
+            Assert.Equal("a,b", await values.ExecuteScalarAsync());
+        }
+
+        await using var filtered = new NpgsqlCommand($"SELECT count(*) FROM {table} WHERE ssn IS NOT NULL", connection);
+        Assert.Equal(1L, await filtered.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task ReadingTheColumnInPlace_StillWorks_Masked()
     {
         var table = await PeopleAsync();
