@@ -164,7 +164,7 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     [Fact]
-    public async Task BlockedStatementInExplicitTransaction_FailsTheStatement_TransactionGoesOn()
+    public async Task BlockedStatementInExplicitTransaction_AbortsIt_AsAnyErrorWould()
     {
         var table = PgGatewayFixture.TableName();
         await fixture.UpstreamAsync($"CREATE TABLE {table} (id int)");
@@ -173,11 +173,14 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         await new NpgsqlCommand($"INSERT INTO {table} VALUES (1)", connection, transaction).ExecuteNonQueryAsync();
 
         var error = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"TRUNCATE {table}", connection, transaction).ExecuteNonQueryAsync());
-        await new NpgsqlCommand($"INSERT INTO {table} VALUES (2)", connection, transaction).ExecuteNonQueryAsync();
-        await transaction.CommitAsync();
+        var aborted = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"INSERT INTO {table} VALUES (2)", connection, transaction).ExecuteNonQueryAsync());
+        await transaction.RollbackAsync();
 
         Assert.Equal("42501", error.SqlState);
-        Assert.Equal(2L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+        Assert.Equal("25P02", aborted.SqlState);
+        Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+        await using var after = new NpgsqlCommand("SELECT 1", connection);
+        Assert.Equal(1, await after.ExecuteScalarAsync());
     }
 
     [Fact]

@@ -91,7 +91,7 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
     }
 
     [Fact]
-    public async Task RefusedParseFirstInABatch_InsideATransaction_AnswersErrorThenReadyWithTheTransactionOpen()
+    public async Task RefusedParseFirstInABatch_InsideATransaction_AnswersErrorThenReady_WithTheTransactionFailed()
     {
         await using var client = await LoginAsync();
         await client.SendAsync(o => FrontendWriter.WriteQuery(o, "BEGIN"));
@@ -106,9 +106,11 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
 
         Assert.Equal("E Z", string.Join(' ', messages.Select(m => m.Type)));
         Assert.Equal("42501", messages[0].SqlState);
-        Assert.Equal('T', messages[1].Status);
+        Assert.Equal('E', messages[1].Status);
         await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 1"));
-        Assert.Equal("T D C Z", string.Join(' ', (await client.ReadUntilReadyAsync()).Select(m => m.Type)));
+        var after = await client.ReadUntilReadyAsync();
+        Assert.Equal("E Z", string.Join(' ', after.Select(m => m.Type)));
+        Assert.Equal("25P02", after[0].SqlState);
     }
 
     [Fact]

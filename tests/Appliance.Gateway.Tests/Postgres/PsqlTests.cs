@@ -76,13 +76,14 @@ public sealed class PsqlTests(PgGatewayFixture fixture) : IClassFixture<PgGatewa
     }
 
     [Fact]
-    public async Task BlockedStatementInsideTransaction_KeepsTheTransactionUsable()
+    public async Task BlockedStatementInsideTransaction_AbortsIt_SoCommitRollsBack()
     {
         await fixture.GrantAsync();
         var table = PgGatewayFixture.TableName();
         await fixture.UpstreamAsync($"CREATE TABLE {table} (id int)");
 
-        // psql shows the transaction state in its prompt; a FAILED transaction would make COMMIT a ROLLBACK.
+        // As with any error in PostgreSQL: the transaction is aborted and COMMIT becomes ROLLBACK,
+        // so a script that hits a guardrail half way does not commit its first half.
         var result = await fixture.PsqlAsync("demo", "require",
             "-c", "BEGIN",
             "-c", $"INSERT INTO {table} VALUES (1)",
@@ -91,8 +92,9 @@ public sealed class PsqlTests(PgGatewayFixture fixture) : IClassFixture<PgGatewa
             "-c", "COMMIT");
 
         Assert.Contains("blocked by guardrail", result.Stderr, StringComparison.Ordinal);
-        Assert.Contains("COMMIT", result.Stdout, StringComparison.Ordinal);
-        Assert.Equal(2L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+        Assert.Contains("current transaction is aborted", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("ROLLBACK", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
     }
 
     [Fact]

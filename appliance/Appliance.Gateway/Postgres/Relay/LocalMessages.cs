@@ -27,6 +27,19 @@ internal static class LocalMessages
 
     public const string FailingPortalName = "appliance gateway: statement refused";
 
+    /// <summary>
+    /// The Query sent upstream in place of a refused one: it fails in parse analysis, before it
+    /// reads or writes anything, and its text says why in the upstream's log.
+    /// </summary>
+    public static readonly byte[] FailingQuery = BuildFailingQuery();
+
+    private static byte[] BuildFailingQuery()
+    {
+        var output = new ArrayBufferWriter<byte>(96);
+        FrontendWriter.WriteQuery(output, "SELECT 'appliance gateway: statement refused'::int"u8);
+        return output.WrittenSpan.ToArray();
+    }
+
     public static bool IsFatal(ReadOnlySpan<byte> errorBody)
     {
         var error = ErrorOrNoticeMessage.Parse(errorBody);

@@ -206,8 +206,7 @@ internal sealed partial class PgSession
         var decision = Decide(sql, default, isParse: false);
         if (decision.Refusal is { } refusal)
         {
-            Stage(new PendingEntry { Kind = PendingKind.Local, Local = refusal });
-            Stage(new PendingEntry { Kind = PendingKind.LocalReady });
+            RefuseQuery(refusal);
             return;
         }
 
@@ -215,8 +214,7 @@ internal sealed partial class PgSession
         var trace = StartTrace(runtime.MaskSql(sql), null, decision.Alerts);
         if (CommitIntent(trace) is { } auditRefusal)
         {
-            Stage(new PendingEntry { Kind = PendingKind.Local, Local = auditRefusal });
-            Stage(new PendingEntry { Kind = PendingKind.LocalReady });
+            RefuseQuery(auditRefusal);
             return;
         }
 
@@ -227,6 +225,19 @@ internal sealed partial class PgSession
             QueryText = runtime.Masker.HasColumnRules ? sql.ToArray() : null,
         });
         Forward(frame);
+    }
+
+    /// <summary>
+    /// A refused simple Query. The upstream must see an error too: in a transaction block
+    /// PostgreSQL aborts the transaction on any error, so a later COMMIT rolls back what came
+    /// before, as it would have without the gateway. A query that fails at once goes in its place;
+    /// its error is replaced with the refusal, and its ReadyForQuery carries the upstream's status.
+    /// </summary>
+    private void RefuseQuery(byte[] refusal)
+    {
+        _upstreamOut.Write(LocalMessages.FailingQuery);
+        Stage(new PendingEntry { Kind = PendingKind.InjectedError, Local = refusal });
+        Stage(new PendingEntry { Kind = PendingKind.Sync });
     }
 
     private void OnParse(PgSpanFrame frame)
@@ -368,24 +379,17 @@ internal sealed partial class PgSession
     }
 
     /// <summary>
-    /// A refused Parse or Execute inside an extended batch. If part of the batch already went
-    /// upstream, an Execute of a portal that does not exist follows it there, so the upstream fails
-    /// the batch (and rolls back its implicit transaction) exactly as PostgreSQL would for an error
-    /// at this point; the upstream's error is then replaced with the gateway's. Otherwise the
-    /// gateway answers alone. Either way everything up to Sync is dropped.
+    /// A refused Parse or Execute inside an extended batch. An Execute of a portal that does not
+    /// exist goes upstream in its place, so the upstream fails the batch exactly as PostgreSQL
+    /// would for an error at this point: it rolls back the batch's implicit transaction, or
+    /// aborts an explicit one (a later COMMIT rolls back). The upstream's error is replaced with
+    /// the gateway's, and everything up to Sync is dropped; the Sync goes upstream.
     /// </summary>
     private void RefuseInBatch(byte[] refusal)
     {
-        if (_forwardedInBatch)
-        {
-            _upstreamOut.Write(LocalMessages.FailingExecute);
-            Stage(new PendingEntry { Kind = PendingKind.InjectedError, Local = refusal });
-        }
-        else
-        {
-            Stage(new PendingEntry { Kind = PendingKind.Local, Local = refusal });
-        }
-
+        _upstreamOut.Write(LocalMessages.FailingExecute);
+        Stage(new PendingEntry { Kind = PendingKind.InjectedError, Local = refusal });
+        _forwardedInBatch = true;
         _discarding = true;
     }
 
