@@ -31,7 +31,8 @@ internal sealed record PendingExtension(
 /// that statement run once. The fingerprint stays in the store: a hash of a statement with one
 /// short secret literal could be brute-forced, so the API and events never carry it.
 /// </summary>
-internal sealed record CommandReview(string Sql, string Fingerprint, string Guardrail, string? Message, string? SessionId)
+/// <param name="GrantId">The grant the statement was held under: an approval is good only under it (not after it ended, not under another).</param>
+internal sealed record CommandReview(string Sql, string Fingerprint, string Guardrail, string? Message, string? SessionId, string? GrantId = null)
 {
     public static string FingerprintOf(ReadOnlySpan<byte> utf8Sql) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(utf8Sql));

@@ -50,7 +50,7 @@ internal sealed partial class AccessService
     /// the statement passes once, then the approval is spent (<c>command.executed</c>).
     /// </summary>
     public async Task<AccessRequest?> ConsumeApprovedCommandAsync(
-        Person requester, string connection, string fingerprint, CancellationToken cancellationToken)
+        Person requester, string connection, string fingerprint, string? grantId, CancellationToken cancellationToken)
     {
         var candidates = await requests.ListAsync(new Store.RequestFilter
         {
@@ -60,7 +60,7 @@ internal sealed partial class AccessService
             Connection = connection,
             Limit = 100,
         }, cancellationToken);
-        foreach (var candidate in candidates.Where(r => r.Command?.Fingerprint == fingerprint).OrderBy(r => r.ActivatedAt))
+        foreach (var candidate in candidates.Where(r => r.Command?.Fingerprint == fingerprint && r.Command.GrantId == grantId).OrderBy(r => r.ActivatedAt))
         {
             var consumed = await MutateAsync(candidate.Id, (r, now) =>
                 r.Status == RequestStatus.Active && r.ExpiresAt > now

@@ -39,7 +39,7 @@ internal sealed class CommandReviews
     public async Task<ReviewResult> HoldAsync(
         Person person, ConnectionPolicy connection, CommandReview command, TimeSpan hold, CancellationToken cancellationToken)
     {
-        if (await _access.ConsumeApprovedCommandAsync(person, connection.Name, command.Fingerprint, cancellationToken) is { } earlier)
+        if (await _access.ConsumeApprovedCommandAsync(person, connection.Name, command.Fingerprint, command.GrantId, cancellationToken) is { } earlier)
         {
             return new ReviewResult(ReviewOutcome.Approved, earlier);
         }
@@ -63,7 +63,7 @@ internal sealed class CommandReviews
 
             var decision = await decided.Task;
             if (decision.Status == RequestStatus.Active
-                && await _access.ConsumeApprovedCommandAsync(person, connection.Name, command.Fingerprint, cancellationToken) is { } consumed)
+                && await _access.ConsumeApprovedCommandAsync(person, connection.Name, command.Fingerprint, command.GrantId, cancellationToken) is { } consumed)
             {
                 return new ReviewResult(ReviewOutcome.Approved, consumed);
             }

@@ -24,13 +24,29 @@ public sealed class CommandReviewTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
-    private Task<ReviewResult> HoldAsync(string sql, TimeSpan hold) =>
+    private Task<ReviewResult> HoldAsync(string sql, TimeSpan hold, string grantId = "g-test") =>
         _gateway.Service<CommandReviews>().HoldAsync(
             _alice,
             _gateway.Service<IPolicyProvider>().Current.FindConnection("demo")!,
-            new CommandReview(sql, CommandReview.FingerprintOf(sql), "unbounded-write", "Deletes without WHERE need review.", "s-test"),
+            new CommandReview(sql, CommandReview.FingerprintOf(sql), "unbounded-write", "Deletes without WHERE need review.", "s-test", grantId),
             hold,
             CancellationToken.None);
+
+    [Fact]
+    public async Task AnApproval_IsGoodOnlyUnderTheGrantTheStatementWasHeldUnder()
+    {
+        var held = await HoldAsync("DELETE FROM invoices", TimeSpan.FromMilliseconds(200), grantId: "g-first");
+        Assert.Equal(ReviewOutcome.StillPending, held.Outcome);
+        await _bob.PostAsync($"api/requests/{held.Review.Id}/approve", null, HttpStatusCode.OK);
+
+        var underAnother = await HoldAsync("DELETE FROM invoices", TimeSpan.FromMilliseconds(200), grantId: "g-second");
+        Assert.Equal(ReviewOutcome.StillPending, underAnother.Outcome);
+        Assert.NotEqual(held.Review.Id, underAnother.Review.Id);
+
+        var underItsOwn = await HoldAsync("DELETE FROM invoices", TimeSpan.FromMilliseconds(200), grantId: "g-first");
+        Assert.Equal(ReviewOutcome.Approved, underItsOwn.Outcome);
+        Assert.Equal(held.Review.Id, underItsOwn.Review.Id);
+    }
 
     private async Task<string> WaitForPendingReviewAsync(string sql)
     {

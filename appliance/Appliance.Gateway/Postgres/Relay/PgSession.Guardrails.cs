@@ -113,7 +113,7 @@ internal sealed partial class PgSession
     private Decision Review(GuardrailMatch match, ReadOnlySpan<byte> sql)
     {
         var masked = _runtime.MaskSql(sql);
-        var held = new CommandReview(masked, CommandReview.FingerprintOf(sql), match.RuleName, match.Message, Id);
+        var held = new CommandReview(masked, CommandReview.FingerprintOf(sql), match.RuleName, match.Message, Id, GrantId);
         Flush();
         Log.StatementHeld(_services.Logger, Id, match.RuleName, match.Rule.Hold);
         ReviewResult result;
