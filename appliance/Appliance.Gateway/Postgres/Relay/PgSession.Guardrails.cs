@@ -145,7 +145,7 @@ internal sealed partial class PgSession
             default:
                 var pending =
                     $"statement held for review {review.Id} by guardrail \"{match.RuleName}\": {match.Message} " +
-                    $"Once an approver approves it (/hoop approve {review.Id}), the same statement will pass once: run it again then.";
+                    $"Once an approver approves it (/hoop approve {review.Id}, or POST /api/requests/{review.Id}/approve), the same statement will pass once: run it again then.";
                 RecordRefused(masked, StatementRecord.ReviewPending, pending, match.RuleName);
                 return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, pending, hint: $"/hoop approve {review.Id}"), null);
         }
