@@ -38,7 +38,7 @@ public static class GatewayApp
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddGatewayLogging(builder.Configuration);
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = ProblemRules.AddMissingRule);
         builder.Services.AddExceptionHandler<BadRequestHandler>();
         builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(json =>

@@ -57,6 +57,20 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task UnknownRouteAndWrongMethod_AreProblems_WithARule()
+    {
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
+        using var admin = gateway.AdminClient();
+
+        var missing = await admin.GetJsonAsync("api/nothing-here", HttpStatusCode.NotFound);
+        Assert.Equal("not-found", missing.Rule());
+
+        using var put = await admin.PutAsync("api/requests", new StringContent("{}", Encoding.UTF8, "application/json"));
+        var wrongMethod = await Api.ExpectAsync(put, HttpStatusCode.MethodNotAllowed);
+        Assert.Equal("method-not-allowed", wrongMethod.Rule());
+    }
+
+    [Fact]
     public async Task ChunkedBody_OverTheLimit_IsRefusedWithoutReadingItAll()
     {
         await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
