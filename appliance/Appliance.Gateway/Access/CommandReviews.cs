@@ -36,8 +36,10 @@ internal sealed class CommandReviews
     /// Runs the statement at once if an earlier review of exactly it was approved (it passes once);
     /// otherwise opens a review and waits up to <paramref name="hold"/> for the decision.
     /// </summary>
+    /// <param name="opened">Called once a new review exists, before the wait: the client can be told what it waits for.</param>
     public async Task<ReviewResult> HoldAsync(
-        Person person, ConnectionPolicy connection, CommandReview command, TimeSpan hold, CancellationToken cancellationToken)
+        Person person, ConnectionPolicy connection, CommandReview command, TimeSpan hold, CancellationToken cancellationToken,
+        Action<AccessRequest>? opened = null)
     {
         if (await _access.ConsumeApprovedCommandAsync(person, connection.Name, command.Fingerprint, command.GrantId, cancellationToken) is { } earlier)
         {
@@ -45,6 +47,7 @@ internal sealed class CommandReviews
         }
 
         var review = await _access.CreateCommandReviewAsync(person, connection, command, person.Email, cancellationToken);
+        opened?.Invoke(review);
         var decided = new TaskCompletionSource<AccessRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiting[review.Id] = decided;
         try

@@ -97,6 +97,8 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     {
         var table = await TableWithRowsAsync();
         await using var connection = await fixture.OpenAsync();
+        var notices = new List<PostgresNotice>();
+        connection.Notice += (_, e) => notices.Add(e.Notice);
         var sql = $"DELETE FROM {table}";
 
         var pending = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand(sql, connection).ExecuteNonQueryAsync());
@@ -104,6 +106,11 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal("42501", pending.SqlState);
         Assert.Contains($"held for review {review}", pending.MessageText, StringComparison.Ordinal);
         Assert.Contains($"/hoop approve {review}", pending.MessageText, StringComparison.Ordinal);
+
+        // The client was told at the start of the hold what it waits for, not only at its end.
+        var told = Assert.Single(notices, n => n.MessageText.Contains($"statement held for review {review}", StringComparison.Ordinal));
+        Assert.Contains("Waiting up to", told.MessageText, StringComparison.Ordinal);
+        Assert.Contains($"POST /api/requests/{review}/approve", told.Hint, StringComparison.Ordinal);
 
         using var bob = fixture.Gateway.Client(fixture.BobToken);
         await bob.PostAsync($"api/requests/{review}/approve", null, HttpStatusCode.OK);

@@ -15,6 +15,13 @@ internal static class LocalMessages
         return output.WrittenSpan.ToArray();
     }
 
+    public static byte[] Notice(string message, string? hint = null)
+    {
+        var output = new ArrayBufferWriter<byte>(256);
+        BackendWriter.WriteNoticeResponse(output, ErrorSeverity.Notice, "00000", message, hint: hint);
+        return output.WrittenSpan.ToArray();
+    }
+
     public static byte[] Fatal(string sqlState, string message, string? detail = null)
     {
         var output = new ArrayBufferWriter<byte>(256);

@@ -120,7 +120,9 @@ internal sealed partial class PgSession
         try
         {
             result = _services.Reviews
-                .HoldAsync(Person, Connection, held, match.Rule.Hold, _stopping.Token)
+                .HoldAsync(Person, Connection, held, match.Rule.Hold, _stopping.Token, review => SendNotice(
+                    $"statement held for review {review.Id} by guardrail \"{match.RuleName}\": {match.Message} Waiting up to {Appliance.Policy.Configuration.Duration.Format(match.Rule.Hold)} for an approver.",
+                    $"/hoop approve {review.Id}, or POST /api/requests/{review.Id}/approve"))
                 .GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -209,6 +209,29 @@ internal sealed partial class PgSession : IDisposable
         _stopping.Dispose();
     }
 
+    /// <summary>A NOTICE to the client while its statement waits (a NoticeResponse may come at any time); skipped when the upstream thread holds the client for long.</summary>
+    private void SendNotice(string message, string hint)
+    {
+        if (!_gate.TryEnter(TimeSpan.FromMilliseconds(500)))
+        {
+            return;
+        }
+
+        try
+        {
+            _clientOut.Write(LocalMessages.Notice(message, hint));
+            SendClient();
+        }
+        catch (Exception e) when (IsDisconnect(e) || e is InvalidOperationException or NotSupportedException)
+        {
+            // The client is gone; the hold ends with the session.
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
     /// <summary>Writes a FATAL to the client between whole messages; skipped when the upstream thread holds the client for long.</summary>
     private void SendFatal(string sqlState, string message)
     {
