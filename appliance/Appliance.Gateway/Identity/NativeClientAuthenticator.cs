@@ -68,7 +68,8 @@ internal sealed class NativeClientAuthenticator(
         var grant = await FindGrantAsync(token, person, connection, cancellationToken);
         if (grant is null)
         {
-            return NativeAuthResult.Refused(InvalidAuthorization, NoGrantMessage(person, connection));
+            var ended = token.Kind == TokenKind.Grant ? await CredentialGrantMessageAsync(token, connection, cancellationToken) : null;
+            return NativeAuthResult.Refused(InvalidAuthorization, ended ?? NoGrantMessage(person, connection));
         }
 
         return new NativeAuthResult(new NativeAccess(person, connection, grant, token.Id), null, null);
@@ -89,6 +90,30 @@ internal sealed class NativeClientAuthenticator(
         return $"{person.Email} has no active grant for \"{connection.Name}\". Request access in chat with " +
             $"/hoop request {connection.Name} {duration}{reason}, or with POST /api/requests " +
             $"{{\"connection\":\"{connection.Name}\",\"duration\":\"{duration}\",\"reason\":\"...\"}}, and connect again once it is approved.";
+    }
+
+    /// <summary>Why a grant credential no longer opens anything: its grant is for another connection, or ended.</summary>
+    private async Task<string?> CredentialGrantMessageAsync(TokenInfo token, ConnectionPolicy connection, CancellationToken cancellationToken)
+    {
+        if (token.GrantId is null || await requests.GetAsync(token.GrantId, cancellationToken) is not { } grant)
+        {
+            return null;
+        }
+
+        if (grant.Connection != connection.Name)
+        {
+            return $"this credential is for grant {grant.Id} on \"{grant.Connection}\", not \"{connection.Name}\"";
+        }
+
+        var how = grant.Status switch
+        {
+            RequestStatus.Expired => $"expired at {(grant.ExpiresAt ?? grant.EndedAt)?.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC",
+            RequestStatus.Revoked => "was revoked" + (grant.EndedBy is { } by ? $" by {by}" : ""),
+            RequestStatus.Active => $"expired at {grant.ExpiresAt?.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC",
+            _ => $"is {grant.Status.ToString().ToLowerInvariant()}",
+        };
+        return $"this credential is for grant {grant.Id}, which {how}; request access again with /hoop request {connection.Name} " +
+            $"{Duration.Format(connection.Access.DefaultDuration)} <reason> (or POST /api/requests) and use the new grant's credential";
     }
 
     private async Task<AccessRequest?> FindGrantAsync(TokenInfo token, Person person, ConnectionPolicy connection, CancellationToken cancellationToken)

@@ -116,12 +116,16 @@ public sealed class NativeClientAuthenticatorTests : IAsyncLifetime
         var password = credentials.Str("password");
 
         Assert.Equal(id, (await Login(Alice, "demo", password)).Access?.Grant.Id);
-        Assert.Equal("28000", (await Login(Alice, "prod2", password)).SqlState);
+        var elsewhere = await Login(Alice, "prod2", password);
+        Assert.Equal("28000", elsewhere.SqlState);
+        Assert.Contains($"this credential is for grant {id} on \"demo\", not \"prod2\"", elsewhere.Message, StringComparison.Ordinal);
         Assert.Equal("28P01", (await Login(Bob, "demo", password)).SqlState);
 
         await _bob.PostAsync($"api/requests/{id}/revoke", null, HttpStatusCode.OK);
         await ActiveGrantAsync(); // a new grant does not revive the old credential
-        Assert.Equal("28000", (await Login(Alice, "demo", password)).SqlState);
+        var revoked = await Login(Alice, "demo", password);
+        Assert.Equal("28000", revoked.SqlState);
+        Assert.Contains($"this credential is for grant {id}, which was revoked by bob@example.com", revoked.Message, StringComparison.Ordinal);
     }
 
     [Fact]
