@@ -209,8 +209,17 @@ internal sealed partial class PgSession : IDisposable
         _stopping.Dispose();
     }
 
-    /// <summary>A NOTICE to the client while its statement waits (a NoticeResponse may come at any time); skipped when the upstream thread holds the client for long.</summary>
-    private void SendNotice(string message, string hint)
+    /// <summary>A NOTICE to the client while its statement waits (a NoticeResponse may come at any time).</summary>
+    private void SendNotice(string message, string hint) => SendBetweenMessages(LocalMessages.Notice(message, hint));
+
+    /// <summary>A FATAL to the client, after whatever whole messages are still waiting to go out.</summary>
+    private void SendFatal(string sqlState, string message) => SendBetweenMessages(LocalMessages.Fatal(sqlState, message));
+
+    /// <summary>
+    /// A message of the gateway's own to the client between whole messages; skipped when the
+    /// upstream thread holds the client for long, and when the client is already gone.
+    /// </summary>
+    private void SendBetweenMessages(byte[] message)
     {
         if (!_gate.TryEnter(TimeSpan.FromMilliseconds(500)))
         {
@@ -219,31 +228,7 @@ internal sealed partial class PgSession : IDisposable
 
         try
         {
-            _clientOut.Write(LocalMessages.Notice(message, hint));
-            SendClient();
-        }
-        catch (Exception e) when (IsDisconnect(e) || e is InvalidOperationException or NotSupportedException)
-        {
-            // The client is gone; the hold ends with the session.
-        }
-        finally
-        {
-            _gate.Exit();
-        }
-    }
-
-    /// <summary>Writes a FATAL to the client between whole messages; skipped when the upstream thread holds the client for long.</summary>
-    private void SendFatal(string sqlState, string message)
-    {
-        if (!_gate.TryEnter(TimeSpan.FromMilliseconds(500)))
-        {
-            return;
-        }
-
-        try
-        {
-            // After whatever whole messages are still waiting to go out.
-            _clientOut.Write(LocalMessages.Fatal(sqlState, message));
+            _clientOut.Write(message);
             SendClient();
         }
         catch (Exception e) when (IsDisconnect(e) || e is InvalidOperationException or NotSupportedException)
