@@ -86,11 +86,15 @@ internal sealed class NativeClientAuthenticator(
         }
 
         var duration = Duration.Format(connection.Access.DefaultDuration);
-        var reason = connection.Access.Reason == ReasonRequirement.Required ? " <reason>" : " [reason]";
         return $"{person.Email} has no active grant for \"{connection.Name}\". Request access in chat with " +
-            $"/hoop request {connection.Name} {duration}{reason}, or with POST /api/requests " +
+            $"{RequestCommand(connection)}, or with POST /api/requests " +
             $"{{\"connection\":\"{connection.Name}\",\"duration\":\"{duration}\",\"reason\":\"...\"}}, and connect again once it is approved.";
     }
+
+    /// <summary>The chat command that asks for the connection, with its default duration and whether a reason is required.</summary>
+    private static string RequestCommand(ConnectionPolicy connection) =>
+        $"/hoop request {connection.Name} {Duration.Format(connection.Access.DefaultDuration)} " +
+        (connection.Access.Reason == ReasonRequirement.Required ? "<reason>" : "[reason]");
 
     /// <summary>Why a grant credential no longer opens anything: its grant is for another connection, or ended.</summary>
     private async Task<string?> CredentialGrantMessageAsync(TokenInfo token, ConnectionPolicy connection, CancellationToken cancellationToken)
@@ -112,8 +116,8 @@ internal sealed class NativeClientAuthenticator(
             RequestStatus.Active => $"expired at {grant.ExpiresAt?.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC",
             _ => $"is {grant.Status.ToString().ToLowerInvariant()}",
         };
-        return $"this credential is for grant {grant.Id}, which {how}; request access again with /hoop request {connection.Name} " +
-            $"{Duration.Format(connection.Access.DefaultDuration)} <reason> (or POST /api/requests) and use the new grant's credential";
+        return $"this credential is for grant {grant.Id}, which {how}; request access again with {RequestCommand(connection)} " +
+            "(or POST /api/requests) and use the new grant's credential";
     }
 
     private async Task<AccessRequest?> FindGrantAsync(TokenInfo token, Person person, ConnectionPolicy connection, CancellationToken cancellationToken)

@@ -22,14 +22,17 @@ internal sealed class FlowPrefilter
     private static readonly string[] Fragments = ["set_config", "advisory", "lo_", "lowrite", "notify", "dblink", "emit_message", "pg_stat", "&\""];
 
     private readonly SearchValues<string> _anyOf;
-    private readonly string[] _columns;
+
+    /// <summary>What matters wherever it stands, even inside a longer word: the fragments and the masked columns' names.</summary>
+    private readonly string[] _anywhere;
     private readonly bool _always;
 
     public FlowPrefilter(IEnumerable<string> maskedColumns)
     {
-        _columns = [.. maskedColumns.Where(c => c.Length > 0)];
-        _always = _columns.Any(c => !Ascii.IsValid(c));
-        _anyOf = SearchValues.Create([.. _columns, .. CopyingWords, .. Fragments], StringComparison.OrdinalIgnoreCase);
+        string[] columns = [.. maskedColumns.Where(c => c.Length > 0)];
+        _always = columns.Any(c => !Ascii.IsValid(c));
+        _anywhere = [.. Fragments, .. columns];
+        _anyOf = SearchValues.Create([.. _anywhere, .. CopyingWords], StringComparison.OrdinalIgnoreCase);
     }
 
     public bool MayMatter(ReadOnlySpan<byte> sql)
@@ -78,9 +81,8 @@ internal sealed class FlowPrefilter
     private bool OnlyPartOfAWord(ReadOnlySpan<char> text, int start)
     {
         var rest = text[start..];
-        foreach (var fragment in (string[])[.. Fragments, .. _columns])
+        foreach (var fragment in _anywhere)
         {
-            // A masked column's name counts wherever it stands, even inside a longer word.
             if (rest.StartsWith(fragment, StringComparison.OrdinalIgnoreCase))
             {
                 return false;

@@ -1,4 +1,3 @@
-using System.Text;
 using Appliance.Policy.Sql;
 
 namespace Appliance.Policy.Masking;
@@ -28,22 +27,24 @@ internal sealed partial class Masker
     public string? FlowRefusal(string sql, bool unknownIsRefused = false)
     {
         var classification = SqlClassifier.Classify(sql);
+        if (unknownIsRefused && classification.HasUnknown)
+        {
+            return null;
+        }
+
         var statements = classification.Statements;
         for (var i = 0; i < statements.Count; i++)
         {
             var statement = statements[i];
-            if (unknownIsRefused && classification.HasUnknown)
-            {
-                return null;
-            }
-
-            if (StatisticsView(statement.Text.ToString()) is { } view)
+            var text = statement.Text.ToString();
+            var tokens = Tokens(text);
+            if (StatisticsView(text, tokens) is { } view)
             {
                 return $"the statistics view {view} holds sample values of every column, masked ones too, so it is not read through the gateway "
                     + "on a connection with masked columns";
             }
 
-            if (CopiedColumn(statement, Nested(statements, i)) is { } column)
+            if (CopiedColumn(statement, text, tokens, Nested(statements, i)) is { } column)
             {
                 return $"the statement copies the masked column \"{column}\" into something the gateway cannot mask ({Where(statement)}); "
                     + "select the column directly instead";
@@ -63,10 +64,8 @@ internal sealed partial class Masker
         }
     }
 
-    private string? CopiedColumn(SqlStatement statement, IEnumerable<SqlStatement> nested)
+    private string? CopiedColumn(SqlStatement statement, string text, List<SqlToken> tokens, IEnumerable<SqlStatement> nested)
     {
-        var text = statement.Text.ToString();
-        var tokens = Tokens(text);
         if (IsRoutine(statement) && BodyMention(text, tokens) is { } inBody)
         {
             // Not every statement of a body is classified (RAISE, assignments): any mention in it counts.
@@ -74,7 +73,7 @@ internal sealed partial class Masker
         }
 
         var named = NamedColumns(text, tokens);
-        if (named.Count == 0 && !Mentions(text, depth: 0, lookInStrings: false))
+        if (named.Count == 0 && !Mentions(text, tokens, depth: 0, lookInStrings: false))
         {
             return null;
         }
@@ -132,9 +131,9 @@ internal sealed partial class Masker
     private static readonly string[] StatisticsViews = ["pg_stats", "pg_stats_ext", "pg_stats_ext_exprs", "pg_statistic", "pg_statistic_ext_data"];
 
     /// <summary>The planner's statistics view a statement reads, if any: they hold sample values of every column (histogram bounds, common values).</summary>
-    private static string? StatisticsView(string text)
+    private static string? StatisticsView(string text, List<SqlToken> tokens)
     {
-        foreach (var token in Tokens(text))
+        foreach (var token in tokens)
         {
             if (token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
                 && Array.IndexOf(StatisticsViews, SqlLiteral.Identifier(text, token)) >= 0)
@@ -191,9 +190,9 @@ internal sealed partial class Masker
             }
 
             var inner = body.Substring(start, end - start);
-            if (Mentions(inner, depth: 1, lookInStrings: true))
+            var innerTokens = Tokens(inner);
+            if (Mentions(inner, innerTokens, depth: 1, lookInStrings: true))
             {
-                var innerTokens = Tokens(inner);
                 var named = NamedColumns(inner, innerTokens);
                 return named.Count > 0 ? Identifier(inner, innerTokens[named[0]]) : Renamed;
             }

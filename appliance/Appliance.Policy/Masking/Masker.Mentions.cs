@@ -27,10 +27,12 @@ internal sealed partial class Masker
         HasColumnRules && Mentions(statement, depth: 0, lookInStrings: true, ignoreFilters: true);
 
     /// <param name="lookInStrings">Whether text in string literals counts (it may be SQL something runs); a write of text that merely contains a column's name is no copy.</param>
-    /// <param name="ignoreFilters">Whether what stands in a WHERE clause (and its subqueries) is left out.</param>
-    private bool Mentions(string text, int depth, bool lookInStrings, bool ignoreFilters = false)
+    /// <param name="ignoreFilters">Whether what stands in a WHERE clause or join condition (and their subqueries) is left out.</param>
+    private bool Mentions(string text, int depth, bool lookInStrings, bool ignoreFilters = false) =>
+        Mentions(text, Tokens(text), depth, lookInStrings, ignoreFilters);
+
+    private bool Mentions(string text, List<SqlToken> tokens, int depth, bool lookInStrings, bool ignoreFilters = false)
     {
-        var tokens = Tokens(text);
         var inFrom = new Stack<bool>();
         var inWhere = new Stack<bool>();
         inFrom.Push(false);
