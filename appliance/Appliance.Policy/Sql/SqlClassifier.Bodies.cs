@@ -209,7 +209,9 @@ internal static partial class SqlClassifier
         return keyword switch
         {
             "INSERT" or "DELETE" or "MERGE" or "UPDATE" => IsWriteStart(piece, i, piece.To),
-            "DROP" => nextKeyword is not null && SqlKeywords.ObjectTypes.Contains(nextKeyword),
+            // ALTER TABLE's own actions: ALTER [COLUMN] c DROP DEFAULT is no statement of its own.
+            "DROP" => nextKeyword is not (null or "DEFAULT") && SqlKeywords.ObjectTypes.Contains(nextKeyword),
+            "ALTER" => next.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && nextKeyword is not ("ON" or "OPTION" or "COLUMN"),
             "WITH" => nextKeyword == "RECURSIVE"
                 || (next.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
                     && i + 2 < piece.To

@@ -168,6 +168,12 @@ internal static partial class SqlClassifier
     {
         var command = CommandName(statement, first, kind);
         context.Add(statement.Text, kind, command, HasTopLevelWhere(statement, first), origin, depth);
+        if (command is "ALTER TABLE" or "ALTER FOREIGN TABLE" or "ALTER TYPE" && DropsColumn(statement, first))
+        {
+            // Dropping a column destroys its data as DROP TABLE does a table's: a rule on DROP covers it.
+            context.Add(statement.Text, "DROP", "DROP COLUMN", hasWhere: false, origin, depth);
+        }
+
         if (command is "CREATE FUNCTION" or "CREATE PROCEDURE")
         {
             ClassifyRoutineBody(context, statement, first, depth + 1);
@@ -183,6 +189,39 @@ internal static partial class SqlClassifier
 
         ScanParenthesizedWrites(context, statement, first + 1, statement.To, depth + 1);
     }
+
+    /// <summary>
+    /// An ALTER TABLE (or TYPE) action <c>DROP [COLUMN | ATTRIBUTE] [IF EXISTS] name</c>: a DROP at
+    /// the statement's own level not followed by what only drops a property or a constraint
+    /// (<c>ALTER COLUMN c DROP DEFAULT</c>, <c>DROP NOT NULL</c>, <c>DROP CONSTRAINT</c>).
+    /// </summary>
+    private static bool DropsColumn(Statement statement, int first)
+    {
+        var nesting = 0;
+        for (var i = first + 1; i < statement.To - 1; i++)
+        {
+            var token = statement.Tokens[i];
+            if (token.Kind == SqlTokenKind.OpenParen)
+            {
+                nesting++;
+            }
+            else if (token.Kind == SqlTokenKind.CloseParen)
+            {
+                nesting--;
+            }
+            else if (nesting == 0 && token.IsWord && SqlKeywords.Is(statement.Word(i), "DROP")
+                && !DropsProperty(statement, i + 1))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool DropsProperty(Statement statement, int i) =>
+        statement.IsKeyword(i, "DEFAULT") || statement.IsKeyword(i, "NOT") || statement.IsKeyword(i, "IDENTITY")
+        || statement.IsKeyword(i, "EXPRESSION") || statement.IsKeyword(i, "CONSTRAINT");
 
     /// <summary>WHERE at the statement's own parenthesis level; subqueries, strings and comments don't count.</summary>
     private static bool HasTopLevelWhere(Statement statement, int first)

@@ -47,6 +47,23 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Block_DropRule_CoversAlterTableDropColumn_AndTheColumnStays()
+    {
+        var table = PgGatewayFixture.TableName("dropcol");
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int, note text); INSERT INTO {table} VALUES (1, 'kept')");
+        await using var connection = await fixture.OpenAsync();
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() =>
+            new NpgsqlCommand($"ALTER TABLE {table} ADD COLUMN extra int, DROP COLUMN note", connection).ExecuteNonQueryAsync());
+
+        Assert.Equal("42501", error.SqlState);
+        Assert.Contains("destructive-ddl", error.MessageText, StringComparison.Ordinal);
+        await using var still = new NpgsqlCommand($"SELECT note FROM {table}", connection);
+        Assert.Equal("kept", await still.ExecuteScalarAsync());
+        await new NpgsqlCommand($"ALTER TABLE {table} ALTER COLUMN note DROP DEFAULT", connection).ExecuteNonQueryAsync();
+    }
+
+    [Fact]
     public async Task Alert_RunsTheStatement_AndRaisesAGuardrailAlertEvent()
     {
         await using var connection = await fixture.OpenAsync();

@@ -56,6 +56,13 @@ public class GuardrailEngineTests
     [InlineData("DO $$ BEGIN DROP TABLE t; END $$")]
     [InlineData("CREATE FUNCTION f() RETURNS void AS $$ DROP TABLE t $$ LANGUAGE sql")]
     [InlineData("PREPARE p AS TRUNCATE t")]
+    [InlineData("ALTER TABLE orders DROP COLUMN note")]
+    [InlineData("alter table if exists only public.orders drop if exists note cascade")]
+    [InlineData("ALTER TABLE orders ADD COLUMN x int, DROP note")]
+    [InlineData("ALTER TABLE \"Orders\" ALTER COLUMN a DROP DEFAULT, DROP COLUMN b")]
+    [InlineData("ALTER FOREIGN TABLE f DROP COLUMN c")]
+    [InlineData("ALTER TYPE address DROP ATTRIBUTE zip")]
+    [InlineData("DO $$ BEGIN ALTER TABLE t DROP COLUMN c; END $$")]
     public void Evaluate_DestructiveDdl_IsBlockedWithTheRulesMessage(string sql)
     {
         var verdict = Evaluate(sql);
@@ -64,6 +71,28 @@ public class GuardrailEngineTests
         Assert.Equal("Destructive DDL is not allowed through the gateway.", match.Message);
         Assert.Equal(GuardrailMatchReason.Matched, match.Reason);
         Assert.False(verdict.MayRun);
+    }
+
+    [Theory]
+    [InlineData("ALTER TABLE t ALTER COLUMN c DROP DEFAULT")]
+    [InlineData("ALTER TABLE t ALTER c DROP NOT NULL")]
+    [InlineData("ALTER TABLE t ALTER COLUMN c DROP IDENTITY IF EXISTS")]
+    [InlineData("ALTER TABLE t ALTER COLUMN c DROP EXPRESSION")]
+    [InlineData("ALTER TABLE t DROP CONSTRAINT t_pkey")]
+    [InlineData("ALTER TABLE t ADD COLUMN dropped int")]
+    [InlineData("ALTER TABLE t ADD CONSTRAINT c CHECK (note <> 'drop x')")]
+    public void Evaluate_AlterThatDropsNoColumn_IsNotADrop(string sql)
+    {
+        var verdict = Evaluate(sql);
+        Assert.DoesNotContain(verdict.Matches, m => m.RuleName == "destructive-ddl");
+        Assert.DoesNotContain(SqlClassifier.Classify(sql).Statements, s => s.Kind == "DROP");
+    }
+
+    [Fact]
+    public void Classify_AlterTableDropColumn_IsAlsoADropColumn()
+    {
+        var statements = SqlClassifier.Classify("ALTER TABLE orders DROP COLUMN note").Statements;
+        Assert.Equal(["ALTER TABLE", "DROP COLUMN"], statements.Select(s => s.Command));
     }
 
     [Theory]

@@ -228,7 +228,7 @@ public class SqlClassifierTests
 
     [Theory]
     [InlineData("DO $$ BEGIN RAISE NOTICE 'drop table soon'; END $$")]
-    [InlineData("DO $$ BEGIN ALTER TABLE t DROP COLUMN c; END $$")]
+    [InlineData("DO $$ BEGIN ALTER TABLE t ALTER COLUMN c DROP DEFAULT; END $$")]
     [InlineData("DO $$ BEGIN CREATE TABLE t (id int REFERENCES u ON DELETE CASCADE ON UPDATE CASCADE); END $$")]
     [InlineData("DO $$ BEGIN PERFORM * FROM t FOR UPDATE; GRANT SELECT, UPDATE, DELETE ON t TO r; END $$")]
     [InlineData("DO $$ BEGIN INSERT INTO t VALUES (1) ON CONFLICT (id) DO UPDATE SET a = 1; END $$")]
