@@ -9,7 +9,8 @@ namespace Appliance.Policy.Masking;
 /// columns (<c>FROM customers t(id, n, e, p, s)</c>, also on a subquery), a WITH query's column
 /// list does the same, and a Unicode-escaped identifier (<c>U&amp;"\0073sn"</c>) spells the name
 /// in other bytes; text handed to something that runs it (<c>query_to_xml('select ssn …')</c>)
-/// names it inside a string. Each of these counts as naming a masked column.
+/// names it inside a string; a whole-row reference (<c>SELECT c FROM customers c</c>) carries
+/// it unnamed (Masker.WholeRows.cs). Each of these counts as naming a masked column.
 /// </summary>
 internal sealed partial class Masker
 {
@@ -33,6 +34,7 @@ internal sealed partial class Masker
 
     private bool Mentions(string text, List<SqlToken> tokens, int depth, bool lookInStrings, bool ignoreFilters = false)
     {
+        var rowSources = RowSourceNames(text, tokens);
         var inFrom = new Stack<bool>();
         var inWhere = new Stack<bool>();
         inFrom.Push(false);
@@ -46,6 +48,9 @@ internal sealed partial class Masker
                 case SqlTokenKind.QuotedIdentifier when counts && token.Length > 1 && text[token.Start] is 'u' or 'U':
                     return true;
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when counts && _columns.Contains(SqlLiteral.Identifier(text, token)):
+                    return true;
+                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when counts && rowSources is not null && !inFrom.Peek()
+                    && IsWholeRowUse(text, tokens, i, rowSources):
                     return true;
                 case SqlTokenKind.Word when counts && i + 1 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.OpenParen
                     && DumpFunctions.Contains(Word(text, token).ToString()):

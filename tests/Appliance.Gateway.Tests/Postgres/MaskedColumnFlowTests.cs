@@ -162,6 +162,25 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         Assert.Equal("****", Assert.Single(payloads));
     }
 
+    [Theory]
+    [InlineData("SELECT translate(p::text, '0123456789', 'abcdefghij') FROM {0} p")]
+    [InlineData("SELECT translate(row_to_json({0})::text, '0123456789', 'abcdefghij') FROM {0}")]
+    [InlineData("SELECT translate(to_jsonb(p.*)::text, '0123456789', 'abcdefghij') FROM {0} AS p")]
+    [InlineData("SELECT translate(s::text, '0123456789', 'abcdefghij') FROM (SELECT * FROM {0}) s")]
+    public async Task AWholeRowReference_ReshapedPastTheDetectors_IsMaskedWhole(string template)
+    {
+        var (table, ssn) = await PersonAsync();
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, table), connection);
+
+        var value = await command.ExecuteScalarAsync();
+
+        Assert.Equal("****", value);
+        var translated = string.Concat(ssn.Select(ch => char.IsAsciiDigit(ch) ? (char)('a' + (ch - '0')) : ch));
+        Assert.DoesNotContain(translated, value?.ToString() ?? "", StringComparison.Ordinal);
+        await AssertAuditHasNoSsnAsync(connection, ssn);
+    }
+
     [Fact]
     public async Task OrdinaryAliasListsAndFilters_DoNotMaskResults()
     {
@@ -180,6 +199,10 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
 
         await using var filtered = new NpgsqlCommand($"SELECT count(*) FROM {table} WHERE ssn IS NOT NULL", connection);
         Assert.Equal(1L, await filtered.ExecuteScalarAsync());
+
+        // A function's alias is no table row: its values come back as they are.
+        await using var scalar = new NpgsqlCommand("SELECT string_agg(g::text, ',') FROM generate_series(1, 3) g", connection);
+        Assert.Equal("1,2,3", await scalar.ExecuteScalarAsync());
     }
 
     [Fact]

@@ -24,6 +24,16 @@ public sealed class MaskerMentionsTests
     [InlineData("SELECT table_to_xml('customers', false, false, '')::text")]
     [InlineData("SELECT pg_catalog.schema_to_xml('public', false, false, '')")]
     [InlineData("SELECT query_to_xml('select replace(ssn, ''-'', '''') from customers', true, false, '')")]
+    [InlineData("SELECT translate(c::text, '0123456789', 'abcdefghij') FROM customers c")]
+    [InlineData("SELECT translate(row_to_json(customers)::text, '0123456789', 'abcdefghij') FROM customers")]
+    [InlineData("SELECT to_jsonb(c.*) FROM public.customers AS c")]
+    [InlineData("SELECT c.* FROM customers c")]
+    [InlineData("SELECT \"C\" FROM customers \"C\"")]
+    [InlineData("SELECT (SELECT x FROM (SELECT c) s(x)) FROM customers c")]
+    [InlineData("SELECT s FROM (SELECT * FROM customers) s")]
+    [InlineData("WITH x AS (TABLE customers) SELECT x::text FROM x")]
+    [InlineData("SELECT o.id, c FROM orders o JOIN customers c ON c.id = o.customer_id")]
+    [InlineData("SELECT c AS whole FROM customers c")]
     public void RenamedEscapedOrQuotedReferences_Count(string sql) =>
         Assert.True(Columns.MentionsMaskedColumn(sql));
 
@@ -47,6 +57,11 @@ public sealed class MaskerMentionsTests
     [InlineData("SELECT o.id, v.label FROM orders o JOIN (VALUES ('paid', 'Paid')) v(status, label) ON v.status = o.status")]
     [InlineData("WITH totals(customer_id, spent) AS (SELECT customer_id, sum(total) FROM orders GROUP BY 1) SELECT customer_id, spent FROM totals")]
     [InlineData("SELECT * FROM orders o, LATERAL unnest(array[1, 2]) u")]
+    [InlineData("SELECT g::text FROM generate_series(1, 3) AS g")]
+    [InlineData("SELECT v FROM (VALUES (1), (2)) v")]
+    [InlineData("SELECT o.id, o.total FROM orders o")]
+    [InlineData("WITH t AS (SELECT id FROM customers), u AS MATERIALIZED (SELECT 1) SELECT t.id FROM t, u")]
+    [InlineData("SELECT s.a FROM (SELECT id AS a FROM customers) s")]
     public void OrdinaryStatements_DoNotCount(string sql) =>
         Assert.False(Columns.MentionsMaskedColumn(sql));
 

@@ -1,0 +1,122 @@
+using Appliance.Policy.Sql;
+
+namespace Appliance.Policy.Masking;
+
+/// <summary>
+/// Whole-row references: <c>SELECT c FROM customers c</c>, <c>row_to_json(customers)</c>,
+/// <c>c.*</c> inside an expression. A row value carries every column of its relation, masked
+/// ones included, without naming any, and comes back as one computed column that an
+/// expression can reshape past the value detectors (<c>translate(c::text, '0123…', 'abcd…')</c>).
+/// A from-item that can hold a table's columns (a relation, a WITH query, a subquery passing
+/// columns on through <c>*</c>) used as a value therefore counts as naming a masked column.
+/// Functions' aliases (<c>generate_series(1, 3) g</c>) do not: their columns come from their
+/// arguments, where a masked column would be named.
+/// </summary>
+internal sealed partial class Masker
+{
+    /// <summary>The names (folded) by which the statement's from-items that may carry a table's columns can be referred to.</summary>
+    private static HashSet<string>? RowSourceNames(string text, List<SqlToken> tokens)
+    {
+        HashSet<string>? names = null;
+        var inFrom = new Stack<bool>();
+        inFrom.Push(false);
+        var functionItem = new Stack<bool>();
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            switch (token.Kind)
+            {
+                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when inFrom.Peek() && IsRowSourceName(text, tokens, i):
+                    (names ??= new HashSet<string>(StringComparer.Ordinal)).Add(SqlLiteral.Identifier(text, token));
+                    break;
+                case SqlTokenKind.Word:
+                    UpdateClause(inFrom, Word(text, token));
+                    break;
+                case SqlTokenKind.OpenParen:
+                    functionItem.Push(i > 0 && tokens[i - 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                        && !NotAnAlias.Contains(Word(text, tokens[i - 1]).ToString()));
+                    inFrom.Push(false);
+                    break;
+                case SqlTokenKind.CloseParen when inFrom.Count > 1:
+                    inFrom.Pop();
+                    var wasFunction = functionItem.Count > 0 && functionItem.Pop();
+                    if (inFrom.Peek() && (wasFunction || !SubqueryPassesColumnsUnnamed(text, tokens, i)))
+                    {
+                        // The alias that follows names a function's result or a subquery's named columns.
+                        i = SkipAlias(text, tokens, i);
+                    }
+
+                    break;
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>A relation's name or alias in a from-list: not a keyword, not a function's name, not a schema qualifier.</summary>
+    private static bool IsRowSourceName(string text, List<SqlToken> tokens, int i)
+    {
+        if (tokens[i].Kind == SqlTokenKind.Word && (NotAnAlias.Contains(Word(text, tokens[i]).ToString()) || IsClauseEnd(Word(text, tokens[i]))))
+        {
+            return false;
+        }
+
+        return i + 1 >= tokens.Count || !(tokens[i + 1].Kind == SqlTokenKind.OpenParen || IsDot(text, tokens[i + 1]));
+    }
+
+    /// <summary>Past <c>[AS] alias</c> after the parenthesis at <paramref name="close"/>.</summary>
+    private static int SkipAlias(string text, List<SqlToken> tokens, int close)
+    {
+        var next = close + 1;
+        if (next < tokens.Count && tokens[next].Kind == SqlTokenKind.Word && Word(text, tokens[next]).Equals("AS", StringComparison.OrdinalIgnoreCase))
+        {
+            next++;
+        }
+
+        return next < tokens.Count && tokens[next].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+            && !(tokens[next].Kind == SqlTokenKind.Word && (NotAnAlias.Contains(Word(text, tokens[next]).ToString()) || IsClauseEnd(Word(text, tokens[next]))))
+            ? next
+            : close;
+    }
+
+    /// <summary>
+    /// <paramref name="i"/> refers to a whole row of one of <paramref name="names"/>: the name
+    /// alone (not <c>c.col</c>, not <c>x.c</c>) or <c>c.*</c>.
+    /// </summary>
+    private static bool IsWholeRowUse(string text, List<SqlToken> tokens, int i, HashSet<string> names)
+    {
+        if (!names.Contains(SqlLiteral.Identifier(text, tokens[i])) || (i > 0 && IsDot(text, tokens[i - 1])))
+        {
+            return false;
+        }
+
+        if (i + 1 >= tokens.Count)
+        {
+            return true;
+        }
+
+        var next = tokens[i + 1];
+        if (IsDot(text, next))
+        {
+            return i + 2 < tokens.Count && tokens[i + 2].Kind == SqlTokenKind.Other && text[tokens[i + 2].Start] == '*';
+        }
+
+        // A function's name, or a WITH query being defined (t(…) AS (…), t AS [NOT] [MATERIALIZED] (…)).
+        return next.Kind != SqlTokenKind.OpenParen && !IsWithDefinition(text, tokens, i + 1);
+    }
+
+    private static bool IsWithDefinition(string text, List<SqlToken> tokens, int next)
+    {
+        if (tokens[next].Kind != SqlTokenKind.Word || !Word(text, tokens[next]).Equals("AS", StringComparison.OrdinalIgnoreCase) || next + 1 >= tokens.Count)
+        {
+            return false;
+        }
+
+        var after = tokens[next + 1];
+        return after.Kind == SqlTokenKind.OpenParen
+            || (after.Kind == SqlTokenKind.Word && (Word(text, after).Equals("MATERIALIZED", StringComparison.OrdinalIgnoreCase)
+                || Word(text, after).Equals("NOT", StringComparison.OrdinalIgnoreCase)));
+    }
+
+    private static bool IsDot(string text, SqlToken token) => token.Kind == SqlTokenKind.Other && text[token.Start] == '.';
+}
