@@ -1,6 +1,8 @@
 using System.Globalization;
 using Appliance.Gateway.Tests.Postgres.Support;
+using Appliance.Wire.Writing;
 using Npgsql;
+using static Appliance.Tests.Common.Gateway.TestPolicies;
 
 namespace Appliance.Gateway.Tests.Postgres;
 
@@ -178,6 +180,7 @@ public abstract class CopyOutTests<TFixture>(TFixture fixture) : IClassFixture<T
         });
         Assert.Equal("42P01", inside.SqlState);
         Assert.Contains(missing, inside.MessageText, StringComparison.Ordinal);
+        Assert.Equal(0, inside.Position);
         await transaction.RollbackAsync();
         await using var afterRollback = new NpgsqlCommand("SELECT 2", connection);
         Assert.Equal(2, await afterRollback.ExecuteScalarAsync());
@@ -213,5 +216,53 @@ public abstract class CopyOutTests<TFixture>(TFixture fixture) : IClassFixture<T
         Assert.True(gateway.ExitCode == 0, gateway.ToString());
         Assert.Equal(direct.Stdout, gateway.Stdout);
         Assert.Equal(direct.Stderr, gateway.Stderr);
+    }
+
+    [Fact]
+    public async Task TheClientSeesOnlyTheCopysOwnMessages()
+    {
+        var table = await CustomersAsync();
+        await fixture.GrantAsync();
+        await using var client = await RawPgClient.LoginAsync(fixture.Port, Alice, fixture.AliceToken, "demo", fixture.Tls);
+
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"COPY (SELECT id, ssn FROM {table} ORDER BY id) TO STDOUT"));
+        var messages = await client.ReadUntilReadyAsync();
+
+        Assert.Equal("HdddcCZ", string.Concat(messages.Select(m => m.Type)));
+        Assert.Equal(["1\t****\n", "2\t\\N\n", "3\t****\n"], messages.Where(m => m.Type == 'd').Select(m => System.Text.Encoding.UTF8.GetString(m.Body)));
+    }
+
+    [Fact]
+    public async Task ACopyAmidAnUnsyncedExtendedBatch_IsRefused()
+    {
+        var table = await CustomersAsync();
+        await fixture.GrantAsync();
+        await using var client = await RawPgClient.LoginAsync(fixture.Port, Alice, fixture.AliceToken, "demo", fixture.Tls);
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteParse(o, "", "SELECT 1", []),
+            o => FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            o => FrontendWriter.WriteQuery(o, $"COPY {table} TO STDOUT"),
+            FrontendWriter.WriteSync);
+        var messages = (await client.ReadUntilReadyAsync()).Concat(await client.ReadUntilReadyAsync()).ToList();
+
+        Assert.DoesNotContain(messages, m => m.Type is 'H' or 'd');
+        Assert.Contains(messages, m => m.Type == 'E' && m.SqlState == "42501" && m.Message.Contains("COPY ... TO is refused", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ATableWhoseCopyHasOtherColumnsThanItsSelect_IsRefusedNotMisread()
+    {
+        // COPY of a whole table leaves out generated columns; SELECT * does not, so the probe's plan does not fit.
+        var table = PgGatewayFixture.TableName("generated");
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int, ssn text, twice int GENERATED ALWAYS AS (id * 2) STORED); INSERT INTO {table} (id, ssn) VALUES (1, '123-45-6789')");
+
+        var whole = await PsqlAsync("-c", $"COPY {table} TO STDOUT");
+        var listed = await PsqlAsync("-c", $"COPY {table} (id, ssn) TO STDOUT");
+
+        Assert.Contains("COPY ... TO is refused on this connection", whole.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", whole.Stdout);
+        Assert.Equal("1\t****\n", listed.Stdout);
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Appliance.Gateway.Audit;
 using Appliance.Policy.Masking;
 using Appliance.Policy.Sql;
@@ -68,13 +69,33 @@ internal sealed partial class PgSession
                 OnError(frame);
                 break;
             case BackendMessageType.ErrorResponse:
-                probe.Error = Sanitized(frame) ?? frame.Message.ToArray();
+                probe.Error = WithoutPosition(Sanitized(frame) ?? frame.Message);
                 break;
             case BackendMessageType.ReadyForQuery:
                 _lastStatus = ReadyForQueryMessage.Parse(frame.Body).Status;
                 _pending.Dequeue();
                 break;
         }
+    }
+
+    /// <summary>An error without its cursor position: the probe's points into the probe's text, not into the COPY the client sent.</summary>
+    private static byte[] WithoutPosition(ReadOnlySpan<byte> error)
+    {
+        var fields = new ArrayBufferWriter<byte>(error.Length);
+        foreach (var field in ErrorOrNoticeMessage.Parse(error[PgLimits.MessageHeaderLength..]))
+        {
+            if (field.Code != ErrorField.Position)
+            {
+                fields.Write([field.Code]);
+                fields.Write(field.Value);
+                fields.Write([(byte)0]);
+            }
+        }
+
+        fields.Write([(byte)0]);
+        var output = new ArrayBufferWriter<byte>(fields.WrittenCount + PgLimits.MessageHeaderLength);
+        SideChannels.WriteMessage((byte)BackendMessageType.ErrorResponse, fields.WrittenSpan, output);
+        return output.WrittenSpan.ToArray();
     }
 
     /// <summary>In a transaction block the probe aborted, the COPY's error is the probe's.</summary>
