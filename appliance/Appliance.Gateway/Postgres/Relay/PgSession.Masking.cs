@@ -1,8 +1,6 @@
-using Appliance.Gateway.Audit;
 using Appliance.Policy.Masking;
 using Appliance.Wire;
 using Appliance.Wire.Backend;
-using Appliance.Wire.Copy;
 using Appliance.Wire.Framing;
 using Appliance.Wire.Primitives;
 using Appliance.Wire.Writing;
