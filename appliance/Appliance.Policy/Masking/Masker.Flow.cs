@@ -86,7 +86,9 @@ internal sealed partial class Masker
             return first;
         }
 
-        if (statement.Origin is not (SqlStatementOrigin.TopLevel or SqlStatementOrigin.With or SqlStatementOrigin.ExplainAnalyze))
+        // The query of a COPY … TO is read like a SELECT: the gateway refuses every COPY … TO whose
+        // rows it cannot mask by column (to a file or program, binary, several statements).
+        if (statement.Origin is not (SqlStatementOrigin.TopLevel or SqlStatementOrigin.With or SqlStatementOrigin.ExplainAnalyze or SqlStatementOrigin.Copy))
         {
             return first;
         }
@@ -269,7 +271,6 @@ internal sealed partial class Masker
         SqlStatementOrigin.DynamicSql => "in dynamic SQL",
         SqlStatementOrigin.Cursor => "a cursor, fetched by a statement that names nothing",
         SqlStatementOrigin.Prepare or SqlStatementOrigin.Execute => "an SQL prepared statement, executed by a statement that names nothing",
-        SqlStatementOrigin.Copy => "a COPY",
         _ => statement.Command,
     };
 }

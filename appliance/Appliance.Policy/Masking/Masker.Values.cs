@@ -42,16 +42,18 @@ internal sealed partial class Masker
         };
     }
 
-    /// <summary>A masked column: <c>****</c> for text-like types, <c>"****"</c> for JSON, NULL for anything else.</summary>
+    /// <summary>A masked column's value: <c>****</c> for text-like types, <c>"****"</c> for JSON, null (send NULL) for anything else.</summary>
+    private static byte[]? WholeReplacement(PgValueClass valueClass, bool binary) => valueClass switch
+    {
+        PgValueClass.Text or PgValueClass.Bytea => Stars,
+        PgValueClass.Json => JsonStars,
+        PgValueClass.Jsonb => binary ? JsonbStars : JsonStars,
+        _ => null,
+    };
+
     private static MaskResult WriteWhole(PgValueClass valueClass, bool binary, IBufferWriter<byte> output)
     {
-        var replacement = valueClass switch
-        {
-            PgValueClass.Text or PgValueClass.Bytea => Stars,
-            PgValueClass.Json => JsonStars,
-            PgValueClass.Jsonb => binary ? JsonbStars : JsonStars,
-            _ => null,
-        };
+        var replacement = WholeReplacement(valueClass, binary);
         if (replacement is null)
         {
             return MaskResult.Null;

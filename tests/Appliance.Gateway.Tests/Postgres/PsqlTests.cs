@@ -122,7 +122,7 @@ public sealed class PsqlTests(PgGatewayFixture fixture) : IClassFixture<PgGatewa
     }
 
     [Fact]
-    public async Task CopyFromStdin_LoadsRows_AndCopyOutOfATable_IsRefusedOnAConnectionWithColumnRules()
+    public async Task CopyFromStdin_LoadsRows_AndCopyOutOfATable_MasksTheMaskedColumn()
     {
         await fixture.GrantAsync();
         var table = PgGatewayFixture.TableName();
@@ -137,8 +137,8 @@ public sealed class PsqlTests(PgGatewayFixture fixture) : IClassFixture<PgGatewa
             Assert.True(load.ExitCode == 0, load.ToString());
             Assert.Contains("COPY 2", load.Stdout, StringComparison.Ordinal);
             Assert.Equal(2L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
-            Assert.Contains("COPY ... TO is refused on this connection", dump.Stderr, StringComparison.Ordinal);
-            Assert.DoesNotContain("111-22-3333", dump.Stdout, StringComparison.Ordinal);
+            Assert.True(dump.ExitCode == 0, dump.ToString());
+            Assert.Equal("1\t****\n2\t****\n", dump.Stdout);
         }
         finally
         {

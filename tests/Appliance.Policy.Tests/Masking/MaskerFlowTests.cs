@@ -32,6 +32,7 @@ public sealed class MaskerFlowTests
     [InlineData("SELECT length(set_config('my.v', (SELECT string_agg(ssn, ' ') FROM customers), false))")]
     [InlineData("SELECT pg_advisory_lock(replace(s, '-', '')::bigint) FROM customers * t(i, n, e, p, s)")]
     [InlineData("SELECT lo_from_bytea(0, convert_to((SELECT string_agg(card_number, ' ') FROM customers), 'UTF8'))")]
+    [InlineData("COPY (INSERT INTO notes (body) SELECT ssn FROM customers RETURNING id) TO STDOUT")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);
@@ -56,6 +57,7 @@ public sealed class MaskerFlowTests
     [InlineData("UPDATE customers SET city = 'x' WHERE ssn IS NULL RETURNING ssn")]
     [InlineData("INSERT INTO customers (id, ssn) VALUES (7, '987-65-4321') RETURNING card_number")]
     [InlineData("COPY customers (id, ssn) FROM STDIN")]
+    [InlineData("COPY (SELECT id, ssn FROM customers) TO STDOUT WITH (FORMAT csv)")]
     [InlineData("CREATE INDEX ON customers (ssn)")]
     [InlineData("SELECT 'ssn', \"note\" FROM orders -- ssn")]
     [InlineData("CREATE TABLE t AS SELECT id, note FROM orders")]

@@ -23,4 +23,7 @@ internal struct PendingEntry
 
     /// <summary>Query (when columns are masked by name): the query text, for plans over computed columns.</summary>
     public byte[]? QueryText;
+
+    /// <summary>CopyProbe, and the Query of the COPY it describes: what the probe learnt.</summary>
+    public CopyProbe? Probe;
 }

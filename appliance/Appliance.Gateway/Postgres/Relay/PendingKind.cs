@@ -29,4 +29,9 @@ internal enum PendingKind : byte
     /// would have; its ErrorResponse is replaced with the gateway's.
     /// </summary>
     InjectedError,
+    /// <summary>
+    /// The gateway's own Parse, Describe and Close of a COPY's query, then Sync, sent ahead of the
+    /// COPY to learn its columns: every answer up to the ReadyForQuery is the gateway's, none is relayed.
+    /// </summary>
+    CopyProbe,
 }

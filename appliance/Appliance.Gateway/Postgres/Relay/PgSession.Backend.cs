@@ -110,6 +110,11 @@ internal sealed partial class PgSession
             case BackendMessageType.DataRow:
                 OnDataRow(frame);
                 break;
+            case BackendMessageType.ParseComplete or BackendMessageType.CloseComplete or BackendMessageType.ParameterDescription
+                or BackendMessageType.RowDescription or BackendMessageType.NoData or BackendMessageType.ErrorResponse
+                or BackendMessageType.ReadyForQuery when HeadIs(PendingKind.CopyProbe):
+                OnCopyProbeAnswer(frame);
+                break;
             case BackendMessageType.CommandComplete:
                 OnCommandComplete(frame);
                 break;
@@ -149,7 +154,7 @@ internal sealed partial class PgSession
                 OnCopyData(frame);
                 break;
             case BackendMessageType.CopyDone:
-                _copyMasking = false;
+                EndCopy();
                 Relay(frame);
                 break;
             case BackendMessageType.NotificationResponse:
@@ -348,6 +353,11 @@ internal sealed partial class PgSession
                 SkipToSync();
                 return;
             case PendingKind.Query:
+                if (AbortedByProbe(head, frame))
+                {
+                    sanitized = head.Probe!.Error;
+                }
+
                 head.Trace!.Error ??= DescribeError(frame, sanitized);
                 RelayError(frame, sanitized);
                 return;
@@ -392,7 +402,7 @@ internal sealed partial class PgSession
 
         _lastStatus = status;
         _mute = false;
-        _copyMasking = false;
+        EndCopy();
         _queryShape = null;
         _queryPlan = null;
         Relay(frame);
@@ -514,6 +524,7 @@ internal sealed partial class PgSession
         {
             PendingKind.Query => _pending.Head.QueryText,
             PendingKind.Execute or PendingKind.DescribePortal or PendingKind.Bind => _pending.Head.Portal?.Statement.Text,
+            PendingKind.CopyProbe => _pending.Head.Probe?.QueryText,
             _ => null,
         };
         return text is not { Length: > 0 } || masker.MentionsMaskedColumn(System.Text.Encoding.UTF8.GetString(text));

@@ -202,8 +202,8 @@ internal sealed partial class PgSession
     private void OnQuery(PgSpanFrame frame)
     {
         var sql = QueryMessage.Parse(frame.Body).Sql;
-        _forwardedInBatch = false;
         var decision = Decide(sql, default, isParse: false);
+        _forwardedInBatch = false;
         if (decision.Refusal is { } refusal)
         {
             RefuseQuery(refusal);
@@ -218,11 +218,14 @@ internal sealed partial class PgSession
             return;
         }
 
+        // The probe goes first: its answers come before the COPY's.
+        var probe = decision.Copy is { } copy ? ProbeCopy(copy, runtime.Masker) : null;
         Stage(new PendingEntry
         {
             Kind = PendingKind.Query,
             Trace = trace,
             QueryText = runtime.Masker.HasColumnRules ? sql.ToArray() : null,
+            Probe = probe,
         });
         Forward(frame);
     }

@@ -17,7 +17,15 @@ internal sealed partial class PgSession
 
     private GuardrailVerdict? _heldVerdict;
 
-    private readonly record struct Decision(byte[]? Refusal, string? Alerts)
+    private const string ColumnCopyRefusal =
+        "COPY ... TO is refused on this connection: its results are masked by column, which the gateway can do only for a text or CSV "
+        + "COPY ... TO STDOUT sent as a simple query of one statement; use that, or SELECT";
+
+    private const string BinaryCopyRefusal =
+        "binary COPY ... TO is refused on this connection: its results are masked, which a binary COPY stream cannot carry; use the text or CSV format";
+
+    /// <param name="Copy">A COPY … TO STDOUT to run masked by column: the gateway learns its columns first.</param>
+    private readonly record struct Decision(byte[]? Refusal, string? Alerts, CopyToStdout? Copy = null)
     {
         public static readonly Decision Run = default;
     }
@@ -31,12 +39,20 @@ internal sealed partial class PgSession
     private Decision Decide(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse)
     {
         var runtime = _runtime;
-        if (runtime.Masks && CopyRefusal(sql, runtime) is { } copyMessage)
+        CopyToStdout? copy = null;
+        if (runtime.Masks && CopyRefusal(sql, runtime, isParse, out copy) is { } copyMessage)
         {
             RecordRefused(runtime.MaskSql(sql), StatementRecord.Blocked, copyMessage, null);
             return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, copyMessage), null);
         }
 
+        var decision = Judge(sql, statementName, isParse, runtime);
+        return copy is null || decision.Refusal is not null ? decision : decision with { Copy = copy };
+    }
+
+    /// <summary>The flow check and the guardrails.</summary>
+    private Decision Judge(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse, Policy.ConnectionRuntime runtime)
+    {
         if (runtime.Masker.MayNameMaskedColumn(sql) && runtime.Masker.FlowRefusal(Encoding.UTF8.GetString(sql), unknownIsRefused: runtime.HasGuardrails) is { } flowMessage)
         {
             RecordRefused(runtime.MaskSql(sql), StatementRecord.Blocked, flowMessage, null);
@@ -154,31 +170,47 @@ internal sealed partial class PgSession
     }
 
     /// <summary>
-    /// COPY … TO hands rows out as lines, not typed columns: value detectors can scan a text or
-    /// CSV line, but column rules cannot find their column in it and a binary stream cannot be
-    /// scanned. Such a COPY is refused up front where masking needs more than that (fail closed).
+    /// COPY … TO hands rows out as lines, not typed columns. The value detectors can scan a text or
+    /// CSV line anywhere; column rules need the COPY's columns, which the gateway learns by
+    /// describing its query upstream first (PgSession.CopyOut.cs). It can do so only for a text or
+    /// CSV COPY … TO STDOUT that is the whole of a simple Query sent between complete requests
+    /// (not amid an extended batch before its Sync): that one is returned in
+    /// <paramref name="copy"/>. Every other COPY … TO is refused on a connection with column rules,
+    /// and a binary one wherever masking applies: their values cannot be found (fail closed).
     /// </summary>
-    private static string? CopyRefusal(ReadOnlySpan<byte> sql, Policy.ConnectionRuntime runtime)
+    private string? CopyRefusal(ReadOnlySpan<byte> sql, Policy.ConnectionRuntime runtime, bool isParse, out CopyToStdout? copy)
     {
+        copy = null;
         if (!ContainsWord(sql, "copy"u8))
         {
             return null;
         }
 
-        var classification = SqlClassifier.Classify(Encoding.UTF8.GetString(sql));
+        var text = Encoding.UTF8.GetString(sql);
+        var classification = SqlClassifier.Classify(text);
         if (!classification.Statements.Any(s => s.Command == "COPY TO"))
         {
             return null;
         }
 
-        if (runtime.Masker.HasColumnRules)
+        if (!runtime.Masker.HasColumnRules)
         {
-            return "COPY ... TO is refused on this connection: its results are masked by column, which a COPY stream cannot carry; use SELECT";
+            return ContainsWord(sql, "binary"u8) ? BinaryCopyRefusal : null;
         }
 
-        return ContainsWord(sql, "binary"u8)
-            ? "binary COPY ... TO is refused on this connection: its results are masked, which a binary COPY stream cannot carry; use the text or CSV format"
-            : null;
+        var parsed = CopyToStdoutParser.Parse(text);
+        if (parsed is { Format: CopyFormat.Binary })
+        {
+            return BinaryCopyRefusal;
+        }
+
+        if (parsed is null || isParse || _forwardedInBatch)
+        {
+            return ColumnCopyRefusal;
+        }
+
+        copy = parsed;
+        return null;
     }
 
     private static bool ContainsWord(ReadOnlySpan<byte> text, ReadOnlySpan<byte> lowerWord)

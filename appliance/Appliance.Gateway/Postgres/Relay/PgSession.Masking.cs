@@ -1,20 +1,15 @@
-using Appliance.Gateway.Audit;
 using Appliance.Policy.Masking;
 using Appliance.Wire;
 using Appliance.Wire.Backend;
-using Appliance.Wire.Copy;
 using Appliance.Wire.Framing;
 using Appliance.Wire.Primitives;
 using Appliance.Wire.Writing;
 
 namespace Appliance.Gateway.Postgres.Relay;
 
-/// <summary>Masking on the upstream thread: every DataRow and every COPY OUT line, before it leaves the gateway.</summary>
+/// <summary>Masking on the upstream thread: every DataRow before it leaves the gateway (COPY OUT lines: PgSession.CopyOut.cs).</summary>
 internal sealed partial class PgSession
 {
-    private static readonly byte[] CopyRefused = LocalMessages.Error(SqlStates.InsufficientPrivilege,
-        "COPY ... TO is refused on this connection: its results are masked, and this COPY stream cannot be (binary, or masked by column); use SELECT");
-
     private readonly DataRowRewriter _rewriter = new();
 
     private ResultShapeInfo? _lastShape;
@@ -147,73 +142,6 @@ internal sealed partial class PgSession
         }
 
         _rewriter.WriteTo(_clientOut, row);
-    }
-
-    /// <summary>
-    /// A COPY ... TO starting. Text and CSV lines can be scanned by the value detectors; what
-    /// cannot be masked (binary, or column rules) was refused before it ran, and is stopped here
-    /// too if it got through (by a function, say): the client gets an error instead of the data.
-    /// </summary>
-    private void OnCopyOut(PgSpanFrame frame)
-    {
-        if (!_runtime.Masks)
-        {
-            Relay(frame);
-            return;
-        }
-
-        var copy = CopyResponseMessage.Parse(frame.Body);
-        if (copy.OverallFormat == PgFormat.Binary || _runtime.Masker.HasColumnRules)
-        {
-            if (!_mute)
-            {
-                _clientOut.Write(CopyRefused);
-            }
-
-            _mute = true;
-            if (!_pending.IsEmpty && _pending.Head.Trace is { } trace)
-            {
-                trace.Outcome = StatementRecord.Blocked;
-                trace.Error = "COPY output refused: it cannot be masked";
-            }
-
-            return;
-        }
-
-        _copyMasking = true;
-        Relay(frame);
-    }
-
-    private void OnCopyData(PgSpanFrame frame)
-    {
-        var trace = !_pending.IsEmpty ? _pending.Head.Trace : null;
-        if (trace is not null)
-        {
-            trace.RowsRelayed++;
-        }
-
-        if (!_copyMasking || _mute)
-        {
-            Relay(frame);
-            return;
-        }
-
-        _scratch.ResetWrittenCount();
-        var data = frame.Body;
-        if (_runtime.Masker.TryMask(data, _scratch))
-        {
-            CopyWriter.WriteCopyData(_clientOut, _scratch.WrittenSpan);
-            data = _scratch.WrittenSpan;
-        }
-        else
-        {
-            Relay(frame);
-        }
-
-        if (trace is { WantsSample: true })
-        {
-            (trace.Samples ??= []).Add([System.Text.Encoding.UTF8.GetString(data[..Math.Min(data.Length, SampleValues.MaxLength)]).TrimEnd('\n')]);
-        }
     }
 
     /// <summary>One of a statement's first rows, as the client received it (masked), for the audit log.</summary>

@@ -150,7 +150,7 @@ internal static class SideChannels
         return masker.TryMask(value, masked) ? masked.WrittenSpan : value;
     }
 
-    private static bool WriteMessage(byte type, ReadOnlySpan<byte> content, IBufferWriter<byte> output)
+    public static bool WriteMessage(byte type, ReadOnlySpan<byte> content, IBufferWriter<byte> output)
     {
         var span = output.GetSpan(PgLimits.MessageHeaderLength + content.Length);
         span[0] = type;

@@ -1,0 +1,105 @@
+using System.Buffers;
+using System.Text;
+using Appliance.Policy.Masking;
+
+namespace Appliance.Policy.Tests.Masking;
+
+/// <summary>COPY rows get what a SELECT's rows get: masked columns whole, the detectors everywhere else.</summary>
+public class MaskerCopyTests
+{
+    private readonly Masker _masker = MaskingTestData.Masker();
+
+    /// <summary>customers(id int, full_name text, ssn text, card_number int8, profile json), as a computed-free SELECT * describes it.</summary>
+    private ResultMaskPlan CustomersPlan() => _masker.GetPlan("SELECT * FROM customers",
+        [new("id", 0, 0, PgTypes.Int4), new("full_name", 0, 0, PgTypes.Text), new("ssn", 0, 0, PgTypes.Text), new("card_number", 0, 0, PgTypes.Int8), new("profile", 0, 0, PgTypes.Json)],
+        null);
+
+    private (CopyRowResult Result, string Row) Mask(string row, string options = "", bool header = false, ResultMaskPlan? plan = null)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        var result = _masker.MaskCopyRow(Encoding.UTF8.GetBytes(row), CopyRowTests.Layout(options), plan ?? CustomersPlan(), header, output);
+        Assert.Equal(result == CopyRowResult.Replaced, output.WrittenCount > 0);
+        return (result, result == CopyRowResult.Replaced ? Encoding.UTF8.GetString(output.WrittenSpan) : row);
+    }
+
+    [Fact]
+    public void Text_MaskedColumnsAreMaskedWhole_AndTheDetectorsScanTheRest()
+    {
+        var (result, row) = Mask("1\tann@example.com\t123-45-6789\t4111111111111111\t{\"a\": 1}\n");
+
+        Assert.Equal(CopyRowResult.Replaced, result);
+        Assert.Equal("1\ta***@example.com\t****\t\\N\t{\"a\": 1}\n", row);
+    }
+
+    [Fact]
+    public void Text_NullStaysNull_AndAnEscapedValueIsMaskedWhole()
+    {
+        Assert.Equal("2\tbob\t\\N\t\\N\t\\N\n", Mask("2\tbob\t\\N\t\\N\t\\N\n").Row);
+        Assert.Equal("3\tbob\t****\t\\N\t\\N\n", Mask("3\tbob\t12\\t3\\\\4\t\\N\t\\N\n").Row);
+    }
+
+    [Fact]
+    public void Text_WithAStarDelimiter_EscapesTheMask()
+    {
+        var (_, row) = Mask("1*x*secret*\\N*\\N\n", "DELIMITER '*'");
+        Assert.Equal("1*x*\\*\\*\\*\\**\\N*\\N\n", row);
+    }
+
+    [Fact]
+    public void Csv_QuotedValuesWithDelimitersNewlinesAndQuotes_AreMaskedInTheirColumn()
+    {
+        var (_, row) = Mask("1,\"Ann, \"\"the\"\" one\",\"12,3\n45\",5500000000000004,\"{\"\"k\"\": \"\"4111 1111 1111 1111\"\"}\"\n", "FORMAT csv");
+
+        Assert.Equal("1,\"Ann, \"\"the\"\" one\",****,,\"{\"\"k\"\": \"\"****-****-****-1111\"\"}\"\n", row);
+    }
+
+    [Fact]
+    public void Csv_CustomDelimiterAndNullString()
+    {
+        var (_, row) = Mask("1;ann;123-45-6789;n/a;\"{\"\"k\"\": 1}\"\n", "FORMAT csv, DELIMITER ';', NULL 'n/a'");
+        Assert.Equal("1;ann;****;n/a;\"{\"\"k\"\": 1}\"\n", row);
+    }
+
+    [Fact]
+    public void Json_MaskedWhole_IsQuotedStarsWrittenAsCsvWritesThem()
+    {
+        var plan = _masker.GetPlan("SELECT ssn FROM t", [new("ssn", 0, 0, PgTypes.Json)], null);
+        Assert.Equal("\"\"\"****\"\"\"\n", Mask("\"{\"\"a\"\": 1}\"\n", "FORMAT csv", plan: plan).Row);
+        Assert.Equal("\"****\"\n", Mask("{\"a\": 1}\n", plan: plan).Row);
+    }
+
+    [Fact]
+    public void Header_IsOnlyScanned()
+    {
+        var (result, _) = Mask("id,full_name,ssn,card_number,profile\n", "FORMAT csv, HEADER", header: true);
+        Assert.Equal(CopyRowResult.Unchanged, result);
+    }
+
+    [Fact]
+    public void NothingToMask_IsUnchanged()
+    {
+        var (result, _) = Mask("4\tbob\t\\N\t\\N\t\\N\n");
+        Assert.Equal(CopyRowResult.Unchanged, result);
+    }
+
+    [Theory]
+    [InlineData("1\tann\t123-45-6789\n", "")]
+    [InlineData("1\tann\t123-45-6789\tx\ty\tz\n", "")]
+    [InlineData("1,ann,\"123-45-6789,x,y\n", "FORMAT csv")]
+    [InlineData("1\tann\t123-45-6789\t\\N\t\\N", "")]
+    public void ARowThatDoesNotSplitIntoThePlansColumns_IsMalformed(string row, string options) =>
+        Assert.Equal(CopyRowResult.Malformed, Mask(row, options).Result);
+
+    [Fact]
+    public void ManyColumns_AreSplitOffTheStack()
+    {
+        var fields = Enumerable.Range(0, 100).Select(i => new ResultField(i == 70 ? "ssn" : "c" + i, 0, 0, PgTypes.Text)).ToList();
+        var plan = _masker.GetPlan("SELECT * FROM wide", fields, null);
+        var values = Enumerable.Range(0, 100).Select(i => i == 70 ? "secret" : "v" + i).ToArray();
+
+        var (_, row) = Mask(string.Join('\t', values) + "\n", plan: plan);
+
+        values[70] = "****";
+        Assert.Equal(string.Join('\t', values) + "\n", row);
+    }
+}
