@@ -135,6 +135,63 @@ internal static class CopyRow
         return true;
     }
 
+    /// <summary>
+    /// The value a field stands for, as the client's COPY reader will read it: text escapes
+    /// resolved (<c>\t</c>, <c>\\</c>, an escaped delimiter), a CSV value unquoted. The
+    /// detectors scan this, not the bytes on the wire, where an escape or a chosen delimiter or
+    /// quote would split a card number they know.
+    /// </summary>
+    public static void Unescape(ReadOnlySpan<byte> field, CopyToStdout format, IBufferWriter<byte> output)
+    {
+        var span = output.GetSpan(field.Length);
+        var written = 0;
+        if (format.IsCsv)
+        {
+            if (field.Length < 2 || field[0] != format.Quote)
+            {
+                field.CopyTo(span);
+                output.Advance(field.Length);
+                return;
+            }
+
+            var inner = field[1..^1];
+            for (var i = 0; i < inner.Length; i++)
+            {
+                if (inner[i] == format.Escape && i + 1 < inner.Length && (inner[i + 1] == format.Quote || inner[i + 1] == format.Escape))
+                {
+                    i++;
+                }
+
+                span[written++] = inner[i];
+            }
+
+            output.Advance(written);
+            return;
+        }
+
+        for (var i = 0; i < field.Length; i++)
+        {
+            var c = field[i];
+            if (c == '\\' && i + 1 < field.Length)
+            {
+                c = field[++i] switch
+                {
+                    (byte)'b' => (byte)'\b',
+                    (byte)'f' => (byte)'\f',
+                    (byte)'n' => (byte)'\n',
+                    (byte)'r' => (byte)'\r',
+                    (byte)'t' => (byte)'\t',
+                    (byte)'v' => (byte)'\v',
+                    var other => other,
+                };
+            }
+
+            span[written++] = c;
+        }
+
+        output.Advance(written);
+    }
+
     /// <summary>A value as COPY writes it: escaped in text (CopyAttributeOutText); in CSV, quoted when it must be (CopyAttributeOutCSV).</summary>
     public static void WriteValue(ReadOnlySpan<byte> value, CopyToStdout format, IBufferWriter<byte> output)
     {

@@ -6,6 +6,9 @@ namespace Appliance.Policy.Masking;
 /// Resolves a RowDescription field's source column (table OID and attnum) to the column's name.
 /// The gateway implements it (pg_attribute, cached per upstream database); it must not block.
 /// Returning false means "not known now": the plan then fails closed and is not cached.
+/// Attribute number 0 is the whole row of the table (<c>SELECT c FROM customers c</c>): it
+/// resolves to the name of a masked column the row holds, so the row is masked whole, or to ""
+/// when it holds none.
 /// </summary>
 internal interface IColumnNameLookup
 {

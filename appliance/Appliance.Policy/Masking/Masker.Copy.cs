@@ -22,8 +22,11 @@ internal sealed partial class Masker
     /// One row of a text or CSV <c>COPY … TO</c> whose result columns were planned like a SELECT's
     /// (<see cref="GetPlan(ref ResultShape, IColumnNameLookup?)"/>): each value of a column masked
     /// whole becomes what a SELECT sends for it in text (<c>****</c>, <c>"****"</c>, or NULL as the
-    /// COPY writes NULL), written as the COPY writes values; then the detectors scan the row as a
-    /// line of text. A <paramref name="header"/> row (column names) is only scanned.
+    /// COPY writes NULL); each value of a scanned column is read as the client will read it
+    /// (escapes resolved, unquoted), scanned by the detectors, and written back as the COPY writes
+    /// values when they changed it. Value by value, as for a SELECT: a delimiter, quote or escape
+    /// the client chose cannot split a card number past the detectors, and a mask cannot run into
+    /// the next column. A <paramref name="header"/> row (column names) is only scanned.
     /// </summary>
     public CopyRowResult MaskCopyRow(ReadOnlySpan<byte> row, CopyToStdout format, ResultMaskPlan plan, bool header, IBufferWriter<byte> output)
     {
@@ -37,18 +40,46 @@ internal sealed partial class Masker
                 return CopyRowResult.Malformed;
             }
 
-            var source = header ? row : MaskColumns(row, format, plan, fields[..count]);
-            if (TryMask(source, output))
+            // Scratch 0 is TryMask's own; 1 holds the row, 2 a value read, 3 its masked form.
+            var rebuilt = PooledBufferWriter.Scratch(1);
+            var changed = false;
+            for (var i = 0; i < count; i++)
             {
-                return CopyRowResult.Replaced;
+                if (i > 0)
+                {
+                    Write(rebuilt, [format.Delimiter]);
+                }
+
+                var field = fields[i];
+                var raw = row[field.Start..field.End];
+                var action = header ? ColumnMaskAction.Detect : plan[i].Action;
+                if (field.IsNull || action == ColumnMaskAction.Pass)
+                {
+                    Write(rebuilt, raw);
+                }
+                else if (action == ColumnMaskAction.MaskWhole)
+                {
+                    WriteWhole(plan[i], format, rebuilt);
+                    changed = true;
+                }
+                else if (TryMaskCopyValue(raw, format, out var masked))
+                {
+                    CopyRow.WriteValue(masked, format, rebuilt);
+                    changed = true;
+                }
+                else
+                {
+                    Write(rebuilt, raw);
+                }
             }
 
-            if (source == row)
+            if (!changed)
             {
                 return CopyRowResult.Unchanged;
             }
 
-            Write(output, source);
+            Write(rebuilt, "\n"u8);
+            Write(output, rebuilt.WrittenSpan);
             return CopyRowResult.Replaced;
         }
         finally
@@ -60,46 +91,36 @@ internal sealed partial class Masker
         }
     }
 
-    /// <summary>The row with its masked columns replaced (in a per-thread scratch buffer), or the row itself when none has a value.</summary>
-    private static ReadOnlySpan<byte> MaskColumns(ReadOnlySpan<byte> row, CopyToStdout format, ResultMaskPlan plan, ReadOnlySpan<CopyField> fields)
+    private static void WriteWhole(ColumnMask mask, CopyToStdout format, IBufferWriter<byte> output)
     {
-        var masks = false;
-        for (var i = 0; i < fields.Length && !masks; i++)
+        if (WholeReplacement(mask.ValueClass, binary: false) is { } replacement)
         {
-            masks = plan[i].Action == ColumnMaskAction.MaskWhole && !fields[i].IsNull;
+            CopyRow.WriteValue(replacement, format, output);
+        }
+        else
+        {
+            Write(output, format.Null);
+        }
+    }
+
+    /// <summary>The value of a field masked by the detectors; false when they found nothing in it.</summary>
+    private bool TryMaskCopyValue(ReadOnlySpan<byte> raw, CopyToStdout format, out ReadOnlySpan<byte> masked)
+    {
+        masked = default;
+        if (!HasValueDetection)
+        {
+            return false;
         }
 
-        if (!masks)
+        var value = PooledBufferWriter.Scratch(2);
+        CopyRow.Unescape(raw, format, value);
+        var output = PooledBufferWriter.Scratch(3);
+        if (!TryMask(value.WrittenSpan, output))
         {
-            return row;
+            return false;
         }
 
-        // Scratch 1: TryMask uses scratch 0 on the result.
-        var rebuilt = PooledBufferWriter.Scratch(1);
-        for (var i = 0; i < fields.Length; i++)
-        {
-            if (i > 0)
-            {
-                Write(rebuilt, [format.Delimiter]);
-            }
-
-            var field = fields[i];
-            var mask = plan[i];
-            if (mask.Action != ColumnMaskAction.MaskWhole || field.IsNull)
-            {
-                Write(rebuilt, row[field.Start..field.End]);
-            }
-            else if (WholeReplacement(mask.ValueClass, binary: false) is { } replacement)
-            {
-                CopyRow.WriteValue(replacement, format, rebuilt);
-            }
-            else
-            {
-                Write(rebuilt, format.Null);
-            }
-        }
-
-        Write(rebuilt, "\n"u8);
-        return rebuilt.WrittenSpan;
+        masked = output.WrittenSpan;
+        return true;
     }
 }

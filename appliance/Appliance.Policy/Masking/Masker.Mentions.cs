@@ -52,6 +52,10 @@ internal sealed partial class Masker
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when counts && rowSources is not null && !inFrom.Peek()
                     && IsWholeRowUse(text, tokens, i, rowSources):
                     return true;
+                case SqlTokenKind.Other or SqlTokenKind.Word when counts && depth > 0 && SelectsUnnamedColumns(text, tokens, i):
+                    // In a routine body or SQL text, rows read by * or TABLE go into variables
+                    // (FOR r IN SELECT * …) that no RowDescription ever describes.
+                    return true;
                 case SqlTokenKind.Word when counts && i + 1 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.OpenParen
                     && DumpFunctions.Contains(Word(text, token).ToString()):
                     return true;
@@ -72,7 +76,13 @@ internal sealed partial class Masker
                     inFrom.Pop();
                     inWhere.Pop();
                     break;
-                case SqlTokenKind.Semicolon or SqlTokenKind.Comma:
+                case SqlTokenKind.Semicolon:
+                    inFrom.Pop();
+                    inFrom.Push(false);
+                    inWhere.Pop();
+                    inWhere.Push(false);
+                    break;
+                case SqlTokenKind.Comma:
                     // A comma after a join condition starts the next from-item (a LATERAL subquery's
                     // columns are results); inside a filter's own parentheses it only stops skipping early.
                     inWhere.Pop();

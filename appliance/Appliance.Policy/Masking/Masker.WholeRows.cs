@@ -26,11 +26,19 @@ internal sealed partial class Masker
             var token = tokens[i];
             switch (token.Kind)
             {
+                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when inFrom.Peek() && IsSystemCatalog(SqlLiteral.Identifier(text, token)):
+                    // pg_namespace t: neither the catalog nor its alias holds a table's values.
+                    i = SkipAlias(text, tokens, i);
+                    break;
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when inFrom.Peek() && IsRowSourceName(text, tokens, i):
                     (names ??= new HashSet<string>(StringComparer.Ordinal)).Add(SqlLiteral.Identifier(text, token));
                     break;
                 case SqlTokenKind.Word:
                     UpdateClause(inFrom, Word(text, token));
+                    break;
+                case SqlTokenKind.Semicolon:
+                    inFrom.Pop();
+                    inFrom.Push(false);
                     break;
                 case SqlTokenKind.OpenParen:
                     functionItem.Push(i > 0 && tokens[i - 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
@@ -56,6 +64,11 @@ internal sealed partial class Masker
     /// <summary>A relation's name or alias in a from-list: not a keyword, not a function's name, not a schema qualifier.</summary>
     private static bool IsRowSourceName(string text, List<SqlToken> tokens, int i)
     {
+        if (IsSystemCatalog(SqlLiteral.Identifier(text, tokens[i])))
+        {
+            return false;
+        }
+
         if (tokens[i].Kind == SqlTokenKind.Word && (NotAnAlias.Contains(Word(text, tokens[i]).ToString()) || IsClauseEnd(Word(text, tokens[i]))))
         {
             return false;
@@ -63,6 +76,15 @@ internal sealed partial class Masker
 
         return i + 1 >= tokens.Count || !(tokens[i + 1].Kind == SqlTokenKind.OpenParen || IsDot(text, tokens[i + 1]));
     }
+
+    /// <summary>
+    /// The system catalogs (<c>pg_class</c>, <c>pg_tables</c>…) hold no table's values; the ones
+    /// that do (the planner's statistics, large objects) are refused by the flow check or need a
+    /// superuser, and stay row sources here all the same.
+    /// </summary>
+    private static bool IsSystemCatalog(string name) =>
+        name.StartsWith("pg_", StringComparison.Ordinal) && !name.StartsWith("pg_stat", StringComparison.Ordinal)
+        && name != "pg_largeobject" && !(name.Length > 3 && name[3] == 't' && name.StartsWith("pg_temp", StringComparison.Ordinal));
 
     /// <summary>Past <c>[AS] alias</c> after the parenthesis at <paramref name="close"/>.</summary>
     private static int SkipAlias(string text, List<SqlToken> tokens, int close)
@@ -116,6 +138,28 @@ internal sealed partial class Masker
         return after.Kind == SqlTokenKind.OpenParen
             || (after.Kind == SqlTokenKind.Word && (Word(text, after).Equals("MATERIALIZED", StringComparison.OrdinalIgnoreCase)
                 || Word(text, after).Equals("NOT", StringComparison.OrdinalIgnoreCase)));
+    }
+
+    private static readonly HashSet<string> BeforeStar = new(StringComparer.OrdinalIgnoreCase) { "SELECT", "DISTINCT", "ALL", "RETURNING" };
+
+    private static readonly HashSet<string> BeforeTableQuery = new(StringComparer.OrdinalIgnoreCase) { "IN", "UNION", "EXCEPT", "INTERSECT", "ALL", "AS" };
+
+    /// <summary>A select list's <c>*</c> (<c>SELECT *</c>, <c>, t.*</c>, <c>RETURNING *</c>) or a <c>TABLE name</c> query: every column, none named.</summary>
+    private static bool SelectsUnnamedColumns(string text, List<SqlToken> tokens, int i)
+    {
+        var token = tokens[i];
+        var previous = i > 0 ? tokens[i - 1] : default;
+        if (token.Kind == SqlTokenKind.Other)
+        {
+            return text[token.Start] == '*' && i > 0
+                && (previous.Kind == SqlTokenKind.Comma || IsDot(text, previous)
+                    || (previous.Kind == SqlTokenKind.Word && BeforeStar.Contains(Word(text, previous).ToString())));
+        }
+
+        return Word(text, token).Equals("TABLE", StringComparison.OrdinalIgnoreCase)
+            && i + 1 < tokens.Count && tokens[i + 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+            && (i == 0 || previous.Kind is SqlTokenKind.OpenParen or SqlTokenKind.Semicolon
+                || (previous.Kind == SqlTokenKind.Word && BeforeTableQuery.Contains(Word(text, previous).ToString())));
     }
 
     private static bool IsDot(string text, SqlToken token) => token.Kind == SqlTokenKind.Other && text[token.Start] == '.';

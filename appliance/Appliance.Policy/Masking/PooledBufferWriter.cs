@@ -5,21 +5,21 @@ namespace Appliance.Policy.Masking;
 /// <summary>A growable scratch buffer from the shared pool, reused per thread for the rare masking paths that need two passes.</summary>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>
 {
-    [ThreadStatic]
-    private static PooledBufferWriter? _first;
+    private const int Slots = 4;
 
     [ThreadStatic]
-    private static PooledBufferWriter? _second;
+    private static PooledBufferWriter?[]? _slots;
 
     private byte[] _buffer = [];
     private int _written;
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
-    /// <summary>This thread's scratch buffer number 0 or 1 (a pass that needs a second one while holding the first), emptied.</summary>
+    /// <summary>This thread's scratch buffer number 0 to 3 (a pass that needs another one while holding the first), emptied.</summary>
     public static PooledBufferWriter Scratch(int which)
     {
-        var writer = which == 0 ? (_first ??= new()) : (_second ??= new());
+        var slots = _slots ??= new PooledBufferWriter?[Slots];
+        var writer = slots[which] ??= new();
         writer._written = 0;
         return writer;
     }

@@ -66,6 +66,38 @@ public abstract class CopyOutTests<TFixture>(TFixture fixture) : IClassFixture<T
         Assert.DoesNotContain("4111 1111 1111 1111", result.Stdout, StringComparison.Ordinal);
     }
 
+    /// <summary>A delimiter or quote the client picks escapes a card number's separators on the wire: the detectors read the value, not the line.</summary>
+    [Theory]
+    [InlineData("DELIMITER '-'")]
+    [InlineData("DELIMITER ' '")]
+    [InlineData("FORMAT csv, QUOTE '1'")]
+    [InlineData("FORMAT csv, DELIMITER ' ', QUOTE '4'")]
+    public async Task ALayoutThatEscapesACardNumber_DoesNotHideItFromTheDetectors(string options)
+    {
+        var table = await CustomersAsync();
+
+        var result = await PsqlAsync("-c", $"COPY (SELECT id, note FROM {table} WHERE id = 3) TO STDOUT ({options})");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var digits = new string(result.Stdout.Where(char.IsAsciiDigit).ToArray());
+        Assert.DoesNotContain("4111111111111111", digits, StringComparison.Ordinal);
+        Assert.Contains("1111", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACopyOfWholeRows_MasksTheRowsWhole()
+    {
+        var table = await CustomersAsync();
+
+        var result = await PsqlAsync("-c", $"COPY (SELECT c FROM {table} c ORDER BY id) TO STDOUT (DELIMITER '-')");
+        var select = await PsqlAsync("-Atc", $"SELECT c FROM {table} c ORDER BY id");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("\\N\n\\N\n\\N\n", result.Stdout);
+        Assert.True(select.ExitCode == 0, select.ToString());
+        Assert.Equal("\n\n\n", select.Stdout);
+    }
+
     [Fact]
     public async Task PsqlCopyOfAQuery_InCsvWithAHeader_IsWhatPostgresWrites_ButMasked()
     {

@@ -163,6 +163,27 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     }
 
     [Theory]
+    [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT * FROM {0} LOOP RAISE NOTICE '%', translate(r::text, '0123456789', 'abcdefghij'); END LOOP; END $$")]
+    [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN TABLE {0} LOOP RAISE NOTICE '%', r; END LOOP; END $$")]
+    public async Task ARoutineReadingWholeRowsIntoAVariable_IsRefused(string template)
+    {
+        var (table, ssn) = await PersonAsync();
+        await using var connection = await fixture.OpenAsync();
+        var notices = new List<string>();
+        connection.Notice += (_, e) => notices.Add(e.Notice.MessageText);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(async () =>
+        {
+            await using var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, table), connection);
+            await command.ExecuteNonQueryAsync();
+        });
+
+        Assert.Equal("42501", error.SqlState);
+        Assert.Empty(notices);
+        await AssertAuditHasNoSsnAsync(connection, ssn);
+    }
+
+    [Theory]
     [InlineData("SELECT translate(p::text, '0123456789', 'abcdefghij') FROM {0} p")]
     [InlineData("SELECT translate(row_to_json({0})::text, '0123456789', 'abcdefghij') FROM {0}")]
     [InlineData("SELECT translate(to_jsonb(p.*)::text, '0123456789', 'abcdefghij') FROM {0} AS p")]

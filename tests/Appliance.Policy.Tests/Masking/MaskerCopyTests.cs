@@ -75,6 +75,22 @@ public class MaskerCopyTests
         Assert.Equal(CopyRowResult.Unchanged, result);
     }
 
+    /// <summary>A delimiter, quote or escape the client picks splits a value on the wire; the detectors read it as the client will.</summary>
+    [Theory]
+    [InlineData("1-card 4111\\-1111\\-1111\\-1111-\\N-\\N-\\N\n", "DELIMITER '-'", "1-card ****\\-****\\-****\\-1111-\\N-\\N-\\N\n")]
+    [InlineData("1 card\\ 4111\\ 1111\\ 1111\\ 1111 \\N \\N \\N\n", "DELIMITER ' '", "1 card\\ ****-****-****-1111 \\N \\N \\N\n")]
+    [InlineData("7,1card 4111111 11111111 11111111 111111111,,,\n", "FORMAT csv, QUOTE '1'", "7,1card ****-****-****-111111111,,,\n")]
+    [InlineData("1@ann\\@example.com@\\N@\\N@\\N\n", "DELIMITER '@'", "1@a***\\@example.com@\\N@\\N@\\N\n")]
+    public void Detectors_ReadEachValueUnescaped_WhateverTheLayout(string row, string options, string expected) =>
+        Assert.Equal(expected, Mask(row, options).Row);
+
+    [Fact]
+    public void AMask_StaysInItsColumn()
+    {
+        var (_, row) = Mask("7" + "1Mary Johnson111mary.johnson@example.org\n", "FORMAT csv, DELIMITER '1'");
+        Assert.Equal("7" + "1Mary Johnson111m***@example.org\n", row);
+    }
+
     [Fact]
     public void NothingToMask_IsUnchanged()
     {

@@ -34,6 +34,9 @@ public sealed class MaskerMentionsTests
     [InlineData("WITH x AS (TABLE customers) SELECT x::text FROM x")]
     [InlineData("SELECT o.id, c FROM orders o JOIN customers c ON c.id = o.customer_id")]
     [InlineData("SELECT c AS whole FROM customers c")]
+    [InlineData("DO $$DECLARE r record; BEGIN FOR r IN SELECT * FROM customers LOOP RAISE NOTICE '%', translate(r::text, '0123456789', 'abcdefghij'); END LOOP; END$$")]
+    [InlineData("DO $$DECLARE r record; BEGIN FOR r IN TABLE customers LOOP RAISE NOTICE '%', r; END LOOP; END$$")]
+    [InlineData("DO $$DECLARE r record; BEGIN SELECT c.* INTO r FROM customers c; RAISE NOTICE '%', r; END$$")]
     public void RenamedEscapedOrQuotedReferences_Count(string sql) =>
         Assert.True(Columns.MentionsMaskedColumn(sql));
 
@@ -62,6 +65,9 @@ public sealed class MaskerMentionsTests
     [InlineData("SELECT o.id, o.total FROM orders o")]
     [InlineData("WITH t AS (SELECT id FROM customers), u AS MATERIALIZED (SELECT 1) SELECT t.id FROM t, u")]
     [InlineData("SELECT s.a FROM (SELECT id AS a FROM customers) s")]
+    [InlineData("SELECT row_to_json(t) FROM pg_namespace t")]
+    [InlineData("SELECT to_json(s) FROM pg_catalog.pg_settings AS s WHERE name = 'TimeZone'")]
+    [InlineData("DO $$DECLARE n bigint; BEGIN SELECT count(*) INTO n FROM orders; RAISE NOTICE '%', n * 2; END$$")]
     public void OrdinaryStatements_DoNotCount(string sql) =>
         Assert.False(Columns.MentionsMaskedColumn(sql));
 

@@ -58,6 +58,13 @@ public class MaskerPlanTests
     }
 
     [Fact]
+    public void GetPlan_AWholeRowOfATableWithAMaskedColumn_IsMaskedWhole()
+    {
+        var plan = _masker.GetPlan("SELECT c FROM customers c", [new ResultField("c", Customers, 0, 16403)], new Catalog());
+        Assert.Equal(ColumnMaskAction.MaskWhole, plan[0].Action);
+    }
+
+    [Fact]
     public void GetPlan_SameShape_IsCached()
     {
         var catalog = new Catalog();
@@ -113,7 +120,7 @@ public class MaskerPlanTests
         public bool TryGetColumnName(uint tableOid, short attributeNumber, [NotNullWhen(true)] out string? columnName)
         {
             Lookups++;
-            columnName = Known && tableOid == Customers ? attributeNumber switch { 1 => "id", 2 => "ssn", 3 => "name", _ => null } : null;
+            columnName = Known && tableOid == Customers ? attributeNumber switch { 0 => "ssn", 1 => "id", 2 => "ssn", 3 => "name", _ => null } : null;
             return columnName is not null;
         }
     }

@@ -9,7 +9,8 @@ namespace Appliance.Gateway.Postgres.Policy;
 /// upstream catalog as read at the session's login (<see cref="ColumnCatalogs"/>): every relation,
 /// and every column whose name a masking rule lists. A column of a known relation that is not in
 /// the list is answered with an empty name (not masked by name); a relation created after the
-/// login is unknown, so the masker fails closed for it. Lookups are two hash reads, off the
+/// login is unknown, so the masker fails closed for it. A relation's whole row (attnum 0) resolves
+/// to one of its masked columns, if it has any. Lookups are two hash reads, off the
 /// per-row path (plans are cached per result shape).
 /// </summary>
 internal sealed class ColumnCatalog : IColumnNameLookup
@@ -19,17 +20,28 @@ internal sealed class ColumnCatalog : IColumnNameLookup
     private readonly FrozenDictionary<long, string> _maskedColumns;
     private readonly FrozenSet<uint> _relations;
 
+    /// <summary>A masked column of each relation that has one: what the relation's whole row (attnum 0) resolves to.</summary>
+    private readonly FrozenDictionary<uint, string> _wholeRows;
+
     public ColumnCatalog(FrozenDictionary<long, string> maskedColumns, FrozenSet<uint> relations)
     {
         _maskedColumns = maskedColumns;
         _relations = relations;
+        var wholeRows = new Dictionary<uint, string>();
+        foreach (var (key, name) in maskedColumns)
+        {
+            wholeRows.TryAdd((uint)(key >> 16), name);
+        }
+
+        _wholeRows = wholeRows.ToFrozenDictionary();
     }
 
     public static long Key(uint tableOid, short attributeNumber) => ((long)tableOid << 16) | (ushort)attributeNumber;
 
     public bool TryGetColumnName(uint tableOid, short attributeNumber, [NotNullWhen(true)] out string? columnName)
     {
-        if (_maskedColumns.TryGetValue(Key(tableOid, attributeNumber), out columnName))
+        if (_maskedColumns.TryGetValue(Key(tableOid, attributeNumber), out columnName)
+            || (attributeNumber == 0 && _wholeRows.TryGetValue(tableOid, out columnName)))
         {
             return true;
         }

@@ -103,10 +103,9 @@ internal sealed partial class PgSession
         query.Probe?.Error is not null && System.Text.Ascii.Equals(ErrorOrNoticeMessage.Parse(error.Body).SqlState, SqlStates.InFailedSqlTransaction);
 
     /// <summary>
-    /// A COPY … TO starting. Without column rules its text or CSV lines are scanned by the value
-    /// detectors; with them, only a COPY whose columns the probe learnt is relayed. What cannot be
-    /// masked (binary, a COPY without a plan, reached through a function say) is stopped here:
-    /// the client gets an error instead of the data.
+    /// A COPY … TO starting: only a COPY whose columns the probe learnt is relayed, masked value by
+    /// value. What cannot be masked (binary, a COPY without a plan, reached through a function
+    /// say) is stopped here: the client gets an error instead of the data.
     /// </summary>
     private void OnCopyOut(PgSpanFrame frame)
     {
@@ -118,8 +117,8 @@ internal sealed partial class PgSession
 
         var copy = CopyResponseMessage.Parse(frame.Body);
         var masker = _runtime.Masker;
-        _copyProbe = masker.HasColumnRules ? PlannedCopy(copy.ColumnFormats.Count, masker) : null;
-        if (copy.OverallFormat == PgFormat.Binary || (masker.HasColumnRules && _copyProbe is null))
+        _copyProbe = PlannedCopy(copy.ColumnFormats.Count, masker);
+        if (copy.OverallFormat == PgFormat.Binary || _copyProbe is null)
         {
             StopCopy(CopyRefused, "COPY output refused: it cannot be masked");
             return;
@@ -152,26 +151,17 @@ internal sealed partial class PgSession
 
         _scratch.ResetWrittenCount();
         var data = frame.Body;
-        bool replaced;
-        if (_copyProbe is { } probe)
+        // PostgreSQL sends each row of a COPY … TO in a CopyData of its own.
+        var probe = _copyProbe!;
+        var result = probe.Masker.MaskCopyRow(data, probe.Copy, probe.Plan!, _copyHeaderNext, _scratch);
+        _copyHeaderNext = false;
+        if (result == CopyRowResult.Malformed)
         {
-            // PostgreSQL sends each row of a COPY … TO in a CopyData of its own.
-            var result = probe.Masker.MaskCopyRow(data, probe.Copy, probe.Plan!, _copyHeaderNext, _scratch);
-            _copyHeaderNext = false;
-            if (result == CopyRowResult.Malformed)
-            {
-                StopCopy(CopyStopped, "COPY output stopped: a row did not split into its columns");
-                return;
-            }
-
-            replaced = result == CopyRowResult.Replaced;
-        }
-        else
-        {
-            replaced = _runtime.Masker.TryMask(data, _scratch);
+            StopCopy(CopyStopped, "COPY output stopped: a row did not split into its columns");
+            return;
         }
 
-        if (replaced)
+        if (result == CopyRowResult.Replaced)
         {
             CopyWriter.WriteCopyData(_clientOut, _scratch.WrittenSpan);
             data = _scratch.WrittenSpan;

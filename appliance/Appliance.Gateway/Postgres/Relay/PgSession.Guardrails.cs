@@ -18,7 +18,7 @@ internal sealed partial class PgSession
     private GuardrailVerdict? _heldVerdict;
 
     private const string ColumnCopyRefusal =
-        "COPY ... TO is refused on this connection: its results are masked by column, which the gateway can do only for a text or CSV "
+        "COPY ... TO is refused on this connection: its results are masked, which the gateway can do only for a text or CSV "
         + "COPY ... TO STDOUT sent as a simple query of one statement; use that, or SELECT";
 
     private const string BinaryCopyRefusal =
@@ -170,13 +170,14 @@ internal sealed partial class PgSession
     }
 
     /// <summary>
-    /// COPY … TO hands rows out as lines, not typed columns. The value detectors can scan a text or
-    /// CSV line anywhere; column rules need the COPY's columns, which the gateway learns by
-    /// describing its query upstream first (PgSession.CopyOut.cs). It can do so only for a text or
-    /// CSV COPY … TO STDOUT that is the whole of a simple Query sent between complete requests
-    /// (not amid an extended batch before its Sync): that one is returned in
-    /// <paramref name="copy"/>. Every other COPY … TO is refused on a connection with column rules,
-    /// and a binary one wherever masking applies: their values cannot be found (fail closed).
+    /// COPY … TO hands rows out as lines, not typed columns. Masking them needs the COPY's columns
+    /// (column rules) and its layout: the detectors read each value as the client will, escapes
+    /// resolved, since a delimiter or quote the client picks (<c>DELIMITER '-'</c>) escapes the
+    /// separators of a card number on the wire. The gateway learns the columns by describing the
+    /// COPY's query upstream first (PgSession.CopyOut.cs). It can do so only for a text or CSV
+    /// COPY … TO STDOUT that is the whole of a simple Query sent between complete requests (not
+    /// amid an extended batch before its Sync): that one is returned in <paramref name="copy"/>.
+    /// Every other COPY … TO is refused wherever masking applies (fail closed).
     /// </summary>
     private string? CopyRefusal(ReadOnlySpan<byte> sql, Policy.ConnectionRuntime runtime, bool isParse, out CopyToStdout? copy)
     {
@@ -191,11 +192,6 @@ internal sealed partial class PgSession
         if (!classification.Statements.Any(s => s.Command == "COPY TO"))
         {
             return null;
-        }
-
-        if (!runtime.Masker.HasColumnRules)
-        {
-            return ContainsWord(sql, "binary"u8) ? BinaryCopyRefusal : null;
         }
 
         var parsed = CopyToStdoutParser.Parse(text);

@@ -27,4 +27,18 @@ public sealed class ColumnCatalogsTests
         Assert.Equal("", plain);
         Assert.False(catalog.TryGetColumnName(300, 1, out _));
     }
+
+    [Fact]
+    public void Lookup_OfAWholeRow_IsAMaskedColumnItHolds_OrNone()
+    {
+        var catalog = new ColumnCatalog(
+            new Dictionary<long, string> { [ColumnCatalog.Key(100, 3)] = "ssn" }.ToFrozenDictionary(),
+            new HashSet<uint> { 100, 200 }.ToFrozenSet());
+
+        Assert.True(catalog.TryGetColumnName(100, 0, out var row));
+        Assert.Equal("ssn", row);
+        Assert.True(catalog.TryGetColumnName(200, 0, out var plain));
+        Assert.Equal("", plain);
+        Assert.False(catalog.TryGetColumnName(300, 0, out _));
+    }
 }
