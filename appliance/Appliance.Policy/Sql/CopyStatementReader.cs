@@ -257,8 +257,9 @@ internal sealed class CopyStatementReader(string sql, List<SqlToken> tokens)
                 // defGetCopyHeaderChoice: a boolean; "match" is for COPY FROM only.
                 _header = value?.ToLowerInvariant() switch
                 {
-                    null or "true" or "on" or "1" => true,
-                    "false" or "off" or "0" => false,
+                    // parse_bool: true/false, yes/no, on/off, 1/0 and unique prefixes of the words.
+                    null or "t" or "tr" or "tru" or "true" or "y" or "ye" or "yes" or "on" or "1" => true,
+                    "f" or "fa" or "fal" or "fals" or "false" or "n" or "no" or "of" or "off" or "0" => false,
                     _ => null,
                 };
                 return _header is not null;

@@ -37,6 +37,7 @@ public class CopyToStdoutParserTests
     [InlineData("COPY t TO STDOUT WITH CSV HEADER")]
     [InlineData("COPY t TO STDOUT CSV HEADER FORCE QUOTE *")]
     [InlineData("COPY t TO STDOUT (FORMAT csv, HEADER 1, FORCE_QUOTE (a, \"B\"))")]
+    [InlineData("COPY t TO STDOUT (FORMAT csv, HEADER 'yes')")]
     public void Parse_Csv_WithDefaultsAndAHeader(string sql)
     {
         var copy = Parse(sql);
@@ -47,6 +48,12 @@ public class CopyToStdoutParserTests
         Assert.Empty(copy.Null);
         Assert.True(copy.Header);
     }
+
+    [Theory]
+    [InlineData("COPY t TO STDOUT (FORMAT csv, HEADER 'no')")]
+    [InlineData("COPY t TO STDOUT (FORMAT csv, HEADER off)")]
+    [InlineData("COPY t TO STDOUT (FORMAT csv, HEADER f)")]
+    public void Parse_HeaderOff_InAnyBooleanSpelling(string sql) => Assert.False(Parse(sql).Header);
 
     [Theory]
     [InlineData("COPY t TO STDOUT WITH (FORMAT csv, DELIMITER ';', NULL 'n/a', QUOTE '''', ESCAPE E'\\\\', HEADER false)")]
