@@ -127,8 +127,8 @@ internal sealed partial class Masker
         return false;
     }
 
-    /// <summary>What a refusal names when the column was reached without its name (an alias list, a WITH column list, an escaped identifier).</summary>
-    private const string Renamed = "(renamed through an alias list or an escaped name)";
+    /// <summary>What a refusal names when the column was reached without its name (an alias list, a WITH column list, an escaped identifier, a whole row, *).</summary>
+    private const string Renamed = "(reached without its name: an alias list, an escaped name, a whole row or *)";
 
     private static readonly string[] StatisticsViews = ["pg_stats", "pg_stats_ext", "pg_stats_ext_exprs", "pg_statistic", "pg_statistic_ext_data"];
 
