@@ -38,7 +38,7 @@ public sealed class MaskerFlowTests
         var refusal = Columns.FlowRefusal(sql);
 
         Assert.NotNull(refusal);
-        Assert.Matches("copies the masked column \"(ssn|card_number|\\(renamed[^\"]*)\"", refusal);
+        Assert.Matches("copies the masked column \"(ssn|card_number|\\(reached without its name[^\"]*)\"", refusal);
     }
 
     [Theory]
