@@ -13,4 +13,11 @@ namespace Appliance.Policy.Masking;
 internal interface IColumnNameLookup
 {
     bool TryGetColumnName(uint tableOid, short attributeNumber, [NotNullWhen(true)] out string? columnName);
+
+    /// <summary>
+    /// Whether a relation of this name (as a statement writes it, any schema) has a masked
+    /// column: true, false, or null when no relation of that name is known (a WITH query, a
+    /// table created since): its whole row then counts as carrying one.
+    /// </summary>
+    bool? RelationHasMaskedColumn(string relationName);
 }

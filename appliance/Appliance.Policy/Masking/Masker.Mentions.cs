@@ -24,17 +24,18 @@ internal sealed partial class Masker
     /// column, so <c>SELECT count(*) … WHERE ssn IS NOT NULL</c> keeps its count. (Errors and
     /// stored values are judged by <see cref="MentionsMaskedColumn"/>: a WHERE can raise or store.)
     /// </summary>
-    internal bool MentionsMaskedColumnInResults(string statement) =>
-        HasColumnRules && Mentions(statement, depth: 0, lookInStrings: true, ignoreFilters: true);
+    /// <param name="relations">Tells which relations' whole rows carry no masked column (a whole-row reference to them does not count); null: every one counts.</param>
+    internal bool MentionsMaskedColumnInResults(string statement, IColumnNameLookup? relations = null) =>
+        HasColumnRules && Mentions(statement, Tokens(statement), depth: 0, lookInStrings: true, ignoreFilters: true, relations);
 
     /// <param name="lookInStrings">Whether text in string literals counts (it may be SQL something runs); a write of text that merely contains a column's name is no copy.</param>
     /// <param name="ignoreFilters">Whether what stands in a WHERE clause or join condition (and their subqueries) is left out.</param>
     private bool Mentions(string text, int depth, bool lookInStrings, bool ignoreFilters = false) =>
         Mentions(text, Tokens(text), depth, lookInStrings, ignoreFilters);
 
-    private bool Mentions(string text, List<SqlToken> tokens, int depth, bool lookInStrings, bool ignoreFilters = false)
+    private bool Mentions(string text, List<SqlToken> tokens, int depth, bool lookInStrings, bool ignoreFilters = false, IColumnNameLookup? relations = null)
     {
-        var rowSources = RowSourceNames(text, tokens);
+        var rowSources = RowSourceNames(text, tokens, relations);
         var inFrom = new Stack<bool>();
         var inWhere = new Stack<bool>();
         inFrom.Push(false);

@@ -27,7 +27,7 @@ internal sealed partial class Masker
         }
 
         var fields = shape.ReadFields();
-        var mentionsMasked = HasColumnRules && MentionsMaskedColumnInResults(Encoding.UTF8.GetString(shape.Statement));
+        var mentionsMasked = HasColumnRules && MentionsMaskedColumnInResults(Encoding.UTF8.GetString(shape.Statement), columnNames);
         var complete = true;
         var columns = new ColumnMask[fields.Count];
         for (var i = 0; i < fields.Count; i++)

@@ -15,7 +15,7 @@ namespace Appliance.Policy.Masking;
 internal sealed partial class Masker
 {
     /// <summary>The names (folded) by which the statement's from-items that may carry a table's columns can be referred to.</summary>
-    private static HashSet<string>? RowSourceNames(string text, List<SqlToken> tokens)
+    private static HashSet<string>? RowSourceNames(string text, List<SqlToken> tokens, IColumnNameLookup? relations)
     {
         HashSet<string>? names = null;
         var inFrom = new Stack<bool>();
@@ -26,8 +26,10 @@ internal sealed partial class Masker
             var token = tokens[i];
             switch (token.Kind)
             {
-                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when inFrom.Peek() && IsSystemCatalog(SqlLiteral.Identifier(text, token)):
-                    // pg_namespace t: neither the catalog nor its alias holds a table's values.
+                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when inFrom.Peek()
+                    && (IsSystemCatalog(SqlLiteral.Identifier(text, token))
+                        || (IsFromItemName(text, tokens, i) && relations?.RelationHasMaskedColumn(SqlLiteral.Identifier(text, token)) == false)):
+                    // pg_namespace t, orders o: neither the relation nor its alias holds a masked column.
                     i = SkipAlias(text, tokens, i);
                     break;
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when inFrom.Peek() && IsRowSourceName(text, tokens, i):
@@ -59,6 +61,19 @@ internal sealed partial class Masker
         }
 
         return names;
+    }
+
+    /// <summary>Where a from-item's relation name stands (after FROM, JOIN, ONLY, a comma or a schema's dot): not an alias.</summary>
+    private static bool IsFromItemName(string text, List<SqlToken> tokens, int i)
+    {
+        if (i == 0 || (i + 1 < tokens.Count && (tokens[i + 1].Kind == SqlTokenKind.OpenParen || IsDot(text, tokens[i + 1]))))
+        {
+            return false;
+        }
+
+        var previous = tokens[i - 1];
+        return previous.Kind == SqlTokenKind.Comma || IsDot(text, previous)
+            || (previous.Kind == SqlTokenKind.Word && IsFromItemStart(Word(text, previous)));
     }
 
     /// <summary>A relation's name or alias in a from-list: not a keyword, not a function's name, not a schema qualifier.</summary>

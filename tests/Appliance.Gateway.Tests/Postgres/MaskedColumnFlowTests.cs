@@ -203,6 +203,27 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task AWholeRowOfATableWithoutAMaskedColumn_ComesBackAsItIs()
+    {
+        var (person, ssn) = await PersonAsync();
+        var plain = PgGatewayFixture.TableName("plain");
+        await fixture.UpstreamAsync($"CREATE TABLE {plain} (id int, note text); INSERT INTO {plain} VALUES (7, 'hello');");
+        await using var connection = await fixture.OpenAsync();
+
+        await using (var json = new NpgsqlCommand($"SELECT row_to_json(o)::text FROM {plain} o", connection))
+        {
+            Assert.Equal("{\"id\":7,\"note\":\"hello\"}", await json.ExecuteScalarAsync());
+        }
+
+        await using (var renamed = new NpgsqlCommand($"SELECT translate(row_to_json({plain})::text, '0123456789', 'abcdefghij') FROM {person} {plain}", connection))
+        {
+            Assert.Equal("****", await renamed.ExecuteScalarAsync());
+        }
+
+        await AssertAuditHasNoSsnAsync(connection, ssn);
+    }
+
+    [Fact]
     public async Task OrdinaryAliasListsAndFilters_DoNotMaskResults()
     {
         var (table, _) = await PersonAsync();

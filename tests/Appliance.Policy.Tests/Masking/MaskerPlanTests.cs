@@ -64,6 +64,20 @@ public class MaskerPlanTests
         Assert.Equal(ColumnMaskAction.MaskWhole, plan[0].Action);
     }
 
+    [Theory]
+    [InlineData("SELECT row_to_json(o) FROM orders o", false)]
+    [InlineData("SELECT row_to_json(o) FROM public.orders AS o JOIN LATERAL (SELECT 1) x ON true", false)]
+    [InlineData("SELECT row_to_json(c) FROM customers c", true)]
+    [InlineData("SELECT row_to_json(orders) FROM customers orders", true)]
+    [InlineData("SELECT row_to_json(o) FROM orders o, customers c", false)]
+    [InlineData("SELECT row_to_json(c) FROM orders o, customers c", true)]
+    [InlineData("SELECT row_to_json(t) FROM unknown_table t", true)]
+    public void GetPlan_AComputedWholeRow_IsMaskedWholeOnlyWhenItsRelationHasAMaskedColumn(string sql, bool maskedWhole)
+    {
+        var plan = _masker.GetPlan(sql, [new ResultField("row_to_json", 0, 0, PgTypes.Json)], new Catalog());
+        Assert.Equal(maskedWhole ? ColumnMaskAction.MaskWhole : ColumnMaskAction.Detect, plan[0].Action);
+    }
+
     [Fact]
     public void GetPlan_SameShape_IsCached()
     {
@@ -123,5 +137,8 @@ public class MaskerPlanTests
             columnName = Known && tableOid == Customers ? attributeNumber switch { 0 => "ssn", 1 => "id", 2 => "ssn", 3 => "name", _ => null } : null;
             return columnName is not null;
         }
+
+        public bool? RelationHasMaskedColumn(string relationName) =>
+            !Known ? null : relationName switch { "customers" => true, "orders" => false, _ => null };
     }
 }

@@ -15,7 +15,7 @@ namespace Appliance.Gateway.Postgres.Policy;
 /// </summary>
 internal sealed class ColumnCatalog : IColumnNameLookup
 {
-    public static readonly ColumnCatalog Empty = new(FrozenDictionary<long, string>.Empty, FrozenSet<uint>.Empty);
+    public static readonly ColumnCatalog Empty = new(FrozenDictionary<long, string>.Empty, FrozenSet<uint>.Empty, FrozenSet<string>.Empty, FrozenSet<string>.Empty);
 
     private readonly FrozenDictionary<long, string> _maskedColumns;
     private readonly FrozenSet<uint> _relations;
@@ -23,10 +23,16 @@ internal sealed class ColumnCatalog : IColumnNameLookup
     /// <summary>A masked column of each relation that has one: what the relation's whole row (attnum 0) resolves to.</summary>
     private readonly FrozenDictionary<uint, string> _wholeRows;
 
-    public ColumnCatalog(FrozenDictionary<long, string> maskedColumns, FrozenSet<uint> relations)
+    private readonly FrozenSet<string> _maskedRelationNames;
+    private readonly FrozenSet<string> _relationNames;
+
+    public ColumnCatalog(
+        FrozenDictionary<long, string> maskedColumns, FrozenSet<uint> relations, FrozenSet<string> maskedRelationNames, FrozenSet<string> relationNames)
     {
         _maskedColumns = maskedColumns;
         _relations = relations;
+        _maskedRelationNames = maskedRelationNames;
+        _relationNames = relationNames;
         var wholeRows = new Dictionary<uint, string>();
         foreach (var (key, name) in maskedColumns)
         {
@@ -55,4 +61,11 @@ internal sealed class ColumnCatalog : IColumnNameLookup
         columnName = null;
         return false;
     }
+
+    /// <summary>
+    /// By name, as a statement writes it (in any schema): true when a relation of that name has a
+    /// masked column, false when the relations of that name have none, null when none is known.
+    /// </summary>
+    public bool? RelationHasMaskedColumn(string relationName) =>
+        _maskedRelationNames.Contains(relationName) ? true : _relationNames.Contains(relationName) ? false : null;
 }

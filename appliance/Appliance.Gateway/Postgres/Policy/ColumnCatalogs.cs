@@ -49,16 +49,17 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
             Log.CatalogLoaded(logger, connection.Name, relations.Set.Count);
         }
 
-        return new ColumnCatalog(reader.Masked.ToFrozenDictionary(), relations.Set);
+        return new ColumnCatalog(reader.Masked.ToFrozenDictionary(), relations.Set, reader.MaskedRelationNames.ToFrozenSet(), relations.Names);
     }
 
     /// <summary>Columns named like a masked one (compared case-insensitively, as the masker does) and relations newer than <paramref name="afterOid"/>.</summary>
     internal static string Query(IReadOnlyList<string> columns, uint afterOid)
     {
         var names = string.Join(", ", columns.Select(c => "'" + c.ToLowerInvariant().Replace("'", "''", StringComparison.Ordinal) + "'"));
-        return "SELECT a.attrelid, a.attnum, a.attname::text FROM pg_catalog.pg_attribute a " +
+        return "SELECT a.attrelid, a.attnum, a.attname::text, r.relname::text FROM pg_catalog.pg_attribute a " +
+               "JOIN pg_catalog.pg_class r ON r.oid = a.attrelid " +
                $"WHERE a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname::text) = ANY (ARRAY[{names}]::text[]) " +
-               "UNION ALL SELECT c.oid, 0, NULL FROM pg_catalog.pg_class c " +
+               "UNION ALL SELECT c.oid, 0, NULL, c.relname::text FROM pg_catalog.pg_class c " +
                $"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.oid > {afterOid.ToString(CultureInfo.InvariantCulture)}::oid";
     }
 
@@ -84,24 +85,29 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         return reader;
     }
 
-    /// <summary>The relations a connection's sessions have seen, copied on write (new relations are rare).</summary>
-    private sealed class Relations(FrozenSet<uint> set, uint maxOid)
+    /// <summary>The relations a connection's sessions have seen (OIDs and names), copied on write (new relations are rare).</summary>
+    private sealed class Relations(FrozenSet<uint> set, FrozenSet<string> names, uint maxOid)
     {
-        public static readonly Relations None = new(FrozenSet<uint>.Empty, 0);
+        public static readonly Relations None = new(FrozenSet<uint>.Empty, FrozenSet<string>.Empty, 0);
 
         public FrozenSet<uint> Set { get; } = set;
 
+        public FrozenSet<string> Names { get; } = names;
+
         public uint MaxOid { get; } = maxOid;
 
-        public Relations With(IReadOnlyCollection<uint> added) =>
-            new([.. Set, .. added], Math.Max(MaxOid, added.Max()));
+        public Relations With(IReadOnlyCollection<(uint Oid, string Name)> added) =>
+            new([.. Set, .. added.Select(r => r.Oid)], [.. Names, .. added.Select(r => r.Name)], Math.Max(MaxOid, added.Max(r => r.Oid)));
     }
 
     private sealed class CatalogReader
     {
         public Dictionary<long, string> Masked { get; } = [];
 
-        public List<uint> Relations { get; } = [];
+        public List<(uint Oid, string Name)> Relations { get; } = [];
+
+        /// <summary>The names of the relations with a masked column: their whole rows carry it.</summary>
+        public HashSet<string> MaskedRelationNames { get; } = new(StringComparer.Ordinal);
 
         public string? Error { get; private set; }
 
@@ -131,7 +137,7 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
 
         private void Row(DataRowMessage row)
         {
-            var values = new string?[3];
+            var values = new string?[4];
             var i = 0;
             foreach (var value in row.Columns)
             {
@@ -143,7 +149,7 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
                 i++;
             }
 
-            if (i != 3 || !uint.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var relation)
+            if (i != 4 || values[3] is not { } relationName || !uint.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var relation)
                 || !short.TryParse(values[1], NumberStyles.None, CultureInfo.InvariantCulture, out var attnum))
             {
                 throw new PgProtocolException("Unexpected catalog row.");
@@ -152,10 +158,11 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
             if (values[2] is { } name)
             {
                 Masked[ColumnCatalog.Key(relation, attnum)] = name;
+                MaskedRelationNames.Add(relationName);
             }
             else
             {
-                Relations.Add(relation);
+                Relations.Add((relation, relationName));
             }
         }
     }

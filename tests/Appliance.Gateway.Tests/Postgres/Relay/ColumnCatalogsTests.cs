@@ -19,7 +19,9 @@ public sealed class ColumnCatalogsTests
     {
         var catalog = new ColumnCatalog(
             new Dictionary<long, string> { [ColumnCatalog.Key(100, 3)] = "ssn" }.ToFrozenDictionary(),
-            new HashSet<uint> { 100, 200 }.ToFrozenSet());
+            new HashSet<uint> { 100, 200 }.ToFrozenSet(),
+            new HashSet<string> { "customers" }.ToFrozenSet(),
+            new HashSet<string> { "customers", "orders" }.ToFrozenSet());
 
         Assert.True(catalog.TryGetColumnName(100, 3, out var masked));
         Assert.Equal("ssn", masked);
@@ -29,11 +31,25 @@ public sealed class ColumnCatalogsTests
     }
 
     [Fact]
+    public void RelationNames_TellWhichHoldAMaskedColumn()
+    {
+        var catalog = new ColumnCatalog(
+            FrozenDictionary<long, string>.Empty, FrozenSet<uint>.Empty,
+            new HashSet<string> { "customers" }.ToFrozenSet(), new HashSet<string> { "customers", "orders" }.ToFrozenSet());
+
+        Assert.True(catalog.RelationHasMaskedColumn("customers"));
+        Assert.False(catalog.RelationHasMaskedColumn("orders"));
+        Assert.Null(catalog.RelationHasMaskedColumn("cte"));
+    }
+
+    [Fact]
     public void Lookup_OfAWholeRow_IsAMaskedColumnItHolds_OrNone()
     {
         var catalog = new ColumnCatalog(
             new Dictionary<long, string> { [ColumnCatalog.Key(100, 3)] = "ssn" }.ToFrozenDictionary(),
-            new HashSet<uint> { 100, 200 }.ToFrozenSet());
+            new HashSet<uint> { 100, 200 }.ToFrozenSet(),
+            new HashSet<string> { "customers" }.ToFrozenSet(),
+            new HashSet<string> { "customers", "orders" }.ToFrozenSet());
 
         Assert.True(catalog.TryGetColumnName(100, 0, out var row));
         Assert.Equal("ssn", row);
