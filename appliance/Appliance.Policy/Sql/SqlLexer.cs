@@ -172,6 +172,13 @@ internal struct SqlLexer
                     continue;
                 }
 
+                if (ContinuationQuote(i + 1) is var next and > 0)
+                {
+                    // 'begin dr'<newline>'op table t': one string to PostgreSQL, so one token here.
+                    i = next + 1;
+                    continue;
+                }
+
                 _pos = i + 1;
                 return new SqlToken(kind, start, _pos - start);
             }
@@ -181,6 +188,42 @@ internal struct SqlLexer
 
         _pos = _end;
         return new SqlToken(kind, start, _end - start, Unterminated: true);
+    }
+
+    /// <summary>
+    /// Where a string constant continues: PostgreSQL joins two string constants separated only by
+    /// whitespace holding a newline (comments included: scan.l's quotecontinue). Returns the
+    /// position of the next piece's opening quote, or -1.
+    /// </summary>
+    private int ContinuationQuote(int i) => ContinuationQuote(_text, i, _end);
+
+    internal static int ContinuationQuote(string text, int i, int end)
+    {
+        var newline = false;
+        while (i < end)
+        {
+            var c = text[i];
+            if (c is '\n' or '\r')
+            {
+                newline = true;
+                i++;
+            }
+            else if (c is ' ' or '\t' or '\f' || (newline && char.IsWhiteSpace(c)))
+            {
+                i++;
+            }
+            else if (c == '-' && i + 1 < end && text[i + 1] == '-')
+            {
+                var lineEnd = text.IndexOfAny(['\n', '\r'], i);
+                i = lineEnd < 0 || lineEnd >= end ? end : lineEnd;
+            }
+            else
+            {
+                return newline && c == '\'' ? i : -1;
+            }
+        }
+
+        return -1;
     }
 
     private SqlToken LexQuotedIdentifier(int start, int quote)

@@ -32,13 +32,8 @@ internal static class SqlLiteral
             case SqlTokenKind.String or SqlTokenKind.EscapeString:
                 {
                     var quote = raw.IndexOf('\'');
-                    var body = raw[(quote + 1)..];
-                    if (!token.Unterminated && body.Length > 0)
-                    {
-                        body = body[..^1];
-                    }
-
-                    text = token.Kind == SqlTokenKind.EscapeString ? DecodeEscapes(body) : body.ToString().Replace("''", "'", StringComparison.Ordinal);
+                    var body = Pieces(source, token.Start + quote, token.End, token.Kind == SqlTokenKind.EscapeString, token.Unterminated);
+                    text = token.Kind == SqlTokenKind.EscapeString ? DecodeEscapes(body) : body.Replace("''", "'", StringComparison.Ordinal);
                     start = 0;
                     end = text.Length;
                     return true;
@@ -49,6 +44,51 @@ internal static class SqlLiteral
                 start = end = 0;
                 return false;
         }
+    }
+
+    /// <summary>
+    /// The raw bodies of a string constant's pieces joined (<c>'ab'</c> newline <c>'cd'</c> is
+    /// <c>abcd</c>), escapes and doubled quotes still as written.
+    /// </summary>
+    private static string Pieces(string source, int quote, int end, bool backslashes, bool unterminated)
+    {
+        var body = new System.Text.StringBuilder();
+        var i = quote + 1;
+        var pieceStart = i;
+        while (i < end)
+        {
+            var c = source[i];
+            if (c == '\\' && backslashes)
+            {
+                i += 2;
+            }
+            else if (c == '\'' && i + 1 < end && source[i + 1] == '\'')
+            {
+                i += 2;
+            }
+            else if (c == '\'')
+            {
+                body.Append(source, pieceStart, i - pieceStart);
+                var next = SqlLexer.ContinuationQuote(source, i + 1, end);
+                if (next < 0)
+                {
+                    return body.ToString();
+                }
+
+                i = pieceStart = next + 1;
+            }
+            else
+            {
+                i++;
+            }
+        }
+
+        if (unterminated)
+        {
+            body.Append(source, pieceStart, Math.Min(i, end) - pieceStart);
+        }
+
+        return body.ToString();
     }
 
     /// <summary>An identifier's name: unquoted words fold to lower case, quoted ones are exact.</summary>

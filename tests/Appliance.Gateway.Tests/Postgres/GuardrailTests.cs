@@ -64,6 +64,23 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Block_SeesADoBodySplitIntoStringPieces()
+    {
+        var table = PgGatewayFixture.TableName("split");
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int)");
+        await using var connection = await fixture.OpenAsync();
+
+        // PostgreSQL joins string constants separated by a newline: this is one body, DROP TABLE.
+        var error = await Assert.ThrowsAsync<PostgresException>(() =>
+            new NpgsqlCommand($"DO 'begin dr'\n'op table {table}; end'", connection).ExecuteNonQueryAsync());
+
+        Assert.Equal("42501", error.SqlState);
+        Assert.Contains("destructive-ddl", error.MessageText, StringComparison.Ordinal);
+        await using var still = new NpgsqlCommand($"SELECT count(*) FROM {table}", connection);
+        Assert.Equal(0L, await still.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task Alert_RunsTheStatement_AndRaisesAGuardrailAlertEvent()
     {
         await using var connection = await fixture.OpenAsync();

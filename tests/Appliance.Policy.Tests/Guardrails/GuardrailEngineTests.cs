@@ -63,6 +63,9 @@ public class GuardrailEngineTests
     [InlineData("ALTER FOREIGN TABLE f DROP COLUMN c")]
     [InlineData("ALTER TYPE address DROP ATTRIBUTE zip")]
     [InlineData("DO $$ BEGIN ALTER TABLE t DROP COLUMN c; END $$")]
+    [InlineData("DO 'begin '\n'drop table orders; end'")]
+    [InlineData("DO 'begin dr'  -- a comment\n  'op table orders; end'")]
+    [InlineData("DO E'begin '\r\n'truncate orders; end'")]
     public void Evaluate_DestructiveDdl_IsBlockedWithTheRulesMessage(string sql)
     {
         var verdict = Evaluate(sql);
@@ -102,6 +105,7 @@ public class GuardrailEngineTests
     [InlineData("WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d")]
     [InlineData("DO $$ BEGIN UPDATE t SET a = 1; END $$")]
     [InlineData("DELETE FROM t -- WHERE id = 1")]
+    [InlineData("DO 'begin '\n'delete from orders; end'")]
     public void Evaluate_WriteWithoutWhere_IsHeldForReview(string sql)
     {
         var verdict = Evaluate(sql);

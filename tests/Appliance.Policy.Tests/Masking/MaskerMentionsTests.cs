@@ -37,6 +37,8 @@ public sealed class MaskerMentionsTests
     [InlineData("DO $$DECLARE r record; BEGIN FOR r IN SELECT * FROM customers LOOP RAISE NOTICE '%', translate(r::text, '0123456789', 'abcdefghij'); END LOOP; END$$")]
     [InlineData("DO $$DECLARE r record; BEGIN FOR r IN TABLE customers LOOP RAISE NOTICE '%', r; END LOOP; END$$")]
     [InlineData("DO $$DECLARE r record; BEGIN SELECT c.* INTO r FROM customers c; RAISE NOTICE '%', r; END$$")]
+    [InlineData("DO 'begin raise notice ''v=%'', (select translate(s'\n'sn, ''0123456789'', ''abcdefghij'') from customers where id=1); end'")]
+    [InlineData("SELECT query_to_xml('select s'\n'sn from customers', true, false, '')")]
     public void RenamedEscapedOrQuotedReferences_Count(string sql) =>
         Assert.True(Columns.MentionsMaskedColumn(sql));
 

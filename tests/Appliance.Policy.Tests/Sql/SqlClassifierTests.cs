@@ -354,4 +354,36 @@ public class SqlClassifierTests
             Assert.All(statements, s => Assert.False(string.IsNullOrEmpty(s.Kind)));
         }
     }
+
+    [Theory]
+    [InlineData("SELECT 'a'\n'b'", "ab")]
+    [InlineData("SELECT 'a' -- note\n  'b'\r\n'c'", "abc")]
+    [InlineData("SELECT E'a\\n'\n'b'", "a\nb")]
+    [InlineData("SELECT 'it''s'\n' ok'", "it's ok")]
+    public void StringPieces_SeparatedByANewline_AreOneString(string sql, string content)
+    {
+        var tokens = new List<SqlToken>();
+        var lexer = new SqlLexer(sql, 0, sql.Length);
+        for (var token = lexer.Next(); token.Kind != SqlTokenKind.End; token = lexer.Next())
+        {
+            tokens.Add(token);
+        }
+
+        var literal = Assert.Single(tokens, t => t.IsStringLiteral);
+        Assert.True(SqlLiteral.TryGetContent(sql, literal, out var text, out var start, out var end));
+        Assert.Equal(content, text[start..end]);
+    }
+
+    [Fact]
+    public void StringPieces_OnOneLine_AreNotJoined()
+    {
+        var lexer = new SqlLexer("SELECT 'a' 'b'", 0, 14);
+        var strings = 0;
+        for (var token = lexer.Next(); token.Kind != SqlTokenKind.End; token = lexer.Next())
+        {
+            strings += token.IsStringLiteral ? 1 : 0;
+        }
+
+        Assert.Equal(2, strings);
+    }
 }
