@@ -11,7 +11,7 @@ namespace Appliance.Gateway.Postgres.Relay;
 /// notice or NOTIFY payload carries whatever a statement put in it, a reported
 /// application_name whatever set_config gave it. Their texts pass the value detectors; when the
 /// statement they answer may carry a masked column (see Masker.MentionsMaskedColumn), the parts
-/// that can hold a value are withheld: the quoted values of an error's message, an error
+/// that can hold a value are withheld: the quoted values and the numbers of an error's message, an error
 /// raised by PL/pgSQL, the detail, hint, context and internal query, a notice's text. Only a
 /// syntax error keeps its text.
 /// </summary>
@@ -55,7 +55,7 @@ internal static class SideChannels
                 }
                 else if (withhold)
                 {
-                    value = WithoutQuotedValues(value);
+                    value = WithoutNumbers(WithoutQuotedValues(value));
                 }
 
                 var masked = new ArrayBufferWriter<byte>(value.Length + 8);
@@ -93,6 +93,39 @@ internal static class SideChannels
         output.Write(text[..(open + 1)]);
         output.Write(Stars);
         output.Write(text[close..]);
+        return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Some messages print a number unquoted (<c>requested character too large for encoding:
+    /// 132187920</c>, <c>date field value out of range: 2000-132-01</c>, <c>index 41111111 out of
+    /// valid range</c>): a masked value turned into a number comes back through them, a piece at
+    /// a time. Every run of digits is withheld.
+    /// </summary>
+    private static byte[] WithoutNumbers(byte[] text)
+    {
+        if (text.AsSpan().IndexOfAnyInRange((byte)'0', (byte)'9') < 0)
+        {
+            return text;
+        }
+
+        var output = new ArrayBufferWriter<byte>(text.Length + 8);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (!char.IsAsciiDigit((char)text[i]))
+            {
+                output.Write([text[i]]);
+                continue;
+            }
+
+            while (i + 1 < text.Length && char.IsAsciiDigit((char)text[i + 1]))
+            {
+                i++;
+            }
+
+            output.Write(Stars);
+        }
+
         return output.WrittenSpan.ToArray();
     }
 
