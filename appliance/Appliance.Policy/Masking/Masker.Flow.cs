@@ -38,10 +38,18 @@ internal sealed partial class Masker
             var statement = statements[i];
             var text = statement.Text.ToString();
             var tokens = Tokens(text);
-            if (StatisticsView(text, tokens) is { } view)
+            if (FirstNamed(text, tokens, StatisticsViews) is { } view)
             {
                 return $"the statistics view {view} holds sample values of every column, masked ones too, so it is not read through the gateway "
                     + "on a connection with masked columns";
+            }
+
+            if (FirstNamed(text, tokens, ActivityViews) is { } activity)
+            {
+                // Every session through the gateway runs as the connection's one upstream role, so
+                // this view would show one person the statements (and their literals) of another.
+                return $"{activity} shows the statements of every session on the connection, other people's included, so it is not read through "
+                    + "the gateway on a connection with masked columns";
             }
 
             if (CopiedColumn(statement, text, tokens, Nested(statements, i)) is { } column)
@@ -132,13 +140,19 @@ internal sealed partial class Masker
 
     private static readonly string[] StatisticsViews = ["pg_stats", "pg_stats_ext", "pg_stats_ext_exprs", "pg_statistic", "pg_statistic_ext_data"];
 
-    /// <summary>The planner's statistics view a statement reads, if any: they hold sample values of every column (histogram bounds, common values).</summary>
-    private static string? StatisticsView(string text, List<SqlToken> tokens)
+    private static readonly string[] ActivityViews = ["pg_stat_activity", "pg_stat_get_activity", "pg_stat_statements", "pg_stat_statements_info"];
+
+    /// <summary>
+    /// The first of <paramref name="names"/> a statement names, if any: the planner's statistics
+    /// views hold sample values of every column (histogram bounds, common values), the activity
+    /// views other sessions' statements.
+    /// </summary>
+    private static string? FirstNamed(string text, List<SqlToken> tokens, string[] names)
     {
         foreach (var token in tokens)
         {
             if (token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
-                && Array.IndexOf(StatisticsViews, SqlLiteral.Identifier(text, token)) >= 0)
+                && Array.IndexOf(names, SqlLiteral.Identifier(text, token)) >= 0)
             {
                 return SqlLiteral.Identifier(text, token);
             }

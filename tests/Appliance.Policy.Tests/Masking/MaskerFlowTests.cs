@@ -48,6 +48,13 @@ public sealed class MaskerFlowTests
         Assert.StartsWith("the statistics view pg_stats", Columns.FlowRefusal(sql), StringComparison.Ordinal);
 
     [Theory]
+    [InlineData("SELECT query FROM pg_stat_activity")]
+    [InlineData("SELECT translate(query, '0123456789', 'abcdefghij') FROM pg_catalog.pg_stat_activity WHERE pid <> pg_backend_pid()")]
+    [InlineData("SELECT * FROM pg_stat_get_activity(NULL)")]
+    public void ReadingOtherSessionsStatements_IsRefused(string sql) =>
+        Assert.Contains("shows the statements of every session", Columns.FlowRefusal(sql), StringComparison.Ordinal);
+
+    [Theory]
     [InlineData("SELECT ssn, replace(ssn, '-', '') AS x FROM customers")]
     [InlineData("SELECT * FROM customers WHERE ssn = '123-45-6789'")]
     [InlineData("WITH s AS (SELECT ssn FROM customers) SELECT ssn FROM s")]
