@@ -115,9 +115,11 @@ internal sealed partial class GuardrailEngine
             {
                 // Text-only rules read raw top-level text, which holds everything nested in it,
                 // except what EXECUTE runs (prepared earlier, maybe under another policy), dynamic
-                // SQL's strings (decoded from escapes) and unknown statements (which they match).
+                // SQL's strings (decoded from escapes), bodies written in string pieces (joined) and
+                // unknown statements (which they match).
                 if ((rule.IsTextOnly && statement.Depth != 0 && !statement.IsUnknown
-                        && statement.Origin is not (SqlStatementOrigin.Execute or SqlStatementOrigin.DynamicSql))
+                        && statement.Origin is not (SqlStatementOrigin.Execute or SqlStatementOrigin.DynamicSql)
+                        && !ReferenceEquals(statement.Kind, SqlClassifier.JoinedBody))
                     || AlreadyMatched(matches, rule, statement))
                 {
                     continue;

@@ -11,6 +11,12 @@ namespace Appliance.Policy.Sql;
 /// </summary>
 internal static partial class SqlClassifier
 {
+    /// <summary>
+    /// The kind of the entry holding a body written in string pieces, joined: its statement's own
+    /// text does not hold it whole, so text-only rules read this entry too.
+    /// </summary>
+    internal const string JoinedBody = "BODY";
+
     /// <summary>Words that start a statement worth a guardrail when found inside a body.</summary>
     private static readonly FrozenSet<string> BodyStatementStarts = FrozenSet.Create(
         StringComparer.Ordinal,
@@ -108,6 +114,13 @@ internal static partial class SqlClassifier
             if (token.Kind == SqlTokenKind.EscapeString && statement.Source.AsSpan(token.Start, token.Length).Contains('\\'))
             {
                 context.AddUnknown(statement.Text, SqlStatementOrigin.RoutineBody, depth);
+            }
+
+            if (SqlLiteral.IsContinued(statement.Source, token))
+            {
+                // A body in pieces ('… pg_sl'<newline>'eep(3) …'): the statement's own text does not
+                // hold it whole, so regular expressions also read the body as one text.
+                context.Add(text.AsMemory(start, end - start), JoinedBody, JoinedBody, hasWhere: false, SqlStatementOrigin.RoutineBody, depth);
             }
 
             ClassifyBody(context, text, start, end, depth);

@@ -32,7 +32,7 @@ internal static class SqlLiteral
             case SqlTokenKind.String or SqlTokenKind.EscapeString:
                 {
                     var quote = raw.IndexOf('\'');
-                    var body = Pieces(source, token.Start + quote, token.End, token.Kind == SqlTokenKind.EscapeString, token.Unterminated);
+                    var body = Pieces(source, token.Start + quote, token.End, token.Kind == SqlTokenKind.EscapeString, token.Unterminated, out _);
                     text = token.Kind == SqlTokenKind.EscapeString ? DecodeEscapes(body) : body.Replace("''", "'", StringComparison.Ordinal);
                     start = 0;
                     end = text.Length;
@@ -46,12 +46,26 @@ internal static class SqlLiteral
         }
     }
 
+    /// <summary>Whether a string constant was written in pieces on several lines, which PostgreSQL joins.</summary>
+    public static bool IsContinued(string source, SqlToken token)
+    {
+        if (token.Kind is not (SqlTokenKind.String or SqlTokenKind.EscapeString))
+        {
+            return false;
+        }
+
+        var quote = source.AsSpan(token.Start, token.Length).IndexOf('\'');
+        Pieces(source, token.Start + quote, token.End, token.Kind == SqlTokenKind.EscapeString, token.Unterminated, out var pieces);
+        return pieces > 1;
+    }
+
     /// <summary>
     /// The raw bodies of a string constant's pieces joined (<c>'ab'</c> newline <c>'cd'</c> is
     /// <c>abcd</c>), escapes and doubled quotes still as written.
     /// </summary>
-    private static string Pieces(string source, int quote, int end, bool backslashes, bool unterminated)
+    private static string Pieces(string source, int quote, int end, bool backslashes, bool unterminated, out int pieces)
     {
+        pieces = 1;
         var body = new System.Text.StringBuilder();
         var i = quote + 1;
         var pieceStart = i;
@@ -76,6 +90,7 @@ internal static class SqlLiteral
                 }
 
                 i = pieceStart = next + 1;
+                pieces++;
             }
             else
             {

@@ -78,6 +78,12 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Contains("destructive-ddl", error.MessageText, StringComparison.Ordinal);
         await using var still = new NpgsqlCommand($"SELECT count(*) FROM {table}", connection);
         Assert.Equal(0L, await still.ExecuteScalarAsync());
+
+        // A regular expression reads the body joined too.
+        var sleep = await Assert.ThrowsAsync<PostgresException>(() =>
+            new NpgsqlCommand("DO 'begin perform pg_sl'\n'eep(30); end'", connection).ExecuteNonQueryAsync());
+        Assert.Equal("42501", sleep.SqlState);
+        Assert.Contains("no-sleep", sleep.MessageText, StringComparison.Ordinal);
     }
 
     [Fact]

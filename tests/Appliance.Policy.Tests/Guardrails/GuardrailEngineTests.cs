@@ -99,6 +99,16 @@ public class GuardrailEngineTests
     }
 
     [Theory]
+    [InlineData("DO 'begin perform pg_sl'\n'eep(3); end'")]
+    [InlineData("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS 'select pg_s' -- split\n 'leep(1)'")]
+    public void Evaluate_ARegex_ReadsABodyWrittenInPieces(string sql)
+    {
+        var verdict = Evaluate(sql);
+        Assert.Equal(GuardrailOutcome.Block, verdict.Outcome);
+        Assert.Contains(verdict.Matches, m => m.RuleName == "no-sleep");
+    }
+
+    [Theory]
     [InlineData("DELETE FROM t")]
     [InlineData("update t set a = 1")]
     [InlineData("EXPLAIN ANALYZE DELETE FROM t")]
