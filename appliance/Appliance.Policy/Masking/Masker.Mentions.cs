@@ -36,6 +36,7 @@ internal sealed partial class Masker
     private bool Mentions(string text, List<SqlToken> tokens, int depth, bool lookInStrings, bool ignoreFilters = false, IColumnNameLookup? relations = null)
     {
         var rowSources = RowSourceNames(text, tokens, relations);
+        var setOperation = HasSetOperation(text, tokens);
         var inFrom = new Stack<bool>();
         var inWhere = new Stack<bool>();
         inFrom.Push(false);
@@ -53,9 +54,10 @@ internal sealed partial class Masker
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when counts && rowSources is not null && !inFrom.Peek()
                     && IsWholeRowUse(text, tokens, i, rowSources):
                     return true;
-                case SqlTokenKind.Other or SqlTokenKind.Word when counts && depth > 0 && SelectsUnnamedColumns(text, tokens, i):
+                case SqlTokenKind.Other or SqlTokenKind.Word when counts && (depth > 0 || setOperation) && SelectsUnnamedColumns(text, tokens, i):
                     // In a routine body or SQL text, rows read by * or TABLE go into variables
-                    // (FOR r IN SELECT * …) that no RowDescription ever describes.
+                    // (FOR r IN SELECT * …) that no RowDescription ever describes; in a UNION,
+                    // INTERSECT or EXCEPT they take the names of the first branch's columns.
                     return true;
                 case SqlTokenKind.Word when counts && i + 1 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.OpenParen
                     && DumpFunctions.Contains(Word(text, token).ToString()):
@@ -266,8 +268,15 @@ internal sealed partial class Masker
             return open < 0;
         }
 
-        return PassesColumnsUnnamed(text, tokens, open + 1, close);
+        // A parenthesized join ((customers CROSS JOIN x) AS j(a, b, …)) passes its relations' columns as they are.
+        return !StartsQuery(text, tokens, open + 1) || PassesColumnsUnnamed(text, tokens, open + 1, close);
     }
+
+    private static bool StartsQuery(string text, List<SqlToken> tokens, int i) =>
+        i < tokens.Count && (tokens[i].Kind == SqlTokenKind.OpenParen
+            || (tokens[i].Kind == SqlTokenKind.Word && Word(text, tokens[i]) is var word
+                && (word.Equals("SELECT", StringComparison.OrdinalIgnoreCase) || word.Equals("WITH", StringComparison.OrdinalIgnoreCase)
+                    || word.Equals("VALUES", StringComparison.OrdinalIgnoreCase) || word.Equals("TABLE", StringComparison.OrdinalIgnoreCase))));
 
     /// <summary>Where the WITH query's parenthesized body that starts at or after <paramref name="from"/> ends.</summary>
     private static int WithQueryEnd(List<SqlToken> tokens, int from)

@@ -177,5 +177,20 @@ internal sealed partial class Masker
                 || (previous.Kind == SqlTokenKind.Word && BeforeTableQuery.Contains(Word(text, previous).ToString())));
     }
 
+    private static bool HasSetOperation(string text, List<SqlToken> tokens)
+    {
+        foreach (var token in tokens)
+        {
+            if (token.Kind == SqlTokenKind.Word && Word(text, token) is var word
+                && (word.Equals("UNION", StringComparison.OrdinalIgnoreCase) || word.Equals("INTERSECT", StringComparison.OrdinalIgnoreCase)
+                    || word.Equals("EXCEPT", StringComparison.OrdinalIgnoreCase)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static bool IsDot(string text, SqlToken token) => token.Kind == SqlTokenKind.Other && text[token.Start] == '.';
 }

@@ -210,6 +210,10 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     [InlineData("SELECT translate(row_to_json({0})::text, '0123456789', 'abcdefghij') FROM {0}")]
     [InlineData("SELECT translate(to_jsonb(p.*)::text, '0123456789', 'abcdefghij') FROM {0} AS p")]
     [InlineData("SELECT translate(s::text, '0123456789', 'abcdefghij') FROM (SELECT * FROM {0}) s")]
+    [InlineData("SELECT translate(s, '0123456789', 'abcdefghij') FROM ({0} CROSS JOIN (SELECT 1) z) AS j(i, s, x)")]
+    [InlineData("SELECT translate(j::text, '0123456789', 'abcdefghij') FROM ({0} CROSS JOIN (SELECT 1) z) j")]
+    [InlineData("SELECT translate(s, '0123456789', 'abcdefghij') FROM (SELECT 1 i, '' s WHERE false UNION ALL SELECT * FROM {0}) u")]
+    [InlineData("WITH u AS (SELECT 1 i, '' s WHERE false UNION ALL TABLE {0}) SELECT translate(s, '0123456789', 'abcdefghij') FROM u")]
     public async Task AWholeRowReference_ReshapedPastTheDetectors_IsMaskedWhole(string template)
     {
         var (table, ssn) = await PersonAsync();

@@ -39,6 +39,12 @@ public sealed class MaskerMentionsTests
     [InlineData("DO $$DECLARE r record; BEGIN SELECT c.* INTO r FROM customers c; RAISE NOTICE '%', r; END$$")]
     [InlineData("DO 'begin raise notice ''v=%'', (select translate(s'\n'sn, ''0123456789'', ''abcdefghij'') from customers where id=1); end'")]
     [InlineData("SELECT query_to_xml('select s'\n'sn from customers', true, false, '')")]
+    [InlineData("SELECT translate(e, '0123456789', 'abcdefghij') FROM (customers CROSS JOIN (SELECT 1) z) AS j(a, b, c, d, e, f)")]
+    [InlineData("SELECT translate(j::text, '0123456789', 'abcdefghij') FROM (customers CROSS JOIN (SELECT 1) z) j")]
+    [InlineData("SELECT e FROM (customers JOIN orders ON true) x(a, b, c, d, e)")]
+    [InlineData("SELECT translate(e, '0123456789', 'abcdefghij') FROM (SELECT 1 a, '' b, '' c, '' d, '' e WHERE false UNION ALL SELECT * FROM customers) u")]
+    [InlineData("WITH u AS (SELECT 1 a, '' e WHERE false UNION ALL TABLE customers) SELECT translate(e, '0123456789', 'abcdefghij') FROM u")]
+    [InlineData("SELECT 1 a, 'x' b UNION ALL (SELECT * FROM customers LIMIT 2)")]
     public void RenamedEscapedOrQuotedReferences_Count(string sql) =>
         Assert.True(Columns.MentionsMaskedColumn(sql));
 
