@@ -135,7 +135,12 @@ internal sealed partial class Masker
         var next = tokens[i + 1];
         if (IsDot(text, next))
         {
-            return i + 2 < tokens.Count && tokens[i + 2].Kind == SqlTokenKind.Other && text[tokens[i + 2].Start] == '*';
+            // c.* in an expression, or a function called in attribute notation on the row:
+            // c.row_to_json is row_to_json(c).
+            return i + 2 < tokens.Count
+                && ((tokens[i + 2].Kind == SqlTokenKind.Other && text[tokens[i + 2].Start] == '*')
+                    || (tokens[i + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                        && RowFunctions.Contains(SqlLiteral.Identifier(text, tokens[i + 2]))));
         }
 
         // A function's name, or a WITH query being defined (t(…) AS (…), t AS [NOT] [MATERIALIZED] (…)).
@@ -154,6 +159,16 @@ internal sealed partial class Masker
             || (after.Kind == SqlTokenKind.Word && (Word(text, after).Equals("MATERIALIZED", StringComparison.OrdinalIgnoreCase)
                 || Word(text, after).Equals("NOT", StringComparison.OrdinalIgnoreCase)));
     }
+
+    /// <summary>
+    /// Functions of one argument that take any row and give its values back: in attribute notation
+    /// (<c>c.row_to_json</c>) they read like a column.
+    /// </summary>
+    private static readonly HashSet<string> RowFunctions = new(StringComparer.Ordinal)
+    {
+        "row_to_json", "to_json", "to_jsonb", "json_build_array", "jsonb_build_array", "concat", "quote_literal", "quote_nullable",
+        "hstore", "record_out", "record_send",
+    };
 
     private static readonly HashSet<string> BeforeStar = new(StringComparer.OrdinalIgnoreCase) { "SELECT", "DISTINCT", "ALL", "RETURNING" };
 

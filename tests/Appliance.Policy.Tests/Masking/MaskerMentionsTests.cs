@@ -45,6 +45,9 @@ public sealed class MaskerMentionsTests
     [InlineData("SELECT translate(e, '0123456789', 'abcdefghij') FROM (SELECT 1 a, '' b, '' c, '' d, '' e WHERE false UNION ALL SELECT * FROM customers) u")]
     [InlineData("WITH u AS (SELECT 1 a, '' e WHERE false UNION ALL TABLE customers) SELECT translate(e, '0123456789', 'abcdefghij') FROM u")]
     [InlineData("SELECT 1 a, 'x' b UNION ALL (SELECT * FROM customers LIMIT 2)")]
+    [InlineData("SELECT translate(c.row_to_json::text, '0123456789', 'abcdefghij') FROM customers c")]
+    [InlineData("SELECT customers.to_jsonb FROM customers")]
+    [InlineData("SELECT (SELECT string_agg(x.row_to_json::text, ';') FROM customers x)")]
     public void RenamedEscapedOrQuotedReferences_Count(string sql) =>
         Assert.True(Columns.MentionsMaskedColumn(sql));
 

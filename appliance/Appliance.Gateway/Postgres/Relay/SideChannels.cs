@@ -13,7 +13,7 @@ namespace Appliance.Gateway.Postgres.Relay;
 /// statement they answer may carry a masked column (see Masker.MentionsMaskedColumn), the parts
 /// that can hold a value are withheld: the quoted values and the numbers of an error's message, an error
 /// raised by PL/pgSQL, the detail, hint, context and internal query, a notice's text. Only a
-/// syntax error keeps its text.
+/// syntax error the parser found in the statement (42601 with a position) keeps its text.
 /// </summary>
 internal static class SideChannels
 {
@@ -37,10 +37,11 @@ internal static class SideChannels
         var message = ErrorOrNoticeMessage.Parse(body);
         var raised = message.SqlState.StartsWith("P0"u8);
 
-        // A syntax error comes from the parser, before any row is read: it quotes the client's own
-        // text, which it needs to correct the statement. Other class 42 errors may quote data
-        // (a value cast to regclass or regproc names a relation or function that does not exist).
-        withhold &= !message.SqlState.SequenceEqual("42601"u8);
+        // A syntax error from the parser, before any row is read, quotes the client's own text,
+        // which it needs to correct the statement; it points into that text (a position). The
+        // same code raised while running (to_tsquery, to_regtype parsing a value) quotes data, and
+        // so may other class 42 errors (a value cast to regclass names a relation that does not exist).
+        withhold &= !(message.SqlState.SequenceEqual("42601"u8) && !message.Position.IsEmpty);
         var fields = new ArrayBufferWriter<byte>(body.Length + 16);
         var changed = false;
         foreach (var field in message)

@@ -33,9 +33,18 @@ public sealed class SideChannelsTests
     [Fact]
     public void ASyntaxError_KeepsTheClientsOwnText()
     {
-        var body = Body("SERROR\0VERROR\0C42601\0Msyntax error at or near \"SELEKT\"\0\0");
+        var body = Body("SERROR\0VERROR\0C42601\0Msyntax error at or near \"SELEKT\"\0P1\0\0");
 
         Assert.Null(Rewrite('E', body, withhold: true));
+    }
+
+    [Fact]
+    public void ASyntaxErrorRaisedWhileRunning_QuotesData_AndIsWithheld()
+    {
+        // to_tsquery(translate(ssn, …) || ' )('): the same code, no position in the statement.
+        var body = Body("SERROR\0VERROR\0C42601\0Msyntax error in tsquery: \"bdc-bi-hjca )(\"\0\0");
+
+        Assert.Contains("syntax error in tsquery: \"****\"", Rewrite('E', body, withhold: true), StringComparison.Ordinal);
     }
 
     [Fact]
