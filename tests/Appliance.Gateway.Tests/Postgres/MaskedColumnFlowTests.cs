@@ -114,6 +114,8 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     [InlineData("SELECT 1 FROM {0} WHERE id = 1 AND chr(replace(ssn, '-', '')::int) = 'x'")]
     [InlineData("SELECT get_byte('\\x00'::bytea, replace(ssn, '-', '')::int) FROM {0} WHERE id = 1")]
     [InlineData("SELECT to_tsquery(replace(ssn, '-', '') || ' )(') FROM {0} WHERE id = 1")]
+    [InlineData("SELECT ('int ' || replace(ssn, '-', ''))::regtype FROM {0} WHERE id = 1")]
+    [InlineData("SELECT 1 FROM {0} WHERE id = 1 AND ('int ' || replace(ssn, '-', ''))::regtype IS NULL")]
     public async Task AnErrorPrintingAMaskedValueAsANumber_DoesNotCarryIt(string template)
     {
         var (table, ssn) = await PersonAsync();

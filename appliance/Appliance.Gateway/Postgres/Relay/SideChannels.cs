@@ -12,8 +12,8 @@ namespace Appliance.Gateway.Postgres.Relay;
 /// application_name whatever set_config gave it. Their texts pass the value detectors; when the
 /// statement they answer may carry a masked column (see Masker.MentionsMaskedColumn), the parts
 /// that can hold a value are withheld: the quoted values and the numbers of an error's message, an error
-/// raised by PL/pgSQL, the detail, hint, context and internal query, a notice's text. Only a
-/// syntax error the parser found in the statement (42601 with a position) keeps its text.
+/// raised by PL/pgSQL, the detail, hint, context and internal query, a notice's text, syntax
+/// errors included (their position stays).
 /// </summary>
 internal static class SideChannels
 {
@@ -37,11 +37,11 @@ internal static class SideChannels
         var message = ErrorOrNoticeMessage.Parse(body);
         var raised = message.SqlState.StartsWith("P0"u8);
 
-        // A syntax error from the parser, before any row is read, quotes the client's own text,
-        // which it needs to correct the statement; it points into that text (a position). The
-        // same code raised while running (to_tsquery, to_regtype parsing a value) quotes data, and
-        // so may other class 42 errors (a value cast to regclass names a relation that does not exist).
-        withhold &= !(message.SqlState.SequenceEqual("42601"u8) && !message.Position.IsEmpty);
+        // No error is trusted to quote only the client's own text: a syntax error is also raised
+        // while running, on data parsed as a type name or a query (('int ' || ssn)::regtype,
+        // to_tsquery), with a position like the parser's; class 42 errors quote data too (a value
+        // cast to regclass names a relation that does not exist). A real syntax error keeps its
+        // position, which clients show under their own copy of the statement.
         var fields = new ArrayBufferWriter<byte>(body.Length + 16);
         var changed = false;
         foreach (var field in message)

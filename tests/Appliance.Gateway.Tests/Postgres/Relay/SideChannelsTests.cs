@@ -31,11 +31,24 @@ public sealed class SideChannelsTests
     }
 
     [Fact]
-    public void ASyntaxError_KeepsTheClientsOwnText()
+    public void ASyntaxError_IsLeftAlone_WhenTheStatementCarriesNoMaskedColumn()
     {
         var body = Body("SERROR\0VERROR\0C42601\0Msyntax error at or near \"SELEKT\"\0P1\0\0");
 
-        Assert.Null(Rewrite('E', body, withhold: true));
+        Assert.Null(Rewrite('E', body, withhold: false));
+    }
+
+    [Fact]
+    public void ASyntaxErrorWithAPosition_MayQuoteData_AndIsWithheld_KeepingThePosition()
+    {
+        // ('int ' || replace(ssn, '-', ''))::regtype: the value is parsed as a type name while running.
+        var body = Body("SERROR\0VERROR\0C42601\0Msyntax error at or near \"132187920\"\0P8\0\0");
+
+        var rewritten = Rewrite('E', body, withhold: true);
+
+        Assert.Contains("syntax error at or near \"****\"", rewritten, StringComparison.Ordinal);
+        Assert.DoesNotContain("132187920", rewritten, StringComparison.Ordinal);
+        Assert.Contains("P8", rewritten, StringComparison.Ordinal);
     }
 
     [Fact]
