@@ -122,7 +122,7 @@ internal sealed partial class Masker
     /// </summary>
     private static bool IsWholeRowUse(string text, List<SqlToken> tokens, int i, HashSet<string> names)
     {
-        if (!names.Contains(SqlLiteral.Identifier(text, tokens[i])) || (i > 0 && IsDot(text, tokens[i - 1])))
+        if (!names.Contains(SqlLiteral.Identifier(text, tokens[i])) || (i > 0 && (IsDot(text, tokens[i - 1]) || IsTargetKeyword(text, tokens[i - 1]))))
         {
             return false;
         }
@@ -191,6 +191,12 @@ internal sealed partial class Masker
             && (i == 0 || previous.Kind is SqlTokenKind.OpenParen or SqlTokenKind.Semicolon
                 || (previous.Kind == SqlTokenKind.Word && BeforeTableQuery.Contains(Word(text, previous).ToString())));
     }
+
+    /// <summary><c>UPDATE orders</c>, <c>INSERT INTO orders</c>: the table written to, not a row value.</summary>
+    private static bool IsTargetKeyword(string text, SqlToken token) =>
+        token.Kind == SqlTokenKind.Word && Word(text, token) is var word
+        && (word.Equals("UPDATE", StringComparison.OrdinalIgnoreCase) || word.Equals("INTO", StringComparison.OrdinalIgnoreCase)
+            || word.Equals("ONLY", StringComparison.OrdinalIgnoreCase));
 
     private static bool HasSetOperation(string text, List<SqlToken> tokens)
     {

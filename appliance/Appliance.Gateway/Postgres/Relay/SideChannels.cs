@@ -98,10 +98,10 @@ internal static class SideChannels
     }
 
     /// <summary>
-    /// Some messages print a number unquoted (<c>requested character too large for encoding:
-    /// 132187920</c>, <c>date field value out of range: 2000-132-01</c>, <c>index 41111111 out of
-    /// valid range</c>): a masked value turned into a number comes back through them, a piece at
-    /// a time. Every run of digits is withheld.
+    /// Some messages print a number or bytes unquoted (<c>requested character too large for
+    /// encoding: 132187920</c>, <c>index 41111111 out of valid range</c>, <c>character with byte
+    /// sequence 0xea 0xaa 0xab</c>): a masked value turned into a number or into chosen bytes
+    /// comes back through them, a piece at a time. Every word holding a digit is withheld.
     /// </summary>
     private static byte[] WithoutNumbers(byte[] text)
     {
@@ -111,20 +111,23 @@ internal static class SideChannels
         }
 
         var output = new ArrayBufferWriter<byte>(text.Length + 8);
-        for (var i = 0; i < text.Length; i++)
+        var i = 0;
+        while (i < text.Length)
         {
-            if (!char.IsAsciiDigit((char)text[i]))
+            if (!char.IsAsciiLetterOrDigit((char)text[i]))
             {
-                output.Write([text[i]]);
+                output.Write([text[i++]]);
                 continue;
             }
 
-            while (i + 1 < text.Length && char.IsAsciiDigit((char)text[i + 1]))
+            var start = i;
+            var digit = false;
+            for (; i < text.Length && char.IsAsciiLetterOrDigit((char)text[i]); i++)
             {
-                i++;
+                digit |= char.IsAsciiDigit((char)text[i]);
             }
 
-            output.Write(Stars);
+            output.Write(digit ? Stars : text.AsSpan(start, i - start));
         }
 
         return output.WrittenSpan.ToArray();

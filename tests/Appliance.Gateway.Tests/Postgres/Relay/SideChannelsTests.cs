@@ -31,6 +31,19 @@ public sealed class SideChannelsTests
     }
 
     [Fact]
+    public void BytesPrintedInHex_AreWithheld()
+    {
+        // convert_to(translate(ssn, '0123456789', <letters whose UTF-8 is written in a-f>), 'LATIN1')
+        var body = Body("SERROR\0VERROR\0C22P05\0Mcharacter with byte sequence 0xea 0xaa 0xab in encoding \"UTF8\" has no equivalent in encoding \"LATIN1\"\0\0");
+
+        var rewritten = Rewrite('E', body, withhold: true);
+
+        Assert.DoesNotContain("xea", rewritten, StringComparison.Ordinal);
+        Assert.DoesNotContain("xaa", rewritten, StringComparison.Ordinal);
+        Assert.Contains("character with byte sequence **** **** ****", rewritten, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ASyntaxError_IsLeftAlone_WhenTheStatementCarriesNoMaskedColumn()
     {
         var body = Body("SERROR\0VERROR\0C42601\0Msyntax error at or near \"SELEKT\"\0P1\0\0");
