@@ -27,7 +27,9 @@ internal sealed partial class Masker
         }
 
         var fields = shape.ReadFields();
-        var mentionsMasked = HasColumnRules && MentionsMaskedColumnInResults(Encoding.UTF8.GetString(shape.Statement), columnNames);
+        // No text to read (a statement the gateway did not see parsed, a SQL cursor): fail closed.
+        var mentionsMasked = HasColumnRules
+            && (shape.Statement.IsEmpty || MentionsMaskedColumnInResults(Encoding.UTF8.GetString(shape.Statement), columnNames));
         var complete = true;
         var columns = new ColumnMask[fields.Count];
         for (var i = 0; i < fields.Count; i++)

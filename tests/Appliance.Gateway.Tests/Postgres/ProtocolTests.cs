@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Buffers.Binary;
 using System.Text;
 using Appliance.Gateway.Tests.Postgres.Support;
@@ -183,6 +184,33 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
             Assert.DoesNotContain("4111111111111111", text, StringComparison.Ordinal);
             Assert.Contains("1111", text, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>A statement name the upstream already holds: PostgreSQL keeps the first text, so the gateway must not judge by the second.</summary>
+    [Fact]
+    public async Task AStatementNameParsedAgainWithOtherText_IsRefused_AndTheFirstStaysMasked_AndNotRunBySqlExecute()
+    {
+        var table = PgGatewayFixture.TableName("reparse");
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int, ssn text, note text); INSERT INTO {table} VALUES (1, '123-45-6789', 'plain')");
+        await using var client = await LoginAsync();
+        var query = $"SELECT id, translate({{0}}, '0123456789', 'abcdefghij') AS t FROM {table}";
+
+        await client.SendAsync(o => FrontendWriter.WriteParse(o, "s1", string.Format(CultureInfo.InvariantCulture, query, "ssn"), []), FrontendWriter.WriteSync);
+        await client.ReadUntilReadyAsync();
+        await client.SendAsync(o => FrontendWriter.WriteParse(o, "s1", string.Format(CultureInfo.InvariantCulture, query, "note"), []), FrontendWriter.WriteSync);
+        var second = await client.ReadUntilReadyAsync();
+        await client.SendAsync(o => FrontendWriter.WriteBind(o, "", "s1", [], [], []), o => FrontendWriter.WriteExecute(o, "", 0), FrontendWriter.WriteSync);
+        var rows = await client.ReadUntilReadyAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "EXECUTE s1"));
+        var executed = await client.ReadUntilReadyAsync();
+
+        Assert.Equal("42P05", second.First(m => m.Type == 'E').SqlState);
+        var row = Assert.Single(rows, m => m.Type == 'D');
+        Assert.DoesNotContain("bcd-ef-ghij", Encoding.UTF8.GetString(row.Body), StringComparison.Ordinal);
+
+        // SQL EXECUTE carries none of the statement's text: refused on a connection with masked columns.
+        Assert.DoesNotContain(executed, m => m.Type == 'D');
+        Assert.Equal("42501", executed.First(m => m.Type == 'E').SqlState);
     }
 
     [Fact]

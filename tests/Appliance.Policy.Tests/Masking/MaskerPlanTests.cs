@@ -78,6 +78,14 @@ public class MaskerPlanTests
         Assert.Equal(maskedWhole ? ColumnMaskAction.MaskWhole : ColumnMaskAction.Detect, plan[0].Action);
     }
 
+    [Theory]
+    [InlineData("")]
+    public void GetPlan_AComputedColumnOfAStatementWhoseTextIsElsewhere_IsMaskedWhole(string sql)
+    {
+        var plan = _masker.GetPlan(sql, [new ResultField("t", 0, 0, PgTypes.Text)], new Catalog());
+        Assert.Equal(ColumnMaskAction.MaskWhole, plan[0].Action);
+    }
+
     [Fact]
     public void GetPlan_SameShape_IsCached()
     {

@@ -54,6 +54,12 @@ internal sealed class NameTable<T>
         _named[Encoding.UTF8.GetString(name)] = value;
     }
 
+    /// <summary>The names of the named entries.</summary>
+    public IEnumerable<string> Names => _named.Keys;
+
+    /// <summary>Forgets every named entry (DEALLOCATE ALL, DISCARD, or a DEALLOCATE the gateway does not follow by name).</summary>
+    public void ClearNamed() => _named.Clear();
+
     public void Remove(ReadOnlySpan<byte> name)
     {
         if (name.IsEmpty)

@@ -202,7 +202,7 @@ internal sealed partial class PgSession
     private void OnQuery(PgSpanFrame frame)
     {
         var sql = QueryMessage.Parse(frame.Body).Sql;
-        var decision = Decide(sql, default, isParse: false);
+        var decision = ExecutesProtocolStatement(sql) ? RefuseProtocolStatementExecute(sql) : Decide(sql, default, isParse: false);
         _forwardedInBatch = false;
         if (decision.Refusal is { } refusal)
         {
@@ -217,6 +217,8 @@ internal sealed partial class PgSession
             RefuseQuery(auditRefusal);
             return;
         }
+
+        ForgetDeallocated(sql);
 
         // The probe goes first: its answers come before the COPY's.
         var probe = decision.Copy is { } copy ? ProbeCopy(copy, runtime.Masker) : null;
@@ -253,8 +255,59 @@ internal sealed partial class PgSession
             return;
         }
 
+        if (!parse.StatementName.IsEmpty && _statements.Find(parse.StatementName) is { } existing && !existing.Text.AsSpan().SequenceEqual(parse.Query))
+        {
+            // PostgreSQL keeps the first statement of a name (42P05): judging the second text
+            // while the first one runs would mask by the wrong statement.
+            RefuseInBatch(LocalMessages.Error(DuplicatePreparedStatement, $"prepared statement \"{System.Text.Encoding.UTF8.GetString(parse.StatementName)}\" already exists"));
+            return;
+        }
+
+        ForgetDeallocated(parse.Query);
         RememberStatement(parse.StatementName, parse.Query);
         ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Parse });
+    }
+
+    private const string ProtocolStatementExecuted =
+        "EXECUTE of a statement prepared with the extended protocol is refused on a connection with masked columns: "
+        + "its results are masked by the statement's own text, which SQL EXECUTE does not carry; use Bind and Execute";
+
+    private Decision RefuseProtocolStatementExecute(ReadOnlySpan<byte> sql)
+    {
+        RecordRefused(_runtime.MaskSql(sql), Audit.StatementRecord.Blocked, ProtocolStatementExecuted, null);
+        return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, ProtocolStatementExecuted), null);
+    }
+
+    /// <summary>
+    /// SQL EXECUTE of a statement parsed through the protocol: the gateway judged and plans that
+    /// statement by its Parse, but a simple Query naming it carries only "EXECUTE name".
+    /// </summary>
+    private bool ExecutesProtocolStatement(ReadOnlySpan<byte> sql)
+    {
+        if (!_runtime.Masker.HasColumnRules || !ContainsWord(sql, "execute"u8))
+        {
+            return false;
+        }
+
+        var text = System.Text.Encoding.UTF8.GetString(sql);
+        return System.Text.RegularExpressions.Regex.IsMatch(text, @"\bexecute\s", System.Text.RegularExpressions.RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100))
+            && _statements.Names.Any(name => text.Contains(name, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>duplicate_prepared_statement.</summary>
+    private const string DuplicatePreparedStatement = "42P05";
+
+    /// <summary>
+    /// DEALLOCATE and DISCARD drop prepared statements upstream, by names the gateway does not
+    /// follow: it forgets them all, so a statement of the same name parsed again is judged by its
+    /// own text, and one still there is judged as unknown (its computed columns masked whole).
+    /// </summary>
+    private void ForgetDeallocated(ReadOnlySpan<byte> sql)
+    {
+        if (ContainsWord(sql, "deallocate"u8) || ContainsWord(sql, "discard"u8))
+        {
+            _statements.ClearNamed();
+        }
     }
 
     private void OnBind(PgSpanFrame frame)
