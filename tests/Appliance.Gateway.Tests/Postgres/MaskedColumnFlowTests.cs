@@ -50,6 +50,14 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         AssertNoSsn(events, ssn);
     }
 
+    /// <summary>Runs the statement <paramref name="template"/> makes for <paramref name="table"/>, which must fail.</summary>
+    private static Task<PostgresException> FailsAsync(NpgsqlConnection connection, string template, string table) =>
+        Assert.ThrowsAsync<PostgresException>(async () =>
+        {
+            await using var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, table), connection);
+            await command.ExecuteNonQueryAsync();
+        });
+
     private async Task<string> PeopleAsync()
     {
         var table = PgGatewayFixture.TableName("people");
@@ -69,11 +77,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         var notices = new List<string>();
         connection.Notice += (_, e) => notices.Add(e.Notice.MessageText);
 
-        var error = await Assert.ThrowsAsync<PostgresException>(async () =>
-        {
-            await using var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, table), connection);
-            await command.ExecuteNonQueryAsync();
-        });
+        var error = await FailsAsync(connection, template, table);
 
         Assert.Equal("42501", error.SqlState);
         Assert.Contains("masked column \"ssn\"", error.MessageText, StringComparison.Ordinal);
@@ -96,11 +100,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         var (table, ssn) = await PersonAsync();
         await using var connection = await fixture.OpenAsync();
 
-        var error = await Assert.ThrowsAsync<PostgresException>(async () =>
-        {
-            await using var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, table), connection);
-            await command.ExecuteNonQueryAsync();
-        });
+        var error = await FailsAsync(connection, template, table);
 
         Assert.NotEqual("42601", error.SqlState);
         Assert.Contains("\"****\"", error.MessageText, StringComparison.Ordinal);
@@ -121,11 +121,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         var (table, ssn) = await PersonAsync();
         await using var connection = await fixture.OpenAsync();
 
-        var error = await Assert.ThrowsAsync<PostgresException>(async () =>
-        {
-            await using var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, table), connection);
-            await command.ExecuteNonQueryAsync();
-        });
+        var error = await FailsAsync(connection, template, table);
 
         Assert.Contains("****", error.MessageText, StringComparison.Ordinal);
         AssertNoSsn(error.MessageText + error.Detail + error.Where, ssn);
@@ -157,11 +153,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         var (table, _) = await PersonAsync();
         await using var connection = await fixture.OpenAsync();
 
-        var error = await Assert.ThrowsAsync<PostgresException>(async () =>
-        {
-            await using var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, table), connection);
-            await command.ExecuteNonQueryAsync();
-        });
+        var error = await FailsAsync(connection, template, table);
 
         Assert.Equal("42501", error.SqlState);
         Assert.Contains("copies the masked column", error.MessageText, StringComparison.Ordinal);
@@ -197,11 +189,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         var notices = new List<string>();
         connection.Notice += (_, e) => notices.Add(e.Notice.MessageText);
 
-        var error = await Assert.ThrowsAsync<PostgresException>(async () =>
-        {
-            await using var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, table), connection);
-            await command.ExecuteNonQueryAsync();
-        });
+        var error = await FailsAsync(connection, template, table);
 
         Assert.Equal("42501", error.SqlState);
         Assert.Empty(notices);
