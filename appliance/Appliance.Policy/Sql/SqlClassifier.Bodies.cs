@@ -33,6 +33,7 @@ internal static partial class SqlClassifier
     private static void ClassifyDo(Context context, Statement statement, int first, SqlStatementOrigin origin, int depth)
     {
         context.Add(statement.Text, "DO", "DO", hasWhere: false, origin, depth);
+        FailClosedOnUnreadLanguage(context, statement, first, depth + 1);
         for (var i = first + 1; i < statement.To; i++)
         {
             if (statement.Tokens[i].IsStringLiteral)
@@ -49,6 +50,7 @@ internal static partial class SqlClassifier
     /// </summary>
     private static void ClassifyRoutineBody(Context context, Statement statement, int first, int depth)
     {
+        FailClosedOnUnreadLanguage(context, statement, first, depth);
         var nesting = 0;
         for (var i = first + 1; i < statement.To; i++)
         {
@@ -70,6 +72,36 @@ internal static partial class SqlClassifier
                 ClassifyBody(context, source, statement.Tokens[i + 2].Start, statement.Tokens[statement.To - 1].End, depth);
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// A body in a language other than SQL and PL/pgSQL (<c>LANGUAGE plperl</c>, <c>pltcl</c>,
+    /// <c>plpython3u</c>, <c>c</c>…) is code this classifier does not read: what it runs is
+    /// unknown, and any rule refuses it (fail closed).
+    /// </summary>
+    private static void FailClosedOnUnreadLanguage(Context context, Statement statement, int first, int depth)
+    {
+        var nesting = 0;
+        for (var i = first + 1; i < statement.To - 1; i++)
+        {
+            var token = statement.Tokens[i];
+            nesting += token.Kind == SqlTokenKind.OpenParen ? 1 : token.Kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (nesting != 0 || !statement.IsKeyword(i, "LANGUAGE"))
+            {
+                continue;
+            }
+
+            var name = statement.Tokens[i + 1];
+            var language = name.IsStringLiteral && SqlLiteral.TryGetContent(statement.Source, name, out var text, out var start, out var end)
+                ? text[start..end].ToLowerInvariant()
+                : SqlLiteral.Identifier(statement.Source, name);
+            if (language is not ("sql" or "plpgsql"))
+            {
+                context.AddUnknown(statement.Text, SqlStatementOrigin.RoutineBody, depth);
+            }
+
+            return;
         }
     }
 

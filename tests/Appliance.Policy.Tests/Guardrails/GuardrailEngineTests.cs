@@ -109,6 +109,26 @@ public class GuardrailEngineTests
     }
 
     [Theory]
+    [InlineData("CREATE FUNCTION f() RETURNS void LANGUAGE plperl AS 'spi_exec_query(\"TRUNC\".\"ATE orders\")'")]
+    [InlineData("CREATE PROCEDURE p() LANGUAGE pltcl AS 'spi_exec \"TRUNC[]ATE orders\"'")]
+    [InlineData("DO LANGUAGE plperl 'spi_exec_query(\"DR\".\"OP TABLE orders\")'")]
+    [InlineData("DO 'x(1)' LANGUAGE \"foo\"")]
+    [InlineData("CREATE FUNCTION f() RETURNS int LANGUAGE 'plpython3u' AS 'return 1'")]
+    public void Evaluate_ABodyInALanguageTheEngineDoesNotRead_IsBlocked(string sql)
+    {
+        var verdict = Evaluate(sql);
+        Assert.Equal(GuardrailOutcome.Block, verdict.Outcome);
+        Assert.Contains(verdict.Matches, m => m.Reason == GuardrailMatchReason.UnknownStatement);
+    }
+
+    [Theory]
+    [InlineData("DO LANGUAGE plpgsql $$ BEGIN PERFORM 1; END $$")]
+    [InlineData("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'")]
+    [InlineData("CREATE FUNCTION f() RETURNS int LANGUAGE 'SQL' AS 'SELECT 1'")]
+    public void Evaluate_ABodyInSqlOrPlpgsql_IsRead(string sql) =>
+        Assert.Equal(GuardrailOutcome.None, Evaluate(sql).Outcome);
+
+    [Theory]
     [InlineData("DELETE FROM t")]
     [InlineData("update t set a = 1")]
     [InlineData("EXPLAIN ANALYZE DELETE FROM t")]
