@@ -272,11 +272,10 @@ internal sealed partial class Masker
         return !StartsQuery(text, tokens, open + 1) || PassesColumnsUnnamed(text, tokens, open + 1, close);
     }
 
+    private static readonly HashSet<string> QueryStarts = new(StringComparer.OrdinalIgnoreCase) { "SELECT", "WITH", "VALUES", "TABLE" };
+
     private static bool StartsQuery(string text, List<SqlToken> tokens, int i) =>
-        i < tokens.Count && (tokens[i].Kind == SqlTokenKind.OpenParen
-            || (tokens[i].Kind == SqlTokenKind.Word && Word(text, tokens[i]) is var word
-                && (word.Equals("SELECT", StringComparison.OrdinalIgnoreCase) || word.Equals("WITH", StringComparison.OrdinalIgnoreCase)
-                    || word.Equals("VALUES", StringComparison.OrdinalIgnoreCase) || word.Equals("TABLE", StringComparison.OrdinalIgnoreCase))));
+        i < tokens.Count && (tokens[i].Kind == SqlTokenKind.OpenParen || IsWordIn(text, tokens[i], QueryStarts));
 
     /// <summary>Where the WITH query's parenthesized body that starts at or after <paramref name="from"/> ends.</summary>
     private static int WithQueryEnd(List<SqlToken> tokens, int from)

@@ -183,35 +183,27 @@ internal sealed partial class Masker
         {
             return text[token.Start] == '*' && i > 0
                 && (previous.Kind == SqlTokenKind.Comma || IsDot(text, previous)
-                    || (previous.Kind == SqlTokenKind.Word && BeforeStar.Contains(Word(text, previous).ToString())));
+                    || IsWordIn(text, previous, BeforeStar));
         }
 
         return Word(text, token).Equals("TABLE", StringComparison.OrdinalIgnoreCase)
             && i + 1 < tokens.Count && tokens[i + 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
             && (i == 0 || previous.Kind is SqlTokenKind.OpenParen or SqlTokenKind.Semicolon
-                || (previous.Kind == SqlTokenKind.Word && BeforeTableQuery.Contains(Word(text, previous).ToString())));
+                || IsWordIn(text, previous, BeforeTableQuery));
     }
+
+    private static readonly HashSet<string> TargetKeywords = new(StringComparer.OrdinalIgnoreCase) { "UPDATE", "INTO", "ONLY" };
+
+    private static readonly HashSet<string> SetOperations = new(StringComparer.OrdinalIgnoreCase) { "UNION", "INTERSECT", "EXCEPT" };
 
     /// <summary><c>UPDATE orders</c>, <c>INSERT INTO orders</c>: the table written to, not a row value.</summary>
-    private static bool IsTargetKeyword(string text, SqlToken token) =>
-        token.Kind == SqlTokenKind.Word && Word(text, token) is var word
-        && (word.Equals("UPDATE", StringComparison.OrdinalIgnoreCase) || word.Equals("INTO", StringComparison.OrdinalIgnoreCase)
-            || word.Equals("ONLY", StringComparison.OrdinalIgnoreCase));
+    private static bool IsTargetKeyword(string text, SqlToken token) => IsWordIn(text, token, TargetKeywords);
 
-    private static bool HasSetOperation(string text, List<SqlToken> tokens)
-    {
-        foreach (var token in tokens)
-        {
-            if (token.Kind == SqlTokenKind.Word && Word(text, token) is var word
-                && (word.Equals("UNION", StringComparison.OrdinalIgnoreCase) || word.Equals("INTERSECT", StringComparison.OrdinalIgnoreCase)
-                    || word.Equals("EXCEPT", StringComparison.OrdinalIgnoreCase)))
-            {
-                return true;
-            }
-        }
+    private static bool HasSetOperation(string text, List<SqlToken> tokens) => tokens.Exists(t => IsWordIn(text, t, SetOperations));
 
-        return false;
-    }
+    /// <summary>Whether <paramref name="token"/> is a word among <paramref name="words"/> (case-insensitive sets).</summary>
+    private static bool IsWordIn(string text, SqlToken token, HashSet<string> words) =>
+        token.Kind == SqlTokenKind.Word && words.Contains(Word(text, token).ToString());
 
     private static bool IsDot(string text, SqlToken token) => token.Kind == SqlTokenKind.Other && text[token.Start] == '.';
 }

@@ -54,6 +54,8 @@ internal sealed class NameTable<T>
         _named[Encoding.UTF8.GetString(name)] = value;
     }
 
+    public bool HasNamed => _named.Count > 0;
+
     /// <summary>The names of the named entries.</summary>
     public IEnumerable<string> Names => _named.Keys;
 

@@ -284,7 +284,7 @@ internal sealed partial class PgSession
     /// </summary>
     private bool ExecutesProtocolStatement(ReadOnlySpan<byte> sql)
     {
-        if (!_runtime.Masker.HasColumnRules || !ContainsWord(sql, "execute"u8))
+        if (!_statements.HasNamed || !_runtime.Masker.HasColumnRules || !ContainsWord(sql, "execute"u8))
         {
             return false;
         }
@@ -304,7 +304,8 @@ internal sealed partial class PgSession
     /// </summary>
     private void ForgetDeallocated(ReadOnlySpan<byte> sql)
     {
-        if (ContainsWord(sql, "deallocate"u8) || ContainsWord(sql, "discard"u8))
+        // Nothing named to forget (simple and unnamed-statement traffic): no scan on the hot path.
+        if (_statements.HasNamed && (ContainsWord(sql, "deallocate"u8) || ContainsWord(sql, "discard"u8)))
         {
             _statements.ClearNamed();
         }
