@@ -27,7 +27,9 @@ public static class ChatopsApp
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // No appsettings.json to reload: without this the default host keeps a recursive watcher
+        // on the working directory (the gateway's data and logs in a native install).
+        var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
         builder.AddChatopsLogging();
         builder.Services.AddChatops();
         configure?.Invoke(builder);

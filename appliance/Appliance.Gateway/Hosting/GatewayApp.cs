@@ -18,7 +18,12 @@ public static class GatewayApp
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The gateway reads no appsettings.json, yet the default host watches for one with a
+        // recursive watcher on the content root, usually the working directory that also holds
+        // the data dir, the logs and, in a native install, the demo database: every write there
+        // woke the watcher thread (575 inotify watches on a fresh install). The policy file has a
+        // watcher of its own.
+        var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
         // Serilog writes the console; the default console provider would print every line twice.
         builder.Logging.ClearProviders();
         configure?.Invoke(builder);

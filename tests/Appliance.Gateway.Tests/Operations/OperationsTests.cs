@@ -3,6 +3,8 @@ using Appliance.Gateway.Tests.Support;
 using Appliance.Tests.Common;
 using Appliance.Tests.Common.Gateway;
 using Appliance.Tests.Common.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using static Appliance.Tests.Common.Gateway.TestPolicies;
 
@@ -24,6 +26,18 @@ public sealed class OperationsTests
         NpgsqlConnection.ClearAllPools();
         var down = await anonymous.GetJsonAsync("healthz", HttpStatusCode.ServiceUnavailable);
         Assert.Equal("store-unreachable", down.Rule());
+    }
+
+    [Fact]
+    public async Task TheHost_WatchesNoConfigurationFile_UnderItsWorkingDirectory()
+    {
+        // A reloadable appsettings.json (the host's default) meant a recursive watcher on the
+        // working directory, which holds the data dir and the logs: each write woke a thread.
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
+        var configuration = (IConfigurationRoot)gateway.Services.GetRequiredService<IConfiguration>();
+        var files = configuration.Providers.OfType<FileConfigurationProvider>().ToList();
+        Assert.NotEmpty(files);
+        Assert.All(files, file => Assert.False(file.Source.ReloadOnChange, file.Source.Path));
     }
 
     [Fact]
