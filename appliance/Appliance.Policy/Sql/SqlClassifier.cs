@@ -223,7 +223,10 @@ internal static partial class SqlClassifier
         statement.IsKeyword(i, "DEFAULT") || statement.IsKeyword(i, "NOT") || statement.IsKeyword(i, "IDENTITY")
         || statement.IsKeyword(i, "EXPRESSION") || statement.IsKeyword(i, "CONSTRAINT");
 
-    /// <summary>WHERE at the statement's own parenthesis level; subqueries, strings and comments don't count.</summary>
+    /// <summary>
+    /// A WHERE at the statement's own parenthesis level that can limit rows (SqlClassifier.Where.cs);
+    /// subqueries, strings and comments don't count.
+    /// </summary>
     private static bool HasTopLevelWhere(Statement statement, int first)
     {
         var level = first - statement.From;
@@ -240,7 +243,7 @@ internal static partial class SqlClassifier
                     nesting--;
                     break;
                 case SqlTokenKind.Word when nesting == level && SqlKeywords.Is(statement.Word(i), "WHERE"):
-                    return true;
+                    return WhereLimitsRows(statement, i + 1);
             }
         }
 

@@ -37,7 +37,10 @@ internal sealed record SqlStatement
     public required ReadOnlyMemory<char> Text { get; init; }
     public required string Kind { get; init; }
     public required string Command { get; init; }
-    /// <summary>Whether the statement has a WHERE clause of its own (not in a subquery, string or comment).</summary>
+    /// <summary>
+    /// Whether the statement has a WHERE clause of its own (not in a subquery, string or comment)
+    /// that can limit rows: <c>WHERE true</c> or <c>WHERE id = 1 OR 1 = 1</c> counts as none.
+    /// </summary>
     public bool HasWhere { get; init; }
     public SqlStatementOrigin Origin { get; init; }
     /// <summary>Which top-level statement of the query this one is, or lies inside (0-based).</summary>

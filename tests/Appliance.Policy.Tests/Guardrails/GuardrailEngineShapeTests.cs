@@ -46,6 +46,8 @@ public class GuardrailEngineShapeTests
         { "SELECT 'id = 1'", "SELECT 'id = 666'" },
         { "UPDATE t SET a = 1 WHERE id = 2", "UPDATE t SET a = 1 WHERE id = 666" },
         { "DELETE FROM t WHERE id = 5", "DELETE FROM t WHERE id = 6" },
+        { "DELETE FROM t WHERE 1 = 2", "DELETE FROM t WHERE 1 = 1" },
+        { "DELETE FROM t WHERE id = 5", "DELETE FROM t WHERE 5 = 5" },
         { "WITH d AS (DELETE FROM t WHERE id = 1) SELECT 1", "WITH d AS (DELETE FROM t WHERE id = 2) SELECT 2" },
         { "SELECT (DELETE FROM t WHERE a = 1)", "SELECT (DELETE FROM t WHERE a = 666)" },
         { "PREPARE p1 AS SELECT 1", "PREPARE p2 AS SELECT 2" },
@@ -66,6 +68,16 @@ public class GuardrailEngineShapeTests
         var fresh = Evaluate(Engine(), second);
 
         Assert.Equal(Summary(fresh), Summary(cached));
+    }
+
+    [Theory]
+    [InlineData("DELETE FROM t WHERE 1 = 1")]
+    [InlineData("UPDATE t SET a = 1 WHERE id = 3 OR true")]
+    public void Evaluate_AWriteWhoseWhereIsAlwaysTrue_IsHeldForReview(string sql)
+    {
+        var verdict = Evaluate(Engine(), sql);
+        Assert.Equal(GuardrailOutcome.Review, verdict.Outcome);
+        Assert.Equal("unbounded-write", Assert.Single(verdict.Matches).RuleName);
     }
 
     [Fact]

@@ -64,6 +64,32 @@ public class SqlClassifierTests
     public void Classify_Where_OnlyCountsAtTheStatementsOwnLevel(string sql, bool hasWhere) =>
         Assert.Equal(hasWhere, Classify(sql)[0].HasWhere);
 
+    [Theory]
+    [InlineData("DELETE FROM t WHERE true")]
+    [InlineData("DELETE FROM t WHERE 1 = 1")]
+    [InlineData("delete from t where 'a' = 'a' returning *")]
+    [InlineData("DELETE FROM t WHERE NOT false")]
+    [InlineData("DELETE FROM t WHERE $1")]
+    [InlineData("DELETE FROM t WHERE 1::boolean")]
+    [InlineData("DELETE FROM t WHERE CAST('t' AS bool)")]
+    [InlineData("DELETE FROM t WHERE id = 5 OR 1 = 1")]
+    [InlineData("DELETE FROM t WHERE (id = 5 OR (true))")]
+    [InlineData("UPDATE t SET a = 1 WHERE null IS NULL")]
+    [InlineData("UPDATE t SET a = 1 WHERE 2 > 1 AND 'x' LIKE '%'")]
+    [InlineData("UPDATE t SET a = 1 WHERE 1 IN (1, 2)")]
+    public void Classify_WhereOfConstantsOnly_CountsAsMissing(string sql) =>
+        Assert.False(Classify(sql)[0].HasWhere);
+
+    [Theory]
+    [InlineData("DELETE FROM t WHERE id = 5 AND true")]
+    [InlineData("DELETE FROM t WHERE (id = 5) OR (id = 6)")]
+    [InlineData("DELETE FROM t WHERE id::text = '5'")]
+    [InlineData("DELETE FROM t WHERE \"id\" = 1")]
+    [InlineData("DELETE FROM t WHERE created < now() - interval '1 day'")]
+    [InlineData("UPDATE t SET a = 1 WHERE id = $1 RETURNING true")]
+    public void Classify_WhereNamingAColumnOrFunction_CountsAsLimiting(string sql) =>
+        Assert.True(Classify(sql)[0].HasWhere);
+
     [Fact]
     public void Classify_MultiStatement_ClassifiesEach()
     {

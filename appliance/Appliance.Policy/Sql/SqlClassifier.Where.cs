@@ -1,0 +1,124 @@
+namespace Appliance.Policy.Sql;
+
+/// <summary>
+/// Whether a statement's WHERE can limit the rows it touches. <c>missing: WHERE</c> rules exist
+/// to catch writes to every row, and <c>WHERE true</c>, <c>WHERE 1 = 1</c> or
+/// <c>WHERE id = 5 OR 'a' = 'a'</c> write every row as surely as no WHERE at all. A condition (or
+/// a branch of its top-level OR) made of constants only (literals, parameters, operators and
+/// words such as TRUE, NOT, IS, NULL, and type names in casts) counts as missing. Anything naming
+/// a column or calling a function counts as limiting: the engine cannot tell <c>id = id</c> from
+/// <c>id = 5</c> without the table.
+/// </summary>
+internal static partial class SqlClassifier
+{
+    /// <summary>Words that keep a condition constant.</summary>
+    private static readonly HashSet<string> ConstantConditionWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "TRUE", "FALSE", "NULL", "UNKNOWN", "NOT", "AND", "OR", "IS", "ISNULL", "NOTNULL", "IN", "BETWEEN",
+        "SYMMETRIC", "LIKE", "ILIKE", "SIMILAR", "TO", "ESCAPE", "DISTINCT", "FROM", "CAST", "AS", "ANY", "ALL",
+        "SOME", "ARRAY", "CASE", "WHEN", "THEN", "ELSE", "END", "PRECISION", "VARYING",
+    };
+
+    /// <summary>Words that end a WHERE clause at its own level.</summary>
+    private static readonly HashSet<string> AfterWhere = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "RETURNING", "ORDER", "LIMIT", "OFFSET", "FETCH", "GROUP", "HAVING", "WINDOW", "FOR", "UNION",
+        "INTERSECT", "EXCEPT", "DO",
+    };
+
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> ConstantWordsLookup =
+        ConstantConditionWords.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> AfterWhereLookup =
+        AfterWhere.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>The WHERE condition starting at <paramref name="from"/> (at this level) can limit rows.</summary>
+    private static bool WhereLimitsRows(Statement statement, int from)
+    {
+        var end = from;
+        for (var nesting = 0; end < statement.To; end++)
+        {
+            var token = statement.Tokens[end];
+            if (token.Kind == SqlTokenKind.OpenParen)
+            {
+                nesting++;
+            }
+            else if (token.Kind == SqlTokenKind.CloseParen)
+            {
+                nesting--;
+            }
+            else if (nesting == 0 && token.IsWord && AfterWhereLookup.Contains(statement.Word(end)))
+            {
+                break;
+            }
+        }
+
+        return ConditionLimitsRows(statement, from, end, depth: 0);
+    }
+
+    /// <summary>False when the condition, or one branch of its top-level OR, is constant.</summary>
+    private static bool ConditionLimitsRows(Statement statement, int from, int to, int depth)
+    {
+        // A parenthesized condition is read inside its parentheses: (id = 5 OR true).
+        while (to - from >= 2 && statement.Tokens[from].Kind == SqlTokenKind.OpenParen
+            && statement.MatchingParen(from, to) == to - 1 && depth++ < MaxDepth)
+        {
+            from++;
+            to--;
+        }
+
+        var branch = from;
+        var nesting = 0;
+        for (var i = from; i <= to; i++)
+        {
+            if (i < to)
+            {
+                var kind = statement.Tokens[i].Kind;
+                nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
+                if (nesting != 0 || !statement.IsKeyword(i, "OR"))
+                {
+                    continue;
+                }
+            }
+
+            if (i == to && branch == from)
+            {
+                return !IsConstant(statement, from, to);
+            }
+
+            if (!ConditionLimitsRows(statement, branch, i, depth + 1))
+            {
+                return false;
+            }
+
+            branch = i + 1;
+        }
+
+        return true;
+    }
+
+    private static bool IsConstant(Statement statement, int from, int to)
+    {
+        for (var i = from; i < to; i++)
+        {
+            var token = statement.Tokens[i];
+            switch (token.Kind)
+            {
+                case SqlTokenKind.Word when ConstantWordsLookup.Contains(statement.Word(i)) || IsCastType(statement, i, from):
+                case SqlTokenKind.Number or SqlTokenKind.String or SqlTokenKind.EscapeString or SqlTokenKind.DollarString:
+                case SqlTokenKind.Parameter or SqlTokenKind.Other or SqlTokenKind.OpenParen or SqlTokenKind.CloseParen:
+                case SqlTokenKind.Comma:
+                    continue;
+                default:
+                    return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A type name in a cast: after <c>::</c>, or after AS (in <c>CAST(… AS type)</c>).</summary>
+    private static bool IsCastType(Statement statement, int i, int from) =>
+        (i - 2 >= from && statement.Word(i - 1) is ":" && statement.Word(i - 2) is ":")
+        || (i - 1 >= from && statement.IsKeyword(i - 1, "AS"));
+}
