@@ -79,6 +79,10 @@ internal sealed class CommandReviews
         }
     }
 
+    /// <summary>The held statement was abandoned (its client cancelled or left): the review is cancelled, as its requester would.</summary>
+    public Task WithdrawAsync(Person requester, string reviewId) =>
+        _access.CancelAsync(requester, reviewId, requester.Email, CancellationToken.None);
+
     private void OnChanged(AccessRequest request)
     {
         if (request.Kind == RequestKind.Command && request.Status != RequestStatus.Pending

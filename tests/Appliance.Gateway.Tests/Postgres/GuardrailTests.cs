@@ -162,6 +162,86 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Review_CancelledByTheClientWhileHeld_IsNotRun_AndItsReviewIsWithdrawn()
+    {
+        var table = await TableWithRowsAsync();
+        var sql = $"DELETE FROM {table}";
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        var running = command.ExecuteNonQueryAsync();
+        var review = await WaitForReviewAsync(table);
+
+        command.Cancel(); // a CancelRequest on a connection of its own, as psql's Ctrl-C sends
+        // Npgsql reports a cancel it asked for as OperationCanceledException over the server's error.
+        var thrown = await Assert.ThrowsAsync<OperationCanceledException>(() => running);
+        var cancelled = Assert.IsType<PostgresException>(thrown.InnerException);
+        Assert.Equal("57014", cancelled.SqlState);
+        Assert.Contains($"review {review}", cancelled.MessageText, StringComparison.Ordinal);
+
+        await AssertWithdrawnAndNeverRunAsync(review, table, sql);
+        // The session goes on, as after a cancel in PostgreSQL.
+        Assert.Equal(3L, await new NpgsqlCommand($"SELECT count(*) FROM {table}", connection).ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Review_ClientGoneWhileHeld_IsNotRun_AndItsReviewIsWithdrawn()
+    {
+        var table = await TableWithRowsAsync();
+        var sql = $"DELETE FROM {table}";
+        await fixture.GrantAsync();
+        var start = new System.Diagnostics.ProcessStartInfo(ProcessRunner.Psql)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            ArgumentList = { "-X", "-h", "127.0.0.1", "-p", fixture.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", Appliance.Tests.Common.Gateway.TestPolicies.Alice, "-d", "demo", "-c", sql },
+            Environment = { ["PGPASSWORD"] = fixture.AliceToken, ["PGSSLMODE"] = fixture.Tls ? "require" : "disable" },
+        };
+        using var psql = System.Diagnostics.Process.Start(start)!;
+        string review;
+        try
+        {
+            review = await WaitForReviewAsync(table);
+        }
+        catch (TimeoutException) when (psql.HasExited)
+        {
+            throw new InvalidOperationException($"psql exited {psql.ExitCode}: {await psql.StandardError.ReadToEndAsync()}");
+        }
+
+        psql.Kill(); // SIGKILL: the connection just closes
+        await psql.WaitForExitAsync();
+
+        await AssertWithdrawnAndNeverRunAsync(review, table, sql);
+    }
+
+    /// <summary>The review ends cancelled (approving it is refused), the rows are all there, and the record says why.</summary>
+    private async Task AssertWithdrawnAndNeverRunAsync(string review, string table, string sql)
+    {
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var status = "";
+        while (DateTime.UtcNow < deadline && (status = (await bob.GetJsonAsync($"api/requests/{review}")).Str("status")) == "pending")
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal("cancelled", status);
+        await bob.PostAsync($"api/requests/{review}/approve", null, HttpStatusCode.Conflict);
+        var sessionId = (await bob.GetJsonAsync($"api/requests/{review}")).GetProperty("command").Str("sessionId");
+
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var statements = await WaitForStatementsAsync(auditor, sessionId, s => s.Str("sql") == sql, 1);
+        var record = Assert.Single(statements, s => s.Str("sql") == sql);
+        Assert.Equal("cancelled", record.Str("outcome"));
+        Assert.Equal("unbounded-write", record.Str("guardrail"));
+        Assert.Contains($"review {review}", record.Str("error"), StringComparison.Ordinal);
+
+        // Past the hold: nothing ran it meanwhile.
+        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
+    [Fact]
     public async Task Review_ShowsApproversTheMaskedStatement_AndTheApprovalFitsOnlyTheExactOne()
     {
         var table = PgGatewayFixture.TableName("revcard");

@@ -125,6 +125,9 @@ internal sealed partial class PgSession
     /// Holds the statement (and this client) while approvers decide, up to the rule's hold.
     /// What the client sent before it goes upstream first. Approvers read the masked text; the
     /// review's fingerprint of the exact text makes an approval good for exactly this statement.
+    /// A client that cancels (CancelRequest, psql's Ctrl-C) or goes away while it waits abandons
+    /// the statement as PostgreSQL would: it does not run, its review is withdrawn, and the
+    /// record says so (PgSession.Holding.cs).
     /// </summary>
     private Decision Review(GuardrailMatch match, ReadOnlySpan<byte> sql)
     {
@@ -133,13 +136,28 @@ internal sealed partial class PgSession
         Flush();
         Log.StatementHeld(_services.Logger, Id, match.RuleName, match.Rule.Hold);
         ReviewResult result;
+        AccessRequest? opened = null;
+        using var hold = BeginHold();
         try
         {
-            result = _services.Reviews
-                .HoldAsync(Person, Connection, held, match.Rule.Hold, _stopping.Token, review => SendNotice(
-                    $"statement held for review {review.Id} by guardrail \"{match.RuleName}\": {match.Message} Waiting up to {Appliance.Policy.Configuration.Duration.Format(match.Rule.Hold)} for an approver.",
-                    $"/hoop approve {review.Id}, or POST /api/requests/{review.Id}/approve"))
-                .GetAwaiter().GetResult();
+            var waiting = _services.Reviews
+                .HoldAsync(Person, Connection, held, match.Rule.Hold, hold.Token, review =>
+                {
+                    opened = review;
+                    SendNotice(
+                        $"statement held for review {review.Id} by guardrail \"{match.RuleName}\": {match.Message} Waiting up to {Appliance.Policy.Configuration.Duration.Format(match.Rule.Hold)} for an approver.",
+                        $"/hoop approve {review.Id}, or POST /api/requests/{review.Id}/approve");
+                });
+            result = WaitWhileHeld(waiting, hold);
+            if (EndedHold is { } endedWhileHeld)
+            {
+                // Even an approval that landed meanwhile: nobody waits for the statement any more.
+                return Abandon(match, masked, opened, endedWhileHeld);
+            }
+        }
+        catch (OperationCanceledException) when (EndedHold is { } ended)
+        {
+            return Abandon(match, masked, opened, ended);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -147,6 +165,10 @@ internal sealed partial class PgSession
             var failed = $"held by guardrail \"{match.RuleName}\", but the review could not be opened, so the statement is refused";
             RecordRefused(masked, StatementRecord.Blocked, failed, match.RuleName);
             return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, failed), null);
+        }
+        finally
+        {
+            EndHold();
         }
 
         var review = result.Review;

@@ -48,6 +48,13 @@ internal sealed partial class SessionRegistry(UpstreamConnector upstream, ILogge
             return;
         }
 
+        if (session.CancelHold())
+        {
+            // The statement waits for a review in the gateway, not upstream: the hold ends instead.
+            Log.CancelEndedHold(logger, session.Id, clientAddress);
+            return;
+        }
+
         Log.CancelForwarded(logger, session.Id, clientAddress);
         try
         {

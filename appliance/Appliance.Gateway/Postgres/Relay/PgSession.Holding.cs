@@ -1,0 +1,118 @@
+using System.Net.Sockets;
+using Appliance.Gateway.Access;
+using Appliance.Gateway.Audit;
+using Appliance.Policy.Guardrails;
+using Appliance.Wire;
+
+namespace Appliance.Gateway.Postgres.Relay;
+
+/// <summary>
+/// While a statement is held for review the session's client thread waits on the review, so
+/// nothing reads the client: a CancelRequest reaches the idle upstream backend, where it does
+/// nothing, and a client that went away is noticed only when the answer is written. Left alone,
+/// an approval arriving after either would run a statement nobody waits for, and unrecorded.
+/// So the hold ends early on both: the statement does not run, the review is withdrawn, and the
+/// record says it was cancelled.
+/// </summary>
+internal sealed partial class PgSession
+{
+    /// <summary>How often a hold looks whether the client is still there.</summary>
+    private static readonly TimeSpan ClientCheckInterval = TimeSpan.FromMilliseconds(200);
+
+    private CancellationTokenSource? _hold;
+
+    /// <summary>Why the current hold ended early (a cancel request or the client's disconnect), once it has.</summary>
+    private volatile string? _endedHold;
+
+    private string? EndedHold => _endedHold;
+
+    private CancellationTokenSource BeginHold()
+    {
+        var hold = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        _endedHold = null;
+        Volatile.Write(ref _hold, hold);
+        return hold;
+    }
+
+    private void EndHold() => Volatile.Write(ref _hold, null);
+
+    /// <summary>
+    /// A CancelRequest for this session: true when it ended a hold (the statement is then not
+    /// run); false when nothing is held and the request belongs to the upstream backend.
+    /// </summary>
+    public bool CancelHold() => EndHoldEarly("canceling statement due to user request");
+
+    private bool EndHoldEarly(string why)
+    {
+        var hold = Volatile.Read(ref _hold);
+        if (hold is null)
+        {
+            return false;
+        }
+
+        _endedHold ??= why;
+        try
+        {
+            hold.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The hold ended on its own meanwhile.
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Waits for the review's decision, ending the hold if the client disconnects meanwhile.</summary>
+    private ReviewResult WaitWhileHeld(Task<ReviewResult> waiting, CancellationTokenSource hold)
+    {
+        var handle = ((IAsyncResult)waiting).AsyncWaitHandle;
+        while (!handle.WaitOne(ClientCheckInterval))
+        {
+            if (!hold.IsCancellationRequested && ClientHasGone())
+            {
+                EndHoldEarly("the client disconnected");
+            }
+        }
+
+        return waiting.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Readable with nothing to read: the client closed its end (or the socket failed).</summary>
+    private bool ClientHasGone()
+    {
+        try
+        {
+            return _clientSocket.Poll(0, SelectMode.SelectRead) && _clientSocket.Available == 0;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>The hold ended early: withdraw the review (if it was opened), record, and answer as PostgreSQL does.</summary>
+    private Decision Abandon(GuardrailMatch match, string maskedSql, AccessRequest? review, string why)
+    {
+        if (review is not null)
+        {
+            try
+            {
+                _services.Reviews.WithdrawAsync(Person, review.Id).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // An approver may have decided meanwhile; the statement does not run either way.
+                Log.ReviewFailed(_services.Logger, Id, e);
+            }
+        }
+
+        var message = review is null
+            ? $"{why}: the statement held by guardrail \"{match.RuleName}\" was not run"
+            : $"{why}: the statement held for review {review.Id} by guardrail \"{match.RuleName}\" was not run, and the review was withdrawn";
+        Log.HoldAbandoned(_services.Logger, Id, review?.Id ?? "", why);
+        RecordRefused(maskedSql, StatementRecord.Cancelled, message, match.RuleName);
+        return new Decision(LocalMessages.Error(SqlStates.QueryCanceled, message), null);
+    }
+}
