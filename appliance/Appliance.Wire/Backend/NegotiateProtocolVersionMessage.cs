@@ -5,21 +5,21 @@ namespace Appliance.Wire.Backend;
 /// <summary>NegotiateProtocolVersion 'v': the server speaks an older minor version and/or ignores some _pq_ options.</summary>
 internal readonly ref struct NegotiateProtocolVersionMessage
 {
-    private NegotiateProtocolVersionMessage(int newestMinorVersion, CStringList unrecognizedOptions)
+    private NegotiateProtocolVersionMessage(ProtocolVersion newest, CStringList unrecognizedOptions)
     {
-        NewestMinorVersion = newestMinorVersion;
+        Newest = newest;
         UnrecognizedOptions = unrecognizedOptions;
     }
 
-    /// <summary>The newest minor version of the requested major version the server supports.</summary>
-    public int NewestMinorVersion { get; }
+    /// <summary>The newest version of the requested major version the server supports (sent whole: major and minor).</summary>
+    public ProtocolVersion Newest { get; }
 
     public CStringList UnrecognizedOptions { get; }
 
     public static NegotiateProtocolVersionMessage Parse(ReadOnlySpan<byte> body)
     {
         var reader = new PgBodyReader(body, "NegotiateProtocolVersion");
-        var minor = reader.ReadInt32();
+        var newest = ProtocolVersion.FromCode(reader.ReadInt32());
         var count = reader.ReadInt32();
         if (count < 0)
         {
@@ -28,6 +28,6 @@ internal readonly ref struct NegotiateProtocolVersionMessage
 
         var options = CStringList.ReadCounted(ref reader, count);
         reader.EnsureEnd();
-        return new NegotiateProtocolVersionMessage(minor, options);
+        return new NegotiateProtocolVersionMessage(newest, options);
     }
 }

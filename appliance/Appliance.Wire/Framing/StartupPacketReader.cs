@@ -137,7 +137,7 @@ internal static class StartupPacketReader
         if (version.Major != 3)
         {
             throw new PgProtocolException(
-                $"Unsupported frontend protocol {version}: the server supports 3.0 to 3.2.",
+                $"Unsupported frontend protocol {version}: the gateway supports 3.0 (and answers a newer 3.x with 3.0).",
                 SqlStates.FeatureNotSupported);
         }
 

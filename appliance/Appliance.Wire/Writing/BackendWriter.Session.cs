@@ -38,8 +38,12 @@ internal static partial class BackendWriter
         writer.Complete();
     }
 
-    /// <summary>Sent right after the StartupMessage when the client asked for a newer minor version or for _pq_ options the gateway does not know.</summary>
-    public static void WriteNegotiateProtocolVersion(IBufferWriter<byte> output, int newestMinorVersion, ReadOnlySpan<string> unrecognizedOptions)
+    /// <summary>
+    /// Sent right after the StartupMessage when the client asked for a newer minor version or for
+    /// _pq_ options the gateway does not know. The version goes out whole (major in the high 16
+    /// bits), as PostgreSQL sends it: libpq 18 reads a bare minor number as a downgrade below 3.0.
+    /// </summary>
+    public static void WriteNegotiateProtocolVersion(IBufferWriter<byte> output, ProtocolVersion newest, ReadOnlySpan<string> unrecognizedOptions)
     {
         var length = 8;
         foreach (var option in unrecognizedOptions)
@@ -48,7 +52,7 @@ internal static partial class BackendWriter
         }
 
         var writer = PgSpanWriter.Start(output, (byte)BackendMessageType.NegotiateProtocolVersion, length);
-        writer.WriteInt32(newestMinorVersion);
+        writer.WriteInt32(newest.Code);
         writer.WriteInt32(unrecognizedOptions.Length);
         foreach (var option in unrecognizedOptions)
         {

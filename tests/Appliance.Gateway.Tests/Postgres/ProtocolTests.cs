@@ -86,7 +86,8 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
 
         Assert.Equal('v', negotiate.Type);
         var parsed = NegotiateProtocolVersionMessage.Parse(negotiate.Body);
-        Assert.Equal(0, parsed.NewestMinorVersion);
+        Assert.Equal(ProtocolVersion.V30, parsed.Newest);
+        Assert.Equal(0x00030000, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(negotiate.Body)); // as PostgreSQL sends it
         Assert.True(parsed.UnrecognizedOptions.Contains("_pq_.future_option"u8));
         Assert.Equal('R', request.Type);
     }

@@ -68,11 +68,12 @@ public class SessionMessageTests
     [Fact]
     public void NegotiateProtocolVersion_RoundTrip_ListsOptions()
     {
-        var body = PgBytes.Body(o => BackendWriter.WriteNegotiateProtocolVersion(o, 0, ["_pq_.a", "_pq_.b"]), (byte)'v');
+        var body = PgBytes.Body(o => BackendWriter.WriteNegotiateProtocolVersion(o, ProtocolVersion.V30, ["_pq_.a", "_pq_.b"]), (byte)'v');
 
         var message = NegotiateProtocolVersionMessage.Parse(body);
 
-        Assert.Equal(0, message.NewestMinorVersion);
+        Assert.Equal(ProtocolVersion.V30, message.Newest);
+        Assert.Equal(196608, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(body));
         Assert.Equal(2, message.UnrecognizedOptions.Count);
         Assert.True(message.UnrecognizedOptions.Contains("_pq_.b"u8));
     }

@@ -51,7 +51,7 @@ internal static class ParserTargets
         ["ErrorOrNotice"] = (WalkError, [Seed(o => BackendWriter.WriteErrorResponse(o, ErrorSeverity.Error, "42501", "m", "d", "h"))]),
         ["ParameterDescription"] = (b => ParameterDescriptionMessage.Parse(b).ParameterTypes.Count, [Seed(o => BackendWriter.WriteParameterDescription(o, [23, 25]))]),
         ["NotificationResponse"] = (b => NotificationResponseMessage.Parse(b).Payload.Length, [[0, 0, 0, 1, (byte)'c', 0, (byte)'p', 0]]),
-        ["NegotiateProtocolVersion"] = (WalkNegotiate, [Seed(o => BackendWriter.WriteNegotiateProtocolVersion(o, 0, ["_pq_.x", "_pq_.y"]))]),
+        ["NegotiateProtocolVersion"] = (WalkNegotiate, [Seed(o => BackendWriter.WriteNegotiateProtocolVersion(o, ProtocolVersion.V30, ["_pq_.x", "_pq_.y"]))]),
     };
 
     private static byte[] Seed(Action<System.Buffers.IBufferWriter<byte>> write)

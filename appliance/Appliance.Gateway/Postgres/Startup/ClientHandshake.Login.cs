@@ -41,7 +41,7 @@ internal sealed partial class ClientHandshake
         var unrecognized = startup.ProtocolOptions.ToArray();
         if (startup.Version.Minor > 0 || unrecognized.Length > 0)
         {
-            BackendWriter.WriteNegotiateProtocolVersion(output, 0, unrecognized);
+            BackendWriter.WriteNegotiateProtocolVersion(output, ProtocolVersion.V30, unrecognized);
         }
 
         if (!client.Tls && !PlaintextAllowed(remote))
