@@ -29,6 +29,8 @@ internal sealed record StatementRecord(
     public const string Denied = "denied";
     public const string ReviewPending = "review-pending";
     public const string Cancelled = "cancelled";
+    /// <summary>An Execute PostgreSQL never ran: an earlier message of its extended batch failed.</summary>
+    public const string Skipped = "skipped";
     /// <summary>Strict audit: the statement's intent, committed before it was forwarded.</summary>
     public const string Forwarded = "forwarded";
 }

@@ -391,6 +391,72 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal("destructive-ddl", statements[2].Str("guardrail"));
     }
 
+    [Fact]
+    public async Task AStatementFailingAtParseOrBind_IsRecordedAsFailed_AndTheRestOfItsBatchAsSkipped()
+    {
+        var table = await TableWithRowsAsync();
+        await using var connection = await fixture.OpenAsync();
+        await using (var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new($"SELECT count(*) AS ran FROM {table}"),
+                new($"SELECT id FROM {table}_missing"), // fails at Parse
+                new($"SELECT id AS skipped FROM {table}"),
+            },
+        })
+        {
+            Assert.Equal("42P01", (await Assert.ThrowsAsync<PostgresException>(() => batch.ExecuteNonQueryAsync())).SqlState);
+        }
+
+        await using (var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands = { new($"SELECT 13 / 0 AS fails_at_bind_{table}"), new($"SELECT 1 AS skipped_too_{table}") },
+        })
+        {
+            Assert.Equal("22012", (await Assert.ThrowsAsync<PostgresException>(() => batch.ExecuteNonQueryAsync())).SqlState);
+        }
+
+        await using (var cmd = new NpgsqlCommand($"SELECT 1 FROM {table} LIMIT 1", connection))
+        {
+            await cmd.ExecuteScalarAsync();
+        }
+
+        var sessionId = await SessionOfAsync(table);
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var all = await WaitForStatementsAsync(auditor, sessionId, s => s.Str("sql").Contains(table, StringComparison.Ordinal), 6);
+        var ours = all.Where(s => s.Str("sql").Contains(table, StringComparison.Ordinal)).ToList();
+
+        // Every Execute has its record, numbered without gaps.
+        Assert.Equal(Enumerable.Range(1, all.Count).Select(i => (long)i), all.Select(s => s.GetProperty("seq").GetInt64()));
+        Assert.Equal(["ok", "error", "skipped", "error", "skipped", "ok"], ours.Select(s => s.Str("outcome")));
+        Assert.Contains("42P01", ours[1].Str("error"), StringComparison.Ordinal);
+        Assert.Contains("not run", ours[2].Str("error"), StringComparison.Ordinal);
+        Assert.Contains("22012", ours[3].Str("error"), StringComparison.Ordinal);
+    }
+
+    /// <summary>The id of alice's session that ran a statement on <paramref name="table"/>, from the sessions API.</summary>
+    private async Task<string> SessionOfAsync(string table)
+    {
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var session in (await auditor.GetJsonAsync("api/sessions?limit=50")).EnumerateArray())
+            {
+                var events = await auditor.GetStringAsync($"api/sessions/{session.Str("id")}/events");
+                if (events.Contains(table, StringComparison.Ordinal))
+                {
+                    return session.Str("id");
+                }
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"no session ran a statement on {table}");
+    }
+
     private async Task<string> TableWithRowsAsync()
     {
         var table = PgGatewayFixture.TableName("rev");

@@ -350,7 +350,7 @@ internal sealed partial class PgSession
                 }
 
                 _pending.Dequeue();
-                SkipToSync();
+                SkipToSync(failedWith: null);
                 return;
             case PendingKind.Query:
                 if (AbortedByProbe(head, frame))
@@ -371,12 +371,13 @@ internal sealed partial class PgSession
                 _pending.Dequeue();
                 Record(trace, StatementRecord.Failed);
                 RelayError(frame, sanitized);
-                SkipToSync();
+                SkipToSync(failedWith: null);
                 return;
             default:
+                // A Parse, Bind or Describe failed: the Execute it prepared is the statement that failed.
                 _pending.Dequeue();
                 RelayError(frame, sanitized);
-                SkipToSync();
+                SkipToSync(failedWith: DescribeError(frame, sanitized));
                 return;
         }
     }
@@ -386,7 +387,7 @@ internal sealed partial class PgSession
         var status = ReadyForQueryMessage.Parse(frame.Body).Status;
         while (!_pending.IsEmpty && _pending.Head.Kind is not (PendingKind.Sync or PendingKind.Query or PendingKind.Local or PendingKind.LocalReady))
         {
-            _pending.Dequeue();
+            DequeueUnanswered(failedWith: null);
         }
 
         if (HeadIs(PendingKind.Query))
@@ -440,13 +441,42 @@ internal sealed partial class PgSession
         _clientOut.Advance(message.Length);
     }
 
-    /// <summary>After an error in an extended batch the upstream ignores everything until Sync: those entries get no answer.</summary>
-    private void SkipToSync()
+    /// <summary>
+    /// After an error in an extended batch the upstream ignores everything until Sync: those
+    /// entries get no answer. Their statements are still recorded (every Execute is): the first
+    /// as failed with <paramref name="failedWith"/> when its Parse or Bind is what failed, the
+    /// others as skipped.
+    /// </summary>
+    private void SkipToSync(string? failedWith)
     {
         while (!_pending.IsEmpty && _pending.Head.Kind is not (PendingKind.Sync or PendingKind.Local or PendingKind.LocalReady))
         {
-            _pending.Dequeue();
+            if (DequeueUnanswered(failedWith))
+            {
+                failedWith = null;
+            }
         }
+    }
+
+    private const string NotRunInBatch = "not run: an earlier message of its batch failed, and PostgreSQL skips the rest of the batch up to Sync";
+
+    /// <summary>
+    /// Takes off an entry the upstream will not answer; true when it held a statement, which is
+    /// recorded as failed with <paramref name="failedWith"/> or, without one, as skipped.
+    /// </summary>
+    private bool DequeueUnanswered(string? failedWith)
+    {
+        ref var head = ref _pending.Head;
+        var trace = head.Kind is PendingKind.Execute or PendingKind.Query ? head.Trace : null;
+        _pending.Dequeue();
+        if (trace is null)
+        {
+            return false;
+        }
+
+        trace.Error ??= failedWith ?? NotRunInBatch;
+        Record(trace, failedWith is null ? StatementRecord.Skipped : StatementRecord.Failed);
+        return true;
     }
 
     /// <summary>Answers the gateway gives itself, once everything ahead of them has been answered.</summary>
