@@ -89,7 +89,7 @@ internal sealed partial class AccessService
                 {
                     Status = RequestStatus.Denied,
                     DeniedBy = person.Email,
-                    DenyReason = Trim(reason),
+                    DenyReason = MaskedReason(r, Trim(reason)),
                     EndedAt = now,
                 };
                 return new Mutation(denied, [EventTypes.RequestDenied], actor);
@@ -245,4 +245,14 @@ internal sealed partial class AccessService
     private static string? Trim(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
     private static string Lower(RequestStatus status) => status.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// A command review's deny reason reaches the client, its statement record and the chat:
+    /// what an approver quotes from the statement (a card number, an SSN) is masked as the
+    /// statement is.
+    /// </summary>
+    private string? MaskedReason(AccessRequest r, string? reason) =>
+        reason is not null && r.Kind == RequestKind.Command && policy.Current.FindConnection(r.Connection) is { } connection
+            ? Postgres.Policy.ConnectionRuntime.For(connection).Masker.Mask(reason)
+            : reason;
 }

@@ -124,11 +124,13 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
 
         var review = await WaitForReviewAsync(table);
         using var bob = fixture.Gateway.Client(fixture.BobToken);
-        await bob.PostAsync($"api/requests/{review}/deny", new { reason = "not during the sale" }, HttpStatusCode.OK);
+        await bob.PostAsync($"api/requests/{review}/deny", new { reason = "not during the sale, nor to 4111-1111-1111-1111" }, HttpStatusCode.OK);
 
         var error = await Assert.ThrowsAsync<PostgresException>(() => running);
         Assert.Equal("42501", error.SqlState);
-        Assert.Contains("denied by bob@example.com: not during the sale", error.MessageText, StringComparison.Ordinal);
+        // What the approver quoted from the data is masked like the statement.
+        Assert.Contains("denied by bob@example.com: not during the sale, nor to ****-****-****-1111", error.MessageText, StringComparison.Ordinal);
+        Assert.Equal("not during the sale, nor to ****-****-****-1111", (await bob.GetJsonAsync($"api/requests/{review}")).Str("denyReason"));
         Assert.Equal(6L, await fixture.UpstreamScalarAsync<long>($"SELECT sum(id) FROM {table}"));
     }
 
