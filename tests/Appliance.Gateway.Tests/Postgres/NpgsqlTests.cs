@@ -15,6 +15,18 @@ public sealed class NpgsqlOnEventLoopTests(PlaintextFixture fixture) : NpgsqlTes
 public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : PgGatewayFixture
 {
+    [Fact]
+    public async Task AResultRowOverTheGatewaysLimit_EndsTheSessionWithAnErrorNamingTheLimit_NotTheUpstream()
+    {
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT repeat('x', 65 * 1024 * 1024)", connection);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteScalarAsync());
+
+        Assert.Equal("54000", error.SqlState);
+        Assert.Contains("exceeds the gateway's limit of 67108864 bytes (APPLIANCE_PG_MAX_MESSAGE)", error.MessageText, StringComparison.Ordinal);
+    }
+
     private async Task<string> CustomersAsync()
     {
         var table = PgGatewayFixture.TableName("cust");

@@ -87,7 +87,9 @@ internal sealed partial class PgSession
 
             if (status == PgFrameStatus.TooLarge)
             {
-                throw new PgProtocolException($"The upstream sent a message of {frame.Length} bytes, above the gateway's limit of {_maxMessageLength}.");
+                throw new PgProtocolException(
+                    $"A result message of {frame.Length} bytes exceeds the gateway's limit of {_maxMessageLength} bytes (APPLIANCE_PG_MAX_MESSAGE); the session is closed.",
+                    SqlStates.ProgramLimitExceeded);
             }
 
             DrainLocal();

@@ -64,6 +64,11 @@ internal sealed partial class PgSession
     {
         switch (e)
         {
+            case PgProtocolException { SqlState: SqlStates.ProgramLimitExceeded } limit when upstream:
+                // Not the upstream's fault: a row (or message) larger than this gateway relays.
+                Log.UpstreamProtocolError(_services.Logger, Id, limit.Message);
+                SendFatal(limit.SqlState, limit.Message);
+                return "result message over the limit";
             case PgProtocolException protocol when upstream:
                 Log.UpstreamProtocolError(_services.Logger, Id, protocol.Message);
                 SendFatal(SqlStates.ProtocolViolation, "the upstream server broke the protocol; the session is closed");
