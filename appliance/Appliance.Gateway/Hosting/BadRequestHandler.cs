@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Appliance.Gateway.Hosting;
@@ -6,9 +8,10 @@ namespace Appliance.Gateway.Hosting;
 /// A request the framework could not bind (a query parameter that is not a number or a date, a
 /// body that is not JSON) answers 400 with what was wrong, like every other refusal, instead of
 /// a bare 400. Route handlers throw for these (<see cref="RouteHandlerOptions.ThrowOnBadRequest"/>)
-/// so the message reaches this handler.
+/// so the message reaches this handler, which says it in the API's words: the framework's own
+/// names the .NET parameter type (<c>Nullable&lt;int&gt; limit</c>) and the JSON reader's state.
 /// </summary>
-internal sealed class BadRequestHandler : IExceptionHandler
+internal sealed partial class BadRequestHandler : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -17,7 +20,24 @@ internal sealed class BadRequestHandler : IExceptionHandler
             return false;
         }
 
-        await Problems.Write(httpContext, bad.StatusCode, "bad-request", "Bad request", bad.Message);
+        await Problems.Write(httpContext, bad.StatusCode, "bad-request", "Bad request", Describe(bad));
         return true;
     }
+
+    internal static string Describe(BadHttpRequestException bad)
+    {
+        if (bad.InnerException is JsonException json)
+        {
+            return json.Path is { Length: > 1 } path
+                ? $"The request body is not valid JSON for this request (at {path})."
+                : "The request body is not valid JSON for this request.";
+        }
+
+        return BindFailure().Match(bad.Message) is { Success: true } failed
+            ? $"The query parameter {failed.Groups["name"].Value} cannot be read from \"{failed.Groups["value"].Value}\"."
+            : bad.Message;
+    }
+
+    [GeneratedRegex("""^Failed to bind parameter "(?:[^"]* )?(?<name>[A-Za-z0-9_]+)" from "(?<value>.*)"\.$""", RegexOptions.Singleline)]
+    private static partial Regex BindFailure();
 }

@@ -53,7 +53,8 @@ internal static class RequestBody
         }
         catch (JsonException ex)
         {
-            return (null, Problems.Result(400, "bad-json", "Malformed JSON", $"The request body is not valid JSON for this route: {ex.Message}"));
+            return (null, Problems.Result(400, "bad-json", "Malformed JSON", 
+                $"The request body is not valid JSON for this route, or a value in it has the wrong type (at {ex.Path ?? "$"}, line {ex.LineNumber ?? 0}, byte {ex.BytePositionInLine ?? 0})."));
         }
     }
 
