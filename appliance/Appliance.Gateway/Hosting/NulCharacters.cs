@@ -32,13 +32,16 @@ internal static class NulCharacters
         {
             if (reader.TokenType != JsonTokenType.String)
             {
-                throw new JsonException($"Expected a string, not {reader.TokenType}.");
+                throw new RefusedValueException($"Expected a string, not {reader.TokenType}.");
             }
 
             var value = reader.GetString()!;
-            return value.Contains('\0') ? throw new JsonException(Message) : value;
+            return value.Contains('\0') ? throw new RefusedValueException(Message) : value;
         }
 
         public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
     }
+
+    /// <summary>A value our converters refuse: its message is written for callers, unlike the JSON reader's own.</summary>
+    public sealed class RefusedValueException(string message) : JsonException(message);
 }

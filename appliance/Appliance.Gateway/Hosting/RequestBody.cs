@@ -53,8 +53,9 @@ internal static class RequestBody
         }
         catch (JsonException ex)
         {
-            return (null, Problems.Result(400, "bad-json", "Malformed JSON", 
-                $"The request body is not valid JSON for this route, or a value in it has the wrong type (at {ex.Path ?? "$"}, line {ex.LineNumber ?? 0}, byte {ex.BytePositionInLine ?? 0})."));
+            return (null, Problems.Result(400, "bad-json", "Malformed JSON", ex is NulCharacters.RefusedValueException
+                ? $"The request body is not valid for this route: {ex.Message}"
+                : $"The request body is not valid JSON for this route, or a value in it has the wrong type (at {ex.Path ?? "$"}, line {ex.LineNumber ?? 0}, byte {ex.BytePositionInLine ?? 0})."));
         }
     }
 
