@@ -34,10 +34,27 @@ internal sealed record PendingExtension(
 /// <param name="GrantId">The grant the statement was held under: an approval is good only under it (not after it ended, not under another).</param>
 internal sealed record CommandReview(string Sql, string Fingerprint, string Guardrail, string? Message, string? SessionId, string? GrantId = null)
 {
+    /// <summary>
+    /// The hash of the text without the whitespace around it and the semicolons that end it:
+    /// <c>psql -f</c> sends <c>DELETE FROM t;</c> where <c>-c</c> sends <c>DELETE FROM t</c>, one
+    /// statement that one approval covers.
+    /// </summary>
     public static string FingerprintOf(ReadOnlySpan<byte> utf8Sql) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(utf8Sql));
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Trimmed(utf8Sql)));
 
     public static string FingerprintOf(string sql) => FingerprintOf(System.Text.Encoding.UTF8.GetBytes(sql));
+
+    private static ReadOnlySpan<byte> Trimmed(ReadOnlySpan<byte> sql)
+    {
+        sql = sql.TrimStart(" \t\r\n\f"u8);
+        var end = sql.Length;
+        while (end > 0 && sql[end - 1] is (byte)';' or (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'\f')
+        {
+            end--;
+        }
+
+        return sql[..end];
+    }
 }
 
 /// <summary>A request for access, and once approved, the grant: one entity, one id.</summary>

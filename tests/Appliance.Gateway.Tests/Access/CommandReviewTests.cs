@@ -48,6 +48,17 @@ public sealed class CommandReviewTests : IAsyncLifetime
         Assert.Equal(held.Review.Id, underItsOwn.Review.Id);
     }
 
+    [Fact]
+    public async Task AnApproval_CoversTheStatementWithOrWithoutItsClosingSemicolon_AndNoOther()
+    {
+        var held = await HoldAsync("DELETE FROM invoices", TimeSpan.FromMilliseconds(200));
+        await _bob.PostAsync($"api/requests/{held.Review.Id}/approve", null, HttpStatusCode.OK);
+
+        // psql -f sends the statement with its semicolon (and a newline).
+        Assert.Equal(ReviewOutcome.StillPending, (await HoldAsync("DELETE FROM invoices_archive;", TimeSpan.FromMilliseconds(200))).Outcome);
+        Assert.Equal(ReviewOutcome.Approved, (await HoldAsync("  DELETE FROM invoices;\n", TimeSpan.FromMilliseconds(200))).Outcome);
+    }
+
     private async Task<string> WaitForPendingReviewAsync(string sql)
     {
         for (var i = 0; i < 100; i++)
