@@ -437,6 +437,25 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Contains("22012", ours[3].Str("error"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TheSessionsApplicationName_IsRecordedMasked_AsTheClientIsShownIt()
+    {
+        var table = await TableWithRowsAsync();
+        await fixture.GrantAsync();
+        var builder = fixture.ConnectionString();
+        builder.ApplicationName = "report for 4111 1111 1111 1111";
+        await using (var connection = new NpgsqlConnection(builder.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await new NpgsqlCommand($"SELECT count(*) FROM {table}", connection).ExecuteScalarAsync();
+        }
+
+        var sessionId = await SessionOfAsync(table);
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var session = (await auditor.GetJsonAsync("api/sessions?limit=50")).EnumerateArray().Single(s => s.Str("id") == sessionId);
+        Assert.Equal("report for ****-****-****-1111", session.Str("application"));
+    }
+
     /// <summary>The id of alice's session that ran a statement on <paramref name="table"/>, from the sessions API.</summary>
     private async Task<string> SessionOfAsync(string table)
     {

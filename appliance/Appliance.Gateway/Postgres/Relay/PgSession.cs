@@ -135,7 +135,9 @@ internal sealed partial class PgSession : IDisposable
     /// </summary>
     private bool Greet()
     {
-        _services.Recorder.Start(new SessionInfo(Id, Person.Email, ConnectionName, GrantId, ClientAddress, Application, _services.Time.GetUtcNow()));
+        // The application name is the client's free text, shown back masked (SHOW application_name): recorded so too.
+        var application = Application is null ? null : _runtime.Masker.Mask(Application);
+        _services.Recorder.Start(new SessionInfo(Id, Person.Email, ConnectionName, GrantId, ClientAddress, application, _services.Time.GetUtcNow()));
         Log.SessionStarted(_services.Logger, Id, Person.Email, ConnectionName, GrantId, ClientAddress);
         try
         {
