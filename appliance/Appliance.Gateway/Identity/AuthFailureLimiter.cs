@@ -4,12 +4,14 @@ namespace Appliance.Gateway.Identity;
 
 /// <summary>
 /// Slows password guessing on the PostgreSQL listener: after <see cref="MaxFailures"/> failures
-/// within <see cref="Window"/> from one client address, or against one user name, further
-/// attempts are refused without checking until the window has passed.
+/// within <see cref="Window"/> against one user name, or <see cref="MaxFailuresPerAddress"/> from
+/// one client address (a spray over many names), further attempts are refused without checking
+/// until the window has passed. The address allows more: people behind one NAT share it.
 /// </summary>
 internal sealed class AuthFailureLimiter(TimeProvider time)
 {
     public const int MaxFailures = 5;
+    public const int MaxFailuresPerAddress = 30;
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<string, Queue<DateTimeOffset>> _failures = new();
@@ -18,9 +20,15 @@ internal sealed class AuthFailureLimiter(TimeProvider time)
     public TimeSpan? RetryAfter(string clientAddress, string user)
     {
         var now = time.GetUtcNow();
-        var byClient = Blocked("ip:" + clientAddress, now);
-        var byUser = Blocked("user:" + user.ToLowerInvariant(), now);
-        return byClient > byUser ? byClient : byUser;
+        var byClient = Blocked("ip:" + clientAddress, MaxFailuresPerAddress, now);
+        var byUser = Blocked("user:" + user.ToLowerInvariant(), MaxFailures, now);
+        // Not "a > b ? a : b": a comparison with a null (not blocked) is false, which let an
+        // address past its limit whenever the user name was not blocked too.
+        return (byClient, byUser) switch
+        {
+            ({ } c, { } u) => c > u ? c : u,
+            _ => byClient ?? byUser,
+        };
     }
 
     public void RecordFailure(string clientAddress, string user)
@@ -44,7 +52,7 @@ internal sealed class AuthFailureLimiter(TimeProvider time)
         }
     }
 
-    private TimeSpan? Blocked(string key, DateTimeOffset now)
+    private TimeSpan? Blocked(string key, int maxFailures, DateTimeOffset now)
     {
         if (!_failures.TryGetValue(key, out var queue))
         {
@@ -54,7 +62,7 @@ internal sealed class AuthFailureLimiter(TimeProvider time)
         lock (queue)
         {
             Trim(queue, now);
-            return queue.Count >= MaxFailures ? queue.Peek() + Window - now : null;
+            return queue.Count >= maxFailures ? queue.Peek() + Window - now : null;
         }
     }
 

@@ -141,4 +141,20 @@ public sealed class NativeClientAuthenticatorTests : IAsyncLifetime
         Assert.Null(limited.Access);
         Assert.Contains("too many failed login attempts", limited.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ASprayOverManyNames_FromOneAddress_IsRateLimited_ThatAddressOnly()
+    {
+        await ActiveGrantAsync();
+        for (var i = 0; i < AuthFailureLimiter.MaxFailuresPerAddress; i++)
+        {
+            // Each name fails fewer times than its own limit.
+            Assert.Equal("28P01", (await Login($"spray{i % 10}@example.com", "demo", "apt_guess" + i, "10.7.7.7")).SqlState);
+        }
+
+        var limited = await Login(Alice, "demo", _aliceToken, "10.7.7.7");
+        Assert.Null(limited.Access);
+        Assert.Contains("too many failed login attempts", limited.Message, StringComparison.Ordinal);
+        Assert.NotNull((await Login(Alice, "demo", _aliceToken, "10.7.7.8")).Access);
+    }
 }
