@@ -33,13 +33,13 @@ internal static partial class Epoll
     public static void Delete(int epoll, int fd) => Control(epoll, ControlDelete, fd, 0, 0);
 
     /// <summary>Waits for events; returns how many were written to <paramref name="events"/> (0 when interrupted).</summary>
-    public static int Wait(int epoll, EpollEvent[] events, int timeoutMs = -1)
+    public static int Wait(int epoll, EpollEvent[] events)
     {
         int count;
         if (Packed)
         {
             var packed = PackedBuffer(events.Length);
-            count = Native.epoll_wait(epoll, ref packed[0], packed.Length, timeoutMs);
+            count = Native.epoll_wait(epoll, ref packed[0], packed.Length, -1);
             for (var i = 0; i < count; i++)
             {
                 events[i] = new EpollEvent(packed[i].Events, packed[i].Data);
@@ -48,7 +48,7 @@ internal static partial class Epoll
         else
         {
             var aligned = AlignedBuffer(events.Length);
-            count = Native.epoll_wait(epoll, ref aligned[0], aligned.Length, timeoutMs);
+            count = Native.epoll_wait(epoll, ref aligned[0], aligned.Length, -1);
             for (var i = 0; i < count; i++)
             {
                 events[i] = new EpollEvent(aligned[i].Events, aligned[i].Data);

@@ -19,8 +19,6 @@ internal sealed partial class EventLoop : IDisposable
     private const ulong WakeToken = ulong.MaxValue;
     private const int MaxEvents = 256;
 
-    private static readonly long SpinTicks = int.TryParse(Environment.GetEnvironmentVariable("EXP_SPIN_US"), out var us) ? us * System.Diagnostics.Stopwatch.Frequency / 1_000_000 : 0;
-
     private readonly int _epoll;
     private readonly int _wake;
     private readonly Thread _thread;
@@ -97,21 +95,7 @@ internal sealed partial class EventLoop : IDisposable
         var events = new EpollEvent[MaxEvents];
         while (!_stopping)
         {
-            var count = Epoll.Wait(_epoll, events, 0);
-            if (count == 0 && SpinTicks > 0)
-            {
-                var until = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
-                do
-                {
-                    count = Epoll.Wait(_epoll, events, 0);
-                }
-                while (count == 0 && System.Diagnostics.Stopwatch.GetTimestamp() < until);
-            }
-
-            if (count == 0)
-            {
-                count = Epoll.Wait(_epoll, events);
-            }
+            var count = Epoll.Wait(_epoll, events);
             for (var i = 0; i < count; i++)
             {
                 var ready = events[i];
