@@ -8,8 +8,9 @@ namespace Appliance.Policy.Masking;
 /// Neither holds once the value is copied somewhere else first: into a table or view
 /// (<c>CREATE TABLE … AS</c>, <c>SELECT … INTO</c>, <c>INSERT … SELECT</c>, <c>UPDATE … SET x = ssn</c>),
 /// a function or <c>DO</c> block (its results and notices come from a statement that names
-/// nothing), a cursor or an SQL <c>PREPARE</c> (fetched or executed by a statement that names
-/// nothing). Such statements are refused: the policy cannot be enforced on what they create.
+/// nothing), or an SQL <c>PREPARE</c> (executed by a statement that names nothing). Such
+/// statements are refused: the policy cannot be enforced on what they create. A cursor is
+/// allowed over what a SELECT may read: the gateway masks a FETCH's rows with the DECLARE's text.
 /// </summary>
 internal sealed partial class Masker
 {
@@ -96,7 +97,10 @@ internal sealed partial class Masker
 
         // The query of a COPY … TO is read like a SELECT: the gateway refuses every COPY … TO whose
         // rows it cannot mask by column (to a file or program, binary, several statements).
-        if (statement.Origin is not (SqlStatementOrigin.TopLevel or SqlStatementOrigin.With or SqlStatementOrigin.ExplainAnalyze or SqlStatementOrigin.Copy))
+        // A cursor's query too: the gateway plans what a FETCH returns with the DECLARE's text
+        // (SqlCursors), so its results are masked as the query's would be.
+        if (statement.Origin is not (SqlStatementOrigin.TopLevel or SqlStatementOrigin.With or SqlStatementOrigin.ExplainAnalyze
+            or SqlStatementOrigin.Copy or SqlStatementOrigin.Cursor))
         {
             return first;
         }
@@ -105,6 +109,8 @@ internal sealed partial class Masker
         {
             "SELECT" => HasTopLevelWord(text, tokens, "INTO") ? first : null,
             "VALUES" or "TABLE" or "EXPLAIN" or "SHOW" or "DELETE" or "COPY" => null,
+            // Its query is judged as the statement after it (origin Cursor).
+            "DECLARE" when statement.Origin == SqlStatementOrigin.TopLevel => null,
             "WITH" => nested.All(s => s.Kind is "SELECT" or "VALUES" or "TABLE" or "DELETE" or "WITH") ? null : first,
             "INSERT" or "UPDATE" when named.Count == 0 => first,
             "INSERT" or "UPDATE" => FirstSource(text, tokens, named, statement.Kind),

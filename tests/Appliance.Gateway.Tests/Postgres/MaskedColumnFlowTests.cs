@@ -9,7 +9,7 @@ public sealed class MaskedColumnFlowOnEventLoopTests(PlaintextFixture fixture) :
 
 /// <summary>
 /// A masked column cannot be laundered through something the gateway cannot follow (a table,
-/// a function, a cursor, an SQL prepared statement); read in place it stays masked.
+/// a function, an SQL prepared statement); read in place, or through a cursor, it stays masked.
 /// </summary>
 public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : PgGatewayFixture
@@ -63,6 +63,60 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         var table = PgGatewayFixture.TableName("people");
         await fixture.UpstreamAsync($"CREATE TABLE {table} (id int PRIMARY KEY, ssn text); INSERT INTO {table} VALUES (1, '123-45-6789');");
         return table;
+    }
+
+    [Fact]
+    public async Task PsqlWithFetchCount_ReadsThroughACursor_MaskedAsTheQueryWouldBe()
+    {
+        var (table, ssn) = await PersonAsync();
+        await fixture.GrantAsync();
+
+        // FETCH_COUNT makes psql run each query as DECLARE … CURSOR FOR, then FETCH, then CLOSE.
+        var masked = await fixture.PsqlAsync("demo", fixture.Tls ? "require" : "disable", "-v", "FETCH_COUNT=1", "-At",
+            "-c", $"SELECT id, ssn, replace(ssn, '-', '') AS x FROM {table}");
+        Assert.Equal(0, masked.ExitCode);
+        Assert.Equal("1|****|****", masked.Stdout.Trim());
+
+        // A cursor over columns that are not masked reads as the query does: the FETCH is planned with its DECLARE.
+        var plain = await fixture.PsqlAsync("demo", fixture.Tls ? "require" : "disable", "-v", "FETCH_COUNT=1", "-At",
+            "-c", $"SELECT id, upper('plain') AS u FROM {table}");
+        Assert.Equal("1|PLAIN", plain.Stdout.Trim());
+        AssertNoSsn(masked.Stdout + masked.Stderr, ssn);
+    }
+
+    [Fact]
+    public async Task AFetchFromACursorTheGatewayNeverSawDeclared_MasksComputedColumnsWhole()
+    {
+        var (table, ssn) = await PersonAsync();
+        var opener = "open_" + table;
+        // A function of the database's own (not created through the gateway) opens the cursor.
+        await fixture.UpstreamAsync(
+            $"CREATE FUNCTION {opener}() RETURNS refcursor LANGUAGE plpgsql AS $$ DECLARE c refcursor := 'hidden_{table}'; " +
+            $"BEGIN OPEN c FOR SELECT replace(ssn, '-', '') AS x, ssn FROM {table}; RETURN c; END $$; GRANT EXECUTE ON FUNCTION {opener}() TO PUBLIC");
+        await fixture.GrantAsync();
+
+        var result = await fixture.PsqlAsync("demo", fixture.Tls ? "require" : "disable", "-At",
+            "-c", $"BEGIN; SELECT {opener}(); FETCH ALL FROM hidden_{table}; COMMIT;");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("****|****", result.Stdout, StringComparison.Ordinal);
+        AssertNoSsn(result.Stdout + result.Stderr, ssn);
+    }
+
+    [Fact]
+    public async Task ACursorReadWithNpgsql_IsMasked_ComputedColumnsWhole()
+    {
+        var (table, ssn) = await PersonAsync();
+        await using var connection = await fixture.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await new NpgsqlCommand($"DECLARE c CURSOR FOR SELECT id, ssn, replace(ssn, '-', '') AS x FROM {table}", connection, transaction).ExecuteNonQueryAsync();
+
+        await using var reader = await new NpgsqlCommand("FETCH ALL FROM c", connection, transaction).ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(1, reader.GetInt32(0));
+        Assert.Equal("****", reader.GetString(1));
+        Assert.Equal("****", reader.GetString(2));
+        AssertNoSsn(reader.GetString(2), ssn);
     }
 
     [Theory]

@@ -18,7 +18,6 @@ public sealed class MaskerFlowTests
     [InlineData("DO $$ BEGIN RAISE NOTICE '%', (SELECT ssn FROM customers LIMIT 1); END $$")]
     [InlineData("DO $$ DECLARE r text; BEGIN EXECUTE 'SELECT ssn FROM customers LIMIT 1' INTO r; RAISE NOTICE '%', r; END $$")]
     [InlineData("PREPARE p AS SELECT replace(ssn, '-', '') AS x FROM customers")]
-    [InlineData("DECLARE c CURSOR FOR SELECT replace(ssn, '-', '') AS x FROM customers")]
     [InlineData("INSERT INTO notes (body) SELECT ssn FROM customers")]
     [InlineData("INSERT INTO notes (body) VALUES ((SELECT \"ssn\" FROM customers LIMIT 1))")]
     [InlineData("UPDATE customers SET city = ssn")]
@@ -28,7 +27,6 @@ public sealed class MaskerFlowTests
     [InlineData("SELECT 1; CREATE TABLE t AS SELECT card_number FROM customers")]
     [InlineData("DO $$ declare r record; begin for r in select * from customers t(a, b, c, d, s) loop raise notice '%', r.s; end loop; end $$")]
     [InlineData("INSERT INTO notes (body) SELECT s FROM customers t(id, n, e, p, s)")]
-    [InlineData("DECLARE c CURSOR FOR SELECT substr(s, 1, 6) FROM customers t(id, n, e, p, s)")]
     [InlineData("SELECT length(set_config('my.v', (SELECT string_agg(ssn, ' ') FROM customers), false))")]
     [InlineData("SELECT pg_advisory_lock(replace(s, '-', '')::bigint) FROM customers * t(i, n, e, p, s)")]
     [InlineData("SELECT lo_from_bytea(0, convert_to((SELECT string_agg(card_number, ' ') FROM customers), 'UTF8'))")]
@@ -70,6 +68,9 @@ public sealed class MaskerFlowTests
     [InlineData("CREATE TABLE t AS SELECT id, note FROM orders")]
     [InlineData("DO $$ BEGIN RAISE NOTICE 'hello %', 1; END $$")]
     [InlineData("CREATE FUNCTION pg_temp.f() RETURNS int LANGUAGE sql AS 'SELECT 1 /* ssn */'")]
+    [InlineData("DECLARE c CURSOR FOR SELECT replace(ssn, '-', '') AS x FROM customers")]
+    [InlineData("DECLARE \"_psql_cursor\" NO SCROLL CURSOR FOR SELECT id, email, ssn FROM customers ORDER BY id")]
+    [InlineData("DECLARE c CURSOR FOR SELECT substr(s, 1, 6) FROM customers t(id, n, e, p, s)")]
     public void ReadingOrWritingInPlace_IsAllowed(string sql) =>
         Assert.Null(Columns.FlowRefusal(sql));
 

@@ -211,7 +211,7 @@ internal sealed partial class PgSession
                 var portal = head.Portal!;
                 var swallow = head.Swallow;
                 var masker = _runtime.Masker;
-                (portal.Shape, portal.Plan) = ShapeAndPlan(masker, frame.Body, portal.Statement.Text);
+                (portal.Shape, portal.Plan) = ShapeAndPlan(masker, frame.Body, portal.Statement.ResultText);
                 RememberResult(portal, masker);
                 _pending.Dequeue();
                 Relay(frame, swallow);
@@ -555,7 +555,7 @@ internal sealed partial class PgSession
         var text = _pending.IsEmpty ? null : _pending.Head.Kind switch
         {
             PendingKind.Query => _pending.Head.QueryText,
-            PendingKind.Execute or PendingKind.DescribePortal or PendingKind.Bind => _pending.Head.Portal?.Statement.Text,
+            PendingKind.Execute or PendingKind.DescribePortal or PendingKind.Bind => _pending.Head.Portal?.Statement.ResultText,
             PendingKind.CopyProbe => _pending.Head.Probe?.QueryText,
             _ => null,
         };

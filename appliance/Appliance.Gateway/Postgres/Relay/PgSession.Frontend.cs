@@ -231,7 +231,7 @@ internal sealed partial class PgSession
         {
             Kind = PendingKind.Query,
             Trace = trace,
-            QueryText = runtime.Masker.HasColumnRules ? sql.ToArray() : null,
+            QueryText = ResultTextOfQuery(sql),
             Probe = probe,
         });
         Forward(frame);
@@ -476,7 +476,7 @@ internal sealed partial class PgSession
             return;
         }
 
-        _statements.Set(name, new StatementInfo(query.ToArray()));
+        _statements.Set(name, new StatementInfo(query.ToArray()) { FetchesCursor = ParseFetches(query) });
     }
 
     private PortalState PortalFor(ReadOnlySpan<byte> name)

@@ -73,7 +73,8 @@ internal sealed partial class PgSession
     /// <summary>A described portal's result, kept on its statement for the next portals bound the same way (<see cref="StatementResult"/>).</summary>
     private static void RememberResult(PortalState portal, Masker masker)
     {
-        if (!ReferenceEquals(portal.Statement, StatementInfo.Unknown) && portal.Plan is { } plan)
+        // A FETCH's result type is its cursor's, which may change between two Executes.
+        if (!ReferenceEquals(portal.Statement, StatementInfo.Unknown) && !portal.Statement.FetchesCursor && portal.Plan is { } plan)
         {
             portal.Statement.Result = new StatementResult(portal.StatementGeneration, portal.ResultFormats, portal.Shape, plan, masker);
         }

@@ -10,6 +10,12 @@ internal sealed class StatementInfo(byte[] text)
 
     public byte[] Text { get; } = text;
 
+    /// <summary>A FETCH: its rows are the cursor's, whatever it is when it runs (PgSession.Cursors.cs).</summary>
+    public bool FetchesCursor { get; init; }
+
+    /// <summary>The text its results are planned with: none for a FETCH, so computed columns are masked whole.</summary>
+    public byte[] ResultText => FetchesCursor ? [] : Text;
+
     /// <summary>The masked text for the audit log, computed once per statement.</summary>
     public string? MaskedSql { get; set; }
 

@@ -1,0 +1,106 @@
+using System.Text;
+using Appliance.Policy.Sql;
+using Appliance.Wire.Backend;
+
+namespace Appliance.Gateway.Postgres.Relay;
+
+/// <summary>
+/// SQL cursors on connections with column rules. A FETCH's rows come from the cursor's query,
+/// but its own text names no column, and masking reads the statement text to decide about
+/// computed columns (<c>upper(ssn)</c>). So the session remembers each cursor's DECLARE and plans
+/// a simple-Query FETCH with it; a FETCH from a cursor it never saw declared (one a function
+/// opened) is planned with no text, which masks computed columns whole (fail closed), and so is
+/// every FETCH in the extended protocol, whose prepared text may outlive the cursor. psql's
+/// <c>FETCH_COUNT</c> runs every query through a cursor. Client side only.
+/// </summary>
+internal sealed partial class PgSession
+{
+    private Dictionary<string, (byte[] Declaration, bool WithHold)>? _cursors;
+
+    /// <summary>The text a simple Query's results are planned with (null: no column rules, none needed).</summary>
+    private byte[]? ResultTextOfQuery(ReadOnlySpan<byte> sql)
+    {
+        if (!_runtime.Masker.HasColumnRules)
+        {
+            return null;
+        }
+
+        if (!ContainsWord(sql, "fetch"u8) && !ContainsWord(sql, "declare"u8) && !ContainsWord(sql, "close"u8))
+        {
+            return sql.ToArray();
+        }
+
+        var text = Encoding.UTF8.GetString(sql);
+        TrackCursors(text);
+        var fetched = SqlCursors.Fetched(text);
+        if (fetched is null)
+        {
+            return [];
+        }
+
+        if (fetched.Count == 0)
+        {
+            return sql.ToArray();
+        }
+
+        var planned = new StringBuilder(text);
+        foreach (var name in fetched)
+        {
+            if (_cursors is null || !_cursors.TryGetValue(name, out var cursor))
+            {
+                return [];
+            }
+
+            planned.Append('\n').Append(Encoding.UTF8.GetString(cursor.Declaration));
+        }
+
+        return Encoding.UTF8.GetBytes(planned.ToString());
+    }
+
+    /// <summary>A Parse's text: the cursors it declares are remembered; true when it fetches (planned without text).</summary>
+    private bool ParseFetches(ReadOnlySpan<byte> sql)
+    {
+        if (!_runtime.Masker.HasColumnRules || (!ContainsWord(sql, "fetch"u8) && !ContainsWord(sql, "declare"u8) && !ContainsWord(sql, "close"u8)))
+        {
+            return false;
+        }
+
+        var text = Encoding.UTF8.GetString(sql);
+        TrackCursors(text);
+        return SqlCursors.Fetched(text) is not { Count: 0 };
+    }
+
+    private void TrackCursors(string text)
+    {
+        if (_cursors is { Count: > 0 } known)
+        {
+            if (_lastStatus == TransactionStatus.Idle)
+            {
+                // Outside a transaction only WITH HOLD cursors live on.
+                foreach (var (name, cursor) in known)
+                {
+                    if (!cursor.WithHold)
+                    {
+                        known.Remove(name);
+                    }
+                }
+            }
+
+            var closed = SqlCursors.Closed(text, out var all);
+            foreach (var name in closed)
+            {
+                known.Remove(name);
+            }
+
+            if (all)
+            {
+                known.Clear();
+            }
+        }
+
+        foreach (var (name, declaration, withHold) in SqlCursors.Declared(text))
+        {
+            (_cursors ??= new(StringComparer.Ordinal))[name] = (Encoding.UTF8.GetBytes(declaration), withHold);
+        }
+    }
+}

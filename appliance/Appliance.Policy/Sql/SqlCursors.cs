@@ -1,0 +1,104 @@
+namespace Appliance.Policy.Sql;
+
+/// <summary>
+/// SQL cursors in a query string: the ones it declares (<c>DECLARE name … CURSOR … FOR query</c>)
+/// and the ones it fetches from (<c>FETCH … [FROM | IN] name</c>). A FETCH's result is described
+/// by the cursor's query, not by the FETCH's own text, which names no column: masking reads the
+/// DECLARE in its place. psql's <c>FETCH_COUNT</c> runs every query this way.
+/// </summary>
+internal static class SqlCursors
+{
+    /// <summary>Each DECLAREd cursor's name with the text of its DECLARE statement, and whether it outlives its transaction.</summary>
+    public static List<(string Name, string Declaration, bool WithHold)> Declared(string sql)
+    {
+        var found = new List<(string, string, bool)>();
+        foreach (var (tokens, text) in Statements(sql))
+        {
+            if (tokens.Count >= 2 && IsWord(text, tokens[0], "DECLARE") && IsName(tokens[1]))
+            {
+                found.Add((SqlLiteral.Identifier(text, tokens[1]), text, WithHold(text, tokens)));
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>The cursors CLOSEd by name; <paramref name="all"/> when a <c>CLOSE ALL</c> closes every one.</summary>
+    public static List<string> Closed(string sql, out bool all)
+    {
+        all = false;
+        var names = new List<string>();
+        foreach (var (tokens, text) in Statements(sql))
+        {
+            if (tokens.Count == 2 && IsWord(text, tokens[0], "CLOSE") && IsName(tokens[1]))
+            {
+                all |= IsWord(text, tokens[1], "ALL");
+                names.Add(SqlLiteral.Identifier(text, tokens[1]));
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary><c>WITH HOLD</c> before the cursor's FOR.</summary>
+    private static bool WithHold(string text, List<SqlToken> tokens)
+    {
+        for (var i = 2; i + 1 < tokens.Count && !IsWord(text, tokens[i], "FOR"); i++)
+        {
+            if (IsWord(text, tokens[i], "WITH") && IsWord(text, tokens[i + 1], "HOLD"))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The names of the cursors FETCHed from, or null when a FETCH's cursor cannot be read
+    /// (the caller then knows nothing of its result and fails closed).
+    /// </summary>
+    public static List<string>? Fetched(string sql)
+    {
+        var names = new List<string>();
+        foreach (var (tokens, text) in Statements(sql))
+        {
+            if (tokens.Count == 0 || !IsWord(text, tokens[0], "FETCH"))
+            {
+                continue;
+            }
+
+            // The cursor's name ends the statement: FETCH [direction [count]] [FROM | IN] name.
+            var last = tokens[^1];
+            if (tokens.Count < 2 || !IsName(last))
+            {
+                return null;
+            }
+
+            names.Add(SqlLiteral.Identifier(text, last));
+        }
+
+        return names;
+    }
+
+    private static bool IsName(SqlToken token) => token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier;
+
+    private static bool IsWord(string text, SqlToken token, string keyword) =>
+        token.Kind == SqlTokenKind.Word && SqlKeywords.Is(text.AsSpan(token.Start, token.Length), keyword);
+
+    private static IEnumerable<(List<SqlToken> Tokens, string Text)> Statements(string sql)
+    {
+        foreach (var span in SqlSplitter.Split(sql))
+        {
+            var text = sql[span.Start..span.End];
+            var tokens = new List<SqlToken>();
+            var lexer = new SqlLexer(text);
+            for (var token = lexer.Next(); token.Kind is not (SqlTokenKind.End or SqlTokenKind.Semicolon); token = lexer.Next())
+            {
+                tokens.Add(token);
+            }
+
+            yield return (tokens, text);
+        }
+    }
+}
