@@ -234,8 +234,10 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         await new NpgsqlCommand("DO $$ BEGIN RAISE NOTICE 'hello from plpgsql'; END $$", connection).ExecuteNonQueryAsync();
         await new NpgsqlCommand($"LISTEN {channel}", connection).ExecuteNonQueryAsync();
         await new NpgsqlCommand($"NOTIFY {channel}, 'to myself'", connection).ExecuteNonQueryAsync();
+        int otherPid;
         await using (var other = await fixture.OpenAsync())
         {
+            otherPid = other.ProcessID;
             await new NpgsqlCommand($"NOTIFY {channel}, 'from another session'", other).ExecuteNonQueryAsync();
         }
 
@@ -251,6 +253,8 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         Assert.All(notifications, n => Assert.Equal(channel, n.Channel));
         // A notification this session sent carries the pid the gateway gave it, as the client knows its backend.
         Assert.Equal(connection.ProcessID, notifications[0].Pid);
+        // Another session of this gateway is named by the pid the gateway gave that one.
+        Assert.Equal(otherPid, notifications[1].Pid);
     }
 
     [Fact]

@@ -411,12 +411,12 @@ internal sealed partial class PgSession
         Relay(frame);
     }
 
-    /// <summary>A NOTIFY this very session sent names the gateway's pid, as the client knows its backend by it.</summary>
     /// <summary>
     /// A NOTIFY payload is whatever a statement put in it, and the statement may be another
     /// session's (the same person listening in one session and notifying from another): on a
     /// connection with masked columns every payload is withheld, elsewhere the detectors mask it.
-    /// The client knows the gateway's process id, not the upstream's, for its own notifications.
+    /// Clients know sessions by the pids the gateway gave them: a notification from this session
+    /// or another one through this gateway names that pid, not the upstream backend's.
     /// </summary>
     private void OnNotification(PgSpanFrame frame)
     {
@@ -435,9 +435,12 @@ internal sealed partial class PgSession
 
         var span = _clientOut.GetSpan(message.Length);
         message.CopyTo(span);
-        if (notification.ProcessId == _upstreamConnection.ProcessId)
+        var sender = notification.ProcessId == _upstreamConnection.ProcessId
+            ? ProcessId
+            : _services.Registry.ClientProcessIdOf(Upstream, notification.ProcessId);
+        if (sender is { } pid)
         {
-            BinaryPrimitives.WriteInt32BigEndian(span[PgLimits.MessageHeaderLength..], ProcessId);
+            BinaryPrimitives.WriteInt32BigEndian(span[PgLimits.MessageHeaderLength..], pid);
         }
 
         _clientOut.Advance(message.Length);

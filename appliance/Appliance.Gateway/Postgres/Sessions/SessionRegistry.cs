@@ -34,6 +34,27 @@ internal sealed partial class SessionRegistry(UpstreamConnector upstream, ILogge
 
     public void Remove(PgSession session) => _byProcessId.TryRemove(new KeyValuePair<int, PgSession>(session.ProcessId, session));
 
+    /// <summary>
+    /// The pid this gateway gave the client whose session runs on upstream backend
+    /// <paramref name="upstreamPid"/> of the same database, if one does: a notification names its
+    /// sender by backend pid, and clients know their sessions by the gateway's.
+    /// </summary>
+    public int? ClientProcessIdOf(Appliance.Policy.Configuration.UpstreamPolicy upstream, int upstreamPid)
+    {
+        foreach (var session in _byProcessId.Values)
+        {
+            var other = session.Upstream;
+            if (session.UpstreamProcessId == upstreamPid && other.Port == upstream.Port
+                && string.Equals(other.Host, upstream.Host, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(other.Database, upstream.Database, StringComparison.Ordinal))
+            {
+                return session.ProcessId;
+            }
+        }
+
+        return null;
+    }
+
     public IReadOnlyList<PgSession> ForGrant(string grantId) => [.. _byProcessId.Values.Where(s => s.GrantId == grantId)];
 
     /// <summary>
