@@ -141,6 +141,12 @@ internal sealed partial class Masker
         return false;
     }
 
+    /// <summary>What a refusal names for a body that reads a cursor.</summary>
+    private const string CursorRows = "(a cursor's rows, FETCHed in a body)";
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bfetch\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex FetchWord();
+
     /// <summary>What a refusal names when the column was reached without its name (an alias list, a WITH column list, an escaped identifier, a whole row, *).</summary>
     private const string Renamed = "(reached without its name: an alias list, an escaped name, a whole row or *)";
 
@@ -199,6 +205,13 @@ internal sealed partial class Masker
     /// </summary>
     private string? BodyMention(string text, List<SqlToken> tokens)
     {
+        if (FetchWord().IsMatch(text))
+        {
+            // PL/pgSQL can FETCH from a cursor the session declared (by its name in a refcursor)
+            // and print what it read: the gateway cannot follow those rows into the body.
+            return CursorRows;
+        }
+
         foreach (var token in tokens)
         {
             if (!token.IsStringLiteral)

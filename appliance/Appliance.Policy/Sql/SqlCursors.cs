@@ -16,28 +16,11 @@ internal static class SqlCursors
         {
             if (tokens.Count >= 2 && IsWord(text, tokens[0], "DECLARE") && IsName(tokens[1]))
             {
-                found.Add((SqlLiteral.Identifier(text, tokens[1]), text, WithHold(text, tokens)));
+                found.Add((Name(text, tokens[1]), text, WithHold(text, tokens)));
             }
         }
 
         return found;
-    }
-
-    /// <summary>The cursors CLOSEd by name; <paramref name="all"/> when a <c>CLOSE ALL</c> closes every one.</summary>
-    public static List<string> Closed(string sql, out bool all)
-    {
-        all = false;
-        var names = new List<string>();
-        foreach (var (tokens, text) in Statements(sql))
-        {
-            if (tokens.Count == 2 && IsWord(text, tokens[0], "CLOSE") && IsName(tokens[1]))
-            {
-                all |= IsWord(text, tokens[1], "ALL");
-                names.Add(SqlLiteral.Identifier(text, tokens[1]));
-            }
-        }
-
-        return names;
     }
 
     /// <summary><c>WITH HOLD</c> before the cursor's FOR.</summary>
@@ -75,11 +58,42 @@ internal static class SqlCursors
                 return null;
             }
 
-            names.Add(SqlLiteral.Identifier(text, last));
+            names.Add(Name(text, last));
         }
 
         return names;
     }
+
+    /// <summary>
+    /// A cursor's name as PostgreSQL keeps it: unquoted names folded to lower case, then cut to
+    /// 63 bytes at a character boundary (NAMEDATALEN - 1), so two spellings PostgreSQL takes
+    /// for one cursor are one here too.
+    /// </summary>
+    public static string Name(string text, SqlToken token)
+    {
+        var name = SqlLiteral.Identifier(text, token);
+        if (System.Text.Encoding.UTF8.GetByteCount(name) <= MaxNameBytes)
+        {
+            return name;
+        }
+
+        var bytes = 0;
+        var end = 0;
+        foreach (var rune in name.EnumerateRunes())
+        {
+            if (bytes + rune.Utf8SequenceLength > MaxNameBytes)
+            {
+                break;
+            }
+
+            bytes += rune.Utf8SequenceLength;
+            end += rune.Utf16SequenceLength;
+        }
+
+        return name[..end];
+    }
+
+    private const int MaxNameBytes = 63;
 
     private static bool IsName(SqlToken token) => token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier;
 

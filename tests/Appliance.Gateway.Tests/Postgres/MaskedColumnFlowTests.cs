@@ -85,6 +85,32 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task ACursorDeclaredAgain_KeepsMaskingWhatItMayStillHold_AndABodyCannotFetchFromIt()
+    {
+        var (table, ssn) = await PersonAsync();
+        await fixture.GrantAsync();
+        var sslmode = fixture.Tls ? "require" : "disable";
+
+        // PostgreSQL refuses the second DECLARE (the name exists) and keeps the first cursor.
+        var redeclared = await fixture.PsqlAsync("demo", sslmode, "-At",
+            "-c", $"DECLARE a CURSOR WITH HOLD FOR SELECT translate(ssn, '0123456789', 'abcdefghij') AS t FROM {table}",
+            "-c", "DECLARE a CURSOR WITH HOLD FOR SELECT 'harmless'::text AS t",
+            "-c", "FETCH 1 a", "-c", "CLOSE a");
+        Assert.Contains("****", redeclared.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("harmless", redeclared.Stdout, StringComparison.Ordinal);
+
+        // A DO block reading the cursor by name would print what masking cannot follow.
+        var body = await fixture.PsqlAsync("demo", sslmode, "-At",
+            "-c", $"DECLARE s CURSOR WITH HOLD FOR SELECT id, ssn FROM {table}",
+            "-c", "DO $$DECLARE r refcursor := 's'; i int; v text; BEGIN FETCH r INTO i, v; RAISE NOTICE '%', translate(v, '0123456789', 'abcdefghij'); END$$",
+            "-c", "CLOSE s");
+        Assert.Contains("FETCHed in a body", body.Stderr, StringComparison.Ordinal);
+        var letters = new string([.. ssn.Select(c => char.IsAsciiDigit(c) ? (char)('a' + (c - '0')) : c)]);
+        Assert.DoesNotContain(letters, body.Stdout + body.Stderr, StringComparison.Ordinal);
+        AssertNoSsn(redeclared.Stdout + redeclared.Stderr + body.Stdout + body.Stderr, ssn);
+    }
+
+    [Fact]
     public async Task AFetchFromACursorTheGatewayNeverSawDeclared_MasksComputedColumnsWhole()
     {
         var (table, ssn) = await PersonAsync();

@@ -31,11 +31,12 @@ public sealed class SqlCursorsTests
     }
 
     [Fact]
-    public void Closed_NamesTheCursors_OrAll()
+    public void Names_AreCutTo63Bytes_AsPostgreSQLCutsThem()
     {
-        Assert.Equal(["c1"], SqlCursors.Closed("CLOSE C1", out var all));
-        Assert.False(all);
-        SqlCursors.Closed("close all", out all);
-        Assert.True(all);
+        var p = new string('p', 63);
+        Assert.Equal(p, SqlCursors.Fetched($"FETCH 2 {p}XYZ")![0]);
+        Assert.Equal(p, SqlCursors.Declared($"DECLARE {p}Z CURSOR FOR SELECT 1")[0].Name);
+        // At a character boundary: 31 two-byte letters fill 62 bytes, the 32nd does not fit.
+        Assert.Equal(new string('é', 31), SqlCursors.Fetched($"FETCH \"{new string('é', 40)}\"")![0]);
     }
 }

@@ -25,7 +25,7 @@ internal sealed partial class PgSession
             return null;
         }
 
-        if (!ContainsWord(sql, "fetch"u8) && !ContainsWord(sql, "declare"u8) && !ContainsWord(sql, "close"u8))
+        if (!ContainsWord(sql, "fetch"u8) && !ContainsWord(sql, "declare"u8))
         {
             return sql.ToArray();
         }
@@ -60,7 +60,7 @@ internal sealed partial class PgSession
     /// <summary>A Parse's text: the cursors it declares are remembered; true when it fetches (planned without text).</summary>
     private bool ParseFetches(ReadOnlySpan<byte> sql)
     {
-        if (!_runtime.Masker.HasColumnRules || (!ContainsWord(sql, "fetch"u8) && !ContainsWord(sql, "declare"u8) && !ContainsWord(sql, "close"u8)))
+        if (!_runtime.Masker.HasColumnRules || (!ContainsWord(sql, "fetch"u8) && !ContainsWord(sql, "declare"u8)))
         {
             return false;
         }
@@ -70,37 +70,34 @@ internal sealed partial class PgSession
         return SqlCursors.Fetched(text) is not { Count: 0 };
     }
 
+    /// <summary>
+    /// Follows the cursors a text declares. A name declared again keeps what it held before as
+    /// well: PostgreSQL may have refused the new DECLARE (the name exists, the query fails, a
+    /// savepoint rolled it back), and the gateway sees the text, not the outcome, so the FETCH is
+    /// planned with every query the name may hold (masking more, never less). Names are dropped
+    /// only where PostgreSQL has surely closed them (a transaction ended, for cursors without
+    /// HOLD), and a dropped name fails closed; CLOSE keeps them, since a CLOSE can be rolled back.
+    /// </summary>
     private void TrackCursors(string text)
     {
-        if (_cursors is { Count: > 0 } known)
+        if (_cursors is { Count: > 0 } known && _lastStatus == TransactionStatus.Idle)
         {
-            if (_lastStatus == TransactionStatus.Idle)
+            foreach (var (name, cursor) in known)
             {
-                // Outside a transaction only WITH HOLD cursors live on.
-                foreach (var (name, cursor) in known)
+                if (!cursor.WithHold)
                 {
-                    if (!cursor.WithHold)
-                    {
-                        known.Remove(name);
-                    }
+                    known.Remove(name);
                 }
-            }
-
-            var closed = SqlCursors.Closed(text, out var all);
-            foreach (var name in closed)
-            {
-                known.Remove(name);
-            }
-
-            if (all)
-            {
-                known.Clear();
             }
         }
 
         foreach (var (name, declaration, withHold) in SqlCursors.Declared(text))
         {
-            (_cursors ??= new(StringComparer.Ordinal))[name] = (Encoding.UTF8.GetBytes(declaration), withHold);
+            var cursors = _cursors ??= new(StringComparer.Ordinal);
+            var bytes = Encoding.UTF8.GetBytes(declaration);
+            cursors[name] = cursors.TryGetValue(name, out var earlier)
+                ? ([.. earlier.Declaration, (byte)'\n', .. bytes], earlier.WithHold || withHold)
+                : (bytes, withHold);
         }
     }
 }
