@@ -79,9 +79,22 @@ internal sealed class CommandReviews
         }
     }
 
-    /// <summary>The held statement was abandoned (its client cancelled or left): the review is cancelled, as its requester would.</summary>
-    public Task WithdrawAsync(Person requester, string reviewId) =>
-        _access.CancelAsync(requester, reviewId, requester.Email, CancellationToken.None);
+    /// <summary>
+    /// The held statement was abandoned (its client cancelled or left): the review is cancelled,
+    /// as its requester would, or, when an approver approved it meanwhile, its approval is revoked,
+    /// so a later run of the same text cannot spend it. False when it was already spent.
+    /// </summary>
+    public async Task<bool> WithdrawAsync(Person requester, string reviewId)
+    {
+        if ((await _access.CancelAsync(requester, reviewId, requester.Email, CancellationToken.None)).Allowed)
+        {
+            return true;
+        }
+
+        var revoked = await _access.RevokeAsync(
+            requester, reviewId, "the client abandoned the statement before it ran", requester.Email, CancellationToken.None);
+        return revoked.Allowed;
+    }
 
     private void OnChanged(AccessRequest request)
     {

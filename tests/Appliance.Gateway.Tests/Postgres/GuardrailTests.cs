@@ -216,6 +216,33 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         await AssertWithdrawnAndNeverRunAsync(review, table, sql);
     }
 
+    [Fact]
+    public async Task Review_ApprovedJustAsTheClientLeaves_IsNotRun()
+    {
+        var table = await TableWithRowsAsync();
+        await fixture.GrantAsync();
+        var start = new System.Diagnostics.ProcessStartInfo(ProcessRunner.Psql)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            ArgumentList = { "-X", "-h", "127.0.0.1", "-p", fixture.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", Appliance.Tests.Common.Gateway.TestPolicies.Alice, "-d", "demo", "-c", $"DELETE FROM {table}" },
+            Environment = { ["PGPASSWORD"] = fixture.AliceToken, ["PGSSLMODE"] = fixture.Tls ? "require" : "disable" },
+        };
+        using var psql = System.Diagnostics.Process.Start(start)!;
+        var review = await WaitForReviewAsync(table);
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+
+        psql.Kill();
+        await psql.WaitForExitAsync();
+        // At once, before the hold's next look at the client: the approval may win the race.
+        using var approve = await bob.PostAsync($"api/requests/{review}/approve", null);
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+        Assert.NotEqual("active", (await bob.GetJsonAsync($"api/requests/{review}")).Str("status"));
+    }
+
     /// <summary>The review ends cancelled (approving it is refused), the rows are all there, and the record says why.</summary>
     private async Task AssertWithdrawnAndNeverRunAsync(string review, string table, string sql)
     {

@@ -19,12 +19,29 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
     public async Task AResultRowOverTheGatewaysLimit_EndsTheSessionWithAnErrorNamingTheLimit_NotTheUpstream()
     {
         await using var connection = await fixture.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT repeat('x', 65 * 1024 * 1024)", connection);
+        var marker = "big_" + Guid.NewGuid().ToString("N")[..8];
+        await using var command = new NpgsqlCommand($"SELECT repeat('x', 65 * 1024 * 1024) AS {marker}", connection);
 
         var error = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteScalarAsync());
 
         Assert.Equal("54000", error.SqlState);
         Assert.Contains("exceeds the gateway's limit of 67108864 bytes (APPLIANCE_PG_MAX_MESSAGE)", error.MessageText, StringComparison.Ordinal);
+
+        // The statement ran upstream: it has its record, though its answer never reached the client.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        System.Text.Json.JsonElement? record = null;
+        while (record is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            record = (await fixture.EventsAsync("session.statements"))
+                .SelectMany(e => e.GetProperty("statements").EnumerateArray())
+                .Cast<System.Text.Json.JsonElement?>()
+                .FirstOrDefault(s => s!.Value.GetProperty("sql").GetString()!.Contains(marker, StringComparison.Ordinal));
+        }
+
+        Assert.NotNull(record);
+        Assert.Equal("error", record.Value.GetProperty("outcome").GetString());
+        Assert.Contains("may have run", record.Value.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     private async Task<string> CustomersAsync()

@@ -174,6 +174,9 @@ internal sealed partial class PgSession
         var review = result.Review;
         switch (result.Outcome)
         {
+            case ReviewOutcome.Approved when ClientHasGone():
+                // Approved just as the client left: nobody waits for the statement, so it does not run.
+                return Abandon(match, masked, review, "the client disconnected");
             case ReviewOutcome.Approved:
                 return new Decision(null, match.RuleName);
             case ReviewOutcome.Denied:

@@ -95,22 +95,25 @@ internal sealed partial class PgSession
     /// <summary>The hold ended early: withdraw the review (if it was opened), record, and answer as PostgreSQL does.</summary>
     private Decision Abandon(GuardrailMatch match, string maskedSql, AccessRequest? review, string why)
     {
+        var withdrawn = false;
         if (review is not null)
         {
             try
             {
-                _services.Reviews.WithdrawAsync(Person, review.Id).GetAwaiter().GetResult();
+                withdrawn = _services.Reviews.WithdrawAsync(Person, review.Id).GetAwaiter().GetResult();
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // An approver may have decided meanwhile; the statement does not run either way.
+                // The statement does not run either way.
                 Log.ReviewFailed(_services.Logger, Id, e);
             }
         }
 
         var message = review is null
             ? $"{why}: the statement held by guardrail \"{match.RuleName}\" was not run"
-            : $"{why}: the statement held for review {review.Id} by guardrail \"{match.RuleName}\" was not run, and the review was withdrawn";
+            : withdrawn
+                ? $"{why}: the statement held for review {review.Id} by guardrail \"{match.RuleName}\" was not run, and the review was withdrawn"
+                : $"{why}: the statement held for review {review.Id} by guardrail \"{match.RuleName}\" was not run, though its approval was spent";
         Log.HoldAbandoned(_services.Logger, Id, review?.Id ?? "", why);
         RecordRefused(maskedSql, StatementRecord.Cancelled, message, match.RuleName);
         return new Decision(LocalMessages.Error(SqlStates.QueryCanceled, message), null);

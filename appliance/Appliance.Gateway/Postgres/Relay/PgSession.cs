@@ -275,12 +275,35 @@ internal sealed partial class PgSession : IDisposable
         if (Interlocked.Exchange(ref _finished, 1) == 0)
         {
             _services.Registry.Remove(this);
+            RecordUnanswered(reason);
             _services.Recorder.End(Id, reason);
             Log.SessionEnded(_services.Logger, Id, reason);
             _completion.TrySetResult(reason);
         }
 
         return reason;
+    }
+
+    /// <summary>
+    /// Statements forwarded whose answer never came (the client left, the session was cut, a
+    /// result was over the limit) are recorded too: every statement that may have run has a record.
+    /// </summary>
+    private void RecordUnanswered(string reason)
+    {
+        lock (_gate)
+        {
+            while (!_pending.IsEmpty)
+            {
+                ref var head = ref _pending.Head;
+                if (head.Kind is PendingKind.Execute or PendingKind.Query && head.Trace is { } trace)
+                {
+                    trace.Error ??= $"the session ended ({reason}) before the upstream's answer was relayed; the statement may have run";
+                    Record(trace, StatementRecord.Failed);
+                }
+
+                _pending.Dequeue();
+            }
+        }
     }
 
     /// <summary>
