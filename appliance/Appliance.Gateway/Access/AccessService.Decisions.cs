@@ -23,7 +23,7 @@ internal sealed partial class AccessService
                 return Mutation.Refused(AccessRule.UnknownConnection, $"The connection {r.Connection} is no longer configured: there is nothing to approve.");
             }
 
-            var approval = new Approval(person.Email, now, Trim(comment));
+            var approval = new Approval(person.Email, now, MaskedReason(r, Trim(comment)));
             if (r.Status == RequestStatus.Pending)
             {
                 if (now >= r.PendingUntil)
@@ -247,9 +247,9 @@ internal sealed partial class AccessService
     private static string Lower(RequestStatus status) => status.ToString().ToLowerInvariant();
 
     /// <summary>
-    /// A command review's deny reason reaches the client, its statement record and the chat:
-    /// what an approver quotes from the statement (a card number, an SSN) is masked as the
-    /// statement is.
+    /// A command review's deny reason and approval comments reach the client, its statement
+    /// record, the API and the chat: what an approver quotes from the statement (a card number,
+    /// an SSN) is masked as the statement is.
     /// </summary>
     private string? MaskedReason(AccessRequest r, string? reason) =>
         reason is not null && r.Kind == RequestKind.Command && policy.Current.FindConnection(r.Connection) is { } connection

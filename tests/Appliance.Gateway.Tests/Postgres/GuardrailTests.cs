@@ -109,7 +109,9 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
 
         var review = await WaitForReviewAsync(table);
         using var bob = fixture.Gateway.Client(fixture.BobToken);
-        await bob.PostAsync($"api/requests/{review}/approve", null, HttpStatusCode.OK);
+        var approved = await bob.PostAsync($"api/requests/{review}/approve", new { comment = "fine, it is only 4111 1111 1111 1111" }, HttpStatusCode.OK);
+        // Comments are masked like the statement they approve.
+        Assert.Equal("fine, it is only ****-****-****-1111", approved.GetProperty("approvals")[0].Str("comment"));
 
         Assert.Equal(3, await running);
         Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
