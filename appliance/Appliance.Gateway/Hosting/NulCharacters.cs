@@ -32,7 +32,7 @@ internal static class NulCharacters
         {
             if (reader.TokenType != JsonTokenType.String)
             {
-                throw new RefusedValueException($"Expected a string, not {reader.TokenType}.");
+                throw new RefusedValueException($"Expected a string, not {Describe(reader.TokenType)}.");
             }
 
             var value = reader.GetString()!;
@@ -41,6 +41,16 @@ internal static class NulCharacters
 
         public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
     }
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        _ => "that value",
+    };
 
     /// <summary>A value our converters refuse: its message is written for callers, unlike the JSON reader's own.</summary>
     public sealed class RefusedValueException(string message) : JsonException(message);

@@ -22,6 +22,10 @@ public sealed class BadInputTests
         using var bob = gateway.Client(await gateway.CreateTokenAsync(Bob));
 
         // PostgreSQL refuses U+0000 in text (22021): before, this was a 500 there and a 201 on SQLite.
+        var wrongType = await PostRawAsync(alice, "api/requests", """{"connection":["demo"],"duration":"1h","reason":"x"}""");
+        Assert.Equal("bad-json", wrongType.Rule());
+        Assert.Contains("Expected a string, not an array", wrongType.Str("detail"), StringComparison.Ordinal);
+
         var created = await PostRawAsync(alice, "api/requests", """{"connection":"demo","duration":"1h","reason":"nul \u0000 here"}""");
         Assert.Equal("bad-json", created.Rule());
         Assert.Contains("NUL", created.Str("detail"), StringComparison.Ordinal);
