@@ -448,6 +448,15 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
             Assert.Equal("22012", (await Assert.ThrowsAsync<PostgresException>(() => batch.ExecuteNonQueryAsync())).SqlState);
         }
 
+        // A batch the gateway refuses part of: what follows the refusal up to Sync never runs.
+        await using (var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands = { new($"SELECT 1 AS before_{table}"), new($"DROP TABLE {table}"), new($"SELECT 2 AS after_{table}") },
+        })
+        {
+            Assert.Equal("42501", (await Assert.ThrowsAsync<PostgresException>(() => batch.ExecuteNonQueryAsync())).SqlState);
+        }
+
         await using (var cmd = new NpgsqlCommand($"SELECT 1 FROM {table} LIMIT 1", connection))
         {
             await cmd.ExecuteScalarAsync();
@@ -455,12 +464,15 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
 
         var sessionId = await SessionOfAsync(table);
         using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
-        var all = await WaitForStatementsAsync(auditor, sessionId, s => s.Str("sql").Contains(table, StringComparison.Ordinal), 6);
+        var all = await WaitForStatementsAsync(auditor, sessionId, s => s.Str("sql").Contains(table, StringComparison.Ordinal), 9);
+        // In seq order: a refusal is recorded as it happens, an answer when it comes back.
+        all = [.. all.OrderBy(s => s.GetProperty("seq").GetInt64())];
         var ours = all.Where(s => s.Str("sql").Contains(table, StringComparison.Ordinal)).ToList();
 
         // Every Execute has its record, numbered without gaps.
         Assert.Equal(Enumerable.Range(1, all.Count).Select(i => (long)i), all.Select(s => s.GetProperty("seq").GetInt64()));
-        Assert.Equal(["ok", "error", "skipped", "error", "skipped", "ok"], ours.Select(s => s.Str("outcome")));
+        Assert.Equal(["ok", "error", "skipped", "error", "skipped", "ok", "blocked", "skipped", "ok"], ours.Select(s => s.Str("outcome")));
+        Assert.Contains($"after_{table}", ours[7].Str("sql"), StringComparison.Ordinal);
         Assert.Contains("42P01", ours[1].Str("error"), StringComparison.Ordinal);
         Assert.Contains("not run", ours[2].Str("error"), StringComparison.Ordinal);
         Assert.Contains("22012", ours[3].Str("error"), StringComparison.Ordinal);

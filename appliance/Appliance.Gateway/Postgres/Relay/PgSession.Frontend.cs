@@ -19,6 +19,12 @@ internal sealed partial class PgSession
     /// <summary>After a refusal in an extended batch, everything up to Sync is dropped, as PostgreSQL does after an error.</summary>
     private bool _discarding;
 
+    /// <summary>The text of the last Parse dropped with a refused batch: what its Execute would have run.</summary>
+    private byte[]? _discardedSql;
+
+    /// <summary>The next Execute dropped is the refused statement's own (recorded as refused, not skipped).</summary>
+    private bool _refusedOwnExecute;
+
     private long _seq;
 
     private void RunFrontend()
@@ -149,6 +155,8 @@ internal sealed partial class PgSession
             {
                 FrontendMessageType.Sync => EndDiscard(frame),
                 FrontendMessageType.Terminate => Terminate(frame),
+                FrontendMessageType.Parse => NoteDiscardedParse(frame),
+                FrontendMessageType.Execute => RecordDiscardedExecute(frame),
                 _ => true,
             };
         }
@@ -379,6 +387,8 @@ internal sealed partial class PgSession
         if (CommitIntent(trace) is { } auditRefusal)
         {
             RefuseInBatch(auditRefusal);
+            _refusedOwnExecute = false; // this Execute was the refused message
+
             return;
         }
 
@@ -422,10 +432,32 @@ internal sealed partial class PgSession
         return false;
     }
 
+    private bool NoteDiscardedParse(PgSpanFrame frame)
+    {
+        _discardedSql = ParseMessage.Parse(frame.Body).Query.ToArray();
+        return true;
+    }
+
+    /// <summary>An Execute dropped with a refused batch never runs; it is recorded as skipped, as the upstream's skips are.</summary>
+    private bool RecordDiscardedExecute(PgSpanFrame frame)
+    {
+        if (_refusedOwnExecute && _discardedSql is null)
+        {
+            _refusedOwnExecute = false;
+            return true;
+        }
+
+        _refusedOwnExecute = false;
+        var sql = _discardedSql ?? PortalFor(ExecuteMessage.Parse(frame.Body).Portal).Statement.Text;
+        RecordRefused(_runtime.MaskSql(sql), Audit.StatementRecord.Skipped, NotRunInBatch, null);
+        return true;
+    }
+
     /// <summary>The Sync that ends a refused batch: the upstream's if it saw part of the batch, else answered here.</summary>
     private bool EndDiscard(PgSpanFrame frame)
     {
         _discarding = false;
+        _discardedSql = null;
         if (_forwardedInBatch)
         {
             Forward(frame);
@@ -449,6 +481,8 @@ internal sealed partial class PgSession
     /// </summary>
     private void RefuseInBatch(byte[] refusal)
     {
+        // A refused Parse (or Bind) is followed by its own Execute: that statement is recorded already.
+        _refusedOwnExecute = true;
         _upstreamOut.Write(LocalMessages.FailingExecute);
         Stage(new PendingEntry { Kind = PendingKind.InjectedError, Local = refusal });
         _forwardedInBatch = true;
