@@ -264,6 +264,8 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         var statements = await WaitForStatementsAsync(auditor, sessionId, s => s.Str("sql") == sql, 1);
         var record = Assert.Single(statements, s => s.Str("sql") == sql);
         Assert.Equal("cancelled", record.Str("outcome"));
+        // It started when it arrived, and lasted until it was abandoned.
+        Assert.True(record.GetProperty("durationMs").GetDouble() > 0);
         Assert.Equal("unbounded-write", record.Str("guardrail"));
         Assert.Contains($"review {review}", record.Str("error"), StringComparison.Ordinal);
 

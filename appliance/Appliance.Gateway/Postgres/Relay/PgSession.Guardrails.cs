@@ -133,6 +133,9 @@ internal sealed partial class PgSession
     {
         var masked = _runtime.MaskSql(sql);
         var held = new CommandReview(masked, CommandReview.FingerprintOf(sql), match.RuleName, match.Message, Id, GrantId);
+        var heldAt = _services.Time.GetUtcNow();
+        var heldSince = System.Diagnostics.Stopwatch.GetTimestamp();
+        double HeldMs() => System.Diagnostics.Stopwatch.GetElapsedTime(heldSince).TotalMilliseconds;
         Flush();
         Log.StatementHeld(_services.Logger, Id, match.RuleName, match.Rule.Hold);
         ReviewResult result;
@@ -152,12 +155,12 @@ internal sealed partial class PgSession
             if (EndedHold is { } endedWhileHeld)
             {
                 // Even an approval that landed meanwhile: nobody waits for the statement any more.
-                return Abandon(match, masked, opened, endedWhileHeld);
+                return Abandon(match, masked, opened, endedWhileHeld, heldAt, HeldMs());
             }
         }
         catch (OperationCanceledException) when (EndedHold is { } ended)
         {
-            return Abandon(match, masked, opened, ended);
+            return Abandon(match, masked, opened, ended, heldAt, HeldMs());
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -176,20 +179,20 @@ internal sealed partial class PgSession
         {
             case ReviewOutcome.Approved when ClientHasGone():
                 // Approved just as the client left: nobody waits for the statement, so it does not run.
-                return Abandon(match, masked, review, "the client disconnected");
+                return Abandon(match, masked, review, "the client disconnected", heldAt, HeldMs());
             case ReviewOutcome.Approved:
                 return new Decision(null, match.RuleName);
             case ReviewOutcome.Denied:
                 var denied = review.DeniedBy is { } by
                     ? $"statement denied by {by}{(string.IsNullOrWhiteSpace(review.DenyReason) ? "" : ": " + review.DenyReason)} (review {review.Id}, guardrail \"{match.RuleName}\")"
                     : $"review {review.Id} of guardrail \"{match.RuleName}\" ended without approval ({review.Status.ToString().ToLowerInvariant()}); the statement was not run";
-                RecordRefused(masked, StatementRecord.Denied, denied, match.RuleName);
+                RecordRefused(masked, StatementRecord.Denied, denied, match.RuleName, heldAt, HeldMs());
                 return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, denied), null);
             default:
                 var pending =
                     $"statement held for review {review.Id} by guardrail \"{match.RuleName}\": {match.Message} " +
                     $"Once an approver approves it (/hoop approve {review.Id}, or POST /api/requests/{review.Id}/approve), the same statement will pass once: run it again then.";
-                RecordRefused(masked, StatementRecord.ReviewPending, pending, match.RuleName);
+                RecordRefused(masked, StatementRecord.ReviewPending, pending, match.RuleName, heldAt, HeldMs());
                 return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, pending, hint: $"/hoop approve {review.Id}"), null);
         }
     }

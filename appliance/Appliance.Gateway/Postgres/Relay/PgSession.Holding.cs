@@ -93,7 +93,7 @@ internal sealed partial class PgSession
     }
 
     /// <summary>The hold ended early: withdraw the review (if it was opened), record, and answer as PostgreSQL does.</summary>
-    private Decision Abandon(GuardrailMatch match, string maskedSql, AccessRequest? review, string why)
+    private Decision Abandon(GuardrailMatch match, string maskedSql, AccessRequest? review, string why, DateTimeOffset heldAt, double heldMs)
     {
         var withdrawn = false;
         if (review is not null)
@@ -115,7 +115,7 @@ internal sealed partial class PgSession
                 ? $"{why}: the statement held for review {review.Id} by guardrail \"{match.RuleName}\" was not run, and the review was withdrawn"
                 : $"{why}: the statement held for review {review.Id} by guardrail \"{match.RuleName}\" was not run, though its approval was spent";
         Log.HoldAbandoned(_services.Logger, Id, review?.Id ?? "", why);
-        RecordRefused(maskedSql, StatementRecord.Cancelled, message, match.RuleName);
+        RecordRefused(maskedSql, StatementRecord.Cancelled, message, match.RuleName, heldAt, heldMs);
         return new Decision(LocalMessages.Error(SqlStates.QueryCanceled, message), null);
     }
 }

@@ -30,8 +30,12 @@ internal sealed partial class PgSession
 
     /// <summary>A statement that never went upstream (blocked, denied, held).</summary>
     private void RecordRefused(string maskedSql, string outcome, string error, string? rule) =>
+        RecordRefused(maskedSql, outcome, error, rule, _services.Time.GetUtcNow(), 0);
+
+    /// <summary>One that was held first: it started when it arrived, and lasted the hold.</summary>
+    private void RecordRefused(string maskedSql, string outcome, string error, string? rule, DateTimeOffset startedAt, double durationMs) =>
         _services.Recorder.Record(new StatementRecord(
-            Id, ++_seq, _services.Time.GetUtcNow(), 0, maskedSql, null, outcome, null, null, error, null, null, rule));
+            Id, ++_seq, startedAt, durationMs, maskedSql, null, outcome, null, null, error, null, null, rule));
 
     /// <summary>Bind's parameters as the audit log may hold them: text masked like any value, binary as hex.</summary>
     private IReadOnlyList<string?>? RecordedParameters(BindMessage bind)
