@@ -56,7 +56,11 @@ internal static partial class SqlClassifier
         return ConditionLimitsRows(statement, from, end, depth: 0);
     }
 
-    /// <summary>False when the condition, or one branch of its top-level OR, is constant.</summary>
+    /// <summary>
+    /// Whether the condition can limit rows: an OR does only if each branch does, an AND if any
+    /// part does, and a part of constants only does not, unless it is plainly false
+    /// (<c>false</c>, <c>NULL</c>, <c>1 = 0</c>: a write that touches nothing needs no review).
+    /// </summary>
     private static bool ConditionLimitsRows(Statement statement, int from, int to, int depth)
     {
         // A parenthesized condition is read inside its parentheses: (id = 5 OR true).
@@ -67,35 +71,58 @@ internal static partial class SqlClassifier
             to--;
         }
 
-        var branch = from;
-        var nesting = 0;
-        for (var i = from; i <= to; i++)
+        if (depth >= MaxDepth)
         {
-            if (i < to)
-            {
-                var kind = statement.Tokens[i].Kind;
-                nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
-                if (nesting != 0 || !statement.IsKeyword(i, "OR"))
-                {
-                    continue;
-                }
-            }
-
-            if (i == to && branch == from)
-            {
-                return !IsConstant(statement, from, to);
-            }
-
-            if (!ConditionLimitsRows(statement, branch, i, depth + 1))
-            {
-                return false;
-            }
-
-            branch = i + 1;
+            return !IsConstant(statement, from, to);
         }
 
-        return true;
+        if (Split(statement, from, to, "OR") is { Count: > 1 } branches)
+        {
+            return branches.All(b => ConditionLimitsRows(statement, b.From, b.To, depth + 1));
+        }
+
+        if (Split(statement, from, to, "AND") is { Count: > 1 } parts)
+        {
+            return parts.Any(p => ConditionLimitsRows(statement, p.From, p.To, depth + 1));
+        }
+
+        return !IsConstant(statement, from, to) || IsPlainlyFalse(statement, from, to);
     }
+
+    /// <summary>The parts of the condition between <paramref name="keyword"/>s at its own level.</summary>
+    private static List<(int From, int To)> Split(Statement statement, int from, int to, string keyword)
+    {
+        var parts = new List<(int, int)>();
+        var start = from;
+        var nesting = 0;
+        for (var i = from; i < to; i++)
+        {
+            var kind = statement.Tokens[i].Kind;
+            nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (nesting == 0 && statement.IsKeyword(i, keyword))
+            {
+                parts.Add((start, i));
+                start = i + 1;
+            }
+        }
+
+        parts.Add((start, to));
+        return parts;
+    }
+
+    /// <summary>
+    /// <c>false</c>, <c>NULL</c>, <c>NOT true</c>, or two different plain strings compared with
+    /// <c>=</c>. Not numbers: verdicts are shared by texts that differ only in their integers
+    /// (GuardrailEngine), so <c>1 = 0</c> must be judged as <c>1 = 1</c> is.
+    /// </summary>
+    private static bool IsPlainlyFalse(Statement statement, int from, int to) => (to - from) switch
+    {
+        1 => statement.IsKeyword(from, "FALSE") || statement.IsKeyword(from, "NULL"),
+        2 => statement.IsKeyword(from, "NOT") && statement.IsKeyword(from + 1, "TRUE"),
+        3 => statement.Word(from + 1) is "=" && statement.Tokens[from].Kind == SqlTokenKind.String
+            && statement.Tokens[from + 2].Kind == SqlTokenKind.String && !statement.Word(from).SequenceEqual(statement.Word(from + 2)),
+        _ => false,
+    };
 
     private static bool IsConstant(Statement statement, int from, int to)
     {

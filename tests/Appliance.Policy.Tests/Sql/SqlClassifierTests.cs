@@ -77,6 +77,10 @@ public class SqlClassifierTests
     [InlineData("UPDATE t SET a = 1 WHERE null IS NULL")]
     [InlineData("UPDATE t SET a = 1 WHERE 2 > 1 AND 'x' LIKE '%'")]
     [InlineData("UPDATE t SET a = 1 WHERE 1 IN (1, 2)")]
+    [InlineData("DELETE FROM t WHERE (id = 5 OR true) AND true")]
+    [InlineData("DELETE FROM t WHERE 1 BETWEEN 0 AND 2")]
+    [InlineData("DELETE FROM t WHERE id = 5 OR 1 BETWEEN 0 AND 2")]
+    [InlineData("DELETE FROM t WHERE 1 = 0")]
     public void Classify_WhereOfConstantsOnly_CountsAsMissing(string sql) =>
         Assert.False(Classify(sql)[0].HasWhere);
 
@@ -87,7 +91,12 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t WHERE \"id\" = 1")]
     [InlineData("DELETE FROM t WHERE created < now() - interval '1 day'")]
     [InlineData("UPDATE t SET a = 1 WHERE id = $1 RETURNING true")]
-    public void Classify_WhereNamingAColumnOrFunction_CountsAsLimiting(string sql) =>
+    [InlineData("DELETE FROM t WHERE id = 5 OR false")]
+    [InlineData("DELETE FROM t WHERE false")]
+    [InlineData("DELETE FROM t WHERE id = 5 OR 'a' = 'b'")]
+    [InlineData("DELETE FROM t WHERE id BETWEEN 1 AND 5")]
+    [InlineData("DELETE FROM t WHERE true AND id = 5")]
+    public void Classify_WhereThatCanLimitRows_CountsAsLimiting(string sql) =>
         Assert.True(Classify(sql)[0].HasWhere);
 
     [Fact]
