@@ -38,7 +38,7 @@ internal static class SqlCursors
     }
 
     /// <summary>
-    /// The names of the cursors FETCHed from, or null when a FETCH's cursor cannot be read
+    /// The names of the cursors FETCHed from (or MOVEd in), or null when a FETCH's cursor cannot be read
     /// (the caller then knows nothing of its result and fails closed).
     /// </summary>
     public static List<string>? Fetched(string sql)
@@ -46,7 +46,8 @@ internal static class SqlCursors
         var names = new List<string>();
         foreach (var (tokens, text) in Statements(sql))
         {
-            if (tokens.Count == 0 || !IsWord(text, tokens[0], "FETCH"))
+            // MOVE runs the cursor's query as FETCH does, and its errors quote the same values.
+            if (tokens.Count == 0 || !(IsWord(text, tokens[0], "FETCH") || IsWord(text, tokens[0], "MOVE")))
             {
                 continue;
             }

@@ -111,6 +111,32 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task ErrorsOfACursorsQuery_RaisedAtMoveOrCommit_OrPrintedUnquoted_AreWithheld()
+    {
+        var (table, ssn) = await PersonAsync();
+        await fixture.GrantAsync();
+        var sslmode = fixture.Tls ? "require" : "disable";
+        var letters = new string([.. ssn.Select(c => char.IsAsciiDigit(c) ? (char)('a' + (c - '0')) : c)]);
+        var asLetters = $"translate(ssn, '0123456789', 'abcdefghij')";
+
+        // The cursor's query runs (and fails) at MOVE, and for a WITH HOLD cursor at COMMIT.
+        var move = await fixture.PsqlAsync("demo", sslmode, "-c", "BEGIN",
+            "-c", $"DECLARE c CURSOR FOR SELECT {asLetters}::int FROM {table}", "-c", "MOVE 1 IN c");
+        var commit = await fixture.PsqlAsync("demo", sslmode, "-c", "BEGIN",
+            "-c", $"DECLARE h CURSOR WITH HOLD FOR SELECT {asLetters}::int FROM {table}", "-c", "COMMIT");
+        // regoper prints the value it could not find unquoted.
+        var regoper = await fixture.PsqlAsync("demo", sslmode, "-c", $"SELECT translate(ssn, '0123456789-', 'abcdefghijk')::regoper FROM {table}");
+
+        foreach (var result in new[] { move, commit, regoper })
+        {
+            Assert.Contains("****", result.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain(letters, result.Stdout + result.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain(letters.Replace("-", "k", StringComparison.Ordinal), result.Stderr, StringComparison.Ordinal);
+            AssertNoSsn(result.Stdout + result.Stderr, ssn);
+        }
+    }
+
+    [Fact]
     public async Task AFetchFromACursorTheGatewayNeverSawDeclared_MasksComputedColumnsWhole()
     {
         var (table, ssn) = await PersonAsync();

@@ -251,12 +251,10 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         await new NpgsqlCommand("DO $$ BEGIN RAISE NOTICE 'hello from plpgsql'; END $$", connection).ExecuteNonQueryAsync();
         await new NpgsqlCommand($"LISTEN {channel}", connection).ExecuteNonQueryAsync();
         await new NpgsqlCommand($"NOTIFY {channel}, 'to myself'", connection).ExecuteNonQueryAsync();
-        int otherPid;
-        await using (var other = await fixture.OpenAsync())
-        {
-            otherPid = other.ProcessID;
-            await new NpgsqlCommand($"NOTIFY {channel}, 'from another session'", other).ExecuteNonQueryAsync();
-        }
+        // The other session stays open until its notification arrives: the gateway names a sender by the pid it gave a live session.
+        await using var other = await fixture.OpenAsync();
+        var otherPid = other.ProcessID;
+        await new NpgsqlCommand($"NOTIFY {channel}, 'from another session'", other).ExecuteNonQueryAsync();
 
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (notifications.Count < 2 && DateTime.UtcNow < deadline)

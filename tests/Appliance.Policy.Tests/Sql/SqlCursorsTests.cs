@@ -19,6 +19,7 @@ public sealed class SqlCursorsTests
     [InlineData("fetch c", "c")]
     [InlineData("FETCH ALL IN \"My Cur\";", "My Cur")]
     [InlineData("SELECT 1; FETCH NEXT FROM C2", "c2")]
+    [InlineData("MOVE 1 IN c", "c")]
     public void Fetched_NamesTheCursor(string sql, string name) =>
         Assert.Equal([name], SqlCursors.Fetched(sql)!);
 

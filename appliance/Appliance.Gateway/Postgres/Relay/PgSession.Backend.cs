@@ -555,6 +555,11 @@ internal sealed partial class PgSession
             return false;
         }
 
+        if (_holdsCursors)
+        {
+            return true;
+        }
+
         var text = _pending.IsEmpty ? null : _pending.Head.Kind switch
         {
             PendingKind.Query => _pending.Head.QueryText,

@@ -17,6 +17,13 @@ internal sealed partial class PgSession
 {
     private Dictionary<string, (byte[] Declaration, bool WithHold)>? _cursors;
 
+    /// <summary>
+    /// Cursors may be open: a cursor's query runs at MOVE, FETCH, and at COMMIT for one WITH HOLD,
+    /// and its errors answer those statements, which name nothing. While any may be open, errors
+    /// and notices are withheld as for a statement naming a masked column (read by the upstream side).
+    /// </summary>
+    private volatile bool _holdsCursors;
+
     /// <summary>The text a simple Query's results are planned with (null: no column rules, none needed).</summary>
     private byte[]? ResultTextOfQuery(ReadOnlySpan<byte> sql)
     {
@@ -25,7 +32,8 @@ internal sealed partial class PgSession
             return null;
         }
 
-        if (!ContainsWord(sql, "fetch"u8) && !ContainsWord(sql, "declare"u8))
+        ForgetEndedCursors();
+        if (!ContainsWord(sql, "fetch"u8) && !ContainsWord(sql, "declare"u8) && !ContainsWord(sql, "move"u8))
         {
             return sql.ToArray();
         }
@@ -60,7 +68,13 @@ internal sealed partial class PgSession
     /// <summary>A Parse's text: the cursors it declares are remembered; true when it fetches (planned without text).</summary>
     private bool ParseFetches(ReadOnlySpan<byte> sql)
     {
-        if (!_runtime.Masker.HasColumnRules || (!ContainsWord(sql, "fetch"u8) && !ContainsWord(sql, "declare"u8)))
+        if (!_runtime.Masker.HasColumnRules)
+        {
+            return false;
+        }
+
+        ForgetEndedCursors();
+        if (!ContainsWord(sql, "fetch"u8) && !ContainsWord(sql, "declare"u8) && !ContainsWord(sql, "move"u8))
         {
             return false;
         }
@@ -80,17 +94,6 @@ internal sealed partial class PgSession
     /// </summary>
     private void TrackCursors(string text)
     {
-        if (_cursors is { Count: > 0 } known && _lastStatus == TransactionStatus.Idle)
-        {
-            foreach (var (name, cursor) in known)
-            {
-                if (!cursor.WithHold)
-                {
-                    known.Remove(name);
-                }
-            }
-        }
-
         foreach (var (name, declaration, withHold) in SqlCursors.Declared(text))
         {
             var cursors = _cursors ??= new(StringComparer.Ordinal);
@@ -98,6 +101,26 @@ internal sealed partial class PgSession
             cursors[name] = cursors.TryGetValue(name, out var earlier)
                 ? ([.. earlier.Declaration, (byte)'\n', .. bytes], earlier.WithHold || withHold)
                 : (bytes, withHold);
+            _holdsCursors = true;
         }
+    }
+
+    /// <summary>Outside a transaction only WITH HOLD cursors live on.</summary>
+    private void ForgetEndedCursors()
+    {
+        if (_cursors is not { Count: > 0 } known || _lastStatus != TransactionStatus.Idle)
+        {
+            return;
+        }
+
+        foreach (var (name, cursor) in known)
+        {
+            if (!cursor.WithHold)
+            {
+                known.Remove(name);
+            }
+        }
+
+        _holdsCursors = known.Count > 0;
     }
 }

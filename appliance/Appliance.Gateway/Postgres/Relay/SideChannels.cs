@@ -11,7 +11,7 @@ namespace Appliance.Gateway.Postgres.Relay;
 /// notice or NOTIFY payload carries whatever a statement put in it, a reported
 /// application_name whatever set_config gave it. Their texts pass the value detectors; when the
 /// statement they answer may carry a masked column (see Masker.MentionsMaskedColumn), the parts
-/// that can hold a value are withheld: the quoted values and the numbers of an error's message, an error
+/// that can hold a value are withheld: what follows an error message's first ": ", its quoted values and numbers, an error
 /// raised by PL/pgSQL, the detail, hint, context and internal query, a notice's text, syntax
 /// errors included (their position stays).
 /// </summary>
@@ -56,7 +56,7 @@ internal static class SideChannels
                 }
                 else if (withhold)
                 {
-                    value = WithoutNumbers(WithoutQuotedValues(value));
+                    value = WithoutNumbers(WithoutQuotedValues(WithoutTail(value)));
                 }
 
                 var masked = new ArrayBufferWriter<byte>(value.Length + 8);
@@ -74,6 +74,27 @@ internal static class SideChannels
 
         fields.Write([(byte)0]);
         return changed && WriteMessage(type, fields.WrittenSpan, output);
+    }
+
+    /// <summary>
+    /// What follows a message's first <c>": "</c> is the value it is about, quoted or not
+    /// (<c>operator does not exist: ebbbx…</c> prints a cast value unquoted, turned into letters
+    /// so no number or detector catches it): withheld whole, a quoted one keeping its quotes.
+    /// </summary>
+    private static ReadOnlySpan<byte> WithoutTail(ReadOnlySpan<byte> text)
+    {
+        var colon = text.IndexOf(": "u8);
+        if (colon < 0)
+        {
+            return text;
+        }
+
+        var tail = text[(colon + 2)..];
+        var quoted = tail.Length >= 2 && tail[0] == (byte)'"' && tail[^1] == (byte)'"';
+        var output = new ArrayBufferWriter<byte>(colon + 8);
+        output.Write(text[..(colon + 2)]);
+        output.Write(quoted ? "\"****\""u8 : Stars);
+        return output.WrittenSpan.ToArray();
     }
 
     /// <summary>

@@ -31,6 +31,16 @@ public sealed class SideChannelsTests
     }
 
     [Fact]
+    public void AValuePrintedUnquotedAfterTheMessage_IsWithheld()
+    {
+        // translate(card_number, '0123456789- ', 'abcdefghijkx')::regoper
+        var body = Body("SERROR\0VERROR\0C42883\0Moperator does not exist: ebbbxbbbbxbbbbxbbbb\0\0");
+
+        Assert.Contains("Moperator does not exist: ****\0", Rewrite('E', body, withhold: true), StringComparison.Ordinal);
+        Assert.Null(Rewrite('E', body, withhold: false)); // relayed as it is where nothing is withheld
+    }
+
+    [Fact]
     public void BytesPrintedInHex_AreWithheld()
     {
         // convert_to(translate(ssn, '0123456789', <letters whose UTF-8 is written in a-f>), 'LATIN1')
