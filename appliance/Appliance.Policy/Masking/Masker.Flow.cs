@@ -219,7 +219,7 @@ internal sealed partial class Masker
                 continue;
             }
 
-            if (!SqlLiteral.TryGetContent(text, token, out var body, out var start, out var end))
+            if (!SqlLiteral.TryGetSqlContent(text, token, out var body, out var start, out var end))
             {
                 return "(a body the gateway cannot read)";
             }

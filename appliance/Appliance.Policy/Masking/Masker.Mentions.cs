@@ -92,9 +92,18 @@ internal sealed partial class Masker
                     inWhere.Push(false);
                     break;
                 case SqlTokenKind.String or SqlTokenKind.EscapeString or SqlTokenKind.DollarString when counts && lookInStrings && depth < MaxStringDepth:
-                    if (SqlLiteral.TryGetContent(text, token, out var body, out var start, out var end)
-                        && LooksLikeSql(body.AsSpan(start, end - start))
-                        && Mentions(body.Substring(start, end - start), depth + 1, lookInStrings))
+                    if (!SqlLiteral.TryGetSqlContent(text, token, out var body, out var start, out var end))
+                    {
+                        // SQL text that cannot be read for sure ('\163sn' may be ssn): fail closed.
+                        if (token.Kind == SqlTokenKind.String && text.AsSpan(token.Start, token.Length).Contains('\\'))
+                        {
+                            return true;
+                        }
+
+                        break;
+                    }
+
+                    if (LooksLikeSql(body.AsSpan(start, end - start)) && Mentions(body.Substring(start, end - start), depth + 1, lookInStrings))
                     {
                         return true;
                     }

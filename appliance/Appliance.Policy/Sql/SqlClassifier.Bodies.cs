@@ -139,7 +139,7 @@ internal static partial class SqlClassifier
     private static void ClassifyBodyLiteral(Context context, Statement statement, int literal, int depth)
     {
         var token = statement.Tokens[literal];
-        if (SqlLiteral.TryGetContent(statement.Source, token, out var text, out var start, out var end))
+        if (SqlLiteral.TryGetSqlContent(statement.Source, token, out var text, out var start, out var end))
         {
             // Escapes spell a body's words differently from the raw text regular expressions read
             // (E'pg\137sleep'), and not every body statement is classified (PERFORM): fail closed.

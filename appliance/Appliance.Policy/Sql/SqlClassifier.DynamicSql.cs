@@ -168,7 +168,7 @@ internal static partial class SqlClassifier
     /// </summary>
     private static void ClassifyDynamicLiteral(Context context, Statement statement, int literal, ReadOnlyMemory<char> text, int depth)
     {
-        if (literal >= 0 && SqlLiteral.TryGetContent(statement.Source, statement.Tokens[literal], out var sql, out var start, out var end))
+        if (literal >= 0 && SqlLiteral.TryGetSqlContent(statement.Source, statement.Tokens[literal], out var sql, out var start, out var end))
         {
             ClassifyText(context, sql, start, end, SqlStatementOrigin.DynamicSql, depth + 1);
         }

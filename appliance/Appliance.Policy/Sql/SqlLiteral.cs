@@ -46,6 +46,25 @@ internal static class SqlLiteral
         }
     }
 
+    /// <summary>
+    /// The content of a string that PostgreSQL will read as SQL (a DO or routine body, a dynamic
+    /// EXECUTE's text): as <see cref="TryGetContent"/>, but false for a plain <c>'…'</c> string
+    /// holding a backslash. A session may turn <c>standard_conforming_strings</c> off, and then
+    /// PostgreSQL reads <c>'\117'</c> in such a string as the letter O: the gateway could not
+    /// know which SQL runs (<c>'DR\117P TABLE t'</c>), so the text is unreadable (fail closed).
+    /// </summary>
+    public static bool TryGetSqlContent(string source, SqlToken token, out string text, out int start, out int end)
+    {
+        if (token.Kind == SqlTokenKind.String && source.AsSpan(token.Start, token.Length).Contains('\\'))
+        {
+            text = "";
+            start = end = 0;
+            return false;
+        }
+
+        return TryGetContent(source, token, out text, out start, out end);
+    }
+
     /// <summary>Whether a string constant was written in pieces on several lines, which PostgreSQL joins.</summary>
     public static bool IsContinued(string source, SqlToken token)
     {

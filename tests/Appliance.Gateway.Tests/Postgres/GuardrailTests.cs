@@ -87,6 +87,21 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Block_SeesABodyWrittenWithBackslashEscapes_ForASessionWithoutStandardConformingStrings()
+    {
+        var table = await TableWithRowsAsync();
+        await fixture.GrantAsync();
+
+        // PostgreSQL then reads '\117' in a plain string as O: the body below runs DROP TABLE.
+        var result = await fixture.PsqlAsync("demo", fixture.Tls ? "require" : "disable",
+            "-c", "SET standard_conforming_strings = off",
+            "-c", $"DO 'BEGIN EXECUTE ''DR\\117P TABLE {table}''; END'");
+
+        Assert.Contains("could not analyse the statement", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
+    [Fact]
     public async Task Alert_RunsTheStatement_AndRaisesAGuardrailAlertEvent()
     {
         await using var connection = await fixture.OpenAsync();

@@ -43,6 +43,16 @@ public class SqlClassifierTests
     public void Classify_DropInsideStringsCommentsOrIdentifiers_IsNotADrop(string sql) =>
         Assert.DoesNotContain(Classify(sql), s => s.Kind == "DROP");
 
+    [Theory]
+    [InlineData("DO 'BEGIN EXECUTE ''DR\\117P TABLE t''; END'")]
+    [InlineData("DO 'BEGIN PERFORM pg_\\163leep(2); END'")]
+    [InlineData("DO $$BEGIN EXECUTE 'TRUNCAT\\105 t'; END$$")]
+    public void Classify_SqlInAPlainStringWithABackslash_IsUnknown(string sql)
+    {
+        // With standard_conforming_strings off PostgreSQL reads '\117' as O: which SQL runs cannot be known.
+        Assert.Contains(Classify(sql), s => s.IsUnknown);
+    }
+
     [Fact]
     public void Classify_QuotedIdentifierFirst_IsUnknownNotDrop()
     {
