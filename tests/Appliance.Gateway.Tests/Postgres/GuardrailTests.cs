@@ -208,15 +208,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         var table = await TableWithRowsAsync();
         var sql = $"DELETE FROM {table}";
         await fixture.GrantAsync();
-        var start = new System.Diagnostics.ProcessStartInfo(ProcessRunner.Psql)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            ArgumentList = { "-X", "-h", "127.0.0.1", "-p", fixture.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", Appliance.Tests.Common.Gateway.TestPolicies.Alice, "-d", "demo", "-c", sql },
-            Environment = { ["PGPASSWORD"] = fixture.AliceToken, ["PGSSLMODE"] = fixture.Tls ? "require" : "disable" },
-        };
-        using var psql = System.Diagnostics.Process.Start(start)!;
+        using var psql = StartPsql(sql);
         string review;
         try
         {
@@ -238,15 +230,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     {
         var table = await TableWithRowsAsync();
         await fixture.GrantAsync();
-        var start = new System.Diagnostics.ProcessStartInfo(ProcessRunner.Psql)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            ArgumentList = { "-X", "-h", "127.0.0.1", "-p", fixture.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", Appliance.Tests.Common.Gateway.TestPolicies.Alice, "-d", "demo", "-c", $"DELETE FROM {table}" },
-            Environment = { ["PGPASSWORD"] = fixture.AliceToken, ["PGSSLMODE"] = fixture.Tls ? "require" : "disable" },
-        };
-        using var psql = System.Diagnostics.Process.Start(start)!;
+        using var psql = StartPsql($"DELETE FROM {table}");
         var review = await WaitForReviewAsync(table);
         using var bob = fixture.Gateway.Client(fixture.BobToken);
 
@@ -259,6 +243,16 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
         Assert.NotEqual("active", (await bob.GetJsonAsync($"api/requests/{review}")).Str("status"));
     }
+
+    /// <summary>psql as alice running <paramref name="sql"/>, left running: a test kills it to leave mid-statement.</summary>
+    private System.Diagnostics.Process StartPsql(string sql) => System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(ProcessRunner.Psql)
+    {
+        UseShellExecute = false,
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+        ArgumentList = { "-X", "-h", "127.0.0.1", "-p", fixture.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", Appliance.Tests.Common.Gateway.TestPolicies.Alice, "-d", "demo", "-c", sql },
+        Environment = { ["PGPASSWORD"] = fixture.AliceToken, ["PGSSLMODE"] = fixture.Tls ? "require" : "disable" },
+    })!;
 
     /// <summary>The review ends cancelled (approving it is refused), the rows are all there, and the record says why.</summary>
     private async Task AssertWithdrawnAndNeverRunAsync(string review, string table, string sql)
