@@ -52,4 +52,66 @@ internal static partial class SqlClassifier
             context.Add(statement.Slice(action, end).Text, kind, kind, hasWhere: false, SqlStatementOrigin.MergeAction, depth);
         }
     }
+
+    /// <summary>
+    /// <c>INSERT … ON CONFLICT … DO UPDATE SET …</c> updates each existing row whose key the
+    /// inserted rows hit: with a query as the source (<c>INSERT INTO t SELECT * FROM t …</c>) that
+    /// is every row of the table, so the action is judged as an UPDATE, whose WHERE is the action's
+    /// own. A VALUES list (or DEFAULT VALUES) bounds it by its rows, as the text shows them.
+    /// </summary>
+    private static void ClassifyConflictUpdate(Context context, Statement statement, int first, int depth)
+    {
+        var nesting = 0;
+        var fromValues = false;
+        var conflict = false;
+        for (var i = first + 1; i < statement.To; i++)
+        {
+            var kind = statement.Tokens[i].Kind;
+            nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (nesting != 0)
+            {
+                continue;
+            }
+
+            if (!conflict && statement.IsKeyword(i, "VALUES"))
+            {
+                fromValues = true;
+            }
+            else if (statement.IsKeyword(i, "ON") && statement.IsKeyword(i + 1, "CONFLICT"))
+            {
+                conflict = true;
+            }
+            else if (conflict && statement.IsKeyword(i, "DO") && statement.IsKeyword(i + 1, "UPDATE"))
+            {
+                if (!fromValues)
+                {
+                    context.Add(statement.Text, "UPDATE", "UPDATE", ActionWhereLimitsRows(statement, i + 2), SqlStatementOrigin.ConflictAction, depth);
+                }
+
+                return;
+            }
+        }
+    }
+
+    /// <summary>The DO UPDATE's own WHERE (after its SET list, before RETURNING) limits rows.</summary>
+    private static bool ActionWhereLimitsRows(Statement statement, int from)
+    {
+        var nesting = 0;
+        for (var i = from; i < statement.To; i++)
+        {
+            var kind = statement.Tokens[i].Kind;
+            nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (nesting == 0 && statement.IsKeyword(i, "RETURNING"))
+            {
+                return false;
+            }
+
+            if (nesting == 0 && statement.IsKeyword(i, "WHERE"))
+            {
+                return WhereLimitsRows(statement, i + 1);
+            }
+        }
+
+        return false;
+    }
 }

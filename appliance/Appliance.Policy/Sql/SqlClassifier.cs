@@ -186,6 +186,10 @@ internal static partial class SqlClassifier
         {
             ClassifyMergeActions(context, statement, first, depth + 1);
         }
+        else if (kind == "INSERT")
+        {
+            ClassifyConflictUpdate(context, statement, first, depth + 1);
+        }
 
         ScanParenthesizedWrites(context, statement, first + 1, statement.To, depth + 1);
     }

@@ -22,6 +22,8 @@ internal enum SqlStatementOrigin : byte
     Copy,
     /// <summary>A <c>MERGE</c>'s <c>THEN DELETE</c>, <c>THEN UPDATE</c> or <c>THEN INSERT</c> action.</summary>
     MergeAction,
+    /// <summary>The <c>DO UPDATE</c> of an <c>INSERT … SELECT … ON CONFLICT</c>: it updates every row the query's keys hit.</summary>
+    ConflictAction,
 }
 
 /// <summary>

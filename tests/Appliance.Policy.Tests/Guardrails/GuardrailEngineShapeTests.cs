@@ -73,6 +73,7 @@ public class GuardrailEngineShapeTests
     [Theory]
     [InlineData("DELETE FROM t WHERE 1 = 1")]
     [InlineData("UPDATE t SET a = 1 WHERE id = 3 OR true")]
+    [InlineData("INSERT INTO t SELECT * FROM t ON CONFLICT (id) DO UPDATE SET a = 0")]
     public void Evaluate_AWriteWhoseWhereIsAlwaysTrue_IsHeldForReview(string sql)
     {
         var verdict = Evaluate(Engine(), sql);

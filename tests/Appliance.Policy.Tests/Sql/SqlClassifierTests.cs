@@ -53,6 +53,21 @@ public class SqlClassifierTests
         Assert.Contains(Classify(sql), s => s.IsUnknown);
     }
 
+    [Theory]
+    [InlineData("INSERT INTO t SELECT * FROM t ON CONFLICT (id) DO UPDATE SET v = 0", false)]
+    [InlineData("WITH u AS (INSERT INTO t SELECT * FROM t ON CONFLICT ON CONSTRAINT t_pkey DO UPDATE SET v = NULL RETURNING 1) SELECT 1", false)]
+    [InlineData("INSERT INTO t (SELECT * FROM t) ON CONFLICT (id) DO UPDATE SET v = 0 WHERE true", false)]
+    [InlineData("INSERT INTO t SELECT * FROM s ON CONFLICT (id) DO UPDATE SET v = 0 WHERE t.id = 5 RETURNING *", true)]
+    public void Classify_AnUpsertFromAQuery_IsAlsoAnUpdate_WithTheActionsWhere(string sql, bool hasWhere) =>
+        Assert.Equal(hasWhere, Assert.Single(Classify(sql), s => s.Kind == "UPDATE").HasWhere);
+
+    [Theory]
+    [InlineData("INSERT INTO t VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET v = EXCLUDED.v")]
+    [InlineData("INSERT INTO t SELECT * FROM s ON CONFLICT DO NOTHING")]
+    [InlineData("INSERT INTO t SELECT * FROM s")]
+    public void Classify_AnUpsertOfListedValues_OrWithoutUpdate_IsNoUpdate(string sql) =>
+        Assert.DoesNotContain(Classify(sql), s => s.Kind == "UPDATE");
+
     [Fact]
     public void Classify_QuotedIdentifierFirst_IsUnknownNotDrop()
     {
