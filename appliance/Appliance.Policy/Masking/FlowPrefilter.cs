@@ -18,8 +18,11 @@ internal sealed class FlowPrefilter
     /// <summary>Statements that copy or run something; whole words only (<c>do</c> is not <c>done</c>).</summary>
     private static readonly string[] CopyingWords = ["do", "function", "procedure", "cursor", "create", "insert", "update", "into", "prepare", "alter", "merge"];
 
-    /// <summary>Parts of the names of functions that keep a value for later, of the statistics views, and a Unicode escape.</summary>
-    private static readonly string[] Fragments = ["set_config", "advisory", "lo_", "lowrite", "notify", "dblink", "emit_message", "pg_stat", "&\""];
+    /// <summary>
+    /// Parts of the names of functions that keep a value for later, of the statistics views, a
+    /// Unicode escape, and a backslash: an escape string can spell any name (<c>E'pg_\163tats'</c>).
+    /// </summary>
+    private static readonly string[] Fragments = ["set_config", "advisory", "lo_", "lowrite", "notify", "dblink", "emit_message", "pg_stat", "&\"", "\\"];
 
     private readonly SearchValues<string> _anyOf;
 

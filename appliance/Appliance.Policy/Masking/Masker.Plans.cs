@@ -97,6 +97,13 @@ internal sealed partial class Masker
             }
         }
 
+        if (HasValueDetection && field.TypeOid is PgTypes.TsVector or PgTypes.TsQuery)
+        {
+            // A tsvector sorts a text's words: a card's digit groups come out apart and reordered,
+            // past every detector, with their positions to put them back. Masked whole.
+            return ColumnMaskAction.MaskWhole;
+        }
+
         return HasValueDetection && PgTypes.Classify(field.TypeOid) != PgValueClass.Fixed
             ? ColumnMaskAction.Detect
             : ColumnMaskAction.Pass;

@@ -33,7 +33,7 @@ internal static class PgTypes
         TextArray = 1009, BpcharArray = 1014, VarcharArray = 1015, Int8Array = 1016, Float4Array = 1021, Float8Array = 1022,
         Bpchar = 1042, Varchar = 1043, Date = 1082, Time = 1083, Timestamp = 1114, Timestamptz = 1184, Interval = 1186,
         NumericArray = 1231, Timetz = 1266, Bit = 1560, Varbit = 1562, Numeric = 1700, Refcursor = 1790, Record = 2249,
-        Cstring = 2275, RecordArray = 2287, Uuid = 2950, PgLsn = 3220, Jsonb = 3802, JsonbArray = 3807, Xid8 = 5069;
+        Cstring = 2275, RecordArray = 2287, Uuid = 2950, PgLsn = 3220, TsVector = 3614, TsQuery = 3615, Jsonb = 3802, JsonbArray = 3807, Xid8 = 5069;
 
     public static PgValueClass Classify(uint typeOid) => typeOid switch
     {

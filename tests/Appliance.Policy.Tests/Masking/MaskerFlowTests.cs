@@ -45,6 +45,7 @@ public sealed class MaskerFlowTests
     [Theory]
     [InlineData("SELECT translate(histogram_bounds::text, '0123456789', 'abcdefghij') FROM pg_stats WHERE attname = 'ssn'")]
     [InlineData("SELECT * FROM pg_catalog.\"pg_stats_ext\"")]
+    [InlineData("SELECT word FROM ts_stat(E'SELECT to_tsvector(''simple'', histogram_bounds::text) FROM pg_\\163tats')")]
     public void TheStatisticsViews_AreRefused(string sql) =>
         Assert.StartsWith("the statistics view pg_stats", Columns.FlowRefusal(sql), StringComparison.Ordinal);
 
@@ -89,6 +90,7 @@ public sealed class MaskerFlowTests
     [InlineData("select SSN from customers", true)]
     [InlineData("SELECT Card_Number FROM customers", true)]
     [InlineData("SELECT U&\"\\0073sn\" FROM customers", true)]
+    [InlineData("SELECT word FROM ts_stat(E'SELECT to_tsvector(histogram_bounds::text) FROM pg_\\163tats')", true)]
     public void ThePrefilter_FindsEveryPossibleMention(string sql, bool expected) =>
         Assert.Equal(expected, Columns.MayNameMaskedColumn(Encoding.UTF8.GetBytes(sql)));
 

@@ -15,6 +15,14 @@ public class MaskerPlanTests
     private static ResultField Computed(string name, uint type = PgTypes.Text) => new(name, 0, 0, type);
 
     [Fact]
+    public void GetPlan_ATextSearchVector_IsMaskedWhole_ForItsWordsAreSortedPastTheDetectors()
+    {
+        var plan = _masker.GetPlan("SELECT to_tsvector('simple', note) FROM orders", [Computed("v", PgTypes.TsVector), Computed("q", PgTypes.TsQuery)], new Catalog());
+        Assert.Equal(ColumnMaskAction.MaskWhole, plan[0].Action);
+        Assert.Equal(ColumnMaskAction.MaskWhole, plan[1].Action);
+    }
+
+    [Fact]
     public void GetPlan_FieldNamedAfterAMaskedColumn_IsMaskedWhole()
     {
         var plan = _masker.GetPlan("SELECT id, ssn, name FROM customers", [Column("id", 1, PgTypes.Int4), Column("SSN", 2), Column("name", 3)], new Catalog());
