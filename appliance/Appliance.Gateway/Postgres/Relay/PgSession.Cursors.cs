@@ -33,7 +33,7 @@ internal sealed partial class PgSession
         }
 
         ForgetEndedCursors();
-        if (!ContainsWord(sql, "fetch"u8) && !ContainsWord(sql, "declare"u8) && !ContainsWord(sql, "move"u8))
+        if (!MayTouchCursors(sql))
         {
             return sql.ToArray();
         }
@@ -74,7 +74,7 @@ internal sealed partial class PgSession
         }
 
         ForgetEndedCursors();
-        if (!ContainsWord(sql, "fetch"u8) && !ContainsWord(sql, "declare"u8) && !ContainsWord(sql, "move"u8))
+        if (!MayTouchCursors(sql))
         {
             return false;
         }
@@ -83,6 +83,10 @@ internal sealed partial class PgSession
         TrackCursors(text);
         return SqlCursors.Fetched(text) is not { Count: 0 };
     }
+
+    /// <summary>A cheap look before the lexer: only these words declare, fetch from or move a cursor.</summary>
+    private static bool MayTouchCursors(ReadOnlySpan<byte> sql) =>
+        ContainsWord(sql, "fetch"u8) || ContainsWord(sql, "declare"u8) || ContainsWord(sql, "move"u8);
 
     /// <summary>
     /// Follows the cursors a text declares. A name declared again keeps what it held before as
