@@ -23,7 +23,7 @@ internal sealed partial class AccessService
                 return Mutation.Refused(AccessRule.UnknownConnection, $"The connection {r.Connection} is no longer configured: there is nothing to approve.");
             }
 
-            var approval = new Approval(person.Email, now, MaskedReason(r, Trim(comment)));
+            var approval = new Approval(person.Email, now, MaskedFreeText(r, Trim(comment)));
             if (r.Status == RequestStatus.Pending)
             {
                 if (now >= r.PendingUntil)
@@ -89,7 +89,7 @@ internal sealed partial class AccessService
                 {
                     Status = RequestStatus.Denied,
                     DeniedBy = person.Email,
-                    DenyReason = MaskedReason(r, Trim(reason)),
+                    DenyReason = MaskedFreeText(r, Trim(reason)),
                     EndedAt = now,
                 };
                 return new Mutation(denied, [EventTypes.RequestDenied], actor);
@@ -251,7 +251,7 @@ internal sealed partial class AccessService
     /// record, the API and the chat: what an approver quotes from the statement (a card number,
     /// an SSN) is masked as the statement is.
     /// </summary>
-    private string? MaskedReason(AccessRequest r, string? reason) =>
+    private string? MaskedFreeText(AccessRequest r, string? reason) =>
         reason is not null && r.Kind == RequestKind.Command && policy.Current.FindConnection(r.Connection) is { } connection
             ? Postgres.Policy.ConnectionRuntime.For(connection).Masker.Mask(reason)
             : reason;

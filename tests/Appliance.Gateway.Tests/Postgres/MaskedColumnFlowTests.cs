@@ -23,6 +23,9 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         return (table, ssn);
     }
 
+    /// <summary>The SSN as translate(ssn, '0123456789', 'abcdefghij') writes it.</summary>
+    private static string AsLetters(string ssn) => new([.. ssn.Select(c => char.IsAsciiDigit(c) ? (char)('a' + (c - '0')) : c)]);
+
     private static void AssertNoSsn(string? text, string ssn)
     {
         Assert.DoesNotContain(ssn, text ?? "", StringComparison.Ordinal);
@@ -105,7 +108,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             "-c", "DO $$DECLARE r refcursor := 's'; i int; v text; BEGIN FETCH r INTO i, v; RAISE NOTICE '%', translate(v, '0123456789', 'abcdefghij'); END$$",
             "-c", "CLOSE s");
         Assert.Contains("FETCHed in a body", body.Stderr, StringComparison.Ordinal);
-        var letters = new string([.. ssn.Select(c => char.IsAsciiDigit(c) ? (char)('a' + (c - '0')) : c)]);
+        var letters = AsLetters(ssn);
         Assert.DoesNotContain(letters, body.Stdout + body.Stderr, StringComparison.Ordinal);
         AssertNoSsn(redeclared.Stdout + redeclared.Stderr + body.Stdout + body.Stderr, ssn);
     }
@@ -116,7 +119,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         var (table, ssn) = await PersonAsync();
         await fixture.GrantAsync();
         var sslmode = fixture.Tls ? "require" : "disable";
-        var letters = new string([.. ssn.Select(c => char.IsAsciiDigit(c) ? (char)('a' + (c - '0')) : c)]);
+        var letters = AsLetters(ssn);
         var asLetters = $"translate(ssn, '0123456789', 'abcdefghij')";
 
         // The cursor's query runs (and fails) at MOVE, and for a WITH HOLD cursor at COMMIT.

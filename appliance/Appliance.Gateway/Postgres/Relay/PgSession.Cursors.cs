@@ -15,7 +15,7 @@ namespace Appliance.Gateway.Postgres.Relay;
 /// </summary>
 internal sealed partial class PgSession
 {
-    private Dictionary<string, (byte[] Declaration, bool WithHold)>? _cursors;
+    private Dictionary<string, (string Declaration, bool WithHold)>? _cursors;
 
     /// <summary>
     /// Cursors may be open: a cursor's query runs at MOVE, FETCH, and at COMMIT for one WITH HOLD,
@@ -32,15 +32,7 @@ internal sealed partial class PgSession
             return null;
         }
 
-        ForgetEndedCursors();
-        if (!MayTouchCursors(sql))
-        {
-            return sql.ToArray();
-        }
-
-        var text = Encoding.UTF8.GetString(sql);
-        TrackCursors(text);
-        var fetched = SqlCursors.Fetched(text);
+        var fetched = FetchedCursors(sql, out var text);
         if (fetched is null)
         {
             return [];
@@ -59,29 +51,33 @@ internal sealed partial class PgSession
                 return [];
             }
 
-            planned.Append('\n').Append(Encoding.UTF8.GetString(cursor.Declaration));
+            planned.Append('\n').Append(cursor.Declaration);
         }
 
         return Encoding.UTF8.GetBytes(planned.ToString());
     }
 
     /// <summary>A Parse's text: the cursors it declares are remembered; true when it fetches (planned without text).</summary>
-    private bool ParseFetches(ReadOnlySpan<byte> sql)
-    {
-        if (!_runtime.Masker.HasColumnRules)
-        {
-            return false;
-        }
+    private bool ParseFetches(ReadOnlySpan<byte> sql) =>
+        _runtime.Masker.HasColumnRules && FetchedCursors(sql, out _) is not { Count: 0 };
 
+    /// <summary>
+    /// Follows the cursors <paramref name="sql"/> declares, and names those it fetches from (or
+    /// moves in): empty when none, null when one cannot be read. <paramref name="text"/> is the
+    /// decoded text when it was read.
+    /// </summary>
+    private List<string>? FetchedCursors(ReadOnlySpan<byte> sql, out string? text)
+    {
         ForgetEndedCursors();
+        text = null;
         if (!MayTouchCursors(sql))
         {
-            return false;
+            return [];
         }
 
-        var text = Encoding.UTF8.GetString(sql);
+        text = Encoding.UTF8.GetString(sql);
         TrackCursors(text);
-        return SqlCursors.Fetched(text) is not { Count: 0 };
+        return SqlCursors.Fetched(text);
     }
 
     /// <summary>A cheap look before the lexer: only these words declare, fetch from or move a cursor.</summary>
@@ -101,10 +97,9 @@ internal sealed partial class PgSession
         foreach (var (name, declaration, withHold) in SqlCursors.Declared(text))
         {
             var cursors = _cursors ??= new(StringComparer.Ordinal);
-            var bytes = Encoding.UTF8.GetBytes(declaration);
             cursors[name] = cursors.TryGetValue(name, out var earlier)
-                ? ([.. earlier.Declaration, (byte)'\n', .. bytes], earlier.WithHold || withHold)
-                : (bytes, withHold);
+                ? (earlier.Declaration + "\n" + declaration, earlier.WithHold || withHold)
+                : (declaration, withHold);
             _holdsCursors = true;
         }
     }

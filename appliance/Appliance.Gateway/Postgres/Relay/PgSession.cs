@@ -290,18 +290,12 @@ internal sealed partial class PgSession : IDisposable
     /// </summary>
     private void RecordUnanswered(string reason)
     {
+        var failed = $"the session ended ({reason}) before the upstream's answer was relayed; the statement may have run";
         lock (_gate)
         {
             while (!_pending.IsEmpty)
             {
-                ref var head = ref _pending.Head;
-                if (head.Kind is PendingKind.Execute or PendingKind.Query && head.Trace is { } trace)
-                {
-                    trace.Error ??= $"the session ended ({reason}) before the upstream's answer was relayed; the statement may have run";
-                    Record(trace, StatementRecord.Failed);
-                }
-
-                _pending.Dequeue();
+                DequeueUnanswered(failed);
             }
         }
     }
