@@ -4,10 +4,11 @@ namespace Appliance.Policy.Sql;
 /// Whether a statement's WHERE can limit the rows it touches. <c>missing: WHERE</c> rules exist
 /// to catch writes to every row, and <c>WHERE true</c>, <c>WHERE 1 = 1</c> or
 /// <c>WHERE id = 5 OR 'a' = 'a'</c> write every row as surely as no WHERE at all. A condition (or
-/// a branch of its top-level OR) made of constants only (literals, parameters, operators and
-/// words such as TRUE, NOT, IS, NULL, and type names in casts) counts as missing. Anything naming
-/// a column or calling a function counts as limiting: the engine cannot tell <c>id = id</c> from
-/// <c>id = 5</c> without the table.
+/// a branch of its top-level OR) made of constants only (literals, parameters, operators, words
+/// such as TRUE, NOT, IS, NULL, type names in casts, and functions called on constants such as
+/// <c>now()</c>) counts as missing, and so does a column compared with itself
+/// (<c>id = id</c>, true on every row where it is set). Anything else naming a column counts as
+/// limiting: <c>id > 0</c> may well be every row, but only the table knows.
 /// </summary>
 internal static partial class SqlClassifier
 {
@@ -86,7 +87,50 @@ internal static partial class SqlClassifier
             return parts.Any(p => ConditionLimitsRows(statement, p.From, p.To, depth + 1));
         }
 
-        return !IsConstant(statement, from, to) || IsPlainlyFalse(statement, from, to);
+        return (!IsConstant(statement, from, to) && !ComparesWithItself(statement, from, to)) || IsPlainlyFalse(statement, from, to);
+    }
+
+    /// <summary><c>a = a</c>, <c>t.a &gt;= t.a</c>, <c>a IS NOT DISTINCT FROM a</c>: the same column on both sides of a comparison that holds for equal values.</summary>
+    private static bool ComparesWithItself(Statement statement, int from, int to)
+    {
+        for (var op = from + 1; op < to - 1; op++)
+        {
+            var length = statement.Word(op) switch
+            {
+                "=" => 1,
+                "<" or ">" when op + 1 < to && statement.Word(op + 1) is "=" => 2,
+                _ when statement.IsKeyword(op, "IS") && op + 4 < to && statement.IsKeyword(op + 1, "NOT")
+                    && statement.IsKeyword(op + 2, "DISTINCT") && statement.IsKeyword(op + 3, "FROM") => 4,
+                _ => 0,
+            };
+            if (length > 0)
+            {
+                return SameTokens(statement, from, op, op + length, to);
+            }
+        }
+
+        return false;
+    }
+
+    private static bool SameTokens(Statement statement, int leftFrom, int leftTo, int rightFrom, int rightTo)
+    {
+        if (leftTo - leftFrom != rightTo - rightFrom || leftTo == leftFrom)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < leftTo - leftFrom; i++)
+        {
+            var left = statement.Tokens[leftFrom + i];
+            var right = statement.Tokens[rightFrom + i];
+            if (left.Kind != right.Kind || !(left.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier or SqlTokenKind.Other)
+                || !statement.Word(leftFrom + i).Equals(statement.Word(rightFrom + i), left.Kind == SqlTokenKind.Word ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The parts of the condition between <paramref name="keyword"/>s at its own level.</summary>
@@ -131,7 +175,8 @@ internal static partial class SqlClassifier
             var token = statement.Tokens[i];
             switch (token.Kind)
             {
-                case SqlTokenKind.Word when ConstantWordsLookup.Contains(statement.Word(i)) || IsCastType(statement, i, from):
+                case SqlTokenKind.Word when ConstantWordsLookup.Contains(statement.Word(i)) || IsCastType(statement, i, from)
+                    || IsFunctionName(statement, i, to):
                 case SqlTokenKind.Number or SqlTokenKind.String or SqlTokenKind.EscapeString or SqlTokenKind.DollarString:
                 case SqlTokenKind.Parameter or SqlTokenKind.Other or SqlTokenKind.OpenParen or SqlTokenKind.CloseParen:
                 case SqlTokenKind.Comma:
@@ -143,6 +188,13 @@ internal static partial class SqlClassifier
 
         return true;
     }
+
+    /// <summary>
+/// A word called as a function, <c>now()</c>: its arguments are judged as the rest of the
+/// condition is (a subquery's SELECT is called so too, and its FROM and table keep it limiting).
+/// </summary>
+    private static bool IsFunctionName(Statement statement, int i, int to) =>
+        i + 1 < to && statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen;
 
     /// <summary>A type name in a cast: after <c>::</c>, or after AS (in <c>CAST(… AS type)</c>).</summary>
     private static bool IsCastType(Statement statement, int i, int from) =>

@@ -174,6 +174,13 @@ internal static partial class SqlClassifier
             context.Add(statement.Text, "DROP", "DROP COLUMN", hasWhere: false, origin, depth);
         }
 
+        if (command is "ALTER TABLE" or "ALTER FOREIGN TABLE" && RewritesColumn(statement, first))
+        {
+            // ALTER COLUMN c TYPE t USING expr sets every row's c to expr (USING NULL wipes it):
+            // an UPDATE without WHERE, for the rules on those.
+            context.Add(statement.Text, "UPDATE", "ALTER COLUMN TYPE USING", hasWhere: false, origin, depth);
+        }
+
         if (command is "CREATE FUNCTION" or "CREATE PROCEDURE")
         {
             ClassifyRoutineBody(context, statement, first, depth + 1);
@@ -215,6 +222,33 @@ internal static partial class SqlClassifier
             }
             else if (nesting == 0 && token.IsWord && SqlKeywords.Is(statement.Word(i), "DROP")
                 && !DropsProperty(statement, i + 1))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>An ALTER TABLE action <c>[SET DATA] TYPE t USING expr</c> at the statement's own level (not <c>USING INDEX</c>).</summary>
+    private static bool RewritesColumn(Statement statement, int first)
+    {
+        var nesting = 0;
+        var sawType = false;
+        for (var i = first + 1; i < statement.To - 1; i++)
+        {
+            var kind = statement.Tokens[i].Kind;
+            nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (nesting != 0 || kind != SqlTokenKind.Word)
+            {
+                continue;
+            }
+
+            if (statement.IsKeyword(i, "TYPE"))
+            {
+                sawType = true;
+            }
+            else if (sawType && statement.IsKeyword(i, "USING") && !statement.IsKeyword(i + 1, "INDEX"))
             {
                 return true;
             }

@@ -106,6 +106,13 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t WHERE 1 BETWEEN 0 AND 2")]
     [InlineData("DELETE FROM t WHERE id = 5 OR 1 BETWEEN 0 AND 2")]
     [InlineData("DELETE FROM t WHERE 1 = 0")]
+    [InlineData("DELETE FROM t WHERE now() IS NOT NULL")]
+    [InlineData("DELETE FROM t WHERE length(md5('x')) > 3")]
+    [InlineData("DELETE FROM t WHERE id = id")]
+    [InlineData("DELETE FROM t WHERE t.id >= t.id")]
+    [InlineData("UPDATE t SET a = 1 WHERE \"Id\" <= \"Id\"")]
+    [InlineData("DELETE FROM t WHERE note IS NOT DISTINCT FROM note")]
+    [InlineData("DELETE FROM t WHERE id = 5 OR id = id")]
     public void Classify_WhereOfConstantsOnly_CountsAsMissing(string sql) =>
         Assert.False(Classify(sql)[0].HasWhere);
 
@@ -121,8 +128,30 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t WHERE id = 5 OR 'a' = 'b'")]
     [InlineData("DELETE FROM t WHERE id BETWEEN 1 AND 5")]
     [InlineData("DELETE FROM t WHERE true AND id = 5")]
+    [InlineData("DELETE FROM t WHERE id = id + 0")]
+    [InlineData("DELETE FROM t WHERE id <> id")]
+    [InlineData("DELETE FROM t WHERE a.id = b.id")]
+    [InlineData("DELETE FROM t WHERE \"id\" = \"ID\"")]
+    [InlineData("DELETE FROM t WHERE lower(note) = 'x'")]
+    [InlineData("DELETE FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.id = t.id)")]
+    [InlineData("DELETE FROM t WHERE id IN (SELECT(id) FROM u)")]
     public void Classify_WhereThatCanLimitRows_CountsAsLimiting(string sql) =>
         Assert.True(Classify(sql)[0].HasWhere);
+
+    [Theory]
+    [InlineData("ALTER TABLE orders ALTER COLUMN note TYPE text USING NULL")]
+    [InlineData("alter table only orders alter note set data type varchar(10) using left(note, 1), add column x int")]
+    [InlineData("ALTER FOREIGN TABLE f ALTER COLUMN c TYPE int USING 0")]
+    public void Classify_AColumnRewrittenWithUsing_IsAlsoAnUpdateWithoutWhere(string sql) =>
+        Assert.False(Assert.Single(Classify(sql), s => s.Kind == "UPDATE").HasWhere);
+
+    [Theory]
+    [InlineData("ALTER TABLE orders ALTER COLUMN note TYPE varchar(200)")]
+    [InlineData("ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX t_idx")]
+    [InlineData("ALTER TABLE t ADD CONSTRAINT x EXCLUDE USING gist (c WITH &&)")]
+    [InlineData("ALTER TYPE mood ADD VALUE 'meh'")]
+    public void Classify_AlterWithoutAUsingRewrite_IsNoUpdate(string sql) =>
+        Assert.DoesNotContain(Classify(sql), s => s.Kind == "UPDATE");
 
     [Fact]
     public void Classify_MultiStatement_ClassifiesEach()

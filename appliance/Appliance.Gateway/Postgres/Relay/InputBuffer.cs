@@ -39,18 +39,12 @@ internal sealed class InputBuffer : IDisposable
     public int Receive(System.Net.Sockets.Socket socket)
     {
         Prepare();
-        var read = socket.Receive(_buffer, _end, _buffer.Length - _end, System.Net.Sockets.SocketFlags.None, out var error);
-        if (error == System.Net.Sockets.SocketError.WouldBlock)
+        var read = Loop.NonBlockingSocket.Receive(socket, _buffer.AsSpan(_end));
+        if (read > 0)
         {
-            return -1;
+            _end += read;
         }
 
-        if (error != System.Net.Sockets.SocketError.Success)
-        {
-            throw new System.Net.Sockets.SocketException((int)error);
-        }
-
-        _end += read;
         return read;
     }
 

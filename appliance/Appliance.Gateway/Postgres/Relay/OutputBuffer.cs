@@ -71,15 +71,10 @@ internal sealed class OutputBuffer : IBufferWriter<byte>, IDisposable
     {
         while (_sent < _written)
         {
-            var sent = socket.Send(_buffer, _sent, _written - _sent, System.Net.Sockets.SocketFlags.None, out var error);
-            if (error == System.Net.Sockets.SocketError.WouldBlock)
+            var sent = Loop.NonBlockingSocket.Send(socket, _buffer.AsSpan(_sent, _written - _sent));
+            if (sent < 0)
             {
                 return false;
-            }
-
-            if (error != System.Net.Sockets.SocketError.Success)
-            {
-                throw new System.Net.Sockets.SocketException((int)error);
             }
 
             _sent += sent;
