@@ -18,6 +18,9 @@ internal static partial class SqlClassifier
         "TRUE", "FALSE", "NULL", "UNKNOWN", "NOT", "AND", "OR", "IS", "ISNULL", "NOTNULL", "IN", "BETWEEN",
         "SYMMETRIC", "LIKE", "ILIKE", "SIMILAR", "TO", "ESCAPE", "DISTINCT", "FROM", "CAST", "AS", "ANY", "ALL",
         "SOME", "ARRAY", "CASE", "WHEN", "THEN", "ELSE", "END", "PRECISION", "VARYING",
+
+        // A subquery of constants is one: (SELECT true), EXISTS (SELECT 1), (VALUES (true)).
+        "SELECT", "VALUES", "WHERE", "LIMIT", "OFFSET", "UNION", "INTERSECT", "EXCEPT", "ROW",
     };
 
     /// <summary>Words that end a WHERE clause at its own level.</summary>
@@ -60,9 +63,11 @@ internal static partial class SqlClassifier
     /// <summary>
     /// Whether the condition can limit rows: an OR does only if each branch does, an AND if any
     /// part does, and a part of constants only does not, unless it is plainly false
-    /// (<c>false</c>, <c>NULL</c>, <c>1 = 0</c>: a write that touches nothing needs no review).
+    /// (<c>false</c>, <c>NULL</c>, <c>'a' = 'b'</c>: a write that touches nothing needs no review).
+    /// Under a NOT the roles swap (<c>NOT (id = 5 AND false)</c> is every row), and only a
+    /// plain <c>true</c> or a condition naming a column limits.
     /// </summary>
-    private static bool ConditionLimitsRows(Statement statement, int from, int to, int depth)
+    private static bool ConditionLimitsRows(Statement statement, int from, int to, int depth, bool negated = false)
     {
         // A parenthesized condition is read inside its parentheses: (id = 5 OR true).
         while (to - from >= 2 && statement.Tokens[from].Kind == SqlTokenKind.OpenParen
@@ -79,12 +84,26 @@ internal static partial class SqlClassifier
 
         if (Split(statement, from, to, "OR") is { Count: > 1 } branches)
         {
-            return branches.All(b => ConditionLimitsRows(statement, b.From, b.To, depth + 1));
+            return negated
+                ? branches.Any(b => ConditionLimitsRows(statement, b.From, b.To, depth + 1, negated))
+                : branches.All(b => ConditionLimitsRows(statement, b.From, b.To, depth + 1, negated));
         }
 
         if (Split(statement, from, to, "AND") is { Count: > 1 } parts)
         {
-            return parts.Any(p => ConditionLimitsRows(statement, p.From, p.To, depth + 1));
+            return negated
+                ? parts.All(p => ConditionLimitsRows(statement, p.From, p.To, depth + 1, negated))
+                : parts.Any(p => ConditionLimitsRows(statement, p.From, p.To, depth + 1, negated));
+        }
+
+        if (to - from >= 2 && statement.IsKeyword(from, "NOT"))
+        {
+            return ConditionLimitsRows(statement, from + 1, to, depth + 1, !negated);
+        }
+
+        if (negated)
+        {
+            return !IsConstant(statement, from, to) || (to - from == 1 && statement.IsKeyword(from, "TRUE"));
         }
 
         return (!IsConstant(statement, from, to) && !ComparesWithItself(statement, from, to)) || IsPlainlyFalse(statement, from, to);
@@ -155,14 +174,13 @@ internal static partial class SqlClassifier
     }
 
     /// <summary>
-    /// <c>false</c>, <c>NULL</c>, <c>NOT true</c>, or two different plain strings compared with
+    /// <c>false</c>, <c>NULL</c>, or two different plain strings compared with
     /// <c>=</c>. Not numbers: verdicts are shared by texts that differ only in their integers
     /// (GuardrailEngine), so <c>1 = 0</c> must be judged as <c>1 = 1</c> is.
     /// </summary>
     private static bool IsPlainlyFalse(Statement statement, int from, int to) => (to - from) switch
     {
         1 => statement.IsKeyword(from, "FALSE") || statement.IsKeyword(from, "NULL"),
-        2 => statement.IsKeyword(from, "NOT") && statement.IsKeyword(from + 1, "TRUE"),
         3 => statement.Word(from + 1) is "=" && statement.Tokens[from].Kind == SqlTokenKind.String
             && statement.Tokens[from + 2].Kind == SqlTokenKind.String && !statement.Word(from).SequenceEqual(statement.Word(from + 2)),
         _ => false,

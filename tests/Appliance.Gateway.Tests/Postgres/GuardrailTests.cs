@@ -434,6 +434,50 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task BinaryParameters_AreRecordedAsText_ReadByTheirType_WithCardsAndSsnsMasked()
+    {
+        // Npgsql sends every parameter in binary: a card as text, int8, numeric or bytea must not reach the log as readable hex.
+        var table = PgGatewayFixture.TableName("par");
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int)");
+        string sessionId;
+        await using (var connection = await fixture.OpenAsync())
+        {
+            await using (var select = new NpgsqlCommand($"SELECT @card, @ssn, @long, @amount, @raw, @id, @price FROM {table}", connection))
+            {
+                select.Parameters.AddWithValue("card", "4111 1111 1111 1111");
+                select.Parameters.AddWithValue("ssn", "ssn 123-45-6789");
+                select.Parameters.AddWithValue("long", 4111111111111111L);
+                select.Parameters.AddWithValue("amount", 4111111111111111m);
+                select.Parameters.AddWithValue("raw", "card 4111-1111-1111-1111"u8.ToArray());
+                select.Parameters.AddWithValue("id", 42);
+                select.Parameters.AddWithValue("price", 12.50m);
+                await select.ExecuteNonQueryAsync();
+            }
+
+            await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"DROP TABLE {table}", connection).ExecuteNonQueryAsync());
+            sessionId = await SessionIdAsync(table);
+        }
+
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var all = await WaitForStatementsAsync(auditor, sessionId, s => s.Str("sql").StartsWith("SELECT $1", StringComparison.Ordinal), 1);
+        var parameters = all.Single(s => s.Str("sql").StartsWith("SELECT $1", StringComparison.Ordinal)).GetProperty("parameters")
+            .EnumerateArray().Select(p => p.GetString()!).ToList();
+
+        Assert.Equal(7, parameters.Count);
+        Assert.Contains("1111", parameters[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("4111", parameters[0], StringComparison.Ordinal);
+        Assert.StartsWith("ssn ", parameters[1], StringComparison.Ordinal);
+        Assert.DoesNotContain("123-45", parameters[1], StringComparison.Ordinal);
+        Assert.Equal("****", parameters[2]);
+        Assert.Equal("****", parameters[3]);
+        var raw = System.Text.Encoding.UTF8.GetString(Convert.FromHexString(parameters[4][2..]));
+        Assert.StartsWith("card ", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("4111", raw, StringComparison.Ordinal);
+        Assert.Equal("42", parameters[5]);
+        Assert.Equal("12.50", parameters[6]);
+    }
+
+    [Fact]
     public async Task AStatementFailingAtParseOrBind_IsRecordedAsFailed_AndTheRestOfItsBatchAsSkipped()
     {
         var table = await TableWithRowsAsync();

@@ -113,6 +113,14 @@ public class SqlClassifierTests
     [InlineData("UPDATE t SET a = 1 WHERE \"Id\" <= \"Id\"")]
     [InlineData("DELETE FROM t WHERE note IS NOT DISTINCT FROM note")]
     [InlineData("DELETE FROM t WHERE id = 5 OR id = id")]
+    [InlineData("DELETE FROM t WHERE (SELECT true)")]
+    [InlineData("DELETE FROM t WHERE EXISTS (SELECT 1)")]
+    [InlineData("UPDATE t SET a = 1 WHERE (VALUES (true))")]
+    [InlineData("DELETE FROM t WHERE true = ANY (SELECT true)")]
+    [InlineData("DELETE FROM t WHERE (SELECT 1) = 1")]
+    [InlineData("DELETE FROM t WHERE NOT (id = 5 AND false)")]
+    [InlineData("DELETE FROM t WHERE NOT (id = id + 1 AND 'a' = 'b')")]
+    [InlineData("DELETE FROM t WHERE NOT NOT true")]
     public void Classify_WhereOfConstantsOnly_CountsAsMissing(string sql) =>
         Assert.False(Classify(sql)[0].HasWhere);
 
@@ -135,6 +143,11 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t WHERE lower(note) = 'x'")]
     [InlineData("DELETE FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.id = t.id)")]
     [InlineData("DELETE FROM t WHERE id IN (SELECT(id) FROM u)")]
+    [InlineData("DELETE FROM t WHERE NOT true")]
+    [InlineData("DELETE FROM t WHERE NOT (id = id)")]
+    [InlineData("DELETE FROM t WHERE NOT (id = 5 OR true)")]
+    [InlineData("DELETE FROM t WHERE NOT id = 5")]
+    [InlineData("DELETE FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.t = 1)")]
     public void Classify_WhereThatCanLimitRows_CountsAsLimiting(string sql) =>
         Assert.True(Classify(sql)[0].HasWhere);
 

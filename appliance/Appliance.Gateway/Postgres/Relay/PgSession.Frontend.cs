@@ -2,6 +2,7 @@ using Appliance.Wire;
 using Appliance.Wire.Copy;
 using Appliance.Wire.Framing;
 using Appliance.Wire.Frontend;
+using Appliance.Wire.Primitives;
 using Appliance.Wire.Writing;
 
 namespace Appliance.Gateway.Postgres.Relay;
@@ -277,7 +278,7 @@ internal sealed partial class PgSession
         }
 
         ForgetDeallocated(parse.Query);
-        RememberStatement(parse.StatementName, parse.Query);
+        RememberStatement(parse.StatementName, parse.Query, parse.ParameterTypes);
         ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Parse });
     }
 
@@ -332,7 +333,7 @@ internal sealed partial class PgSession
         PortalState portal;
         if (statement.Result is { } known && known.Fits(statement, resultFormats, _runtime.Masker))
         {
-            portal = new PortalState(statement, RecordedParameters(bind))
+            portal = new PortalState(statement, RecordedParameters(bind, statement))
             {
                 StatementGeneration = known.Generation,
                 ResultFormats = known.ResultFormats,
@@ -343,7 +344,7 @@ internal sealed partial class PgSession
         }
         else
         {
-            portal = new PortalState(statement, RecordedParameters(bind))
+            portal = new PortalState(statement, RecordedParameters(bind, statement))
             {
                 StatementGeneration = statement.Generation,
                 ResultFormats = resultFormats.IsEmpty ? [] : resultFormats.ToArray(),
@@ -500,17 +501,41 @@ internal sealed partial class PgSession
 
     private void Stage(in PendingEntry entry) => _staged.Add(entry);
 
-    private void RememberStatement(ReadOnlySpan<byte> name, ReadOnlySpan<byte> query)
+    private void RememberStatement(ReadOnlySpan<byte> name, ReadOnlySpan<byte> query, PgOidList parameterTypes)
     {
         // Drivers re-parse the same unnamed statement for every execution: keep the one we have
         // (its masked text), but not its result: a new Parse may see changed tables.
-        if (_statements.Find(name) is { } known && known.Text.AsSpan().SequenceEqual(query))
+        if (_statements.Find(name) is { } known && known.Text.AsSpan().SequenceEqual(query) && SameTypes(known.ParameterTypes, parameterTypes))
         {
             known.Generation++;
             return;
         }
 
-        _statements.Set(name, new StatementInfo(query.ToArray()) { FetchesCursor = ParseFetches(query) });
+        var types = new uint[parameterTypes.Count];
+        for (var i = 0; i < types.Length; i++)
+        {
+            types[i] = parameterTypes[i];
+        }
+
+        _statements.Set(name, new StatementInfo(query.ToArray(), types) { FetchesCursor = ParseFetches(query) });
+    }
+
+    private static bool SameTypes(uint[] known, PgOidList types)
+    {
+        if (known.Length != types.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < known.Length; i++)
+        {
+            if (known[i] != types[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private PortalState PortalFor(ReadOnlySpan<byte> name)

@@ -1,5 +1,6 @@
 using System.Text;
 using Appliance.Gateway.Audit;
+using Appliance.Policy.Masking;
 using Appliance.Wire.Frontend;
 using Appliance.Wire.Primitives;
 
@@ -8,6 +9,8 @@ namespace Appliance.Gateway.Postgres.Relay;
 /// <summary>The audit trail of the session: one record per Query or Execute, written off the hot path by the recorder.</summary>
 internal sealed partial class PgSession
 {
+    private System.Buffers.ArrayBufferWriter<byte>? _parameterScratch;
+
     private StatementTrace StartTrace(string maskedSql, IReadOnlyList<string?>? parameters, string? guardrail) =>
         new(++_seq, _services.Time.GetUtcNow(), maskedSql, parameters, string.IsNullOrEmpty(guardrail) ? null : guardrail);
 
@@ -37,8 +40,14 @@ internal sealed partial class PgSession
         _services.Recorder.Record(new StatementRecord(
             Id, ++_seq, startedAt, durationMs, maskedSql, null, outcome, null, null, error, null, null, rule));
 
-    /// <summary>Bind's parameters as the audit log may hold them: text masked like any value, binary as hex.</summary>
-    private IReadOnlyList<string?>? RecordedParameters(BindMessage bind)
+    /// <summary>
+    /// Bind's parameters as the audit log may hold them: text masked like any value; binary read
+    /// by the type the Parse gave and masked as a binary result value of that type would be
+    /// (a card number sent as int8 or numeric is caught), then shown as text. A binary value the
+    /// detectors flag is recorded as <c>****</c>; one of a type the gateway cannot show is hex of
+    /// what the detectors passed.
+    /// </summary>
+    private IReadOnlyList<string?>? RecordedParameters(BindMessage bind, StatementInfo statement)
     {
         if (bind.Parameters.Count == 0)
         {
@@ -52,15 +61,31 @@ internal sealed partial class PgSession
         {
             if (!value.IsNull)
             {
-                var bytes = value.Bytes[..Math.Min(value.Bytes.Length, SampleValues.MaxLength)];
                 values[i] = bind.ParameterFormats.GetFormat(i) == PgFormat.Binary
-                    ? runtime.Masker.Mask("\\x" + Convert.ToHexStringLower(bytes))
-                    : runtime.MaskText(bytes);
+                    ? RecordedBinary(runtime, value.Bytes, statement.ParameterType(i))
+                    : runtime.MaskText(value.Bytes[..Math.Min(value.Bytes.Length, SampleValues.MaxLength)]);
             }
 
             i++;
         }
 
         return values;
+    }
+
+    private string RecordedBinary(Policy.ConnectionRuntime runtime, ReadOnlySpan<byte> value, uint typeOid)
+    {
+        if (!runtime.Masker.HasValueDetection)
+        {
+            return SampleValues.Render(value, typeOid, binary: true);
+        }
+
+        var scratch = _parameterScratch ??= new System.Buffers.ArrayBufferWriter<byte>(256);
+        scratch.ResetWrittenCount();
+        return runtime.Masker.MaskValue(value, ColumnMask.For(ColumnMaskAction.Detect, typeOid), binary: true, scratch) switch
+        {
+            MaskResult.Replaced => SampleValues.Render(scratch.WrittenSpan, typeOid, binary: true),
+            MaskResult.Null => "****",
+            _ => SampleValues.Render(value, typeOid, binary: true),
+        };
     }
 }

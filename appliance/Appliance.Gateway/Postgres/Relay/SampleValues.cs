@@ -31,6 +31,7 @@ internal static class SampleValues
         (PgTypes.Int8, 8) => BinaryPrimitives.ReadInt64BigEndian(value).ToString(CultureInfo.InvariantCulture),
         (PgTypes.Float4, 4) => BinaryPrimitives.ReadSingleBigEndian(value).ToString(CultureInfo.InvariantCulture),
         (PgTypes.Float8, 8) => BinaryPrimitives.ReadDoubleBigEndian(value).ToString(CultureInfo.InvariantCulture),
+        (PgTypes.Numeric, >= 8) => Numeric(value),
         (PgTypes.Uuid, 16) => new Guid(value, bigEndian: true).ToString(),
         (PgTypes.Date, 4) => PostgresEpoch.AddDays(BinaryPrimitives.ReadInt32BigEndian(value)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         (PgTypes.Timestamp or PgTypes.Timestamptz, 8) => Timestamp(BinaryPrimitives.ReadInt64BigEndian(value), typeOid == PgTypes.Timestamptz),
@@ -38,6 +39,51 @@ internal static class SampleValues
         (PgTypes.Jsonb, > 0) => Encoding.UTF8.GetString(value[1..Math.Min(value.Length, MaxLength * 4)]),
         _ => "\\x" + Convert.ToHexStringLower(value[..Math.Min(value.Length, MaxLength / 2)]),
     };
+
+    /// <summary>numeric_send's form (ndigits, weight, sign, dscale, then base-10000 digits) as numeric_out prints it.</summary>
+    private static string Numeric(ReadOnlySpan<byte> value)
+    {
+        int count = BinaryPrimitives.ReadInt16BigEndian(value);
+        int weight = BinaryPrimitives.ReadInt16BigEndian(value[2..]);
+        var sign = BinaryPrimitives.ReadUInt16BigEndian(value[4..]);
+        int scale = BinaryPrimitives.ReadInt16BigEndian(value[6..]);
+        if (count < 0 || scale < 0 || value.Length != 8 + (2 * count))
+        {
+            return "\\x" + Convert.ToHexStringLower(value[..Math.Min(value.Length, MaxLength / 2)]);
+        }
+
+        switch (sign)
+        {
+            case 0xC000: return "NaN";
+            case 0xD000: return "Infinity";
+            case 0xF000: return "-Infinity";
+        }
+
+        var digits = value[8..];
+        var text = new StringBuilder(sign == 0x4000 ? "-" : "");
+        text.Append(weight < 0 ? "0" : Digit(digits, 0).ToString(CultureInfo.InvariantCulture));
+        for (var i = 1; i <= weight; i++)
+        {
+            text.Append(Digit(digits, i).ToString("D4", CultureInfo.InvariantCulture));
+        }
+
+        if (scale > 0)
+        {
+            var fraction = new StringBuilder();
+            for (var i = weight + 1; fraction.Length < scale; i++)
+            {
+                fraction.Append(Digit(digits, i).ToString("D4", CultureInfo.InvariantCulture));
+            }
+
+            text.Append('.').Append(fraction, 0, scale);
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Base-10000 digit <paramref name="i"/>; those outside the ones sent are zeros.</summary>
+    private static int Digit(ReadOnlySpan<byte> digits, int i) =>
+        i >= 0 && i < digits.Length / 2 ? BinaryPrimitives.ReadInt16BigEndian(digits[(2 * i)..]) : 0;
 
     private static string Timestamp(long microseconds, bool utc)
     {

@@ -3,12 +3,18 @@ using Appliance.Policy.Masking;
 namespace Appliance.Gateway.Postgres.Relay;
 
 /// <summary>A prepared statement as the client thread knows it: the text it was parsed from.</summary>
-internal sealed class StatementInfo(byte[] text)
+internal sealed class StatementInfo(byte[] text, uint[] parameterTypes)
 {
     /// <summary>A Bind or Execute of a statement the gateway never saw parsed (the upstream will refuse it).</summary>
-    public static readonly StatementInfo Unknown = new([]);
+    public static readonly StatementInfo Unknown = new([], []);
 
     public byte[] Text { get; } = text;
+
+    /// <summary>The parameter type OIDs the Parse gave (0: left to the server), to read binary parameters for the audit log.</summary>
+    public uint[] ParameterTypes { get; } = parameterTypes;
+
+    /// <summary>The type of parameter <paramref name="index"/>, 0 when the Parse left it to the server.</summary>
+    public uint ParameterType(int index) => (uint)index < (uint)ParameterTypes.Length ? ParameterTypes[index] : 0;
 
     /// <summary>A FETCH: its rows are the cursor's, whatever it is when it runs (PgSession.Cursors.cs).</summary>
     public bool FetchesCursor { get; init; }

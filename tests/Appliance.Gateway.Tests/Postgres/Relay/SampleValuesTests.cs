@@ -21,6 +21,17 @@ public sealed class SampleValuesTests
         Assert.Equal("\\x0102", SampleValues.Render([1, 2], 99999, binary: true));
     }
 
+    [Theory]
+    [InlineData("000300010000000104d2162e2328", "12345678.9")]
+    [InlineData("0001ffff400000040001", "-0.0001")]
+    [InlineData("0001fffe000000080001", "0.00000001")]
+    [InlineData("00000000c0000000", "NaN")]
+    [InlineData("0004000300000000100f045704570457", "4111111111111111")]
+    [InlineData("000200000000000200641388", "100.50")]
+    [InlineData("0002000000000000", "\\x0002000000000000")]
+    public void BinaryNumerics_ReadAsNumericOutPrintsThem(string sent, string shown) =>
+        Assert.Equal(shown, SampleValues.Render(Convert.FromHexString(sent), PgTypes.Numeric, binary: true));
+
     [Fact]
     public void LongValues_AreCut_AndOutOfRangeTimestampsDoNotThrow()
     {
