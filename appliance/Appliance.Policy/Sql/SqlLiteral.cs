@@ -65,6 +65,47 @@ internal static class SqlLiteral
         return TryGetContent(source, token, out text, out start, out end);
     }
 
+    /// <summary>
+    /// What a <c>'…'</c> string holding a backslash may stand for, for the detectors: an
+    /// <c>E'…'</c> string decoded, a <c>U&amp;'…'</c> one with its Unicode escapes (the default
+    /// escape character), and a plain one decoded as an escape string, which is how a session with
+    /// <c>standard_conforming_strings</c> off reads it. Null for other tokens.
+    /// </summary>
+    public static string? DecodeForDetection(string source, SqlToken token)
+    {
+        if (token.Kind is not (SqlTokenKind.String or SqlTokenKind.EscapeString))
+        {
+            return null;
+        }
+
+        var raw = source.AsSpan(token.Start, token.Length);
+        var quote = raw.IndexOf('\'');
+        if (quote < 0)
+        {
+            return null;
+        }
+
+        var body = Pieces(source, token.Start + quote, token.End, backslashes: true, token.Unterminated, out _);
+        if (raw[0] is 'u' or 'U')
+        {
+            // U&'\0034' and U&'\+000034': the same code points as E'\u0034' and E'\U00000034'.
+            var escapes = new StringBuilder(body.Length + 8);
+            for (var i = 0; i < body.Length; i++)
+            {
+                escapes.Append(body[i]);
+                if (body[i] == '\\' && i + 1 < body.Length)
+                {
+                    var next = body[++i];
+                    escapes.Append(next == '+' ? "U00" : next == '\\' ? "\\" : "u" + next);
+                }
+            }
+
+            body = escapes.ToString();
+        }
+
+        return DecodeEscapes(body);
+    }
+
     /// <summary>Whether a string constant was written in pieces on several lines, which PostgreSQL joins.</summary>
     public static bool IsContinued(string source, SqlToken token)
     {

@@ -58,7 +58,7 @@ internal sealed class ConnectionRuntime
             return cached;
         }
 
-        var masked = MaskText(utf8Sql);
+        var masked = Masker.MaskEscapedLiterals(MaskText(utf8Sql));
         if (!SqlIntegerRuns.HasRun(utf8Sql))
         {
             _maskedSql.Add(utf8Sql, masked);
