@@ -75,4 +75,19 @@ internal sealed partial class AccessService
 
         return null;
     }
+
+    /// <summary>
+    /// An approval spent (<c>command.executed</c>) on a statement that then did not run: its
+    /// client cancelled or left between the approval and the forwarding. The review's end says
+    /// so (<c>abandoned</c>, <c>command.abandoned</c>), so the approval trail never claims a run
+    /// the database did not see. False when the review is not such a spent approval.
+    /// </summary>
+    public async Task<bool> MarkSpentApprovalNotRunAsync(Person requester, string reviewId, CancellationToken cancellationToken)
+    {
+        var marked = await MutateAsync(reviewId, (r, now) =>
+            r.Kind == RequestKind.Command && r.Requester == requester.Email && r.Status == RequestStatus.Expired && r.EndReason == "executed"
+                ? new Mutation(r with { EndReason = "abandoned" }, [EventTypes.CommandAbandoned], requester.Email)
+                : Mutation.Refused(AccessRule.InvalidState, "not an approval spent on this statement"), cancellationToken);
+        return marked.Allowed;
+    }
 }

@@ -96,6 +96,10 @@ internal sealed class CommandReviews
         return revoked.Allowed;
     }
 
+    /// <summary>An approval this statement spent, though the statement then did not run: the review ends <c>abandoned</c>.</summary>
+    public Task<bool> MarkNotRunAsync(Person requester, string reviewId) =>
+        _access.MarkSpentApprovalNotRunAsync(requester, reviewId, CancellationToken.None);
+
     private void OnChanged(AccessRequest request)
     {
         if (request.Kind == RequestKind.Command && request.Status != RequestStatus.Pending

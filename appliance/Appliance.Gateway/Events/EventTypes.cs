@@ -18,6 +18,7 @@ internal static class EventTypes
     public const string GuardrailBlocked = "guardrail.blocked";
     public const string GuardrailAlert = "guardrail.alert";
     public const string CommandExecuted = "command.executed";
+    public const string CommandAbandoned = "command.abandoned";
     public const string SessionStarted = "session.started";
     public const string SessionStatements = "session.statements";
     public const string SessionEnded = "session.ended";

@@ -155,12 +155,12 @@ internal sealed partial class PgSession
             if (EndedHold is { } endedWhileHeld)
             {
                 // Even an approval that landed meanwhile: nobody waits for the statement any more.
-                return Abandon(match, masked, opened, endedWhileHeld, heldAt, HeldMs());
+                return Abandon(match, masked, opened, result.Outcome == ReviewOutcome.Approved ? result.Review : null, endedWhileHeld, heldAt, HeldMs());
             }
         }
         catch (OperationCanceledException) when (EndedHold is { } ended)
         {
-            return Abandon(match, masked, opened, ended, heldAt, HeldMs());
+            return Abandon(match, masked, opened, null, ended, heldAt, HeldMs());
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -179,7 +179,7 @@ internal sealed partial class PgSession
         {
             case ReviewOutcome.Approved when ClientHasGone():
                 // Approved just as the client left: nobody waits for the statement, so it does not run.
-                return Abandon(match, masked, review, "the client disconnected", heldAt, HeldMs());
+                return Abandon(match, masked, review, review, "the client disconnected", heldAt, HeldMs());
             case ReviewOutcome.Approved:
                 return new Decision(null, match.RuleName);
             case ReviewOutcome.Denied:

@@ -92,29 +92,39 @@ internal sealed partial class PgSession
         }
     }
 
-    /// <summary>The hold ended early: withdraw the review (if it was opened), record, and answer as PostgreSQL does.</summary>
-    private Decision Abandon(GuardrailMatch match, string maskedSql, AccessRequest? review, string why, DateTimeOffset heldAt, double heldMs)
+    /// <summary>
+    /// The hold ended early: withdraw the review (if it was opened), or, when this statement had
+    /// already spent an approval, end that review <c>abandoned</c>; record, and answer as PostgreSQL does.
+    /// </summary>
+    private Decision Abandon(
+        GuardrailMatch match, string maskedSql, AccessRequest? review, AccessRequest? spent, string why, DateTimeOffset heldAt, double heldMs)
     {
         var withdrawn = false;
-        if (review is not null)
+        try
         {
-            try
+            if (spent is not null)
+            {
+                _services.Reviews.MarkNotRunAsync(Person, spent.Id).GetAwaiter().GetResult();
+            }
+            else if (review is not null)
             {
                 withdrawn = _services.Reviews.WithdrawAsync(Person, review.Id).GetAwaiter().GetResult();
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // The statement does not run either way.
-                Log.ReviewFailed(_services.Logger, Id, e);
-            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The statement does not run either way.
+            Log.ReviewFailed(_services.Logger, Id, e);
         }
 
-        var message = review is null
-            ? $"{why}: the statement held by guardrail \"{match.RuleName}\" was not run"
-            : withdrawn
-                ? $"{why}: the statement held for review {review.Id} by guardrail \"{match.RuleName}\" was not run, and the review was withdrawn"
-                : $"{why}: the statement held for review {review.Id} by guardrail \"{match.RuleName}\" was not run, though its approval was spent";
-        Log.HoldAbandoned(_services.Logger, Id, review?.Id ?? "", why);
+        var message = spent is not null
+            ? $"{why}: the statement approved in review {spent.Id} (guardrail \"{match.RuleName}\") was not run; the approval is used up and the review ends abandoned"
+            : review is null
+                ? $"{why}: the statement held by guardrail \"{match.RuleName}\" was not run"
+                : withdrawn
+                    ? $"{why}: the statement held for review {review.Id} by guardrail \"{match.RuleName}\" was not run, and the review was withdrawn"
+                    : $"{why}: the statement held for review {review.Id} by guardrail \"{match.RuleName}\" was not run, though its approval was spent";
+        Log.HoldAbandoned(_services.Logger, Id, spent?.Id ?? review?.Id ?? "", why);
         RecordRefused(maskedSql, StatementRecord.Cancelled, message, match.RuleName, heldAt, heldMs);
         return new Decision(LocalMessages.Error(SqlStates.QueryCanceled, message), null);
     }
