@@ -236,15 +236,18 @@ internal sealed partial class Masker
         return null;
     }
 
-    private static List<SqlToken> Tokens(string text)
+    private static List<SqlToken> Tokens(string text) => Tokens(text, backslashQuotes: false, out _);
+
+    private static List<SqlToken> Tokens(string text, bool backslashQuotes, out bool sawBackslash)
     {
         var tokens = new List<SqlToken>();
-        var lexer = new SqlLexer(text);
+        var lexer = new SqlLexer(text, 0, text.Length, backslashQuotes);
         for (var token = lexer.Next(); token.Kind != SqlTokenKind.End; token = lexer.Next())
         {
             tokens.Add(token);
         }
 
+        sawBackslash = lexer.SawBackslashInString;
         return tokens;
     }
 

@@ -16,7 +16,7 @@ internal sealed partial class Masker
 {
     private const int MaxStringDepth = 4;
 
-    internal bool MentionsMaskedColumn(string statement) => HasColumnRules && Mentions(statement, depth: 0, lookInStrings: true);
+    internal bool MentionsMaskedColumn(string statement) => HasColumnRules && EitherReading(statement, ignoreFilters: false, relations: null);
 
     /// <summary>
     /// As <see cref="MentionsMaskedColumn"/>, but a masked column named only in a WHERE clause
@@ -26,7 +26,29 @@ internal sealed partial class Masker
     /// </summary>
     /// <param name="relations">Tells which relations' whole rows carry no masked column (a whole-row reference to them does not count); null: every one counts.</param>
     internal bool MentionsMaskedColumnInResults(string statement, IColumnNameLookup? relations = null) =>
-        HasColumnRules && Mentions(statement, Tokens(statement), depth: 0, lookInStrings: true, ignoreFilters: true, relations);
+        HasColumnRules && EitherReading(statement, ignoreFilters: true, relations);
+
+    /// <summary>
+    /// Read as lexed with <c>standard_conforming_strings</c> on and, when a plain string holds a
+    /// backslash, also as with it off, where <c>'\''</c> does not end the string, so that what is
+    /// a string in one reading is SQL in the other (<c>'\'' , ssn , '''</c>). A reading that ends
+    /// inside an unterminated string is one the server rejects whole.
+    /// </summary>
+    private bool EitherReading(string statement, bool ignoreFilters, IColumnNameLookup? relations)
+    {
+        if (Mentions(statement, Tokens(statement, backslashQuotes: false, out var sawBackslash), depth: 0, lookInStrings: true, ignoreFilters, relations))
+        {
+            return true;
+        }
+
+        if (!sawBackslash)
+        {
+            return false;
+        }
+
+        var other = Tokens(statement, backslashQuotes: true, out _);
+        return !other.Exists(t => t.Unterminated) && Mentions(statement, other, depth: 0, lookInStrings: true, ignoreFilters, relations);
+    }
 
     /// <param name="lookInStrings">Whether text in string literals counts (it may be SQL something runs); a write of text that merely contains a column's name is no copy.</param>
     /// <param name="ignoreFilters">Whether what stands in a WHERE clause or join condition (and their subqueries) is left out.</param>
@@ -92,14 +114,21 @@ internal sealed partial class Masker
                     inWhere.Push(false);
                     break;
                 case SqlTokenKind.String or SqlTokenKind.EscapeString or SqlTokenKind.DollarString when counts && lookInStrings && depth < MaxStringDepth:
-                    if (!SqlLiteral.TryGetSqlContent(text, token, out var body, out var start, out var end))
+                    if (token.Kind == SqlTokenKind.String && text.AsSpan(token.Start, token.Length).Contains('\\'))
                     {
-                        // SQL text that cannot be read for sure ('\163sn' may be ssn): fail closed.
-                        if (token.Kind == SqlTokenKind.String && text.AsSpan(token.Start, token.Length).Contains('\\'))
+                        // '\163sn' is ssn to a session with standard_conforming_strings off: both contents count.
+                        if ((SqlLiteral.TryGetContent(text, token, out var asWritten, out var from, out var to)
+                                && MentionsInText(asWritten.Substring(from, to - from), depth))
+                            || (SqlLiteral.DecodeForDetection(text, token) is { } decoded && MentionsInText(decoded, depth)))
                         {
                             return true;
                         }
 
+                        break;
+                    }
+
+                    if (!SqlLiteral.TryGetSqlContent(text, token, out var body, out var start, out var end))
+                    {
                         break;
                     }
 
@@ -114,6 +143,9 @@ internal sealed partial class Masker
 
         return false;
     }
+
+    /// <summary>Text in a string that reads as SQL naming a masked column.</summary>
+    private bool MentionsInText(string content, int depth) => LooksLikeSql(content) && Mentions(content, depth + 1, lookInStrings: true);
 
     private static readonly string[] FilterEnds =
         ["GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW", "UNION", "EXCEPT", "INTERSECT", "RETURNING", "FOR",

@@ -375,6 +375,42 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task ABackslashInALiteral_MasksNothing_UnlessEitherReadingOfItNamesAMaskedColumn()
+    {
+        var (table, ssn) = await PersonAsync();
+        await using var connection = await fixture.OpenAsync();
+
+        // Regexes and paths: nothing masked is read, so nothing is masked.
+        await using (var plain = new NpgsqlCommand(@"SELECT 1 AS one, 'C:\temp' AS path, substring('abc def' from '\w+') AS word", connection))
+        await using (var reader = await plain.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(1, reader.GetInt32(0));
+            Assert.Equal(@"C:\temp", reader.GetString(1));
+            Assert.Equal("abc", reader.GetString(2));
+        }
+
+        // With standard_conforming_strings off, '\'' does not end the string: the column is SQL in that
+        // reading. The statement is refused (its other reading cannot be classified) or masked, never leaked.
+        await new NpgsqlCommand("SET standard_conforming_strings = off", connection).ExecuteNonQueryAsync();
+        await using var hidden = new NpgsqlCommand(
+            $@"SELECT '\'' , translate(ssn, '0123456789', 'abcdefghij') , '' FROM {table}", connection);
+        try
+        {
+            await using var reader = await hidden.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal("****", reader.GetString(1));
+        }
+        catch (PostgresException e)
+        {
+            Assert.Equal("42501", e.SqlState);
+            AssertNoSsn(e.MessageText + e.Detail, AsLetters(ssn));
+        }
+
+        await new NpgsqlCommand("RESET standard_conforming_strings", connection).ExecuteNonQueryAsync();
+    }
+
+    [Fact]
     public async Task ReadingTheColumnInPlace_StillWorks_Masked()
     {
         var table = await PeopleAsync();

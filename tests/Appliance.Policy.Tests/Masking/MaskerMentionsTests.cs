@@ -48,6 +48,9 @@ public sealed class MaskerMentionsTests
     [InlineData("SELECT translate(c.row_to_json::text, '0123456789', 'abcdefghij') FROM customers c")]
     [InlineData("SELECT customers.to_jsonb FROM customers")]
     [InlineData("SELECT (SELECT string_agg(x.row_to_json::text, ';') FROM customers x)")]
+    [InlineData(@"SELECT query_to_xml('select \163sn from customers', true, false, '')")]
+    [InlineData(@"SELECT query_to_xml('select s\x73n from customers', true, false, '')")]
+    [InlineData(@"SELECT '\'' , ssn , ''' FROM customers --'")]
     public void RenamedEscapedOrQuotedReferences_Count(string sql) =>
         Assert.True(Columns.MentionsMaskedColumn(sql));
 
@@ -81,6 +84,10 @@ public sealed class MaskerMentionsTests
     [InlineData("DO $$DECLARE n bigint; BEGIN SELECT count(*) INTO n FROM orders; RAISE NOTICE '%', n * 2; END$$")]
     [InlineData("UPDATE orders SET status = NULL WHERE id = (SELECT min(id) FROM orders)")]
     [InlineData("INSERT INTO orders (id) SELECT max(id) + 1 FROM orders")]
+    [InlineData(@"SELECT 1 AS one, 'C:\temp' AS path")]
+    [InlineData(@"SELECT id, substring(status from '\w+'), length(status) FROM orders")]
+    [InlineData(@"SELECT 1::int4, '\x0102'::bytea, 'x' ~ '\d'")]
+    [InlineData(@"SELECT regexp_replace(note, '\d{4}', 'x') FROM orders WHERE note ~ 'card\s'")]
     public void OrdinaryStatements_DoNotCount(string sql) =>
         Assert.False(Columns.MentionsMaskedColumn(sql));
 
