@@ -124,6 +124,15 @@ internal static partial class SqlClassifier
         }
 
         var firstToken = statement.Tokens[first];
+        if (!firstToken.IsWord && depth == 0 && firstToken.Kind is SqlTokenKind.Number or SqlTokenKind.String or SqlTokenKind.EscapeString
+            or SqlTokenKind.DollarString or SqlTokenKind.Parameter or SqlTokenKind.Other or SqlTokenKind.Comma or SqlTokenKind.CloseParen)
+        {
+            // No statement of PostgreSQL's grammar starts with a literal or an operator: the server
+            // answers it with a syntax error (42601) and runs nothing, as a mistyped word gets.
+            context.Add(statement.Text, SqlKeywords.Invalid, SqlKeywords.Invalid, hasWhere: true, origin, depth);
+            return;
+        }
+
         if (!firstToken.IsWord)
         {
             context.AddUnknown(statement.Text, origin, depth);

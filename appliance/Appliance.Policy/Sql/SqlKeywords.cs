@@ -7,6 +7,9 @@ internal static class SqlKeywords
 {
     public const string Unknown = "UNKNOWN";
 
+    /// <summary>A statement PostgreSQL's grammar rejects before anything runs (it starts with a literal or an operator).</summary>
+    public const string Invalid = "INVALID";
+
     private static readonly string[] Known =
     [
         "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "DROP", "TRUNCATE", "ALTER", "CREATE", "GRANT",

@@ -217,6 +217,26 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         await AssertAuditHasNoSsnAsync(connection, ssn);
     }
 
+    [Fact]
+    public async Task AParseError_KeepsItsText_WhenTheStatementNamesNoMaskedColumn_AndLosesItWhenItDoes()
+    {
+        var (table, ssn) = await PersonAsync();
+        await using var connection = await fixture.OpenAsync();
+
+        // Parameters make Npgsql use the extended protocol: the error answers the Parse.
+        await using var typo = new NpgsqlCommand($"SELECT idd FROM {table} WHERE id = @id", connection);
+        typo.Parameters.AddWithValue("id", 1);
+        var plain = await Assert.ThrowsAsync<PostgresException>(() => typo.ExecuteScalarAsync());
+        Assert.Equal("42703", plain.SqlState);
+        Assert.Equal("column \"idd\" does not exist", plain.MessageText);
+
+        await using var masked = new NpgsqlCommand($"SELECT ssn FROM {table} WHERE id = @id AND ssn = ssn::int::text", connection);
+        masked.Parameters.AddWithValue("id", 1);
+        var withheld = await Assert.ThrowsAsync<PostgresException>(() => masked.ExecuteScalarAsync());
+        Assert.Contains("****", withheld.MessageText, StringComparison.Ordinal);
+        AssertNoSsn(withheld.MessageText + withheld.Detail, ssn);
+    }
+
     /// <summary>Some errors print a number unquoted: a masked value made into one must not come back through them.</summary>
     [Theory]
     [InlineData("SELECT chr(replace(ssn, '-', '')::int) FROM {0} WHERE id = 1")]

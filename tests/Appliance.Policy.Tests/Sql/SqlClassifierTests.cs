@@ -68,6 +68,27 @@ public class SqlClassifierTests
     public void Classify_AnUpsertOfListedValues_OrWithoutUpdate_IsNoUpdate(string sql) =>
         Assert.DoesNotContain(Classify(sql), s => s.Kind == "UPDATE");
 
+    [Theory]
+    [InlineData("1;")]
+    [InlineData("1\t2\t2020-01-01\tx")]
+    [InlineData("'DROP TABLE t'")]
+    [InlineData("$$DROP TABLE t$$")]
+    [InlineData("-1")]
+    [InlineData("(1)")]
+    [InlineData("$1")]
+    public void Classify_AStatementStartingWithALiteralOrAnOperator_IsInvalid_NotUnknown(string sql)
+    {
+        var statement = Assert.Single(Classify(sql));
+        Assert.Equal("INVALID", statement.Kind);
+        Assert.False(statement.IsUnknown);
+    }
+
+    [Theory]
+    [InlineData("1; DROP TABLE t")]
+    [InlineData("DO $$BEGIN 1; DROP TABLE t; END$$")]
+    public void Classify_AnInvalidStatement_HidesNothingAfterOrAroundIt(string sql) =>
+        Assert.Contains(Classify(sql), s => s.Kind == "DROP" || s.IsUnknown);
+
     [Fact]
     public void Classify_QuotedIdentifierFirst_IsUnknownNotDrop()
     {

@@ -21,7 +21,10 @@ internal struct PendingEntry
     /// <summary>Local, InjectedError: the messages to send.</summary>
     public byte[]? Local;
 
-    /// <summary>Query (when columns are masked by name): the query text, for plans over computed columns.</summary>
+    /// <summary>
+    /// Query (when columns are masked by name): the query text, for plans over computed columns;
+    /// Parse: the statement's text, to tell whether its error may carry a masked value.
+    /// </summary>
     public byte[]? QueryText;
 
     /// <summary>CopyProbe, and the Query of the COPY it describes: what the probe learnt.</summary>

@@ -562,7 +562,7 @@ internal sealed partial class PgSession
 
         var text = _pending.IsEmpty ? null : _pending.Head.Kind switch
         {
-            PendingKind.Query => _pending.Head.QueryText,
+            PendingKind.Query or PendingKind.Parse => _pending.Head.QueryText,
             PendingKind.Execute or PendingKind.DescribePortal or PendingKind.Bind => _pending.Head.Portal?.Statement.ResultText,
             PendingKind.CopyProbe => _pending.Head.Probe?.QueryText,
             _ => null,

@@ -279,7 +279,9 @@ internal sealed partial class PgSession
 
         ForgetDeallocated(parse.Query);
         RememberStatement(parse.StatementName, parse.Query, parse.ParameterTypes);
-        ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Parse });
+
+        // The text an error of this Parse answers: one naming no masked column keeps its values (SideChannels).
+        ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Parse, QueryText = _statements.Find(parse.StatementName)?.ResultText });
     }
 
     private const string ProtocolStatementExecuted =
