@@ -39,12 +39,18 @@ internal sealed class InputBuffer : IDisposable
     public int Receive(System.Net.Sockets.Socket socket)
     {
         Prepare();
-        var read = Loop.NonBlockingSocket.Receive(socket, _buffer.AsSpan(_end));
-        if (read > 0)
+        var read = socket.Receive(_buffer, _end, _buffer.Length - _end, System.Net.Sockets.SocketFlags.None, out var error);
+        if (error == System.Net.Sockets.SocketError.WouldBlock)
         {
-            _end += read;
+            return -1;
         }
 
+        if (error != System.Net.Sockets.SocketError.Success)
+        {
+            throw new System.Net.Sockets.SocketException((int)error);
+        }
+
+        _end += read;
         return read;
     }
 

@@ -71,10 +71,15 @@ internal sealed class OutputBuffer : IBufferWriter<byte>, IDisposable
     {
         while (_sent < _written)
         {
-            var sent = Loop.NonBlockingSocket.Send(socket, _buffer.AsSpan(_sent, _written - _sent));
-            if (sent < 0)
+            var sent = socket.Send(_buffer, _sent, _written - _sent, System.Net.Sockets.SocketFlags.None, out var error);
+            if (error == System.Net.Sockets.SocketError.WouldBlock)
             {
                 return false;
+            }
+
+            if (error != System.Net.Sockets.SocketError.Success)
+            {
+                throw new System.Net.Sockets.SocketException((int)error);
             }
 
             _sent += sent;
