@@ -36,6 +36,12 @@ internal sealed partial class PolicyReader
                 continue;
             }
 
+            if (string.Equals(name.Value, Guardrails.BuiltInGuardrails.UpstreamRoleName, StringComparison.OrdinalIgnoreCase))
+            {
+                item.Report("name", ConfigErrorKind.InvalidValue,
+                    $"'{name.Value}' is the name of the gateway's built-in rule (role and database administration is refused on every connection); choose another");
+            }
+
             var rule = action is not { } act ? null : new GuardrailRule
             {
                 Name = name.Value,

@@ -446,6 +446,36 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task ChangingTheSharedUpstreamRole_IsBlockedOnEveryConnection_AndItsPasswordNeverRecorded()
+    {
+        var marker = PgGatewayFixture.TableName("role");
+        var secret = "pw-" + Guid.NewGuid().ToString("N");
+        await using (var connection = await fixture.OpenAsync())
+        {
+            var blocked = await Assert.ThrowsAsync<PostgresException>(
+                () => new NpgsqlCommand($"ALTER ROLE current_user PASSWORD '{secret}'", connection).ExecuteNonQueryAsync());
+            Assert.Equal("42501", blocked.SqlState);
+            Assert.Contains("\"upstream-role\"", blocked.MessageText, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, blocked.MessageText + blocked.Detail, StringComparison.Ordinal);
+
+            var setting = await Assert.ThrowsAsync<PostgresException>(
+                () => new NpgsqlCommand($"ALTER ROLE current_user SET application_name = '{marker}'", connection).ExecuteNonQueryAsync());
+            Assert.Equal("42501", setting.SqlState);
+        }
+
+        Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>(
+            $"SELECT count(*) FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname = '{fixture.Upstream.User}'"));
+        var sessionId = await SessionIdAsync(marker);
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var records = await WaitForStatementsAsync(auditor, sessionId, s => s.Str("sql").StartsWith("ALTER ROLE", StringComparison.Ordinal), 2);
+        var password = Assert.Single(records, s => s.Str("sql").Contains("PASSWORD", StringComparison.Ordinal));
+        Assert.Equal("blocked", password.Str("outcome"));
+        Assert.Equal("upstream-role", password.Str("guardrail"));
+        Assert.Equal("ALTER ROLE current_user PASSWORD '****'", password.Str("sql"));
+        Assert.DoesNotContain(secret, string.Join("\n", (await fixture.EventsAsync("guardrail.blocked")).Select(e => e.ToString())), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BinaryParameters_AreRecordedAsText_ReadByTheirType_WithCardsAndSsnsMasked()
     {
         // Npgsql sends every parameter in binary: a card as text, int8, numeric or bytea must not reach the log as readable hex.

@@ -108,6 +108,16 @@ public sealed class PolicyLoaderRulesTests
     }
 
     [Fact]
+    public void Load_ARuleNamedAsTheBuiltInOne_IsReported()
+    {
+        var yaml = PolicyText.Replace("destructive-ddl", "Upstream-Role");
+
+        var error = PolicyText.SingleError(PolicyText.Load(yaml), ConfigErrorKind.InvalidValue);
+
+        Assert.Contains("built-in rule", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_ReviewRuleWithoutHold_GetsTheDefaultHold()
     {
         var yaml = PolicyText.Replace("    hold: 45s\n", "");

@@ -12,14 +12,29 @@ public class MaskerSqlTests
     [InlineData(@"SELECT u&'\+000034111 1111 1111 1111'", "SELECT '****'")]
     [InlineData(@"SELECT '\061\062\063-45-6789', 1", "SELECT '****', 1")]
     [InlineData(@"SELECT e'ssn \061\062\063-45-6789' || 'x'", "SELECT '****' || 'x'")]
-    public void MaskEscapedLiterals_ALiteralWhoseDecodedValueIsFlagged_IsShownMaskedWhole(string sql, string masked) =>
-        Assert.Equal(masked, _masker.MaskEscapedLiterals(sql));
+    public void MaskSqlLiterals_ALiteralWhoseDecodedValueIsFlagged_IsShownMaskedWhole(string sql, string masked) =>
+        Assert.Equal(masked, _masker.MaskSqlLiterals(sql));
 
     [Theory]
     [InlineData(@"SELECT E'line\nbreak', '\d+'")]
     [InlineData(@"SELECT U&'d\0061t\+000061'")]
     [InlineData("SELECT 'no backslash 4111 1111 1111 1111'")]
     [InlineData(@"SELECT $$\x34\x31$$, ""\x34""")]
-    public void MaskEscapedLiterals_OtherwiseLeavesTheTextAsItIs(string sql) =>
-        Assert.Same(sql, _masker.MaskEscapedLiterals(sql));
+    public void MaskSqlLiterals_OtherwiseLeavesTheTextAsItIs(string sql) =>
+        Assert.Same(sql, _masker.MaskSqlLiterals(sql));
+
+    [Theory]
+    [InlineData("ALTER ROLE demo_reader PASSWORD 'hunter2'", "ALTER ROLE demo_reader PASSWORD '****'")]
+    [InlineData("alter user u with encrypted password 'SCRAM-SHA-256$4096:abc'", "alter user u with encrypted password '****'")]
+    [InlineData("CREATE USER MAPPING FOR CURRENT_USER SERVER s OPTIONS (user 'u', password 'p4ss')", "CREATE USER MAPPING FOR CURRENT_USER SERVER s OPTIONS (user 'u', password '****')")]
+    [InlineData("SELECT dblink_connect('host=db user=u password=p4ss')", "SELECT dblink_connect('****')")]
+    public void MaskSqlLiterals_APassword_IsHidden_WithOrWithoutMaskingRules(string sql, string masked)
+    {
+        Assert.Equal(masked, _masker.MaskSqlLiterals(sql));
+        Assert.Equal(masked, Masker.Compile([]).MaskSqlLiterals(sql));
+    }
+
+    [Fact]
+    public void MaskSqlLiterals_TheWordPasswordElsewhere_HidesNothing() =>
+        Assert.Equal("SELECT password_hint FROM users WHERE id = 1", _masker.MaskSqlLiterals("SELECT password_hint FROM users WHERE id = 1"));
 }

@@ -26,9 +26,8 @@ internal sealed class ConnectionRuntime
     private ConnectionRuntime(ConnectionPolicy connection)
     {
         Connection = connection;
-        Guardrails = GuardrailEngine.Compile(connection.Guardrails);
+        Guardrails = GuardrailEngine.Compile(BuiltInGuardrails.With(connection.Guardrails));
         Masker = Masker.Compile(connection.Masking);
-        HasGuardrails = connection.Guardrails.Count > 0;
     }
 
     public ConnectionPolicy Connection { get; }
@@ -36,8 +35,6 @@ internal sealed class ConnectionRuntime
     public GuardrailEngine Guardrails { get; }
 
     public Masker Masker { get; }
-
-    public bool HasGuardrails { get; }
 
     /// <summary>Results must be looked at (some masking is configured).</summary>
     public bool Masks => !Masker.IsEmpty;
@@ -58,7 +55,7 @@ internal sealed class ConnectionRuntime
             return cached;
         }
 
-        var masked = Masker.MaskEscapedLiterals(MaskText(utf8Sql));
+        var masked = Masker.MaskSqlLiterals(MaskText(utf8Sql));
         if (!SqlIntegerRuns.HasRun(utf8Sql))
         {
             _maskedSql.Add(utf8Sql, masked);
@@ -66,6 +63,9 @@ internal sealed class ConnectionRuntime
 
         return masked;
     }
+
+    /// <summary>A statement's text, as <see cref="MaskSql(ReadOnlySpan{byte})"/> masks it, for events (not cached: they are rare).</summary>
+    public string MaskSql(string sql) => Masker.MaskSqlLiterals(Masker.Mask(sql));
 
     /// <summary>
     /// UTF-8 text (a statement, a parameter) as the audit log may hold it: scanned where it lies

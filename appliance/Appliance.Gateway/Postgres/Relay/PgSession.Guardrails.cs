@@ -53,15 +53,10 @@ internal sealed partial class PgSession
     /// <summary>The flow check and the guardrails.</summary>
     private Decision Judge(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse, Policy.ConnectionRuntime runtime)
     {
-        if (runtime.Masker.MayNameMaskedColumn(sql) && runtime.Masker.FlowRefusal(Encoding.UTF8.GetString(sql), unknownIsRefused: runtime.HasGuardrails) is { } flowMessage)
+        if (runtime.Masker.MayNameMaskedColumn(sql) && runtime.Masker.FlowRefusal(Encoding.UTF8.GetString(sql), unknownIsRefused: true) is { } flowMessage)
         {
             RecordRefused(runtime.MaskSql(sql), StatementRecord.Blocked, flowMessage, null);
             return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, flowMessage), null);
-        }
-
-        if (!runtime.HasGuardrails)
-        {
-            return Decision.Run;
         }
 
         // A verdict kept from before a move off the event loop: the statement was judged once already.
@@ -268,7 +263,7 @@ internal sealed partial class PgSession
     private void RaiseGuardrailEvent(string type, GuardrailMatch match, string action)
     {
         var data = new GuardrailEventData(
-            ConnectionName, Connection.Access.Channel, Person.Email, Id, match.RuleName, action, match.Message, _runtime.Masker.Mask(match.StatementText));
+            ConnectionName, Connection.Access.Channel, Person.Email, Id, match.RuleName, action, match.Message, _runtime.MaskSql(match.StatementText));
         _ = WriteGuardrailEventAsync(type, data);
     }
 

@@ -1,0 +1,34 @@
+using Appliance.Policy.Configuration;
+
+namespace Appliance.Policy.Guardrails;
+
+/// <summary>
+/// Rules every connection has, whatever its policy says. Everyone with a grant on a connection
+/// shares its one upstream role, and PostgreSQL lets any role change its own password and
+/// settings: one person's <c>ALTER ROLE … PASSWORD</c> (psql's <c>\password</c>) would lock
+/// everyone else out and leave them a credential that outlives their grant and bypasses the
+/// gateway; an <c>ALTER ROLE … SET client_encoding</c> or <c>statement_timeout</c> would change
+/// every later session. So role and database administration is refused on every connection,
+/// as a block rule (recorded, and a <c>guardrail.blocked</c> event), which also makes a statement
+/// the engine cannot read fail closed everywhere.
+/// </summary>
+internal static class BuiltInGuardrails
+{
+    public const string UpstreamRoleName = "upstream-role";
+
+    public static readonly GuardrailRule UpstreamRole = new()
+    {
+        Name = UpstreamRoleName,
+        Statements =
+        [
+            "ALTER ROLE", "ALTER USER", "ALTER GROUP", "CREATE ROLE", "CREATE USER", "CREATE GROUP",
+            "DROP ROLE", "DROP USER", "DROP GROUP", "ALTER DATABASE", "ALTER SYSTEM",
+        ],
+        Action = GuardrailAction.Block,
+        Message = "Roles and database settings are not administered through the gateway: everyone with a grant on this "
+            + "connection shares its upstream role, so a password or setting changed here would change it for all of them.",
+    };
+
+    /// <summary>The rules a connection's engine runs: the built-in ones first, then the configured ones.</summary>
+    public static IReadOnlyList<GuardrailRule> With(IReadOnlyList<GuardrailRule> configured) => [UpstreamRole, .. configured];
+}

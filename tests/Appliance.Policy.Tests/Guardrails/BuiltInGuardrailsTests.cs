@@ -1,0 +1,50 @@
+using Appliance.Policy.Configuration;
+using Appliance.Policy.Guardrails;
+using Appliance.Policy.Sql;
+
+namespace Appliance.Policy.Tests.Guardrails;
+
+/// <summary>Role and database administration is refused on every connection, whatever its policy.</summary>
+public class BuiltInGuardrailsTests
+{
+    private static GuardrailVerdict Evaluate(string sql, params GuardrailRule[] configured) =>
+        GuardrailEngine.Compile(BuiltInGuardrails.With(configured)).Evaluate(sql, new SqlSession());
+
+    [Theory]
+    [InlineData("ALTER ROLE demo_reader PASSWORD 'x'")]
+    [InlineData("alter user current_user with encrypted password 'SCRAM-SHA-256$4096:abc'")]
+    [InlineData("ALTER ROLE demo_reader SET client_encoding = 'SJIS'")]
+    [InlineData("ALTER USER demo_reader IN DATABASE demo SET statement_timeout = '1ms'")]
+    [InlineData("ALTER ROLE demo_reader RENAME TO x")]
+    [InlineData("CREATE ROLE backdoor LOGIN PASSWORD 'x'")]
+    [InlineData("CREATE USER backdoor")]
+    [InlineData("DROP ROLE IF EXISTS someone")]
+    [InlineData("ALTER GROUP g ADD USER u")]
+    [InlineData("ALTER DATABASE demo SET default_transaction_read_only = off")]
+    [InlineData("ALTER SYSTEM SET log_statement = 'none'")]
+    [InlineData("BEGIN; ALTER ROLE demo_reader PASSWORD 'x'; ROLLBACK")]
+    [InlineData("DO $$BEGIN EXECUTE 'ALTER ROLE demo_reader PASSWORD ''x'''; END$$")]
+    public void RoleAndDatabaseAdministration_IsBlocked_WithNoConfiguredRule(string sql)
+    {
+        var verdict = Evaluate(sql);
+        Assert.Equal(GuardrailOutcome.Block, verdict.Outcome);
+        Assert.Contains(verdict.Matches, m => m.RuleName == BuiltInGuardrails.UpstreamRoleName);
+    }
+
+    [Theory]
+    [InlineData("SELECT current_user, session_user")]
+    [InlineData("SET ROLE NONE")]
+    [InlineData("ALTER TABLE t ADD COLUMN c int")]
+    [InlineData("SELECT rolname FROM pg_roles")]
+    [InlineData("SET statement_timeout = '5s'")]
+    public void OtherStatements_AreLeftToTheConfiguredRules(string sql) =>
+        Assert.Equal(GuardrailOutcome.None, Evaluate(sql).Outcome);
+
+    [Fact]
+    public void AStatementTheEngineCannotRead_IsBlocked_EvenWithoutConfiguredRules()
+    {
+        var verdict = Evaluate("DO $$BEGIN EXECUTE format('ALTER %s demo_reader PASSWORD %L', 'ROLE', 'x'); END$$");
+        Assert.Equal(GuardrailOutcome.Block, verdict.Outcome);
+        Assert.Contains(verdict.Matches, m => m.Reason == GuardrailMatchReason.UnknownStatement);
+    }
+}
