@@ -87,9 +87,12 @@ internal static partial class Log
     [LoggerMessage(3026, LogLevel.Error, "A handler on event loop {Loop} failed")]
     public static partial void LoopHandlerFailed(ILogger logger, string loop, Exception exception);
 
-    [LoggerMessage(3027, LogLevel.Information, "Session {SessionId}: the statement held for review {ReviewId} was abandoned ({Why})")]
+    [LoggerMessage(3031, LogLevel.Information, "Session {SessionId}: the statement held for review {ReviewId} was abandoned ({Why})")]
     public static partial void HoldAbandoned(ILogger logger, string sessionId, string reviewId, string why);
 
-    [LoggerMessage(3028, LogLevel.Information, "Cancel request for session {SessionId} from {ClientAddress} ended its review hold")]
+    [LoggerMessage(3030, LogLevel.Information, "Cancel request for session {SessionId} from {ClientAddress} ended its review hold")]
     public static partial void CancelEndedHold(ILogger logger, string sessionId, string clientAddress);
+
+    [LoggerMessage(3029, LogLevel.Warning, "Connection from {ClientAddress} refused before its handshake: {Reason}")]
+    public static partial void HandshakeRefused(ILogger logger, string clientAddress, string reason);
 }

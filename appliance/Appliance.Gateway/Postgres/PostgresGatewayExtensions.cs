@@ -33,6 +33,11 @@ internal static class PostgresGatewayExtensions
         services.AddSingleton<Loop.EventLoops>();
         services.AddSingleton<SessionServices>();
         services.AddSingleton<ClientHandshake>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<PostgresListenerOptions>();
+            return new HandshakeLimiter(options.MaxPendingHandshakes, options.MaxPendingHandshakesPerAddress);
+        });
         services.AddSingleton<SessionCutter>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionCutter>());
 

@@ -21,6 +21,12 @@ internal sealed class PostgresListenerOptions : IValidatableObject
 
     public TimeSpan UpstreamConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Connections that may be in their handshake at once (each holds a thread until it logs in or times out).</summary>
+    public int MaxPendingHandshakes { get; set; } = 256;
+
+    /// <summary>A quarter of <see cref="MaxPendingHandshakes"/> from one client address: one host cannot take them all.</summary>
+    public int MaxPendingHandshakesPerAddress => Math.Max(1, MaxPendingHandshakes / 4);
+
     /// <summary>The largest message buffered in either direction (a row, a query text).</summary>
     public int MaxMessageLength { get; set; } = PgLimits.DefaultMaxMessageLength;
 
@@ -43,6 +49,11 @@ internal sealed class PostgresListenerOptions : IValidatableObject
             yield return new("APPLIANCE_PG_STARTUP_TIMEOUT must be positive.");
         }
 
+        if (MaxPendingHandshakes is < 1 or > 100_000)
+        {
+            yield return new("APPLIANCE_PG_MAX_HANDSHAKES must be between 1 and 100000.");
+        }
+
         if (EventLoops is < 0 or > 64)
         {
             yield return new("APPLIANCE_PG_EVENT_LOOP must be between 0 (threads only) and 64.");
@@ -63,6 +74,11 @@ internal sealed class PostgresListenerOptions : IValidatableObject
         if (TimeSpan.TryParse(configuration["APPLIANCE_PG_STARTUP_TIMEOUT"], CultureInfo.InvariantCulture, out var startup))
         {
             options.StartupTimeout = startup;
+        }
+
+        if (int.TryParse(configuration["APPLIANCE_PG_MAX_HANDSHAKES"], CultureInfo.InvariantCulture, out var handshakes))
+        {
+            options.MaxPendingHandshakes = handshakes;
         }
 
         if (int.TryParse(configuration["APPLIANCE_PG_EVENT_LOOP"], CultureInfo.InvariantCulture, out var loops))

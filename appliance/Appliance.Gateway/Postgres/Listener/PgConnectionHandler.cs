@@ -14,7 +14,8 @@ namespace Appliance.Gateway.Postgres.Listener;
 /// event loop, or stays on this thread (and a second one) to relay.
 /// </summary>
 internal sealed partial class PgConnectionHandler(
-    ClientHandshake handshake, SessionServices services, Loop.EventLoops loops, ILogger<PgConnectionHandler> logger) : ConnectionHandler
+    ClientHandshake handshake, HandshakeLimiter limiter, SessionServices services, Loop.EventLoops loops, ILogger<PgConnectionHandler> logger)
+    : ConnectionHandler
 {
     public override Task OnConnectedAsync(ConnectionContext connection)
     {
@@ -22,6 +23,12 @@ internal sealed partial class PgConnectionHandler(
             ?? throw new InvalidOperationException("The PostgreSQL endpoint must use the gateway's own transport (PgSocketTransportFactory).");
         var shutdown = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
         var remote = connection.RemoteEndPoint as IPEndPoint;
+        if (limiter.TryEnter(remote?.Address) is { } refusal)
+        {
+            Refuse(socket, remote, refusal);
+            return Task.CompletedTask;
+        }
+
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
@@ -52,7 +59,17 @@ internal sealed partial class PgConnectionHandler(
     /// <summary>The session's end when it went to an event loop; null when it ran (or ended) on this thread.</summary>
     private Task? Serve(System.Net.Sockets.Socket socket, IPEndPoint? remote, CancellationToken shutdown)
     {
-        if (handshake.Run(socket, remote, shutdown) is not { } start)
+        SessionStart? start;
+        try
+        {
+            start = handshake.Run(socket, remote, shutdown);
+        }
+        finally
+        {
+            limiter.Exit(remote?.Address);
+        }
+
+        if (start is null)
         {
             return null;
         }
@@ -69,5 +86,20 @@ internal sealed partial class PgConnectionHandler(
         }
 
         return null;
+    }
+
+    /// <summary>No room for another handshake: FATAL 53300 before reading anything (libpq shows it whatever it sent first).</summary>
+    private void Refuse(System.Net.Sockets.Socket socket, IPEndPoint? remote, string refusal)
+    {
+        Log.HandshakeRefused(logger, remote?.ToString() ?? "unknown", refusal);
+        try
+        {
+            socket.Send(LocalMessages.Fatal(Appliance.Wire.SqlStates.TooManyConnections, refusal));
+            socket.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // The client is gone already.
+        }
     }
 }
