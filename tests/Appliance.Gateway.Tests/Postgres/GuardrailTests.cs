@@ -226,6 +226,25 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Review_OfASessionCutByItsGrantsEnd_IsWithdrawn_AndNotRun()
+    {
+        var table = await TableWithRowsAsync();
+        var sql = $"DELETE FROM {table}";
+        var grant = await fixture.RequestAndApproveAsync(fixture.AliceToken, "demo", "1h");
+        var password = await fixture.GrantCredentialAsync(fixture.AliceToken, grant);
+        await using var connection = new NpgsqlConnection(fixture.ConnectionString(password: password).ConnectionString);
+        await connection.OpenAsync();
+        var held = new NpgsqlCommand(sql, connection).ExecuteNonQueryAsync();
+        var review = await WaitForReviewAsync(table);
+
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await bob.PostAsync($"api/requests/{grant}/revoke", new { reason = "incident over" }, HttpStatusCode.OK);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => held);
+        await AssertWithdrawnAndNeverRunAsync(review, table, sql);
+    }
+
+    [Fact]
     public async Task Review_ApprovedJustAsTheClientLeaves_IsNotRun()
     {
         var table = await TableWithRowsAsync();

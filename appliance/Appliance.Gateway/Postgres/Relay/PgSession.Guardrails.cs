@@ -147,13 +147,15 @@ internal sealed partial class PgSession
                         $"/hoop approve {review.Id}, or POST /api/requests/{review.Id}/approve");
                 });
             result = WaitWhileHeld(waiting, hold);
-            if (EndedHold is { } endedWhileHeld)
+
+            // Cancelled, gone, or cut (the grant ended, the token was revoked): nobody waits for the statement.
+            if (WhyHoldEnded is { } endedWhileHeld)
             {
                 // Even an approval that landed meanwhile: nobody waits for the statement any more.
                 return Abandon(match, masked, opened, result.Outcome == ReviewOutcome.Approved ? result.Review : null, endedWhileHeld, heldAt, HeldMs());
             }
         }
-        catch (OperationCanceledException) when (EndedHold is { } ended)
+        catch (OperationCanceledException) when (WhyHoldEnded is { } ended)
         {
             return Abandon(match, masked, opened, null, ended, heldAt, HeldMs());
         }

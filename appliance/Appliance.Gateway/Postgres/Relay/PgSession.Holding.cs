@@ -26,6 +26,9 @@ internal sealed partial class PgSession
 
     private string? EndedHold => _endedHold;
 
+    /// <summary>Why nobody waits for the held statement any more: a cancel, a disconnect, or the session's end (its grant or token ended).</summary>
+    private string? WhyHoldEnded => EndedHold ?? (IsStopping ? $"the session ended ({_stopReason})" : null);
+
     private CancellationTokenSource BeginHold()
     {
         var hold = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
