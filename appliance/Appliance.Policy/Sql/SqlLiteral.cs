@@ -71,7 +71,8 @@ internal static class SqlLiteral
     /// escape character), and a plain one decoded as an escape string, which is how a session with
     /// <c>standard_conforming_strings</c> off reads it. Null for other tokens.
     /// </summary>
-    public static string? DecodeForDetection(string source, SqlToken token)
+    /// <param name="unicodeEscape">The escape character of a <c>U&amp;'…'</c> string (<c>UESCAPE '!'</c> changes it).</param>
+    public static string? DecodeForDetection(string source, SqlToken token, char unicodeEscape = '\\')
     {
         if (token.Kind is not (SqlTokenKind.String or SqlTokenKind.EscapeString))
         {
@@ -85,18 +86,27 @@ internal static class SqlLiteral
             return null;
         }
 
-        var body = Pieces(source, token.Start + quote, token.End, backslashes: true, token.Unterminated, out _);
-        if (raw[0] is 'u' or 'U')
+        var unicode = raw[0] is 'u' or 'U';
+        var body = Pieces(source, token.Start + quote, token.End, backslashes: !unicode, token.Unterminated, out _);
+        if (unicode)
         {
             // U&'\0034' and U&'\+000034': the same code points as E'\u0034' and E'\U00000034'.
             var escapes = new StringBuilder(body.Length + 8);
             for (var i = 0; i < body.Length; i++)
             {
-                escapes.Append(body[i]);
-                if (body[i] == '\\' && i + 1 < body.Length)
+                if (body[i] == '\'' && i + 1 < body.Length && body[i + 1] == '\'')
+                {
+                    escapes.Append('\'');
+                    i++;
+                }
+                else if (body[i] == unicodeEscape && i + 1 < body.Length)
                 {
                     var next = body[++i];
-                    escapes.Append(next == '+' ? "U00" : next == '\\' ? "\\" : "u" + next);
+                    escapes.Append(next == '+' ? "\\U00" : next == unicodeEscape ? (next == '\\' ? "\\\\" : next.ToString()) : "\\u" + next);
+                }
+                else
+                {
+                    escapes.Append(body[i] == '\\' ? "\\\\" : body[i].ToString());
                 }
             }
 

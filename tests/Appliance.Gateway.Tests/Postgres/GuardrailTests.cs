@@ -1,6 +1,8 @@
 using System.Net;
 using Appliance.Gateway.Tests.Postgres.Support;
 using Appliance.Gateway.Tests.Support;
+using Appliance.Wire.Primitives;
+using Appliance.Wire.Writing;
 using Npgsql;
 
 namespace Appliance.Gateway.Tests.Postgres;
@@ -536,6 +538,36 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.DoesNotContain("4111", raw, StringComparison.Ordinal);
         Assert.Equal("42", parameters[5]);
         Assert.Equal("12.50", parameters[6]);
+    }
+
+    [Fact]
+    public async Task BinaryParametersOfAnUndeclaredType_AreRecordedOnlyIfTheyReadAsText()
+    {
+        var marker = PgGatewayFixture.TableName("oid0");
+        await fixture.GrantAsync();
+        var card = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(card, 4111111111111111L);
+        await using (var client = await RawPgClient.LoginAsync(fixture.Port, Appliance.Tests.Common.Gateway.TestPolicies.Alice, fixture.AliceToken, "demo", fixture.Tls))
+        {
+            await client.SendAsync(
+                o => FrontendWriter.WriteParse(o, "", $"SELECT $1::int8, $2::text AS {marker}", [0, 0]),
+                o => FrontendWriter.WriteBind(o, "", "", [PgFormat.Binary], [card, "ssn 123-45-6789"u8.ToArray()], []),
+                o => FrontendWriter.WriteExecute(o, "", 0),
+                FrontendWriter.WriteSync);
+            Assert.Contains(await client.ReadUntilReadyAsync(), m => m.Type == 'C');
+            await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"DROP TABLE {marker}"));
+            await client.ReadUntilReadyAsync();
+        }
+
+        var sessionId = await SessionIdAsync(marker);
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var record = Assert.Single(
+            await WaitForStatementsAsync(auditor, sessionId, s => s.Str("sql").StartsWith("SELECT $1", StringComparison.Ordinal), 1),
+            s => s.Str("sql").StartsWith("SELECT $1", StringComparison.Ordinal));
+        var parameters = record.GetProperty("parameters").EnumerateArray().Select(p => p.GetString()!).ToList();
+        Assert.Equal("(binary, 8 bytes, type not given)", parameters[0]);
+        Assert.StartsWith("ssn ", parameters[1], StringComparison.Ordinal);
+        Assert.DoesNotContain("123-45", parameters[1], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -12,6 +12,8 @@ public class MaskerSqlTests
     [InlineData(@"SELECT u&'\+000034111 1111 1111 1111'", "SELECT '****'")]
     [InlineData(@"SELECT '\061\062\063-45-6789', 1", "SELECT '****', 1")]
     [InlineData(@"SELECT e'ssn \061\062\063-45-6789' || 'x'", "SELECT '****' || 'x'")]
+    [InlineData(@"SELECT U&'!0034111 1111 1111 1111' UESCAPE '!'", "SELECT '****' UESCAPE '!'")]
+    [InlineData(@"SELECT U&'it''s !0034111 1111 1111 1111' UESCAPE '!'", "SELECT '****' UESCAPE '!'")]
     public void MaskSqlLiterals_ALiteralWhoseDecodedValueIsFlagged_IsShownMaskedWhole(string sql, string masked) =>
         Assert.Equal(masked, _masker.MaskSqlLiterals(sql));
 

@@ -45,7 +45,8 @@ internal sealed partial class PgSession
     /// by the type the Parse gave and masked as a binary result value of that type would be
     /// (a card number sent as int8 or numeric is caught), then shown as text. A binary value the
     /// detectors flag is recorded as <c>****</c>; one of a type the gateway cannot show is hex of
-    /// what the detectors passed.
+    /// what the detectors passed; one whose type the Parse left to the server is shown only if it
+    /// reads as text.
     /// </summary>
     private IReadOnlyList<string?>? RecordedParameters(BindMessage bind, StatementInfo statement)
     {
@@ -74,6 +75,15 @@ internal sealed partial class PgSession
 
     private string RecordedBinary(Policy.ConnectionRuntime runtime, ReadOnlySpan<byte> value, uint typeOid)
     {
+        if (typeOid == 0)
+        {
+            // The Parse left the type to the server: read as text if it is text, else not shown
+            // (an int8 card is 8 bytes whose hex no detector reads).
+            return System.Text.Unicode.Utf8.IsValid(value) && !value.ContainsAnyInRange((byte)0, (byte)8)
+                ? runtime.MaskText(value[..Math.Min(value.Length, SampleValues.MaxLength)])
+                : $"(binary, {value.Length} bytes, type not given)";
+        }
+
         if (!runtime.Masker.HasValueDetection)
         {
             return SampleValues.Render(value, typeOid, binary: true);
