@@ -21,6 +21,10 @@ internal static partial class SqlClassifier
 
         // A subquery of constants is one: (SELECT true), EXISTS (SELECT 1), (VALUES (true)).
         "SELECT", "VALUES", "WHERE", "LIMIT", "OFFSET", "UNION", "INTERSECT", "EXCEPT", "ROW",
+
+        // SQL's value keywords, functions called without parentheses (reserved: never a column).
+        "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "LOCALTIME", "LOCALTIMESTAMP", "CURRENT_USER", "CURRENT_ROLE",
+        "SESSION_USER", "USER", "CURRENT_CATALOG", "SYSTEM_USER",
     };
 
     /// <summary>Words that end a WHERE clause at its own level.</summary>
@@ -131,25 +135,59 @@ internal static partial class SqlClassifier
         return false;
     }
 
+    /// <summary>
+    /// Whether two sides are the same expression: the same tokens, identifiers compared as
+    /// PostgreSQL folds them (<c>"id"</c> is <c>id</c>), and a column reference the same column
+    /// with or without its qualifier (<c>customers.id = id</c>; <c>a.id = b.id</c> is two columns).
+    /// Numbers are never the same: verdicts are shared by texts that differ only in their integers.
+    /// </summary>
     private static bool SameTokens(Statement statement, int leftFrom, int leftTo, int rightFrom, int rightTo)
     {
-        if (leftTo - leftFrom != rightTo - rightFrom || leftTo == leftFrom)
+        if (leftTo == leftFrom || rightTo == rightFrom)
         {
             return false;
+        }
+
+        if (leftTo - leftFrom != rightTo - rightFrom)
+        {
+            // Only a qualified and an unqualified reference to one column differ in length.
+            var (longFrom, longTo, shortFrom, shortTo) = leftTo - leftFrom > rightTo - rightFrom
+                ? (leftFrom, leftTo, rightFrom, rightTo)
+                : (rightFrom, rightTo, leftFrom, leftTo);
+            return IsColumnReference(statement, longFrom, longTo) && IsColumnReference(statement, shortFrom, shortTo)
+                && SameTokens(statement, longTo - (shortTo - shortFrom), longTo, shortFrom, shortTo);
         }
 
         for (var i = 0; i < leftTo - leftFrom; i++)
         {
             var left = statement.Tokens[leftFrom + i];
             var right = statement.Tokens[rightFrom + i];
-            if (left.Kind != right.Kind || !(left.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier or SqlTokenKind.Other)
-                || !statement.Word(leftFrom + i).Equals(statement.Word(rightFrom + i), left.Kind == SqlTokenKind.Word ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
+            var same = left.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && right.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                ? SqlLiteral.Identifier(statement.Source, left) == SqlLiteral.Identifier(statement.Source, right)
+                : left.Kind == right.Kind && left.Kind != SqlTokenKind.Number && statement.Word(leftFrom + i).SequenceEqual(statement.Word(rightFrom + i));
+            if (!same)
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    /// <summary><c>c</c>, <c>t.c</c>, <c>s.t.c</c>: identifiers joined by dots.</summary>
+    private static bool IsColumnReference(Statement statement, int from, int to)
+    {
+        for (var i = from; i < to; i++)
+        {
+            var identifier = (i - from) % 2 == 0;
+            var kind = statement.Tokens[i].Kind;
+            if (identifier ? kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier) : statement.Word(i) is not ".")
+            {
+                return false;
+            }
+        }
+
+        return (to - from) % 2 == 1;
     }
 
     /// <summary>The parts of the condition between <paramref name="keyword"/>s at its own level.</summary>
@@ -194,7 +232,7 @@ internal static partial class SqlClassifier
             switch (token.Kind)
             {
                 case SqlTokenKind.Word when ConstantWordsLookup.Contains(statement.Word(i)) || IsCastType(statement, i, from)
-                    || IsFunctionName(statement, i, to):
+                    || IsFunctionName(statement, i, to) || IsLiteralType(statement, i, to):
                 case SqlTokenKind.Number or SqlTokenKind.String or SqlTokenKind.EscapeString or SqlTokenKind.DollarString:
                 case SqlTokenKind.Parameter or SqlTokenKind.Other or SqlTokenKind.OpenParen or SqlTokenKind.CloseParen:
                 case SqlTokenKind.Comma:
@@ -213,6 +251,10 @@ internal static partial class SqlClassifier
 /// </summary>
     private static bool IsFunctionName(Statement statement, int i, int to) =>
         i + 1 < to && statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen;
+
+    /// <summary>The type of a typed literal, <c>date '2020-01-01'</c>, <c>interval '1 day'</c>: a word right before a string.</summary>
+    private static bool IsLiteralType(Statement statement, int i, int to) =>
+        i + 1 < to && statement.Tokens[i + 1].Kind is SqlTokenKind.String or SqlTokenKind.EscapeString;
 
     /// <summary>A type name in a cast: after <c>::</c>, or after AS (in <c>CAST(… AS type)</c>).</summary>
     private static bool IsCastType(Statement statement, int i, int from) =>

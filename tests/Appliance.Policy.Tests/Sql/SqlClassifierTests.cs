@@ -142,6 +142,15 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t WHERE NOT (id = 5 AND false)")]
     [InlineData("DELETE FROM t WHERE NOT (id = id + 1 AND 'a' = 'b')")]
     [InlineData("DELETE FROM t WHERE NOT NOT true")]
+    [InlineData("UPDATE t SET a = 1 WHERE current_date IS NOT NULL")]
+    [InlineData("UPDATE t SET a = 1 WHERE current_user <> ''")]
+    [InlineData("UPDATE t SET a = 1 WHERE user = 'demo_reader'")]
+    [InlineData("UPDATE t SET a = 1 WHERE date '2020-01-01' < now()")]
+    [InlineData("UPDATE t SET a = 1 WHERE interval '1 day' > interval '0'")]
+    [InlineData("UPDATE t SET a = 1 WHERE \"id\" = id")]
+    [InlineData("UPDATE t SET a = 1 WHERE t.id = id")]
+    [InlineData("UPDATE t SET a = 1 WHERE id = public.t.id")]
+    [InlineData("UPDATE t SET a = 1 WHERE lower(note) = LOWER(\"note\")")]
     public void Classify_WhereOfConstantsOnly_CountsAsMissing(string sql) =>
         Assert.False(Classify(sql)[0].HasWhere);
 
@@ -169,6 +178,12 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t WHERE NOT (id = 5 OR true)")]
     [InlineData("DELETE FROM t WHERE NOT id = 5")]
     [InlineData("DELETE FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.t = 1)")]
+    [InlineData("DELETE FROM t USING u WHERE t.id = u.id")]
+    [InlineData("UPDATE t SET a = 1 FROM u WHERE t.id = u.id")]
+    [InlineData("DELETE FROM t WHERE created < date '2020-01-01'")]
+    [InlineData("DELETE FROM t WHERE owner = current_user")]
+    [InlineData("DELETE FROM t WHERE coalesce(id, 0) = coalesce(other, 0)")]
+    [InlineData("DELETE FROM t WHERE coalesce(id, 0) = coalesce(id, 1)")]
     public void Classify_WhereThatCanLimitRows_CountsAsLimiting(string sql) =>
         Assert.True(Classify(sql)[0].HasWhere);
 
