@@ -1,8 +1,9 @@
 namespace Appliance.Gateway.Audit;
 
-/// <summary>A native client session as it starts.</summary>
+/// <summary>A native client session as it starts; <paramref name="Settings"/> are the startup parameters it asked the upstream for (options, GUCs), masked.</summary>
 internal sealed record SessionInfo(
-    string Id, string User, string Connection, string GrantId, string? ClientAddress, string? Application, DateTimeOffset StartedAt);
+    string Id, string User, string Connection, string GrantId, string? ClientAddress, string? Application, DateTimeOffset StartedAt,
+    IReadOnlyDictionary<string, string>? Settings = null);
 
 /// <summary>
 /// One statement as the gateway saw it. Everything in it is already masked: the SQL text

@@ -18,8 +18,6 @@ internal static partial class Log
     [LoggerMessage(3005, LogLevel.Warning, "Plaintext login refused for {User} from {ClientAddress}: TLS is required")]
     public static partial void PlaintextRefused(ILogger logger, string clientAddress, string user);
 
-    [LoggerMessage(3006, LogLevel.Warning, "Upstream login for connection {Connection} ({Upstream}) failed: {Reason}")]
-    public static partial void UpstreamLoginFailed(ILogger logger, string connection, string upstream, string reason);
 
     [LoggerMessage(3007, LogLevel.Debug, "Logged in upstream to {Upstream} as backend {ProcessId} (TLS {Tls})")]
     public static partial void UpstreamLoggedIn(ILogger logger, string upstream, int processId, bool tls);
@@ -95,4 +93,7 @@ internal static partial class Log
 
     [LoggerMessage(3029, LogLevel.Warning, "Connection from {ClientAddress} refused before its handshake: {Reason}")]
     public static partial void HandshakeRefused(ILogger logger, string clientAddress, string reason);
+
+    [LoggerMessage(3032, LogLevel.Warning, "Session {SessionId}: {User} on {Connection} under grant {GrantId} from {ClientAddress} was refused by the upstream: {Reason}")]
+    public static partial void LoginRefusedUpstream(ILogger logger, string sessionId, string user, string connection, string grantId, string? clientAddress, string reason);
 }

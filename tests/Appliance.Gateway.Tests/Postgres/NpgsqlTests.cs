@@ -1,5 +1,6 @@
 using System.Data;
 using Appliance.Gateway.Tests.Postgres.Support;
+using Appliance.Gateway.Tests.Support;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -15,6 +16,39 @@ public sealed class NpgsqlOnEventLoopTests(PlaintextFixture fixture) : NpgsqlTes
 public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : PgGatewayFixture
 {
+    [Fact]
+    public async Task ALoginTheUpstreamRefuses_IsRecordedAsASessionOfThePerson_ThatEndsAtOnce()
+    {
+        await fixture.GrantAsync();
+        var application = "escalate-" + Guid.NewGuid().ToString("N")[..8];
+        var builder = fixture.ConnectionString();
+        builder.Options = "-c role=postgres";
+        builder.ApplicationName = application;
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
+        Assert.Equal("42501", refused.SqlState);
+
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        System.Text.Json.JsonElement? session = null;
+        for (var i = 0; i < 100 && session is null; i++)
+        {
+            await Task.Delay(100);
+            session = (await auditor.GetJsonAsync("api/sessions?limit=200")).EnumerateArray()
+                .Cast<System.Text.Json.JsonElement?>()
+                .FirstOrDefault(s => s!.Value.GetProperty("application").GetString() == application && s.Value.GetProperty("endedAt").ValueKind != System.Text.Json.JsonValueKind.Null);
+        }
+
+        Assert.NotNull(session);
+        Assert.Equal(Appliance.Tests.Common.Gateway.TestPolicies.Alice, session.Value.GetProperty("user").GetString());
+        Assert.StartsWith("the upstream refused the login: ", session.Value.GetProperty("endReason").GetString(), StringComparison.Ordinal);
+
+        // What it asked for is in its start.
+        var events = await auditor.GetJsonAsync($"api/sessions/{session.Value.GetProperty("id").GetString()}/events");
+        var started = events.EnumerateArray().Single(e => e.GetProperty("type").GetString() == "session.started");
+        Assert.Equal("-c role=postgres", started.GetProperty("data").GetProperty("settings").GetProperty("options").GetString());
+    }
+
     [Fact]
     public async Task AResultRowOverTheGatewaysLimit_EndsTheSessionWithAnErrorNamingTheLimit_NotTheUpstream()
     {

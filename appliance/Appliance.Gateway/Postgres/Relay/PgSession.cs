@@ -66,11 +66,15 @@ internal sealed partial class PgSession : IDisposable
         _grantExpiresAtMs = start.Access.Grant.ExpiresAt?.ToUnixTimeMilliseconds() ?? long.MaxValue;
         ClientAddress = start.ClientAddress;
         Application = start.Application;
+        _settings = start.Settings;
         _runtime = ConnectionRuntime.For(Connection);
         _policyVersion = services.Policy.Version;
         Id = Access.Ids.NewSessionId();
         (ProcessId, SecretKey) = services.Registry.Add(this);
     }
+
+    /// <summary>The startup parameters the client asked the upstream for, masked: recorded with the session's start.</summary>
+    private readonly IReadOnlyDictionary<string, string> _settings;
 
     public string Id { get; }
 
@@ -137,7 +141,7 @@ internal sealed partial class PgSession : IDisposable
     {
         // The application name is the client's free text, shown back masked (SHOW application_name): recorded so too.
         var application = Application is null ? null : _runtime.Masker.Mask(Application);
-        _services.Recorder.Start(new SessionInfo(Id, Person.Email, ConnectionName, GrantId, ClientAddress, application, _services.Time.GetUtcNow()));
+        _services.Recorder.Start(new SessionInfo(Id, Person.Email, ConnectionName, GrantId, ClientAddress, application, _services.Time.GetUtcNow(), _settings));
         Log.SessionStarted(_services.Logger, Id, Person.Email, ConnectionName, GrantId, ClientAddress);
         try
         {

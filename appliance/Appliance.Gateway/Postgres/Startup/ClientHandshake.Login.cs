@@ -79,13 +79,21 @@ internal sealed partial class ClientHandshake
             var catalog = runtime.Masker.HasColumnRules
                 ? catalogs.Get(access.Connection, connection)
                 : ColumnCatalog.Empty;
-            var start = new SessionStart(socket, client.Stream, client.Tls, clientAddress, startup.GetParameter("application_name"), access, connection, catalog);
+            var start = new SessionStart(
+                socket, client.Stream, client.Tls, clientAddress, startup.GetParameter("application_name"), access, connection, catalog, Settings(parameters, runtime));
             connection = null;
             return start;
         }
         catch (UpstreamLoginException e)
         {
-            Log.UpstreamLoginFailed(logger, access.Connection.Name, access.Connection.Upstream.ToString(), e.Message);
+            // The person got in and the upstream refused what they asked for (options=-c role=…, an
+            // unknown setting): a session that ends at once, so the attempt is theirs in the audit.
+            var sessionId = Access.Ids.NewSessionId();
+            Log.LoginRefusedUpstream(logger, sessionId, access.Person.Email, access.Connection.Name, access.Grant.Id, clientAddress, e.Message);
+            recorder.Start(new Audit.SessionInfo(
+                sessionId, access.Person.Email, access.Connection.Name, access.Grant.Id, clientAddress, startup.GetParameter("application_name"), time.GetUtcNow(),
+                Settings(parameters, ConnectionRuntime.For(access.Connection))));
+            recorder.End(sessionId, $"the upstream refused the login: {e.Message}");
             return Refuse(client, e.SqlState, e.Message);
         }
         finally
@@ -93,6 +101,10 @@ internal sealed partial class ClientHandshake
             connection?.Dispose();
         }
     }
+
+    /// <summary>What the session asked the upstream for at startup, for its record (application_name is recorded apart).</summary>
+    private static Dictionary<string, string> Settings(List<KeyValuePair<string, string>> parameters, ConnectionRuntime runtime) =>
+        parameters.Where(p => p.Key != "application_name").ToDictionary(p => p.Key, p => runtime.Masker.Mask(p.Value), StringComparer.Ordinal);
 
     private bool PlaintextAllowed(IPEndPoint? remote)
     {

@@ -28,6 +28,8 @@ internal sealed partial class ClientHandshake(
     SessionRegistry registry,
     Configuration.IPolicyProvider policy,
     Policy.ColumnCatalogs catalogs,
+    Audit.SessionRecorder recorder,
+    TimeProvider time,
     ILogger<ClientHandshake> logger)
 {
     /// <summary>SSLRequest and GSSENCRequest may precede the StartupMessage; more than this is not a client.</summary>

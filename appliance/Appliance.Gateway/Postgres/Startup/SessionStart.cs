@@ -14,4 +14,5 @@ internal sealed record SessionStart(
     string? Application,
     NativeAccess Access,
     UpstreamConnection Upstream,
-    ColumnCatalog Catalog);
+    ColumnCatalog Catalog,
+    IReadOnlyDictionary<string, string> Settings);
