@@ -85,7 +85,7 @@ internal sealed partial class Masker
                     && DumpFunctions.Contains(Word(text, token).ToString()):
                     return true;
                 case SqlTokenKind.Word:
-                    UpdateClause(inFrom, Word(text, token));
+                    UpdateClause(inFrom, text, tokens, i);
                     UpdateFilter(inWhere, Word(text, token));
                     break;
                 case SqlTokenKind.OpenParen:
@@ -210,9 +210,11 @@ internal sealed partial class Masker
     }
 
     /// <summary>FROM and JOIN open a from-list at this parenthesis depth; the clauses after it close it.</summary>
-    private static void UpdateClause(Stack<bool> inFrom, ReadOnlySpan<char> word)
+    private static void UpdateClause(Stack<bool> inFrom, string text, List<SqlToken> tokens, int i)
     {
-        if (word.Equals("FROM", StringComparison.OrdinalIgnoreCase) || word.Equals("JOIN", StringComparison.OrdinalIgnoreCase))
+        var word = Word(text, tokens[i]);
+        if ((word.Equals("FROM", StringComparison.OrdinalIgnoreCase) && !IsArgumentFrom(text, tokens, i))
+            || word.Equals("JOIN", StringComparison.OrdinalIgnoreCase))
         {
             inFrom.Pop();
             inFrom.Push(true);
@@ -222,6 +224,37 @@ internal sealed partial class Masker
             inFrom.Pop();
             inFrom.Push(false);
         }
+    }
+
+    private static readonly HashSet<string> FunctionsWithFromArguments = new(StringComparer.OrdinalIgnoreCase) { "EXTRACT", "SUBSTRING", "TRIM", "OVERLAY" };
+
+    /// <summary>
+    /// A FROM that starts no from-list: <c>IS [NOT] DISTINCT FROM</c>, and an argument of the
+    /// SQL-standard call syntax, <c>extract(year FROM placed_at)</c>, <c>substring(s FROM 2)</c>,
+    /// <c>trim(BOTH 'x' FROM s)</c>, <c>overlay(s PLACING t FROM 2)</c>: read as a clause, the
+    /// column after it passed for a relation, and a later use of that column for a whole row.
+    /// </summary>
+    private static bool IsArgumentFrom(string text, List<SqlToken> tokens, int i)
+    {
+        if (i > 0 && tokens[i - 1].Kind == SqlTokenKind.Word && Word(text, tokens[i - 1]).Equals("DISTINCT", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        var depth = 0;
+        for (var j = i - 1; j >= 0; j--)
+        {
+            if (tokens[j].Kind == SqlTokenKind.CloseParen)
+            {
+                depth++;
+            }
+            else if (tokens[j].Kind == SqlTokenKind.OpenParen && depth-- == 0)
+            {
+                return j > 0 && tokens[j - 1].Kind == SqlTokenKind.Word && FunctionsWithFromArguments.Contains(Word(text, tokens[j - 1]).ToString());
+            }
+        }
+
+        return false;
     }
 
     private static bool IsClauseEnd(ReadOnlySpan<char> word)

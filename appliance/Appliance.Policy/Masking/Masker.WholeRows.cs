@@ -36,7 +36,7 @@ internal sealed partial class Masker
                     (names ??= new HashSet<string>(StringComparer.Ordinal)).Add(SqlLiteral.Identifier(text, token));
                     break;
                 case SqlTokenKind.Word:
-                    UpdateClause(inFrom, Word(text, token));
+                    UpdateClause(inFrom, text, tokens, i);
                     break;
                 case SqlTokenKind.Semicolon:
                     inFrom.Pop();
@@ -127,6 +127,11 @@ internal sealed partial class Masker
             return false;
         }
 
+        if (i > 0 && IsOutputName(text, tokens, i))
+        {
+            return false;
+        }
+
         if (i + 1 >= tokens.Count)
         {
             return true;
@@ -145,6 +150,76 @@ internal sealed partial class Masker
 
         // A function's name, or a WITH query being defined (t(…) AS (…), t AS [NOT] [MATERIALIZED] (…)).
         return next.Kind != SqlTokenKind.OpenParen && !IsWithDefinition(text, tokens, i + 1);
+    }
+
+    /// <summary>
+    /// An output column's name, not a row: <c>count(*) AS orders</c>, <c>count(*) orders</c> (right
+    /// after a parenthesis or a literal), and that name again in <c>ORDER BY orders</c>, where
+    /// PostgreSQL reads a bare name as the output column first.
+    /// </summary>
+    private static bool IsOutputName(string text, List<SqlToken> tokens, int i)
+    {
+        var previous = tokens[i - 1];
+        if (previous.Kind is SqlTokenKind.CloseParen or SqlTokenKind.Number or SqlTokenKind.String or SqlTokenKind.EscapeString
+            or SqlTokenKind.DollarString)
+        {
+            return true;
+        }
+
+        if (previous.Kind != SqlTokenKind.Word)
+        {
+            return false;
+        }
+
+        if (Word(text, previous).Equals("AS", StringComparison.OrdinalIgnoreCase))
+        {
+            return !IsCastTarget(text, tokens, i - 1);
+        }
+
+        if (!Word(text, previous).Equals("BY", StringComparison.OrdinalIgnoreCase) || i + 1 < tokens.Count && tokens[i + 1].Kind != SqlTokenKind.Comma
+            && !(tokens[i + 1].Kind is SqlTokenKind.Word && IsOrderTail(Word(text, tokens[i + 1]))) && tokens[i + 1].Kind is not (SqlTokenKind.Semicolon or SqlTokenKind.CloseParen))
+        {
+            return false;
+        }
+
+        var name = SqlLiteral.Identifier(text, tokens[i]);
+        for (var j = 1; j < i; j++)
+        {
+            if (tokens[j].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && SqlLiteral.Identifier(text, tokens[j]) == name
+                && tokens[j - 1].Kind == SqlTokenKind.Word && Word(text, tokens[j - 1]).Equals("AS", StringComparison.OrdinalIgnoreCase)
+                && !IsCastTarget(text, tokens, j - 1))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsOrderTail(ReadOnlySpan<char> word) =>
+        word.Equals("ASC", StringComparison.OrdinalIgnoreCase) || word.Equals("DESC", StringComparison.OrdinalIgnoreCase)
+        || word.Equals("NULLS", StringComparison.OrdinalIgnoreCase) || word.Equals("LIMIT", StringComparison.OrdinalIgnoreCase)
+        || word.Equals("OFFSET", StringComparison.OrdinalIgnoreCase) || word.Equals("FETCH", StringComparison.OrdinalIgnoreCase)
+        || word.Equals("FOR", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The AS at <paramref name="asIndex"/> is inside <c>CAST(… AS type)</c>: what follows is a type, which a table's row type can be.</summary>
+    private static bool IsCastTarget(string text, List<SqlToken> tokens, int asIndex)
+    {
+        var depth = 0;
+        for (var j = asIndex - 1; j >= 0; j--)
+        {
+            if (tokens[j].Kind == SqlTokenKind.CloseParen)
+            {
+                depth++;
+            }
+            else if (tokens[j].Kind == SqlTokenKind.OpenParen && depth-- == 0)
+            {
+                return j > 0 && tokens[j - 1].Kind == SqlTokenKind.Word
+                    && (Word(text, tokens[j - 1]).Equals("CAST", StringComparison.OrdinalIgnoreCase) || Word(text, tokens[j - 1]).Equals("TREAT", StringComparison.OrdinalIgnoreCase));
+            }
+        }
+
+        return false;
     }
 
     private static bool IsWithDefinition(string text, List<SqlToken> tokens, int next)

@@ -35,6 +35,7 @@ internal enum ScanMode : byte
 /// written with the first character kept and the domain kept: <c>a***@example.com</c>.</item>
 /// </list>
 /// Letters next to digits do not protect them (<c>x4111111111111111</c> is masked): fail closed.
+/// A number's decimals are not read (<c>12.4111111111111111</c>): that was one average in ten masked.
 /// </summary>
 internal static class ValueScanner
 {
@@ -165,7 +166,7 @@ internal static class ValueScanner
         // Most digit runs (amounts, dates, ids) are too short to be anything: skip them cheaply.
         var end = SequenceEnd(value, start, out var digitCount);
         var needed = (detectors & Detectors.Ssn) != 0 ? 9 : (detectors & Detectors.Card) != 0 ? MinCardDigits : int.MaxValue;
-        if (digitCount < needed)
+        if (digitCount < needed || IsFraction(value, start))
         {
             return end;
         }
@@ -316,6 +317,13 @@ internal static class ValueScanner
             && !value.Slice(groups.Start(a + 1), 2).SequenceEqual("00"u8)
             && !value.Slice(groups.Start(a + 2), 4).SequenceEqual("0000"u8);
     }
+
+    /// <summary>
+    /// Digits right after <c>&lt;digit&gt;.</c> are a number's decimals (<c>12.4111111111111111</c>,
+    /// an average or a division in numeric): no card or SSN starts there, and one in ten such runs
+    /// of 13 or more digits passes the Luhn check.
+    /// </summary>
+    private static bool IsFraction(ReadOnlySpan<byte> value, int start) => start >= 2 && value[start - 1] == '.' && IsDigit(value[start - 2]);
 
     private static bool IsDigit(byte c) => (uint)(c - '0') <= 9;
 

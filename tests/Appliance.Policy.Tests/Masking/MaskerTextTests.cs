@@ -9,6 +9,7 @@ public class MaskerTextTests
 
     [Theory]
     [InlineData("4111111111111111", "****-****-****-1111")]
+    [InlineData("4111111111111111.00", "****-****-****-1111.00")]
     [InlineData("4111 1111 1111 1111", "****-****-****-1111")]
     [InlineData("4111-1111-1111-1111", "****-****-****-1111")]
     [InlineData("5555 5555-5555 4444", "****-****-****-4444")]
@@ -36,6 +37,9 @@ public class MaskerTextTests
     [InlineData("4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1")]
     [InlineData("2024-01-01 12:34:56.789+00")]
     [InlineData("order 12345 shipped")]
+    [InlineData("12.4111111111111111")]
+    [InlineData("-0.4111111111111111")]
+    [InlineData("263.5555555555554444")]
     [InlineData("Plain text, no numbers")]
     [InlineData("")]
     public void TryMask_NotACard_IsUnchanged(string value) => Assert.Null(_masker.MaskText(value));
