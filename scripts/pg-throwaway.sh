@@ -4,7 +4,9 @@
 #   scripts/pg-throwaway.sh stop  <dir>
 # Runs the server as the `postgres` OS user when invoked as root (initdb refuses root).
 # The cluster has TLS on (self-signed) and users for each upstream auth method the gateway
-# speaks: `postgres` (SCRAM-SHA-256), `md5_user` (MD5), `clear_user` (cleartext password).
+# speaks: `postgres` (SCRAM-SHA-256), `md5_user` (MD5), `clear_user` (cleartext password); the
+# last two are plain login roles. Its socket directory is private: local connections are trusted.
+# Durability is off (fsync, full_page_writes): tests, benchmarks and the demo, never real data.
 set -euo pipefail
 
 cmd=${1:?start|stop}
@@ -46,6 +48,8 @@ case "$cmd" in
     fi
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
+    # The Unix socket lives here and local connections are trusted: only the server's OS user (and root) may reach it.
+    chmod 700 "$dir"
     if as_pg "$bin/pg_ctl" -D "$dir/pgdata" status >/dev/null 2>&1; then
       echo "PostgreSQL already running in $dir" >&2
       exit 0
@@ -85,9 +89,9 @@ HBA
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'md5_user') THEN
     SET password_encryption = 'md5';
-    CREATE ROLE md5_user LOGIN SUPERUSER PASSWORD '$password';
+    CREATE ROLE md5_user LOGIN PASSWORD '$password';
     SET password_encryption = 'scram-sha-256';
-    CREATE ROLE clear_user LOGIN SUPERUSER PASSWORD '$password';
+    CREATE ROLE clear_user LOGIN PASSWORD '$password';
   END IF;
 END \$\$;
 SQL

@@ -43,6 +43,19 @@ internal sealed class StoreDatabase : IAsyncDisposable
     public static StoreDatabase ForSqlite(string dataDir)
     {
         Directory.CreateDirectory(dataDir);
+        if (!OperatingSystem.IsWindows())
+        {
+            try
+            {
+                // The audit log, tokens' hashes and the listener's key live here: the gateway's user only.
+                File.SetUnixFileMode(dataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // A directory someone else owns (a mounted volume): its owner chose its mode.
+            }
+        }
+
         var path = Path.GetFullPath(Path.Combine(dataDir, "appliance.db"));
         var builder = new SqliteConnectionStringBuilder
         {
