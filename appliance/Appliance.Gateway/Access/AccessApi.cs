@@ -17,6 +17,7 @@ internal static class AccessApi
         api.MapPost("/requests", CreateAsync);
         api.MapGet("/requests", ListAsync);
         api.MapGet("/requests/{id}", GetAsync);
+        api.MapGet("/requests/{id}/events", EventsAsync);
         api.MapPost("/requests/{id}/approve", (HttpContext c, string id, AccessService s) =>
             DecideAsync(c, id, (p, b, actor, ct) => s.ApproveAsync(p, id, b?.Comment, actor, ct)));
         api.MapPost("/requests/{id}/deny", (HttpContext c, string id, AccessService s) =>
@@ -103,6 +104,31 @@ internal static class AccessApi
 
         return TypedResults.Ok(RequestView.From(request));
     }
+
+    /// <summary>
+    /// A request's history from the audit chain, oldest first: who asked, approved, denied,
+    /// extended, revoked, and (for a command review) whether the statement ran. Whoever may see the
+    /// request may see its history.
+    /// </summary>
+    private static async Task<IResult> EventsAsync(HttpContext context, string id, AccessService access, StoreDatabase database)
+    {
+        var request = Ids.LooksLikeRequestId(id) ? await access.GetAsync(id, context.RequestAborted) : null;
+        if (request is null || !access.CanSee(context.GetCaller().Person, request))
+        {
+            return Problems.From(AccessRule.NotFound, $"There is no request {id}.");
+        }
+
+        await using var db = await database.OpenAsync(context.RequestAborted);
+        var stored = await Dapper.SqlMapper.QueryAsync<Events.StoredEvent>(
+            db, "SELECT seq, id, type, occurred_at, actor, data FROM events WHERE request_id = @id ORDER BY seq", new { id });
+        return TypedResults.Ok(stored.Select(e =>
+        {
+            using var data = System.Text.Json.JsonDocument.Parse(e.Data);
+            return new RequestEventView(e.Seq, e.Type, StoreJson.FromUnixMs(e.OccurredAt), e.Actor, data.RootElement.Clone());
+        }).ToList());
+    }
+
+    internal sealed record RequestEventView(long Seq, string Type, DateTimeOffset? OccurredAt, string? Actor, System.Text.Json.JsonElement Data);
 
     private static async Task<IResult> DecideAsync(
         HttpContext context,

@@ -168,9 +168,10 @@ internal sealed partial class AccessService(
         changes.Publish(request);
     }
 
+    /// <summary>A command review's events belong to the session that held the statement too: its replay shows who decided.</summary>
     private static NewEvent RequestEvent(string type, AccessRequest request, string actor, DateTimeOffset now) =>
         new(type, now, StoreJson.Serialize(new RequestEventData(RequestView.From(request), actor)),
-            actor, request.Connection, request.Id);
+            actor, request.Connection, request.Id, request.Command?.SessionId);
 
     private static AccessDecision<AccessRequest> Refuse(AccessRule rule, string message) =>
         AccessDecision<AccessRequest>.Refuse(rule, message);

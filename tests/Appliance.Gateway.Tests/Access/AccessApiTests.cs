@@ -211,6 +211,15 @@ public sealed class AccessApiTests : IAsyncLifetime
         var extended = await _carol.PostAsync($"api/requests/{created.Str("id")}/approve", null, HttpStatusCode.OK);
         Assert.Equal(byBob.Time("expiresAt") + TimeSpan.FromHours(1), extended.Time("expiresAt"));
         Assert.Equal(JsonValueKind.Null, extended.GetProperty("extension").ValueKind);
+
+        // The request itself keeps only its present state; its history says who did what.
+        var history = (await _alice.GetJsonAsync($"api/requests/{created.Str("id")}/events")).EnumerateArray()
+            .Select(e => (e.Str("type"), e.Str("actor"))).ToList();
+        Assert.Equal(
+            [("request.created", "alice@example.com"), ("request.approved", "bob@example.com"), ("grant.extended", "bob@example.com"),
+             ("grant.extension_requested", "alice@example.com"), ("grant.extended", "carol@example.com")],
+            history);
+        await _dave.GetJsonAsync($"api/requests/{created.Str("id")}/events", HttpStatusCode.NotFound);
     }
 
     [Fact]

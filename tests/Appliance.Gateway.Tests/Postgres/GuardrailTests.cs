@@ -132,6 +132,16 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
 
         Assert.Equal(3, await running);
         Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+
+        // The session's replay shows the review: who held it up, who approved, that it ran.
+        var sessionId = (await bob.GetJsonAsync($"api/requests/{review}")).GetProperty("command").Str("sessionId");
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var types = (await auditor.GetJsonAsync($"api/sessions/{sessionId}/events")).EnumerateArray()
+            .Where(e => e.Str("type") != "statement")
+            .Select(e => e.Str("type") + " " + (e.GetProperty("data").TryGetProperty("actor", out var actor) ? actor.GetString() : "")).ToList();
+        Assert.Contains("request.approved bob@example.com", types);
+        Assert.Contains(types, t => t.StartsWith("request.created ", StringComparison.Ordinal));
+        Assert.Contains(types, t => t.StartsWith("command.executed ", StringComparison.Ordinal));
     }
 
     [Fact]
