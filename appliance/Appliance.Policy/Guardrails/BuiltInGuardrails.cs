@@ -22,7 +22,8 @@ internal static class BuiltInGuardrails
         Statements =
         [
             "ALTER ROLE", "ALTER USER", "ALTER GROUP", "CREATE ROLE", "CREATE USER", "CREATE GROUP",
-            "DROP ROLE", "DROP USER", "DROP GROUP", "ALTER DATABASE", "ALTER SYSTEM",
+            "DROP ROLE", "DROP USER", "DROP GROUP", "ALTER DATABASE", "ALTER SYSTEM", "GRANT ROLE", "REVOKE ROLE",
+            "ALTER DEFAULT PRIVILEGES", "REASSIGN", "SECURITY",
         ],
         Action = GuardrailAction.Block,
         Message = "Roles and database settings are not administered through the gateway: everyone with a grant on this "

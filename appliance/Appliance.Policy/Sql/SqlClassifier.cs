@@ -183,6 +183,12 @@ internal static partial class SqlClassifier
             context.Add(statement.Text, "DROP", "DROP COLUMN", hasWhere: false, origin, depth);
         }
 
+        if (kind is "GRANT" or "REVOKE" && !HasTopLevelWord(statement, first, "ON"))
+        {
+            // GRANT role TO …, REVOKE role FROM …: role membership, not privileges on an object.
+            context.Add(statement.Text, kind, kind + " ROLE", hasWhere: false, origin, depth);
+        }
+
         if (command is "ALTER TABLE" or "ALTER FOREIGN TABLE" && RewritesColumn(statement, first))
         {
             // ALTER COLUMN c TYPE t USING expr sets every row's c to expr (USING NULL wipes it):
@@ -231,6 +237,22 @@ internal static partial class SqlClassifier
             }
             else if (nesting == 0 && token.IsWord && SqlKeywords.Is(statement.Word(i), "DROP")
                 && !DropsProperty(statement, i + 1))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasTopLevelWord(Statement statement, int first, string keyword)
+    {
+        var nesting = 0;
+        for (var i = first + 1; i < statement.To; i++)
+        {
+            var kind = statement.Tokens[i].Kind;
+            nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (nesting == 0 && statement.IsKeyword(i, keyword))
             {
                 return true;
             }

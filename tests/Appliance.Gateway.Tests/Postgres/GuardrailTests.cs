@@ -526,7 +526,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         string sessionId;
         await using (var connection = await fixture.OpenAsync())
         {
-            await using (var select = new NpgsqlCommand($"SELECT @card, @ssn, @long, @amount, @raw, @id, @price FROM {table}", connection))
+            await using (var select = new NpgsqlCommand($"SELECT @card, @ssn, @long, @amount, @raw, @id, @price, @uri FROM {table}", connection))
             {
                 select.Parameters.AddWithValue("card", "4111 1111 1111 1111");
                 select.Parameters.AddWithValue("ssn", "ssn 123-45-6789");
@@ -535,6 +535,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
                 select.Parameters.AddWithValue("raw", "card 4111-1111-1111-1111"u8.ToArray());
                 select.Parameters.AddWithValue("id", 42);
                 select.Parameters.AddWithValue("price", 12.50m);
+                select.Parameters.AddWithValue("uri", "postgresql://u:s3cret@h/d");
                 await select.ExecuteNonQueryAsync();
             }
 
@@ -547,7 +548,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         var parameters = all.Single(s => s.Str("sql").StartsWith("SELECT $1", StringComparison.Ordinal)).GetProperty("parameters")
             .EnumerateArray().Select(p => p.GetString()!).ToList();
 
-        Assert.Equal(7, parameters.Count);
+        Assert.Equal(8, parameters.Count);
         Assert.Contains("1111", parameters[0], StringComparison.Ordinal);
         Assert.DoesNotContain("4111", parameters[0], StringComparison.Ordinal);
         Assert.StartsWith("ssn ", parameters[1], StringComparison.Ordinal);
@@ -559,6 +560,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.DoesNotContain("4111", raw, StringComparison.Ordinal);
         Assert.Equal("42", parameters[5]);
         Assert.Equal("12.50", parameters[6]);
+        Assert.Equal("****", parameters[7]);
     }
 
     [Fact]

@@ -24,6 +24,11 @@ public class BuiltInGuardrailsTests
     [InlineData("ALTER SYSTEM SET log_statement = 'none'")]
     [InlineData("BEGIN; ALTER ROLE demo_reader PASSWORD 'x'; ROLLBACK")]
     [InlineData("DO $$BEGIN EXECUTE 'ALTER ROLE demo_reader PASSWORD ''x'''; END$$")]
+    [InlineData("GRANT demo_reader TO someone")]
+    [InlineData("REVOKE pg_read_all_data FROM demo_reader")]
+    [InlineData("ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC")]
+    [InlineData("REASSIGN OWNED BY demo_reader TO someone")]
+    [InlineData("SECURITY LABEL FOR selinux ON ROLE demo_reader IS 'x'")]
     public void RoleAndDatabaseAdministration_IsBlocked_WithNoConfiguredRule(string sql)
     {
         var verdict = Evaluate(sql);
@@ -37,6 +42,8 @@ public class BuiltInGuardrailsTests
     [InlineData("ALTER TABLE t ADD COLUMN c int")]
     [InlineData("SELECT rolname FROM pg_roles")]
     [InlineData("SET statement_timeout = '5s'")]
+    [InlineData("GRANT SELECT ON orders TO analyst")]
+    [InlineData("REVOKE ALL PRIVILEGES ON TABLE t FROM PUBLIC")]
     public void OtherStatements_AreLeftToTheConfiguredRules(string sql) =>
         Assert.Equal(GuardrailOutcome.None, Evaluate(sql).Outcome);
 

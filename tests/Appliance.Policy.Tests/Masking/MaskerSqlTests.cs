@@ -30,11 +30,23 @@ public class MaskerSqlTests
     [InlineData("alter user u with encrypted password 'SCRAM-SHA-256$4096:abc'", "alter user u with encrypted password '****'")]
     [InlineData("CREATE USER MAPPING FOR CURRENT_USER SERVER s OPTIONS (user 'u', password 'p4ss')", "CREATE USER MAPPING FOR CURRENT_USER SERVER s OPTIONS (user 'u', password '****')")]
     [InlineData("SELECT dblink_connect('host=db user=u password=p4ss')", "SELECT dblink_connect('****')")]
+    [InlineData("SELECT dblink_exec('postgresql://u:R02secret@h/d', 'select 1')", "SELECT dblink_exec('****', 'select 1')")]
+    [InlineData("ALTER SERVER s OPTIONS (SET sslpassword 'k3y')", "ALTER SERVER s OPTIONS (SET sslpassword '****')")]
+    [InlineData("CREATE USER MAPPING FOR u SERVER s OPTIONS (\"password\" 'p')", "CREATE USER MAPPING FOR u SERVER s OPTIONS (\"password\" '****')")]
+    [InlineData("SET my.password = 'p'", "SET my.password = '****'")]
+    [InlineData("SET my.password TO 'p'", "SET my.password TO '****'")]
+    [InlineData("SELECT set_config('my.password', 'p', false)", "SELECT set_config('****', '****', false)")]
+    [InlineData("/*/ x /*/ ALTER ROLE r PASSWORD 'p'", "****")]
+    [InlineData("ALTER ROLE r PASSWORD 'p", "ALTER ROLE r PASSWORD ****")]
     public void MaskSqlLiterals_APassword_IsHidden_WithOrWithoutMaskingRules(string sql, string masked)
     {
         Assert.Equal(masked, _masker.MaskSqlLiterals(sql));
         Assert.Equal(masked, Masker.Compile([]).MaskSqlLiterals(sql));
     }
+
+    [Fact]
+    public void MaskSqlLiterals_AUriWithoutAPassword_HidesNothing() =>
+        Assert.Equal("SELECT 'https://example.com/a@b'", _masker.MaskSqlLiterals("SELECT 'https://example.com/a@b'"));
 
     [Fact]
     public void MaskSqlLiterals_TheWordPasswordElsewhere_HidesNothing() =>

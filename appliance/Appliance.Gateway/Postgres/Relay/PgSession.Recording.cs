@@ -62,9 +62,12 @@ internal sealed partial class PgSession
         {
             if (!value.IsNull)
             {
-                values[i] = bind.ParameterFormats.GetFormat(i) == PgFormat.Binary
+                var recorded = bind.ParameterFormats.GetFormat(i) == PgFormat.Binary
                     ? RecordedBinary(runtime, value.Bytes, statement.ParameterType(i))
                     : runtime.MaskText(value.Bytes[..Math.Min(value.Bytes.Length, SampleValues.MaxLength)]);
+
+                // A connection string or URI with a password (dblink_connect($1)) is not kept.
+                values[i] = Masker.HoldsSecret(recorded) ? "****" : recorded;
             }
 
             i++;

@@ -4,6 +4,7 @@ using System.Text;
 using Appliance.Gateway.Postgres.Policy;
 using Appliance.Gateway.Postgres.Relay;
 using Appliance.Gateway.Postgres.Upstream;
+using Appliance.Policy.Masking;
 using Appliance.Wire;
 using Appliance.Wire.Framing;
 using Appliance.Wire.Frontend;
@@ -104,7 +105,8 @@ internal sealed partial class ClientHandshake
 
     /// <summary>What the session asked the upstream for at startup, for its record (application_name is recorded apart).</summary>
     private static Dictionary<string, string> Settings(List<KeyValuePair<string, string>> parameters, ConnectionRuntime runtime) =>
-        parameters.Where(p => p.Key != "application_name").ToDictionary(p => p.Key, p => runtime.Masker.Mask(p.Value), StringComparer.Ordinal);
+        parameters.Where(p => p.Key != "application_name").ToDictionary(
+            p => p.Key, p => Masker.HoldsSecret(p.Value) ? "****" : runtime.Masker.Mask(p.Value), StringComparer.Ordinal);
 
     private bool PlaintextAllowed(IPEndPoint? remote)
     {
