@@ -41,7 +41,7 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
 
         Assert.NotNull(session);
         Assert.Equal(Appliance.Tests.Common.Gateway.TestPolicies.Alice, session.Value.GetProperty("user").GetString());
-        Assert.StartsWith("the upstream refused the login: ", session.Value.GetProperty("endReason").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("the login was refused after authentication: ", session.Value.GetProperty("endReason").GetString(), StringComparison.Ordinal);
 
         // What it asked for is in its start.
         var events = await auditor.GetJsonAsync($"api/sessions/{session.Value.GetProperty("id").GetString()}/events");

@@ -94,7 +94,7 @@ internal sealed partial class ClientHandshake
             recorder.Start(new Audit.SessionInfo(
                 sessionId, access.Person.Email, access.Connection.Name, access.Grant.Id, clientAddress, startup.GetParameter("application_name"), time.GetUtcNow(),
                 Settings(parameters, ConnectionRuntime.For(access.Connection))));
-            recorder.End(sessionId, $"the upstream refused the login: {e.Message}");
+            recorder.End(sessionId, $"the login was refused after authentication: {e.Message}");
             return Refuse(client, e.SqlState, e.Message);
         }
         finally
