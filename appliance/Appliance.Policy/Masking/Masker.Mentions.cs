@@ -241,6 +241,12 @@ internal sealed partial class Masker
             return true;
         }
 
+        return EnclosingCall(tokens, i) is var call and >= 0 && FunctionsWithFromArguments.Contains(Word(text, tokens[call]).ToString());
+    }
+
+    /// <summary>The word called with the parentheses around token <paramref name="i"/> (<c>extract</c> in <c>extract(year FROM x)</c>), or -1.</summary>
+    private static int EnclosingCall(List<SqlToken> tokens, int i)
+    {
         var depth = 0;
         for (var j = i - 1; j >= 0; j--)
         {
@@ -250,11 +256,11 @@ internal sealed partial class Masker
             }
             else if (tokens[j].Kind == SqlTokenKind.OpenParen && depth-- == 0)
             {
-                return j > 0 && tokens[j - 1].Kind == SqlTokenKind.Word && FunctionsWithFromArguments.Contains(Word(text, tokens[j - 1]).ToString());
+                return j > 0 && tokens[j - 1].Kind == SqlTokenKind.Word ? j - 1 : -1;
             }
         }
 
-        return false;
+        return -1;
     }
 
     private static bool IsClauseEnd(ReadOnlySpan<char> word)

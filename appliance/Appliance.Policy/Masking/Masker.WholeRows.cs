@@ -203,24 +203,9 @@ internal sealed partial class Masker
         || word.Equals("FOR", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The AS at <paramref name="asIndex"/> is inside <c>CAST(… AS type)</c>: what follows is a type, which a table's row type can be.</summary>
-    private static bool IsCastTarget(string text, List<SqlToken> tokens, int asIndex)
-    {
-        var depth = 0;
-        for (var j = asIndex - 1; j >= 0; j--)
-        {
-            if (tokens[j].Kind == SqlTokenKind.CloseParen)
-            {
-                depth++;
-            }
-            else if (tokens[j].Kind == SqlTokenKind.OpenParen && depth-- == 0)
-            {
-                return j > 0 && tokens[j - 1].Kind == SqlTokenKind.Word
-                    && (Word(text, tokens[j - 1]).Equals("CAST", StringComparison.OrdinalIgnoreCase) || Word(text, tokens[j - 1]).Equals("TREAT", StringComparison.OrdinalIgnoreCase));
-            }
-        }
-
-        return false;
-    }
+    private static bool IsCastTarget(string text, List<SqlToken> tokens, int asIndex) =>
+        EnclosingCall(tokens, asIndex) is var call and >= 0
+        && (Word(text, tokens[call]).Equals("CAST", StringComparison.OrdinalIgnoreCase) || Word(text, tokens[call]).Equals("TREAT", StringComparison.OrdinalIgnoreCase));
 
     private static bool IsWithDefinition(string text, List<SqlToken> tokens, int next)
     {
