@@ -71,7 +71,9 @@ internal sealed partial class Masker
             {
                 case SqlTokenKind.QuotedIdentifier when counts && token.Length > 1 && text[token.Start] is 'u' or 'U':
                     return true;
-                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when counts && _columns.Contains(SqlLiteral.Identifier(text, token)):
+                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when counts && _columns.Contains(SqlLiteral.Identifier(text, token))
+                    && !(i > 0 && IsOutputName(text, tokens, i)):
+                    // count(*) AS ssn names an output column, which is masked by its name; it reads no column.
                     return true;
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when counts && rowSources is not null && !inFrom.Peek()
                     && IsWholeRowUse(text, tokens, i, rowSources):

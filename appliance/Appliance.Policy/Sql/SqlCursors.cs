@@ -8,19 +8,41 @@ namespace Appliance.Policy.Sql;
 /// </summary>
 internal static class SqlCursors
 {
-    /// <summary>Each DECLAREd cursor's name with the text of its DECLARE statement, and whether it outlives its transaction.</summary>
-    public static List<(string Name, string Declaration, bool WithHold)> Declared(string sql)
+    /// <summary>
+    /// Each DECLAREd cursor's name with its query (the text after its FOR; the whole DECLARE when
+    /// there is none to find), and whether it outlives its transaction. The query alone, so that
+    /// the cursor's own name is no word of the text its rows are planned with.
+    /// </summary>
+    public static List<(string Name, string Query, bool WithHold)> Declared(string sql)
     {
         var found = new List<(string, string, bool)>();
         foreach (var (tokens, text) in Statements(sql))
         {
             if (tokens.Count >= 2 && IsWord(text, tokens[0], "DECLARE") && IsName(tokens[1]))
             {
-                found.Add((Name(text, tokens[1]), text, WithHold(text, tokens)));
+                var query = tokens.FindIndex(2, t => IsWord(text, t, "FOR")) is var @for and >= 0 && @for + 1 < tokens.Count
+                    ? text[tokens[@for + 1].Start..]
+                    : text;
+                found.Add((Name(text, tokens[1]), query, WithHold(text, tokens)));
             }
         }
 
         return found;
+    }
+
+    /// <summary>The statements of <paramref name="sql"/> other than FETCH and MOVE, which name no column (their rows are their cursors').</summary>
+    public static string WithoutFetches(string sql)
+    {
+        var kept = new System.Text.StringBuilder(sql.Length);
+        foreach (var (tokens, text) in Statements(sql))
+        {
+            if (tokens.Count > 0 && !IsWord(text, tokens[0], "FETCH") && !IsWord(text, tokens[0], "MOVE"))
+            {
+                kept.Append(text).Append(";\n");
+            }
+        }
+
+        return kept.ToString();
     }
 
     /// <summary><c>WITH HOLD</c> before the cursor's FOR.</summary>

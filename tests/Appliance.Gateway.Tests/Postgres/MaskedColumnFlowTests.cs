@@ -88,6 +88,27 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task ACursorsRows_ComeBackAsItsQuerys_AfterAFailedQueryOrWithASemicolon()
+    {
+        var (table, ssn) = await PersonAsync();
+        await fixture.GrantAsync();
+        var sslMode = fixture.Tls ? "require" : "disable";
+
+        // A FETCH ending in a semicolon, as psql scripts send it.
+        var fetched = await fixture.PsqlAsync("demo", sslMode, "-At",
+            "-c", "BEGIN", "-c", $"DECLARE y CURSOR FOR SELECT 1 + 1 AS two, upper('a') FROM {table}", "-c", "FETCH FIRST FROM y;", "-c", "COMMIT");
+        Assert.Contains("2|A", fetched.Stdout, StringComparison.Ordinal);
+
+        // psql's FETCH_COUNT reuses one cursor name: a query that failed under a savepoint must not blank the next.
+        var afterError = await fixture.PsqlAsync("demo", sslMode, "-v", "FETCH_COUNT=7", "-At",
+            "-c", "BEGIN", "-c", "SAVEPOINT s", "-c", $"SELECT 1 / 0 AS boom FROM {table}", "-c", "ROLLBACK TO SAVEPOINT s",
+            "-c", $"SELECT count(*) AS n, max(id) + 1 AS m FROM {table}", "-c", $"SELECT id, replace(ssn, '-', '') FROM {table}", "-c", "COMMIT");
+        Assert.Contains("1|2", afterError.Stdout, StringComparison.Ordinal);
+        Assert.Contains("1|****", afterError.Stdout, StringComparison.Ordinal);
+        AssertNoSsn(afterError.Stdout + afterError.Stderr, ssn);
+    }
+
+    [Fact]
     public async Task ACursorDeclaredAgain_KeepsMaskingWhatItMayStillHold_AndABodyCannotFetchFromIt()
     {
         var (table, ssn) = await PersonAsync();

@@ -5,13 +5,25 @@ namespace Appliance.Policy.Tests.Sql;
 public sealed class SqlCursorsTests
 {
     [Fact]
-    public void Declared_NamesEachCursorWithItsDeclaration_FoldedOrQuotedAsPostgreSQLDoes()
+    public void Declared_NamesEachCursorWithItsQuery_FoldedOrQuotedAsPostgreSQLDoes()
     {
         var declared = SqlCursors.Declared("BEGIN; DECLARE C1 CURSOR FOR SELECT ssn FROM customers; DECLARE \"My Cur\" NO SCROLL CURSOR WITH HOLD FOR SELECT 1");
 
         Assert.Equal(["c1", "My Cur"], declared.Select(d => d.Name));
         Assert.Equal([false, true], declared.Select(d => d.WithHold));
-        Assert.Equal("DECLARE C1 CURSOR FOR SELECT ssn FROM customers", declared[0].Declaration.Trim().TrimEnd(';'));
+        Assert.Equal("SELECT ssn FROM customers", declared[0].Query.Trim().TrimEnd(';'));
+        Assert.Equal("SELECT 1", declared[1].Query.Trim());
+    }
+
+    [Fact]
+    public void WithoutFetches_KeepsTheOtherStatements()
+    {
+        var kept = SqlCursors.WithoutFetches("SELECT upper(ssn) FROM customers; FETCH FIRST FROM y; MOVE 1 IN y; CLOSE y");
+
+        Assert.Contains("SELECT upper(ssn) FROM customers", kept, StringComparison.Ordinal);
+        Assert.Contains("CLOSE y", kept, StringComparison.Ordinal);
+        Assert.DoesNotContain("FETCH", kept, StringComparison.Ordinal);
+        Assert.DoesNotContain("MOVE", kept, StringComparison.Ordinal);
     }
 
     [Theory]

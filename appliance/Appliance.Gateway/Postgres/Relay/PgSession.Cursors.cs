@@ -15,7 +15,7 @@ namespace Appliance.Gateway.Postgres.Relay;
 /// </summary>
 internal sealed partial class PgSession
 {
-    private Dictionary<string, (string Declaration, bool WithHold)>? _cursors;
+    private Dictionary<string, (string Query, bool WithHold)>? _cursors;
 
     /// <summary>
     /// Cursors may be open: a cursor's query runs at MOVE, FETCH, and at COMMIT for one WITH HOLD,
@@ -43,7 +43,8 @@ internal sealed partial class PgSession
             return sql.ToArray();
         }
 
-        var planned = new StringBuilder(text);
+        // The Query's other statements, then the queries of the cursors it fetches from.
+        var planned = new StringBuilder(SqlCursors.WithoutFetches(text!));
         foreach (var name in fetched)
         {
             if (_cursors is null || !_cursors.TryGetValue(name, out var cursor))
@@ -51,7 +52,7 @@ internal sealed partial class PgSession
                 return [];
             }
 
-            planned.Append('\n').Append(cursor.Declaration);
+            planned.Append(cursor.Query).Append(";\n");
         }
 
         return Encoding.UTF8.GetBytes(planned.ToString());
@@ -94,12 +95,12 @@ internal sealed partial class PgSession
     /// </summary>
     private void TrackCursors(string text)
     {
-        foreach (var (name, declaration, withHold) in SqlCursors.Declared(text))
+        foreach (var (name, query, withHold) in SqlCursors.Declared(text))
         {
             var cursors = _cursors ??= new(StringComparer.Ordinal);
             cursors[name] = cursors.TryGetValue(name, out var earlier)
-                ? (earlier.Declaration + "\n" + declaration, earlier.WithHold || withHold)
-                : (declaration, withHold);
+                ? (earlier.Query + ";\n" + query, earlier.WithHold || withHold)
+                : (query, withHold);
             _holdsCursors = true;
         }
     }
