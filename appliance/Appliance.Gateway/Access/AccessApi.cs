@@ -108,7 +108,8 @@ internal static class AccessApi
     /// <summary>
     /// A request's history from the audit chain, oldest first: who asked, approved, denied,
     /// extended, revoked, and (for a command review) whether the statement ran. Whoever may see the
-    /// request may see its history.
+    /// request may see its history; the sessions run under a grant are not part of it (they are
+    /// for the session's person, admins and auditors: GET /api/sessions).
     /// </summary>
     private static async Task<IResult> EventsAsync(HttpContext context, string id, AccessService access, StoreDatabase database)
     {
@@ -120,7 +121,10 @@ internal static class AccessApi
 
         await using var db = await database.OpenAsync(context.RequestAborted);
         var stored = await Dapper.SqlMapper.QueryAsync<Events.StoredEvent>(
-            db, "SELECT seq, id, type, occurred_at, actor, data FROM events WHERE request_id = @id ORDER BY seq", new { id });
+            db,
+            "SELECT seq, id, type, occurred_at, actor, data FROM events WHERE request_id = @id "
+            + "AND (type LIKE 'request.%' OR type LIKE 'grant.%' OR type LIKE 'command.%') ORDER BY seq",
+            new { id });
         return TypedResults.Ok(stored.Select(e =>
         {
             using var data = System.Text.Json.JsonDocument.Parse(e.Data);

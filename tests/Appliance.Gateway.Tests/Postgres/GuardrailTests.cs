@@ -151,6 +151,11 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         }
 
         Assert.Contains("request.approved bob@example.com", types);
+
+        // The grant's own history holds no session: approvers do not see other people's sessions.
+        var grantHistory = (await bob.GetJsonAsync($"api/requests/{await fixture.GrantAsync()}/events")).EnumerateArray().Select(e => e.Str("type")).ToList();
+        Assert.Contains("request.approved", grantHistory);
+        Assert.DoesNotContain(grantHistory, t => t.StartsWith("session.", StringComparison.Ordinal));
         Assert.Contains(types, t => t.StartsWith("request.created ", StringComparison.Ordinal));
         Assert.Contains(types, t => t.StartsWith("command.executed ", StringComparison.Ordinal));
     }
