@@ -238,7 +238,10 @@ internal sealed partial class Masker
     /// </summary>
     private static bool IsArgumentFrom(string text, List<SqlToken> tokens, int i)
     {
-        if (i > 0 && tokens[i - 1].Kind == SqlTokenKind.Word && Word(text, tokens[i - 1]).Equals("DISTINCT", StringComparison.OrdinalIgnoreCase))
+        // IS [NOT] DISTINCT FROM; SELECT DISTINCT FROM t (no columns) starts a from-list.
+        if (i > 1 && tokens[i - 1].Kind == SqlTokenKind.Word && Word(text, tokens[i - 1]).Equals("DISTINCT", StringComparison.OrdinalIgnoreCase)
+            && tokens[i - 2].Kind == SqlTokenKind.Word
+            && (Word(text, tokens[i - 2]).Equals("IS", StringComparison.OrdinalIgnoreCase) || Word(text, tokens[i - 2]).Equals("NOT", StringComparison.OrdinalIgnoreCase)))
         {
             return true;
         }

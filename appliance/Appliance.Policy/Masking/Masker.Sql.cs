@@ -50,6 +50,7 @@ internal sealed partial class Masker
                 continue;
             }
 
+            // A literal continued on the next lines ('abc' newline 'def') is one token: hidden whole.
             var hide = (secrets && IsSecretLiteral(sql, tokens, i)) || (escapes && HidesADetectedValue(sql, tokens, i));
             if (!hide)
             {

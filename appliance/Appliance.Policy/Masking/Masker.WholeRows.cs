@@ -153,19 +153,15 @@ internal sealed partial class Masker
     }
 
     /// <summary>
-    /// An output column's name, not a row: <c>count(*) AS orders</c>, <c>count(*) orders</c> (right
-    /// after a parenthesis or a literal), and that name again in <c>ORDER BY orders</c>, where
-    /// PostgreSQL reads a bare name as the output column first.
+    /// An output column's name, not a read: <c>count(*) AS orders</c>, and that name again as a
+    /// whole sort key of the statement's own outermost <c>ORDER BY orders</c>, where PostgreSQL reads
+    /// a bare name as the output column first. Nothing else: a name after a parenthesis can be a
+    /// read (<c>DISTINCT ON (id) ssn</c>), a sort key inside parentheses is one
+    /// (<c>mode() WITHIN GROUP (ORDER BY ssn)</c>), and GROUP BY prefers the input column.
     /// </summary>
     private static bool IsOutputName(string text, List<SqlToken> tokens, int i)
     {
         var previous = tokens[i - 1];
-        if (previous.Kind is SqlTokenKind.CloseParen or SqlTokenKind.Number or SqlTokenKind.String or SqlTokenKind.EscapeString
-            or SqlTokenKind.DollarString)
-        {
-            return true;
-        }
-
         if (previous.Kind != SqlTokenKind.Word)
         {
             return false;
@@ -176,24 +172,53 @@ internal sealed partial class Masker
             return !IsCastTarget(text, tokens, i - 1);
         }
 
-        if (!Word(text, previous).Equals("BY", StringComparison.OrdinalIgnoreCase) || i + 1 < tokens.Count && tokens[i + 1].Kind != SqlTokenKind.Comma
-            && !(tokens[i + 1].Kind is SqlTokenKind.Word && IsOrderTail(Word(text, tokens[i + 1]))) && tokens[i + 1].Kind is not (SqlTokenKind.Semicolon or SqlTokenKind.CloseParen))
+        if (!Word(text, previous).Equals("BY", StringComparison.OrdinalIgnoreCase) || i < 2
+            || tokens[i - 2].Kind != SqlTokenKind.Word || !Word(text, tokens[i - 2]).Equals("ORDER", StringComparison.OrdinalIgnoreCase)
+            || (i + 1 < tokens.Count && tokens[i + 1].Kind is not (SqlTokenKind.Comma or SqlTokenKind.Semicolon)
+                && !(tokens[i + 1].Kind == SqlTokenKind.Word && IsOrderTail(Word(text, tokens[i + 1])))))
         {
             return false;
         }
 
+        // The alias must be defined at the outermost level of the same statement, as the ORDER BY is.
         var name = SqlLiteral.Identifier(text, tokens[i]);
-        for (var j = 1; j < i; j++)
+        var depth = 0;
+        var aliasFound = false;
+        for (var j = i - 1; j >= 1; j--)
         {
-            if (tokens[j].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && SqlLiteral.Identifier(text, tokens[j]) == name
+            var kind = tokens[j].Kind;
+            if (kind == SqlTokenKind.Semicolon)
+            {
+                break;
+            }
+
+            depth += kind == SqlTokenKind.CloseParen ? 1 : kind == SqlTokenKind.OpenParen ? -1 : 0;
+            if (depth == 0 && kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && SqlLiteral.Identifier(text, tokens[j]) == name
                 && tokens[j - 1].Kind == SqlTokenKind.Word && Word(text, tokens[j - 1]).Equals("AS", StringComparison.OrdinalIgnoreCase)
                 && !IsCastTarget(text, tokens, j - 1))
             {
-                return true;
+                aliasFound = true;
             }
         }
 
-        return false;
+        // An ORDER BY inside parentheses (an aggregate's, a subquery's) sorts by input columns.
+        return aliasFound && depth <= 0 && OutermostLevel(tokens, i);
+    }
+
+    /// <summary>Token <paramref name="i"/> stands inside no parentheses.</summary>
+    private static bool OutermostLevel(List<SqlToken> tokens, int i)
+    {
+        var depth = 0;
+        for (var j = 0; j < i; j++)
+        {
+            depth += tokens[j].Kind == SqlTokenKind.OpenParen ? 1 : tokens[j].Kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (tokens[j].Kind == SqlTokenKind.Semicolon)
+            {
+                depth = 0;
+            }
+        }
+
+        return depth == 0;
     }
 
     private static bool IsOrderTail(ReadOnlySpan<char> word) =>

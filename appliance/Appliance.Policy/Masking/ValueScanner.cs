@@ -26,7 +26,7 @@ internal enum ScanMode : byte
 /// digit or '@' skips values that cannot match; then each run of digits, possibly grouped by
 /// single spaces or dashes, is tested:
 /// <list type="bullet">
-/// <item>card: 13–19 digits, Luhn-valid, starting with 2 to 6 (the card networks), either one run or groups of which all
+/// <item>card: 13–19 digits, Luhn-valid, starting with 2 to 6, 81 or 82 (the card networks), either one run or groups of which all
 /// but the last have at least 3 digits; a run longer than 19 digits is never a card. Written <c>****-****-****-1111</c>.</item>
 /// <item>SSN: <c>ddd-dd-dddd</c> with a valid area (not 000, 666, 9xx), group (not 00) and serial
 /// (not 0000). Nine bare digits are not treated as an SSN: that would mask every 9-digit number;
@@ -264,9 +264,11 @@ internal static class ValueScanner
     private static int FindCard(ReadOnlySpan<byte> value, ref GroupList groups, int a)
     {
         // Payment cards start with 2 to 6 (Mastercard's 2-series, Amex, Diners and JCB, Visa,
-        // Mastercard, Discover and UnionPay); 0, 1, 7, 8 and 9 lead ids, phone numbers and epoch
-        // milliseconds (1675238280000), one in ten of which passes the Luhn check.
-        if (value[groups.Start(a)] is < (byte)'2' or > (byte)'6')
+        // Mastercard, Discover and UnionPay), or 81/82 (RuPay, UnionPay); other leading digits are
+        // ids, phone numbers and epoch milliseconds (1675238280000), one in ten of which passes Luhn.
+        var lead = value[groups.Start(a)];
+        var second = groups.Length(a) > 1 ? value[groups.Start(a) + 1] : (byte)0;
+        if (lead is < (byte)'2' or > (byte)'8' || lead == '7' || (lead == '8' && second is not ((byte)'1' or (byte)'2')))
         {
             return -1;
         }

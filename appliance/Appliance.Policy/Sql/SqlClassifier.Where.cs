@@ -107,7 +107,9 @@ internal static partial class SqlClassifier
 
         if (negated)
         {
-            return !IsConstant(statement, from, to) || (to - from == 1 && statement.IsKeyword(from, "TRUE"));
+            // NOT (id <> id), NOT (id IS DISTINCT FROM id): every row where it is set.
+            return (!IsConstant(statement, from, to) && !DiffersFromItself(statement, from, to))
+                || (to - from == 1 && statement.IsKeyword(from, "TRUE"));
         }
 
         return (!IsConstant(statement, from, to) && !ComparesWithItself(statement, from, to)) || IsPlainlyFalse(statement, from, to);
@@ -141,6 +143,28 @@ internal static partial class SqlClassifier
     /// with or without its qualifier (<c>customers.id = id</c>; <c>a.id = b.id</c> is two columns).
     /// Numbers are never the same: verdicts are shared by texts that differ only in their integers.
     /// </summary>
+    /// <summary><c>a &lt;&gt; a</c>, <c>a != a</c>, <c>a IS DISTINCT FROM a</c>: the same expression on both sides of an inequality.</summary>
+    private static bool DiffersFromItself(Statement statement, int from, int to)
+    {
+        for (var op = from + 1; op < to - 1; op++)
+        {
+            var length = statement.Word(op) switch
+            {
+                "<" when statement.Word(op + 1) is ">" => 2,
+                "!" when statement.Word(op + 1) is "=" => 2,
+                _ when statement.IsKeyword(op, "IS") && op + 3 < to && statement.IsKeyword(op + 1, "DISTINCT")
+                    && statement.IsKeyword(op + 2, "FROM") => 3,
+                _ => 0,
+            };
+            if (length > 0)
+            {
+                return SameTokens(statement, from, op, op + length, to);
+            }
+        }
+
+        return false;
+    }
+
     private static bool SameTokens(Statement statement, int leftFrom, int leftTo, int rightFrom, int rightTo)
     {
         if (leftTo == leftFrom || rightTo == rightFrom)

@@ -42,7 +42,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         }
 
         var events = "";
-        for (var i = 0; i < 200 && !events.Contains(marker, StringComparison.Ordinal); i++)
+        for (var i = 0; i < 600 && !events.Contains(marker, StringComparison.Ordinal); i++)
         {
             await Task.Delay(100);
             await using var store = await fixture.Gateway.Service<Appliance.Gateway.Store.StoreDatabase>().OpenAsync();

@@ -38,6 +38,7 @@ public class MaskerSqlTests
     [InlineData("SELECT set_config('my.password', 'p', false)", "SELECT set_config('****', '****', false)")]
     [InlineData("/*/ x /*/ ALTER ROLE r PASSWORD 'p'", "****")]
     [InlineData("ALTER ROLE r PASSWORD 'p", "ALTER ROLE r PASSWORD ****")]
+    [InlineData("ALTER USER u PASSWORD 'abc'\n'def'", "ALTER USER u PASSWORD '****'")]
     public void MaskSqlLiterals_APassword_IsHidden_WithOrWithoutMaskingRules(string sql, string masked)
     {
         Assert.Equal(masked, _masker.MaskSqlLiterals(sql));

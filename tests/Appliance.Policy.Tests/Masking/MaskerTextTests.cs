@@ -10,6 +10,7 @@ public class MaskerTextTests
     [Theory]
     [InlineData("4111111111111111", "****-****-****-1111")]
     [InlineData("4111111111111111.00", "****-****-****-1111.00")]
+    [InlineData("8100000000000002", "****-****-****-0002")]
     [InlineData("4111 1111 1111 1111", "****-****-****-1111")]
     [InlineData("4111-1111-1111-1111", "****-****-****-1111")]
     [InlineData("5555 5555-5555 4444", "****-****-****-4444")]
@@ -42,6 +43,7 @@ public class MaskerTextTests
     [InlineData("7000000000000005")]
     [InlineData("9000000000000001")]
     [InlineData("1000000000000008")]
+    [InlineData("8000000000000003")]
     [InlineData("-0.4111111111111111")]
     [InlineData("263.5555555555554444")]
     [InlineData("Plain text, no numbers")]
@@ -58,6 +60,7 @@ public class MaskerTextTests
     [InlineData("(1,\"4111 1111 1111 1111\",t)", "(1,\"****-****-****-1111\",t)")]
     [InlineData("Qty 2 4111 1111 1111 1111.", "Qty 2 ****-****-****-1111.")]
     [InlineData("4111111111111111.00", "****-****-****-1111.00")]
+    [InlineData("8100000000000002", "****-****-****-0002")]
     public void TryMask_CardAnywhereInTheText_IsMasked(string value, string masked) =>
         Assert.Equal(masked, _masker.MaskText(value));
 

@@ -151,6 +151,8 @@ public class SqlClassifierTests
     [InlineData("UPDATE t SET a = 1 WHERE t.id = id")]
     [InlineData("UPDATE t SET a = 1 WHERE id = public.t.id")]
     [InlineData("UPDATE t SET a = 1 WHERE lower(note) = LOWER(\"note\")")]
+    [InlineData("DELETE FROM t WHERE NOT (id <> id)")]
+    [InlineData("DELETE FROM t WHERE NOT (id IS DISTINCT FROM id)")]
     public void Classify_WhereOfConstantsOnly_CountsAsMissing(string sql) =>
         Assert.False(Classify(sql)[0].HasWhere);
 

@@ -52,7 +52,17 @@ internal sealed partial class PgConnectionHandler(
             IsBackground = true,
             Name = "pg-client",
         };
-        thread.Start();
+        try
+        {
+            thread.Start();
+        }
+        catch
+        {
+            // No thread, no handshake: give the slot back, or enough failed starts would refuse everyone.
+            limiter.Exit(remote?.Address);
+            throw;
+        }
+
         return done.Task;
     }
 

@@ -103,11 +103,12 @@ internal sealed partial class PgSession
         GuardrailMatch match, string maskedSql, AccessRequest? review, AccessRequest? spent, string why, DateTimeOffset heldAt, double heldMs)
     {
         var withdrawn = false;
+        var markedAbandoned = false;
         try
         {
             if (spent is not null)
             {
-                _services.Reviews.MarkNotRunAsync(Person, spent.Id).GetAwaiter().GetResult();
+                markedAbandoned = _services.Reviews.MarkNotRunAsync(Person, spent.Id).GetAwaiter().GetResult();
             }
             else if (review is not null)
             {
@@ -121,7 +122,8 @@ internal sealed partial class PgSession
         }
 
         var message = spent is not null
-            ? $"{why}: the statement approved in review {spent.Id} (guardrail \"{match.RuleName}\") was not run; the approval is used up and the review ends abandoned"
+            ? $"{why}: the statement approved in review {spent.Id} (guardrail \"{match.RuleName}\") was not run; the approval is used up"
+                + (markedAbandoned ? " and the review ends abandoned" : "")
             : review is null
                 ? $"{why}: the statement held by guardrail \"{match.RuleName}\" was not run"
                 : withdrawn

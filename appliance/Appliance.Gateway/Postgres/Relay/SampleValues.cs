@@ -47,7 +47,7 @@ internal static class SampleValues
         int weight = BinaryPrimitives.ReadInt16BigEndian(value[2..]);
         var sign = BinaryPrimitives.ReadUInt16BigEndian(value[4..]);
         int scale = BinaryPrimitives.ReadInt16BigEndian(value[6..]);
-        if (count < 0 || scale < 0 || value.Length != 8 + (2 * count))
+        if (count < 0 || scale < 0 || value.Length != 8 + (2 * count) || weight > MaxLength / 4 || scale > MaxLength)
         {
             return "\\x" + Convert.ToHexStringLower(value[..Math.Min(value.Length, MaxLength / 2)]);
         }

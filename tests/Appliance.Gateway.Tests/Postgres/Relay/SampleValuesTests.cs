@@ -29,6 +29,7 @@ public sealed class SampleValuesTests
     [InlineData("0004000300000000100f045704570457", "4111111111111111")]
     [InlineData("000200000000000200641388", "100.50")]
     [InlineData("0002000000000000", "\\x0002000000000000")]
+    [InlineData("00017fff00000000270f", "\\x00017fff00000000270f")]
     public void BinaryNumerics_ReadAsNumericOutPrintsThem(string sent, string shown) =>
         Assert.Equal(shown, SampleValues.Render(Convert.FromHexString(sent), PgTypes.Numeric, binary: true));
 
