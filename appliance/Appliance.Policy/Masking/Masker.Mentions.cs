@@ -88,7 +88,7 @@ internal sealed partial class Masker
                     return true;
                 case SqlTokenKind.Word:
                     UpdateClause(inFrom, text, tokens, i);
-                    UpdateFilter(inWhere, Word(text, token));
+                    UpdateFilter(inWhere, text, tokens, i);
                     break;
                 case SqlTokenKind.OpenParen:
                     if (counts && ((inFrom.Peek() && IsAliasColumnList(text, tokens, i)) || IsWithColumnList(text, tokens, i)))
@@ -157,10 +157,15 @@ internal sealed partial class Masker
     /// WHERE, and a join's ON or USING, open a filter at this parenthesis depth; the clauses that
     /// may follow close it.
     /// </summary>
-    private static void UpdateFilter(Stack<bool> inWhere, ReadOnlySpan<char> word)
+    private static void UpdateFilter(Stack<bool> inWhere, string text, List<SqlToken> tokens, int i)
     {
-        if (word.Equals("WHERE", StringComparison.OrdinalIgnoreCase) || word.Equals("ON", StringComparison.OrdinalIgnoreCase)
-            || word.Equals("USING", StringComparison.OrdinalIgnoreCase))
+        var word = Word(text, tokens[i]);
+
+        // SELECT DISTINCT ON (a) b, c: the ON starts no join condition, and what follows is the select list.
+        var distinctOn = word.Equals("ON", StringComparison.OrdinalIgnoreCase) && i > 0 && tokens[i - 1].Kind == SqlTokenKind.Word
+            && Word(text, tokens[i - 1]).Equals("DISTINCT", StringComparison.OrdinalIgnoreCase);
+        if (!distinctOn && (word.Equals("WHERE", StringComparison.OrdinalIgnoreCase) || word.Equals("ON", StringComparison.OrdinalIgnoreCase)
+            || word.Equals("USING", StringComparison.OrdinalIgnoreCase)))
         {
             inWhere.Pop();
             inWhere.Push(true);

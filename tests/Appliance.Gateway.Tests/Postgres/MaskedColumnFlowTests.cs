@@ -451,6 +451,23 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         await new NpgsqlCommand("RESET standard_conforming_strings", connection).ExecuteNonQueryAsync();
     }
 
+    [Theory]
+    [InlineData("SELECT DISTINCT ON (id) translate(ssn, '0123456789', 'abcdefghij') FROM {0} ORDER BY id")]
+    [InlineData("SELECT 0 AS ssn, translate(min(ssn), '0123456789', 'abcdefghij') FROM {0} GROUP BY id ORDER BY ssn")]
+    [InlineData("SELECT 0 AS ssn, translate(mode() WITHIN GROUP (ORDER BY ssn), '0123456789', 'abcdefghij') FROM {0} GROUP BY id")]
+    public async Task AMaskedColumnInTheSelectList_IsMaskedWhateverComesBeforeIt(string template)
+    {
+        var (table, ssn) = await PersonAsync();
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, table), connection);
+        await using var reader = await command.ExecuteReaderAsync();
+
+        Assert.True(await reader.ReadAsync());
+        var value = reader.GetValue(reader.FieldCount - 1);
+        Assert.True(value is DBNull || (string)value == "****", $"came back {value}");
+        AssertNoSsn(value.ToString(), AsLetters(ssn));
+    }
+
     [Fact]
     public async Task EverydayAnalytics_ComeBackAsTheyAre()
     {

@@ -129,6 +129,9 @@ public sealed class MaskerMentionsTests
     [InlineData("SELECT (SELECT max(ssn) FROM customers) AS m FROM orders WHERE id = 1", true)]
     [InlineData("SELECT 1 FROM orders WHERE id = 1 UNION SELECT ssn FROM customers", true)]
     [InlineData("SELECT count(*) FROM customers WHERE ssn IS NULL; SELECT ssn || '' FROM customers", true)]
+    [InlineData("SELECT DISTINCT ON (id) translate(ssn, '0123456789', 'abcdefghij') FROM customers ORDER BY id", true)]
+    [InlineData("SELECT distinct on (id, city) city, upper(card_number) FROM customers", true)]
+    [InlineData("SELECT DISTINCT ON (ssn) id FROM customers", true)]
     public void ForResults_AMaskedColumnOnlyInAFilter_DoesNotCount(string sql, bool counts)
     {
         Assert.Equal(counts, Columns.MentionsMaskedColumnInResults(sql));
