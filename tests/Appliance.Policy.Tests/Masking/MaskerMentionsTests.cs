@@ -132,6 +132,11 @@ public sealed class MaskerMentionsTests
     [InlineData("SELECT DISTINCT ON (id) translate(ssn, '0123456789', 'abcdefghij') FROM customers ORDER BY id", true)]
     [InlineData("SELECT distinct on (id, city) city, upper(card_number) FROM customers", true)]
     [InlineData("SELECT DISTINCT ON (ssn) id FROM customers", true)]
+    [InlineData("SELECT CASE WHEN id > 1 THEN upper(ssn) END FROM customers", true)]
+    [InlineData("SELECT count(*) FILTER (WHERE ssn IS NULL), upper(ssn) FROM customers", true)]
+    [InlineData("SELECT x.u FROM orders o LEFT JOIN LATERAL (SELECT upper(c.ssn) AS u FROM customers c WHERE c.id = o.customer_id) x ON true", true)]
+    [InlineData("WITH x AS (SELECT ssn FROM customers WHERE id > 1) SELECT upper(ssn) FROM x", true)]
+    [InlineData("SELECT ARRAY(SELECT ssn FROM customers WHERE id = 1)", true)]
     public void ForResults_AMaskedColumnOnlyInAFilter_DoesNotCount(string sql, bool counts)
     {
         Assert.Equal(counts, Columns.MentionsMaskedColumnInResults(sql));
