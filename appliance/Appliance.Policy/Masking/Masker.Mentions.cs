@@ -149,8 +149,9 @@ internal sealed partial class Masker
     /// <summary>Text in a string that reads as SQL naming a masked column.</summary>
     private bool MentionsInText(string content, int depth) => LooksLikeSql(content) && Mentions(content, depth + 1, lookInStrings: true);
 
+    /// <summary>Words after which no filter goes on at their level: the next clause, or a new select list (SELECT).</summary>
     private static readonly string[] FilterEnds =
-        ["GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW", "UNION", "EXCEPT", "INTERSECT", "RETURNING", "FOR",
+        ["SELECT", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW", "UNION", "EXCEPT", "INTERSECT", "RETURNING", "FOR",
          "JOIN", "CROSS", "INNER", "LEFT", "RIGHT", "FULL", "NATURAL"];
 
     /// <summary>
@@ -164,8 +165,11 @@ internal sealed partial class Masker
         // SELECT DISTINCT ON (a) b, c: the ON starts no join condition, and what follows is the select list.
         var distinctOn = word.Equals("ON", StringComparison.OrdinalIgnoreCase) && i > 0 && tokens[i - 1].Kind == SqlTokenKind.Word
             && Word(text, tokens[i - 1]).Equals("DISTINCT", StringComparison.OrdinalIgnoreCase);
-        if (!distinctOn && (word.Equals("WHERE", StringComparison.OrdinalIgnoreCase) || word.Equals("ON", StringComparison.OrdinalIgnoreCase)
-            || word.Equals("USING", StringComparison.OrdinalIgnoreCase)))
+
+        // A join's USING (a, b) lists columns; any other USING (a recursive query's CYCLE … USING path,
+        // ORDER BY … USING <) filters nothing, and a select list may follow it.
+        var joinUsing = word.Equals("USING", StringComparison.OrdinalIgnoreCase) && i + 1 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.OpenParen;
+        if (!distinctOn && (word.Equals("WHERE", StringComparison.OrdinalIgnoreCase) || word.Equals("ON", StringComparison.OrdinalIgnoreCase) || joinUsing))
         {
             inWhere.Pop();
             inWhere.Push(true);

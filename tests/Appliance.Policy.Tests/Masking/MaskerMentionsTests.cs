@@ -137,6 +137,9 @@ public sealed class MaskerMentionsTests
     [InlineData("SELECT x.u FROM orders o LEFT JOIN LATERAL (SELECT upper(c.ssn) AS u FROM customers c WHERE c.id = o.customer_id) x ON true", true)]
     [InlineData("WITH x AS (SELECT ssn FROM customers WHERE id > 1) SELECT upper(ssn) FROM x", true)]
     [InlineData("SELECT ARRAY(SELECT ssn FROM customers WHERE id = 1)", true)]
+    [InlineData("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) CYCLE n SET c USING p SELECT translate(ssn, '0123456789', 'abcdefghij') FROM customers", true)]
+    [InlineData("SELECT translate(ssn, '0123456789', 'abcdefghij') FROM customers ORDER BY id USING <", true)]
+    [InlineData("SELECT o.total FROM orders o JOIN customers c USING (card_number) WHERE c.ssn IS NOT NULL", false)]
     public void ForResults_AMaskedColumnOnlyInAFilter_DoesNotCount(string sql, bool counts)
     {
         Assert.Equal(counts, Columns.MentionsMaskedColumnInResults(sql));
