@@ -107,7 +107,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     public async Task Alert_RunsTheStatement_AndRaisesAGuardrailAlertEvent()
     {
         await using var connection = await fixture.OpenAsync();
-        var marker = Guid.NewGuid().ToString("N");
+        var marker = PgGatewayFixture.Marker();
 
         await using var command = new NpgsqlCommand($"SELECT 'secret_plans {marker}'", connection);
         Assert.Equal($"secret_plans {marker}", await command.ExecuteScalarAsync());

@@ -175,7 +175,13 @@ public class PgGatewayFixture : IAsyncLifetime
     }
 
     /// <summary>A table name no other test uses.</summary>
-    public static string TableName(string prefix = "t") => $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 17, 63)];
+    public static string TableName(string prefix = "t") => $"{prefix}_{Marker()}"[..Math.Min(prefix.Length + 17, 63)];
+
+    /// <summary>
+    /// A unique word of letters only: a GUID's digits sometimes make a Luhn-valid run that the card
+    /// detector masks in the audit record or an event, and a test looking for the word then misses it.
+    /// </summary>
+    public static string Marker() => string.Concat(Guid.NewGuid().ToString("N").Select(c => char.IsAsciiDigit(c) ? (char)('g' + (c - '0')) : c));
 
     /// <summary>psql through the gateway as alice.</summary>
     internal Task<ProcessResult> PsqlAsync(string connection, string sslmode, params string[] arguments) =>
