@@ -61,8 +61,13 @@ internal sealed partial class Masker
         var setOperation = HasSetOperation(text, tokens);
         var inFrom = new Stack<bool>();
         var inWhere = new Stack<bool>();
+
+        // Whether the parentheses a token stands in opened inside a filter (WHERE id IN (SELECT ssn …)):
+        // there a SELECT starts a subquery whose select list only filters too.
+        var inheritedFilter = new Stack<bool>();
         inFrom.Push(false);
         inWhere.Push(false);
+        inheritedFilter.Push(false);
         for (var i = 0; i < tokens.Count; i++)
         {
             var token = tokens[i];
@@ -89,6 +94,14 @@ internal sealed partial class Masker
                 case SqlTokenKind.Word:
                     UpdateClause(inFrom, text, tokens, i);
                     UpdateFilter(inWhere, text, tokens, i);
+                    if (!inheritedFilter.Peek() && Word(text, token).Equals("SELECT", StringComparison.OrdinalIgnoreCase))
+                    {
+                        // A new select list outside any filter: whatever came before it at this level
+                        // (a recursive query's CYCLE … USING path) filtered nothing that follows.
+                        inWhere.Pop();
+                        inWhere.Push(false);
+                    }
+
                     break;
                 case SqlTokenKind.OpenParen:
                     if (counts && ((inFrom.Peek() && IsAliasColumnList(text, tokens, i)) || IsWithColumnList(text, tokens, i)))
@@ -97,11 +110,13 @@ internal sealed partial class Masker
                     }
 
                     inFrom.Push(false);
+                    inheritedFilter.Push(inWhere.Peek());
                     inWhere.Push(inWhere.Peek());
                     break;
                 case SqlTokenKind.CloseParen when inFrom.Count > 1:
                     inFrom.Pop();
                     inWhere.Pop();
+                    inheritedFilter.Pop();
                     break;
                 case SqlTokenKind.Semicolon:
                     inFrom.Pop();
@@ -149,9 +164,9 @@ internal sealed partial class Masker
     /// <summary>Text in a string that reads as SQL naming a masked column.</summary>
     private bool MentionsInText(string content, int depth) => LooksLikeSql(content) && Mentions(content, depth + 1, lookInStrings: true);
 
-    /// <summary>Words after which no filter goes on at their level: the next clause, or a new select list (SELECT).</summary>
+    /// <summary>Words after which no filter goes on at their level: the next clause (a new select list: Mentions).</summary>
     private static readonly string[] FilterEnds =
-        ["SELECT", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW", "UNION", "EXCEPT", "INTERSECT", "RETURNING", "FOR",
+        ["GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW", "UNION", "EXCEPT", "INTERSECT", "RETURNING", "FOR",
          "JOIN", "CROSS", "INNER", "LEFT", "RIGHT", "FULL", "NATURAL"];
 
     /// <summary>

@@ -140,6 +140,8 @@ public sealed class MaskerMentionsTests
     [InlineData("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) CYCLE n SET c USING p SELECT translate(ssn, '0123456789', 'abcdefghij') FROM customers", true)]
     [InlineData("SELECT translate(ssn, '0123456789', 'abcdefghij') FROM customers ORDER BY id USING <", true)]
     [InlineData("SELECT o.total FROM orders o JOIN customers c USING (card_number) WHERE c.ssn IS NOT NULL", false)]
+    [InlineData("SELECT count(*) FROM customers WHERE ssn IN (SELECT ssn FROM customers WHERE id < 5)", false)]
+    [InlineData("SELECT upper(note) FROM orders o JOIN customers c ON c.id IN (SELECT id FROM customers WHERE ssn IS NOT NULL)", false)]
     public void ForResults_AMaskedColumnOnlyInAFilter_DoesNotCount(string sql, bool counts)
     {
         Assert.Equal(counts, Columns.MentionsMaskedColumnInResults(sql));
