@@ -181,10 +181,10 @@ internal sealed partial class Masker
         var distinctOn = word.Equals("ON", StringComparison.OrdinalIgnoreCase) && i > 0 && tokens[i - 1].Kind == SqlTokenKind.Word
             && Word(text, tokens[i - 1]).Equals("DISTINCT", StringComparison.OrdinalIgnoreCase);
 
-        // A join's USING (a, b) lists columns; any other USING (a recursive query's CYCLE … USING path,
-        // ORDER BY … USING <) filters nothing, and a select list may follow it.
-        var joinUsing = word.Equals("USING", StringComparison.OrdinalIgnoreCase) && i + 1 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.OpenParen;
-        if (!distinctOn && (word.Equals("WHERE", StringComparison.OrdinalIgnoreCase) || word.Equals("ON", StringComparison.OrdinalIgnoreCase) || joinUsing))
+        // No USING starts a filter: a join's USING (ssn) merges the two columns into one output column
+        // (a join alias, USING (ssn) AS j, hands it on as j's row), and any other USING (a recursive
+        // query's CYCLE … USING path, ORDER BY … USING <) filters nothing.
+        if (!distinctOn && (word.Equals("WHERE", StringComparison.OrdinalIgnoreCase) || word.Equals("ON", StringComparison.OrdinalIgnoreCase)))
         {
             inWhere.Pop();
             inWhere.Push(true);

@@ -454,6 +454,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     [Theory]
     [InlineData("SELECT DISTINCT ON (id) translate(ssn, '0123456789', 'abcdefghij') FROM {0} ORDER BY id")]
     [InlineData("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 2) CYCLE n SET c USING p SELECT translate(ssn, '0123456789', 'abcdefghij') FROM {0}")]
+    [InlineData("SELECT translate(j::text, '0123456789', 'abcdefghij') FROM {0} c1 JOIN {0} c2 USING (ssn) AS j WHERE c1.id = c2.id")]
     [InlineData("SELECT 0 AS ssn, translate(min(ssn), '0123456789', 'abcdefghij') FROM {0} GROUP BY id ORDER BY ssn")]
     [InlineData("SELECT 0 AS ssn, translate(mode() WITHIN GROUP (ORDER BY ssn), '0123456789', 'abcdefghij') FROM {0} GROUP BY id")]
     public async Task AMaskedColumnInTheSelectList_IsMaskedWhateverComesBeforeIt(string template)
