@@ -26,13 +26,7 @@ internal sealed partial class Masker
             return sql;
         }
 
-        var tokens = new List<SqlToken>();
-        var lexer = new SqlLexer(sql);
-        for (var token = lexer.Next(); token.Kind != SqlTokenKind.End; token = lexer.Next())
-        {
-            tokens.Add(token);
-        }
-
+        var tokens = Tokens(sql);
         StringBuilder? masked = null;
         var copied = 0;
         for (var i = 0; i < tokens.Count; i++)

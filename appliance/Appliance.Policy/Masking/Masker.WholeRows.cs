@@ -183,7 +183,6 @@ internal sealed partial class Masker
         // The alias must be defined at the outermost level of the same statement, as the ORDER BY is.
         var name = SqlLiteral.Identifier(text, tokens[i]);
         var depth = 0;
-        var aliasFound = false;
         for (var j = i - 1; j >= 1; j--)
         {
             var kind = tokens[j].Kind;
@@ -197,12 +196,12 @@ internal sealed partial class Masker
                 && tokens[j - 1].Kind == SqlTokenKind.Word && Word(text, tokens[j - 1]).Equals("AS", StringComparison.OrdinalIgnoreCase)
                 && !IsCastTarget(text, tokens, j - 1))
             {
-                aliasFound = true;
+                // An ORDER BY inside parentheses (an aggregate's, a subquery's) sorts by input columns.
+                return OutermostLevel(tokens, i);
             }
         }
 
-        // An ORDER BY inside parentheses (an aggregate's, a subquery's) sorts by input columns.
-        return aliasFound && depth <= 0 && OutermostLevel(tokens, i);
+        return false;
     }
 
     /// <summary>Token <paramref name="i"/> stands inside no parentheses.</summary>

@@ -108,26 +108,23 @@ internal static partial class SqlClassifier
         if (negated)
         {
             // NOT (id <> id), NOT (id IS DISTINCT FROM id): every row where it is set.
-            return (!IsConstant(statement, from, to) && !DiffersFromItself(statement, from, to))
+            return (!IsConstant(statement, from, to) && !ComparedWithItself(statement, from, to, equality: false))
                 || (to - from == 1 && statement.IsKeyword(from, "TRUE"));
         }
 
-        return (!IsConstant(statement, from, to) && !ComparesWithItself(statement, from, to)) || IsPlainlyFalse(statement, from, to);
+        return (!IsConstant(statement, from, to) && !ComparedWithItself(statement, from, to, equality: true)) || IsPlainlyFalse(statement, from, to);
     }
 
-    /// <summary><c>a = a</c>, <c>t.a &gt;= t.a</c>, <c>a IS NOT DISTINCT FROM a</c>: the same column on both sides of a comparison that holds for equal values.</summary>
-    private static bool ComparesWithItself(Statement statement, int from, int to)
+    /// <summary>
+    /// The same expression on both sides of a comparison: with <paramref name="equality"/>, one that
+    /// holds for equal values (<c>a = a</c>, <c>t.a &gt;= t.a</c>, <c>a IS NOT DISTINCT FROM a</c>),
+    /// otherwise one that fails for them (<c>a &lt;&gt; a</c>, <c>a != a</c>, <c>a IS DISTINCT FROM a</c>).
+    /// </summary>
+    private static bool ComparedWithItself(Statement statement, int from, int to, bool equality)
     {
         for (var op = from + 1; op < to - 1; op++)
         {
-            var length = statement.Word(op) switch
-            {
-                "=" => 1,
-                "<" or ">" when op + 1 < to && statement.Word(op + 1) is "=" => 2,
-                _ when statement.IsKeyword(op, "IS") && op + 4 < to && statement.IsKeyword(op + 1, "NOT")
-                    && statement.IsKeyword(op + 2, "DISTINCT") && statement.IsKeyword(op + 3, "FROM") => 4,
-                _ => 0,
-            };
+            var length = equality ? EqualityLength(statement, op, to) : InequalityLength(statement, op, to);
             if (length > 0)
             {
                 return SameTokens(statement, from, op, op + length, to);
@@ -136,6 +133,24 @@ internal static partial class SqlClassifier
 
         return false;
     }
+
+    private static int EqualityLength(Statement statement, int op, int to) => statement.Word(op) switch
+    {
+        "=" => 1,
+        "<" or ">" when op + 1 < to && statement.Word(op + 1) is "=" => 2,
+        _ when statement.IsKeyword(op, "IS") && op + 4 < to && statement.IsKeyword(op + 1, "NOT")
+            && statement.IsKeyword(op + 2, "DISTINCT") && statement.IsKeyword(op + 3, "FROM") => 4,
+        _ => 0,
+    };
+
+    private static int InequalityLength(Statement statement, int op, int to) => statement.Word(op) switch
+    {
+        "<" when statement.Word(op + 1) is ">" => 2,
+        "!" when statement.Word(op + 1) is "=" => 2,
+        _ when statement.IsKeyword(op, "IS") && op + 3 < to && statement.IsKeyword(op + 1, "DISTINCT")
+            && statement.IsKeyword(op + 2, "FROM") => 3,
+        _ => 0,
+    };
 
     /// <summary>
     /// Whether two sides are the same expression: the same tokens, identifiers compared as
@@ -143,28 +158,6 @@ internal static partial class SqlClassifier
     /// with or without its qualifier (<c>customers.id = id</c>; <c>a.id = b.id</c> is two columns).
     /// Numbers are never the same: verdicts are shared by texts that differ only in their integers.
     /// </summary>
-    /// <summary><c>a &lt;&gt; a</c>, <c>a != a</c>, <c>a IS DISTINCT FROM a</c>: the same expression on both sides of an inequality.</summary>
-    private static bool DiffersFromItself(Statement statement, int from, int to)
-    {
-        for (var op = from + 1; op < to - 1; op++)
-        {
-            var length = statement.Word(op) switch
-            {
-                "<" when statement.Word(op + 1) is ">" => 2,
-                "!" when statement.Word(op + 1) is "=" => 2,
-                _ when statement.IsKeyword(op, "IS") && op + 3 < to && statement.IsKeyword(op + 1, "DISTINCT")
-                    && statement.IsKeyword(op + 2, "FROM") => 3,
-                _ => 0,
-            };
-            if (length > 0)
-            {
-                return SameTokens(statement, from, op, op + length, to);
-            }
-        }
-
-        return false;
-    }
-
     private static bool SameTokens(Statement statement, int leftFrom, int leftTo, int rightFrom, int rightTo)
     {
         if (leftTo == leftFrom || rightTo == rightFrom)

@@ -278,10 +278,10 @@ internal sealed partial class PgSession
         }
 
         ForgetDeallocated(parse.Query);
-        RememberStatement(parse.StatementName, parse.Query, parse.ParameterTypes);
+        var statement = RememberStatement(parse.StatementName, parse.Query, parse.ParameterTypes);
 
         // The text an error of this Parse answers: one naming no masked column keeps its values (SideChannels).
-        ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Parse, QueryText = _statements.Find(parse.StatementName)?.ResultText });
+        ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Parse, QueryText = statement.ResultText });
     }
 
     private const string ProtocolStatementExecuted =
@@ -503,14 +503,14 @@ internal sealed partial class PgSession
 
     private void Stage(in PendingEntry entry) => _staged.Add(entry);
 
-    private void RememberStatement(ReadOnlySpan<byte> name, ReadOnlySpan<byte> query, PgOidList parameterTypes)
+    private StatementInfo RememberStatement(ReadOnlySpan<byte> name, ReadOnlySpan<byte> query, PgOidList parameterTypes)
     {
         // Drivers re-parse the same unnamed statement for every execution: keep the one we have
         // (its masked text), but not its result: a new Parse may see changed tables.
         if (_statements.Find(name) is { } known && known.Text.AsSpan().SequenceEqual(query) && SameTypes(known.ParameterTypes, parameterTypes))
         {
             known.Generation++;
-            return;
+            return known;
         }
 
         var types = new uint[parameterTypes.Count];
@@ -519,7 +519,9 @@ internal sealed partial class PgSession
             types[i] = parameterTypes[i];
         }
 
-        _statements.Set(name, new StatementInfo(query.ToArray(), types) { FetchesCursor = ParseFetches(query) });
+        var statement = new StatementInfo(query.ToArray(), types) { FetchesCursor = ParseFetches(query) };
+        _statements.Set(name, statement);
+        return statement;
     }
 
     private static bool SameTypes(uint[] known, PgOidList types)
