@@ -49,6 +49,23 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Block_EventFollowsItsSessionStart_InTheChain()
+    {
+        await using var connection = await fixture.OpenAsync();
+        var table = PgGatewayFixture.TableName("order");
+
+        // At once after the login, while the session's start still waits for the recorder's batch.
+        await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"DROP TABLE {table}", connection).ExecuteNonQueryAsync());
+
+        var blocked = await WaitForEventAsync("guardrail.blocked", e => e.Str("statement").Contains(table, StringComparison.Ordinal));
+        await using var store = await fixture.Gateway.Service<Appliance.Gateway.Store.StoreDatabase>().OpenAsync();
+        var types = (await Dapper.SqlMapper.QueryAsync<string>(
+            store, "SELECT type FROM events WHERE session_id = @sessionId ORDER BY seq", new { sessionId = blocked.Str("sessionId") })).ToList();
+        Assert.Equal("session.started", types[0]);
+        Assert.Contains("guardrail.blocked", types);
+    }
+
+    [Fact]
     public async Task Block_DropRule_CoversAlterTableDropColumn_AndTheColumnStays()
     {
         var table = PgGatewayFixture.TableName("dropcol");

@@ -261,7 +261,7 @@ internal sealed partial class PgSession
         _ => "it cannot be classified",
     };
 
-    /// <summary>Fire and forget: the event is written by the store off this thread; a failure is logged.</summary>
+    /// <summary>Fire and forget: the event is written by the store off this thread, after what the session recorded before it; a failure is logged.</summary>
     private void RaiseGuardrailEvent(string type, GuardrailMatch match, string action)
     {
         var data = new GuardrailEventData(
@@ -273,6 +273,10 @@ internal sealed partial class PgSession
     {
         try
         {
+            // The recorder writes the session's start and its earlier statements in batches; this
+            // event is appended at once. Without the flush a replay showed the block before the
+            // session had started.
+            await _services.Recorder.FlushAsync(CancellationToken.None);
             await _services.GuardrailEvents.RecordAsync(type, data, CancellationToken.None);
         }
         catch (Exception e)
