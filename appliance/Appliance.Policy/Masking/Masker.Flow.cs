@@ -152,7 +152,7 @@ internal sealed partial class Masker
 
     private static readonly string[] StatisticsViews = ["pg_stats", "pg_stats_ext", "pg_stats_ext_exprs", "pg_statistic", "pg_statistic_ext_data"];
 
-    private static readonly string[] ActivityViews = ["pg_stat_activity", "pg_stat_get_activity", "pg_stat_statements", "pg_stat_statements_info"];
+    private static readonly string[] ActivityViews = ["pg_stat_activity", "pg_stat_get_activity", "pg_stat_get_backend_activity", "pg_stat_statements", "pg_stat_statements_info"];
 
     /// <summary>
     /// The first of <paramref name="names"/> a statement names, if any: the planner's statistics

@@ -18,6 +18,7 @@ internal sealed partial class Masker
     private static HashSet<string>? RowSourceNames(string text, List<SqlToken> tokens, IColumnNameLookup? relations)
     {
         HashSet<string>? names = null;
+        var withQueries = WithQueryNames(text, tokens);
         var inFrom = new Stack<bool>();
         inFrom.Push(false);
         var functionItem = new Stack<bool>();
@@ -26,9 +27,7 @@ internal sealed partial class Masker
             var token = tokens[i];
             switch (token.Kind)
             {
-                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when inFrom.Peek()
-                    && (IsSystemCatalog(SqlLiteral.Identifier(text, token))
-                        || (IsFromItemName(text, tokens, i) && relations?.RelationHasMaskedColumn(SqlLiteral.Identifier(text, token)) == false)):
+                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when inFrom.Peek() && HoldsNoMaskedColumn(text, tokens, i, relations, withQueries):
                     // pg_namespace t, orders o: neither the relation nor its alias holds a masked column.
                     i = SkipAlias(text, tokens, i);
                     break;
@@ -43,9 +42,12 @@ internal sealed partial class Masker
                     inFrom.Push(false);
                     break;
                 case SqlTokenKind.OpenParen:
-                    functionItem.Push(i > 0 && tokens[i - 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
-                        && !NotAnAlias.Contains(Word(text, tokens[i - 1]).ToString()));
-                    inFrom.Push(false);
+                    var function = i > 0 && tokens[i - 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                        && !NotAnAlias.Contains(Word(text, tokens[i - 1]).ToString());
+                    functionItem.Push(function);
+
+                    // FROM (customers c CROSS JOIN x): a parenthesized join's from-items are the FROM's own.
+                    inFrom.Push(inFrom.Peek() && !function && !StartsQuery(text, tokens, i + 1));
                     break;
                 case SqlTokenKind.CloseParen when inFrom.Count > 1:
                     inFrom.Pop();
@@ -76,14 +78,85 @@ internal sealed partial class Masker
             || (previous.Kind == SqlTokenKind.Word && IsFromItemStart(Word(text, previous)));
     }
 
-    /// <summary>A relation's name or alias in a from-list: not a keyword, not a function's name, not a schema qualifier.</summary>
-    private static bool IsRowSourceName(string text, List<SqlToken> tokens, int i)
+    /// <summary>
+    /// A from-item's relation whose rows hold no masked column: the catalog read at login says so
+    /// or, where it knows no such name, the name is a system catalog's. Only the relation's name
+    /// decides, never an alias (<c>FROM customers pg_class</c> is customers' row), and never the
+    /// name of one of the statement's WITH queries, which hides any relation of that name
+    /// (<c>WITH pg_w AS (TABLE customers)</c>).
+    /// </summary>
+    private static bool HoldsNoMaskedColumn(string text, List<SqlToken> tokens, int i, IColumnNameLookup? relations, HashSet<string>? withQueries)
     {
-        if (IsSystemCatalog(SqlLiteral.Identifier(text, tokens[i])))
+        if (!IsFromItemName(text, tokens, i))
         {
             return false;
         }
 
+        var name = SqlLiteral.Identifier(text, tokens[i]);
+        return withQueries?.Contains(name) != true
+            && (relations?.RelationHasMaskedColumn(name) ?? (IsSystemCatalog(name) ? false : null)) == false;
+    }
+
+    /// <summary>
+    /// The names a statement gives its WITH queries (<c>name [(…)] AS [[NOT] MATERIALIZED] (</c>),
+    /// wherever they stand; a name taken for one by mistake only makes its whole row count.
+    /// </summary>
+    private static HashSet<string>? WithQueryNames(string text, List<SqlToken> tokens)
+    {
+        HashSet<string>? names = null;
+        for (var i = 0; i + 2 < tokens.Count; i++)
+        {
+            if (tokens[i].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
+            {
+                continue;
+            }
+
+            var next = i + 1;
+            if (tokens[next].Kind == SqlTokenKind.OpenParen)
+            {
+                // name (a, b) AS (…): past the column list.
+                for (var depth = 0; next < tokens.Count; next++)
+                {
+                    depth += tokens[next].Kind switch { SqlTokenKind.OpenParen => 1, SqlTokenKind.CloseParen => -1, _ => 0 };
+                    if (depth == 0)
+                    {
+                        break;
+                    }
+                }
+
+                next++;
+            }
+
+            if (next + 1 < tokens.Count && IsWord(text, tokens[next], "AS") && StartsWithQueryBody(text, tokens, next + 1))
+            {
+                (names ??= new HashSet<string>(StringComparer.Ordinal)).Add(SqlLiteral.Identifier(text, tokens[i]));
+            }
+        }
+
+        return names;
+    }
+
+    private static bool StartsWithQueryBody(string text, List<SqlToken> tokens, int i)
+    {
+        if (i < tokens.Count && IsWord(text, tokens[i], "NOT"))
+        {
+            i++;
+        }
+
+        if (i < tokens.Count && IsWord(text, tokens[i], "MATERIALIZED"))
+        {
+            i++;
+        }
+
+        return i < tokens.Count && tokens[i].Kind == SqlTokenKind.OpenParen;
+    }
+
+    private static bool IsWord(string text, SqlToken token, string word) =>
+        token.Kind == SqlTokenKind.Word && Word(text, token).Equals(word, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A relation's name or alias in a from-list: not a keyword, not a function's name, not a schema qualifier.</summary>
+    private static bool IsRowSourceName(string text, List<SqlToken> tokens, int i)
+    {
         if (tokens[i].Kind == SqlTokenKind.Word && (NotAnAlias.Contains(Word(text, tokens[i]).ToString()) || IsClauseEnd(Word(text, tokens[i]))))
         {
             return false;

@@ -53,6 +53,7 @@ public sealed class MaskerFlowTests
     [InlineData("SELECT query FROM pg_stat_activity")]
     [InlineData("SELECT translate(query, '0123456789', 'abcdefghij') FROM pg_catalog.pg_stat_activity WHERE pid <> pg_backend_pid()")]
     [InlineData("SELECT * FROM pg_stat_get_activity(NULL)")]
+    [InlineData("SELECT s, pg_stat_get_backend_activity(s) FROM pg_stat_get_backend_idset() s")]
     public void ReadingOtherSessionsStatements_IsRefused(string sql) =>
         Assert.Contains("shows the statements of every session", Columns.FlowRefusal(sql), StringComparison.Ordinal);
 

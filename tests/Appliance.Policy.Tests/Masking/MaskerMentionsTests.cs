@@ -66,6 +66,14 @@ public sealed class MaskerMentionsTests
     [InlineData(@"SELECT query_to_xml('select \163sn from customers', true, false, '')")]
     [InlineData(@"SELECT query_to_xml('select s\x73n from customers', true, false, '')")]
     [InlineData(@"SELECT '\'' , ssn , ''' FROM customers --'")]
+    [InlineData("SELECT translate(row_to_json(pg_class)::text, '0123456789', 'abcdefghij') FROM customers pg_class")]
+    [InlineData("SELECT translate(\"pg_x\"::text, '0123456789', 'abcdefghij') FROM customers AS \"pg_x\"")]
+    [InlineData("SELECT translate(pg_x::text, '0123456789', 'abcdefghij') FROM (SELECT * FROM customers) pg_x")]
+    [InlineData("WITH pg_w AS (SELECT * FROM customers) SELECT translate(pg_w::text, '0123456789', 'abcdefghij') FROM pg_w")]
+    [InlineData("WITH pg_class AS NOT MATERIALIZED (TABLE customers) SELECT row_to_json(t) FROM pg_class t")]
+    [InlineData("SELECT translate(x::text, '0123456789', 'abcdefghij') FROM unnest(array(SELECT pg_y FROM customers pg_y)) x")]
+    [InlineData("SELECT translate(c::text, '0123456789', 'abcdefghij') FROM (customers c CROSS JOIN (SELECT 1) z)")]
+    [InlineData("SELECT translate(c::text, '0123456789', 'abcdefghij') FROM (orders o JOIN customers c ON c.id = o.customer_id)")]
     public void RenamedEscapedOrQuotedReferences_Count(string sql) =>
         Assert.True(Columns.MentionsMaskedColumn(sql));
 
@@ -95,6 +103,7 @@ public sealed class MaskerMentionsTests
     [InlineData("WITH t AS (SELECT id FROM customers), u AS MATERIALIZED (SELECT 1) SELECT t.id FROM t, u")]
     [InlineData("SELECT s.a FROM (SELECT id AS a FROM customers) s")]
     [InlineData("SELECT row_to_json(t) FROM pg_namespace t")]
+    [InlineData("SELECT row_to_json(n), c.relname FROM pg_catalog.pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid")]
     [InlineData("SELECT to_json(s) FROM pg_catalog.pg_settings AS s WHERE name = 'TimeZone'")]
     [InlineData("DO $$DECLARE n bigint; BEGIN SELECT count(*) INTO n FROM orders; RAISE NOTICE '%', n * 2; END$$")]
     [InlineData("UPDATE orders SET status = NULL WHERE id = (SELECT min(id) FROM orders)")]
@@ -148,5 +157,25 @@ public sealed class MaskerMentionsTests
     {
         Assert.Equal(counts, Columns.MentionsMaskedColumnInResults(sql));
         Assert.True(Columns.MentionsMaskedColumn(sql));
+    }
+
+    [Theory]
+    [InlineData("SELECT row_to_json(o) FROM orders o", false)]
+    [InlineData("WITH orders AS (SELECT * FROM customers) SELECT translate(row_to_json(o)::text, '0123456789', 'abcdefghij') FROM orders o", true)]
+    [InlineData("WITH x(a) AS (SELECT 1), orders AS MATERIALIZED (TABLE customers) SELECT orders::text FROM orders", true)]
+    [InlineData("SELECT translate(orders::text, '0123456789', 'abcdefghij') FROM customers orders", true)]
+    public void WholeRows_OfARelationWithoutMaskedColumns_DoNotCount_UnlessAWithQueryOrAliasTakesItsName(string sql, bool counts) =>
+        Assert.Equal(counts, Columns.MentionsMaskedColumnInResults(sql, new Relations()));
+
+    /// <summary>As the catalog read at login answers: customers has a masked column, orders none.</summary>
+    private sealed class Relations : IColumnNameLookup
+    {
+        public bool TryGetColumnName(uint tableOid, short attributeNumber, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? columnName)
+        {
+            columnName = null;
+            return false;
+        }
+
+        public bool? RelationHasMaskedColumn(string relationName) => relationName switch { "customers" => true, "orders" => false, _ => null };
     }
 }
