@@ -104,7 +104,8 @@ internal sealed partial class AccessService
             return Mutation.Refused(AccessRule.InvalidState, $"Request {r.Id} is {Lower(r.Status)}: there is nothing to deny.");
         }, cancellationToken, viewer: person);
 
-    public Task<AccessDecision<AccessRequest>> CancelAsync(Person person, string id, string actor, CancellationToken cancellationToken) =>
+    /// <param name="reason">Why, when the gateway withdraws a held statement's review for its requester (the client cancelled or left).</param>
+    public Task<AccessDecision<AccessRequest>> CancelAsync(Person person, string id, string actor, CancellationToken cancellationToken, string? reason = null) =>
         MutateAsync(id, (r, now) =>
         {
             if (!SameEmail(r.Requester, person.Email))
@@ -118,7 +119,8 @@ internal sealed partial class AccessService
                     $"Request {r.Id} is {Lower(r.Status)}: only a pending request can be cancelled{(r.Status == RequestStatus.Active ? " (end a grant with revoke)" : "")}.");
             }
 
-            return new Mutation(r with { Status = RequestStatus.Cancelled, EndedAt = now, EndedBy = person.Email }, [EventTypes.RequestCancelled], actor);
+            return new Mutation(
+                r with { Status = RequestStatus.Cancelled, EndedAt = now, EndedBy = person.Email, EndReason = Trim(reason) }, [EventTypes.RequestCancelled], actor);
         }, cancellationToken, viewer: person);
 
     public Task<AccessDecision<AccessRequest>> RevokeAsync(

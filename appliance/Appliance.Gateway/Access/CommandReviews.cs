@@ -84,15 +84,16 @@ internal sealed class CommandReviews
     /// as its requester would, or, when an approver approved it meanwhile, its approval is revoked,
     /// so a later run of the same text cannot spend it. False when it was already spent.
     /// </summary>
-    public async Task<bool> WithdrawAsync(Person requester, string reviewId)
+    /// <param name="why">What ended the hold (a cancel, a disconnect, the session's end): the review's end reason.</param>
+    public async Task<bool> WithdrawAsync(Person requester, string reviewId, string why)
     {
-        if ((await _access.CancelAsync(requester, reviewId, requester.Email, CancellationToken.None)).Allowed)
+        if ((await _access.CancelAsync(requester, reviewId, requester.Email, CancellationToken.None, why)).Allowed)
         {
             return true;
         }
 
         var revoked = await _access.RevokeAsync(
-            requester, reviewId, "the client abandoned the statement before it ran", requester.Email, CancellationToken.None);
+            requester, reviewId, $"{why}: the statement did not run", requester.Email, CancellationToken.None);
         return revoked.Allowed;
     }
 

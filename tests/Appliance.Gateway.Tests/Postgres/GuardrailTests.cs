@@ -242,7 +242,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal("57014", cancelled.SqlState);
         Assert.Contains($"review {review}", cancelled.MessageText, StringComparison.Ordinal);
 
-        await AssertWithdrawnAndNeverRunAsync(review, table, sql);
+        await AssertWithdrawnAndNeverRunAsync(review, table, sql, "canceling statement due to user request");
         // The session goes on, as after a cancel in PostgreSQL.
         Assert.Equal(3L, await new NpgsqlCommand($"SELECT count(*) FROM {table}", connection).ExecuteScalarAsync());
     }
@@ -267,7 +267,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         psql.Kill(); // SIGKILL: the connection just closes
         await psql.WaitForExitAsync();
 
-        await AssertWithdrawnAndNeverRunAsync(review, table, sql);
+        await AssertWithdrawnAndNeverRunAsync(review, table, sql, "the client disconnected");
     }
 
     [Fact]
@@ -286,7 +286,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         await bob.PostAsync($"api/requests/{grant}/revoke", new { reason = "incident over" }, HttpStatusCode.OK);
 
         await Assert.ThrowsAnyAsync<Exception>(() => held);
-        await AssertWithdrawnAndNeverRunAsync(review, table, sql);
+        await AssertWithdrawnAndNeverRunAsync(review, table, sql, "the session ended");
     }
 
     [Fact]
@@ -331,7 +331,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     })!;
 
     /// <summary>The review ends cancelled (approving it is refused), the rows are all there, and the record says why.</summary>
-    private async Task AssertWithdrawnAndNeverRunAsync(string review, string table, string sql)
+    private async Task AssertWithdrawnAndNeverRunAsync(string review, string table, string sql, string endReason)
     {
         using var bob = fixture.Gateway.Client(fixture.BobToken);
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -343,7 +343,12 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
 
         Assert.Equal("cancelled", status);
         await bob.PostAsync($"api/requests/{review}/approve", null, HttpStatusCode.Conflict);
-        var sessionId = (await bob.GetJsonAsync($"api/requests/{review}")).GetProperty("command").Str("sessionId");
+        var ended = await bob.GetJsonAsync($"api/requests/{review}");
+        var sessionId = ended.GetProperty("command").Str("sessionId");
+
+        // Withdrawn for the requester, and the review says what ended the hold.
+        Assert.Equal("alice@example.com", ended.Str("endedBy"));
+        Assert.Contains(endReason, ended.Str("endReason"), StringComparison.Ordinal);
 
         using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
         var statements = await WaitForStatementsAsync(auditor, sessionId, s => s.Str("sql") == sql, 1);

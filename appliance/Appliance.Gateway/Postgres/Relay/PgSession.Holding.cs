@@ -112,7 +112,7 @@ internal sealed partial class PgSession
             }
             else if (review is not null)
             {
-                withdrawn = _services.Reviews.WithdrawAsync(Person, review.Id).GetAwaiter().GetResult();
+                withdrawn = _services.Reviews.WithdrawAsync(Person, review.Id, why).GetAwaiter().GetResult();
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
