@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 
 namespace Appliance.Policy.Masking;
 
@@ -34,7 +35,9 @@ internal enum ScanMode : byte
 /// <item>e-mail: <c>local@domain.tld</c>, the local part of letters, digits, <c>._%+-</c> or non-ASCII;
 /// written with the first character kept and the domain kept: <c>a***@example.com</c>.</item>
 /// </list>
-/// Letters next to digits do not protect them (<c>x4111111111111111</c> is masked): fail closed.
+/// Letters next to digits do not protect them (<c>x4111111111111111</c> is masked): fail closed;
+/// only a hex digest's own digits are left alone (<see cref="IsInHexWord"/>). An address among
+/// bytes that are not UTF-8 (binary data in a bytea) is none.
 /// A number's decimals are not read (<c>12.4111111111111111</c>): that was one average in ten masked.
 /// </summary>
 internal static class ValueScanner
@@ -47,6 +50,7 @@ internal static class ValueScanner
     private static readonly SearchValues<byte> DigitsAndAt = SearchValues.Create("0123456789@"u8);
     private static readonly SearchValues<byte> DigitBytes = SearchValues.Create("0123456789"u8);
     private static readonly SearchValues<byte> AtByte = SearchValues.Create("@"u8);
+    private static readonly SearchValues<byte> HexDigits = SearchValues.Create("0123456789abcdefABCDEF"u8);
 
     public static SearchValues<byte> Triggers(Detectors detectors) =>
         (detectors & (Detectors.Card | Detectors.Ssn)) == 0 ? AtByte
@@ -110,7 +114,7 @@ internal static class ValueScanner
         }
 
         var end = DomainEnd(value, at + 1);
-        if (localStart == at || end < 0)
+        if (localStart == at || end < 0 || !IsText(value[localStart..end]))
         {
             return at + 1;
         }
@@ -166,7 +170,7 @@ internal static class ValueScanner
         // Most digit runs (amounts, dates, ids) are too short to be anything: skip them cheaply.
         var end = SequenceEnd(value, start, out var digitCount);
         var needed = (detectors & Detectors.Ssn) != 0 ? 9 : (detectors & Detectors.Card) != 0 ? MinCardDigits : int.MaxValue;
-        if (digitCount < needed || IsFraction(value, start))
+        if (digitCount < needed || IsFraction(value, start) || IsInHexWord(value, start, end))
         {
             return end;
         }
@@ -329,6 +333,45 @@ internal static class ValueScanner
     /// of 13 or more digits passes the Luhn check.
     /// </summary>
     private static bool IsFraction(ReadOnlySpan<byte> value, int start) => start >= 2 && value[start - 1] == '.' && IsDigit(value[start - 2]);
+
+    /// <summary>
+    /// Digits inside a hex digest (md5, SHA-1, SHA-2: a word of 32, 40, 56, 64, 96 or 128 hex
+    /// digits, also a UUID written without dashes) are part of it: about one md5 digest in a
+    /// thousand holds a Luhn-valid run of 13 or more digits, and masking it changed the digest.
+    /// Letters next to digits otherwise do not protect them (<c>x4111111111111111</c>, <c>ab4111111111111111</c>).
+    /// </summary>
+    private static bool IsInHexWord(ReadOnlySpan<byte> value, int start, int end)
+    {
+        if ((start == 0 || !IsHexLetter(value[start - 1])) && (end == value.Length || !IsHexLetter(value[end])))
+        {
+            return false;
+        }
+
+        var wordStart = start;
+        while (wordStart > 0 && char.IsAsciiLetterOrDigit((char)value[wordStart - 1]))
+        {
+            wordStart--;
+        }
+
+        var wordEnd = start;
+        while (wordEnd < value.Length && char.IsAsciiLetterOrDigit((char)value[wordEnd]))
+        {
+            wordEnd++;
+        }
+
+        // A run grouped by spaces or dashes is no part of one word.
+        return wordEnd >= end && wordEnd - wordStart is 32 or 40 or 56 or 64 or 96 or 128
+            && !value[wordStart..wordEnd].ContainsAnyExcept(HexDigits);
+    }
+
+    private static bool IsHexLetter(byte c) => (uint)((c | 0x20) - 'a') <= 'f' - 'a';
+
+    /// <summary>
+    /// An address's non-ASCII characters are UTF-8 (<c>żaneta@example.pl</c>); bytes that are not
+    /// are binary data (a bytea value, decoded), where an '@' between two such bytes and a dot is
+    /// no address: masking it changed the data.
+    /// </summary>
+    private static bool IsText(ReadOnlySpan<byte> candidate) => Ascii.IsValid(candidate) || System.Text.Unicode.Utf8.IsValid(candidate);
 
     private static bool IsDigit(byte c) => (uint)(c - '0') <= 9;
 

@@ -128,6 +128,20 @@ public class MaskerValueTests
     }
 
     [Fact]
+    public void MaskValue_ByteaOfBinaryData_IsNotReadAsAnAddress()
+    {
+        // d2 9a '@' f6 '.' 91 f2: an '@' and a dot among bytes that are no UTF-8 text (probe V).
+        byte[] data = [0x17, 0x2b, 0xd2, 0x9a, 0x40, 0xf6, 0x2e, 0x91, 0xf2, 0x7c];
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(data, PgTypes.Bytea, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("\\x" + Convert.ToHexStringLower(data)), PgTypes.Bytea, binary: false).Result);
+
+        // The same bytes around a real address still hide it.
+        var (result, bytes) = _masker.MaskValue([0xd2, 0x9a, 0x20, .. Utf8("alice@example.com")], PgTypes.Bytea, binary: true);
+        Assert.Equal(MaskResult.Replaced, result);
+        Assert.Equal([0xd2, 0x9a, 0x20, .. Utf8("a***@example.com")], bytes);
+    }
+
+    [Fact]
     public void MaskValue_ByteaBinary_IsMaskedAsBytes()
     {
         var (result, bytes) = _masker.MaskValue([0, 1, .. Utf8("4111111111111111"), 0xFF], PgTypes.Bytea, binary: true);
