@@ -41,7 +41,12 @@ internal static partial class SqlClassifier
         AfterWhere.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>The WHERE condition starting at <paramref name="from"/> (at this level) can limit rows.</summary>
-    private static bool WhereLimitsRows(Statement statement, int from)
+    /// <param name="others">
+    /// The names and aliases of the other relations a DELETE's USING or an UPDATE's FROM joins in:
+    /// a condition on their columns alone (<c>DELETE FROM customers USING orders o WHERE o.id = 1</c>)
+    /// does not limit the target's rows.
+    /// </param>
+    private static bool WhereLimitsRows(Statement statement, int from, HashSet<string>? others = null)
     {
         var end = from;
         for (var nesting = 0; end < statement.To; end++)
@@ -61,7 +66,7 @@ internal static partial class SqlClassifier
             }
         }
 
-        return ConditionLimitsRows(statement, from, end, depth: 0);
+        return ConditionLimitsRows(statement, from, end, depth: 0, others);
     }
 
     /// <summary>
@@ -71,10 +76,10 @@ internal static partial class SqlClassifier
     /// Under a NOT the roles swap (<c>NOT (id = 5 AND false)</c> is every row), and only a
     /// plain <c>true</c> or a condition naming a column limits.
     /// </summary>
-    private static bool ConditionLimitsRows(Statement statement, int from, int to, int depth, bool negated = false)
+    private static bool ConditionLimitsRows(Statement statement, int from, int to, int depth, HashSet<string>? others, bool negated = false)
     {
-        // A parenthesized condition is read inside its parentheses: (id = 5 OR true).
-        while (to - from >= 2 && statement.Tokens[from].Kind == SqlTokenKind.OpenParen
+        // A parenthesized condition is read inside its parentheses: (id = 5 OR true); a subquery, (SELECT …), as a whole.
+        while (to - from >= 2 && statement.Tokens[from].Kind == SqlTokenKind.OpenParen && !IsSubqueryAt(statement, from + 1)
             && statement.MatchingParen(from, to) == to - 1 && depth++ < MaxDepth)
         {
             from++;
@@ -83,36 +88,36 @@ internal static partial class SqlClassifier
 
         if (depth >= MaxDepth)
         {
-            return !IsConstant(statement, from, to);
+            return !IsConstant(statement, from, to, others);
         }
 
         if (Split(statement, from, to, "OR") is { Count: > 1 } branches)
         {
             return negated
-                ? branches.Any(b => ConditionLimitsRows(statement, b.From, b.To, depth + 1, negated))
-                : branches.All(b => ConditionLimitsRows(statement, b.From, b.To, depth + 1, negated));
+                ? branches.Any(b => ConditionLimitsRows(statement, b.From, b.To, depth + 1, others, negated))
+                : branches.All(b => ConditionLimitsRows(statement, b.From, b.To, depth + 1, others, negated));
         }
 
         if (Split(statement, from, to, "AND") is { Count: > 1 } parts)
         {
             return negated
-                ? parts.All(p => ConditionLimitsRows(statement, p.From, p.To, depth + 1, negated))
-                : parts.Any(p => ConditionLimitsRows(statement, p.From, p.To, depth + 1, negated));
+                ? parts.All(p => ConditionLimitsRows(statement, p.From, p.To, depth + 1, others, negated))
+                : parts.Any(p => ConditionLimitsRows(statement, p.From, p.To, depth + 1, others, negated));
         }
 
         if (to - from >= 2 && statement.IsKeyword(from, "NOT"))
         {
-            return ConditionLimitsRows(statement, from + 1, to, depth + 1, !negated);
+            return ConditionLimitsRows(statement, from + 1, to, depth + 1, others, !negated);
         }
 
         if (negated)
         {
             // NOT (id <> id), NOT (id IS DISTINCT FROM id): every row where it is set.
-            return (!IsConstant(statement, from, to) && !ComparedWithItself(statement, from, to, equality: false))
+            return (!IsConstant(statement, from, to, others) && !ComparedWithItself(statement, from, to, equality: false))
                 || (to - from == 1 && statement.IsKeyword(from, "TRUE"));
         }
 
-        return (!IsConstant(statement, from, to) && !ComparedWithItself(statement, from, to, equality: true)) || IsPlainlyFalse(statement, from, to);
+        return (!IsConstant(statement, from, to, others) && !ComparedWithItself(statement, from, to, equality: true)) || IsPlainlyFalse(statement, from, to);
     }
 
     /// <summary>
@@ -156,7 +161,8 @@ internal static partial class SqlClassifier
     /// Whether two sides are the same expression: the same tokens, identifiers compared as
     /// PostgreSQL folds them (<c>"id"</c> is <c>id</c>), and a column reference the same column
     /// with or without its qualifier (<c>customers.id = id</c>; <c>a.id = b.id</c> is two columns).
-    /// Numbers are never the same: verdicts are shared by texts that differ only in their integers.
+    /// Any two numbers are the same: verdicts are shared by texts that differ only in their
+    /// integers, so <c>id + 1 = id + 2</c> is judged as <c>id + 1 = id + 1</c> is (every row).
     /// </summary>
     private static bool SameTokens(Statement statement, int leftFrom, int leftTo, int rightFrom, int rightTo)
     {
@@ -181,7 +187,7 @@ internal static partial class SqlClassifier
             var right = statement.Tokens[rightFrom + i];
             var same = left.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && right.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
                 ? SqlLiteral.Identifier(statement.Source, left) == SqlLiteral.Identifier(statement.Source, right)
-                : left.Kind == right.Kind && left.Kind != SqlTokenKind.Number && statement.Word(leftFrom + i).SequenceEqual(statement.Word(rightFrom + i));
+                : left.Kind == right.Kind && (left.Kind == SqlTokenKind.Number || statement.Word(leftFrom + i).SequenceEqual(statement.Word(rightFrom + i)));
             if (!same)
             {
                 return false;
@@ -241,13 +247,21 @@ internal static partial class SqlClassifier
         _ => false,
     };
 
-    private static bool IsConstant(Statement statement, int from, int to)
+    /// <param name="others">Relations whose qualified columns (<c>o.id</c>) count as constants here: they are not the target's.</param>
+    private static bool IsConstant(Statement statement, int from, int to, HashSet<string>? others)
     {
         for (var i = from; i < to; i++)
         {
             var token = statement.Tokens[i];
             switch (token.Kind)
             {
+                case SqlTokenKind.OpenParen when IsSubqueryAt(statement, i + 1) && statement.MatchingParen(i, to) is var close && close < to
+                    && IsUncorrelated(statement, i + 1, close, others):
+                    i = close;
+                    continue;
+                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when IsQualifiedBy(statement, i, to, others):
+                    i += 2;
+                    continue;
                 case SqlTokenKind.Word when ConstantWordsLookup.Contains(statement.Word(i)) || IsCastType(statement, i, from)
                     || IsFunctionName(statement, i, to) || IsLiteralType(statement, i, to):
                 case SqlTokenKind.Number or SqlTokenKind.String or SqlTokenKind.EscapeString or SqlTokenKind.DollarString:

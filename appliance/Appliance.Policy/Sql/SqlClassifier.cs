@@ -300,6 +300,10 @@ internal static partial class SqlClassifier
     {
         var level = first - statement.From;
         var nesting = level;
+
+        // The relations a DELETE … USING or an UPDATE … FROM joins to its target.
+        var joined = statement.IsKeyword(first, "DELETE") ? "USING" : statement.IsKeyword(first, "UPDATE") ? "FROM" : null;
+        HashSet<string>? others = null;
         for (var i = first; i < statement.To; i++)
         {
             var token = statement.Tokens[i];
@@ -311,8 +315,11 @@ internal static partial class SqlClassifier
                 case SqlTokenKind.CloseParen:
                     nesting--;
                     break;
+                case SqlTokenKind.Word when nesting == level && joined is not null && others is null && SqlKeywords.Is(statement.Word(i), joined):
+                    others = JoinedRelations(statement, i + 1);
+                    break;
                 case SqlTokenKind.Word when nesting == level && SqlKeywords.Is(statement.Word(i), "WHERE"):
-                    return WhereLimitsRows(statement, i + 1);
+                    return WhereLimitsRows(statement, i + 1, others);
             }
         }
 

@@ -153,6 +153,19 @@ public class SqlClassifierTests
     [InlineData("UPDATE t SET a = 1 WHERE lower(note) = LOWER(\"note\")")]
     [InlineData("DELETE FROM t WHERE NOT (id <> id)")]
     [InlineData("DELETE FROM t WHERE NOT (id IS DISTINCT FROM id)")]
+    [InlineData("DELETE FROM t WHERE coalesce(id, 0) = coalesce(id, 0)")]
+    [InlineData("DELETE FROM t WHERE id + 1 = id + 1")]
+    [InlineData("DELETE FROM t WHERE coalesce(id, 0) = coalesce(id, 1)")] // one shape with the line above: judged alike
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders)")]
+    [InlineData("DELETE FROM customers WHERE (SELECT count(*) FROM orders) > 0")]
+    [InlineData("DELETE FROM customers WHERE (SELECT true FROM public.orders LIMIT 1)")]
+    [InlineData("DELETE FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.t = 1)")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM customers c2 WHERE c2.id = 1)")]
+    [InlineData("DELETE FROM customers WHERE id = 5 OR EXISTS (SELECT 1 FROM orders o JOIN items i ON i.order_id = o.id)")]
+    [InlineData("DELETE FROM customers USING orders o WHERE o.id = 1")]
+    [InlineData("DELETE FROM customers USING orders AS o JOIN items i ON i.order_id = o.id WHERE i.sku = 'x'")]
+    [InlineData("UPDATE customers SET city = 'x' FROM orders o WHERE o.total > 100")]
+    [InlineData("UPDATE customers SET city = 'x' FROM orders WHERE orders.total > 100 AND EXISTS (SELECT 1 FROM items i WHERE i.order_id = orders.id)")]
     public void Classify_WhereOfConstantsOnly_CountsAsMissing(string sql) =>
         Assert.False(Classify(sql)[0].HasWhere);
 
@@ -179,13 +192,18 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t WHERE NOT (id = id)")]
     [InlineData("DELETE FROM t WHERE NOT (id = 5 OR true)")]
     [InlineData("DELETE FROM t WHERE NOT id = 5")]
-    [InlineData("DELETE FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.t = 1)")]
     [InlineData("DELETE FROM t USING u WHERE t.id = u.id")]
+    [InlineData("DELETE FROM t WHERE EXISTS (SELECT 1 FROM u WHERE x = 1)")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM customers c2 WHERE c2.id = customers.id)")]
+    [InlineData("DELETE FROM orders WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = customer_id)")]
+    [InlineData("DELETE FROM orders WHERE (SELECT count(*) FROM items i WHERE i.order_id = id) > 2")]
+    [InlineData("DELETE FROM customers c USING orders o WHERE o.customer_id = c.id")]
+    [InlineData("DELETE FROM customers USING orders o WHERE o.id = 1 AND city = 'x'")]
+    [InlineData("UPDATE orders SET total = 0 FROM customers c WHERE c.id = orders.customer_id")]
     [InlineData("UPDATE t SET a = 1 FROM u WHERE t.id = u.id")]
     [InlineData("DELETE FROM t WHERE created < date '2020-01-01'")]
     [InlineData("DELETE FROM t WHERE owner = current_user")]
     [InlineData("DELETE FROM t WHERE coalesce(id, 0) = coalesce(other, 0)")]
-    [InlineData("DELETE FROM t WHERE coalesce(id, 0) = coalesce(id, 1)")]
     public void Classify_WhereThatCanLimitRows_CountsAsLimiting(string sql) =>
         Assert.True(Classify(sql)[0].HasWhere);
 

@@ -1,0 +1,188 @@
+namespace Appliance.Policy.Sql;
+
+/// <summary>
+/// Conditions that cannot tell the target's rows apart although they name columns: a subquery that
+/// does not refer to the target (<c>WHERE EXISTS (SELECT 1 FROM orders)</c>, the correlation
+/// forgotten) is one value for every row, and so are the columns of the other relations a
+/// DELETE's USING or an UPDATE's FROM joins in (<c>USING orders o WHERE o.id = 1</c>). Both
+/// count as constants in SqlClassifier.Where.cs. A column written without its relation's name
+/// could be the target's (PostgreSQL looks outwards for names a subquery's relations lack), so
+/// it always counts as limiting: only what is certainly not the target's is a constant.
+/// </summary>
+internal static partial class SqlClassifier
+{
+    /// <summary>Words of a subquery's clauses besides those of <see cref="ConstantConditionWords"/>.</summary>
+    private static readonly HashSet<string> SubqueryWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "FROM", "JOIN", "ON", "USING", "GROUP", "BY", "ORDER", "HAVING", "ASC", "DESC", "INNER", "LEFT", "RIGHT", "FULL",
+        "OUTER", "CROSS", "NATURAL", "LATERAL", "ONLY", "NULLS", "FIRST", "LAST", "FETCH", "NEXT", "ROWS", "ROW", "WITH", "TIES",
+    };
+
+    /// <summary>Words after a from-item that are no alias of it.</summary>
+    private static readonly HashSet<string> NotFromItemAliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "WHERE", "JOIN", "ON", "USING", "CROSS", "INNER", "LEFT", "RIGHT", "FULL", "NATURAL", "GROUP", "ORDER", "LIMIT",
+        "HAVING", "WINDOW", "UNION", "INTERSECT", "EXCEPT", "OFFSET", "FETCH", "FOR", "TABLESAMPLE", "RETURNING", "SET",
+    };
+
+    private static bool IsSubqueryAt(Statement statement, int i) =>
+        statement.IsKeyword(i, "SELECT") || statement.IsKeyword(i, "VALUES") || statement.IsKeyword(i, "WITH");
+
+    /// <summary><c>name.column</c> at <paramref name="i"/>, with name one of <paramref name="names"/>.</summary>
+    private static bool IsQualifiedBy(Statement statement, int i, int to, HashSet<string>? names) =>
+        names is not null && i + 2 < to && statement.Word(i + 1) is "."
+        && statement.Tokens[i + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+        && names.Contains(SqlLiteral.Identifier(statement.Source, statement.Tokens[i]));
+
+    /// <summary>
+    /// The subquery between <paramref name="from"/> and <paramref name="to"/> refers to no column
+    /// outside itself: every name in it is one of its own from-items, a column qualified by one
+    /// of them (or by one of <paramref name="others"/>), a function, a type or a keyword.
+    /// </summary>
+    private static bool IsUncorrelated(Statement statement, int from, int to, HashSet<string>? others)
+    {
+        var items = new HashSet<int>();
+        var inner = FromItemNames(statement, from, to, items);
+        if (others is not null)
+        {
+            inner.UnionWith(others);
+        }
+
+        for (var i = from; i < to; i++)
+        {
+            var token = statement.Tokens[i];
+            if (token.Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier) || items.Contains(i))
+            {
+                continue;
+            }
+
+            if (IsQualifiedBy(statement, i, to, inner))
+            {
+                i += 2;
+                continue;
+            }
+
+            var known = inner.Contains(SqlLiteral.Identifier(statement.Source, token))
+                || (token.Kind == SqlTokenKind.Word && (ConstantWordsLookup.Contains(statement.Word(i)) || SubqueryWords.Contains(statement.Word(i).ToString())
+                    || IsCastType(statement, i, from) || IsFunctionName(statement, i, to) || IsLiteralType(statement, i, to)));
+            if (!known)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The names by which the from-items after each FROM and JOIN between <paramref name="from"/>
+    /// and <paramref name="to"/> are referred to: the alias where there is one (it hides the
+    /// relation's own name), else the relation's name.
+    /// </summary>
+    /// <param name="items">Where the from-items' names and aliases stand.</param>
+    private static HashSet<string> FromItemNames(Statement statement, int from, int to, HashSet<int>? items = null)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = from; i < to; i++)
+        {
+            if (statement.IsKeyword(i, "FROM") || statement.IsKeyword(i, "JOIN"))
+            {
+                AddFromItems(statement, i + 1, to, names, items);
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>The from-items of a DELETE's USING or an UPDATE's FROM list starting at <paramref name="i"/>, with what they JOIN.</summary>
+    private static HashSet<string> JoinedRelations(Statement statement, int i)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        i = AddFromItems(statement, i, statement.To, names);
+        for (var nesting = 0; i < statement.To && !(nesting == 0 && (statement.IsKeyword(i, "WHERE") || statement.IsKeyword(i, "RETURNING"))); i++)
+        {
+            var kind = statement.Tokens[i].Kind;
+            nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (nesting == 0 && statement.IsKeyword(i, "JOIN"))
+            {
+                i = AddFromItems(statement, i + 1, statement.To, names) - 1;
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>Reads <c>item [[AS] alias] [, item …]</c> from <paramref name="i"/> and adds how each is referred to.</summary>
+    /// <returns>Where the list ends.</returns>
+    private static int AddFromItems(Statement statement, int i, int to, HashSet<string> names, HashSet<int>? items = null)
+    {
+        while (i < to)
+        {
+            while (statement.IsKeyword(i, "ONLY") || statement.IsKeyword(i, "LATERAL"))
+            {
+                i++;
+            }
+
+            string? name = null;
+            if (i < to && statement.Tokens[i].Kind == SqlTokenKind.OpenParen)
+            {
+                i = statement.MatchingParen(i, to) + 1;
+            }
+            else if (i < to && statement.Tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+            {
+                // schema.relation: the relation's name is the last part.
+                while (i + 2 < to && statement.Word(i + 1) is "." && statement.Tokens[i + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+                {
+                    items?.Add(i);
+                    i += 2;
+                }
+
+                items?.Add(i);
+                name = SqlLiteral.Identifier(statement.Source, statement.Tokens[i]);
+                i++;
+                if (i < to && statement.Tokens[i].Kind == SqlTokenKind.OpenParen)
+                {
+                    // A function's arguments.
+                    i = statement.MatchingParen(i, to) + 1;
+                }
+            }
+            else
+            {
+                return i;
+            }
+
+            if (statement.IsKeyword(i, "AS"))
+            {
+                i++;
+            }
+
+            if (i < to && statement.Tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                && !(statement.Tokens[i].IsWord && NotFromItemAliases.Contains(statement.Word(i).ToString())))
+            {
+                items?.Add(i);
+                name = SqlLiteral.Identifier(statement.Source, statement.Tokens[i]);
+                i++;
+                if (i < to && statement.Tokens[i].Kind == SqlTokenKind.OpenParen)
+                {
+                    // The alias's column list.
+                    i = statement.MatchingParen(i, to) + 1;
+                }
+            }
+
+            if (name is not null)
+            {
+                names.Add(name);
+            }
+
+            if (i < to && statement.Tokens[i].Kind == SqlTokenKind.Comma)
+            {
+                i++;
+                continue;
+            }
+
+            return i;
+        }
+
+        return i;
+    }
+}
