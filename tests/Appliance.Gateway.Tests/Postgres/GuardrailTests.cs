@@ -440,7 +440,15 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
             var unreadable = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand(sql, connection).ExecuteNonQueryAsync());
             Assert.Equal("42501", unreadable.SqlState);
             Assert.Contains("could not analyse the statement", unreadable.MessageText, StringComparison.Ordinal);
+
+            // Not in the name of the first rule that matches anything unreadable (the built-in one on roles): all of them, the connection's first.
+            Assert.DoesNotContain("guardrail \"upstream-role\"", unreadable.MessageText, StringComparison.Ordinal);
+            Assert.Matches("guardrails that may apply: destructive-ddl, .*upstream-role$", unreadable.MessageText);
         }
+
+        var blocked = await WaitForEventAsync("guardrail.blocked", e => e.Str("statement").Contains("pg\\005fsleep", StringComparison.Ordinal));
+        Assert.StartsWith("destructive-ddl, ", blocked.Str("rule"), StringComparison.Ordinal);
+        Assert.Contains("could not analyse the statement", blocked.Str("message"), StringComparison.Ordinal);
 
         // A query given to a function as one literal is judged by what it is.
         var dropped = await Assert.ThrowsAsync<PostgresException>(() =>

@@ -68,12 +68,16 @@ internal sealed partial class PgSession
             return Decision.Run;
         }
 
-        var unreadable = verdict.Matches.FirstOrDefault(m =>
-            m.Reason != GuardrailMatchReason.Matched || ReferenceEquals(m.StatementCommand, SqlKeywords.Unknown) || m.StatementCommand == SqlKeywords.Unknown);
+        var unreadable = verdict.Matches.FirstOrDefault(IsUnreadable);
         if (unreadable is not null)
         {
+            // Every rule matches a statement nobody can read: name them all, the connection's own first,
+            // rather than the first of them (the built-in one on role administration).
+            var rules = string.Join(", ", verdict.Matches.Where(IsUnreadable).Select(m => m.RuleName).Distinct()
+                .OrderBy(name => name == Appliance.Policy.Guardrails.BuiltInGuardrails.UpstreamRoleName));
             return Block(unreadable, sql,
-                $"blocked by guardrail \"{unreadable.RuleName}\": the gateway could not analyse the statement ({Describe(unreadable.Reason)}), so it refuses it");
+                $"blocked: the gateway could not analyse the statement ({Describe(unreadable.Reason)}), so it refuses it; guardrails that may apply: {rules}",
+                rules);
         }
 
         var deciding = verdict.Deciding!;
@@ -92,12 +96,19 @@ internal sealed partial class PgSession
         };
     }
 
-    private Decision Block(GuardrailMatch match, ReadOnlySpan<byte> sql, string message)
+    private static bool IsUnreadable(GuardrailMatch match) =>
+        match.Reason != GuardrailMatchReason.Matched || ReferenceEquals(match.StatementCommand, SqlKeywords.Unknown) || match.StatementCommand == SqlKeywords.Unknown;
+
+    /// <param name="rules">The rules to name, when more than the match's own.</param>
+    private Decision Block(GuardrailMatch match, ReadOnlySpan<byte> sql, string message, string? rules = null)
     {
         var masked = _runtime.MaskSql(sql);
-        RecordRefused(masked, StatementRecord.Blocked, message, match.RuleName);
-        RaiseGuardrailEvent(EventTypes.GuardrailBlocked, match, "block");
-        Log.StatementBlocked(_services.Logger, Id, match.RuleName);
+        // Naming several rules, the event carries the refusal's own words rather than the first rule's message.
+        var eventMessage = rules is null ? null : message;
+        rules ??= match.RuleName;
+        RecordRefused(masked, StatementRecord.Blocked, message, rules);
+        RaiseGuardrailEvent(EventTypes.GuardrailBlocked, match, "block", rules, eventMessage);
+        Log.StatementBlocked(_services.Logger, Id, rules);
         return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, message, detail: $"Statement: {match.StatementCommand}"), null);
     }
 
@@ -262,10 +273,11 @@ internal sealed partial class PgSession
     };
 
     /// <summary>Fire and forget: the event is written by the store off this thread, after what the session recorded before it; a failure is logged.</summary>
-    private void RaiseGuardrailEvent(string type, GuardrailMatch match, string action)
+    private void RaiseGuardrailEvent(string type, GuardrailMatch match, string action, string? rules = null, string? message = null)
     {
         var data = new GuardrailEventData(
-            ConnectionName, Connection.Access.Channel, Person.Email, Id, match.RuleName, action, match.Message, _runtime.MaskSql(match.StatementText));
+            ConnectionName, Connection.Access.Channel, Person.Email, Id, rules ?? match.RuleName, action, message ?? match.Message,
+            _runtime.MaskSql(match.StatementText));
         _ = WriteGuardrailEventAsync(type, data);
     }
 
