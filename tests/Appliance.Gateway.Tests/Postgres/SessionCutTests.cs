@@ -103,4 +103,38 @@ public sealed class SessionCutTests(PgGatewayFixture fixture) : IClassFixture<Pg
         Assert.Equal(1, await new NpgsqlCommand("SELECT 1", other).ExecuteScalarAsync());
         await Assert.ThrowsAnyAsync<Exception>(() => new NpgsqlCommand("SELECT 1", doomed).ExecuteScalarAsync());
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ClientLeavingWhileAResultStreams_IsRecordedAsTheClientsDisconnect(bool tls)
+    {
+        await fixture.GrantAsync();
+        var application = PgGatewayFixture.Marker();
+        var client = tls ? await RawPgClient.ConnectTlsAsync(fixture.Port) : await RawPgClient.ConnectAsync(fixture.Port);
+        await using (client)
+        {
+            await client.SendStartupAsync(Alice, "demo", fixture.AliceToken, new KeyValuePair<string, string>("application_name", application));
+            await client.ReadUntilReadyAsync();
+            await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, "SELECT generate_series(1, 5000000)"));
+            for (var i = 0; i < 2000; i++)
+            {
+                await client.ReadAsync();
+            }
+        }
+
+        // The upstream thread was writing rows to a client that was gone: its failed write is the client's leaving.
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        System.Text.Json.JsonElement? session = null;
+        for (var i = 0; i < 100 && session is null; i++)
+        {
+            await Task.Delay(100);
+            session = (await auditor.GetJsonAsync("api/sessions?limit=200")).EnumerateArray()
+                .Cast<System.Text.Json.JsonElement?>()
+                .FirstOrDefault(s => s!.Value.GetProperty("application").GetString() == application && s.Value.GetProperty("endedAt").ValueKind != System.Text.Json.JsonValueKind.Null);
+        }
+
+        Assert.NotNull(session);
+        Assert.Equal("client disconnected", session.Value.GetProperty("endReason").GetString());
+    }
 }

@@ -61,7 +61,7 @@ internal sealed partial class PgSession
         }
         finally
         {
-            Stop(_clientTerminated ? "client terminated the session" : reason);
+            Stop(_clientTerminated ? "client terminated the session" : _clientGone ? "client disconnected" : reason);
         }
     }
 

@@ -192,7 +192,7 @@ internal sealed partial class PgSession : ILoopHandler
         }
         catch (Exception e)
         {
-            Stop(UpstreamFault(e) ?? "upstream closed the connection");
+            Stop(UpstreamFault(e) ?? (_clientGone ? "client disconnected" : "upstream closed the connection"));
         }
     }
 

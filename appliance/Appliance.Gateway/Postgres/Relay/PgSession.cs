@@ -308,15 +308,26 @@ internal sealed partial class PgSession : IDisposable
     /// Writes what waits for the client: blocking on threads; on an event loop, what the socket
     /// takes now, the rest when it is writable. Callers hold <see cref="_gate"/>.
     /// </summary>
+    /// <summary>A write to the client failed: it went away (the upstream side writes too, and must not take the blame).</summary>
+    private volatile bool _clientGone;
+
     private void SendClient()
     {
-        if (OnThreads)
+        try
         {
-            _clientOut.FlushTo(_client);
+            if (OnThreads)
+            {
+                _clientOut.FlushTo(_client);
+            }
+            else
+            {
+                _clientOut.TrySendTo(_clientSocket);
+            }
         }
-        else
+        catch (Exception e) when (IsDisconnect(e))
         {
-            _clientOut.TrySendTo(_clientSocket);
+            _clientGone = true;
+            throw;
         }
     }
 
