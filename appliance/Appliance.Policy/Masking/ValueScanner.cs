@@ -347,14 +347,15 @@ internal static class ValueScanner
             return false;
         }
 
+        // No further than a digest is long: a value of one long word holds many digit runs.
         var wordStart = start;
-        while (wordStart > 0 && char.IsAsciiLetterOrDigit((char)value[wordStart - 1]))
+        while (wordStart > 0 && start - wordStart <= MaxDigestLength && char.IsAsciiLetterOrDigit((char)value[wordStart - 1]))
         {
             wordStart--;
         }
 
         var wordEnd = start;
-        while (wordEnd < value.Length && char.IsAsciiLetterOrDigit((char)value[wordEnd]))
+        while (wordEnd < value.Length && wordEnd - wordStart <= MaxDigestLength && char.IsAsciiLetterOrDigit((char)value[wordEnd]))
         {
             wordEnd++;
         }
@@ -363,6 +364,8 @@ internal static class ValueScanner
         return wordEnd >= end && wordEnd - wordStart is 32 or 40 or 56 or 64 or 96 or 128
             && !value[wordStart..wordEnd].ContainsAnyExcept(HexDigits);
     }
+
+    private const int MaxDigestLength = 128;
 
     private static bool IsHexLetter(byte c) => (uint)((c | 0x20) - 'a') <= 'f' - 'a';
 
