@@ -28,7 +28,9 @@ internal sealed class StatementsJson
     private static readonly JsonEncodedText SampleRows = JsonEncodedText.Encode("sampleRows");
     private static readonly JsonEncodedText Guardrail = JsonEncodedText.Encode("guardrail");
 
-    private readonly ArrayBufferWriter<byte> _buffer = new(16 * 1024);
+    private const int InitialCapacity = 16 * 1024;
+
+    private ArrayBufferWriter<byte> _buffer = new(InitialCapacity);
     private readonly Utf8JsonWriter _writer;
 
     public StatementsJson() => _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
@@ -54,6 +56,12 @@ internal sealed class StatementsJson
 
     public void Begin()
     {
+        if (_buffer.Capacity > 64 * InitialCapacity)
+        {
+            // Grown by a huge record: not kept for the writer's life.
+            _buffer = new ArrayBufferWriter<byte>(InitialCapacity);
+        }
+
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
         _writer.WriteStartObject();

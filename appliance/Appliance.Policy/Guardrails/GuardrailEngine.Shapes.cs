@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
+using Appliance.Policy.Buffers;
 using Appliance.Policy.Sql;
 
 namespace Appliance.Policy.Guardrails;
@@ -39,7 +40,7 @@ internal sealed partial class GuardrailEngine
         }
 
         byte[]? rented = null;
-        var shape = utf8Sql.Length <= StackBytes ? stackalloc byte[StackBytes] : (rented = ArrayPool<byte>.Shared.Rent(utf8Sql.Length));
+        var shape = utf8Sql.Length <= StackBytes ? stackalloc byte[StackBytes] : (rented = Pool<byte>.Rent(utf8Sql.Length));
         try
         {
             if (!SqlIntegerRuns.TryShape(utf8Sql, shape, out var runs))
@@ -69,7 +70,7 @@ internal sealed partial class GuardrailEngine
         {
             if (rented is not null)
             {
-                ArrayPool<byte>.Shared.Return(rented);
+                Pool<byte>.Return(rented);
             }
         }
     }
@@ -84,7 +85,7 @@ internal sealed partial class GuardrailEngine
 
         var statement = utf8Sql[shape.PrefixBytes..(utf8Sql.Length - shape.SuffixBytes)];
         char[]? rented = null;
-        var chars = statement.Length <= StackBytes ? stackalloc char[StackBytes] : (rented = ArrayPool<char>.Shared.Rent(statement.Length));
+        var chars = statement.Length <= StackBytes ? stackalloc char[StackBytes] : (rented = Pool<char>.Rent(statement.Length));
         try
         {
             var text = chars[..Encoding.UTF8.GetChars(statement, chars)];
@@ -102,7 +103,7 @@ internal sealed partial class GuardrailEngine
         {
             if (rented is not null)
             {
-                ArrayPool<char>.Shared.Return(rented);
+                Pool<char>.Return(rented);
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Appliance.Policy.Buffers;
 using Appliance.Policy.Configuration;
 using Appliance.Policy.Sql;
 
@@ -53,7 +54,7 @@ internal sealed partial class GuardrailEngine
 
     public GuardrailVerdict Evaluate(string sql, SqlSession session)
     {
-        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(sql.Length));
+        var rented = Pool<byte>.Rent(Encoding.UTF8.GetMaxByteCount(sql.Length));
         try
         {
             var length = Encoding.UTF8.GetBytes(sql, rented);
@@ -61,7 +62,7 @@ internal sealed partial class GuardrailEngine
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            Pool<byte>.Return(rented);
         }
     }
 

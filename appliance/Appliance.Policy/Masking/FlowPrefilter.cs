@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Appliance.Policy.Buffers;
 
 namespace Appliance.Policy.Masking;
 
@@ -46,7 +47,7 @@ internal sealed class FlowPrefilter
         }
 
         char[]? rented = null;
-        var chars = sql.Length <= StackChars ? stackalloc char[sql.Length] : (rented = ArrayPool<char>.Shared.Rent(sql.Length)).AsSpan(0, sql.Length);
+        var chars = sql.Length <= StackChars ? stackalloc char[sql.Length] : (rented = Pool<char>.Rent(sql.Length)).AsSpan(0, sql.Length);
         try
         {
             // Latin-1 maps every byte to one char: positions stay those of the bytes, and UTF-8
@@ -75,7 +76,7 @@ internal sealed class FlowPrefilter
         {
             if (rented is not null)
             {
-                ArrayPool<char>.Shared.Return(rented);
+                Pool<char>.Return(rented);
             }
         }
     }

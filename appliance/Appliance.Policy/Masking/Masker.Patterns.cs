@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Text.Unicode;
+using Appliance.Policy.Buffers;
 
 namespace Appliance.Policy.Masking;
 
@@ -18,7 +19,7 @@ internal sealed partial class Masker
     private MaskResult ApplyPatterns(ReadOnlySpan<byte> value, ScanMode mode, IBufferWriter<byte>? output, ReadOnlySpan<byte> prefix)
     {
         var utf8 = Utf8.IsValid(value);
-        var chars = ArrayPool<char>.Shared.Rent(Math.Max(value.Length, 1));
+        var chars = Pool<char>.Rent(Math.Max(value.Length, 1));
         try
         {
             var length = utf8 ? Encoding.UTF8.GetChars(value, chars) : Encoding.Latin1.GetChars(value, chars);
@@ -49,7 +50,7 @@ internal sealed partial class Masker
         }
         finally
         {
-            ArrayPool<char>.Shared.Return(chars);
+            Pool<char>.Return(chars);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Appliance.Policy.Buffers;
 
 namespace Appliance.Policy.Masking;
 
@@ -72,7 +73,7 @@ internal sealed partial class Masker
         }
 
         var hex = value[2..];
-        var rented = ArrayPool<byte>.Shared.Rent(Math.Max(hex.Length / 2, 1));
+        var rented = Pool<byte>.Rent(Math.Max(hex.Length / 2, 1));
         try
         {
             var raw = rented.AsSpan(0, hex.Length / 2);
@@ -96,7 +97,7 @@ internal sealed partial class Masker
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            Pool<byte>.Return(rented);
         }
     }
 

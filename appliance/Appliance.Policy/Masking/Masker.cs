@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Frozen;
 using System.Text;
 using System.Text.RegularExpressions;
+using Appliance.Policy.Buffers;
 using Appliance.Policy.Configuration;
 using Appliance.Policy.Sql;
 
@@ -92,7 +93,7 @@ internal sealed partial class Masker
             return text;
         }
 
-        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        var rented = Pool<byte>.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
         try
         {
             var length = Encoding.UTF8.GetBytes(text, rented);
@@ -101,7 +102,7 @@ internal sealed partial class Masker
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            Pool<byte>.Return(rented);
         }
     }
 

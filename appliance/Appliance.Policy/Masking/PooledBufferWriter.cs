@@ -1,4 +1,5 @@
 using System.Buffers;
+using Appliance.Policy.Buffers;
 
 namespace Appliance.Policy.Masking;
 
@@ -46,11 +47,11 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
             return;
         }
 
-        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(256, _buffer.Length * 2)));
+        var grown = Pool<byte>.Rent(Math.Max(needed, Math.Max(256, _buffer.Length * 2)));
         _buffer.AsSpan(0, _written).CopyTo(grown);
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Pool<byte>.Return(_buffer);
         }
 
         _buffer = grown;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using Appliance.Policy.Buffers;
 
 namespace Appliance.Policy.Masking;
 
@@ -23,7 +24,7 @@ internal ref struct ResultShape
 
     public ResultShape(ReadOnlySpan<byte> statementUtf8)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(statementUtf8.Length + 256);
+        _buffer = Pool<byte>.Rent(statementUtf8.Length + 256);
         BinaryPrimitives.WriteInt32LittleEndian(_buffer, statementUtf8.Length);
         statementUtf8.CopyTo(_buffer.AsSpan(4));
         _length = 4 + statementUtf8.Length;
@@ -40,9 +41,9 @@ internal ref struct ResultShape
         var needed = _length + 14 + nameUtf8.Length;
         if (needed > _buffer.Length)
         {
-            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _buffer.Length * 2));
+            var grown = Pool<byte>.Rent(Math.Max(needed, _buffer.Length * 2));
             _buffer.AsSpan(0, _length).CopyTo(grown);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Pool<byte>.Return(_buffer);
             _buffer = grown;
         }
 
@@ -85,7 +86,7 @@ internal ref struct ResultShape
     {
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Pool<byte>.Return(_buffer);
             _buffer = [];
         }
     }

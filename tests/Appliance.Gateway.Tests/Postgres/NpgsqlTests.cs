@@ -327,6 +327,31 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     [Fact]
+    public async Task AHugeStatement_RunsWhole_AndItsRecordKeepsWhatItDid_NotItsBulk()
+    {
+        var marker = PgGatewayFixture.Marker();
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT length('{new string('x', 1_000_000)}') AS {marker}", connection);
+
+        Assert.Equal(1_000_000, await command.ExecuteScalarAsync());
+
+        string? recorded = null;
+        for (var i = 0; i < 100 && recorded is null; i++)
+        {
+            await Task.Delay(100);
+            recorded = (await fixture.EventsAsync("session.statements"))
+                .SelectMany(e => e.GetProperty("statements").EnumerateArray())
+                .Select(s => s.GetProperty("sql").GetString()!)
+                .FirstOrDefault(sql => sql.EndsWith(marker, StringComparison.Ordinal));
+        }
+
+        Assert.NotNull(recorded);
+        Assert.StartsWith("SELECT length('xxx", recorded, StringComparison.Ordinal);
+        Assert.Contains($"…[{1_000_002 - Appliance.Policy.Masking.Masker.KeptPartLength} more characters not recorded]') AS {marker}", recorded, StringComparison.Ordinal);
+        Assert.True(recorded.Length < 2 * Appliance.Policy.Masking.Masker.KeptPartLength, $"{recorded.Length} characters recorded");
+    }
+
+    [Fact]
     public async Task Cancel_ReachesTheUpstreamBackend()
     {
         await using var connection = await fixture.OpenAsync();

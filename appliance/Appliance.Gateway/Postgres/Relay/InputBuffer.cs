@@ -1,4 +1,5 @@
 using System.Buffers;
+using Appliance.Policy.Buffers;
 using Appliance.Wire;
 using Appliance.Wire.Framing;
 
@@ -18,7 +19,7 @@ internal sealed class InputBuffer : IDisposable
     private int _start;
     private int _end;
 
-    public InputBuffer(int size = DefaultSize) => _buffer = ArrayPool<byte>.Shared.Rent(size);
+    public InputBuffer(int size = DefaultSize) => _buffer = Pool<byte>.Rent(size);
 
     /// <summary>The bytes received and not consumed yet.</summary>
     public ReadOnlySpan<byte> Span => _buffer.AsSpan(_start, _end - _start);
@@ -82,7 +83,7 @@ internal sealed class InputBuffer : IDisposable
     {
         if (_start == _end && _buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Pool<byte>.Return(_buffer);
             _buffer = [];
             _start = _end = 0;
         }
@@ -92,7 +93,7 @@ internal sealed class InputBuffer : IDisposable
     {
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Pool<byte>.Return(_buffer);
             _buffer = [];
         }
     }
@@ -102,7 +103,7 @@ internal sealed class InputBuffer : IDisposable
     {
         if (_buffer.Length == 0)
         {
-            _buffer = ArrayPool<byte>.Shared.Rent(DefaultSize);
+            _buffer = Pool<byte>.Rent(DefaultSize);
             return;
         }
 
@@ -146,10 +147,10 @@ internal sealed class InputBuffer : IDisposable
 
     private void Grow(int size)
     {
-        var grown = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(size, DefaultSize), PgLimits.MaxProtocolMessageLength + 1));
+        var grown = Pool<byte>.Rent(Math.Min(Math.Max(size, DefaultSize), PgLimits.MaxProtocolMessageLength + 1));
         var length = _end - _start;
         _buffer.AsSpan(_start, length).CopyTo(grown);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        Pool<byte>.Return(_buffer);
         _buffer = grown;
         _start = 0;
         _end = length;
@@ -161,8 +162,8 @@ internal sealed class InputBuffer : IDisposable
         if (_buffer.Length > 4 * DefaultSize)
         {
             // Shrink only what grew for a large message; an empty released buffer stays released.
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = ArrayPool<byte>.Shared.Rent(DefaultSize);
+            Pool<byte>.Return(_buffer);
+            _buffer = Pool<byte>.Rent(DefaultSize);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Appliance.Policy.Buffers;
 
 namespace Appliance.Gateway.Postgres.Relay;
 
@@ -18,7 +19,7 @@ internal sealed class OutputBuffer : IBufferWriter<byte>, IDisposable
     /// <summary>How much of the written bytes a non-blocking send already got out.</summary>
     private int _sent;
 
-    public OutputBuffer(int size = DefaultSize) => _buffer = ArrayPool<byte>.Shared.Rent(size);
+    public OutputBuffer(int size = DefaultSize) => _buffer = Pool<byte>.Rent(size);
 
     public int Length => _written;
 
@@ -95,8 +96,8 @@ internal sealed class OutputBuffer : IBufferWriter<byte>, IDisposable
         _sent = 0;
         if (_buffer.Length > 8 * DefaultSize)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = ArrayPool<byte>.Shared.Rent(DefaultSize);
+            Pool<byte>.Return(_buffer);
+            _buffer = Pool<byte>.Rent(DefaultSize);
         }
     }
 
@@ -105,7 +106,7 @@ internal sealed class OutputBuffer : IBufferWriter<byte>, IDisposable
     {
         if (_written == 0 && _buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Pool<byte>.Return(_buffer);
             _buffer = [];
         }
     }
@@ -114,7 +115,7 @@ internal sealed class OutputBuffer : IBufferWriter<byte>, IDisposable
     {
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Pool<byte>.Return(_buffer);
             _buffer = [];
         }
     }
@@ -127,11 +128,11 @@ internal sealed class OutputBuffer : IBufferWriter<byte>, IDisposable
             return;
         }
 
-        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(DefaultSize, _buffer.Length * 2)));
+        var grown = Pool<byte>.Rent(Math.Max(needed, Math.Max(DefaultSize, _buffer.Length * 2)));
         _buffer.AsSpan(0, _written).CopyTo(grown);
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Pool<byte>.Return(_buffer);
         }
 
         _buffer = grown;
