@@ -14,7 +14,7 @@ internal static class SessionsApi
         string Id, string User, string Connection, string? GrantId, string? ClientAddress, string? Application,
         DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string? EndReason, long Statements);
 
-    /// <summary>One entry of a session's replay: a statement, a guardrail verdict, the start or the end.</summary>
+    /// <summary>One entry of a session's replay: a statement, a guardrail verdict, the start or the end. <c>Seq</c> is the chained event's that holds it.</summary>
     internal sealed record SessionEventView(long Seq, string Type, DateTimeOffset OccurredAt, JsonElement Data);
 
     public static RouteGroupBuilder MapSessionsApi(this RouteGroupBuilder api)
@@ -104,7 +104,18 @@ internal static class SessionsApi
             }
         }
 
-        return TypedResults.Ok(replay);
+        // The chain holds records in the order they were written: a statement refused at once is
+        // written before earlier ones of its batch whose answers came later. Replay in the order
+        // things happened: by time, statements of one millisecond by their number, the end last.
+        return TypedResults.Ok(replay
+            .OrderBy(v => v.OccurredAt)
+            .ThenBy(v => v.Type switch
+            {
+                "statement" => v.Data.GetProperty("seq").GetInt64(),
+                EventTypes.SessionEnded => long.MaxValue,
+                _ => 0,
+            })
+            .ToList());
     }
 
     private sealed class SessionRow

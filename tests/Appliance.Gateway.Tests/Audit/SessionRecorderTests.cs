@@ -15,9 +15,37 @@ public sealed class SessionRecorderTests
 {
     public static TheoryData<string> Stores => new() { "sqlite", "postgres" };
 
-    private static StatementRecord Statement(string session, long seq, string sql) => new(
-        session, seq, DateTimeOffset.UtcNow, 0.42, sql, ["***-**-6789"], StatementRecord.Ok, "SELECT 1", 1, null,
+    private static StatementRecord Statement(string session, long seq, string sql, DateTimeOffset? startedAt = null) => new(
+        session, seq, startedAt ?? DateTimeOffset.UtcNow, 0.42, sql, ["***-**-6789"], StatementRecord.Ok, "SELECT 1", 1, null,
         ["ssn"], [["***-**-6789"]], null);
+
+    [Fact]
+    public async Task StatementsRecordedOutOfOrder_ReplayInTheOrderTheyCame()
+    {
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
+        var recorder = gateway.Service<SessionRecorder>();
+        var id = "s-" + Guid.NewGuid().ToString("N")[..8];
+        var at = DateTimeOffset.UtcNow;
+        recorder.Start(new SessionInfo(id, Alice, "demo", "k7m2q9xa", "127.0.0.1", "psql", at));
+
+        // A batch whose third statement is refused: 3, 4 and 5 are recorded at once, 1 and 2 when their answers come (a later event).
+        foreach (var seq in new[] { 3, 4, 5 })
+        {
+            recorder.Record(Statement(id, seq, $"SELECT {seq}", at));
+        }
+
+        await recorder.FlushAsync(CancellationToken.None);
+        recorder.Record(Statement(id, 2, "SELECT 2", at));
+        recorder.Record(Statement(id, 1, "SELECT 1", at));
+        recorder.End(id, "client disconnected");
+        await recorder.FlushAsync(CancellationToken.None);
+
+        using var auditor = gateway.Client(await gateway.CreateTokenAsync(Auditor));
+        var replay = (await auditor.GetJsonAsync($"api/sessions/{id}/events")).EnumerateArray().ToList();
+        Assert.Equal(
+            ["session.started", "SELECT 1", "SELECT 2", "SELECT 3", "SELECT 4", "SELECT 5", "session.ended"],
+            replay.Select(e => e.Str("type") == "statement" ? e.GetProperty("data").Str("sql") : e.Str("type")));
+    }
 
     [Theory]
     [MemberData(nameof(Stores))]
