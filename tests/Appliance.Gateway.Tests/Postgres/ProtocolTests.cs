@@ -31,6 +31,20 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
         Assert.Contains(messages, m => m.Type == 'D');
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task QueryAndTerminateInOneWrite_AreAnsweredBeforeTheSessionEnds(bool tls)
+    {
+        await using var client = await LoginAsync(tls: tls);
+
+        // As PostgreSQL does: the Query is answered in full, then the Terminate closes the session.
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 42; SELECT 43"), FrontendWriter.WriteTerminate);
+
+        var messages = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("TDCTDCZ", string.Concat(messages.Select(m => m.Type)));
+    }
+
     [Fact]
     public async Task GssEncRequest_IsRefused_AndTheClientCarriesOn()
     {

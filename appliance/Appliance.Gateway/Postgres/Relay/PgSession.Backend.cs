@@ -32,6 +32,9 @@ internal sealed partial class PgSession
     /// <summary>The client said Terminate: set on the client side, read on the upstream side.</summary>
     private volatile bool _clientTerminated;
 
+    /// <summary>The client said Terminate right after statements not answered yet (a pipelining client's last write): they are relayed before the session ends.</summary>
+    private volatile bool _answersOwedAtTerminate;
+
     private void RunBackend()
     {
         var reason = "upstream closed the connection";
@@ -61,9 +64,13 @@ internal sealed partial class PgSession
         }
         finally
         {
-            Stop(_clientTerminated ? "client terminated the session" : _clientGone ? "client disconnected" : reason);
+            Stop(EndReason(reason));
         }
     }
+
+    /// <summary>Why the session ended when a side's stream ended: the client's Terminate and its going away come before what the streams saw.</summary>
+    private string EndReason(string observed) =>
+        _clientTerminated ? "client terminated the session" : _clientGone ? "client disconnected" : observed;
 
     private void UpstreamClosed()
     {

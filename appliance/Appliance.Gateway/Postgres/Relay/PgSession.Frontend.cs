@@ -55,7 +55,12 @@ internal sealed partial class PgSession
         }
         finally
         {
-            Stop(reason);
+            // Terminate after statements still unanswered: PostgreSQL answers them first, then
+            // hangs up; the upstream side relays those answers and ends the session when it does.
+            if (!_answersOwedAtTerminate)
+            {
+                Stop(reason);
+            }
         }
     }
 
@@ -115,6 +120,11 @@ internal sealed partial class PgSession
             if (!more)
             {
                 Flush();
+                lock (_gate)
+                {
+                    _answersOwedAtTerminate = !_pending.IsEmpty;
+                }
+
                 return false;
             }
         }

@@ -137,6 +137,14 @@ internal sealed partial class PgSession : ILoopHandler
             return;
         }
 
+        if (_clientTerminated)
+        {
+            // Waiting for the upstream's last answers after a Terminate: a client that sends more
+            // or hangs up meanwhile wants nothing more.
+            Stop("client terminated the session");
+            return;
+        }
+
         try
         {
             var read = _clientIn.Receive(_clientSocket);
@@ -144,7 +152,7 @@ internal sealed partial class PgSession : ILoopHandler
             {
                 Stop("client disconnected");
             }
-            else if (read > 0 && !ProcessClientInput())
+            else if (read > 0 && !ProcessClientInput() && !_answersOwedAtTerminate)
             {
                 Stop("client terminated the session");
             }
@@ -187,12 +195,12 @@ internal sealed partial class PgSession : ILoopHandler
             else if (read == 0)
             {
                 UpstreamClosed();
-                Stop("upstream closed the connection");
+                Stop(EndReason("upstream closed the connection"));
             }
         }
         catch (Exception e)
         {
-            Stop(UpstreamFault(e) ?? (_clientGone ? "client disconnected" : "upstream closed the connection"));
+            Stop(UpstreamFault(e) ?? EndReason("upstream closed the connection"));
         }
     }
 
@@ -204,7 +212,7 @@ internal sealed partial class PgSession : ILoopHandler
     {
         var clientPending = _clientOut.Pending > 0;
         var upstreamPending = _upstreamOut.Pending > 0;
-        var client = (upstreamPending ? 0 : Epoll.In) | (clientPending ? Epoll.Out : 0);
+        var client = (upstreamPending || _clientTerminated ? 0 : Epoll.In) | (clientPending ? Epoll.Out : 0);
         var upstream = (clientPending ? 0 : Epoll.In) | (upstreamPending ? Epoll.Out : 0);
         if (client != _clientEvents)
         {
