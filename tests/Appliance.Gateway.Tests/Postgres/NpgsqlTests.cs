@@ -29,21 +29,13 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         var refused = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
         Assert.Equal("42501", refused.SqlState);
 
-        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
-        System.Text.Json.JsonElement? session = null;
-        for (var i = 0; i < 100 && session is null; i++)
-        {
-            await Task.Delay(100);
-            session = (await auditor.GetJsonAsync("api/sessions?limit=200")).EnumerateArray()
-                .Cast<System.Text.Json.JsonElement?>()
-                .FirstOrDefault(s => s!.Value.GetProperty("application").GetString() == application && s.Value.GetProperty("endedAt").ValueKind != System.Text.Json.JsonValueKind.Null);
-        }
-
+        var session = await fixture.EndedSessionAsync(application);
         Assert.NotNull(session);
         Assert.Equal(Appliance.Tests.Common.Gateway.TestPolicies.Alice, session.Value.GetProperty("user").GetString());
         Assert.StartsWith("the login was refused after authentication: ", session.Value.GetProperty("endReason").GetString(), StringComparison.Ordinal);
 
         // What it asked for is in its start.
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
         var events = await auditor.GetJsonAsync($"api/sessions/{session.Value.GetProperty("id").GetString()}/events");
         var started = events.EnumerateArray().Single(e => e.GetProperty("type").GetString() == "session.started");
         Assert.Equal("-c role=postgres", started.GetProperty("data").GetProperty("settings").GetProperty("options").GetString());

@@ -124,16 +124,7 @@ public sealed class SessionCutTests(PgGatewayFixture fixture) : IClassFixture<Pg
         }
 
         // The upstream thread was writing rows to a client that was gone: its failed write is the client's leaving.
-        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
-        System.Text.Json.JsonElement? session = null;
-        for (var i = 0; i < 100 && session is null; i++)
-        {
-            await Task.Delay(100);
-            session = (await auditor.GetJsonAsync("api/sessions?limit=200")).EnumerateArray()
-                .Cast<System.Text.Json.JsonElement?>()
-                .FirstOrDefault(s => s!.Value.GetProperty("application").GetString() == application && s.Value.GetProperty("endedAt").ValueKind != System.Text.Json.JsonValueKind.Null);
-        }
-
+        var session = await fixture.EndedSessionAsync(application);
         Assert.NotNull(session);
         Assert.Equal("client disconnected", session.Value.GetProperty("endReason").GetString());
     }

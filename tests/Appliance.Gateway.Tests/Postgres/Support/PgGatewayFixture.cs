@@ -192,6 +192,24 @@ public class PgGatewayFixture : IAsyncLifetime
             ["-X", "-v", "ON_ERROR_STOP=0", "-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", user, "-d", connection, .. arguments],
             new Dictionary<string, string> { ["PGPASSWORD"] = password, ["PGSSLMODE"] = sslmode });
 
+    /// <summary>The ended session whose client gave <paramref name="application"/> as its name, as an auditor lists it; null when none ended within 10 s.</summary>
+    public async Task<JsonElement?> EndedSessionAsync(string application)
+    {
+        using var auditor = Gateway.Client(await Gateway.CreateTokenAsync("audrey@example.com"));
+        for (var i = 0; i < 100; i++)
+        {
+            await Task.Delay(100);
+            var session = (await auditor.GetJsonAsync("api/sessions?limit=200")).EnumerateArray().Cast<JsonElement?>()
+                .FirstOrDefault(s => s!.Value.GetProperty("application").GetString() == application && s.Value.GetProperty("endedAt").ValueKind != JsonValueKind.Null);
+            if (session is not null)
+            {
+                return session;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The events of the audit chain this gateway wrote of <paramref name="type"/>.</summary>
     public async Task<IReadOnlyList<JsonElement>> EventsAsync(string type)
     {
