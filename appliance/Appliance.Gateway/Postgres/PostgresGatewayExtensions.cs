@@ -31,6 +31,7 @@ internal static class PostgresGatewayExtensions
         services.AddSingleton<ColumnCatalogs>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<Loop.EventLoops>();
+        services.AddSingleton<LargeStatementGate>();
         services.AddSingleton<SessionServices>();
         services.AddSingleton<ClientHandshake>();
         services.AddSingleton(sp =>

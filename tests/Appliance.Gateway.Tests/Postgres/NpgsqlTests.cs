@@ -344,6 +344,20 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     [Fact]
+    public async Task HugeStatementsSentAtOnce_AllRun_TakingTurns()
+    {
+        // Ten sessions, each with a 2 MB statement: at most four are read at once, plaintext ones leave their loop to wait.
+        var runs = Enumerable.Range(0, 10).Select(async i =>
+        {
+            await using var connection = await fixture.OpenAsync();
+            await using var command = new NpgsqlCommand($"SELECT length('{new string((char)('a' + i), 2_000_000)}')", connection);
+            return await command.ExecuteScalarAsync();
+        });
+
+        Assert.All(await Task.WhenAll(runs), n => Assert.Equal(2_000_000, n));
+    }
+
+    [Fact]
     public async Task Cancel_ReachesTheUpstreamBackend()
     {
         await using var connection = await fixture.OpenAsync();

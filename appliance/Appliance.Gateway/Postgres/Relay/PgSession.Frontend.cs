@@ -115,7 +115,25 @@ internal sealed partial class PgSession
                     $"A message of {frame.Length} bytes exceeds the gateway's limit of {_maxMessageLength} bytes.", SqlStates.ProgramLimitExceeded);
             }
 
-            var more = OnClientMessage(frame);
+            bool more;
+            if (LargeStatementGate.IsLarge(frame.Length) && frame.Type is (byte)FrontendMessageType.Query or (byte)FrontendMessageType.Parse)
+            {
+                if (!OnThreads)
+                {
+                    // Waiting for a turn blocks: not on a loop other sessions share.
+                    throw new MigrationRequired();
+                }
+
+                using (_services.LargeStatements.Enter(frame.Length, _stopping.Token))
+                {
+                    more = OnClientMessage(frame);
+                }
+            }
+            else
+            {
+                more = OnClientMessage(frame);
+            }
+
             _clientIn.Consume(frame.TotalLength);
             if (!more)
             {

@@ -14,5 +14,6 @@ internal sealed record SessionServices(
     GuardrailEvents GuardrailEvents,
     IPolicyProvider Policy,
     Upstream.UpstreamConnector Connector,
+    LargeStatementGate LargeStatements,
     TimeProvider Time,
     ILogger<PgSession> Logger);

@@ -1,0 +1,47 @@
+using Appliance.Policy.Buffers;
+
+namespace Appliance.Gateway.Postgres.Relay;
+
+/// <summary>
+/// How many huge statements (a Query or Parse over 1 MiB) the gateway reads at once, across all
+/// sessions. Judging and recording one decodes and masks its text several times over, about six
+/// times its size in memory while it is handled; one person with many sessions sending 60 MB
+/// statements in parallel could otherwise take gigabytes. Others wait their turn, already
+/// received (their own size, once). Everything smaller passes untouched.
+/// </summary>
+internal sealed class LargeStatementGate
+{
+    public const int MinLargeLength = Pool<byte>.MaxPooledLength;
+
+    public const int AtOnce = 4;
+
+    private readonly SemaphoreSlim _slots = new(AtOnce, AtOnce);
+
+    public static bool IsLarge(int length) => length > MinLargeLength;
+
+    /// <summary>A statement from this size on is followed by a collection: see <see cref="Slot.Dispose"/>.</summary>
+    public const int CollectAfterLength = 16 * 1024 * 1024;
+
+    /// <summary>Blocks until a slot is free; dispose the result to give it back.</summary>
+    public Slot Enter(int length, CancellationToken cancellationToken)
+    {
+        _slots.Wait(cancellationToken);
+        return new Slot(_slots, length);
+    }
+
+    internal readonly struct Slot(SemaphoreSlim slots, int length) : IDisposable
+    {
+        public void Dispose()
+        {
+            slots.Release();
+            if (length >= CollectAfterLength)
+            {
+                // What the statement left behind is hundreds of megabytes on the large object heap,
+                // which the GC would otherwise let grow for several such statements before it
+                // collects: eight 60 MB statements in a row took the process to 8 GB. A background
+                // collection now costs milliseconds against the statement's hundreds.
+                GC.Collect(2, GCCollectionMode.Forced, blocking: false);
+            }
+        }
+    }
+}
