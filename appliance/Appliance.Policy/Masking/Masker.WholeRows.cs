@@ -46,8 +46,15 @@ internal sealed partial class Masker
                         && !NotAnAlias.Contains(Word(text, tokens[i - 1]).ToString());
                     functionItem.Push(function);
 
-                    // FROM (customers c CROSS JOIN x): a parenthesized join's from-items are the FROM's own.
-                    inFrom.Push(inFrom.Peek() && !function && !StartsQuery(text, tokens, i + 1));
+                    // FROM (customers c CROSS JOIN x), FROM ((…)): a parenthesized join's from-items are the FROM's own;
+                    // what starts with a query, after any number of parentheses, is a subquery.
+                    var first = i + 1;
+                    while (first < tokens.Count && tokens[first].Kind == SqlTokenKind.OpenParen)
+                    {
+                        first++;
+                    }
+
+                    inFrom.Push(inFrom.Peek() && !function && !(first < tokens.Count && IsWordIn(text, tokens[first], QueryStarts)));
                     break;
                 case SqlTokenKind.CloseParen when inFrom.Count > 1:
                     inFrom.Pop();

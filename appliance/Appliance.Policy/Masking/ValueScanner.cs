@@ -113,8 +113,25 @@ internal static class ValueScanner
             localStart--;
         }
 
-        var end = DomainEnd(value, at + 1);
-        if (localStart == at || end < 0 || !IsText(value[localStart..end]))
+        var end = DomainEnd(value, at + 1, asciiOnly: false);
+        if (end > 0 && !IsText(value[localStart..end]))
+        {
+            // Bytes that are not UTF-8: binary data, or text in another client encoding (LATIN1's
+            // 'é' is one byte). Only the address's ASCII core next to the '@' counts: a stray '@'
+            // among binary bytes has none, an address next to an 'é' keeps its own.
+            for (var i = at - 1; i >= localStart; i--)
+            {
+                if (value[i] >= 0x80)
+                {
+                    localStart = i + 1;
+                    break;
+                }
+            }
+
+            end = DomainEnd(value, at + 1, asciiOnly: true);
+        }
+
+        if (localStart == at || end < 0)
         {
             return at + 1;
         }
@@ -128,18 +145,18 @@ internal static class ValueScanner
     }
 
     /// <summary>The end of <c>label(.label)+</c> after '@' with a top-level label of 2+ characters and a letter, or -1.</summary>
-    private static int DomainEnd(ReadOnlySpan<byte> value, int start)
+    private static int DomainEnd(ReadOnlySpan<byte> value, int start, bool asciiOnly)
     {
         var i = start;
         var lastDot = -1;
         while (i < value.Length)
         {
             var c = value[i];
-            if (IsDomainPart(c))
+            if (IsDomainPart(c) && !(asciiOnly && c >= 0x80))
             {
                 i++;
             }
-            else if (c == '.' && i > start && value[i - 1] != '.' && i + 1 < value.Length && IsDomainPart(value[i + 1]))
+            else if (c == '.' && i > start && value[i - 1] != '.' && i + 1 < value.Length && IsDomainPart(value[i + 1]) && !(asciiOnly && value[i + 1] >= 0x80))
             {
                 lastDot = i++;
             }
@@ -370,9 +387,8 @@ internal static class ValueScanner
     private static bool IsHexLetter(byte c) => (uint)((c | 0x20) - 'a') <= 'f' - 'a';
 
     /// <summary>
-    /// An address's non-ASCII characters are UTF-8 (<c>żaneta@example.pl</c>); bytes that are not
-    /// are binary data (a bytea value, decoded), where an '@' between two such bytes and a dot is
-    /// no address: masking it changed the data.
+    /// An address's non-ASCII characters are UTF-8 (<c>żaneta@example.pl</c>); around bytes that
+    /// are not, only ASCII counts (see <see cref="ScanEmail"/>).
     /// </summary>
     private static bool IsText(ReadOnlySpan<byte> candidate) => Ascii.IsValid(candidate) || System.Text.Unicode.Utf8.IsValid(candidate);
 

@@ -74,6 +74,10 @@ public sealed class MaskerMentionsTests
     [InlineData("SELECT translate(x::text, '0123456789', 'abcdefghij') FROM unnest(array(SELECT pg_y FROM customers pg_y)) x")]
     [InlineData("SELECT translate(c::text, '0123456789', 'abcdefghij') FROM (customers c CROSS JOIN (SELECT 1) z)")]
     [InlineData("SELECT translate(c::text, '0123456789', 'abcdefghij') FROM (orders o JOIN customers c ON c.id = o.customer_id)")]
+    [InlineData("SELECT translate(c::text, '0123456789', 'abcdefghij') FROM ((customers c CROSS JOIN (SELECT 1) x))")]
+    [InlineData("SELECT translate(c::text, '0123456789', 'abcdefghij') FROM (((customers c LEFT JOIN (SELECT 1) x ON true)))")]
+    [InlineData("SELECT translate(c::text, '0123456789', 'abcdefghij') FROM (SELECT 1) y CROSS JOIN ((customers c NATURAL JOIN (SELECT 1 AS id) x))")]
+    [InlineData("SELECT translate(j::text, '0123456789', 'abcdefghij') FROM ((customers c CROSS JOIN (SELECT 1) x)) j")]
     public void RenamedEscapedOrQuotedReferences_Count(string sql) =>
         Assert.True(Columns.MentionsMaskedColumn(sql));
 
@@ -102,6 +106,7 @@ public sealed class MaskerMentionsTests
     [InlineData("SELECT o.id, o.total FROM orders o")]
     [InlineData("WITH t AS (SELECT id FROM customers), u AS MATERIALIZED (SELECT 1) SELECT t.id FROM t, u")]
     [InlineData("SELECT s.a FROM (SELECT id AS a FROM customers) s")]
+    [InlineData("SELECT s.a FROM ((SELECT id AS a FROM customers)) s")]
     [InlineData("SELECT row_to_json(t) FROM pg_namespace t")]
     [InlineData("SELECT row_to_json(n), c.relname FROM pg_catalog.pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid")]
     [InlineData("SELECT to_json(s) FROM pg_catalog.pg_settings AS s WHERE name = 'TimeZone'")]

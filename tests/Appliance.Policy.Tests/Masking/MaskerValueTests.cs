@@ -142,6 +142,17 @@ public class MaskerValueTests
     }
 
     [Fact]
+    public void MaskValue_AddressNextToALatin1Letter_IsMasked()
+    {
+        // client_encoding LATIN1: 'é' is the one byte E9, no UTF-8 (probe W).
+        var before = _masker.MaskValue([0xE9, .. Utf8("mary.johnson@example.org")], PgTypes.Text, binary: false);
+        var after = _masker.MaskValue([.. Utf8("mary.johnson@example.org"), 0xE9], PgTypes.Text, binary: false);
+
+        Assert.Equal([0xE9, .. Utf8("m***@example.org")], before.Bytes);
+        Assert.Equal([.. Utf8("m***@example.org"), 0xE9], after.Bytes);
+    }
+
+    [Fact]
     public void MaskValue_ByteaBinary_IsMaskedAsBytes()
     {
         var (result, bytes) = _masker.MaskValue([0, 1, .. Utf8("4111111111111111"), 0xFF], PgTypes.Bytea, binary: true);
