@@ -20,8 +20,12 @@ namespace Appliance.Policy.Guardrails;
 /// </summary>
 internal sealed partial class GuardrailEngine
 {
-    /// <summary>Kinds <see cref="SqlClassifier"/> reads as leaves: their words and parentheses alone, never a constant's value.</summary>
-    private static readonly HashSet<string> ShapeKinds = new(StringComparer.Ordinal) { "SELECT", "INSERT", "UPDATE", "DELETE", "VALUES", "TABLE" };
+    /// <summary>
+    /// Kinds <see cref="SqlClassifier"/> reads as leaves: their words and parentheses alone, never a
+    /// constant's value. Not UPDATE or DELETE: whether their WHERE limits rows compares expressions,
+    /// integers included (<c>round(total, 0) = round(total, 2)</c> limits, <c>id + 1 = id + 1</c> does not).
+    /// </summary>
+    private static readonly HashSet<string> ShapeKinds = new(StringComparer.Ordinal) { "SELECT", "INSERT", "VALUES", "TABLE" };
 
     private const int StackBytes = 1024;
 

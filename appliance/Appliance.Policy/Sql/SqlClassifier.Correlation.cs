@@ -16,6 +16,12 @@ internal static partial class SqlClassifier
     {
         "FROM", "JOIN", "ON", "USING", "GROUP", "BY", "ORDER", "HAVING", "ASC", "DESC", "INNER", "LEFT", "RIGHT", "FULL",
         "OUTER", "CROSS", "NATURAL", "LATERAL", "ONLY", "NULLS", "FIRST", "LAST", "FETCH", "NEXT", "ROWS", "ROW", "WITH", "TIES",
+        "TABLE", "RECURSIVE", "MATERIALIZED",
+
+        // Locking clauses, windows, sampling, collations.
+        "FOR", "UPDATE", "SHARE", "NO", "KEY", "OF", "NOWAIT", "SKIP", "LOCKED", "WINDOW", "OVER", "PARTITION", "RANGE", "GROUPS",
+        "UNBOUNDED", "PRECEDING", "FOLLOWING", "CURRENT", "EXCLUDE", "OTHERS", "TABLESAMPLE", "SYSTEM", "BERNOULLI", "REPEATABLE",
+        "COLLATE", "ROLLUP", "CUBE", "GROUPING", "SETS",
     };
 
     /// <summary>Words after a from-item that are no alias of it.</summary>
@@ -26,20 +32,36 @@ internal static partial class SqlClassifier
     };
 
     private static bool IsSubqueryAt(Statement statement, int i) =>
-        statement.IsKeyword(i, "SELECT") || statement.IsKeyword(i, "VALUES") || statement.IsKeyword(i, "WITH");
+        statement.IsKeyword(i, "SELECT") || statement.IsKeyword(i, "VALUES") || statement.IsKeyword(i, "WITH") || statement.IsKeyword(i, "TABLE");
 
-    /// <summary><c>name.column</c> at <paramref name="i"/>, with name one of <paramref name="names"/>.</summary>
-    private static bool IsQualifiedBy(Statement statement, int i, int to, HashSet<string>? names) =>
-        names is not null && i + 2 < to && statement.Word(i + 1) is "."
-        && statement.Tokens[i + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
-        && names.Contains(SqlLiteral.Identifier(statement.Source, statement.Tokens[i]));
+    /// <summary>
+    /// A column qualified by one of <paramref name="names"/> at <paramref name="i"/>: <c>o.id</c>,
+    /// or with its schema and database, <c>public.orders.id</c>. The index of its last token, or -1.
+    /// </summary>
+    private static int QualifiedColumnEnd(Statement statement, int i, int to, HashSet<string>? names)
+    {
+        if (names is null)
+        {
+            return -1;
+        }
+
+        // The identifiers joined by dots from i: the one before the last is the relation.
+        var last = i;
+        while (last + 2 < to && statement.Word(last + 1) is "." && statement.Tokens[last + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+        {
+            last += 2;
+        }
+
+        return last > i && names.Contains(SqlLiteral.Identifier(statement.Source, statement.Tokens[last - 2])) ? last : -1;
+    }
 
     /// <summary>
     /// The subquery between <paramref name="from"/> and <paramref name="to"/> refers to no column
     /// outside itself: every name in it is one of its own from-items, a column qualified by one
-    /// of them (or by one of <paramref name="others"/>), a function, a type or a keyword.
+    /// of them (or by one of <paramref name="others"/>), a function, a type or a keyword; a
+    /// subquery nested in it is judged so too, with its own from-items (which hide the outer ones).
     /// </summary>
-    private static bool IsUncorrelated(Statement statement, int from, int to, HashSet<string>? others)
+    private static bool IsUncorrelated(Statement statement, int from, int to, HashSet<string>? others, int depth = 0)
     {
         var items = new HashSet<int>();
         var inner = FromItemNames(statement, from, to, items);
@@ -51,18 +73,40 @@ internal static partial class SqlClassifier
         for (var i = from; i < to; i++)
         {
             var token = statement.Tokens[i];
+            if (token.Kind == SqlTokenKind.OpenParen)
+            {
+                var close = statement.MatchingParen(i, to);
+                if (IsSubqueryAt(statement, i + 1))
+                {
+                    if (depth >= MaxDepth || !IsUncorrelated(statement, i + 1, close, inner, depth + 1))
+                    {
+                        return false;
+                    }
+
+                    i = close;
+                }
+                else if (i > from && statement.IsKeyword(i - 1, "USING"))
+                {
+                    // JOIN … USING (id): the joined relations' own columns.
+                    i = close;
+                }
+
+                continue;
+            }
+
             if (token.Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier) || items.Contains(i))
             {
                 continue;
             }
 
-            if (IsQualifiedBy(statement, i, to, inner))
+            if (QualifiedColumnEnd(statement, i, to, inner) is var end and >= 0)
             {
-                i += 2;
+                i = end;
                 continue;
             }
 
-            var known = inner.Contains(SqlLiteral.Identifier(statement.Source, token))
+            var known = inner.Contains(SqlLiteral.Identifier(statement.Source, token)) || IsWindowName(statement, i)
+                || (i > from && statement.IsKeyword(i - 1, "COLLATE"))
                 || (token.Kind == SqlTokenKind.Word && (ConstantWordsLookup.Contains(statement.Word(i)) || SubqueryWords.Contains(statement.Word(i).ToString())
                     || IsCastType(statement, i, from) || IsFunctionName(statement, i, to) || IsLiteralType(statement, i, to)));
             if (!known)
@@ -73,6 +117,11 @@ internal static partial class SqlClassifier
 
         return true;
     }
+
+    /// <summary>A window's name: <c>WINDOW w AS (…)</c>, <c>OVER w</c>.</summary>
+    private static bool IsWindowName(Statement statement, int i) =>
+        i > 0 && statement.Tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+        && (statement.IsKeyword(i - 1, "WINDOW") || statement.IsKeyword(i - 1, "OVER"));
 
     /// <summary>
     /// The names by which the from-items after each FROM and JOIN between <paramref name="from"/>
@@ -85,7 +134,12 @@ internal static partial class SqlClassifier
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = from; i < to; i++)
         {
-            if (statement.IsKeyword(i, "FROM") || statement.IsKeyword(i, "JOIN"))
+            if (statement.Tokens[i].Kind == SqlTokenKind.OpenParen && IsSubqueryAt(statement, i + 1))
+            {
+                // A nested subquery's from-items are its own.
+                i = statement.MatchingParen(i, to);
+            }
+            else if (statement.IsKeyword(i, "FROM") || statement.IsKeyword(i, "JOIN") || (i == from && statement.IsKeyword(i, "TABLE")))
             {
                 AddFromItems(statement, i + 1, to, names, items);
             }
@@ -164,8 +218,14 @@ internal static partial class SqlClassifier
                 i++;
                 if (i < to && statement.Tokens[i].Kind == SqlTokenKind.OpenParen)
                 {
-                    // The alias's column list.
-                    i = statement.MatchingParen(i, to) + 1;
+                    // The alias's column list: names it defines.
+                    var close = statement.MatchingParen(i, to);
+                    for (; i < close; i++)
+                    {
+                        items?.Add(i);
+                    }
+
+                    i = close + 1;
                 }
             }
 

@@ -161,8 +161,8 @@ internal static partial class SqlClassifier
     /// Whether two sides are the same expression: the same tokens, identifiers compared as
     /// PostgreSQL folds them (<c>"id"</c> is <c>id</c>), and a column reference the same column
     /// with or without its qualifier (<c>customers.id = id</c>; <c>a.id = b.id</c> is two columns).
-    /// Any two numbers are the same: verdicts are shared by texts that differ only in their
-    /// integers, so <c>id + 1 = id + 2</c> is judged as <c>id + 1 = id + 1</c> is (every row).
+    /// Numbers are compared as written (verdicts of UPDATE and DELETE are never shared by texts that
+    /// differ only in their integers: GuardrailEngine.Shapes.cs).
     /// </summary>
     private static bool SameTokens(Statement statement, int leftFrom, int leftTo, int rightFrom, int rightTo)
     {
@@ -187,7 +187,7 @@ internal static partial class SqlClassifier
             var right = statement.Tokens[rightFrom + i];
             var same = left.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && right.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
                 ? SqlLiteral.Identifier(statement.Source, left) == SqlLiteral.Identifier(statement.Source, right)
-                : left.Kind == right.Kind && (left.Kind == SqlTokenKind.Number || statement.Word(leftFrom + i).SequenceEqual(statement.Word(rightFrom + i)));
+                : left.Kind == right.Kind && statement.Word(leftFrom + i).SequenceEqual(statement.Word(rightFrom + i));
             if (!same)
             {
                 return false;
@@ -259,8 +259,8 @@ internal static partial class SqlClassifier
                     && IsUncorrelated(statement, i + 1, close, others):
                     i = close;
                     continue;
-                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when IsQualifiedBy(statement, i, to, others):
-                    i += 2;
+                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when QualifiedColumnEnd(statement, i, to, others) is var end and >= 0:
+                    i = end;
                     continue;
                 case SqlTokenKind.Word when ConstantWordsLookup.Contains(statement.Word(i)) || IsCastType(statement, i, from)
                     || IsFunctionName(statement, i, to) || IsLiteralType(statement, i, to):

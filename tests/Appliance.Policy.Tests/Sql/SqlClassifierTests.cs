@@ -155,7 +155,6 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t WHERE NOT (id IS DISTINCT FROM id)")]
     [InlineData("DELETE FROM t WHERE coalesce(id, 0) = coalesce(id, 0)")]
     [InlineData("DELETE FROM t WHERE id + 1 = id + 1")]
-    [InlineData("DELETE FROM t WHERE coalesce(id, 0) = coalesce(id, 1)")] // one shape with the line above: judged alike
     [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders)")]
     [InlineData("DELETE FROM customers WHERE (SELECT count(*) FROM orders) > 0")]
     [InlineData("DELETE FROM customers WHERE (SELECT true FROM public.orders LIMIT 1)")]
@@ -166,6 +165,18 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM customers USING orders AS o JOIN items i ON i.order_id = o.id WHERE i.sku = 'x'")]
     [InlineData("UPDATE customers SET city = 'x' FROM orders o WHERE o.total > 100")]
     [InlineData("UPDATE customers SET city = 'x' FROM orders WHERE orders.total > 100 AND EXISTS (SELECT 1 FROM items i WHERE i.order_id = orders.id)")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (TABLE orders)")]
+    [InlineData("UPDATE customers SET city = 'x' WHERE EXISTS (TABLE public.orders)")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o WHERE o.id = 1 FOR NO KEY UPDATE OF o SKIP LOCKED)")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders AS o(a, b) WHERE o.a = 1)")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM generate_series(1, 3) AS g(n) WHERE g.n = 2)")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o WINDOW w AS (PARTITION BY o.id))")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o TABLESAMPLE SYSTEM (50))")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o WHERE o.note COLLATE \"C\" = 'x')")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o JOIN orders p USING (id))")]
+    [InlineData("DELETE FROM customers USING orders WHERE public.orders.id = 1")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders WHERE demo.public.orders.id = 1)")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o WHERE EXISTS (SELECT 1 FROM customers WHERE customers.id = o.id))")]
     public void Classify_WhereOfConstantsOnly_CountsAsMissing(string sql) =>
         Assert.False(Classify(sql)[0].HasWhere);
 
@@ -204,6 +215,15 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t WHERE created < date '2020-01-01'")]
     [InlineData("DELETE FROM t WHERE owner = current_user")]
     [InlineData("DELETE FROM t WHERE coalesce(id, 0) = coalesce(other, 0)")]
+    [InlineData("DELETE FROM t WHERE coalesce(id, 0) = coalesce(id, 1)")]
+    [InlineData("UPDATE orders SET status = 'x' WHERE round(total, 0) = round(total, 2)")]
+    [InlineData("DELETE FROM t WHERE id + 1 = id + 2")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = customers.id AND EXISTS (SELECT 1 FROM customers WHERE customers.id = 1))")]
+    [InlineData("DELETE FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.id IN (SELECT c.id FROM orders c))")]
+    [InlineData("UPDATE customers SET city = 'x' WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = customers.id AND NOT EXISTS (SELECT 1 FROM customers WHERE customers.id = o.id))")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o WHERE EXISTS (SELECT 1 FROM items i WHERE i.order_id = o.id AND i.customer_id = customers.id))")]
+    [InlineData("DELETE FROM customers USING orders WHERE public.customers.id = orders.customer_id")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM generate_series(1, customers.id) AS g(n))")]
     public void Classify_WhereThatCanLimitRows_CountsAsLimiting(string sql) =>
         Assert.True(Classify(sql)[0].HasWhere);
 
