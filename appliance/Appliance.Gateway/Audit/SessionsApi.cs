@@ -106,17 +106,18 @@ internal static class SessionsApi
 
         // The chain holds records in the order they were written: a statement refused at once is
         // written before earlier ones of its batch whose answers came later. Replay in the order
-        // things happened: by time, statements of one millisecond by their number, the end last.
-        return TypedResults.Ok(replay
-            .OrderBy(v => v.OccurredAt)
-            .ThenBy(v => v.Type switch
-            {
-                "statement" => v.Data.GetProperty("seq").GetInt64(),
-                EventTypes.SessionEnded => long.MaxValue,
-                _ => 0,
-            })
-            .ToList());
+        // things happened: by time; within one millisecond statements by their number, each
+        // guardrail event right after its statement, the end last.
+        return TypedResults.Ok(replay.OrderBy(v => v.OccurredAt).ThenBy(OrderWithinAMillisecond).ToList());
     }
+
+    private static long OrderWithinAMillisecond(SessionEventView view) => view.Type switch
+    {
+        "statement" => 2 * view.Data.GetProperty("seq").GetInt64(),
+        EventTypes.SessionEnded => long.MaxValue,
+        _ when view.Data.TryGetProperty("statementSeq", out var seq) && seq.ValueKind == JsonValueKind.Number => (2 * seq.GetInt64()) + 1,
+        _ => 0,
+    };
 
     private sealed class SessionRow
     {

@@ -7,13 +7,16 @@ namespace Appliance.Policy.Masking;
 /// <summary>
 /// How much of a huge statement the audit log keeps. A grant holder may send statements of up to
 /// the gateway's message limit (64 MiB); recorded whole, each cost the store and every reader of the
-/// session that much again, and the recorder several times that in memory. A statement up to
-/// <see cref="RecordedTextLimit"/> characters is kept as it is. Above it, what makes it huge is
-/// almost always one literal or comment (a file's contents, generated padding): each string
-/// literal and each run of comments and spaces longer than <see cref="LongPartLimit"/> keeps its
-/// first <see cref="KeptPartLength"/> characters and says how many it lost, so every keyword and
-/// name of the statement stays in the record; padding cannot push an action out of it. Only a
-/// statement still too long after that (a VALUES list of a million rows) loses its middle.
+/// session that much again. A statement up to <see cref="RecordedTextLimit"/> characters is kept as
+/// it is. Above it, what makes it huge is almost always data: a literal or comments (a file's
+/// contents, generated padding). Only what cannot run is shortened, so nothing that runs can be
+/// pushed out of the record: each run of comments and spaces longer than <see cref="LongPartLimit"/>
+/// becomes a marker that says how long it was, and so does each string literal past its first
+/// <see cref="KeptPartLength"/> characters, unless the statement runs SQL from a string (a DO or
+/// routine body, EXECUTE, query_to_xml…: then no literal is shortened). When that is not enough
+/// (padding of many smaller parts), a second pass does the same from <see cref="ShortPartLimit"/>
+/// characters on. What is left is recorded whole: a statement that is huge in keywords, names and
+/// numbers (a VALUES list of a million rows) is what it is.
 /// </summary>
 internal sealed partial class Masker
 {
@@ -23,7 +26,9 @@ internal sealed partial class Masker
 
     public const int KeptPartLength = 1024;
 
-    private const int MaxRecordedLength = 4 * RecordedTextLimit;
+    public const int ShortPartLimit = 256;
+
+    private const int ShortKeptLength = 64;
 
     /// <summary><paramref name="sql"/> (already masked) as the audit log keeps it.</summary>
     public static string ShortenForRecord(string sql)
@@ -33,46 +38,61 @@ internal sealed partial class Masker
             return sql;
         }
 
-        var tokens = Tokens(sql);
-        var shortened = new StringBuilder(RecordedTextLimit);
+        var literals = !RunsSqlFromAString(sql);
+        var shortened = Shorten(sql, Tokens(sql), LongPartLimit, KeptPartLength, literals);
+        return shortened.Length <= RecordedTextLimit ? shortened : Shorten(shortened, Tokens(shortened), ShortPartLimit, ShortKeptLength, literals);
+    }
+
+    /// <summary>Whether a statement in the text runs SQL written in a string literal: then every literal may be code.</summary>
+    private static bool RunsSqlFromAString(string sql)
+    {
+        foreach (var statement in SqlClassifier.Classify(sql).Statements)
+        {
+            if (statement.Depth > 0 || statement.IsUnknown)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Shorten(string sql, List<SqlToken> tokens, int limit, int kept, bool literals)
+    {
+        var shortened = new StringBuilder(Math.Min(sql.Length, RecordedTextLimit));
         var copied = 0;
         var previousEnd = 0;
         foreach (var token in tokens)
         {
-            if (token.Start - previousEnd > LongPartLimit)
+            if (token.Start - previousEnd > limit)
             {
-                // Comments and spaces between two tokens.
-                shortened.Append(sql, copied, previousEnd - copied)
-                    .Append(CultureInfo.InvariantCulture, $" /* {token.Start - previousEnd} characters of comments and spaces not recorded */ ");
+                shortened.Append(sql, copied, previousEnd - copied).Append(GapMarker(token.Start - previousEnd));
                 copied = token.Start;
             }
 
-            if (token.IsStringLiteral && token.Length > LongPartLimit)
+            if (literals && token.IsStringLiteral && token.Length > limit)
             {
-                var kept = WholeCharacters(sql, token.Start, KeptPartLength);
-                shortened.Append(sql, copied, token.Start - copied).Append(sql, token.Start, kept)
-                    .Append(CultureInfo.InvariantCulture, $"…[{token.Length - kept} more characters not recorded]").Append(Closing(sql, token));
+                var keep = WholeCharacters(sql, token.Start, kept);
+                shortened.Append(sql, copied, token.Start - copied).Append(sql, token.Start, keep)
+                    .Append(CultureInfo.InvariantCulture, $"…[{token.Length - keep} more characters not recorded]").Append(Closing(sql, token));
                 copied = token.End;
             }
 
             previousEnd = token.End;
         }
 
-        shortened.Append(sql, copied, sql.Length - copied);
-        if (shortened.Length <= MaxRecordedLength)
+        if (sql.Length - previousEnd > limit)
         {
-            return shortened.ToString();
+            // Comments and spaces after the last token.
+            shortened.Append(sql, copied, previousEnd - copied).Append(GapMarker(sql.Length - previousEnd));
+            copied = sql.Length;
         }
 
-        var text = shortened.ToString();
-        var head = WholeCharacters(text, 0, MaxRecordedLength / 2);
-        var tailStart = text.Length - (MaxRecordedLength / 2);
-        tailStart += char.IsLowSurrogate(text[tailStart]) ? 1 : 0;
-        return string.Concat(
-            text.AsSpan(0, head),
-            $" /* … {(tailStart - head).ToString(CultureInfo.InvariantCulture)} characters of the statement not recorded … */ ",
-            text.AsSpan(tailStart));
+        return shortened.Append(sql, copied, sql.Length - copied).ToString();
     }
+
+    private static string GapMarker(int length) =>
+        string.Create(CultureInfo.InvariantCulture, $" /* {length} characters of comments and spaces not recorded */ ");
 
     /// <summary>At most <paramref name="length"/> characters from <paramref name="start"/>, not ending inside a surrogate pair.</summary>
     private static int WholeCharacters(string text, int start, int length) =>

@@ -66,6 +66,38 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Block_InAPipelinedBatch_ReplaysAfterItsStatement_AndTheStatementsInOrder()
+    {
+        var table = PgGatewayFixture.TableName("replay");
+        await using var connection = await fixture.OpenAsync();
+        await using (var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SELECT 1"),
+                new NpgsqlBatchCommand("SELECT 2"),
+                new NpgsqlBatchCommand($"DROP TABLE {table}"),
+                new NpgsqlBatchCommand("SELECT 4"),
+                new NpgsqlBatchCommand("SELECT 5"),
+            },
+        })
+        {
+            await Assert.ThrowsAsync<PostgresException>(() => batch.ExecuteNonQueryAsync());
+        }
+
+        // Statements 3 to 5 are recorded at once (refused, skipped), 1 and 2 when their answers come: later.
+        var sessionId = await SessionIdAsync(table);
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        await WaitForStatementsAsync(auditor, sessionId, s => s.Str("sql") == "SELECT 1", 1);
+        var replay = (await auditor.GetJsonAsync($"api/sessions/{sessionId}/events")).EnumerateArray()
+            .Select(e => e.Str("type") == "statement" ? e.GetProperty("data").Str("sql") : e.Str("type"))
+            .ToList();
+
+        List<string> sent = ["SELECT 1", "SELECT 2", $"DROP TABLE {table}", "guardrail.blocked", "SELECT 4", "SELECT 5"];
+        Assert.Equal(sent, replay.Where(sent.Contains));
+    }
+
+    [Fact]
     public async Task Block_DropRule_CoversAlterTableDropColumn_AndTheColumnStays()
     {
         var table = PgGatewayFixture.TableName("dropcol");

@@ -275,13 +275,15 @@ internal sealed partial class PgSession
     /// <summary>Fire and forget: the event is written by the store off this thread, after what the session recorded before it; a failure is logged.</summary>
     private void RaiseGuardrailEvent(string type, GuardrailMatch match, string action, string? rules = null, string? message = null)
     {
+        // A refused statement is recorded before its event; an alerted one is recorded as it starts, after.
         var data = new GuardrailEventData(
             ConnectionName, Connection.Access.Channel, Person.Email, Id, rules ?? match.RuleName, action, message ?? match.Message,
-            _runtime.MaskSql(match.StatementText));
-        _ = WriteGuardrailEventAsync(type, data);
+            _runtime.MaskSql(match.StatementText), action == "alert" ? _seq + 1 : _seq);
+        _ = WriteGuardrailEventAsync(type, data, _services.Time.GetUtcNow());
     }
 
-    private async Task WriteGuardrailEventAsync(string type, GuardrailEventData data)
+    /// <param name="occurredAt">When the statement was judged: the flush below may take the recorder's batch window.</param>
+    private async Task WriteGuardrailEventAsync(string type, GuardrailEventData data, DateTimeOffset occurredAt)
     {
         try
         {
@@ -289,7 +291,7 @@ internal sealed partial class PgSession
             // event is appended at once. Without the flush a replay showed the block before the
             // session had started.
             await _services.Recorder.FlushAsync(CancellationToken.None);
-            await _services.GuardrailEvents.RecordAsync(type, data, CancellationToken.None);
+            await _services.GuardrailEvents.RecordAsync(type, data, occurredAt, CancellationToken.None);
         }
         catch (Exception e)
         {
