@@ -14,12 +14,16 @@ internal sealed partial class Masker
     /// <c>password=</c> or a URI's <c>user:password@</c>), whatever the masking rules, and all
     /// the text after what the lexer cannot end when a password may be in it; and a literal written with escapes
     /// (<c>E'\x34…'</c>, <c>U&amp;'\0034…'</c>, or a plain one that a session with
-    /// <c>standard_conforming_strings</c> off reads as escapes) whose decoded value the detectors
-    /// flag: the escapes hid its digits from them.
+    /// <c>standard_conforming_strings</c> off reads as escapes), or continued on the next line
+    /// (<c>'4111'</c> newline <c>'1111…'</c>), whose decoded value the detectors flag: the escapes
+    /// or the pieces hid its digits from them.
     /// </summary>
     public string MaskSqlLiterals(string sql)
     {
-        var escapes = HasValueDetection && (sql.Contains('\\', StringComparison.Ordinal) || sql.Contains("uescape", StringComparison.OrdinalIgnoreCase));
+        // A literal continued on the next line ('4111' newline '1111…') is one value in pieces the detectors do not see whole.
+        var escapes = HasValueDetection
+            && (sql.Contains('\\', StringComparison.Ordinal) || sql.Contains('\n', StringComparison.Ordinal)
+                || sql.Contains("uescape", StringComparison.OrdinalIgnoreCase));
         var secrets = MayHoldSecret(sql);
         if (!escapes && !secrets)
         {
@@ -116,7 +120,7 @@ internal sealed partial class Masker
         return false;
     }
 
-    /// <summary>A literal whose escapes (backslashes, or a U&amp; string's own escape character from a following UESCAPE) hide what the detectors find once decoded.</summary>
+    /// <summary>A literal whose escapes (backslashes, or a U&amp; string's own escape character from a following UESCAPE) or pieces on several lines hide what the detectors find once decoded.</summary>
     private bool HidesADetectedValue(string sql, List<SqlToken> tokens, int index)
     {
         var token = tokens[index];
@@ -128,7 +132,8 @@ internal sealed partial class Masker
             escape = escapeText[from];
         }
 
-        return sql.AsSpan(token.Start, token.Length).Contains(escape)
+        var raw = sql.AsSpan(token.Start, token.Length);
+        return (raw.Contains(escape) || raw.Contains('\n'))
             && SqlLiteral.DecodeForDetection(sql, token, escape) is { } decoded
             && Detects(Encoding.UTF8.GetBytes(decoded));
     }

@@ -14,6 +14,8 @@ public class MaskerSqlTests
     [InlineData(@"SELECT e'ssn \061\062\063-45-6789' || 'x'", "SELECT '****' || 'x'")]
     [InlineData(@"SELECT U&'!0034111 1111 1111 1111' UESCAPE '!'", "SELECT '****' UESCAPE '!'")]
     [InlineData(@"SELECT U&'it''s !0034111 1111 1111 1111' UESCAPE '!'", "SELECT '****' UESCAPE '!'")]
+    [InlineData("select '4111'\n '111111111111' as c;", "select '****' as c;")]
+    [InlineData("SELECT 'ssn 123-'\n\t'45-6789' AS s", "SELECT '****' AS s")]
     public void MaskSqlLiterals_ALiteralWhoseDecodedValueIsFlagged_IsShownMaskedWhole(string sql, string masked) =>
         Assert.Equal(masked, _masker.MaskSqlLiterals(sql));
 
@@ -22,6 +24,7 @@ public class MaskerSqlTests
     [InlineData(@"SELECT U&'d\0061t\+000061'")]
     [InlineData("SELECT 'no backslash 4111 1111 1111 1111'")]
     [InlineData(@"SELECT $$\x34\x31$$, ""\x34""")]
+    [InlineData("SELECT 'a'\n 'b',\n 4111")]
     public void MaskSqlLiterals_OtherwiseLeavesTheTextAsItIs(string sql) =>
         Assert.Same(sql, _masker.MaskSqlLiterals(sql));
 
