@@ -30,6 +30,8 @@ internal sealed partial class Masker
 
     private const int ShortKeptLength = 64;
 
+    public const int RecordedValueLimit = 1024;
+
     /// <summary><paramref name="sql"/> (already masked) as the audit log keeps it.</summary>
     public static string ShortenForRecord(string sql)
     {
@@ -43,18 +45,73 @@ internal sealed partial class Masker
         return shortened.Length <= RecordedTextLimit ? shortened : Shorten(shortened, Tokens(shortened), ShortPartLimit, ShortKeptLength, literals);
     }
 
-    /// <summary>Whether a statement in the text runs SQL written in a string literal: then every literal may be code.</summary>
+    /// <summary>
+    /// Whether a statement in the text runs SQL written in a string literal: then every literal may
+    /// be code. A DO block or a routine's body is code whatever the classifier found in it (a body
+    /// of PERFORMs holds no statement it lists).
+    /// </summary>
     private static bool RunsSqlFromAString(string sql)
     {
         foreach (var statement in SqlClassifier.Classify(sql).Statements)
         {
-            if (statement.Depth > 0 || statement.IsUnknown)
+            if (statement.Depth > 0 || statement.IsUnknown || statement.Kind == "DO"
+                || statement.Command is "CREATE FUNCTION" or "CREATE PROCEDURE")
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// A parameter's value (already masked) as the audit log keeps it: up to
+    /// <see cref="RecordedValueLimit"/> characters as it is; beyond, runs of one character longer
+    /// than 16 are written once with their count (padding cannot hide the value it surrounds:
+    /// <c>' ' × 250 || '4253'</c> is a valid integer), then, if still too long, its start and end
+    /// with what was left out counted between them.
+    /// </summary>
+    public static string ShortenValueForRecord(string value)
+    {
+        if (value.Length <= RecordedValueLimit)
+        {
+            return value;
+        }
+
+        var runs = new StringBuilder(Math.Min(value.Length, 4 * RecordedValueLimit));
+        for (var i = 0; i < value.Length;)
+        {
+            var end = i + 1;
+            while (end < value.Length && value[end] == value[i])
+            {
+                end++;
+            }
+
+            if (end - i > 16 && !char.IsSurrogate(value[i]))
+            {
+                runs.Append(value[i]).Append(CultureInfo.InvariantCulture, $"…[×{end - i}]");
+            }
+            else
+            {
+                runs.Append(value, i, end - i);
+            }
+
+            i = end;
+        }
+
+        if (runs.Length <= RecordedValueLimit)
+        {
+            return runs.ToString();
+        }
+
+        var text = runs.ToString();
+        var half = RecordedValueLimit / 2;
+        var head = WholeCharacters(text, 0, half);
+        var tailStart = text.Length - half + (char.IsLowSurrogate(text[text.Length - half]) ? 1 : 0);
+        return string.Concat(
+            text.AsSpan(0, head),
+            string.Create(CultureInfo.InvariantCulture, $"…[{tailStart - head} characters not recorded]…"),
+            text.AsSpan(tailStart));
     }
 
     private static string Shorten(string sql, List<SqlToken> tokens, int limit, int kept, bool literals)

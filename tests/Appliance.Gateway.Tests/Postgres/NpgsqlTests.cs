@@ -165,6 +165,33 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     [Fact]
+    public async Task LongParameters_AreRecordedMaskedWhole_AndPaddingIsCountedNotDropped()
+    {
+        var marker = PgGatewayFixture.Marker();
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT length($1) + length($2) AS {marker}", connection);
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = new string('x', 190) + "4111 1111 1111 1111" + new string(' ', 3000) });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = new string(' ', 2000) + "4253" });
+
+        Assert.Equal(190 + 19 + 3000 + 2004, await command.ExecuteScalarAsync());
+
+        System.Text.Json.JsonElement? recorded = null;
+        for (var i = 0; i < 100 && recorded is null; i++)
+        {
+            await Task.Delay(100);
+            recorded = (await fixture.EventsAsync("session.statements"))
+                .SelectMany(e => e.GetProperty("statements").EnumerateArray())
+                .Cast<System.Text.Json.JsonElement?>()
+                .FirstOrDefault(s => s!.Value.GetProperty("sql").GetString()!.EndsWith(marker, StringComparison.Ordinal));
+        }
+
+        Assert.NotNull(recorded);
+        var parameters = recorded.Value.GetProperty("parameters");
+        Assert.Equal("x…[×190]****-****-****-1111 …[×3000]", parameters[0].GetString());
+        Assert.Equal(" …[×2000]4253", parameters[1].GetString());
+    }
+
+    [Fact]
     public async Task Batch_IsPipelined_AndEveryResultComesBackInOrder()
     {
         var table = PgGatewayFixture.TableName();

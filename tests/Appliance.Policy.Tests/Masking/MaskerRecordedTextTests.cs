@@ -43,6 +43,9 @@ public sealed class MaskerRecordedTextTests
     [InlineData("DO $body$ BEGIN PERFORM 1; /* {0} */ DELETE FROM orders; END $body$")]
     [InlineData("DO 'BEGIN PERFORM 1; /* {0} */ DELETE FROM orders; END'")]
     [InlineData("SELECT query_to_xml('SELECT 1 /* {0} */ FROM orders', true, false, '')")]
+    [InlineData("DO $z$ BEGIN /* {0} */ PERFORM pg_advisory_lock(4261); END $z$")]
+    [InlineData("DO LANGUAGE plpgsql '/* {0} */ BEGIN PERFORM set_config(''a.b'', ''c'', false); END'")]
+    [InlineData("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $f$ /* {0} */ SELECT pg_advisory_lock(1) $f$")]
     public void ALiteralThatRuns_IsNeverShortened(string template)
     {
         // Code in a string: what follows the padding runs, so it stays in the record.
@@ -74,5 +77,29 @@ public sealed class MaskerRecordedTextTests
         var sql = $"INSERT INTO t (id, note) VALUES {rows} RETURNING id";
 
         Assert.Equal(sql, Masker.ShortenForRecord(sql));
+    }
+
+    [Fact]
+    public void AValueUpToTheLimit_IsKeptAsItIs()
+    {
+        var value = new string(' ', 250) + "4253";
+        Assert.Same(value, Masker.ShortenValueForRecord(value));
+    }
+
+    [Fact]
+    public void PaddingAroundAValue_IsCountedNotDropped()
+    {
+        Assert.Equal(" …[×5000]4253 …[×3000]", Masker.ShortenValueForRecord(new string(' ', 5000) + "4253" + new string(' ', 3000)));
+        Assert.Equal("0…[×9000]42", Masker.ShortenValueForRecord(new string('0', 9000) + "42"));
+    }
+
+    [Fact]
+    public void ALongValueOfDifferentCharacters_KeepsItsStartAndEnd()
+    {
+        var value = string.Concat(Enumerable.Range(0, 1000).Select(i => (i % 97).ToString("D2", System.Globalization.CultureInfo.InvariantCulture)));
+        var recorded = Masker.ShortenValueForRecord(value);
+
+        Assert.StartsWith(value[..(Masker.RecordedValueLimit / 2)] + "…[", recorded, StringComparison.Ordinal);
+        Assert.EndsWith("characters not recorded]…" + value[^(Masker.RecordedValueLimit / 2)..], recorded, StringComparison.Ordinal);
     }
 }

@@ -3,7 +3,7 @@ using Appliance.Policy.Buffers;
 namespace Appliance.Gateway.Postgres.Relay;
 
 /// <summary>
-/// How many huge statements (a Query or Parse over 1 MiB) the gateway reads at once, across all
+/// How many huge messages (a Query, Parse or Bind over 1 MiB) the gateway handles at once, across all
 /// sessions. Judging and recording one decodes and masks its text several times over, about six
 /// times its size in memory while it is handled; one person with many sessions sending 60 MB
 /// statements in parallel could otherwise take gigabytes. Others wait their turn, already

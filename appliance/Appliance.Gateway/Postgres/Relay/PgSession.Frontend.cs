@@ -116,7 +116,8 @@ internal sealed partial class PgSession
             }
 
             bool more;
-            if (LargeStatementGate.IsLarge(frame.Length) && frame.Type is (byte)FrontendMessageType.Query or (byte)FrontendMessageType.Parse)
+            if (LargeStatementGate.IsLarge(frame.Length)
+                && frame.Type is (byte)FrontendMessageType.Query or (byte)FrontendMessageType.Parse or (byte)FrontendMessageType.Bind)
             {
                 if (!OnThreads)
                 {

@@ -64,7 +64,7 @@ internal sealed partial class PgSession
             {
                 var recorded = bind.ParameterFormats.GetFormat(i) == PgFormat.Binary
                     ? RecordedBinary(runtime, value.Bytes, statement.ParameterType(i))
-                    : runtime.MaskText(value.Bytes[..Math.Min(value.Bytes.Length, SampleValues.MaxLength)]);
+                    : Masker.ShortenValueForRecord(runtime.MaskText(value.Bytes));
 
                 // A connection string or URI with a password (dblink_connect($1)) is not kept.
                 values[i] = Masker.HoldsSecret(recorded) ? "****" : recorded;
@@ -83,22 +83,34 @@ internal sealed partial class PgSession
             // The Parse left the type to the server: read as text if it is text, else not shown
             // (an int8 card is 8 bytes whose hex no detector reads).
             return System.Text.Unicode.Utf8.IsValid(value) && !value.ContainsAnyInRange((byte)0, (byte)8)
-                ? runtime.MaskText(value[..Math.Min(value.Length, SampleValues.MaxLength)])
+                ? Masker.ShortenValueForRecord(runtime.MaskText(value))
                 : $"(binary, {value.Length} bytes, type not given)";
         }
 
         if (!runtime.Masker.HasValueDetection)
         {
-            return SampleValues.Render(value, typeOid, binary: true);
+            return Show(value, typeOid);
         }
 
         var scratch = _parameterScratch ??= new System.Buffers.ArrayBufferWriter<byte>(256);
         scratch.ResetWrittenCount();
-        return runtime.Masker.MaskValue(value, ColumnMask.For(ColumnMaskAction.Detect, typeOid), binary: true, scratch) switch
+        var shown = runtime.Masker.MaskValue(value, ColumnMask.For(ColumnMaskAction.Detect, typeOid), binary: true, scratch) switch
         {
-            MaskResult.Replaced => SampleValues.Render(scratch.WrittenSpan, typeOid, binary: true),
+            MaskResult.Replaced => Show(scratch.WrittenSpan, typeOid),
             MaskResult.Null => "****",
-            _ => SampleValues.Render(value, typeOid, binary: true),
+            _ => Show(value, typeOid),
         };
+        if (scratch.Capacity > Appliance.Policy.Buffers.Pool<byte>.MaxPooledLength)
+        {
+            _parameterScratch = null;
+        }
+
+        return shown;
     }
+
+    /// <summary>Text is shown shortened as a statement's parameters are (padding counted, not dropped); other types as a result sample.</summary>
+    private static string Show(ReadOnlySpan<byte> value, uint typeOid) =>
+        PgTypes.Classify(typeOid) is PgValueClass.Text or PgValueClass.Json
+            ? Masker.ShortenValueForRecord(System.Text.Encoding.UTF8.GetString(value))
+            : SampleValues.Render(value, typeOid, binary: true);
 }
