@@ -16,7 +16,8 @@ namespace Appliance.Policy.Masking;
 /// routine body, EXECUTE, query_to_xml…: then no literal is shortened). When that is not enough
 /// (padding of many smaller parts), a second pass does the same from <see cref="ShortPartLimit"/>
 /// characters on. What is left is recorded whole: a statement that is huge in keywords, names and
-/// numbers (a VALUES list of a million rows) is what it is.
+/// numbers (a VALUES list of a million rows) is what it is; so is one with a backslash in a plain
+/// string, which another setting of <c>standard_conforming_strings</c> reads differently.
 /// </summary>
 internal sealed partial class Masker
 {
@@ -40,9 +41,18 @@ internal sealed partial class Masker
             return sql;
         }
 
+        // A plain string holding a backslash ends elsewhere when standard_conforming_strings is off
+        // ('x\'' …): what is a literal or a comment in one reading can be SQL that runs in the other.
+        var tokens = Tokens(sql, backslashQuotes: false, out var sawBackslash);
+        if (sawBackslash)
+        {
+            return sql;
+        }
+
+        // Both passes read the original tokens: the first pass's markers are never lexed again.
         var literals = !RunsSqlFromAString(sql);
-        var shortened = Shorten(sql, Tokens(sql), LongPartLimit, KeptPartLength, literals);
-        return shortened.Length <= RecordedTextLimit ? shortened : Shorten(shortened, Tokens(shortened), ShortPartLimit, ShortKeptLength, literals);
+        var shortened = Shorten(sql, tokens, LongPartLimit, KeptPartLength, literals);
+        return shortened.Length <= RecordedTextLimit ? shortened : Shorten(sql, tokens, ShortPartLimit, ShortKeptLength, literals);
     }
 
     /// <summary>
@@ -129,7 +139,7 @@ internal sealed partial class Masker
 
             if (literals && token.IsStringLiteral && token.Length > limit)
             {
-                var keep = WholeCharacters(sql, token.Start, kept);
+                var keep = KeptLiteralLength(sql, token.Start, kept);
                 shortened.Append(sql, copied, token.Start - copied).Append(sql, token.Start, keep)
                     .Append(CultureInfo.InvariantCulture, $"…[{token.Length - keep} more characters not recorded]").Append(Closing(sql, token));
                 copied = token.End;
@@ -150,6 +160,21 @@ internal sealed partial class Masker
 
     private static string GapMarker(int length) =>
         string.Create(CultureInfo.InvariantCulture, $" /* {length} characters of comments and spaces not recorded */ ");
+
+    /// <summary>
+    /// A literal's kept start: not ending on a quote or a backslash (half of a doubled <c>''</c>
+    /// or an escape would make the marker after it read as part of the literal or end it).
+    /// </summary>
+    private static int KeptLiteralLength(string sql, int start, int length)
+    {
+        var keep = WholeCharacters(sql, start, length);
+        while (keep > 1 && sql[start + keep - 1] is '\'' or '\\')
+        {
+            keep--;
+        }
+
+        return keep;
+    }
 
     /// <summary>At most <paramref name="length"/> characters from <paramref name="start"/>, not ending inside a surrogate pair.</summary>
     private static int WholeCharacters(string text, int start, int length) =>

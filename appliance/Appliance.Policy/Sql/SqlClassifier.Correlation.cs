@@ -75,9 +75,10 @@ internal static partial class SqlClassifier
             var token = statement.Tokens[i];
             if (token.Kind == SqlTokenKind.OpenParen)
             {
-                var close = statement.MatchingParen(i, to);
+                // The matching parenthesis only where it is needed: a scan per '(' would make nesting quadratic.
                 if (IsSubqueryAt(statement, i + 1))
                 {
+                    var close = statement.MatchingParen(i, to);
                     if (depth >= MaxDepth || !IsUncorrelated(statement, i + 1, close, inner, depth + 1))
                     {
                         return false;
@@ -88,7 +89,7 @@ internal static partial class SqlClassifier
                 else if (i > from && statement.IsKeyword(i - 1, "USING"))
                 {
                     // JOIN … USING (id): the joined relations' own columns.
-                    i = close;
+                    i = statement.MatchingParen(i, to);
                 }
 
                 continue;

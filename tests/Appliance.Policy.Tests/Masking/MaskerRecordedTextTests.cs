@@ -102,4 +102,26 @@ public sealed class MaskerRecordedTextTests
         Assert.StartsWith(value[..(Masker.RecordedValueLimit / 2)] + "…[", recorded, StringComparison.Ordinal);
         Assert.EndsWith("characters not recorded]…" + value[^(Masker.RecordedValueLimit / 2)..], recorded, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ABackslashInAPlainString_KeepsTheStatementWhole()
+    {
+        // With standard_conforming_strings off the first literal ends at the last quote: the DELETE runs.
+        var sql = "SELECT 'x\\'' ; /* " + new string('p', 300_000) + " */ DELETE FROM orders WHERE id = 5; SELECT 1 --'";
+        Assert.Same(sql, Masker.ShortenForRecord(sql));
+    }
+
+    [Fact]
+    public void ACutNeverEndsOnHalfOfADoubledQuote_AndNothingAfterTheLiteralIsLost()
+    {
+        var padding = string.Concat(Enumerable.Repeat("SELECT '" + new string('q', 16_000) + "'; ", 40));
+        var sql = "SELECT '" + new string('a', Masker.KeptPartLength - 2) + "''" + new string('b', 20_000) + "';"
+            + new string(' ', 300) + "DELETE FROM orders WHERE id = 5; SELECT 'x'; " + padding;
+
+        var recorded = Masker.ShortenForRecord(sql);
+
+        Assert.Contains("not recorded]'; ", recorded, StringComparison.Ordinal);
+        Assert.Contains("DELETE FROM orders WHERE id = 5; SELECT 'x'; ", recorded, StringComparison.Ordinal);
+        Assert.True(recorded.Length < Masker.RecordedTextLimit, $"{recorded.Length} characters recorded");
+    }
 }
