@@ -22,17 +22,24 @@ internal sealed class LargeStatementGate
     /// <summary>A statement from this size on is followed by a collection: see <see cref="Slot.Dispose"/>.</summary>
     public const int CollectAfterLength = 16 * 1024 * 1024;
 
-    /// <summary>Blocks until a slot is free; dispose the result to give it back.</summary>
+    /// <summary>Blocks until a slot is free; dispose the result to give it back (once, however often it is disposed).</summary>
     public Slot Enter(int length, CancellationToken cancellationToken)
     {
         _slots.Wait(cancellationToken);
         return new Slot(_slots, length);
     }
 
-    internal readonly struct Slot(SemaphoreSlim slots, int length) : IDisposable
+    internal sealed class Slot(SemaphoreSlim slots, int length) : IDisposable
     {
+        private int _released;
+
         public void Dispose()
         {
+            if (Interlocked.Exchange(ref _released, 1) != 0)
+            {
+                return;
+            }
+
             slots.Release();
             if (length >= CollectAfterLength)
             {

@@ -28,6 +28,9 @@ internal sealed partial class PgSession
 
     private long _seq;
 
+    /// <summary>The turn a huge message being handled holds (LargeStatementGate); given back early when it is held for review.</summary>
+    private LargeStatementGate.Slot? _largeStatementTurn;
+
     private void RunFrontend()
     {
         var reason = "client disconnected";
@@ -125,10 +128,12 @@ internal sealed partial class PgSession
                     throw new MigrationRequired();
                 }
 
-                using (_services.LargeStatements.Enter(frame.Length, _stopping.Token))
+                using (_largeStatementTurn = _services.LargeStatements.Enter(frame.Length, _stopping.Token))
                 {
                     more = OnClientMessage(frame);
                 }
+
+                _largeStatementTurn = null;
             }
             else
             {

@@ -143,6 +143,9 @@ internal sealed partial class PgSession
         var heldSince = System.Diagnostics.Stopwatch.GetTimestamp();
         double HeldMs() => System.Diagnostics.Stopwatch.GetElapsedTime(heldSince).TotalMilliseconds;
         Flush();
+
+        // Judged and recorded: a wait for approvers does not keep other sessions' huge statements waiting too.
+        _largeStatementTurn?.Dispose();
         Log.StatementHeld(_services.Logger, Id, match.RuleName, match.Rule.Hold);
         ReviewResult result;
         AccessRequest? opened = null;

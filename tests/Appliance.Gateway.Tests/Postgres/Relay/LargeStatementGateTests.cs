@@ -5,16 +5,27 @@ namespace Appliance.Gateway.Tests.Postgres.Relay;
 public sealed class LargeStatementGateTests
 {
     [Fact]
-    public void AtMostFourAtOnce_TheFifthWaitsForAFreedSlot()
+    public void AtMostFourAtOnce_TheFifthWaitsForAFreedSlot_AndASlotIsFreedOnce()
     {
         var gate = new LargeStatementGate();
         var slots = Enumerable.Range(0, LargeStatementGate.AtOnce).Select(_ => gate.Enter(2_000_000, CancellationToken.None)).ToList();
 
-        using var shortWait = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-        Assert.Throws<OperationCanceledException>(() => gate.Enter(2_000_000, shortWait.Token));
+        using (var shortWait = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
+        {
+            Assert.Throws<OperationCanceledException>(() => gate.Enter(2_000_000, shortWait.Token));
+        }
 
+        // Given back early (a review hold) and again at the end of the message: one slot, not two.
         slots[0].Dispose();
-        using var fifth = gate.Enter(2_000_000, new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
+        slots[0].Dispose();
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        slots.Add(gate.Enter(2_000_000, wait.Token));
+        using (var shortWait = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
+        {
+            Assert.Throws<OperationCanceledException>(() => gate.Enter(2_000_000, shortWait.Token));
+        }
+
+        slots.ForEach(slot => slot.Dispose());
     }
 
     [Theory]
