@@ -113,22 +113,20 @@ internal static class ValueScanner
             localStart--;
         }
 
-        var end = DomainEnd(value, at + 1, asciiOnly: false);
-        if (end > 0 && !IsText(value[localStart..end]))
+        var end = DomainEnd(value, at + 1, latin1: false);
+        var utf8 = end < 0 || IsText(value[localStart..end]);
+        if (!utf8)
         {
-            // Bytes that are not UTF-8: binary data, or text in another client encoding (LATIN1's
-            // 'é' is one byte). Only the address's ASCII core next to the '@' counts: a stray '@'
-            // among binary bytes has none, an address next to an 'é' keeps its own.
-            for (var i = at - 1; i >= localStart; i--)
+            // Bytes that are not UTF-8: text in a one-byte client encoding (LATIN1's 'é' is E9:
+            // andré@ex.com), or binary data. Read as Latin-1, only its letters count: a stray '@'
+            // among binary bytes (control characters, symbols) makes no address.
+            localStart = at;
+            while (localStart > emitter.Copied && (IsAsciiLocalPart(value[localStart - 1]) || IsLatin1Letter(value[localStart - 1])))
             {
-                if (value[i] >= 0x80)
-                {
-                    localStart = i + 1;
-                    break;
-                }
+                localStart--;
             }
 
-            end = DomainEnd(value, at + 1, asciiOnly: true);
+            end = DomainEnd(value, at + 1, latin1: true);
         }
 
         if (localStart == at || end < 0)
@@ -136,27 +134,27 @@ internal static class ValueScanner
             return at + 1;
         }
 
-        // Keep the local part's first character whole (1–4 bytes in UTF-8).
+        // Keep the local part's first character whole (1–4 bytes in UTF-8, one in Latin-1).
         var lead = value[localStart];
-        var keep = lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+        var keep = !utf8 || lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
         keep = Math.Min(keep, at - localStart);
         emitter.Replace(localStart + keep, at, "***"u8);
         return end;
     }
 
     /// <summary>The end of <c>label(.label)+</c> after '@' with a top-level label of 2+ characters and a letter, or -1.</summary>
-    private static int DomainEnd(ReadOnlySpan<byte> value, int start, bool asciiOnly)
+    private static int DomainEnd(ReadOnlySpan<byte> value, int start, bool latin1)
     {
         var i = start;
         var lastDot = -1;
         while (i < value.Length)
         {
             var c = value[i];
-            if (IsDomainPart(c) && !(asciiOnly && c >= 0x80))
+            if (IsDomainPart(c, latin1))
             {
                 i++;
             }
-            else if (c == '.' && i > start && value[i - 1] != '.' && i + 1 < value.Length && IsDomainPart(value[i + 1]) && !(asciiOnly && value[i + 1] >= 0x80))
+            else if (c == '.' && i > start && value[i - 1] != '.' && i + 1 < value.Length && IsDomainPart(value[i + 1], latin1))
             {
                 lastDot = i++;
             }
@@ -394,10 +392,16 @@ internal static class ValueScanner
 
     private static bool IsDigit(byte c) => (uint)(c - '0') <= 9;
 
-    private static bool IsLocalPart(byte c) =>
-        char.IsAsciiLetterOrDigit((char)c) || c is (byte)'.' or (byte)'_' or (byte)'%' or (byte)'+' or (byte)'-' || c >= 0x80;
+    private static bool IsLocalPart(byte c) => IsAsciiLocalPart(c) || c >= 0x80;
 
-    private static bool IsDomainPart(byte c) => char.IsAsciiLetterOrDigit((char)c) || c == '-' || c >= 0x80;
+    private static bool IsAsciiLocalPart(byte c) =>
+        char.IsAsciiLetterOrDigit((char)c) || c is (byte)'.' or (byte)'_' or (byte)'%' or (byte)'+' or (byte)'-';
+
+    private static bool IsDomainPart(byte c, bool latin1) =>
+        char.IsAsciiLetterOrDigit((char)c) || c == '-' || (latin1 ? IsLatin1Letter(c) : c >= 0x80);
+
+    /// <summary>À to ÿ but × and ÷: Latin-1's letters (its C1 controls and symbols are none).</summary>
+    private static bool IsLatin1Letter(byte c) => c >= 0xC0 && c is not 0xD7 and not 0xF7;
 
     /// <summary>Start/length pairs in a per-thread array that grows for very long runs (scans never nest).</summary>
     private ref struct GroupList
