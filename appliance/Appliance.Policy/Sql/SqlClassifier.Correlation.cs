@@ -11,18 +11,53 @@ namespace Appliance.Policy.Sql;
 /// </summary>
 internal static partial class SqlClassifier
 {
-    /// <summary>Words of a subquery's clauses besides those of <see cref="ConstantConditionWords"/>.</summary>
+    /// <summary>
+    /// Words of a subquery's clauses besides those of <see cref="ConstantConditionWords"/>: only
+    /// PostgreSQL's reserved words and those that cannot name a column. Unreserved ones (KEY, FIRST,
+    /// SYSTEM, ROWS…) can be a column's name, so they count as keywords only where the syntax puts
+    /// them (<see cref="IsClauseWord"/>).
+    /// </summary>
     private static readonly HashSet<string> SubqueryWords = new(StringComparer.OrdinalIgnoreCase)
     {
-        "FROM", "JOIN", "ON", "USING", "GROUP", "BY", "ORDER", "HAVING", "ASC", "DESC", "INNER", "LEFT", "RIGHT", "FULL",
-        "OUTER", "CROSS", "NATURAL", "LATERAL", "ONLY", "NULLS", "FIRST", "LAST", "FETCH", "NEXT", "ROWS", "ROW", "WITH", "TIES",
-        "TABLE", "RECURSIVE", "MATERIALIZED",
-
-        // Locking clauses, windows, sampling, collations.
-        "FOR", "UPDATE", "SHARE", "NO", "KEY", "OF", "NOWAIT", "SKIP", "LOCKED", "WINDOW", "OVER", "PARTITION", "RANGE", "GROUPS",
-        "UNBOUNDED", "PRECEDING", "FOLLOWING", "CURRENT", "EXCLUDE", "OTHERS", "TABLESAMPLE", "SYSTEM", "BERNOULLI", "REPEATABLE",
-        "COLLATE", "ROLLUP", "CUBE", "GROUPING", "SETS",
+        "FROM", "JOIN", "ON", "USING", "GROUP", "ORDER", "HAVING", "ASC", "DESC", "INNER", "LEFT", "RIGHT", "FULL", "OUTER",
+        "CROSS", "NATURAL", "LATERAL", "ONLY", "FETCH", "WITH", "TABLE", "FOR", "WINDOW", "TABLESAMPLE", "COLLATE",
     };
+
+    /// <summary>
+    /// An unreserved word in the place its clause gives it: <c>GROUP BY</c>, <c>NULLS FIRST</c>,
+    /// <c>FETCH NEXT 1 ROWS ONLY</c>, <c>WITH TIES</c>, <c>FOR NO KEY UPDATE OF o SKIP LOCKED</c>,
+    /// <c>NOWAIT</c>, <c>TABLESAMPLE SYSTEM (…) REPEATABLE (…)</c>, <c>WITH RECURSIVE</c>,
+    /// <c>AS MATERIALIZED</c>, a window's frame inside <c>OVER (…)</c> or <c>WINDOW w AS (…)</c>.
+    /// </summary>
+    private static bool IsClauseWord(Statement statement, int i, int from, bool inWindow)
+    {
+        bool After(params string[] words) => i > from && words.Any(w => statement.IsKeyword(i - 1, w));
+        bool Before(params string[] words) => words.Any(w => statement.IsKeyword(i + 1, w));
+        var word = statement.Word(i);
+        return word.ToString().ToUpperInvariant() switch
+        {
+            "BY" => After("GROUP", "ORDER", "PARTITION"),
+            "NULLS" => Before("FIRST", "LAST"),
+            "FIRST" or "LAST" => After("NULLS", "FETCH"),
+            "NEXT" => After("FETCH"),
+            "ROW" or "ROWS" => (i > from && statement.Tokens[i - 1].Kind == SqlTokenKind.Number) || After("FIRST", "NEXT") || Before("ONLY") || inWindow,
+            "TIES" => After("WITH"),
+            "UPDATE" or "SHARE" => After("FOR", "KEY"),
+            "NO" => After("FOR") && Before("KEY"),
+            "KEY" => After("NO", "FOR"),
+            "OF" => After("UPDATE", "SHARE"),
+            "SKIP" => Before("LOCKED"),
+            "LOCKED" => After("SKIP"),
+            "NOWAIT" => After("UPDATE", "SHARE") || i + 1 >= statement.To || statement.Tokens[i + 1].Kind == SqlTokenKind.CloseParen,
+            "SYSTEM" or "BERNOULLI" => After("TABLESAMPLE"),
+            "REPEATABLE" => i + 1 < statement.To && statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen,
+            "RECURSIVE" => After("WITH"),
+            "MATERIALIZED" => After("AS", "NOT"),
+            "OVER" => i + 1 < statement.To && (statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen || statement.Tokens[i + 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier),
+            "PARTITION" or "RANGE" or "GROUPS" or "UNBOUNDED" or "PRECEDING" or "FOLLOWING" or "CURRENT" or "EXCLUDE" or "OTHERS" => inWindow,
+            _ => false,
+        };
+    }
 
     /// <summary>Words after a from-item that are no alias of it.</summary>
     private static readonly HashSet<string> NotFromItemAliases = new(StringComparer.OrdinalIgnoreCase)
@@ -70,9 +105,17 @@ internal static partial class SqlClassifier
             inner.UnionWith(others);
         }
 
+        // Whether each open parenthesis holds a window's definition: OVER (…), WINDOW w AS (…).
+        var windows = new Stack<bool>();
         for (var i = from; i < to; i++)
         {
             var token = statement.Tokens[i];
+            if (token.Kind == SqlTokenKind.CloseParen && windows.Count > 0)
+            {
+                windows.Pop();
+                continue;
+            }
+
             if (token.Kind == SqlTokenKind.OpenParen)
             {
                 // The matching parenthesis only where it is needed: a scan per '(' would make nesting quadratic.
@@ -90,6 +133,10 @@ internal static partial class SqlClassifier
                 {
                     // JOIN … USING (id): the joined relations' own columns.
                     i = statement.MatchingParen(i, to);
+                }
+                else
+                {
+                    windows.Push(i > from && (statement.IsKeyword(i - 1, "OVER") || (statement.IsKeyword(i - 1, "AS") && IsWindowName(statement, i - 2))));
                 }
 
                 continue;
@@ -109,6 +156,7 @@ internal static partial class SqlClassifier
             var known = inner.Contains(SqlLiteral.Identifier(statement.Source, token)) || IsWindowName(statement, i)
                 || (i > from && statement.IsKeyword(i - 1, "COLLATE"))
                 || (token.Kind == SqlTokenKind.Word && (ConstantWordsLookup.Contains(statement.Word(i)) || SubqueryWords.Contains(statement.Word(i).ToString())
+                    || IsClauseWord(statement, i, from, windows.Count > 0 && windows.Peek())
                     || IsCastType(statement, i, from) || IsFunctionName(statement, i, to) || IsLiteralType(statement, i, to)));
             if (!known)
             {
@@ -133,33 +181,73 @@ internal static partial class SqlClassifier
     private static HashSet<string> FromItemNames(Statement statement, int from, int to, HashSet<int>? items = null)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var nesting = 0;
         for (var i = from; i < to; i++)
         {
-            if (statement.Tokens[i].Kind == SqlTokenKind.OpenParen && IsSubqueryAt(statement, i + 1))
+            var kind = statement.Tokens[i].Kind;
+            if (kind == SqlTokenKind.OpenParen && IsSubqueryAt(statement, i + 1))
             {
                 // A nested subquery's from-items are its own.
                 i = statement.MatchingParen(i, to);
+                continue;
             }
-            else if (statement.IsKeyword(i, "FROM") || statement.IsKeyword(i, "JOIN") || (i == from && statement.IsKeyword(i, "TABLE")))
+
+            nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
+
+            // A from-list starts at this level's FROM (not IS DISTINCT FROM, not substring(… FROM …)),
+            // at a JOIN (also of a parenthesized join), and after TABLE.
+            if ((nesting == 0 && (statement.IsKeyword(i, "TABLE") || (statement.IsKeyword(i, "FROM") && !(i > from && statement.IsKeyword(i - 1, "DISTINCT")))))
+                || statement.IsKeyword(i, "JOIN"))
             {
                 AddFromItems(statement, i + 1, to, names, items);
+            }
+            else if (nesting == 0 && kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && IsWithQueryName(statement, i, to))
+            {
+                // WITH t AS (…) TABLE t: the subquery's own WITH queries.
+                items?.Add(i);
+                names.Add(SqlLiteral.Identifier(statement.Source, statement.Tokens[i]));
+            }
+            else if (statement.IsKeyword(i, "USING") && i + 1 < to && statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen)
+            {
+                // JOIN … USING (id) AS j: j names the join.
+                var close = statement.MatchingParen(i + 1, to);
+                if (statement.IsKeyword(close + 1, "AS") && close + 2 < to && statement.Tokens[close + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+                {
+                    items?.Add(close + 2);
+                    names.Add(SqlLiteral.Identifier(statement.Source, statement.Tokens[close + 2]));
+                }
             }
         }
 
         return names;
     }
 
+    /// <summary><c>name AS [[NOT] MATERIALIZED] (</c>: a WITH query's name.</summary>
+    private static bool IsWithQueryName(Statement statement, int i, int to)
+    {
+        if (!statement.IsKeyword(i + 1, "AS") || !(i > 0 && (statement.IsKeyword(i - 1, "WITH") || statement.IsKeyword(i - 1, "RECURSIVE") || statement.Tokens[i - 1].Kind == SqlTokenKind.Comma)))
+        {
+            return false;
+        }
+
+        var next = i + 2;
+        next += statement.IsKeyword(next, "NOT") ? 1 : 0;
+        next += statement.IsKeyword(next, "MATERIALIZED") ? 1 : 0;
+        return next < to && statement.Tokens[next].Kind == SqlTokenKind.OpenParen;
+    }
+
     /// <summary>The from-items of a DELETE's USING or an UPDATE's FROM list starting at <paramref name="i"/>, with what they JOIN.</summary>
     private static HashSet<string> JoinedRelations(Statement statement, int i)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
-        i = AddFromItems(statement, i, statement.To, names);
+        AddFromItems(statement, i, statement.To, names);
         for (var nesting = 0; i < statement.To && !(nesting == 0 && (statement.IsKeyword(i, "WHERE") || statement.IsKeyword(i, "RETURNING"))); i++)
         {
             var kind = statement.Tokens[i].Kind;
             nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
-            if (nesting == 0 && statement.IsKeyword(i, "JOIN"))
+            if (statement.IsKeyword(i, "JOIN"))
             {
+                // Also inside a parenthesized join: USING (orders o JOIN customers c2 ON …).
                 i = AddFromItems(statement, i + 1, statement.To, names) - 1;
             }
         }
@@ -181,7 +269,14 @@ internal static partial class SqlClassifier
             string? name = null;
             if (i < to && statement.Tokens[i].Kind == SqlTokenKind.OpenParen)
             {
-                i = statement.MatchingParen(i, to) + 1;
+                var close = statement.MatchingParen(i, to);
+                if (!IsSubqueryAt(statement, i + 1))
+                {
+                    // (a CROSS JOIN b): the join's first item; its JOINs are read where they stand.
+                    AddFromItems(statement, i + 1, close, names, items);
+                }
+
+                i = close + 1;
             }
             else if (i < to && statement.Tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
             {

@@ -262,6 +262,10 @@ internal static partial class SqlClassifier
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when QualifiedColumnEnd(statement, i, to, others) is var end and >= 0:
                     i = end;
                     continue;
+                case SqlTokenKind.Word when statement.IsKeyword(i, "COLLATE") && i + 1 < to:
+                    // 'a' COLLATE "C": a collation's name is no column.
+                    i++;
+                    continue;
                 case SqlTokenKind.Word when ConstantWordsLookup.Contains(statement.Word(i)) || IsCastType(statement, i, from)
                     || IsFunctionName(statement, i, to) || IsLiteralType(statement, i, to):
                 case SqlTokenKind.Number or SqlTokenKind.String or SqlTokenKind.EscapeString or SqlTokenKind.DollarString:

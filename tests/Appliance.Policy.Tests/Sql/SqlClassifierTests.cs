@@ -177,6 +177,16 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM customers USING orders WHERE public.orders.id = 1")]
     [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders WHERE demo.public.orders.id = 1)")]
     [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o WHERE EXISTS (SELECT 1 FROM customers WHERE customers.id = o.id))")]
+    [InlineData("DELETE FROM orders WHERE EXISTS (SELECT 1 FROM (customers CROSS JOIN orders))")]
+    [InlineData("DELETE FROM orders WHERE EXISTS (SELECT 1 FROM (customers JOIN orders USING (id)) AS j)")]
+    [InlineData("DELETE FROM orders WHERE EXISTS (SELECT 1 FROM customers JOIN orders USING (id) AS j WHERE j.id = 1)")]
+    [InlineData("DELETE FROM customers USING (orders o JOIN customers c2 ON o.customer_id = c2.id) WHERE c2.id = 5")]
+    [InlineData("DELETE FROM orders WHERE EXISTS (WITH t AS (SELECT 1) TABLE t)")]
+    [InlineData("DELETE FROM orders WHERE EXISTS (WITH t AS MATERIALIZED (TABLE orders) SELECT 1 FROM t)")]
+    [InlineData("DELETE FROM customers WHERE 'a' COLLATE \"C\" = 'a'")]
+    [InlineData("UPDATE customers SET city = 'x' WHERE $1 COLLATE \"C\" IS NOT NULL")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o ORDER BY o.id NULLS FIRST FETCH FIRST 1 ROWS WITH TIES)")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT count(*) OVER (PARTITION BY o.id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM orders o)")]
     public void Classify_WhereOfConstantsOnly_CountsAsMissing(string sql) =>
         Assert.False(Classify(sql)[0].HasWhere);
 
@@ -229,6 +239,11 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o WHERE EXISTS (SELECT 1 FROM items i WHERE i.order_id = o.id AND i.customer_id = customers.id))")]
     [InlineData("DELETE FROM customers USING orders WHERE public.customers.id = orders.customer_id")]
     [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM generate_series(1, customers.id) AS g(n))")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id IS NOT DISTINCT FROM customers.id)")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o WHERE o.note = substring(customers.city FROM 2))")]
+    [InlineData("DELETE FROM settings WHERE EXISTS (SELECT 1 FROM defaults d WHERE d.key = key)")]
+    [InlineData("DELETE FROM people WHERE EXISTS (SELECT 1 FROM banned b WHERE b.name = first)")]
+    [InlineData("DELETE FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.x = system)")]
     public void Classify_WhereThatCanLimitRows_CountsAsLimiting(string sql) =>
         Assert.True(Classify(sql)[0].HasWhere);
 
