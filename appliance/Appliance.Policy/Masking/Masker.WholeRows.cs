@@ -111,6 +111,7 @@ internal sealed partial class Masker
     private static HashSet<string>? WithQueryNames(string text, List<SqlToken> tokens)
     {
         HashSet<string>? names = null;
+        int[]? closes = null;
         for (var i = 0; i + 2 < tokens.Count; i++)
         {
             if (tokens[i].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
@@ -121,17 +122,10 @@ internal sealed partial class Masker
             var next = i + 1;
             if (tokens[next].Kind == SqlTokenKind.OpenParen)
             {
-                // name (a, b) AS (…): past the column list.
-                for (var depth = 0; next < tokens.Count; next++)
-                {
-                    depth += tokens[next].Kind switch { SqlTokenKind.OpenParen => 1, SqlTokenKind.CloseParen => -1, _ => 0 };
-                    if (depth == 0)
-                    {
-                        break;
-                    }
-                }
-
-                next++;
+                // name (a, b) AS (…): past the column list, found in a table built once (a scan per
+                // name would make nested calls quadratic).
+                closes ??= MatchingParens(tokens);
+                next = closes[next] + 1;
             }
 
             if (next + 1 < tokens.Count && IsWord(text, tokens[next], "AS") && StartsWithQueryBody(text, tokens, next + 1))
@@ -141,6 +135,27 @@ internal sealed partial class Masker
         }
 
         return names;
+    }
+
+    /// <summary>For each '(' the index of its ')' (the token count when it has none).</summary>
+    private static int[] MatchingParens(List<SqlToken> tokens)
+    {
+        var closes = new int[tokens.Count];
+        var open = new Stack<int>();
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            if (tokens[i].Kind == SqlTokenKind.OpenParen)
+            {
+                closes[i] = tokens.Count;
+                open.Push(i);
+            }
+            else if (tokens[i].Kind == SqlTokenKind.CloseParen && open.Count > 0)
+            {
+                closes[open.Pop()] = i;
+            }
+        }
+
+        return closes;
     }
 
     private static bool StartsWithQueryBody(string text, List<SqlToken> tokens, int i)

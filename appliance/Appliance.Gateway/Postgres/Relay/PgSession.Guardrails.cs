@@ -278,10 +278,11 @@ internal sealed partial class PgSession
     /// <summary>Fire and forget: the event is written by the store off this thread, after what the session recorded before it; a failure is logged.</summary>
     private void RaiseGuardrailEvent(string type, GuardrailMatch match, string action, string? rules = null, string? message = null)
     {
-        // A refused statement is recorded before its event; an alerted one is recorded as it starts, after.
+        // A refused statement is recorded before its event, so its number is known; an alerted one
+        // (judged at its Parse) gets its number when it runs, maybe after others: none is given.
         var data = new GuardrailEventData(
             ConnectionName, Connection.Access.Channel, Person.Email, Id, rules ?? match.RuleName, action, message ?? match.Message,
-            _runtime.MaskSql(match.StatementText), action == "alert" ? _seq + 1 : _seq);
+            _runtime.MaskSql(match.StatementText), action == "block" ? _seq : null);
         _ = WriteGuardrailEventAsync(type, data, _services.Time.GetUtcNow());
     }
 

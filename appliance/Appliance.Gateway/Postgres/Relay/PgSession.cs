@@ -304,13 +304,13 @@ internal sealed partial class PgSession : IDisposable
         }
     }
 
+    /// <summary>A write to the client failed: it went away (the upstream side writes too, and must not take the blame).</summary>
+    private volatile bool _clientGone;
+
     /// <summary>
     /// Writes what waits for the client: blocking on threads; on an event loop, what the socket
     /// takes now, the rest when it is writable. Callers hold <see cref="_gate"/>.
     /// </summary>
-    /// <summary>A write to the client failed: it went away (the upstream side writes too, and must not take the blame).</summary>
-    private volatile bool _clientGone;
-
     private void SendClient()
     {
         try
@@ -324,8 +324,9 @@ internal sealed partial class PgSession : IDisposable
                 _clientOut.TrySendTo(_clientSocket);
             }
         }
-        catch (Exception e) when (IsDisconnect(e))
+        catch (Exception e) when (e is IOException or SocketException)
         {
+            // Not ObjectDisposed or a cancellation: those come from the gateway's own shutdown.
             _clientGone = true;
             throw;
         }
