@@ -36,8 +36,9 @@ internal enum ScanMode : byte
 /// written with the first character kept and the domain kept: <c>a***@example.com</c>.</item>
 /// </list>
 /// Letters next to digits do not protect them (<c>x4111111111111111</c> is masked): fail closed;
-/// only a hex digest's own digits are left alone (<see cref="IsInHexWord"/>). An address among
-/// bytes that are not UTF-8 (binary data in a bytea) is none.
+/// only a hex digest's own digits are left alone (<see cref="IsInHexWord"/>). An address holding
+/// bytes that are not UTF-8 (a LATIN1 session, binary data in a bytea) needs ASCII letters or
+/// digits on both sides of its '@'.
 /// A number's decimals are not read (<c>12.4111111111111111</c>): that was one average in ten masked.
 /// </summary>
 internal static class ValueScanner
@@ -113,20 +114,15 @@ internal static class ValueScanner
             localStart--;
         }
 
-        var end = DomainEnd(value, at + 1, latin1: false);
+        var end = DomainEnd(value, at + 1);
         var utf8 = end < 0 || IsText(value[localStart..end]);
-        if (!utf8)
+        if (!utf8 && !(HasAsciiLetterOrDigit(value[localStart..at]) && HasAsciiLetterOrDigit(value[(at + 1)..end])))
         {
             // Bytes that are not UTF-8: text in a one-byte client encoding (LATIN1's 'é' is E9:
-            // andré@ex.com), or binary data. Read as Latin-1, only its letters count: a stray '@'
-            // among binary bytes (control characters, symbols) makes no address.
-            localStart = at;
-            while (localStart > emitter.Copied && (IsAsciiLocalPart(value[localStart - 1]) || IsLatin1Letter(value[localStart - 1])))
-            {
-                localStart--;
-            }
-
-            end = DomainEnd(value, at + 1, latin1: true);
+            // andré@ex.com, and any byte may stand next to the '@'), or binary data, where a stray
+            // '@' between two runs of high bytes is no address. Only one with ASCII letters or
+            // digits on both sides of the '@' counts.
+            return at + 1;
         }
 
         if (localStart == at || end < 0)
@@ -134,7 +130,7 @@ internal static class ValueScanner
             return at + 1;
         }
 
-        // Keep the local part's first character whole (1–4 bytes in UTF-8, one in Latin-1).
+        // Keep the local part's first character whole (1–4 bytes in UTF-8, one in a one-byte encoding).
         var lead = value[localStart];
         var keep = !utf8 || lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
         keep = Math.Min(keep, at - localStart);
@@ -143,18 +139,18 @@ internal static class ValueScanner
     }
 
     /// <summary>The end of <c>label(.label)+</c> after '@' with a top-level label of 2+ characters and a letter, or -1.</summary>
-    private static int DomainEnd(ReadOnlySpan<byte> value, int start, bool latin1)
+    private static int DomainEnd(ReadOnlySpan<byte> value, int start)
     {
         var i = start;
         var lastDot = -1;
         while (i < value.Length)
         {
             var c = value[i];
-            if (IsDomainPart(c, latin1))
+            if (IsDomainPart(c))
             {
                 i++;
             }
-            else if (c == '.' && i > start && value[i - 1] != '.' && i + 1 < value.Length && IsDomainPart(value[i + 1], latin1))
+            else if (c == '.' && i > start && value[i - 1] != '.' && i + 1 < value.Length && IsDomainPart(value[i + 1]))
             {
                 lastDot = i++;
             }
@@ -385,23 +381,30 @@ internal static class ValueScanner
     private static bool IsHexLetter(byte c) => (uint)((c | 0x20) - 'a') <= 'f' - 'a';
 
     /// <summary>
-    /// An address's non-ASCII characters are UTF-8 (<c>żaneta@example.pl</c>); around bytes that
-    /// are not, only ASCII counts (see <see cref="ScanEmail"/>).
+    /// An address's non-ASCII characters are UTF-8 (<c>żaneta@example.pl</c>), or it is read as
+    /// one-byte text (see <see cref="ScanEmail"/>).
     /// </summary>
     private static bool IsText(ReadOnlySpan<byte> candidate) => Ascii.IsValid(candidate) || System.Text.Unicode.Utf8.IsValid(candidate);
 
     private static bool IsDigit(byte c) => (uint)(c - '0') <= 9;
 
-    private static bool IsLocalPart(byte c) => IsAsciiLocalPart(c) || c >= 0x80;
+    private static bool IsLocalPart(byte c) =>
+        char.IsAsciiLetterOrDigit((char)c) || c is (byte)'.' or (byte)'_' or (byte)'%' or (byte)'+' or (byte)'-' || c >= 0x80;
 
-    private static bool IsAsciiLocalPart(byte c) =>
-        char.IsAsciiLetterOrDigit((char)c) || c is (byte)'.' or (byte)'_' or (byte)'%' or (byte)'+' or (byte)'-';
+    private static bool IsDomainPart(byte c) => char.IsAsciiLetterOrDigit((char)c) || c == '-' || c >= 0x80;
 
-    private static bool IsDomainPart(byte c, bool latin1) =>
-        char.IsAsciiLetterOrDigit((char)c) || c == '-' || (latin1 ? IsLatin1Letter(c) : c >= 0x80);
+    private static bool HasAsciiLetterOrDigit(ReadOnlySpan<byte> bytes)
+    {
+        foreach (var c in bytes)
+        {
+            if (char.IsAsciiLetterOrDigit((char)c))
+            {
+                return true;
+            }
+        }
 
-    /// <summary>À to ÿ but × and ÷: Latin-1's letters (its C1 controls and symbols are none).</summary>
-    private static bool IsLatin1Letter(byte c) => c >= 0xC0 && c is not 0xD7 and not 0xF7;
+        return false;
+    }
 
     /// <summary>Start/length pairs in a per-thread array that grows for very long runs (scans never nest).</summary>
     private ref struct GroupList

@@ -146,6 +146,9 @@ public class MaskerValueTests
     [InlineData(new byte[0], "mary.johnson@example.org", new byte[] { 0xE9 }, new byte[0], "m***@example.org\u00E9")]
     [InlineData(new byte[0], "andr\u00E9@ex.com", new byte[0], new byte[0], "a***@ex.com")]
     [InlineData(new byte[0], "jo@caf\u00E9.fr", new byte[0], new byte[0], "j***@caf\u00E9.fr")]
+    [InlineData(new byte[0], "mary.johnson\u00B5@example.org", new byte[0], new byte[0], "m***@example.org")]
+    [InlineData(new byte[0], "mary.johnson\u0085@example.org", new byte[0], new byte[0], "m***@example.org")]
+    [InlineData(new byte[0], "mary.johnson\u00F7@example.org", new byte[0], new byte[0], "m***@example.org")]
     public void MaskValue_AnAddressInALatin1Session_IsMasked(byte[] before, string address, byte[] after, byte[] expectedBefore, string expected)
     {
         // client_encoding LATIN1: 'é' is the one byte E9, no UTF-8 (probe W, review).
