@@ -192,6 +192,36 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     [Fact]
+    public async Task ACardSentAsANumberInText_IsRecordedMasked_HoweverItIsWritten()
+    {
+        var marker = PgGatewayFixture.Marker();
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT $1::text, $2::text AS {marker}", connection);
+
+        // Npgsql sends strings as text; the declared types make the server read them as numbers.
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = 4111111111111111L });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Numeric, Value = 4111111111111111m });
+        await command.ExecuteNonQueryAsync();
+
+        await using var raw = new NpgsqlCommand($"SELECT $1::int8::text, $2::numeric::text AS {marker}x", connection);
+        raw.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Unknown, Value = "04111111111111111" });
+        raw.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Unknown, Value = "4.111111111111111e15" });
+        await raw.ExecuteNonQueryAsync();
+
+        List<System.Text.Json.JsonElement> recorded = [];
+        for (var i = 0; i < 100 && recorded.Count < 2; i++)
+        {
+            await Task.Delay(100);
+            recorded = [.. (await fixture.EventsAsync("session.statements"))
+                .SelectMany(e => e.GetProperty("statements").EnumerateArray())
+                .Where(s => s.GetProperty("sql").GetString()!.Contains(marker, StringComparison.Ordinal))];
+        }
+
+        Assert.Equal(2, recorded.Count);
+        Assert.All(recorded.SelectMany(r => r.GetProperty("parameters").EnumerateArray()), p => Assert.DoesNotContain("4111111111111111", p.GetString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Batch_IsPipelined_AndEveryResultComesBackInOrder()
     {
         var table = PgGatewayFixture.TableName();

@@ -64,7 +64,9 @@ internal sealed partial class PgSession
             {
                 var recorded = bind.ParameterFormats.GetFormat(i) == PgFormat.Binary
                     ? RecordedBinary(runtime, value.Bytes, statement.ParameterType(i))
-                    : Masker.ShortenValueForRecord(runtime.MaskText(value.Bytes));
+                    : NumberHidesADetectedValue(runtime, value.Bytes)
+                        ? "****"
+                        : Masker.ShortenValueForRecord(runtime.MaskText(value.Bytes));
 
                 // A connection string or URI with a password (dblink_connect($1)) is not kept.
                 values[i] = Masker.HoldsSecret(recorded) ? "****" : recorded;
@@ -74,6 +76,25 @@ internal sealed partial class PgSession
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// A parameter in text that reads as a number whose value the detectors flag:
+    /// <c>04111111111111111</c> or <c>4.111111111111111e15</c> read as an int8 or numeric (by the
+    /// Parse's type, or by a cast in the statement, <c>$1::int8</c>, which the gateway does not
+    /// follow) is the card 4111111111111111, which its text hid from them.
+    /// </summary>
+    private static bool NumberHidesADetectedValue(Policy.ConnectionRuntime runtime, ReadOnlySpan<byte> value)
+    {
+        if (!runtime.Masker.HasValueDetection
+            || !decimal.TryParse(System.Text.Encoding.ASCII.GetString(value).Trim(), System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out var number))
+        {
+            return false;
+        }
+
+        var digits = decimal.Truncate(decimal.Abs(number)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return digits.Length >= 9 && runtime.MaskText(System.Text.Encoding.ASCII.GetBytes(digits)) != digits;
     }
 
     private string RecordedBinary(Policy.ConnectionRuntime runtime, ReadOnlySpan<byte> value, uint typeOid)
