@@ -153,8 +153,14 @@ internal static partial class SqlClassifier
                 continue;
             }
 
+            if (i > from && statement.IsKeyword(i - 1, "COLLATE"))
+            {
+                // A collation's name, maybe with its schema: pg_catalog."C".
+                i = DottedNameEnd(statement, i, to);
+                continue;
+            }
+
             var known = inner.Contains(SqlLiteral.Identifier(statement.Source, token)) || IsWindowName(statement, i)
-                || (i > from && statement.IsKeyword(i - 1, "COLLATE"))
                 || (token.Kind == SqlTokenKind.Word && (ConstantWordsLookup.Contains(statement.Word(i)) || SubqueryWords.Contains(statement.Word(i).ToString())
                     || IsClauseWord(statement, i, from, windows.Count > 0 && windows.Peek())
                     || IsCastType(statement, i, from) || IsFunctionName(statement, i, to) || IsLiteralType(statement, i, to)));
@@ -165,6 +171,17 @@ internal static partial class SqlClassifier
         }
 
         return true;
+    }
+
+    /// <summary>The last token of the name joined by dots that starts at <paramref name="i"/>.</summary>
+    private static int DottedNameEnd(Statement statement, int i, int to)
+    {
+        while (i + 2 < to && statement.Word(i + 1) is "." && statement.Tokens[i + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+        {
+            i += 2;
+        }
+
+        return i;
     }
 
     /// <summary>A window's name: <c>WINDOW w AS (…)</c>, <c>OVER w</c>.</summary>
@@ -203,9 +220,19 @@ internal static partial class SqlClassifier
             }
             else if (nesting == 0 && kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && IsWithQueryName(statement, i, to))
             {
-                // WITH t AS (…) TABLE t: the subquery's own WITH queries.
+                // WITH t(a) AS (…) TABLE t: the subquery's own WITH queries, and the columns they name.
                 items?.Add(i);
                 names.Add(SqlLiteral.Identifier(statement.Source, statement.Tokens[i]));
+                if (statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen)
+                {
+                    var close = statement.MatchingParen(i + 1, to);
+                    for (var column = i + 2; column < close; column++)
+                    {
+                        items?.Add(column);
+                    }
+
+                    i = close;
+                }
             }
             else if (statement.IsKeyword(i, "USING") && i + 1 < to && statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen)
             {
@@ -222,15 +249,27 @@ internal static partial class SqlClassifier
         return names;
     }
 
-    /// <summary><c>name AS [[NOT] MATERIALIZED] (</c>: a WITH query's name.</summary>
+    /// <summary><c>name [(a, b)] AS [[NOT] MATERIALIZED] (</c>: a WITH query's name.</summary>
     private static bool IsWithQueryName(Statement statement, int i, int to)
     {
-        if (!statement.IsKeyword(i + 1, "AS") || !(i > 0 && (statement.IsKeyword(i - 1, "WITH") || statement.IsKeyword(i - 1, "RECURSIVE") || statement.Tokens[i - 1].Kind == SqlTokenKind.Comma)))
+        if (!(i > 0 && (statement.IsKeyword(i - 1, "WITH") || statement.IsKeyword(i - 1, "RECURSIVE") || statement.Tokens[i - 1].Kind == SqlTokenKind.Comma)))
         {
             return false;
         }
 
-        var next = i + 2;
+        var next = i + 1;
+        if (next < to && statement.Tokens[next].Kind == SqlTokenKind.OpenParen)
+        {
+            // Its column list.
+            next = statement.MatchingParen(next, to) + 1;
+        }
+
+        if (!statement.IsKeyword(next, "AS"))
+        {
+            return false;
+        }
+
+        next++;
         next += statement.IsKeyword(next, "NOT") ? 1 : 0;
         next += statement.IsKeyword(next, "MATERIALIZED") ? 1 : 0;
         return next < to && statement.Tokens[next].Kind == SqlTokenKind.OpenParen;
@@ -249,6 +288,12 @@ internal static partial class SqlClassifier
             {
                 // Also inside a parenthesized join: USING (orders o JOIN customers c2 ON …).
                 i = AddFromItems(statement, i + 1, statement.To, names) - 1;
+            }
+            else if (statement.IsKeyword(i, "AS") && i > 0 && statement.Tokens[i - 1].Kind == SqlTokenKind.CloseParen
+                && i + 1 < statement.To && statement.Tokens[i + 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+            {
+                // JOIN … USING (id) AS j.
+                names.Add(SqlLiteral.Identifier(statement.Source, statement.Tokens[i + 1]));
             }
         }
 

@@ -263,8 +263,8 @@ internal static partial class SqlClassifier
                     i = end;
                     continue;
                 case SqlTokenKind.Word when statement.IsKeyword(i, "COLLATE") && i + 1 < to:
-                    // 'a' COLLATE "C": a collation's name is no column.
-                    i++;
+                    // 'a' COLLATE "C", COLLATE pg_catalog."C": a collation's name is no column.
+                    i = DottedNameEnd(statement, i + 1, to);
                     continue;
                 case SqlTokenKind.Word when ConstantWordsLookup.Contains(statement.Word(i)) || IsCastType(statement, i, from)
                     || IsFunctionName(statement, i, to) || IsLiteralType(statement, i, to):
