@@ -175,18 +175,7 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
 
         Assert.Equal(190 + 19 + 3000 + 2004, await command.ExecuteScalarAsync());
 
-        System.Text.Json.JsonElement? recorded = null;
-        for (var i = 0; i < 100 && recorded is null; i++)
-        {
-            await Task.Delay(100);
-            recorded = (await fixture.EventsAsync("session.statements"))
-                .SelectMany(e => e.GetProperty("statements").EnumerateArray())
-                .Cast<System.Text.Json.JsonElement?>()
-                .FirstOrDefault(s => s!.Value.GetProperty("sql").GetString()!.EndsWith(marker, StringComparison.Ordinal));
-        }
-
-        Assert.NotNull(recorded);
-        var parameters = recorded.Value.GetProperty("parameters");
+        var parameters = Assert.Single(await fixture.RecordedStatementsAsync(marker)).GetProperty("parameters");
         Assert.Equal("x…[×190]****-****-****-1111 …[×3000]", parameters[0].GetString());
         Assert.Equal(" …[×2000]4253", parameters[1].GetString());
     }
@@ -208,15 +197,7 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         raw.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Unknown, Value = "4.111111111111111e15" });
         await raw.ExecuteNonQueryAsync();
 
-        List<System.Text.Json.JsonElement> recorded = [];
-        for (var i = 0; i < 100 && recorded.Count < 2; i++)
-        {
-            await Task.Delay(100);
-            recorded = [.. (await fixture.EventsAsync("session.statements"))
-                .SelectMany(e => e.GetProperty("statements").EnumerateArray())
-                .Where(s => s.GetProperty("sql").GetString()!.Contains(marker, StringComparison.Ordinal))];
-        }
-
+        var recorded = await fixture.RecordedStatementsAsync(marker, count: 2);
         Assert.Equal(2, recorded.Count);
         Assert.All(recorded.SelectMany(r => r.GetProperty("parameters").EnumerateArray()), p => Assert.DoesNotContain("4111111111111111", p.GetString(), StringComparison.Ordinal));
     }
@@ -384,17 +365,7 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
 
         Assert.Equal(1_000_000, await command.ExecuteScalarAsync());
 
-        string? recorded = null;
-        for (var i = 0; i < 100 && recorded is null; i++)
-        {
-            await Task.Delay(100);
-            recorded = (await fixture.EventsAsync("session.statements"))
-                .SelectMany(e => e.GetProperty("statements").EnumerateArray())
-                .Select(s => s.GetProperty("sql").GetString()!)
-                .FirstOrDefault(sql => sql.EndsWith(marker, StringComparison.Ordinal));
-        }
-
-        Assert.NotNull(recorded);
+        var recorded = Assert.Single(await fixture.RecordedStatementsAsync(marker)).GetProperty("sql").GetString()!;
         Assert.StartsWith("SELECT length('xxx", recorded, StringComparison.Ordinal);
         Assert.Contains($"…[{1_000_002 - Appliance.Policy.Masking.Masker.KeptPartLength} more characters not recorded]') AS {marker}", recorded, StringComparison.Ordinal);
         Assert.True(recorded.Length < 2 * Appliance.Policy.Masking.Masker.KeptPartLength, $"{recorded.Length} characters recorded");

@@ -210,6 +210,21 @@ public class PgGatewayFixture : IAsyncLifetime
         return null;
     }
 
+    /// <summary>The recorded statements whose SQL holds <paramref name="marker"/>, once <paramref name="count"/> of them are in the store (10 s at most).</summary>
+    public async Task<List<JsonElement>> RecordedStatementsAsync(string marker, int count = 1)
+    {
+        List<JsonElement> found = [];
+        for (var i = 0; i < 100 && found.Count < count; i++)
+        {
+            await Task.Delay(100);
+            found = [.. (await EventsAsync("session.statements"))
+                .SelectMany(e => e.GetProperty("statements").EnumerateArray())
+                .Where(s => s.GetProperty("sql").GetString()!.Contains(marker, StringComparison.Ordinal))];
+        }
+
+        return found;
+    }
+
     /// <summary>The events of the audit chain this gateway wrote of <paramref name="type"/>.</summary>
     public async Task<IReadOnlyList<JsonElement>> EventsAsync(string type)
     {
