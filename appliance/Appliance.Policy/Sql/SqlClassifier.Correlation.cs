@@ -153,6 +153,19 @@ internal static partial class SqlClassifier
                 continue;
             }
 
+            if ((statement.IsKeyword(i, "SEARCH") || statement.IsKeyword(i, "CYCLE")) && i > from && statement.Tokens[i - 1].Kind == SqlTokenKind.CloseParen)
+            {
+                // WITH RECURSIVE r AS (…) SEARCH DEPTH FIRST BY n SET ord / CYCLE n SET c USING p: the
+                // WITH query's own columns and the ones the clause adds, up to the next query or WITH query.
+                while (i + 1 < to && statement.Tokens[i + 1].Kind != SqlTokenKind.Comma
+                    && !(statement.IsKeyword(i + 1, "SELECT") || statement.IsKeyword(i + 1, "TABLE") || statement.IsKeyword(i + 1, "VALUES")))
+                {
+                    i++;
+                }
+
+                continue;
+            }
+
             if (i > from && statement.IsKeyword(i - 1, "COLLATE"))
             {
                 // A collation's name, maybe with its schema: pg_catalog."C".

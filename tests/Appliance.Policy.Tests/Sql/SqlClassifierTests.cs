@@ -190,6 +190,8 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM customers WHERE EXISTS (WITH t(a) AS (SELECT 1) TABLE t)")]
     [InlineData("DELETE FROM customers WHERE EXISTS (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT r.n + 1 FROM r WHERE r.n < 3) SELECT r.n FROM r)")]
     [InlineData("DELETE FROM customers USING orders o JOIN orders p USING (id) AS j WHERE j.id = 4001")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT r.n + 1 FROM r WHERE r.n < 3) SEARCH DEPTH FIRST BY n SET ord TABLE r)")]
+    [InlineData("DELETE FROM customers WHERE EXISTS (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT r.n + 1 FROM r WHERE r.n < 3) CYCLE n SET c USING p SELECT r.n FROM r)")]
     [InlineData("DELETE FROM customers WHERE 'a' COLLATE pg_catalog.\"C\" = 'a'")]
     [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o WHERE o.note COLLATE pg_catalog.\"C\" = 'x')")]
     public void Classify_WhereOfConstantsOnly_CountsAsMissing(string sql) =>

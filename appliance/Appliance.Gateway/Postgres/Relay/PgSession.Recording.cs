@@ -86,9 +86,21 @@ internal sealed partial class PgSession
     /// </summary>
     private static bool NumberHidesADetectedValue(Policy.ConnectionRuntime runtime, ReadOnlySpan<byte> value)
     {
-        if (!runtime.Masker.HasValueDetection
-            || !decimal.TryParse(System.Text.Encoding.ASCII.GetString(value).Trim(), System.Globalization.NumberStyles.Float,
-                System.Globalization.CultureInfo.InvariantCulture, out var number))
+        if (!runtime.Masker.HasValueDetection)
+        {
+            return false;
+        }
+
+        // An array of numbers, {04111111111111111,2}, holds the same in its elements.
+        var text = System.Text.Encoding.ASCII.GetString(value).Trim();
+        return text.StartsWith('{')
+            ? text.Split([',', '{', '}'], StringSplitOptions.RemoveEmptyEntries).Any(element => IsFlaggedNumber(runtime, element.Trim(' ', '"')))
+            : IsFlaggedNumber(runtime, text);
+    }
+
+    private static bool IsFlaggedNumber(Policy.ConnectionRuntime runtime, string text)
+    {
+        if (!decimal.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number))
         {
             return false;
         }
