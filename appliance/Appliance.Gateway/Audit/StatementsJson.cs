@@ -56,12 +56,8 @@ internal sealed class StatementsJson
 
     public void Begin()
     {
-        if (_buffer.Capacity > 64 * InitialCapacity)
-        {
-            // Grown by a huge record: not kept for the writer's life.
-            _buffer = new ArrayBufferWriter<byte>(InitialCapacity);
-        }
-
+        // A buffer grown by a huge record is not kept for the writer's life.
+        _buffer = Appliance.Policy.Buffers.Scratch.KeepUnlessGrown(_buffer) ?? new ArrayBufferWriter<byte>(InitialCapacity);
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
         _writer.WriteStartObject();

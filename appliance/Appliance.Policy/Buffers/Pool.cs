@@ -23,3 +23,11 @@ internal static class Pool<T>
         }
     }
 }
+
+/// <summary>Writers kept for reuse across calls: one grown past <see cref="Pool{T}.MaxPooledLength"/> by a huge value is not kept.</summary>
+internal static class Scratch
+{
+    /// <summary><paramref name="writer"/>, or null (make a new one next time) when a huge value grew it.</summary>
+    public static ArrayBufferWriter<byte>? KeepUnlessGrown(ArrayBufferWriter<byte> writer) =>
+        writer.Capacity > Pool<byte>.MaxPooledLength ? null : writer;
+}

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 
 namespace Appliance.Policy.Masking;
 
@@ -52,6 +51,11 @@ internal static class ValueScanner
     private static readonly SearchValues<byte> DigitBytes = SearchValues.Create("0123456789"u8);
     private static readonly SearchValues<byte> AtByte = SearchValues.Create("@"u8);
     private static readonly SearchValues<byte> HexDigits = SearchValues.Create("0123456789abcdefABCDEF"u8);
+    private static readonly SearchValues<byte> AsciiLettersAndDigits =
+        SearchValues.Create("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"u8);
+
+    /// <summary>The longest hex digest <see cref="IsInHexWord"/> knows (SHA-512).</summary>
+    private const int MaxDigestLength = 128;
 
     public static SearchValues<byte> Triggers(Detectors detectors) =>
         (detectors & (Detectors.Card | Detectors.Ssn)) == 0 ? AtByte
@@ -376,15 +380,13 @@ internal static class ValueScanner
             && !value[wordStart..wordEnd].ContainsAnyExcept(HexDigits);
     }
 
-    private const int MaxDigestLength = 128;
-
     private static bool IsHexLetter(byte c) => (uint)((c | 0x20) - 'a') <= 'f' - 'a';
 
     /// <summary>
     /// An address's non-ASCII characters are UTF-8 (<c>żaneta@example.pl</c>), or it is read as
     /// one-byte text (see <see cref="ScanEmail"/>).
     /// </summary>
-    private static bool IsText(ReadOnlySpan<byte> candidate) => Ascii.IsValid(candidate) || System.Text.Unicode.Utf8.IsValid(candidate);
+    private static bool IsText(ReadOnlySpan<byte> candidate) => System.Text.Unicode.Utf8.IsValid(candidate);
 
     private static bool IsDigit(byte c) => (uint)(c - '0') <= 9;
 
@@ -393,18 +395,7 @@ internal static class ValueScanner
 
     private static bool IsDomainPart(byte c) => char.IsAsciiLetterOrDigit((char)c) || c == '-' || c >= 0x80;
 
-    private static bool HasAsciiLetterOrDigit(ReadOnlySpan<byte> bytes)
-    {
-        foreach (var c in bytes)
-        {
-            if (char.IsAsciiLetterOrDigit((char)c))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool HasAsciiLetterOrDigit(ReadOnlySpan<byte> bytes) => bytes.ContainsAny(AsciiLettersAndDigits);
 
     /// <summary>Start/length pairs in a per-thread array that grows for very long runs (scans never nest).</summary>
     private ref struct GroupList

@@ -81,12 +81,7 @@ internal static partial class SqlClassifier
         }
 
         // The identifiers joined by dots from i: the one before the last is the relation.
-        var last = i;
-        while (last + 2 < to && statement.Word(last + 1) is "." && statement.Tokens[last + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
-        {
-            last += 2;
-        }
-
+        var last = DottedNameEnd(statement, i, to);
         return last > i && names.Contains(SqlLiteral.Identifier(statement.Source, statement.Tokens[last - 2])) ? last : -1;
     }
 
@@ -231,21 +226,16 @@ internal static partial class SqlClassifier
             {
                 AddFromItems(statement, i + 1, to, names, items);
             }
-            else if (nesting == 0 && kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && IsWithQueryName(statement, i, to))
+            else if (nesting == 0 && kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && IsWithQueryName(statement, i, to, out var columnsEnd))
             {
                 // WITH t(a) AS (…) TABLE t: the subquery's own WITH queries, and the columns they name.
-                items?.Add(i);
-                names.Add(SqlLiteral.Identifier(statement.Source, statement.Tokens[i]));
-                if (statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen)
+                for (var part = i; part < columnsEnd; part++)
                 {
-                    var close = statement.MatchingParen(i + 1, to);
-                    for (var column = i + 2; column < close; column++)
-                    {
-                        items?.Add(column);
-                    }
-
-                    i = close;
+                    items?.Add(part);
                 }
+
+                names.Add(SqlLiteral.Identifier(statement.Source, statement.Tokens[i]));
+                i = columnsEnd - 1;
             }
             else if (statement.IsKeyword(i, "USING") && i + 1 < to && statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen)
             {
@@ -263,20 +253,21 @@ internal static partial class SqlClassifier
     }
 
     /// <summary><c>name [(a, b)] AS [[NOT] MATERIALIZED] (</c>: a WITH query's name.</summary>
-    private static bool IsWithQueryName(Statement statement, int i, int to)
+    /// <param name="columnsEnd">Where its name and column list end (at AS).</param>
+    private static bool IsWithQueryName(Statement statement, int i, int to, out int columnsEnd)
     {
+        columnsEnd = i + 1;
         if (!(i > 0 && (statement.IsKeyword(i - 1, "WITH") || statement.IsKeyword(i - 1, "RECURSIVE") || statement.Tokens[i - 1].Kind == SqlTokenKind.Comma)))
         {
             return false;
         }
 
-        var next = i + 1;
-        if (next < to && statement.Tokens[next].Kind == SqlTokenKind.OpenParen)
+        if (columnsEnd < to && statement.Tokens[columnsEnd].Kind == SqlTokenKind.OpenParen)
         {
-            // Its column list.
-            next = statement.MatchingParen(next, to) + 1;
+            columnsEnd = statement.MatchingParen(columnsEnd, to) + 1;
         }
 
+        var next = columnsEnd;
         if (!statement.IsKeyword(next, "AS"))
         {
             return false;
@@ -288,28 +279,21 @@ internal static partial class SqlClassifier
         return next < to && statement.Tokens[next].Kind == SqlTokenKind.OpenParen;
     }
 
-    /// <summary>The from-items of a DELETE's USING or an UPDATE's FROM list starting at <paramref name="i"/>, with what they JOIN.</summary>
+    /// <summary>
+    /// The from-items of a DELETE's USING or an UPDATE's FROM list starting at <paramref name="i"/>,
+    /// up to its WHERE: the list itself and what it JOINs, read as a subquery's are.
+    /// </summary>
     private static HashSet<string> JoinedRelations(Statement statement, int i)
     {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        AddFromItems(statement, i, statement.To, names);
-        for (var nesting = 0; i < statement.To && !(nesting == 0 && (statement.IsKeyword(i, "WHERE") || statement.IsKeyword(i, "RETURNING"))); i++)
+        var end = i;
+        for (var nesting = 0; end < statement.To && !(nesting == 0 && (statement.IsKeyword(end, "WHERE") || statement.IsKeyword(end, "RETURNING"))); end++)
         {
-            var kind = statement.Tokens[i].Kind;
+            var kind = statement.Tokens[end].Kind;
             nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
-            if (statement.IsKeyword(i, "JOIN"))
-            {
-                // Also inside a parenthesized join: USING (orders o JOIN customers c2 ON …).
-                i = AddFromItems(statement, i + 1, statement.To, names) - 1;
-            }
-            else if (statement.IsKeyword(i, "AS") && i > 0 && statement.Tokens[i - 1].Kind == SqlTokenKind.CloseParen
-                && i + 1 < statement.To && statement.Tokens[i + 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
-            {
-                // JOIN … USING (id) AS j.
-                names.Add(SqlLiteral.Identifier(statement.Source, statement.Tokens[i + 1]));
-            }
         }
 
+        var names = FromItemNames(statement, i, end);
+        AddFromItems(statement, i, end, names);
         return names;
     }
 
@@ -339,10 +323,10 @@ internal static partial class SqlClassifier
             else if (i < to && statement.Tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
             {
                 // schema.relation: the relation's name is the last part.
-                while (i + 2 < to && statement.Word(i + 1) is "." && statement.Tokens[i + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+                var last = DottedNameEnd(statement, i, to);
+                for (; i < last; i += 2)
                 {
                     items?.Add(i);
-                    i += 2;
                 }
 
                 items?.Add(i);

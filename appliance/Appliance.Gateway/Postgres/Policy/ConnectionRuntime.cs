@@ -89,12 +89,7 @@ internal sealed class ConnectionRuntime
         var scratch = _scratch ??= new ArrayBufferWriter<byte>(256);
         scratch.ResetWrittenCount();
         var text = Encoding.UTF8.GetString(Masker.TryMask(utf8, scratch) ? scratch.WrittenSpan : utf8);
-        if (scratch.Capacity > Pool<byte>.MaxPooledLength)
-        {
-            // Grown by one huge statement: not kept for the thread's life.
-            _scratch = null;
-        }
-
+        _scratch = Scratch.KeepUnlessGrown(scratch);
         return text;
     }
 }

@@ -133,11 +133,7 @@ internal sealed partial class PgSession
             MaskResult.Null => "****",
             _ => Show(value, typeOid),
         };
-        if (scratch.Capacity > Appliance.Policy.Buffers.Pool<byte>.MaxPooledLength)
-        {
-            _parameterScratch = null;
-        }
-
+        _parameterScratch = Appliance.Policy.Buffers.Scratch.KeepUnlessGrown(scratch);
         return shown;
     }
 
