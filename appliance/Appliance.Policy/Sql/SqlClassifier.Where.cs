@@ -267,7 +267,7 @@ internal static partial class SqlClassifier
                     i = DottedNameEnd(statement, i + 1, to);
                     continue;
                 case SqlTokenKind.Word when ConstantWordsLookup.Contains(statement.Word(i)) || IsCastType(statement, i, from)
-                    || IsFunctionName(statement, i, to) || IsLiteralType(statement, i, to):
+                    || IsFunctionName(statement, i, to) || IsLiteralType(statement, i, to) || IsSyntaxWord(statement, i, from, to):
                 case SqlTokenKind.Number or SqlTokenKind.String or SqlTokenKind.EscapeString or SqlTokenKind.DollarString:
                 case SqlTokenKind.Parameter or SqlTokenKind.Other or SqlTokenKind.OpenParen or SqlTokenKind.CloseParen:
                 case SqlTokenKind.Comma:

@@ -194,6 +194,22 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM customers WHERE EXISTS (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT r.n + 1 FROM r WHERE r.n < 3) CYCLE n SET c USING p SELECT r.n FROM r)")]
     [InlineData("DELETE FROM customers WHERE 'a' COLLATE pg_catalog.\"C\" = 'a'")]
     [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o WHERE o.note COLLATE pg_catalog.\"C\" = 'x')")]
+    [InlineData("DELETE FROM orders WHERE extract(year FROM now()) > 2000")]
+    [InlineData("DELETE FROM orders WHERE EXTRACT(epoch FROM current_timestamp) > 0")]
+    [InlineData("DELETE FROM orders WHERE now() AT TIME ZONE 'UTC' > '2000-01-01'")]
+    [InlineData("DELETE FROM orders WHERE now() AT LOCAL IS NOT NULL")]
+    [InlineData("DELETE FROM orders WHERE now() > '2000-01-01'::timestamp with time zone")]
+    [InlineData("DELETE FROM orders WHERE now() > CAST('2000-01-01' AS timestamp without time zone)")]
+    [InlineData("DELETE FROM orders WHERE now() - interval '1' day < now()")]
+    [InlineData("DELETE FROM orders WHERE interval '1-2' year to month > interval '1 month'")]
+    [InlineData("DELETE FROM orders WHERE trim(both 'x' FROM 'xax') = 'a'")]
+    [InlineData("DELETE FROM orders WHERE substring('abc' FROM 1 FOR 2) = 'ab'")]
+    [InlineData("DELETE FROM orders WHERE overlay('abc' PLACING 'x' FROM 1 FOR 1) <> ''")]
+    [InlineData("DELETE FROM orders WHERE 'a' IS NFC NORMALIZED")]
+    [InlineData("DELETE FROM orders WHERE 'a' IS NOT NORMALIZED")]
+    [InlineData("DELETE FROM orders WHERE normalize('a', NFKC) = 'a'")]
+    [InlineData("UPDATE orders SET note = 'x' WHERE '{}' IS JSON OBJECT WITH UNIQUE KEYS")]
+    [InlineData("UPDATE orders SET note = 'x' WHERE '<a/>'::xml IS DOCUMENT")]
     public void Classify_WhereOfConstantsOnly_CountsAsMissing(string sql) =>
         Assert.False(Classify(sql)[0].HasWhere);
 
@@ -251,6 +267,14 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM settings WHERE EXISTS (SELECT 1 FROM defaults d WHERE d.key = key)")]
     [InlineData("DELETE FROM people WHERE EXISTS (SELECT 1 FROM banned b WHERE b.name = first)")]
     [InlineData("DELETE FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.x = system)")]
+    [InlineData("DELETE FROM t WHERE day = 3")]
+    [InlineData("DELETE FROM t WHERE zone = 'x' AND at = 1")]
+    [InlineData("DELETE FROM t WHERE normalized OR document")]
+    [InlineData("DELETE FROM t WHERE extract(year FROM placed_at) = 2020")]
+    [InlineData("DELETE FROM t WHERE placed_at AT TIME ZONE 'UTC' < now()")]
+    [InlineData("DELETE FROM t WHERE now() - interval '1' day < placed_at")]
+    [InlineData("DELETE FROM t WHERE note IS NFC NORMALIZED")]
+    [InlineData("DELETE FROM t WHERE time < now() AND json")]
     public void Classify_WhereThatCanLimitRows_CountsAsLimiting(string sql) =>
         Assert.True(Classify(sql)[0].HasWhere);
 
