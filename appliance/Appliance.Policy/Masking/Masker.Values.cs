@@ -37,8 +37,11 @@ internal sealed partial class Masker
             PgValueClass.Bytea when binary => MaskText(value, ScanMode.Text, output, default),
             PgValueClass.Bytea => MaskByteaText(value, output),
             PgValueClass.Int8 or PgValueClass.Numeric or PgValueClass.Float8 when binary => DetectBinaryNumber(value, column.ValueClass),
-            PgValueClass.TextContainer or PgValueClass.NumberArray when binary => DetectBinaryContainer(value, column.TypeOid, 0),
-            PgValueClass.TextContainer or PgValueClass.Opaque when !binary => MaskText(value, ScanMode.Text, output, default),
+            PgValueClass.Money when binary => DetectBinaryMoney(value),
+            PgValueClass.TextContainer or PgValueClass.NumberArray when binary => DetectBinaryContainer(value, column.TypeOid is PgTypes.Record, 0),
+            PgValueClass.Range when binary => DetectBinaryRange(value, column.TypeOid),
+            PgValueClass.Opaque when binary => DetectBinaryOpaque(value, 0),
+            PgValueClass.TextContainer or PgValueClass.Opaque or PgValueClass.Range => MaskText(value, ScanMode.Text, output, default),
             _ => MaskText(value, ScanMode.DetectOnly, null, default),
         };
     }
@@ -101,7 +104,7 @@ internal sealed partial class Masker
         }
     }
 
-    /// <summary>int8, numeric or float8 in binary: the integer part's digits are tested like text; a match means NULL.</summary>
+    /// <summary>int8 (or xid8), numeric or float8 in binary: the integer part's digits are tested like text; a match means NULL.</summary>
     private MaskResult DetectBinaryNumber(ReadOnlySpan<byte> value, PgValueClass valueClass)
     {
         Span<byte> digits = stackalloc byte[32];
@@ -111,9 +114,37 @@ internal sealed partial class Masker
             PgValueClass.Float8 => BinaryNumbers.Float8Digits(value, digits),
             _ => BinaryNumbers.NumericDigits(value, digits),
         };
-        return length < ValueScanner.MinCardDigits && _patterns.Length == 0
+        return DetectDigits(digits[..Math.Max(length, 0)]);
+    }
+
+    private MaskResult DetectDigits(ReadOnlySpan<byte> digits) =>
+        digits.Length < ValueScanner.MinCardDigits && _patterns.Length == 0
             ? MaskResult.Unchanged
-            : MaskText(digits[..Math.Max(length, 0)], ScanMode.DetectOnly, null, default);
+            : MaskText(digits, ScanMode.DetectOnly, null, default);
+
+    /// <summary>
+    /// money in binary: int8 in the currency's smallest unit. The locale decides how many of its
+    /// digits are decimals (two for dollars, none for yen, three for dinars), so the whole units
+    /// are tested for each.
+    /// </summary>
+    private MaskResult DetectBinaryMoney(ReadOnlySpan<byte> value)
+    {
+        if (value.Length != 8)
+        {
+            return MaskText(value, ScanMode.DetectOnly, null, default);
+        }
+
+        Span<byte> digits = stackalloc byte[32];
+        var length = BinaryNumbers.Int8Digits(value, digits);
+        for (var decimals = 0; decimals <= 3 && length - decimals > 0; decimals++)
+        {
+            if (DetectDigits(digits[..(length - decimals)]) == MaskResult.Null)
+            {
+                return MaskResult.Null;
+            }
+        }
+
+        return MaskResult.Unchanged;
     }
 
     /// <summary>
@@ -121,9 +152,8 @@ internal sealed partial class Masker
     /// record (field count, then OID and length-prefixed value per field): any element that
     /// holds something to mask makes the whole value NULL. A malformed value is scanned raw.
     /// </summary>
-    private MaskResult DetectBinaryContainer(ReadOnlySpan<byte> value, uint typeOid, int depth)
+    private MaskResult DetectBinaryContainer(ReadOnlySpan<byte> value, bool isRecord, int depth)
     {
-        var isRecord = typeOid is PgTypes.Record;
         var position = isRecord ? 4 : 12;
         if (value.Length < position || depth > 4)
         {
@@ -187,7 +217,10 @@ internal sealed partial class Masker
     {
         PgValueClass.Fixed => MaskResult.Unchanged,
         var c when c is PgValueClass.Int8 or PgValueClass.Numeric or PgValueClass.Float8 => DetectBinaryNumber(element, c),
-        PgValueClass.TextContainer or PgValueClass.NumberArray => DetectBinaryContainer(element, elementOid, depth + 1),
+        PgValueClass.Money => DetectBinaryMoney(element),
+        PgValueClass.TextContainer or PgValueClass.NumberArray => DetectBinaryContainer(element, elementOid is PgTypes.Record, depth + 1),
+        PgValueClass.Range => DetectBinaryRange(element, elementOid),
+        PgValueClass.Opaque => DetectBinaryOpaque(element, depth + 1),
         PgValueClass.Jsonb when element.Length > 0 => MaskText(element[1..], ScanMode.DetectOnly, null, default),
         _ => MaskText(element, ScanMode.DetectOnly, null, default),
     };

@@ -20,7 +20,11 @@ internal enum PgValueClass : byte
     TextContainer,
     /// <summary>Arrays of numbers: any detected value makes the whole value NULL.</summary>
     NumberArray,
-    /// <summary>Everything else (enums, composites, ranges, extension types): text is rewritten, binary is scanned raw.</summary>
+    /// <summary>money: int8 cents in binary, the locale's format (<c>$4,111.00</c>) as text.</summary>
+    Money,
+    /// <summary>Ranges and multiranges of int8 or numeric: text is rewritten; binary bounds are read as numbers.</summary>
+    Range,
+    /// <summary>Everything else (enums, composites, other ranges, extension types): text is rewritten, binary is scanned raw and, when it reads as an array or a record, element by element.</summary>
     Opaque,
 }
 
@@ -33,7 +37,8 @@ internal static class PgTypes
         TextArray = 1009, BpcharArray = 1014, VarcharArray = 1015, Int8Array = 1016, Float4Array = 1021, Float8Array = 1022,
         Bpchar = 1042, Varchar = 1043, Date = 1082, Time = 1083, Timestamp = 1114, Timestamptz = 1184, Interval = 1186,
         NumericArray = 1231, Timetz = 1266, Bit = 1560, Varbit = 1562, Numeric = 1700, Refcursor = 1790, Record = 2249,
-        Cstring = 2275, RecordArray = 2287, Uuid = 2950, PgLsn = 3220, TsVector = 3614, TsQuery = 3615, Jsonb = 3802, JsonbArray = 3807, Xid8 = 5069;
+        Cstring = 2275, RecordArray = 2287, Uuid = 2950, PgLsn = 3220, TsVector = 3614, TsQuery = 3615, Jsonb = 3802, JsonbArray = 3807, Xid8 = 5069,
+        Xid8Array = 271, MoneyArray = 791, NumRange = 3906, Int8Range = 3926, NumMultirange = 4532, Int8Multirange = 4536;
 
     public static PgValueClass Classify(uint typeOid) => typeOid switch
     {
@@ -41,16 +46,19 @@ internal static class PgTypes
         Json => PgValueClass.Json,
         Jsonb => PgValueClass.Jsonb,
         Bytea => PgValueClass.Bytea,
-        Int8 => PgValueClass.Int8,
+        // xid8 is an unsigned 64-bit number: a card fits (every card is below 2^63).
+        Int8 or Xid8 => PgValueClass.Int8,
         Numeric => PgValueClass.Numeric,
         Float8 => PgValueClass.Float8,
         Bool or Char or Int2 or Int4 or Oid or Float4 or Date or Time or Timestamp or Timestamptz or Interval or Timetz
-            or Uuid or Macaddr or Macaddr8 or Inet or Cidr or Money or Bit or Varbit or Tid or Xid or Cid or Xid8 or PgLsn
+            or Uuid or Macaddr or Macaddr8 or Inet or Cidr or Bit or Varbit or Tid or Xid or Cid or PgLsn
             or Point or Lseg or Path or Box or Polygon or Line or Circle or Regproc or (>= 2202 and <= 2206) or 4089 or 4096
             or 3734 or 3769 or Int2Array or Int4Array or Float4Array => PgValueClass.Fixed,
         TextArray or VarcharArray or BpcharArray or NameArray or JsonArray or JsonbArray or XmlArray or Record
             or RecordArray => PgValueClass.TextContainer,
-        Int8Array or NumericArray or Float8Array => PgValueClass.NumberArray,
+        Int8Array or NumericArray or Float8Array or Xid8Array or MoneyArray => PgValueClass.NumberArray,
+        Money => PgValueClass.Money,
+        Int8Range or NumRange or Int8Multirange or NumMultirange => PgValueClass.Range,
         _ => PgValueClass.Opaque,
     };
 }

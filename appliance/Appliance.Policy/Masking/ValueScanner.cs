@@ -27,7 +27,8 @@ internal enum ScanMode : byte
 /// single spaces or dashes, is tested:
 /// <list type="bullet">
 /// <item>card: 13–19 digits, Luhn-valid, starting with 2 to 6, 81 or 82 (the card networks), either one run or groups of which all
-/// but the last have at least 3 digits; a run longer than 19 digits is never a card. Written <c>****-****-****-1111</c>.</item>
+/// but the last have at least 3 digits, or a number with thousands separators (<c>4,111,111,111,111,111</c>, as money and
+/// to_char write it); a run longer than 19 digits is never a card. Written <c>****-****-****-1111</c>.</item>
 /// <item>SSN: <c>ddd-dd-dddd</c> with a valid area (not 000, 666, 9xx), group (not 00) and serial
 /// (not 0000). Nine bare digits are not treated as an SSN: that would mask every 9-digit number;
 /// SSN columns stored without dashes are covered by column rules. Written <c>***-**-6789</c>.</item>
@@ -182,6 +183,17 @@ internal static class ValueScanner
 
     private static int ScanDigits(ReadOnlySpan<byte> value, int start, Detectors detectors, ref Emitter emitter)
     {
+        if ((detectors & Detectors.Card) != 0 && !IsFraction(value, start))
+        {
+            Span<byte> cardMask = stackalloc byte[19];
+            if (ThousandsGroupedCardEnd(value, start, cardMask[15..]) is var groupedEnd and >= 0)
+            {
+                "****-****-****-"u8.CopyTo(cardMask);
+                emitter.ReplaceNumber(start, groupedEnd, cardMask);
+                return Math.Max(groupedEnd, emitter.Copied);
+            }
+        }
+
         // Most digit runs (amounts, dates, ids) are too short to be anything: skip them cheaply.
         var end = SequenceEnd(value, start, out var digitCount);
         var needed = (detectors & Detectors.Ssn) != 0 ? 9 : (detectors & Detectors.Card) != 0 ? MinCardDigits : int.MaxValue;
@@ -285,9 +297,7 @@ internal static class ValueScanner
         // Payment cards start with 2 to 6 (Mastercard's 2-series, Amex, Diners and JCB, Visa,
         // Mastercard, Discover and UnionPay), or 81/82 (RuPay, UnionPay); other leading digits are
         // ids, phone numbers and epoch milliseconds (1675238280000), one in ten of which passes Luhn.
-        var lead = value[groups.Start(a)];
-        var second = groups.Length(a) > 1 ? value[groups.Start(a) + 1] : (byte)0;
-        if (lead is < (byte)'2' or > (byte)'8' || lead == '7' || (lead == '8' && second is not ((byte)'1' or (byte)'2')))
+        if (!IsCardLead(value[groups.Start(a)], groups.Length(a) > 1 ? value[groups.Start(a) + 1] : (byte)0))
         {
             return -1;
         }
@@ -313,6 +323,55 @@ internal static class ValueScanner
         }
 
         return found;
+    }
+
+    private static bool IsCardLead(byte lead, byte second) =>
+        lead is >= (byte)'2' and <= (byte)'8' && lead != '7' && (lead != '8' || second is (byte)'1' or (byte)'2');
+
+    /// <summary>
+    /// A card written as a number with thousands separators, as <c>money</c>'s output and
+    /// <c>to_char</c> write one: <c>4,111,111,111,111,111</c> (or with '.', an apostrophe or a
+    /// space between the groups): one to three digits, then groups of exactly three, 13 to 19
+    /// digits in all. Returns the end of the last group and copies its last four digits, or -1.
+    /// </summary>
+    private static int ThousandsGroupedCardEnd(ReadOnlySpan<byte> value, int start, scoped Span<byte> lastFour)
+    {
+        var first = value[start..].IndexOfAnyExceptInRange((byte)'0', (byte)'9');
+        if (first is < 1 or > 3 || start + first + 4 > value.Length)
+        {
+            return -1;
+        }
+
+        var separator = value[start + first];
+        if (separator is not ((byte)',' or (byte)'.' or (byte)'\'' or (byte)' '))
+        {
+            return -1;
+        }
+
+        Span<byte> digits = stackalloc byte[MaxCardDigits];
+        value.Slice(start, first).CopyTo(digits);
+        var length = first;
+        var i = start + first;
+        while (i + 3 < value.Length && value[i] == separator && IsDigit(value[i + 1]) && IsDigit(value[i + 2]) && IsDigit(value[i + 3])
+            && (i + 4 == value.Length || !IsDigit(value[i + 4])))
+        {
+            if (length + 3 > MaxCardDigits)
+            {
+                return -1;
+            }
+
+            value.Slice(i + 1, 3).CopyTo(digits[length..]);
+            length += 3;
+            i += 4;
+        }
+
+        if (length < MinCardDigits || !IsCardLead(digits[0], digits[1]) || !Luhn.IsValid(digits[..length]))
+        {
+            return -1;
+        }
+
+        digits.Slice(length - 4, 4).CopyTo(lastFour);
+        return i;
     }
 
     private static void CopyLastDigits(ReadOnlySpan<byte> value, ref GroupList groups, int last, scoped Span<byte> destination)

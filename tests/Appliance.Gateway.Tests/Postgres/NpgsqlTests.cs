@@ -109,6 +109,41 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         Assert.False(await reader.ReadAsync());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ACardTakenFromText_IsMaskedAsARangeXid8MoneyOrGroupedNumber_InBothFormats(bool text)
+    {
+        // Probe AB: these came back readable in binary (ranges, xid8, money) and in text (xid8, money's separators).
+        var table = await CustomersAsync();
+        await using var connection = await fixture.OpenAsync();
+        const string digits = "regexp_replace(card, '\\D', '', 'g')";
+        await using var command = new NpgsqlCommand(
+            $"SELECT int8range({digits}::int8, null), {digits}::xid8, {digits}::numeric::money, ARRAY[numrange({digits}::numeric, null)], " +
+            $"int8multirange(int8range(1, {digits}::int8)), to_char({digits}::numeric, 'FM9,999,999,999,999,999'), int8range(1, 10) " +
+            $"FROM {table} WHERE id = 1", connection)
+        {
+            AllResultTypesAreUnknown = text,
+        };
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+
+        for (var i = 0; i < 5; i++)
+        {
+            if (!reader.IsDBNull(i))
+            {
+                var value = reader.GetString(i);
+                Assert.True(text, $"column {i} in binary: {value}");
+                Assert.DoesNotContain("4111111111111111", value, StringComparison.Ordinal);
+                Assert.Contains("****-****-****-1111", value, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.True(text || reader.IsDBNull(2), "money");
+        Assert.Equal("****-****-****-1111", reader.GetString(5));
+        Assert.Equal("[1,10)", text ? reader.GetString(6) : reader.GetFieldValue<NpgsqlRange<long>>(6).ToString());
+    }
+
     [Fact]
     public async Task TextResults_AreMaskedToo()
     {

@@ -18,6 +18,11 @@ public class MaskerTextTests
     [InlineData("3782 822463 10005", "****-****-****-0005")]
     [InlineData("4222222222222", "****-****-****-2222")]
     [InlineData("6011000990139424", "****-****-****-9424")]
+    [InlineData("$4,111,111,111,111,111.00", "$****-****-****-1111.00")]
+    [InlineData("4.111.111.111.111.111,00 EUR", "****-****-****-1111,00 EUR")]
+    [InlineData("CHF 4'111'111'111'111'111", "CHF ****-****-****-1111")]
+    [InlineData("4 111 111 111 111 111", "****-****-****-1111")]
+    [InlineData("{\"m\": \"$6,011,373,127,221,328.00\"}", "{\"m\": \"$****-****-****-1328.00\"}")]
     public void TryMask_ValidCard_KeepsTheLastFour(string card, string masked) =>
         Assert.Equal(masked, _masker.MaskText(card));
 
@@ -47,6 +52,12 @@ public class MaskerTextTests
     [InlineData("-0.4111111111111111")]
     [InlineData("263.5555555555554444")]
     [InlineData("Plain text, no numbers")]
+    [InlineData("$1,234,567,890.12")]
+    [InlineData("4,111,111,111,111,112")]
+    [InlineData("41,111,111,111,111,111,111")]
+    [InlineData("4,111,111,111,1111,111")]
+    [InlineData("4,111.111,111.111,111")]
+    [InlineData("0.4,111,111,111,111,111")]
     [InlineData("")]
     [InlineData("6f3e29a35278d71c4111111111111111")]
     [InlineData("md5: 4111111111111111abcdef0123456789, sha1: 6f3e29a35278d71c7f1a4111111111111111aBcD")]

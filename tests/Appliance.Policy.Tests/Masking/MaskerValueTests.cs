@@ -186,6 +186,74 @@ public class MaskerValueTests
     }
 
     [Fact]
+    public void MaskValue_Xid8HoldingACard_BecomesNullInBothFormats()
+    {
+        // regexp_replace(note, '\D', '', 'g')::xid8 (probe AB).
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Int8(6011373127221328), PgTypes.Xid8, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("6011373127221328"), PgTypes.Xid8, binary: false).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Array(PgTypes.Xid8, Int8(6011373127221328)), PgTypes.Xid8Array, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Int8(734), PgTypes.Xid8, binary: true).Result);
+    }
+
+    [Theory]
+    [InlineData(411111111111111100L, true)]
+    [InlineData(4111111111111111L, true)]
+    [InlineData(4111111111111111000L, true)]
+    [InlineData(123456L, false)]
+    [InlineData(411111111111111200L, false)]
+    public void MaskValue_BinaryMoneyHoldingACard_BecomesNull(long cents, bool becomesNull) =>
+        Assert.Equal(becomesNull ? MaskResult.Null : MaskResult.Unchanged, _masker.MaskValue(Int8(cents), PgTypes.Money, binary: true).Result);
+
+    [Theory]
+    [InlineData("$4,111,111,111,111,111.00")]
+    [InlineData("-$6,011,373,127,221,328.00")]
+    [InlineData("4.111.111.111.111.111,00 \u20AC")]
+    [InlineData("$4111111111111111.00")]
+    public void MaskValue_TextMoneyHoldingACard_BecomesNull(string text) =>
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8(System.Text.RegularExpressions.Regex.Unescape(text)), PgTypes.Money, binary: false).Result);
+
+    [Fact]
+    public void MaskValue_TextMoneyOfAnAmount_IsUnchanged()
+    {
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("$1,234,567.89"), PgTypes.Money, binary: false).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Array(PgTypes.Money, Int8(12345)), PgTypes.MoneyArray, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Array(PgTypes.Money, Int8(411111111111111100)), PgTypes.MoneyArray, binary: true).Result);
+    }
+
+    [Fact]
+    public void MaskValue_BinaryRangesHoldingACard_BecomeNull()
+    {
+        // int8range(card, null), numrange(card, null), int8multirange(…) in binary, Npgsql's default (probe AB).
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Range(Int8(375572663978448), null), PgTypes.Int8Range, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Range(Int8(1), Int8(4111111111111111)), PgTypes.Int8Range, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Range(Numeric("6011373127221328"), null), PgTypes.NumRange, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(
+            Multirange(Range(Int8(1), Int8(2)), Range(Int8(4111111111111111), null)), PgTypes.Int8Multirange, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Range(Int8(1), Int8(10)), PgTypes.Int8Range, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue([0x01], PgTypes.Int8Range, binary: true).Result);
+    }
+
+    [Fact]
+    public void MaskValue_RangeText_IsRewritten() =>
+        Assert.Equal("[****-****-****-1111,)", Encoding.UTF8.GetString(_masker.MaskValue(Utf8("[4111111111111111,)"), PgTypes.Int8Range, binary: false).Bytes));
+
+    [Fact]
+    public void MaskValue_UnknownTypeThatIsAnArrayOrRecord_IsReadElementByElement()
+    {
+        // ARRAY[int8range(card, null)] is an _int8range (3927), a type without its own class; ROW(…)::orders a table's row type.
+        const uint int8RangeArray = 3927, ordersRowType = 16400;
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Array(PgTypes.Int8Range, Range(Int8(4111111111111111), null)), int8RangeArray, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(
+            Record((PgTypes.Int4, [0, 0, 0, 1]), (PgTypes.Numeric, Numeric("4111111111111111")), (PgTypes.Text, null)), ordersRowType, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Record((PgTypes.Int4, [0, 0, 0, 1]), (PgTypes.Money, Int8(411111111111111100))), PgTypes.Record, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(
+            Record((PgTypes.Int4, [0, 0, 0, 1]), (PgTypes.Numeric, Numeric("12")), (PgTypes.Text, Utf8("paid"))), ordersRowType, binary: true).Result);
+
+        // Bytes that only start like a record are scanned as they stand.
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue([0, 0, 0, 1, 0, 0, 0, 20, 0, 0, 0, 8, .. Int8(4111111111111111), 7], ordersRowType, binary: true).Result);
+    }
+
+    [Fact]
     public void MaskValue_MalformedBinaryArray_IsScannedRaw() =>
         Assert.Equal(MaskResult.Null, _masker.MaskValue([0, 0, 0, 1, .. Utf8("4111111111111111")], PgTypes.TextArray, binary: true).Result);
 

@@ -95,6 +95,27 @@ internal static class MaskingTestData
         return stream.ToArray();
     }
 
+    /// <summary>range_send: flags, then each bound (null for an infinite one) length-prefixed.</summary>
+    public static byte[] Range(byte[]? lower, byte[]? upper) =>
+        [(byte)((lower is null ? 0x08 : 0x02) | (upper is null ? 0x10 : 0)), .. Prefixed(lower), .. Prefixed(upper)];
+
+    /// <summary>multirange_send: a count, then length-prefixed ranges.</summary>
+    public static byte[] Multirange(params byte[][] ranges) =>
+        [.. BigEndian(ranges.Length), .. ranges.SelectMany(r => Prefixed(r))];
+
+    /// <summary>record_send (also a table's row type): a field count, then each field's OID and length-prefixed value.</summary>
+    public static byte[] Record(params (uint Oid, byte[]? Value)[] fields) =>
+        [.. BigEndian(fields.Length), .. fields.SelectMany(f => (byte[])[.. BigEndian((int)f.Oid), .. f.Value is null ? BigEndian(-1) : Prefixed(f.Value)])];
+
+    private static byte[] Prefixed(byte[]? value) => value is null ? [] : [.. BigEndian(value.Length), .. value];
+
+    private static byte[] BigEndian(int value)
+    {
+        var bytes = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(bytes, value);
+        return bytes;
+    }
+
     /// <summary>A Luhn-valid number of the given length and prefix.</summary>
     public static string LuhnNumber(string prefix, int length, Random random)
     {

@@ -1,0 +1,159 @@
+using System.Buffers.Binary;
+
+namespace Appliance.Policy.Masking;
+
+/// <summary>
+/// Binary values whose numbers the detectors cannot see as bytes: ranges and multiranges of int8
+/// or numeric (<c>int8range(4111111111111111, null)</c>), and values of types the gateway has no
+/// OID for that are arrays or records underneath (an array of ranges, a table's row type). Their
+/// numbers are read as the plain columns' are; a match makes the whole value NULL.
+/// </summary>
+internal sealed partial class Masker
+{
+    // range_send's flags (rangetypes.h).
+    private const byte RangeEmpty = 0x01, RangeLowerInfinite = 0x08, RangeUpperInfinite = 0x10, RangeLowerNull = 0x20, RangeUpperNull = 0x40;
+
+    /// <summary>A table's row type has at most 1,664 columns (MaxTupleAttributeNumber); an array at most 6 dimensions.</summary>
+    private const int MaxRecordFields = 1664, MaxArrayDimensions = 6;
+
+    /// <summary>A range (flags, then each present bound length-prefixed) or a multirange (a count, then length-prefixed ranges).</summary>
+    private MaskResult DetectBinaryRange(ReadOnlySpan<byte> value, uint typeOid)
+    {
+        var bound = typeOid is PgTypes.Int8Range or PgTypes.Int8Multirange ? PgValueClass.Int8 : PgValueClass.Numeric;
+        if (typeOid is not (PgTypes.Int8Multirange or PgTypes.NumMultirange))
+        {
+            return DetectRangeBounds(value, bound);
+        }
+
+        if (value.Length < 4)
+        {
+            return MaskText(value, ScanMode.DetectOnly, null, default);
+        }
+
+        var count = BinaryPrimitives.ReadInt32BigEndian(value);
+        var position = 4;
+        for (var i = 0; i < count; i++)
+        {
+            if (value.Length - position < 4
+                || BinaryPrimitives.ReadInt32BigEndian(value[position..]) is var length && (length < 0 || value.Length - position - 4 < length))
+            {
+                return MaskText(value, ScanMode.DetectOnly, null, default);
+            }
+
+            position += 4;
+            if (DetectRangeBounds(value.Slice(position, length), bound) == MaskResult.Null)
+            {
+                return MaskResult.Null;
+            }
+
+            position += length;
+        }
+
+        return MaskResult.Unchanged;
+    }
+
+    private MaskResult DetectRangeBounds(ReadOnlySpan<byte> range, PgValueClass bound)
+    {
+        if (range.IsEmpty)
+        {
+            return MaskResult.Unchanged;
+        }
+
+        var flags = range[0];
+        var position = 1;
+        for (var b = 0; b < 2; b++)
+        {
+            var absent = RangeEmpty | (b == 0 ? RangeLowerInfinite | RangeLowerNull : RangeUpperInfinite | RangeUpperNull);
+            if ((flags & absent) != 0)
+            {
+                continue;
+            }
+
+            if (range.Length - position < 4
+                || BinaryPrimitives.ReadInt32BigEndian(range[position..]) is var length && (length < 0 || range.Length - position - 4 < length))
+            {
+                return MaskText(range, ScanMode.DetectOnly, null, default);
+            }
+
+            position += 4;
+            if (DetectBinaryNumber(range.Slice(position, length), bound) == MaskResult.Null)
+            {
+                return MaskResult.Null;
+            }
+
+            position += length;
+        }
+
+        return MaskResult.Unchanged;
+    }
+
+    /// <summary>
+    /// A type without a known OID: its bytes are scanned as they stand (text in a composite or an
+    /// enum is there as text), and when the value is exactly an array or a record in PostgreSQL's
+    /// binary format (both carry their elements' OIDs), it is read element by element as well.
+    /// </summary>
+    private MaskResult DetectBinaryOpaque(ReadOnlySpan<byte> value, int depth)
+    {
+        if (MaskText(value, ScanMode.DetectOnly, null, default) == MaskResult.Null)
+        {
+            return MaskResult.Null;
+        }
+
+        return depth > 4 ? MaskResult.Unchanged
+            : IsWellFormedContainer(value, isRecord: false) ? DetectBinaryContainer(value, isRecord: false, depth)
+            : IsWellFormedContainer(value, isRecord: true) ? DetectBinaryContainer(value, isRecord: true, depth)
+            : MaskResult.Unchanged;
+    }
+
+    /// <summary>array_send's or record_send's layout, with every length in bounds and nothing after the last element.</summary>
+    private static bool IsWellFormedContainer(ReadOnlySpan<byte> value, bool isRecord)
+    {
+        long count;
+        int position;
+        if (isRecord)
+        {
+            if (value.Length < 4 || BinaryPrimitives.ReadInt32BigEndian(value) is < 0 or > MaxRecordFields)
+            {
+                return false;
+            }
+
+            count = BinaryPrimitives.ReadInt32BigEndian(value);
+            position = 4;
+        }
+        else
+        {
+            if (value.Length < 12 || BinaryPrimitives.ReadInt32BigEndian(value) is var dimensions && dimensions is < 0 or > MaxArrayDimensions
+                || BinaryPrimitives.ReadInt32BigEndian(value[4..]) is not (0 or 1))
+            {
+                return false;
+            }
+
+            count = dimensions == 0 ? 0 : 1;
+            position = 12;
+            for (var d = 0; d < dimensions; d++, position += 8)
+            {
+                if (value.Length - position < 8 || BinaryPrimitives.ReadInt32BigEndian(value[position..]) is var size && size < 0)
+                {
+                    return false;
+                }
+
+                // Every element takes at least its 4-byte length.
+                count = Math.Min(count * size, value.Length);
+            }
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            position += isRecord ? 4 : 0;
+            if (value.Length - position < 4
+                || BinaryPrimitives.ReadInt32BigEndian(value[position..]) is var length && (length < -1 || length > value.Length - position - 4))
+            {
+                return false;
+            }
+
+            position += 4 + Math.Max(length, 0);
+        }
+
+        return position == value.Length;
+    }
+}
