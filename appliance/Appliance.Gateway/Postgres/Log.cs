@@ -67,8 +67,8 @@ internal static partial class Log
     [LoggerMessage(3027, LogLevel.Information, "Session {SessionId}: its login token {TokenId} was revoked or expired; cutting it")]
     public static partial void TokenEndedSession(ILogger logger, string sessionId, string tokenId);
 
-    [LoggerMessage(3028, LogLevel.Warning, "Checking the login tokens of live sessions failed; the next sweep tries again")]
-    public static partial void TokenCheckFailed(ILogger logger, Exception exception);
+    [LoggerMessage(3028, LogLevel.Warning, "Checking the login tokens and grants of live sessions failed; the next sweep tries again")]
+    public static partial void StoreCheckFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(3022, LogLevel.Information, "Catalog of connection {Connection} now knows {Relations} relations")]
     public static partial void CatalogLoaded(ILogger logger, string connection, int relations);

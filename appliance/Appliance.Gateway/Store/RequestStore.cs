@@ -70,6 +70,20 @@ internal sealed class RequestStore(StoreDatabase database)
         return row.ToRequest(approvals.ToList());
     }
 
+    /// <summary>Those of <paramref name="ids"/> that are no longer active (revoked, expired, ended), without their approvals.</summary>
+    public async Task<IReadOnlyList<AccessRequest>> EndedAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<RequestRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM requests WHERE id IN @ids AND status <> 'active'", new { ids }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => r.ToRequest([]))];
+    }
+
     public async Task<IReadOnlyList<AccessRequest>> ListAsync(RequestFilter filter, CancellationToken cancellationToken = default)
     {
         var where = new List<string>();

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Net;
+using Appliance.Gateway.Access;
+using Appliance.Gateway.Store;
 using Appliance.Gateway.Tests.Postgres.Support;
 using Appliance.Gateway.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using static Appliance.Tests.Common.Gateway.TestPolicies;
 
@@ -52,6 +55,34 @@ public sealed class SessionCutTests(PgGatewayFixture fixture) : IClassFixture<Pg
         await using var other = await fixture.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT 1", other);
         Assert.Equal(1, await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task AGrantEndedWithoutItsChangeReachingTheSession_IsStillCutByTheSweep()
+    {
+        // Probe AC: a login that found its grant active, and was listed only after the revocation
+        // had been announced, missed the announcement and lived on. The sweep reads the store, so
+        // here the grant is ended there without the announcement.
+        var grant = await fixture.RequestAndApproveAsync(fixture.AliceToken, "demo", "1h");
+        var password = await fixture.GrantCredentialAsync(fixture.AliceToken, grant);
+        await using var client = await RawPgClient.LoginAsync(fixture.Port, Alice, password, "demo");
+        var requests = fixture.Gateway.Services.GetRequiredService<RequestStore>();
+        var watch = Stopwatch.StartNew();
+        Assert.True(await fixture.Gateway.Services.GetRequiredService<StoreDatabase>().InTransactionAsync(async (c, t) =>
+        {
+            var active = (await requests.GetAsync(c, t, grant))!;
+            var revoked = active with
+            {
+                Status = RequestStatus.Revoked, Version = active.Version + 1, EndedAt = DateTimeOffset.UtcNow, EndedBy = Bob, EndReason = "race",
+            };
+            return await requests.UpdateAsync(c, t, revoked, active.Version, DateTimeOffset.UtcNow);
+        }));
+
+        var messages = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
+        var fatal = Assert.Single(messages, m => m.Type == 'E');
+        Assert.Equal("57P01", fatal.SqlState);
+        Assert.Contains($"grant {grant} was revoked by {Bob}: race", fatal.Message, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"the session was cut after {watch.ElapsedMilliseconds} ms");
     }
 
     [Fact]

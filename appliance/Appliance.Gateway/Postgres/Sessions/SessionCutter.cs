@@ -1,5 +1,6 @@
 using Appliance.Gateway.Access;
 using Appliance.Gateway.Identity;
+using Appliance.Gateway.Store;
 using Appliance.Wire;
 
 namespace Appliance.Gateway.Postgres.Sessions;
@@ -12,9 +13,10 @@ namespace Appliance.Gateway.Postgres.Sessions;
 /// the store is asked, so a revocation through another replica counts too).
 /// </summary>
 internal sealed partial class SessionCutter(
-    RequestChanges changes, SessionRegistry registry, TokenStore tokens, TimeProvider time, ILogger<SessionCutter> logger) : IHostedService, IDisposable
+    RequestChanges changes, SessionRegistry registry, TokenStore tokens, RequestStore requests, TimeProvider time, ILogger<SessionCutter> logger)
+    : IHostedService, IDisposable
 {
-    private int _checkingTokens;
+    private int _checkingStore;
 
     /// <summary>The expiry job should end the grant first; the sweep only catches what it missed.</summary>
     private static readonly TimeSpan SweepGrace = TimeSpan.FromSeconds(2);
@@ -79,9 +81,9 @@ internal sealed partial class SessionCutter(
 
     private void Sweep()
     {
-        if (Interlocked.CompareExchange(ref _checkingTokens, 1, 0) == 0)
+        if (Interlocked.CompareExchange(ref _checkingStore, 1, 0) == 0)
         {
-            _ = CutDeadTokensAsync();
+            _ = CheckStoreAsync();
         }
 
         var now = time.GetUtcNow();
@@ -95,8 +97,12 @@ internal sealed partial class SessionCutter(
         }
     }
 
-    /// <summary>A token revoked or expired ends what was opened with it, as a grant's end does.</summary>
-    internal async Task CutDeadTokensAsync()
+    /// <summary>
+    /// What only the store knows: a token revoked or expired ends what was opened with it, as a
+    /// grant's end does; and a grant that ended while a session was logging in with it (checked
+    /// active, listed after the change was announced: probe AC) ends that session here.
+    /// </summary>
+    internal async Task CheckStoreAsync()
     {
         try
         {
@@ -108,14 +114,20 @@ internal sealed partial class SessionCutter(
                 session.Cut(SqlStates.AdminShutdown,
                     $"terminating connection: the token it logged in with ({session.TokenId}) was revoked or has expired", "token ended");
             }
+
+            var ended = await requests.EndedAsync([.. live.Select(s => s.GrantId).Distinct(StringComparer.Ordinal)], CancellationToken.None);
+            foreach (var grant in ended)
+            {
+                OnChanged(grant);
+            }
         }
         catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
         {
-            Log.TokenCheckFailed(logger, e);
+            Log.StoreCheckFailed(logger, e);
         }
         finally
         {
-            Volatile.Write(ref _checkingTokens, 0);
+            Volatile.Write(ref _checkingStore, 0);
         }
     }
 }
