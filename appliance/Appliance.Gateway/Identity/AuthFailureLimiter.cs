@@ -4,9 +4,12 @@ namespace Appliance.Gateway.Identity;
 
 /// <summary>
 /// Slows password guessing on the PostgreSQL listener: after <see cref="MaxFailures"/> failures
-/// within <see cref="Window"/> against one user name, or <see cref="MaxFailuresPerAddress"/> from
-/// one client address (a spray over many names), further attempts are refused without checking
-/// until the window has passed. The address allows more: people behind one NAT share it.
+/// within <see cref="Window"/> against one user name from one client address, or
+/// <see cref="MaxFailuresPerAddress"/> from one address (a spray over many names), further
+/// attempts from that address are refused without checking until the window has passed. The
+/// address allows more: people behind one NAT share it. A user name is never limited across
+/// addresses: anyone could then lock its owner out by failing five times a minute (probe AC),
+/// and the passwords are random tokens, which no guessing from many addresses can find.
 /// </summary>
 internal sealed class AuthFailureLimiter(TimeProvider time)
 {
@@ -21,7 +24,7 @@ internal sealed class AuthFailureLimiter(TimeProvider time)
     {
         var now = time.GetUtcNow();
         var byClient = Blocked("ip:" + clientAddress, MaxFailuresPerAddress, now);
-        var byUser = Blocked("user:" + user.ToLowerInvariant(), MaxFailures, now);
+        var byUser = Blocked(UserKey(clientAddress, user), MaxFailures, now);
         // Not "a > b ? a : b": a comparison with a null (not blocked) is false, which let an
         // address past its limit whenever the user name was not blocked too.
         return (byClient, byUser) switch
@@ -35,12 +38,14 @@ internal sealed class AuthFailureLimiter(TimeProvider time)
     {
         var now = time.GetUtcNow();
         Add("ip:" + clientAddress, now);
-        Add("user:" + user.ToLowerInvariant(), now);
+        Add(UserKey(clientAddress, user), now);
         if (_failures.Count > 100_000)
         {
             _failures.Clear(); // Bounded memory under a spray of random names: forget, don't fall over.
         }
     }
+
+    private static string UserKey(string clientAddress, string user) => $"user:{user.ToLowerInvariant()} ip:{clientAddress}";
 
     private void Add(string key, DateTimeOffset now)
     {

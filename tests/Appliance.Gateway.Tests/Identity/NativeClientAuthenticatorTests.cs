@@ -140,6 +140,10 @@ public sealed class NativeClientAuthenticatorTests : IAsyncLifetime
         var limited = await Login(Alice, "demo", _aliceToken, "10.9.9.9");
         Assert.Null(limited.Access);
         Assert.Contains("too many failed login attempts", limited.Message, StringComparison.Ordinal);
+
+        // Failures from one address do not lock the name's owner out elsewhere (probe AC).
+        Assert.NotNull((await Login(Alice, "demo", _aliceToken, "10.9.9.10")).Access);
+        Assert.NotNull((await Login(Alice.ToUpperInvariant(), "demo", _aliceToken, "10.9.9.11")).Access);
     }
 
     [Fact]
