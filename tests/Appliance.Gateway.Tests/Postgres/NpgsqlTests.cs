@@ -200,6 +200,34 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     [Fact]
+    public async Task DiscardOtherThanAll_KeepsWhatTheGatewayKnowsOfPreparedStatements()
+    {
+        // Probe AB: Npgsql sends DISCARD TEMP and DISCARD SEQUENCES when a pooled connection is
+        // returned; the gateway forgot its prepared statements then and masked their computed columns.
+        var table = await CustomersAsync();
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT upper(name), id + 1 FROM {table} WHERE id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = 1 });
+        await command.PrepareAsync();
+
+        async Task ExpectReadable(string after)
+        {
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.True(reader.GetString(0) == "ANN", $"after {after}: {reader.GetString(0)}");
+            Assert.Equal(2, reader.GetInt32(1));
+        }
+
+        await ExpectReadable("prepare");
+        foreach (var discard in new[] { "DISCARD TEMP", "DISCARD SEQUENCES", "DISCARD PLANS", "discard /* all */ temporary" })
+        {
+            await using var other = new NpgsqlCommand(discard, connection);
+            await other.ExecuteNonQueryAsync();
+            await ExpectReadable(discard);
+        }
+    }
+
+    [Fact]
     public async Task LongParameters_AreRecordedMaskedWhole_AndPaddingIsCountedNotDropped()
     {
         var marker = PgGatewayFixture.Marker();

@@ -348,17 +348,36 @@ internal sealed partial class PgSession
     private const string DuplicatePreparedStatement = "42P05";
 
     /// <summary>
-    /// DEALLOCATE and DISCARD drop prepared statements upstream, by names the gateway does not
+    /// DEALLOCATE and DISCARD ALL drop prepared statements upstream, by names the gateway does not
     /// follow: it forgets them all, so a statement of the same name parsed again is judged by its
     /// own text, and one still there is judged as unknown (its computed columns masked whole).
+    /// DISCARD PLANS, SEQUENCES and TEMP keep them (Npgsql sends the last two when a pooled
+    /// connection is returned: forgetting then masked the next statements' computed columns, probe AB).
     /// </summary>
     private void ForgetDeallocated(ReadOnlySpan<byte> sql)
     {
         // Nothing named to forget (simple and unnamed-statement traffic): no scan on the hot path.
-        if (_statements.HasNamed && (ContainsWord(sql, "deallocate"u8) || ContainsWord(sql, "discard"u8)))
+        if (_statements.HasNamed && (ContainsWord(sql, "deallocate"u8) || ContainsDiscardAll(sql)))
         {
             _statements.ClearNamed();
         }
+    }
+
+    /// <summary><c>DISCARD ALL</c> anywhere in the text, also in a string run as SQL.</summary>
+    private static bool ContainsDiscardAll(ReadOnlySpan<byte> sql)
+    {
+        for (var at = IndexOfWord(sql, "discard"u8, 0); at >= 0; at = IndexOfWord(sql, "discard"u8, at + 1))
+        {
+            var rest = sql[(at + "discard".Length)..];
+            var words = rest.TrimStart(" \t\r\n\f"u8);
+            if (words.Length < rest.Length && words.Length >= 3 && System.Text.Ascii.EqualsIgnoreCase(words[..3], "all"u8)
+                && (words.Length == 3 || !char.IsAsciiLetterOrDigit((char)words[3]) && words[3] != '_'))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void OnBind(PgSpanFrame frame)

@@ -248,19 +248,23 @@ internal sealed partial class PgSession
         return null;
     }
 
-    private static bool ContainsWord(ReadOnlySpan<byte> text, ReadOnlySpan<byte> lowerWord)
+    private static bool ContainsWord(ReadOnlySpan<byte> text, ReadOnlySpan<byte> lowerWord) => IndexOfWord(text, lowerWord, 0) >= 0;
+
+    /// <summary>Where <paramref name="lowerWord"/> occurs in any case at or after <paramref name="start"/>, or -1.</summary>
+    private static int IndexOfWord(ReadOnlySpan<byte> text, ReadOnlySpan<byte> lowerWord, int start)
     {
         var first = lowerWord[0];
         var upperFirst = (byte)(first & ~0x20);
-        for (var at = text.IndexOfAny(first, upperFirst); at >= 0 && at + lowerWord.Length <= text.Length; at = NextAt(text, at, first, upperFirst))
+        var from = start < text.Length ? text[start..].IndexOfAny(first, upperFirst) : -1;
+        for (var at = from < 0 ? -1 : start + from; at >= 0 && at + lowerWord.Length <= text.Length; at = NextAt(text, at, first, upperFirst))
         {
             if (Ascii.EqualsIgnoreCase(text.Slice(at, lowerWord.Length), lowerWord))
             {
-                return true;
+                return at;
             }
         }
 
-        return false;
+        return -1;
     }
 
     private static int NextAt(ReadOnlySpan<byte> text, int at, byte first, byte upperFirst)
