@@ -236,15 +236,61 @@ internal sealed partial class Masker
         if (IsDot(text, next))
         {
             // c.* in an expression, or a function called in attribute notation on the row:
-            // c.row_to_json is row_to_json(c).
+            // c.row_to_json is row_to_json(c). A select list's item c.* is no row: it stands for
+            // c's columns, each masked by its name as under SELECT * (probe AA: DBeaver counts rows
+            // with SELECT COUNT(*) FROM (SELECT t.* FROM orders t) and got NULL).
             return i + 2 < tokens.Count
-                && ((tokens[i + 2].Kind == SqlTokenKind.Other && text[tokens[i + 2].Start] == '*')
+                && ((tokens[i + 2].Kind == SqlTokenKind.Other && text[tokens[i + 2].Start] == '*' && !IsSelectListItem(text, tokens, i))
                     || (tokens[i + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
                         && RowFunctions.Contains(SqlLiteral.Identifier(text, tokens[i + 2]))));
         }
 
         // A function's name, or a WITH query being defined (t(…) AS (…), t AS [NOT] [MATERIALIZED] (…)).
         return next.Kind != SqlTokenKind.OpenParen && !IsWithDefinition(text, tokens, i + 1);
+    }
+
+    private static readonly HashSet<string> AfterSelectItem = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "FROM", "INTO", "UNION", "INTERSECT", "EXCEPT", "ORDER", "LIMIT", "OFFSET", "FETCH", "FOR", "WINDOW",
+    };
+
+    /// <summary>
+    /// <c>c.*</c> at <paramref name="i"/> is a whole item of a select list: after SELECT, DISTINCT,
+    /// ALL or RETURNING, or after a comma of that list (not of a function's arguments or a row
+    /// constructor: no unclosed parenthesis between it and its SELECT), and followed by the next
+    /// item, the list's end or its clause's.
+    /// </summary>
+    private static bool IsSelectListItem(string text, List<SqlToken> tokens, int i)
+    {
+        var after = i + 3;
+        if (after < tokens.Count && tokens[after].Kind is not (SqlTokenKind.Comma or SqlTokenKind.CloseParen or SqlTokenKind.Semicolon)
+            && !IsWordIn(text, tokens[after], AfterSelectItem))
+        {
+            return false;
+        }
+
+        var depth = 0;
+        for (var j = i - 1; j >= 0; j--)
+        {
+            var token = tokens[j];
+            if (depth == 0 && IsWordIn(text, token, BeforeStar))
+            {
+                return true;
+            }
+
+            if (j == i - 1 && token.Kind != SqlTokenKind.Comma)
+            {
+                return false;
+            }
+
+            depth += token.Kind == SqlTokenKind.CloseParen ? 1 : token.Kind == SqlTokenKind.OpenParen ? -1 : 0;
+            if (depth < 0)
+            {
+                return false;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

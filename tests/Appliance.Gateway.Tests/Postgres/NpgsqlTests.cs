@@ -200,6 +200,25 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     [Fact]
+    public async Task AQualifiedStarInASelectList_IsItsColumns_NotAWholeRow()
+    {
+        // Probe AA: DBeaver counts a result's rows with this query; through the gateway it got NULL.
+        var table = await CustomersAsync();
+        await using var connection = await fixture.OpenAsync();
+        await using (var count = new NpgsqlCommand($"SELECT COUNT(*) FROM (SELECT t.* FROM public.{table} t) dbvrcnt", connection))
+        {
+            Assert.Equal(2L, await count.ExecuteScalarAsync());
+        }
+
+        await using var command = new NpgsqlCommand($"SELECT t.*, upper(t.name) AS shout FROM {table} t WHERE id = 1", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("****", reader.GetString(reader.GetOrdinal("ssn")));
+        Assert.Equal("a***@example.com", reader.GetString(reader.GetOrdinal("email")));
+        Assert.Equal("ANN", reader.GetString(reader.GetOrdinal("shout")));
+    }
+
+    [Fact]
     public async Task DiscardOtherThanAll_KeepsWhatTheGatewayKnowsOfPreparedStatements()
     {
         // Probe AB: Npgsql sends DISCARD TEMP and DISCARD SEQUENCES when a pooled connection is
