@@ -34,19 +34,15 @@ internal sealed partial class Masker
         var position = 4;
         for (var i = 0; i < count; i++)
         {
-            if (value.Length - position < 4
-                || BinaryPrimitives.ReadInt32BigEndian(value[position..]) is var length && (length < 0 || value.Length - position - 4 < length))
+            if (!TryReadPrefixed(value, ref position, out var range))
             {
                 return MaskText(value, ScanMode.DetectOnly, null, default);
             }
 
-            position += 4;
-            if (DetectRangeBounds(value.Slice(position, length), bound) == MaskResult.Null)
+            if (DetectRangeBounds(range, bound) == MaskResult.Null)
             {
                 return MaskResult.Null;
             }
-
-            position += length;
         }
 
         return MaskResult.Unchanged;
@@ -69,22 +65,32 @@ internal sealed partial class Masker
                 continue;
             }
 
-            if (range.Length - position < 4
-                || BinaryPrimitives.ReadInt32BigEndian(range[position..]) is var length && (length < 0 || range.Length - position - 4 < length))
+            if (!TryReadPrefixed(range, ref position, out var value))
             {
                 return MaskText(range, ScanMode.DetectOnly, null, default);
             }
 
-            position += 4;
-            if (DetectBinaryNumber(range.Slice(position, length), bound) == MaskResult.Null)
+            if (DetectBinaryNumber(value, bound) == MaskResult.Null)
             {
                 return MaskResult.Null;
             }
-
-            position += length;
         }
 
         return MaskResult.Unchanged;
+    }
+
+    /// <summary>A value after its int32 length (not NULL: a range's bounds and a multirange's ranges never are), within bounds.</summary>
+    private static bool TryReadPrefixed(ReadOnlySpan<byte> data, ref int position, out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        if (data.Length - position < 4 || BinaryPrimitives.ReadInt32BigEndian(data[position..]) is var length && (length < 0 || data.Length - position - 4 < length))
+        {
+            return false;
+        }
+
+        value = data.Slice(position + 4, length);
+        position += 4 + length;
+        return true;
     }
 
     /// <summary>
