@@ -192,12 +192,15 @@ internal static class CopyRow
         output.Advance(written);
     }
 
-    /// <summary>A value as COPY writes it: escaped in text (CopyAttributeOutText); in CSV, quoted when it must be (CopyAttributeOutCSV).</summary>
-    public static void WriteValue(ReadOnlySpan<byte> value, CopyToStdout format, IBufferWriter<byte> output)
+    /// <summary>
+    /// A value as COPY writes it: escaped in text (CopyAttributeOutText); in CSV, quoted when it
+    /// must be or when <paramref name="quoted"/> (the value it replaces was: FORCE_QUOTE) (CopyAttributeOutCSV).
+    /// </summary>
+    public static void WriteValue(ReadOnlySpan<byte> value, CopyToStdout format, IBufferWriter<byte> output, bool quoted)
     {
         if (format.IsCsv)
         {
-            WriteCsv(value, format, output);
+            WriteCsv(value, format, output, quoted);
             return;
         }
 
@@ -228,9 +231,9 @@ internal static class CopyRow
         output.Advance(written);
     }
 
-    private static void WriteCsv(ReadOnlySpan<byte> value, CopyToStdout format, IBufferWriter<byte> output)
+    private static void WriteCsv(ReadOnlySpan<byte> value, CopyToStdout format, IBufferWriter<byte> output, bool quoted)
     {
-        var quote = value.SequenceEqual(format.Null) || value.IndexOfAny([format.Delimiter, format.Quote, (byte)'\n', (byte)'\r']) >= 0;
+        var quote = quoted || value.SequenceEqual(format.Null) || value.IndexOfAny([format.Delimiter, format.Quote, (byte)'\n', (byte)'\r']) >= 0;
         var span = output.GetSpan((value.Length * 2) + 2);
         if (!quote)
         {

@@ -52,6 +52,7 @@ internal sealed partial class Masker
 
                 var field = fields[i];
                 var raw = row[field.Start..field.End];
+                var quoted = format.IsCsv && !raw.IsEmpty && raw[0] == format.Quote;
                 var action = header ? ColumnMaskAction.Detect : plan[i].Action;
                 if (field.IsNull || action == ColumnMaskAction.Pass)
                 {
@@ -59,12 +60,12 @@ internal sealed partial class Masker
                 }
                 else if (action == ColumnMaskAction.MaskWhole)
                 {
-                    WriteWhole(plan[i], format, rebuilt);
+                    WriteWhole(plan[i], format, rebuilt, quoted);
                     changed = true;
                 }
                 else if (TryMaskCopyValue(raw, format, out var masked))
                 {
-                    CopyRow.WriteValue(masked, format, rebuilt);
+                    CopyRow.WriteValue(masked, format, rebuilt, quoted);
                     changed = true;
                 }
                 else
@@ -91,11 +92,11 @@ internal sealed partial class Masker
         }
     }
 
-    private static void WriteWhole(ColumnMask mask, CopyToStdout format, IBufferWriter<byte> output)
+    private static void WriteWhole(ColumnMask mask, CopyToStdout format, IBufferWriter<byte> output, bool quoted)
     {
         if (WholeReplacement(mask.ValueClass, binary: false) is { } replacement)
         {
-            CopyRow.WriteValue(replacement, format, output);
+            CopyRow.WriteValue(replacement, format, output, quoted);
         }
         else
         {

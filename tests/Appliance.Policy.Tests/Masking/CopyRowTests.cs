@@ -68,7 +68,17 @@ public class CopyRowTests
     public void WriteValue_AsCopyWritesIt(string value, string options, string expected)
     {
         var output = new ArrayBufferWriter<byte>();
-        CopyRow.WriteValue(Encoding.UTF8.GetBytes(value), Layout(options), output);
+        CopyRow.WriteValue(Encoding.UTF8.GetBytes(value), Layout(options), output, quoted: false);
+        Assert.Equal(expected, Encoding.UTF8.GetString(output.WrittenSpan));
+    }
+
+    [Theory]
+    [InlineData("****", "FORMAT csv", "\"****\"")]
+    [InlineData("****", "", "****")]
+    public void WriteValue_InPlaceOfAQuotedValue_IsQuotedInCsv(string value, string options, string expected)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        CopyRow.WriteValue(Encoding.UTF8.GetBytes(value), Layout(options), output, quoted: true);
         Assert.Equal(expected, Encoding.UTF8.GetString(output.WrittenSpan));
     }
 }

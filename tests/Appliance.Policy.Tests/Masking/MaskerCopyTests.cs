@@ -50,7 +50,15 @@ public class MaskerCopyTests
     {
         var (_, row) = Mask("1,\"Ann, \"\"the\"\" one\",\"12,3\n45\",5500000000000004,\"{\"\"k\"\": \"\"4111 1111 1111 1111\"\"}\"\n", "FORMAT csv");
 
-        Assert.Equal("1,\"Ann, \"\"the\"\" one\",****,,\"{\"\"k\"\": \"\"****-****-****-1111\"\"}\"\n", row);
+        Assert.Equal("1,\"Ann, \"\"the\"\" one\",\"****\",,\"{\"\"k\"\": \"\"****-****-****-1111\"\"}\"\n", row);
+    }
+
+    [Fact]
+    public void Csv_ForceQuote_KeepsMaskedValuesQuoted()
+    {
+        // COPY … (FORMAT csv, FORCE_QUOTE *): every value quoted, the masked ones too (probe AB).
+        var (_, row) = Mask("\"1\",\"Ann\",\"123-45-6789\",\"5500000000000004\",\"card 4111 1111 1111 1111\"\n", "FORMAT csv, FORCE_QUOTE *");
+        Assert.Equal("\"1\",\"Ann\",\"****\",,\"card ****-****-****-1111\"\n", row);
     }
 
     [Fact]
