@@ -1,8 +1,12 @@
 using System.Data;
+using System.Text;
 using Appliance.Gateway.Tests.Postgres.Support;
 using Appliance.Gateway.Tests.Support;
+using Appliance.Wire.Backend;
+using Appliance.Wire.Writing;
 using Npgsql;
 using NpgsqlTypes;
+using static Appliance.Tests.Common.Gateway.TestPolicies;
 
 namespace Appliance.Gateway.Tests.Postgres;
 
@@ -216,6 +220,47 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         Assert.Equal("****", reader.GetString(reader.GetOrdinal("ssn")));
         Assert.Equal("a***@example.com", reader.GetString(reader.GetOrdinal("email")));
         Assert.Equal("ANN", reader.GetString(reader.GetOrdinal("shout")));
+    }
+
+    [Fact]
+    public async Task TheClientsStatementTimeout_DoesNotCutTheGatewaysCatalogQuery_AndStaysTheClients()
+    {
+        // Probe AC: with -c statement_timeout=1 the catalog query read at login was cancelled on the
+        // demo's database and every column of c.* came back masked. Here the query takes under a
+        // millisecond, so this checks that its own timeout (ColumnCatalogsTests) leaves the client's
+        // setting in place and the results as they should be. Raw messages: Npgsql's own type
+        // loading would be cut too.
+        var table = await CustomersAsync();
+        await fixture.GrantAsync();
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            await using var client = fixture.Tls ? await RawPgClient.ConnectTlsAsync(fixture.Port) : await RawPgClient.ConnectAsync(fixture.Port);
+            await client.SendStartupAsync(Alice, "demo", fixture.AliceToken, new KeyValuePair<string, string>("options", "-c statement_timeout=1"));
+            Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+
+            async Task<List<string?>> FirstRow(string sql)
+            {
+                await client.SendAsync(o => FrontendWriter.WriteQuery(o, sql));
+                var messages = await client.ReadUntilReadyAsync();
+                Assert.DoesNotContain(messages, m => m.Type == 'E');
+                var row = DataRowMessage.Parse(messages.First(m => m.Type == 'D').Body);
+                var values = new List<string?>();
+                foreach (var value in row.Columns)
+                {
+                    values.Add(value.IsNull ? null : Encoding.UTF8.GetString(value.Bytes));
+                }
+
+                return values;
+            }
+
+            Assert.Equal("1ms", Assert.Single(await FirstRow("SHOW statement_timeout")));
+            await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SET statement_timeout = 0"));
+            await client.ReadUntilReadyAsync();
+            var customer = await FirstRow($"SELECT c.* FROM {table} c WHERE id = 1");
+            Assert.Equal("1", customer[0]);
+            Assert.Equal("Ann", customer[1]);
+            Assert.Equal("****", customer[5]);
+        }
     }
 
     [Fact]

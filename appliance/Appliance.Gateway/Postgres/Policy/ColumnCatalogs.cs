@@ -52,11 +52,17 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         return new ColumnCatalog(reader.Masked.ToFrozenDictionary(), relations.Set, reader.MaskedRelationNames.ToFrozenSet(), relations.Names);
     }
 
-    /// <summary>Columns named like a masked one (compared case-insensitively, as the masker does) and relations newer than <paramref name="afterOid"/>.</summary>
+    /// <summary>
+    /// Columns named like a masked one (compared case-insensitively, as the masker does) and
+    /// relations newer than <paramref name="afterOid"/>. The client's own <c>statement_timeout</c>
+    /// (a startup option, the role's setting) does not apply to it: cut short, it left the session a
+    /// catalog that knows nothing, and every column of <c>c.*</c> masked (probe AC). SET LOCAL
+    /// lasts as long as the query string's implicit transaction, so the client's setting is back after it.
+    /// </summary>
     internal static string Query(IReadOnlyList<string> columns, uint afterOid)
     {
         var names = string.Join(", ", columns.Select(c => "'" + c.ToLowerInvariant().Replace("'", "''", StringComparison.Ordinal) + "'"));
-        return "SELECT a.attrelid, a.attnum, a.attname::text, r.relname::text FROM pg_catalog.pg_attribute a " +
+        return "SET LOCAL statement_timeout = 0; SELECT a.attrelid, a.attnum, a.attname::text, r.relname::text FROM pg_catalog.pg_attribute a " +
                "JOIN pg_catalog.pg_class r ON r.oid = a.attrelid " +
                $"WHERE a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname::text) = ANY (ARRAY[{names}]::text[]) " +
                "UNION ALL SELECT c.oid, 0, NULL, c.relname::text FROM pg_catalog.pg_class c " +

@@ -12,6 +12,9 @@ public sealed class ColumnCatalogsTests
 
         Assert.Contains("ARRAY['ssn', 'o''neil']", query, StringComparison.Ordinal);
         Assert.Contains("c.oid > 16384::oid", query, StringComparison.Ordinal);
+
+        // Not cut short by the client's statement_timeout, which is the client's again after it.
+        Assert.StartsWith("SET LOCAL statement_timeout = 0; SELECT ", query, StringComparison.Ordinal);
     }
 
     [Fact]
