@@ -140,7 +140,9 @@ internal static class ValueScanner
         var keep = !utf8 || lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
         keep = Math.Min(keep, at - localStart);
         emitter.Replace(localStart + keep, at, "***"u8);
-        return end;
+
+        // The domain stays, but not what it may hold: a@x.4111111111111111.com, a@example.com-078-05-1120 (probe AF).
+        return at + 1;
     }
 
     /// <summary>The end of <c>label(.label)+</c> after '@' with a top-level label of 2+ characters and a letter, or -1.</summary>

@@ -27,13 +27,14 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         var application = "escalate-" + Guid.NewGuid().ToString("N")[..8];
         var builder = fixture.ConnectionString();
         builder.Options = "-c role=postgres";
-        builder.ApplicationName = application;
+        builder.ApplicationName = application + " 078-05-1120";
         await using var connection = new NpgsqlConnection(builder.ConnectionString);
 
         var refused = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
         Assert.Equal("42501", refused.SqlState);
 
-        var session = await fixture.EndedSessionAsync(application);
+        // The application name is the client's free text, recorded masked here too.
+        var session = await fixture.EndedSessionAsync(application + " ***-**-1120");
         Assert.NotNull(session);
         Assert.Equal(Appliance.Tests.Common.Gateway.TestPolicies.Alice, session.Value.GetProperty("user").GetString());
         Assert.StartsWith("the login was refused after authentication: ", session.Value.GetProperty("endReason").GetString(), StringComparison.Ordinal);
@@ -305,6 +306,22 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         var parameters = Assert.Single(await fixture.RecordedStatementsAsync(marker)).GetProperty("parameters");
         Assert.Equal("x…[×190]****-****-****-1111 …[×3000]", parameters[0].GetString());
         Assert.Equal(" …[×2000]4253", parameters[1].GetString());
+    }
+
+    [Fact]
+    public async Task ColumnAliases_AreRecordedMaskedLikeTheStatementsLiterals()
+    {
+        // Probe AF: the statement was recorded masked, its result's column names in the clear.
+        var marker = PgGatewayFixture.Marker();
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"SELECT 1 AS \"jane.doe@example.com\", 2 AS \"4111111111111111\", 3 AS \"078-05-1120\", 4 AS {marker}", connection);
+        await command.ExecuteNonQueryAsync();
+
+        var recorded = Assert.Single(await fixture.RecordedStatementsAsync(marker));
+        var columns = recorded.GetProperty("columns").EnumerateArray().Select(c => c.GetString()).ToList();
+        Assert.Equal(["j***@example.com", "****-****-****-1111", "***-**-1120", marker], columns);
+        Assert.DoesNotContain("jane.doe", recorded.GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -107,6 +107,9 @@ public class MaskerTextTests
     [InlineData("żaneta@example.pl", "ż***@example.pl")]
     [InlineData("a@example.com", "a***@example.com")]
     [InlineData("{a@b.io,c@d.io}", "{a***@b.io,c***@d.io}")]
+    [InlineData("a@x.6011373127221328.com", "a***@x.****-****-****-1328.com")]
+    [InlineData("jane.doe@example.com-078-05-1120", "j***@example.com-***-**-1120")]
+    [InlineData("a@mail2.example.com", "a***@mail2.example.com")]
     public void TryMask_Email_KeepsFirstCharacterAndDomain(string value, string masked) => Assert.Equal(masked, _masker.MaskText(value));
 
     [Theory]

@@ -27,7 +27,7 @@ internal sealed partial class PgSession
         trace.Tag,
         trace.Rows ?? (trace.RowsRelayed > 0 ? trace.RowsRelayed : null),
         trace.Error,
-        trace.Shape?.Names,
+        trace.Shape?.RecordedNames(_runtime.Masker),
         trace.Samples,
         trace.Guardrail);
 

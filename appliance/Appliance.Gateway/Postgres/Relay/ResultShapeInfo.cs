@@ -1,3 +1,4 @@
+using Appliance.Policy.Masking;
 using Appliance.Policy.Sql;
 using Appliance.Wire.Backend;
 using Appliance.Wire.Primitives;
@@ -49,6 +50,37 @@ internal sealed class ResultShapeInfo
     public bool AllFromTables { get; }
 
     public int Count => Names.Length;
+
+    /// <summary>The last masker's <see cref="RecordedNames"/>: shapes are shared by connections, most by one policy.</summary>
+    private NamesFor? _recorded;
+
+    /// <summary>
+    /// The column names as the audit log may hold them: an alias is typed by the client like the
+    /// statement's literals are, and masked as they are (<c>SELECT 1 AS "4111111111111111"</c>, probe AF).
+    /// </summary>
+    public string[] RecordedNames(Masker masker)
+    {
+        if (_recorded is { } recorded && ReferenceEquals(recorded.Masker, masker))
+        {
+            return recorded.Names;
+        }
+
+        string[]? masked = null;
+        for (var i = 0; i < Names.Length; i++)
+        {
+            if (masker.Mask(Names[i]) is var name && !ReferenceEquals(name, Names[i]))
+            {
+                masked ??= (string[])Names.Clone();
+                masked[i] = name;
+            }
+        }
+
+        var names = masked ?? Names;
+        _recorded = new NamesFor(masker, names);
+        return names;
+    }
+
+    private sealed record NamesFor(Masker Masker, string[] Names);
 
     public bool IsBinary(int column) => (uint)column < (uint)Binary.Length && Binary[column];
 

@@ -91,9 +91,12 @@ internal sealed partial class ClientHandshake
             // unknown setting): a session that ends at once, so the attempt is theirs in the audit.
             var sessionId = Access.Ids.NewSessionId();
             Log.LoginRefusedUpstream(logger, sessionId, access.Person.Email, access.Connection.Name, access.Grant.Id, clientAddress, e.Message);
+            // The application name is the client's free text: recorded masked, as PgSession.Greet records it.
+            var runtime = ConnectionRuntime.For(access.Connection);
+            var application = startup.GetParameter("application_name") is { } name ? runtime.Masker.Mask(name) : null;
             recorder.Start(new Audit.SessionInfo(
-                sessionId, access.Person.Email, access.Connection.Name, access.Grant.Id, clientAddress, startup.GetParameter("application_name"), time.GetUtcNow(),
-                Settings(parameters, ConnectionRuntime.For(access.Connection))));
+                sessionId, access.Person.Email, access.Connection.Name, access.Grant.Id, clientAddress, application, time.GetUtcNow(),
+                Settings(parameters, runtime)));
             recorder.End(sessionId, $"the login was refused after authentication: {e.Message}");
             return Refuse(client, e.SqlState, e.Message);
         }
