@@ -174,6 +174,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         var running = new NpgsqlCommand($"DELETE FROM {table}", connection).ExecuteNonQueryAsync();
 
         var review = await WaitForReviewAsync(table);
+        await Task.Delay(300);
         using var bob = fixture.Gateway.Client(fixture.BobToken);
         var approved = await bob.PostAsync($"api/requests/{review}/approve", new { comment = "fine, it is only 4111 1111 1111 1111" }, HttpStatusCode.OK);
         // Comments are masked like the statement they approve.
@@ -181,6 +182,11 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
 
         Assert.Equal(3, await running);
         Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+
+        // Its record starts when it arrived and lasts the hold (probe AF: it started at the approval, 2 ms long).
+        var record = Assert.Single(await fixture.RecordedStatementsAsync(table));
+        Assert.Equal("ok", record.Str("outcome"));
+        Assert.True(record.GetProperty("durationMs").GetDouble() >= 300, $"recorded {record.GetProperty("durationMs").GetDouble()} ms");
 
         // The session's replay shows the review: who held it up, who approved, that it ran.
         var sessionId = (await bob.GetJsonAsync($"api/requests/{review}")).GetProperty("command").Str("sessionId");

@@ -28,6 +28,12 @@ internal sealed partial class PgSession
 
     private long _seq;
 
+    /// <summary>
+    /// Set by a review that approved the statement being judged (a Query, or a Parse whose Execute
+    /// follows before the Sync), for its record's start; taken by the next record.
+    /// </summary>
+    private HoldStart? _approvedHold;
+
     /// <summary>The turn a huge message being handled holds (LargeStatementGate); given back early when it is held for review.</summary>
     private LargeStatementGate.Slot? _largeStatementTurn;
 
@@ -225,6 +231,7 @@ internal sealed partial class PgSession
                 Forward(frame);
                 Stage(new PendingEntry { Kind = PendingKind.Sync });
                 _forwardedInBatch = false;
+                _approvedHold = null;
                 return true;
             case FrontendMessageType.Flush:
                 Forward(frame);
@@ -250,6 +257,7 @@ internal sealed partial class PgSession
     private void OnQuery(PgSpanFrame frame)
     {
         var sql = QueryMessage.Parse(frame.Body).Sql;
+        _approvedHold = null;
         var decision = ExecutesProtocolStatement(sql) ? RefuseProtocolStatementExecute(sql) : Decide(sql, default, isParse: false);
         _forwardedInBatch = false;
         if (decision.Refusal is { } refusal)
@@ -296,6 +304,7 @@ internal sealed partial class PgSession
     private void OnParse(PgSpanFrame frame)
     {
         var parse = ParseMessage.Parse(frame.Body);
+        _approvedHold = null;
         var decision = Decide(parse.Query, parse.StatementName, isParse: true);
         if (decision.Refusal is { } refusal)
         {

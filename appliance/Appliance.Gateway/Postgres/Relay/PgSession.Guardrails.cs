@@ -192,6 +192,7 @@ internal sealed partial class PgSession
                 // Approved just as the client left: nobody waits for the statement, so it does not run.
                 return Abandon(match, masked, review, review, "the client disconnected", heldAt, HeldMs());
             case ReviewOutcome.Approved:
+                _approvedHold = new HoldStart(heldAt, heldSince);
                 return new Decision(null, match.RuleName);
             case ReviewOutcome.Denied:
                 var denied = review.DeniedBy is { } by

@@ -11,8 +11,15 @@ internal sealed partial class PgSession
 {
     private System.Buffers.ArrayBufferWriter<byte>? _parameterScratch;
 
-    private StatementTrace StartTrace(string maskedSql, IReadOnlyList<string?>? parameters, string? guardrail) =>
-        new(++_seq, _services.Time.GetUtcNow(), maskedSql, parameters, string.IsNullOrEmpty(guardrail) ? null : guardrail);
+    private StatementTrace StartTrace(string maskedSql, IReadOnlyList<string?>? parameters, string? guardrail)
+    {
+        var held = _approvedHold;
+        _approvedHold = null;
+        return new(++_seq, held?.At ?? _services.Time.GetUtcNow(), maskedSql, parameters, string.IsNullOrEmpty(guardrail) ? null : guardrail, held?.Timestamp);
+    }
+
+    /// <summary>When a statement approved after a hold arrived: its record starts then, not at the approval (probe AF).</summary>
+    private readonly record struct HoldStart(DateTimeOffset At, long Timestamp);
 
     private void Record(StatementTrace trace, string outcome) => _services.Recorder.Record(ToRecord(trace, outcome));
 

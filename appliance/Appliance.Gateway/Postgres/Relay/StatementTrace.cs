@@ -6,13 +6,15 @@ namespace Appliance.Gateway.Postgres.Relay;
 /// What the audit record of one statement (a Query or an Execute) collects on its way through:
 /// set up by the client thread when it forwards the statement, completed by the upstream thread.
 /// </summary>
-internal sealed class StatementTrace(long seq, DateTimeOffset startedAt, string sql, IReadOnlyList<string?>? parameters, string? guardrail)
+internal sealed class StatementTrace(
+    long seq, DateTimeOffset startedAt, string sql, IReadOnlyList<string?>? parameters, string? guardrail, long? startTimestamp = null)
 {
     public const int MaxSampleRows = 5;
 
     public long Seq { get; } = seq;
 
-    public long StartTimestamp { get; } = Stopwatch.GetTimestamp();
+    /// <summary>When it arrived (Stopwatch): a statement held for review and approved lasted the hold too.</summary>
+    public long StartTimestamp { get; } = startTimestamp ?? Stopwatch.GetTimestamp();
 
     public DateTimeOffset StartedAt { get; } = startedAt;
 
