@@ -27,6 +27,12 @@ internal static class SessionsApi
     private static async Task<IResult> ListAsync(
         HttpContext context, StoreDatabase database, string? user, string? connection, DateTimeOffset? from, DateTimeOffset? to, int? limit)
     {
+        if ((user is { } u && string.IsNullOrWhiteSpace(u)) || (connection is { } c && string.IsNullOrWhiteSpace(c)))
+        {
+            // An empty filter matched nothing, which read as "no sessions" (probe AF).
+            return Problems.Result(400, "bad-request", "Empty filter", "user= and connection= need a value, or leave them out.");
+        }
+
         var caller = context.GetCaller().Person;
         if (!caller.CanAudit)
         {

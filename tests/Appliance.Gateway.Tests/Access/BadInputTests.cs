@@ -61,6 +61,21 @@ public sealed class BadInputTests
         Assert.DoesNotContain("Nullable", problem.Str("detail"), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("api/sessions?user=")]
+    [InlineData("api/sessions?connection=%20")]
+    public async Task AnEmptySessionFilter_IsA400_NotAnEmptyList(string path)
+    {
+        // Probe AF: it matched nothing and read as "no sessions".
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
+        using var admin = gateway.AdminClient();
+
+        var problem = await admin.GetJsonAsync(path, HttpStatusCode.BadRequest);
+
+        Assert.Equal("bad-request", problem.Rule());
+        Assert.Contains("need a value", problem.Str("detail"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task UnknownRouteAndWrongMethod_AreProblems_WithARule()
     {
