@@ -57,7 +57,8 @@ internal sealed partial class Masker
 
     private bool Mentions(string text, List<SqlToken> tokens, int depth, bool lookInStrings, bool ignoreFilters = false, IColumnNameLookup? relations = null)
     {
-        var rowSources = RowSourceNames(text, tokens, relations);
+        var index = new TokenIndex(text, tokens);
+        var rowSources = RowSourceNames(text, tokens, relations, index);
         var setOperation = HasSetOperation(text, tokens);
         var inFrom = new Stack<bool>();
         var inWhere = new Stack<bool>();
@@ -77,11 +78,11 @@ internal sealed partial class Masker
                 case SqlTokenKind.QuotedIdentifier when counts && token.Length > 1 && text[token.Start] is 'u' or 'U':
                     return true;
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when counts && _columns.Contains(SqlLiteral.Identifier(text, token))
-                    && !(i > 0 && IsOutputName(text, tokens, i)):
+                    && !(i > 0 && IsOutputName(text, tokens, i, index)):
                     // count(*) AS ssn names an output column, which is masked by its name; it reads no column.
                     return true;
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when counts && rowSources is not null && !inFrom.Peek()
-                    && IsWholeRowUse(text, tokens, i, rowSources):
+                    && IsWholeRowUse(text, tokens, i, rowSources, index):
                     return true;
                 case SqlTokenKind.Other or SqlTokenKind.Word when counts && (depth > 0 || setOperation) && SelectsUnnamedColumns(text, tokens, i):
                     // In a routine body or SQL text, rows read by * or TABLE go into variables
@@ -92,7 +93,7 @@ internal sealed partial class Masker
                     && DumpFunctions.Contains(Word(text, token).ToString()):
                     return true;
                 case SqlTokenKind.Word:
-                    UpdateClause(inFrom, text, tokens, i);
+                    UpdateClause(inFrom, text, tokens, i, index);
                     UpdateFilter(inWhere, text, tokens, i);
                     if (!inheritedFilter.Peek() && Word(text, token).Equals("SELECT", StringComparison.OrdinalIgnoreCase))
                     {
@@ -104,7 +105,7 @@ internal sealed partial class Masker
 
                     break;
                 case SqlTokenKind.OpenParen:
-                    if (counts && ((inFrom.Peek() && IsAliasColumnList(text, tokens, i)) || IsWithColumnList(text, tokens, i)))
+                    if (counts && ((inFrom.Peek() && IsAliasColumnList(text, tokens, i, index)) || IsWithColumnList(text, tokens, i, index)))
                     {
                         return true;
                     }
@@ -236,10 +237,10 @@ internal sealed partial class Masker
     }
 
     /// <summary>FROM and JOIN open a from-list at this parenthesis depth; the clauses after it close it.</summary>
-    private static void UpdateClause(Stack<bool> inFrom, string text, List<SqlToken> tokens, int i)
+    private static void UpdateClause(Stack<bool> inFrom, string text, List<SqlToken> tokens, int i, TokenIndex index)
     {
         var word = Word(text, tokens[i]);
-        if ((word.Equals("FROM", StringComparison.OrdinalIgnoreCase) && !IsArgumentFrom(text, tokens, i))
+        if ((word.Equals("FROM", StringComparison.OrdinalIgnoreCase) && !IsArgumentFrom(text, tokens, i, index))
             || word.Equals("JOIN", StringComparison.OrdinalIgnoreCase))
         {
             inFrom.Pop();
@@ -260,7 +261,7 @@ internal sealed partial class Masker
     /// <c>trim(BOTH 'x' FROM s)</c>, <c>overlay(s PLACING t FROM 2)</c>: read as a clause, the
     /// column after it passed for a relation, and a later use of that column for a whole row.
     /// </summary>
-    private static bool IsArgumentFrom(string text, List<SqlToken> tokens, int i)
+    private static bool IsArgumentFrom(string text, List<SqlToken> tokens, int i, TokenIndex index)
     {
         // IS [NOT] DISTINCT FROM; SELECT DISTINCT FROM t (no columns) starts a from-list.
         if (i > 1 && tokens[i - 1].Kind == SqlTokenKind.Word && Word(text, tokens[i - 1]).Equals("DISTINCT", StringComparison.OrdinalIgnoreCase)
@@ -270,27 +271,12 @@ internal sealed partial class Masker
             return true;
         }
 
-        return EnclosingCall(tokens, i) is var call and >= 0 && FunctionsWithFromArguments.Contains(Word(text, tokens[call]).ToString());
+        return EnclosingCall(tokens, i, index) is var call and >= 0 && FunctionsWithFromArguments.Contains(Word(text, tokens[call]).ToString());
     }
 
     /// <summary>The word called with the parentheses around token <paramref name="i"/> (<c>extract</c> in <c>extract(year FROM x)</c>), or -1.</summary>
-    private static int EnclosingCall(List<SqlToken> tokens, int i)
-    {
-        var depth = 0;
-        for (var j = i - 1; j >= 0; j--)
-        {
-            if (tokens[j].Kind == SqlTokenKind.CloseParen)
-            {
-                depth++;
-            }
-            else if (tokens[j].Kind == SqlTokenKind.OpenParen && depth-- == 0)
-            {
-                return j > 0 && tokens[j - 1].Kind == SqlTokenKind.Word ? j - 1 : -1;
-            }
-        }
-
-        return -1;
-    }
+    private static int EnclosingCall(List<SqlToken> tokens, int i, TokenIndex index) =>
+        index.Enclosing(i) is var open and > 0 && tokens[open - 1].Kind == SqlTokenKind.Word ? open - 1 : -1;
 
     private static bool IsClauseEnd(ReadOnlySpan<char> word)
     {
@@ -320,7 +306,7 @@ internal sealed partial class Masker
     /// <c>rel alias (</c> or <c>rel AS alias (</c> in a from-list: the parenthesis renames columns.
     /// A function in the from-list (<c>FROM f(1)</c>, <c>, f(1)</c>, <c>LATERAL f(1)</c>) is not one.
     /// </summary>
-    private static bool IsAliasColumnList(string text, List<SqlToken> tokens, int open)
+    private static bool IsAliasColumnList(string text, List<SqlToken> tokens, int open, TokenIndex index)
     {
         if (open < 2 || tokens[open - 1].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
             || (tokens[open - 1].Kind == SqlTokenKind.Word && NotAnAlias.Contains(Word(text, tokens[open - 1]).ToString())))
@@ -341,7 +327,7 @@ internal sealed partial class Masker
         return token.Kind switch
         {
             SqlTokenKind.Comma or SqlTokenKind.OpenParen => false,
-            SqlTokenKind.CloseParen => SubqueryPassesColumnsUnnamed(text, tokens, before),
+            SqlTokenKind.CloseParen => SubqueryPassesColumnsUnnamed(text, tokens, before, index),
             SqlTokenKind.Other => !text.AsSpan(token.Start, token.Length).SequenceEqual("."),
             SqlTokenKind.Word => !IsFromItemStart(Word(text, token)),
             _ => true,
@@ -352,23 +338,9 @@ internal sealed partial class Masker
     /// Whether the parenthesized item closing at <paramref name="close"/> is a query (not a
     /// function's arguments) holding a <c>*</c> or TABLE: columns that pass through it unnamed.
     /// </summary>
-    private static bool SubqueryPassesColumnsUnnamed(string text, List<SqlToken> tokens, int close)
+    private static bool SubqueryPassesColumnsUnnamed(string text, List<SqlToken> tokens, int close, TokenIndex index)
     {
-        var depth = 0;
-        var open = close;
-        for (; open >= 0; open--)
-        {
-            depth += tokens[open].Kind switch
-            {
-                SqlTokenKind.CloseParen => 1,
-                SqlTokenKind.OpenParen => -1,
-                _ => 0,
-            };
-            if (depth == 0)
-            {
-                break;
-            }
-        }
+        var open = index.Match(close);
 
         if (open <= 0 || tokens[open - 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && !IsFromItemStart(Word(text, tokens[open - 1]))
             && !Word(text, tokens[open - 1]).Equals("AS", StringComparison.OrdinalIgnoreCase))
@@ -378,7 +350,7 @@ internal sealed partial class Masker
         }
 
         // A parenthesized join ((customers CROSS JOIN x) AS j(a, b, …)) passes its relations' columns as they are.
-        return !StartsQuery(text, tokens, open + 1) || PassesColumnsUnnamed(text, tokens, open + 1, close);
+        return !StartsQuery(text, tokens, open + 1) || index.PassesColumnsUnnamed(open + 1, close);
     }
 
     private static readonly HashSet<string> QueryStarts = new(StringComparer.OrdinalIgnoreCase) { "SELECT", "WITH", "VALUES", "TABLE" };
@@ -386,41 +358,26 @@ internal sealed partial class Masker
     private static bool StartsQuery(string text, List<SqlToken> tokens, int i) =>
         i < tokens.Count && (tokens[i].Kind == SqlTokenKind.OpenParen || IsWordIn(text, tokens[i], QueryStarts));
 
-    /// <summary>Where the WITH query's parenthesized body that starts at or after <paramref name="from"/> ends.</summary>
-    private static int WithQueryEnd(List<SqlToken> tokens, int from)
+    /// <summary>
+    /// Where the WITH query's parenthesized body that starts at or after <paramref name="from"/>
+    /// ends (past NOT MATERIALIZED); the statement's end when it has none.
+    /// </summary>
+    private static int WithQueryEnd(List<SqlToken> tokens, int from, TokenIndex index)
     {
-        var depth = 0;
         for (var i = from; i < tokens.Count; i++)
         {
-            depth += tokens[i].Kind switch
+            if (tokens[i].Kind == SqlTokenKind.OpenParen)
             {
-                SqlTokenKind.OpenParen => 1,
-                SqlTokenKind.CloseParen => -1,
-                _ => 0,
-            };
-            if (depth == 0 && tokens[i].Kind == SqlTokenKind.CloseParen)
+                return index.Match(i) is var close and >= 0 ? close : tokens.Count;
+            }
+
+            if (tokens[i].Kind == SqlTokenKind.CloseParen)
             {
-                return i;
+                break;
             }
         }
 
         return tokens.Count;
-    }
-
-    /// <summary>A <c>*</c> or the word TABLE between the two tokens: a query that passes on columns without naming them.</summary>
-    private static bool PassesColumnsUnnamed(string text, List<SqlToken> tokens, int from, int to)
-    {
-        for (var i = from; i < to; i++)
-        {
-            var token = tokens[i];
-            if ((token.Kind == SqlTokenKind.Other && text.AsSpan(token.Start, token.Length).Contains('*'))
-                || (token.Kind == SqlTokenKind.Word && Word(text, token).Equals("TABLE", StringComparison.OrdinalIgnoreCase)))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static bool IsFromItemStart(ReadOnlySpan<char> word) =>
@@ -428,35 +385,21 @@ internal sealed partial class Masker
         || word.Equals("LATERAL", StringComparison.OrdinalIgnoreCase) || word.Equals("ONLY", StringComparison.OrdinalIgnoreCase);
 
     /// <summary><c>WITH name (a, b) AS (…)</c>: the parenthesis after a WITH query's name renames its columns.</summary>
-    private static bool IsWithColumnList(string text, List<SqlToken> tokens, int open)
+    private static bool IsWithColumnList(string text, List<SqlToken> tokens, int open, TokenIndex index)
     {
         if (open < 1 || tokens[open - 1].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
         {
             return false;
         }
 
-        var depth = 0;
-        for (var j = open; j < tokens.Count; j++)
-        {
-            depth += tokens[j].Kind switch
-            {
-                SqlTokenKind.OpenParen => 1,
-                SqlTokenKind.CloseParen => -1,
-                _ => 0,
-            };
-            if (depth == 0)
-            {
-                var isColumnList = j + 2 < tokens.Count && tokens[j + 1].Kind == SqlTokenKind.Word
-                    && Word(text, tokens[j + 1]).Equals("AS", StringComparison.OrdinalIgnoreCase)
-                    && (tokens[j + 2].Kind == SqlTokenKind.OpenParen
-                        || Word(text, tokens[j + 2]).Equals("MATERIALIZED", StringComparison.OrdinalIgnoreCase)
-                        || Word(text, tokens[j + 2]).Equals("NOT", StringComparison.OrdinalIgnoreCase));
+        var j = index.Match(open);
+        var isColumnList = j >= 0 && j + 2 < tokens.Count && tokens[j + 1].Kind == SqlTokenKind.Word
+            && Word(text, tokens[j + 1]).Equals("AS", StringComparison.OrdinalIgnoreCase)
+            && (tokens[j + 2].Kind == SqlTokenKind.OpenParen
+                || Word(text, tokens[j + 2]).Equals("MATERIALIZED", StringComparison.OrdinalIgnoreCase)
+                || Word(text, tokens[j + 2]).Equals("NOT", StringComparison.OrdinalIgnoreCase));
 
-                // The list renames the WITH query's columns: masked ones pass through it unnamed only by `*` or TABLE.
-                return isColumnList && PassesColumnsUnnamed(text, tokens, j + 2, WithQueryEnd(tokens, j + 2));
-            }
-        }
-
-        return false;
+        // The list renames the WITH query's columns: masked ones pass through it unnamed only by `*` or TABLE.
+        return isColumnList && index.PassesColumnsUnnamed(j + 2, WithQueryEnd(tokens, j + 2, index));
     }
 }

@@ -15,10 +15,11 @@ namespace Appliance.Policy.Masking;
 internal sealed partial class Masker
 {
     /// <summary>The names (folded) by which the statement's from-items that may carry a table's columns can be referred to.</summary>
-    private static HashSet<string>? RowSourceNames(string text, List<SqlToken> tokens, IColumnNameLookup? relations)
+    private static HashSet<string>? RowSourceNames(string text, List<SqlToken> tokens, IColumnNameLookup? relations, TokenIndex index)
     {
         HashSet<string>? names = null;
-        var withQueries = WithQueryNames(text, tokens);
+        var withQueries = WithQueryNames(text, tokens, index);
+        var first = 0;
         var inFrom = new Stack<bool>();
         inFrom.Push(false);
         var functionItem = new Stack<bool>();
@@ -35,7 +36,7 @@ internal sealed partial class Masker
                     (names ??= new HashSet<string>(StringComparer.Ordinal)).Add(SqlLiteral.Identifier(text, token));
                     break;
                 case SqlTokenKind.Word:
-                    UpdateClause(inFrom, text, tokens, i);
+                    UpdateClause(inFrom, text, tokens, i, index);
                     break;
                 case SqlTokenKind.Semicolon:
                     inFrom.Pop();
@@ -47,8 +48,9 @@ internal sealed partial class Masker
                     functionItem.Push(function);
 
                     // FROM (customers c CROSS JOIN x), FROM ((…)): a parenthesized join's from-items are the FROM's own;
-                    // what starts with a query, after any number of parentheses, is a subquery.
-                    var first = i + 1;
+                    // what starts with a query, after any number of parentheses, is a subquery. (A run of
+                    // parentheses shares its first token after them: found once, not once per parenthesis.)
+                    first = Math.Max(first, i + 1);
                     while (first < tokens.Count && tokens[first].Kind == SqlTokenKind.OpenParen)
                     {
                         first++;
@@ -59,7 +61,7 @@ internal sealed partial class Masker
                 case SqlTokenKind.CloseParen when inFrom.Count > 1:
                     inFrom.Pop();
                     var wasFunction = functionItem.Count > 0 && functionItem.Pop();
-                    if (inFrom.Peek() && (wasFunction || !SubqueryPassesColumnsUnnamed(text, tokens, i)))
+                    if (inFrom.Peek() && (wasFunction || !SubqueryPassesColumnsUnnamed(text, tokens, i, index)))
                     {
                         // The alias that follows names a function's result or a subquery's named columns.
                         i = SkipAlias(text, tokens, i);
@@ -108,10 +110,9 @@ internal sealed partial class Masker
     /// The names a statement gives its WITH queries (<c>name [(…)] AS [[NOT] MATERIALIZED] (</c>),
     /// wherever they stand; a name taken for one by mistake only makes its whole row count.
     /// </summary>
-    private static HashSet<string>? WithQueryNames(string text, List<SqlToken> tokens)
+    private static HashSet<string>? WithQueryNames(string text, List<SqlToken> tokens, TokenIndex index)
     {
         HashSet<string>? names = null;
-        int[]? closes = null;
         for (var i = 0; i + 2 < tokens.Count; i++)
         {
             if (tokens[i].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
@@ -122,10 +123,8 @@ internal sealed partial class Masker
             var next = i + 1;
             if (tokens[next].Kind == SqlTokenKind.OpenParen)
             {
-                // name (a, b) AS (…): past the column list, found in a table built once (a scan per
-                // name would make nested calls quadratic).
-                closes ??= MatchingParens(tokens);
-                next = closes[next] + 1;
+                // name (a, b) AS (…): past the column list.
+                next = index.Match(next) is var close and >= 0 ? close + 1 : tokens.Count;
             }
 
             if (next + 1 < tokens.Count && IsWord(text, tokens[next], "AS") && StartsWithQueryBody(text, tokens, next + 1))
@@ -135,27 +134,6 @@ internal sealed partial class Masker
         }
 
         return names;
-    }
-
-    /// <summary>For each '(' the index of its ')' (the token count when it has none).</summary>
-    private static int[] MatchingParens(List<SqlToken> tokens)
-    {
-        var closes = new int[tokens.Count];
-        var open = new Stack<int>();
-        for (var i = 0; i < tokens.Count; i++)
-        {
-            if (tokens[i].Kind == SqlTokenKind.OpenParen)
-            {
-                closes[i] = tokens.Count;
-                open.Push(i);
-            }
-            else if (tokens[i].Kind == SqlTokenKind.CloseParen && open.Count > 0)
-            {
-                closes[open.Pop()] = i;
-            }
-        }
-
-        return closes;
     }
 
     private static bool StartsWithQueryBody(string text, List<SqlToken> tokens, int i)
@@ -215,14 +193,14 @@ internal sealed partial class Masker
     /// <paramref name="i"/> refers to a whole row of one of <paramref name="names"/>: the name
     /// alone (not <c>c.col</c>, not <c>x.c</c>) or <c>c.*</c>.
     /// </summary>
-    private static bool IsWholeRowUse(string text, List<SqlToken> tokens, int i, HashSet<string> names)
+    private static bool IsWholeRowUse(string text, List<SqlToken> tokens, int i, HashSet<string> names, TokenIndex index)
     {
         if (!names.Contains(SqlLiteral.Identifier(text, tokens[i])) || (i > 0 && (IsDot(text, tokens[i - 1]) || IsTargetKeyword(text, tokens[i - 1]))))
         {
             return false;
         }
 
-        if (i > 0 && IsOutputName(text, tokens, i))
+        if (i > 0 && IsOutputName(text, tokens, i, index))
         {
             return false;
         }
@@ -240,7 +218,7 @@ internal sealed partial class Masker
             // c's columns, each masked by its name as under SELECT * (probe AA: DBeaver counts rows
             // with SELECT COUNT(*) FROM (SELECT t.* FROM orders t) and got NULL).
             return i + 2 < tokens.Count
-                && ((tokens[i + 2].Kind == SqlTokenKind.Other && text[tokens[i + 2].Start] == '*' && !IsSelectListItem(text, tokens, i))
+                && ((tokens[i + 2].Kind == SqlTokenKind.Other && text[tokens[i + 2].Start] == '*' && !IsSelectListItem(text, tokens, i, index))
                     || (tokens[i + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
                         && RowFunctions.Contains(SqlLiteral.Identifier(text, tokens[i + 2]))));
         }
@@ -248,6 +226,8 @@ internal sealed partial class Masker
         // A function's name, or a WITH query being defined (t(…) AS (…), t AS [NOT] [MATERIALIZED] (…)).
         return next.Kind != SqlTokenKind.OpenParen && !IsWithDefinition(text, tokens, i + 1);
     }
+
+    private static readonly HashSet<string> SelectListStarts = new(StringComparer.OrdinalIgnoreCase) { "SELECT", "WITH" };
 
     private static readonly HashSet<string> AfterSelectItem = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -257,40 +237,27 @@ internal sealed partial class Masker
     /// <summary>
     /// <c>c.*</c> at <paramref name="i"/> is a whole item of a select list: after SELECT, DISTINCT,
     /// ALL or RETURNING, or after a comma of that list (not of a function's arguments or a row
-    /// constructor: no unclosed parenthesis between it and its SELECT), and followed by the next
+    /// constructor: the parenthesis it stands in, if any, opens a query), and followed by the next
     /// item, the list's end or its clause's.
     /// </summary>
-    private static bool IsSelectListItem(string text, List<SqlToken> tokens, int i)
+    private static bool IsSelectListItem(string text, List<SqlToken> tokens, int i, TokenIndex index)
     {
         var after = i + 3;
-        if (after < tokens.Count && tokens[after].Kind is not (SqlTokenKind.Comma or SqlTokenKind.CloseParen or SqlTokenKind.Semicolon)
-            && !IsWordIn(text, tokens[after], AfterSelectItem))
+        if (i == 0 || (after < tokens.Count && tokens[after].Kind is not (SqlTokenKind.Comma or SqlTokenKind.CloseParen or SqlTokenKind.Semicolon)
+            && !IsWordIn(text, tokens[after], AfterSelectItem)))
         {
             return false;
         }
 
-        var depth = 0;
-        for (var j = i - 1; j >= 0; j--)
+        var previous = tokens[i - 1];
+        if (IsWordIn(text, previous, BeforeStar))
         {
-            var token = tokens[j];
-            if (depth == 0 && IsWordIn(text, token, BeforeStar))
-            {
-                return true;
-            }
-
-            if (j == i - 1 && token.Kind != SqlTokenKind.Comma)
-            {
-                return false;
-            }
-
-            depth += token.Kind == SqlTokenKind.CloseParen ? 1 : token.Kind == SqlTokenKind.OpenParen ? -1 : 0;
-            if (depth < 0)
-            {
-                return false;
-            }
+            return true;
         }
 
-        return false;
+        // The comma's list is a query's when its parenthesis opens one: (SELECT a, t.* …), not f((a), t.*).
+        return previous.Kind == SqlTokenKind.Comma
+            && (index.Enclosing(i) is not (var open and >= 0) || (open + 1 < tokens.Count && IsWordIn(text, tokens[open + 1], SelectListStarts)));
     }
 
     /// <summary>
@@ -300,7 +267,7 @@ internal sealed partial class Masker
     /// read (<c>DISTINCT ON (id) ssn</c>), a sort key inside parentheses is one
     /// (<c>mode() WITHIN GROUP (ORDER BY ssn)</c>), and GROUP BY prefers the input column.
     /// </summary>
-    private static bool IsOutputName(string text, List<SqlToken> tokens, int i)
+    private static bool IsOutputName(string text, List<SqlToken> tokens, int i, TokenIndex index)
     {
         var previous = tokens[i - 1];
         if (previous.Kind != SqlTokenKind.Word)
@@ -310,7 +277,7 @@ internal sealed partial class Masker
 
         if (Word(text, previous).Equals("AS", StringComparison.OrdinalIgnoreCase))
         {
-            return !IsCastTarget(text, tokens, i - 1);
+            return !IsCastTarget(text, tokens, i - 1, index);
         }
 
         if (!Word(text, previous).Equals("BY", StringComparison.OrdinalIgnoreCase) || i < 2
@@ -335,30 +302,14 @@ internal sealed partial class Masker
             depth += kind == SqlTokenKind.CloseParen ? 1 : kind == SqlTokenKind.OpenParen ? -1 : 0;
             if (depth == 0 && kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && SqlLiteral.Identifier(text, tokens[j]) == name
                 && tokens[j - 1].Kind == SqlTokenKind.Word && Word(text, tokens[j - 1]).Equals("AS", StringComparison.OrdinalIgnoreCase)
-                && !IsCastTarget(text, tokens, j - 1))
+                && !IsCastTarget(text, tokens, j - 1, index))
             {
                 // An ORDER BY inside parentheses (an aggregate's, a subquery's) sorts by input columns.
-                return OutermostLevel(tokens, i);
+                return index.Enclosing(i) < 0;
             }
         }
 
         return false;
-    }
-
-    /// <summary>Token <paramref name="i"/> stands inside no parentheses.</summary>
-    private static bool OutermostLevel(List<SqlToken> tokens, int i)
-    {
-        var depth = 0;
-        for (var j = 0; j < i; j++)
-        {
-            depth += tokens[j].Kind == SqlTokenKind.OpenParen ? 1 : tokens[j].Kind == SqlTokenKind.CloseParen ? -1 : 0;
-            if (tokens[j].Kind == SqlTokenKind.Semicolon)
-            {
-                depth = 0;
-            }
-        }
-
-        return depth == 0;
     }
 
     private static bool IsOrderTail(ReadOnlySpan<char> word) =>
@@ -368,8 +319,8 @@ internal sealed partial class Masker
         || word.Equals("FOR", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The AS at <paramref name="asIndex"/> is inside <c>CAST(… AS type)</c>: what follows is a type, which a table's row type can be.</summary>
-    private static bool IsCastTarget(string text, List<SqlToken> tokens, int asIndex) =>
-        EnclosingCall(tokens, asIndex) is var call and >= 0
+    private static bool IsCastTarget(string text, List<SqlToken> tokens, int asIndex, TokenIndex index) =>
+        EnclosingCall(tokens, asIndex, index) is var call and >= 0
         && (Word(text, tokens[call]).Equals("CAST", StringComparison.OrdinalIgnoreCase) || Word(text, tokens[call]).Equals("TREAT", StringComparison.OrdinalIgnoreCase));
 
     private static bool IsWithDefinition(string text, List<SqlToken> tokens, int next)
