@@ -309,6 +309,30 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     [Fact]
+    public async Task AQueryOfThousandsOfStatements_RunsWhole_AndItsRecordCountsTheTagsBeyondTheFirst()
+    {
+        // Probe AE: 100,000 × "SELECT 1;" in one Query cost the gateway quadratic time (each result
+        // set read the whole text again, each tag was appended to all before it).
+        const int count = 5000;
+        var marker = PgGatewayFixture.Marker();
+        await fixture.GrantAsync();
+        await using var client = fixture.Tls ? await RawPgClient.ConnectTlsAsync(fixture.Port) : await RawPgClient.ConnectAsync(fixture.Port);
+        await client.SendStartupAsync(Alice, "demo", fixture.AliceToken);
+        await client.ReadUntilReadyAsync();
+
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"SELECT 1 AS {marker};" + string.Concat(Enumerable.Repeat("SELECT 1 + 1;", count - 1))));
+        var messages = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(60));
+
+        Assert.DoesNotContain(messages, m => m.Type == 'E');
+        Assert.Equal(count, messages.Count(m => m.Type == 'C'));
+        Assert.Equal(count, messages.Count(m => m.Type == 'D'));
+        var record = Assert.Single(await fixture.RecordedStatementsAsync(marker));
+        Assert.Equal(
+            string.Join("; ", Enumerable.Repeat("SELECT 1", 20)) + $" (+{count - 20} more)", record.Str("commandTag"));
+        Assert.Equal(count, record.GetProperty("rows").GetInt64());
+    }
+
+    [Fact]
     public async Task ColumnAliases_AreRecordedMaskedLikeTheStatementsLiterals()
     {
         // Probe AF: the statement was recorded masked, its result's column names in the clear.

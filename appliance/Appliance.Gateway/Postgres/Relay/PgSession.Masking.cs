@@ -16,6 +16,9 @@ internal sealed partial class PgSession
     private ResultMaskPlan? _lastPlan;
     private Masker? _lastPlanMasker;
 
+    /// <summary>The statement text <see cref="_lastPlan"/> was read from (the same array for every result of one Query), or null if it holds for any.</summary>
+    private byte[]? _lastPlanText;
+
     /// <summary>
     /// The masking plan of a result shape. The statement text only matters to the masker for a
     /// column it cannot trace to a table column (a computed one, or one of a relation newer than
@@ -55,16 +58,20 @@ internal sealed partial class PgSession
     /// </summary>
     private (ResultShapeInfo Shape, ResultMaskPlan Plan) ShapeAndPlan(Masker masker, ReadOnlySpan<byte> body, byte[]? statementText)
     {
-        if (_lastShape is { } last && ReferenceEquals(masker, _lastPlanMasker) && body.SequenceEqual(last.Body))
+        if (_lastShape is { } last && ReferenceEquals(masker, _lastPlanMasker)
+            && (_lastPlanText is null || ReferenceEquals(statementText, _lastPlanText)) && body.SequenceEqual(last.Body))
         {
             return (last, _lastPlan!);
         }
 
         var shape = ResultShapeInfo.From(body);
         var plan = PlanFor(masker, shape, statementText, out var needsText);
-        if (!needsText)
+        if (!needsText || statementText is not null)
         {
-            (_lastShape, _lastPlan, _lastPlanMasker) = (shape, plan, masker);
+            // A plan read from the statement's text holds for that text: the result sets of one
+            // Query of many statements (100,000 × SELECT 1;) share it, where reading the whole text
+            // again for each made the Query cost quadratic time (probe AE).
+            (_lastShape, _lastPlan, _lastPlanMasker, _lastPlanText) = (shape, plan, masker, needsText ? statementText : null);
         }
 
         return (shape, plan);

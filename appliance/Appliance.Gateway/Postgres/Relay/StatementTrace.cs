@@ -25,7 +25,8 @@ internal sealed class StatementTrace(
     /// <summary>Alert rules that matched (the statement ran).</summary>
     public string? Guardrail { get; } = guardrail;
 
-    public string? Tag { get; set; }
+    /// <summary>The command tags, <c>SELECT 1; SELECT 1 (+99980 more)</c> past <see cref="MaxTags"/>.</summary>
+    public string? Tag => _tags > MaxTags ? $"{_firstTags} (+{_tags - MaxTags} more)" : _firstTags;
 
     public long? Rows { get; set; }
 
@@ -45,10 +46,20 @@ internal sealed class StatementTrace(
 
     public double ElapsedMilliseconds => Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds;
 
+    /// <summary>A Query's first command tags are recorded; the others are counted (appending each made 100,000 statements quadratic, probe AE).</summary>
+    public const int MaxTags = 20;
+
+    private string? _firstTags;
+    private int _tags;
+
     /// <summary>One more CommandComplete of this statement (a simple Query may run several).</summary>
     public void AddCompletion(string tag, ulong? rows)
     {
-        Tag = Tag is null ? tag : Tag + "; " + tag;
+        if (++_tags <= MaxTags)
+        {
+            _firstTags = _firstTags is null ? tag : _firstTags + "; " + tag;
+        }
+
         if (rows is { } n)
         {
             Rows = (Rows ?? 0) + (long)n;
