@@ -21,6 +21,43 @@ internal static class Pool<T>
         {
             ArrayPool<T>.Shared.Return(array);
         }
+        else if (array.Length >= HugeArrays.CollectAfterLength)
+        {
+            HugeArrays.Released();
+        }
+    }
+}
+
+/// <summary>
+/// Arrays of tens of megabytes (a huge result row's buffers, a huge statement's) live on the large
+/// object heap, which the GC lets grow over several of them before it collects: eight 48 MB rows
+/// left the process 4 GB large for a minute (probe AE). Giving one up schedules a full compacting
+/// collection shortly after, once for a burst (the row's input, its masked copy, the output). A
+/// background one does not compact that heap and kept the space: 418 MB after one 48 MB row, more
+/// after the next; compacted, 264 MB after either (from 166 MB idle). Its pause is small beside
+/// the huge row's own handling: a 1-client pgbench's worst latency meanwhile was 0.42 s either way.
+/// </summary>
+internal static class HugeArrays
+{
+    public const int CollectAfterLength = 16 * 1024 * 1024;
+
+    private static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(200);
+
+    private static int _scheduled;
+
+    public static void Released()
+    {
+        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
+        {
+            _ = Task.Delay(Delay).ContinueWith(
+                static _ =>
+                {
+                    Volatile.Write(ref _scheduled, 0);
+                    System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+                    GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                },
+                TaskScheduler.Default);
+        }
     }
 }
 
