@@ -529,6 +529,26 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     [Fact]
+    public async Task AHugeRowToMask_IsMasked_AndTheSessionGoesOnAfterIt()
+    {
+        // Probe AE: masking a 48 MB row on the event loop stalled every session on it; such a
+        // session now moves to threads first (PgSession.Backend.cs), mid-result.
+        await using var connection = await fixture.OpenAsync();
+        await using (var huge = new NpgsqlCommand("SELECT 1 AS n, repeat('pay 4111111111111111 ', 200000) AS body, 2 AS m", connection))
+        await using (var reader = await huge.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            var body = reader.GetString(1);
+            Assert.Equal((long)200000 * "pay ****-****-****-1111 ".Length, body.Length);
+            Assert.DoesNotContain("4111111111111111", body, StringComparison.Ordinal);
+            Assert.Equal(2, reader.GetInt32(2));
+        }
+
+        await using var after = new NpgsqlCommand("SELECT 41 + 1", connection);
+        Assert.Equal(42, await after.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task AHugeStatement_RunsWhole_AndItsRecordKeepsWhatItDid_NotItsBulk()
     {
         var marker = PgGatewayFixture.Marker();

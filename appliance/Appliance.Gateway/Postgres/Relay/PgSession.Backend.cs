@@ -99,6 +99,14 @@ internal sealed partial class PgSession
                     SqlStates.ProgramLimitExceeded);
             }
 
+            if (!OnThreads && LargeStatementGate.IsLarge(frame.Length) && frame.Type == (byte)BackendMessageType.DataRow && _runtime.Masks)
+            {
+                // Masking a row of many megabytes takes a core for a while: not on a loop other
+                // sessions share, which stalled them all for the row's time (probe AE). The row
+                // stays at the head of the buffer, for the upstream thread.
+                throw new MigrationRequired();
+            }
+
             DrainLocal();
             OnUpstreamMessage(frame);
             _upstreamIn.Consume(frame.TotalLength);

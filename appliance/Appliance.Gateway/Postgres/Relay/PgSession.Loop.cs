@@ -198,6 +198,10 @@ internal sealed partial class PgSession : ILoopHandler
                 Stop(EndReason("upstream closed the connection"));
             }
         }
+        catch (MigrationRequired)
+        {
+            throw;
+        }
         catch (Exception e)
         {
             Stop(UpstreamFault(e) ?? EndReason("upstream closed the connection"));
