@@ -46,6 +46,28 @@ internal sealed partial class Masker
         return plan;
     }
 
+    /// <summary>
+    /// The plan for a RowDescription of a statement already read (<paramref name="mentionsMasked"/>:
+    /// <see cref="MentionsMaskedColumnInResults"/> of its text), for the many result sets of one
+    /// Query, which read the whole text once instead of once each. Not cached: the caller keeps it.
+    /// </summary>
+    public ResultMaskPlan GetPlan(IReadOnlyList<ResultField> fields, bool mentionsMasked, IColumnNameLookup? columnNames)
+    {
+        if (IsEmpty)
+        {
+            return ResultMaskPlan.Unmasked;
+        }
+
+        var complete = true;
+        var columns = new ColumnMask[fields.Count];
+        for (var i = 0; i < fields.Count; i++)
+        {
+            columns[i] = ColumnMask.For(Decide(fields[i], mentionsMasked && HasColumnRules, columnNames, ref complete), fields[i].TypeOid);
+        }
+
+        return new ResultMaskPlan(columns);
+    }
+
     public ResultMaskPlan GetPlan(string statement, IReadOnlyList<ResultField> fields, IColumnNameLookup? columnNames)
     {
         var shape = new ResultShape(Encoding.UTF8.GetBytes(statement));

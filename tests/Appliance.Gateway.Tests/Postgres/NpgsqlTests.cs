@@ -320,12 +320,23 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         await client.SendStartupAsync(Alice, "demo", fixture.AliceToken);
         await client.ReadUntilReadyAsync();
 
-        await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"SELECT 1 AS {marker};" + string.Concat(Enumerable.Repeat("SELECT 1 + 1;", count - 1))));
+        // Result sets of alternating shapes (probe AG: each new shape read the whole text again), then one naming a masked column.
+        var table = await CustomersAsync();
+        string[] shapes = ["SELECT 1 + 1;", "SELECT 'a' AS x, 2;", "SELECT 3 AS y;"];
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o,
+            $"SELECT 1 AS {marker};" + string.Concat(Enumerable.Range(0, count - 2).Select(i => shapes[i % shapes.Length])) + $"SELECT upper(ssn) FROM {table} WHERE id = 1"));
         var messages = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(60));
 
         Assert.DoesNotContain(messages, m => m.Type == 'E');
         Assert.Equal(count, messages.Count(m => m.Type == 'C'));
-        Assert.Equal(count, messages.Count(m => m.Type == 'D'));
+        var rows = messages.Where(m => m.Type == 'D').ToList();
+        Assert.Equal(count, rows.Count);
+        var last = DataRowMessage.Parse(rows[^1].Body);
+        foreach (var value in last.Columns)
+        {
+            Assert.Equal("****", Encoding.UTF8.GetString(value.Bytes));
+        }
+
         var record = Assert.Single(await fixture.RecordedStatementsAsync(marker));
         Assert.Equal(
             string.Join("; ", Enumerable.Repeat("SELECT 1", 20)) + $" (+{count - 20} more)", record.Str("commandTag"));

@@ -16,6 +16,22 @@ internal sealed partial class PgSession
     private ResultMaskPlan? _lastPlan;
     private Masker? _lastPlanMasker;
 
+    /// <summary>The statement text the last plan that needed one was made for, and (once asked) whether it names a masked column.</summary>
+    private byte[]? _textPlanned;
+    private bool? _textMentions;
+    private Masker? _textMentionsMasker;
+
+    private static List<ResultField> Fields(ResultShapeInfo shape)
+    {
+        var fields = new List<ResultField>(shape.Count);
+        foreach (var field in RowDescriptionMessage.Parse(shape.Body))
+        {
+            fields.Add(new ResultField(System.Text.Encoding.UTF8.GetString(field.Name), field.TableOid, field.ColumnAttributeNumber, field.TypeOid));
+        }
+
+        return fields;
+    }
+
     /// <summary>The statement text <see cref="_lastPlan"/> was read from (the same array for every result of one Query), or null if it holds for any.</summary>
     private byte[]? _lastPlanText;
 
@@ -34,6 +50,23 @@ internal sealed partial class PgSession
         }
 
         needsText = masker.HasColumnRules && !(shape.AllFromTables && CatalogKnowsAll(shape));
+        if (needsText && statementText is not null && ReferenceEquals(statementText, _textPlanned))
+        {
+            // Another result set of the same Query (SELECT 1; SELECT 'a', 2; …): its text is read
+            // once, not once per result set with a shape of its own, which made 100,000 statements of
+            // alternating shapes cost quadratic time (probe AG). The first goes through the masker's
+            // cache, keyed by text, which serves the same statement run again.
+            if (!ReferenceEquals(masker, _textMentionsMasker) || _textMentions is not { } mentions)
+            {
+                // No text to read fails closed, as the masker's own plans do.
+                mentions = statementText.Length == 0 || masker.MentionsMaskedColumnInResults(System.Text.Encoding.UTF8.GetString(statementText), _catalog);
+                (_textMentions, _textMentionsMasker) = (mentions, masker);
+            }
+
+            return masker.GetPlan(Fields(shape), mentions, _catalog);
+        }
+
+        (_textPlanned, _textMentions) = (needsText ? statementText : null, null);
         var shapeKey = new ResultShape(needsText ? statementText : default);
         try
         {
