@@ -9,7 +9,7 @@ namespace Appliance.Policy.Sql;
 internal static partial class SqlClassifier
 {
     /// <summary>Wrappers and bodies nested deeper than this are not read: the statement is unknown.</summary>
-    public const int MaxDepth = 8;
+    public const int MaxDepth = 32;
 
     public static SqlClassification Classify(string sql, SqlSession? session = null)
     {

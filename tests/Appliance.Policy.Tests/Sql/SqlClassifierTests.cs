@@ -558,6 +558,21 @@ public class SqlClassifierTests
     }
 
     [Fact]
+    public void Classify_WithQueriesNestedTwentyDeep_AreRead()
+    {
+        // Probe AG: nine levels of WITH inside WITH bodies were refused as unreadable (the limit was 8).
+        var sql = "SELECT 1";
+        for (var i = 0; i < 20; i++)
+        {
+            sql = $"WITH w{i} AS ({sql}) SELECT * FROM w{i}";
+        }
+
+        Assert.DoesNotContain(Classify(sql), s => s.IsUnknown);
+        Assert.DoesNotContain(Classify(sql.Replace("SELECT 1", "DELETE FROM orders RETURNING id", StringComparison.Ordinal)), s => s.IsUnknown);
+        Assert.Contains(Classify(sql.Replace("SELECT 1", "DELETE FROM orders RETURNING id", StringComparison.Ordinal)), s => s.Kind == "DELETE" && !s.HasWhere);
+    }
+
+    [Fact]
     public void Classify_EmptyText_HasNoStatements()
     {
         Assert.Empty(Classify(""));
