@@ -319,6 +319,26 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
         Assert.Contains("invalid frontend message type 33", fatal.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ABindWithAnUnknownResultFormat_GetsAnErrorItCanRead(bool tls)
+    {
+        // Probe AH: the gateway closed the connection without a word.
+        await using var client = await LoginAsync(tls: tls);
+
+        // Bind: portal "", statement "", no parameter formats, no parameters, one result format: 2.
+        byte[] bind = [(byte)'B', 0, 0, 0, 14, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2];
+        await client.SendAsync(o => FrontendWriter.WriteParse(o, "", "SELECT 1", []));
+        await client.SendRawAsync([.. bind]);
+        await client.SendAsync(FrontendWriter.WriteSync);
+        var messages = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(5));
+
+        var error = Assert.Single(messages, m => m.Type == 'E');
+        Assert.Equal("08P01", error.SqlState);
+        Assert.Contains("format code 2", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task OversizedMessage_IsRefusedBeforeItIsBuffered()
     {
