@@ -296,6 +296,8 @@ internal sealed partial class PgSession
     /// </summary>
     private void RefuseQuery(byte[] refusal)
     {
+        // Whatever a review approved does not run: its hold starts no record.
+        _approvedHold = null;
         _upstreamOut.Write(LocalMessages.FailingQuery);
         Stage(new PendingEntry { Kind = PendingKind.InjectedError, Local = refusal });
         Stage(new PendingEntry { Kind = PendingKind.Sync });
@@ -546,6 +548,7 @@ internal sealed partial class PgSession
     /// </summary>
     private void RefuseInBatch(byte[] refusal)
     {
+        _approvedHold = null;
         // A refused Parse (or Bind) is followed by its own Execute: that statement is recorded already.
         _refusedOwnExecute = true;
         _upstreamOut.Write(LocalMessages.FailingExecute);
