@@ -44,6 +44,9 @@ internal sealed partial class Masker
     /// <summary>Some columns are masked whole by name.</summary>
     public bool HasColumnRules => _columns.Count > 0;
 
+    /// <summary>Whether <paramref name="other"/> masks the same columns by name (what a session's catalog, cursors and prepared statements were judged by).</summary>
+    public bool HasSameColumnRules(Masker other) => _columns.SetEquals(other._columns);
+
     /// <summary>Nothing to mask: the gateway can relay results untouched.</summary>
     public bool IsEmpty => !HasValueDetection && !HasColumnRules;
 

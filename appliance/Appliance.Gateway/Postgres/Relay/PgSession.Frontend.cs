@@ -620,7 +620,12 @@ internal sealed partial class PgSession
         return portal;
     }
 
-    /// <summary>The client thread's view of a policy reload: new rules apply from the next statement.</summary>
+    /// <summary>
+    /// The client thread's view of a policy reload: new rules apply from the next statement. A
+    /// change of the columns masked by name ends the session instead: what it read at login (the
+    /// catalog of those columns), the SQL statements it prepared and the cursors it declared were
+    /// judged by the old ones, and kept a column added to them readable (probe AI).
+    /// </summary>
     private bool RefreshRuntime()
     {
         var version = _services.Policy.Version;
@@ -636,7 +641,16 @@ internal sealed partial class PgSession
             return false;
         }
 
-        _runtime = Policy.ConnectionRuntime.For(connection);
+        var runtime = Policy.ConnectionRuntime.For(connection);
+        if (!runtime.Masker.HasSameColumnRules(_runtime.Masker))
+        {
+            Cut(SqlStates.AdminShutdown,
+                $"terminating connection: the columns masked on connection \"{ConnectionName}\" changed; connect again to work under the new rules",
+                "masking rules changed");
+            return false;
+        }
+
+        _runtime = runtime;
         return true;
     }
 }

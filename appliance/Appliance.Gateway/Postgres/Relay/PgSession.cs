@@ -68,7 +68,10 @@ internal sealed partial class PgSession : IDisposable
         Application = start.Application;
         _settings = start.Settings;
         _runtime = ConnectionRuntime.For(Connection);
-        _policyVersion = services.Policy.Version;
+
+        // Checked against the policy in force at the first message: one reloaded since the login
+        // was authenticated (its catalog read by the rules then) is caught like any later one.
+        _policyVersion = -1;
         Id = Access.Ids.NewSessionId();
         (ProcessId, SecretKey) = services.Registry.Add(this);
     }
