@@ -118,7 +118,8 @@ internal sealed class CompiledGuardrail
                 || string.Equals(kind, statement.Command, StringComparison.Ordinal)
                 || (statement.Command.Length > kind.Length
                     && statement.Command.StartsWith(kind, StringComparison.Ordinal)
-                    && statement.Command[kind.Length] == ' '))
+                    && statement.Command[kind.Length] == ' ')
+                || (string.Equals(kind, "SELECT", StringComparison.Ordinal) && IsQueryInAllButName(statement.Kind)))
             {
                 return true;
             }
@@ -126,6 +127,13 @@ internal sealed class CompiledGuardrail
 
         return false;
     }
+
+    /// <summary>
+    /// <c>TABLE orders</c> is <c>SELECT * FROM orders</c>, and <c>VALUES …</c> a query too: a rule on
+    /// SELECT covers them (probe AI: a block on SELECT let <c>TABLE orders</c> through).
+    /// </summary>
+    private static bool IsQueryInAllButName(string kind) =>
+        string.Equals(kind, "TABLE", StringComparison.Ordinal) || string.Equals(kind, "VALUES", StringComparison.Ordinal);
 
     /// <summary>Upper case, single spaces; known keywords interned so most compares are by reference.</summary>
     private static string NormalizeKind(string kind)

@@ -156,6 +156,20 @@ public class GuardrailEngineTests
     }
 
     [Fact]
+    public void Evaluate_ARuleOnSelect_CoversTableAndValuesQueries()
+    {
+        // Probe AI: TABLE orders is SELECT * FROM orders, and passed a block on SELECT.
+        var engine = Engine(new GuardrailRule { Name = "reads", Statements = ["SELECT"], Action = GuardrailAction.Block });
+        Assert.Equal(GuardrailOutcome.Block, engine.Evaluate("TABLE orders", new SqlSession()).Outcome);
+        Assert.Equal(GuardrailOutcome.Block, engine.Evaluate("VALUES (1)", new SqlSession()).Outcome);
+        Assert.Equal(GuardrailOutcome.Block, engine.Evaluate("SELECT 1", new SqlSession()).Outcome);
+        Assert.Equal(GuardrailOutcome.None, engine.Evaluate("INSERT INTO t VALUES (1)", new SqlSession()).Outcome);
+
+        var tableOnly = Engine(new GuardrailRule { Name = "table", Statements = ["TABLE"], Action = GuardrailAction.Block });
+        Assert.Equal(GuardrailOutcome.None, tableOnly.Evaluate("SELECT 1", new SqlSession()).Outcome);
+    }
+
+    [Fact]
     public void Evaluate_MultiStatementMixingAllowedAndBlocked_TakesTheStrongestAndReportsAll()
     {
         var verdict = Evaluate("SELECT 1; DELETE FROM t; GRANT SELECT ON t TO r; DROP TABLE t; SELECT pg_sleep(1)");
