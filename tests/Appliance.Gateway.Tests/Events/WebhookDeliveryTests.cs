@@ -48,9 +48,17 @@ public sealed class WebhookDeliveryTests
         Assert.True(gaps[0] >= TimeSpan.FromMilliseconds(200), $"first wait {gaps[0].TotalMilliseconds} ms");
         Assert.True(gaps[1] >= TimeSpan.FromMilliseconds(400), $"second wait {gaps[1].TotalMilliseconds} ms");
 
+        // The receiver has the third request before the dispatcher writes down that it was taken.
         await using var connection = await gateway.Service<StoreDatabase>().OpenAsync();
-        var row = await connection.QuerySingleAsync<(string Status, long Attempts)>(
-            "SELECT status, attempts FROM deliveries WHERE event_id = @id", new { id = attempts[0].Headers["X-Appliance-Event-Id"] });
+        (string Status, long Attempts) row = default;
+        await WaitUntilAsync(
+            async () =>
+            {
+                row = await connection.QuerySingleAsync<(string Status, long Attempts)>(
+                    "SELECT status, attempts FROM deliveries WHERE event_id = @id", new { id = attempts[0].Headers["X-Appliance-Event-Id"] });
+                return row.Status != "pending";
+            },
+            TimeSpan.FromSeconds(15));
         Assert.Equal(("delivered", 3L), row);
     }
 
@@ -251,10 +259,12 @@ public sealed class WebhookDeliveryTests
         await receiver.WaitForAsync(r => r.BodyText.Contains(id, StringComparison.Ordinal), TimeSpan.FromSeconds(15));
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    private static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout) => WaitUntilAsync(() => Task.FromResult(condition()), timeout);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {
         var deadline = DateTimeOffset.UtcNow + timeout;
-        while (!condition())
+        while (!await condition())
         {
             Assert.True(DateTimeOffset.UtcNow < deadline, "condition not met in time");
             await Task.Delay(50);
