@@ -26,18 +26,10 @@ internal sealed partial class Masker
             return cached;
         }
 
-        var fields = shape.ReadFields();
         // No text to read (a statement the gateway did not see parsed, a SQL cursor): fail closed.
         var mentionsMasked = HasColumnRules
             && (shape.Statement.IsEmpty || MentionsMaskedColumnInResults(Encoding.UTF8.GetString(shape.Statement), columnNames));
-        var complete = true;
-        var columns = new ColumnMask[fields.Count];
-        for (var i = 0; i < fields.Count; i++)
-        {
-            columns[i] = ColumnMask.For(Decide(fields[i], mentionsMasked, columnNames, ref complete), fields[i].TypeOid);
-        }
-
-        var plan = new ResultMaskPlan(columns);
+        var plan = Plan(shape.ReadFields(), mentionsMasked, columnNames, out var complete);
         if (complete)
         {
             _plans.Add(shape.Key, plan);
@@ -53,16 +45,17 @@ internal sealed partial class Masker
     /// </summary>
     public ResultMaskPlan GetPlan(IReadOnlyList<ResultField> fields, bool mentionsMasked, IColumnNameLookup? columnNames)
     {
-        if (IsEmpty)
-        {
-            return ResultMaskPlan.Unmasked;
-        }
+        return IsEmpty ? ResultMaskPlan.Unmasked : Plan(fields, mentionsMasked && HasColumnRules, columnNames, out _);
+    }
 
-        var complete = true;
+    /// <param name="complete">False when a column's source was unknown to <paramref name="columnNames"/>: such a plan is not kept.</param>
+    private ResultMaskPlan Plan(IReadOnlyList<ResultField> fields, bool mentionsMasked, IColumnNameLookup? columnNames, out bool complete)
+    {
+        complete = true;
         var columns = new ColumnMask[fields.Count];
         for (var i = 0; i < fields.Count; i++)
         {
-            columns[i] = ColumnMask.For(Decide(fields[i], mentionsMasked && HasColumnRules, columnNames, ref complete), fields[i].TypeOid);
+            columns[i] = ColumnMask.For(Decide(fields[i], mentionsMasked, columnNames, ref complete), fields[i].TypeOid);
         }
 
         return new ResultMaskPlan(columns);
