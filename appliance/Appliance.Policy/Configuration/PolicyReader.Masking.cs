@@ -14,6 +14,14 @@ internal sealed partial class PolicyReader
             var name = item.Name();
             var detectors = item.Options("detectors", ConfigWords.Detector);
             var columns = Words(item, "columns", "column name", StringComparer.OrdinalIgnoreCase);
+            foreach (var column in columns.Where(c => c.Value.Contains('.', StringComparison.Ordinal)))
+            {
+                // customers.phone was taken for a column of that very name, so it masked nothing (probe AK).
+                reader.Report(column.Node, column.Path, ConfigErrorKind.InvalidValue,
+                    $"'{column.Shown}': a column rule names a column, not table.column; every result column of that name is masked "
+                    + $"('{column.Value[(column.Value.LastIndexOf('.') + 1)..]}')");
+            }
+
             var patterns = new NamedEntries<MaskingPattern>(reader, "pattern");
             foreach (var pattern in item.Items("patterns", "name", PatternKeys))
             {

@@ -148,6 +148,19 @@ public sealed class PolicyLoaderRulesTests
     }
 
     [Fact]
+    public void Load_AColumnRuleNamingTableDotColumn_IsReported()
+    {
+        // Probe AK: customers.phone was taken for a column of that very name and masked nothing.
+        var yaml = PolicyText.Replace("columns: [ssn, card_number]", "columns: [ssn, customers.phone]");
+
+        var error = PolicyText.SingleError(PolicyText.Load(yaml), ConfigErrorKind.InvalidValue);
+
+        Assert.Equal("masking[pii].columns[1]", error.Path);
+        Assert.Contains("a column rule names a column, not table.column", error.Message, StringComparison.Ordinal);
+        Assert.Contains("('phone')", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_DuplicatePatternName_IsReported()
     {
         var yaml = PolicyText.Replace("      - { name: employee-id, regex: 'EMP-\\d{6}' }",
