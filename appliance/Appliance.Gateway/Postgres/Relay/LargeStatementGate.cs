@@ -19,9 +19,6 @@ internal sealed class LargeStatementGate
 
     public static bool IsLarge(int length) => length > MinLargeLength;
 
-    /// <summary>A statement from this size on is followed by a collection: see <see cref="Slot.Dispose"/>.</summary>
-    public const int CollectAfterLength = 16 * 1024 * 1024;
-
     /// <summary>Blocks until a slot is free; dispose the result to give it back (once, however often it is disposed).</summary>
     public Slot Enter(int length, CancellationToken cancellationToken)
     {
@@ -41,13 +38,13 @@ internal sealed class LargeStatementGate
             }
 
             slots.Release();
-            if (length >= CollectAfterLength)
+            if (length >= HugeArrays.CollectAfterLength)
             {
-                // What the statement left behind is hundreds of megabytes on the large object heap,
-                // which the GC would otherwise let grow for several such statements before it
-                // collects: eight 60 MB statements in a row took the process to 8 GB. A background
-                // collection now costs milliseconds against the statement's hundreds.
-                GC.Collect(2, GCCollectionMode.Forced, blocking: false);
+                // What the statement left behind (its decoded and masked texts besides its buffers)
+                // is hundreds of megabytes on the large object heap, which the GC would otherwise
+                // let grow for several such statements: eight 60 MB statements in a row took the
+                // process to 8 GB. The same collection as for a huge buffer given up, once per burst.
+                HugeArrays.Released();
             }
         }
     }
