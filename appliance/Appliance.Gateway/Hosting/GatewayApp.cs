@@ -4,6 +4,7 @@ using Appliance.Gateway.ChatopsState;
 using Appliance.Gateway.Configuration;
 using Appliance.Gateway.Identity;
 using Appliance.Gateway.Operations;
+using Appliance.Gateway.Postgres.Listener;
 using Appliance.Gateway.Store;
 using Microsoft.Extensions.Options;
 using Prometheus;
@@ -80,6 +81,7 @@ public static class GatewayApp
         api.MapAuditApi();
         api.MapSessionsApi();
         api.MapChatopsStateApi();
+        api.MapCertificateApi();
         return app;
     }
 }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Appliance.Gateway.Tests.Postgres.Support;
 using Appliance.Wire.Writing;
+using static Appliance.Tests.Common.Gateway.TestPolicies;
 
 namespace Appliance.Gateway.Tests.Postgres;
 
@@ -55,4 +56,70 @@ public sealed class CertificateTests(CertificateTests.Fixture fixture) : IClassF
         Assert.Equal(fixture.Thumbprint, ((X509Certificate2)presented).Thumbprint);
         Assert.False(File.Exists(Path.Combine(fixture.Gateway.Options.DataDir, "pg-gateway.crt")), "no certificate is generated when one is configured");
     }
+
+    [Fact]
+    public async Task CertificateRoute_GivesTheConfiguredCertificate()
+    {
+        using var client = fixture.Gateway.Client(fixture.AliceToken);
+
+        using var response = await client.GetAsync("api/postgres/certificate");
+        var pem = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/x-pem-file", response.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("PRIVATE KEY", pem, StringComparison.Ordinal);
+        using var served = X509Certificate2.CreateFromPem(pem);
+        Assert.Equal(fixture.Thumbprint, served.Thumbprint);
+    }
+
+    [Fact]
+    public async Task CertificateRoute_NeedsACaller()
+    {
+        using var anonymous = fixture.Gateway.Client();
+
+        using var response = await anonymous.GetAsync("api/postgres/certificate");
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+}
+
+/// <summary>
+/// The generated certificate, fetched from the API, lets psql verify the gateway: the token it
+/// sends as a password then goes to the gateway and nobody in between.
+/// </summary>
+public sealed class GeneratedCertificateTests(PgGatewayFixture fixture) : IClassFixture<PgGatewayFixture>
+{
+    [Fact]
+    public async Task Psql_VerifyFull_WithTheServedCertificate_Connects()
+    {
+        await fixture.GrantAsync();
+        using var client = fixture.Gateway.Client(fixture.AliceToken);
+        var pem = await client.GetStringAsync("api/postgres/certificate");
+        var rootCertificate = Path.Combine(Path.GetTempPath(), $"gateway-{Guid.NewGuid():N}.crt");
+        await File.WriteAllTextAsync(rootCertificate, pem);
+        try
+        {
+            var verified = await VerifyFullAsync(rootCertificate);
+            Assert.True(verified.ExitCode == 0, verified.ToString());
+            Assert.Equal("1", verified.Stdout.Trim());
+
+            // And another certificate does not pass: the check is real.
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            using var other = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256)
+                .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            await File.WriteAllTextAsync(rootCertificate, other.ExportCertificatePem());
+            var refused = await VerifyFullAsync(rootCertificate);
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Contains("certificate verify failed", refused.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(rootCertificate);
+        }
+    }
+
+    private Task<ProcessResult> VerifyFullAsync(string rootCertificate) =>
+        ProcessRunner.RunAsync(ProcessRunner.Psql,
+            ["-X", "-A", "-t", "-h", "127.0.0.1", "-p", fixture.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", Alice, "-d", "demo", "-c", "SELECT 1"],
+            new Dictionary<string, string> { ["PGPASSWORD"] = fixture.AliceToken, ["PGSSLMODE"] = "verify-full", ["PGSSLROOTCERT"] = rootCertificate });
 }
