@@ -85,6 +85,15 @@ internal static partial class SqlClassifier
     /// <summary><c>PREPARE name [(types)] AS stmt</c>: the statement is classified now and remembered for EXECUTE.</summary>
     private static void ClassifyPrepare(Context context, Statement statement, int first, SqlStatementOrigin origin, int depth)
     {
+        // PREPARE TRANSACTION 'gid' (two-phase commit, as XA clients send it) prepares no
+        // statement; the literal tells it from a statement named "transaction" (probe AL).
+        if (statement.IsKeyword(first + 1, "TRANSACTION") && first + 3 == statement.To
+            && statement.Tokens[first + 2].Kind is SqlTokenKind.String or SqlTokenKind.EscapeString or SqlTokenKind.DollarString)
+        {
+            context.Add(statement.Text, "PREPARE", "PREPARE TRANSACTION", hasWhere: false, origin, depth);
+            return;
+        }
+
         context.DependsOnSession = true;
         var nameIndex = first + 1;
         if (nameIndex >= statement.To || statement.Tokens[nameIndex].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))

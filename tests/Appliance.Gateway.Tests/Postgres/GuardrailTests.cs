@@ -115,6 +115,21 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task PrepareTransaction_ReachesPostgreSql()
+    {
+        await using var connection = await fixture.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+
+        // The test cluster keeps max_prepared_transactions at 0: PostgreSQL's own refusal shows
+        // the statement got there, where the gateway used to refuse it as unclassifiable (probe AL).
+        var error = await Assert.ThrowsAsync<PostgresException>(() =>
+            new NpgsqlCommand("PREPARE TRANSACTION 'xa-probe'", connection).ExecuteNonQueryAsync());
+
+        Assert.Equal("55000", error.SqlState);
+        Assert.Contains("prepared transactions are disabled", error.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Block_SeesADoBodySplitIntoStringPieces()
     {
         var table = PgGatewayFixture.TableName("split");

@@ -340,6 +340,30 @@ public class SqlClassifierTests
         Assert.Equal(SqlStatementOrigin.Execute, executed[1].Origin);
     }
 
+    [Theory]
+    [InlineData("PREPARE TRANSACTION 'xa-1'")]
+    [InlineData("prepare transaction E'xa\\'1'")]
+    [InlineData("PREPARE TRANSACTION $$xa$$")]
+    public void Classify_PrepareTransaction_IsTwoPhaseCommitNotAStatement(string sql)
+    {
+        var session = new SqlSession();
+
+        var statement = Assert.Single(Classify(sql, session));
+
+        Assert.Equal("PREPARE", statement.Kind);
+        Assert.Equal("PREPARE TRANSACTION", statement.Command);
+        Assert.Equal(0, session.PreparedCount);
+    }
+
+    [Fact]
+    public void Classify_StatementNamedTransaction_IsStillAPrepare()
+    {
+        var session = new SqlSession();
+
+        Assert.Equal(["PREPARE", "DELETE"], Commands("PREPARE transaction AS DELETE FROM t", session));
+        Assert.Equal(["EXECUTE", "DELETE"], Commands("EXECUTE transaction", session));
+    }
+
     [Fact]
     public void Classify_PrepareAndExecuteInOneQuery_ResolvesInOrder()
     {
