@@ -2,6 +2,8 @@
 # The PostgreSQL gateway against direct PostgreSQL and pgbouncer (session mode), in one run on
 # one machine: pgbench select-only (8 clients, -j 2) in simple, extended and prepared modes, a
 # 1-client latency run, a million-row result with a card column masked, and 500 connections held.
+# Next to them, the relay floor (bench/relay-floor): a byte relay on the gateway's event-loop
+# mechanics that enforces nothing, so the run shows what the runtime costs and what enforcement does.
 # The gateway runs as shipped (Release, embedded store) with guardrails, masking and recording on
 # (bench/pgbench-policy.yaml) and pgbench logs in with a real grant: the email as user, a personal
 # token as password.
@@ -17,7 +19,7 @@ work=$(mktemp -d /tmp/appliance-pgbench.XXXXXX)
 chmod 755 "$work"
 # Ports the OS says are free now (a fixed range may hold another service's or a client's port).
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-pg_port=$(free_port) bouncer_port=$(free_port) gw_port=$(free_port) http_port=$(free_port)
+pg_port=$(free_port) bouncer_port=$(free_port) gw_port=$(free_port) http_port=$(free_port) floor_port=$(free_port)
 password="bench-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 admin="bench-admin-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 pids=()
@@ -33,6 +35,7 @@ log() { echo "== $*" >&2; }
 
 log "building the gateway (Release)"
 dotnet publish appliance/Appliance.Gateway -c Release -o "$work/bin" --artifacts-path "$work/art" >/dev/null
+dotnet publish bench/relay-floor -c Release -o "$work/floor" --artifacts-path "$work/floor-art" >/dev/null
 
 log "throwaway PostgreSQL on $pg_port"
 scripts/pg-throwaway.sh start "$work/pg" "$pg_port" "$password"
@@ -62,6 +65,11 @@ printf '"bench" "%s"\n' "$password" >"$work/bouncer/users.txt"
 [ "$(id -u)" = 0 ] && chown -R postgres "$work/bouncer"
 as_pg pgbouncer -d "$work/bouncer/pgbouncer.ini" >/dev/null
 
+log "relay floor on $floor_port"
+"$work/floor/RelayFloor" "$floor_port" "$pg_port" >"$work/floor.log" 2>&1 &
+floor_pid=$!
+pids+=($floor_pid)
+
 log "gateway on $gw_port (HTTP $http_port)"
 APPLIANCE_CONFIG="$root/bench/pgbench-policy.yaml" APPLIANCE_DATA_DIR="$work/gateway" APPLIANCE_ADMIN_TOKEN="$admin" \
   APPLIANCE_HTTP_PORT=$http_port APPLIANCE_PG_PORT=$gw_port BENCH_PG_PORT=$pg_port BENCH_PG_PASSWORD=$password \
@@ -86,6 +94,7 @@ target_args() {
   case $1 in
     direct) echo "-p $pg_port -U bench bench" ;;
     pgbouncer) echo "-p $bouncer_port -U bench bench" ;;
+    floor) echo "-p $floor_port -U bench bench" ;;
     gateway) echo "-p $gw_port -U alice@example.com bench" ;;
   esac
 }
@@ -97,6 +106,7 @@ target_pid() {
   case $1 in
     direct) echo "" ;;
     pgbouncer) cat "$work/bouncer/pgbouncer.pid" ;;
+    floor) echo "$floor_pid" ;;
     gateway) echo "$gw_pid" ;;
   esac
 }
@@ -138,10 +148,11 @@ for mode in simple extended prepared; do
   PGPASSWORD=$alice pgbench -n -S -M "$mode" -C -c 4 -j 2 -T 2 $(target_args gateway) >/dev/null 2>&1
   PGPASSWORD=$alice pgbench -n -S -M "$mode" -c 8 -j 2 -T 3 $(target_args gateway) >/dev/null 2>&1
   PGPASSWORD=$password pgbench -n -S -M "$mode" -c 8 -j 2 -T 1 $(target_args pgbouncer) >/dev/null 2>&1
+  PGPASSWORD=$password pgbench -n -S -M "$mode" -c 8 -j 2 -T 2 $(target_args floor) >/dev/null 2>&1
 done
 
 declare -A tps lat cpu
-targets=(direct pgbouncer gateway)
+targets=(direct pgbouncer floor gateway)
 for round in $(seq "$rounds"); do
   for mode in simple extended prepared; do
     for t in "${targets[@]}"; do
@@ -163,15 +174,16 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
 
 echo
 echo "pgbench -S, scale 5, ${duration}s per run, median of $rounds round(s)"
-printf '%-10s %10s %10s %10s %8s %8s   %s\n' mode direct pgbouncer gateway gw/pgb gw/dir "proxy CPU per transaction"
+printf '%-10s %10s %10s %10s %10s %8s %8s %8s   %s\n' mode direct pgbouncer floor gateway gw/pgb gw/dir floor/pgb "proxy CPU per transaction"
 for mode in simple extended prepared; do
-  d=$(median <<<"${tps[direct,$mode]}") b=$(median <<<"${tps[pgbouncer,$mode]}") g=$(median <<<"${tps[gateway,$mode]}")
-  printf '%-10s %10.0f %10.0f %10.0f %8s %8s   pgbouncer %s µs, gateway %s µs\n' "$mode" "$d" "$b" "$g" "$(ratio "$g" "$b")" "$(ratio "$g" "$d")" \
-    "$(median <<<"${cpu[pgbouncer,$mode]}")" "$(median <<<"${cpu[gateway,$mode]}")"
+  d=$(median <<<"${tps[direct,$mode]}") b=$(median <<<"${tps[pgbouncer,$mode]}") f=$(median <<<"${tps[floor,$mode]}") g=$(median <<<"${tps[gateway,$mode]}")
+  printf '%-10s %10.0f %10.0f %10.0f %10.0f %8s %8s %8s   pgbouncer %s µs, floor %s µs, gateway %s µs\n' "$mode" "$d" "$b" "$f" "$g" \
+    "$(ratio "$g" "$b")" "$(ratio "$g" "$d")" "$(ratio "$f" "$b")" \
+    "$(median <<<"${cpu[pgbouncer,$mode]}")" "$(median <<<"${cpu[floor,$mode]}")" "$(median <<<"${cpu[gateway,$mode]}")"
 done
-d=$(median <<<"${lat[direct]}") b=$(median <<<"${lat[pgbouncer]}") g=$(median <<<"${lat[gateway]}")
-printf '%-10s %10s %10s %10s   added: pgbouncer %.3f ms, gateway %.3f ms\n' "latency" "${d}ms" "${b}ms" "${g}ms" \
-  "$(awk -v a="$b" -v b="$d" 'BEGIN{print a-b}')" "$(awk -v a="$g" -v b="$d" 'BEGIN{print a-b}')"
+d=$(median <<<"${lat[direct]}") b=$(median <<<"${lat[pgbouncer]}") f=$(median <<<"${lat[floor]}") g=$(median <<<"${lat[gateway]}")
+printf '%-10s %10s %10s %10s %10s   added: pgbouncer %.3f ms, floor %.3f ms, gateway %.3f ms\n' "latency" "${d}ms" "${b}ms" "${f}ms" "${g}ms" \
+  "$(awk -v a="$b" -v b="$d" 'BEGIN{print a-b}')" "$(awk -v a="$f" -v b="$d" 'BEGIN{print a-b}')" "$(awk -v a="$g" -v b="$d" 'BEGIN{print a-b}')"
 [ "$quick" = 1 ] && exit 0
 
 # TLS on the client leg (pgbouncer here has no certificate): TLS sessions run on threads in the gateway.
