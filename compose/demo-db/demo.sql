@@ -151,6 +151,9 @@ GRANT SELECT ON ALL TABLES IN SCHEMA public TO :"reader_role";
 -- tables, views or functions) cannot copy a masked column out of its reach.
 REVOKE TEMPORARY ON DATABASE :"DBNAME" FROM PUBLIC;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+-- Everyone with a grant shares the reader role, and PostgreSQL lets a role signal its own
+-- backends: the gateway refuses these calls by name, the database whatever their spelling.
+REVOKE EXECUTE ON FUNCTION pg_terminate_backend(integer, bigint), pg_cancel_backend(integer) FROM PUBLIC;
 
 COMMIT;
 

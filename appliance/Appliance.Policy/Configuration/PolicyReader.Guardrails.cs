@@ -36,10 +36,11 @@ internal sealed partial class PolicyReader
                 continue;
             }
 
-            if (string.Equals(name.Value, Guardrails.BuiltInGuardrails.UpstreamRoleName, StringComparison.OrdinalIgnoreCase))
+            if (Guardrails.BuiltInGuardrails.Names.Contains(name.Value, StringComparer.OrdinalIgnoreCase))
             {
                 item.Report("name", ConfigErrorKind.InvalidValue,
-                    $"'{name.Value}' is the name of the gateway's built-in rule (role and database administration is refused on every connection); choose another");
+                    $"'{name.Value}' is the name of a built-in rule of the gateway (role and database administration and signalling "
+                    + "other sessions are refused on every connection); choose another");
             }
 
             var rule = action is not { } act ? null : new GuardrailRule

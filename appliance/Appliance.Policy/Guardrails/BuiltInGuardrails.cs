@@ -10,7 +10,9 @@ namespace Appliance.Policy.Guardrails;
 /// gateway; an <c>ALTER ROLE … SET client_encoding</c> or <c>statement_timeout</c> would change
 /// every later session. So role and database administration is refused on every connection,
 /// as a block rule (recorded, and a <c>guardrail.blocked</c> event), which also makes a statement
-/// the engine cannot read fail closed everywhere.
+/// the engine cannot read fail closed everywhere. For the same reason PostgreSQL lets any session
+/// signal the others of its role: <c>pg_terminate_backend</c> and <c>pg_cancel_backend</c> would let
+/// one person end or cancel another's session (probe AM), so they are refused too.
 /// </summary>
 internal static class BuiltInGuardrails
 {
@@ -30,6 +32,25 @@ internal static class BuiltInGuardrails
             + "connection shares its upstream role, so a password or setting changed here would change it for all of them.",
     };
 
+    public const string OtherSessionsName = "other-sessions";
+
+    /// <summary>
+    /// Named anywhere in a statement's text, nested bodies and dynamic SQL's strings included;
+    /// SQL computed at run time is unreadable and refused by every rule.
+    /// </summary>
+    public static readonly GuardrailRule OtherSessions = new()
+    {
+        Name = OtherSessionsName,
+        Regex = @"\bpg_(terminate|cancel)_backend\b",
+        Action = GuardrailAction.Block,
+        Message = "Sessions are not signalled through the gateway: everyone with a grant on this connection shares its upstream "
+            + "role, so pg_terminate_backend or pg_cancel_backend could end or cancel another person's session. "
+            + "Cancel your own statement from your client (Ctrl-C in psql).",
+    };
+
+    /// <summary>The names configured rules cannot take.</summary>
+    public static readonly IReadOnlyList<string> Names = [UpstreamRoleName, OtherSessionsName];
+
     /// <summary>The rules a connection's engine runs: the built-in ones first, then the configured ones.</summary>
-    public static IReadOnlyList<GuardrailRule> With(IReadOnlyList<GuardrailRule> configured) => [UpstreamRole, .. configured];
+    public static IReadOnlyList<GuardrailRule> With(IReadOnlyList<GuardrailRule> configured) => [UpstreamRole, OtherSessions, .. configured];
 }

@@ -69,6 +69,24 @@ public sealed class DemoSeedTests
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, drop.SqlState);
     }
 
+    [Fact]
+    public async Task DemoSeed_Reader_CannotSignalAnotherSessionOfItsRole()
+    {
+        await using var demo = await SeededDemoDatabase.CreateAsync();
+        await using var victim = new NpgsqlConnection(demo.ReaderConnectionString);
+        await victim.OpenAsync();
+        await using var reader = new NpgsqlConnection(demo.ReaderConnectionString);
+        await reader.OpenAsync();
+        var pid = await ScalarAsync(victim, "SELECT pg_backend_pid()");
+
+        var terminate = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(reader, $"SELECT pg_terminate_backend({pid})"));
+        var cancel = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(reader, $"SELECT pg_cancel_backend({pid})"));
+
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, terminate.SqlState);
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, cancel.SqlState);
+        Assert.Equal(1, await ScalarAsync(victim, "SELECT 1"));
+    }
+
     /// <summary>The detectors of the demo connection in the shipped config/appliance.yaml.</summary>
     private static Masker DemoMasker()
     {

@@ -130,6 +130,21 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Block_OneSessionCannotTerminateAnother_OfTheSharedUpstreamRole()
+    {
+        await using var victim = await fixture.OpenAsync();
+        await using var attacker = await fixture.OpenAsync();
+        var pid = (int)(await new NpgsqlCommand("SELECT pg_backend_pid()", victim).ExecuteScalarAsync())!;
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() =>
+            new NpgsqlCommand($"SELECT pg_terminate_backend({pid})", attacker).ExecuteScalarAsync());
+
+        Assert.Equal("42501", error.SqlState);
+        Assert.Contains("blocked by guardrail \"other-sessions\"", error.MessageText, StringComparison.Ordinal);
+        Assert.Equal(1, await new NpgsqlCommand("SELECT 1", victim).ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task Block_SeesADoBodySplitIntoStringPieces()
     {
         var table = PgGatewayFixture.TableName("split");
@@ -496,7 +511,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
 
             // Not in the name of the first rule that matches anything unreadable (the built-in one on roles): all of them, the connection's first.
             Assert.DoesNotContain("guardrail \"upstream-role\"", unreadable.MessageText, StringComparison.Ordinal);
-            Assert.Matches("guardrails that may apply: destructive-ddl, .*upstream-role$", unreadable.MessageText);
+            Assert.Matches("guardrails that may apply: destructive-ddl, .*upstream-role, other-sessions$", unreadable.MessageText);
         }
 
         var blocked = await WaitForEventAsync("guardrail.blocked", e => e.Str("statement").Contains("pg\\005fsleep", StringComparison.Ordinal));

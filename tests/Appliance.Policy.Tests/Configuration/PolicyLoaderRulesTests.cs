@@ -107,10 +107,12 @@ public sealed class PolicyLoaderRulesTests
         Assert.Equal("'hold' applies only to action: review", error.Message);
     }
 
-    [Fact]
-    public void Load_ARuleNamedAsTheBuiltInOne_IsReported()
+    [Theory]
+    [InlineData("Upstream-Role")]
+    [InlineData("other-sessions")]
+    public void Load_ARuleNamedAsABuiltInOne_IsReported(string name)
     {
-        var yaml = PolicyText.Replace("destructive-ddl", "Upstream-Role");
+        var yaml = PolicyText.Replace("destructive-ddl", name);
 
         var error = PolicyText.SingleError(PolicyText.Load(yaml), ConfigErrorKind.InvalidValue);
 

@@ -4,7 +4,7 @@ using Appliance.Policy.Sql;
 
 namespace Appliance.Policy.Tests.Guardrails;
 
-/// <summary>Role and database administration is refused on every connection, whatever its policy.</summary>
+/// <summary>Role and database administration, and signalling other sessions, are refused on every connection, whatever its policy.</summary>
 public class BuiltInGuardrailsTests
 {
     private static GuardrailVerdict Evaluate(string sql, params GuardrailRule[] configured) =>
@@ -54,4 +54,24 @@ public class BuiltInGuardrailsTests
         Assert.Equal(GuardrailOutcome.Block, verdict.Outcome);
         Assert.Contains(verdict.Matches, m => m.Reason == GuardrailMatchReason.UnknownStatement);
     }
+
+    [Theory]
+    [InlineData("SELECT pg_terminate_backend(10440)")]
+    [InlineData("select PG_CANCEL_BACKEND(pid) from pg_stat_get_backend_idset() s(id), pg_stat_get_backend_pid(id) pid")]
+    [InlineData("SELECT pg_catalog.pg_terminate_backend(1, 0)")]
+    [InlineData("SELECT \"pg_terminate_backend\"(1)")]
+    [InlineData("DO $$BEGIN PERFORM pg_terminate_backend(10440); END$$")]
+    [InlineData("DO $$BEGIN EXECUTE 'SELECT pg_cancel_' || 'backend(10440)'; END$$")]
+    public void SignallingASession_IsBlocked_WithNoConfiguredRule(string sql)
+    {
+        var verdict = Evaluate(sql);
+        Assert.Equal(GuardrailOutcome.Block, verdict.Outcome);
+        Assert.Contains(verdict.Matches, m => m.RuleName == BuiltInGuardrails.OtherSessionsName);
+    }
+
+    [Theory]
+    [InlineData("SELECT pg_backend_pid()")]
+    [InlineData("SELECT pg_terminate_backends FROM t")]
+    public void OtherFunctions_AreNotSignals(string sql) =>
+        Assert.Equal(GuardrailOutcome.None, Evaluate(sql).Outcome);
 }

@@ -74,7 +74,7 @@ internal sealed partial class PgSession
             // Every rule matches a statement nobody can read: name them all, the connection's own first,
             // rather than the first of them (the built-in one on role administration).
             var rules = string.Join(", ", verdict.Matches.Where(IsUnreadable).Select(m => m.RuleName).Distinct()
-                .OrderBy(name => name == Appliance.Policy.Guardrails.BuiltInGuardrails.UpstreamRoleName));
+                .OrderBy(name => Appliance.Policy.Guardrails.BuiltInGuardrails.Names.Contains(name)));
             return Block(unreadable, sql,
                 $"blocked: the gateway could not analyse the statement ({Describe(unreadable.Reason)}), so it refuses it; guardrails that may apply: {rules}",
                 rules);
