@@ -18,7 +18,12 @@ internal sealed partial class Masker
     /// (<c>'4111'</c> newline <c>'1111…'</c>), whose decoded value the detectors flag: the escapes
     /// or the pieces hid its digits from them.
     /// </summary>
-    public string MaskSqlLiterals(string sql)
+    public string MaskSqlLiterals(string sql) => MaskSqlLiterals(sql, 0);
+
+    /// <summary>How deep code in a literal is shown with its own literals masked; deeper, it is hidden whole.</summary>
+    private const int MaxCodeLiteralDepth = 4;
+
+    private string MaskSqlLiterals(string sql, int depth)
     {
         // A literal continued on the next line ('4111' newline '1111…') is one value in pieces the detectors do not see whole.
         var escapes = HasValueDetection
@@ -49,14 +54,20 @@ internal sealed partial class Masker
             }
 
             // A literal continued on the next lines ('abc' newline 'def') is one token: hidden whole.
-            var hide = (secrets && IsSecretLiteral(sql, tokens, i)) || (escapes && HidesADetectedValue(sql, tokens, i));
-            if (!hide)
+            var named = secrets && NamedLikePassword(sql, tokens, i);
+            var holds = secrets && !named && HoldsSecret(sql.AsSpan(token.Start, token.Length));
+            var escaped = escapes && HidesADetectedValue(sql, tokens, i);
+            if (!named && !holds && !escaped)
             {
                 continue;
             }
 
+            // SQL in a literal (a DO body, query_to_xml's query) that mentions a password is shown
+            // with its own literals masked: hidden whole, a comment saying password= would hide
+            // what ran from the audit log and a held statement from its approvers (probe AM).
+            var shown = holds && !escaped ? ShowCode(sql, token, depth) : null;
             masked ??= new StringBuilder(sql.Length);
-            masked.Append(sql, copied, token.Start - copied).Append(QuotedStars);
+            masked.Append(sql, copied, token.Start - copied).Append(shown ?? QuotedStars);
             copied = token.End;
         }
 
@@ -89,18 +100,70 @@ internal sealed partial class Masker
     }
 
     /// <summary>
-    /// A literal that is or holds a password: one holding <c>password</c> or a URI's
-    /// <c>user:password@</c>; the value of something named like a password (<c>PASSWORD '…'</c>,
-    /// <c>sslpassword '…'</c>, <c>"password" '…'</c>, <c>SET my.password = '…'</c> or <c>TO '…'</c>); the value
-    /// after such a name in a call (<c>set_config('my.password', '…', …)</c>).
+    /// The literal whole, quoted as written, when its content reads as SQL (it starts as a
+    /// statement or a block does): its own literals masked as a statement's are, then the values
+    /// of <c>password=</c> and of a URI's <c>user:password@</c> left in its comments and words.
+    /// Null when it is not code, or is nested too deep, or its quoting cannot be kept.
     /// </summary>
-    private static bool IsSecretLiteral(string sql, List<SqlToken> tokens, int index)
+    private string? ShowCode(string sql, SqlToken token, int depth)
     {
-        if (HoldsSecret(sql.AsSpan(tokens[index].Start, tokens[index].Length)))
+        var raw = sql.AsSpan(token.Start, token.Length);
+        if (depth >= MaxCodeLiteralDepth || token.Unterminated
+            || !(token.Kind == SqlTokenKind.DollarString || (token.Kind == SqlTokenKind.String && raw[0] == '\'' && !raw.Contains('\\')))
+            || !SqlLiteral.TryGetContent(sql, token, out var text, out var start, out var end))
         {
-            return true;
+            return null;
         }
 
+        var content = text[start..end];
+        if (!ReadsAsCode(content))
+        {
+            return null;
+        }
+
+        var shown = SecretValues().Replace(MaskSqlLiterals(content, depth + 1), "$1****");
+        if (token.Kind == SqlTokenKind.DollarString)
+        {
+            var tag = raw[..(raw[1..].IndexOf('$') + 2)].ToString();
+            return shown.Contains(tag, StringComparison.Ordinal) ? null : tag + shown + tag;
+        }
+
+        return "'" + shown.Replace("'", "''", StringComparison.Ordinal) + "'";
+    }
+
+    private static readonly string[] CodeStarts =
+    [
+        "SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE", "BEGIN", "DECLARE", "DO", "CALL",
+        "EXECUTE", "PERFORM", "RETURN", "CREATE", "ALTER", "DROP", "TRUNCATE", "GRANT", "REVOKE", "COPY",
+    ];
+
+    /// <summary>Whether text starts as a statement or a PL/pgSQL block does (comments skipped; a <c>&lt;&lt;label&gt;&gt;</c> too).</summary>
+    private static bool ReadsAsCode(string content)
+    {
+        var tokens = Tokens(content);
+        if (tokens.Count == 0)
+        {
+            return false;
+        }
+
+        var first = content.Substring(tokens[0].Start, tokens[0].Length);
+        return tokens[0].Kind == SqlTokenKind.Word
+            ? Array.Exists(CodeStarts, start => first.Equals(start, StringComparison.OrdinalIgnoreCase))
+            : content.AsSpan(tokens[0].Start).StartsWith("<<", StringComparison.Ordinal);
+    }
+
+    /// <summary>The value after <c>password=</c> or <c>password:</c>, and a URI's password: <c>scheme://user:</c> then up to <c>@</c>.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"(password\s*[=:]\s*|://[^\s/@:]*:)[^\s@/'""]+", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex SecretValues();
+
+    /// <summary>
+    /// A literal that is the value of something named like a password (<c>PASSWORD '…'</c>,
+    /// <c>sslpassword '…'</c>, <c>"password" '…'</c>, <c>SET my.password = '…'</c> or <c>TO '…'</c>); the value
+    /// after such a name in a call (<c>set_config('my.password', '…', …)</c>). One that holds a password
+    /// (<c>password=</c>, a URI's <c>user:password@</c>) is <see cref="HoldsSecret"/>.
+    /// </summary>
+    private static bool NamedLikePassword(string sql, List<SqlToken> tokens, int index)
+    {
         for (var j = index - 1; j >= Math.Max(0, index - 3); j--)
         {
             var before = tokens[j];

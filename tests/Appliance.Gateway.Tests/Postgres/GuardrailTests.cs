@@ -457,6 +457,25 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Review_OfABodyMentioningAPassword_ShowsApproversAndTheAuditWhatWouldRun()
+    {
+        var table = PgGatewayFixture.TableName("revpw");
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int); INSERT INTO {table} VALUES (1)");
+        await using var connection = await fixture.OpenAsync();
+        var sql = $"DO $$ /* password=x */ BEGIN DELETE FROM {table}; END $$";
+
+        await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand(sql, connection).ExecuteNonQueryAsync());
+        var id = await WaitForReviewAsync(table);
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        var shown = (await bob.GetJsonAsync($"api/requests/{id}")).GetProperty("command").Str("sql");
+
+        // Hidden whole as a password literal, the body was 'DO '****'' and approvers approved blind (probe AM).
+        Assert.Equal($"DO $$ /* password=**** */ BEGIN DELETE FROM {table}; END $$", shown);
+        var recorded = await fixture.RecordedStatementsAsync(table);
+        Assert.Contains(recorded, s => s.Str("sql") == shown);
+    }
+
+    [Fact]
     public async Task RegexRule_SeesThroughCommentsAndCase()
     {
         await using var connection = await fixture.OpenAsync();

@@ -16,9 +16,15 @@ internal static class SampleValues
 
     private static readonly DateTime PostgresEpoch = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
+    /// <summary>The value as the record shows it; one holding a password (<c>password=</c>, a URI's <c>user:password@</c>) as <c>****</c>, as a parameter would be.</summary>
     public static string Render(ReadOnlySpan<byte> value, uint typeOid, bool binary)
     {
         var text = binary ? RenderBinary(value, typeOid) : Encoding.UTF8.GetString(value[..Math.Min(value.Length, MaxLength * 4)]);
+        if (Masker.HoldsSecret(text))
+        {
+            return "****";
+        }
+
         return text.Length > MaxLength ? string.Concat(text.AsSpan(0, MaxLength), "…") : text;
     }
 

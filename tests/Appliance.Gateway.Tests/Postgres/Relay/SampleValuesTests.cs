@@ -42,4 +42,15 @@ public sealed class SampleValuesTests
         Assert.Equal(SampleValues.MaxLength + 1, SampleValues.Render(new byte[5000].Select(_ => (byte)'a').ToArray(), PgTypes.Text, binary: false).Length);
         Assert.Contains("µs from 2000-01-01", SampleValues.Render(extreme, PgTypes.Timestamp, binary: true), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("password=hunter2")]
+    [InlineData("host=db user=u password=p4ss")]
+    [InlineData("postgresql://u:R02secret@h/d")]
+    public void AValueHoldingAPassword_IsRecordedAsStars(string value) =>
+        Assert.Equal("****", SampleValues.Render(System.Text.Encoding.UTF8.GetBytes(value), PgTypes.Text, binary: false));
+
+    [Fact]
+    public void AUriWithoutAPassword_IsRecordedAsItIs() =>
+        Assert.Equal("https://example.com/a@b", SampleValues.Render("https://example.com/a@b"u8.ToArray(), PgTypes.Text, binary: false));
 }
