@@ -189,11 +189,12 @@ internal static partial class SqlClassifier
             context.Add(statement.Text, kind, kind + " ROLE", hasWhere: false, origin, depth);
         }
 
-        if (command is "ALTER TABLE" or "ALTER FOREIGN TABLE" && RewritesColumn(statement, first))
+        if (command is "ALTER TABLE" or "ALTER FOREIGN TABLE" && RewritesColumn(statement, first) is { } rewrite)
         {
-            // ALTER COLUMN c TYPE t USING expr sets every row's c to expr (USING NULL wipes it):
-            // an UPDATE without WHERE, for the rules on those.
-            context.Add(statement.Text, "UPDATE", "ALTER COLUMN TYPE USING", hasWhere: false, origin, depth);
+            // ALTER COLUMN c TYPE t [USING expr] converts every row's c (USING NULL wipes it, a
+            // narrower numeric rounds it, date drops the time: probe AM): an UPDATE without
+            // WHERE, for the rules on those.
+            context.Add(statement.Text, "UPDATE", rewrite, hasWhere: false, origin, depth);
         }
 
         if (command is "CREATE FUNCTION" or "CREATE PROCEDURE")
@@ -261,12 +262,16 @@ internal static partial class SqlClassifier
         return false;
     }
 
-    /// <summary>An ALTER TABLE action <c>[SET DATA] TYPE t USING expr</c> at the statement's own level (not <c>USING INDEX</c>).</summary>
-    private static bool RewritesColumn(Statement statement, int first)
+    /// <summary>
+    /// An ALTER TABLE action <c>ALTER [COLUMN] c [SET DATA] TYPE t [USING expr]</c> at the
+    /// statement's own level: <c>ALTER COLUMN TYPE USING</c> or <c>ALTER COLUMN TYPE</c>; null for
+    /// none (a column named <c>type</c>, <c>ALTER COLUMN type SET NOT NULL</c>, is no such action).
+    /// </summary>
+    private static string? RewritesColumn(Statement statement, int first)
     {
         var nesting = 0;
-        var sawType = false;
-        for (var i = first + 1; i < statement.To - 1; i++)
+        string? rewrite = null;
+        for (var i = first + 1; i < statement.To; i++)
         {
             var kind = statement.Tokens[i].Kind;
             nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
@@ -275,17 +280,40 @@ internal static partial class SqlClassifier
                 continue;
             }
 
-            if (statement.IsKeyword(i, "TYPE"))
+            if (statement.IsKeyword(i, "ALTER") && ColumnTypeAt(statement, i + 1) is { } type)
             {
-                sawType = true;
+                rewrite ??= "ALTER COLUMN TYPE";
+                i = type;
             }
-            else if (sawType && statement.IsKeyword(i, "USING") && !statement.IsKeyword(i + 1, "INDEX"))
+            else if (rewrite is not null && statement.IsKeyword(i, "USING") && !statement.IsKeyword(i + 1, "INDEX"))
             {
-                return true;
+                return "ALTER COLUMN TYPE USING";
             }
         }
 
-        return false;
+        return rewrite;
+    }
+
+    /// <summary>Where <c>TYPE</c> is when <c>[COLUMN] name [SET DATA] TYPE</c> starts at <paramref name="i"/>; null otherwise.</summary>
+    private static int? ColumnTypeAt(Statement statement, int i)
+    {
+        if (statement.IsKeyword(i, "COLUMN"))
+        {
+            i++;
+        }
+
+        if (i >= statement.To || statement.Tokens[i].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
+        {
+            return null;
+        }
+
+        i++;
+        if (statement.IsKeyword(i, "SET") && statement.IsKeyword(i + 1, "DATA"))
+        {
+            i += 2;
+        }
+
+        return statement.IsKeyword(i, "TYPE") ? i : null;
     }
 
     private static bool DropsProperty(Statement statement, int i) =>

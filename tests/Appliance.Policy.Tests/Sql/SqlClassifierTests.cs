@@ -282,11 +282,29 @@ public class SqlClassifierTests
     [InlineData("ALTER TABLE orders ALTER COLUMN note TYPE text USING NULL")]
     [InlineData("alter table only orders alter note set data type varchar(10) using left(note, 1), add column x int")]
     [InlineData("ALTER FOREIGN TABLE f ALTER COLUMN c TYPE int USING 0")]
-    public void Classify_AColumnRewrittenWithUsing_IsAlsoAnUpdateWithoutWhere(string sql) =>
-        Assert.False(Assert.Single(Classify(sql), s => s.Kind == "UPDATE").HasWhere);
+    public void Classify_AColumnRewrittenWithUsing_IsAlsoAnUpdateWithoutWhere(string sql)
+    {
+        var update = Assert.Single(Classify(sql), s => s.Kind == "UPDATE");
+        Assert.False(update.HasWhere);
+        Assert.Equal("ALTER COLUMN TYPE USING", update.Command);
+    }
+
+    /// <summary>Without USING, every row is converted by the assignment cast: numeric(10,0) rounds, date drops the time (probe AM).</summary>
+    [Theory]
+    [InlineData("ALTER TABLE orders ALTER COLUMN total TYPE numeric(10,0)")]
+    [InlineData("ALTER TABLE orders ALTER placed_at SET DATA TYPE date")]
+    [InlineData("ALTER TABLE orders ADD COLUMN x int, ALTER COLUMN \"type\" TYPE text")]
+    [InlineData("ALTER TABLE orders ALTER COLUMN type TYPE text")]
+    public void Classify_AColumnTypeChangedWithoutUsing_IsAlsoAnUpdateWithoutWhere(string sql)
+    {
+        var update = Assert.Single(Classify(sql), s => s.Kind == "UPDATE");
+        Assert.False(update.HasWhere);
+        Assert.Equal("ALTER COLUMN TYPE", update.Command);
+    }
 
     [Theory]
-    [InlineData("ALTER TABLE orders ALTER COLUMN note TYPE varchar(200)")]
+    [InlineData("ALTER TABLE orders ALTER COLUMN type SET NOT NULL")]
+    [InlineData("ALTER TABLE orders ALTER COLUMN note SET DEFAULT 'type'")]
     [InlineData("ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX t_idx")]
     [InlineData("ALTER TABLE t ADD CONSTRAINT x EXCLUDE USING gist (c WITH &&)")]
     [InlineData("ALTER TYPE mood ADD VALUE 'meh'")]
