@@ -134,16 +134,27 @@ internal sealed partial class Masker
     private static readonly string[] CodeStarts =
     [
         "SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE", "BEGIN", "DECLARE", "DO", "CALL",
-        "EXECUTE", "PERFORM", "RETURN", "CREATE", "ALTER", "DROP", "TRUNCATE", "GRANT", "REVOKE", "COPY",
+        "EXECUTE", "PERFORM", "RETURN", "CREATE", "ALTER", "DROP", "TRUNCATE", "GRANT", "REVOKE", "COPY", "EXPLAIN",
+        "SET", "RESET", "SHOW", "LOCK", "FETCH", "MOVE", "CLOSE", "PREPARE", "DEALLOCATE", "DISCARD", "LISTEN", "NOTIFY",
+        "UNLISTEN", "ANALYZE", "ANALYSE", "VACUUM", "REINDEX", "CLUSTER", "REFRESH", "COMMENT", "SECURITY", "REASSIGN",
+        "IMPORT", "LOAD", "CHECKPOINT", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE",
     ];
 
-    /// <summary>Whether text starts as a statement or a PL/pgSQL block does (comments skipped; a <c>&lt;&lt;label&gt;&gt;</c> too).</summary>
+    /// <summary>
+    /// Whether text starts as a statement or a PL/pgSQL block does (comments skipped; a
+    /// <c>&lt;&lt;label&gt;&gt;</c> too), or with a parenthesis, as <c>(SELECT …)</c> may.
+    /// </summary>
     private static bool ReadsAsCode(string content)
     {
         var tokens = Tokens(content);
         if (tokens.Count == 0)
         {
             return false;
+        }
+
+        if (tokens[0].Kind == SqlTokenKind.OpenParen)
+        {
+            return true;
         }
 
         var first = content.Substring(tokens[0].Start, tokens[0].Length);

@@ -56,6 +56,7 @@ public class MaskerSqlTests
     [InlineData("DO $$BEGIN EXECUTE 'ALTER ROLE r PASSWORD ''x'''; END$$", "DO $$BEGIN EXECUTE 'ALTER ROLE r PASSWORD ''****'''; END$$")]
     [InlineData("DO 'BEGIN PERFORM dblink_connect(''host=h password=p''); END'", "DO 'BEGIN PERFORM dblink_connect(''****''); END'")]
     [InlineData("DO $$<<main>> DECLARE x text := 'password=p'; BEGIN NULL; END$$", "DO $$<<main>> DECLARE x text := '****'; BEGIN NULL; END$$")]
+    [InlineData("SELECT query_to_xml('(SELECT 1) -- password=x', true, false, '')", "SELECT query_to_xml('(SELECT 1) -- password=****', true, false, '')")]
     [InlineData("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $f$ SELECT 1 -- password: hunter2\n $f$", "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $f$ SELECT 1 -- password: ****\n $f$")]
     public void MaskSqlLiterals_CodeInALiteral_IsShown_WithItsPasswordsHidden(string sql, string masked)
     {
