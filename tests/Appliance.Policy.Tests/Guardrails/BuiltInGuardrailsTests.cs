@@ -10,6 +10,13 @@ public class BuiltInGuardrailsTests
     private static GuardrailVerdict Evaluate(string sql, params GuardrailRule[] configured) =>
         GuardrailEngine.Compile(BuiltInGuardrails.With(configured)).Evaluate(sql, new SqlSession());
 
+    private static void AssertBlockedBy(string sql, string rule)
+    {
+        var verdict = Evaluate(sql);
+        Assert.Equal(GuardrailOutcome.Block, verdict.Outcome);
+        Assert.Contains(verdict.Matches, m => m.RuleName == rule);
+    }
+
     [Theory]
     [InlineData("ALTER ROLE demo_reader PASSWORD 'x'")]
     [InlineData("alter user current_user with encrypted password 'SCRAM-SHA-256$4096:abc'")]
@@ -29,12 +36,8 @@ public class BuiltInGuardrailsTests
     [InlineData("ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC")]
     [InlineData("REASSIGN OWNED BY demo_reader TO someone")]
     [InlineData("SECURITY LABEL FOR selinux ON ROLE demo_reader IS 'x'")]
-    public void RoleAndDatabaseAdministration_IsBlocked_WithNoConfiguredRule(string sql)
-    {
-        var verdict = Evaluate(sql);
-        Assert.Equal(GuardrailOutcome.Block, verdict.Outcome);
-        Assert.Contains(verdict.Matches, m => m.RuleName == BuiltInGuardrails.UpstreamRoleName);
-    }
+    public void RoleAndDatabaseAdministration_IsBlocked_WithNoConfiguredRule(string sql) =>
+        AssertBlockedBy(sql, BuiltInGuardrails.UpstreamRoleName);
 
     [Theory]
     [InlineData("SELECT current_user, session_user")]
@@ -62,12 +65,8 @@ public class BuiltInGuardrailsTests
     [InlineData("SELECT \"pg_terminate_backend\"(1)")]
     [InlineData("DO $$BEGIN PERFORM pg_terminate_backend(10440); END$$")]
     [InlineData("DO $$BEGIN EXECUTE 'SELECT pg_cancel_' || 'backend(10440)'; END$$")]
-    public void SignallingASession_IsBlocked_WithNoConfiguredRule(string sql)
-    {
-        var verdict = Evaluate(sql);
-        Assert.Equal(GuardrailOutcome.Block, verdict.Outcome);
-        Assert.Contains(verdict.Matches, m => m.RuleName == BuiltInGuardrails.OtherSessionsName);
-    }
+    public void SignallingASession_IsBlocked_WithNoConfiguredRule(string sql) =>
+        AssertBlockedBy(sql, BuiltInGuardrails.OtherSessionsName);
 
     [Theory]
     [InlineData("SELECT pg_backend_pid()")]
