@@ -38,8 +38,26 @@ internal sealed partial class Masker
         var tokens = Tokens(sql);
         StringBuilder? masked = null;
         var copied = 0;
-        for (var i = 0; i < tokens.Count; i++)
+        for (var i = 0; i <= tokens.Count; i++)
         {
+            if (secrets)
+            {
+                // Between tokens: space and comments, where a password= is masked too (probe AN).
+                var gapStart = i == 0 ? 0 : tokens[i - 1].End;
+                var gapEnd = i < tokens.Count ? tokens[i].Start : sql.Length;
+                if (gapEnd > gapStart && SecretValues().IsMatch(sql.AsSpan(gapStart, gapEnd - gapStart)))
+                {
+                    masked ??= new StringBuilder(sql.Length);
+                    masked.Append(sql, copied, gapStart - copied).Append(SecretValues().Replace(sql[gapStart..gapEnd], "$1****"));
+                    copied = gapEnd;
+                }
+            }
+
+            if (i == tokens.Count)
+            {
+                break;
+            }
+
             var token = tokens[i];
             if (secrets && (token.Unterminated || token.Kind == SqlTokenKind.UnterminatedComment))
             {
@@ -100,16 +118,19 @@ internal sealed partial class Masker
     }
 
     /// <summary>
-    /// The literal whole, quoted as written, when its content reads as SQL (it starts as a
-    /// statement or a block does): its own literals masked as a statement's are, then the values
-    /// of <c>password=</c> and of a URI's <c>user:password@</c> left in its comments and words.
-    /// Null when it is not code, or is nested too deep, or its quoting cannot be kept.
+    /// The literal whole, quoted as it was (<c>$tag$…$tag$</c>, <c>'…'</c> or <c>E'…'</c>), when its
+    /// content reads as SQL (it starts as a statement or a block does): masked as a statement is,
+    /// its own literals and the values of <c>password=</c> and a URI's <c>user:password@</c> in its
+    /// comments. Null when it is not code, or is nested too deep, or its quoting cannot be kept
+    /// (a plain string holding a backslash, which a session may read as escapes: the guardrails
+    /// refuse those).
     /// </summary>
     private string? ShowCode(string sql, SqlToken token, int depth)
     {
         var raw = sql.AsSpan(token.Start, token.Length);
+        var plain = token.Kind == SqlTokenKind.String && raw[0] == '\'' && !raw.Contains('\\');
         if (depth >= MaxCodeLiteralDepth || token.Unterminated
-            || !(token.Kind == SqlTokenKind.DollarString || (token.Kind == SqlTokenKind.String && raw[0] == '\'' && !raw.Contains('\\')))
+            || !(plain || token.Kind is SqlTokenKind.DollarString or SqlTokenKind.EscapeString)
             || !SqlLiteral.TryGetContent(sql, token, out var text, out var start, out var end))
         {
             return null;
@@ -121,14 +142,19 @@ internal sealed partial class Masker
             return null;
         }
 
-        var shown = SecretValues().Replace(MaskSqlLiterals(content, depth + 1), "$1****");
-        if (token.Kind == SqlTokenKind.DollarString)
+        var shown = MaskSqlLiterals(content, depth + 1);
+        switch (token.Kind)
         {
-            var tag = raw[..(raw[1..].IndexOf('$') + 2)].ToString();
-            return shown.Contains(tag, StringComparison.Ordinal) ? null : tag + shown + tag;
+            case SqlTokenKind.DollarString:
+                var tag = raw[..(raw[1..].IndexOf('$') + 2)].ToString();
+                return shown.Contains(tag, StringComparison.Ordinal) ? null : tag + shown + tag;
+            case SqlTokenKind.EscapeString:
+                // Decoded, so written again with its backslashes and quotes escaped (an escape such as \n stays decoded).
+                return raw[..raw.IndexOf('\'')].ToString() + "'"
+                    + shown.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
+            default:
+                return "'" + shown.Replace("'", "''", StringComparison.Ordinal) + "'";
         }
-
-        return "'" + shown.Replace("'", "''", StringComparison.Ordinal) + "'";
     }
 
     private static readonly string[] CodeStarts =

@@ -456,13 +456,15 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal(1, await new NpgsqlCommand(sql, connection).ExecuteNonQueryAsync());
     }
 
-    [Fact]
-    public async Task Review_OfABodyMentioningAPassword_ShowsApproversAndTheAuditWhatWouldRun()
+    [Theory]
+    [InlineData("DO $$ /* password={0} */ BEGIN DELETE FROM {1}; END $$")]
+    [InlineData("DO E'/* password={0} */ BEGIN DELETE FROM {1}; END'")]
+    public async Task Review_OfABodyMentioningAPassword_ShowsApproversAndTheAuditWhatWouldRun(string body)
     {
         var table = PgGatewayFixture.TableName("revpw");
         await fixture.UpstreamAsync($"CREATE TABLE {table} (id int); INSERT INTO {table} VALUES (1)");
         await using var connection = await fixture.OpenAsync();
-        var sql = $"DO $$ /* password=x */ BEGIN DELETE FROM {table}; END $$";
+        var sql = string.Format(System.Globalization.CultureInfo.InvariantCulture, body, "x", table);
 
         await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand(sql, connection).ExecuteNonQueryAsync());
         var id = await WaitForReviewAsync(table);
@@ -470,7 +472,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         var shown = (await bob.GetJsonAsync($"api/requests/{id}")).GetProperty("command").Str("sql");
 
         // Hidden whole as a password literal, the body was 'DO '****'' and approvers approved blind (probe AM).
-        Assert.Equal($"DO $$ /* password=**** */ BEGIN DELETE FROM {table}; END $$", shown);
+        Assert.Equal(string.Format(System.Globalization.CultureInfo.InvariantCulture, body, "****", table), shown);
         var recorded = await fixture.RecordedStatementsAsync(table);
         Assert.Contains(recorded, s => s.Str("sql") == shown);
     }
