@@ -32,9 +32,7 @@ internal sealed partial class SessionRecorder
             {
                 case Kind.Start:
                     starts.Add(item.Session!);
-                    newEvents.Add(new NewEvent(
-                        EventTypes.SessionStarted, item.Session!.StartedAt, StoreJson.Serialize(item.Session), item.Session.User,
-                        item.Session.Connection, item.Session.GrantId, item.Session.Id));
+                    newEvents.Add(StartedEvent(item.Session!));
                     break;
                 case Kind.Statement:
                     if (!_bySession.TryGetValue(item.SessionId, out var records))
@@ -101,11 +99,7 @@ internal sealed partial class SessionRecorder
         {
             if (batch.Starts.Count > 0)
             {
-                await c.ExecuteAsync(
-                    "INSERT INTO sessions (id, user_email, connection, grant_id, client_addr, application, started_at, statements) " +
-                    "VALUES (@Id, @User, @Connection, @GrantId, @ClientAddress, @Application, @StartedAt, 0) ON CONFLICT (id) DO NOTHING",
-                    batch.Starts.Select(s => new { s.Id, s.User, s.Connection, s.GrantId, s.ClientAddress, s.Application, StartedAt = s.StartedAt.ToUnixMs() }),
-                    t);
+                await InsertStartsAsync(c, t, batch.Starts);
             }
 
             if (batch.Counts.Count > 0)
@@ -121,4 +115,14 @@ internal sealed partial class SessionRecorder
             await events.AppendAsync(c, t, batch.Events);
             return true;
         }).GetAwaiter().GetResult();
+
+    private static NewEvent StartedEvent(SessionInfo session) => new(
+        EventTypes.SessionStarted, session.StartedAt, StoreJson.Serialize(session), session.User, session.Connection, session.GrantId, session.Id);
+
+    private static Task InsertStartsAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, IEnumerable<SessionInfo> starts) =>
+        connection.ExecuteAsync(
+            "INSERT INTO sessions (id, user_email, connection, grant_id, client_addr, application, started_at, statements) " +
+            "VALUES (@Id, @User, @Connection, @GrantId, @ClientAddress, @Application, @StartedAt, 0) ON CONFLICT (id) DO NOTHING",
+            starts.Select(s => new { s.Id, s.User, s.Connection, s.GrantId, s.ClientAddress, s.Application, StartedAt = s.StartedAt.ToUnixMs() }),
+            transaction);
 }

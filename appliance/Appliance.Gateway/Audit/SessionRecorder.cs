@@ -58,6 +58,19 @@ internal sealed partial class SessionRecorder(
     }
 
     /// <summary>
+    /// For <c>audit: strict</c>: the session's start is committed before this returns, so a session
+    /// the audit log cannot hold is not admitted, and its statements never precede its start
+    /// (probe AO). Its other records are queued as usual.
+    /// </summary>
+    public Task CommitStartAsync(SessionInfo info, CancellationToken cancellationToken) =>
+        database.InTransactionAsync(async (c, t) =>
+        {
+            await InsertStartsAsync(c, t, [info]);
+            await events.AppendAsync(c, t, [StartedEvent(info)]);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>
     /// For <c>audit: strict</c>: the statement's record is committed before this returns, so the
     /// caller forwards nothing the audit log does not already hold.
     /// </summary>

@@ -6,17 +6,25 @@ namespace Appliance.Gateway.Tests.Store;
 
 /// <summary>
 /// A PostgreSQL store outage: from <see cref="BeginAsync"/> until disposed, the test database refuses
-/// new connections and its open ones are dropped, as when the server restarts.
+/// new connections and its open ones are dropped, as when the server restarts. From
+/// <see cref="BeginWritesFailAsync"/>, it still reads but every write to the audit chain fails, as
+/// on a full disk.
 /// </summary>
 internal sealed class StoreOutage : IAsyncDisposable
 {
-    private readonly NpgsqlConnection _admin;
-    private readonly string _database;
+    private const string RefuseWrites = """
+        CREATE FUNCTION outage_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = '53100'; END $$;
+        CREATE TRIGGER outage_refuse BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION outage_refuse();
+        """;
 
-    private StoreOutage(NpgsqlConnection admin, string database)
+    private readonly NpgsqlConnection _admin;
+    private readonly string _end;
+
+    private StoreOutage(NpgsqlConnection admin, string end)
     {
         _admin = admin;
-        _database = database;
+        _end = end;
     }
 
     public static async Task<StoreOutage> BeginAsync(TestDatabase database)
@@ -25,12 +33,20 @@ internal sealed class StoreOutage : IAsyncDisposable
         await admin.OpenAsync();
         await admin.ExecuteAsync($"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS false");
         await admin.ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = @name", new { name = database.Name });
-        return new StoreOutage(admin, database.Name);
+        return new StoreOutage(admin, $"ALTER DATABASE \"{database.Name}\" ALLOW_CONNECTIONS true");
+    }
+
+    public static async Task<StoreOutage> BeginWritesFailAsync(TestDatabase database)
+    {
+        var admin = new NpgsqlConnection(database.ConnectionString);
+        await admin.OpenAsync();
+        await admin.ExecuteAsync(RefuseWrites);
+        return new StoreOutage(admin, "DROP TRIGGER outage_refuse ON events; DROP FUNCTION outage_refuse()");
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _admin.ExecuteAsync($"ALTER DATABASE \"{_database}\" ALLOW_CONNECTIONS true");
+        await _admin.ExecuteAsync(_end);
         await _admin.DisposeAsync();
     }
 }

@@ -329,7 +329,9 @@ internal sealed partial class PgSession
         {
             Log.StrictAuditFailed(_services.Logger, Id, e);
             const string message = "the audit log could not record the statement, and this connection's audit is strict: the statement was not run";
-            RecordRefused(trace.Sql, StatementRecord.Failed, message, null);
+            // Under the statement's own number: the sequence of a session has no gaps (probe AO).
+            trace.Error = message;
+            Record(trace, StatementRecord.Failed);
             return LocalMessages.Error(SystemError, message);
         }
     }

@@ -144,7 +144,12 @@ internal sealed partial class PgSession : IDisposable
     {
         // The application name is the client's free text, shown back masked (SHOW application_name): recorded so too.
         var application = Application is null ? null : _runtime.Masker.Mask(Application);
-        _services.Recorder.Start(new SessionInfo(Id, Person.Email, ConnectionName, GrantId, ClientAddress, application, _services.Time.GetUtcNow(), _settings));
+        var info = new SessionInfo(Id, Person.Email, ConnectionName, GrantId, ClientAddress, application, _services.Time.GetUtcNow(), _settings);
+        if (!RecordStart(info))
+        {
+            return false;
+        }
+
         Log.SessionStarted(_services.Logger, Id, Person.Email, ConnectionName, GrantId, ClientAddress);
         try
         {
@@ -162,6 +167,44 @@ internal sealed partial class PgSession : IDisposable
         catch (Exception e) when (IsDisconnect(e))
         {
             Stop("client disconnected");
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Queues the session's start; under <c>audit: strict</c> commits it first, and refuses the
+    /// session (FATAL 58000) when the audit log cannot hold it. The start then stays queued, so the
+    /// refused attempt is on record once the store is back.
+    /// </summary>
+    private bool RecordStart(SessionInfo info)
+    {
+        if (Connection.Audit != Appliance.Policy.Configuration.AuditMode.Strict)
+        {
+            _services.Recorder.Start(info);
+            return true;
+        }
+
+        try
+        {
+            _services.Recorder.CommitStartAsync(info, _stopping.Token).GetAwaiter().GetResult();
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.StrictAuditFailed(_services.Logger, Id, e);
+            _services.Recorder.Start(info);
+            const string message = "the audit log could not record the session, and this connection's audit is strict: try again later";
+            try
+            {
+                _clientOut.Write(LocalMessages.Fatal(SystemError, message));
+                _clientOut.FlushTo(_client);
+            }
+            catch (Exception sendFailed) when (IsDisconnect(sendFailed))
+            {
+                // Gone already; the record says why it ended.
+            }
+
+            Stop($"refused: {message}");
             return false;
         }
     }

@@ -28,6 +28,11 @@ public class PgGatewayFixture : IAsyncLifetime
     /// <summary>PEM files of a certificate the policy configures for the listener; null: the generated one.</summary>
     protected virtual (string Certificate, string Key)? ListenerCertificate => null;
 
+    /// <summary>The gateway's store in a PostgreSQL database of its own (<see cref="Store"/>), instead of the embedded one.</summary>
+    protected virtual bool PostgresStore => false;
+
+    public TestDatabase? Store { get; private set; }
+
     /// <summary>
     /// Whether Npgsql connections use TLS by default. TLS sessions run on threads, plaintext
     /// ones on the event loops, so the suites that matter run both ways.
@@ -75,7 +80,8 @@ public class PgGatewayFixture : IAsyncLifetime
         adminBuilder.Pooling = false;
         AdminUpstreamConnectionString = adminBuilder.ConnectionString;
 
-        Gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir() with
+        Store = PostgresStore ? await TestPostgres.CreateDatabaseAsync("gwstore") : null;
+        Gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir(Store?.ConnectionString) with
         {
             PolicyYaml = PgTestPolicy.Build(Upstream, ReviewHold, AllowLoopbackPlaintext, ListenerCertificate, DemoUpstreamTls),
         });
@@ -94,6 +100,11 @@ public class PgGatewayFixture : IAsyncLifetime
         if (Gateway is not null)
         {
             await Gateway.DisposeAsync();
+        }
+
+        if (Store is not null)
+        {
+            await Store.DisposeAsync();
         }
 
         NpgsqlConnection.ClearAllPools();
