@@ -653,6 +653,20 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     [Fact]
+    public async Task UpstreamRefusingTheLoginItself_SaysSo_NotThatThePasswordIsWrong()
+    {
+        await fixture.GrantAsync("nologin");
+        await using var connection = new NpgsqlConnection(fixture.ConnectionString("nologin").ConnectionString);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
+
+        Assert.Equal("08004", error.SqlState);
+        Assert.Contains("does not let the gateway log in (SQLSTATE 28000: role \"(the stored user)\" is not permitted to log in)", error.MessageText, StringComparison.Ordinal);
+        Assert.DoesNotContain("stored credentials", error.MessageText, StringComparison.Ordinal);
+        Assert.DoesNotContain(fixture.Upstream.User, error.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UpstreamTlsVerifyFull_RefusesAServerItCannotVerify()
     {
         await fixture.GrantAsync("verified");

@@ -157,21 +157,37 @@ internal sealed partial class UpstreamConnector
     }
 
     /// <summary>
-    /// The upstream's refusal as the client may see it: a refused password names neither the
-    /// stored user nor anything about the credentials; other refusals (no such database, too
-    /// many connections) keep the upstream's words.
+    /// The upstream's refusal as the client may see it. A refused password names neither the
+    /// stored user nor anything about the credentials. A refusal of the login itself (28000: a
+    /// pg_hba.conf rule, encryption required, a role that may not log in) says so, not that the
+    /// password is wrong, which sent administrators to rotate a working one (probe AO). Its words
+    /// and those of other refusals (no such database, too many connections) are kept, with the
+    /// stored user's name taken out.
     /// </summary>
     private static UpstreamLoginException Refusal(ErrorOrNoticeMessage error, UpstreamPolicy upstream)
     {
         var sqlState = System.Text.Encoding.ASCII.GetString(error.SqlState);
-        if (sqlState is SqlStates.InvalidPassword or SqlStates.InvalidAuthorizationSpecification)
+        if (sqlState is SqlStates.InvalidPassword)
         {
             return new UpstreamLoginException(SqlStates.SqlServerRejectedEstablishmentOfConnection,
                 $"the upstream server {upstream.Host}:{upstream.Port} refused the gateway's stored credentials (SQLSTATE {sqlState}); an administrator must fix the connection's upstream settings");
         }
 
+        var words = System.Text.Encoding.UTF8.GetString(error.Message);
+        if (upstream.User.Length > 0)
+        {
+            words = words.Replace(upstream.User, "(the stored user)", StringComparison.Ordinal);
+        }
+
+        if (sqlState is SqlStates.InvalidAuthorizationSpecification)
+        {
+            return new UpstreamLoginException(SqlStates.SqlServerRejectedEstablishmentOfConnection,
+                $"the upstream server {upstream.Host}:{upstream.Port} does not let the gateway log in (SQLSTATE {sqlState}: {words}); "
+                + "an administrator must fix the connection's upstream settings (its tls, or the server's pg_hba.conf or role)");
+        }
+
         return new UpstreamLoginException(sqlState.Length == 5 ? sqlState : SqlStates.ConnectionFailure,
-            $"the upstream server refused the connection: {System.Text.Encoding.UTF8.GetString(error.Message)}");
+            $"the upstream server refused the connection: {words}");
     }
 
     private sealed class LoginState(UpstreamPolicy upstream)

@@ -69,6 +69,8 @@ public class PgGatewayFixture : IAsyncLifetime
             await connection.OpenAsync();
             await Execute(connection, $"CREATE ROLE {Upstream.User} LOGIN PASSWORD '{Upstream.Password}'");
             await Execute(connection, $"CREATE DATABASE {Upstream.Database} OWNER {Upstream.User}");
+            // The nologin connection's role: PostgreSQL refuses its login with 28000, not 28P01.
+            await Execute(connection, $"CREATE ROLE {Upstream.User}_nl NOLOGIN PASSWORD '{Upstream.Password}'");
         }
 
         UpstreamConnectionString = new NpgsqlConnectionStringBuilder
@@ -112,6 +114,7 @@ public class PgGatewayFixture : IAsyncLifetime
         await connection.OpenAsync();
         await Execute(connection, $"DROP DATABASE IF EXISTS {Upstream.Database} WITH (FORCE)");
         await Execute(connection, $"DROP ROLE IF EXISTS {Upstream.User}");
+        await Execute(connection, $"DROP ROLE IF EXISTS {Upstream.User}_nl");
     }
 
     /// <summary>Alice's grant for <paramref name="connection"/> (requested by her, approved by bob), created once.</summary>

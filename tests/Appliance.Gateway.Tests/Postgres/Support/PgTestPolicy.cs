@@ -54,6 +54,9 @@ internal static class PgTestPolicy
           - name: wrongpass
             upstream: { host: {{upstream.Host}}, port: {{upstream.Port}}, database: {{upstream.Database}}, user: {{upstream.User}}, password: "not-the-password-7f3a", tls: prefer }
             access: { requesters: [engineering], approvers: [dba], reason: optional, maxDuration: 4h }
+          - name: nologin
+            upstream: { host: {{upstream.Host}}, port: {{upstream.Port}}, database: {{upstream.Database}}, user: {{upstream.User}}_nl, password: "{{upstream.Password}}", tls: prefer }
+            access: { requesters: [engineering], approvers: [dba], reason: optional, maxDuration: 4h }
 
         guardrails:
           - name: destructive-ddl
