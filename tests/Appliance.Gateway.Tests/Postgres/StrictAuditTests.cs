@@ -70,6 +70,56 @@ public sealed class StrictAuditTests(StrictAuditTests.Fixture fixture) : IClassF
         Assert.Equal(0, session.Value.GetProperty("statements").GetInt64());
     }
 
+    [Fact]
+    public async Task Statement_WaitingForTheStore_DoesNotRunOnceItsClientHasGone()
+    {
+        var table = PgGatewayFixture.TableName("strictgone");
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int)");
+        await fixture.GrantAsync("strict");
+        // Logged in first: under strict audit the login waits for the store too.
+        var client = await RawPgClient.LoginAsync(fixture.Port, Appliance.Tests.Common.Gateway.TestPolicies.Alice, fixture.AliceToken, "strict", fixture.Tls);
+        await using (await StoreOutage.BeginStalledAsync(fixture.Store!))
+        {
+            await using (client)
+            {
+                await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, $"INSERT INTO {table} VALUES (1)"));
+                await Task.Delay(300);
+            }
+
+            // The client is gone while its statement waits for the audit log.
+            await Task.Delay(600);
+        }
+
+        var recorded = Assert.Single(await fixture.RecordedStatementsAsync($"INSERT INTO {table}", count: 1), s => s.Str("outcome") != "forwarded");
+        Assert.Equal("cancelled", recorded.Str("outcome"));
+        Assert.Contains("the client disconnected", recorded.Str("error"), StringComparison.Ordinal);
+        await Task.Delay(500);
+        Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
+    [Fact]
+    public async Task Statement_WaitingForTheStore_IsEndedByACancelRequest()
+    {
+        var table = PgGatewayFixture.TableName("strictcancel");
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int)");
+        await using var connection = await fixture.OpenAsync("strict");
+        PostgresException error;
+        await using (await StoreOutage.BeginStalledAsync(fixture.Store!))
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            await using var command = new NpgsqlCommand($"INSERT INTO {table} VALUES (1)", connection);
+            // Npgsql sends a CancelRequest when the token fires, then reads the statement's answer.
+            var thrown = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => command.ExecuteNonQueryAsync(cancel.Token));
+            error = Assert.IsType<PostgresException>(thrown.InnerException);
+        }
+
+        Assert.Equal("57014", error.SqlState);
+        Assert.Contains("canceling statement due to user request", error.MessageText, StringComparison.Ordinal);
+        await Task.Delay(500);
+        Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+        Assert.Equal(1, await ScalarAsync(connection, "SELECT 1"));
+    }
+
     private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);

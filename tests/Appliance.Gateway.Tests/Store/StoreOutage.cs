@@ -8,7 +8,7 @@ namespace Appliance.Gateway.Tests.Store;
 /// A PostgreSQL store outage: from <see cref="BeginAsync"/> until disposed, the test database refuses
 /// new connections and its open ones are dropped, as when the server restarts. From
 /// <see cref="BeginWritesFailAsync"/>, it still reads but every write to the audit chain fails, as
-/// on a full disk.
+/// on a full disk; from <see cref="BeginStalledAsync"/>, those writes wait.
 /// </summary>
 internal sealed class StoreOutage : IAsyncDisposable
 {
@@ -42,6 +42,15 @@ internal sealed class StoreOutage : IAsyncDisposable
         await admin.OpenAsync();
         await admin.ExecuteAsync(RefuseWrites);
         return new StoreOutage(admin, "DROP TRIGGER outage_refuse ON events; DROP FUNCTION outage_refuse()");
+    }
+
+    /// <summary>Every write to the audit chain waits (the events table locked) until disposed, as behind a long checkpoint.</summary>
+    public static async Task<StoreOutage> BeginStalledAsync(TestDatabase database)
+    {
+        var admin = new NpgsqlConnection(database.ConnectionString);
+        await admin.OpenAsync();
+        await admin.ExecuteAsync("BEGIN; LOCK TABLE events IN EXCLUSIVE MODE");
+        return new StoreOutage(admin, "COMMIT");
     }
 
     public async ValueTask DisposeAsync()

@@ -320,9 +320,34 @@ internal sealed partial class PgSession
         }
 
         Flush();
+        // Waited for as a review hold is (PgSession.Holding.cs): while the store is slow or down,
+        // a cancel request or the client's leaving ends the wait, and the statement does not run
+        // once the store is back with nobody there (probe AP). The commit runs on the pool, as the
+        // embedded store's busy wait would otherwise hold this thread past both.
+        var hold = BeginHold();
         try
         {
-            _services.Recorder.CommitIntentAsync(ToRecord(trace, StatementRecord.Forwarded), _stopping.Token).GetAwaiter().GetResult();
+            var record = ToRecord(trace, StatementRecord.Forwarded);
+            var commit = Task.Run(() => _services.Recorder.CommitIntentAsync(record, hold.Token));
+            var handle = ((IAsyncResult)commit).AsyncWaitHandle;
+            while (!handle.WaitOne(ClientCheckInterval) && !hold.IsCancellationRequested)
+            {
+                if (ClientHasGone())
+                {
+                    EndHoldEarly("the client disconnected");
+                }
+            }
+
+            if (WhyHoldEnded is { } why)
+            {
+                // A commit still under way may yet write the intent: the record below says it did not run.
+                var message = $"{why}: the statement was not run (it waited for the audit log, and this connection's audit is strict)";
+                trace.Error = message;
+                Record(trace, StatementRecord.Cancelled);
+                return LocalMessages.Error(SqlStates.QueryCanceled, message);
+            }
+
+            commit.GetAwaiter().GetResult();
             return null;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -333,6 +358,11 @@ internal sealed partial class PgSession
             trace.Error = message;
             Record(trace, StatementRecord.Failed);
             return LocalMessages.Error(SystemError, message);
+        }
+        finally
+        {
+            EndHold();
+            hold.Dispose();
         }
     }
 }

@@ -191,7 +191,7 @@ internal sealed partial class PgSession : IDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Log.StrictAuditFailed(_services.Logger, Id, e);
+            Log.StrictAuditStartFailed(_services.Logger, Id, e);
             _services.Recorder.Start(info);
             const string message = "the audit log could not record the session, and this connection's audit is strict: try again later";
             try

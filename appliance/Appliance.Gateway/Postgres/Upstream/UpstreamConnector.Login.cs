@@ -164,7 +164,7 @@ internal sealed partial class UpstreamConnector
     /// and those of other refusals (no such database, too many connections) are kept, with the
     /// stored user's name taken out.
     /// </summary>
-    private static UpstreamLoginException Refusal(ErrorOrNoticeMessage error, UpstreamPolicy upstream)
+    internal static UpstreamLoginException Refusal(ErrorOrNoticeMessage error, UpstreamPolicy upstream)
     {
         var sqlState = System.Text.Encoding.ASCII.GetString(error.SqlState);
         if (sqlState is SqlStates.InvalidPassword)
@@ -173,11 +173,11 @@ internal sealed partial class UpstreamConnector
                 $"the upstream server {upstream.Host}:{upstream.Port} refused the gateway's stored credentials (SQLSTATE {sqlState}); an administrator must fix the connection's upstream settings");
         }
 
-        var words = System.Text.Encoding.UTF8.GetString(error.Message);
-        if (upstream.User.Length > 0)
-        {
-            words = words.Replace(upstream.User, "(the stored user)", StringComparison.Ordinal);
-        }
+        // PostgreSQL names the role quoted after "user" or "role": only there is it replaced, so a
+        // short name does not mangle the rest, nor a database of the same name (probe AP).
+        var words = System.Text.Encoding.UTF8.GetString(error.Message)
+            .Replace($"user \"{upstream.User}\"", "user \"(the stored user)\"", StringComparison.Ordinal)
+            .Replace($"role \"{upstream.User}\"", "role \"(the stored user)\"", StringComparison.Ordinal);
 
         if (sqlState is SqlStates.InvalidAuthorizationSpecification)
         {
