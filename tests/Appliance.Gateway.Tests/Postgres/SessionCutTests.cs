@@ -91,6 +91,7 @@ public sealed class SessionCutTests(PgGatewayFixture fixture) : IClassFixture<Pg
         var grant = await fixture.RequestAndApproveAsync(fixture.AliceToken, "demo", "1h");
         var password = await fixture.GrantCredentialAsync(fixture.AliceToken, grant);
         var builder = fixture.ConnectionString(password: password);
+        builder.ApplicationName = "revoked-" + PgGatewayFixture.Marker();
         await using var connection = new NpgsqlConnection(builder.ConnectionString);
         await connection.OpenAsync();
         var sleeping = new NpgsqlCommand("SELECT pg_sleep(5)", connection).ExecuteNonQueryAsync();
@@ -106,6 +107,9 @@ public sealed class SessionCutTests(PgGatewayFixture fixture) : IClassFixture<Pg
         Assert.NotNull(postgres);
         Assert.Equal("57P01", postgres.SqlState);
         Assert.Contains($"grant {grant} was revoked by bob@example.com: incident over", postgres.MessageText, StringComparison.Ordinal);
+        // The audit log says the same, not only "grant revoked" (probe AQ).
+        var ended = await fixture.EndedSessionAsync(builder.ApplicationName);
+        Assert.Equal($"grant {grant} was revoked by bob@example.com: incident over", ended?.GetProperty("endReason").GetString());
 
         // The statement it was running is cancelled upstream, not left to run to its end.
         long running = 1;

@@ -66,18 +66,26 @@ internal sealed partial class SessionCutter(
         Log.GrantEndedSessions(logger, request.Id, request.Status.ToString(), sessions.Count);
         foreach (var session in sessions)
         {
-            session.Cut(SqlStates.AdminShutdown, message, $"grant {request.Status.ToString().ToLowerInvariant()}");
+            // The record keeps what the client read (who ended it and why: probe AQ), not only "grant revoked".
+            session.Cut(SqlStates.AdminShutdown, message, Recorded(message));
         }
     }
+
+    private const string Terminating = "terminating connection: ";
 
     /// <summary>What the client reads: which grant, what ended it, when or by whom.</summary>
     internal static string Reason(AccessRequest grant) => grant.Status switch
     {
-        RequestStatus.Expired => $"terminating connection: grant {grant.Id} expired at {(grant.ExpiresAt ?? grant.EndedAt)?.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC",
-        RequestStatus.Revoked => $"terminating connection: grant {grant.Id} was revoked" +
+        RequestStatus.Expired => Expired(grant.Id, grant.ExpiresAt ?? grant.EndedAt ?? DateTimeOffset.MinValue),
+        RequestStatus.Revoked => $"{Terminating}grant {grant.Id} was revoked" +
             (grant.EndedBy is { } by ? $" by {by}" : "") + (string.IsNullOrWhiteSpace(grant.EndReason) ? "" : $": {grant.EndReason}"),
-        _ => $"terminating connection: grant {grant.Id} is {grant.Status.ToString().ToLowerInvariant()}",
+        _ => $"{Terminating}grant {grant.Id} is {grant.Status.ToString().ToLowerInvariant()}",
     };
+
+    private static string Expired(string grantId, DateTimeOffset at) => $"{Terminating}grant {grantId} expired at {at.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC";
+
+    /// <summary>The session's end reason in the audit log: the client's message without its preamble.</summary>
+    private static string Recorded(string message) => message.StartsWith(Terminating, StringComparison.Ordinal) ? message[Terminating.Length..] : message;
 
     private void Sweep()
     {
@@ -91,8 +99,8 @@ internal sealed partial class SessionCutter(
         {
             if (!session.IsStopping && session.GrantExpiresAt + SweepGrace < now)
             {
-                session.Cut(SqlStates.AdminShutdown,
-                    $"terminating connection: grant {session.GrantId} expired at {session.GrantExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC", "grant expired");
+                var message = Expired(session.GrantId, session.GrantExpiresAt);
+                session.Cut(SqlStates.AdminShutdown, message, Recorded(message));
             }
         }
     }
@@ -111,8 +119,8 @@ internal sealed partial class SessionCutter(
             foreach (var session in live.Where(s => dead.Contains(s.TokenId)))
             {
                 Log.TokenEndedSession(logger, session.Id, session.TokenId);
-                session.Cut(SqlStates.AdminShutdown,
-                    $"terminating connection: the token it logged in with ({session.TokenId}) was revoked or has expired", "token ended");
+                var message = $"{Terminating}the token it logged in with ({session.TokenId}) was revoked or has expired";
+                session.Cut(SqlStates.AdminShutdown, message, Recorded(message));
             }
 
             var ended = await requests.EndedAsync([.. live.Select(s => s.GrantId).Distinct(StringComparer.Ordinal)], CancellationToken.None);
