@@ -17,8 +17,8 @@ internal sealed partial class Masker
     /// <summary>The names (folded) by which the statement's from-items that may carry a table's columns can be referred to.</summary>
     private static HashSet<string>? RowSourceNames(string text, List<SqlToken> tokens, IColumnNameLookup? relations, TokenIndex index)
     {
-        HashSet<string>? names = null;
         var withQueries = WithQueryNames(text, tokens, index);
+        var names = TargetNames(text, tokens, relations, withQueries);
         var first = 0;
         var inFrom = new Stack<bool>();
         inFrom.Push(false);
@@ -74,6 +74,103 @@ internal sealed partial class Masker
         return names;
     }
 
+    /// <summary>Words before an UPDATE that is no statement's: <c>FOR [NO KEY] UPDATE</c>, <c>DO UPDATE</c>, <c>ON UPDATE</c>, <c>THEN UPDATE</c>, a trigger's event.</summary>
+    private static readonly HashSet<string> NotAnUpdateStatement = new(StringComparer.OrdinalIgnoreCase) { "FOR", "KEY", "DO", "ON", "THEN", "BEFORE", "AFTER", "OR", "OF", "INSTEAD" };
+
+    /// <summary>
+    /// The table an UPDATE, INSERT or MERGE writes, and its alias: its rows are row values too
+    /// (<c>UPDATE customers c SET note = to_jsonb(c)->>'ssn'</c>, <c>… RETURNING to_jsonb(c)</c>, the
+    /// existing row an <c>ON CONFLICT DO UPDATE</c> returns), though no FROM lists them (probe AR).
+    /// </summary>
+    private static HashSet<string>? TargetNames(string text, List<SqlToken> tokens, IColumnNameLookup? relations, HashSet<string>? withQueries)
+    {
+        HashSet<string>? names = null;
+        for (var i = 0; i + 1 < tokens.Count; i++)
+        {
+            var update = IsWord(text, tokens[i], "UPDATE") && !(i > 0 && IsWordIn(text, tokens[i - 1], NotAnUpdateStatement));
+            var into = IsWord(text, tokens[i], "INTO") && i > 0 && (IsWord(text, tokens[i - 1], "INSERT") || IsWord(text, tokens[i - 1], "MERGE"));
+            if (!update && !into)
+            {
+                continue;
+            }
+
+            var j = i + 1;
+            if (IsWord(text, tokens[j], "ONLY"))
+            {
+                j++;
+            }
+
+            // schema.table: the table's name is the last part.
+            while (j + 2 < tokens.Count && tokens[j].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && IsDot(text, tokens[j + 1]))
+            {
+                j += 2;
+            }
+
+            if (!IsTargetName(text, tokens, j))
+            {
+                continue;
+            }
+
+            var name = SqlLiteral.Identifier(text, tokens[j]);
+            if (HoldsNoMaskedColumn(name, relations, withQueries))
+            {
+                continue;
+            }
+
+            (names ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+            var alias = j + 1;
+            if (alias < tokens.Count && tokens[alias].Kind == SqlTokenKind.Other && text[tokens[alias].Start] == '*')
+            {
+                alias++;
+            }
+
+            if (alias < tokens.Count && IsWord(text, tokens[alias], "AS"))
+            {
+                alias++;
+            }
+
+            if (IsTargetName(text, tokens, alias))
+            {
+                names.Add(SqlLiteral.Identifier(text, tokens[alias]));
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>A name or alias of a written table: any identifier but a keyword (INSERT INTO t (a, b): a column list may follow it).</summary>
+    private static bool IsTargetName(string text, List<SqlToken> tokens, int i) =>
+        i < tokens.Count && tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+        && !(tokens[i].Kind == SqlTokenKind.Word && (NotAnAlias.Contains(Word(text, tokens[i]).ToString()) || IsClauseEnd(Word(text, tokens[i]))));
+
+    /// <summary><c>UPDATE [ONLY] [schema.]t [*] [AS] alias</c>, <c>INSERT INTO t AS alias</c>: the alias being given, not a use of the row.</summary>
+    private static bool IsTargetAlias(string text, List<SqlToken> tokens, int i)
+    {
+        var j = i - 1;
+        if (j >= 0 && IsWord(text, tokens[j], "AS"))
+        {
+            j--;
+        }
+
+        if (j >= 0 && tokens[j].Kind == SqlTokenKind.Other && text[tokens[j].Start] == '*')
+        {
+            j--;
+        }
+
+        if (j < 0 || tokens[j].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
+        {
+            return false;
+        }
+
+        j--;
+        while (j > 0 && IsDot(text, tokens[j]) && tokens[j - 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+        {
+            j -= 2;
+        }
+
+        return j >= 0 && IsTargetKeyword(text, tokens[j]);
+    }
+
     /// <summary>Where a from-item's relation name stands (after FROM, JOIN, ONLY, a comma or a schema's dot): not an alias.</summary>
     private static bool IsFromItemName(string text, List<SqlToken> tokens, int i)
     {
@@ -101,10 +198,12 @@ internal sealed partial class Masker
             return false;
         }
 
-        var name = SqlLiteral.Identifier(text, tokens[i]);
-        return withQueries?.Contains(name) != true
-            && (relations?.RelationHasMaskedColumn(name) ?? (IsSystemCatalog(name) ? false : null)) == false;
+        return HoldsNoMaskedColumn(SqlLiteral.Identifier(text, tokens[i]), relations, withQueries);
     }
+
+    private static bool HoldsNoMaskedColumn(string relation, IColumnNameLookup? relations, HashSet<string>? withQueries) =>
+        withQueries?.Contains(relation) != true
+        && (relations?.RelationHasMaskedColumn(relation) ?? (IsSystemCatalog(relation) ? false : null)) == false;
 
     /// <summary>
     /// The names a statement gives its WITH queries (<c>name [(…)] AS [[NOT] MATERIALIZED] (</c>),
@@ -195,7 +294,8 @@ internal sealed partial class Masker
     /// </summary>
     private static bool IsWholeRowUse(string text, List<SqlToken> tokens, int i, HashSet<string> names, TokenIndex index)
     {
-        if (!names.Contains(SqlLiteral.Identifier(text, tokens[i])) || (i > 0 && (IsDot(text, tokens[i - 1]) || IsTargetKeyword(text, tokens[i - 1]))))
+        if (!names.Contains(SqlLiteral.Identifier(text, tokens[i])) || (i > 0 && (IsDot(text, tokens[i - 1]) || IsTargetKeyword(text, tokens[i - 1])))
+            || IsTargetAlias(text, tokens, i))
         {
             return false;
         }

@@ -219,6 +219,26 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         Assert.Equal(0L, await prepared.ExecuteScalarAsync());
     }
 
+    /// <summary>The written table's row, named by its alias or name where no FROM lists it (probe AR).</summary>
+    [Theory]
+    [InlineData("UPDATE {0} c SET note = to_jsonb(c)->>'ssn' WHERE id = 1")]
+    [InlineData("UPDATE {0} SET note = {0}::text")]
+    [InlineData("UPDATE {0} c SET note = note WHERE id = 1 RETURNING to_jsonb(c)")]
+    [InlineData("INSERT INTO {0} AS c (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET note = 'x' RETURNING to_jsonb(c)")]
+    public async Task TheWrittenRow_CannotCarryAMaskedColumnOut(string template)
+    {
+        var (table, ssn) = await PersonAsync();
+        await fixture.UpstreamAsync($"ALTER TABLE {table} ADD COLUMN note text");
+        await using var connection = await fixture.OpenAsync();
+
+        var error = await FailsAsync(connection, template, table);
+
+        Assert.Equal("42501", error.SqlState);
+        AssertNoSsn(error.MessageText, ssn);
+        Assert.Null(await fixture.UpstreamScalarAsync<string>($"SELECT note FROM {table} WHERE id = 1"));
+        await AssertAuditHasNoSsnAsync(connection, ssn);
+    }
+
     [Theory]
     [InlineData("SELECT cast(ssn AS int) FROM {0}")]
     [InlineData("SELECT (replace(s, '-', '') || 'x')::int FROM {0} AS p(i, s)")]

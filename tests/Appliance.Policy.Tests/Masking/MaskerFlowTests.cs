@@ -34,6 +34,14 @@ public sealed class MaskerFlowTests
     [InlineData("DO $$DECLARE r refcursor := 'sens'; v text; BEGIN FETCH r INTO v; RAISE NOTICE '%', v; END$$")]
     [InlineData("CREATE FUNCTION pg_temp.f(r refcursor) RETURNS text LANGUAGE plpgsql AS 'DECLARE v text; BEGIN EXECUTE ''fetch '' || r INTO v; RETURN v; END'")]
     [InlineData("DO 'DECLARE v text; BEGIN SELECT \\163sn INTO v FROM customers LIMIT 1; RAISE NOTICE ''%'', v; END'")]
+    // The written table's row: no FROM lists it (probe AR).
+    [InlineData("UPDATE customers c SET note = to_jsonb(c)->>'ssn' WHERE id = 1")]
+    [InlineData("UPDATE public.customers AS c SET note = c::text")]
+    [InlineData("UPDATE ONLY customers SET note = customers::text WHERE id = 1")]
+    [InlineData("UPDATE customers c SET note = note WHERE id = 1 RETURNING to_jsonb(c)")]
+    [InlineData("INSERT INTO customers AS c (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET note = 'x' RETURNING to_jsonb(c)")]
+    [InlineData("INSERT INTO customers (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET note = customers.*::text")]
+    [InlineData("MERGE INTO customers c USING (SELECT 1 AS id) s ON c.id = s.id WHEN MATCHED THEN UPDATE SET note = c::text")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);
@@ -76,6 +84,10 @@ public sealed class MaskerFlowTests
     [InlineData("DECLARE c CURSOR FOR SELECT replace(ssn, '-', '') AS x FROM customers")]
     [InlineData("DECLARE \"_psql_cursor\" NO SCROLL CURSOR FOR SELECT id, email, ssn FROM customers ORDER BY id")]
     [InlineData("DECLARE c CURSOR FOR SELECT substr(s, 1, 6) FROM customers t(id, n, e, p, s)")]
+    [InlineData("UPDATE customers c SET note = 'x' WHERE c.id = 1 RETURNING c.id")]
+    [InlineData("INSERT INTO customers (id, note) VALUES (1, 'x') RETURNING id")]
+    [InlineData("SELECT id FROM customers WHERE id = 1 FOR UPDATE")]
+    [InlineData("SELECT id FROM customers c WHERE id = 1 FOR NO KEY UPDATE OF c")]
     public void ReadingOrWritingInPlace_IsAllowed(string sql) =>
         Assert.Null(Columns.FlowRefusal(sql));
 
