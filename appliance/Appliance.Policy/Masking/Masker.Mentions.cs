@@ -241,7 +241,8 @@ internal sealed partial class Masker
     {
         var word = Word(text, tokens[i]);
         if ((word.Equals("FROM", StringComparison.OrdinalIgnoreCase) && !IsArgumentFrom(text, tokens, i, index))
-            || word.Equals("JOIN", StringComparison.OrdinalIgnoreCase))
+            || word.Equals("JOIN", StringComparison.OrdinalIgnoreCase)
+            || (word.Equals("USING", StringComparison.OrdinalIgnoreCase) && StartsFromItem(text, tokens, i + 1)))
         {
             inFrom.Pop();
             inFrom.Push(true);
@@ -251,6 +252,33 @@ internal sealed partial class Masker
             inFrom.Pop();
             inFrom.Push(false);
         }
+    }
+
+    /// <summary>
+    /// After USING: a from-item (<c>MERGE INTO t USING customers c</c>, <c>DELETE … USING
+    /// customers c</c>, a subquery) rather than a join's column list (<c>JOIN … USING (id)</c>),
+    /// whose names MERGE's actions would otherwise read unnoticed (probe AS).
+    /// </summary>
+    private static bool StartsFromItem(string text, List<SqlToken> tokens, int i)
+    {
+        if (i >= tokens.Count)
+        {
+            return false;
+        }
+
+        if (tokens[i].Kind == SqlTokenKind.OpenParen)
+        {
+            var first = i + 1;
+            while (first < tokens.Count && tokens[first].Kind == SqlTokenKind.OpenParen)
+            {
+                first++;
+            }
+
+            return first < tokens.Count && IsWordIn(text, tokens[first], QueryStarts);
+        }
+
+        return tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+            && !(tokens[i].Kind == SqlTokenKind.Word && (NotAnAlias.Contains(Word(text, tokens[i]).ToString()) || IsClauseEnd(Word(text, tokens[i]))));
     }
 
     private static readonly HashSet<string> FunctionsWithFromArguments = new(StringComparer.OrdinalIgnoreCase) { "EXTRACT", "SUBSTRING", "TRIM", "OVERLAY" };
@@ -380,9 +408,11 @@ internal sealed partial class Masker
         return tokens.Count;
     }
 
+    /// <summary>Words a from-item follows; USING only where <see cref="StartsFromItem"/> says so (MERGE, DELETE), not a join's column list.</summary>
     private static bool IsFromItemStart(ReadOnlySpan<char> word) =>
         word.Equals("FROM", StringComparison.OrdinalIgnoreCase) || word.Equals("JOIN", StringComparison.OrdinalIgnoreCase)
-        || word.Equals("LATERAL", StringComparison.OrdinalIgnoreCase) || word.Equals("ONLY", StringComparison.OrdinalIgnoreCase);
+        || word.Equals("LATERAL", StringComparison.OrdinalIgnoreCase) || word.Equals("ONLY", StringComparison.OrdinalIgnoreCase)
+        || word.Equals("USING", StringComparison.OrdinalIgnoreCase);
 
     /// <summary><c>WITH name (a, b) AS (…)</c>: the parenthesis after a WITH query's name renames its columns.</summary>
     private static bool IsWithColumnList(string text, List<SqlToken> tokens, int open, TokenIndex index)

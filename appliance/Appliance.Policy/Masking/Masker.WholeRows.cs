@@ -43,8 +43,10 @@ internal sealed partial class Masker
                     inFrom.Push(false);
                     break;
                 case SqlTokenKind.OpenParen:
+                    // (USING (TABLE customers) c: a clause's keyword, not a function's name.)
                     var function = i > 0 && tokens[i - 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
-                        && !NotAnAlias.Contains(Word(text, tokens[i - 1]).ToString());
+                        && !NotAnAlias.Contains(Word(text, tokens[i - 1]).ToString())
+                        && !(tokens[i - 1].Kind == SqlTokenKind.Word && IsClauseEnd(Word(text, tokens[i - 1])));
                     functionItem.Push(function);
 
                     // FROM (customers c CROSS JOIN x), FROM ((…)): a parenthesized join's from-items are the FROM's own;

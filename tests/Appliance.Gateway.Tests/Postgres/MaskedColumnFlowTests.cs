@@ -239,6 +239,24 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         await AssertAuditHasNoSsnAsync(connection, ssn);
     }
 
+    /// <summary>A MERGE reads its USING source as a FROM does (probe AS: it copied whole rows into an unmasked table).</summary>
+    [Theory]
+    [InlineData("MERGE INTO {0}_archive a USING {0} c ON false WHEN NOT MATCHED THEN INSERT VALUES (c.id, c::text)")]
+    [InlineData("MERGE INTO {0}_archive a USING {0} c(i, s) ON false WHEN NOT MATCHED THEN INSERT VALUES (c.i, c.s)")]
+    [InlineData("MERGE INTO {0}_archive a USING (TABLE {0}) c ON false WHEN NOT MATCHED THEN INSERT VALUES (c.id, to_jsonb(c)->>'ssn')")]
+    public async Task AMergeFromATableWithAMaskedColumn_CannotCopyItAway(string template)
+    {
+        var (table, ssn) = await PersonAsync();
+        await fixture.UpstreamAsync($"CREATE TABLE {table}_archive (id int, body text)");
+        await using var connection = await fixture.OpenAsync();
+
+        var error = await FailsAsync(connection, template, table);
+
+        Assert.Equal("42501", error.SqlState);
+        AssertNoSsn(error.MessageText, ssn);
+        Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}_archive"));
+    }
+
     [Theory]
     [InlineData("SELECT cast(ssn AS int) FROM {0}")]
     [InlineData("SELECT (replace(s, '-', '') || 'x')::int FROM {0} AS p(i, s)")]

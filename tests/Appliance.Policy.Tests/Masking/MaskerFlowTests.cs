@@ -42,6 +42,12 @@ public sealed class MaskerFlowTests
     [InlineData("INSERT INTO customers AS c (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET note = 'x' RETURNING to_jsonb(c)")]
     [InlineData("INSERT INTO customers (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET note = customers.*::text")]
     [InlineData("MERGE INTO customers c USING (SELECT 1 AS id) s ON c.id = s.id WHEN MATCHED THEN UPDATE SET note = c::text")]
+    // MERGE's USING lists a from-item (probe AS).
+    [InlineData("MERGE INTO archive a USING customers c ON false WHEN NOT MATCHED THEN INSERT VALUES (c.id, c::text)")]
+    [InlineData("merge into archive a using public.customers as c on false when not matched then insert values (c.id, to_jsonb(c)->>'ssn')")]
+    [InlineData("MERGE INTO archive a USING customers c(i, n, e, s) ON false WHEN NOT MATCHED THEN INSERT VALUES (c.i, c.s)")]
+    [InlineData("MERGE INTO archive a USING (TABLE customers) c ON false WHEN NOT MATCHED THEN INSERT VALUES (c.id, c::text)")]
+    [InlineData("WITH s AS (SELECT * FROM customers) MERGE INTO archive a USING s ON false WHEN NOT MATCHED THEN INSERT VALUES (s.id, s::text)")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);
@@ -88,6 +94,8 @@ public sealed class MaskerFlowTests
     [InlineData("INSERT INTO customers (id, note) VALUES (1, 'x') RETURNING id")]
     [InlineData("SELECT id FROM customers WHERE id = 1 FOR UPDATE")]
     [InlineData("SELECT id FROM customers c WHERE id = 1 FOR NO KEY UPDATE OF c")]
+    [InlineData("SELECT c.id, o.note FROM customers c JOIN orders o USING (id)")]
+    [InlineData("MERGE INTO customers c USING (VALUES (1)) v(id) ON c.id = v.id WHEN MATCHED THEN UPDATE SET note = 'x'")]
     public void ReadingOrWritingInPlace_IsAllowed(string sql) =>
         Assert.Null(Columns.FlowRefusal(sql));
 
