@@ -242,7 +242,7 @@ internal sealed partial class Masker
         var word = Word(text, tokens[i]);
         if ((word.Equals("FROM", StringComparison.OrdinalIgnoreCase) && !IsArgumentFrom(text, tokens, i, index))
             || word.Equals("JOIN", StringComparison.OrdinalIgnoreCase)
-            || (word.Equals("USING", StringComparison.OrdinalIgnoreCase) && StartsFromItem(text, tokens, i + 1)))
+            || (word.Equals("USING", StringComparison.OrdinalIgnoreCase) && StartsFromItem(text, tokens, i + 1, index)))
         {
             inFrom.Pop();
             inFrom.Push(true);
@@ -255,11 +255,12 @@ internal sealed partial class Masker
     }
 
     /// <summary>
-    /// After USING: a from-item (<c>MERGE INTO t USING customers c</c>, <c>DELETE … USING
-    /// customers c</c>, a subquery) rather than a join's column list (<c>JOIN … USING (id)</c>),
-    /// whose names MERGE's actions would otherwise read unnoticed (probe AS).
+    /// After USING: a from-item (<c>MERGE INTO t USING [ONLY | LATERAL] customers c</c>, <c>DELETE …
+    /// USING customers c</c>, a subquery, a parenthesized join) rather than a join's column list
+    /// (<c>JOIN … USING (id)</c>), whose names MERGE's actions would otherwise read unnoticed
+    /// (probes AS, AT).
     /// </summary>
-    private static bool StartsFromItem(string text, List<SqlToken> tokens, int i)
+    private static bool StartsFromItem(string text, List<SqlToken> tokens, int i, TokenIndex index)
     {
         if (i >= tokens.Count)
         {
@@ -274,11 +275,27 @@ internal sealed partial class Masker
                 first++;
             }
 
-            return first < tokens.Count && IsWordIn(text, tokens[first], QueryStarts);
+            if (first < tokens.Count && IsWordIn(text, tokens[first], QueryStarts))
+            {
+                return true;
+            }
+
+            // (customers c JOIN orders o ON …): a join in parentheses; a column list holds no JOIN.
+            var close = index.Match(i);
+            for (var j = i + 1; j < (close < 0 ? tokens.Count : close); j++)
+            {
+                if (IsWord(text, tokens[j], "JOIN"))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
-        return tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
-            && !(tokens[i].Kind == SqlTokenKind.Word && (NotAnAlias.Contains(Word(text, tokens[i]).ToString()) || IsClauseEnd(Word(text, tokens[i]))));
+        return IsWord(text, tokens[i], "ONLY") || IsWord(text, tokens[i], "LATERAL")
+            || (tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                && !(tokens[i].Kind == SqlTokenKind.Word && (NotAnAlias.Contains(Word(text, tokens[i]).ToString()) || IsClauseEnd(Word(text, tokens[i])))));
     }
 
     private static readonly HashSet<string> FunctionsWithFromArguments = new(StringComparer.OrdinalIgnoreCase) { "EXTRACT", "SUBSTRING", "TRIM", "OVERLAY" };

@@ -48,6 +48,12 @@ public sealed class MaskerFlowTests
     [InlineData("MERGE INTO archive a USING customers c(i, n, e, s) ON false WHEN NOT MATCHED THEN INSERT VALUES (c.i, c.s)")]
     [InlineData("MERGE INTO archive a USING (TABLE customers) c ON false WHEN NOT MATCHED THEN INSERT VALUES (c.id, c::text)")]
     [InlineData("WITH s AS (SELECT * FROM customers) MERGE INTO archive a USING s ON false WHEN NOT MATCHED THEN INSERT VALUES (s.id, s::text)")]
+    [InlineData("MERGE INTO archive a USING ONLY customers c ON false WHEN NOT MATCHED THEN INSERT VALUES (c.id, c::text)")]
+    [InlineData("MERGE INTO archive a USING ONLY (customers) c ON false WHEN NOT MATCHED THEN INSERT VALUES (c.id, to_jsonb(c)->>'ssn')")]
+    [InlineData("MERGE INTO archive a USING (customers c JOIN orders o ON o.customer_id = c.id) ON false WHEN NOT MATCHED THEN INSERT VALUES (c.id, c::text)")]
+    [InlineData("MERGE INTO archive a USING (customers c CROSS JOIN orders o) ON false WHEN NOT MATCHED THEN INSERT VALUES (c.id, c::text)")]
+    [InlineData("MERGE INTO archive a USING LATERAL (SELECT * FROM customers) c ON false WHEN NOT MATCHED THEN INSERT VALUES (c.id, c::text)")]
+    [InlineData("WITH x AS (DELETE FROM archive a USING ONLY customers c WHERE a.id = c.id RETURNING c::text AS t) INSERT INTO items (body) SELECT t FROM x")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);

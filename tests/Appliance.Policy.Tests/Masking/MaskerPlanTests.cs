@@ -80,6 +80,10 @@ public class MaskerPlanTests
     [InlineData("SELECT row_to_json(o) FROM orders o, customers c", false)]
     [InlineData("SELECT row_to_json(c) FROM orders o, customers c", true)]
     [InlineData("SELECT row_to_json(t) FROM unknown_table t", true)]
+    [InlineData("DELETE FROM archive a USING ONLY customers c WHERE a.id = c.id RETURNING row_to_json(c)", true)]
+    [InlineData("DELETE FROM archive a USING (customers c JOIN orders o ON true) WHERE a.id = c.id RETURNING row_to_json(c)", true)]
+    [InlineData("DELETE FROM archive a USING LATERAL (SELECT * FROM customers) c WHERE true RETURNING row_to_json(c)", true)]
+    [InlineData("DELETE FROM archive a USING orders o WHERE a.id = o.id RETURNING row_to_json(o)", false)]
     public void GetPlan_AComputedWholeRow_IsMaskedWholeOnlyWhenItsRelationHasAMaskedColumn(string sql, bool maskedWhole)
     {
         var plan = _masker.GetPlan(sql, [new ResultField("row_to_json", 0, 0, PgTypes.Json)], new Catalog());
