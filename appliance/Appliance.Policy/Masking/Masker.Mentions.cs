@@ -269,13 +269,7 @@ internal sealed partial class Masker
 
         if (tokens[i].Kind == SqlTokenKind.OpenParen)
         {
-            var first = i + 1;
-            while (first < tokens.Count && tokens[first].Kind == SqlTokenKind.OpenParen)
-            {
-                first++;
-            }
-
-            if (first < tokens.Count && IsWordIn(text, tokens[first], QueryStarts))
+            if (StartsQuery(text, tokens, i + 1))
             {
                 return true;
             }
@@ -293,9 +287,7 @@ internal sealed partial class Masker
             return false;
         }
 
-        return IsWord(text, tokens[i], "ONLY") || IsWord(text, tokens[i], "LATERAL")
-            || (tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
-                && !(tokens[i].Kind == SqlTokenKind.Word && (NotAnAlias.Contains(Word(text, tokens[i]).ToString()) || IsClauseEnd(Word(text, tokens[i])))));
+        return IsWord(text, tokens[i], "ONLY") || IsWord(text, tokens[i], "LATERAL") || IsPlainName(text, tokens, i);
     }
 
     private static readonly HashSet<string> FunctionsWithFromArguments = new(StringComparer.OrdinalIgnoreCase) { "EXTRACT", "SUBSTRING", "TRIM", "OVERLAY" };

@@ -108,7 +108,7 @@ internal sealed partial class Masker
                 j += 2;
             }
 
-            if (!IsTargetName(text, tokens, j))
+            if (!IsPlainName(text, tokens, j))
             {
                 continue;
             }
@@ -131,7 +131,7 @@ internal sealed partial class Masker
                 alias++;
             }
 
-            if (IsTargetName(text, tokens, alias))
+            if (IsPlainName(text, tokens, alias))
             {
                 names.Add(SqlLiteral.Identifier(text, tokens[alias]));
             }
@@ -140,8 +140,8 @@ internal sealed partial class Masker
         return names;
     }
 
-    /// <summary>A name or alias of a written table: any identifier but a keyword (INSERT INTO t (a, b): a column list may follow it).</summary>
-    private static bool IsTargetName(string text, List<SqlToken> tokens, int i) =>
+    /// <summary>An identifier that is no keyword: a relation's name or alias (INSERT INTO t (a, b): a column list may follow it).</summary>
+    private static bool IsPlainName(string text, List<SqlToken> tokens, int i) =>
         i < tokens.Count && tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
         && !(tokens[i].Kind == SqlTokenKind.Word && (NotAnAlias.Contains(Word(text, tokens[i]).ToString()) || IsClauseEnd(Word(text, tokens[i]))));
 
@@ -256,15 +256,8 @@ internal sealed partial class Masker
         token.Kind == SqlTokenKind.Word && Word(text, token).Equals(word, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A relation's name or alias in a from-list: not a keyword, not a function's name, not a schema qualifier.</summary>
-    private static bool IsRowSourceName(string text, List<SqlToken> tokens, int i)
-    {
-        if (tokens[i].Kind == SqlTokenKind.Word && (NotAnAlias.Contains(Word(text, tokens[i]).ToString()) || IsClauseEnd(Word(text, tokens[i]))))
-        {
-            return false;
-        }
-
-        return i + 1 >= tokens.Count || !(tokens[i + 1].Kind == SqlTokenKind.OpenParen || IsDot(text, tokens[i + 1]));
-    }
+    private static bool IsRowSourceName(string text, List<SqlToken> tokens, int i) =>
+        IsPlainName(text, tokens, i) && (i + 1 >= tokens.Count || !(tokens[i + 1].Kind == SqlTokenKind.OpenParen || IsDot(text, tokens[i + 1])));
 
     /// <summary>
     /// The system catalogs (<c>pg_class</c>, <c>pg_tables</c>…) hold no table's values; the ones
@@ -284,10 +277,7 @@ internal sealed partial class Masker
             next++;
         }
 
-        return next < tokens.Count && tokens[next].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
-            && !(tokens[next].Kind == SqlTokenKind.Word && (NotAnAlias.Contains(Word(text, tokens[next]).ToString()) || IsClauseEnd(Word(text, tokens[next]))))
-            ? next
-            : close;
+        return IsPlainName(text, tokens, next) ? next : close;
     }
 
     /// <summary>

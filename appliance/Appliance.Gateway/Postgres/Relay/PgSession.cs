@@ -194,16 +194,7 @@ internal sealed partial class PgSession : IDisposable
             Log.StrictAuditStartFailed(_services.Logger, Id, e);
             _services.Recorder.Start(info);
             const string message = "the audit log could not record the session, and this connection's audit is strict: try again later";
-            try
-            {
-                _clientOut.Write(LocalMessages.Fatal(SystemError, message));
-                _clientOut.FlushTo(_client);
-            }
-            catch (Exception sendFailed) when (IsDisconnect(sendFailed))
-            {
-                // Gone already; the record says why it ended.
-            }
-
+            SendFatal(SystemError, message);
             Stop($"refused: {message}");
             return false;
         }
