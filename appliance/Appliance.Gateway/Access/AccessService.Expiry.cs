@@ -11,6 +11,18 @@ internal sealed partial class AccessService
     public static readonly TimeSpan ExpiringWarning = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// When the requester is warned: five minutes before the grant ends, or halfway through a
+    /// grant of ten minutes or less (counted from approval, extensions included), so a short
+    /// grant is warned too without the warning arriving with the approval.
+    /// </summary>
+    public static DateTimeOffset WarnAt(AccessRequest grant)
+    {
+        var expiresAt = grant.ExpiresAt!.Value;
+        var length = expiresAt - (grant.ActivatedAt ?? expiresAt);
+        return expiresAt - (length < 2 * ExpiringWarning ? length / 2 : ExpiringWarning);
+    }
+
+    /// <summary>
     /// Ends the grant if it is due. Several gateway processes may call this for the same grant:
     /// the versioned update lets exactly one of them write <c>grant.expired</c>; the rest see the
     /// row already expired. Either way the caller gets the grant's final state to act on.

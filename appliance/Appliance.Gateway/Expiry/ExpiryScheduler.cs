@@ -6,7 +6,8 @@ namespace Appliance.Gateway.Expiry;
 /// <summary>
 /// Keeps this process's Quartz triggers in step with the store: one "end" trigger per pending
 /// request (at <c>pendingUntil</c>) or active grant (at <c>expiresAt</c>), one "warn" trigger five
-/// minutes before a grant ends. Rescheduling replaces, so calling it twice is harmless.
+/// minutes before a grant ends (halfway through a short one, <see cref="AccessService.WarnAt"/>).
+/// Rescheduling replaces, so calling it twice is harmless.
 /// </summary>
 internal sealed partial class ExpiryScheduler(ISchedulerFactory schedulers, TimeProvider time, ILogger<ExpiryScheduler> logger)
 {
@@ -39,8 +40,8 @@ internal sealed partial class ExpiryScheduler(ISchedulerFactory schedulers, Time
 
         await Replace(scheduler, end, request.Id, ExpiryJob.ActionEnd, endAt.Value, cancellationToken);
 
-        var warnAt = endAt.Value - AccessService.ExpiringWarning;
-        if (request.Status == RequestStatus.Active && request.Kind == RequestKind.Access && warnAt > time.GetUtcNow())
+        if (request.Status == RequestStatus.Active && request.Kind == RequestKind.Access
+            && AccessService.WarnAt(request) is var warnAt && warnAt > time.GetUtcNow())
         {
             await Replace(scheduler, warn, request.Id, ExpiryJob.ActionWarn, warnAt, cancellationToken);
         }

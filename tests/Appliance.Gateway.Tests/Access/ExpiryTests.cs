@@ -54,6 +54,29 @@ public sealed class ExpiryTests
         Assert.False(Signatures.IsValid(hook.Headers["X-Appliance-Signature"], "wrong-secret", hook.Body, TimeSpan.FromMinutes(5)));
     }
 
+    /// <summary>A grant of ten minutes or less is warned halfway through, not never (probe AQ).</summary>
+    [Fact]
+    public async Task ShortGrant_IsWarnedHalfwayThrough_BeforeItExpires()
+    {
+        await using var receiver = await RecordingHttpServer.StartAsync();
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir() with { PolicyYaml = PolicyWithWebhook(receiver.BaseAddress) });
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+        using var bob = gateway.Client(await gateway.CreateTokenAsync(Bob));
+
+        var request = await alice.RequestAsync("demo", "4s", "quick look");
+        var grant = await bob.PostAsync($"api/requests/{request.Str("id")}/approve", null, HttpStatusCode.OK);
+        var activatedAt = grant.Time("activatedAt");
+        var expiresAt = grant.Time("expiresAt");
+
+        var warning = await receiver.WaitForAsync(r => r.BodyText.Contains("\"grant.expiring\"", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
+        Assert.InRange(warning.At, activatedAt + TimeSpan.FromSeconds(1.5), expiresAt);
+        using var json = JsonDocument.Parse(warning.Body);
+        Assert.Equal(request.Str("id"), json.RootElement.GetProperty("data").GetProperty("request").Str("id"));
+
+        await receiver.WaitForAsync(r => r.BodyText.Contains("\"grant.expired\"", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
+        Assert.Single(receiver.Requests, r => r.BodyText.Contains("\"grant.expiring\"", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task PendingRequest_NobodyDecides_ExpiresAfterThePendingTimeout()
     {
