@@ -10,6 +10,8 @@ internal static class CardStatus
     {
         RequestStatuses.Pending => $"{r.Approvals.Count} of {r.MinApprovals} approvals",
         RequestStatuses.Active => "approved",
+        RequestStatuses.Expired when r.IsCommandReview && r.EndReason == ReviewEnds.Executed => "ran",
+        RequestStatuses.Expired when r.IsCommandReview && r.EndReason == ReviewEnds.Abandoned => "allowed, did not run",
         _ => r.Status,
     };
 
@@ -20,7 +22,8 @@ internal static class CardStatus
         RequestStatuses.Denied => $"❌ *Denied* by {Mrkdwn.Escape(r.DeniedBy ?? "an approver")}{Because(r.DenyReason)}",
         RequestStatuses.Cancelled => "🚫 *Cancelled* by " + Mrkdwn.Escape(r.EndedBy ?? r.Requester),
         RequestStatuses.Expired when r.ActivatedAt is null => "⌛ *Expired*: nobody decided in time",
-        RequestStatuses.Expired => "⌛ *Expired*" + At(r.EndedAt ?? r.ExpiresAt) + Approvers(r),
+        RequestStatuses.Expired when r.IsCommandReview => ReviewEnded(r),
+        RequestStatuses.Expired => "⌛ *Expired*" + At(r.EndedAt ?? r.ExpiresAt) + Approved(r),
         RequestStatuses.Revoked => $"🛑 *Revoked* by {Mrkdwn.Escape(r.EndedBy ?? "an approver")}{At(r.EndedAt)}{Because(r.EndReason)}",
         _ => "Status: " + Mrkdwn.Escape(r.Status),
     };
@@ -57,6 +60,22 @@ internal static class CardStatus
 
         return line;
     }
+
+    /// <summary>
+    /// An allowed statement's review ends when the statement runs (or its approval goes unused):
+    /// the gateway stores that as expired with the reason, which the card says in words (probe AW:
+    /// "Expired … by bob" read as if bob had ended it).
+    /// </summary>
+    private static string ReviewEnded(AccessRequest r) => r.EndReason switch
+    {
+        ReviewEnds.Executed => "▶️ *Ran*" + At(r.EndedAt) + Allowed(r),
+        ReviewEnds.Abandoned => "⚠️ *Allowed*" + Approvers(r) + ", but the statement did not run (its client cancelled or left)",
+        _ => "⌛ *Expired*" + At(r.EndedAt ?? r.ExpiresAt) + ": the approval was not used" + Allowed(r),
+    };
+
+    private static string Approved(AccessRequest r) => r.Approvals.Count == 0 ? string.Empty : " · approved" + Approvers(r);
+
+    private static string Allowed(AccessRequest r) => r.Approvals.Count == 0 ? string.Empty : " · allowed" + Approvers(r);
 
     private static string Approvers(AccessRequest r) =>
         r.Approvals.Count == 0 ? string.Empty : " by " + string.Join(", ", r.Approvals.Select(a => Mrkdwn.Escape(a.By)));

@@ -1,3 +1,4 @@
+using Appliance.Chatops.Cards;
 using Appliance.Chatops.Gateway;
 using Appliance.Chatops.Slack.BlockKit;
 using Appliance.Chatops.Slack.Inbound;
@@ -56,7 +57,7 @@ internal static class CommandReplies
         {
             RequestStatuses.Pending => $": waiting for approval ({r.Approvals.Count} of {r.MinApprovals})",
             RequestStatuses.Active when r.ExpiresAt is { } until => ": active until " + Mrkdwn.Time(until),
-            _ => ": " + Mrkdwn.Escape(r.Status),
+            _ => ": " + Mrkdwn.Escape(CardStatus.Word(r)),
         };
         if (r.IsCommandReview)
         {

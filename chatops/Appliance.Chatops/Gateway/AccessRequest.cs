@@ -50,6 +50,16 @@ internal static class RequestStatuses
     public const string Revoked = "revoked";
 }
 
+/// <summary>Why an allowed statement's review ended (its <c>endReason</c>; docs/api.md).</summary>
+internal static class ReviewEnds
+{
+    /// <summary>The statement ran: the approval is spent.</summary>
+    public const string Executed = "executed";
+
+    /// <summary>The approval was spent but the statement did not run (its client cancelled or left).</summary>
+    public const string Abandoned = "abandoned";
+}
+
 internal sealed record Approval(string By, DateTimeOffset? At);
 
 internal sealed record PendingExtension(string Duration, string? RequestedBy, DateTimeOffset? RequestedAt, string? Reason, IReadOnlyList<Approval>? Approvals);

@@ -132,7 +132,36 @@ public sealed class CardRendererTests
         var json = JsonText.Of(CardRenderer.Render(r).Blocks);
 
         Assert.Contains("Expired* at <!date^1800003600^", json, StringComparison.Ordinal);
+        Assert.Contains("· approved by bob@example.com", json, StringComparison.Ordinal);
         Assert.DoesNotContain("nobody decided", json, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The gateway stores an allowed statement's end as expired with its reason; the card says what
+    /// happened, not "Expired … by bob" (probe AW).
+    /// </summary>
+    [Theory]
+    [InlineData("executed", "▶️ *Ran* at <!date^1800000030^", "ran")]
+    [InlineData("abandoned", "⚠️ *Allowed* by bob@example.com, but the statement did not run", "allowed, did not run")]
+    [InlineData(null, "⌛ *Expired* at <!date^1800000030^", "expired")]
+    public void EndedReview_SaysWhetherTheStatementRan(string? endReason, string expectedLine, string expectedWord)
+    {
+        var r = Requests.CommandReview("DELETE FROM orders") with
+        {
+            Status = RequestStatuses.Expired,
+            ActivatedAt = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000),
+            EndedAt = DateTimeOffset.FromUnixTimeSeconds(1_800_000_030),
+            EndReason = endReason,
+            Approvals = [new Approval("bob@example.com", null)],
+        };
+
+        var (text, blocks) = CardRenderer.Render(r);
+
+        var json = JsonText.Of(blocks);
+        Assert.Contains(expectedLine, json, StringComparison.Ordinal);
+        Assert.DoesNotContain("UTC> by", json, StringComparison.Ordinal);
+        Assert.EndsWith($"({expectedWord})", text, StringComparison.Ordinal);
+        Assert.Empty(Buttons(blocks));
     }
 
     [Fact]

@@ -120,6 +120,34 @@ public abstract class DatabaseAccessTests : IAsyncLifetime
         await AssertRefusedAsync(credential);
     }
 
+    /// <summary>
+    /// A statement held for review is allowed from its card in chat and runs; the card then says
+    /// it ran, not that it expired "by" its approver (probe AW).
+    /// </summary>
+    [Fact]
+    public async Task HeldStatement_AllowedInChat_Runs_AndItsCardSaysItRan()
+    {
+        await CommandAsync(ChatStack.Alice, "request demo 1h cleaning up test rows");
+        var grantCard = await Stack.CardAsync();
+        await ClickApproveAsync(ChatStack.Bob, grantCard, ChatStack.RequestIdOf(grantCard));
+        var credential = await DmdCredentialAsync(ChatStack.RequestIdOf(grantCard));
+        await using var session = new NpgsqlConnection(credential.ConnectionString);
+        await session.OpenAsync();
+
+        await using var delete = new NpgsqlCommand("DELETE FROM customers", session);
+        var held = delete.ExecuteNonQueryAsync();
+        var reviewCard = await Stack.CardShowingAsync("DELETE FROM customers");
+        Assert.False(held.IsCompleted);
+        await ClickApproveAsync(ChatStack.Bob, reviewCard, ChatStack.RequestIdOf(reviewCard));
+
+        Assert.Equal(1, await held.WaitAsync(TimeSpan.FromSeconds(15)));
+        var ran = await Stack.CardShowingAsync("Ran* at");
+        Assert.Equal(reviewCard.Ts, ran.Ts);
+        Assert.Contains("· allowed by bob@example.com", ran.AllText, StringComparison.Ordinal);
+        Assert.DoesNotContain("Expired", ran.AllText, StringComparison.Ordinal);
+        await Stack.DirectMessageAsync(ChatStack.Alice, "was allowed by bob@example.com");
+    }
+
     /// <summary>The credential DM, read as a user copies it; its fields and its URI must agree, and name the listener.</summary>
     private async Task<DmCredential> DmdCredentialAsync(string grantId)
     {

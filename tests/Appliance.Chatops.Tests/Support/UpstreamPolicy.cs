@@ -27,7 +27,15 @@ internal static class UpstreamPolicy
               maxDuration: 4h
               reason: required
               channel: db-access
+            guardrails: [unbounded-write]
             masking: [pii]
+
+        guardrails:
+          - name: unbounded-write
+            match: { statements: [DELETE, UPDATE], missing: WHERE }
+            action: review
+            hold: 20s
+            message: A write without WHERE needs a review.
 
         masking:
           - name: pii
