@@ -58,9 +58,11 @@ internal static class SessionsApi
             parameters.Add("connection", connection);
         }
 
+        // A session is in the window if it was live during it: started before its end and not
+        // ended before its start (probe AX: one that started earlier and ran on was not found).
         if (from is not null)
         {
-            where.Add("started_at >= @from");
+            where.Add("(ended_at IS NULL OR ended_at >= @from)");
             parameters.Add("from", from.Value.ToUnixMs());
         }
 

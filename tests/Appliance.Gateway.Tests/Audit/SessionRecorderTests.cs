@@ -47,6 +47,37 @@ public sealed class SessionRecorderTests
             replay.Select(e => e.Str("type") == "statement" ? e.GetProperty("data").Str("sql") : e.Str("type")));
     }
 
+    /// <summary>A time window finds the sessions live in it, also those that started before it (probe AX).</summary>
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task TimeWindow_FindsTheSessionsLiveInIt(string store)
+    {
+        await using var database = store == "postgres" ? await TestPostgres.CreateDatabaseAsync("audit") : null;
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir(database?.ConnectionString));
+        var recorder = gateway.Service<SessionRecorder>();
+        var now = DateTimeOffset.UtcNow;
+        var stillOpen = "s-open-" + Guid.NewGuid().ToString("N")[..6];
+        var endedNow = "s-ended-" + Guid.NewGuid().ToString("N")[..6];
+        recorder.Start(new SessionInfo(stillOpen, Alice, "demo", "k7m2q9xa", "127.0.0.1", "psql", now.AddHours(-2)));
+        recorder.Start(new SessionInfo(endedNow, Alice, "demo", "k7m2q9xa", "127.0.0.1", "psql", now.AddHours(-3)));
+        recorder.End(endedNow, "client disconnected");
+        await recorder.FlushAsync(CancellationToken.None);
+        using var auditor = gateway.Client(await gateway.CreateTokenAsync(Auditor));
+
+        async Task<List<string>> FoundAsync(DateTimeOffset from, DateTimeOffset to) =>
+            [.. (await auditor.GetJsonAsync($"api/sessions?from={Uri.EscapeDataString(from.ToString("O"))}&to={Uri.EscapeDataString(to.ToString("O"))}"))
+                .EnumerateArray().Select(s => s.Str("id")).Order(StringComparer.Ordinal)];
+
+        // The last hour: both were live in it, though both started before it.
+        Assert.Equal(new[] { endedNow, stillOpen }.Order(StringComparer.Ordinal), await FoundAsync(now.AddHours(-1), now.AddMinutes(1)));
+        // Before the open one started: only the earlier one.
+        Assert.Equal([endedNow], await FoundAsync(now.AddHours(-2.75), now.AddHours(-2.5)));
+        // After the other ended: only the open one.
+        Assert.Equal([stillOpen], await FoundAsync(now.AddHours(1), now.AddHours(2)));
+        // Before both: none.
+        Assert.Empty(await FoundAsync(now.AddHours(-5), now.AddHours(-4)));
+    }
+
     [Theory]
     [MemberData(nameof(Stores))]
     public async Task RecordedSession_IsSearchable_ReplaysInOrder_AndTheChainVerifies(string store)
