@@ -611,6 +611,49 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal("destructive-ddl", statements[2].Str("guardrail"));
     }
 
+    /// <summary>
+    /// A password set in a session and read back (SHOW, current_setting), or carried
+    /// in application_name, stays out of the audit log (probe AX): the statement's text hides the
+    /// literal, its sample rows keep no values, the session keeps no application name.
+    /// </summary>
+    [Fact]
+    public async Task PasswordReadBack_IsNotKeptInSampleRows_NorInTheApplicationName()
+    {
+        var marker = PgGatewayFixture.TableName("pwread");
+        var secret = "pw" + Guid.NewGuid().ToString("N")[..12];
+        await fixture.GrantAsync();
+        var builder = fixture.ConnectionString();
+        builder.ApplicationName = $"etl password={secret}";
+        await using (var connection = new NpgsqlConnection(builder.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await new NpgsqlCommand($"SET my.password = '{secret}'", connection).ExecuteNonQueryAsync();
+            Assert.Equal(secret, await new NpgsqlCommand("SHOW my.password", connection).ExecuteScalarAsync());
+            Assert.Equal(secret, await new NpgsqlCommand("SELECT current_setting('my.password')", connection).ExecuteScalarAsync());
+            // A row that names a password keeps no values, though its statement does not name one.
+            await new NpgsqlCommand("SELECT 'my.pass' || 'word', current_setting('my.pass' || 'word')", connection).ExecuteScalarAsync();
+            await new NpgsqlCommand($"SELECT 'visible {marker}'", connection).ExecuteScalarAsync();
+            await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"DROP TABLE {marker}", connection).ExecuteNonQueryAsync());
+        }
+
+        var sessionId = await SessionIdAsync(marker);
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var records = await WaitForStatementsAsync(auditor, sessionId, s => s.Str("sql").Contains(marker, StringComparison.Ordinal), 2);
+        Assert.DoesNotContain(secret, await auditor.GetStringAsync($"api/sessions/{sessionId}/events"), StringComparison.Ordinal);
+
+        List<string?> Sample(string sql) =>
+            [.. Assert.Single(records, s => s.Str("sql") == sql).GetProperty("sampleRows")[0].EnumerateArray().Select(v => v.GetString())];
+        Assert.Equal(["****"], Sample("SHOW my.password"));
+        Assert.Equal(["****"], Sample("SELECT current_setting('****')"));
+        Assert.Equal(["****", "****"], Sample("SELECT 'my.pass' || 'word', current_setting('my.pass' || 'word')"));
+        Assert.Equal([$"visible {marker}"], Sample($"SELECT 'visible {marker}'"));
+
+        var sessions = await auditor.GetStringAsync($"api/sessions?user={Uri.EscapeDataString(Appliance.Tests.Common.Gateway.TestPolicies.Alice)}");
+        Assert.DoesNotContain(secret, sessions, StringComparison.Ordinal);
+        var session = System.Text.Json.JsonDocument.Parse(sessions).RootElement.EnumerateArray().Single(s => s.Str("id") == sessionId);
+        Assert.Equal("****", session.Str("application"));
+    }
+
     [Fact]
     public async Task ChangingTheSharedUpstreamRole_IsBlockedOnEveryConnection_AndItsPasswordNeverRecorded()
     {

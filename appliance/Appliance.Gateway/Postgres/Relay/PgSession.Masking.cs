@@ -185,16 +185,37 @@ internal sealed partial class PgSession
         _rewriter.WriteTo(_clientOut, row);
     }
 
-    /// <summary>One of a statement's first rows, as the client received it (masked), for the audit log.</summary>
+    /// <summary>
+    /// One of a statement's first rows, as the client received it (masked), for the audit log. A
+    /// password is no column a detector knows: a statement that names one (<c>SHOW my.password</c>,
+    /// <c>current_setting('app.password')</c>, <c>SELECT password FROM …</c>) keeps no values in its
+    /// samples, and a row that names one (<c>pg_settings</c>' <c>my.password</c> row) keeps none of
+    /// its own (probe AX).
+    /// </summary>
     private static void Sample(StatementTrace trace, ResultShapeInfo? shape, ReadOnlySpan<byte> message)
     {
         var row = DataRowMessage.Parse(message[PgLimits.MessageHeaderLength..]);
         var values = new string?[row.ColumnCount];
+        var hidden = trace.NamesAPassword;
         var i = 0;
         foreach (var value in row.Columns)
         {
-            values[i] = value.IsNull ? null : SampleValues.Render(value.Bytes, shape is { } s && i < s.Count ? s.TypeOids[i] : 0, shape?.IsBinary(i) ?? false);
+            if (!value.IsNull)
+            {
+                var shown = SampleValues.Render(value.Bytes, shape is { } s && i < s.Count ? s.TypeOids[i] : 0, shape?.IsBinary(i) ?? false);
+                hidden |= shown == SampleValues.Hidden;
+                values[i] = shown;
+            }
+
             i++;
+        }
+
+        if (hidden)
+        {
+            for (i = 0; i < values.Length; i++)
+            {
+                values[i] = values[i] is null ? null : SampleValues.Hidden;
+            }
         }
 
         (trace.Samples ??= []).Add(values);

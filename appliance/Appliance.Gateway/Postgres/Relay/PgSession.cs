@@ -6,6 +6,7 @@ using Appliance.Gateway.Postgres.Policy;
 using Appliance.Gateway.Postgres.Startup;
 using Appliance.Gateway.Postgres.Upstream;
 using Appliance.Policy.Configuration;
+using Appliance.Policy.Masking;
 using Appliance.Policy.Sql;
 using Appliance.Wire.Backend;
 using Appliance.Wire.Writing;
@@ -143,7 +144,8 @@ internal sealed partial class PgSession : IDisposable
     private bool Greet()
     {
         // The application name is the client's free text, shown back masked (SHOW application_name): recorded so too.
-        var application = Application is null ? null : _runtime.Masker.Mask(Application);
+        // An application_name is free text: one holding a password (password=…) is not kept (probe AX).
+        var application = Application is null ? null : Masker.HoldsSecret(Application) ? SampleValues.Hidden : _runtime.Masker.Mask(Application);
         var info = new SessionInfo(Id, Person.Email, ConnectionName, GrantId, ClientAddress, application, _services.Time.GetUtcNow(), _settings);
         if (!RecordStart(info))
         {

@@ -14,6 +14,9 @@ internal static class SampleValues
 {
     public const int MaxLength = 200;
 
+    /// <summary>What the record shows for a value that holds a password.</summary>
+    public const string Hidden = "****";
+
     private static readonly DateTime PostgresEpoch = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
     /// <summary>The value as the record shows it; one holding a password (<c>password=</c>, a URI's <c>user:password@</c>) as <c>****</c>, as a parameter would be.</summary>
@@ -22,7 +25,7 @@ internal static class SampleValues
         var text = binary ? RenderBinary(value, typeOid) : Encoding.UTF8.GetString(value[..Math.Min(value.Length, MaxLength * 4)]);
         if (Masker.HoldsSecret(text))
         {
-            return "****";
+            return Hidden;
         }
 
         return text.Length > MaxLength ? string.Concat(text.AsSpan(0, MaxLength), "…") : text;

@@ -44,6 +44,15 @@ internal sealed class StatementTrace(
 
     public bool WantsSample => Samples is null || Samples.Count < MaxSampleRows;
 
+    /// <summary>
+    /// The statement names a password (a setting, a column) or had a literal hidden as one
+    /// (<c>current_setting('my.password')</c> is recorded with <c>'****'</c>): its sample rows keep no values.
+    /// </summary>
+    public bool NamesAPassword => _namesAPassword ??=
+        Sql.Contains("password", StringComparison.OrdinalIgnoreCase) || Sql.Contains("'****'", StringComparison.Ordinal);
+
+    private bool? _namesAPassword;
+
     public double ElapsedMilliseconds => Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds;
 
     /// <summary>A Query's first command tags are recorded; the others are counted (appending each made 100,000 statements quadratic, probe AE).</summary>
