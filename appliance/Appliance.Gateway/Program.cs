@@ -1,5 +1,6 @@
 using Appliance.Gateway.Configuration;
 using Appliance.Gateway.Hosting;
+using Appliance.Gateway.Store;
 using Microsoft.Extensions.Options;
 
 try
@@ -7,10 +8,16 @@ try
     await GatewayApp.Build(args).RunAsync();
     return 0;
 }
-catch (Exception ex) when (ex is PolicyConfigurationException or OptionsValidationException)
+catch (Exception ex) when (ex is PolicyConfigurationException or OptionsValidationException or StoreUnusableException)
 {
-    // A bad configuration is the operator's to fix: say every problem plainly, no stack trace.
+    // A bad configuration or an unusable store is the operator's to fix: say every problem plainly, no stack trace.
     Console.Error.WriteLine(ex.Message);
+    return 1;
+}
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+{
+    // The data directory (store, listener certificate) cannot be created or written.
+    Console.Error.WriteLine($"The gateway could not start: {ex.Message} (check APPLIANCE_DATA_DIR: its permissions and free space)");
     return 1;
 }
 

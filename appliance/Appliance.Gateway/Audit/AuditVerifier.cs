@@ -10,23 +10,31 @@ internal sealed record AuditVerification(bool Ok, long Events, string Head, long
 /// <summary>
 /// Re-computes every event's hash from its fields and its predecessor's hash. An edited event
 /// fails its own hash; a deleted one leaves a gap in <c>seq</c> and a broken <c>prev_hash</c> link.
+/// Events removed from the very end leave a valid shorter chain that later appends extend again,
+/// so an auditor records <c>(events, head)</c> elsewhere (the gateway also logs it,
+/// <see cref="AuditAnchorLog"/>) and passes it back as an anchor: the chain must still hold that
+/// hash at that event. The session index that search reads is checked against the chain too.
+/// All of it reads one snapshot of the store, so records committed meanwhile do not disagree.
 /// </summary>
 internal sealed class AuditVerifier(StoreDatabase database)
 {
     private const int PageSize = 5000;
 
-    public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken)
+    public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken, AuditAnchor? anchor = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        await using var snapshot = await database.BeginSnapshotAsync(connection, cancellationToken);
+        var index = new SessionIndexCheck();
         long expectedSeq = 1;
         var prev = EventChain.Genesis;
         long count = 0;
+        string? anchorFound = null;
         while (true)
         {
             var page = (await connection.QueryAsync<StoredEvent>(
                 "SELECT seq, id, type, occurred_at, actor, connection, request_id, session_id, data, prev_hash, hash " +
                 "FROM events WHERE seq >= @from ORDER BY seq LIMIT @limit",
-                new { from = expectedSeq, limit = (long)PageSize })).ToList();
+                new { from = expectedSeq, limit = (long)PageSize }, snapshot)).ToList();
             foreach (var e in page)
             {
                 if (e.Seq != expectedSeq)
@@ -44,6 +52,12 @@ internal sealed class AuditVerifier(StoreDatabase database)
                     return Broken(count, prev, e.Seq, $"event {e.Seq} ({e.Type}, {e.Id}) was altered after it was written");
                 }
 
+                if (e.Seq == anchor?.Seq)
+                {
+                    anchorFound = e.Hash;
+                }
+
+                index.Add(e);
                 prev = e.Hash;
                 expectedSeq++;
                 count++;
@@ -51,13 +65,30 @@ internal sealed class AuditVerifier(StoreDatabase database)
 
             if (page.Count < PageSize)
             {
-                return new AuditVerification(true, count, prev, null, null);
+                break;
             }
 
             cancellationToken.ThrowIfCancellationRequested();
         }
+
+        if (anchor is not null && !string.Equals(anchorFound, anchor.Hash, StringComparison.OrdinalIgnoreCase))
+        {
+            return Broken(count, prev, anchor.Seq, anchorFound is null
+                ? $"the chain holds {count} events, fewer than the {anchor.Seq} recorded: events were removed from its end"
+                : $"event {anchor.Seq}'s hash is not the one recorded: the chain was cut and written again at or before it");
+        }
+
+        if (await index.CompareAsync(connection, snapshot) is { } mismatch)
+        {
+            return Broken(count, prev, mismatch.Seq, mismatch.Problem);
+        }
+
+        return new AuditVerification(true, count, prev, null, null);
     }
 
-    private static AuditVerification Broken(long count, string head, long seq, string problem) =>
+    private static AuditVerification Broken(long count, string head, long? seq, string problem) =>
         new(false, count, head, seq, problem);
 }
+
+/// <summary>A point of the chain an auditor recorded: event <see cref="Seq"/> had hash <see cref="Hash"/>.</summary>
+internal sealed record AuditAnchor(long Seq, string Hash);

@@ -42,6 +42,10 @@ internal sealed partial class SessionRecorder(
     private List<Item> _incoming = new(1024);
     private bool _writerWaiting;
     private int _producersWaiting;
+    private volatile bool _failing;
+
+    /// <summary>The last commit failed and none has succeeded since: the store is not taking records.</summary>
+    public bool IsFailing => _failing;
 
     public void Start(SessionInfo info) => Enqueue(new Item(Kind.Start, info.Id, Session: info, At: info.StartedAt));
 
@@ -229,8 +233,8 @@ internal sealed partial class SessionRecorder(
 
     /// <summary>
     /// Retries until the store takes the batch: while the gateway runs, a store outage only delays
-    /// the records (sessions wait once the queue is full). Giving up would lose them and, as the
-    /// exception ends this service, stop the host. Once the host is stopping it tries ten times.
+    /// the records (sessions wait once the queue is full, and new ones are refused meanwhile,
+    /// <see cref="IsFailing"/>). Once the host is stopping it tries ten times, then says what it lost.
     /// </summary>
     private void WriteWithRetry(List<Item> batch, StatementsJson json, CancellationToken stopping)
     {
@@ -240,11 +244,21 @@ internal sealed partial class SessionRecorder(
             try
             {
                 Commit(prepared);
+                _failing = false;
                 GatewayMetrics.RecordedStatements.Inc(prepared.Statements);
                 return;
             }
-            catch (Exception ex) when (!stopping.IsCancellationRequested || attempt < 10)
+            catch (Exception ex)
             {
+                _failing = true;
+                if (stopping.IsCancellationRequested && attempt >= 10)
+                {
+                    // Say what is lost, and whose, rather than end the host with a bare exception (probe AX).
+                    var sessions = string.Join(", ", batch.Select(i => i.SessionId).Where(id => id.Length > 0).Distinct(StringComparer.Ordinal));
+                    Log.RecordsLost(logger, batch.Count, sessions, ex);
+                    return;
+                }
+
                 Log.WriteFailed(logger, batch.Count, attempt, ex);
                 var delay = TimeSpan.FromMilliseconds(Math.Min(100 * attempt, 5000));
                 if (stopping.IsCancellationRequested)
@@ -280,5 +294,8 @@ internal sealed partial class SessionRecorder(
     {
         [LoggerMessage(5001, LogLevel.Error, "Writing {Count} audit records failed (attempt {Attempt}); retrying")]
         public static partial void WriteFailed(ILogger logger, int count, int attempt, Exception exception);
+
+        [LoggerMessage(5002, LogLevel.Critical, "The gateway is stopping and its store still refuses the audit log's writes: {Count} audit records are lost, of sessions {Sessions}")]
+        public static partial void RecordsLost(ILogger logger, int count, string sessions, Exception exception);
     }
 }

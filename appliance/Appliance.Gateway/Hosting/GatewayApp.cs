@@ -59,6 +59,7 @@ public static class GatewayApp
         builder.Services.AddIdentity();
         builder.Services.AddAccess(builder.Configuration);
         builder.Services.AddSingleton<AuditVerifier>();
+        builder.Services.AddHostedService<AuditAnchorLog>();
         builder.Services.AddSingleton<GuardrailEvents>();
         builder.Services.AddSingleton<SessionRecorder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionRecorder>());

@@ -43,11 +43,18 @@ internal static class OperationsExtensions
 
     public static WebApplication MapOperations(this WebApplication app)
     {
-        app.MapGet("/healthz", async (StoreDatabase database, HttpContext context) =>
+        app.MapGet("/healthz", async (StoreDatabase database, Audit.SessionRecorder recorder, HttpContext context) =>
         {
             try
             {
                 await database.PingAsync(context.RequestAborted);
+                if (recorder.IsFailing)
+                {
+                    // Reachable but refusing writes (read-only, full): sessions are refused until it takes them.
+                    return Problems.Result(503, "audit-failing", "Audit log failing",
+                        "The gateway's store does not take the audit log's writes; new sessions are refused until it does.");
+                }
+
                 return Results.Ok(new { status = "ok", store = database.Dialect.ToString().ToLowerInvariant() });
             }
             catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)

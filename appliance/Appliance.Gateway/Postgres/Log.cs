@@ -55,6 +55,9 @@ internal static partial class Log
     [LoggerMessage(3033, LogLevel.Error, "Session {SessionId}: strict audit could not record the session's start, so the login was refused")]
     public static partial void StrictAuditStartFailed(ILogger logger, string sessionId, Exception exception);
 
+    [LoggerMessage(3060, LogLevel.Error, "Session {SessionId}: the audit log's writes are failing, so the login was refused")]
+    public static partial void AuditFailingLoginRefused(ILogger logger, string sessionId);
+
     [LoggerMessage(3018, LogLevel.Information, "Cancel request for session {SessionId} from {ClientAddress} forwarded upstream")]
     public static partial void CancelForwarded(ILogger logger, string sessionId, string clientAddress);
 

@@ -100,6 +100,27 @@ internal sealed class StoreDatabase : IAsyncDisposable
         return result;
     }
 
+    /// <summary>
+    /// A read transaction that sees one snapshot of the store while writers go on: PostgreSQL's
+    /// REPEATABLE READ; on SQLite a deferred BEGIN (in WAL mode its first read fixes the snapshot,
+    /// and it takes no write lock, so the audit writer is not held up).
+    /// </summary>
+    public async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        connection is SqliteConnection sqlite
+            ? sqlite.BeginTransaction(deferred: true)
+            : await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+
+    /// <summary>One real write, committed: an UPDATE that leaves the newest migration's row as it was.</summary>
+    public Task CheckWritableAsync(CancellationToken cancellationToken) =>
+        InTransactionAsync(async (c, t) =>
+        {
+            await using var command = c.CreateCommand();
+            command.Transaction = t;
+            command.CommandText = "UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT MAX(version) FROM schema_migrations)";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return true;
+        }, cancellationToken);
+
     public async Task<bool> PingAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);

@@ -29,7 +29,21 @@ internal sealed partial class StoreMigrationService(MigrationRunner runner, Stor
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var applied = await runner.MigrateAsync(cancellationToken);
+        int applied;
+        try
+        {
+            applied = await runner.MigrateAsync(cancellationToken);
+            // A store that can be read but not written (read-only file or volume, full disk) would
+            // let sessions run while their records pile up in memory (probe AX): not a start.
+            await database.CheckWritableAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or UnauthorizedAccessException)
+        {
+            throw new StoreUnusableException(
+                $"The store {database.Description} cannot be written: {ex.Message.TrimEnd('.')}. The gateway records every session there and does not " +
+                "start without it: check its permissions, free space and connection settings (APPLIANCE_DATA_DIR, APPLIANCE_STORE).", ex);
+        }
+
         Log.StoreReady(logger, database.Description, applied);
     }
 
@@ -41,3 +55,6 @@ internal sealed partial class StoreMigrationService(MigrationRunner runner, Stor
         public static partial void StoreReady(ILogger logger, string store, int applied);
     }
 }
+
+/// <summary>The store cannot be opened or written at start: the operator's to fix, said in one line.</summary>
+internal sealed class StoreUnusableException(string message, Exception inner) : Exception(message, inner);

@@ -121,6 +121,70 @@ public sealed class SessionRecorderTests
         await dave.GetJsonAsync($"api/sessions?user={Alice}", HttpStatusCode.Forbidden);
     }
 
+    /// <summary>
+    /// Session search reads the sessions table, outside the chain: verify checks each row against
+    /// the chained session events, so a row deleted, re-attributed, recounted or made up is
+    /// reported (probe AX); restored, the store verifies again.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task SessionIndex_EditedOrDeleted_IsReportedByVerify(string store)
+    {
+        await using var database = store == "postgres" ? await TestPostgres.CreateDatabaseAsync("audit") : null;
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir(database?.ConnectionString));
+        var recorder = gateway.Service<SessionRecorder>();
+        var id = "s-" + Guid.NewGuid().ToString("N")[..8];
+        recorder.Start(new SessionInfo(id, Alice, "demo", "k7m2q9xa", "127.0.0.1", "psql", DateTimeOffset.UtcNow));
+        for (var i = 1; i <= 3; i++)
+        {
+            recorder.Record(Statement(id, i, $"SELECT {i}"));
+        }
+
+        recorder.End(id, "client disconnected");
+        await recorder.FlushAsync(CancellationToken.None);
+        using var auditor = gateway.Client(await gateway.CreateTokenAsync(Auditor));
+        Assert.True((await auditor.GetJsonAsync("api/audit/verify")).GetProperty("ok").GetBoolean());
+
+        async Task<string> ProblemAfterAsync(string tamper, string restore)
+        {
+            await using var connection = await gateway.Service<StoreDatabase>().OpenAsync();
+            await connection.ExecuteAsync(tamper, new { id });
+            var verify = await auditor.GetJsonAsync("api/audit/verify");
+            await connection.ExecuteAsync(restore, new { id });
+            Assert.False(verify.GetProperty("ok").GetBoolean());
+            return verify.Str("problem");
+        }
+
+        Assert.Contains($"session {id}'s index row (user bob@example.com",
+            await ProblemAfterAsync("UPDATE sessions SET user_email = 'bob@example.com' WHERE id = @id", $"UPDATE sessions SET user_email = '{Alice}' WHERE id = @id"),
+            StringComparison.Ordinal);
+        Assert.Contains("counts 0 statements, the chain holds 3",
+            await ProblemAfterAsync("UPDATE sessions SET statements = 0 WHERE id = @id", "UPDATE sessions SET statements = 3 WHERE id = @id"),
+            StringComparison.Ordinal);
+        Assert.Contains($"session {id}'s end in the index",
+            await ProblemAfterAsync("UPDATE sessions SET end_reason = 'nothing happened' WHERE id = @id", "UPDATE sessions SET end_reason = 'client disconnected' WHERE id = @id"),
+            StringComparison.Ordinal);
+        Assert.Contains("is missing from the session index",
+            await ProblemAfterAsync(
+                "CREATE TABLE sessions_kept AS SELECT * FROM sessions WHERE id = @id; DELETE FROM sessions WHERE id = @id",
+                "INSERT INTO sessions SELECT * FROM sessions_kept; DROP TABLE sessions_kept"),
+            StringComparison.Ordinal);
+        Assert.Contains("session s-madeup is in the session index but the chain never started it",
+            await ProblemAfterAsync(
+                "INSERT INTO sessions (id, user_email, connection, started_at, statements) VALUES ('s-madeup', 'bob@example.com', 'demo', 0, 0)",
+                "DELETE FROM sessions WHERE id = 's-madeup'"),
+            StringComparison.Ordinal);
+
+        // An anchor from an earlier answer checks out through the API; half of one, or a malformed one, is a 400.
+        var final = await auditor.GetJsonAsync("api/audit/verify");
+        Assert.True(final.GetProperty("ok").GetBoolean());
+        var anchored = await auditor.GetJsonAsync($"api/audit/verify?seq={final.GetProperty("events").GetInt64()}&hash={final.Str("head")}");
+        Assert.True(anchored.GetProperty("ok").GetBoolean());
+        Assert.Equal("bad-request", (await auditor.GetJsonAsync("api/audit/verify?seq=3", HttpStatusCode.BadRequest)).Rule());
+        Assert.Equal("bad-request", (await auditor.GetJsonAsync("api/audit/verify?seq=3&hash=not-a-hash", HttpStatusCode.BadRequest)).Rule());
+        Assert.Equal("bad-request", (await auditor.GetJsonAsync($"api/audit/verify?seq=0&hash={final.Str("head")}", HttpStatusCode.BadRequest)).Rule());
+    }
+
     [Fact]
     public async Task BusySession_IsWrittenInEventsOfBoundedSize_AllStatementsInOrder()
     {

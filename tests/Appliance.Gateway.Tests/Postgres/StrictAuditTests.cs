@@ -120,6 +120,63 @@ public sealed class StrictAuditTests(StrictAuditTests.Fixture fixture) : IClassF
         Assert.Equal(1, await ScalarAsync(connection, "SELECT 1"));
     }
 
+    /// <summary>
+    /// A batched connection while the store takes no writes (probe AX: a read-only store let
+    /// sessions write to the target while their records waited in memory, lost at the stop):
+    /// once the writer's commits fail, /healthz says so and new logins are refused; once the
+    /// store takes writes again, both recover and the refused attempt is on record.
+    /// </summary>
+    [Fact]
+    public async Task BatchedLogin_WhileTheAuditWritesFail_IsRefused_AndItRecovers()
+    {
+        await fixture.GrantAsync("demo");
+        var application = "batched-" + PgGatewayFixture.Marker();
+        var builder = fixture.ConnectionString("demo");
+        builder.ApplicationName = application;
+        using var http = fixture.Gateway.Client();
+
+        await using (await StoreOutage.BeginWritesFailAsync(fixture.Store!))
+        {
+            // Admitted before any commit failed; its start is queued and the writer's commit fails.
+            await using (var live = await fixture.OpenAsync("demo"))
+            {
+                Assert.Equal(1, await ScalarAsync(live, "SELECT 1"));
+            }
+
+            await WaitForHealthAsync(http, System.Net.HttpStatusCode.ServiceUnavailable);
+            await using var refused = new NpgsqlConnection(builder.ConnectionString);
+            var error = await Assert.ThrowsAsync<PostgresException>(() => refused.OpenAsync());
+            Assert.Equal("58000", error.SqlState);
+            Assert.Contains("the audit log cannot record sessions right now", error.MessageText, StringComparison.Ordinal);
+        }
+
+        await WaitForHealthAsync(http, System.Net.HttpStatusCode.OK);
+        await using (var again = await fixture.OpenAsync("demo"))
+        {
+            Assert.Equal(1, await ScalarAsync(again, "SELECT 1"));
+        }
+
+        var session = await fixture.EndedSessionAsync(application);
+        Assert.NotNull(session);
+        Assert.Contains("the audit log cannot record sessions right now", session.Value.Str("endReason"), StringComparison.Ordinal);
+    }
+
+    private static async Task WaitForHealthAsync(HttpClient http, System.Net.HttpStatusCode expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            using var response = await http.GetAsync("healthz");
+            if (response.StatusCode == expected)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"/healthz still answers {response.StatusCode}, not {expected}");
+            await Task.Delay(100);
+        }
+    }
+
     private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);

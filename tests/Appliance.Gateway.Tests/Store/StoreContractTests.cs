@@ -102,6 +102,48 @@ public sealed class StoreContractTests
         Assert.Equal(2, deleted.BrokenAtSeq);
     }
 
+    /// <summary>
+    /// Events cut from the end leave a valid shorter chain that new appends grow back to the same
+    /// count (probe AX); an anchor recorded before (an earlier answer's events and head) tells.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestStore.Kinds), MemberType = typeof(TestStore))]
+    public async Task EventChain_CutFromTheEndAndRegrown_FailsItsRecordedAnchor(string kind)
+    {
+        await using var store = await TestStore.CreateAsync(kind);
+        var log = new EventLog(store.Database, new WebhookTargetsStub());
+        for (var i = 0; i < 5; i++)
+        {
+            await log.AppendAsync([new NewEvent("test.event", DateTimeOffset.UtcNow, $$"""{"n":{{i}}}""", "tester")]);
+        }
+
+        var verifier = new AuditVerifier(store.Database);
+        var recorded = await verifier.VerifyAsync(CancellationToken.None);
+        var anchor = new AuditAnchor(recorded.Events, recorded.Head);
+        Assert.True((await verifier.VerifyAsync(CancellationToken.None, anchor)).Ok);
+
+        await using (var connection = await store.Database.OpenAsync())
+        {
+            await connection.ExecuteAsync("DELETE FROM events WHERE seq >= 4");
+        }
+
+        var shorter = await verifier.VerifyAsync(CancellationToken.None, anchor);
+        Assert.False(shorter.Ok);
+        Assert.Equal(5, shorter.BrokenAtSeq);
+        Assert.Contains("the chain holds 3 events, fewer than the 5 recorded", shorter.Problem, StringComparison.Ordinal);
+
+        await log.AppendAsync([new NewEvent("test.event", DateTimeOffset.UtcNow, """{"n":"new"}""", "tester")]);
+        await log.AppendAsync([new NewEvent("test.event", DateTimeOffset.UtcNow, """{"n":"new"}""", "tester")]);
+        var regrown = await verifier.VerifyAsync(CancellationToken.None);
+        Assert.True(regrown.Ok);
+        Assert.Equal(5, regrown.Events);
+
+        var checkedAgainstAnchor = await verifier.VerifyAsync(CancellationToken.None, anchor);
+        Assert.False(checkedAgainstAnchor.Ok);
+        Assert.Equal(5, checkedAgainstAnchor.BrokenAtSeq);
+        Assert.Contains("event 5's hash is not the one recorded", checkedAgainstAnchor.Problem, StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(TestStore.Kinds), MemberType = typeof(TestStore))]
     public async Task EventChain_ConcurrentAppends_StayOneUnbrokenChain(string kind)

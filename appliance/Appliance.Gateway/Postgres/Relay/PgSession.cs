@@ -143,8 +143,8 @@ internal sealed partial class PgSession : IDisposable
     /// </summary>
     private bool Greet()
     {
-        // The application name is the client's free text, shown back masked (SHOW application_name): recorded so too.
-        // An application_name is free text: one holding a password (password=…) is not kept (probe AX).
+        // The application name is the client's free text, shown back masked (SHOW application_name): recorded so
+        // too, and one holding a password (password=…) not at all (probe AX).
         var application = Application is null ? null : Masker.HoldsSecret(Application) ? SampleValues.Hidden : _runtime.Masker.Mask(Application);
         var info = new SessionInfo(Id, Person.Email, ConnectionName, GrantId, ClientAddress, application, _services.Time.GetUtcNow(), _settings);
         if (!RecordStart(info))
@@ -176,14 +176,22 @@ internal sealed partial class PgSession : IDisposable
     /// <summary>
     /// Queues the session's start; under <c>audit: strict</c> commits it first, and refuses the
     /// session (FATAL 58000) when the audit log cannot hold it. The start then stays queued, so the
-    /// refused attempt is on record once the store is back.
+    /// refused attempt is on record once the store is back. A batched session is refused too while
+    /// the audit writer's commits are failing: its records would live only in memory, and a stop
+    /// would lose them (probe AX: a read-only store let sessions write to the target untraced).
     /// </summary>
     private bool RecordStart(SessionInfo info)
     {
         if (Connection.Audit != Appliance.Policy.Configuration.AuditMode.Strict)
         {
             _services.Recorder.Start(info);
-            return true;
+            if (!_services.Recorder.IsFailing)
+            {
+                return true;
+            }
+
+            Log.AuditFailingLoginRefused(_services.Logger, Id);
+            return RefuseUnrecorded("the audit log cannot record sessions right now (its store is failing): try again later");
         }
 
         try
@@ -195,11 +203,15 @@ internal sealed partial class PgSession : IDisposable
         {
             Log.StrictAuditStartFailed(_services.Logger, Id, e);
             _services.Recorder.Start(info);
-            const string message = "the audit log could not record the session, and this connection's audit is strict: try again later";
-            SendFatal(SystemError, message);
-            Stop($"refused: {message}");
-            return false;
+            return RefuseUnrecorded("the audit log could not record the session, and this connection's audit is strict: try again later");
         }
+    }
+
+    private bool RefuseUnrecorded(string message)
+    {
+        SendFatal(SystemError, message);
+        Stop($"refused: {message}");
+        return false;
     }
 
     private void OnShutdown() => Cut(Appliance.Wire.SqlStates.AdminShutdown, "terminating connection: the gateway is shutting down", "gateway shutdown");

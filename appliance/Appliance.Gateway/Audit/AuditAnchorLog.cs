@@ -1,0 +1,55 @@
+using Appliance.Gateway.Store;
+using Dapper;
+
+namespace Appliance.Gateway.Audit;
+
+/// <summary>
+/// Writes the chain's head (its last event's number and hash) to the log at start and every
+/// <see cref="Interval"/> when it moved. Events cut from the chain's end leave a valid shorter
+/// chain; with the log shipped elsewhere (Seq), these lines are the anchors an auditor passes to
+/// <c>GET /api/audit/verify?seq=&amp;hash=</c> to see that nothing recorded since was cut.
+/// </summary>
+internal sealed partial class AuditAnchorLog(StoreDatabase database, ILogger<AuditAnchorLog> logger) : BackgroundService
+{
+    internal static readonly TimeSpan Interval = TimeSpan.FromMinutes(15);
+
+    private long _logged;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval);
+        do
+        {
+            try
+            {
+                await LogHeadAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+            {
+                Log.HeadUnreadable(logger, ex);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task LogHeadAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var head = await connection.QuerySingleOrDefaultAsync<(long Seq, string Hash)?>(
+            new CommandDefinition("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", cancellationToken: cancellationToken));
+        if (head is { } h && h.Seq != _logged)
+        {
+            Log.Head(logger, h.Seq, h.Hash);
+            _logged = h.Seq;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(5010, LogLevel.Information, "Audit chain anchor: event {AnchorSeq} has hash {AnchorHash:l} (check later with GET /api/audit/verify?seq={AnchorSeq}&hash={AnchorHash:l})")]
+        public static partial void Head(ILogger logger, long anchorSeq, string anchorHash);
+
+        [LoggerMessage(5011, LogLevel.Warning, "Could not read the audit chain's head for its anchor")]
+        public static partial void HeadUnreadable(ILogger logger, Exception exception);
+    }
+}

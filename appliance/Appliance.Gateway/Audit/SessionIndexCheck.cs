@@ -1,0 +1,138 @@
+using System.Data.Common;
+using System.Text.Json;
+using Appliance.Gateway.Events;
+using Appliance.Gateway.Store;
+using Dapper;
+
+namespace Appliance.Gateway.Audit;
+
+/// <summary>
+/// The <c>sessions</c> table is the index session search reads; the chained <c>session.*</c>
+/// events are the truth. While the verifier walks the chain this collects what each session's
+/// row must say, then compares the rows: a row deleted, re-attributed, given another statement
+/// count or end, or one the chain never had, is reported (probe AX: search showed a rewritten
+/// row while the chain verified).
+/// </summary>
+internal sealed class SessionIndexCheck
+{
+    private readonly Dictionary<string, Expected> _sessions = new(StringComparer.Ordinal);
+
+    public void Add(StoredEvent e)
+    {
+        switch (e.Type)
+        {
+            case EventTypes.SessionStarted:
+                var started = JsonSerializer.Deserialize<SessionInfo>(e.Data, StoreJson.Options)!;
+                var expected = Get(started.Id, e.Seq);
+                expected.Start = new Row(started.User, started.Connection, started.GrantId, started.ClientAddress, started.Application, started.StartedAt.ToUnixMs());
+                break;
+            case EventTypes.SessionEnded:
+                using (var ended = JsonDocument.Parse(e.Data))
+                {
+                    var end = Get(ended.RootElement.GetProperty("sessionId").GetString()!, e.Seq);
+                    end.EndedAt = e.OccurredAt;
+                    end.EndReason = ended.RootElement.TryGetProperty("reason", out var reason) ? reason.GetString() : null;
+                }
+
+                break;
+            case EventTypes.SessionStatements:
+                using (var statements = JsonDocument.Parse(e.Data))
+                {
+                    foreach (var statement in statements.RootElement.GetProperty("statements").EnumerateArray())
+                    {
+                        // A strict session's intent ("forwarded") is followed by the statement's own record, which is the one counted.
+                        if (statement.GetProperty("outcome").GetString() != StatementRecord.Forwarded)
+                        {
+                            Get(statement.GetProperty("sessionId").GetString()!, e.Seq).Statements++;
+                        }
+                    }
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>The first disagreement between the index and the chain, or null.</summary>
+    public async Task<(long? Seq, string Problem)?> CompareAsync(DbConnection connection, DbTransaction transaction)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var rows = await connection.QueryAsync<IndexRow>(
+            "SELECT id, user_email, connection, grant_id, client_addr, application, started_at, ended_at, end_reason, statements FROM sessions",
+            transaction: transaction);
+        foreach (var row in rows)
+        {
+            seen.Add(row.Id);
+            if (!_sessions.TryGetValue(row.Id, out var expected) || expected.Start is null)
+            {
+                return (null, $"session {row.Id} is in the session index but the chain never started it");
+            }
+
+            var actual = new Row(row.UserEmail, row.Connection, row.GrantId, row.ClientAddr, row.Application, row.StartedAt);
+            if (actual != expected.Start)
+            {
+                return (expected.FirstSeq, $"session {row.Id}'s index row ({Describe(actual)}) is not what the chain recorded ({Describe(expected.Start)})");
+            }
+
+            if (row.EndedAt != expected.EndedAt || row.EndReason != expected.EndReason)
+            {
+                return (expected.FirstSeq, $"session {row.Id}'s end in the index is not the one the chain recorded");
+            }
+
+            if (row.Statements != expected.Statements)
+            {
+                return (expected.FirstSeq, $"session {row.Id}'s index counts {row.Statements} statements, the chain holds {expected.Statements}");
+            }
+        }
+
+        foreach (var (id, expected) in _sessions)
+        {
+            if (expected.Start is not null && !seen.Contains(id))
+            {
+                return (expected.FirstSeq, $"session {id} (started in event {expected.FirstSeq}) is missing from the session index");
+            }
+        }
+
+        return null;
+    }
+
+    private Expected Get(string id, long seq)
+    {
+        if (!_sessions.TryGetValue(id, out var expected))
+        {
+            _sessions[id] = expected = new Expected(seq);
+        }
+
+        return expected;
+    }
+
+    private static string Describe(Row row) => $"user {row.User}, connection {row.Connection}, application {row.Application ?? "none"}";
+
+    private sealed record Row(string User, string Connection, string? GrantId, string? ClientAddress, string? Application, long StartedAt);
+
+    private sealed class Expected(long firstSeq)
+    {
+        public long FirstSeq { get; } = firstSeq;
+
+        public Row? Start { get; set; }
+
+        public long? EndedAt { get; set; }
+
+        public string? EndReason { get; set; }
+
+        public long Statements { get; set; }
+    }
+
+    private sealed class IndexRow
+    {
+        public string Id { get; set; } = "";
+        public string UserEmail { get; set; } = "";
+        public string Connection { get; set; } = "";
+        public string? GrantId { get; set; }
+        public string? ClientAddr { get; set; }
+        public string? Application { get; set; }
+        public long StartedAt { get; set; }
+        public long? EndedAt { get; set; }
+        public string? EndReason { get; set; }
+        public long Statements { get; set; }
+    }
+}
