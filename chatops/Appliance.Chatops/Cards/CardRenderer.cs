@@ -12,6 +12,7 @@ internal static class CardRenderer
 {
     public const string ApproveAction = "approve";
     public const string DenyAction = "deny";
+    public const string RevokeAction = "revoke";
 
     public static (string Text, JsonArray Blocks) Render(AccessRequest request) =>
         request.IsCommandReview ? RenderCommandReview(request) : RenderAccess(request);
@@ -61,7 +62,7 @@ internal static class CardRenderer
         return string.Join(" · ", parts);
     }
 
-    /// <summary>Approve and Deny while a decision is open; value = request id (docs/api.md).</summary>
+    /// <summary>Approve and Deny while a decision is open, Revoke on an active grant; value = request id (docs/api.md).</summary>
     private static JsonObject? Buttons(AccessRequest r)
     {
         if (r.Status == RequestStatuses.Pending)
@@ -79,6 +80,15 @@ internal static class CardRenderer
                 "decision:" + r.Id,
                 Blocks.Button(ApproveAction, $"Approve +{r.Extension.Duration}", r.Id, "primary"),
                 Blocks.Button(DenyAction, "Deny extension", r.Id, "danger"));
+        }
+
+        // An active grant can be ended from its card by an approver or admin (the gateway decides who may).
+        if (r.Status == RequestStatuses.Active && !r.IsCommandReview)
+        {
+            return Blocks.Actions(
+                "grant:" + r.Id,
+                Blocks.ConfirmedButton(RevokeAction, "Revoke", r.Id, "danger", "Revoke this grant?",
+                    $"{Mrkdwn.Escape(r.Requester)} loses access to {Mrkdwn.Bold(r.Connection)} now; open sessions are cut.", "Revoke"));
         }
 
         return null;

@@ -4,7 +4,7 @@ using Appliance.Chatops.Slack.Inbound;
 
 namespace Appliance.Chatops.Commands;
 
-/// <summary>approve, deny, done, extend: changing a request or grant.</summary>
+/// <summary>approve, deny, done, revoke, extend: changing a request or grant.</summary>
 internal sealed partial class CommandHandler
 {
     private async Task<ChatReply> DecideAsync(string email, DecideCommand command, CancellationToken ct)
@@ -74,6 +74,19 @@ internal sealed partial class CommandHandler
         return new ChatReply(ended.Value.Status == RequestStatuses.Cancelled
             ? $"🚫 Withdrew request {Mrkdwn.Code(target.Id)} for {Mrkdwn.Bold(target.Connection)}."
             : $"🛑 Ended {Mrkdwn.Code(target.Id)}: your access to {Mrkdwn.Bold(target.Connection)} is closed.");
+    }
+
+    private async Task<ChatReply> RevokeAsync(string email, RevokeCommand command, CancellationToken ct)
+    {
+        var result = await gateway.RevokeAsync(email, command.Id, command.Reason, ct);
+        if (!result.IsSuccess)
+        {
+            return CommandReplies.Refused(result.Problem, email, CommandParser.RevokeUsage);
+        }
+
+        await cards.RefreshAsync(result.Value, ct);
+        var r = result.Value;
+        return new ChatReply($"🛑 Revoked {Mrkdwn.Code(r.Id)} ({Mrkdwn.Escape(r.Requester)} on {Mrkdwn.Bold(r.Connection)}): its sessions are cut.");
     }
 
     private async Task<ChatReply> ExtendAsync(string email, ExtendCommand command, CancellationToken ct)

@@ -38,6 +38,7 @@ internal sealed partial class CommandHandler(GatewayClient gateway, SlackDirecto
                 StatusCommand => await StatusAsync(email, ct),
                 DecideCommand decide => await DecideAsync(email, decide, ct),
                 DoneCommand done => await DoneAsync(email, done, ct),
+                RevokeCommand revoke => await RevokeAsync(email, revoke, ct),
                 ExtendCommand extend => await ExtendAsync(email, extend, ct),
                 _ => CommandReplies.Help,
             };

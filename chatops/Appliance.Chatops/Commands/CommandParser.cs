@@ -13,6 +13,7 @@ internal static partial class CommandParser
     public const string ApproveUsage = "`/hoop approve <id> [comment]`";
     public const string DenyUsage = "`/hoop deny <id> [reason]`";
     public const string DoneUsage = "`/hoop done [id]`";
+    public const string RevokeUsage = "`/hoop revoke <id> [reason]`";
     public const string ExtendUsage = "`/hoop extend <id> <duration>`, e.g. `/hoop extend k7m2q9xa 30m`";
 
     public static HoopCommand Parse(string? text)
@@ -28,6 +29,7 @@ internal static partial class CommandParser
             "approve" => ParseDecision(words, approve: true),
             "deny" => ParseDecision(words, approve: false),
             "done" => ParseDone(words),
+            "revoke" => ReadId(words, RevokeUsage, out var id) is { } invalid ? invalid : new RevokeCommand(id, words.Rest()),
             "extend" => ParseExtend(words),
             _ => new InvalidCommand($"{Mrkdwn.Code(verb)} is not a /hoop command.", "`/hoop help` lists them all; to ask for access: " + RequestUsage),
         };

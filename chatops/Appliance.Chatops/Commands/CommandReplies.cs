@@ -15,6 +15,7 @@ internal static class CommandReplies
         "• `/hoop status`: your requests and grants, and what waits for your approval",
         "• `/hoop approve <id> [comment]` · `/hoop deny <id> [reason]`: decide a request",
         "• `/hoop done [id]`: end your grant (or withdraw your pending request)",
+        "• `/hoop revoke <id> [reason]`: end someone's grant (approvers and admins); its sessions are cut",
         "• `/hoop extend <id> <duration>`: ask for more time",
         $"Durations are written {Durations.Examples}."));
 

@@ -17,6 +17,9 @@ internal sealed record DecideCommand(bool Approve, string Id, string? Text) : Ho
 /// <summary>End my grant (or withdraw my pending request); without an id, my only one.</summary>
 internal sealed record DoneCommand(string? Id) : HoopCommand;
 
+/// <summary>An approver or admin ends someone's active grant (its sessions are cut), with an optional reason.</summary>
+internal sealed record RevokeCommand(string Id, string? Reason) : HoopCommand;
+
 internal sealed record ExtendCommand(string Id, string Duration, string? Reason) : HoopCommand;
 
 /// <summary>Text that is not a valid command: what is wrong and how to write it.</summary>

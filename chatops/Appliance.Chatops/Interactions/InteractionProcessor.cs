@@ -68,7 +68,10 @@ internal sealed partial class InteractionProcessor(
                 await OpenDenyModalAsync(JsonPath.String(payload, "trigger_id"), requestId, clicker);
                 break;
             case CardRenderer.ApproveAction:
-                _ = work.Start("approve click", ct => ApproveAsync(requestId, clicker, ct));
+                _ = work.Start("approve click", ct => DecideAsync(requestId, clicker, revoke: false, ct));
+                break;
+            case CardRenderer.RevokeAction:
+                _ = work.Start("revoke click", ct => DecideAsync(requestId, clicker, revoke: true, ct));
                 break;
         }
     }
@@ -91,7 +94,8 @@ internal sealed partial class InteractionProcessor(
         }
     }
 
-    private async Task ApproveAsync(string requestId, Clicker clicker, CancellationToken ct)
+    /// <summary>An Approve click, or a confirmed Revoke click (the grant ends, "revoked from Slack").</summary>
+    private async Task DecideAsync(string requestId, Clicker clicker, bool revoke, CancellationToken ct)
     {
         var email = await EmailOfAsync(clicker, ct);
         if (email is null)
@@ -102,7 +106,9 @@ internal sealed partial class InteractionProcessor(
         GatewayResult<AccessRequest> result;
         try
         {
-            result = await gateway.ApproveAsync(email, requestId, null, ct);
+            result = revoke
+                ? await gateway.RevokeAsync(email, requestId, "revoked from its card in Slack", ct)
+                : await gateway.ApproveAsync(email, requestId, null, ct);
         }
         catch (Exception ex) when (ex is HttpRequestException or GatewayException)
         {

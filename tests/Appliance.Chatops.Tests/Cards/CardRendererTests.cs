@@ -77,7 +77,7 @@ public sealed class CardRendererTests
     }
 
     [Fact]
-    public void Approved_SaysByWhomAndHasNoButtons()
+    public void Approved_SaysByWhom_AndOffersOnlyRevoke()
     {
         var r = Requests.Pending() with
         {
@@ -90,7 +90,7 @@ public sealed class CardRendererTests
 
         Assert.Contains("Approved* by bob@example.com", json, StringComparison.Ordinal);
         Assert.Contains("active until <!date^1800000000^", json, StringComparison.Ordinal);
-        Assert.Empty(Buttons(CardRenderer.Render(r).Blocks));
+        Assert.Equal([CardRenderer.RevokeAction], Buttons(CardRenderer.Render(r).Blocks).Select(b => b["action_id"]!.GetValue<string>()));
     }
 
     [Fact]
@@ -162,6 +162,22 @@ public sealed class CardRendererTests
         Assert.DoesNotContain("UTC> by", json, StringComparison.Ordinal);
         Assert.EndsWith($"({expectedWord})", text, StringComparison.Ordinal);
         Assert.Empty(Buttons(blocks));
+    }
+
+    /// <summary>An active grant's card offers Revoke, behind a confirmation; an allowed statement's card offers nothing.</summary>
+    [Fact]
+    public void ActiveGrant_OffersRevoke_BehindAConfirmation()
+    {
+        var grant = Requests.Pending() with { Status = RequestStatuses.Active, Approvals = [new Approval("bob@example.com", null)] };
+
+        var revoke = Assert.Single(Buttons(CardRenderer.Render(grant).Blocks));
+
+        Assert.Equal(CardRenderer.RevokeAction, revoke["action_id"]!.GetValue<string>());
+        Assert.Equal("k7m2q9xa", revoke["value"]!.GetValue<string>());
+        Assert.Equal("danger", revoke["style"]!.GetValue<string>());
+        Assert.Contains("open sessions are cut", revoke["confirm"]!["text"]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        var review = Requests.CommandReview("DELETE FROM orders") with { Status = RequestStatuses.Active, Approvals = [new Approval("bob@example.com", null)] };
+        Assert.Empty(Buttons(CardRenderer.Render(review).Blocks));
     }
 
     [Fact]

@@ -69,6 +69,8 @@ public sealed class CommandParserTests
     [InlineData("request demo 90min why", "`90min`")]
     [InlineData("request demo 1hour why", "`1hour`")]
     [InlineData("request demo 0h why", "`0h`")]
+    [InlineData("request demo -1h why", "`-1h`")]
+    [InlineData("request demo +30m why", "`+30m`")]
     public void Request_BadDuration_SaysHowToWriteIt(string text, string quoted)
     {
         var invalid = Assert.IsType<InvalidCommand>(CommandParser.Parse(text));
@@ -133,6 +135,23 @@ public sealed class CommandParserTests
     [InlineData("done everything", "is not a request id")]
     public void Done_Errors(string text, string problem) =>
         Assert.Contains(problem, Assert.IsType<InvalidCommand>(CommandParser.Parse(text)).Problem, StringComparison.Ordinal);
+
+    [Fact]
+    public void Revoke_Forms()
+    {
+        Assert.Equal(new RevokeCommand("k7m2q9xa", null), CommandParser.Parse("revoke k7m2q9xa"));
+        Assert.Equal(new RevokeCommand("k7m2q9xa", "incident over"), CommandParser.Parse("revoke K7M2Q9XA incident over"));
+    }
+
+    [Theory]
+    [InlineData("revoke", "Which request?")]
+    [InlineData("revoke everything now", "is not a request id")]
+    public void Revoke_Errors(string text, string problem)
+    {
+        var invalid = Assert.IsType<InvalidCommand>(CommandParser.Parse(text));
+        Assert.Contains(problem, invalid.Problem, StringComparison.Ordinal);
+        Assert.Equal(CommandParser.RevokeUsage, invalid.Usage);
+    }
 
     [Fact]
     public void Extend_Forms()

@@ -17,9 +17,9 @@ public sealed class DatabaseAccessOverHttpTests : DatabaseAccessTests
         return await ChatopsHost.AckTextAsync(ack);
     }
 
-    private protected override async Task ClickApproveAsync(string userId, SlackMessage card, string requestId)
+    private protected override async Task ClickAsync(string userId, string action, SlackMessage card, string requestId)
     {
-        using var click = await Stack.ClickAsync(userId, "approve", card, requestId);
+        using var click = await Stack.ClickAsync(userId, action, card, requestId);
         Assert.Equal(HttpStatusCode.OK, click.StatusCode);
     }
 }
@@ -37,10 +37,10 @@ public sealed class DatabaseAccessOverSocketModeTests : DatabaseAccessTests
         return ack.Payload!["text"]!.GetValue<string>();
     }
 
-    private protected override async Task ClickApproveAsync(string userId, SlackMessage card, string requestId)
+    private protected override async Task ClickAsync(string userId, string action, SlackMessage card, string requestId)
     {
         var slack = Stack.Slack;
-        var click = SlackPayloads.BlockAction(slack, userId, "approve", requestId, card.Channel, card.Ts, out _);
+        var click = SlackPayloads.BlockAction(slack, userId, action, requestId, card.Channel, card.Ts, out _);
         var ack = await slack.WaitForAckAsync(await slack.SendEnvelopeAsync("interactive", click, acceptsResponsePayload: false));
         Assert.Null(ack.Payload);
     }
@@ -75,8 +75,10 @@ public abstract class DatabaseAccessTests : IAsyncLifetime
     /// <summary><c>/hoop {text}</c> typed by <paramref name="userId"/>; returns the private answer.</summary>
     private protected abstract Task<string> CommandAsync(string userId, string text);
 
-    /// <summary>A click on the card's Approve button by <paramref name="userId"/>.</summary>
-    private protected abstract Task ClickApproveAsync(string userId, SlackMessage card, string requestId);
+    /// <summary>A click on the card's button <paramref name="action"/> (approve, revoke) by <paramref name="userId"/>.</summary>
+    private protected abstract Task ClickAsync(string userId, string action, SlackMessage card, string requestId);
+
+    private Task ClickApproveAsync(string userId, SlackMessage card, string requestId) => ClickAsync(userId, "approve", card, requestId);
 
     [Fact]
     public async Task ApprovedInChat_TheDmdCredentialConnects_ResultsAreMasked_AndExpiryCutsTheSession()
@@ -118,6 +120,44 @@ public abstract class DatabaseAccessTests : IAsyncLifetime
         await Stack.CardShowingAsync("Revoked* by alice@example.com");
         await AssertCutAsync(session, $"grant {id} was revoked by alice@example.com");
         await AssertRefusedAsync(credential);
+    }
+
+    /// <summary>An approver ends alice's grant from its card (probe AW: there was no way to revoke from chat).</summary>
+    [Fact]
+    public async Task RevokedFromTheCard_CutsTheLiveSession_NamingWhoRevoked()
+    {
+        await CommandAsync(ChatStack.Alice, "request demo 1h checking a card payment");
+        var card = await Stack.CardAsync();
+        var id = ChatStack.RequestIdOf(card);
+        await ClickApproveAsync(ChatStack.Bob, card, id);
+        var active = await Stack.CardShowingAsync("Approved* by bob@example.com");
+        Assert.Contains("\"action_id\":\"revoke\"", active.AllText, StringComparison.Ordinal);
+        var credential = await DmdCredentialAsync(id);
+        await using var session = new NpgsqlConnection(credential.ConnectionString);
+        await session.OpenAsync();
+
+        await ClickAsync(ChatStack.Bob, "revoke", active, id);
+
+        await Stack.CardShowingAsync("Revoked* by bob@example.com");
+        await AssertCutAsync(session, $"grant {id} was revoked by bob@example.com");
+        await AssertRefusedAsync(credential);
+    }
+
+    /// <summary><c>/hoop revoke</c> by an approver, with a reason the cut session reads.</summary>
+    [Fact]
+    public async Task RevokeCommand_CutsTheLiveSession_WithItsReason()
+    {
+        await CommandAsync(ChatStack.Alice, "request demo 1h checking a card payment");
+        var card = await Stack.CardAsync();
+        var id = ChatStack.RequestIdOf(card);
+        await ClickApproveAsync(ChatStack.Bob, card, id);
+        var credential = await DmdCredentialAsync(id);
+        await using var session = new NpgsqlConnection(credential.ConnectionString);
+        await session.OpenAsync();
+
+        Assert.Contains($"Revoked `{id}`", await CommandAsync(ChatStack.Bob, $"revoke {id} incident over"), StringComparison.Ordinal);
+
+        await AssertCutAsync(session, $"grant {id} was revoked by bob@example.com: incident over");
     }
 
     /// <summary>

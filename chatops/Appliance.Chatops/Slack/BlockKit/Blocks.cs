@@ -64,6 +64,21 @@ internal static class Blocks
         return button;
     }
 
+    /// <summary>A button that asks before it acts (Block Kit's confirmation dialog).</summary>
+    public static JsonObject ConfirmedButton(string actionId, string text, string value, string style, string title, string question, string confirm)
+    {
+        var button = Button(actionId, text, value, style);
+        button["confirm"] = new JsonObject
+        {
+            ["title"] = PlainText(Limit(title, 100)),
+            ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = Limit(question, 300) },
+            ["confirm"] = PlainText(Limit(confirm, 30)),
+            ["deny"] = PlainText("Cancel"),
+            ["style"] = style,
+        };
+        return button;
+    }
+
     public static JsonObject PlainText(string text) => new() { ["type"] = "plain_text", ["text"] = text, ["emoji"] = true };
 
     public static JsonArray List(params JsonObject?[] blocks)
