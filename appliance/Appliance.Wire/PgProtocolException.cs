@@ -25,4 +25,10 @@ internal sealed class PgProtocolException : Exception
 
     /// <summary>08P01 unless the violation has a more precise code (e.g. 0A000 for an unsupported protocol version).</summary>
     public string SqlState { get; }
+
+    /// <summary>
+    /// A message type for an error text: <c>'Q'</c> when printable, else its number. The raw byte
+    /// could be a NUL, which would end the ErrorResponse field carrying it (probe AY).
+    /// </summary>
+    public static string DescribeType(byte type) => type is >= 0x21 and <= 0x7E ? $"'{(char)type}'" : $"{type} (0x{type:X2})";
 }

@@ -316,7 +316,32 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
 
         var fatal = Assert.Single(messages);
         Assert.Equal("08P01", fatal.SqlState);
-        Assert.Contains("invalid frontend message type 33", fatal.Message, StringComparison.Ordinal);
+        Assert.Contains("invalid frontend message type '!'", fatal.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// An unprintable type (a NUL) is named by its number: written raw, it ended the ErrorResponse's
+    /// message field early and made the FATAL itself malformed (probe AY).
+    /// </summary>
+    [Fact]
+    public async Task NulMessageType_GetsAWellFormedFatalNamingIt()
+    {
+        await using (var client = await LoginAsync())
+        {
+            await client.SendRawAsync([0, 0, 0, 0, 4]);
+            var fatal = Assert.Single(await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(5)));
+            Assert.Equal("08P01", fatal.SqlState);
+            Assert.EndsWith("invalid frontend message type 0 (0x00)", fatal.Message, StringComparison.Ordinal);
+        }
+
+        // The same where the password is expected (a second StartupMessage starts with a NUL).
+        await using var login = await RawPgClient.ConnectAsync(fixture.Port);
+        await login.SendAsync(o => FrontendWriter.WriteStartupMessage(o, ProtocolVersion.V30, [new("user", Alice), new("database", "demo")]));
+        Assert.Equal('R', (await login.ReadAsync()).Type);
+        await login.SendRawAsync([0, 0, 0, 0, 4]);
+        var refused = Assert.Single(await login.ReadUntilClosedAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal("08P01", refused.SqlState);
+        Assert.Equal("Expected a password response, got message type 0 (0x00).", refused.Message);
     }
 
     [Theory]

@@ -184,7 +184,7 @@ internal sealed partial class PgSession
                 Relay(frame);
                 break;
             default:
-                throw new PgProtocolException($"The upstream sent an unexpected message of type {(char)frame.Type}.");
+                throw new PgProtocolException($"The upstream sent an unexpected message of type {PgProtocolException.DescribeType(frame.Type)}.");
         }
     }
 

@@ -250,7 +250,7 @@ internal sealed partial class PgSession
                 return Terminate(frame);
             default:
                 // PostgreSQL's own words (postgres.c): the connection cannot be trusted to be in sync any more.
-                throw new PgProtocolException($"invalid frontend message type {frame.Type}");
+                throw new PgProtocolException($"invalid frontend message type {PgProtocolException.DescribeType(frame.Type)}");
         }
     }
 

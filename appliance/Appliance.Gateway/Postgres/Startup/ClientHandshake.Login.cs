@@ -140,7 +140,7 @@ internal sealed partial class ClientHandshake
         var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1));
         if (header[0] != (byte)FrontendMessageType.Password)
         {
-            throw new PgProtocolException($"Expected a password response, got message type {(char)header[0]}.");
+            throw new PgProtocolException($"Expected a password response, got message type {PgProtocolException.DescribeType(header[0])}.");
         }
 
         if (length is < 5 or > PgLimits.MaxAuthMessageLength)

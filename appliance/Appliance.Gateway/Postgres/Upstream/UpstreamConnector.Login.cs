@@ -110,7 +110,7 @@ internal sealed partial class UpstreamConnector
                 login.Ready = true;
                 break;
             default:
-                throw new UpstreamLoginException(SqlStates.ProtocolViolation, $"the upstream server sent message type {(char)frame.Type} during login");
+                throw new UpstreamLoginException(SqlStates.ProtocolViolation, $"the upstream server sent message type {PgProtocolException.DescribeType(frame.Type)} during login");
         }
     }
 
