@@ -19,6 +19,18 @@ internal sealed partial class CardPublisher(GatewayClient gateway, SlackApiClien
     /// <summary>Posts the card if there is none yet, else brings it up to this version.</summary>
     public Task PublishAsync(AccessRequest request, CancellationToken ct) => WithLockAsync(request, post: true, ct);
 
+    /// <summary>
+    /// Says <paramref name="text"/> in the card's thread, also shown in the channel: a card's edit
+    /// notifies nobody, so an extension waiting on an old card went unseen (probe AW).
+    /// </summary>
+    public async Task AnnounceAsync(AccessRequest request, string text, CancellationToken ct)
+    {
+        if (await gateway.GetStateAsync<CardState>(CardState.Key(request.Id), ct) is { } state)
+        {
+            await slack.PostThreadReplyAsync(state.Channel, state.Ts, text, ct);
+        }
+    }
+
     /// <summary>Brings an existing card up to this version (after a click or a command); never posts.</summary>
     public Task RefreshAsync(AccessRequest request, CancellationToken ct) => WithLockAsync(request, post: false, ct);
 

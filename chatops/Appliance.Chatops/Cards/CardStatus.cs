@@ -78,7 +78,11 @@ internal static class CardStatus
     private static string Allowed(AccessRequest r) => r.Approvals.Count == 0 ? string.Empty : " · allowed" + Approvers(r);
 
     private static string Approvers(AccessRequest r) =>
-        r.Approvals.Count == 0 ? string.Empty : " by " + string.Join(", ", r.Approvals.Select(a => Mrkdwn.Escape(a.By)));
+        r.Approvals.Count == 0 ? string.Empty : " by " + string.Join(", ", r.Approvals.Select(WithComment));
+
+    /// <summary>Who approved, and what they said when they did (<c>/hoop approve id ok for now</c>; probe AW).</summary>
+    public static string WithComment(Approval a) =>
+        string.IsNullOrWhiteSpace(a.Comment) ? Mrkdwn.Escape(a.By) : $"{Mrkdwn.Escape(a.By)} (“{Mrkdwn.Escape(a.Comment.Trim())}”)";
 
     private static string At(DateTimeOffset? time) => time is { } t ? " at " + Mrkdwn.Time(t) : string.Empty;
 

@@ -1,5 +1,6 @@
 using Appliance.Chatops.Cards;
 using Appliance.Chatops.Notifications;
+using Appliance.Chatops.Slack.BlockKit;
 
 namespace Appliance.Chatops.Events;
 
@@ -29,6 +30,13 @@ internal sealed partial class EventRouter(CardPublisher cards, RequesterNotifier
         if (e.Type != EventTypes.GrantExpiring)
         {
             await cards.PublishAsync(request, ct);
+        }
+
+        if (e.Type == EventTypes.GrantExtensionRequested && request.Extension is { } extension)
+        {
+            await cards.AnnounceAsync(request,
+                $"⏳ {Mrkdwn.Escape(extension.RequestedBy ?? request.Requester)} asks to extend {Mrkdwn.Code(request.Id)} on {Mrkdwn.Bold(request.Connection)} " +
+                $"by {Mrkdwn.Escape(extension.Duration)}: *Approve +{Mrkdwn.Escape(extension.Duration)}* or *Deny extension* on the card.", ct);
         }
 
         await requester.NotifyAsync(e.Type, request, e.Actor, ct);

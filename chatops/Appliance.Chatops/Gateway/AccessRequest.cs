@@ -60,7 +60,7 @@ internal static class ReviewEnds
     public const string Abandoned = "abandoned";
 }
 
-internal sealed record Approval(string By, DateTimeOffset? At);
+internal sealed record Approval(string By, DateTimeOffset? At, string? Comment = null);
 
 internal sealed record PendingExtension(string Duration, string? RequestedBy, DateTimeOffset? RequestedAt, string? Reason, IReadOnlyList<Approval>? Approvals);
 

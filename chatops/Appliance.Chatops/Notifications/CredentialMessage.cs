@@ -27,7 +27,7 @@ internal static class CredentialMessage
 
     /// <summary>"by bob@example.com" from the approvals themselves (an event's actor may read "… via chatops"), or "automatically".</summary>
     public static string ApprovedBy(AccessRequest r) =>
-        r.Approvals.Count == 0 ? "automatically" : "by " + string.Join(", ", r.Approvals.Select(a => Mrkdwn.Escape(a.By)));
+        r.Approvals.Count == 0 ? "automatically" : "by " + string.Join(", ", r.Approvals.Select(Cards.CardStatus.WithComment));
 
     /// <summary>The gateway's URI when it gives one; else built here, the user (an email) percent-encoded.</summary>
     public static string ConnectionUri(GrantCredentials c) =>

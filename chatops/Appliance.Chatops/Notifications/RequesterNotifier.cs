@@ -83,7 +83,7 @@ internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMes
             EventTypes.GrantExpired => $"⌛ {what} has expired; open sessions were closed.",
             EventTypes.GrantRevoked when IsSelf(r, actor) => $"🛑 {what} has ended, as you asked; open sessions were closed.",
             EventTypes.GrantRevoked => $"🛑 {what} was revoked by {Mrkdwn.Escape(r.EndedBy ?? actor ?? "an approver")}{Because(r.EndReason)}; open sessions were closed.",
-            EventTypes.GrantExtended => $"➕ {what} was extended: it now runs {Until(r)}.",
+            EventTypes.GrantExtended => $"➕ {what} was extended: it now ends {Until(r)}.",
             EventTypes.GrantExtensionDenied => $"❌ The extension of {what} was denied by {Mrkdwn.Escape(actor ?? "an approver")}; it still ends {Until(r)}.",
             _ => null,
         };

@@ -1,4 +1,5 @@
 using Appliance.Chatops.Tests.Support;
+using Appliance.Tests.Common.Slack;
 
 namespace Appliance.Chatops.Tests.EndToEnd;
 
@@ -63,19 +64,29 @@ public sealed class CommandAnswersTests : IAsyncLifetime
     public async Task ApproveAndExtendByCommand()
     {
         (await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, "request demo 1h investigating", out _)).Dispose();
-        var id = ChatStack.RequestIdOf(await _stack.CardAsync());
+        var card = await _stack.CardAsync();
+        var id = ChatStack.RequestIdOf(card);
 
-        using var approve = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Bob, $"approve {id} ok", out _);
+        // The approver's comment shows on the card and in the requester's DM (probe AW).
+        using var approve = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Bob, $"approve {id} ok for now", out _);
         Assert.Contains("approved.", await ChatopsHost.AckTextAsync(approve), StringComparison.Ordinal);
-        await _stack.CardShowingAsync("Approved* by bob@example.com");
+        await _stack.CardShowingAsync("Approved* by bob@example.com (“ok for now”)");
+        await _stack.DirectMessageAsync(ChatStack.Alice, "approved by bob@example.com (“ok for now”)");
 
         using var extend = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, $"extend {id} 30m", out _);
         Assert.Contains("waiting for approval", await ChatopsHost.AckTextAsync(extend), StringComparison.Ordinal);
         await _stack.CardShowingAsync("Extension* by 30m asked by alice@example.com");
 
+        // An edited card notifies nobody: the waiting extension is also said in the card's thread, and in the channel.
+        var announcement = await SlackEmulator.WaitForAsync(
+            () => _stack.Slack.CallsTo("chat.postMessage").FirstOrDefault(c => c.Arg("thread_ts") == card.Ts),
+            what: "a reply in the card's thread");
+        Assert.Equal("true", announcement.Arg("reply_broadcast"));
+        Assert.Contains($"asks to extend `{id}` on *demo* by 30m", announcement.Arg("text"), StringComparison.Ordinal);
+
         using var approveExtension = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Bob, $"approve {id}", out _);
         await ChatopsHost.AckTextAsync(approveExtension);
-        await _stack.DirectMessageAsync(ChatStack.Alice, "was extended");
+        await _stack.DirectMessageAsync(ChatStack.Alice, "was extended: it now ends at");
         Assert.Equal("1h30m", (await _stack.RequestAsync(id))["duration"]!.GetValue<string>());
     }
 }

@@ -13,6 +13,10 @@ internal sealed partial class SlackApiClient
         return new PostedMessage(result.GetProperty("channel").GetString()!, result.GetProperty("ts").GetString()!);
     }
 
+    /// <summary>A reply in the thread of message <paramref name="threadTs"/>, also shown in the channel (Slack notifies on it; edits notify nobody).</summary>
+    public Task PostThreadReplyAsync(string channel, string threadTs, string text, CancellationToken ct) =>
+        CallAsync("chat.postMessage", Message(new JsonObject { ["channel"] = channel, ["thread_ts"] = threadTs, ["reply_broadcast"] = true }, text, null), ct);
+
     public Task UpdateMessageAsync(string channel, string ts, string text, JsonArray? blocks, CancellationToken ct) =>
         CallAsync("chat.update", Message(new JsonObject { ["channel"] = channel, ["ts"] = ts }, text, blocks), ct);
 
