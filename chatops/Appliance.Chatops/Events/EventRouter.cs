@@ -13,7 +13,7 @@ internal sealed partial class EventRouter(CardPublisher cards, RequesterNotifier
         {
             if (e.Guardrail is { } guardrail)
             {
-                await guardrails.PostAsync(e.Type, guardrail, ct);
+                await guardrails.PostAsync(e.Type, guardrail, e.OccurredAt, ct);
             }
 
             return;

@@ -22,4 +22,4 @@ internal sealed record GatewayEvent(string Id, string Type, DateTimeOffset? Occu
 }
 
 /// <summary><c>data</c> of <c>guardrail.blocked</c> and <c>guardrail.alert</c>; the statement is already masked.</summary>
-internal sealed record GuardrailEvent(string? Connection, string? Channel, string? User, string? SessionId, string? Rule, string? Action, string? Message, string? Statement);
+internal sealed record GuardrailEvent(string? Connection, string? Channel, string? User, string? SessionId, string? Rule, string? Action, string? Message, string? Statement, long? StatementSeq = null);

@@ -7,7 +7,8 @@ namespace Appliance.Chatops.Notifications;
 /// <summary>Posts blocked statements and guardrail alerts to the connection's channel.</summary>
 internal sealed partial class GuardrailNotifier(SlackApiClient slack, ILogger<GuardrailNotifier> logger)
 {
-    public async Task PostAsync(string eventType, GuardrailEvent g, CancellationToken ct)
+    /// <param name="occurredAt">When the statement was judged: shown, so posts read in the order things happened.</param>
+    public async Task PostAsync(string eventType, GuardrailEvent g, DateTimeOffset? occurredAt, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(g.Channel))
         {
@@ -23,8 +24,24 @@ internal sealed partial class GuardrailNotifier(SlackApiClient slack, ILogger<Gu
             Blocks.Section(summary),
             Blocks.Section(Mrkdwn.CodeBlock(g.Statement)),
             string.IsNullOrWhiteSpace(g.Message) ? null : Blocks.Section(Mrkdwn.Escape(g.Message)),
-            g.SessionId is { } session ? Blocks.Context("Session " + Mrkdwn.Code(session)) : null);
+            Blocks.Context(Context(g, occurredAt)));
         await slack.PostMessageAsync(g.Channel, summary, blocks, ct);
+    }
+
+    private static string Context(GuardrailEvent g, DateTimeOffset? occurredAt)
+    {
+        var parts = new List<string>();
+        if (g.SessionId is { } session)
+        {
+            parts.Add("Session " + Mrkdwn.Code(session) + (g.StatementSeq is { } seq ? $", statement {seq}" : string.Empty));
+        }
+
+        if (occurredAt is { } at)
+        {
+            parts.Add(Mrkdwn.Time(at));
+        }
+
+        return parts.Count == 0 ? "Guardrail" : string.Join(" · ", parts);
     }
 
     private static partial class Log

@@ -118,6 +118,7 @@ public sealed class GatewayEventsTests : IAsyncLifetime
             ["action"] = "block",
             ["message"] = "Destructive DDL is not allowed through the gateway.",
             ["statement"] = "DROP TABLE orders -- <!channel> <http://evil|click>",
+            ["statementSeq"] = 3,
         };
 
         (await PostAsync(new JsonObject { ["id"] = "evt_guard", ["type"] = "guardrail.blocked", ["occurredAt"] = "2026-11-26T10:00:00Z", ["data"] = data })).EnsureSuccessStatusCode();
@@ -126,6 +127,8 @@ public sealed class GatewayEventsTests : IAsyncLifetime
         Assert.Contains("Blocked* by `destructive-ddl`", post.AllText, StringComparison.Ordinal);
         Assert.Contains("```DROP TABLE orders -- &lt;!channel&gt; &lt;http://evil|click&gt;```", post.AllText, StringComparison.Ordinal);
         Assert.DoesNotContain("<!channel>", post.AllText, StringComparison.Ordinal);
+        // Which statement and when: posts of one session may reach the channel apart (probe AW).
+        Assert.Contains("Session `s1`, statement 3 · <!date^1795687200^", post.AllText, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -654,6 +654,35 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal("****", session.Str("application"));
     }
 
+    /// <summary>
+    /// A session's guardrail events are chained (and so delivered to chat) in the order of its
+    /// statements: written concurrently, they raced for the chain (probe AW saw 3rd, 2nd, 1st, 4th).
+    /// </summary>
+    [Fact]
+    public async Task ASessionsBlocks_AreChainedInTheOrderOfItsStatements()
+    {
+        var marker = PgGatewayFixture.TableName("order");
+        await using (var connection = await fixture.OpenAsync())
+        {
+            for (var i = 1; i <= 6; i++)
+            {
+                await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"DROP TABLE {marker}_{i}", connection).ExecuteNonQueryAsync());
+            }
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        List<System.Text.Json.JsonElement> blocks;
+        while ((blocks = [.. (await fixture.EventsAsync("guardrail.blocked")).Where(e => e.Str("statement").Contains(marker, StringComparison.Ordinal))]).Count < 6)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{blocks.Count} of 6 guardrail.blocked events");
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => $"DROP TABLE {marker}_{i}"), blocks.Select(e => e.Str("statement")));
+        var numbers = blocks.Select(e => e.GetProperty("statementSeq").GetInt64()).ToList();
+        Assert.Equal(numbers.Order(), numbers);
+    }
+
     [Fact]
     public async Task ChangingTheSharedUpstreamRole_IsBlockedOnEveryConnection_AndItsPasswordNeverRecorded()
     {

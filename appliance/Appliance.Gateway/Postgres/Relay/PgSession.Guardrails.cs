@@ -17,6 +17,9 @@ internal sealed partial class PgSession
 
     private GuardrailVerdict? _heldVerdict;
 
+    /// <summary>The session's last guardrail event written (or failed): the next one waits for it.</summary>
+    private Task _guardrailEventsWritten = Task.CompletedTask;
+
     private const string ColumnCopyRefusal =
         "COPY ... TO is refused on this connection: its results are masked, which the gateway can do only for a text or CSV "
         + "COPY ... TO STDOUT sent as a simple query of one statement; use that, or SELECT";
@@ -288,14 +291,19 @@ internal sealed partial class PgSession
         var data = new GuardrailEventData(
             ConnectionName, Connection.Access.Channel, Person.Email, Id, rules ?? match.RuleName, action, message ?? match.Message,
             _runtime.MaskSql(match.StatementText), action == "block" ? _seq : null);
-        _ = WriteGuardrailEventAsync(type, data, _services.Time.GetUtcNow());
+        // One after the other: written concurrently, a session's events raced for the chain and
+        // reached the channel out of order (probe AW).
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var previous = Interlocked.Exchange(ref _guardrailEventsWritten, written.Task);
+        _ = WriteGuardrailEventAsync(previous, written, type, data, _services.Time.GetUtcNow());
     }
 
     /// <param name="occurredAt">When the statement was judged: the flush below may take the recorder's batch window.</param>
-    private async Task WriteGuardrailEventAsync(string type, GuardrailEventData data, DateTimeOffset occurredAt)
+    private async Task WriteGuardrailEventAsync(Task previous, TaskCompletionSource written, string type, GuardrailEventData data, DateTimeOffset occurredAt)
     {
         try
         {
+            await previous;
             // The recorder writes the session's start and its earlier statements in batches; this
             // event is appended at once. Without the flush a replay showed the block before the
             // session had started.
@@ -305,6 +313,10 @@ internal sealed partial class PgSession
         catch (Exception e)
         {
             Log.GuardrailEventFailed(_services.Logger, Id, data.Rule, e);
+        }
+        finally
+        {
+            written.SetResult();
         }
     }
 
