@@ -202,9 +202,8 @@ internal sealed partial class PgSession
         {
             if (!value.IsNull)
             {
-                var shown = SampleValues.Render(value.Bytes, shape is { } s && i < s.Count ? s.TypeOids[i] : 0, shape?.IsBinary(i) ?? false);
-                hidden |= shown == SampleValues.Hidden;
-                values[i] = shown;
+                values[i] = SampleValues.Render(value.Bytes, shape is { } s && i < s.Count ? s.TypeOids[i] : 0, shape?.IsBinary(i) ?? false, out var heldSecret);
+                hidden |= heldSecret;
             }
 
             i++;

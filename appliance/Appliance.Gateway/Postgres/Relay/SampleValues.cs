@@ -20,10 +20,14 @@ internal static class SampleValues
     private static readonly DateTime PostgresEpoch = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
     /// <summary>The value as the record shows it; one holding a password (<c>password=</c>, a URI's <c>user:password@</c>) as <c>****</c>, as a parameter would be.</summary>
-    public static string Render(ReadOnlySpan<byte> value, uint typeOid, bool binary)
+    public static string Render(ReadOnlySpan<byte> value, uint typeOid, bool binary) => Render(value, typeOid, binary, out _);
+
+    /// <param name="heldSecret">The value held a password and is shown as <see cref="Hidden"/> (a masked column's <c>****</c> is not one).</param>
+    public static string Render(ReadOnlySpan<byte> value, uint typeOid, bool binary, out bool heldSecret)
     {
         var text = binary ? RenderBinary(value, typeOid) : Encoding.UTF8.GetString(value[..Math.Min(value.Length, MaxLength * 4)]);
-        if (Masker.HoldsSecret(text))
+        heldSecret = Masker.HoldsSecret(text);
+        if (heldSecret)
         {
             return Hidden;
         }
