@@ -56,7 +56,7 @@ internal sealed class SessionIndexCheck
     public async Task<(long? Seq, string Problem)?> CompareAsync(DbConnection connection, DbTransaction transaction)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var rows = await connection.QueryAsync<IndexRow>(
+        var rows = await connection.QueryAsync<SessionsApi.SessionRow>(
             "SELECT id, user_email, connection, grant_id, client_addr, application, started_at, ended_at, end_reason, statements FROM sessions",
             transaction: transaction);
         foreach (var row in rows)
@@ -119,20 +119,6 @@ internal sealed class SessionIndexCheck
 
         public string? EndReason { get; set; }
 
-        public long Statements { get; set; }
-    }
-
-    private sealed class IndexRow
-    {
-        public string Id { get; set; } = "";
-        public string UserEmail { get; set; } = "";
-        public string Connection { get; set; } = "";
-        public string? GrantId { get; set; }
-        public string? ClientAddr { get; set; }
-        public string? Application { get; set; }
-        public long StartedAt { get; set; }
-        public long? EndedAt { get; set; }
-        public string? EndReason { get; set; }
         public long Statements { get; set; }
     }
 }

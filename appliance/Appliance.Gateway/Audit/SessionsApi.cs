@@ -127,7 +127,8 @@ internal static class SessionsApi
         _ => 0,
     };
 
-    private sealed class SessionRow
+    /// <summary>A row of the session index, as search and verify read it.</summary>
+    internal sealed class SessionRow
     {
         public string Id { get; set; } = "";
         public string UserEmail { get; set; } = "";

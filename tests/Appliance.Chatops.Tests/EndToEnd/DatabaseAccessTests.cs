@@ -105,13 +105,8 @@ public abstract class DatabaseAccessTests : IAsyncLifetime
     [Fact]
     public async Task DoneInChat_CutsTheLiveSession_AndTheCredentialDiesWithTheGrant()
     {
-        await CommandAsync(ChatStack.Alice, "request demo 1h checking a card payment");
-        var card = await Stack.CardAsync();
-        var id = ChatStack.RequestIdOf(card);
-        await ClickApproveAsync(ChatStack.Bob, card, id);
-        var credential = await DmdCredentialAsync(id);
-        await using var session = new NpgsqlConnection(credential.ConnectionString);
-        await session.OpenAsync();
+        var (id, credential, session) = await ApprovedSessionAsync("checking a card payment");
+        await using var _ = session;
         await AssertMaskedAsync(session);
         Assert.Equal(1, await _upstream.SessionsAsync());
 
@@ -126,15 +121,10 @@ public abstract class DatabaseAccessTests : IAsyncLifetime
     [Fact]
     public async Task RevokedFromTheCard_CutsTheLiveSession_NamingWhoRevoked()
     {
-        await CommandAsync(ChatStack.Alice, "request demo 1h checking a card payment");
-        var card = await Stack.CardAsync();
-        var id = ChatStack.RequestIdOf(card);
-        await ClickApproveAsync(ChatStack.Bob, card, id);
+        var (id, credential, session) = await ApprovedSessionAsync("checking a card payment");
+        await using var _ = session;
         var active = await Stack.CardShowingAsync("Approved* by bob@example.com");
         Assert.Contains("\"action_id\":\"revoke\"", active.AllText, StringComparison.Ordinal);
-        var credential = await DmdCredentialAsync(id);
-        await using var session = new NpgsqlConnection(credential.ConnectionString);
-        await session.OpenAsync();
 
         await ClickAsync(ChatStack.Bob, "revoke", active, id);
 
@@ -147,13 +137,8 @@ public abstract class DatabaseAccessTests : IAsyncLifetime
     [Fact]
     public async Task RevokeCommand_CutsTheLiveSession_WithItsReason()
     {
-        await CommandAsync(ChatStack.Alice, "request demo 1h checking a card payment");
-        var card = await Stack.CardAsync();
-        var id = ChatStack.RequestIdOf(card);
-        await ClickApproveAsync(ChatStack.Bob, card, id);
-        var credential = await DmdCredentialAsync(id);
-        await using var session = new NpgsqlConnection(credential.ConnectionString);
-        await session.OpenAsync();
+        var (id, _, session) = await ApprovedSessionAsync("checking a card payment");
+        await using var _ = session;
 
         Assert.Contains($"Revoked `{id}`", await CommandAsync(ChatStack.Bob, $"revoke {id} incident over"), StringComparison.Ordinal);
 
@@ -167,12 +152,8 @@ public abstract class DatabaseAccessTests : IAsyncLifetime
     [Fact]
     public async Task HeldStatement_AllowedInChat_Runs_AndItsCardSaysItRan()
     {
-        await CommandAsync(ChatStack.Alice, "request demo 1h cleaning up test rows");
-        var grantCard = await Stack.CardAsync();
-        await ClickApproveAsync(ChatStack.Bob, grantCard, ChatStack.RequestIdOf(grantCard));
-        var credential = await DmdCredentialAsync(ChatStack.RequestIdOf(grantCard));
-        await using var session = new NpgsqlConnection(credential.ConnectionString);
-        await session.OpenAsync();
+        var (_, _, session) = await ApprovedSessionAsync("cleaning up test rows");
+        await using var _ = session;
 
         await using var delete = new NpgsqlCommand("DELETE FROM customers", session);
         var held = delete.ExecuteNonQueryAsync();
@@ -186,6 +167,19 @@ public abstract class DatabaseAccessTests : IAsyncLifetime
         Assert.Contains("· allowed by bob@example.com", ran.AllText, StringComparison.Ordinal);
         Assert.DoesNotContain("Expired", ran.AllText, StringComparison.Ordinal);
         await Stack.DirectMessageAsync(ChatStack.Alice, "was allowed by bob@example.com");
+    }
+
+    /// <summary>Alice asks in chat for an hour, bob approves on the card, and she opens a session with the DM'd credential.</summary>
+    private async Task<(string Id, DmCredential Credential, NpgsqlConnection Session)> ApprovedSessionAsync(string reason)
+    {
+        await CommandAsync(ChatStack.Alice, $"request demo 1h {reason}");
+        var card = await Stack.CardAsync();
+        var id = ChatStack.RequestIdOf(card);
+        await ClickApproveAsync(ChatStack.Bob, card, id);
+        var credential = await DmdCredentialAsync(id);
+        var session = new NpgsqlConnection(credential.ConnectionString);
+        await session.OpenAsync();
+        return (id, credential, session);
     }
 
     /// <summary>The credential DM, read as a user copies it; its fields and its URI must agree, and name the listener.</summary>
