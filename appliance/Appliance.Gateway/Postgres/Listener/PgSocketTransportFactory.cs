@@ -44,6 +44,9 @@ internal sealed class PgSocketTransportFactory(PostgresListenerInfo info) : ICon
         return Listen(requested, dualMode: false);
     }
 
+    private const int SolSocket = 1;
+    private const int SoReuseAddr = 2;
+
     private static Socket Listen(IPEndPoint address, bool dualMode)
     {
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -54,7 +57,14 @@ internal sealed class PgSocketTransportFactory(PostgresListenerInfo info) : ICon
                 socket.DualMode = true;
             }
 
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // SO_REUSEADDR only, so a restart binds while old connections sit in TIME_WAIT. .NET's
+            // ReuseAddress also sets SO_REUSEPORT on Linux, which let a second gateway bind the same
+            // port and take half the logins, with their tokens (probe BB).
+            if (OperatingSystem.IsLinux())
+            {
+                socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+            }
+
             socket.Bind(address);
             socket.Listen(Backlog);
             return socket;
