@@ -76,6 +76,10 @@ load_env() {
   demo_port=${DEMO_DB_PORT:-5433}
   demo_name=${DEMO_DB_NAME:-demo}
   demo_user=${DEMO_DB_USER:-demo_reader}
+  # The example's URLs name the example's ports: with other ports set, they follow (probe BB: the
+  # gateway sent its events to another install's chatops).
+  [ "${APPLIANCE_CHATOPS_URL:-}" != http://localhost:8081 ] || export APPLIANCE_CHATOPS_URL="http://localhost:$chatops_port"
+  [ "${APPLIANCE_URL:-}" != http://localhost:8080 ] || export APPLIANCE_URL="http://localhost:$http_port"
 }
 
 # A hand-copied .env.example would start services with known secrets: refuse.
@@ -151,7 +155,8 @@ launch() {
   log "$name is up: pid $pid, healthy $((elapsed / 1000)).$(printf '%03d' $((elapsed % 1000)))s after start, log $run/$name.log"
 }
 
-# start_service <name> <project> <app> <port>: leaves a healthy one alone, restarts an unhealthy one.
+# start_service <name> <project> <app> <port> [other ports it listens on]: leaves a healthy one
+# alone, restarts an unhealthy one.
 start_service() {
   local name=$1 project=$2 app=$3 port=$4 url pid
   url="http://localhost:$port/healthz"
@@ -163,10 +168,13 @@ start_service() {
     log "$name (pid $pid) is running but not healthy: restarting it"
     stop_service "$name"
   fi
-  if port_in_use "$port"; then
-    printf 'port %s is taken by a process this script did not start; free it or set the port in .env\n' "$port" >&2
-    return 1
-  fi
+  for port in "$port" "${@:5}"; do
+    if port_in_use "$port"; then
+      printf 'port %s is taken by a process this script did not start; free it or set the port in .env\n' "$port" >&2
+      return 1
+    fi
+  done
+  port=$4
   publish "$name" "$project" || return 1
   launch "$name" "$app" "$url"
 }
@@ -253,7 +261,7 @@ native_start() {
   check_secrets APPLIANCE_ADMIN_TOKEN APPLIANCE_CHATOPS_TOKEN DEMO_DB_PASSWORD DEMO_DB_SUPERUSER_PASSWORD
   mkdir -p "$run"
   start_demo_db
-  start_service gateway appliance/Appliance.Gateway Appliance.Gateway "$http_port" \
+  start_service gateway appliance/Appliance.Gateway Appliance.Gateway "$http_port" "$pg_port" \
     || die "the gateway did not start (log: $run/gateway.log)"
   if [ -f chatops/Appliance.Chatops/Appliance.Chatops.csproj ]; then
     start_service chatops chatops/Appliance.Chatops Appliance.Chatops "$chatops_port" \

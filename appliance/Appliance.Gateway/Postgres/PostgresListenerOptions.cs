@@ -42,8 +42,15 @@ internal sealed class PostgresListenerOptions : IValidatableObject
     /// <summary>Stack of each relay thread: the relay recurses nowhere deep, so far below the 1.5 MB default.</summary>
     public int ThreadStackSize { get; set; } = 256 * 1024;
 
+    private readonly List<string> _unreadable = [];
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var unreadable in _unreadable)
+        {
+            yield return new(unreadable);
+        }
+
         if (StartupTimeout <= TimeSpan.Zero)
         {
             yield return new("APPLIANCE_PG_STARTUP_TIMEOUT must be positive.");
@@ -71,24 +78,41 @@ internal sealed class PostgresListenerOptions : IValidatableObject
         GatewayOptions.Bind(configuration, gateway);
         options.Port = gateway.PgPort;
         options.DataDir = gateway.DataDir;
-        if (TimeSpan.TryParse(configuration["APPLIANCE_PG_STARTUP_TIMEOUT"], CultureInfo.InvariantCulture, out var startup))
+        if (Setting(configuration, "APPLIANCE_PG_STARTUP_TIMEOUT") is { } startupText)
         {
-            options.StartupTimeout = startup;
+            if (TimeSpan.TryParse(startupText, CultureInfo.InvariantCulture, out var startup))
+            {
+                options.StartupTimeout = startup;
+            }
+            else
+            {
+                options._unreadable.Add($"APPLIANCE_PG_STARTUP_TIMEOUT={startupText} is not a time span: write it as hh:mm:ss, e.g. 00:00:30.");
+            }
         }
 
-        if (int.TryParse(configuration["APPLIANCE_PG_MAX_HANDSHAKES"], CultureInfo.InvariantCulture, out var handshakes))
+        ReadInt(configuration, "APPLIANCE_PG_MAX_HANDSHAKES", options, v => options.MaxPendingHandshakes = v);
+        ReadInt(configuration, "APPLIANCE_PG_EVENT_LOOP", options, v => options.EventLoops = v);
+        ReadInt(configuration, "APPLIANCE_PG_MAX_MESSAGE", options, v => options.MaxMessageLength = v);
+    }
+
+    /// <summary>A value given but unreadable stops the start, as an out-of-range one does (probe BB: <c>5s</c> kept the default silently).</summary>
+    private static void ReadInt(IConfiguration configuration, string name, PostgresListenerOptions options, Action<int> set)
+    {
+        if (Setting(configuration, name) is not { } text)
         {
-            options.MaxPendingHandshakes = handshakes;
+            return;
         }
 
-        if (int.TryParse(configuration["APPLIANCE_PG_EVENT_LOOP"], CultureInfo.InvariantCulture, out var loops))
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
         {
-            options.EventLoops = loops;
+            set(value);
         }
-
-        if (int.TryParse(configuration["APPLIANCE_PG_MAX_MESSAGE"], CultureInfo.InvariantCulture, out var maxMessage))
+        else
         {
-            options.MaxMessageLength = maxMessage;
+            options._unreadable.Add($"{name}={text} is not a whole number.");
         }
     }
+
+    private static string? Setting(IConfiguration configuration, string name) =>
+        configuration[name] is { } text && !string.IsNullOrWhiteSpace(text) ? text.Trim() : null;
 }

@@ -28,3 +28,33 @@ public sealed class ListenerPortTests
         }
     }
 }
+
+/// <summary>The listener's advanced settings: a value given but unreadable stops the start, naming it.</summary>
+public sealed class ListenerSettingsTests
+{
+    [Theory]
+    [InlineData("APPLIANCE_PG_STARTUP_TIMEOUT", "5s", "APPLIANCE_PG_STARTUP_TIMEOUT=5s is not a time span: write it as hh:mm:ss")]
+    [InlineData("APPLIANCE_PG_MAX_HANDSHAKES", "lots", "APPLIANCE_PG_MAX_HANDSHAKES=lots is not a whole number.")]
+    [InlineData("APPLIANCE_PG_EVENT_LOOP", "1.5", "APPLIANCE_PG_EVENT_LOOP=1.5 is not a whole number.")]
+    [InlineData("APPLIANCE_PG_MAX_HANDSHAKES", "0", "APPLIANCE_PG_MAX_HANDSHAKES must be between 1 and 100000.")]
+    public async Task UnreadableOrOutOfRange_StopsTheStart_NamingTheSetting(string name, string value, string expected)
+    {
+        var refused = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => TestGateway.StartAsync(
+            TestGatewayOptions.InTempDir() with { Settings = new Dictionary<string, string?> { [name] = value } }));
+
+        Assert.Contains(expected, refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadableValues_AreTaken()
+    {
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir() with
+        {
+            Settings = new Dictionary<string, string?> { ["APPLIANCE_PG_STARTUP_TIMEOUT"] = "00:00:05", ["APPLIANCE_PG_MAX_HANDSHAKES"] = " 12 " },
+        });
+
+        var options = gateway.Service<Microsoft.Extensions.Options.IOptions<Appliance.Gateway.Postgres.PostgresListenerOptions>>().Value;
+        Assert.Equal(TimeSpan.FromSeconds(5), options.StartupTimeout);
+        Assert.Equal(12, options.MaxPendingHandshakes);
+    }
+}
