@@ -4,14 +4,15 @@ using Dapper;
 namespace Appliance.Gateway.Audit;
 
 /// <summary>
-/// Writes the chain's head (its last event's number and hash) to the log at start and every
-/// <see cref="Interval"/> when it moved. Events cut from the chain's end leave a valid shorter
+/// Writes the chain's head (its last event's number and hash) to the log at start, every
+/// <see cref="Interval"/> when it moved, and at the stop, after the last records are written
+/// (probe AZ: what a stopped gateway's store lost from its end since the last anchor went unseen). Events cut from the chain's end leave a valid shorter
 /// chain; with the log shipped elsewhere (Seq), these lines are the anchors an auditor passes to
 /// <c>GET /api/audit/verify?seq=&amp;hash=</c> to see that nothing recorded since was cut.
 /// </summary>
 internal sealed partial class AuditAnchorLog(StoreDatabase database, ILogger<AuditAnchorLog> logger) : BackgroundService
 {
-    internal static readonly TimeSpan Interval = TimeSpan.FromMinutes(15);
+    internal static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
 
     private long _logged;
 
@@ -30,6 +31,20 @@ internal sealed partial class AuditAnchorLog(StoreDatabase database, ILogger<Aud
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>Stopped after the session recorder (registered before it), so its last batch is in the anchor.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await LogHeadAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException or OperationCanceledException)
+        {
+            Log.HeadUnreadable(logger, ex);
+        }
     }
 
     private async Task LogHeadAsync(CancellationToken cancellationToken)

@@ -45,11 +45,15 @@ internal sealed class StatementTrace(
     public bool WantsSample => Samples is null || Samples.Count < MaxSampleRows;
 
     /// <summary>
-    /// The statement names a password (a setting, a column) or had a literal hidden as one
-    /// (<c>current_setting('my.password')</c> is recorded with <c>'****'</c>): its sample rows keep no values.
+    /// The statement names a password (a setting, a column), had a literal hidden as one
+    /// (<c>current_setting('my.password')</c> is recorded with <c>'****'</c>), or reads settings,
+    /// whose names it may compute (<c>current_setting('my.pass' || 'word')</c>, probe AZ): its sample
+    /// rows keep no values.
     /// </summary>
     public bool NamesAPassword => _namesAPassword ??=
-        Sql.Contains("password", StringComparison.OrdinalIgnoreCase) || Sql.Contains("'****'", StringComparison.Ordinal);
+        Sql.Contains("password", StringComparison.OrdinalIgnoreCase) || Sql.Contains("'****'", StringComparison.Ordinal)
+        || Sql.Contains("current_setting", StringComparison.OrdinalIgnoreCase) || Sql.Contains("pg_settings", StringComparison.OrdinalIgnoreCase)
+        || Sql.AsSpan().TrimStart().StartsWith("SHOW", StringComparison.OrdinalIgnoreCase);
 
     private bool? _namesAPassword;
 
