@@ -15,10 +15,15 @@ internal static class AuditApi
             }
 
             // An anchor is both halves of what an earlier answer gave (events and head), or neither.
-            if ((seq is null) != (hash is null) || seq < 1 || (hash is not null && !IsSha256Hex(hash)))
+            if ((seq is null) != (hash is null) || (hash is not null && !IsSha256Hex(hash)))
             {
                 return Problems.Result(400, "bad-request", "Bad anchor",
                     "Give seq= and hash= together: an earlier answer's events and head (64 hex digits), or leave both out.");
+            }
+
+            if (seq < 1)
+            {
+                return Problems.Result(400, "bad-request", "Bad anchor", "seq= is an event's number: 1 or more.");
             }
 
             var anchor = seq is { } s ? new AuditAnchor(s, hash!) : null;

@@ -13,7 +13,8 @@ internal sealed record AuditVerification(bool Ok, long Events, string Head, long
 /// Events removed from the very end leave a valid shorter chain that later appends extend again,
 /// so an auditor records <c>(events, head)</c> elsewhere (the gateway also logs it,
 /// <see cref="AuditAnchorLog"/>) and passes it back as an anchor: the chain must still hold that
-/// hash at that event. The session index that search reads is checked against the chain too.
+/// hash at that event. The session index that search reads, and the requests and approvals that
+/// the requests API reads, are checked against the chain too.
 /// All of it reads one snapshot of the store, so records committed meanwhile do not disagree.
 /// </summary>
 internal sealed class AuditVerifier(StoreDatabase database)
@@ -25,6 +26,7 @@ internal sealed class AuditVerifier(StoreDatabase database)
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var snapshot = await database.BeginSnapshotAsync(connection, cancellationToken);
         var index = new SessionIndexCheck();
+        var requests = new RequestIndexCheck();
         long expectedSeq = 1;
         var prev = EventChain.Genesis;
         long count = 0;
@@ -58,6 +60,7 @@ internal sealed class AuditVerifier(StoreDatabase database)
                 }
 
                 index.Add(e);
+                requests.Add(e);
                 prev = e.Hash;
                 expectedSeq++;
                 count++;
@@ -78,7 +81,7 @@ internal sealed class AuditVerifier(StoreDatabase database)
                 : $"event {anchor.Seq}'s hash is not the one recorded: the chain was cut and written again at or before it");
         }
 
-        if (await index.CompareAsync(connection, snapshot) is { } mismatch)
+        if ((await index.CompareAsync(connection, snapshot) ?? await requests.CompareAsync(connection, snapshot)) is { } mismatch)
         {
             return Broken(count, prev, mismatch.Seq, mismatch.Problem);
         }

@@ -70,7 +70,7 @@ internal sealed class SessionIndexCheck
             var actual = new Row(row.UserEmail, row.Connection, row.GrantId, row.ClientAddr, row.Application, row.StartedAt);
             if (actual != expected.Start)
             {
-                return (expected.FirstSeq, $"session {row.Id}'s index row ({Describe(actual)}) is not what the chain recorded ({Describe(expected.Start)})");
+                return (expected.FirstSeq, $"session {row.Id}'s index row is not what the chain recorded in event {expected.FirstSeq}: {Differences(actual, expected.Start)}");
             }
 
             if (row.EndedAt != expected.EndedAt || row.EndReason != expected.EndReason)
@@ -105,7 +105,17 @@ internal sealed class SessionIndexCheck
         return expected;
     }
 
-    private static string Describe(Row row) => $"user {row.User}, connection {row.Connection}, application {row.Application ?? "none"}";
+    /// <summary>Each field that differs, as the row has it and as the chain does.</summary>
+    private static string Differences(Row row, Row chained)
+    {
+        var fields = new (string Name, object? Row, object? Chained)[]
+        {
+            ("user", row.User, chained.User), ("connection", row.Connection, chained.Connection), ("grant", row.GrantId, chained.GrantId),
+            ("client address", row.ClientAddress, chained.ClientAddress), ("application", row.Application, chained.Application),
+            ("start", StoreJson.FromUnixMs(row.StartedAt), StoreJson.FromUnixMs(chained.StartedAt)),
+        };
+        return string.Join("; ", fields.Where(f => !Equals(f.Row, f.Chained)).Select(f => $"{f.Name} {f.Row ?? "none"} (chain: {f.Chained ?? "none"})"));
+    }
 
     private sealed record Row(string User, string Connection, string? GrantId, string? ClientAddress, string? Application, long StartedAt);
 

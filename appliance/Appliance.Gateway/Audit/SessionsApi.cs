@@ -33,6 +33,11 @@ internal static class SessionsApi
             return Problems.Result(400, "bad-request", "Empty filter", "user= and connection= need a value, or leave them out.");
         }
 
+        if (from > to)
+        {
+            return Problems.Result(400, "bad-request", "Empty window", "from= is after to=: no session can be live in that window.");
+        }
+
         var caller = context.GetCaller().Person;
         if (!caller.CanAudit)
         {

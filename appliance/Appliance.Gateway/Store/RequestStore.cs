@@ -152,6 +152,15 @@ internal sealed class RequestStore(StoreDatabase database)
         var byRequest = approvals.ToLookup(a => a.RequestId);
         return rows.Select(r => r.ToRequest(byRequest[r.Id].ToList())).ToList();
     }
+
+    /// <summary>Every request with its approvals, in the caller's transaction (the audit verifier's snapshot).</summary>
+    public static async Task<IReadOnlyList<AccessRequest>> AllAsync(DbConnection connection, DbTransaction transaction)
+    {
+        var rows = await connection.QueryAsync<RequestRow>($"SELECT {Columns} FROM requests", transaction: transaction);
+        var approvals = (await connection.QueryAsync<ApprovalRow>(
+            "SELECT request_id, round, approver, comment, at FROM approvals ORDER BY at, approver", transaction: transaction)).ToLookup(a => a.RequestId);
+        return [.. rows.Select(r => r.ToRequest(approvals[r.Id].ToList()))];
+    }
 }
 
 internal sealed record RequestFilter

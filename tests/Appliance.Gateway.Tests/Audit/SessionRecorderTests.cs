@@ -155,8 +155,11 @@ public sealed class SessionRecorderTests
             return verify.Str("problem");
         }
 
-        Assert.Contains($"session {id}'s index row (user bob@example.com",
+        Assert.EndsWith($"user bob@example.com (chain: {Alice})",
             await ProblemAfterAsync("UPDATE sessions SET user_email = 'bob@example.com' WHERE id = @id", $"UPDATE sessions SET user_email = '{Alice}' WHERE id = @id"),
+            StringComparison.Ordinal);
+        Assert.EndsWith("client address 10.9.9.9 (chain: 127.0.0.1)",
+            await ProblemAfterAsync("UPDATE sessions SET client_addr = '10.9.9.9' WHERE id = @id", "UPDATE sessions SET client_addr = '127.0.0.1' WHERE id = @id"),
             StringComparison.Ordinal);
         Assert.Contains("counts 0 statements, the chain holds 3",
             await ProblemAfterAsync("UPDATE sessions SET statements = 0 WHERE id = @id", "UPDATE sessions SET statements = 3 WHERE id = @id"),
@@ -182,7 +185,10 @@ public sealed class SessionRecorderTests
         Assert.True(anchored.GetProperty("ok").GetBoolean());
         Assert.Equal("bad-request", (await auditor.GetJsonAsync("api/audit/verify?seq=3", HttpStatusCode.BadRequest)).Rule());
         Assert.Equal("bad-request", (await auditor.GetJsonAsync("api/audit/verify?seq=3&hash=not-a-hash", HttpStatusCode.BadRequest)).Rule());
-        Assert.Equal("bad-request", (await auditor.GetJsonAsync($"api/audit/verify?seq=0&hash={final.Str("head")}", HttpStatusCode.BadRequest)).Rule());
+        var zero = await auditor.GetJsonAsync($"api/audit/verify?seq=0&hash={final.Str("head")}", HttpStatusCode.BadRequest);
+        Assert.Equal("seq= is an event's number: 1 or more.", zero.Str("detail"));
+        var window = await auditor.GetJsonAsync("api/sessions?from=2026-11-26T10:00:00Z&to=2026-11-26T09:00:00Z", HttpStatusCode.BadRequest);
+        Assert.Equal("bad-request", window.Rule());
     }
 
     [Fact]

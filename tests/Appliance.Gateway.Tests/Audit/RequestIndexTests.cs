@@ -1,0 +1,66 @@
+using System.Net;
+using Appliance.Gateway.Store;
+using Appliance.Gateway.Tests.Support;
+using Appliance.Tests.Common;
+using Appliance.Tests.Common.Gateway;
+using Dapper;
+using static Appliance.Tests.Common.Gateway.TestPolicies;
+
+namespace Appliance.Gateway.Tests.Audit;
+
+/// <summary>
+/// Who asked, who approved and why live in the requests and approvals tables, which the API
+/// reads; verify checks them against the chained request events, so a rewritten approver or
+/// requester, a deleted or a made-up request is reported (probe AZ); restored, the store verifies.
+/// </summary>
+public sealed class RequestIndexTests
+{
+    public static TheoryData<string> Stores => ["sqlite", "postgres"];
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task RequestRows_EditedDeletedOrMadeUp_AreReportedByVerify(string store)
+    {
+        await using var database = store == "postgres" ? await TestPostgres.CreateDatabaseAsync("requests") : null;
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir(database?.ConnectionString));
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+        using var bob = gateway.Client(await gateway.CreateTokenAsync(Bob));
+        using var auditor = gateway.Client(await gateway.CreateTokenAsync(Auditor));
+        var id = (await alice.RequestAsync("demo", "1h", "checking order 4411")).Str("id");
+        await bob.PostAsync($"api/requests/{id}/approve", new { comment = "ok" }, HttpStatusCode.OK);
+        Assert.True((await auditor.GetJsonAsync("api/audit/verify")).GetProperty("ok").GetBoolean());
+
+        async Task<string> ProblemAfterAsync(string tamper, string restore)
+        {
+            await using var connection = await gateway.Service<StoreDatabase>().OpenAsync();
+            await connection.ExecuteAsync(tamper, new { id });
+            var verify = await auditor.GetJsonAsync("api/audit/verify");
+            await connection.ExecuteAsync(restore, new { id });
+            Assert.False(verify.GetProperty("ok").GetBoolean());
+            return verify.Str("problem");
+        }
+
+        Assert.Contains($"request {id}'s row is not what the chain last recorded",
+            await ProblemAfterAsync($"UPDATE approvals SET approver = 'carol@example.com' WHERE request_id = @id", $"UPDATE approvals SET approver = '{Bob}' WHERE request_id = @id"),
+            StringComparison.Ordinal);
+        Assert.EndsWith("requester, reason differ",
+            await ProblemAfterAsync(
+                "UPDATE requests SET requester = 'carol@example.com', reason = 'routine' WHERE id = @id",
+                $"UPDATE requests SET requester = '{Alice}', reason = 'checking order 4411' WHERE id = @id"),
+            StringComparison.Ordinal);
+        Assert.Contains($"request {id} (last recorded in event",
+            await ProblemAfterAsync(
+                "CREATE TABLE requests_kept AS SELECT * FROM requests WHERE id = @id; CREATE TABLE approvals_kept AS SELECT * FROM approvals WHERE request_id = @id; " +
+                "DELETE FROM approvals WHERE request_id = @id; DELETE FROM requests WHERE id = @id",
+                "INSERT INTO requests SELECT * FROM requests_kept; INSERT INTO approvals SELECT * FROM approvals_kept; DROP TABLE requests_kept; DROP TABLE approvals_kept"),
+            StringComparison.Ordinal);
+        Assert.Contains("request madeup01 is in the requests table but the chain never recorded it",
+            await ProblemAfterAsync(
+                "INSERT INTO requests SELECT 'madeup01', kind, connection, requester, reason, duration_seconds, status, version, min_approvals, approver_groups, channel, " +
+                "created_at, pending_until, activated_at, expires_at, ended_at, denied_by, deny_reason, ended_by, end_reason, extension, command, updated_at FROM requests WHERE id = @id",
+                "DELETE FROM requests WHERE id = 'madeup01'"),
+            StringComparison.Ordinal);
+
+        Assert.True((await auditor.GetJsonAsync("api/audit/verify")).GetProperty("ok").GetBoolean());
+    }
+}
