@@ -199,7 +199,7 @@ internal sealed partial class PgSession
                 return new Decision(null, match.RuleName);
             case ReviewOutcome.Denied:
                 var denied = review.DeniedBy is { } by
-                    ? $"statement denied by {by}{(string.IsNullOrWhiteSpace(review.DenyReason) ? "" : ": " + review.DenyReason)} (review {review.Id}, guardrail \"{match.RuleName}\")"
+                    ? $"statement denied by {by}{(string.IsNullOrWhiteSpace(review.DenyReason) ? "" : ": " + PeopleText.OneLine(review.DenyReason))} (review {review.Id}, guardrail \"{match.RuleName}\")"
                     : $"review {review.Id} of guardrail \"{match.RuleName}\" ended without approval ({review.Status.ToString().ToLowerInvariant()}); the statement was not run";
                 RecordRefused(masked, StatementRecord.Denied, denied, match.RuleName, heldAt, HeldMs());
                 return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, denied), null);

@@ -78,7 +78,7 @@ internal sealed partial class SessionCutter(
     {
         RequestStatus.Expired => Expired(grant.Id, grant.ExpiresAt ?? grant.EndedAt ?? DateTimeOffset.MinValue),
         RequestStatus.Revoked => $"{Terminating}grant {grant.Id} was revoked" +
-            (grant.EndedBy is { } by ? $" by {by}" : "") + (string.IsNullOrWhiteSpace(grant.EndReason) ? "" : $": {grant.EndReason}"),
+            (grant.EndedBy is { } by ? $" by {by}" : "") + (string.IsNullOrWhiteSpace(grant.EndReason) ? "" : $": {PeopleText.OneLine(grant.EndReason)}"),
         _ => $"{Terminating}grant {grant.Id} is {grant.Status.ToString().ToLowerInvariant()}",
     };
 
