@@ -14,6 +14,10 @@ internal static class CardRenderer
     public const string DenyAction = "deny";
     public const string RevokeAction = "revoke";
 
+    /// <summary>The extension's buttons: their own actions, so a click on an older card's Approve cannot approve an extension (probe BA).</summary>
+    public const string ApproveExtensionAction = "approve_extension";
+    public const string DenyExtensionAction = "deny_extension";
+
     public static (string Text, JsonArray Blocks) Render(AccessRequest request) =>
         request.IsCommandReview ? RenderCommandReview(request) : RenderAccess(request);
 
@@ -78,8 +82,8 @@ internal static class CardRenderer
         {
             return Blocks.Actions(
                 "decision:" + r.Id,
-                Blocks.Button(ApproveAction, $"Approve +{r.Extension.Duration}", r.Id, "primary"),
-                Blocks.Button(DenyAction, "Deny extension", r.Id, "danger"));
+                Blocks.Button(ApproveExtensionAction, $"Approve +{r.Extension.Duration}", r.Id, "primary"),
+                Blocks.Button(DenyExtensionAction, "Deny extension", r.Id, "danger"));
         }
 
         // An active grant can be ended from its card by an approver or admin (the gateway decides who may).

@@ -59,6 +59,12 @@ internal sealed partial class CommandHandler
             }
 
             target = found.Value;
+            if (!string.Equals(target.Requester, email, StringComparison.OrdinalIgnoreCase))
+            {
+                // "done" is the requester's; ending someone else's grant is a revoke, said as one (probe BA).
+                return new ChatReply($"⚠️ {Mrkdwn.Code(target.Id)} is {Mrkdwn.Escape(target.Requester)}'s: {Mrkdwn.Code("/hoop done")} ends your own. " +
+                    $"To end theirs: {Mrkdwn.Code($"/hoop revoke {target.Id} <reason>")}");
+            }
         }
 
         // "done" on a request still waiting for approval withdraws it.
@@ -86,7 +92,9 @@ internal sealed partial class CommandHandler
 
         await cards.RefreshAsync(result.Value, ct);
         var r = result.Value;
-        return new ChatReply($"🛑 Revoked {Mrkdwn.Code(r.Id)} ({Mrkdwn.Escape(r.Requester)} on {Mrkdwn.Bold(r.Connection)}): its sessions are cut.");
+        return new ChatReply(r.IsCommandReview
+            ? $"🛑 Withdrew the approval of review {Mrkdwn.Code(r.Id)} ({Mrkdwn.Escape(r.Requester)} on {Mrkdwn.Bold(r.Connection)}): the statement will not run on it."
+            : $"🛑 Revoked {Mrkdwn.Code(r.Id)} ({Mrkdwn.Escape(r.Requester)} on {Mrkdwn.Bold(r.Connection)}): its sessions are cut.");
     }
 
     private async Task<ChatReply> ExtendAsync(string email, ExtendCommand command, CancellationToken ct)

@@ -63,15 +63,18 @@ internal sealed partial class InteractionProcessor(
 
         switch (JsonPath.String(action, "action_id"))
         {
-            case CardRenderer.DenyAction:
+            case CardRenderer.DenyAction or CardRenderer.DenyExtensionAction:
                 // The trigger id lives about 3 s: the modal opens before anything slow.
                 await OpenDenyModalAsync(JsonPath.String(payload, "trigger_id"), requestId, clicker);
                 break;
             case CardRenderer.ApproveAction:
-                _ = work.Start("approve click", ct => DecideAsync(requestId, clicker, revoke: false, ct));
+                _ = work.Start("approve click", ct => DecideAsync(requestId, clicker, Click.Approve, ct));
+                break;
+            case CardRenderer.ApproveExtensionAction:
+                _ = work.Start("approve extension click", ct => DecideAsync(requestId, clicker, Click.ApproveExtension, ct));
                 break;
             case CardRenderer.RevokeAction:
-                _ = work.Start("revoke click", ct => DecideAsync(requestId, clicker, revoke: true, ct));
+                _ = work.Start("revoke click", ct => DecideAsync(requestId, clicker, Click.Revoke, ct));
                 break;
         }
     }
@@ -94,8 +97,20 @@ internal sealed partial class InteractionProcessor(
         }
     }
 
-    /// <summary>An Approve click, or a confirmed Revoke click (the grant ends, "revoked from Slack").</summary>
-    private async Task DecideAsync(string requestId, Clicker clicker, bool revoke, CancellationToken ct)
+    private enum Click
+    {
+        Approve,
+        ApproveExtension,
+        Revoke,
+    }
+
+    /// <summary>
+    /// An Approve click (of the request, or of its extension), or a confirmed Revoke click (the
+    /// grant ends, "revoked from its card"). The gateway's approve decides by the request's state,
+    /// so an Approve is first checked against what its button showed: a click on an older card's
+    /// Approve would otherwise approve an extension its clicker never saw (probe BA).
+    /// </summary>
+    private async Task DecideAsync(string requestId, Clicker clicker, Click click, CancellationToken ct)
     {
         var email = await EmailOfAsync(clicker, ct);
         if (email is null)
@@ -106,7 +121,16 @@ internal sealed partial class InteractionProcessor(
         GatewayResult<AccessRequest> result;
         try
         {
-            result = revoke
+            if (click != Click.Revoke && await gateway.GetRequestAsync(email, requestId, ct) is { IsSuccess: true } current
+                && current.Value.Extension is not null != (click == Click.ApproveExtension))
+            {
+                await TellAsync(clicker, new ChatReply(
+                    $"⚠️ The card of {Mrkdwn.Code(requestId)} has changed since it showed that button: look at it again before you decide."), ct);
+                await cards.RefreshAsync(current.Value, ct);
+                return;
+            }
+
+            result = click == Click.Revoke
                 ? await gateway.RevokeAsync(email, requestId, "revoked from its card in Slack", ct)
                 : await gateway.ApproveAsync(email, requestId, null, ct);
         }

@@ -81,6 +81,8 @@ internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMes
             EventTypes.RequestExpired => $"⌛ {request} expired: nobody decided in time. Ask again with {Mrkdwn.Code($"/hoop request {r.Connection}")}.",
             EventTypes.GrantExpiring => $"⏳ {what} expires {Until(r)}. Need longer? {Mrkdwn.Code($"/hoop extend {r.Id} 30m")}",
             EventTypes.GrantExpired => $"⌛ {what} has expired; open sessions were closed.",
+            EventTypes.GrantRevoked when r.IsCommandReview =>
+                $"🛑 The approval of {what} was withdrawn by {Mrkdwn.Escape(r.EndedBy ?? actor ?? "an approver")}{Because(r.EndReason)} It will not run on it.",
             EventTypes.GrantRevoked when IsSelf(r, actor) => $"🛑 {what} has ended, as you asked; open sessions were closed.",
             EventTypes.GrantRevoked => $"🛑 {what} was revoked by {Mrkdwn.Escape(r.EndedBy ?? actor ?? "an approver")}{Because(r.EndReason)}; open sessions were closed.",
             EventTypes.GrantExtended => $"➕ {what} was extended: it now ends {Until(r)}.",

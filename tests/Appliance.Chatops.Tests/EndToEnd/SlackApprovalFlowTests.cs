@@ -160,6 +160,51 @@ public sealed class SlackApprovalFlowTests : IAsyncLifetime
         Assert.Equal("revoked", (await _stack.RequestAsync(id))["status"]!.GetValue<string>());
     }
 
+    /// <summary>"done" is the requester's: bob typing it with alice's grant is pointed to revoke, and nothing ends (probe BA).</summary>
+    [Fact]
+    public async Task Done_OnSomeoneElsesGrant_PointsToRevoke_AndEndsNothing()
+    {
+        (await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, "request demo 1h investigating", out _)).Dispose();
+        var card = await _stack.CardAsync();
+        var id = ChatStack.RequestIdOf(card);
+        (await _stack.ClickAsync(ChatStack.Bob, "approve", card, id)).Dispose();
+        await _stack.CardShowingAsync("Approved* by");
+
+        using var done = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Bob, $"done {id}", out _);
+
+        Assert.Contains($"/hoop revoke {id} &lt;reason&gt;", await ChatopsHost.AckTextAsync(done), StringComparison.Ordinal);
+        Assert.Equal("active", (await _stack.RequestAsync(id))["status"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// The gateway's approve decides by the request's state: a click on an older card's Approve,
+    /// made after an extension was asked for, is refused instead of approving the extension its
+    /// clicker never saw; the extension's own button approves it (probe BA).
+    /// </summary>
+    [Fact]
+    public async Task ApproveClick_FromBeforeAnExtension_DoesNotApproveTheExtension()
+    {
+        (await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, "request demo 1h investigating", out _)).Dispose();
+        var card = await _stack.CardAsync();
+        var id = ChatStack.RequestIdOf(card);
+        (await _stack.ClickAsync(ChatStack.Bob, "approve", card, id)).Dispose();
+        await _stack.CardShowingAsync("Approved* by");
+        (await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, $"extend {id} 2h", out _)).Dispose();
+        await _stack.CardShowingAsync("Extension* by 2h");
+
+        Uri? stale = null;
+        (await _stack.ClickAsync(ChatStack.Bob, "approve", card, id, url => stale = url)).Dispose();
+        var told = await SlackEmulator.WaitForAsync(() => _stack.Slack.ResponsesTo(stale!).FirstOrDefault(), what: "the stale click's answer");
+        Assert.Contains("has changed since it showed that button", told.Text, StringComparison.Ordinal);
+        var unchanged = await _stack.RequestAsync(id);
+        Assert.Equal("1h", unchanged["duration"]!.GetValue<string>());
+        Assert.NotNull(unchanged["extension"]);
+
+        (await _stack.ClickAsync(ChatStack.Bob, "approve_extension", card, id)).Dispose();
+        await _stack.DirectMessageAsync(ChatStack.Alice, "was extended");
+        Assert.Equal("3h", (await _stack.RequestAsync(id))["duration"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task AutoApprovedRequest_AnswersAtOnce_AndDmsTheCredentialOnce()
     {
