@@ -31,8 +31,22 @@ internal sealed partial class CardPublisher(GatewayClient gateway, SlackApiClien
         }
     }
 
-    /// <summary>Brings an existing card up to this version (after a click or a command); never posts.</summary>
-    public Task RefreshAsync(AccessRequest request, CancellationToken ct) => WithLockAsync(request, post: false, ct);
+    /// <summary>
+    /// Brings an existing card up to this version (after a click or a command); never posts a
+    /// first card. Best effort: the decision is made, and the event that follows it brings the
+    /// card up again, so a Slack failure here must not tell the user their action failed (probe BA).
+    /// </summary>
+    public async Task RefreshAsync(AccessRequest request, CancellationToken ct)
+    {
+        try
+        {
+            await WithLockAsync(request, post: false, ct);
+        }
+        catch (SlackApiException ex)
+        {
+            Log.RefreshFailed(logger, request.Id, ex.Error);
+        }
+    }
 
     private async Task WithLockAsync(AccessRequest request, bool post, CancellationToken ct)
     {
@@ -117,7 +131,22 @@ internal sealed partial class CardPublisher(GatewayClient gateway, SlackApiClien
         }
 
         var (text, blocks) = CardRenderer.Render(request);
-        await slack.UpdateMessageAsync(state.Channel, state.Ts, text, blocks, ct);
+        try
+        {
+            await slack.UpdateMessageAsync(state.Channel, state.Ts, text, blocks, ct);
+        }
+        catch (SlackApiException ex) when (ex.Error is "message_not_found" or "cant_update_message")
+        {
+            // The card is gone (deleted): post it anew, or every later event of the request, and the
+            // DMs that follow each, would fail on it for good (probe BA).
+            // Rendered again: the first blocks now belong to the failed call's arguments.
+            var (again, againBlocks) = CardRenderer.Render(request);
+            var posted = await slack.PostMessageAsync(request.Channel!, again, againBlocks, ct);
+            await gateway.PutStateAsync(CardState.Key(request.Id), new CardState(posted.Channel, posted.Ts, request.Version), ct);
+            Log.Reposted(logger, request.Id, ex.Error, posted.Channel, posted.Ts);
+            return;
+        }
+
         await gateway.PutStateAsync(CardState.Key(request.Id), state with { Version = request.Version }, ct);
         Log.Updated(logger, request.Id, state.Version, request.Version);
     }
@@ -135,6 +164,12 @@ internal sealed partial class CardPublisher(GatewayClient gateway, SlackApiClien
 
         [LoggerMessage(EventId = 503, Level = LogLevel.Information, Message = "Request {RequestId} on {Connection} has no channel: no card")]
         public static partial void NoChannel(ILogger logger, string requestId, string connection);
+
+        [LoggerMessage(EventId = 505, Level = LogLevel.Warning, Message = "The card of {RequestId} could not be updated ({Error}): posted anew to {Channel} at {Ts}")]
+        public static partial void Reposted(ILogger logger, string requestId, string error, string channel, string ts);
+
+        [LoggerMessage(EventId = 506, Level = LogLevel.Warning, Message = "Refreshing the card of {RequestId} failed ({Error}); its next event brings it up to date")]
+        public static partial void RefreshFailed(ILogger logger, string requestId, string error);
 
         [LoggerMessage(EventId = 504, Level = LogLevel.Warning, Message = "The card of {RequestId} is claimed but was never recorded; not posting it twice")]
         public static partial void CardMissing(ILogger logger, string requestId);

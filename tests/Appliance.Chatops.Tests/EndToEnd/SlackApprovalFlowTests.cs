@@ -205,6 +205,31 @@ public sealed class SlackApprovalFlowTests : IAsyncLifetime
         Assert.Equal("3h", (await _stack.RequestAsync(id))["duration"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// A card Slack no longer has (deleted) is posted anew, and the command that changed the
+    /// request says it worked: it did (probe BA: "try again", then the retry refused as a duplicate,
+    /// and every later event of the request failed on the card, its DMs with it).
+    /// </summary>
+    [Fact]
+    public async Task CardGone_IsPostedAnew_AndTheCommandSaysWhatHappened()
+    {
+        (await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, "request demo 1h investigating", out _)).Dispose();
+        var card = await _stack.CardAsync();
+        var id = ChatStack.RequestIdOf(card);
+        (await _stack.ClickAsync(ChatStack.Bob, "approve", card, id)).Dispose();
+        await _stack.CardShowingAsync("Approved* by");
+        _stack.Slack.FailNext("chat.update", "message_not_found", times: 10);
+
+        using var extend = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, $"extend {id} 30m", out _);
+
+        Assert.Contains("waiting for approval", await ChatopsHost.AckTextAsync(extend), StringComparison.Ordinal);
+        var anew = await SlackEmulator.WaitForAsync(
+            () => _stack.Slack.MessagesIn(_stack.CardChannel).FirstOrDefault(m => m.Ts != card.Ts && m.AllText.Contains("Extension* by 30m", StringComparison.Ordinal)),
+            what: "the card posted anew");
+        await SlackEmulator.WaitForAsync(
+            () => _stack.Slack.CallsTo("chat.postMessage").FirstOrDefault(c => c.Arg("thread_ts") == anew.Ts), what: "the extension announced under it");
+    }
+
     [Fact]
     public async Task AutoApprovedRequest_AnswersAtOnce_AndDmsTheCredentialOnce()
     {
