@@ -97,8 +97,8 @@ internal sealed partial class AccessService
 
             if (r.Status == RequestStatus.Active && r.Extension is not null)
             {
-                // Denying an extension leaves the grant as it was.
-                return new Mutation(r with { Extension = null }, [EventTypes.GrantExtensionDenied], actor);
+                // Denying an extension leaves the grant as it was; the reason travels in its event (probe BA).
+                return new Mutation(r with { Extension = null }, [EventTypes.GrantExtensionDenied], actor, Reason: MaskedFreeText(r, Trim(reason)));
             }
 
             return Mutation.Refused(AccessRule.InvalidState, $"Request {r.Id} is {Lower(r.Status)}: there is nothing to deny.");

@@ -139,7 +139,7 @@ internal sealed partial class AccessService(
                         await requests.InsertApprovalsAsync(c, t, next.Id, m.ApprovalRound, [approval]);
                     }
 
-                    await events.AppendAsync(c, t, m.EventTypes.Select(type => RequestEvent(type, next, m.Actor, now)).ToList());
+                    await events.AppendAsync(c, t, m.EventTypes.Select(type => RequestEvent(type, next, m.Actor, now, m.Reason)).ToList());
                     return (AccessDecision<AccessRequest>.Allow(next), m with { Next = next });
                 }, cancellationToken);
 
@@ -169,8 +169,8 @@ internal sealed partial class AccessService(
     }
 
     /// <summary>A command review's events belong to the session that held the statement too: its replay shows who decided.</summary>
-    private static NewEvent RequestEvent(string type, AccessRequest request, string actor, DateTimeOffset now) =>
-        new(type, now, StoreJson.Serialize(new RequestEventData(RequestView.From(request), actor)),
+    private static NewEvent RequestEvent(string type, AccessRequest request, string actor, DateTimeOffset now, string? reason = null) =>
+        new(type, now, StoreJson.Serialize(new RequestEventData(RequestView.From(request), actor, reason)),
             actor, request.Connection, request.Id, request.Command?.SessionId);
 
     private static AccessDecision<AccessRequest> Refuse(AccessRule rule, string message) =>
@@ -183,7 +183,8 @@ internal sealed partial class AccessService(
         string Actor,
         AccessDecision<AccessRequest>? Refusal = null,
         Approval? NewApproval = null,
-        int ApprovalRound = 0)
+        int ApprovalRound = 0,
+        string? Reason = null)
     {
         public static Mutation Refused(AccessRule rule, string message) =>
             new(null, [], "", AccessDecision<AccessRequest>.Refuse(rule, message));

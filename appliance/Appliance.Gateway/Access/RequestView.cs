@@ -55,5 +55,8 @@ internal sealed record ApprovalView(string By, DateTimeOffset At, string? Commen
 internal sealed record ExtensionView(
     string Duration, string RequestedBy, DateTimeOffset RequestedAt, string? Reason, IReadOnlyList<ApprovalView> Approvals);
 
-/// <summary>The <c>data</c> of request and grant events.</summary>
-internal sealed record RequestEventData(RequestView Request, string Actor);
+/// <summary>The <c>data</c> of request and grant events; <see cref="Reason"/> only where the state does not hold it (an extension's denial).</summary>
+internal sealed record RequestEventData(
+    RequestView Request,
+    string Actor,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Reason = null);

@@ -39,7 +39,7 @@ internal sealed partial class EventRouter(CardPublisher cards, RequesterNotifier
                 $"by {Mrkdwn.Escape(extension.Duration)}: *Approve +{Mrkdwn.Escape(extension.Duration)}* or *Deny extension* on the card.", ct);
         }
 
-        await requester.NotifyAsync(e.Type, request, e.Actor, ct);
+        await requester.NotifyAsync(e.Type, request, e.Actor, ct, e.Reason);
     }
 
     private static partial class Log

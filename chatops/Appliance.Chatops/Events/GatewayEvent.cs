@@ -16,6 +16,10 @@ internal sealed record GatewayEvent(string Id, string Type, DateTimeOffset? Occu
     public string? Actor =>
         Data.ValueKind == JsonValueKind.Object && Data.TryGetProperty("actor", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
 
+    /// <summary>Why, where the request's state does not say it (an extension's denial).</summary>
+    public string? Reason =>
+        Data.ValueKind == JsonValueKind.Object && Data.TryGetProperty("reason", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
+
     /// <summary>For guardrail events.</summary>
     public GuardrailEvent? Guardrail =>
         Data.ValueKind == JsonValueKind.Object ? Data.Deserialize<GuardrailEvent>(GatewayClient.Json) : null;

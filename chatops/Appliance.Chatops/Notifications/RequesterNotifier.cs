@@ -11,7 +11,7 @@ namespace Appliance.Chatops.Notifications;
 /// </summary>
 internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMessenger dm, ILogger<RequesterNotifier> logger)
 {
-    public async Task NotifyAsync(string eventType, AccessRequest r, string? actor, CancellationToken ct)
+    public async Task NotifyAsync(string eventType, AccessRequest r, string? actor, CancellationToken ct, string? reason = null)
     {
         switch (eventType)
         {
@@ -21,7 +21,7 @@ internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMes
                 return;
         }
 
-        if (Message(eventType, r, actor) is { } text)
+        if (Message(eventType, r, actor, reason) is { } text)
         {
             await dm.SendAsync(r.Requester, new ChatReply(text), ct);
         }
@@ -69,7 +69,7 @@ internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMes
             $"but the gateway did not issue a credential: {Mrkdwn.Escape(credentials.Problem.Message)}");
     }
 
-    private static string? Message(string eventType, AccessRequest r, string? actor)
+    private static string? Message(string eventType, AccessRequest r, string? actor, string? reason)
     {
         var what = r.IsCommandReview
             ? $"Your statement on {Mrkdwn.Bold(r.Connection)} (review {Mrkdwn.Code(r.Id)})"
@@ -86,7 +86,7 @@ internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMes
             EventTypes.GrantRevoked when IsSelf(r, actor) => $"🛑 {what} has ended, as you asked; open sessions were closed.",
             EventTypes.GrantRevoked => $"🛑 {what} was revoked by {Mrkdwn.Escape(r.EndedBy ?? actor ?? "an approver")}{Because(r.EndReason)}; open sessions were closed.",
             EventTypes.GrantExtended => $"➕ {what} was extended: it now ends {Until(r)}.",
-            EventTypes.GrantExtensionDenied => $"❌ The extension of {what} was denied by {Mrkdwn.Escape(actor ?? "an approver")}; it still ends {Until(r)}.",
+            EventTypes.GrantExtensionDenied => $"❌ The extension of {what} was denied by {Mrkdwn.Escape(actor ?? "an approver")}{(string.IsNullOrWhiteSpace(reason) ? "" : ": " + Mrkdwn.Escape(reason))}; it still ends {Until(r)}.",
             _ => null,
         };
     }

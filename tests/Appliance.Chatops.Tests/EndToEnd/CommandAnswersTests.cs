@@ -89,4 +89,22 @@ public sealed class CommandAnswersTests : IAsyncLifetime
         await _stack.DirectMessageAsync(ChatStack.Alice, "was extended: it now ends at");
         Assert.Equal("1h30m", (await _stack.RequestAsync(id))["duration"]!.GetValue<string>());
     }
+
+    /// <summary>An extension's denial keeps its reason: the requester reads it (probe BA: it was dropped everywhere).</summary>
+    [Fact]
+    public async Task DeniedExtension_TellsTheRequesterWhy()
+    {
+        (await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, "request demo 1h investigating", out _)).Dispose();
+        var id = ChatStack.RequestIdOf(await _stack.CardAsync());
+        (await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Bob, $"approve {id}", out _)).Dispose();
+        await _stack.CardShowingAsync("Approved* by bob@example.com");
+        (await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, $"extend {id} 30m", out _)).Dispose();
+        await _stack.CardShowingAsync("Extension* by 30m");
+
+        using var deny = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Bob, $"deny {id} the incident is closed", out _);
+        await ChatopsHost.AckTextAsync(deny);
+
+        var dm = await _stack.DirectMessageAsync(ChatStack.Alice, "The extension of");
+        Assert.Contains(": the incident is closed; it still ends at", dm.Text, StringComparison.Ordinal);
+    }
 }
