@@ -38,8 +38,9 @@ internal static class GrantCredentials
 
         var (_, password) = await tokens.CreateAsync(TokenKind.Grant, grant.Requester, $"grant {grant.Id}", grant.Id, null, context.RequestAborted);
         var gateway = policy.Current.Gateway;
-        // The configured public port; else the port the listener is bound to (port 0 means the OS chose).
-        var port = gateway.PublicPort ?? (options.Value.PgPort == 0 ? listener.Bound?.Port ?? 0 : options.Value.PgPort);
+        // The policy's public port, else the environment's (compose: the port published on the host, probe BB);
+        // else the port the listener is bound to (port 0 means the OS chose).
+        var port = gateway.PublicPort ?? options.Value.PgPublicPort ?? (options.Value.PgPort == 0 ? listener.Bound?.Port ?? 0 : options.Value.PgPort);
         var sslmode = gateway.AllowLoopbackPlaintext ? "prefer" : "require";
         var uri = $"postgresql://{Uri.EscapeDataString(grant.Requester)}:{Uri.EscapeDataString(password)}@{gateway.PublicHost}:{port}/{Uri.EscapeDataString(grant.Connection)}?sslmode={sslmode}";
         return TypedResults.Created(

@@ -17,6 +17,12 @@ internal sealed class GatewayOptions : IValidatableObject
     public string? ChatopsUrl { get; set; }
     public int HttpPort { get; set; } = 8080;
     public int PgPort { get; set; } = 15432;
+
+    /// <summary>
+    /// The port clients reach the listener on, when it is not the one it binds (a container's
+    /// published port): grant credentials name it. The policy's <c>gateway.publicPort</c> wins.
+    /// </summary>
+    public int? PgPublicPort { get; set; }
     public string? SeqUrl { get; set; }
     /// <summary>How often to look for grant changes made by other gateway processes.</summary>
     public TimeSpan ClusterPollInterval { get; set; } = TimeSpan.FromSeconds(1);
@@ -63,6 +69,11 @@ internal sealed class GatewayOptions : IValidatableObject
             yield return new("APPLIANCE_PG_PORT must be between 0 and 65535.");
         }
 
+        if (PgPublicPort is < 1 or > 65535)
+        {
+            yield return new("APPLIANCE_PG_PUBLIC_PORT must be between 1 and 65535.");
+        }
+
         if (ClusterPollInterval <= TimeSpan.Zero)
         {
             yield return new("The cluster poll interval must be positive.");
@@ -80,6 +91,7 @@ internal sealed class GatewayOptions : IValidatableObject
         options.SeqUrl = configuration["SEQ_URL"];
         options.HttpPort = ParsePort(configuration["APPLIANCE_HTTP_PORT"], 8080);
         options.PgPort = ParsePort(configuration["APPLIANCE_PG_PORT"], 15432);
+        options.PgPublicPort = string.IsNullOrWhiteSpace(configuration["APPLIANCE_PG_PUBLIC_PORT"]) ? null : ParsePort(configuration["APPLIANCE_PG_PUBLIC_PORT"], 0);
         if (TimeSpan.TryParse(configuration["APPLIANCE_CLUSTER_POLL"], System.Globalization.CultureInfo.InvariantCulture, out var poll))
         {
             options.ClusterPollInterval = poll;

@@ -291,6 +291,25 @@ public sealed class AccessApiTests : IAsyncLifetime
         Assert.DoesNotContain("secret", credentials.ToString(), StringComparison.Ordinal); // the upstream password never leaves
     }
 
+    /// <summary>Behind a port mapping (compose publishes the listener on another host port) credentials name the published port (probe BB).</summary>
+    [Fact]
+    public async Task Credentials_NameThePublishedPort_WhenOneIsSet()
+    {
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir() with
+        {
+            Settings = new Dictionary<string, string?> { ["APPLIANCE_PG_PUBLIC_PORT"] = "25432" },
+        });
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+        using var bob = gateway.Client(await gateway.CreateTokenAsync(Bob));
+        var id = (await alice.RequestAsync("demo", "1h", "x")).Str("id");
+        await bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+
+        var credentials = await alice.PostAsync($"api/grants/{id}/credentials", null, HttpStatusCode.Created);
+
+        Assert.Equal(25432, credentials.GetProperty("port").GetInt32());
+        Assert.Contains("@localhost:25432/demo?", credentials.Str("uri"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task MalformedIdsAndBodies_GetClearErrors()
     {
