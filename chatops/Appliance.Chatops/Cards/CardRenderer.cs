@@ -77,25 +77,23 @@ internal static class CardRenderer
                 Blocks.Button(DenyAction, "Deny", r.Id, "danger"));
         }
 
-        // On a grant with an extension waiting, approve and deny decide the extension (docs/api.md).
-        if (r.Status == RequestStatuses.Active && r.Extension is not null)
+        if (r.Status != RequestStatuses.Active || r.IsCommandReview)
         {
-            return Blocks.Actions(
-                "decision:" + r.Id,
-                Blocks.Button(ApproveExtensionAction, $"Approve +{r.Extension.Duration}", r.Id, "primary"),
-                Blocks.Button(DenyExtensionAction, "Deny extension", r.Id, "danger"));
+            return null;
         }
 
         // An active grant can be ended from its card by an approver or admin (the gateway decides who may).
-        if (r.Status == RequestStatuses.Active && !r.IsCommandReview)
-        {
-            return Blocks.Actions(
-                "grant:" + r.Id,
-                Blocks.ConfirmedButton(RevokeAction, "Revoke", r.Id, "danger", "Revoke this grant?",
-                    $"{Mrkdwn.Escape(r.Requester)} loses access to {Mrkdwn.Bold(r.Connection)} now; open sessions are cut.", "Revoke"));
-        }
+        var revoke = Blocks.ConfirmedButton(RevokeAction, "Revoke", r.Id, "danger", "Revoke this grant?",
+            $"{Mrkdwn.Escape(r.Requester)} loses access to {Mrkdwn.Bold(r.Connection)} now; open sessions are cut.", "Revoke");
 
-        return null;
+        // With an extension waiting, its own approve and deny come first (docs/api.md); Revoke stays.
+        return r.Extension is null
+            ? Blocks.Actions("grant:" + r.Id, revoke)
+            : Blocks.Actions(
+                "decision:" + r.Id,
+                Blocks.Button(ApproveExtensionAction, $"Approve +{r.Extension.Duration}", r.Id, "primary"),
+                Blocks.Button(DenyExtensionAction, "Deny extension", r.Id, null),
+                revoke);
     }
 
     /// <summary>A block quote of user text, every line quoted so none escapes the quote.</summary>

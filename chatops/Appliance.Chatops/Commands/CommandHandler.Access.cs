@@ -103,15 +103,27 @@ internal sealed partial class CommandHandler
         lines.Add(current.Count == 0 ? "You have no requests. " + CommandParser.RequestUsage : "*Your requests and grants:*");
         lines.AddRange(current.Select(r => "• " + CommandReplies.Describe(r)));
 
+        // What this person may decide: requests and extensions on connections they approve, not
+        // everything an auditor may see (probe BA).
+        var connections = await gateway.ListConnectionsAsync(email, ct);
+        var approves = connections.IsSuccess
+            ? connections.Value.Where(c => c.CanApprove).Select(c => c.Name).ToHashSet(StringComparer.Ordinal)
+            : [];
+        bool ForMe(AccessRequest r) => approves.Contains(r.Connection) && !string.Equals(r.Requester, email, StringComparison.OrdinalIgnoreCase);
+
         var waiting = await gateway.ListPendingAsync(email, ct);
-        if (waiting.IsSuccess)
+        if (approves.Count > 0 && waiting.IsSuccess && waiting.Value.Where(ForMe).Take(StatusLimit).ToList() is { Count: > 0 } forMe)
         {
-            var forMe = waiting.Value.Where(r => !string.Equals(r.Requester, email, StringComparison.OrdinalIgnoreCase)).Take(StatusLimit).ToList();
-            if (forMe.Count > 0)
-            {
-                lines.Add("*Waiting for your approval:*");
-                lines.AddRange(forMe.Select(r => $"• {CommandReplies.Describe(r)} asked by {Mrkdwn.Escape(r.Requester)}"));
-            }
+            lines.Add("*Waiting for your approval:*");
+            lines.AddRange(forMe.Select(r => $"• {CommandReplies.Describe(r)} asked by {Mrkdwn.Escape(r.Requester)}"));
+        }
+
+        var grants = approves.Count > 0 ? await gateway.ListActiveGrantsAsync(email, ct) : null;
+        if (grants is { IsSuccess: true } && grants.Value.Where(g => g.Extension is not null && ForMe(g)).Take(StatusLimit).ToList() is { Count: > 0 } extensions)
+        {
+            lines.Add("*Extensions waiting for your approval:*");
+            lines.AddRange(extensions.Select(g =>
+                $"• {CommandReplies.Describe(g)}: +{Mrkdwn.Escape(g.Extension!.Duration)} asked by {Mrkdwn.Escape(g.Extension.RequestedBy ?? g.Requester)}"));
         }
 
         return new ChatReply(string.Join('\n', lines));

@@ -193,7 +193,10 @@ public sealed class CardRendererTests
         var (_, blocks) = CardRenderer.Render(r);
 
         Assert.Contains("Extension* by 30m asked by alice@example.com: 0 of 1 approvals", JsonText.Of(blocks), StringComparison.Ordinal);
-        Assert.Equal(["Approve +30m", "Deny extension"], Buttons(blocks).Select(b => b["text"]!["text"]!.GetValue<string>()));
+        // Revoke stays on the card while an extension waits (probe BA).
+        Assert.Equal(["Approve +30m", "Deny extension", "Revoke"], Buttons(blocks).Select(b => b["text"]!["text"]!.GetValue<string>()));
+        Assert.Equal([CardRenderer.ApproveExtensionAction, CardRenderer.DenyExtensionAction, CardRenderer.RevokeAction],
+            Buttons(blocks).Select(b => b["action_id"]!.GetValue<string>()));
     }
 
     private static List<JsonObject> Buttons(JsonArray blocks) =>

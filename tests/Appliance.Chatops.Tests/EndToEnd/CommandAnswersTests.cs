@@ -84,10 +84,31 @@ public sealed class CommandAnswersTests : IAsyncLifetime
         Assert.Equal("true", announcement.Arg("reply_broadcast"));
         Assert.Contains($"asks to extend `{id}` on *demo* by 30m", announcement.Arg("text"), StringComparison.Ordinal);
 
+        // An approver's status lists the extension waiting for them (probe BA).
+        using var bobsStatus = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Bob, "status", out _);
+        var bobText = await ChatopsHost.AckTextAsync(bobsStatus);
+        Assert.Contains("*Extensions waiting for your approval:*", bobText, StringComparison.Ordinal);
+        Assert.Contains($"`{id}` *demo*", bobText, StringComparison.Ordinal);
+        Assert.Contains("+30m asked by alice@example.com", bobText, StringComparison.Ordinal);
+
         using var approveExtension = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Bob, $"approve {id}", out _);
         await ChatopsHost.AckTextAsync(approveExtension);
         await _stack.DirectMessageAsync(ChatStack.Alice, "was extended: it now ends at");
         Assert.Equal("1h30m", (await _stack.RequestAsync(id))["duration"]!.GetValue<string>());
+    }
+
+    /// <summary>An auditor sees every request through the API, but only approvers are told a request waits for them (probe BA).</summary>
+    [Fact]
+    public async Task Status_OfAnAuditor_ListsNothingWaitingForTheirApproval()
+    {
+        (await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, "request demo 1h investigating", out _)).Dispose();
+        var id = ChatStack.RequestIdOf(await _stack.CardAsync());
+
+        using var audrey = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Audrey, "status", out _);
+        using var bob = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Bob, "status", out _);
+
+        Assert.DoesNotContain("Waiting for your approval", await ChatopsHost.AckTextAsync(audrey), StringComparison.Ordinal);
+        Assert.Contains($"`{id}`", await ChatopsHost.AckTextAsync(bob), StringComparison.Ordinal);
     }
 
     /// <summary>An extension's denial keeps its reason: the requester reads it (probe BA: it was dropped everywhere).</summary>

@@ -20,6 +20,7 @@ internal sealed class ChatStack : IAsyncDisposable
     public const string Carol = "UCAROL";
     public const string Dave = "UDAVE";
     public const string Olive = "UOLIVE";
+    public const string Audrey = "UAUDREY";
     public const string Mallory = "UMALLORY";
     public const string Faceless = "UFACELESS";
 
@@ -53,6 +54,7 @@ internal sealed class ChatStack : IAsyncDisposable
         slack.AddUser(Carol, TestPolicies.Carol, "Carol");
         slack.AddUser(Dave, TestPolicies.Dave, "Dave");
         slack.AddUser(Olive, TestPolicies.Olive, "Olive");
+        slack.AddUser(Audrey, TestPolicies.Auditor, "Audrey");
         slack.AddUser(Mallory, "mallory@example.com", "Mallory");
         slack.AddUser(Faceless, null, "No Email");
 
