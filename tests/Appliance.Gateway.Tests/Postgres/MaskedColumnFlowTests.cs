@@ -289,6 +289,25 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         AssertNoSsn(withheld.MessageText + withheld.Detail, ssn);
     }
 
+    /// <summary>
+    /// An error's position is a number the data can choose: the text parsed as a type name,
+    /// padded by a masked value's digits, moved it by them (probe CD). It does not come back.
+    /// </summary>
+    [Fact]
+    public async Task AnErrorPosition_MovedByAMaskedValue_DoesNotComeBack()
+    {
+        var (table, ssn) = await PersonAsync();
+        await using var connection = await fixture.OpenAsync();
+
+        var error = await FailsAsync(connection,
+            "SELECT 1 FROM {0} WHERE id = 1 AND ('int ' || repeat(' ', substr(replace(ssn, '-', ''), 1, 3)::int) || 'x y z')::regtype IS NULL", table);
+
+        Assert.Equal("42601", error.SqlState);
+        Assert.Equal(0, error.Position);
+        Assert.Equal(0, error.InternalPosition);
+        AssertNoSsn(error.MessageText + error.Detail + error.Where, ssn);
+    }
+
     /// <summary>Some errors print a number unquoted: a masked value made into one must not come back through them.</summary>
     [Theory]
     [InlineData("SELECT chr(replace(ssn, '-', '')::int) FROM {0} WHERE id = 1")]

@@ -13,7 +13,7 @@ namespace Appliance.Gateway.Postgres.Relay;
 /// statement they answer may carry a masked column (see Masker.MentionsMaskedColumn), the parts
 /// that can hold a value are withheld: what follows an error message's first ": ", its quoted values and numbers, an error
 /// raised by PL/pgSQL, the detail, hint, context and internal query, a notice's text, syntax
-/// errors included (their position stays).
+/// errors included, and the error's positions.
 /// </summary>
 internal static class SideChannels
 {
@@ -40,12 +40,19 @@ internal static class SideChannels
         // No error is trusted to quote only the client's own text: a syntax error is also raised
         // while running, on data parsed as a type name or a query (('int ' || ssn)::regtype,
         // to_tsquery), with a position like the parser's; class 42 errors quote data too (a value
-        // cast to regclass names a relation that does not exist). A real syntax error keeps its
-        // position, which clients show under their own copy of the statement.
+        // cast to regclass names a relation that does not exist). Its position is a number the
+        // data chose too: padding the parsed text with repeat(' ', substr(ssn, 1, 3)::int) moved
+        // it by those digits (probe CD), so positions go; a real syntax error loses its caret.
         var fields = new ArrayBufferWriter<byte>(body.Length + 16);
         var changed = false;
         foreach (var field in message)
         {
+            if (withhold && field.Code is ErrorField.Position or ErrorField.InternalPosition)
+            {
+                changed = true;
+                continue;
+            }
+
             fields.Write([field.Code]);
             var value = field.Value;
             if (field.Code is ErrorField.Message or ErrorField.Detail or ErrorField.Hint or ErrorField.Where or ErrorField.InternalQuery)

@@ -62,16 +62,18 @@ public sealed class SideChannelsTests
     }
 
     [Fact]
-    public void ASyntaxErrorWithAPosition_MayQuoteData_AndIsWithheld_KeepingThePosition()
+    public void ASyntaxErrorWithAPosition_MayQuoteData_AndIsWithheld_PositionsToo()
     {
-        // ('int ' || replace(ssn, '-', ''))::regtype: the value is parsed as a type name while running.
-        var body = Body("SERROR\0VERROR\0C42601\0Msyntax error at or near \"132187920\"\0P8\0\0");
+        // ('int ' || replace(ssn, '-', ''))::regtype: the value is parsed as a type name while
+        // running; padded with repeat(' ', substr(ssn, 1, 3)::int), its position is data too (probe CD).
+        var body = Body("SERROR\0VERROR\0C42601\0Msyntax error at or near \"132187920\"\0P137\0p12\0\0");
 
         var rewritten = Rewrite('E', body, withhold: true);
 
         Assert.Contains("syntax error at or near \"****\"", rewritten, StringComparison.Ordinal);
         Assert.DoesNotContain("132187920", rewritten, StringComparison.Ordinal);
-        Assert.Contains("P8", rewritten, StringComparison.Ordinal);
+        Assert.DoesNotContain("P137", rewritten, StringComparison.Ordinal);
+        Assert.DoesNotContain("p12", rewritten, StringComparison.Ordinal);
     }
 
     [Fact]
