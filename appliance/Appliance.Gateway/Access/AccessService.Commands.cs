@@ -46,6 +46,30 @@ internal sealed partial class AccessService
     }
 
     /// <summary>
+    /// A grant ended: the approvals of statements held under it can no longer be used (an approval
+    /// is good only under its grant), so they end too, rather than show "may run once" until they
+    /// expire (probe BA). Ends nothing twice: an ended review is left as it is.
+    /// </summary>
+    public async Task EndReviewsUnderAsync(AccessRequest grant, CancellationToken cancellationToken)
+    {
+        var approved = await requests.ListAsync(new Store.RequestFilter
+        {
+            Statuses = [RequestStatus.Active],
+            Kind = RequestKind.Command,
+            Requester = grant.Requester,
+            Connection = grant.Connection,
+            Limit = 1000,
+        }, cancellationToken);
+        foreach (var review in approved.Where(r => r.Command?.GrantId == grant.Id))
+        {
+            await MutateAsync(review.Id, (r, now) =>
+                r.Status == RequestStatus.Active
+                    ? new Mutation(r with { Status = RequestStatus.Expired, EndedAt = now, EndReason = $"grant {grant.Id} ended" }, [EventTypes.RequestExpired], SystemActor)
+                    : Mutation.Unchanged, cancellationToken);
+        }
+    }
+
+    /// <summary>
     /// Uses up an approved review of exactly this statement by this person on this connection:
     /// the statement passes once, then the approval is spent (<c>command.executed</c>).
     /// </summary>

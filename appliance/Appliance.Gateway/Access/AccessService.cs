@@ -166,6 +166,23 @@ internal sealed partial class AccessService(
 
         outbox.Notify();
         changes.Publish(request);
+        if (request is { Kind: RequestKind.Access, Status: RequestStatus.Revoked or RequestStatus.Expired })
+        {
+            _ = EndReviewsAfterAsync(request);
+        }
+    }
+
+    /// <summary>Off the caller's path: the grant's end is committed and announced whatever happens to its reviews.</summary>
+    private async Task EndReviewsAfterAsync(AccessRequest grant)
+    {
+        try
+        {
+            await EndReviewsUnderAsync(grant, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            Log.EndingReviewsFailed(logger, grant.Id, ex);
+        }
     }
 
     /// <summary>A command review's events belong to the session that held the statement too: its replay shows who decided.</summary>
@@ -196,6 +213,9 @@ internal sealed partial class AccessService(
 
     private static partial class Log
     {
+        [LoggerMessage(2004, LogLevel.Warning, "Ending the statement approvals under grant {GrantId} failed; they expire on their own")]
+        public static partial void EndingReviewsFailed(ILogger logger, string grantId, Exception exception);
+
         [LoggerMessage(2001, LogLevel.Information, "Request {RequestId} by {Requester} for {Connection} created ({Status})")]
         public static partial void RequestCreated(ILogger logger, string requestId, string requester, string connection, string status);
 

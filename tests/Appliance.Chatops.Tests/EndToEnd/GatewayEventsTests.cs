@@ -105,6 +105,24 @@ public sealed class GatewayEventsTests : IAsyncLifetime
         Assert.DoesNotContain(_stack.Slack.CallsTo("chat.postMessage"), c => c.Arg("channel") == "db-access");
     }
 
+    /// <summary>An allowed statement's approval that ends unused (its grant ended) is not "nobody decided in time" (probe BA).</summary>
+    [Fact]
+    public async Task UnusedApprovalEnded_IsSaidAsSuch()
+    {
+        var review = await NewRequestAsync();
+        review["kind"] = "command";
+        review["command"] = new JsonObject { ["sql"] = "DELETE FROM orders", ["guardrail"] = "unbounded-write", ["sessionId"] = "s2" };
+        review["status"] = "expired";
+        review["activatedAt"] = DateTimeOffset.UtcNow.AddMinutes(-1).ToString("O", CultureInfo.InvariantCulture);
+        review["endReason"] = "grant k7m2q9xa ended";
+
+        (await PostAsync(Event("evt_unused", "request.expired", review, actor: "system"))).EnsureSuccessStatusCode();
+
+        var dm = await _stack.DirectMessageAsync(ChatStack.Alice, "ended unused");
+        Assert.Contains("ended unused: grant k7m2q9xa ended. Run the statement again", dm.AllText, StringComparison.Ordinal);
+        Assert.DoesNotContain("nobody decided", dm.AllText, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task GuardrailBlocked_IsPostedToTheChannel_Inert()
     {

@@ -338,6 +338,41 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         await AssertWithdrawnAndNeverRunAsync(review, table, sql, "the client disconnected");
     }
 
+    /// <summary>
+    /// An approval not yet used ends with its grant: good only under the grant it was held
+    /// under, it showed "may run once" until its own expiry (probe BA).
+    /// </summary>
+    [Fact]
+    public async Task Review_ApprovedButUnused_EndsWithItsGrant()
+    {
+        var table = await TableWithRowsAsync();
+        var grant = await fixture.RequestAndApproveAsync(fixture.AliceToken, "demo", "1h");
+        var password = await fixture.GrantCredentialAsync(fixture.AliceToken, grant);
+        await using (var connection = new NpgsqlConnection(fixture.ConnectionString(password: password).ConnectionString))
+        {
+            await connection.OpenAsync();
+            await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"DELETE FROM {table}", connection).ExecuteNonQueryAsync());
+        }
+
+        var review = await WaitForReviewAsync(table);
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        Assert.Equal("active", (await bob.PostAsync($"api/requests/{review}/approve", null, HttpStatusCode.OK)).Str("status"));
+
+        await bob.PostAsync($"api/requests/{grant}/revoke", new { reason = "incident over" }, HttpStatusCode.OK);
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        System.Text.Json.JsonElement state;
+        while ((state = await bob.GetJsonAsync($"api/requests/{review}")).Str("status") == "active")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the approval outlived its grant");
+            await Task.Delay(50);
+        }
+
+        Assert.Equal("expired", state.Str("status"));
+        Assert.Equal($"grant {grant} ended", state.Str("endReason"));
+        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
     [Fact]
     public async Task Review_OfASessionCutByItsGrantsEnd_IsWithdrawn_AndNotRun()
     {
