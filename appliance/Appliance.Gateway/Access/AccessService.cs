@@ -128,6 +128,21 @@ internal sealed partial class AccessService(
                         return (AccessDecision<AccessRequest>.Allow(current), null);
                     }
 
+                    // A row changed outside the gateway must not be written into the chain by the
+                    // next change as if it had been made here (probe CA: a rewritten reason or
+                    // approver was laundered so). Only an end goes through: refusing an expiry or a
+                    // revoke would keep access open. Verify still tells, by the chain's own history.
+                    if (!await MatchesTheChainAsync(c, t, current))
+                    {
+                        Log.StateNotInChain(logger, current.Id);
+                        if (!Ends(m.Next.Status))
+                        {
+                            return (Refuse(AccessRule.InvalidState,
+                                $"Request {current.Id} as stored is not what the audit chain last recorded: it was changed outside the gateway, " +
+                                "so it is not changed further. An admin should check the store (GET /api/audit/verify)."), null);
+                        }
+                    }
+
                     var next = m.Next with { Version = current.Version + 1 };
                     if (!await requests.UpdateAsync(c, t, next, current.Version, now))
                     {
@@ -155,6 +170,24 @@ internal sealed partial class AccessService(
                 await Task.Delay(Random.Shared.Next(1, 10 * (attempt + 1)), cancellationToken);
             }
         }
+    }
+
+    private static bool Ends(RequestStatus status) =>
+        status is RequestStatus.Expired or RequestStatus.Revoked or RequestStatus.Cancelled or RequestStatus.Denied;
+
+    /// <summary>The row as read equals the state its last chained event carries (every change here writes one).</summary>
+    private static async Task<bool> MatchesTheChainAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, AccessRequest current)
+    {
+        var last = await Dapper.SqlMapper.QueryFirstOrDefaultAsync<string>(connection,
+            "SELECT data FROM events WHERE request_id = @id ORDER BY seq DESC LIMIT 1", new { id = current.Id }, transaction);
+        if (last is null)
+        {
+            return false;
+        }
+
+        using var data = System.Text.Json.JsonDocument.Parse(last);
+        return data.RootElement.TryGetProperty("request", out var chained)
+            && chained.GetRawText() == StoreJson.Serialize(RequestView.From(current));
     }
 
     private void AfterCommit(AccessRequest request, IEnumerable<string> eventTypes)
@@ -213,6 +246,9 @@ internal sealed partial class AccessService(
 
     private static partial class Log
     {
+        [LoggerMessage(2005, LogLevel.Critical, "Request {RequestId} as stored differs from its last record in the audit chain: changed outside the gateway; only an end is written")]
+        public static partial void StateNotInChain(ILogger logger, string requestId);
+
         [LoggerMessage(2004, LogLevel.Warning, "Ending the statement approvals under grant {GrantId} failed; they expire on their own")]
         public static partial void EndingReviewsFailed(ILogger logger, string grantId, Exception exception);
 

@@ -81,7 +81,7 @@ internal sealed class AuditVerifier(StoreDatabase database)
                 : $"event {anchor.Seq}'s hash is not the one recorded: the chain was cut and written again at or before it");
         }
 
-        if ((await index.CompareAsync(connection, snapshot) ?? await requests.CompareAsync(connection, snapshot)) is { } mismatch)
+        if ((requests.Rewritten ?? await index.CompareAsync(connection, snapshot) ?? await requests.CompareAsync(connection, snapshot)) is { } mismatch)
         {
             return Broken(count, prev, mismatch.Seq, mismatch.Problem);
         }

@@ -15,7 +15,14 @@ namespace Appliance.Gateway.Audit;
 /// </summary>
 internal sealed class RequestIndexCheck
 {
+    /// <summary>What no change made by the gateway alters once a request exists.</summary>
+    private static readonly string[] Fixed =
+        ["id", "kind", "connection", "requester", "reason", "createdAt", "pendingUntil", "minApprovals", "approverGroups", "channel", "command"];
+
     private readonly Dictionary<string, (long Seq, string State)> _last = new(StringComparer.Ordinal);
+
+    /// <summary>The first event whose state rewrites what an earlier one of its request fixed, or whose approvals drop one.</summary>
+    public (long Seq, string Problem)? Rewritten { get; private set; }
 
     public void Add(StoredEvent e)
     {
@@ -27,8 +34,38 @@ internal sealed class RequestIndexCheck
         using var data = JsonDocument.Parse(e.Data);
         if (data.RootElement.TryGetProperty("request", out var request) && request.ValueKind == JsonValueKind.Object)
         {
+            if (Rewritten is null && _last.TryGetValue(e.RequestId, out var before) && Rewrites(before.State, request) is { } field)
+            {
+                // A row edited outside the gateway and then written by a later change (an end goes
+                // through) leaves the chain disagreeing with itself (probe CA).
+                Rewritten = (e.Seq, $"event {e.Seq} changes request {e.RequestId}'s {field}, which event {before.Seq} recorded otherwise: the request was changed outside the gateway");
+            }
+
             _last[e.RequestId] = (e.Seq, request.GetRawText());
         }
+    }
+
+    private static string? Rewrites(string before, JsonElement after)
+    {
+        using var earlier = JsonDocument.Parse(before);
+        foreach (var name in Fixed)
+        {
+            var had = earlier.RootElement.TryGetProperty(name, out var a) ? a.GetRawText() : null;
+            var has = after.TryGetProperty(name, out var b) ? b.GetRawText() : null;
+            if (had != has)
+            {
+                return name;
+            }
+        }
+
+        // Approvals are only ever added.
+        var kept = after.TryGetProperty("approvals", out var now) && now.ValueKind == JsonValueKind.Array
+            ? now.EnumerateArray().Select(x => x.GetRawText()).ToHashSet(StringComparer.Ordinal)
+            : [];
+        return earlier.RootElement.TryGetProperty("approvals", out var then) && then.ValueKind == JsonValueKind.Array
+            && then.EnumerateArray().Any(x => !kept.Contains(x.GetRawText()))
+            ? "approvals"
+            : null;
     }
 
     /// <summary>The first disagreement between the tables and the chain, or null.</summary>

@@ -63,4 +63,35 @@ public sealed class RequestIndexTests
 
         Assert.True((await auditor.GetJsonAsync("api/audit/verify")).GetProperty("ok").GetBoolean());
     }
+
+    /// <summary>
+    /// A row rewritten outside the gateway is not written into the chain by the next change as if
+    /// made here (probe CA): a change that keeps access going is refused; an end goes through (a
+    /// refused expiry would keep access open) and verify tells from the chain's own history.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task RewrittenRow_IsNotLaunderedByTheNextChange(string store)
+    {
+        await using var database = store == "postgres" ? await TestPostgres.CreateDatabaseAsync("launder") : null;
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir(database?.ConnectionString));
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+        using var bob = gateway.Client(await gateway.CreateTokenAsync(Bob));
+        using var auditor = gateway.Client(await gateway.CreateTokenAsync(Auditor));
+        var id = (await alice.RequestAsync("demo", "1h", "checking order 4411")).Str("id");
+        await using (var connection = await gateway.Service<StoreDatabase>().OpenAsync())
+        {
+            await connection.ExecuteAsync("UPDATE requests SET reason = 'routine maintenance' WHERE id = @id", new { id });
+        }
+
+        var refused = await bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.Conflict);
+        Assert.Contains("changed outside the gateway", refused.Str("detail"), StringComparison.Ordinal);
+        Assert.Equal("pending", (await alice.GetJsonAsync($"api/requests/{id}")).Str("status"));
+
+        // Withdrawing it ends it: that goes through, and the chain now disagrees with itself.
+        await alice.PostAsync($"api/requests/{id}/cancel", null, HttpStatusCode.OK);
+        var verify = await auditor.GetJsonAsync("api/audit/verify");
+        Assert.False(verify.GetProperty("ok").GetBoolean());
+        Assert.Contains($"changes request {id}'s reason, which event", verify.Str("problem"), StringComparison.Ordinal);
+    }
 }
