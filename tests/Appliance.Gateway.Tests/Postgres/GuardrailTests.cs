@@ -669,6 +669,9 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
             // row that names a password keeps no values, though its statement does not name one.
             Assert.Equal(secret, await new NpgsqlCommand("SELECT current_setting('my.pass' || 'word')", connection).ExecuteScalarAsync());
             await new NpgsqlCommand("SELECT 'my.pass' || 'word', 'x'", connection).ExecuteScalarAsync();
+            // Read back through a failing cast, the value is in the error: the client's, not the record's (probe CA).
+            var cast = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand("SELECT current_setting('my.pass' || 'word')::int", connection).ExecuteScalarAsync());
+            Assert.Contains(secret, cast.MessageText, StringComparison.Ordinal);
             await new NpgsqlCommand($"SELECT 'visible {marker}'", connection).ExecuteScalarAsync();
             await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"DROP TABLE {marker}", connection).ExecuteNonQueryAsync());
         }
@@ -684,6 +687,8 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal(["****"], Sample("SELECT current_setting('****')"));
         Assert.Equal(["****"], Sample("SELECT current_setting('my.pass' || 'word')"));
         Assert.Equal(["****", "****"], Sample("SELECT 'my.pass' || 'word', 'x'"));
+        Assert.Equal("22P02: invalid input syntax for type integer: ****",
+            Assert.Single(records, s => s.Str("sql") == "SELECT current_setting('my.pass' || 'word')::int").Str("error"));
         Assert.Equal([$"visible {marker}"], Sample($"SELECT 'visible {marker}'"));
 
         var sessions = await auditor.GetStringAsync($"api/sessions?user={Uri.EscapeDataString(Appliance.Tests.Common.Gateway.TestPolicies.Alice)}");

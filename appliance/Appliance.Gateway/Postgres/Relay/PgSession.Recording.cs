@@ -33,10 +33,30 @@ internal sealed partial class PgSession
         outcome,
         trace.Tag,
         trace.Rows ?? (trace.RowsRelayed > 0 ? trace.RowsRelayed : null),
-        trace.Error,
+        trace.NamesAPassword ? WithoutValue(trace.Error) : trace.Error,
         trace.Shape?.RecordedNames(_runtime.Masker),
         trace.Samples,
         trace.Guardrail);
+
+    /// <summary>
+    /// The error of a statement that names a password or reads settings, as the record keeps it:
+    /// what follows its first <c>": "</c> is the value it is about (<c>invalid input syntax for type
+    /// integer: "S3cret!"</c> from <c>current_setting('my.password')::int</c>, probe CA), withheld.
+    /// </summary>
+    private static string? WithoutValue(string? error)
+    {
+        if (error is null)
+        {
+            return null;
+        }
+
+        // Recorded as "22P02: message": the message's own first ": " is after the code's.
+        var start = error.Length > 7 && error[5] == ':' && error[6] == ' ' ? 7 : 0;
+        var colon = error.IndexOf(": ", start, StringComparison.Ordinal);
+        return colon >= 0 ? string.Concat(error.AsSpan(0, colon + 2), SampleValues.Hidden)
+            : error.Contains('"', StringComparison.Ordinal) ? string.Concat(error.AsSpan(0, start), SampleValues.Hidden)
+            : error;
+    }
 
     /// <summary>A statement that never went upstream (blocked, denied, held).</summary>
     private void RecordRefused(string maskedSql, string outcome, string error, string? rule) =>
