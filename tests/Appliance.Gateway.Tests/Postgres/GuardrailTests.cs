@@ -196,6 +196,33 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal("Someone looked at the secret plans.", alert.Str("message"));
     }
 
+    /// <summary>
+    /// A prepared statement a review allowed runs once: its approval is spent at the Parse, so a
+    /// second Execute is refused, not run (probe CC: one approval ran it three times). Prepared
+    /// again, it is held for a new review.
+    /// </summary>
+    [Fact]
+    public async Task Review_OfAPreparedStatement_AllowsOneExecute()
+    {
+        var table = await TableWithRowsAsync();
+        await using var connection = await fixture.OpenAsync();
+        await using var delete = new NpgsqlCommand($"DELETE FROM {table}", connection);
+        var preparing = delete.PrepareAsync();
+        var review = await WaitForReviewAsync(table);
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await bob.PostAsync($"api/requests/{review}/approve", null, HttpStatusCode.OK);
+        await preparing;
+
+        Assert.Equal(3, await delete.ExecuteNonQueryAsync());
+        await fixture.UpstreamAsync($"INSERT INTO {table} VALUES (1), (2)");
+        var again = await Assert.ThrowsAsync<PostgresException>(() => delete.ExecuteNonQueryAsync());
+
+        Assert.Equal("42501", again.SqlState);
+        Assert.Contains("allowed to run once by its review", again.MessageText, StringComparison.Ordinal);
+        Assert.Equal(2L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+        Assert.Equal(1, await new NpgsqlCommand("SELECT 1", connection).ExecuteScalarAsync());
+    }
+
     [Fact]
     public async Task Review_ApprovedWhileHeld_RunsTheStatement()
     {

@@ -324,6 +324,7 @@ internal sealed partial class PgSession
 
         ForgetDeallocated(parse.Query);
         var statement = RememberStatement(parse.StatementName, parse.Query, parse.ParameterTypes);
+        statement.ExecutionsLeft = decision.RunsOnce ? 1 : null;
 
         // The text an error of this Parse answers: one naming no masked column keeps its values (SideChannels).
         ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Parse, QueryText = statement.ResultText });
@@ -450,6 +451,21 @@ internal sealed partial class PgSession
         }
 
         var statement = portal.Statement;
+        if (statement.ExecutionsLeft is { } left && !portal.Started)
+        {
+            if (left <= 0)
+            {
+                const string again = "this prepared statement was allowed to run once by its review, and it has run: prepare it again to have it reviewed again";
+                RecordRefused(statement.MaskedSql ??= _runtime.MaskSql(statement.Text), Audit.StatementRecord.Blocked, again, null);
+                RefuseInBatch(LocalMessages.Error(SqlStates.InsufficientPrivilege, again));
+                _refusedOwnExecute = false; // this Execute was the refused message
+                return;
+            }
+
+            statement.ExecutionsLeft = left - 1;
+        }
+
+        portal.Started = true;
         var trace = StartTrace(statement.MaskedSql ??= _runtime.MaskSql(statement.Text), portal.Parameters, null);
         if (CommitIntent(trace) is { } auditRefusal)
         {

@@ -24,6 +24,9 @@ internal sealed class PortalState(StatementInfo statement, IReadOnlyList<string?
     /// <summary>A Describe of this portal was sent upstream (by the client or injected by the gateway), or its result is known.</summary>
     public bool Described { get; set; }
 
+    /// <summary>Executed once already: a later Execute continues the same run (a row limit suspended it).</summary>
+    public bool Started { get; set; }
+
     public ResultShapeInfo? Shape { get; set; }
 
     public ResultMaskPlan? Plan { get; set; }

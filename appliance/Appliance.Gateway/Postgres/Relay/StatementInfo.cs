@@ -25,6 +25,13 @@ internal sealed class StatementInfo(byte[] text, uint[] parameterTypes)
     /// <summary>The masked text for the audit log, computed once per statement.</summary>
     public string? MaskedSql { get; set; }
 
+    /// <summary>
+    /// A statement a review allowed: its approval covers one run, so one Execute; null when no
+    /// review held it. Client side only (probe CC: every Execute of an approved prepared
+    /// statement ran, one approval running it three times).
+    /// </summary>
+    public int? ExecutionsLeft { get; set; }
+
     /// <summary>Counts the Parses of this statement (same name, same text); client side only.</summary>
     public int Generation { get; set; }
 
