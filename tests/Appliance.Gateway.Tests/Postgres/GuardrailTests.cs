@@ -223,6 +223,43 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal(1, await new NpgsqlCommand("SELECT 1", connection).ExecuteScalarAsync());
     }
 
+    /// <summary>
+    /// "EXECUTE name" says nothing of what it runs: its review shows the prepared statement too,
+    /// and is approved for both (probe CC: approvers saw only "EXECUTE ccpp").
+    /// </summary>
+    [Fact]
+    public async Task Review_OfAnExecute_ShowsWhatItRuns()
+    {
+        var table = await TableWithRowsAsync();
+        var name = "p" + Guid.NewGuid().ToString("N")[..8];
+        await using var connection = await fixture.OpenAsync();
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        var preparing = new NpgsqlCommand($"PREPARE {name} AS DELETE FROM {table}", connection).ExecuteNonQueryAsync();
+        await bob.PostAsync($"api/requests/{await WaitForReviewAsync(table)}/approve", null, HttpStatusCode.OK);
+        await preparing;
+
+        var executing = Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"EXECUTE {name}", connection).ExecuteNonQueryAsync());
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        System.Text.Json.JsonElement held = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            var pending = (await bob.GetJsonAsync("api/requests?status=pending")).EnumerateArray()
+                .Where(r => r.TryGetProperty("command", out var c) && c.ValueKind == System.Text.Json.JsonValueKind.Object && c.Str("sql").StartsWith($"EXECUTE {name}", StringComparison.Ordinal))
+                .ToList();
+            if (pending.Count > 0)
+            {
+                held = pending[0];
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Equal($"EXECUTE {name}\n-- runs the prepared statement: DELETE FROM {table}", held.GetProperty("command").Str("sql"));
+        await executing;
+        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
     [Fact]
     public async Task Review_ApprovedWhileHeld_RunsTheStatement()
     {

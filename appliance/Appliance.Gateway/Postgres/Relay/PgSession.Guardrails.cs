@@ -142,7 +142,18 @@ internal sealed partial class PgSession
     private Decision Review(GuardrailMatch match, ReadOnlySpan<byte> sql)
     {
         var masked = _runtime.MaskSql(sql);
-        var held = new CommandReview(masked, CommandReview.FingerprintOf(sql), match.RuleName, match.Message, Id, GrantId);
+        var fingerprint = CommandReview.FingerprintOf(sql);
+        if (match.StatementOrigin == Appliance.Policy.Sql.SqlStatementOrigin.Execute)
+        {
+            // "EXECUTE name" says nothing of what it runs: approvers read the prepared statement
+            // too, and the approval is of both, so another session's same name runs nothing on it
+            // (probe CC: approving an EXECUTE that did nothing ran another session's DELETE).
+            var prepared = _runtime.MaskSql(Encoding.UTF8.GetBytes(match.StatementText));
+            masked = $"{masked}\n-- runs the prepared statement: {prepared.Replace('\n', ' ')}";
+            fingerprint = CommandReview.FingerprintOf($"{Encoding.UTF8.GetString(sql)}\n{match.StatementText}");
+        }
+
+        var held = new CommandReview(masked, fingerprint, match.RuleName, match.Message, Id, GrantId);
         var heldAt = _services.Time.GetUtcNow();
         var heldSince = System.Diagnostics.Stopwatch.GetTimestamp();
         double HeldMs() => System.Diagnostics.Stopwatch.GetElapsedTime(heldSince).TotalMilliseconds;
