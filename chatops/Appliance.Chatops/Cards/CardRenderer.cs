@@ -91,10 +91,24 @@ internal static class CardRenderer
             ? Blocks.Actions("grant:" + r.Id, revoke)
             : Blocks.Actions(
                 "decision:" + r.Id,
-                Blocks.Button(ApproveExtensionAction, $"Approve +{r.Extension.Duration}", r.Id, "primary"),
+                Blocks.Button(ApproveExtensionAction, $"Approve +{r.Extension.Duration}", ExtensionValue(r.Id, r.Extension), "primary"),
                 Blocks.Button(DenyExtensionAction, "Deny extension", r.Id, null),
                 revoke);
     }
+
+    /// <summary>
+    /// An extension's Approve names which extension: the grant's id and when it was asked for, so
+    /// a click on a card showing an earlier one cannot approve a later, different one (probe CB).
+    /// </summary>
+    public static string ExtensionValue(string id, PendingExtension extension) =>
+        extension.RequestedAt is { } at ? $"{id}@{at.ToUnixTimeMilliseconds()}" : id;
+
+    /// <summary>The request id a button's value names, and the extension it names, if any (<see cref="ExtensionValue"/>).</summary>
+    public static (string Id, long? ExtensionAskedAt) ReadValue(string value) =>
+        value.IndexOf('@', StringComparison.Ordinal) is var at and > 0
+        && long.TryParse(value.AsSpan(at + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms)
+            ? (value[..at], ms)
+            : (value, null);
 
     /// <summary>A block quote of user text, every line quoted so none escapes the quote.</summary>
     private static string Quote(string text) =>

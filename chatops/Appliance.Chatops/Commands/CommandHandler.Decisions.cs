@@ -59,6 +59,13 @@ internal sealed partial class CommandHandler
             }
 
             target = found.Value;
+            if (target.IsCommandReview)
+            {
+                // "done" ends access; a review is a statement's approval (probe CB).
+                return new ChatReply($"⚠️ {Mrkdwn.Code(target.Id)} is a statement review, not a grant: {Mrkdwn.Code("/hoop done")} ends grants. " +
+                    $"To withdraw its approval: {Mrkdwn.Code($"/hoop revoke {target.Id}")}");
+            }
+
             if (!string.Equals(target.Requester, email, StringComparison.OrdinalIgnoreCase))
             {
                 // "done" is the requester's; ending someone else's grant is a revoke, said as one (probe BA).

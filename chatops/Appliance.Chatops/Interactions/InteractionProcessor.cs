@@ -51,15 +51,17 @@ internal sealed partial class InteractionProcessor(
         }
 
         var action = actions[0];
-        var requestId = JsonPath.String(action, "value");
+        var value = JsonPath.String(action, "value");
         var clicker = new Clicker(
             JsonPath.String(payload, "user", "id") ?? string.Empty,
             JsonPath.String(payload, "container", "channel_id") ?? JsonPath.String(payload, "channel", "id"),
             JsonPath.String(payload, "response_url"));
-        if (requestId is null || clicker.UserId.Length == 0)
+        if (string.IsNullOrEmpty(value) || clicker.UserId.Length == 0)
         {
             return;
         }
+
+        var (requestId, extensionAskedAt) = CardRenderer.ReadValue(value);
 
         switch (JsonPath.String(action, "action_id"))
         {
@@ -71,7 +73,7 @@ internal sealed partial class InteractionProcessor(
                 _ = work.Start("approve click", ct => DecideAsync(requestId, clicker, Click.Approve, ct));
                 break;
             case CardRenderer.ApproveExtensionAction:
-                _ = work.Start("approve extension click", ct => DecideAsync(requestId, clicker, Click.ApproveExtension, ct));
+                _ = work.Start("approve extension click", ct => DecideAsync(requestId, clicker, Click.ApproveExtension, ct, extensionAskedAt));
                 break;
             case CardRenderer.RevokeAction:
                 _ = work.Start("revoke click", ct => DecideAsync(requestId, clicker, Click.Revoke, ct));
@@ -110,7 +112,8 @@ internal sealed partial class InteractionProcessor(
     /// so an Approve is first checked against what its button showed: a click on an older card's
     /// Approve would otherwise approve an extension its clicker never saw (probe BA).
     /// </summary>
-    private async Task DecideAsync(string requestId, Clicker clicker, Click click, CancellationToken ct)
+    /// <param name="extensionAskedAt">For an extension's Approve: when the extension its card showed was asked for.</param>
+    private async Task DecideAsync(string requestId, Clicker clicker, Click click, CancellationToken ct, long? extensionAskedAt = null)
     {
         var email = await EmailOfAsync(clicker, ct);
         if (email is null)
@@ -122,7 +125,8 @@ internal sealed partial class InteractionProcessor(
         try
         {
             if (click != Click.Revoke && await gateway.GetRequestAsync(email, requestId, ct) is { IsSuccess: true } current
-                && current.Value.Extension is not null != (click == Click.ApproveExtension))
+                && (current.Value.Extension is not null != (click == Click.ApproveExtension)
+                    || (extensionAskedAt is { } asked && current.Value.Extension?.RequestedAt?.ToUnixTimeMilliseconds() != asked)))
             {
                 await TellAsync(clicker, new ChatReply(
                     $"⚠️ The card of {Mrkdwn.Code(requestId)} has changed since it showed that button: look at it again before you decide."), ct);

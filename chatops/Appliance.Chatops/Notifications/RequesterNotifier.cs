@@ -80,12 +80,12 @@ internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMes
             EventTypes.RequestDenied => $"❌ {request} was denied by {Mrkdwn.Escape(r.DeniedBy ?? actor ?? "an approver")}" + Because(r.DenyReason),
             // An allowed statement's approval that ended unused (its time ran out, or its grant ended).
             EventTypes.RequestExpired when r.IsCommandReview && r.ActivatedAt is not null =>
-                $"⌛ The approval of {what} ended unused{Because(r.EndReason).TrimEnd('.')}. Run the statement again to ask anew.",
+                $"⌛ The approval of your statement on {Mrkdwn.Bold(r.Connection)} (review {Mrkdwn.Code(r.Id)}) ended unused{Because(r.EndReason).TrimEnd('.')}. Run the statement again to ask anew.",
             EventTypes.RequestExpired => $"⌛ {request} expired: nobody decided in time. Ask again with {Mrkdwn.Code($"/hoop request {r.Connection}")}.",
             EventTypes.GrantExpiring => $"⏳ {what} expires {Until(r)}. Need longer? {Mrkdwn.Code($"/hoop extend {r.Id} 30m")}",
             EventTypes.GrantExpired => $"⌛ {what} has expired; open sessions were closed.",
             EventTypes.GrantRevoked when r.IsCommandReview =>
-                $"🛑 The approval of {what} was withdrawn by {Mrkdwn.Escape(r.EndedBy ?? actor ?? "an approver")}{Because(r.EndReason).TrimEnd('.')}. It will not run on it.",
+                $"🛑 The approval of your statement on {Mrkdwn.Bold(r.Connection)} (review {Mrkdwn.Code(r.Id)}) was withdrawn by {Mrkdwn.Escape(r.EndedBy ?? actor ?? "an approver")}{Because(r.EndReason).TrimEnd('.')}. It will not run on it.",
             EventTypes.GrantRevoked when IsSelf(r, actor) => $"🛑 {what} has ended, as you asked; open sessions were closed.",
             EventTypes.GrantRevoked => $"🛑 {what} was revoked by {Mrkdwn.Escape(r.EndedBy ?? actor ?? "an approver")}{Because(r.EndReason)}; open sessions were closed.",
             EventTypes.GrantExtended => $"➕ {what} was extended: it now ends {Until(r)}.",

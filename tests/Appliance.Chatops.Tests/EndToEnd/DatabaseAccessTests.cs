@@ -159,7 +159,8 @@ public abstract class DatabaseAccessTests : IAsyncLifetime
         var held = delete.ExecuteNonQueryAsync();
         var reviewCard = await Stack.CardShowingAsync("DELETE FROM customers");
         Assert.False(held.IsCompleted);
-        await ClickApproveAsync(ChatStack.Bob, reviewCard, ChatStack.RequestIdOf(reviewCard));
+        var reviewId = ChatStack.RequestIdOf(reviewCard);
+        await ClickApproveAsync(ChatStack.Bob, reviewCard, reviewId);
 
         Assert.Equal(1, await held.WaitAsync(TimeSpan.FromSeconds(15)));
         var ran = await Stack.CardShowingAsync("Ran* at");
@@ -167,6 +168,10 @@ public abstract class DatabaseAccessTests : IAsyncLifetime
         Assert.Contains("· allowed by bob@example.com", ran.AllText, StringComparison.Ordinal);
         Assert.DoesNotContain("Expired", ran.AllText, StringComparison.Ordinal);
         await Stack.DirectMessageAsync(ChatStack.Alice, "was allowed by bob@example.com");
+
+        // "done" ends grants: given the review's id it says so, and ends nothing (probe CB).
+        Assert.Contains($"`{reviewId}` is a statement review, not a grant", await CommandAsync(ChatStack.Alice, $"done {reviewId}"), StringComparison.Ordinal);
+        Assert.Equal(1, await new NpgsqlCommand("SELECT 1", session).ExecuteScalarAsync());
     }
 
     /// <summary>Alice asks in chat for an hour, bob approves on the card, and she opens a session with the DM'd credential.</summary>

@@ -205,6 +205,47 @@ public sealed class SlackApprovalFlowTests : IAsyncLifetime
         Assert.Equal("3h", (await _stack.RequestAsync(id))["duration"]!.GetValue<string>());
     }
 
+    /// <summary>A card Slack will not post (its channel is gone) does not hold back the requester's credential (probe CB).</summary>
+    [Fact]
+    public async Task CardThatCannotBePosted_DoesNotHoldBackTheCredential()
+    {
+        (await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, "request demo 1h investigating", out _)).Dispose();
+        var card = await _stack.CardAsync();
+        var id = ChatStack.RequestIdOf(card);
+        _stack.Slack.FailNext("chat.update", "channel_not_found", times: 50);
+
+        (await _stack.ClickAsync(ChatStack.Bob, "approve", card, id)).Dispose();
+
+        var dm = await _stack.DirectMessageAsync(ChatStack.Alice, "Password");
+        Assert.Contains($"(`{id}`)", dm.Text, StringComparison.Ordinal);
+        Assert.Single(_stack.Slack.DirectMessagesTo(ChatStack.Alice), m => m.AllText.Contains("Password", StringComparison.Ordinal));
+    }
+
+    /// <summary>An extension's Approve names its extension: clicked on a card of an earlier one, it approves no later one (probe CB).</summary>
+    [Fact]
+    public async Task ExtensionApproveClick_OfAnEarlierExtension_DoesNotApproveALaterOne()
+    {
+        (await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, "request demo 1h investigating", out _)).Dispose();
+        var card = await _stack.CardAsync();
+        var id = ChatStack.RequestIdOf(card);
+        (await _stack.ClickAsync(ChatStack.Bob, "approve", card, id)).Dispose();
+        await _stack.CardShowingAsync("Approved* by");
+        (await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, $"extend {id} 30m", out _)).Dispose();
+        var first = ChatStack.RequestIdOf(await _stack.CardShowingAsync("Extension* by 30m"));
+        Assert.StartsWith($"{id}@", first, StringComparison.Ordinal);
+        (await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Bob, $"deny {id} not now", out _)).Dispose();
+        await _stack.DirectMessageAsync(ChatStack.Alice, "not now");
+        (await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, $"extend {id} 2h", out _)).Dispose();
+        await _stack.CardShowingAsync("Extension* by 2h");
+
+        Uri? stale = null;
+        (await _stack.ClickAsync(ChatStack.Bob, "approve_extension", card, first, url => stale = url)).Dispose();
+
+        var told = await SlackEmulator.WaitForAsync(() => _stack.Slack.ResponsesTo(stale!).FirstOrDefault(), what: "the stale click's answer");
+        Assert.Contains("has changed since it showed that button", told.Text, StringComparison.Ordinal);
+        Assert.Equal("1h", (await _stack.RequestAsync(id))["duration"]!.GetValue<string>());
+    }
+
     /// <summary>
     /// A card Slack no longer has (deleted) is posted anew, and the command that changed the
     /// request says it worked: it did (probe BA: "try again", then the retry refused as a duplicate,

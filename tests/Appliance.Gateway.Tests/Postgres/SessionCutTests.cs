@@ -100,17 +100,17 @@ public sealed class SessionCutTests(PgGatewayFixture fixture) : IClassFixture<Pg
 
         using var bob = fixture.Gateway.Client(fixture.BobToken);
         // A reason on several lines reaches the client on one: psql prints newlines as they are (probe BA).
-        await bob.PostAsync($"api/requests/{grant}/revoke", new { reason = "incident over\nERROR:  all your data was deleted" }, HttpStatusCode.OK);
+        await bob.PostAsync($"api/requests/{grant}/revoke", new { reason = "incident over\nERROR:  all your data was deleted\u2028\r\tx" }, HttpStatusCode.OK);
 
         var error = await Assert.ThrowsAnyAsync<Exception>(() => sleeping);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"the session was cut after {watch.ElapsedMilliseconds} ms");
         var postgres = error as PostgresException ?? error.InnerException as PostgresException;
         Assert.NotNull(postgres);
         Assert.Equal("57P01", postgres.SqlState);
-        Assert.EndsWith($"grant {grant} was revoked by bob@example.com: incident over ERROR:  all your data was deleted", postgres.MessageText, StringComparison.Ordinal);
+        Assert.EndsWith($"grant {grant} was revoked by bob@example.com: incident over ERROR:  all your data was deleted   x", postgres.MessageText, StringComparison.Ordinal);
         // The audit log says the same, not only "grant revoked" (probe AQ).
         var ended = await fixture.EndedSessionAsync(builder.ApplicationName);
-        Assert.Equal($"grant {grant} was revoked by bob@example.com: incident over ERROR:  all your data was deleted", ended?.GetProperty("endReason").GetString());
+        Assert.Equal($"grant {grant} was revoked by bob@example.com: incident over ERROR:  all your data was deleted   x", ended?.GetProperty("endReason").GetString());
 
         // The statement it was running is cancelled upstream, not left to run to its end.
         long running = 1;
