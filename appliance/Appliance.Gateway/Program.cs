@@ -14,6 +14,12 @@ catch (Exception ex) when (ex is PolicyConfigurationException or OptionsValidati
     Console.Error.WriteLine(ex.Message);
     return 1;
 }
+catch (Exception ex) when (ex is IOException { InnerException: System.Net.Sockets.SocketException or Microsoft.AspNetCore.Connections.AddressInUseException })
+{
+    // A port another process holds (Kestrel's HTTP port, the PostgreSQL listener's): the message names it.
+    Console.Error.WriteLine($"The gateway could not start: {ex.Message}");
+    return 1;
+}
 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
 {
     // The data directory (store, listener certificate) cannot be created or written.

@@ -69,6 +69,11 @@ internal sealed class PgSocketTransportFactory(PostgresListenerInfo info) : ICon
             socket.Listen(Backlog);
             return socket;
         }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            socket.Dispose();
+            throw new IOException($"The PostgreSQL listener cannot bind port {address.Port}: another process uses it (APPLIANCE_PG_PORT).", e);
+        }
         catch
         {
             socket.Dispose();

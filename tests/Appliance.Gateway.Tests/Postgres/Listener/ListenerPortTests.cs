@@ -26,6 +26,11 @@ public sealed class ListenerPortTests
             var refused = Assert.Throws<SocketException>(() => intruder.Bind(new IPEndPoint(address, port)));
             Assert.Equal(SocketError.AddressAlreadyInUse, refused.SocketErrorCode);
         }
+
+        // A second gateway on the port does not start, and says why (probe CA: it aborted with stack traces).
+        var second = await Assert.ThrowsAnyAsync<IOException>(() => TestGateway.StartAsync(
+            TestGatewayOptions.InTempDir() with { Settings = new Dictionary<string, string?> { ["APPLIANCE_PG_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) } }));
+        Assert.Equal($"The PostgreSQL listener cannot bind port {port}: another process uses it (APPLIANCE_PG_PORT).", second.Message);
     }
 }
 
