@@ -20,16 +20,19 @@ internal static class AccessServiceCollectionExtensions
         services.AddSingleton<EventLog>();
         services.AddOptions<WebhookOptions>().Configure(o =>
         {
-            if (TimeSpan.TryParse(configuration["APPLIANCE_WEBHOOK_BACKOFF"], System.Globalization.CultureInfo.InvariantCulture, out var backoff))
+            // A value given but unreadable fails the validation below, as an out-of-range one does (probe CA).
+            if (!string.IsNullOrWhiteSpace(configuration["APPLIANCE_WEBHOOK_BACKOFF"]))
             {
-                o.BackoffBase = backoff;
+                o.BackoffBase = TimeSpan.TryParse(configuration["APPLIANCE_WEBHOOK_BACKOFF"], System.Globalization.CultureInfo.InvariantCulture, out var backoff)
+                    ? backoff : TimeSpan.Zero;
             }
 
-            if (int.TryParse(configuration["APPLIANCE_WEBHOOK_MAX_ATTEMPTS"], out var attempts))
+            if (!string.IsNullOrWhiteSpace(configuration["APPLIANCE_WEBHOOK_MAX_ATTEMPTS"]))
             {
-                o.MaxAttempts = attempts;
+                o.MaxAttempts = int.TryParse(configuration["APPLIANCE_WEBHOOK_MAX_ATTEMPTS"], System.Globalization.CultureInfo.InvariantCulture, out var attempts) ? attempts : 0;
             }
-        }).Validate(o => o.MaxAttempts >= 1 && o.BackoffBase > TimeSpan.Zero, "Webhook retries need at least one attempt and a positive backoff.")
+        }).Validate(o => o.MaxAttempts >= 1 && o.BackoffBase > TimeSpan.Zero,
+            "APPLIANCE_WEBHOOK_MAX_ATTEMPTS must be a whole number of at least 1, and APPLIANCE_WEBHOOK_BACKOFF a positive time span (hh:mm:ss).")
           .ValidateOnStart();
         // A receiver that redirects must not make us re-POST a signed body to wherever it points.
         services.AddHttpClient(WebhookDispatcher.HttpClientName)

@@ -76,7 +76,7 @@ internal sealed class GatewayOptions : IValidatableObject
 
         if (ClusterPollInterval <= TimeSpan.Zero)
         {
-            yield return new("The cluster poll interval must be positive.");
+            yield return new("APPLIANCE_CLUSTER_POLL must be a positive time span (hh:mm:ss, e.g. 00:00:01).");
         }
     }
 
@@ -92,9 +92,11 @@ internal sealed class GatewayOptions : IValidatableObject
         options.HttpPort = ParsePort(configuration["APPLIANCE_HTTP_PORT"], 8080);
         options.PgPort = ParsePort(configuration["APPLIANCE_PG_PORT"], 15432);
         options.PgPublicPort = string.IsNullOrWhiteSpace(configuration["APPLIANCE_PG_PUBLIC_PORT"]) ? null : ParsePort(configuration["APPLIANCE_PG_PUBLIC_PORT"], 0);
-        if (TimeSpan.TryParse(configuration["APPLIANCE_CLUSTER_POLL"], System.Globalization.CultureInfo.InvariantCulture, out var poll))
+        if (!string.IsNullOrWhiteSpace(configuration["APPLIANCE_CLUSTER_POLL"]))
         {
-            options.ClusterPollInterval = poll;
+            // Unreadable is invalid, not the default (probe CA).
+            options.ClusterPollInterval = TimeSpan.TryParse(configuration["APPLIANCE_CLUSTER_POLL"], System.Globalization.CultureInfo.InvariantCulture, out var poll)
+                ? poll : TimeSpan.Zero;
         }
     }
 

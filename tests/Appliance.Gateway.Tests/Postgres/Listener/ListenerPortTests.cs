@@ -34,14 +34,17 @@ public sealed class ListenerPortTests
     }
 }
 
-/// <summary>The listener's advanced settings: a value given but unreadable stops the start, naming it.</summary>
-public sealed class ListenerSettingsTests
+/// <summary>The advanced settings (the listener's, the cluster poll, webhook retries): a value given but unreadable stops the start, naming it.</summary>
+public sealed class AdvancedSettingsTests
 {
     [Theory]
     [InlineData("APPLIANCE_PG_STARTUP_TIMEOUT", "5s", "APPLIANCE_PG_STARTUP_TIMEOUT=5s is not a time span: write it as hh:mm:ss")]
     [InlineData("APPLIANCE_PG_MAX_HANDSHAKES", "lots", "APPLIANCE_PG_MAX_HANDSHAKES=lots is not a whole number.")]
     [InlineData("APPLIANCE_PG_EVENT_LOOP", "1.5", "APPLIANCE_PG_EVENT_LOOP=1.5 is not a whole number.")]
     [InlineData("APPLIANCE_PG_MAX_HANDSHAKES", "0", "APPLIANCE_PG_MAX_HANDSHAKES must be between 1 and 100000.")]
+    [InlineData("APPLIANCE_CLUSTER_POLL", "2s", "APPLIANCE_CLUSTER_POLL must be a positive time span")]
+    [InlineData("APPLIANCE_WEBHOOK_MAX_ATTEMPTS", "lots", "APPLIANCE_WEBHOOK_MAX_ATTEMPTS must be a whole number of at least 1")]
+    [InlineData("APPLIANCE_WEBHOOK_BACKOFF", "5s", "APPLIANCE_WEBHOOK_BACKOFF a positive time span")]
     public async Task UnreadableOrOutOfRange_StopsTheStart_NamingTheSetting(string name, string value, string expected)
     {
         var refused = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => TestGateway.StartAsync(
