@@ -132,7 +132,7 @@ internal sealed partial class AccessService(
                     // next change as if it had been made here (probe CA: a rewritten reason or
                     // approver was laundered so). Only an end goes through: refusing an expiry or a
                     // revoke would keep access open. Verify still tells, by the chain's own history.
-                    if (!await MatchesTheChainAsync(c, t, current))
+                    if (!await ChainedState.MatchesAsync(c, t, current))
                     {
                         Log.StateNotInChain(logger, current.Id);
                         if (!Ends(m.Next.Status))
@@ -174,21 +174,6 @@ internal sealed partial class AccessService(
 
     private static bool Ends(RequestStatus status) =>
         status is RequestStatus.Expired or RequestStatus.Revoked or RequestStatus.Cancelled or RequestStatus.Denied;
-
-    /// <summary>The row as read equals the state its last chained event carries (every change here writes one).</summary>
-    private static async Task<bool> MatchesTheChainAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, AccessRequest current)
-    {
-        var last = await Dapper.SqlMapper.QueryFirstOrDefaultAsync<string>(connection,
-            "SELECT data FROM events WHERE request_id = @id ORDER BY seq DESC LIMIT 1", new { id = current.Id }, transaction);
-        if (last is null)
-        {
-            return false;
-        }
-
-        using var data = System.Text.Json.JsonDocument.Parse(last);
-        return data.RootElement.TryGetProperty("request", out var chained)
-            && chained.GetRawText() == StoreJson.Serialize(RequestView.From(current));
-    }
 
     private void AfterCommit(AccessRequest request, IEnumerable<string> eventTypes)
     {

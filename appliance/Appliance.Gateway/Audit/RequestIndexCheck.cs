@@ -34,15 +34,46 @@ internal sealed class RequestIndexCheck
         using var data = JsonDocument.Parse(e.Data);
         if (data.RootElement.TryGetProperty("request", out var request) && request.ValueKind == JsonValueKind.Object)
         {
-            if (Rewritten is null && _last.TryGetValue(e.RequestId, out var before) && Rewrites(before.State, request) is { } field)
+            if (Rewritten is null)
             {
                 // A row edited outside the gateway and then written by a later change (an end goes
-                // through) leaves the chain disagreeing with itself (probe CA).
-                Rewritten = (e.Seq, $"event {e.Seq} changes request {e.RequestId}'s {field}, which event {before.Seq} recorded otherwise: the request was changed outside the gateway");
+                // through) leaves the chain disagreeing with itself (probes CA, CF).
+                var problem = _last.TryGetValue(e.RequestId, out var before)
+                    ? Rewrites(before.State, request) is { } field
+                        ? $"changes request {e.RequestId}'s {field}, which event {before.Seq} recorded otherwise"
+                        : Transition(e.Type, before.State, request)
+                    : e.Type is EventTypes.RequestCreated ? null : $"is request {e.RequestId}'s first, a {e.Type}, not its creation";
+                if (problem is not null)
+                {
+                    Rewritten = (e.Seq, $"event {e.Seq} {problem}: the request was changed outside the gateway");
+                }
             }
 
             _last[e.RequestId] = (e.Seq, request.GetRawText());
         }
+    }
+
+    /// <summary>
+    /// What the gateway never writes: a state leaving an end (revoked, expired, denied, cancelled;
+    /// a statement review's end only says how it ended), or an expiry moved by anything but an
+    /// approval or an extension. Null when the step is one it writes.
+    /// </summary>
+    private static string? Transition(string type, string before, JsonElement after)
+    {
+        using var earlier = JsonDocument.Parse(before);
+        var from = earlier.RootElement.GetProperty("status").GetString();
+        var to = after.GetProperty("status").GetString();
+        if (from is "revoked" or "expired" or "denied" or "cancelled")
+        {
+            var reviewEndSaid = from == to && type == EventTypes.CommandAbandoned;
+            return reviewEndSaid ? null : $"moves request from {from} to {to} ({type})";
+        }
+
+        var expiryBefore = earlier.RootElement.TryGetProperty("expiresAt", out var x) ? x.GetRawText() : null;
+        var expiryAfter = after.TryGetProperty("expiresAt", out var y) ? y.GetRawText() : null;
+        return expiryBefore != expiryAfter && from == "active" && type != EventTypes.GrantExtended
+            ? $"moves request's expiry ({type})"
+            : null;
     }
 
     private static string? Rewrites(string before, JsonElement after)

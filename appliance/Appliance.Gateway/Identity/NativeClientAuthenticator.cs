@@ -26,6 +26,7 @@ internal sealed class NativeClientAuthenticator(
     TokenStore tokens,
     PeopleDirectory people,
     RequestStore requests,
+    StoreDatabase store,
     IPolicyProvider policy,
     AuthFailureLimiter limiter,
     TimeProvider time)
@@ -70,6 +71,15 @@ internal sealed class NativeClientAuthenticator(
         {
             var ended = token.Kind == TokenKind.Grant ? await CredentialGrantMessageAsync(token, connection, cancellationToken) : null;
             return NativeAuthResult.Refused(InvalidAuthorization, ended ?? NoGrantMessage(person, connection));
+        }
+
+        // A grant row changed outside the gateway (made up, un-revoked, its expiry pushed out) grants
+        // nothing: it must be what the audit chain last recorded (probe CF).
+        if (!await ChainedState.MatchesAsync(store, requests, grant.Id, cancellationToken))
+        {
+            GatewayMetrics.AuthFailures.WithLabels("postgres").Inc();
+            return NativeAuthResult.Refused(InvalidAuthorization,
+                $"grant {grant.Id} as stored is not what the audit log recorded, so it grants nothing; ask an admin to check the store (GET /api/audit/verify)");
         }
 
         return new NativeAuthResult(new NativeAccess(person, connection, grant, token.Id), null, null);

@@ -94,4 +94,47 @@ public sealed class RequestIndexTests
         Assert.False(verify.GetProperty("ok").GetBoolean());
         Assert.Contains($"changes request {id}'s reason, which event", verify.Str("problem"), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Ends go through on a tampered row, so the chain's own history must tell: a made-up grant
+    /// whose first event is its revoke, and a revoked grant set active again and revoked anew
+    /// (probe CF: both verified as ok).
+    /// </summary>
+    [Theory]
+    [InlineData("made up")]
+    [InlineData("un-revoked")]
+    public async Task EndsOfTamperedRows_LeaveAHistoryTheGatewayNeverWrites(string tampering)
+    {
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+        using var bob = gateway.Client(await gateway.CreateTokenAsync(Bob));
+        using var auditor = gateway.Client(await gateway.CreateTokenAsync(Auditor));
+        var id = (await alice.RequestAsync("demo", "1h", "checking order 4411")).Str("id");
+        await bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+        var target = id;
+        await using (var connection = await gateway.Service<StoreDatabase>().OpenAsync())
+        {
+            if (tampering == "made up")
+            {
+                target = "madeup22";
+                await connection.ExecuteAsync(
+                    "INSERT INTO requests SELECT 'madeup22', kind, connection, requester, reason, duration_seconds, status, version, min_approvals, approver_groups, channel, " +
+                    "created_at, pending_until, activated_at, expires_at, ended_at, denied_by, deny_reason, ended_by, end_reason, extension, command, updated_at FROM requests WHERE id = @id",
+                    new { id });
+            }
+            else
+            {
+                await bob.PostAsync($"api/requests/{id}/revoke", new { reason = "done" }, HttpStatusCode.OK);
+                await connection.ExecuteAsync("UPDATE requests SET status = 'active', ended_at = NULL, ended_by = NULL, end_reason = NULL WHERE id = @id", new { id });
+            }
+        }
+
+        await bob.PostAsync($"api/requests/{target}/revoke", new { reason = "tidying up" }, HttpStatusCode.OK);
+
+        var verify = await auditor.GetJsonAsync("api/audit/verify");
+        Assert.False(verify.GetProperty("ok").GetBoolean());
+        Assert.Contains(tampering == "made up"
+            ? "is request madeup22's first, a grant.revoked, not its creation"
+            : $"moves request from revoked to revoked (grant.revoked)", verify.Str("problem"), StringComparison.Ordinal);
+    }
 }

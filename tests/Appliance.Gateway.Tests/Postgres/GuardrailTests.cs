@@ -255,7 +255,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
             await Task.Delay(50);
         }
 
-        Assert.Equal($"EXECUTE {name}\n-- runs the prepared statement: DELETE FROM {table}", held.GetProperty("command").Str("sql"));
+        Assert.Equal($"EXECUTE {name}\n-- runs the prepared statement:\nDELETE FROM {table}", held.GetProperty("command").Str("sql"));
         await executing;
         Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
     }

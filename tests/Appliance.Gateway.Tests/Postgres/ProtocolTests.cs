@@ -129,6 +129,32 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
         Assert.Equal("25P02", after[0].SqlState);
     }
 
+    /// <summary>
+    /// A statement SQL PREPARE made (the same namespace upstream) is not bound through the
+    /// protocol: judged only at SQL EXECUTE, bound it ran unjudged and unrecorded, as often as
+    /// asked (probe CE). Refused with 42501; EXECUTE still runs it.
+    /// </summary>
+    [Fact]
+    public async Task BindOfASqlPreparedStatement_IsRefused_AndExecuteStillRunsIt()
+    {
+        await using var client = await LoginAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "PREPARE sqlprep AS SELECT 42"));
+        Assert.Equal('I', (await client.ReadUntilReadyAsync())[^1].Status);
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteBind(o, "", "sqlprep", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            FrontendWriter.WriteSync);
+        var refused = await client.ReadUntilReadyAsync();
+
+        Assert.Equal("E Z", string.Join(' ', refused.Select(m => m.Type)));
+        Assert.Equal("42501", refused[0].SqlState);
+        Assert.Contains("prepared statement \"sqlprep\" was not prepared with Parse on this connection", refused[0].Message, StringComparison.Ordinal);
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "EXECUTE sqlprep"));
+        var executed = await client.ReadUntilReadyAsync();
+        Assert.Contains(executed, m => m.Type == 'D');
+    }
+
     [Fact]
     public async Task RefusedParseAfterForwardedMessages_AnswersThemInOrder_ThenOneError_ThenReady()
     {

@@ -85,6 +85,39 @@ public sealed class SessionCutTests(PgGatewayFixture fixture) : IClassFixture<Pg
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"the session was cut after {watch.ElapsedMilliseconds} ms");
     }
 
+    /// <summary>
+    /// A grant row changed in the store outside the gateway (a revoked grant set active again)
+    /// grants no session: it must be what the audit chain last recorded (probe CF).
+    /// </summary>
+    [Fact]
+    public async Task GrantChangedOutsideTheGateway_GrantsNoSession()
+    {
+        var grant = await fixture.RequestAndApproveAsync(fixture.AliceToken, "demo", "1h");
+        var password = await fixture.GrantCredentialAsync(fixture.AliceToken, grant);
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await bob.PostAsync($"api/requests/{grant}/revoke", new { reason = "over" }, HttpStatusCode.OK);
+        (long EndedAt, string EndedBy, string EndReason) ended;
+        await using (var store = await fixture.Gateway.Service<StoreDatabase>().OpenAsync())
+        {
+            ended = await Dapper.SqlMapper.QuerySingleAsync<(long, string, string)>(store, "SELECT ended_at, ended_by, end_reason FROM requests WHERE id = @grant", new { grant });
+            await Dapper.SqlMapper.ExecuteAsync(store, "UPDATE requests SET status = 'active', ended_at = NULL, ended_by = NULL, end_reason = NULL WHERE id = @grant", new { grant });
+        }
+
+        try
+        {
+            await using var connection = new NpgsqlConnection(fixture.ConnectionString(password: password).ConnectionString);
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
+            Assert.Equal("28000", refused.SqlState);
+            Assert.Contains($"grant {grant} as stored is not what the audit log recorded", refused.MessageText, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await using var store = await fixture.Gateway.Service<StoreDatabase>().OpenAsync();
+            await Dapper.SqlMapper.ExecuteAsync(store, "UPDATE requests SET status = 'revoked', ended_at = @EndedAt, ended_by = @EndedBy, end_reason = @EndReason WHERE id = @grant",
+                new { grant, ended.EndedAt, ended.EndedBy, ended.EndReason });
+        }
+    }
+
     [Fact]
     public async Task GrantRevocation_CutsTheSession_AndSaysWhoAndWhy()
     {

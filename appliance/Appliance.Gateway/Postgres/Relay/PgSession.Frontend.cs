@@ -396,6 +396,17 @@ internal sealed partial class PgSession
     {
         var bind = BindMessage.Parse(frame.Body);
         var statement = _statements.Find(bind.Statement) ?? StatementInfo.Unknown;
+        if (ReferenceEquals(statement, StatementInfo.Unknown) && !bind.Statement.IsEmpty)
+        {
+            // A name no Parse on this connection made: SQL PREPARE's (same namespace upstream). Bound
+            // here it would run unjudged and unrecorded, whatever its review allowed once (probe CE).
+            var name = System.Text.Encoding.UTF8.GetString(bind.Statement);
+            var message = $"prepared statement \"{name}\" was not prepared with Parse on this connection: the gateway binds only statements it judged at their Parse; run a SQL-prepared statement with EXECUTE";
+            RecordRefused($"(Bind of prepared statement {name})", Audit.StatementRecord.Blocked, message, null);
+            RefuseInBatch(LocalMessages.Error(SqlStates.InsufficientPrivilege, message));
+            return;
+        }
+
         var resultFormats = bind.ResultFormats.Raw;
         PortalState portal;
         if (statement.Result is { } known && known.Fits(statement, resultFormats, _runtime.Masker))

@@ -149,7 +149,9 @@ internal sealed partial class PgSession
             // too, and the approval is of both, so another session's same name runs nothing on it
             // (probe CC: approving an EXECUTE that did nothing ran another session's DELETE).
             var prepared = _runtime.MaskSql(Encoding.UTF8.GetBytes(match.StatementText));
-            masked = $"{masked}\n-- runs the prepared statement: {prepared.Replace('\n', ' ')}";
+            // On lines of its own, as written: flattened behind "--" its own line breaks were lost,
+            // and a "--" in it hid the rest of what runs (probe CE).
+            masked = $"{masked}\n-- runs the prepared statement:\n{prepared}";
             fingerprint = CommandReview.FingerprintOf($"{Encoding.UTF8.GetString(sql)}\n{match.StatementText}");
         }
 
