@@ -1,5 +1,6 @@
 using System.Net;
 using Appliance.Gateway.Store;
+using Appliance.Gateway.Tests.Store;
 using Appliance.Gateway.Tests.Support;
 using Appliance.Tests.Common;
 using Appliance.Tests.Common.Gateway;
@@ -15,10 +16,8 @@ namespace Appliance.Gateway.Tests.Audit;
 /// </summary>
 public sealed class RequestIndexTests
 {
-    public static TheoryData<string> Stores => ["sqlite", "postgres"];
-
     [Theory]
-    [MemberData(nameof(Stores))]
+    [MemberData(nameof(TestStore.Kinds), MemberType = typeof(TestStore))]
     public async Task RequestRows_EditedDeletedOrMadeUp_AreReportedByVerify(string store)
     {
         await using var database = store == "postgres" ? await TestPostgres.CreateDatabaseAsync("requests") : null;
@@ -70,7 +69,7 @@ public sealed class RequestIndexTests
     /// refused expiry would keep access open) and verify tells from the chain's own history.
     /// </summary>
     [Theory]
-    [MemberData(nameof(Stores))]
+    [MemberData(nameof(TestStore.Kinds), MemberType = typeof(TestStore))]
     public async Task RewrittenRow_IsNotLaunderedByTheNextChange(string store)
     {
         await using var database = store == "postgres" ? await TestPostgres.CreateDatabaseAsync("launder") : null;
