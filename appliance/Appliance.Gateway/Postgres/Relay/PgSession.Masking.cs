@@ -196,7 +196,7 @@ internal sealed partial class PgSession
     {
         var row = DataRowMessage.Parse(message[PgLimits.MessageHeaderLength..]);
         var values = new string?[row.ColumnCount];
-        var hidden = trace.NamesAPassword;
+        var hidden = trace.MayCarrySecret;
         var i = 0;
         foreach (var value in row.Columns)
         {

@@ -50,12 +50,12 @@ internal sealed class StatementTrace(
     /// whose names it may compute (<c>current_setting('my.pass' || 'word')</c>, probe AZ): its sample
     /// rows keep no values.
     /// </summary>
-    public bool NamesAPassword => _namesAPassword ??=
+    public bool MayCarrySecret => _mayCarrySecret ??=
         Sql.Contains("password", StringComparison.OrdinalIgnoreCase) || Sql.Contains("'****'", StringComparison.Ordinal)
         || Sql.Contains("current_setting", StringComparison.OrdinalIgnoreCase) || Sql.Contains("pg_settings", StringComparison.OrdinalIgnoreCase)
         || Sql.AsSpan().TrimStart().StartsWith("SHOW", StringComparison.OrdinalIgnoreCase);
 
-    private bool? _namesAPassword;
+    private bool? _mayCarrySecret;
 
     public double ElapsedMilliseconds => Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds;
 
