@@ -198,11 +198,12 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
 
     /// <summary>
     /// A prepared statement a review allowed runs once: its approval is spent at the Parse, so a
-    /// second Execute is refused, not run (probe CC: one approval ran it three times). Prepared
-    /// again, it is held for a new review.
+    /// second Execute does not run on it (probe CC: one approval ran it three times). It is held
+    /// for a review of its own, as drivers that keep prepared statements never parse again (probe
+    /// CG): still pending, it is refused; approved, it runs.
     /// </summary>
     [Fact]
-    public async Task Review_OfAPreparedStatement_AllowsOneExecute()
+    public async Task Review_OfAPreparedStatement_AllowsOneExecute_AndHoldsTheNext()
     {
         var table = await TableWithRowsAsync();
         await using var connection = await fixture.OpenAsync();
@@ -215,11 +216,30 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
 
         Assert.Equal(3, await delete.ExecuteNonQueryAsync());
         await fixture.UpstreamAsync($"INSERT INTO {table} VALUES (1), (2)");
-        var again = await Assert.ThrowsAsync<PostgresException>(() => delete.ExecuteNonQueryAsync());
 
+        // Nobody decides within the hold: refused with the review id, nothing deleted.
+        var again = await Assert.ThrowsAsync<PostgresException>(() => delete.ExecuteNonQueryAsync());
         Assert.Equal("42501", again.SqlState);
-        Assert.Contains("allowed to run once by its review", again.MessageText, StringComparison.Ordinal);
+        Assert.Contains("held for review", again.MessageText, StringComparison.Ordinal);
         Assert.Equal(2L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+
+        // Approved while held, the next Execute runs, once.
+        var running = delete.ExecuteNonQueryAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        string? next = null;
+        while (next is null && DateTime.UtcNow < deadline)
+        {
+            // The refused run's review is still pending too: the new hold's is the newer one.
+            var pending = (await bob.GetJsonAsync("api/requests?status=pending")).EnumerateArray()
+                .Where(r => r.TryGetProperty("command", out var c) && c.ValueKind == System.Text.Json.JsonValueKind.Object && c.Str("sql") == $"DELETE FROM {table}")
+                .ToList();
+            next = pending.Count >= 2 ? pending.OrderByDescending(r => r.Time("createdAt")).First().Str("id") : null;
+            await Task.Delay(50);
+        }
+
+        Assert.NotNull(next);
+        await bob.PostAsync($"api/requests/{next}/approve", null, HttpStatusCode.OK);
+        Assert.Equal(2, await running);
         Assert.Equal(1, await new NpgsqlCommand("SELECT 1", connection).ExecuteScalarAsync());
     }
 

@@ -324,7 +324,8 @@ internal sealed partial class PgSession
 
         ForgetDeallocated(parse.Query);
         var statement = RememberStatement(parse.StatementName, parse.Query, parse.ParameterTypes);
-        statement.ExecutionsLeft = decision.RunsOnce ? 1 : null;
+        statement.ExecutionsLeft = decision.Reviewed is null ? null : 1;
+        statement.ReviewedBy = decision.Reviewed;
 
         // The text an error of this Parse answers: one naming no masked column keeps its values (SideChannels).
         ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Parse, QueryText = statement.ResultText });
@@ -451,6 +452,33 @@ internal sealed partial class PgSession
     {
         var execute = ExecuteMessage.Parse(frame.Body);
         var portal = PortalFor(execute.Portal);
+        var statement = portal.Statement;
+        if (statement.ExecutionsLeft is { } left && !portal.Started)
+        {
+            if (left <= 0)
+            {
+                // Its review's one run is spent: this run is held for a review of its own, as the
+                // statement's Parse was (probe CG: drivers that keep prepared statements, pgjdbc and
+                // Npgsql's auto-prepare, never parse again, so a refusal here stuck for good). Before
+                // anything is staged: on a loop this message is handled again on threads.
+                if (!OnThreads)
+                {
+                    throw new MigrationRequired();
+                }
+
+                if (Review(statement.ReviewedBy!, statement.Text).Refusal is { } refusal)
+                {
+                    RefuseInBatch(refusal);
+                    _refusedOwnExecute = false; // this Execute was the refused message
+                    return;
+                }
+            }
+            else
+            {
+                statement.ExecutionsLeft = left - 1;
+            }
+        }
+
         if (_runtime.Masks && !portal.Described)
         {
             // Masking needs the portal's columns and formats; a driver that cached them (prepared
@@ -459,21 +487,6 @@ internal sealed partial class PgSession
             Stage(new PendingEntry { Kind = PendingKind.DescribePortal, Portal = portal, Swallow = true });
             portal.Described = true;
             _forwardedInBatch = true;
-        }
-
-        var statement = portal.Statement;
-        if (statement.ExecutionsLeft is { } left && !portal.Started)
-        {
-            if (left <= 0)
-            {
-                const string again = "this prepared statement was allowed to run once by its review, and it has run: prepare it again to have it reviewed again";
-                RecordRefused(statement.MaskedSql ??= _runtime.MaskSql(statement.Text), Audit.StatementRecord.Blocked, again, null);
-                RefuseInBatch(LocalMessages.Error(SqlStates.InsufficientPrivilege, again));
-                _refusedOwnExecute = false; // this Execute was the refused message
-                return;
-            }
-
-            statement.ExecutionsLeft = left - 1;
         }
 
         portal.Started = true;

@@ -28,8 +28,8 @@ internal sealed partial class PgSession
         "binary COPY ... TO is refused on this connection: its results are masked, which a binary COPY stream cannot carry; use the text or CSV format";
 
     /// <param name="Copy">A COPY … TO STDOUT to run masked by column: the gateway learns its columns first.</param>
-    /// <param name="RunsOnce">A review allowed it: once (a prepared statement, one Execute).</param>
-    private readonly record struct Decision(byte[]? Refusal, string? Alerts, CopyToStdout? Copy = null, bool RunsOnce = false)
+    /// <param name="Reviewed">The rule whose review allowed it, once (a prepared statement: one Execute; later ones are reviewed anew).</param>
+    private readonly record struct Decision(byte[]? Refusal, string? Alerts, CopyToStdout? Copy = null, GuardrailMatch? Reviewed = null)
     {
         public static readonly Decision Run = default;
     }
@@ -210,7 +210,7 @@ internal sealed partial class PgSession
                 return Abandon(match, masked, review, review, "the client disconnected", heldAt, HeldMs());
             case ReviewOutcome.Approved:
                 _approvedHold = new HoldStart(heldAt, heldSince);
-                return new Decision(null, match.RuleName, RunsOnce: true);
+                return new Decision(null, match.RuleName, Reviewed: match);
             case ReviewOutcome.Denied:
                 var denied = review.DeniedBy is { } by
                     ? $"statement denied by {by}{(string.IsNullOrWhiteSpace(review.DenyReason) ? "" : ": " + PeopleText.OneLine(review.DenyReason))} (review {review.Id}, guardrail \"{match.RuleName}\")"

@@ -32,6 +32,9 @@ internal sealed class StatementInfo(byte[] text, uint[] parameterTypes)
     /// </summary>
     public int? ExecutionsLeft { get; set; }
 
+    /// <summary>The guardrail whose review allowed it: each Execute past the first is held for a review of its own.</summary>
+    public Appliance.Policy.Guardrails.GuardrailMatch? ReviewedBy { get; set; }
+
     /// <summary>Counts the Parses of this statement (same name, same text); client side only.</summary>
     public int Generation { get; set; }
 
