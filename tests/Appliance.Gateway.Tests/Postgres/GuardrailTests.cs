@@ -280,6 +280,44 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
     }
 
+    /// <summary>
+    /// SQL EXECUTE of a statement a Parse made shows approvers that statement whole: the rule may
+    /// match one statement inside it (a DO block's body) while all of it runs (probe CH: the review
+    /// showed only the matched UPDATE of a DO block that also deleted).
+    /// </summary>
+    [Fact]
+    public async Task Review_OfAnExecuteOfAParsedStatement_ShowsItWhole()
+    {
+        var table = await TableWithRowsAsync();
+        await fixture.GrantAsync();
+        var body = $"DO $$BEGIN PERFORM 1; DELETE FROM {table}; END$$";
+        await using var client = await RawPgClient.LoginAsync(fixture.Port, Appliance.Tests.Common.Gateway.TestPolicies.Alice, fixture.AliceToken, "demo", fixture.Tls);
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await client.SendAsync(o => FrontendWriter.WriteParse(o, "pdo", body, []), FrontendWriter.WriteSync);
+        await bob.PostAsync($"api/requests/{await WaitForReviewAsync(table)}/approve", null, HttpStatusCode.OK);
+        Assert.Equal('I', (await client.ReadUntilReadyAsync())[^1].Status);
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteParse(o, "", "EXECUTE pdo", []),
+            o => FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            FrontendWriter.WriteSync);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        string? shown = null;
+        while (shown is null && DateTime.UtcNow < deadline)
+        {
+            shown = (await bob.GetJsonAsync("api/requests?status=pending")).EnumerateArray()
+                .Where(r => r.TryGetProperty("command", out var c) && c.ValueKind == System.Text.Json.JsonValueKind.Object && c.Str("sql").StartsWith("EXECUTE pdo", StringComparison.Ordinal))
+                .Select(r => r.GetProperty("command").Str("sql")).FirstOrDefault();
+            await Task.Delay(50);
+        }
+
+        Assert.Equal($"EXECUTE pdo\n-- runs the prepared statement:\n{body}", shown);
+        var held = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(15));
+        Assert.Contains(held, m => m.Type == 'E' && m.SqlState == "42501");
+        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
     [Fact]
     public async Task Review_ApprovedWhileHeld_RunsTheStatement()
     {

@@ -357,6 +357,22 @@ internal sealed partial class PgSession
             && _statements.Names.Any(name => text.Contains(name, StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>The text of the statement a Parse made that <paramref name="sql"/> names after EXECUTE, if any.</summary>
+    private string? TextOfProtocolStatementExecuted(ReadOnlySpan<byte> sql)
+    {
+        if (!_statements.HasNamed)
+        {
+            return null;
+        }
+
+        var text = System.Text.Encoding.UTF8.GetString(sql);
+        var executed = System.Text.RegularExpressions.Regex.Match(text, @"\bexecute\s+([A-Za-z_][A-Za-z0-9_$]*)",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100));
+        return executed.Success && _statements.Find(System.Text.Encoding.UTF8.GetBytes(executed.Groups[1].Value.ToLowerInvariant())) is { } statement
+            ? System.Text.Encoding.UTF8.GetString(statement.Text)
+            : null;
+    }
+
     /// <summary>duplicate_prepared_statement.</summary>
     private const string DuplicatePreparedStatement = "42P05";
 

@@ -148,11 +148,14 @@ internal sealed partial class PgSession
             // "EXECUTE name" says nothing of what it runs: approvers read the prepared statement
             // too, and the approval is of both, so another session's same name runs nothing on it
             // (probe CC: approving an EXECUTE that did nothing ran another session's DELETE).
-            var prepared = _runtime.MaskSql(Encoding.UTF8.GetBytes(match.StatementText));
+            // A statement a Parse made is shown whole, as parsed: the statement the rule matched may
+            // be one inside it (a DO block's body), and the rest of it runs too (probe CH).
+            var runs = TextOfProtocolStatementExecuted(sql) ?? match.StatementText;
+            var prepared = _runtime.MaskSql(Encoding.UTF8.GetBytes(runs));
             // On lines of its own, as written: flattened behind "--" its own line breaks were lost,
             // and a "--" in it hid the rest of what runs (probe CE).
             masked = $"{masked}\n-- runs the prepared statement:\n{prepared}";
-            fingerprint = CommandReview.FingerprintOf($"{Encoding.UTF8.GetString(sql)}\n{match.StatementText}");
+            fingerprint = CommandReview.FingerprintOf($"{Encoding.UTF8.GetString(sql)}\n{runs}");
         }
 
         var held = new CommandReview(masked, fingerprint, match.RuleName, match.Message, Id, GrantId);
