@@ -38,11 +38,19 @@ internal sealed class RequestIndexCheck
             {
                 // A row edited outside the gateway and then written by a later change (an end goes
                 // through) leaves the chain disagreeing with itself (probes CA, CF).
-                var problem = _last.TryGetValue(e.RequestId, out var before)
-                    ? Rewrites(before.State, request) is { } field
+                string? problem;
+                if (_last.TryGetValue(e.RequestId, out var before))
+                {
+                    using var earlier = JsonDocument.Parse(before.State);
+                    problem = Rewrites(earlier.RootElement, request) is { } field
                         ? $"changes request {e.RequestId}'s {field}, which event {before.Seq} recorded otherwise"
-                        : Transition(e.Type, before.State, request)
-                    : e.Type is EventTypes.RequestCreated ? null : $"is request {e.RequestId}'s first, a {e.Type}, not its creation";
+                        : Transition(e.Type, earlier.RootElement, request);
+                }
+                else
+                {
+                    problem = e.Type is EventTypes.RequestCreated ? null : $"is request {e.RequestId}'s first, a {e.Type}, not its creation";
+                }
+
                 if (problem is not null)
                 {
                     Rewritten = (e.Seq, $"event {e.Seq} {problem}: the request was changed outside the gateway");
@@ -58,10 +66,9 @@ internal sealed class RequestIndexCheck
     /// a statement review's end only says how it ended), or an expiry moved by anything but an
     /// approval or an extension. Null when the step is one it writes.
     /// </summary>
-    private static string? Transition(string type, string before, JsonElement after)
+    private static string? Transition(string type, JsonElement before, JsonElement after)
     {
-        using var earlier = JsonDocument.Parse(before);
-        var from = earlier.RootElement.GetProperty("status").GetString();
+        var from = before.GetProperty("status").GetString();
         var to = after.GetProperty("status").GetString();
         if (from is "revoked" or "expired" or "denied" or "cancelled")
         {
@@ -69,19 +76,18 @@ internal sealed class RequestIndexCheck
             return reviewEndSaid ? null : $"moves request from {from} to {to} ({type})";
         }
 
-        var expiryBefore = earlier.RootElement.TryGetProperty("expiresAt", out var x) ? x.GetRawText() : null;
+        var expiryBefore = before.TryGetProperty("expiresAt", out var x) ? x.GetRawText() : null;
         var expiryAfter = after.TryGetProperty("expiresAt", out var y) ? y.GetRawText() : null;
         return expiryBefore != expiryAfter && from == "active" && type != EventTypes.GrantExtended
             ? $"moves request's expiry ({type})"
             : null;
     }
 
-    private static string? Rewrites(string before, JsonElement after)
+    private static string? Rewrites(JsonElement before, JsonElement after)
     {
-        using var earlier = JsonDocument.Parse(before);
         foreach (var name in Fixed)
         {
-            var had = earlier.RootElement.TryGetProperty(name, out var a) ? a.GetRawText() : null;
+            var had = before.TryGetProperty(name, out var a) ? a.GetRawText() : null;
             var has = after.TryGetProperty(name, out var b) ? b.GetRawText() : null;
             if (had != has)
             {
@@ -93,7 +99,7 @@ internal sealed class RequestIndexCheck
         var kept = after.TryGetProperty("approvals", out var now) && now.ValueKind == JsonValueKind.Array
             ? now.EnumerateArray().Select(x => x.GetRawText()).ToHashSet(StringComparer.Ordinal)
             : [];
-        return earlier.RootElement.TryGetProperty("approvals", out var then) && then.ValueKind == JsonValueKind.Array
+        return before.TryGetProperty("approvals", out var then) && then.ValueKind == JsonValueKind.Array
             && then.EnumerateArray().Any(x => !kept.Contains(x.GetRawText()))
             ? "approvals"
             : null;

@@ -33,7 +33,7 @@ internal sealed partial class PgSession
         outcome,
         trace.Tag,
         trace.Rows ?? (trace.RowsRelayed > 0 ? trace.RowsRelayed : null),
-        trace.MayCarrySecret ? WithoutValue(trace.Error) : trace.Error,
+        trace.Error is not null && trace.MayCarrySecret ? WithoutValue(trace.Error) : trace.Error,
         trace.Shape?.RecordedNames(_runtime.Masker),
         trace.Samples,
         trace.Guardrail);
