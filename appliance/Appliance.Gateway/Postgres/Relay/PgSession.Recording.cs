@@ -118,6 +118,13 @@ internal sealed partial class PgSession
             return false;
         }
 
+        // Nine digits at least make a flagged number; written shorter only with an exponent
+        // (4.2e15). Most parameters are short: they skip the parse.
+        if (value.Length < 9 && !value.ContainsAny((byte)'e', (byte)'E'))
+        {
+            return false;
+        }
+
         // An array of numbers, {04111111111111111,2}, holds the same in its elements.
         var text = System.Text.Encoding.ASCII.GetString(value).Trim();
         return text.StartsWith('{')

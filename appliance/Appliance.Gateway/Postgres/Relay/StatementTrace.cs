@@ -50,12 +50,32 @@ internal sealed class StatementTrace(
     /// whose names it may compute (<c>current_setting('my.pass' || 'word')</c>, probe AZ): its sample
     /// rows keep no values.
     /// </summary>
-    public bool MayCarrySecret => _mayCarrySecret ??=
-        Sql.Contains("password", StringComparison.OrdinalIgnoreCase) || Sql.Contains("'****'", StringComparison.Ordinal)
-        || Sql.Contains("current_setting", StringComparison.OrdinalIgnoreCase) || Sql.Contains("pg_settings", StringComparison.OrdinalIgnoreCase)
-        || Sql.AsSpan().TrimStart().StartsWith("SHOW", StringComparison.OrdinalIgnoreCase);
+    public bool MayCarrySecret => _mayCarrySecret ??= SqlMayCarrySecret(Sql);
 
     private bool? _mayCarrySecret;
+
+    // One vectorized pass over the text: four case-insensitive searches per executed statement
+    // were 1.5% of the event loop's time in the prepared benchmark.
+    private static readonly System.Buffers.SearchValues<string> SecretHints = System.Buffers.SearchValues.Create(
+        ["password", "current_setting", "pg_settings"], StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Statement texts repeat (a prepared statement's, executed again and again): the last answer is kept per thread.</summary>
+    [ThreadStatic] private static string? t_lastSql;
+    [ThreadStatic] private static bool t_lastAnswer;
+
+    internal static bool SqlMayCarrySecret(string sql)
+    {
+        if (ReferenceEquals(sql, t_lastSql))
+        {
+            return t_lastAnswer;
+        }
+
+        var answer = sql.AsSpan().IndexOfAny(SecretHints) >= 0 || sql.Contains("'****'", StringComparison.Ordinal)
+            || sql.AsSpan().TrimStart().StartsWith("SHOW", StringComparison.OrdinalIgnoreCase);
+        t_lastSql = sql;
+        t_lastAnswer = answer;
+        return answer;
+    }
 
     public double ElapsedMilliseconds => Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds;
 
