@@ -244,6 +244,47 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     /// <summary>
+    /// A later Execute of a reviewed statement in a batch whose earlier Execute failed upstream:
+    /// PostgreSQL skips it, so it is not held, no approver is asked and no approval is spent for
+    /// it; it is recorded skipped (probe CH-2: three reviews ended "executed" for one run).
+    /// </summary>
+    [Fact]
+    public async Task Review_IsNotOpened_ForAnExecuteTheUpstreamSkips()
+    {
+        var table = await TableWithRowsAsync();
+        var sql = $"DELETE FROM {table} RETURNING 1 / (id - id)";
+        await fixture.GrantAsync("demo");
+        await using var client = await RawPgClient.LoginAsync(fixture.Port, Appliance.Tests.Common.Gateway.TestPolicies.Alice, fixture.AliceToken, "demo", fixture.Tls);
+        await client.SendAsync(o => FrontendWriter.WriteParse(o, "s1", sql, []), FrontendWriter.WriteSync);
+        var preparing = client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20));
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await bob.PostAsync($"api/requests/{await WaitForReviewAsync(table)}/approve", null, HttpStatusCode.OK);
+        Assert.Contains(await preparing, m => m.Type == '1');
+
+        // Two runs in one batch: the first runs on the approval and fails upstream (division by
+        // zero), so PostgreSQL skips the second.
+        await client.SendAsync(
+            o => FrontendWriter.WriteBind(o, "", "s1", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            o => FrontendWriter.WriteBind(o, "", "s1", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            FrontendWriter.WriteSync);
+        var messages = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20));
+
+        Assert.DoesNotContain(messages, m => m.Type == 'N');
+        Assert.Equal("22012", Assert.Single(messages, m => m.Type == 'E').SqlState);
+        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+        var reviews = (await bob.GetJsonAsync("api/requests?connection=demo")).EnumerateArray()
+            .Where(r => r.Str("kind") == "command" && r.GetRawText().Contains(table, StringComparison.Ordinal));
+        Assert.Single(reviews);
+        var recorded = await fixture.RecordedStatementsAsync(table, count: 2);
+        Assert.Equal(["error", "skipped"], recorded.Select(r => r.Str("outcome")));
+
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 1"));
+        Assert.Contains(await client.ReadUntilReadyAsync(), m => m.Type == 'D');
+    }
+
+    /// <summary>
     /// "EXECUTE name" says nothing of what it runs: its review shows the prepared statement too,
     /// and is approved for both (probe CC: approvers saw only "EXECUTE ccpp").
     /// </summary>

@@ -342,6 +342,9 @@ internal sealed partial class PgSession
     /// answers. The error the upstream gave for an Execute the gateway injected is replaced
     /// with the refusal it stands for.
     /// </summary>
+    /// <summary>An error answered a message of the extended batch now going: the upstream skips the rest of it up to Sync. Read by a hold (PgSession.Holding.cs).</summary>
+    private bool _upstreamFailedBatch;
+
     private void OnError(PgSpanFrame frame)
     {
         // Masked before anything is dequeued: what may be withheld depends on the statement it answers.
@@ -361,6 +364,7 @@ internal sealed partial class PgSession
         switch (head.Kind)
         {
             case PendingKind.InjectedError:
+                _upstreamFailedBatch = true;
                 if (!_mute)
                 {
                     _clientOut.Write(head.Local);
@@ -383,6 +387,7 @@ internal sealed partial class PgSession
                 RelayError(frame, sanitized);
                 return;
             case PendingKind.Execute:
+                _upstreamFailedBatch = true;
                 var trace = head.Trace!;
                 trace.Error = DescribeError(frame, sanitized);
                 _pending.Dequeue();
@@ -392,6 +397,7 @@ internal sealed partial class PgSession
                 return;
             default:
                 // A Parse, Bind or Describe failed: the Execute it prepared is the statement that failed.
+                _upstreamFailedBatch = true;
                 _pending.Dequeue();
                 RelayError(frame, sanitized);
                 SkipToSync(failedWith: DescribeError(frame, sanitized));
@@ -402,6 +408,7 @@ internal sealed partial class PgSession
     private void OnReadyForQuery(PgSpanFrame frame)
     {
         var status = ReadyForQueryMessage.Parse(frame.Body).Status;
+        _upstreamFailedBatch = false;
         while (!_pending.IsEmpty && _pending.Head.Kind is not (PendingKind.Sync or PendingKind.Query or PendingKind.Local or PendingKind.LocalReady))
         {
             DequeueUnanswered(failedWith: null);

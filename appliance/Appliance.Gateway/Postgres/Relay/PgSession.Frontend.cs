@@ -308,6 +308,12 @@ internal sealed partial class PgSession
         var parse = ParseMessage.Parse(frame.Body);
         _approvedHold = null;
         var decision = Decide(parse.Query, parse.StatementName, isParse: true);
+        if (decision.Skipped)
+        {
+            SkipRestOfBatch(parse.Query.ToArray());
+            return;
+        }
+
         if (decision.Refusal is { } refusal)
         {
             RefuseInBatch(refusal);
@@ -482,7 +488,15 @@ internal sealed partial class PgSession
                     throw new MigrationRequired();
                 }
 
-                if (Review(statement.ReviewedBy!, statement.Text).Refusal is { } refusal)
+                var decision = Review(statement.ReviewedBy!, statement.Text, inExtendedBatch: true);
+                if (decision.Skipped)
+                {
+                    SkipRestOfBatch(null);
+                    RecordRefused(_runtime.MaskSql(statement.Text), Audit.StatementRecord.Skipped, NotRunInBatch, null);
+                    return;
+                }
+
+                if (decision.Refusal is { } refusal)
                 {
                     RefuseInBatch(refusal);
                     _refusedOwnExecute = false; // this Execute was the refused message

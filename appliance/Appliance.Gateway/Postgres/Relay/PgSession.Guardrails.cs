@@ -29,9 +29,12 @@ internal sealed partial class PgSession
 
     /// <param name="Copy">A COPY … TO STDOUT to run masked by column: the gateway learns its columns first.</param>
     /// <param name="Reviewed">The rule whose review allowed it, once (a prepared statement: one Execute; later ones are reviewed anew).</param>
-    private readonly record struct Decision(byte[]? Refusal, string? Alerts, CopyToStdout? Copy = null, GuardrailMatch? Reviewed = null)
+    private readonly record struct Decision(byte[]? Refusal, string? Alerts, CopyToStdout? Copy = null, GuardrailMatch? Reviewed = null, bool Skipped = false)
     {
         public static readonly Decision Run = default;
+
+        /// <summary>The upstream failed the extended batch already: it skips this message, and the gateway holds nothing for it.</summary>
+        public static readonly Decision SkippedInFailedBatch = new(null, null, Skipped: true);
     }
 
     /// <summary>
@@ -95,7 +98,7 @@ internal sealed partial class PgSession
         return verdict.Outcome switch
         {
             GuardrailOutcome.Block => Block(deciding, sql, $"blocked by guardrail \"{deciding.RuleName}\": {deciding.Message}"),
-            GuardrailOutcome.Review => Review(deciding, sql),
+            GuardrailOutcome.Review => Review(deciding, sql, inExtendedBatch: isParse),
             _ => Alert(verdict),
         };
     }
@@ -139,8 +142,14 @@ internal sealed partial class PgSession
     /// the statement as PostgreSQL would: it does not run, its review is withdrawn, and the
     /// record says so (PgSession.Holding.cs).
     /// </summary>
-    private Decision Review(GuardrailMatch match, ReadOnlySpan<byte> sql)
+    /// <param name="inExtendedBatch">A Parse or Execute: what went before it in the batch may have failed upstream already.</param>
+    private Decision Review(GuardrailMatch match, ReadOnlySpan<byte> sql, bool inExtendedBatch)
     {
+        if (inExtendedBatch && _forwardedInBatch && UpstreamFailedBatch(match.Rule.Hold))
+        {
+            return Decision.SkippedInFailedBatch;
+        }
+
         var masked = _runtime.MaskSql(sql);
         var fingerprint = CommandReview.FingerprintOf(sql);
         if (match.StatementOrigin == Appliance.Policy.Sql.SqlStatementOrigin.Execute)

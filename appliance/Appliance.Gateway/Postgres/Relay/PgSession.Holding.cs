@@ -3,6 +3,7 @@ using Appliance.Gateway.Access;
 using Appliance.Gateway.Audit;
 using Appliance.Policy.Guardrails;
 using Appliance.Wire;
+using Appliance.Wire.Writing;
 
 namespace Appliance.Gateway.Postgres.Relay;
 
@@ -80,6 +81,52 @@ internal sealed partial class PgSession
         }
 
         return waiting.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Before a hold inside an extended batch: has the upstream failed the batch already? After an
+    /// error PostgreSQL skips everything up to Sync, so a statement held now would have approvers
+    /// asked, and an approval spent, for nothing (probe CH-2: three reviews ended "executed" for one
+    /// run). PostgreSQL answers only when flushed: the gateway asks it to, and waits for the answers
+    /// to everything sent before, at most the hold's own length (a long statement ahead), after
+    /// which the statement is held as before.
+    /// </summary>
+    private bool UpstreamFailedBatch(TimeSpan atMost)
+    {
+        // What the client sent before goes upstream with its expected answers published first.
+        Flush();
+        FrontendWriter.WriteFlush(_upstreamOut);
+        SendUpstream();
+        var since = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
+        {
+            lock (_gate)
+            {
+                if (_pending.IsEmpty)
+                {
+                    return _upstreamFailedBatch;
+                }
+            }
+
+            if (IsStopping || ClientHasGone() || System.Diagnostics.Stopwatch.GetElapsedTime(since) > atMost)
+            {
+                return false;
+            }
+
+            Thread.Sleep(1);
+        }
+    }
+
+    /// <summary>
+    /// The upstream failed the batch before this Parse or Execute: PostgreSQL skips it and the rest
+    /// up to Sync, and so does the gateway (as after a refusal of its own, without an error of its own).
+    /// </summary>
+    private void SkipRestOfBatch(byte[]? parsedSql)
+    {
+        _approvedHold = null;
+        _discarding = true;
+        _refusedOwnExecute = false;
+        _discardedSql = parsedSql;
     }
 
     /// <summary>Readable with nothing to read: the client closed its end (or the socket failed).</summary>
