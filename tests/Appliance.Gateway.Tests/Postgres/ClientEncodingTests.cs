@@ -50,6 +50,77 @@ public abstract class ClientEncodingTests<TFixture>(TFixture fixture) : IClassFi
         Assert.NotEqual(ConnectionState.Open, connection.State);
     }
 
+    /// <summary>
+    /// A statement sent right behind a switch, before the server reports it: in BIG5 the byte
+    /// 0x5C after 0xA4 is half a character, not the backslash the gateway would read, so the
+    /// literal ends early and what the gateway took for its inside ran (probe DB-1). The second
+    /// Query is judged only once the first is answered: the report cuts the session first.
+    /// </summary>
+    [Fact]
+    public async Task AStatementPipelinedBehindASwitch_IsNotJudgedBeforeTheSwitchIsKnown()
+    {
+        var table = PgGatewayFixture.TableName("enc");
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int)");
+        await fixture.GrantAsync();
+        await using var client = await RawPgClient.LoginAsync(fixture.Port, Appliance.Tests.Common.Gateway.TestPolicies.Alice, fixture.AliceToken, "demo", fixture.Tls);
+
+        // The switch takes a while to run, so the next Query is at the gateway long before the report.
+        var hidden = HiddenBehindBig5Backslash($"DROP TABLE {table}");
+        await client.SendAsync(
+            o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, "SELECT set_config('client_encoding', 'BIG5', false), count(*) FROM generate_series(1, 300000)"),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, hidden));
+        var messages = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Contains(messages, m => m.Type == 'E' && m.SqlState == "0A000" && m.Message.Contains("is not supported by the gateway", StringComparison.Ordinal));
+        Assert.Equal(1L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM pg_class WHERE relname = '{table}'"));
+    }
+
+    /// <summary>In an extended batch the server reports a switch only at Sync: such a text after a statement of the batch ran is refused.</summary>
+    [Fact]
+    public async Task AStatementBehindAStatementOfItsBatch_IsRefused_WhenItsTextCouldReadDifferently()
+    {
+        var table = PgGatewayFixture.TableName("enc");
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int)");
+        await fixture.GrantAsync();
+        await using var client = await RawPgClient.LoginAsync(fixture.Port, Appliance.Tests.Common.Gateway.TestPolicies.Alice, fixture.AliceToken, "demo", fixture.Tls);
+
+        var hidden = HiddenBehindBig5Backslash($"DROP TABLE {table}");
+        await client.SendAsync(
+            o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "", "SET client_encoding TO 'BIG5'", []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "", 0),
+            o => WriteRawParse(o, hidden),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "", 0),
+            Appliance.Wire.Writing.FrontendWriter.WriteSync);
+        var messages = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20));
+
+        var error = Assert.Single(messages, m => m.Type == 'E');
+        Assert.Equal("0A000", error.SqlState);
+        Assert.Contains("send it after a Sync", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM pg_class WHERE relname = '{table}'"));
+
+        // Its own batch, and the switch undone with the failed one: read as the gateway reads it.
+        await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, "SELECT 'naïve'"));
+        Assert.Contains(await client.ReadUntilReadyAsync(), m => m.Type == 'D');
+    }
+
+    /// <summary><c>SELECT E'&lt;A4 5C&gt;'; {statement} --'</c>: in UTF-8 one literal, in BIG5 a literal, the statement and a comment.</summary>
+    private static byte[] HiddenBehindBig5Backslash(string statement) =>
+        [.. "SELECT E'"u8, 0xA4, 0x5C, .. Encoding.ASCII.GetBytes($"'; {statement} --'")];
+
+    /// <summary>A Parse whose query is raw bytes (not UTF-8).</summary>
+    private static void WriteRawParse(System.Buffers.IBufferWriter<byte> output, byte[] query)
+    {
+        var body = new byte[1 + query.Length + 1 + 2];
+        query.CopyTo(body, 1);
+        var span = output.GetSpan(5 + body.Length);
+        span[0] = (byte)'P';
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(span[1..], 4 + body.Length);
+        body.CopyTo(span[5..]);
+        output.Advance(5 + body.Length);
+    }
+
     [Fact]
     public async Task SwitchingToAnAsciiCompatibleEncoding_Works()
     {
@@ -66,6 +137,16 @@ public abstract class ClientEncodingTests<TFixture>(TFixture fixture) : IClassFi
 
 public sealed class ClientEncodingsTests
 {
+    [Theory]
+    [InlineData(new byte[] { 0x53, 0x45, 0x4C }, false)] // ASCII only
+    [InlineData(new byte[] { 0x27, 0x63, 0x61, 0x66, 0xC3, 0xA9, 0x27 }, false)] // 'café': é before a quote
+    [InlineData(new byte[] { 0x27, 0x6E, 0x61, 0xC3, 0xAF, 0x76, 0x65, 0x27 }, true)] // 'naïve': ï before a letter
+    [InlineData(new byte[] { 0x45, 0x27, 0xA4, 0x5C, 0x27 }, true)] // E'<A4 5C>': a BIG5 character ending in a backslash byte
+    [InlineData(new byte[] { 0x27, 0x81, 0x30, 0x81, 0x30, 0x27 }, true)] // a GB18030 four-byte character, digits inside
+    [InlineData(new byte[] { 0x27, 0xE7, 0x94, 0xB0, 0x27, 0x20, 0xC3 }, false)] // ends on a high byte
+    public void AsciiMayJoinACharacter_OnlyWhenAHighByteIsFollowedByAPossibleTrailByte(byte[] text, bool expected) =>
+        Assert.Equal(expected, ClientEncodings.AsciiMayJoinACharacter(text));
+
     [Theory]
     [InlineData("UTF8")]
     [InlineData("SQL_ASCII")]

@@ -231,6 +231,7 @@ internal sealed partial class PgSession
                 Forward(frame);
                 Stage(new PendingEntry { Kind = PendingKind.Sync });
                 _forwardedInBatch = false;
+                _executedInBatch = false;
                 _approvedHold = null;
                 return true;
             case FrontendMessageType.Flush:
@@ -260,6 +261,9 @@ internal sealed partial class PgSession
         _approvedHold = null;
         var decision = ExecutesProtocolStatement(sql) ? RefuseProtocolStatementExecute(sql) : Decide(sql, default, isParse: false);
         _forwardedInBatch = false;
+
+        // Settings the batch before it changed are reported before this Query's ReadyForQuery.
+        _executedInBatch = false;
         if (decision.Refusal is { } refusal)
         {
             RefuseQuery(refusal);
@@ -530,6 +534,7 @@ internal sealed partial class PgSession
         }
 
         ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Execute, Portal = portal, Trace = trace });
+        _executedInBatch = true;
     }
 
     private void OnClose(PgSpanFrame frame)
@@ -594,6 +599,7 @@ internal sealed partial class PgSession
     private bool EndDiscard(PgSpanFrame frame)
     {
         _discarding = false;
+        _executedInBatch = false;
         _discardedSql = null;
         if (_forwardedInBatch)
         {

@@ -45,6 +45,11 @@ internal sealed partial class PgSession
     /// </summary>
     private Decision Decide(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse)
     {
+        if (EncodingRefusal(sql) is { } encodingRefusal)
+        {
+            return new Decision(encodingRefusal, null);
+        }
+
         var runtime = _runtime;
         CopyToStdout? copy = null;
         if (runtime.Masks && CopyRefusal(sql, runtime, isParse, out copy) is { } copyMessage)

@@ -3,7 +3,6 @@ using Appliance.Gateway.Access;
 using Appliance.Gateway.Audit;
 using Appliance.Policy.Guardrails;
 using Appliance.Wire;
-using Appliance.Wire.Writing;
 
 namespace Appliance.Gateway.Postgres.Relay;
 
@@ -93,27 +92,14 @@ internal sealed partial class PgSession
     /// </summary>
     private bool UpstreamFailedBatch(TimeSpan atMost)
     {
-        // What the client sent before goes upstream with its expected answers published first.
-        Flush();
-        FrontendWriter.WriteFlush(_upstreamOut);
-        SendUpstream();
-        var since = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (true)
+        if (!WaitForAnswersAhead(atMost))
         {
-            lock (_gate)
-            {
-                if (_pending.IsEmpty)
-                {
-                    return _upstreamFailedBatch;
-                }
-            }
+            return false;
+        }
 
-            if (IsStopping || ClientHasGone() || System.Diagnostics.Stopwatch.GetElapsedTime(since) > atMost)
-            {
-                return false;
-            }
-
-            Thread.Sleep(1);
+        lock (_gate)
+        {
+            return _upstreamFailedBatch;
         }
     }
 

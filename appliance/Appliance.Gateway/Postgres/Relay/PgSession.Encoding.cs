@@ -1,0 +1,100 @@
+using Appliance.Gateway.Audit;
+using Appliance.Gateway.Postgres.Policy;
+using Appliance.Wire;
+
+namespace Appliance.Gateway.Postgres.Relay;
+
+/// <summary>
+/// A session that switches to a client encoding the gateway cannot read is cut when the server
+/// reports the switch (PgSession.Backend.cs). A statement sent right behind the switch, before
+/// the report, would be read by PostgreSQL in that encoding while the gateway judged it as
+/// ASCII-safe text: <c>SET client_encoding TO 'BIG5'</c> and <c>SELECT E'\x81\x5c'; DROP …</c> in
+/// one write ran the DROP (probe DB-1). So a statement whose bytes could read differently there
+/// is judged only once everything ahead of it has been answered, the report included. In an
+/// extended batch the server reports only at Sync: after a statement of the batch ran, such a
+/// text is refused.
+/// </summary>
+internal sealed partial class PgSession
+{
+    /// <summary>An Execute went upstream since the last Sync: a setting it changed is reported only at Sync.</summary>
+    private bool _executedInBatch;
+
+    private const string EncodingUnknownInBatch =
+        "statement refused: its text has non-ASCII characters next to ASCII letters or digits, and a statement before it in the same batch ran, "
+        + "which may have changed client_encoding (PostgreSQL reports that only at Sync), so the gateway cannot be sure how PostgreSQL will read it; send it after a Sync";
+
+    /// <summary>A refusal, or null when the statement can be judged in the encoding the gateway knows (after waiting for the answers ahead, when needed).</summary>
+    private byte[]? EncodingRefusal(ReadOnlySpan<byte> sql)
+    {
+        if (!ClientEncodings.AsciiMayJoinACharacter(sql))
+        {
+            return null;
+        }
+
+        if (_executedInBatch)
+        {
+            RecordRefused(_runtime.MaskSql(sql), StatementRecord.Blocked, EncodingUnknownInBatch, null);
+            return LocalMessages.Error(SqlStates.FeatureNotSupported, EncodingUnknownInBatch);
+        }
+
+        // What this read brought before it may still be staged here, not yet sent.
+        var answered = _staged.Count == 0;
+        lock (_gate)
+        {
+            answered &= _pending.IsEmpty;
+        }
+
+        if (answered)
+        {
+            return null;
+        }
+
+        if (!OnThreads)
+        {
+            // Waiting blocks; a loop serves other sessions. Before anything of this message is staged.
+            throw new MigrationRequired();
+        }
+
+        // A switch reported meanwhile cuts the session: then nothing more goes upstream.
+        return WaitForAnswersAhead(TimeSpan.MaxValue) && !IsStopping
+            ? null
+            : LocalMessages.Error(SqlStates.QueryCanceled, "the session ended before the statement could be checked");
+    }
+
+    /// <summary>
+    /// Sends what the client sent before (its expected answers published first), asks the upstream
+    /// to answer it (a Flush: extended messages are answered only when flushed), and waits until
+    /// everything is answered: true then; false when the session ends (or the upstream ended it), the client goes away or
+    /// <paramref name="atMost"/> passes first.
+    /// </summary>
+    private bool WaitForAnswersAhead(TimeSpan atMost)
+    {
+        Flush();
+        Appliance.Wire.Writing.FrontendWriter.WriteFlush(_upstreamOut);
+        SendUpstream();
+        var since = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
+        {
+            lock (_gate)
+            {
+                // An upstream FATAL (an unreadable encoding reported) ends the session: nothing more goes upstream.
+                if (_upstreamFatal)
+                {
+                    return false;
+                }
+
+                if (_pending.IsEmpty)
+                {
+                    return true;
+                }
+            }
+
+            if (IsStopping || ClientHasGone() || System.Diagnostics.Stopwatch.GetElapsedTime(since) > atMost)
+            {
+                return false;
+            }
+
+            Thread.Sleep(1);
+        }
+    }
+}
