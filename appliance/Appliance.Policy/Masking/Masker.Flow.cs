@@ -119,12 +119,19 @@ internal sealed partial class Masker
         };
     }
 
-    /// <summary>Functions that keep a value beyond the statement, where a later one reads it back.</summary>
+    /// <summary>
+    /// Functions that keep a value beyond the statement, where a later one reads it back. The XML
+    /// dumps run a query on the relation or cursor they are given: the relation's lock stays in
+    /// <c>pg_locks</c> until the transaction ends and the cursor stays moved, so a relation or a
+    /// count chosen from a masked value carries its digits to the next statement (probe DA-1).
+    /// </summary>
     private static readonly HashSet<string> Sinks = new(StringComparer.OrdinalIgnoreCase)
     {
         "set_config", "pg_advisory_lock", "pg_advisory_lock_shared", "pg_advisory_xact_lock", "pg_advisory_xact_lock_shared",
         "pg_try_advisory_lock", "pg_try_advisory_lock_shared", "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared",
         "lo_from_bytea", "lo_put", "lowrite", "lo_create", "lo_import", "lo_export", "pg_notify", "dblink_exec", "pg_logical_emit_message",
+        "table_to_xml", "table_to_xmlschema", "table_to_xml_and_xmlschema", "query_to_xml", "query_to_xmlschema",
+        "query_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema",
     };
 
     private static bool CallsSink(string text, List<SqlToken> tokens)
