@@ -131,9 +131,12 @@ publish() {
 # the terminal) and waits until <health url> answers 200.
 launch() {
   local name=$1 app=$2 url=$3 pid started elapsed
-  printf '\n=== %s: start %s ===\n' "$(date -u +%FT%TZ)" "$name" >>"$run/$name.log"
+  # The log names people, addresses and sessions; what the service writes (the embedded store)
+  # holds token hashes and the audit: for this user only (probe DC: they were world-readable).
+  (umask 077 && printf '\n=== %s: start %s ===\n' "$(date -u +%FT%TZ)" "$name" >>"$run/$name.log")
+  chmod 600 "$run/$name.log"
   started=$(now_ms)
-  (exec setsid "$run/$name/$app" >>"$run/$name.log" 2>&1 </dev/null) &
+  (umask 077 && exec setsid "$run/$name/$app" >>"$run/$name.log" 2>&1 </dev/null) &
   pid=$!
   echo "$pid" >"$run/$name.pid"
   while ! healthy "$url"; do
@@ -303,10 +306,13 @@ native_status() {
 # ---- compose ---------------------------------------------------------------------------------
 
 compose() {
+  # Two installs on one Docker host need two names: the same name would take over the other's
+  # containers and volumes (probe DC).
+  local project=${COMPOSE_PROJECT_NAME:-appliance}
   if docker compose version >/dev/null 2>&1; then
-    docker compose -p appliance -f "$compose_file" --env-file "$root/.env" "$@"
+    docker compose -p "$project" -f "$compose_file" --env-file "$root/.env" "$@"
   elif command -v docker-compose >/dev/null; then
-    docker-compose -p appliance -f "$compose_file" --env-file "$root/.env" "$@"
+    docker-compose -p "$project" -f "$compose_file" --env-file "$root/.env" "$@"
   else
     die "a Docker engine runs but neither 'docker compose' nor 'docker-compose' is installed"
   fi
@@ -322,7 +328,7 @@ docker_start() {
   log "waiting for the gateway on http://localhost:$http_port/healthz"
   local deadline=$((SECONDS + start_timeout + 120))
   until healthy "http://localhost:$http_port/healthz"; do
-    ((SECONDS < deadline)) || die "the gateway is not healthy yet; see: docker compose -p appliance -f compose/docker-compose.yml logs gateway"
+    ((SECONDS < deadline)) || die "the gateway is not healthy yet; see: docker compose -p ${COMPOSE_PROJECT_NAME:-appliance} -f compose/docker-compose.yml logs gateway"
     sleep 1
   done
   log "gateway is up"
@@ -388,6 +394,13 @@ case "$command" in
     if $use_docker; then compose stop && log "stopped the compose stack (volumes kept)"; fi
     ;;
   restart)
+    # A policy or .env edit that does not load must not turn a running gateway into a stopped
+    # one: the installed gateway checks them first, and nothing is stopped when they fail.
+    if [ -f .env ] && [ -x "$run/gateway/Appliance.Gateway" ]; then
+      load_env
+      "$run/gateway/Appliance.Gateway" --check >/dev/null 2>"$run/check.err" \
+        || { cat "$run/check.err" >&2; die "the settings or the policy above do not load: nothing was stopped; fix them and restart again"; }
+    fi
     "$0" stop "${flags[@]}"
     exec "$0" start "${flags[@]}"
     ;;

@@ -51,6 +51,12 @@ case "$cmd" in
     # The Unix socket lives here and local connections are trusted: only the server's OS user (and root) may reach it.
     chmod 700 "$dir"
     if as_pg "$bin/pg_ctl" -D "$dir/pgdata" status >/dev/null 2>&1; then
+      # Line 4 of postmaster.pid is the port it listens on.
+      running_port=$(sed -n 4p "$dir/pgdata/postmaster.pid" 2>/dev/null)
+      if [ -n "$running_port" ] && [ "$running_port" != "$port" ]; then
+        echo "PostgreSQL in $dir is running on port $running_port, not $port: stop it first ($0 stop $dir)" >&2
+        exit 1
+      fi
       echo "PostgreSQL already running in $dir" >&2
       exit 0
     fi
@@ -84,7 +90,12 @@ host all md5_user 127.0.0.1/32 md5
 host all all 127.0.0.1/32 scram-sha-256
 HBA
     fi
-    as_pg "$bin/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -w -t 60 start >/dev/null
+    # The port asked for now, not only the one written at initdb: a port changed later (a first
+    # run that found it taken) is taken too (probe DC).
+    if ! as_pg "$bin/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -o "-p $port" -w -t 60 start >/dev/null; then
+      echo "PostgreSQL did not start on port $port: $(tail -n 2 "$dir/postgres.log" | tr '\n' ' ')" >&2
+      exit 1
+    fi
     as_pg "$bin/psql" -h "$dir" -p "$port" -U postgres -d postgres -q -v ON_ERROR_STOP=1 >/dev/null <<SQL
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'md5_user') THEN

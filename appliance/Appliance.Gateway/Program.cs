@@ -1,29 +1,27 @@
 using Appliance.Gateway.Configuration;
 using Appliance.Gateway.Hosting;
-using Appliance.Gateway.Store;
-using Microsoft.Extensions.Options;
 
 try
 {
+    if (args.Contains("--check"))
+    {
+        // Settings and policy as a start would read them, without starting: scripts/install.sh
+        // restart asks before it stops a running gateway (probe DC: a rejected live edit became an
+        // outage at the next restart).
+        var app = GatewayApp.Build([.. args.Where(a => a != "--check")]);
+        app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
+        var policy = app.Services.GetRequiredService<PolicyProvider>();
+        Console.WriteLine($"The settings and the policy load: {policy.Current.Users.Count} users, {policy.Current.Connections.Count} connections, {policy.Current.Guardrails.Count} guardrails.");
+        return 0;
+    }
+
     await GatewayApp.Build(args).RunAsync();
     return 0;
 }
-catch (Exception ex) when (ex is PolicyConfigurationException or OptionsValidationException or StoreUnusableException)
+catch (Exception ex) when (StartupFailure.Describe(ex) is { } line)
 {
-    // A bad configuration or an unusable store is the operator's to fix: say every problem plainly, no stack trace.
-    Console.Error.WriteLine(ex.Message);
-    return 1;
-}
-catch (Exception ex) when (ex is IOException { InnerException: System.Net.Sockets.SocketException or Microsoft.AspNetCore.Connections.AddressInUseException })
-{
-    // A port another process holds (Kestrel's HTTP port, the PostgreSQL listener's): the message names it.
-    Console.Error.WriteLine($"The gateway could not start: {ex.Message}");
-    return 1;
-}
-catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-{
-    // The data directory (store, listener certificate) cannot be created or written.
-    Console.Error.WriteLine($"The gateway could not start: {ex.Message} (check APPLIANCE_DATA_DIR: its permissions and free space)");
+    // The operator's to fix: say it plainly (StartupFailure).
+    Console.Error.WriteLine(line);
     return 1;
 }
 

@@ -10,13 +10,13 @@ namespace Appliance.Gateway.Audit;
 /// chain; with the log shipped elsewhere (Seq), these lines are the anchors an auditor passes to
 /// <c>GET /api/audit/verify?seq=&amp;hash=</c> to see that nothing recorded since was cut.
 /// </summary>
-internal sealed partial class AuditAnchorLog(StoreDatabase database, ILogger<AuditAnchorLog> logger) : BackgroundService
+internal sealed partial class AuditAnchorLog(StoreDatabase database, ILogger<AuditAnchorLog> logger) : Hosting.StoppableService
 {
     internal static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
 
     private long _logged;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval);
         do

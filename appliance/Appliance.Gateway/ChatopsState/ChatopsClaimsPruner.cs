@@ -11,7 +11,7 @@ namespace Appliance.Gateway.ChatopsState;
 /// it; the delete is idempotent.
 /// </summary>
 internal sealed partial class ChatopsClaimsPruner(StoreDatabase database, TimeProvider time, ILogger<ChatopsClaimsPruner> logger)
-    : BackgroundService
+    : Hosting.StoppableService
 {
     public static readonly TimeSpan Retention = TimeSpan.FromDays(30);
 
@@ -32,7 +32,7 @@ internal sealed partial class ChatopsClaimsPruner(StoreDatabase database, TimePr
         return pruned;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval, time);
         do

@@ -20,12 +20,12 @@ internal sealed partial class WebhookDispatcher(
     IHttpClientFactory httpClients,
     IOptions<WebhookOptions> options,
     TimeProvider time,
-    ILogger<WebhookDispatcher> logger) : BackgroundService
+    ILogger<WebhookDispatcher> logger) : Hosting.StoppableService
 {
     public const string HttpClientName = "webhooks";
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
         while (!stoppingToken.IsCancellationRequested)

@@ -18,7 +18,7 @@ internal sealed partial class ExpiryService(
     IOptions<GatewayOptions> options,
     StoreDatabase database,
     TimeProvider time,
-    ILogger<ExpiryService> logger) : BackgroundService
+    ILogger<ExpiryService> logger) : Hosting.StoppableService
 {
     private const int PollPage = 500;
 
@@ -47,7 +47,7 @@ internal sealed partial class ExpiryService(
         await base.StartAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         if (database.Dialect != StoreDialect.Postgres)
         {

@@ -35,6 +35,7 @@ public static class GatewayApp
             .ValidateOnStart();
         var options = new GatewayOptions();
         GatewayOptions.Bind(builder.Configuration, options);
+        GatewayOptions.ThrowIfInvalid(options);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -54,6 +54,12 @@ internal sealed class GatewayOptions : IValidatableObject
             }
         }
 
+        if (UsesPostgres && !IsConnectionString(Store!))
+        {
+            // Not the value: it may hold the store's password.
+            yield return new("APPLIANCE_STORE is not a PostgreSQL connection string: write it as Host=…;Port=5432;Database=…;Username=…;Password=… (or leave it empty for the embedded store).");
+        }
+
         if (!string.IsNullOrEmpty(SeqUrl) && !Uri.TryCreate(SeqUrl, UriKind.Absolute, out _))
         {
             yield return new("SEQ_URL must be an absolute URL.");
@@ -77,6 +83,32 @@ internal sealed class GatewayOptions : IValidatableObject
         if (ClusterPollInterval <= TimeSpan.Zero)
         {
             yield return new("APPLIANCE_CLUSTER_POLL must be a positive time span (hh:mm:ss, e.g. 00:00:01).");
+        }
+    }
+
+    private static bool IsConnectionString(string store)
+    {
+        try
+        {
+            return !string.IsNullOrWhiteSpace(new Npgsql.NpgsqlConnectionStringBuilder(store).Host);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Validates now, before anything is built on the values (Kestrel's endpoints throw on a port
+    /// out of range before options validation would run): every problem in one line, no stack trace.
+    /// </summary>
+    public static void ThrowIfInvalid<T>(T options)
+        where T : class, IValidatableObject
+    {
+        var problems = options.Validate(new ValidationContext(options)).Select(r => r.ErrorMessage ?? "").ToList();
+        if (problems.Count > 0)
+        {
+            throw new Microsoft.Extensions.Options.OptionsValidationException(typeof(T).Name, typeof(T), problems);
         }
     }
 

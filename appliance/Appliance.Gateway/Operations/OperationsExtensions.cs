@@ -30,6 +30,7 @@ internal static class OperationsExtensions
                 .MinimumLevel.Override(typeof(Identity.TokenAuthenticationHandler).FullName!, LogEventLevel.Warning)
                 // Nothing here uses Data Protection (no cookies, no antiforgery); its key-ring warnings are noise.
                 .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", LogEventLevel.Error)
+                .Filter.ByExcluding(StartupFailure.IsHostEntryForOperatorFailure)
                 .Enrich.FromLogContext()
                 .Enrich.WithProperty("Application", "appliance-gateway")
                 .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture);

@@ -44,6 +44,7 @@ internal static class PostgresGatewayExtensions
 
         var listen = new PostgresListenerOptions();
         PostgresListenerOptions.Bind(builder.Configuration, listen);
+        Hosting.GatewayOptions.ThrowIfInvalid(listen);
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.Listen(new PgListenEndPoint(new IPEndPoint(IPAddress.IPv6Any, listen.Port)), endpoint => endpoint.UseConnectionHandler<PgConnectionHandler>()));
         return builder;

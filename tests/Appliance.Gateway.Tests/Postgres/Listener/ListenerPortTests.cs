@@ -45,12 +45,18 @@ public sealed class AdvancedSettingsTests
     [InlineData("APPLIANCE_CLUSTER_POLL", "2s", "APPLIANCE_CLUSTER_POLL must be a positive time span")]
     [InlineData("APPLIANCE_WEBHOOK_MAX_ATTEMPTS", "lots", "APPLIANCE_WEBHOOK_MAX_ATTEMPTS must be a whole number of at least 1")]
     [InlineData("APPLIANCE_WEBHOOK_BACKOFF", "5s", "APPLIANCE_WEBHOOK_BACKOFF a positive time span")]
+    // Kestrel's endpoints threw on these before validation ran: an abort with a stack trace (probe DC).
+    [InlineData("APPLIANCE_HTTP_PORT", "abc", "APPLIANCE_HTTP_PORT must be between 0 and 65535.")]
+    [InlineData("APPLIANCE_PG_PORT", "99999", "APPLIANCE_PG_PORT must be between 0 and 65535.")]
+    [InlineData("APPLIANCE_STORE", "garbage", "APPLIANCE_STORE is not a PostgreSQL connection string")]
+    [InlineData("APPLIANCE_STORE", "Password=TopSecret;;=garbage", "APPLIANCE_STORE is not a PostgreSQL connection string")]
     public async Task UnreadableOrOutOfRange_StopsTheStart_NamingTheSetting(string name, string value, string expected)
     {
         var refused = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => TestGateway.StartAsync(
             TestGatewayOptions.InTempDir() with { Settings = new Dictionary<string, string?> { [name] = value } }));
 
         Assert.Contains(expected, refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("TopSecret", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
