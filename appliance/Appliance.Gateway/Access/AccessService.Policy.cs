@@ -8,7 +8,8 @@ internal sealed partial class AccessService
     /// <summary>
     /// Ends a grant or a pending request the policy no longer allows: the requester was removed,
     /// left the requester groups, or the connection is gone. Fails closed: access the policy would
-    /// not grant today does not outlive the edit that took it away.
+    /// not grant today does not outlive the edit that took it away. Also a command review whose
+    /// session ended under its hold (CommandReviews.WithdrawAsync): by the system either way.
     /// </summary>
     public async Task<AccessRequest?> EndForPolicyAsync(string id, string reason, CancellationToken cancellationToken)
     {

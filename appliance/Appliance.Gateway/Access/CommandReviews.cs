@@ -85,8 +85,17 @@ internal sealed class CommandReviews
     /// so a later run of the same text cannot spend it. False when it was already spent.
     /// </summary>
     /// <param name="why">What ended the hold (a cancel, a disconnect, the session's end): the review's end reason.</param>
-    public async Task<bool> WithdrawAsync(Person requester, string reviewId, string why)
+    /// <param name="bySystem">
+    /// The session ended under the hold (its grant expired or was revoked, its token revoked): the
+    /// requester did nothing, so the review ends by the system, as the grant did (probe DD).
+    /// </param>
+    public async Task<bool> WithdrawAsync(Person requester, string reviewId, string why, bool bySystem = false)
     {
+        if (bySystem)
+        {
+            return await _access.EndForPolicyAsync(reviewId, why, CancellationToken.None) is not null;
+        }
+
         if ((await _access.CancelAsync(requester, reviewId, requester.Email, CancellationToken.None, why)).Allowed)
         {
             return true;

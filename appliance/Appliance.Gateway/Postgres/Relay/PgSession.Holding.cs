@@ -145,7 +145,7 @@ internal sealed partial class PgSession
             }
             else if (review is not null)
             {
-                withdrawn = _services.Reviews.WithdrawAsync(Person, review.Id, why).GetAwaiter().GetResult();
+                withdrawn = _services.Reviews.WithdrawAsync(Person, review.Id, why, bySystem: EndedHold is null).GetAwaiter().GetResult();
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
