@@ -155,6 +155,51 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
         Assert.Contains(executed, m => m.Type == 'D');
     }
 
+    /// <summary>
+    /// A statement closed (or discarded, or never made) answers as PostgreSQL does, 26000, on which
+    /// drivers act: pgjdbc parses again after it. It answered 42501, which stopped them.
+    /// </summary>
+    [Theory]
+    [InlineData("close")]
+    [InlineData("DISCARD ALL")]
+    [InlineData("never")]
+    public async Task BindOfAStatementThatDoesNotExist_AnswersAsPostgreSqlDoes(string how)
+    {
+        await using var client = await LoginAsync();
+        if (how != "never")
+        {
+            await client.SendAsync(o => FrontendWriter.WriteParse(o, "gone", "SELECT 42", []), FrontendWriter.WriteSync);
+            await client.ReadUntilReadyAsync();
+            await client.SendAsync(how == "close"
+                ? o => FrontendWriter.WriteClose(o, DescribeTarget.Statement, "gone")
+                : o => FrontendWriter.WriteQuery(o, how));
+            if (how == "close")
+            {
+                await client.SendAsync(FrontendWriter.WriteSync);
+            }
+
+            await client.ReadUntilReadyAsync();
+        }
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteBind(o, "", "gone", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            FrontendWriter.WriteSync);
+        var refused = await client.ReadUntilReadyAsync();
+
+        Assert.Equal("E Z", string.Join(' ', refused.Select(m => m.Type)));
+        Assert.Equal("26000", refused[0].SqlState);
+        Assert.Equal("prepared statement \"gone\" does not exist", refused[0].Message);
+
+        // Parsed again, it runs.
+        await client.SendAsync(
+            o => FrontendWriter.WriteParse(o, "gone", "SELECT 42", []),
+            o => FrontendWriter.WriteBind(o, "", "gone", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            FrontendWriter.WriteSync);
+        Assert.Contains(await client.ReadUntilReadyAsync(), m => m.Type == 'D');
+    }
+
     [Fact]
     public async Task RefusedParseAfterForwardedMessages_AnswersThemInOrder_ThenOneError_ThenReady()
     {

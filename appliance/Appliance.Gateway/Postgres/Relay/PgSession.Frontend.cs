@@ -383,6 +383,9 @@ internal sealed partial class PgSession
             : null;
     }
 
+    /// <summary>invalid_sql_statement_name: PostgreSQL's for a prepared statement that does not exist.</summary>
+    private const string UndefinedPreparedStatement = "26000";
+
     /// <summary>duplicate_prepared_statement.</summary>
     private const string DuplicatePreparedStatement = "42P05";
 
@@ -428,6 +431,16 @@ internal sealed partial class PgSession
             // A name no Parse on this connection made: SQL PREPARE's (same namespace upstream). Bound
             // here it would run unjudged and unrecorded, whatever its review allowed once (probe CE).
             var name = System.Text.Encoding.UTF8.GetString(bind.Statement);
+            if (!_sql.MayBePrepared(name))
+            {
+                // Closed, deallocated, discarded or never made: PostgreSQL's own answer, on which
+                // drivers act (pgjdbc parses again after a DISCARD ALL), where 42501 stopped them.
+                var missing = $"prepared statement \"{name}\" does not exist";
+                RecordRefused($"(Bind of prepared statement {name})", Audit.StatementRecord.Failed, missing, null);
+                RefuseInBatch(LocalMessages.Error(UndefinedPreparedStatement, missing));
+                return;
+            }
+
             var message = $"prepared statement \"{name}\" was not prepared with Parse on this connection: the gateway binds only statements it judged at their Parse; run a SQL-prepared statement with EXECUTE";
             RecordRefused($"(Bind of prepared statement {name})", Audit.StatementRecord.Blocked, message, null);
             RefuseInBatch(LocalMessages.Error(SqlStates.InsufficientPrivilege, message));
