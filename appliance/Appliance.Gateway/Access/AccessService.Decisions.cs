@@ -68,7 +68,8 @@ internal sealed partial class AccessService
                 }
 
                 var extended = Extend(r, extension.Duration, now) with { Extension = null };
-                return new Mutation(extended, [EventTypes.GrantExtended], actor, NewApproval: approval, ApprovalRound: extension.Round);
+                return new Mutation(extended, [EventTypes.GrantExtended], actor, NewApproval: approval, ApprovalRound: extension.Round,
+                    Reason: $"extended by {Duration.Format(extension.Duration)}, as {extension.RequestedBy} asked");
             }
 
             return Mutation.Refused(AccessRule.InvalidState, $"Request {r.Id} is {Lower(r.Status)}: there is nothing to approve.");
@@ -190,7 +191,9 @@ internal sealed partial class AccessService
                 || (isRequester && AccessRules.IsAutoApproved(person.Groups, connection));
             if (immediate)
             {
-                return new Mutation(Extend(r, resolved.Value, now) with { Extension = null }, [EventTypes.GrantExtended], actor);
+                // Which extension this is, and what became of one pending (probe DD: read as its approval).
+                return new Mutation(Extend(r, resolved.Value, now) with { Extension = null }, [EventTypes.GrantExtended], actor,
+                    Reason: $"extended by {Duration.Format(resolved.Value)}" + (PendingExtensionEnds(r, "is replaced by it") is { } replaced ? "; " + replaced : ""));
             }
 
             if (!isRequester)

@@ -22,6 +22,12 @@ internal sealed partial class AccessService
         return expiresAt - (length < 2 * ExpiringWarning ? length / 2 : ExpiringWarning);
     }
 
+    /// <summary>What became of a pending extension the change drops: said in the event, where it would otherwise vanish.</summary>
+    private static string? PendingExtensionEnds(AccessRequest r, string what) =>
+        r.Extension is { } pending
+            ? $"the pending extension of {Appliance.Policy.Configuration.Duration.Format(pending.Duration)} asked by {pending.RequestedBy} {what}"
+            : null;
+
     /// <summary>
     /// Ends the grant if it is due. Several gateway processes may call this for the same grant:
     /// the versioned update lets exactly one of them write <c>grant.expired</c>; the rest see the
@@ -39,7 +45,8 @@ internal sealed partial class AccessService
                 GatewayMetrics.ExpiryLateness.Observe((now - r.ExpiresAt!.Value).TotalSeconds);
                 Log.GrantExpired(logger, r.Id, r.Connection, (now - r.ExpiresAt!.Value).TotalMilliseconds);
                 var type = r.Kind == RequestKind.Command ? EventTypes.RequestExpired : EventTypes.GrantExpired;
-                return new Mutation(r with { Status = RequestStatus.Expired, EndedAt = now, EndReason = "expired", Extension = null }, [type], SystemActor);
+                return new Mutation(r with { Status = RequestStatus.Expired, EndedAt = now, EndReason = "expired", Extension = null }, [type], SystemActor,
+                    Reason: PendingExtensionEnds(r, "lapsed with the grant"));
             }
 
             if (r.Status == RequestStatus.Pending && r.PendingUntil <= now)

@@ -83,12 +83,14 @@ internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMes
                 $"⌛ The approval of your statement on {Mrkdwn.Bold(r.Connection)} (review {Mrkdwn.Code(r.Id)}) ended unused{Because(r.EndReason).TrimEnd('.')}. Run the statement again to ask anew.",
             EventTypes.RequestExpired => $"⌛ {request} expired: nobody decided in time. Ask again with {Mrkdwn.Code($"/hoop request {r.Connection}")}.",
             EventTypes.GrantExpiring => $"⏳ {what} expires {Until(r)}. Need longer? {Mrkdwn.Code($"/hoop extend {r.Id} 30m")}",
-            EventTypes.GrantExpired => $"⌛ {what} has expired; open sessions were closed.",
+            // The gateway says what became of an extension still pending.
+            EventTypes.GrantExpired => $"⌛ {what} has expired; open sessions were closed." + Sentence(reason),
             EventTypes.GrantRevoked when r.IsCommandReview =>
                 $"🛑 The approval of your statement on {Mrkdwn.Bold(r.Connection)} (review {Mrkdwn.Code(r.Id)}) was withdrawn by {Mrkdwn.Escape(r.EndedBy ?? actor ?? "an approver")}{Because(r.EndReason).TrimEnd('.')}. It will not run on it.",
             EventTypes.GrantRevoked when IsSelf(r, actor) => $"🛑 {what} has ended, as you asked; open sessions were closed.",
             EventTypes.GrantRevoked => $"🛑 {what} was revoked by {Mrkdwn.Escape(r.EndedBy ?? actor ?? "an approver")}{Because(r.EndReason)}; open sessions were closed.",
-            EventTypes.GrantExtended => $"➕ {what} was extended: it now ends {Until(r)}.",
+            // "extended by 2m, as alice asked", or by whom else and what became of her pending one.
+            EventTypes.GrantExtended => $"➕ {what} was {(string.IsNullOrWhiteSpace(reason) ? "extended" : Mrkdwn.Escape(reason))}: it now ends {Until(r)}.",
             EventTypes.GrantExtensionDenied => $"❌ The extension of {what} was denied by {Mrkdwn.Escape(actor ?? "an approver")}{(string.IsNullOrWhiteSpace(reason) ? "" : ": " + Mrkdwn.Escape(reason))}; it still ends {Until(r)}.",
             _ => null,
         };
@@ -98,6 +100,9 @@ internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMes
         string.Equals(r.EndedBy ?? actor, r.Requester, StringComparison.OrdinalIgnoreCase);
 
     private static string Until(AccessRequest r) => r.ExpiresAt is { } t ? "at " + Mrkdwn.Time(t) : "soon";
+
+    private static string Sentence(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? "" : " " + Mrkdwn.Escape(char.ToUpperInvariant(text[0]) + text[1..]) + ".";
 
     private static string Because(string? reason) => string.IsNullOrWhiteSpace(reason) ? "." : ": " + Mrkdwn.Escape(reason);
 

@@ -93,7 +93,7 @@ public sealed class CommandAnswersTests : IAsyncLifetime
 
         using var approveExtension = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Bob, $"approve {id}", out _);
         await ChatopsHost.AckTextAsync(approveExtension);
-        await _stack.DirectMessageAsync(ChatStack.Alice, "was extended: it now ends at");
+        await _stack.DirectMessageAsync(ChatStack.Alice, "was extended by 30m, as alice@example.com asked: it now ends at");
         Assert.Equal("1h30m", (await _stack.RequestAsync(id))["duration"]!.GetValue<string>());
     }
 

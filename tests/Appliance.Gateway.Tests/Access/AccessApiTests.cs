@@ -219,7 +219,42 @@ public sealed class AccessApiTests : IAsyncLifetime
             [("request.created", "alice@example.com"), ("request.approved", "bob@example.com"), ("grant.extended", "bob@example.com"),
              ("grant.extension_requested", "alice@example.com"), ("grant.extended", "carol@example.com")],
             history);
+
+        // Each extension says which it was (probe DD: bob's own read as alice's approved).
+        var reasons = (await _alice.GetJsonAsync($"api/requests/{created.Str("id")}/events")).EnumerateArray()
+            .Where(e => e.Str("type") == "grant.extended").Select(e => e.GetProperty("data").Str("reason")).ToList();
+        Assert.Equal(["extended by 30m", "extended by 1h, as alice@example.com asked"], reasons);
         await _dave.GetJsonAsync($"api/requests/{created.Str("id")}/events", HttpStatusCode.NotFound);
+    }
+
+    /// <summary>An extension still pending does not vanish unsaid: replaced by an approver's own, or lapsed with the grant (probe DD).</summary>
+    [Fact]
+    public async Task APendingExtension_ReplacedByAnotherOrLapsed_IsSaidInTheEvent()
+    {
+        var created = await _alice.RequestAsync("demo", "1h", "x");
+        var id = created.Str("id");
+        await _bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+        await _alice.PostAsync($"api/requests/{id}/extend", new { duration = "1h", reason = "more" }, HttpStatusCode.OK);
+
+        var extended = await _bob.PostAsync($"api/requests/{id}/extend", new { duration = "30m" }, HttpStatusCode.OK);
+
+        Assert.Equal(JsonValueKind.Null, extended.GetProperty("extension").ValueKind);
+        var events = (await _alice.GetJsonAsync($"api/requests/{id}/events")).EnumerateArray().ToList();
+        Assert.Equal(
+            "extended by 30m; the pending extension of 1h asked by alice@example.com is replaced by it",
+            events.Last(e => e.Str("type") == "grant.extended").GetProperty("data").Str("reason"));
+
+        var brief = (await _alice.RequestAsync("demo", "2s", "x")).Str("id");
+        await _bob.PostAsync($"api/requests/{brief}/approve", null, HttpStatusCode.OK);
+        await _alice.PostAsync($"api/requests/{brief}/extend", new { duration = "1h", reason = "more" }, HttpStatusCode.OK);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while ((await _alice.GetJsonAsync($"api/requests/{brief}")).Str("status") == "active" && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var expired = (await _alice.GetJsonAsync($"api/requests/{brief}/events")).EnumerateArray().Single(e => e.Str("type") == "grant.expired");
+        Assert.Equal("the pending extension of 1h asked by alice@example.com lapsed with the grant", expired.GetProperty("data").Str("reason"));
     }
 
     [Fact]
