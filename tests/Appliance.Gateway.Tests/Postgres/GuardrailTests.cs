@@ -284,6 +284,41 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Contains(await client.ReadUntilReadyAsync(), m => m.Type == 'D');
     }
 
+    /// <summary>The same with the failure seen first and the later Execute sent in a write of its own (probe DF-1: its Bind got no answer, and the wait ran the whole hold).</summary>
+    [Fact]
+    public async Task Review_IsNotOpened_ForAnExecuteSentAfterItsBatchFailed()
+    {
+        var table = await TableWithRowsAsync();
+        var sql = $"DELETE FROM {table} RETURNING 1 / (id - id)";
+        await fixture.GrantAsync("demo");
+        await using var client = await RawPgClient.LoginAsync(fixture.Port, Appliance.Tests.Common.Gateway.TestPolicies.Alice, fixture.AliceToken, "demo", fixture.Tls);
+        await client.SendAsync(o => FrontendWriter.WriteParse(o, "s1", sql, []), FrontendWriter.WriteSync);
+        var preparing = client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20));
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await bob.PostAsync($"api/requests/{await WaitForReviewAsync(table)}/approve", null, HttpStatusCode.OK);
+        await preparing;
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteBind(o, "", "s1", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            FrontendWriter.WriteFlush);
+        while ((await client.ReadAsync()).Type != 'E')
+        {
+        }
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteBind(o, "", "s1", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            FrontendWriter.WriteSync);
+        var rest = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal("Z", string.Join(' ', rest.Select(m => m.Type)));
+        var reviews = (await bob.GetJsonAsync("api/requests?connection=demo")).EnumerateArray()
+            .Where(r => r.Str("kind") == "command" && r.GetRawText().Contains(table, StringComparison.Ordinal));
+        Assert.Single(reviews);
+        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
     /// <summary>
     /// "EXECUTE name" says nothing of what it runs: its review shows the prepared statement too,
     /// and is approved for both (probe CC: approvers saw only "EXECUTE ccpp").

@@ -33,6 +33,8 @@ public sealed class MaskerFlowTests
     // A relation's lock or a cursor's position chosen by the value stays for the next statement (probe DA-1).
     [InlineData("SELECT count(*) FROM customers c, pg_class l WHERE table_to_xml(l.oid::regclass, false, false, '') IS NOT NULL AND l.relpages = substr(c.ssn, 1, 1)::int")]
     [InlineData("SELECT count(*) FROM customers c WHERE c.id = 1 AND cursor_to_xml('dacp', substr(translate(c.ssn, '-', ''), 1, 5)::int, false, false, '') IS NOT NULL")]
+    [InlineData("SELECT setseed(substr(translate(ssn, '-', ''), 1, 3)::int / 1000.0) FROM customers WHERE id = 1")]
+    [InlineData("SELECT count(*) FROM customers c, pg_class v WHERE v.relkind = 'v' AND v.relpages = substr(c.ssn, 1, 1)::int AND pg_get_viewdef(v.oid) IS NOT NULL")]
     [InlineData("COPY (INSERT INTO notes (body) SELECT ssn FROM customers RETURNING id) TO STDOUT")]
     [InlineData("DO $$DECLARE r refcursor := 'sens'; v text; BEGIN FETCH r INTO v; RAISE NOTICE '%', v; END$$")]
     [InlineData("CREATE FUNCTION pg_temp.f(r refcursor) RETURNS text LANGUAGE plpgsql AS 'DECLARE v text; BEGIN EXECUTE ''fetch '' || r INTO v; RETURN v; END'")]

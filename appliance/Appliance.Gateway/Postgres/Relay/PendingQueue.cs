@@ -39,6 +39,19 @@ internal sealed class PendingQueue
         _count--;
     }
 
+    public bool Contains(PendingKind kind)
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            if (_items[(_head + i) % _items.Length].Kind == kind)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public void Clear()
     {
         while (_count > 0)

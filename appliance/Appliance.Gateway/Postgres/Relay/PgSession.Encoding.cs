@@ -67,7 +67,8 @@ internal sealed partial class PgSession
     /// everything is answered: true then; false when the session ends (or the upstream ended it), the client goes away or
     /// <paramref name="atMost"/> passes first.
     /// </summary>
-    private bool WaitForAnswersAhead(TimeSpan atMost)
+    /// <param name="enough">Checked under the lock: true ends the wait early, as answered.</param>
+    private bool WaitForAnswersAhead(TimeSpan atMost, Func<bool>? enough = null)
     {
         Flush();
         Appliance.Wire.Writing.FrontendWriter.WriteFlush(_upstreamOut);
@@ -83,7 +84,7 @@ internal sealed partial class PgSession
                     return false;
                 }
 
-                if (_pending.IsEmpty)
+                if (_pending.IsEmpty || enough?.Invoke() == true)
                 {
                     return true;
                 }

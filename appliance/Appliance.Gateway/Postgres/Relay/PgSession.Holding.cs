@@ -92,7 +92,9 @@ internal sealed partial class PgSession
     /// </summary>
     private bool UpstreamFailedBatch(TimeSpan atMost)
     {
-        if (!WaitForAnswersAhead(atMost))
+        // Failed already: what was sent after the failure gets no answers to wait for (probe DF-1:
+        // a Bind sent in a later write kept the wait going for the whole hold).
+        if (!WaitForAnswersAhead(atMost, FailedThisBatch))
         {
             return false;
         }
@@ -102,6 +104,9 @@ internal sealed partial class PgSession
             return _upstreamFailedBatch;
         }
     }
+
+    /// <summary>Under the lock: an error answered this batch (no earlier batch's Sync still unanswered, whose error it could be).</summary>
+    private bool FailedThisBatch() => _upstreamFailedBatch && !_pending.Contains(PendingKind.Sync);
 
     /// <summary>
     /// The upstream failed the batch before this Parse or Execute: PostgreSQL skips it and the rest
