@@ -396,10 +396,14 @@ case "$command" in
   restart)
     # A policy or .env edit that does not load must not turn a running gateway into a stopped
     # one: the installed gateway checks them first, and nothing is stopped when they fail.
-    if [ -f .env ] && [ -x "$run/gateway/Appliance.Gateway" ]; then
+    if [ -f .env ]; then
       load_env
-      "$run/gateway/Appliance.Gateway" --check >/dev/null 2>"$run/check.err" \
-        || { cat "$run/check.err" >&2; die "the settings or the policy above do not load: nothing was stopped; fix them and restart again"; }
+      ! $use_docker || check_secrets STORE_DB_PASSWORD SEQ_ADMIN_PASSWORD
+      check_secrets APPLIANCE_ADMIN_TOKEN APPLIANCE_CHATOPS_TOKEN DEMO_DB_PASSWORD DEMO_DB_SUPERUSER_PASSWORD
+      if [ -x "$run/gateway/Appliance.Gateway" ]; then
+        "$run/gateway/Appliance.Gateway" --check >/dev/null 2>"$run/check.err" \
+          || { cat "$run/check.err" >&2; die "the settings, the policy or the store above do not load: nothing was stopped; fix them and restart again"; }
+      fi
     fi
     "$0" stop "${flags[@]}"
     exec "$0" start "${flags[@]}"

@@ -1,17 +1,19 @@
-using Appliance.Gateway.Configuration;
 using Appliance.Gateway.Hosting;
 
 try
 {
-    if (args.Contains("--check"))
+    // Settings come from the environment; an argument it does not know is a typo, not a start
+    // (probe DG: "--chek" started a second gateway on the live store).
+    if (args.FirstOrDefault(a => a != ConfigurationCheck.Argument) is { } unknown)
     {
-        // Settings and policy as a start would read them, without starting: scripts/install.sh
-        // restart asks before it stops a running gateway (probe DC: a rejected live edit became an
-        // outage at the next restart).
-        var app = GatewayApp.Build([.. args.Where(a => a != "--check")]);
-        app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
-        var policy = app.Services.GetRequiredService<PolicyProvider>();
-        Console.WriteLine($"The settings and the policy load: {policy.Current.Users.Count} users, {policy.Current.Connections.Count} connections, {policy.Current.Guardrails.Count} guardrails.");
+        Console.Error.WriteLine($"Unknown argument {unknown}: the gateway reads its settings from the environment (docs/operations.md); "
+            + $"its one argument is {ConfigurationCheck.Argument}, which checks them, the policy and the store without starting.");
+        return 2;
+    }
+
+    if (args.Contains(ConfigurationCheck.Argument))
+    {
+        Console.WriteLine(await ConfigurationCheck.RunAsync([]));
         return 0;
     }
 

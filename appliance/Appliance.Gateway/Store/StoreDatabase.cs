@@ -57,6 +57,37 @@ internal sealed class StoreDatabase : IAsyncDisposable
         }
 
         var path = Path.GetFullPath(Path.Combine(dataDir, "appliance.db"));
+        if (!OperatingSystem.IsWindows())
+        {
+            // Its own files too: a copy of the directory (a backup) keeps their modes, and a file
+            // made before (by hand, by an older build) may be world-readable (probe DG). Made here
+            // first, empty (an empty file is an empty database), SQLite gives its journal files
+            // the same mode.
+            const UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+            {
+                try
+                {
+                    if (File.Exists(file))
+                    {
+                        File.SetUnixFileMode(file, owner);
+                    }
+                    else if (file == path)
+                    {
+                        new FileStream(file, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = owner }).Dispose();
+                    }
+                }
+                catch (IOException) when (File.Exists(file))
+                {
+                    // Made meanwhile by another process: it is there either way.
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    // Someone else's file: its owner chose its mode.
+                }
+            }
+        }
+
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = path,

@@ -39,9 +39,7 @@ internal sealed partial class StoreMigrationService(MigrationRunner runner, Stor
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or UnauthorizedAccessException)
         {
-            throw new StoreUnusableException(
-                $"The store {database.Description} cannot be written: {ex.Message.TrimEnd('.')}. The gateway records every session there and does not " +
-                "start without it: check its permissions, free space and connection settings (APPLIANCE_DATA_DIR, APPLIANCE_STORE).", ex);
+            throw StoreUnusableException.For(database, ex);
         }
 
         Log.StoreReady(logger, database.Description, applied);
@@ -57,4 +55,9 @@ internal sealed partial class StoreMigrationService(MigrationRunner runner, Stor
 }
 
 /// <summary>The store cannot be opened or written at start: the operator's to fix, said in one line.</summary>
-internal sealed class StoreUnusableException(string message, Exception inner) : Exception(message, inner);
+internal sealed class StoreUnusableException(string message, Exception inner) : Exception(message, inner)
+{
+    public static StoreUnusableException For(StoreDatabase database, Exception ex) => new(
+        $"The store {database.Description} cannot be written: {ex.Message.TrimEnd('.')}. The gateway records every session there and does not " +
+        "start without it: check its permissions, free space and connection settings (APPLIANCE_DATA_DIR, APPLIANCE_STORE).", ex);
+}

@@ -2,6 +2,7 @@ using System.Data;
 using System.Text;
 using Appliance.Gateway.Postgres.Policy;
 using Appliance.Gateway.Tests.Postgres.Support;
+using Appliance.Gateway.Tests.Support;
 using Npgsql;
 
 namespace Appliance.Gateway.Tests.Postgres;
@@ -48,6 +49,35 @@ public abstract class ClientEncodingTests<TFixture>(TFixture fixture) : IClassFi
         Assert.Equal("0A000", error.SqlState);
         Assert.Contains("is not supported by the gateway", error.MessageText, StringComparison.Ordinal);
         Assert.NotEqual(ConnectionState.Open, connection.State);
+    }
+
+    /// <summary>The record says the gateway cut the session and why, not that the server went away (probe DE-2).</summary>
+    [Fact]
+    public async Task ASessionCutForItsEncoding_IsRecordedSo()
+    {
+        var marker = "enc" + Guid.NewGuid().ToString("N")[..8];
+        var builder = fixture.ConnectionString();
+        builder.ApplicationName = marker;
+        await using (var connection = new NpgsqlConnection(builder.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand("SET client_encoding TO 'BIG5'", connection).ExecuteNonQueryAsync());
+        }
+
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        string? reason = null;
+        while (reason is null && DateTime.UtcNow < deadline)
+        {
+            var session = (await auditor.GetJsonAsync("api/sessions?limit=50")).EnumerateArray()
+                .FirstOrDefault(s => s.Str("application") == marker);
+            reason = session.ValueKind == System.Text.Json.JsonValueKind.Object && session.GetProperty("endReason").ValueKind == System.Text.Json.JsonValueKind.String
+                ? session.Str("endReason") : null;
+            await Task.Delay(100);
+        }
+
+        Assert.Equal("cut by the gateway: client_encoding \"BIG5\" is not supported by the gateway: it cannot check statements in an encoding "
+            + "that puts ASCII bytes inside multibyte characters; use UTF8", reason);
     }
 
     /// <summary>
@@ -109,6 +139,28 @@ public abstract class ClientEncodingTests<TFixture>(TFixture fixture) : IClassFi
     private static byte[] HiddenBehindBig5Backslash(string statement) =>
         [.. "SELECT E'"u8, 0xA4, 0x5C, .. Encoding.ASCII.GetBytes($"'; {statement} --'")];
 
+    /// <summary>pgjdbc with autocommit off puts BEGIN before a transaction's first statement, in its batch: BEGIN changes no encoding (probe DH).</summary>
+    [Fact]
+    public async Task AStatementBehindBeginInItsBatch_Runs()
+    {
+        await fixture.GrantAsync();
+        await using var client = await RawPgClient.LoginAsync(fixture.Port, Appliance.Tests.Common.Gateway.TestPolicies.Alice, fixture.AliceToken, "demo", fixture.Tls);
+
+        await client.SendAsync(
+            o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "", "BEGIN", []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "", 0),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "", "SELECT 'Müller', 'naïve'", []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "", 0),
+            Appliance.Wire.Writing.FrontendWriter.WriteSync);
+        var messages = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20));
+
+        Assert.DoesNotContain(messages, m => m.Type == 'E');
+        Assert.Contains(messages, m => m.Type == 'D');
+        Assert.Equal('T', messages[^1].Status);
+    }
+
     /// <summary>A Parse whose query is raw bytes (not UTF-8).</summary>
     private static void WriteRawParse(System.Buffers.IBufferWriter<byte> output, byte[] query)
     {
@@ -137,6 +189,28 @@ public abstract class ClientEncodingTests<TFixture>(TFixture fixture) : IClassFi
 
 public sealed class ClientEncodingsTests
 {
+    [Theory]
+    [InlineData("BEGIN", false)]
+    [InlineData("  /* driver */ START TRANSACTION ISOLATION LEVEL SERIALIZABLE", false)]
+    [InlineData("SET application_name = 'PostgreSQL JDBC Driver'", false)]
+    [InlineData("SET SESSION extra_float_digits = 3", false)]
+    [InlineData("RESET search_path", false)]
+    [InlineData("SAVEPOINT a", false)]
+    [InlineData("ROLLBACK TO SAVEPOINT a", false)]
+    [InlineData("SHOW client_encoding", false)]
+    [InlineData("SET client_encoding TO 'BIG5'", true)]
+    [InlineData("set local \"client_encoding\" = 'SJIS'", true)]
+    [InlineData("SET NAMES 'GBK'", true)]
+    [InlineData("RESET ALL", true)]
+    [InlineData("COMMIT", true)] // deferred triggers run at COMMIT
+    [InlineData("SELECT 'Müller'", true)] // may read a view or call a function that calls set_config
+    [InlineData("SELECT set_config('client_encoding', 'BIG5', false)", true)]
+    [InlineData("/* /* */ BEGIN */ SET client_encoding TO 'BIG5'", true)] // block comments nest
+    [InlineData("BEGIN; SET client_encoding TO 'BIG5'", true)]
+    [InlineData("", true)]
+    public void MayChangeClientEncoding_OnlyStatementsThatRunNoCodeAndSetNoEncoding_AreSafe(string sql, bool expected) =>
+        Assert.Equal(expected, ClientEncodings.MayChangeClientEncoding(Encoding.UTF8.GetBytes(sql)));
+
     [Theory]
     [InlineData(new byte[] { 0x53, 0x45, 0x4C }, false)] // ASCII only
     [InlineData(new byte[] { 0x27, 0x63, 0x61, 0x66, 0xC3, 0xA9, 0x27 }, false)] // 'café': é before a quote

@@ -91,6 +91,18 @@ public abstract class JdbcTests<TFixture>(TFixture fixture) : IClassFixture<TFix
         Assert.Contains("generate_series(1, 95)", cursor[1], StringComparison.Ordinal);
     }
 
+    /// <summary>Non-ASCII text in the statement pgjdbc sends behind its BEGIN (autocommit off) runs (probe DH: refused as after a possible encoding switch).</summary>
+    [Fact]
+    public async Task NonAsciiText_InTheFirstStatementOfATransaction_Runs()
+    {
+        await fixture.GrantAsync();
+
+        var output = await fixture.JdbcAsync("nonascii");
+
+        output.AssertSucceeded();
+        Assert.Equal([["Müller", "naïve café", "東京1丁目"], ["Müller", "naïve café", "東京1丁目"]], output.All("text"));
+    }
+
     [Fact]
     public async Task Batch_WithABlockedStatementInTheMiddle_FailsIt_AndTheConnectionGoesOn()
     {

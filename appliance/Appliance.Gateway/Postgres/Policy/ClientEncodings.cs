@@ -38,6 +38,117 @@ internal static class ClientEncodings
         return false;
     }
 
+    /// <summary>
+    /// Whether running the statement may change client_encoding: false only for statements that
+    /// run no code of anyone's and set no encoding, the ones drivers put before a statement in one
+    /// batch (pgjdbc's BEGIN, SET application_name): transaction control (not COMMIT: deferred
+    /// triggers run then), SET or RESET of another setting, SHOW. Anything else may call a
+    /// function, a trigger or a view's that calls set_config.
+    /// </summary>
+    public static bool MayChangeClientEncoding(ReadOnlySpan<byte> sql)
+    {
+        var words = new SqlWords(sql);
+        var first = words.Next();
+        if (Is(first, "BEGIN") || Is(first, "START") || Is(first, "SAVEPOINT") || Is(first, "RELEASE")
+            || Is(first, "ROLLBACK") || Is(first, "ABORT") || Is(first, "SHOW"))
+        {
+            return !words.RestIsOneStatement();
+        }
+
+        if (Is(first, "SET") || Is(first, "RESET"))
+        {
+            var name = words.Next();
+            if (Is(name, "SESSION") || Is(name, "LOCAL"))
+            {
+                name = words.Next();
+            }
+
+            return name.IsEmpty || Is(name, "client_encoding") || Is(name, "\"client_encoding\"") || Is(name, "NAMES") || Is(name, "ALL")
+                || !words.RestIsOneStatement();
+        }
+
+        return true;
+    }
+
+    private static bool Is(ReadOnlySpan<byte> word, string expected) => System.Text.Ascii.EqualsIgnoreCase(word, expected);
+
+    /// <summary>Words of a statement's text, past whitespace and comments; a quoted identifier is one word with its quotes.</summary>
+    private ref struct SqlWords(ReadOnlySpan<byte> text)
+    {
+        private readonly ReadOnlySpan<byte> _text = text;
+        private int _at;
+
+        public ReadOnlySpan<byte> Next()
+        {
+            SkipBlank();
+            var start = _at;
+            if (_at < _text.Length && _text[_at] == '"')
+            {
+                var close = _text[(_at + 1)..].IndexOf((byte)'"');
+                _at = close < 0 ? _text.Length : _at + close + 2;
+                return _text[start.._at];
+            }
+
+            while (_at < _text.Length && (char.IsAsciiLetterOrDigit((char)_text[_at]) || _text[_at] == '_'))
+            {
+                _at++;
+            }
+
+            return _text[start.._at];
+        }
+
+        /// <summary>No second statement after this one: no semicolon but a last one, outside quotes, ignoring comments.</summary>
+        public bool RestIsOneStatement()
+        {
+            var rest = _text[_at..];
+            var semicolon = rest.IndexOf((byte)';');
+            return semicolon < 0 || rest[(semicolon + 1)..].IndexOfAnyExcept(" \t\r\n\f"u8) < 0;
+        }
+
+        private void SkipBlank()
+        {
+            while (_at < _text.Length)
+            {
+                if (_text[_at] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'\f')
+                {
+                    _at++;
+                }
+                else if (_text[_at..].StartsWith("--"u8))
+                {
+                    var end = _text[_at..].IndexOf((byte)'\n');
+                    _at = end < 0 ? _text.Length : _at + end + 1;
+                }
+                else if (_text[_at..].StartsWith("/*"u8))
+                {
+                    // Block comments nest in PostgreSQL: /* /* */ BEGIN */ SET … is a SET.
+                    var depth = 0;
+                    do
+                    {
+                        if (_text[_at..].StartsWith("/*"u8))
+                        {
+                            depth++;
+                            _at += 2;
+                        }
+                        else if (_text[_at..].StartsWith("*/"u8))
+                        {
+                            depth--;
+                            _at += 2;
+                        }
+                        else
+                        {
+                            _at++;
+                        }
+                    }
+                    while (depth > 0 && _at < _text.Length);
+                }
+                else
+                {
+                    return;
+                }
+            }
+        }
+    }
+
     public static bool IsClientEncoding(ReadOnlySpan<byte> parameterName) => parameterName.SequenceEqual("client_encoding"u8);
 
     /// <summary>Null when the encoding is readable; otherwise the FATAL message that ends the session.</summary>

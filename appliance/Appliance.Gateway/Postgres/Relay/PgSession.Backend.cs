@@ -29,6 +29,9 @@ internal sealed partial class PgSession
 
     private bool _upstreamFatal;
 
+    /// <summary>Why the gateway itself ended the session on an upstream message, for the record.</summary>
+    private string? _cutBecause;
+
     /// <summary>The client said Terminate: set on the client side, read on the upstream side.</summary>
     private volatile bool _clientTerminated;
 
@@ -50,7 +53,7 @@ internal sealed partial class PgSession
 
                 if (_upstreamFatal)
                 {
-                    reason = "upstream ended the session";
+                    reason = _cutBecause ?? "upstream ended the session";
                     return;
                 }
             }
@@ -200,6 +203,8 @@ internal sealed partial class PgSession
         {
             Log.SessionCut(_services.Logger, Id, "unsupported client_encoding");
             _clientOut.Write(LocalMessages.Fatal(SqlStates.FeatureNotSupported, refusal));
+            // The record says the gateway cut it, and why: not a server that went away (probe DE-2).
+            _cutBecause = $"cut by the gateway: {refusal}";
             _upstreamFatal = true;
             return;
         }

@@ -16,11 +16,15 @@ namespace Appliance.Gateway.Postgres.Relay;
 /// </summary>
 internal sealed partial class PgSession
 {
-    /// <summary>An Execute went upstream since the last Sync: a setting it changed is reported only at Sync.</summary>
+    /// <summary>
+    /// An Execute went upstream since the last Sync of a statement that may change client_encoding
+    /// (not BEGIN, not SET of another setting: probe DH, pgjdbc's BEGIN before every transaction's
+    /// first statement): a setting it changed is reported only at Sync.
+    /// </summary>
     private bool _executedInBatch;
 
     private const string EncodingUnknownInBatch =
-        "statement refused: its text has non-ASCII characters next to ASCII letters or digits, and a statement before it in the same batch ran, "
+        "statement refused: its text has non-ASCII characters next to ASCII letters or digits, and a statement before it in the same batch ran that may change client_encoding, "
         + "which may have changed client_encoding (PostgreSQL reports that only at Sync), so the gateway cannot be sure how PostgreSQL will read it; send it after a Sync";
 
     /// <summary>A refusal, or null when the statement can be judged in the encoding the gateway knows (after waiting for the answers ahead, when needed).</summary>

@@ -547,7 +547,7 @@ internal sealed partial class PgSession
         }
 
         ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Execute, Portal = portal, Trace = trace });
-        _executedInBatch = true;
+        _executedInBatch |= statement.MayChangeClientEncoding;
     }
 
     private void OnClose(PgSpanFrame frame)
@@ -673,7 +673,11 @@ internal sealed partial class PgSession
             types[i] = parameterTypes[i];
         }
 
-        var statement = new StatementInfo(query.ToArray(), types) { FetchesCursor = ParseFetches(query) };
+        var statement = new StatementInfo(query.ToArray(), types)
+        {
+            FetchesCursor = ParseFetches(query),
+            MayChangeClientEncoding = Policy.ClientEncodings.MayChangeClientEncoding(query),
+        };
         _statements.Set(name, statement);
         return statement;
     }

@@ -190,7 +190,7 @@ internal sealed partial class PgSession : ILoopHandler
 
             if (_upstreamFatal)
             {
-                Stop("upstream ended the session");
+                Stop(_cutBecause ?? "upstream ended the session");
             }
             else if (read == 0)
             {

@@ -19,6 +19,9 @@ internal sealed class StatementInfo(byte[] text, uint[] parameterTypes)
     /// <summary>A FETCH: its rows are the cursor's, whatever it is when it runs (PgSession.Cursors.cs).</summary>
     public bool FetchesCursor { get; init; }
 
+    /// <summary>Running it may change client_encoding (PgSession.Encoding.cs).</summary>
+    public bool MayChangeClientEncoding { get; init; } = true;
+
     /// <summary>The text its results are planned with: none for a FETCH, so computed columns are masked whole.</summary>
     public byte[] ResultText => FetchesCursor ? [] : Text;
 

@@ -49,6 +49,7 @@ public final class GatewayProbe {
                 case "prepared" -> prepared(connection, table);
                 case "fetch" -> fetch(connection);
                 case "batch" -> batch(connection, table);
+                case "nonascii" -> nonAscii(connection);
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
             }
         } catch (SQLException e) {
@@ -127,6 +128,19 @@ public final class GatewayProbe {
     }
 
     /** A fetch size with autocommit off: a named portal read ten rows per Execute (PortalSuspended). */
+    /** Autocommit off: the driver sends BEGIN in the batch of each transaction's first statement. */
+    private static void nonAscii(Connection connection) throws SQLException {
+        connection.setAutoCommit(false);
+        for (int i = 0; i < 2; i++) {
+            try (Statement statement = connection.createStatement();
+                    ResultSet rows = statement.executeQuery("SELECT 'M\u00fcller', 'na\u00efve caf\u00e9', '\u6771\u4eac1\u4e01\u76ee'")) {
+                printRows("text", rows);
+            }
+
+            connection.commit();
+        }
+    }
+
     private static void fetch(Connection connection) throws SQLException {
         connection.setAutoCommit(false);
         String sql = "SELECT g, 'user' || g || '@example.com' AS contact FROM generate_series(1, 95) g ORDER BY g";

@@ -1,0 +1,34 @@
+using Appliance.Gateway.Configuration;
+using Appliance.Gateway.Store;
+
+namespace Appliance.Gateway.Hosting;
+
+/// <summary>
+/// <c>Appliance.Gateway --check</c>: the settings, the policy and the store as a start would meet
+/// them, without starting. scripts/install.sh restart runs it before it stops a running gateway
+/// (probe DC: an edit that did not load became an outage at the next restart; DG: so did a store
+/// password rotated wrongly). The store is only asked to answer: migrating it is the start's.
+/// </summary>
+internal static class ConfigurationCheck
+{
+    public const string Argument = "--check";
+
+    public static async Task<string> RunAsync(string[] args)
+    {
+        await using var app = GatewayApp.Build(args);
+        app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
+        var policy = app.Services.GetRequiredService<PolicyProvider>().Current;
+        var database = app.Services.GetRequiredService<StoreDatabase>();
+        try
+        {
+            await database.PingAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or UnauthorizedAccessException or InvalidOperationException or TimeoutException)
+        {
+            throw StoreUnusableException.For(database, ex);
+        }
+
+        return $"The settings and the policy load ({policy.Users.Count} users, {policy.Connections.Count} connections, " +
+            $"{policy.Guardrails.Count} guardrails), and the store {database.Description} answers.";
+    }
+}
