@@ -207,6 +207,9 @@ public sealed class ClientEncodingsTests
     [InlineData("SELECT set_config('client_encoding', 'BIG5', false)", true)]
     [InlineData("/* /* */ BEGIN */ SET client_encoding TO 'BIG5'", true)] // block comments nest
     [InlineData("BEGIN; SET client_encoding TO 'BIG5'", true)]
+    [InlineData("SET U&\"client\\0065ncoding\" TO 'BIG5'", true)] // the name by Unicode escapes
+    [InlineData("SET \"CLIENT_ENCODING\" TO 'BIG5'", true)] // setting names are case-insensitive
+    [InlineData("SET my.var = 'x'", false)]
     [InlineData("", true)]
     public void MayChangeClientEncoding_OnlyStatementsThatRunNoCodeAndSetNoEncoding_AreSafe(string sql, bool expected) =>
         Assert.Equal(expected, ClientEncodings.MayChangeClientEncoding(Encoding.UTF8.GetBytes(sql)));

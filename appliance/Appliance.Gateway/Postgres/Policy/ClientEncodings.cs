@@ -63,8 +63,9 @@ internal static class ClientEncodings
                 name = words.Next();
             }
 
+            // A name spelled another way (U&"client\0065ncoding") is no plain word followed by a blank, '=' or '.'.
             return name.IsEmpty || Is(name, "client_encoding") || Is(name, "\"client_encoding\"") || Is(name, "NAMES") || Is(name, "ALL")
-                || !words.RestIsOneStatement();
+                || !words.AtNameEnd() || !words.RestIsOneStatement();
         }
 
         return true;
@@ -96,6 +97,10 @@ internal static class ClientEncodings
 
             return _text[start.._at];
         }
+
+        /// <summary>Right after a setting's name: a blank, '=', '.' (a placeholder's dotted name) or the end.</summary>
+        public readonly bool AtNameEnd() =>
+            _at >= _text.Length || _text[_at] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'\f' or (byte)'=' or (byte)'.';
 
         /// <summary>No second statement after this one: no semicolon but a last one, outside quotes, ignoring comments.</summary>
         public bool RestIsOneStatement()
