@@ -31,8 +31,10 @@ internal static class AccessServiceCollectionExtensions
             {
                 o.MaxAttempts = int.TryParse(configuration["APPLIANCE_WEBHOOK_MAX_ATTEMPTS"], System.Globalization.CultureInfo.InvariantCulture, out var attempts) ? attempts : 0;
             }
-        }).Validate(o => o.MaxAttempts >= 1 && o.BackoffBase > TimeSpan.Zero,
-            "APPLIANCE_WEBHOOK_MAX_ATTEMPTS must be a whole number of at least 1, and APPLIANCE_WEBHOOK_BACKOFF a positive time span (hh:mm:ss).")
+        })
+          // One message each: the one that is wrong is named (probe DG).
+          .Validate(o => o.MaxAttempts >= 1, "APPLIANCE_WEBHOOK_MAX_ATTEMPTS must be a whole number of at least 1.")
+          .Validate(o => o.BackoffBase > TimeSpan.Zero, "APPLIANCE_WEBHOOK_BACKOFF must be a positive time span (hh:mm:ss, e.g. 00:00:05).")
           .ValidateOnStart();
         // A receiver that redirects must not make us re-POST a signed body to wherever it points.
         services.AddHttpClient(WebhookDispatcher.HttpClientName)

@@ -44,7 +44,7 @@ public sealed class AdvancedSettingsTests
     [InlineData("APPLIANCE_PG_MAX_HANDSHAKES", "0", "APPLIANCE_PG_MAX_HANDSHAKES must be between 1 and 100000.")]
     [InlineData("APPLIANCE_CLUSTER_POLL", "2s", "APPLIANCE_CLUSTER_POLL must be a positive time span")]
     [InlineData("APPLIANCE_WEBHOOK_MAX_ATTEMPTS", "lots", "APPLIANCE_WEBHOOK_MAX_ATTEMPTS must be a whole number of at least 1")]
-    [InlineData("APPLIANCE_WEBHOOK_BACKOFF", "5s", "APPLIANCE_WEBHOOK_BACKOFF a positive time span")]
+    [InlineData("APPLIANCE_WEBHOOK_BACKOFF", "5s", "APPLIANCE_WEBHOOK_BACKOFF must be a positive time span")]
     // Kestrel's endpoints threw on these before validation ran: an abort with a stack trace (probe DC).
     [InlineData("APPLIANCE_HTTP_PORT", "abc", "APPLIANCE_HTTP_PORT must be between 0 and 65535.")]
     [InlineData("APPLIANCE_PG_PORT", "99999", "APPLIANCE_PG_PORT must be between 0 and 65535.")]
@@ -57,6 +57,15 @@ public sealed class AdvancedSettingsTests
 
         Assert.Contains(expected, refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("TopSecret", refused.Message, StringComparison.Ordinal);
+
+        // Only the setting that is wrong is named.
+        Assert.All(["APPLIANCE_WEBHOOK_BACKOFF", "APPLIANCE_WEBHOOK_MAX_ATTEMPTS"], other =>
+        {
+            if (other != name)
+            {
+                Assert.DoesNotContain(other, refused.Message, StringComparison.Ordinal);
+            }
+        });
     }
 
     [Fact]
