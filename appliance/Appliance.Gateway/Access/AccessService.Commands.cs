@@ -48,24 +48,30 @@ internal sealed partial class AccessService
     /// <summary>
     /// A grant ended: the approvals of statements held under it can no longer be used (an approval
     /// is good only under its grant), so they end too, rather than show "may run once" until they
-    /// expire (probe BA). Ends nothing twice: an ended review is left as it is.
+    /// expire (probe BA); so do reviews still pending, which approvers would otherwise be asked to
+    /// decide for nothing. Ends nothing twice: an ended review is left as it is (a held statement's
+    /// own session may have withdrawn it first).
     /// </summary>
     public async Task EndReviewsUnderAsync(AccessRequest grant, CancellationToken cancellationToken)
     {
-        var approved = await requests.ListAsync(new Store.RequestFilter
+        var reviews = await requests.ListAsync(new Store.RequestFilter
         {
-            Statuses = [RequestStatus.Active],
+            Statuses = [RequestStatus.Active, RequestStatus.Pending],
             Kind = RequestKind.Command,
             Requester = grant.Requester,
             Connection = grant.Connection,
             Limit = 1000,
         }, cancellationToken);
-        foreach (var review in approved.Where(r => r.Command?.GrantId == grant.Id))
+        foreach (var review in reviews.Where(r => r.Command?.GrantId == grant.Id))
         {
-            await MutateAsync(review.Id, (r, now) =>
-                r.Status == RequestStatus.Active
-                    ? new Mutation(r with { Status = RequestStatus.Expired, EndedAt = now, EndReason = $"grant {grant.Id} ended" }, [EventTypes.RequestExpired], SystemActor)
-                    : Mutation.Unchanged, cancellationToken);
+            await MutateAsync(review.Id, (r, now) => r.Status switch
+            {
+                RequestStatus.Active => new Mutation(r with { Status = RequestStatus.Expired, EndedAt = now, EndReason = $"grant {grant.Id} ended" }, [EventTypes.RequestExpired], SystemActor),
+                RequestStatus.Pending => new Mutation(
+                    r with { Status = RequestStatus.Cancelled, EndedAt = now, EndedBy = SystemActor, EndReason = $"grant {grant.Id} ended: the statement cannot run under it" },
+                    [EventTypes.RequestCancelled], SystemActor),
+                _ => Mutation.Unchanged,
+            }, cancellationToken);
         }
     }
 

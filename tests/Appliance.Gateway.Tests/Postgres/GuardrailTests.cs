@@ -571,6 +571,39 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
     }
 
+    /// <summary>A review nobody decided ends with its grant too: approvers were asked to decide a statement that could no longer run.</summary>
+    [Fact]
+    public async Task Review_StillPending_EndsWithItsGrant()
+    {
+        var table = await TableWithRowsAsync();
+        var grant = await fixture.RequestAndApproveAsync(fixture.AliceToken, "demo", "1h");
+        var password = await fixture.GrantCredentialAsync(fixture.AliceToken, grant);
+        await using (var connection = new NpgsqlConnection(fixture.ConnectionString(password: password).ConnectionString))
+        {
+            await connection.OpenAsync();
+            await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"DELETE FROM {table}", connection).ExecuteNonQueryAsync());
+        }
+
+        var review = await WaitForReviewAsync(table);
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        Assert.Equal("pending", (await bob.GetJsonAsync($"api/requests/{review}")).Str("status"));
+
+        await bob.PostAsync($"api/requests/{grant}/revoke", new { reason = "incident over" }, HttpStatusCode.OK);
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        System.Text.Json.JsonElement state;
+        while ((state = await bob.GetJsonAsync($"api/requests/{review}")).Str("status") == "pending")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the review outlived its grant");
+            await Task.Delay(50);
+        }
+
+        Assert.Equal("cancelled", state.Str("status"));
+        Assert.Equal("system", state.Str("endedBy"));
+        Assert.Equal($"grant {grant} ended: the statement cannot run under it", state.Str("endReason"));
+        await bob.PostAsync($"api/requests/{review}/approve", null, HttpStatusCode.Conflict);
+    }
+
     [Fact]
     public async Task Review_OfASessionCutByItsGrantsEnd_IsWithdrawn_AndNotRun()
     {
@@ -587,8 +620,9 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         await bob.PostAsync($"api/requests/{grant}/revoke", new { reason = "incident over" }, HttpStatusCode.OK);
 
         await Assert.ThrowsAnyAsync<Exception>(() => held);
-        // Ended by the system, as the grant was: alice did nothing (probe DD).
-        await AssertWithdrawnAndNeverRunAsync(review, table, sql, "the session ended", endedBy: "system");
+        // Ended by the system, as the grant was: alice did nothing (probe DD). By the hold's end or by
+        // the grant's, whichever comes first: both say why.
+        await AssertWithdrawnAndNeverRunAsync(review, table, sql, $"grant {grant}", endedBy: "system");
     }
 
     [Fact]
