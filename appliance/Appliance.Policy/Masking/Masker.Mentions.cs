@@ -206,7 +206,7 @@ internal sealed partial class Masker
     private static ReadOnlySpan<char> Word(string text, SqlToken token) => text.AsSpan(token.Start, token.Length);
 
     /// <summary>Functions that return whole tables, schemas or query results as one value: no column of theirs can be followed.</summary>
-    private static readonly HashSet<string> DumpFunctions = new(StringComparer.OrdinalIgnoreCase)
+    internal static readonly HashSet<string> DumpFunctions = new(StringComparer.OrdinalIgnoreCase)
     {
         "table_to_xml", "table_to_xmlschema", "table_to_xml_and_xmlschema", "query_to_xml", "query_to_xmlschema",
         "query_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema", "schema_to_xml", "schema_to_xmlschema",

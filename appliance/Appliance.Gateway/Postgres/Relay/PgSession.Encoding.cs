@@ -24,8 +24,8 @@ internal sealed partial class PgSession
     private bool _executedInBatch;
 
     private const string EncodingUnknownInBatch =
-        "statement refused: its text has non-ASCII characters next to ASCII letters or digits, and a statement before it in the same batch ran that may change client_encoding, "
-        + "which may have changed client_encoding (PostgreSQL reports that only at Sync), so the gateway cannot be sure how PostgreSQL will read it; send it after a Sync";
+        "statement refused: its text has non-ASCII characters next to ASCII letters or digits, and a statement before it in the same batch ran that may change client_encoding "
+        + "(PostgreSQL reports that only at Sync), so the gateway cannot be sure how PostgreSQL will read it; send it after a Sync";
 
     /// <summary>A refusal, or null when the statement can be judged in the encoding the gateway knows (after waiting for the answers ahead, when needed).</summary>
     private byte[]? EncodingRefusal(ReadOnlySpan<byte> sql)

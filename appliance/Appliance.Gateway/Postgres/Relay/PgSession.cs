@@ -45,6 +45,9 @@ internal sealed partial class PgSession : IDisposable
     private long _policyVersion;
     private readonly TaskCompletionSource<string> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _stopReason;
+
+    /// <summary>Why the gateway is cutting the session (Cut), whoever then stops it first.</summary>
+    private volatile string? _cutReason;
     private int _finished;
     private long _grantExpiresAtMs;
 
@@ -227,6 +230,9 @@ internal sealed partial class PgSession : IDisposable
             return;
         }
 
+        // Declared before the FATAL goes out: a client that reads it and hangs up at once stops the
+        // session from its side, and the record said "client disconnected" instead of who and why.
+        _cutReason = reason;
         Log.SessionCut(_services.Logger, Id, reason);
         var busy = true;
         if (_gate.TryEnter(TimeSpan.FromMilliseconds(200)))
@@ -301,7 +307,7 @@ internal sealed partial class PgSession : IDisposable
     /// <summary>First caller wins the reason; both sockets are shut so the blocked thread wakes up.</summary>
     private void Stop(string reason)
     {
-        if (Interlocked.CompareExchange(ref _stopReason, reason, null) is not null)
+        if (Interlocked.CompareExchange(ref _stopReason, _cutReason ?? reason, null) is not null)
         {
             return;
         }

@@ -130,6 +130,13 @@ public class PgGatewayFixture : IAsyncLifetime
         return id;
     }
 
+    /// <summary>Alice, with her grant, logged in by a client that speaks the protocol message by message.</summary>
+    internal async Task<RawPgClient> RawAliceAsync(string connection = "demo")
+    {
+        await GrantAsync(connection);
+        return await RawPgClient.LoginAsync(Port, Alice, AliceToken, connection, Tls);
+    }
+
     /// <summary>A fresh grant of its own (for tests that end it), approved by bob.</summary>
     public async Task<string> RequestAndApproveAsync(string requesterToken, string connection, string duration)
     {
