@@ -43,6 +43,8 @@ ensure_env() {
   [ -f .env.example ] || die ".env.example is missing: is this a clone of the repository?"
   local line tmp
   mkdir -p "$run"
+  # Logs and binaries inside are the user's; the demo database's server user must pass through (probe DK: a umask of 077 made it 700).
+  chmod 711 "$run"
   tmp=$(mktemp "$run/env.XXXXXX")
   chmod 600 "$tmp"
   while IFS= read -r line || [ -n "$line" ]; do
@@ -182,6 +184,23 @@ start_service() {
   launch "$name" "$app" "$url"
 }
 
+# Before a restart stops anything: a port .env names that another process holds (not the service
+# of ours on it now) would leave the stack stopped (probe DK).
+check_ports_for_restart() {
+  command -v ss >/dev/null || return 0
+  local port name owner ours
+  for name in gateway:$http_port gateway:$pg_port chatops:$chatops_port; do
+    port=${name#*:}
+    owner=$(ss -ltnpH "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)
+    [ -n "$owner" ] || continue
+    ours=$(service_pid "${name%%:*}" || true)
+    if [ "$owner" != "$ours" ]; then
+      printf 'port %s in .env is taken by another process (pid %s)\n' "$port" "$owner" >&2
+      return 1
+    fi
+  done
+}
+
 stop_service() {
   local name=$1 pid deadline
   if ! pid=$(service_pid "$name"); then
@@ -263,6 +282,8 @@ native_start() {
   load_env
   check_secrets APPLIANCE_ADMIN_TOKEN APPLIANCE_CHATOPS_TOKEN DEMO_DB_PASSWORD DEMO_DB_SUPERUSER_PASSWORD
   mkdir -p "$run"
+  # Logs and binaries inside are the user's; the demo database's server user must pass through (probe DK: a umask of 077 made it 700).
+  chmod 711 "$run"
   start_demo_db
   start_service gateway appliance/Appliance.Gateway Appliance.Gateway "$http_port" "$pg_port" \
     || die "the gateway did not start (log: $run/gateway.log)"
@@ -398,11 +419,18 @@ case "$command" in
     # one: the installed gateway checks them first, and nothing is stopped when they fail.
     if [ -f .env ]; then
       load_env
-      ! $use_docker || check_secrets STORE_DB_PASSWORD SEQ_ADMIN_PASSWORD
-      check_secrets APPLIANCE_ADMIN_TOKEN APPLIANCE_CHATOPS_TOKEN DEMO_DB_PASSWORD DEMO_DB_SUPERUSER_PASSWORD
-      if [ -x "$run/gateway/Appliance.Gateway" ]; then
-        "$run/gateway/Appliance.Gateway" --check >/dev/null 2>"$run/check.err" \
-          || { cat "$run/check.err" >&2; die "the settings, the policy or the store above do not load: nothing was stopped; fix them and restart again"; }
+      refused="nothing was stopped; fix it and restart again"
+      ! $use_docker || (check_secrets STORE_DB_PASSWORD SEQ_ADMIN_PASSWORD) || die "$refused"
+      (check_secrets APPLIANCE_ADMIN_TOKEN APPLIANCE_CHATOPS_TOKEN DEMO_DB_PASSWORD DEMO_DB_SUPERUSER_PASSWORD) || die "$refused"
+      if ! $use_docker; then
+        check_ports_for_restart || die "$refused"
+        for name in gateway chatops; do
+          app=Appliance.Gateway; [ $name = chatops ] && app=Appliance.Chatops
+          if [ -x "$run/$name/$app" ]; then
+            (umask 077 && "$run/$name/$app" --check >/dev/null 2>"$run/check.err") \
+              || { cat "$run/check.err" >&2; die "the $name settings above do not load: $refused"; }
+          fi
+        done
       fi
     fi
     "$0" stop "${flags[@]}"

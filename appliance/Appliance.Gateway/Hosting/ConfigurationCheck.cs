@@ -7,7 +7,7 @@ namespace Appliance.Gateway.Hosting;
 /// <c>Appliance.Gateway --check</c>: the settings, the policy and the store as a start would meet
 /// them, without starting. scripts/install.sh restart runs it before it stops a running gateway
 /// (probe DC: an edit that did not load became an outage at the next restart; DG: so did a store
-/// password rotated wrongly). The store is only asked to answer: migrating it is the start's.
+/// password rotated wrongly). The store must exist and take a write; migrating it is the start's.
 /// </summary>
 internal static class ConfigurationCheck
 {
@@ -15,13 +15,28 @@ internal static class ConfigurationCheck
 
     public static async Task<string> RunAsync(string[] args)
     {
+        // First, before building the host, which opens (and so makes) the embedded store.
+        var options = new GatewayOptions();
+        GatewayOptions.Bind(new ConfigurationBuilder().AddEnvironmentVariables().Build(), options);
+        var file = Path.GetFullPath(Path.Combine(options.DataDir, "appliance.db"));
+        if (!options.UsesPostgres && !File.Exists(file))
+        {
+            // Not made here: a start would make it, new and empty, and every token and grant seem gone (probe DK: a mistyped APPLIANCE_DATA_DIR).
+            throw new StoreUnusableException(
+                $"There is no store at {file}: a start would make a new, empty one. Check APPLIANCE_DATA_DIR (a first start makes it).", new FileNotFoundException(file));
+        }
+
         await using var app = GatewayApp.Build(args);
         app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
         var policy = app.Services.GetRequiredService<PolicyProvider>().Current;
+
         var database = app.Services.GetRequiredService<StoreDatabase>();
         try
         {
             await database.PingAsync(CancellationToken.None);
+
+            // A store that answers but refuses writes (a read-only user, a full disk) stops a start too (probe DK).
+            await database.CheckWritableAsync(CancellationToken.None);
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or UnauthorizedAccessException or InvalidOperationException or TimeoutException)
         {

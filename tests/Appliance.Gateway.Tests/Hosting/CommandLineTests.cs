@@ -25,24 +25,42 @@ public sealed class CommandLineTests : IDisposable
         return path;
     }
 
-    private Task<ProcessResult> RunAsync(string policy, params string[] arguments) => ProcessRunner.RunAsync(
+    private Task<ProcessResult> RunAsync(string policy, params string[] arguments) => RunInAsync(Path.Combine(_dir, "data"), policy, arguments);
+
+    private static Task<ProcessResult> RunInAsync(string dataDir, string policy, params string[] arguments) => ProcessRunner.RunAsync(
         "dotnet", [Program, .. arguments],
-        new Dictionary<string, string> { ["APPLIANCE_CONFIG"] = policy, ["APPLIANCE_DATA_DIR"] = Path.Combine(_dir, "data"), ["APPLIANCE_HTTP_PORT"] = "0", ["APPLIANCE_PG_PORT"] = "0" },
+        new Dictionary<string, string> { ["APPLIANCE_CONFIG"] = policy, ["APPLIANCE_DATA_DIR"] = dataDir, ["APPLIANCE_HTTP_PORT"] = "0", ["APPLIANCE_PG_PORT"] = "0" },
         TimeSpan.FromSeconds(60));
 
+    /// <summary>Beside a running gateway, on its store, as install.sh restart runs it.</summary>
     [Fact]
     public async Task Check_SaysTheSettingsPolicyAndStoreLoad_WithoutStarting()
     {
-        var result = await RunAsync(Policy("4h"), "--check");
+        await using var running = await Appliance.Tests.Common.Gateway.TestGateway.StartAsync(Appliance.Tests.Common.Gateway.TestGatewayOptions.InTempDir());
+
+        var result = await RunInAsync(running.Options.DataDir, Policy("4h"), "--check");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("The settings and the policy load (1 users, 1 connections, 0 guardrails), and the store sqlite:", result.Stdout, StringComparison.Ordinal);
     }
 
+    /// <summary>A mistyped data directory would start on a new, empty store: every token and grant gone (probe DK).</summary>
+    [Fact]
+    public async Task Check_WithoutAStore_SaysSo_AndMakesNone()
+    {
+        var result = await RunAsync(Policy("4h"), "--check");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"There is no store at {Path.Combine(_dir, "data", "appliance.db")}", result.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "data", "appliance.db")));
+    }
+
     [Fact]
     public async Task Check_OfAPolicyThatDoesNotLoad_SaysWhyInOneLine_AndFails()
     {
-        var result = await RunAsync(Policy("4 hours"), "--check");
+        await using var running = await Appliance.Tests.Common.Gateway.TestGateway.StartAsync(Appliance.Tests.Common.Gateway.TestGatewayOptions.InTempDir());
+
+        var result = await RunInAsync(running.Options.DataDir, Policy("4 hours"), "--check");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("'4 hours' is not a duration", result.Stderr, StringComparison.Ordinal);
