@@ -43,8 +43,6 @@ ensure_env() {
   [ -f .env.example ] || die ".env.example is missing: is this a clone of the repository?"
   local line tmp
   mkdir -p "$run"
-  # Logs and binaries inside are the user's; the demo database's server user must pass through (probe DK: a umask of 077 made it 700).
-  chmod 711 "$run"
   tmp=$(mktemp "$run/env.XXXXXX")
   chmod 600 "$tmp"
   while IFS= read -r line || [ -n "$line" ]; do
