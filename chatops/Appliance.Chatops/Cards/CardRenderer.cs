@@ -111,6 +111,6 @@ internal static class CardRenderer
             : (value, null);
 
     /// <summary>A block quote of user text, every line quoted so none escapes the quote.</summary>
-    private static string Quote(string text) =>
+    internal static string Quote(string text) =>
         string.Join('\n', Mrkdwn.Escape(text).Split('\n').Select(line => "&gt; " + line));
 }

@@ -20,7 +20,8 @@ internal static class CardStatus
         RequestStatuses.Pending => Pending(r),
         RequestStatuses.Active => Active(r),
         RequestStatuses.Denied => $"❌ *Denied* by {Mrkdwn.Escape(r.DeniedBy ?? "an approver")}{Because(r.DenyReason)}",
-        RequestStatuses.Cancelled => "🚫 *Cancelled* by " + Mrkdwn.Escape(r.EndedBy ?? r.Requester),
+        // Why, when the system ended it (a held statement's grant ended: it never ran; probe DL).
+        RequestStatuses.Cancelled => "🚫 *Cancelled* by " + Mrkdwn.Escape(r.EndedBy ?? r.Requester) + Because(r.EndReason),
         RequestStatuses.Expired when r.ActivatedAt is null => "⌛ *Expired*: nobody decided in time",
         RequestStatuses.Expired when r.IsCommandReview => ReviewEnded(r),
         RequestStatuses.Expired => "⌛ *Expired*" + At(r.EndedAt ?? r.ExpiresAt) + Approved(r),
@@ -56,6 +57,12 @@ internal static class CardStatus
         {
             var count = extension.Approvals?.Count ?? 0;
             line += $"\n⏳ *Extension* by {Mrkdwn.Escape(extension.Duration)} asked by {Mrkdwn.Escape(extension.RequestedBy ?? r.Requester)}: {count} of {r.MinApprovals} approvals";
+
+            // Approvers decide on why, as for the request itself (probe DL: they decided blind).
+            if (!string.IsNullOrWhiteSpace(extension.Reason))
+            {
+                line += "\n" + CardRenderer.Quote(extension.Reason);
+            }
         }
 
         return line;

@@ -47,7 +47,8 @@ internal sealed partial class EventRouter(CardPublisher cards, RequesterNotifier
         {
             await cards.AnnounceAsync(request,
                 $"⏳ {Mrkdwn.Escape(extension.RequestedBy ?? request.Requester)} asks to extend {Mrkdwn.Code(request.Id)} on {Mrkdwn.Bold(request.Connection)} " +
-                $"by {Mrkdwn.Escape(extension.Duration)}: *Approve +{Mrkdwn.Escape(extension.Duration)}* or *Deny extension* on the card.", ct);
+                $"by {Mrkdwn.Escape(extension.Duration)}" + (string.IsNullOrWhiteSpace(extension.Reason) ? "" : $" ({Mrkdwn.Escape(extension.Reason.ReplaceLineEndings(" "))})") +
+                $": *Approve +{Mrkdwn.Escape(extension.Duration)}* or *Deny extension* on the card.", ct);
         }
 
         await requester.NotifyAsync(e.Type, request, e.Actor, ct, e.Reason);

@@ -14,17 +14,23 @@ internal static class DenyModal
     public const string ReasonBlock = "reason";
     public const string ReasonAction = "reason";
 
-    public static JsonObject Build(DenyContext context) => new()
+    /// <param name="extension">
+    /// An extension's Deny: only the extension is denied and the grant runs on, which a form that
+    /// said "Deny request" on an active grant did not tell (probe DL).
+    /// </param>
+    public static JsonObject Build(DenyContext context, bool extension = false) => new()
     {
         ["type"] = "modal",
         ["callback_id"] = CallbackId,
         // ≤ 3000 characters; carries what the submission needs to act and to answer.
         ["private_metadata"] = JsonSerializer.Serialize(context, DenyContextJson.Default.DenyContext),
-        ["title"] = Blocks.PlainText("Deny request"),
+        ["title"] = Blocks.PlainText(extension ? "Deny extension" : "Deny request"),
         ["submit"] = Blocks.PlainText("Deny"),
         ["close"] = Blocks.PlainText("Cancel"),
         ["blocks"] = new JsonArray(
-            Blocks.Section($"Deny request {Mrkdwn.Code(context.Id)}? The requester sees your reason."),
+            Blocks.Section(extension
+                ? $"Deny the extension of {Mrkdwn.Code(context.Id)}? The grant keeps running until it ends as it is; the requester sees your reason."
+                : $"Deny request {Mrkdwn.Code(context.Id)}? The requester sees your reason."),
             new JsonObject
             {
                 ["type"] = "input",

@@ -67,7 +67,8 @@ internal sealed partial class InteractionProcessor(
         {
             case CardRenderer.DenyAction or CardRenderer.DenyExtensionAction:
                 // The trigger id lives about 3 s: the modal opens before anything slow.
-                await OpenDenyModalAsync(JsonPath.String(payload, "trigger_id"), requestId, clicker);
+                await OpenDenyModalAsync(JsonPath.String(payload, "trigger_id"), requestId, clicker,
+                    extension: JsonPath.String(action, "action_id") == CardRenderer.DenyExtensionAction);
                 break;
             case CardRenderer.ApproveAction:
                 _ = work.Start("approve click", ct => DecideAsync(requestId, clicker, Click.Approve, ct));
@@ -81,7 +82,7 @@ internal sealed partial class InteractionProcessor(
         }
     }
 
-    private async Task OpenDenyModalAsync(string? triggerId, string requestId, Clicker clicker)
+    private async Task OpenDenyModalAsync(string? triggerId, string requestId, Clicker clicker, bool extension)
     {
         try
         {
@@ -90,7 +91,7 @@ internal sealed partial class InteractionProcessor(
                 throw new SlackApiException("views.open", "no_trigger_id");
             }
 
-            await slack.OpenViewAsync(triggerId, DenyModal.Build(new DenyContext(requestId, clicker.Channel, clicker.ResponseUrl)), CancellationToken.None);
+            await slack.OpenViewAsync(triggerId, DenyModal.Build(new DenyContext(requestId, clicker.Channel, clicker.ResponseUrl), extension), CancellationToken.None);
         }
         catch (SlackApiException)
         {

@@ -180,6 +180,20 @@ public sealed class CardRendererTests
         Assert.Empty(Buttons(CardRenderer.Render(review).Blocks));
     }
 
+    /// <summary>A review the system cancelled says why: its grant ended, the statement never ran (probe DL: "Cancelled by system" alone).</summary>
+    [Fact]
+    public void CancelledReview_SaysWhy()
+    {
+        var review = Requests.CommandReview("DELETE FROM orders") with
+        {
+            Status = RequestStatuses.Cancelled,
+            EndedBy = "system",
+            EndReason = "grant k7m2q9xa ended: the statement cannot run under it",
+        };
+
+        Assert.Contains("*Cancelled* by system: grant k7m2q9xa ended: the statement cannot run under it", JsonText.Of(CardRenderer.Render(review).Blocks), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void PendingExtension_OffersApproveAndDenyOfTheExtension()
     {
@@ -187,12 +201,12 @@ public sealed class CardRendererTests
         {
             Status = RequestStatuses.Active,
             Approvals = [new Approval("bob@example.com", null)],
-            Extension = new PendingExtension("30m", "alice@example.com", null, null, []),
+            Extension = new PendingExtension("30m", "alice@example.com", null, "order 4411 <not done>", []),
         };
 
         var (_, blocks) = CardRenderer.Render(r);
 
-        Assert.Contains("Extension* by 30m asked by alice@example.com: 0 of 1 approvals", JsonText.Of(blocks), StringComparison.Ordinal);
+        Assert.Contains("Extension* by 30m asked by alice@example.com: 0 of 1 approvals\\n&gt; order 4411 &lt;not done&gt;", JsonText.Of(blocks), StringComparison.Ordinal);
         // Revoke stays on the card while an extension waits (probe BA).
         Assert.Equal(["Approve +30m", "Deny extension", "Revoke"], Buttons(blocks).Select(b => b["text"]!["text"]!.GetValue<string>()));
         Assert.Equal([CardRenderer.ApproveExtensionAction, CardRenderer.DenyExtensionAction, CardRenderer.RevokeAction],

@@ -73,16 +73,18 @@ public sealed class CommandAnswersTests : IAsyncLifetime
         await _stack.CardShowingAsync("Approved* by bob@example.com (“ok for now”)");
         await _stack.DirectMessageAsync(ChatStack.Alice, "approved by bob@example.com (“ok for now”)");
 
-        using var extend = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, $"extend {id} 30m", out _);
+        using var extend = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, $"extend {id} 30m still on 4411", out _);
         Assert.Contains("waiting for approval", await ChatopsHost.AckTextAsync(extend), StringComparison.Ordinal);
-        await _stack.CardShowingAsync("Extension* by 30m asked by alice@example.com");
+        // Approvers see why (probe DL: they decided blind).
+        await _stack.CardShowingAsync("Extension* by 30m asked by alice@example.com: 0 of 1 approvals");
+        await _stack.CardShowingAsync("&gt; still on 4411");
 
         // An edited card notifies nobody: the waiting extension is also said in the card's thread, and in the channel.
         var announcement = await SlackEmulator.WaitForAsync(
             () => _stack.Slack.CallsTo("chat.postMessage").FirstOrDefault(c => c.Arg("thread_ts") == card.Ts),
             what: "a reply in the card's thread");
         Assert.Equal("true", announcement.Arg("reply_broadcast"));
-        Assert.Contains($"asks to extend `{id}` on *demo* by 30m", announcement.Arg("text"), StringComparison.Ordinal);
+        Assert.Contains($"asks to extend `{id}` on *demo* by 30m (still on 4411)", announcement.Arg("text"), StringComparison.Ordinal);
 
         // An approver's status lists the extension waiting for them (probe BA).
         using var bobsStatus = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Bob, "status", out _);

@@ -122,10 +122,13 @@ public sealed class SlackHttpApiTests : IAsyncLifetime
         Assert.Single(_slack.CallsTo("views.open"));
     }
 
-    [Fact]
-    public async Task DenyClick_OpensTheReasonModalBeforeAcknowledging()
+    [Theory]
+    [InlineData("deny", "Deny request", "Deny request `k7m2q9xa`?")]
+    // Only the extension is denied: the form says so (probe DL: "Deny request" on an active grant).
+    [InlineData("deny_extension", "Deny extension", "Deny the extension of `k7m2q9xa`? The grant keeps running")]
+    public async Task DenyClick_OpensTheReasonModalBeforeAcknowledging(string actionId, string title, string text)
     {
-        var payload = SlackPayloads.BlockAction(_slack, "U2", "deny", "k7m2q9xa", _slack.ChannelId("db-access"), "1.000001", out _);
+        var payload = SlackPayloads.BlockAction(_slack, "U2", actionId, "k7m2q9xa", _slack.ChannelId("db-access"), "1.000001", out _);
 
         using var response = await _chatops.Http.SendAsync(_chatops.Signer.Interaction(_chatops.Interactions, payload));
 
@@ -136,6 +139,8 @@ public sealed class SlackHttpApiTests : IAsyncLifetime
         var view = (JsonObject)call.Args["view"]!;
         Assert.Equal("deny_reason", view["callback_id"]!.GetValue<string>());
         Assert.Contains("\"k7m2q9xa\"", view["private_metadata"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(title, view["title"]!["text"]!.GetValue<string>());
+        Assert.Contains(text, view.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }), StringComparison.Ordinal);
         Assert.Empty(_gateway.Requests);
     }
 
