@@ -192,8 +192,11 @@ internal sealed partial class AccessService
             if (immediate)
             {
                 // Which extension this is, and what became of one pending (probe DD: read as its approval).
+                // The extender's own words too (probe DL: an approver's reason was dropped).
                 return new Mutation(Extend(r, resolved.Value, now) with { Extension = null }, [EventTypes.GrantExtended], actor,
-                    Reason: $"extended by {Duration.Format(resolved.Value)}" + (PendingExtensionEnds(r, "is replaced by it") is { } replaced ? "; " + replaced : ""));
+                    Reason: $"extended by {Duration.Format(resolved.Value)}"
+                        + (string.IsNullOrWhiteSpace(reason) ? "" : $" ({Postgres.PeopleText.OneLine(reason)})")
+                        + (PendingExtensionEnds(r, "is replaced by it") is { } replaced ? "; " + replaced : ""));
             }
 
             if (!isRequester)

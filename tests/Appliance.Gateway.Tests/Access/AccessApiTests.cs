@@ -236,12 +236,12 @@ public sealed class AccessApiTests : IAsyncLifetime
         await _bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
         await _alice.PostAsync($"api/requests/{id}/extend", new { duration = "1h", reason = "more" }, HttpStatusCode.OK);
 
-        var extended = await _bob.PostAsync($"api/requests/{id}/extend", new { duration = "30m" }, HttpStatusCode.OK);
+        var extended = await _bob.PostAsync($"api/requests/{id}/extend", new { duration = "30m", reason = "the fix\nneeds a deploy" }, HttpStatusCode.OK);
 
         Assert.Equal(JsonValueKind.Null, extended.GetProperty("extension").ValueKind);
         var events = (await _alice.GetJsonAsync($"api/requests/{id}/events")).EnumerateArray().ToList();
         Assert.Equal(
-            "extended by 30m; the pending extension of 1h asked by alice@example.com is replaced by it",
+            "extended by 30m (the fix needs a deploy); the pending extension of 1h asked by alice@example.com is replaced by it",
             events.Last(e => e.Str("type") == "grant.extended").GetProperty("data").Str("reason"));
 
         var brief = (await _alice.RequestAsync("demo", "2s", "x")).Str("id");
