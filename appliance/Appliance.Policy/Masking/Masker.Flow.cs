@@ -131,7 +131,7 @@ internal sealed partial class Masker
         "pg_try_advisory_lock", "pg_try_advisory_lock_shared", "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared",
         // Which keys are still held afterwards tells the value an unlock was given (probe DJ-2).
         "pg_advisory_unlock", "pg_advisory_unlock_shared",
-        "lo_from_bytea", "lo_put", "lowrite", "lo_create", "lo_import", "lo_export", "pg_notify", "dblink_exec", "pg_logical_emit_message",
+        "lo_from_bytea", "lo_put", "lowrite", "lo_create", "lo_creat", "lo_import", "lo_export", "pg_notify", "dblink_exec", "pg_logical_emit_message",
         // A large object's position, size or existence set from the value: lo_tell, pg_largeobject_metadata read it back (DJ-3, DJ-4).
         "lo_open", "lo_close", "lo_lseek", "lo_lseek64", "lo_tell", "lo_tell64", "lo_truncate", "lo_truncate64", "loread", "lo_unlink", "lo_get",
         "table_to_xml", "table_to_xmlschema", "table_to_xml_and_xmlschema", "query_to_xml", "query_to_xmlschema",
