@@ -170,6 +170,27 @@ public abstract class ClientEncodingTests<TFixture>(TFixture fixture) : IClassFi
         Assert.True(await TableExistsAsync(table));
     }
 
+    /// <summary>A whole ROLLBACK restores the transaction's start, which may be an encoding set and changed back unreported (probe DM-1).</summary>
+    [Fact]
+    public async Task AStatementBehindRollback_IsRefused_WhenItsTextCouldReadDifferently()
+    {
+        var table = await TableAsync();
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(
+            o, "SET client_encoding TO 'BIG5'; COMMIT; BEGIN; SET client_encoding TO 'UTF8'"));
+        Assert.Equal('T', (await client.ReadUntilReadyAsync())[^1].Status);
+
+        await client.SendAsync(
+            o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "", "ROLLBACK", []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "", 0),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, HiddenBehindBig5Backslash($"DROP TABLE {table}")));
+        var messages = await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Contains(messages, m => m.Type == 'E' && m.SqlState == "0A000" && m.Message.Contains("send it after a Sync", StringComparison.Ordinal));
+        Assert.True(await TableExistsAsync(table));
+    }
+
     /// <summary>pgjdbc with autocommit off puts BEGIN before a transaction's first statement, in its batch: BEGIN changes no encoding (probe DH).</summary>
     [Fact]
     public async Task AStatementBehindBeginInItsBatch_Runs()
@@ -222,11 +243,13 @@ public sealed class ClientEncodingsTests
     [Theory]
     [InlineData("BEGIN", false)]
     [InlineData("  /* driver */ START TRANSACTION ISOLATION LEVEL SERIALIZABLE", false)]
+    [InlineData("RELEASE SAVEPOINT a", false)]
     [InlineData("SET application_name = 'PostgreSQL JDBC Driver'", false)]
     [InlineData("SET SESSION extra_float_digits = 3", false)]
     [InlineData("RESET search_path", false)]
     [InlineData("SAVEPOINT a", false)]
-    [InlineData("ROLLBACK", false)]
+    [InlineData("ROLLBACK", true)] // restores the transaction's start, maybe never reported (probe DM-1)
+    [InlineData("ABORT AND CHAIN", true)]
     [InlineData("ROLLBACK TO SAVEPOINT a", true)] // restores the encoding the savepoint saw, maybe never reported (probe DI-1)
     [InlineData("rollback work to a", true)]
     [InlineData("SHOW client_encoding", false)]

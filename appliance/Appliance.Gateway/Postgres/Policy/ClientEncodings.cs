@@ -41,29 +41,16 @@ internal static class ClientEncodings
     /// <summary>
     /// Whether running the statement may change client_encoding: false only for statements that
     /// run no code of anyone's and set no encoding, the ones drivers put before a statement in one
-    /// batch (pgjdbc's BEGIN, SET application_name): transaction control (not COMMIT: deferred
-    /// triggers run then; not ROLLBACK TO), SET or RESET of another setting, SHOW. Anything else may call a
+    /// batch (pgjdbc's BEGIN, SET application_name): BEGIN, SAVEPOINT, RELEASE, SET or RESET of
+    /// another setting, SHOW. Not COMMIT (deferred triggers run then), and no ROLLBACK: it restores
+    /// an encoding that may have been set and changed back before any report, the savepoint's
+    /// (probe DI-1) or the transaction's start (DM-1: SET SJIS; COMMIT; BEGIN; SET UTF8). Anything else may call a
     /// function, a trigger or a view's that calls set_config.
     /// </summary>
     public static bool MayChangeClientEncoding(ReadOnlySpan<byte> sql)
     {
         var words = new SqlWords(sql);
         var first = words.Next();
-        if (Is(first, "ROLLBACK") || Is(first, "ABORT"))
-        {
-            // ROLLBACK TO SAVEPOINT restores the encoding the savepoint saw, which may be one set
-            // and changed back before any report (probe DI-1: SET SJIS; SAVEPOINT a; SET UTF8 was
-            // never reported, and ROLLBACK TO a made the next statement read as SJIS). A whole
-            // ROLLBACK restores the transaction's start, which was reported.
-            var next = words.Next();
-            if (Is(next, "WORK") || Is(next, "TRANSACTION"))
-            {
-                next = words.Next();
-            }
-
-            return Is(next, "TO") || Is(next, "PREPARED") || !words.RestIsOneStatement();
-        }
-
         if (Is(first, "BEGIN") || Is(first, "START") || Is(first, "SAVEPOINT") || Is(first, "RELEASE") || Is(first, "SHOW"))
         {
             return !words.RestIsOneStatement();
