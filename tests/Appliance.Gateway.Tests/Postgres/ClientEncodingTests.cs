@@ -257,6 +257,7 @@ public sealed class ClientEncodingsTests
     [InlineData("set local \"client_encoding\" = 'SJIS'", true)]
     [InlineData("SET NAMES 'GBK'", true)]
     [InlineData("RESET ALL", true)]
+    [InlineData("SET CONSTRAINTS ALL IMMEDIATE", true)] // runs deferred triggers
     [InlineData("COMMIT", true)] // deferred triggers run at COMMIT
     [InlineData("SELECT 'Müller'", true)] // may read a view or call a function that calls set_config
     [InlineData("SELECT set_config('client_encoding', 'BIG5', false)", true)]

@@ -65,7 +65,8 @@ internal static class ClientEncodings
             }
 
             // A name spelled another way (U&"client\0065ncoding") is no plain word followed by a blank, '=' or '.'.
-            return name.IsEmpty || Is(name, "client_encoding") || Is(name, "\"client_encoding\"") || Is(name, "NAMES") || Is(name, "ALL")
+            // SET CONSTRAINTS … IMMEDIATE runs deferred triggers, anyone's code, at once.
+            return name.IsEmpty || Is(name, "client_encoding") || Is(name, "\"client_encoding\"") || Is(name, "NAMES") || Is(name, "ALL") || Is(name, "CONSTRAINTS")
                 || !words.AtNameEnd() || !words.RestIsOneStatement();
         }
 
