@@ -191,6 +191,34 @@ public abstract class ClientEncodingTests<TFixture>(TFixture fixture) : IClassFi
         Assert.True(await TableExistsAsync(table));
     }
 
+    /// <summary>
+    /// A transaction's end drops its portals; a SQL cursor may then take a portal's name and run
+    /// anything. Executed in a later batch, a named portal counts as one that may change the
+    /// encoding (probe DO-2: the gateway saw the old portal's SHOW, PostgreSQL ran set_config).
+    /// </summary>
+    [Fact]
+    public async Task AStatementBehindANamedPortalOfAnEarlierBatch_IsRefused_WhenItsTextCouldReadDifferently()
+    {
+        var table = await TableAsync();
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(
+            o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "", "SHOW client_encoding", []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteBind(o, "p", "", [], [], []),
+            Appliance.Wire.Writing.FrontendWriter.WriteSync);
+        await client.ReadUntilReadyAsync();
+        await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(
+            o, "BEGIN; DECLARE p CURSOR FOR SELECT set_config('client_encoding', 'BIG5', false)"));
+        Assert.Equal('T', (await client.ReadUntilReadyAsync())[^1].Status);
+
+        await client.SendAsync(
+            o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "p", 0),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, HiddenBehindBig5Backslash($"DROP TABLE {table}")));
+        var messages = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Contains(messages, m => m.Type == 'E' && m.SqlState == "0A000" && m.Message.Contains("send it after a Sync", StringComparison.Ordinal));
+        Assert.True(await TableExistsAsync(table));
+    }
+
     /// <summary>pgjdbc with autocommit off puts BEGIN before a transaction's first statement, in its batch: BEGIN changes no encoding (probe DH).</summary>
     [Fact]
     public async Task AStatementBehindBeginInItsBatch_Runs()
@@ -258,6 +286,7 @@ public sealed class ClientEncodingsTests
     [InlineData("SET NAMES 'GBK'", true)]
     [InlineData("RESET ALL", true)]
     [InlineData("SET CONSTRAINTS ALL IMMEDIATE", true)] // runs deferred triggers
+    [InlineData("SET --\rclient_encoding TO 'SJIS' /*\napplication_name */", true)] // a -- comment ends at a carriage return too (probe DO-1)
     [InlineData("COMMIT", true)] // deferred triggers run at COMMIT
     [InlineData("SELECT 'Müller'", true)] // may read a view or call a function that calls set_config
     [InlineData("SELECT set_config('client_encoding', 'BIG5', false)", true)]

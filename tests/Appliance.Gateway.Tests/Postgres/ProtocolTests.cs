@@ -200,6 +200,34 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
         Assert.Contains(await client.ReadUntilReadyAsync(), m => m.Type == 'D');
     }
 
+    /// <summary>
+    /// A name PostgreSQL still holds, parsed again with another text after the gateway forgot it
+    /// (a "deallocate" in a literal): PostgreSQL refuses the Parse (42P05) and keeps the first.
+    /// A Bind of the name is then refused: the gateway judged and recorded the new text while
+    /// PostgreSQL ran the old (probe DO).
+    /// </summary>
+    [Fact]
+    public async Task BindOfANameWhoseParseTheUpstreamRefused_IsRefused()
+    {
+        await using var client = await LoginAsync();
+        await client.SendAsync(o => FrontendWriter.WriteParse(o, "kept", "SELECT 'first'", []), FrontendWriter.WriteSync);
+        await client.ReadUntilReadyAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 'deallocate' AS w"));
+        await client.ReadUntilReadyAsync();
+
+        await client.SendAsync(o => FrontendWriter.WriteParse(o, "kept", "SELECT 'second'", []), FrontendWriter.WriteSync);
+        Assert.Equal("42P05", Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E').SqlState);
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteBind(o, "", "kept", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            FrontendWriter.WriteSync);
+        var bound = await client.ReadUntilReadyAsync();
+
+        Assert.DoesNotContain(bound, m => m.Type == 'D');
+        Assert.Contains(bound, m => m.Type == 'E' && m.SqlState is "42501" or "26000");
+    }
+
     [Fact]
     public async Task RefusedParseAfterForwardedMessages_AnswersThemInOrder_ThenOneError_ThenReady()
     {

@@ -122,7 +122,8 @@ internal static class ClientEncodings
                 }
                 else if (_text[_at..].StartsWith("--"u8))
                 {
-                    var end = _text[_at..].IndexOf((byte)'\n');
+                    // PostgreSQL ends it at a carriage return too (probe DO-1: "SET --\rclient_encoding …" was read as another SET).
+                    var end = _text[_at..].IndexOfAny((byte)'\n', (byte)'\r');
                     _at = end < 0 ? _text.Length : _at + end + 1;
                 }
                 else if (_text[_at..].StartsWith("/*"u8))

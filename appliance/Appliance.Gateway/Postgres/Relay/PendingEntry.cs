@@ -27,6 +27,9 @@ internal struct PendingEntry
     /// </summary>
     public byte[]? QueryText;
 
+    /// <summary>A Parse's statement: marked when the upstream refused or skipped the Parse.</summary>
+    public StatementInfo? Statement;
+
     /// <summary>CopyProbe, and the Query of the COPY it describes: what the probe learnt.</summary>
     public CopyProbe? Probe;
 }

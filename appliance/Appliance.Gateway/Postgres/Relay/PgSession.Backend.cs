@@ -403,6 +403,11 @@ internal sealed partial class PgSession
             default:
                 // A Parse, Bind or Describe failed: the Execute it prepared is the statement that failed.
                 _upstreamFailedBatch = true;
+                if (head.Statement is { } refused)
+                {
+                    refused.ParseFailed = true;
+                }
+
                 _pending.Dequeue();
                 RelayError(frame, sanitized);
                 SkipToSync(failedWith: DescribeError(frame, sanitized));
@@ -500,6 +505,12 @@ internal sealed partial class PgSession
     {
         ref var head = ref _pending.Head;
         var trace = head.Kind is PendingKind.Execute or PendingKind.Query ? head.Trace : null;
+        if (head.Statement is { } skipped)
+        {
+            // A Parse the upstream skipped made no statement there.
+            skipped.ParseFailed = true;
+        }
+
         _pending.Dequeue();
         if (trace is null)
         {

@@ -23,6 +23,17 @@ internal sealed partial class PgSession
     /// </summary>
     private bool _executedInBatch;
 
+    /// <summary>Syncs and Queries the client sent: a batch's number. A transaction's end drops its portals.</summary>
+    private long _batch;
+
+    /// <summary>
+    /// Whether running the portal may change client_encoding. A named portal bound in an earlier
+    /// batch may be gone (a transaction's end drops it) and its name now a SQL cursor's running
+    /// anything (probe DO-2: DECLARE of the same name ran set_config where the gateway saw SHOW).
+    /// </summary>
+    private bool MayChangeClientEncoding(PortalState portal, ReadOnlySpan<byte> name) =>
+        portal.Statement.MayChangeClientEncoding || (!name.IsEmpty && portal.BoundInBatch != _batch);
+
     private const string EncodingUnknownInBatch =
         "statement refused: its text has non-ASCII characters next to ASCII letters or digits, and a statement before it in the same batch ran that may change client_encoding "
         + "(PostgreSQL reports that only at Sync), so the gateway cannot be sure how PostgreSQL will read it; send it after a Sync";

@@ -232,6 +232,7 @@ internal sealed partial class PgSession
                 Stage(new PendingEntry { Kind = PendingKind.Sync });
                 _forwardedInBatch = false;
                 _executedInBatch = false;
+                _batch++;
                 _approvedHold = null;
                 return true;
             case FrontendMessageType.Flush:
@@ -264,6 +265,7 @@ internal sealed partial class PgSession
 
         // Settings the batch before it changed are reported before this Query's ReadyForQuery.
         _executedInBatch = false;
+        _batch++;
         if (decision.Refusal is { } refusal)
         {
             RefuseQuery(refusal);
@@ -338,7 +340,7 @@ internal sealed partial class PgSession
         statement.ReviewedBy = decision.Reviewed;
 
         // The text an error of this Parse answers: one naming no masked column keeps its values (SideChannels).
-        ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Parse, QueryText = statement.ResultText });
+        ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Parse, QueryText = statement.ResultText, Statement = statement });
     }
 
     private const string ProtocolStatementExecuted =
@@ -425,7 +427,7 @@ internal sealed partial class PgSession
     private void OnBind(PgSpanFrame frame)
     {
         var bind = BindMessage.Parse(frame.Body);
-        var statement = _statements.Find(bind.Statement) ?? StatementInfo.Unknown;
+        var statement = _statements.Find(bind.Statement) is { ParseFailed: false } parsed ? parsed : StatementInfo.Unknown;
         if (ReferenceEquals(statement, StatementInfo.Unknown) && !bind.Statement.IsEmpty)
         {
             // A name no Parse on this connection made: SQL PREPARE's (same namespace upstream). Bound
@@ -454,6 +456,7 @@ internal sealed partial class PgSession
             portal = new PortalState(statement, RecordedParameters(bind, statement))
             {
                 StatementGeneration = known.Generation,
+                BoundInBatch = _batch,
                 ResultFormats = known.ResultFormats,
                 Described = true,
                 Shape = known.Shape,
@@ -465,6 +468,7 @@ internal sealed partial class PgSession
             portal = new PortalState(statement, RecordedParameters(bind, statement))
             {
                 StatementGeneration = statement.Generation,
+                BoundInBatch = _batch,
                 ResultFormats = resultFormats.IsEmpty ? [] : resultFormats.ToArray(),
             };
         }
@@ -547,7 +551,7 @@ internal sealed partial class PgSession
         }
 
         ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Execute, Portal = portal, Trace = trace });
-        _executedInBatch |= statement.MayChangeClientEncoding;
+        _executedInBatch |= MayChangeClientEncoding(portal, execute.Portal);
     }
 
     private void OnClose(PgSpanFrame frame)
@@ -613,6 +617,7 @@ internal sealed partial class PgSession
     {
         _discarding = false;
         _executedInBatch = false;
+        _batch++;
         _discardedSql = null;
         if (_forwardedInBatch)
         {
@@ -664,6 +669,9 @@ internal sealed partial class PgSession
         if (_statements.Find(name) is { } known && known.Text.AsSpan().SequenceEqual(query) && SameTypes(known.ParameterTypes, parameterTypes))
         {
             known.Generation++;
+
+            // Parsed again: whether this Parse fails is this Parse's answer to tell.
+            known.ParseFailed = false;
             return known;
         }
 

@@ -11,6 +11,9 @@ namespace Appliance.Gateway.Postgres.Relay;
 /// </summary>
 internal sealed class PortalState(StatementInfo statement, IReadOnlyList<string?>? parameters)
 {
+    /// <summary>The batch (counted by Sync and Query) it was bound in (PgSession.Encoding.cs).</summary>
+    public long BoundInBatch { get; init; }
+
     public StatementInfo Statement { get; } = statement;
 
     public IReadOnlyList<string?>? Parameters { get; } = parameters;

@@ -19,6 +19,20 @@ internal sealed class StatementInfo(byte[] text, uint[] parameterTypes)
     /// <summary>A FETCH: its rows are the cursor's, whatever it is when it runs (PgSession.Cursors.cs).</summary>
     public bool FetchesCursor { get; init; }
 
+    /// <summary>
+    /// The upstream refused its Parse (42P05: the name was taken) or skipped it: what the name
+    /// runs there is not this text. Set on the upstream side, read at Bind (probe DO: after a
+    /// forgotten name was parsed again, the gateway judged and recorded the new text while
+    /// PostgreSQL ran the old).
+    /// </summary>
+    public bool ParseFailed
+    {
+        get => Volatile.Read(ref _parseFailed);
+        set => Volatile.Write(ref _parseFailed, value);
+    }
+
+    private bool _parseFailed;
+
     /// <summary>Running it may change client_encoding (PgSession.Encoding.cs).</summary>
     public bool MayChangeClientEncoding { get; init; } = true;
 
