@@ -18,7 +18,7 @@ internal static class ConfigurationCheck
         // First, before building the host, which opens (and so makes) the embedded store.
         var options = new GatewayOptions();
         GatewayOptions.Bind(new ConfigurationBuilder().AddEnvironmentVariables().Build(), options);
-        var file = Path.GetFullPath(Path.Combine(options.DataDir, "appliance.db"));
+        var file = StoreDatabase.SqlitePath(options.DataDir);
         if (!options.UsesPostgres && !File.Exists(file))
         {
             // Not made here: a start would make it, new and empty, and every token and grant seem gone (probe DK: a mistyped APPLIANCE_DATA_DIR).

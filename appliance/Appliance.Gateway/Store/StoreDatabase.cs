@@ -40,6 +40,9 @@ internal sealed class StoreDatabase : IAsyncDisposable
             $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}");
     }
 
+    /// <summary>The embedded store's file in the data directory.</summary>
+    public static string SqlitePath(string dataDir) => Path.GetFullPath(Path.Combine(dataDir, "appliance.db"));
+
     public static StoreDatabase ForSqlite(string dataDir)
     {
         Directory.CreateDirectory(dataDir);
@@ -56,7 +59,7 @@ internal sealed class StoreDatabase : IAsyncDisposable
             }
         }
 
-        var path = Path.GetFullPath(Path.Combine(dataDir, "appliance.db"));
+        var path = SqlitePath(dataDir);
         if (!OperatingSystem.IsWindows())
         {
             // Its own files too: a copy of the directory (a backup) keeps their modes, and a file

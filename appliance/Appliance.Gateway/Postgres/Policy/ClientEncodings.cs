@@ -1,4 +1,5 @@
 using System.Text;
+using Appliance.Policy.Sql;
 
 namespace Appliance.Gateway.Postgres.Policy;
 
@@ -49,112 +50,65 @@ internal static class ClientEncodings
     /// </summary>
     public static bool MayChangeClientEncoding(ReadOnlySpan<byte> sql)
     {
-        var words = new SqlWords(sql);
-        var first = words.Next();
-        if (Is(first, "BEGIN") || Is(first, "START") || Is(first, "SAVEPOINT") || Is(first, "RELEASE") || Is(first, "SHOW"))
+        // Read by the guardrails' own lexer: comments, quotes and escapes end where PostgreSQL
+        // ends them (probe DO-1: a word reader of its own ended "--" only at a line feed).
+        var text = Encoding.UTF8.GetString(sql);
+        var tokens = new List<SqlToken>();
+        var lexer = new SqlLexer(text);
+        for (var token = lexer.Next(); token.Kind != SqlTokenKind.End; token = lexer.Next())
         {
-            return !words.RestIsOneStatement();
+            tokens.Add(token);
         }
 
-        if (Is(first, "SET") || Is(first, "RESET"))
+        // One statement: a semicolon only at its end; a comment that never closes hides what follows.
+        var last = tokens.Count > 0 && tokens[^1].Kind == SqlTokenKind.Semicolon ? tokens.Count - 1 : tokens.Count;
+        if (last == 0 || tokens.Take(last).Any(t => t.Kind is SqlTokenKind.Semicolon or SqlTokenKind.UnterminatedComment) || !tokens[0].IsWord)
         {
-            var name = words.Next();
-            if (Is(name, "SESSION") || Is(name, "LOCAL"))
-            {
-                name = words.Next();
-            }
-
-            // A name spelled another way (U&"client\0065ncoding") is no plain word followed by a blank, '=' or '.'.
-            // SET CONSTRAINTS … IMMEDIATE runs deferred triggers, anyone's code, at once.
-            return name.IsEmpty || Is(name, "client_encoding") || Is(name, "\"client_encoding\"") || Is(name, "NAMES") || Is(name, "ALL") || Is(name, "CONSTRAINTS")
-                || !words.AtNameEnd() || !words.RestIsOneStatement();
+            return true;
         }
 
-        return true;
-    }
-
-    private static bool Is(ReadOnlySpan<byte> word, string expected) => System.Text.Ascii.EqualsIgnoreCase(word, expected);
-
-    /// <summary>Words of a statement's text, past whitespace and comments; a quoted identifier is one word with its quotes.</summary>
-    private ref struct SqlWords(ReadOnlySpan<byte> text)
-    {
-        private readonly ReadOnlySpan<byte> _text = text;
-        private int _at;
-
-        public ReadOnlySpan<byte> Next()
+        var first = SqlLiteral.Identifier(text, tokens[0]);
+        if (first is "begin" or "start" or "savepoint" or "release" or "show")
         {
-            SkipBlank();
-            var start = _at;
-            if (_at < _text.Length && _text[_at] == '"')
-            {
-                var close = _text[(_at + 1)..].IndexOf((byte)'"');
-                _at = close < 0 ? _text.Length : _at + close + 2;
-                return _text[start.._at];
-            }
-
-            while (_at < _text.Length && (char.IsAsciiLetterOrDigit((char)_text[_at]) || _text[_at] == '_'))
-            {
-                _at++;
-            }
-
-            return _text[start.._at];
+            return false;
         }
 
-        /// <summary>Right after a setting's name: a blank, '=', '.' (a placeholder's dotted name) or the end.</summary>
-        public readonly bool AtNameEnd() =>
-            _at >= _text.Length || _text[_at] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'\f' or (byte)'=' or (byte)'.';
-
-        /// <summary>No second statement after this one: no semicolon but a last one, outside quotes, ignoring comments.</summary>
-        public bool RestIsOneStatement()
+        if (first is not ("set" or "reset"))
         {
-            var rest = _text[_at..];
-            var semicolon = rest.IndexOf((byte)';');
-            return semicolon < 0 || rest[(semicolon + 1)..].IndexOfAnyExcept(" \t\r\n\f"u8) < 0;
+            return true;
         }
 
-        private void SkipBlank()
+        var at = 1;
+        if (at < last && tokens[at].IsWord && SqlLiteral.Identifier(text, tokens[at]) is "session" or "local")
         {
-            while (_at < _text.Length)
-            {
-                if (_text[_at] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'\f')
-                {
-                    _at++;
-                }
-                else if (_text[_at..].StartsWith("--"u8))
-                {
-                    // PostgreSQL ends it at a carriage return too (probe DO-1: "SET --\rclient_encoding …" was read as another SET).
-                    var end = _text[_at..].IndexOfAny((byte)'\n', (byte)'\r');
-                    _at = end < 0 ? _text.Length : _at + end + 1;
-                }
-                else if (_text[_at..].StartsWith("/*"u8))
-                {
-                    // Block comments nest in PostgreSQL: /* /* */ BEGIN */ SET … is a SET.
-                    var depth = 0;
-                    do
-                    {
-                        if (_text[_at..].StartsWith("/*"u8))
-                        {
-                            depth++;
-                            _at += 2;
-                        }
-                        else if (_text[_at..].StartsWith("*/"u8))
-                        {
-                            depth--;
-                            _at += 2;
-                        }
-                        else
-                        {
-                            _at++;
-                        }
-                    }
-                    while (depth > 0 && _at < _text.Length);
-                }
-                else
-                {
-                    return;
-                }
-            }
+            at++;
         }
+
+        // A plain or double-quoted name (a U&"…" one is spelled by escapes), then the end, '=', TO or
+        // a placeholder's dot. SET CONSTRAINTS … IMMEDIATE runs deferred triggers, anyone's code, at once.
+        if (at >= last || !(tokens[at].IsWord || (tokens[at].Kind == SqlTokenKind.QuotedIdentifier && text[tokens[at].Start] == '"')))
+        {
+            return true;
+        }
+
+        var name = SqlLiteral.Identifier(text, tokens[at]);
+        if (name.Equals("client_encoding", StringComparison.OrdinalIgnoreCase)
+            || name.Equals("names", StringComparison.OrdinalIgnoreCase)
+            || name.Equals("all", StringComparison.OrdinalIgnoreCase)
+            || name.Equals("constraints", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (at + 1 >= last)
+        {
+            return false;
+        }
+
+        var next = tokens[at + 1];
+        var nextText = text.AsSpan(next.Start, next.Length);
+        return !(next.IsWord && nextText.Equals("to", StringComparison.OrdinalIgnoreCase))
+            && !(next.Kind == SqlTokenKind.Other && nextText is "=" or ".");
     }
 
     public static bool IsClientEncoding(ReadOnlySpan<byte> parameterName) => parameterName.SequenceEqual("client_encoding"u8);

@@ -17,22 +17,22 @@ namespace Appliance.Gateway.Postgres.Relay;
 internal sealed partial class PgSession
 {
     /// <summary>
-    /// An Execute went upstream since the last Sync of a statement that may change client_encoding
-    /// (not BEGIN, not SET of another setting: probe DH, pgjdbc's BEGIN before every transaction's
-    /// first statement): a setting it changed is reported only at Sync.
+    /// The statements executed since the last Sync, each with whether its portal is a named one of
+    /// an earlier batch: a setting one changed is reported only at Sync. Read only when a later
+    /// text of the batch could read differently, so the classification stays off the hot path.
     /// </summary>
-    private bool _executedInBatch;
+    private readonly List<(StatementInfo Statement, bool Stale)> _executedInBatch = [];
 
     /// <summary>Syncs and Queries the client sent: a batch's number. A transaction's end drops its portals.</summary>
     private long _batch;
 
     /// <summary>
-    /// Whether running the portal may change client_encoding. A named portal bound in an earlier
-    /// batch may be gone (a transaction's end drops it) and its name now a SQL cursor's running
-    /// anything (probe DO-2: DECLARE of the same name ran set_config where the gateway saw SHOW).
+    /// Whether what ran in this batch may have changed client_encoding: a statement that may (not
+    /// BEGIN, not SET of another setting: probe DH, pgjdbc's BEGIN before every transaction's first
+    /// statement), or a named portal bound in an earlier batch, which may be gone (a transaction's
+    /// end drops it) and its name now a SQL cursor's running anything (probe DO-2).
     /// </summary>
-    private bool MayChangeClientEncoding(PortalState portal, ReadOnlySpan<byte> name) =>
-        portal.Statement.MayChangeClientEncoding || (!name.IsEmpty && portal.BoundInBatch != _batch);
+    private bool EncodingMayHaveChangedInBatch() => _executedInBatch.Exists(e => e.Stale || e.Statement.MayChangeClientEncoding);
 
     private const string EncodingUnknownInBatch =
         "statement refused: its text has non-ASCII characters next to ASCII letters or digits, and a statement before it in the same batch ran that may change client_encoding "
@@ -46,7 +46,7 @@ internal sealed partial class PgSession
             return null;
         }
 
-        if (_executedInBatch)
+        if (EncodingMayHaveChangedInBatch())
         {
             RecordRefused(_runtime.MaskSql(sql), StatementRecord.Blocked, EncodingUnknownInBatch, null);
             return LocalMessages.Error(SqlStates.FeatureNotSupported, EncodingUnknownInBatch);

@@ -231,7 +231,7 @@ internal sealed partial class PgSession
                 Forward(frame);
                 Stage(new PendingEntry { Kind = PendingKind.Sync });
                 _forwardedInBatch = false;
-                _executedInBatch = false;
+                _executedInBatch.Clear();
                 _batch++;
                 _approvedHold = null;
                 return true;
@@ -264,7 +264,7 @@ internal sealed partial class PgSession
         _forwardedInBatch = false;
 
         // Settings the batch before it changed are reported before this Query's ReadyForQuery.
-        _executedInBatch = false;
+        _executedInBatch.Clear();
         _batch++;
         if (decision.Refusal is { } refusal)
         {
@@ -551,7 +551,7 @@ internal sealed partial class PgSession
         }
 
         ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Execute, Portal = portal, Trace = trace });
-        _executedInBatch |= MayChangeClientEncoding(portal, execute.Portal);
+        _executedInBatch.Add((statement, !execute.Portal.IsEmpty && portal.BoundInBatch != _batch));
     }
 
     private void OnClose(PgSpanFrame frame)
@@ -616,7 +616,7 @@ internal sealed partial class PgSession
     private bool EndDiscard(PgSpanFrame frame)
     {
         _discarding = false;
-        _executedInBatch = false;
+        _executedInBatch.Clear();
         _batch++;
         _discardedSql = null;
         if (_forwardedInBatch)
@@ -681,11 +681,7 @@ internal sealed partial class PgSession
             types[i] = parameterTypes[i];
         }
 
-        var statement = new StatementInfo(query.ToArray(), types)
-        {
-            FetchesCursor = ParseFetches(query),
-            MayChangeClientEncoding = Policy.ClientEncodings.MayChangeClientEncoding(query),
-        };
+        var statement = new StatementInfo(query.ToArray(), types) { FetchesCursor = ParseFetches(query) };
         _statements.Set(name, statement);
         return statement;
     }

@@ -33,8 +33,10 @@ internal sealed class StatementInfo(byte[] text, uint[] parameterTypes)
 
     private bool _parseFailed;
 
-    /// <summary>Running it may change client_encoding (PgSession.Encoding.cs).</summary>
-    public bool MayChangeClientEncoding { get; init; } = true;
+    /// <summary>Running it may change client_encoding (PgSession.Encoding.cs); worked out when first asked.</summary>
+    public bool MayChangeClientEncoding => _mayChangeClientEncoding ??= Policy.ClientEncodings.MayChangeClientEncoding(Text);
+
+    private bool? _mayChangeClientEncoding;
 
     /// <summary>The text its results are planned with: none for a FETCH, so computed columns are masked whole.</summary>
     public byte[] ResultText => FetchesCursor ? [] : Text;
