@@ -93,7 +93,7 @@ HBA
     # The port asked for now, not only the one written at initdb: a port changed later (a first
     # run that found it taken) is taken too (probe DC).
     if ! as_pg "$bin/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -o "-p $port" -w -t 60 start >/dev/null; then
-      echo "PostgreSQL did not start on port $port: $(tail -n 2 "$dir/postgres.log" | tr '\n' ' ')" >&2
+      echo "PostgreSQL did not start on port $port: $(tail -n 4 "$dir/postgres.log" | tr '\n' ' ')" >&2
       exit 1
     fi
     as_pg "$bin/psql" -h "$dir" -p "$port" -U postgres -d postgres -q -v ON_ERROR_STOP=1 >/dev/null <<SQL

@@ -10,7 +10,6 @@ scripts/setup-tools.sh --test-clients
 
 work=$(mktemp -d /tmp/appliance-test.XXXXXX)
 chmod 755 "$work"
-port=${APPLIANCE_TEST_PG_PORT:-$(( 56000 + RANDOM % 2000 ))}
 password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)
 
 cleanup() {
@@ -19,7 +18,34 @@ cleanup() {
 }
 trap cleanup EXIT
 
-scripts/pg-throwaway.sh start "$work/pg" "$port" "$password"
+# A port below the kernel's ephemeral range, so an outbound connection of this machine (a
+# package download, another job) cannot be holding it; one that fails to bind (taken between
+# the look and the start) is tried again on another. CI once failed here: "could not create any
+# TCP/IP sockets" on a port inside the ephemeral range.
+pick_port() {
+  local low candidate
+  low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  [ "$low" -gt 21000 ] || low=32768
+  for _ in $(seq 50); do
+    candidate=$(( 20000 + RANDOM % (low - 20000) ))
+    if ! ss -Htan "( sport = :$candidate )" 2>/dev/null | grep -q .; then
+      echo "$candidate"; return 0
+    fi
+  done
+  echo $(( 20000 + RANDOM % (low - 20000) ))
+}
+
+if [ -n "${APPLIANCE_TEST_PG_PORT:-}" ]; then
+  port=$APPLIANCE_TEST_PG_PORT
+  scripts/pg-throwaway.sh start "$work/pg" "$port" "$password"
+else
+  for attempt in 1 2 3 4 5; do
+    port=$(pick_port)
+    scripts/pg-throwaway.sh start "$work/pg" "$port" "$password" && break
+    [ "$attempt" = 5 ] && { echo "PostgreSQL for the tests did not start after $attempt tries" >&2; exit 1; }
+    echo "retrying on another port" >&2
+  done
+fi
 export APPLIANCE_TEST_PG="Host=127.0.0.1;Port=$port;Username=postgres;Password=$password"
 export APPLIANCE_TEST_PG_SOCKET_DIR="$work/pg"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
