@@ -186,9 +186,12 @@ internal sealed partial class AccessService
             }
 
             var isRequester = SameEmail(r.Requester, person.Email);
-            var immediate = person.IsAdmin
-                || (!isRequester && AccessRules.IsApprover(person.Groups, connection))
-                || (isRequester && AccessRules.IsAutoApproved(person.Groups, connection));
+            // An admin extends others' grants at once, never her own: that would approve her own
+            // request, which nobody may (probe ED1: one approval kept alive for ever, max duration
+            // counted from now each time).
+            var immediate = isRequester
+                ? AccessRules.IsAutoApproved(person.Groups, connection)
+                : person.IsAdmin || AccessRules.IsApprover(person.Groups, connection);
             if (immediate)
             {
                 // Which extension this is, and what became of one pending (probe DD: read as its approval).

@@ -227,6 +227,36 @@ public sealed class AccessApiTests : IAsyncLifetime
         await _dave.GetJsonAsync($"api/requests/{created.Str("id")}/events", HttpStatusCode.NotFound);
     }
 
+    /// <summary>
+    /// An admin who requested a grant cannot extend it on her own say: that would approve her own
+    /// request (probe ED1: her one approval kept alive for ever, the maximum counted from now).
+    /// Another admin's extension of it is immediate.
+    /// </summary>
+    [Fact]
+    public async Task Extend_ByAnAdminOfHerOwnGrant_NeedsApproval()
+    {
+        var policy = TestPolicies.Build(extraConnections: """
+              - name: ops
+                type: postgres
+                upstream: { host: 127.0.0.1, port: 5432, database: ops, user: demo_reader, password: secret }
+                access: { requesters: [platform], approvers: [dba], maxDuration: 4h, reason: optional }
+            """);
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir() with { PolicyYaml = policy });
+        using var root = gateway.Client(await gateway.CreateTokenAsync(Admin));
+        using var bob = gateway.Client(await gateway.CreateTokenAsync(Bob));
+        var id = (await root.RequestAsync("ops", "1m", "x")).Str("id");
+        var active = await bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+
+        var asked = await root.PostAsync($"api/requests/{id}/extend", new { duration = "3h" }, HttpStatusCode.OK);
+
+        Assert.Equal(active.Time("expiresAt"), asked.Time("expiresAt"));
+        Assert.Equal("3h", asked.GetProperty("extension").Str("duration"));
+        var selfApproved = await root.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.Forbidden);
+        Assert.Equal("self-approval", selfApproved.Rule());
+        var extended = await bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+        Assert.Equal(active.Time("expiresAt") + TimeSpan.FromHours(3), extended.Time("expiresAt"));
+    }
+
     /// <summary>An extension still pending does not vanish unsaid: replaced by an approver's own, or lapsed with the grant (probe DD).</summary>
     [Fact]
     public async Task APendingExtension_ReplacedByAnotherOrLapsed_IsSaidInTheEvent()
