@@ -24,6 +24,8 @@ internal enum PgValueClass : byte
     Money,
     /// <summary>Ranges and multiranges of int8 or numeric: text is rewritten; binary bounds are read as numbers.</summary>
     Range,
+    /// <summary>pg_snapshot and txid_snapshot: text is rewritten; binary is an int4 count, then int8 transaction ids, each read as a number.</summary>
+    Snapshot,
     /// <summary>Everything else (enums, composites, other ranges, extension types): text is rewritten, binary is scanned raw and, when it reads as an array or a record, element by element.</summary>
     Opaque,
 }
@@ -37,7 +39,7 @@ internal static class PgTypes
         TextArray = 1009, BpcharArray = 1014, VarcharArray = 1015, Int8Array = 1016, Float4Array = 1021, Float8Array = 1022,
         Bpchar = 1042, Varchar = 1043, Date = 1082, Time = 1083, Timestamp = 1114, Timestamptz = 1184, Interval = 1186,
         NumericArray = 1231, Timetz = 1266, Bit = 1560, Varbit = 1562, Numeric = 1700, Refcursor = 1790, Record = 2249,
-        Cstring = 2275, RecordArray = 2287, Uuid = 2950, PgLsn = 3220, TsVector = 3614, TsQuery = 3615, Jsonb = 3802, JsonbArray = 3807, Xid8 = 5069,
+        Cstring = 2275, RecordArray = 2287, Uuid = 2950, PgLsn = 3220, TsVector = 3614, TsQuery = 3615, Jsonb = 3802, JsonbArray = 3807, Xid8 = 5069, PgSnapshot = 5038, TxidSnapshot = 2970,
         Xid8Array = 271, MoneyArray = 791, NumRange = 3906, Int8Range = 3926, NumMultirange = 4532, Int8Multirange = 4536;
 
     public static PgValueClass Classify(uint typeOid) => typeOid switch
@@ -58,6 +60,7 @@ internal static class PgTypes
             or RecordArray => PgValueClass.TextContainer,
         Int8Array or NumericArray or Float8Array or Xid8Array or MoneyArray => PgValueClass.NumberArray,
         Money => PgValueClass.Money,
+        PgSnapshot or TxidSnapshot => PgValueClass.Snapshot,
         Int8Range or NumRange or Int8Multirange or NumMultirange => PgValueClass.Range,
         _ => PgValueClass.Opaque,
     };

@@ -212,9 +212,42 @@ public class MaskerValueTests
     public void MaskValue_TextMoneyHoldingACard_BecomesNull(string text) =>
         Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8(System.Text.RegularExpressions.Regex.Unescape(text)), PgTypes.Money, binary: false).Result);
 
+    /// <summary>A card / 100 as money: every digit is there in text as in binary's cents (probe EC2), also in an array.</summary>
+    [Theory]
+    [InlineData("$60,113,731,272,213.28", PgTypes.Money)]
+    [InlineData("-$41,111,111,111,111.11", PgTypes.Money)]
+    [InlineData("60.113.731.272.213,28 \u20AC", PgTypes.Money)]
+    [InlineData("{\"$1.00\",\"$60,113,731,272,213.28\"}", PgTypes.MoneyArray)]
+    public void MaskValue_TextMoneyWhoseCentsAreACard_BecomesNull(string text, uint type) =>
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8(System.Text.RegularExpressions.Regex.Unescape(text)), type, binary: false).Result);
+
+    /// <summary>
+    /// pg_snapshot and txid_snapshot in binary are int8 transaction ids: one that is a card is
+    /// found as it is in the text form (probe EC1: text masked, binary passed the card).
+    /// </summary>
+    [Theory]
+    [InlineData(PgTypes.PgSnapshot, 6011373127221328L, 6011373127221328L, 0L, true)]
+    [InlineData(PgTypes.TxidSnapshot, 1000L, 6011373127221328L, 0L, true)]
+    [InlineData(PgTypes.PgSnapshot, 1000L, 2000L, 4111111111111111L, true)]
+    [InlineData(PgTypes.PgSnapshot, 734L, 750L, 740L, false)]
+    public void MaskValue_BinarySnapshotHoldingACard_BecomesNull(uint type, long xmin, long xmax, long inProgress, bool becomesNull)
+    {
+        var ids = inProgress == 0 ? new[] { xmin, xmax } : new[] { xmin, xmax, inProgress };
+        var value = new byte[4 + (8 * ids.Length)];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(value, ids.Length - 2);
+        for (var i = 0; i < ids.Length; i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(value.AsSpan(4 + (8 * i)), ids[i]);
+        }
+
+        Assert.Equal(becomesNull ? MaskResult.Null : MaskResult.Unchanged, _masker.MaskValue(value, type, binary: true).Result);
+        Assert.Equal(becomesNull ? MaskResult.Null : MaskResult.Unchanged, _masker.MaskValue(Array(type, value), type == PgTypes.PgSnapshot ? 5039u : 2949u, binary: true).Result);
+    }
+
     [Fact]
     public void MaskValue_TextMoneyOfAnAmount_IsUnchanged()
     {
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("{\"$1,234,567.89\",\"-$12.00\"}"), PgTypes.MoneyArray, binary: false).Result);
         Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("$1,234,567.89"), PgTypes.Money, binary: false).Result);
         Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Array(PgTypes.Money, Int8(12345)), PgTypes.MoneyArray, binary: true).Result);
         Assert.Equal(MaskResult.Null, _masker.MaskValue(Array(PgTypes.Money, Int8(411111111111111100)), PgTypes.MoneyArray, binary: true).Result);
