@@ -59,6 +59,15 @@ internal static partial class FrontendWriter
     public static void WriteDescribe(IBufferWriter<byte> output, DescribeTarget target, ReadOnlySpan<char> name) =>
         WriteTargeted(output, FrontendMessageType.Describe, target, name);
 
+    /// <summary>Describe of a name as the client sent it: its bytes, whatever the client encoding.</summary>
+    public static void WriteDescribe(IBufferWriter<byte> output, DescribeTarget target, ReadOnlySpan<byte> name)
+    {
+        var writer = PgSpanWriter.Start(output, (byte)FrontendMessageType.Describe, 1 + name.Length + 1);
+        writer.WriteByte((byte)target);
+        writer.WriteCString(name);
+        writer.Complete();
+    }
+
     public static void WriteClose(IBufferWriter<byte> output, DescribeTarget target, ReadOnlySpan<char> name) =>
         WriteTargeted(output, FrontendMessageType.Close, target, name);
 

@@ -115,7 +115,7 @@ public abstract class ClientEncodingTests<TFixture>(TFixture fixture) : IClassFi
             o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "", "SET client_encoding TO 'BIG5'", []),
             o => Appliance.Wire.Writing.FrontendWriter.WriteBind(o, "", "", [], [], []),
             o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "", 0),
-            o => WriteRawParse(o, hidden),
+            o => Raw(o, 'P', [0], hidden, [0, 0, 0]),
             o => Appliance.Wire.Writing.FrontendWriter.WriteBind(o, "", "", [], [], []),
             o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "", 0),
             Appliance.Wire.Writing.FrontendWriter.WriteSync);
@@ -141,9 +141,13 @@ public abstract class ClientEncodingTests<TFixture>(TFixture fixture) : IClassFi
     private async Task<bool> TableExistsAsync(string table) =>
         await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM pg_class WHERE relname = '{table}'") == 1;
 
-    /// <summary><c>SELECT E'&lt;A4 5C&gt;'; {statement} --'</c>: in UTF-8 one literal, in BIG5 a literal, the statement and a comment.</summary>
+    /// <summary>
+    /// <c>SELECT E'中\'; {statement} --'</c>: in UTF-8 (中 is E4 B8 AD) one literal, in BIG5 (E4 B8,
+    /// then AD 5C, two characters that swallow the backslash) a literal, the statement and a comment.
+    /// Valid UTF-8: text that is not is refused before it could be read either way.
+    /// </summary>
     private static byte[] HiddenBehindBig5Backslash(string statement) =>
-        [.. "SELECT E'"u8, 0xA4, 0x5C, .. Encoding.ASCII.GetBytes($"'; {statement} --'")];
+        [.. "SELECT E'"u8, 0xE4, 0xB8, 0xAD, 0x5C, .. Encoding.ASCII.GetBytes($"'; {statement} --'")];
 
     /// <summary>
     /// A ROLLBACK restores an encoding that may have been set and changed back in one Query, never
@@ -223,16 +227,70 @@ public abstract class ClientEncodingTests<TFixture>(TFixture fixture) : IClassFi
         Assert.Equal('T', messages[^1].Status);
     }
 
-    /// <summary>A Parse whose query is raw bytes (not UTF-8).</summary>
-    private static void WriteRawParse(System.Buffers.IBufferWriter<byte> output, byte[] query)
+    [Fact]
+    public async Task InALatin1Session_NamesUtf8CannotTellApart_AreStillTwoStatements()
     {
-        var body = new byte[1 + query.Length + 1 + 2];
-        query.CopyTo(body, 1);
-        var span = output.GetSpan(5 + body.Length);
-        span[0] = (byte)'P';
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(span[1..], 4 + body.Length);
-        body.CopyTo(span[5..]);
-        output.Advance(5 + body.Length);
+        var table = PgGatewayFixture.TableName("enc");
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (ssn text); INSERT INTO {table} VALUES ('secret-123')");
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, "SET client_encoding TO 'LATIN1'"));
+        await client.ReadUntilReadyAsync();
+        await client.SendAsync(
+            o => Raw(o, 'P', [0xFE], [0], Encoding.ASCII.GetBytes($"SELECT upper(ssn) AS v FROM {table}"), [0, 0, 0]),
+            Appliance.Wire.Writing.FrontendWriter.WriteSync);
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+
+        await client.SendAsync(
+            o => Raw(o, 'C', [(byte)'S', 0xFF, 0]),
+            o => Raw(o, 'P', [0xFF], [0], "SELECT 'benign'::text AS v"u8.ToArray(), [0, 0, 0]),
+            o => Raw(o, 'B', [0], [0xFE, 0], [0, 0, 0, 0, 0, 0]),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "", 0),
+            Appliance.Wire.Writing.FrontendWriter.WriteSync);
+        var messages = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20));
+
+        Assert.DoesNotContain(messages, m => m.Type == 'E');
+        var row = Assert.Single(messages, m => m.Type == 'D');
+        Assert.DoesNotContain("SECRET", Encoding.Latin1.GetString(row.Body), StringComparison.Ordinal);
+        Assert.Contains("****", Encoding.Latin1.GetString(row.Body), StringComparison.Ordinal);
+        var recorded = Assert.Single(await fixture.RecordedStatementsAsync($"upper(ssn) AS v FROM {table}"));
+        Assert.Equal("ok", recorded.Str("outcome"));
+    }
+
+    /// <summary>Text that is not UTF-8 (a LATIN1 session's 'Müller') is refused: the gateway cannot tell such texts apart.</summary>
+    [Fact]
+    public async Task InALatin1Session_TextThatIsNotUtf8_IsRefused()
+    {
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, "SET client_encoding TO 'LATIN1'"));
+        await client.ReadUntilReadyAsync();
+
+        await client.SendAsync(o => Raw(o, 'Q', "SELECT 'M"u8.ToArray(), [0xFC], "ller'"u8.ToArray(), [0]));
+        var refused = await client.ReadUntilReadyAsync();
+        await client.SendAsync(o => Raw(o, 'Q', "SELECT 'M"u8.ToArray(), [0xC3, 0xBC], "ller'"u8.ToArray(), [0]));
+        var utf8 = await client.ReadUntilReadyAsync();
+
+        var error = Assert.Single(refused, m => m.Type == 'E');
+        Assert.Equal("22021", error.SqlState);
+        Assert.Contains("not valid UTF-8", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(utf8, m => m.Type == 'E');
+        Assert.Contains(utf8, m => m.Type == 'D');
+    }
+
+    /// <summary>A message of <paramref name="type"/> whose body is <paramref name="parts"/> as they are.</summary>
+    private static void Raw(System.Buffers.IBufferWriter<byte> output, char type, params byte[][] parts)
+    {
+        var length = parts.Sum(p => p.Length);
+        var span = output.GetSpan(5 + length);
+        span[0] = (byte)type;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(span[1..], 4 + length);
+        var at = 5;
+        foreach (var part in parts)
+        {
+            part.CopyTo(span[at..]);
+            at += part.Length;
+        }
+
+        output.Advance(5 + length);
     }
 
     [Fact]

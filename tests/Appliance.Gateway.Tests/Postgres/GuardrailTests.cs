@@ -276,6 +276,43 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     /// <summary>
+    /// An approved statement whose Bind the upstream refuses: its Execute never runs, so the
+    /// review that approved it ends abandoned, not executed, and the record says why (probe
+    /// DF-4: the review said "executed" for a run that never happened).
+    /// </summary>
+    [Fact]
+    public async Task Review_OfAnExecuteWhoseBindFailed_EndsAbandoned()
+    {
+        var table = await TableWithRowsAsync();
+        await using var client = await fixture.RawAliceAsync();
+        await PrepareApprovedAsync(client, table);
+
+        // One parameter for a statement that takes none: PostgreSQL refuses the Bind (08P01) and skips the Execute.
+        await client.SendAsync(
+            o => FrontendWriter.WriteBind(o, "", "s1", [], [System.Text.Encoding.UTF8.GetBytes("1")], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            FrontendWriter.WriteSync);
+        var messages = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal("08P01", Assert.Single(messages, m => m.Type == 'E').SqlState);
+        await AssertOneReviewAndNothingDeletedAsync(table);
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        System.Text.Json.JsonElement review;
+        do
+        {
+            review = (await bob.GetJsonAsync("api/requests?connection=demo")).EnumerateArray()
+                .Single(r => r.Str("kind") == "command" && r.GetRawText().Contains(table, StringComparison.Ordinal));
+            await Task.Delay(50);
+        }
+        while (review.Str("endReason") != "abandoned" && DateTime.UtcNow < deadline);
+
+        Assert.Equal("abandoned", review.Str("endReason"));
+        var recorded = Assert.Single(await fixture.RecordedStatementsAsync(table, count: 1));
+        Assert.Contains($"review {review.Str("id")} is used up", recorded.Str("error"), StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// Statement s1, a write the review rule holds whose run fails upstream (division by zero) and
     /// so changes nothing, parsed on <paramref name="client"/> and approved by bob: it may run once.
     /// </summary>

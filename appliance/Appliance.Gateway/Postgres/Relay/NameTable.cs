@@ -7,6 +7,12 @@ namespace Appliance.Gateway.Postgres.Relay;
 /// message: the unnamed one (what most drivers use) in a field, named ones in a dictionary
 /// searched without allocating. Used by the client thread only.
 /// </summary>
+/// <remarks>
+/// A key is the name's exact bytes, one char per byte (Latin-1 maps every byte to itself): in a
+/// LATIN1 session PostgreSQL reads <c>\xfe</c> and <c>\xff</c> as two names, which UTF-8
+/// decoding made one (U+FFFD), so closing one made the gateway judge, mask and record the other's
+/// text while PostgreSQL ran the first (probe EA-1, EA-2).
+/// </remarks>
 internal sealed class NameTable<T>
     where T : class
 {
@@ -30,11 +36,11 @@ internal sealed class NameTable<T>
 
         if (name.Length > MaxStackName)
         {
-            return _named.GetValueOrDefault(Encoding.UTF8.GetString(name));
+            return _named.GetValueOrDefault(Encoding.Latin1.GetString(name));
         }
 
         Span<char> chars = stackalloc char[MaxStackName];
-        var length = Encoding.UTF8.GetChars(name, chars);
+        var length = Encoding.Latin1.GetChars(name, chars);
         return _lookup.TryGetValue(chars[..length], out var value) ? value : null;
     }
 
@@ -51,13 +57,13 @@ internal sealed class NameTable<T>
             _named.Clear();
         }
 
-        _named[Encoding.UTF8.GetString(name)] = value;
+        _named[Encoding.Latin1.GetString(name)] = value;
     }
 
     public bool HasNamed => _named.Count > 0;
 
-    /// <summary>The names of the named entries.</summary>
-    public IEnumerable<string> Names => _named.Keys;
+    /// <summary>The names of the named entries, read as UTF-8 as the gateway reads statement text.</summary>
+    public IEnumerable<string> Names => _named.Keys.Select(key => Encoding.UTF8.GetString(Encoding.Latin1.GetBytes(key)));
 
     /// <summary>Forgets every named entry (DEALLOCATE ALL, DISCARD, or a DEALLOCATE the gateway does not follow by name).</summary>
     public void ClearNamed() => _named.Clear();
@@ -70,6 +76,6 @@ internal sealed class NameTable<T>
             return;
         }
 
-        _named.Remove(Encoding.UTF8.GetString(name));
+        _named.Remove(Encoding.Latin1.GetString(name));
     }
 }

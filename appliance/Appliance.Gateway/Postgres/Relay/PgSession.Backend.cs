@@ -518,8 +518,28 @@ internal sealed partial class PgSession
         }
 
         trace.Error ??= failedWith ?? NotRunInBatch;
+        if (trace.SpentReview is { } review)
+        {
+            // Its approval went on a run that never happened: the review must not say "executed"
+            // (probe DF-4). The approval stays used up, as for a hold abandoned after approval.
+            trace.Error += $"; the approval of review {review} is used up and the review ends abandoned";
+            _ = MarkNotRunAsync(review);
+        }
+
         Record(trace, failedWith is null ? StatementRecord.Skipped : StatementRecord.Failed);
         return true;
+    }
+
+    private async Task MarkNotRunAsync(string review)
+    {
+        try
+        {
+            await _services.Reviews.MarkNotRunAsync(Person, review).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Log.ReviewFailed(_services.Logger, Id, e);
+        }
     }
 
     /// <summary>Answers the gateway gives itself, once everything ahead of them has been answered.</summary>

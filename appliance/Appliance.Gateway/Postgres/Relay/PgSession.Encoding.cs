@@ -34,13 +34,29 @@ internal sealed partial class PgSession
     /// </summary>
     private bool EncodingMayHaveChangedInBatch() => _executedInBatch.Exists(e => e.Stale || e.Statement.MayChangeClientEncoding);
 
+    /// <summary>character_not_in_repertoire, PostgreSQL's for a byte sequence invalid in the client encoding.</summary>
+    private const string CharacterNotInRepertoire = "22021";
+
     private const string EncodingUnknownInBatch =
         "statement refused: its text has non-ASCII characters next to ASCII letters or digits, and a statement before it in the same batch ran that may change client_encoding "
         + "(PostgreSQL reports that only at Sync), so the gateway cannot be sure how PostgreSQL will read it; send it after a Sync";
 
+    private const string NotUtf8 =
+        "statement refused: its text is not valid UTF-8; the gateway reads statements as UTF-8, and two texts it cannot tell apart "
+        + "(names, aliases) would be two different ones to PostgreSQL in another client_encoding; send it in UTF8";
+
     /// <summary>A refusal, or null when the statement can be judged in the encoding the gateway knows (after waiting for the answers ahead, when needed).</summary>
     private byte[]? EncodingRefusal(ReadOnlySpan<byte> sql)
     {
+        if (!System.Text.Ascii.IsValid(sql) && !System.Text.Unicode.Utf8.IsValid(sql))
+        {
+            // UTF-8 decoding turns every invalid byte into U+FFFD: in a LATIN1 session "\xfe" and
+            // "\xff" are two names (of prepared statements, cursors, columns) to PostgreSQL and one
+            // to the gateway (probe EA-1). A UTF8 session's server refuses such text itself (22021).
+            RecordRefused(_runtime.MaskSql(sql), StatementRecord.Blocked, NotUtf8, null);
+            return LocalMessages.Error(CharacterNotInRepertoire, NotUtf8);
+        }
+
         if (!ClientEncodings.AsciiMayJoinACharacter(sql))
         {
             return null;

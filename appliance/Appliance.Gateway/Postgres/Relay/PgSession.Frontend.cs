@@ -338,6 +338,7 @@ internal sealed partial class PgSession
         var statement = RememberStatement(parse.StatementName, parse.Query, parse.ParameterTypes);
         statement.ExecutionsLeft = decision.Reviewed is null ? null : 1;
         statement.ReviewedBy = decision.Reviewed;
+        statement.ApprovedIn = decision.ReviewId;
 
         // The text an error of this Parse answers: one naming no masked column keeps its values (SideChannels).
         ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Parse, QueryText = statement.ResultText, Statement = statement });
@@ -496,6 +497,7 @@ internal sealed partial class PgSession
         var execute = ExecuteMessage.Parse(frame.Body);
         var portal = PortalFor(execute.Portal);
         var statement = portal.Statement;
+        string? spends = null;
         if (statement.ExecutionsLeft is { } left && !portal.Started)
         {
             if (left <= 0)
@@ -523,10 +525,13 @@ internal sealed partial class PgSession
                     _refusedOwnExecute = false; // this Execute was the refused message
                     return;
                 }
+
+                spends = decision.ReviewId;
             }
             else
             {
                 statement.ExecutionsLeft = left - 1;
+                spends = statement.ApprovedIn;
             }
         }
 
@@ -534,7 +539,7 @@ internal sealed partial class PgSession
         {
             // Masking needs the portal's columns and formats; a driver that cached them (prepared
             // statements) does not ask, so the gateway asks for itself and keeps the answer.
-            FrontendWriter.WriteDescribe(_upstreamOut, DescribeTarget.Portal, System.Text.Encoding.UTF8.GetString(execute.Portal));
+            FrontendWriter.WriteDescribe(_upstreamOut, DescribeTarget.Portal, execute.Portal);
             Stage(new PendingEntry { Kind = PendingKind.DescribePortal, Portal = portal, Swallow = true });
             portal.Described = true;
             _forwardedInBatch = true;
@@ -542,6 +547,7 @@ internal sealed partial class PgSession
 
         portal.Started = true;
         var trace = StartTrace(statement.MaskedSql ??= _runtime.MaskSql(statement.Text), portal.Parameters, null);
+        trace.SpentReview = spends;
         if (CommitIntent(trace) is { } auditRefusal)
         {
             RefuseInBatch(auditRefusal);

@@ -29,7 +29,8 @@ internal sealed partial class PgSession
 
     /// <param name="Copy">A COPY … TO STDOUT to run masked by column: the gateway learns its columns first.</param>
     /// <param name="Reviewed">The rule whose review allowed it, once (a prepared statement: one Execute; later ones are reviewed anew).</param>
-    private readonly record struct Decision(byte[]? Refusal, string? Alerts, CopyToStdout? Copy = null, GuardrailMatch? Reviewed = null, bool Skipped = false)
+    private readonly record struct Decision(
+        byte[]? Refusal, string? Alerts, CopyToStdout? Copy = null, GuardrailMatch? Reviewed = null, bool Skipped = false, string? ReviewId = null)
     {
         public static readonly Decision Run = default;
 
@@ -227,7 +228,7 @@ internal sealed partial class PgSession
                 return Abandon(match, masked, review, review, "the client disconnected", heldAt, HeldMs());
             case ReviewOutcome.Approved:
                 _approvedHold = new HoldStart(heldAt, heldSince);
-                return new Decision(null, match.RuleName, Reviewed: match);
+                return new Decision(null, match.RuleName, Reviewed: match, ReviewId: review.Id);
             case ReviewOutcome.Denied:
                 var denied = review.DeniedBy is { } by
                     ? $"statement denied by {by}{(string.IsNullOrWhiteSpace(review.DenyReason) ? "" : ": " + PeopleText.OneLine(review.DenyReason))} (review {review.Id}, guardrail \"{match.RuleName}\")"

@@ -54,6 +54,9 @@ internal sealed class StatementInfo(byte[] text, uint[] parameterTypes)
     /// <summary>The guardrail whose review allowed it: each Execute past the first is held for a review of its own.</summary>
     public Appliance.Policy.Guardrails.GuardrailMatch? ReviewedBy { get; set; }
 
+    /// <summary>The review whose approval its one run spends.</summary>
+    public string? ApprovedIn { get; set; }
+
     /// <summary>Counts the Parses of this statement (same name, same text); client side only.</summary>
     public int Generation { get; set; }
 

@@ -32,6 +32,9 @@ internal sealed class StatementTrace(
 
     public string? Error { get; set; }
 
+    /// <summary>The review whose approval this run spent: marked not run when the upstream skips it.</summary>
+    public string? SpentReview { get; set; }
+
     /// <summary>Set when the gateway stopped the statement's results (e.g. a COPY it cannot mask).</summary>
     public string? Outcome { get; set; }
 
