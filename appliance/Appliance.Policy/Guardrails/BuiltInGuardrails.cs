@@ -48,9 +48,28 @@ internal static class BuiltInGuardrails
             + "Cancel your own statement from your client (Ctrl-C in psql).",
     };
 
+    public const string ServerFilesName = "server-files";
+
+    /// <summary>
+    /// The server's own files and programs (SqlClassifier.ServerFiles.cs): a file written there
+    /// changes its configuration as <c>ALTER SYSTEM</c> would (probe EB4: <c>lo_export</c> over
+    /// <c>postgresql.auto.conf</c>), one read returns table data beneath masking, and a program
+    /// run by COPY does anything (EB3). A role allowed them (a superuser, <c>pg_read_server_files</c>,
+    /// <c>pg_write_server_files</c>, <c>pg_execute_server_program</c>) reaches past every rule.
+    /// </summary>
+    public static readonly GuardrailRule ServerFiles = new()
+    {
+        Name = ServerFilesName,
+        Statements = [Sql.SqlClassifier.ServerFiles],
+        Action = GuardrailAction.Block,
+        Message = "The database server's files and programs are not reached through the gateway (COPY to or from a file or a program, "
+            + "lo_import, lo_export, pg_read_file, adminpack's file functions): no rule could be enforced on what they do. "
+            + "COPY to STDOUT or from STDIN goes through the client.",
+    };
+
     /// <summary>The names configured rules cannot take.</summary>
-    public static readonly IReadOnlyList<string> Names = [UpstreamRoleName, OtherSessionsName];
+    public static readonly IReadOnlyList<string> Names = [UpstreamRoleName, OtherSessionsName, ServerFilesName];
 
     /// <summary>The rules a connection's engine runs: the built-in ones first, then the configured ones.</summary>
-    public static IReadOnlyList<GuardrailRule> With(IReadOnlyList<GuardrailRule> configured) => [UpstreamRole, OtherSessions, .. configured];
+    public static IReadOnlyList<GuardrailRule> With(IReadOnlyList<GuardrailRule> configured) => [UpstreamRole, OtherSessions, ServerFiles, .. configured];
 }

@@ -310,6 +310,7 @@ internal static partial class SqlClassifier
         }
 
         var command = "COPY";
+        var serverSide = false;
         for (var nesting = 0; i < statement.To; i++)
         {
             var kind = statement.Tokens[i].Kind;
@@ -317,11 +318,17 @@ internal static partial class SqlClassifier
             if (nesting == 0 && (statement.IsKeyword(i, "FROM") || statement.IsKeyword(i, "TO")))
             {
                 command = statement.IsKeyword(i, "FROM") ? "COPY FROM" : "COPY TO";
+                serverSide = CopiesServerSide(statement, i);
                 break;
             }
         }
 
         context.Add(statement.Text, "COPY", command, hasWhere: false, origin, depth);
+        if (serverSide)
+        {
+            context.Add(statement.Text, ServerFiles, ServerFiles, hasWhere: false, origin, depth);
+        }
+
         if (query is var (open, end))
         {
             ClassifyTokens(context, statement.Slice(open + 1, end), SqlStatementOrigin.Copy, depth + 1);

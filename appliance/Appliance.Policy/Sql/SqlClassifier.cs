@@ -177,6 +177,10 @@ internal static partial class SqlClassifier
     {
         var command = CommandName(statement, first, kind);
         context.Add(statement.Text, kind, command, HasTopLevelWhere(statement, first), origin, depth);
+        if (MayAliasAFunction(command) && NamesFunctionReadByName(statement, first))
+        {
+            context.AddUnknown(statement.Text, origin, depth);
+        }
         if (command is "ALTER TABLE" or "ALTER FOREIGN TABLE" or "ALTER TYPE" && DropsColumn(statement, first))
         {
             // Dropping a column destroys its data as DROP TABLE does a table's: a rule on DROP covers it.
@@ -363,6 +367,12 @@ internal static partial class SqlClassifier
     {
         for (var i = from; i < to - 1; i++)
         {
+            if (statement.Tokens[i].Kind == SqlTokenKind.OpenParen && i > from && IsServerFileCall(statement, i))
+            {
+                var call = statement.Slice(i - 1, Math.Min(statement.MatchingParen(i, to) + 1, to));
+                context.Add(call.Text, ServerFiles, ServerFiles, hasWhere: false, SqlStatementOrigin.With, depth);
+            }
+
             if (statement.Tokens[i].Kind != SqlTokenKind.OpenParen
                 || (i > from && TryClassifySqlTextCall(context, statement, i, depth))
                 || !IsWriteStart(statement, i + 1, to))

@@ -73,4 +73,56 @@ public class BuiltInGuardrailsTests
     [InlineData("SELECT pg_terminate_backends FROM t")]
     public void OtherFunctions_AreNotSignals(string sql) =>
         Assert.Equal(GuardrailOutcome.None, Evaluate(sql).Outcome);
+
+    /// <summary>The server's files and programs: COPY to or from them, and the functions that read or write them (probe EB3, EB4).</summary>
+    [Theory]
+    [InlineData("COPY t FROM PROGRAM 'psql -c \"DROP TABLE victim\"'")]
+    [InlineData("copy (select 1) to program 'sh'")]
+    [InlineData("COPY t FROM '/etc/passwd'")]
+    [InlineData("COPY t TO E'/var/lib/postgresql/data/postgresql.auto.conf'")]
+    [InlineData("SELECT lo_export(lo_from_bytea(0, 'work_mem = 77MB'), '/pgdata/postgresql.auto.conf')")]
+    [InlineData("SELECT pg_catalog.lo_import('/pgdata/server.key')")]
+    [InlineData("SELECT encode(pg_read_binary_file('base/16384/16385'), 'hex')")]
+    [InlineData("SELECT \"pg_read_file\"('pg_hba.conf')")]
+    [InlineData("DO $$BEGIN PERFORM pg_file_write('x', 'y', false); END$$")]
+    [InlineData("CREATE FUNCTION f() RETURNS oid LANGUAGE sql AS 'SELECT lo_import(''/etc/passwd'')'")]
+    public void ServerFilesAndPrograms_AreBlocked_WithNoConfiguredRule(string sql) =>
+        AssertBlockedBy(sql, BuiltInGuardrails.ServerFilesName);
+
+    [Theory]
+    [InlineData("COPY t TO STDOUT")]
+    [InlineData("COPY t (a, b) FROM STDIN WITH (FORMAT csv)")]
+    [InlineData("COPY (SELECT 'to' FROM t WHERE a = 'from') TO STDOUT")]
+    [InlineData("SELECT lo_get(42), lo_from_bytea(0, 'x')")]
+    [InlineData("GRANT EXECUTE ON FUNCTION pg_read_file(text) TO analyst")]
+    [InlineData("SELECT lo_export_count FROM t")]
+    public void ClientCopiesAndLargeObjects_AreNotServerFiles(string sql) =>
+        Assert.Equal(GuardrailOutcome.None, Evaluate(sql).Outcome);
+
+    /// <summary>
+    /// A function the gateway finds by name, renamed or made an operator, a cast or an aggregate's
+    /// step, would run unlooked at: that statement is unreadable, so every rule blocks it (probe EB1, EB2).
+    /// </summary>
+    [Theory]
+    [InlineData("ALTER FUNCTION dblink_exec(text, text) RENAME TO note_it")]
+    [InlineData("ALTER FUNCTION public.dblink_exec(text) SET SCHEMA hidden")]
+    [InlineData("CREATE OPERATOR ### (FUNCTION = ts_stat, RIGHTARG = text)")]
+    [InlineData("CREATE OPERATOR public.!!! (PROCEDURE = \"dblink_exec\", LEFTARG = text, RIGHTARG = text)")]
+    [InlineData("CREATE CAST (text AS regclass) WITH FUNCTION query_to_xml(text, boolean, boolean, text)")]
+    [InlineData("CREATE AGGREGATE keep(text) (SFUNC = set_config, STYPE = text)")]
+    [InlineData("ALTER ROUTINE lo_export(oid, text) RENAME TO save")]
+    [InlineData("ALTER EXTENSION dblink SET SCHEMA hidden")]
+    public void AFunctionReadByName_UnderAnotherName_IsUnreadable(string sql)
+    {
+        var verdict = Evaluate(sql);
+        Assert.Equal(GuardrailOutcome.Block, verdict.Outcome);
+        Assert.Contains(verdict.Matches, m => m.Reason == GuardrailMatchReason.UnknownStatement);
+    }
+
+    [Theory]
+    [InlineData("ALTER FUNCTION my_report(int) RENAME TO report")]
+    [InlineData("CREATE OPERATOR === (FUNCTION = texteq, LEFTARG = text, RIGHTARG = text)")]
+    [InlineData("CREATE EXTENSION dblink")]
+    public void OtherFunctionsUnderOtherNames_AreLeftToTheConfiguredRules(string sql) =>
+        Assert.Equal(GuardrailOutcome.None, Evaluate(sql).Outcome);
 }
