@@ -64,6 +64,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<GuardrailEvents>();
         builder.Services.AddSingleton<SessionRecorder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionRecorder>());
+        builder.Services.AddHostedService<OrphanedSessions>();
         builder.Services.AddSingleton<ChatopsClaimsPruner>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ChatopsClaimsPruner>());
         Postgres.PostgresGatewayExtensions.AddPostgresGateway(builder);

@@ -47,6 +47,45 @@ public sealed class SessionRecorderTests
             replay.Select(e => e.Str("type") == "statement" ? e.GetProperty("data").Str("sql") : e.Str("type")));
     }
 
+    /// <summary>
+    /// A gateway killed before it recorded a session's end (kill -9, a crash) left the session
+    /// live in the record for ever (probe ED4). The embedded store has one gateway: when it starts
+    /// again, such a session is ended, saying why, and the chain still verifies. A PostgreSQL store
+    /// may serve several gateways, whose live sessions look the same: it is left alone.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task ASessionLeftOpenByAnEarlierRun_IsEndedWhenTheEmbeddedStoreStartsAgain(string store)
+    {
+        await using var database = store == "postgres" ? await TestPostgres.CreateDatabaseAsync("audit") : null;
+        var options = TestGatewayOptions.InTempDir(database?.ConnectionString);
+        var id = "s-left-" + Guid.NewGuid().ToString("N")[..6];
+        await using (var first = await TestGateway.StartAsync(options))
+        {
+            // Recorded as started, and no session of this gateway's ends it: what a killed gateway leaves.
+            var recorder = first.Service<SessionRecorder>();
+            recorder.Start(new SessionInfo(id, Alice, "demo", "k7m2q9xa", "127.0.0.1", "psql", DateTimeOffset.UtcNow.AddMinutes(-5)));
+            await recorder.FlushAsync(CancellationToken.None);
+        }
+
+        await using var again = await TestGateway.StartAsync(options);
+        await again.Service<SessionRecorder>().FlushAsync(CancellationToken.None);
+        using var auditor = again.Client(await again.CreateTokenAsync(Auditor));
+        var session = (await auditor.GetJsonAsync($"api/sessions?user={Alice}")).EnumerateArray().Single(s => s.Str("id") == id);
+
+        if (store == "sqlite")
+        {
+            Assert.Equal(OrphanedSessions.Reason, session.Str("endReason"));
+            Assert.NotEqual(System.Text.Json.JsonValueKind.Null, session.GetProperty("endedAt").ValueKind);
+        }
+        else
+        {
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, session.GetProperty("endedAt").ValueKind);
+        }
+
+        Assert.True((await auditor.GetJsonAsync("api/audit/verify")).GetProperty("ok").GetBoolean());
+    }
+
     /// <summary>A time window finds the sessions live in it, also those that started before it (probe AX).</summary>
     [Theory]
     [MemberData(nameof(Stores))]
