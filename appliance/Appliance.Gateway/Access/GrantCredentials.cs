@@ -17,7 +17,7 @@ internal static class GrantCredentials
 
     public static async Task<IResult> IssueAsync(
         HttpContext context, string id, AccessService access, TokenStore tokens, IPolicyProvider policy, IOptions<GatewayOptions> options,
-        Postgres.Listener.PostgresListenerInfo listener, TimeProvider time)
+        Postgres.Listener.PostgresListenerInfo listener, TimeProvider time, Events.EventLog events)
     {
         var caller = context.GetCaller();
         var grant = Ids.LooksLikeRequestId(id) ? await access.GetAsync(id, context.RequestAborted) : null;
@@ -36,7 +36,9 @@ internal static class GrantCredentials
             return Problems.From(AccessRule.InvalidState, $"Grant {id} is {grant.Status.ToString().ToLowerInvariant()}: credentials exist only for an active grant.");
         }
 
-        var (_, password) = await tokens.CreateAsync(TokenKind.Grant, grant.Requester, $"grant {grant.Id}", grant.Id, null, context.RequestAborted);
+        // Recorded as a personal token is (probe ED5: minted with no event, so no trace of how many there were).
+        var (_, password) = await tokens.CreateAsync(
+            TokenKind.Grant, grant.Requester, $"grant {grant.Id}", grant.Id, null, caller.Actor, events, context.RequestAborted);
         var gateway = policy.Current.Gateway;
         // The policy's public port, else the environment's (compose: the port published on the host, probe BB);
         // else the port the listener is bound to (port 0 means the OS chose).

@@ -14,7 +14,7 @@ internal sealed record AuditVerification(bool Ok, long Events, string Head, long
 /// so an auditor records <c>(events, head)</c> elsewhere (the gateway also logs it,
 /// <see cref="AuditAnchorLog"/>) and passes it back as an anchor: the chain must still hold that
 /// hash at that event. The session index that search reads, and the requests and approvals that
-/// the requests API reads, are checked against the chain too.
+/// the requests API reads, and the tokens logins read, are checked against the chain too.
 /// All of it reads one snapshot of the store, so records committed meanwhile do not disagree.
 /// </summary>
 internal sealed class AuditVerifier(StoreDatabase database)
@@ -27,6 +27,7 @@ internal sealed class AuditVerifier(StoreDatabase database)
         await using var snapshot = await database.BeginSnapshotAsync(connection, cancellationToken);
         var index = new SessionIndexCheck();
         var requests = new RequestIndexCheck();
+        var tokens = new TokenIndexCheck();
         long expectedSeq = 1;
         var prev = EventChain.Genesis;
         long count = 0;
@@ -61,6 +62,7 @@ internal sealed class AuditVerifier(StoreDatabase database)
 
                 index.Add(e);
                 requests.Add(e);
+                tokens.Add(e);
                 prev = e.Hash;
                 expectedSeq++;
                 count++;
@@ -81,7 +83,8 @@ internal sealed class AuditVerifier(StoreDatabase database)
                 : $"event {anchor.Seq}'s hash is not the one recorded: the chain was cut and written again at or before it");
         }
 
-        if ((requests.Rewritten ?? await index.CompareAsync(connection, snapshot) ?? await requests.CompareAsync(connection, snapshot)) is { } mismatch)
+        if ((requests.Rewritten ?? await index.CompareAsync(connection, snapshot) ?? await requests.CompareAsync(connection, snapshot)
+            ?? await tokens.CompareAsync(connection, snapshot)) is { } mismatch)
         {
             return Broken(count, prev, mismatch.Seq, mismatch.Problem);
         }

@@ -25,6 +25,9 @@ internal static class EventTypes
     public const string TokenCreated = "token.created";
     public const string TokenRevoked = "token.revoked";
 
+    /// <summary>The tokens a store held when this version first ran on it (TokenAdoption): from then on every token has a created event.</summary>
+    public const string TokensAdopted = "tokens.adopted";
+
     /// <summary>What chatops subscribes to: everything a person may need to see in chat.</summary>
     public static readonly IReadOnlyList<string> ChatopsSubscription = ["request.*", "grant.*", "guardrail.*", "command.*"];
 }

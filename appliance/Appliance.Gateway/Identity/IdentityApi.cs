@@ -106,11 +106,7 @@ internal static class IdentityApi
         }
 
         var owner = person?.Email ?? email.ToLowerInvariant();
-        var (info, token) = await tokens.CreateAsync(TokenKind.Personal, owner, body?.Name, null, expiresAt, context.RequestAborted);
-        await events.AppendAsync(
-            [new NewEvent(EventTypes.TokenCreated, info.CreatedAt,
-                StoreJson.Serialize(new { tokenId = info.Id, user = owner, name = info.Name, expiresAt }), caller.Actor)],
-            context.RequestAborted);
+        var (info, token) = await tokens.CreateAsync(TokenKind.Personal, owner, body?.Name, null, expiresAt, caller.Actor, events, context.RequestAborted);
         return TypedResults.Created($"/api/tokens/{info.Id}", new CreatedToken(info.Id, owner, info.Name, token, info.ExpiresAt));
     }
 

@@ -14,10 +14,38 @@ internal sealed record TokenInfo(
     string Id, TokenKind Kind, string UserEmail, string? Name, string? GrantId,
     DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt);
 
+/// <summary>A token row and its hash.</summary>
+internal sealed record StoredToken(TokenInfo Info, string Hash);
+
+/// <summary>
+/// What the chain records of a token when it is made (<c>token.created</c>) or adopted
+/// (<c>tokens.adopted</c>): enough for the audit verifier to tell a row written outside the
+/// gateway (probe ED2: a token row inserted into the store logged in, and the chain verified).
+/// </summary>
+internal sealed record TokenChainRecord(
+    string TokenId, string User, string Kind, string? Name, string? GrantId, string Hash, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt = null)
+{
+    public static TokenChainRecord From(TokenInfo info, string hash) => new(
+        info.Id, info.UserEmail, info.Kind.ToString().ToLowerInvariant(), info.Name, info.GrantId, hash, info.ExpiresAt, info.RevokedAt);
+}
+
 /// <summary>Personal access tokens and grant credentials: created once, stored hashed, revocable.</summary>
 internal sealed class TokenStore(StoreDatabase database, TimeProvider time)
 {
+    /// <summary>Makes a token and records it in the chain (<c>token.created</c>).</summary>
     public async Task<(TokenInfo Info, string Token)> CreateAsync(
+        TokenKind kind, string email, string? name, string? grantId, DateTimeOffset? expiresAt, string actor, Events.EventLog events,
+        CancellationToken cancellationToken)
+    {
+        var (info, token) = await InsertAsync(kind, email, name, grantId, expiresAt, cancellationToken);
+        await events.AppendAsync(
+            [new Events.NewEvent(Events.EventTypes.TokenCreated, info.CreatedAt, StoreJson.Serialize(TokenChainRecord.From(info, TokenHasher.Hash(token))), actor)],
+            cancellationToken);
+        return (info, token);
+    }
+
+    /// <summary>The row alone: a token made without its <c>token.created</c> event fails the audit verification.</summary>
+    public async Task<(TokenInfo Info, string Token)> InsertAsync(
         TokenKind kind, string email, string? name, string? grantId, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
     {
         var token = TokenHasher.NewToken(kind == TokenKind.Personal ? TokenHasher.PersonalPrefix : TokenHasher.GrantPrefix);
@@ -76,6 +104,12 @@ internal sealed class TokenStore(StoreDatabase database, TimeProvider time)
         return row?.ToInfo();
     }
 
+    /// <summary>Every token row as stored, hash included: what the audit verifier compares with the chain.</summary>
+    public static async Task<IReadOnlyList<StoredToken>> AllAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction) =>
+        [.. (await connection.QueryAsync<TokenRow>(
+            "SELECT id, kind, user_email, name, hash, grant_id, created_at, expires_at, revoked_at FROM tokens ORDER BY created_at, id",
+            transaction: transaction)).Select(r => new StoredToken(r.ToInfo(), r.Hash))];
+
     public async Task<bool> RevokeAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -110,6 +144,7 @@ internal sealed class TokenStore(StoreDatabase database, TimeProvider time)
         public string UserEmail { get; set; } = "";
         public string? Name { get; set; }
         public string? GrantId { get; set; }
+        public string Hash { get; set; } = "";
         public long CreatedAt { get; set; }
         public long? ExpiresAt { get; set; }
         public long? RevokedAt { get; set; }

@@ -16,6 +16,12 @@ internal sealed partial class MigrationRunner(StoreDatabase database, ILogger<Mi
 
     public static IReadOnlyList<(int Version, string Name, string Sql)> Scripts { get; } = LoadScripts();
 
+    /// <summary>The migrations this process applied (empty until <see cref="MigrateAsync"/> ran).</summary>
+    public IReadOnlyList<int> AppliedNow { get; private set; } = [];
+
+    /// <summary>The store had no migration before this process's: it was created now, with nothing of an earlier version in it.</summary>
+    public bool CreatedNow { get; private set; }
+
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -29,7 +35,8 @@ internal sealed partial class MigrationRunner(StoreDatabase database, ILogger<Mi
             await connection.ExecuteAsync(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
             var applied = (await connection.QueryAsync<long>("SELECT version FROM schema_migrations")).ToHashSet();
-            var count = 0;
+            CreatedNow = applied.Count == 0;
+            var appliedNow = new List<int>();
             foreach (var (version, name, sql) in Scripts)
             {
                 if (applied.Contains(version))
@@ -45,10 +52,11 @@ internal sealed partial class MigrationRunner(StoreDatabase database, ILogger<Mi
                     transaction);
                 await transaction.CommitAsync(cancellationToken);
                 Log.MigrationApplied(logger, version, name, database.Description);
-                count++;
+                appliedNow.Add(version);
             }
 
-            return count;
+            AppliedNow = appliedNow;
+            return appliedNow.Count;
         }
         finally
         {

@@ -164,7 +164,7 @@ public sealed class StoreContractTests
     {
         await using var store = await TestStore.CreateAsync(kind);
         var tokens = new TokenStore(store.Database, TimeProvider.System);
-        var (info, token) = await tokens.CreateAsync(TokenKind.Personal, "alice@example.com", "cli", null, null, CancellationToken.None);
+        var (info, token) = await tokens.InsertAsync(TokenKind.Personal, "alice@example.com", "cli", null, null, CancellationToken.None);
         Assert.Equal(info.Id, (await tokens.ValidateAsync(token, CancellationToken.None))?.Id);
         Assert.Null(await tokens.ValidateAsync(token + "x", CancellationToken.None));
 
@@ -177,7 +177,7 @@ public sealed class StoreContractTests
         Assert.False(await tokens.RevokeAsync(info.Id, CancellationToken.None));
         Assert.Null(await tokens.ValidateAsync(token, CancellationToken.None));
 
-        var (_, expired) = await tokens.CreateAsync(TokenKind.Personal, "alice@example.com", null, null, DateTimeOffset.UtcNow.AddSeconds(-1), CancellationToken.None);
+        var (_, expired) = await tokens.InsertAsync(TokenKind.Personal, "alice@example.com", null, null, DateTimeOffset.UtcNow.AddSeconds(-1), CancellationToken.None);
         Assert.Null(await tokens.ValidateAsync(expired, CancellationToken.None));
     }
 
