@@ -39,16 +39,31 @@ internal static class CardRenderer
         var command = r.Command;
         var text = $"Statement held for review {r.Id}: {Mrkdwn.Escape(r.Requester)} on {Mrkdwn.Escape(r.Connection)} ({CardStatus.Word(r)})";
         var guardrail = command?.Guardrail is { } rule ? $"Guardrail {Mrkdwn.Code(rule)}" : "A guardrail";
+        var statement = Mrkdwn.CodeBlocks(command?.Sql, MaxStatementBlocks);
+        var tooLong = statement is null
+            ? Blocks.Section(
+                $"⚠️ The statement is {command?.Sql?.Length:N0} characters long, too long to show here whole, so it cannot be allowed from this card: "
+                + $"read it whole with `GET /api/requests/{r.Id}` and decide there (`POST /api/requests/{r.Id}/approve`), or deny it here.")
+            : null;
         var blocks = Blocks.List(
+        [
             Blocks.Header($"🛡️ Statement held for review {r.Id}"),
             Blocks.Section($"{Mrkdwn.Bold(r.Requester)} ran this on {Mrkdwn.Bold(r.Connection)}; {guardrail} holds it until an approver decides:"),
-            Blocks.Section(Mrkdwn.CodeBlock(command?.Sql)),
+            .. (statement ?? [Mrkdwn.CodeBlock(command?.Sql)]).Select(Blocks.Section),
+            tooLong,
             command?.Message is { Length: > 0 } message ? Blocks.Section(Quote(message)) : null,
             Blocks.Context(Context(r) + (command?.SessionId is { } session ? $" · session {Mrkdwn.Code(session)}" : string.Empty)),
             Blocks.Section(CardStatus.Line(r)),
-            Buttons(r));
+            Buttons(r, allow: statement is not null),
+        ]);
         return (text, blocks);
     }
+
+    /// <summary>
+    /// A statement's code blocks on a card: Slack takes 50 blocks a message; the rest of the card
+    /// needs a few, and a card this long is already more than an approver reads in a channel.
+    /// </summary>
+    internal const int MaxStatementBlocks = 10;
 
     private static string Context(AccessRequest r)
     {
@@ -67,14 +82,17 @@ internal static class CardRenderer
     }
 
     /// <summary>Approve and Deny while a decision is open, Revoke on an active grant; value = request id (docs/api.md).</summary>
-    private static JsonObject? Buttons(AccessRequest r)
+    /// <param name="allow">Whether the card shows all an approver allows (a statement too long to show is only denied here).</param>
+    private static JsonObject? Buttons(AccessRequest r, bool allow = true)
     {
         if (r.Status == RequestStatuses.Pending)
         {
-            return Blocks.Actions(
-                "decision:" + r.Id,
-                Blocks.Button(ApproveAction, r.IsCommandReview ? "Allow once" : "Approve", r.Id, "primary"),
-                Blocks.Button(DenyAction, "Deny", r.Id, "danger"));
+            return allow
+                ? Blocks.Actions(
+                    "decision:" + r.Id,
+                    Blocks.Button(ApproveAction, r.IsCommandReview ? "Allow once" : "Approve", r.Id, "primary"),
+                    Blocks.Button(DenyAction, "Deny", r.Id, "danger"))
+                : Blocks.Actions("decision:" + r.Id, Blocks.Button(DenyAction, "Deny", r.Id, "danger"));
         }
 
         if (r.Status != RequestStatuses.Active || r.IsCommandReview)

@@ -65,7 +65,8 @@ internal static class DenyModal
 }
 
 /// <summary>What the Deny click knew, carried through the modal: the request, and where to answer.</summary>
-internal sealed record DenyContext(string Id, string? Channel, string? ResponseUrl);
+/// <param name="Extension">Whether the card's button was the extension's Deny (null: a form of an earlier version, either).</param>
+internal sealed record DenyContext(string Id, string? Channel, string? ResponseUrl, bool? Extension = null);
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(DenyContext))]
 internal sealed partial class DenyContextJson : System.Text.Json.Serialization.JsonSerializerContext;

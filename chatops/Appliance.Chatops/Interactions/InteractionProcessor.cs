@@ -91,7 +91,8 @@ internal sealed partial class InteractionProcessor(
                 throw new SlackApiException("views.open", "no_trigger_id");
             }
 
-            await slack.OpenViewAsync(triggerId, DenyModal.Build(new DenyContext(requestId, clicker.Channel, clicker.ResponseUrl), extension), CancellationToken.None);
+            await slack.OpenViewAsync(
+                triggerId, DenyModal.Build(new DenyContext(requestId, clicker.Channel, clicker.ResponseUrl, extension), extension), CancellationToken.None);
         }
         catch (SlackApiException)
         {
@@ -167,7 +168,7 @@ internal sealed partial class InteractionProcessor(
 
         var reason = ReadReason(payload);
         var clicker = new Clicker(userId, context.Channel, context.ResponseUrl);
-        var outcome = work.Start("deny submission", ct => DenyAsync(context.Id, reason, clicker, ct));
+        var outcome = work.Start("deny submission", ct => DenyAsync(context.Id, reason, clicker, ct, context.Extension));
         if (await AckBudget.FinishesWithinAsync(outcome, options.Value.AckBudget, time))
         {
             // A refusal shows in the modal itself, next to the reason.
@@ -188,7 +189,8 @@ internal sealed partial class InteractionProcessor(
     }
 
     /// <summary>Null when denied; else the refusal, as plain text for the modal.</summary>
-    private async Task<string?> DenyAsync(string requestId, string? reason, Clicker clicker, CancellationToken ct)
+    /// <param name="extension">Whether the form came from the extension's Deny: the gateway denies what is pending, so a request's Deny on a card that now shows an extension would deny that (probe EG3).</param>
+    private async Task<string?> DenyAsync(string requestId, string? reason, Clicker clicker, CancellationToken ct, bool? extension = null)
     {
         var email = await EmailOfAsync(clicker, ct);
         if (email is null)
@@ -199,6 +201,13 @@ internal sealed partial class InteractionProcessor(
         GatewayResult<AccessRequest> result;
         try
         {
+            if (extension is { } denyingExtension && await gateway.GetRequestAsync(email, requestId, ct) is { IsSuccess: true } current
+                && current.Value.Extension is not null != denyingExtension)
+            {
+                await cards.RefreshAsync(current.Value, ct);
+                return $"The card of {requestId} has changed since it showed that button: look at it again before you decide.";
+            }
+
             result = await gateway.DenyAsync(email, requestId, reason, ct);
         }
         catch (Exception ex) when (ex is HttpRequestException or GatewayException)

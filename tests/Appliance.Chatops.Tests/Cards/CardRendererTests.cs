@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Appliance.Chatops.Cards;
+using Appliance.Chatops.Slack.BlockKit;
 using Appliance.Chatops.Gateway;
 using Appliance.Chatops.Tests.Support;
 
@@ -63,6 +64,38 @@ public sealed class CardRendererTests
         Assert.DoesNotContain("<http://evil", everything, StringComparison.Ordinal);
         Assert.Contains("unbounded-write", everything, StringComparison.Ordinal);
         Assert.Equal(["approve", "deny"], Buttons(blocks).Select(b => b["action_id"]!.GetValue<string>()));
+    }
+
+    /// <summary>
+    /// An approver allows what the card shows: all of a long statement, over several blocks (probe
+    /// EG1: cut at 2,500 characters, the card hid "card_number = '0000', ssn = …" after comments);
+    /// one too long to show whole can only be denied from the card.
+    /// </summary>
+    [Theory]
+    [InlineData(2_710, true)]
+    [InlineData(15_000, true)]
+    [InlineData(40_000, false)]
+    public void CommandReview_ShowsAllOfTheStatement_OrOffersNoAllow(int length, bool allowed)
+    {
+        const string tail = ", card_number = '0000', ssn = '000-00-0000'";
+        var padding = string.Concat(Enumerable.Repeat("-- just a comment <&>\n", length / 22));
+        var sql = "UPDATE customers SET full_name = full_name\n" + padding + tail;
+        var (_, blocks) = CardRenderer.Render(Requests.CommandReview(sql));
+
+        var code = Sections(blocks).Where(s => s.StartsWith("```", StringComparison.Ordinal)).ToList();
+        Assert.All(code, block => Assert.True(block.Length <= Mrkdwn.MaxSectionText));
+        Assert.True(blocks.Count <= 50);
+        var actions = Buttons(blocks).Select(b => b["action_id"]!.GetValue<string>()).ToList();
+        if (allowed)
+        {
+            Assert.Equal(Mrkdwn.Escape(sql), string.Concat(code.Select(b => b[3..^3])));
+            Assert.Equal(["approve", "deny"], actions);
+        }
+        else
+        {
+            Assert.Equal(["deny"], actions);
+            Assert.Contains(Sections(blocks), s => s.Contains("too long to show here whole", StringComparison.Ordinal));
+        }
     }
 
     [Fact]

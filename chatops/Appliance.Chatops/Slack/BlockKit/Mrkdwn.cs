@@ -45,6 +45,43 @@ internal static class Mrkdwn
         return "```" + Escape(body) + "```";
     }
 
+    /// <summary>
+    /// The whole of <paramref name="text"/> as code blocks that each fit a section, or null when
+    /// it needs more than <paramref name="maxBlocks"/>: what an approver decides on is shown whole
+    /// or not offered (probe EG1: a statement cut at 2,500 characters hid its last assignments).
+    /// </summary>
+    public static List<string>? CodeBlocks(string? text, int maxBlocks)
+    {
+        var escaped = Escape((text ?? string.Empty).Replace("```", "`\u200B`\u200B`", StringComparison.Ordinal));
+        var blocks = new List<string>();
+        var budget = MaxSectionText - 6;
+        for (var start = 0; start < escaped.Length || blocks.Count == 0;)
+        {
+            if (blocks.Count == maxBlocks)
+            {
+                return null;
+            }
+
+            var length = Math.Min(budget, escaped.Length - start);
+            // Not inside an entity (&amp;) or between a surrogate pair.
+            var entity = escaped.LastIndexOf('&', start + length - 1, length);
+            if (start + length < escaped.Length && entity >= 0 && escaped.IndexOf(';', entity) >= start + length)
+            {
+                length = entity - start;
+            }
+
+            if (start + length < escaped.Length && char.IsHighSurrogate(escaped[start + length - 1]))
+            {
+                length--;
+            }
+
+            blocks.Add("```" + escaped.Substring(start, length) + "```");
+            start += length;
+        }
+
+        return blocks;
+    }
+
     /// <summary>Inline code of user text (an id, a connection name); backticks cannot end it early.</summary>
     public static string Code(string? text) => "`" + Escape((text ?? string.Empty).Replace('`', '\'')) + "`";
 
@@ -62,5 +99,6 @@ internal static class Mrkdwn
     public static string Unescape(string text) =>
         text.Replace("&lt;", "<", StringComparison.Ordinal).Replace("&gt;", ">", StringComparison.Ordinal).Replace("&amp;", "&", StringComparison.Ordinal);
 
-    private static string Truncate(string text, int maxLength) => text.Length <= maxLength ? text : text[..maxLength] + "…";
+    private static string Truncate(string text, int maxLength) =>
+        text.Length <= maxLength ? text : text[..maxLength] + $"… ({text.Length - maxLength} more characters)";
 }

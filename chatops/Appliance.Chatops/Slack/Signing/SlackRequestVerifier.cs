@@ -47,13 +47,16 @@ internal sealed class SlackRequestVerifier
             return fresh;
         }
 
-        if (!Hmac.HexEquals(Sign(_secret, timestamp, rawBody), signature))
+        var expected = Sign(_secret, timestamp, rawBody);
+        if (!Hmac.HexEquals(expected, signature))
         {
             return SignatureCheck.Invalid;
         }
 
-        // A valid signature seen before is a replay: Slack never sends the same request twice.
-        return _seen.TryAdd(signature) ? SignatureCheck.Valid : SignatureCheck.Replayed;
+        // A valid signature seen before is a replay: Slack never sends the same request twice. Kept
+        // as computed, not as sent: the comparison ignores case, so "V0=" or upper-case hex was a
+        // new key for the same request (probe EG2).
+        return _seen.TryAdd(expected) ? SignatureCheck.Valid : SignatureCheck.Replayed;
     }
 
     /// <summary>The signature Slack sends for <paramref name="rawBody"/>.</summary>

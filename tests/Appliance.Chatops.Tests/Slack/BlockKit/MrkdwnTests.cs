@@ -36,6 +36,6 @@ public sealed class MrkdwnTests
         var block = Mrkdwn.CodeBlock(new string('x', 10_000));
 
         Assert.True(block.Length < Mrkdwn.MaxSectionText);
-        Assert.EndsWith("…```", block, StringComparison.Ordinal);
+        Assert.EndsWith("… (7500 more characters)```", block, StringComparison.Ordinal);
     }
 }

@@ -95,6 +95,18 @@ public sealed class SlackRequestVerifierTests
         Assert.Equal(SignatureCheck.Replayed, verifier.Verify(ExampleTimestamp, ExampleSignature, body));
     }
 
+    /// <summary>The signature is compared ignoring case: a replay in other case is the same request (probe EG2).</summary>
+    [Fact]
+    public void SameRequestTwice_InAnotherCase_IsRefusedAsReplay()
+    {
+        var verifier = Verifier(new FakeTimeProvider(ExampleTime));
+        var body = Encoding.UTF8.GetBytes(ExampleBody);
+
+        Assert.Equal(SignatureCheck.Valid, verifier.Verify(ExampleTimestamp, ExampleSignature, body));
+        Assert.Equal(SignatureCheck.Replayed, verifier.Verify(ExampleTimestamp, ExampleSignature.ToUpperInvariant(), body));
+        Assert.Equal(SignatureCheck.Replayed, verifier.Verify(ExampleTimestamp, "V0=" + ExampleSignature[3..], body));
+    }
+
     [Fact]
     public void ReplayAfterWindow_IsStaleNotAccepted()
     {
