@@ -62,8 +62,9 @@ internal static class BuiltInGuardrails
         Name = ServerFilesName,
         Statements = [Sql.SqlClassifier.ServerFiles],
         Action = GuardrailAction.Block,
-        Message = "The database server's files and programs are not reached through the gateway (COPY to or from a file or a program, "
-            + "lo_import, lo_export, pg_read_file, adminpack's file functions): no rule could be enforced on what they do. "
+        Message = "The database server's files, programs and raw pages are not reached through the gateway (COPY to or from a file or a program, "
+            + "file_fdw's program and filename, lo_import, lo_export, pg_read_file, pg_ls_dir, adminpack's file functions, pageinspect's "
+            + "get_raw_page, WAL and logical decoding readers): no rule could be enforced on what they do or read. "
             + "COPY to STDOUT or from STDIN goes through the client.",
     };
 

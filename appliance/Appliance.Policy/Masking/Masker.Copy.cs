@@ -63,6 +63,16 @@ internal sealed partial class Masker
                     WriteWhole(plan[i], format, rebuilt, quoted);
                     changed = true;
                 }
+                else if (!header && IsReadAsNumber(plan[i].ValueClass))
+                {
+                    // A number holding a card is NULL, as a SELECT returns it: a mask is no number
+                    // COPY FROM could load back, and the whole export failed (probe EH1).
+                    var value = PooledBufferWriter.Scratch(2);
+                    CopyRow.Unescape(raw, format, value);
+                    var numberNull = MaskValue(value.WrittenSpan, plan[i], binary: false, PooledBufferWriter.Scratch(3)) == MaskResult.Null;
+                    Write(rebuilt, numberNull ? format.Null : raw);
+                    changed |= numberNull;
+                }
                 else if (TryMaskCopyValue(raw, format, out var masked))
                 {
                     CopyRow.WriteValue(masked, format, rebuilt, quoted);
@@ -91,6 +101,10 @@ internal sealed partial class Masker
             }
         }
     }
+
+    /// <summary>Numbers, whose text a SELECT sends as NULL when it holds a card (<see cref="MaskValue"/>).</summary>
+    private static bool IsReadAsNumber(PgValueClass valueClass) =>
+        valueClass is PgValueClass.Int8 or PgValueClass.Numeric or PgValueClass.Float8 or PgValueClass.Money or PgValueClass.NumberArray;
 
     private static void WriteWhole(ColumnMask mask, CopyToStdout format, IBufferWriter<byte> output, bool quoted)
     {

@@ -25,7 +25,8 @@ internal sealed partial class Masker
     /// The connection's guardrails refuse every statement they cannot read: leave those to them,
     /// so the refusal says why (it could not be read) rather than what it might have copied.
     /// </param>
-    public string? FlowRefusal(string sql, bool unknownIsRefused = false)
+    /// <param name="relations">Tells which relations hold no masked column (a copy of all their columns is no copy of one); null: any may.</param>
+    public string? FlowRefusal(string sql, bool unknownIsRefused = false, IColumnNameLookup? relations = null)
     {
         var classification = SqlClassifier.Classify(sql);
         if (unknownIsRefused && classification.HasUnknown)
@@ -53,7 +54,17 @@ internal sealed partial class Masker
                     + "the gateway on a connection with masked columns";
             }
 
-            if (CopiedColumn(statement, text, tokens, Nested(statements, i)) is { } column)
+            if (statement.Command is "CREATE FUNCTION" or "CREATE PROCEDURE" && (WritesOrKeeps(Nested(statements, i)) || BodyCallsSink(text, tokens)))
+            {
+                // A body that names no masked column passes the check above, and then takes one
+                // as its argument: SELECT stash(ssn) … or WHERE stash(ssn) wrote every value to a
+                // table; a wrapper of set_config kept one for current_setting (probe EF4, EI4).
+                return "on a connection with masked columns a function or procedure that writes or keeps values (INSERT, UPDATE, DELETE, MERGE, COPY, "
+                    + "NOTIFY, set_config and the like) is not created through the gateway: given a masked column, it would copy its values where "
+                    + "masking cannot follow them";
+            }
+
+            if (CopiedColumn(statement, text, tokens, Nested(statements, i), relations) is { } column)
             {
                 return $"the statement copies the masked column \"{column}\" into something the gateway cannot mask ({Where(statement)}); "
                     + "select the column directly instead";
@@ -73,7 +84,7 @@ internal sealed partial class Masker
         }
     }
 
-    private string? CopiedColumn(SqlStatement statement, string text, List<SqlToken> tokens, IEnumerable<SqlStatement> nested)
+    private string? CopiedColumn(SqlStatement statement, string text, List<SqlToken> tokens, IEnumerable<SqlStatement> nested, IColumnNameLookup? relations)
     {
         if (IsRoutine(statement) && BodyMention(text, tokens) is { } inBody)
         {
@@ -82,6 +93,11 @@ internal sealed partial class Masker
         }
 
         var named = NamedColumns(text, tokens);
+        if (named.Count == 0 && WritesUnnamedColumns(statement, text, tokens, relations))
+        {
+            return Renamed;
+        }
+
         if (named.Count == 0 && !Mentions(text, tokens, depth: 0, lookInStrings: false))
         {
             return null;
@@ -139,6 +155,16 @@ internal sealed partial class Masker
         // The next random() replays a seed taken from the value; a view's definition locks its relations (probe DF).
         "setseed", "pg_get_viewdef",
     };
+
+    /// <summary>Statements of a routine's body that write, notify, or call a function that keeps a value.</summary>
+    private static bool WritesOrKeeps(IEnumerable<SqlStatement> body) =>
+        body.Any(s => s.Kind is "INSERT" or "UPDATE" or "DELETE" or "MERGE" or "COPY" or "CREATE" or "NOTIFY" or "TRUNCATE"
+            || CallsSink(s.Text.ToString(), Tokens(s.Text.ToString())));
+
+    /// <summary>A call of a function that keeps a value in a string of the statement (a body's PERFORM pg_notify(…)).</summary>
+    private static bool BodyCallsSink(string text, List<SqlToken> tokens) =>
+        tokens.Exists(t => t.IsStringLiteral && SqlLiteral.TryGetContent(text, t, out var content, out var from, out var to)
+            && content.Substring(from, to - from) is var body && CallsSink(body, Tokens(body)));
 
     private static bool CallsSink(string text, List<SqlToken> tokens)
     {

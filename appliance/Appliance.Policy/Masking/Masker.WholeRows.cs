@@ -460,6 +460,77 @@ internal sealed partial class Masker
                 || IsWordIn(text, previous, BeforeTableQuery));
     }
 
+    /// <summary>
+    /// A write whose rows come from <c>*</c>, <c>t.*</c> or <c>TABLE t</c> of a relation that may
+    /// hold a masked column, into another table (<c>INSERT INTO notes SELECT * FROM customers</c>,
+    /// <c>INSERT … TABLE customers</c>, <c>CREATE TABLE t (a, b, …) AS SELECT *</c>, also a view's or
+    /// materialized view's column list): every column goes in under the target's column names, and
+    /// reads back unmasked (probe EI1). A copy that keeps the names (into the same table,
+    /// <c>CREATE TABLE t AS SELECT *</c>, <c>SELECT * INTO t</c>) stays masked by them.
+    /// </summary>
+    private static bool WritesUnnamedColumns(SqlStatement statement, string text, List<SqlToken> tokens, IColumnNameLookup? relations)
+    {
+        if (statement.Kind != "INSERT" && !(statement.Kind == "CREATE" && RenamesColumnsOfItsQuery(text, tokens)))
+        {
+            return false;
+        }
+
+        var index = new TokenIndex(text, tokens);
+        var withQueries = WithQueryNames(text, tokens, index);
+        var targets = TargetNames(text, tokens, relations, withQueries);
+        var sources = RowSourceNames(text, tokens, relations, index);
+        var fromMasked = sources?.Any(name => targets?.Contains(name) != true) == true;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            // INSERT INTO t [(…)] TABLE customers: the query right after the target.
+            var insertsTable = statement.Kind == "INSERT" && i > 0 && IsWord(text, tokens[i], "TABLE") && i + 1 < tokens.Count
+                && tokens[i + 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                && tokens[i - 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier or SqlTokenKind.CloseParen;
+            if (!insertsTable && !SelectsUnnamedColumns(text, tokens, i))
+            {
+                continue;
+            }
+
+            if (tokens[i].Kind == SqlTokenKind.Word)
+            {
+                // TABLE name: that relation's columns.
+                var name = SqlLiteral.Identifier(text, tokens[i + 1]);
+                if (!HoldsNoMaskedColumn(name, relations, withQueries) && targets?.Contains(name) != true)
+                {
+                    return true;
+                }
+            }
+            else if (fromMasked)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary><c>CREATE … name (a, b, …) AS query</c>: a column list before the AS of its query.</summary>
+    private static bool RenamesColumnsOfItsQuery(string text, List<SqlToken> tokens)
+    {
+        var open = tokens.FindIndex(t => t.Kind == SqlTokenKind.OpenParen);
+        if (open < 1 || tokens[open - 1].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
+        {
+            return false;
+        }
+
+        var depth = 0;
+        for (var i = open; i < tokens.Count; i++)
+        {
+            depth += tokens[i].Kind == SqlTokenKind.OpenParen ? 1 : tokens[i].Kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (depth == 0)
+            {
+                return i + 1 < tokens.Count && IsWord(text, tokens[i + 1], "AS");
+            }
+        }
+
+        return false;
+    }
+
     private static readonly HashSet<string> TargetKeywords = new(StringComparer.OrdinalIgnoreCase) { "UPDATE", "INTO", "ONLY" };
 
     private static readonly HashSet<string> SetOperations = new(StringComparer.OrdinalIgnoreCase) { "UNION", "INTERSECT", "EXCEPT" };

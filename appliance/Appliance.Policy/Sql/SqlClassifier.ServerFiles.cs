@@ -15,10 +15,35 @@ internal static partial class SqlClassifier
     /// <summary>The kind and command of a COPY to or from a server file or program, or a call of a server file function.</summary>
     public const string ServerFiles = "SERVER FILES";
 
-    /// <summary>Server-side file access of PostgreSQL's core and adminpack.</summary>
+    /// <summary>
+    /// Server-side file access of PostgreSQL's core and adminpack, and what reads table data
+    /// beneath the rows (probe EI3: pageinspect's raw pages held SSNs whole): pageinspect's readers
+    /// of a relation, pg_walinspect's of the WAL, logical decoding's changes.
+    /// </summary>
     private static readonly FrozenSet<string> ServerFileFunctions = FrozenSet.Create(
         StringComparer.Ordinal,
-        "lo_import", "lo_export", "pg_read_file", "pg_read_binary_file", "pg_file_write", "pg_file_rename", "pg_file_unlink", "pg_file_sync");
+        "lo_import", "lo_export", "pg_read_file", "pg_read_binary_file", "pg_file_write", "pg_file_rename", "pg_file_unlink", "pg_file_sync",
+        "pg_ls_dir", "pg_stat_file", "pg_ls_logdir", "pg_ls_waldir", "pg_ls_tmpdir", "pg_ls_archive_statusdir", "pg_ls_logicalsnapdir",
+        "pg_ls_logicalmapdir", "pg_ls_replslotdir",
+        "get_raw_page", "bt_page_items", "bt_multi_page_stats", "heap_page_item_attrs", "tuple_data_split",
+        "pg_get_wal_block_info", "pg_get_wal_records_info", "pg_get_wal_record_info", "pg_get_wal_records_info_till_end_of_wal",
+        "pg_logical_slot_get_changes", "pg_logical_slot_peek_changes", "pg_logical_slot_get_binary_changes", "pg_logical_slot_peek_binary_changes");
+
+    /// <summary>file_fdw's options: a foreign table reading a server file or a program's output (probe EF3, EI2).</summary>
+    private static bool HasFileOptions(Statement statement, int first)
+    {
+        for (var i = first + 1; i < statement.To - 1; i++)
+        {
+            if (statement.Tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                && SqlLiteral.Identifier(statement.Source, statement.Tokens[i]) is "program" or "filename"
+                && statement.Tokens[i + 1].IsStringLiteral)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// Functions the gateway finds by name: those that run SQL given as text, the server file
@@ -32,7 +57,7 @@ internal static partial class SqlClassifier
 
     /// <summary>Commands that give a function another name or another way to be called.</summary>
     private static bool MayAliasAFunction(string command) => command is "CREATE OPERATOR" or "CREATE CAST" or "CREATE AGGREGATE"
-        or "ALTER FUNCTION" or "ALTER PROCEDURE" or "ALTER ROUTINE" or "ALTER AGGREGATE" or "ALTER OPERATOR" or "ALTER EXTENSION";
+        or "ALTER FUNCTION" or "ALTER PROCEDURE" or "ALTER ROUTINE" or "ALTER AGGREGATE" or "ALTER OPERATOR";
 
     /// <summary>Whether the statement names, anywhere, a function the gateway reads by name.</summary>
     private static bool NamesFunctionReadByName(Statement statement, int first)

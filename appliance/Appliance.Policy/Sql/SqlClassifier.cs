@@ -181,6 +181,12 @@ internal static partial class SqlClassifier
         {
             context.AddUnknown(statement.Text, origin, depth);
         }
+
+        if (command is "CREATE FOREIGN TABLE" or "ALTER FOREIGN TABLE" or "CREATE SERVER" or "ALTER SERVER" or "IMPORT"
+            && HasFileOptions(statement, first))
+        {
+            context.Add(statement.Text, ServerFiles, ServerFiles, hasWhere: false, origin, depth);
+        }
         if (command is "ALTER TABLE" or "ALTER FOREIGN TABLE" or "ALTER TYPE" && DropsColumn(statement, first))
         {
             // Dropping a column destroys its data as DROP TABLE does a table's: a rule on DROP covers it.

@@ -183,7 +183,7 @@ internal static class SqlLiteral
         if (token.Kind == SqlTokenKind.QuotedIdentifier && raw.Length >= 2 && raw[0] == '"')
         {
             var inner = token.Unterminated ? raw[1..] : raw[1..^1];
-            return inner.ToString().Replace("\"\"", "\"", StringComparison.Ordinal);
+            return Truncated(inner.ToString().Replace("\"\"", "\"", StringComparison.Ordinal));
         }
 
         // PostgreSQL folds only ASCII letters (downcase_identifier with a multi-byte encoding).
@@ -194,7 +194,39 @@ internal static class SqlLiteral
             lower[i] = char.IsAsciiLetterUpper(c) ? (char)(c | 0x20) : c;
         }
 
-        return lower.ToString();
+        return Truncated(lower.ToString());
+    }
+
+    /// <summary>The longest identifier PostgreSQL keeps, in bytes (NAMEDATALEN - 1).</summary>
+    public const int MaxIdentifierBytes = 63;
+
+    /// <summary>
+    /// An identifier as PostgreSQL keeps it: cut to 63 bytes of UTF-8 at a character's start
+    /// (truncate_identifier). Two names alike in their first 63 bytes are one name there: the
+    /// gateway told them apart, and one approval ran a DELETE twice, a portal was masked by another
+    /// statement's plan (probe EF1, EF2).
+    /// </summary>
+    public static string Truncated(string identifier)
+    {
+        if (identifier.Length <= MaxIdentifierBytes / 3 || Encoding.UTF8.GetByteCount(identifier) <= MaxIdentifierBytes)
+        {
+            return identifier;
+        }
+
+        var bytes = 0;
+        var end = 0;
+        foreach (var rune in identifier.EnumerateRunes())
+        {
+            if (bytes + rune.Utf8SequenceLength > MaxIdentifierBytes)
+            {
+                break;
+            }
+
+            bytes += rune.Utf8SequenceLength;
+            end += rune.Utf16SequenceLength;
+        }
+
+        return identifier[..end];
     }
 
     /// <summary>E'…' escapes (the PostgreSQL manual, 4.1.2.2): \b \f \n \r \t, octal, \x hex, \u and \U.</summary>

@@ -86,6 +86,12 @@ public class BuiltInGuardrailsTests
     [InlineData("SELECT \"pg_read_file\"('pg_hba.conf')")]
     [InlineData("DO $$BEGIN PERFORM pg_file_write('x', 'y', false); END$$")]
     [InlineData("CREATE FUNCTION f() RETURNS oid LANGUAGE sql AS 'SELECT lo_import(''/etc/passwd'')'")]
+    [InlineData("CREATE FOREIGN TABLE f (line text) SERVER files OPTIONS (program 'psql -c \"TRUNCATE victim\"')")] // probe EF3, EI2
+    [InlineData("create foreign table f (line text) server files options (FILENAME '/etc/passwd')")]
+    [InlineData("ALTER FOREIGN TABLE f OPTIONS (SET program 'sh -c id')")]
+    [InlineData("SELECT * FROM heap_page_items(get_raw_page('customers', 0))")] // probe EI3
+    [InlineData("SELECT data FROM pg_logical_slot_peek_changes('s', NULL, NULL)")]
+    [InlineData("SELECT pg_ls_dir('.')")]
     public void ServerFilesAndPrograms_AreBlocked_WithNoConfiguredRule(string sql) =>
         AssertBlockedBy(sql, BuiltInGuardrails.ServerFilesName);
 
@@ -96,6 +102,7 @@ public class BuiltInGuardrailsTests
     [InlineData("SELECT lo_get(42), lo_from_bytea(0, 'x')")]
     [InlineData("GRANT EXECUTE ON FUNCTION pg_read_file(text) TO analyst")]
     [InlineData("SELECT lo_export_count FROM t")]
+    [InlineData("CREATE FOREIGN TABLE remote_orders (id int) SERVER shop OPTIONS (schema_name 'public', table_name 'orders')")]
     public void ClientCopiesAndLargeObjects_AreNotServerFiles(string sql) =>
         Assert.Equal(GuardrailOutcome.None, Evaluate(sql).Outcome);
 
@@ -111,7 +118,6 @@ public class BuiltInGuardrailsTests
     [InlineData("CREATE CAST (text AS regclass) WITH FUNCTION query_to_xml(text, boolean, boolean, text)")]
     [InlineData("CREATE AGGREGATE keep(text) (SFUNC = set_config, STYPE = text)")]
     [InlineData("ALTER ROUTINE lo_export(oid, text) RENAME TO save")]
-    [InlineData("ALTER EXTENSION dblink SET SCHEMA hidden")]
     public void AFunctionReadByName_UnderAnotherName_IsUnreadable(string sql)
     {
         var verdict = Evaluate(sql);
@@ -123,6 +129,8 @@ public class BuiltInGuardrailsTests
     [InlineData("ALTER FUNCTION my_report(int) RENAME TO report")]
     [InlineData("CREATE OPERATOR === (FUNCTION = texteq, LEFTARG = text, RIGHTARG = text)")]
     [InlineData("CREATE EXTENSION dblink")]
+    [InlineData("ALTER EXTENSION dblink UPDATE")] // probe EF5: an extension's name is no function's
+    [InlineData("ALTER EXTENSION dblink SET SCHEMA hidden")] // its functions keep their names, which are found schema-qualified too
     public void OtherFunctionsUnderOtherNames_AreLeftToTheConfiguredRules(string sql) =>
         Assert.Equal(GuardrailOutcome.None, Evaluate(sql).Outcome);
 }

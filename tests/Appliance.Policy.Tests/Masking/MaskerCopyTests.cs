@@ -76,6 +76,19 @@ public class MaskerCopyTests
         Assert.Equal("\"****\"\n", Mask("{\"a\": 1}\n", plan: plan).Row);
     }
 
+    /// <summary>A number holding a card is NULL, as a SELECT returns it, not a mask COPY FROM cannot load back (probe EH1).</summary>
+    [Theory]
+    [InlineData(PgTypes.Numeric, "1\t4111111111111111\n", "1\t\\N\n")]
+    [InlineData(PgTypes.Int8, "1\t4111111111111111\n", "1\t\\N\n")]
+    [InlineData(PgTypes.Money, "1\t$60,113,731,272,213.28\n", "1\t\\N\n")]
+    [InlineData(PgTypes.Numeric, "1\t12345.67\n", "1\t12345.67\n")]
+    public void Numbers_HoldingACard_AreNull(uint type, string row, string expected)
+    {
+        var plan = _masker.GetPlan("SELECT id, amount FROM payments", [new("id", 0, 0, PgTypes.Int4), new("amount", 0, 0, type)], null);
+
+        Assert.Equal(expected, Mask(row, plan: plan).Row);
+    }
+
     [Fact]
     public void Header_IsOnlyScanned()
     {

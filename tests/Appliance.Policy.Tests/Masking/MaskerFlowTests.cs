@@ -67,6 +67,56 @@ public sealed class MaskerFlowTests
         Assert.Matches("copies the masked column \"(ssn|card_number|\\(reached without its name[^\"]*|\\(a cursor's rows, FETCHed in a body\\)|\\(a body the gateway cannot read\\))\"", refusal);
     }
 
+    /// <summary>
+    /// Every column of a relation holding masked ones, into a table under other names, reads back
+    /// unmasked (probe EI1); a copy that keeps the names, or of a relation without masked columns,
+    /// is no copy of one.
+    /// </summary>
+    [Theory]
+    [InlineData("INSERT INTO notes SELECT * FROM customers", true)]
+    [InlineData("INSERT INTO notes TABLE customers", true)]
+    [InlineData("insert into notes (a, b, c) select c.* from public.customers c", true)]
+    [InlineData("INSERT INTO notes SELECT o.*, c.* FROM orders o JOIN customers c ON c.id = o.customer_id", true)]
+    [InlineData("CREATE TABLE t (a, b, c, d, e) AS SELECT * FROM customers", true)]
+    [InlineData("CREATE VIEW v (a, b, c, d, e) AS TABLE customers", true)]
+    [InlineData("INSERT INTO notes SELECT * FROM orders", false)]
+    [InlineData("INSERT INTO customers SELECT * FROM customers WHERE id = 1", false)]
+    [InlineData("CREATE TABLE t AS SELECT * FROM customers", false)]
+    [InlineData("SELECT * INTO t FROM customers", false)]
+    [InlineData("CREATE TABLE t AS SELECT count(*) FROM customers", false)]
+    public void WholeRowsIntoOtherColumns_AreRefused(string sql, bool refused)
+    {
+        var refusal = Columns.FlowRefusal(sql, relations: new OrdersHoldNoMaskedColumn());
+
+        Assert.Equal(refused, refusal is not null);
+    }
+
+    /// <summary>
+    /// A routine whose body writes or keeps what it is given copies a masked column passed to it,
+    /// even in a WHERE (probe EF4: a wrapper of set_config; EI4: WHERE stash(ssn) filled a table).
+    /// </summary>
+    [Theory]
+    [InlineData("CREATE FUNCTION stash(t text) RETURNS bool LANGUAGE sql AS $$ INSERT INTO loot VALUES (t) RETURNING true $$", true)]
+    [InlineData("CREATE OR REPLACE FUNCTION keep(t text) RETURNS text LANGUAGE sql AS 'SELECT set_config(''my.x'', t, false)'", true)]
+    [InlineData("CREATE PROCEDURE tell(t text) LANGUAGE plpgsql AS $$BEGIN PERFORM pg_notify('c', t); END$$", true)]
+    [InlineData("CREATE FUNCTION f(t text) RETURNS void LANGUAGE plpgsql AS $$BEGIN UPDATE loot SET v = t; END$$", true)]
+    [InlineData("CREATE FUNCTION add1(i int) RETURNS int LANGUAGE sql AS 'SELECT i + 1'", false)]
+    [InlineData("CREATE FUNCTION f(t text) RETURNS int LANGUAGE plpgsql AS $$DECLARE n int; BEGIN SELECT count(*) INTO n FROM orders; RETURN n; END$$", false)]
+    public void RoutinesThatWriteOrKeep_AreRefused(string sql, bool refused) =>
+        Assert.Equal(refused, Columns.FlowRefusal(sql) is { } refusal && refusal.Contains("writes or keeps values", StringComparison.Ordinal));
+
+    /// <summary>As the catalog read at login answers: customers has a masked column, orders none.</summary>
+    private sealed class OrdersHoldNoMaskedColumn : IColumnNameLookup
+    {
+        public bool TryGetColumnName(uint tableOid, short attributeNumber, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? columnName)
+        {
+            columnName = null;
+            return false;
+        }
+
+        public bool? RelationHasMaskedColumn(string relationName) => relationName switch { "customers" => true, "orders" or "notes" => false, _ => null };
+    }
+
     [Theory]
     [InlineData("SELECT translate(histogram_bounds::text, '0123456789', 'abcdefghij') FROM pg_stats WHERE attname = 'ssn'")]
     [InlineData("SELECT * FROM pg_catalog.\"pg_stats_ext\"")]

@@ -45,6 +45,8 @@ public class MaskerTextTests
     [InlineData("order 12345 shipped")]
     [InlineData("12.4111111111111111")]
     [InlineData("1675238280000")]
+    [InlineData("+4915100015838")] // an international phone number, Luhn-valid as one in ten are (probe EH2)
+    [InlineData("call +23480301234560 today")]
     [InlineData("7000000000000005")]
     [InlineData("9000000000000001")]
     [InlineData("1000000000000008")]

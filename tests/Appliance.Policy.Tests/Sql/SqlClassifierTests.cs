@@ -393,6 +393,29 @@ public class SqlClassifierTests
         Assert.Contains(Classify("EXECUTE \"MyStmt\"", session), s => s.IsUnknown);
     }
 
+    /// <summary>
+    /// PostgreSQL keeps 63 bytes of a name: two names alike in those are one statement there, so
+    /// here too (probe EF1: a DELETE prepared under a third such name ran twice on one approval).
+    /// </summary>
+    [Fact]
+    public void Classify_NamesAlikeInTheirFirst63Bytes_AreOneStatement()
+    {
+        var session = new SqlSession();
+        var prefix = new string('n', 63);
+        Classify($"PREPARE {prefix}_harmless AS SELECT 1", session);
+        Classify($"DEALLOCATE {prefix}_other", session);
+        Classify($"PREPARE {prefix}_wipe AS DELETE FROM victim", session);
+
+        Assert.Equal(["EXECUTE", "DELETE"], Commands($"EXECUTE {prefix}_harmless", session));
+        Assert.Equal(SqlLiteral.Truncated("\"" + prefix + "é\""), SqlLiteral.Truncated("\"" + prefix + "éé\""));
+    }
+
+    [Theory]
+    [InlineData("short", "short")]
+    [InlineData("ééééééééééééééééééééééééééééééééx", "ééééééééééééééééééééééééééééééé")] // 31 é are 62 bytes: the 32nd does not fit
+    public void Truncated_CutsAt63BytesOfUtf8_AtACharactersStart(string name, string expected) =>
+        Assert.Equal(expected, SqlLiteral.Truncated(name));
+
     [Fact]
     public void Classify_ExecuteOfUnknownName_IsUnknown()
     {

@@ -16,30 +16,6 @@ internal static class ClientEncodings
     private static readonly string[] Unreadable = ["SJIS", "SHIFT_JIS_2004", "BIG5", "GBK", "UHC", "GB18030", "JOHAB"];
 
     /// <summary>
-    /// Whether the bytes could read differently in one of the <see cref="Unreadable"/> encodings
-    /// than in every encoding the gateway reads: in all of them an ASCII byte that is part of a
-    /// multibyte character is 0x30–0x7E right after a byte of 0x80 or more (a trail byte, or
-    /// GB18030's four-byte digits). Text without such a pair has every ASCII byte read as itself
-    /// everywhere, so its quotes, escapes and comments end where the gateway sees them end.
-    /// </summary>
-    public static bool AsciiMayJoinACharacter(ReadOnlySpan<byte> text)
-    {
-        var i = text.IndexOfAnyInRange((byte)0x80, (byte)0xFF);
-        while (i >= 0 && i + 1 < text.Length)
-        {
-            if (text[i + 1] is >= 0x30 and <= 0x7E)
-            {
-                return true;
-            }
-
-            var next = text[(i + 1)..].IndexOfAnyInRange((byte)0x80, (byte)0xFF);
-            i = next < 0 ? -1 : i + 1 + next;
-        }
-
-        return false;
-    }
-
-    /// <summary>
     /// Whether running the statement may change client_encoding: false only for statements that
     /// run no code of anyone's and set no encoding, the ones drivers put before a statement in one
     /// batch (pgjdbc's BEGIN, SET application_name): BEGIN, SAVEPOINT, RELEASE, SET or RESET of

@@ -199,6 +199,11 @@ internal sealed partial class PgSession
     private void OnParameterStatus(PgSpanFrame frame)
     {
         var parameter = ParameterStatusMessage.Parse(frame.Body);
+        if (ClientEncodings.IsClientEncoding(parameter.Name))
+        {
+            _clientEncoding = System.Text.Encoding.ASCII.GetString(parameter.Value);
+        }
+
         if (ClientEncodings.IsClientEncoding(parameter.Name) && ClientEncodings.Refusal(parameter.Value) is { } refusal)
         {
             Log.SessionCut(_services.Logger, Id, "unsupported client_encoding");

@@ -23,6 +23,9 @@ internal sealed partial class PgSession
     /// </summary>
     private readonly List<(StatementInfo Statement, bool Stale)> _executedInBatch = [];
 
+    /// <summary>The client_encoding the server last reported: set by the upstream thread, read once everything ahead is answered.</summary>
+    private volatile string _clientEncoding;
+
     /// <summary>Syncs and Queries the client sent: a batch's number. A transaction's end drops its portals.</summary>
     private long _batch;
 
@@ -57,8 +60,9 @@ internal sealed partial class PgSession
             return LocalMessages.Error(CharacterNotInRepertoire, NotUtf8);
         }
 
-        if (!ClientEncodings.AsciiMayJoinACharacter(sql))
+        if (System.Text.Ascii.IsValid(sql))
         {
+            // ASCII reads the same in every encoding the gateway accepts.
             return null;
         }
 
@@ -75,21 +79,38 @@ internal sealed partial class PgSession
             answered &= _pending.IsEmpty;
         }
 
-        if (answered)
+        if (!answered)
         {
-            return null;
+            if (!OnThreads)
+            {
+                // Waiting blocks; a loop serves other sessions. Before anything of this message is staged.
+                throw new MigrationRequired();
+            }
+
+            // A switch reported meanwhile cuts the session: then nothing more goes upstream.
+            if (!WaitForAnswersAhead(TimeSpan.MaxValue) || IsStopping)
+            {
+                return LocalMessages.Error(SqlStates.QueryCanceled, "the session ended before the statement could be checked");
+            }
         }
 
-        if (!OnThreads)
-        {
-            // Waiting blocks; a loop serves other sessions. Before anything of this message is staged.
-            throw new MigrationRequired();
-        }
+        return ReadsAsUtf8(_clientEncoding) ? null : NonAsciiRefusal(sql, _clientEncoding);
+    }
 
-        // A switch reported meanwhile cuts the session: then nothing more goes upstream.
-        return WaitForAnswersAhead(TimeSpan.MaxValue) && !IsStopping
-            ? null
-            : LocalMessages.Error(SqlStates.QueryCanceled, "the session ended before the statement could be checked");
+    /// <summary>
+    /// UTF8, or SQL_ASCII (no conversion: the server checks the bytes as its own encoding's).
+    /// Elsewhere the same bytes are other characters, other lengths: a name cut at 63 bytes is cut
+    /// elsewhere, two names the gateway tells apart are one (probe EF).
+    /// </summary>
+    private static bool ReadsAsUtf8(string encoding) =>
+        encoding.Equals("UTF8", StringComparison.OrdinalIgnoreCase) || encoding.Equals("SQL_ASCII", StringComparison.OrdinalIgnoreCase);
+
+    private byte[] NonAsciiRefusal(ReadOnlySpan<byte> sql, string encoding)
+    {
+        var message = $"statement refused: it has non-ASCII text, and in client_encoding {encoding} PostgreSQL reads those bytes as other characters than "
+            + "the gateway, which reads statements as UTF-8; set client_encoding to UTF8 for non-ASCII text";
+        RecordRefused(_runtime.MaskSql(sql), StatementRecord.Blocked, message, null);
+        return LocalMessages.Error(SqlStates.FeatureNotSupported, message);
     }
 
     /// <summary>

@@ -313,6 +313,11 @@ internal sealed partial class PgSession
     {
         var parse = ParseMessage.Parse(frame.Body);
         _approvedHold = null;
+        if (RefusedName(parse.StatementName))
+        {
+            return;
+        }
+
         var decision = Decide(parse.Query, parse.StatementName, isParse: true);
         if (decision.Skipped)
         {
@@ -428,6 +433,11 @@ internal sealed partial class PgSession
     private void OnBind(PgSpanFrame frame)
     {
         var bind = BindMessage.Parse(frame.Body);
+        if (RefusedName(bind.Portal) || RefusedName(bind.Statement))
+        {
+            return;
+        }
+
         var statement = _statements.Find(bind.Statement) is { ParseFailed: false } parsed ? parsed : StatementInfo.Unknown;
         if (ReferenceEquals(statement, StatementInfo.Unknown) && !bind.Statement.IsEmpty)
         {
@@ -481,6 +491,11 @@ internal sealed partial class PgSession
     private void OnDescribe(PgSpanFrame frame)
     {
         var describe = DescribeMessage.Parse(frame.Body);
+        if (RefusedName(describe.Name))
+        {
+            return;
+        }
+
         if (describe.Target == DescribeTarget.Statement)
         {
             ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.DescribeStatement });
@@ -495,6 +510,12 @@ internal sealed partial class PgSession
     private void OnExecute(PgSpanFrame frame)
     {
         var execute = ExecuteMessage.Parse(frame.Body);
+        if (RefusedName(execute.Portal))
+        {
+            _refusedOwnExecute = false; // this Execute was the refused message
+            return;
+        }
+
         var portal = PortalFor(execute.Portal);
         var statement = portal.Statement;
         string? spends = null;
@@ -563,6 +584,11 @@ internal sealed partial class PgSession
     private void OnClose(PgSpanFrame frame)
     {
         var close = CloseMessage.Parse(frame.Body);
+        if (RefusedName(close.Name))
+        {
+            return;
+        }
+
         if (close.Target == DescribeTarget.Statement)
         {
             _statements.Remove(close.Name);
@@ -646,6 +672,29 @@ internal sealed partial class PgSession
     /// aborts an explicit one (a later COMMIT rolls back). The upstream's error is replaced with
     /// the gateway's, and everything up to Sync is dropped; the Sync goes upstream.
     /// </summary>
+    /// <summary>
+    /// A name of a prepared statement or portal the gateway could not keep apart as PostgreSQL
+    /// does: PostgreSQL compares only the first 63 bytes, in its own encoding (probe EF1, EF2: two
+    /// names alike in those bytes were two to the gateway, one there, so one approval ran a DELETE
+    /// twice and a portal was masked by another statement's plan). Drivers use short ASCII names.
+    /// </summary>
+    private bool RefusedName(ReadOnlySpan<byte> name)
+    {
+        if (name.Length <= Appliance.Policy.Sql.SqlLiteral.MaxIdentifierBytes && System.Text.Ascii.IsValid(name))
+        {
+            return false;
+        }
+
+        var message = $"the name \"{System.Text.Encoding.UTF8.GetString(name[..Math.Min(name.Length, 80)])}\" is refused: the gateway takes names of prepared statements and portals "
+            + $"of at most {Appliance.Policy.Sql.SqlLiteral.MaxIdentifierBytes} ASCII bytes, as PostgreSQL tells names apart only by their first {Appliance.Policy.Sql.SqlLiteral.MaxIdentifierBytes} bytes in its own encoding";
+        RecordRefused("(a message naming a prepared statement or portal)", Audit.StatementRecord.Blocked, message, null);
+        RefuseInBatch(LocalMessages.Error(InvalidName, message));
+        return true;
+    }
+
+    /// <summary>invalid_name.</summary>
+    private const string InvalidName = "42602";
+
     private void RefuseInBatch(byte[] refusal)
     {
         _approvedHold = null;

@@ -66,7 +66,7 @@ internal sealed partial class PgSession
     /// <summary>The flow check and the guardrails.</summary>
     private Decision Judge(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse, Policy.ConnectionRuntime runtime)
     {
-        if (runtime.Masker.MayNameMaskedColumn(sql) && runtime.Masker.FlowRefusal(Encoding.UTF8.GetString(sql), unknownIsRefused: true) is { } flowMessage)
+        if (runtime.Masker.MayNameMaskedColumn(sql) && runtime.Masker.FlowRefusal(Encoding.UTF8.GetString(sql), unknownIsRefused: true, _catalog) is { } flowMessage)
         {
             RecordRefused(runtime.MaskSql(sql), StatementRecord.Blocked, flowMessage, null);
             return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, flowMessage), null);

@@ -58,6 +58,7 @@ internal sealed partial class PgSession : IDisposable
         _client = start.Client;
         _clientTls = start.ClientTls;
         _upstreamConnection = start.Upstream;
+        _clientEncoding = start.Upstream.ClientEncoding;
         _upstream = start.Upstream.Stream;
         _upstreamIn = start.Upstream.Input;
         _catalog = start.Catalog;

@@ -24,6 +24,9 @@ internal sealed class UpstreamConnection(Socket socket, Stream stream, InputBuff
 
     public TransactionStatus Status { get; set; } = TransactionStatus.Idle;
 
+    /// <summary>The client_encoding the login reported.</summary>
+    public string ClientEncoding { get; set; } = "UTF8";
+
     public bool IsTls => Stream is System.Net.Security.SslStream;
 
     public void Dispose()

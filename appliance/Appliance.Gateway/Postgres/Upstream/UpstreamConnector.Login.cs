@@ -79,9 +79,14 @@ internal sealed partial class UpstreamConnector
                 break;
             case BackendMessageType.ParameterStatus:
                 var parameter = ParameterStatusMessage.Parse(body);
-                if (ClientEncodings.IsClientEncoding(parameter.Name) && ClientEncodings.Refusal(parameter.Value) is { } refusal)
+                if (ClientEncodings.IsClientEncoding(parameter.Name))
                 {
-                    throw new UpstreamLoginException(SqlStates.FeatureNotSupported, refusal);
+                    if (ClientEncodings.Refusal(parameter.Value) is { } refusal)
+                    {
+                        throw new UpstreamLoginException(SqlStates.FeatureNotSupported, refusal);
+                    }
+
+                    connection.ClientEncoding = System.Text.Encoding.ASCII.GetString(parameter.Value);
                 }
 
                 connection.StartupMessages.Add(frame.Message.ToArray());
