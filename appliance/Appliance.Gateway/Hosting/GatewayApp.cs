@@ -47,6 +47,7 @@ public static class GatewayApp
         builder.Services.AddGatewayLogging(builder.Configuration);
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = ProblemRules.AddMissingRule);
         builder.Services.AddExceptionHandler<BadRequestHandler>();
+        builder.Services.AddExceptionHandler<StoreFailureHandler>();
         builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(json =>
         {

@@ -18,7 +18,7 @@ internal static class IdentityServiceCollectionExtensions
     public static IServiceCollection AddIdentity(this IServiceCollection services)
     {
         services.AddSingleton<TokenStore>();
-        services.AddHostedService<TokenAdoption>();
+        services.AddSingleton<Store.IMigrationStep, TokenAdoption>();
         services.AddSingleton<PeopleDirectory>();
         services.AddSingleton<AuthFailureLimiter>();
         services.AddSingleton<NativeClientAuthenticator>();

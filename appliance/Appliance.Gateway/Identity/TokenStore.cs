@@ -32,14 +32,23 @@ internal sealed record TokenChainRecord(
 /// <summary>Personal access tokens and grant credentials: created once, stored hashed, revocable.</summary>
 internal sealed class TokenStore(StoreDatabase database, TimeProvider time)
 {
-    /// <summary>Makes a token and records it in the chain (<c>token.created</c>).</summary>
+    /// <summary>
+    /// Makes a token and records it in the chain (<c>token.created</c>), in one transaction: a
+    /// gateway killed between the two left a row the chain never recorded, and verify failed on an
+    /// honest store for good (probe EL2).
+    /// </summary>
     public async Task<(TokenInfo Info, string Token)> CreateAsync(
         TokenKind kind, string email, string? name, string? grantId, DateTimeOffset? expiresAt, string actor, Events.EventLog events,
         CancellationToken cancellationToken)
     {
-        var (info, token) = await InsertAsync(kind, email, name, grantId, expiresAt, cancellationToken);
-        await events.AppendAsync(
-            [new Events.NewEvent(Events.EventTypes.TokenCreated, info.CreatedAt, StoreJson.Serialize(TokenChainRecord.From(info, TokenHasher.Hash(token))), actor)],
+        var (info, token) = New(kind, email, name, grantId, expiresAt);
+        await database.InTransactionAsync(
+            async (connection, transaction) =>
+            {
+                await InsertAsync(connection, transaction, info, token);
+                return await events.AppendAsync(connection, transaction,
+                    [new Events.NewEvent(Events.EventTypes.TokenCreated, info.CreatedAt, StoreJson.Serialize(TokenChainRecord.From(info, TokenHasher.Hash(token))), actor)]);
+            },
             cancellationToken);
         return (info, token);
     }
@@ -48,24 +57,33 @@ internal sealed class TokenStore(StoreDatabase database, TimeProvider time)
     public async Task<(TokenInfo Info, string Token)> InsertAsync(
         TokenKind kind, string email, string? name, string? grantId, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
     {
-        var token = TokenHasher.NewToken(kind == TokenKind.Personal ? TokenHasher.PersonalPrefix : TokenHasher.GrantPrefix);
-        var info = new TokenInfo(Ids.NewTokenId(), kind, email, name, grantId, time.GetUtcNow(), expiresAt, null);
+        var (info, token) = New(kind, email, name, grantId, expiresAt);
         await using var connection = await database.OpenAsync(cancellationToken);
+        await InsertAsync(connection, null, info, token);
+        return (info, token);
+    }
+
+    private (TokenInfo Info, string Token) New(TokenKind kind, string email, string? name, string? grantId, DateTimeOffset? expiresAt) =>
+        (new TokenInfo(Ids.NewTokenId(), kind, email, name, grantId, time.GetUtcNow(), expiresAt, null),
+            TokenHasher.NewToken(kind == TokenKind.Personal ? TokenHasher.PersonalPrefix : TokenHasher.GrantPrefix));
+
+    private static async Task InsertAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, TokenInfo info, string token)
+    {
         await connection.ExecuteAsync(
             "INSERT INTO tokens (id, kind, user_email, name, hash, grant_id, created_at, expires_at) " +
             "VALUES (@Id, @Kind, @UserEmail, @Name, @Hash, @GrantId, @CreatedAt, @ExpiresAt)",
             new
             {
                 info.Id,
-                Kind = kind.ToString().ToLowerInvariant(),
+                Kind = info.Kind.ToString().ToLowerInvariant(),
                 info.UserEmail,
                 info.Name,
                 Hash = TokenHasher.Hash(token),
                 info.GrantId,
                 CreatedAt = info.CreatedAt.ToUnixMs(),
-                ExpiresAt = expiresAt.ToUnixMs(),
-            });
-        return (info, token);
+                ExpiresAt = info.ExpiresAt.ToUnixMs(),
+            },
+            transaction);
     }
 
     /// <summary>The token's record when it exists, is not revoked and has not expired.</summary>

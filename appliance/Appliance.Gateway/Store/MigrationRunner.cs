@@ -9,18 +9,23 @@ namespace Appliance.Gateway.Store;
 /// its own transaction, in order. On PostgreSQL an advisory lock makes concurrent gateway starts
 /// take turns, so two replicas never apply the same migration.
 /// </summary>
-internal sealed partial class MigrationRunner(StoreDatabase database, ILogger<MigrationRunner> logger)
+/// <summary>Work a migration needs that SQL cannot do (writing to the audit chain): run in the migration's own transaction.</summary>
+internal interface IMigrationStep
+{
+    /// <summary>The migration it belongs to.</summary>
+    int Version { get; }
+
+    /// <param name="createdNow">The store had no migration before this start: nothing of an earlier version is in it.</param>
+    Task RunAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, bool createdNow);
+}
+
+internal sealed partial class MigrationRunner(StoreDatabase database, ILogger<MigrationRunner> logger, IEnumerable<IMigrationStep> steps)
 {
     // An arbitrary constant shared by every gateway process ("APPL" in ASCII).
     private const long MigrationLockKey = 0x4150504C;
 
     public static IReadOnlyList<(int Version, string Name, string Sql)> Scripts { get; } = LoadScripts();
 
-    /// <summary>The migrations this process applied (empty until <see cref="MigrateAsync"/> ran).</summary>
-    public IReadOnlyList<int> AppliedNow { get; private set; } = [];
-
-    /// <summary>The store had no migration before this process's: it was created now, with nothing of an earlier version in it.</summary>
-    public bool CreatedNow { get; private set; }
 
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
@@ -35,8 +40,9 @@ internal sealed partial class MigrationRunner(StoreDatabase database, ILogger<Mi
             await connection.ExecuteAsync(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
             var applied = (await connection.QueryAsync<long>("SELECT version FROM schema_migrations")).ToHashSet();
-            CreatedNow = applied.Count == 0;
-            var appliedNow = new List<int>();
+            // No migration before this start's: the store is new, with nothing of an earlier version in it.
+            var createdNow = applied.Count == 0;
+            var count = 0;
             foreach (var (version, name, sql) in Scripts)
             {
                 if (applied.Contains(version))
@@ -46,17 +52,22 @@ internal sealed partial class MigrationRunner(StoreDatabase database, ILogger<Mi
 
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                 await connection.ExecuteAsync(sql, transaction: transaction);
+                foreach (var step in steps.Where(s => s.Version == version))
+                {
+                    // With the migration or not at all: a gateway killed between the two left a store
+                    // that never ran the step (probe EL3).
+                    await step.RunAsync(connection, transaction, createdNow);
+                }
                 await connection.ExecuteAsync(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @at)",
                     new { version = (long)version, name, at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() },
                     transaction);
                 await transaction.CommitAsync(cancellationToken);
                 Log.MigrationApplied(logger, version, name, database.Description);
-                appliedNow.Add(version);
+                count++;
             }
 
-            AppliedNow = appliedNow;
-            return appliedNow.Count;
+            return count;
         }
         finally
         {

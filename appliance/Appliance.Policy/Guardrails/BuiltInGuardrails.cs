@@ -68,9 +68,44 @@ internal static class BuiltInGuardrails
             + "COPY to STDOUT or from STDIN goes through the client.",
     };
 
+    public const string OperatorsName = "operators";
+
+    /// <summary>
+    /// PostgreSQL picks the operator whose argument types match best, from any schema: an
+    /// always-true <c>=(varchar, varchar)</c> in a schema named like the connection's role made
+    /// everyone's <c>UPDATE … WHERE code = 'c5'</c> update every row, unreviewed, since the
+    /// guardrails read = as equality (probe EK1). Everyone with a grant shares the role, so an
+    /// operator made here changes other people's statements.
+    /// </summary>
+    public static readonly GuardrailRule Operators = new()
+    {
+        Name = OperatorsName,
+        Statements = ["CREATE OPERATOR", "ALTER OPERATOR"],
+        Action = GuardrailAction.Block,
+        Message = "Operators are not created or changed through the gateway: everyone with a grant on this connection shares its upstream role, "
+            + "and a new operator can change what = means in their statements, which the guardrails read as equality.",
+    };
+
+    public const string SystemCatalogsName = "system-catalogs";
+
+    /// <summary>
+    /// A write to a system catalog renames a function, repoints a foreign table or changes anything
+    /// else under every rule (probe EJ1: UPDATE pg_proc renamed dblink_exec, which then dropped a
+    /// table). Found by the classifier (SqlClassifier.ServerFiles.cs), in bodies and WITH queries too.
+    /// </summary>
+    public static readonly GuardrailRule SystemCatalogs = new()
+    {
+        Name = SystemCatalogsName,
+        Statements = [Sql.SqlClassifier.CatalogWrite],
+        Action = GuardrailAction.Block,
+        Message = "System catalogs are not written through the gateway: a change there (a function renamed, a foreign table repointed) "
+            + "would change what statements do under every rule.",
+    };
+
     /// <summary>The names configured rules cannot take.</summary>
-    public static readonly IReadOnlyList<string> Names = [UpstreamRoleName, OtherSessionsName, ServerFilesName];
+    public static readonly IReadOnlyList<string> Names = [UpstreamRoleName, OtherSessionsName, ServerFilesName, OperatorsName, SystemCatalogsName];
 
     /// <summary>The rules a connection's engine runs: the built-in ones first, then the configured ones.</summary>
-    public static IReadOnlyList<GuardrailRule> With(IReadOnlyList<GuardrailRule> configured) => [UpstreamRole, OtherSessions, ServerFiles, .. configured];
+    public static IReadOnlyList<GuardrailRule> With(IReadOnlyList<GuardrailRule> configured) =>
+        [UpstreamRole, OtherSessions, ServerFiles, Operators, SystemCatalogs, .. configured];
 }

@@ -154,6 +154,10 @@ internal sealed partial class Masker
         "query_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema",
         // The next random() replays a seed taken from the value; a view's definition locks its relations (probe DF).
         "setseed", "pg_get_viewdef",
+        // A sequence's value, a replication origin's or slot's name, a restore point's: each read back later (probe EJ3, EK2).
+        "setval", "pg_replication_origin_create", "pg_replication_origin_advance", "pg_replication_origin_session_setup",
+        "pg_create_restore_point", "pg_create_logical_replication_slot", "pg_create_physical_replication_slot",
+        "pg_copy_logical_replication_slot", "pg_copy_physical_replication_slot",
     };
 
     /// <summary>Statements of a routine's body that write, notify, or call a function that keeps a value.</summary>

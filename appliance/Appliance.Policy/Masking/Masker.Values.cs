@@ -40,6 +40,7 @@ internal sealed partial class Masker
             PgValueClass.Money when binary => DetectBinaryMoney(value),
             PgValueClass.Money => DetectMoneyText(value),
             PgValueClass.NumberArray when column.TypeOid is PgTypes.MoneyArray && !binary => DetectMoneyText(value),
+            PgValueClass.Float8 or PgValueClass.NumberArray when !binary => DetectFloatText(value),
             PgValueClass.Snapshot when binary => DetectBinarySnapshot(value),
             PgValueClass.TextContainer or PgValueClass.NumberArray when binary => DetectBinaryContainer(value, column.TypeOid is PgTypes.Record, 0),
             PgValueClass.Range when binary => DetectBinaryRange(value, column.TypeOid),
@@ -196,6 +197,41 @@ internal sealed partial class Masker
 
         return MaskResult.Unchanged;
     }
+
+    /// <summary>
+    /// float8 as text: PostgreSQL writes a 16-digit card as <c>4.111111111111111e+15</c>, every
+    /// digit there but split by the point and the exponent; binary's float8 was read as a number
+    /// already (probe EJ4). Each number of the text (an array's elements too) is read back as a
+    /// double, and an integral one of 12 to 19 digits is tested as its digits.
+    /// </summary>
+    private MaskResult DetectFloatText(ReadOnlySpan<byte> value)
+    {
+        if (MaskText(value, ScanMode.DetectOnly, null, default) == MaskResult.Null)
+        {
+            return MaskResult.Null;
+        }
+
+        Span<byte> bits = stackalloc byte[8];
+        for (var start = 0; start < value.Length;)
+        {
+            var length = value[start..].IndexOfAnyExcept(FloatChars);
+            length = length < 0 ? value.Length - start : length;
+            if (length > 0 && System.Buffers.Text.Utf8Parser.TryParse(value.Slice(start, length), out double number, out var consumed) && consumed == length)
+            {
+                BinaryPrimitives.WriteInt64BigEndian(bits, BitConverter.DoubleToInt64Bits(number));
+                if (DetectBinaryNumber(bits, PgValueClass.Float8) == MaskResult.Null)
+                {
+                    return MaskResult.Null;
+                }
+            }
+
+            start += Math.Max(length, 1);
+        }
+
+        return MaskResult.Unchanged;
+    }
+
+    private static readonly SearchValues<byte> FloatChars = SearchValues.Create("0123456789.eE+-"u8);
 
     /// <summary>pg_snapshot_send: int4 count of in-progress ids, int8 xmin, int8 xmax, then the ids.</summary>
     private MaskResult DetectBinarySnapshot(ReadOnlySpan<byte> value)

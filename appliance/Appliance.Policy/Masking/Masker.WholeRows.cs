@@ -465,8 +465,8 @@ internal sealed partial class Masker
     /// hold a masked column, into another table (<c>INSERT INTO notes SELECT * FROM customers</c>,
     /// <c>INSERT … TABLE customers</c>, <c>CREATE TABLE t (a, b, …) AS SELECT *</c>, also a view's or
     /// materialized view's column list): every column goes in under the target's column names, and
-    /// reads back unmasked (probe EI1). A copy that keeps the names (into the same table,
-    /// <c>CREATE TABLE t AS SELECT *</c>, <c>SELECT * INTO t</c>) stays masked by them.
+    /// reads back unmasked (probe EI1). A copy that keeps the names (<c>CREATE TABLE t AS SELECT *</c>,
+    /// <c>SELECT * INTO t</c>) stays masked by them.
     /// </summary>
     private static bool WritesUnnamedColumns(SqlStatement statement, string text, List<SqlToken> tokens, IColumnNameLookup? relations)
     {
@@ -477,9 +477,8 @@ internal sealed partial class Masker
 
         var index = new TokenIndex(text, tokens);
         var withQueries = WithQueryNames(text, tokens, index);
-        var targets = TargetNames(text, tokens, relations, withQueries);
-        var sources = RowSourceNames(text, tokens, relations, index);
-        var fromMasked = sources?.Any(name => targets?.Contains(name) != true) == true;
+        // Not even into a table of the same name: it may be another schema's (probe EJ2).
+        var fromMasked = RowSourceNames(text, tokens, relations, index) is { Count: > 0 };
         for (var i = 0; i < tokens.Count; i++)
         {
             // INSERT INTO t [(…)] TABLE customers: the query right after the target.
@@ -495,7 +494,7 @@ internal sealed partial class Masker
             {
                 // TABLE name: that relation's columns.
                 var name = SqlLiteral.Identifier(text, tokens[i + 1]);
-                if (!HoldsNoMaskedColumn(name, relations, withQueries) && targets?.Contains(name) != true)
+                if (!HoldsNoMaskedColumn(name, relations, withQueries))
                 {
                     return true;
                 }

@@ -112,6 +112,32 @@ internal sealed partial class Masker
     /// <summary>Detectors, then custom patterns over the detectors' result.</summary>
     private MaskResult MaskText(ReadOnlySpan<byte> value, ScanMode mode, IBufferWriter<byte>? output, ReadOnlySpan<byte> prefix)
     {
+        var result = MaskTextAsWritten(value, mode, output, prefix);
+        if (result != MaskResult.Unchanged || !Lookalikes.MayHold(value) || _detectors == Detectors.None)
+        {
+            return result;
+        }
+
+        // Read with its lookalikes as ASCII, a value that holds a card or SSN is masked whole:
+        // where in the original its digits were is not worth the risk of getting it wrong.
+        var normalized = PooledBufferWriter.Scratch(4);
+        if (!Lookalikes.TryNormalize(value, normalized) || ValueScanner.Scan(normalized.WrittenSpan, _detectors, ScanMode.DetectOnly, null) != MaskResult.Null)
+        {
+            return MaskResult.Unchanged;
+        }
+
+        if (mode == ScanMode.DetectOnly || output is null)
+        {
+            return MaskResult.Null;
+        }
+
+        Write(output, prefix);
+        Write(output, mode == ScanMode.Json ? JsonStars : Stars);
+        return MaskResult.Replaced;
+    }
+
+    private MaskResult MaskTextAsWritten(ReadOnlySpan<byte> value, ScanMode mode, IBufferWriter<byte>? output, ReadOnlySpan<byte> prefix)
+    {
         if (_patterns.Length == 0)
         {
             return ValueScanner.Scan(value, _detectors, mode, output, prefix);

@@ -6,7 +6,7 @@ namespace Appliance.Policy.Masking;
 /// <summary>A growable scratch buffer from the shared pool, reused per thread for the rare masking paths that need two passes.</summary>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>
 {
-    private const int Slots = 4;
+    private const int Slots = 5;
 
     [ThreadStatic]
     private static PooledBufferWriter?[]? _slots;

@@ -40,7 +40,7 @@ internal enum ScanMode : byte
 /// bytes that are not UTF-8 (a LATIN1 session, binary data in a bytea) needs ASCII letters or
 /// digits on both sides of its '@'.
 /// A number's decimals are not read (<c>12.4111111111111111</c>): that was one average in ten masked; nor
-/// is a run right after <c>+</c>, an international phone number (<c>+4915100015838</c>).
+/// is one run right after <c>+</c>, an international phone number (<c>+4915100015838</c>).
 /// </summary>
 internal static class ValueScanner
 {
@@ -300,10 +300,11 @@ internal static class ValueScanner
         // Payment cards start with 2 to 6 (Mastercard's 2-series, Amex, Diners and JCB, Visa,
         // Mastercard, Discover and UnionPay), or 81/82 (RuPay, UnionPay); other leading digits are
         // ids, phone numbers and epoch milliseconds (1675238280000), one in ten of which passes Luhn.
-        // A run right after '+' is an international phone number (+4915100015838), never written
-        // so as a card: one in ten of them was masked (probe EH2).
-        if (!IsCardLead(value[groups.Start(a)], groups.Length(a) > 1 ? value[groups.Start(a) + 1] : (byte)0)
-            || (groups.Start(a) > 0 && value[groups.Start(a) - 1] == '+'))
+        // One run of digits right after '+' is an international phone number (+4915100015838),
+        // never written so as a card: one in ten of them was masked (probe EH2). Grouped, as a
+        // card is written (+4111 1111 1111 1111), it is still one (EJ6).
+        var phone = groups.Start(a) > 0 && value[groups.Start(a) - 1] == '+';
+        if (!IsCardLead(value[groups.Start(a)], groups.Length(a) > 1 ? value[groups.Start(a) + 1] : (byte)0))
         {
             return -1;
         }
@@ -322,7 +323,7 @@ internal static class ValueScanner
 
             value.Slice(groups.Start(b), groupLength).CopyTo(digits[length..]);
             length += groupLength;
-            if (length >= MinCardDigits && Luhn.IsValid(digits[..length]))
+            if (length >= MinCardDigits && !(phone && b == a) && Luhn.IsValid(digits[..length]))
             {
                 found = b;
             }

@@ -29,6 +29,57 @@ internal static partial class SqlClassifier
         "pg_get_wal_block_info", "pg_get_wal_records_info", "pg_get_wal_record_info", "pg_get_wal_records_info_till_end_of_wal",
         "pg_logical_slot_get_changes", "pg_logical_slot_peek_changes", "pg_logical_slot_get_binary_changes", "pg_logical_slot_peek_binary_changes");
 
+    /// <summary>The kind and command of a write to a system catalog (a <c>pg_*</c> table).</summary>
+    public const string CatalogWrite = "CATALOG WRITE";
+
+    /// <summary>
+    /// UPDATE [ONLY] t, INSERT INTO t, DELETE FROM [ONLY] t, MERGE INTO t, TRUNCATE [TABLE] [ONLY] t, …
+    /// where a t (its last name part) is a <c>pg_*</c> table: PostgreSQL reserves the prefix for its catalogs.
+    /// </summary>
+    private static bool WritesCatalog(Statement statement, int first, string kind)
+    {
+        var at = first + 1;
+        if (kind is "INSERT" or "MERGE" && statement.IsKeyword(at, "INTO") || kind == "DELETE" && statement.IsKeyword(at, "FROM")
+            || kind == "TRUNCATE" && statement.IsKeyword(at, "TABLE"))
+        {
+            at++;
+        }
+
+        for (; at < statement.To; at++)
+        {
+            if (statement.IsKeyword(at, "ONLY"))
+            {
+                continue;
+            }
+
+            // schema.table: the table's name is the last part.
+            while (at + 2 < statement.To && statement.Tokens[at + 1].Kind == SqlTokenKind.Other && statement.Source[statement.Tokens[at + 1].Start] == '.')
+            {
+                at += 2;
+            }
+
+            if (at >= statement.To || statement.Tokens[at].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
+            {
+                return false;
+            }
+
+            if (SqlLiteral.Identifier(statement.Source, statement.Tokens[at]).StartsWith("pg_", StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            // TRUNCATE a, b: each table.
+            if (kind != "TRUNCATE" || at + 1 >= statement.To || statement.Tokens[at + 1].Kind != SqlTokenKind.Comma)
+            {
+                return false;
+            }
+
+            at++;
+        }
+
+        return false;
+    }
+
     /// <summary>file_fdw's options: a foreign table reading a server file or a program's output (probe EF3, EI2).</summary>
     private static bool HasFileOptions(Statement statement, int first)
     {

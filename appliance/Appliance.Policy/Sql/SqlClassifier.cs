@@ -182,6 +182,11 @@ internal static partial class SqlClassifier
             context.AddUnknown(statement.Text, origin, depth);
         }
 
+        if (kind is "UPDATE" or "INSERT" or "DELETE" or "MERGE" or "TRUNCATE" && WritesCatalog(statement, first, kind))
+        {
+            context.Add(statement.Text, CatalogWrite, CatalogWrite, hasWhere: false, origin, depth);
+        }
+
         if (command is "CREATE FOREIGN TABLE" or "ALTER FOREIGN TABLE" or "CREATE SERVER" or "ALTER SERVER" or "IMPORT"
             && HasFileOptions(statement, first))
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Appliance.Gateway.Store;
 using Appliance.Gateway.Tests.Store;
 using Appliance.Gateway.Tests.Support;
@@ -92,5 +93,30 @@ public sealed class TokenIndexTests
         var verify = await auditor2.GetJsonAsync("api/audit/verify");
         Assert.False(verify.GetProperty("ok").GetBoolean());
         Assert.Contains("token forged02 (grant, of dave@example.com) is in the tokens table but the chain never recorded it", verify.Str("problem"), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A token and its event are one write: when the chain takes no event, no token row is left
+    /// either (probe EL2: a gateway killed between the two left a row verify reported for good).
+    /// </summary>
+    [Fact]
+    public async Task ATokenWhoseEventCannotBeWritten_IsNotMade()
+    {
+        await using var database = await TestPostgres.CreateDatabaseAsync("tokens");
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir(database.ConnectionString));
+        using var admin = gateway.AdminClient();
+
+        await using (await StoreOutage.BeginWritesFailAsync(database))
+        {
+            using var response = await admin.PostAsJsonAsync($"api/users/{Uri.EscapeDataString(Dave)}/tokens", new { name = "lost" });
+            // Said as what it is, not a bare 500 (probe EL4).
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Contains("store-unavailable", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        await using var connection = await gateway.Service<StoreDatabase>().OpenAsync();
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM tokens WHERE name = 'lost'"));
+        using var auditor = gateway.Client(await gateway.CreateTokenAsync(Auditor));
+        Assert.True((await auditor.GetJsonAsync("api/audit/verify")).GetProperty("ok").GetBoolean());
     }
 }

@@ -206,6 +206,39 @@ public abstract class ClientEncodingTests<TFixture>(TFixture fixture) : IClassFi
         await AssertRefusedAndNotRunAsync(await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20)), table);
     }
 
+    /// <summary>
+    /// Non-ASCII text in a string, with no ASCII letter or digit after a non-ASCII byte, is data in
+    /// every encoding: it runs behind any statement of its batch (probe EM-1: batches of '日本語'
+    /// literals were refused after a SELECT 1); in a name it could read differently, and is refused.
+    /// </summary>
+    [Theory]
+    [InlineData("SELECT '日本語', 'café' /* é */", false)]
+    [InlineData("SELECT 1 AS \"日本語\"", true)]
+    public async Task NonAsciiTextBehindAStatementOfItsBatch_RunsWhenItIsOnlyData(string sql, bool refused)
+    {
+        await using var client = await fixture.RawAliceAsync();
+
+        await client.SendAsync(
+            o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "", "SELECT 1", []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "", 0),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "", sql, []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "", 0),
+            Appliance.Wire.Writing.FrontendWriter.WriteSync);
+        var messages = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20));
+
+        if (refused)
+        {
+            Assert.Contains("send it after a Sync", Assert.Single(messages, m => m.Type == 'E').Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.DoesNotContain(messages, m => m.Type == 'E');
+            Assert.Equal(2, messages.Count(m => m.Type == 'D'));
+        }
+    }
+
     /// <summary>pgjdbc with autocommit off puts BEGIN before a transaction's first statement, in its batch: BEGIN changes no encoding (probe DH).</summary>
     [Fact]
     public async Task AStatementBehindBeginInItsBatch_Runs()
@@ -260,12 +293,12 @@ public abstract class ClientEncodingTests<TFixture>(TFixture fixture) : IClassFi
     }
 
     /// <summary>
-    /// Text that is not UTF-8 is refused (a LATIN1 session's 'Müller'), and so is any non-ASCII
-    /// text while the session is in another encoding than UTF8: the same bytes are other
-    /// characters there, and names are cut at other places (probe EF). ASCII runs as ever.
+    /// Text that is not UTF-8 is refused (a LATIN1 session's 'Müller'), and so is UTF-8 text that
+    /// could read differently while the session is in another encoding than UTF8: the same bytes
+    /// are other characters there, and names are cut at other places (probe EF). ASCII runs as ever.
     /// </summary>
     [Fact]
-    public async Task InALatin1Session_OnlyAsciiStatementsRun()
+    public async Task InALatin1Session_TextThatCouldReadDifferently_IsRefused()
     {
         await using var client = await fixture.RawAliceAsync();
         await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, "SET client_encoding TO 'LATIN1'"));

@@ -23,6 +23,37 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         return (table, ssn);
     }
 
+    /// <summary>
+    /// A named portal is gone when its transaction ends; a SQL cursor may then take its name, and
+    /// an Execute of that name runs the cursor: masked by the cursor's columns, not by the plan of
+    /// the portal that had the name (probe DO-3).
+    /// </summary>
+    [Fact]
+    public async Task ACursorTakingTheNameOfAnEndedPortal_IsMaskedAsTheCursor()
+    {
+        var (table, ssn) = await PersonAsync();
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(
+            o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "", "SELECT 'plain'::text AS v", []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteBind(o, "c", "", [], [], []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteDescribe(o, Appliance.Wire.Frontend.DescribeTarget.Portal, "c"),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "c", 0),
+            Appliance.Wire.Writing.FrontendWriter.WriteSync);
+        Assert.Contains(await client.ReadUntilReadyAsync(), m => m.Type == 'D');
+        await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(
+            o, $"BEGIN; DECLARE c CURSOR FOR SELECT translate(ssn, '0123456789', 'abcdefghij') AS v FROM {table}"));
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+
+        await client.SendAsync(
+            o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "c", 0),
+            Appliance.Wire.Writing.FrontendWriter.WriteSync);
+        var rows = await client.ReadUntilReadyAsync();
+
+        var row = System.Text.Encoding.UTF8.GetString(Assert.Single(rows, m => m.Type == 'D').Body);
+        Assert.DoesNotContain(AsLetters(ssn), row, StringComparison.Ordinal);
+        Assert.Contains("****", row, StringComparison.Ordinal);
+    }
+
     /// <summary>The SSN as translate(ssn, '0123456789', 'abcdefghij') writes it.</summary>
     private static string AsLetters(string ssn) => new([.. ssn.Select(c => char.IsAsciiDigit(c) ? (char)('a' + (c - '0')) : c)]);
 

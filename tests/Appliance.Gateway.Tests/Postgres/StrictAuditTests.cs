@@ -141,9 +141,14 @@ public sealed class StrictAuditTests(StrictAuditTests.Fixture fixture) : IClassF
             await using (var live = await fixture.OpenAsync("demo"))
             {
                 Assert.Equal(1, await ScalarAsync(live, "SELECT 1"));
+                await WaitForHealthAsync(http, System.Net.HttpStatusCode.ServiceUnavailable);
+
+                // Nor does an open session run statements whose records could only be held in memory (probe EL1).
+                var stopped = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(live, "SELECT 2"));
+                Assert.Equal("58000", stopped.SqlState);
+                Assert.Contains("the audit log cannot record statements right now", stopped.MessageText, StringComparison.Ordinal);
             }
 
-            await WaitForHealthAsync(http, System.Net.HttpStatusCode.ServiceUnavailable);
             await using var refused = new NpgsqlConnection(builder.ConnectionString);
             var error = await Assert.ThrowsAsync<PostgresException>(() => refused.OpenAsync());
             Assert.Equal("58000", error.SqlState);

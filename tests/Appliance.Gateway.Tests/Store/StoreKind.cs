@@ -40,7 +40,7 @@ internal sealed class TestStore : IAsyncDisposable
         return store;
     }
 
-    public MigrationRunner Migrations => new(Database, NullLogger<MigrationRunner>.Instance);
+    public MigrationRunner Migrations => new(Database, NullLogger<MigrationRunner>.Instance, []);
 
     public async ValueTask DisposeAsync()
     {

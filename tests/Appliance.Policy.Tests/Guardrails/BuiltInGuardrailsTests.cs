@@ -127,10 +127,34 @@ public class BuiltInGuardrailsTests
 
     [Theory]
     [InlineData("ALTER FUNCTION my_report(int) RENAME TO report")]
-    [InlineData("CREATE OPERATOR === (FUNCTION = texteq, LEFTARG = text, RIGHTARG = text)")]
     [InlineData("CREATE EXTENSION dblink")]
     [InlineData("ALTER EXTENSION dblink UPDATE")] // probe EF5: an extension's name is no function's
     [InlineData("ALTER EXTENSION dblink SET SCHEMA hidden")] // its functions keep their names, which are found schema-qualified too
     public void OtherFunctionsUnderOtherNames_AreLeftToTheConfiguredRules(string sql) =>
+        Assert.Equal(GuardrailOutcome.None, Evaluate(sql).Outcome);
+
+    /// <summary>An operator can change what = means in everyone's statements (probe EK1).</summary>
+    [Theory]
+    [InlineData("CREATE OPERATOR demo_reader.= (FUNCTION = always_true, LEFTARG = varchar, RIGHTARG = varchar)")]
+    [InlineData("create operator === (function = texteq, leftarg = text, rightarg = text)")]
+    [InlineData("ALTER OPERATOR = (varchar, varchar) OWNER TO someone")]
+    [InlineData("CREATE OPERATOR CLASS c FOR TYPE t USING btree AS OPERATOR 1 <")]
+    public void Operators_AreBlocked_WithNoConfiguredRule(string sql) =>
+        AssertBlockedBy(sql, BuiltInGuardrails.OperatorsName);
+
+    /// <summary>A catalog written renames a function or repoints a foreign table under every rule (probe EJ1).</summary>
+    [Theory]
+    [InlineData("UPDATE pg_proc SET proname = 'my_exec' WHERE proname = 'dblink_exec'")]
+    [InlineData("update pg_catalog.pg_foreign_table set ftserver = 16500")]
+    [InlineData("DELETE FROM \"pg_catalog\".\"pg_attribute\" WHERE attrelid = 1")]
+    [InlineData("INSERT INTO pg_proc SELECT * FROM pg_proc WHERE oid = 1")]
+    [InlineData("DO $$BEGIN UPDATE pg_attribute SET attname = 'x' WHERE attname = 'ssn'; END$$")]
+    public void WritesToSystemCatalogs_AreBlocked_WithNoConfiguredRule(string sql) =>
+        AssertBlockedBy(sql, BuiltInGuardrails.SystemCatalogsName);
+
+    [Theory]
+    [InlineData("SELECT proname FROM pg_proc WHERE proname = 'lower'")]
+    [InlineData("UPDATE orders SET note = 'pg_proc' WHERE id = 1")]
+    public void ReadingSystemCatalogs_IsLeftToTheConfiguredRules(string sql) =>
         Assert.Equal(GuardrailOutcome.None, Evaluate(sql).Outcome);
 }

@@ -34,6 +34,8 @@ public sealed class MaskerFlowTests
     [InlineData("SELECT count(*) FROM customers c, pg_class l WHERE table_to_xml(l.oid::regclass, false, false, '') IS NOT NULL AND l.relpages = substr(c.ssn, 1, 1)::int")]
     [InlineData("SELECT count(*) FROM customers c WHERE c.id = 1 AND cursor_to_xml('dacp', substr(translate(c.ssn, '-', ''), 1, 5)::int, false, false, '') IS NOT NULL")]
     [InlineData("SELECT setseed(substr(translate(ssn, '-', ''), 1, 3)::int / 1000.0) FROM customers WHERE id = 1")]
+    [InlineData("SELECT setval('s1', replace(ssn, '-', '')::bigint) FROM customers WHERE id = 1")] // probe EK2, EJ3
+    [InlineData("SELECT pg_replication_origin_create(translate(card_number, '0123456789', 'abcdefghij')) FROM customers")]
     [InlineData("SELECT count(*) FROM customers c, pg_class v WHERE v.relkind = 'v' AND v.relpages = substr(c.ssn, 1, 1)::int AND pg_get_viewdef(v.oid) IS NOT NULL")]
     [InlineData("COPY (INSERT INTO notes (body) SELECT ssn FROM customers RETURNING id) TO STDOUT")]
     [InlineData("DO $$DECLARE r refcursor := 'sens'; v text; BEGIN FETCH r INTO v; RAISE NOTICE '%', v; END$$")]
@@ -80,7 +82,7 @@ public sealed class MaskerFlowTests
     [InlineData("CREATE TABLE t (a, b, c, d, e) AS SELECT * FROM customers", true)]
     [InlineData("CREATE VIEW v (a, b, c, d, e) AS TABLE customers", true)]
     [InlineData("INSERT INTO notes SELECT * FROM orders", false)]
-    [InlineData("INSERT INTO customers SELECT * FROM customers WHERE id = 1", false)]
+    [InlineData("INSERT INTO other.customers SELECT * FROM public.customers", true)] // probe EJ2: the same name, another table
     [InlineData("CREATE TABLE t AS SELECT * FROM customers", false)]
     [InlineData("SELECT * INTO t FROM customers", false)]
     [InlineData("CREATE TABLE t AS SELECT count(*) FROM customers", false)]
@@ -100,6 +102,7 @@ public sealed class MaskerFlowTests
     [InlineData("CREATE OR REPLACE FUNCTION keep(t text) RETURNS text LANGUAGE sql AS 'SELECT set_config(''my.x'', t, false)'", true)]
     [InlineData("CREATE PROCEDURE tell(t text) LANGUAGE plpgsql AS $$BEGIN PERFORM pg_notify('c', t); END$$", true)]
     [InlineData("CREATE FUNCTION f(t text) RETURNS void LANGUAGE plpgsql AS $$BEGIN UPDATE loot SET v = t; END$$", true)]
+    [InlineData("CREATE FUNCTION f(t text) RETURNS bigint LANGUAGE sql AS $$ SELECT setval('s1', length(t)) $$", true)]
     [InlineData("CREATE FUNCTION add1(i int) RETURNS int LANGUAGE sql AS 'SELECT i + 1'", false)]
     [InlineData("CREATE FUNCTION f(t text) RETURNS int LANGUAGE plpgsql AS $$DECLARE n int; BEGIN SELECT count(*) INTO n FROM orders; RETURN n; END$$", false)]
     public void RoutinesThatWriteOrKeep_AreRefused(string sql, bool refused) =>

@@ -12,6 +12,7 @@ public class MaskerTextTests
     [InlineData("4111111111111111.00", "****-****-****-1111.00")]
     [InlineData("8100000000000002", "****-****-****-0002")]
     [InlineData("4111 1111 1111 1111", "****-****-****-1111")]
+    [InlineData("+4111 1111 1111 1111", "+****-****-****-1111")] // grouped as a card, a '+' does not make it a phone number (probe EJ6)
     [InlineData("4111-1111-1111-1111", "****-****-****-1111")]
     [InlineData("5555 5555-5555 4444", "****-****-****-4444")]
     [InlineData("378282246310005", "****-****-****-0005")]
@@ -210,4 +211,20 @@ public class MaskerTextTests
         // A filler ending or starting in '-' or ' ' next to a digit group could join a following digit run.
         return new string(chars).Trim(' ', '-') + "_";
     }
+
+    /// <summary>Separators and digits that only look like ASCII ones hide nothing (probe EM-4): the value is masked whole.</summary>
+    [Theory]
+    [InlineData("card 4111\u00A01111\u00A01111\u00A01111 on file")]
+    [InlineData("ssn 123\u201345\u20136789")]
+    [InlineData("4111\u200B1111\u200B1111\u200B1111")]
+    [InlineData("\uFF14\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11")]
+    [InlineData("mail ann\uFF20example.com")]
+    public void Lookalikes_AreReadAsAscii_AndTheValueMaskedWhole(string text) =>
+        Assert.Equal("****", _masker.Mask(System.Text.RegularExpressions.Regex.Unescape(text)));
+
+    [Theory]
+    [InlineData("Zoë\u00A0Müller — order 4411")]
+    [InlineData("1\u00A0234,56\u00A0€")]
+    public void Lookalikes_WithNothingToMask_AreLeftAlone(string text) =>
+        Assert.Equal(System.Text.RegularExpressions.Regex.Unescape(text), _masker.Mask(System.Text.RegularExpressions.Regex.Unescape(text)));
 }

@@ -212,6 +212,17 @@ public class MaskerValueTests
     public void MaskValue_TextMoneyHoldingACard_BecomesNull(string text) =>
         Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8(System.Text.RegularExpressions.Regex.Unescape(text)), PgTypes.Money, binary: false).Result);
 
+    /// <summary>A card in a float8 as text: every digit is there, split by a point and an exponent (probe EJ4).</summary>
+    [Theory]
+    [InlineData("4.111111111111111e+15", PgTypes.Float8, true)]
+    [InlineData("-6.011373127221328e+15", PgTypes.Float8, true)]
+    [InlineData("{1.5,4.111111111111111e+15}", PgTypes.Float8Array, true)]
+    [InlineData("1.2345e+15", PgTypes.Float8, false)]
+    [InlineData("3.14159", PgTypes.Float8, false)]
+    [InlineData("{1,2.5,NaN}", PgTypes.Float8Array, false)]
+    public void MaskValue_TextFloatHoldingACard_BecomesNull(string text, uint type, bool becomesNull) =>
+        Assert.Equal(becomesNull ? MaskResult.Null : MaskResult.Unchanged, _masker.MaskValue(Utf8(text), type, binary: false).Result);
+
     /// <summary>A card / 100 as money: every digit is there in text as in binary's cents (probe EC2), also in an array.</summary>
     [Theory]
     [InlineData("$60,113,731,272,213.28", PgTypes.Money)]

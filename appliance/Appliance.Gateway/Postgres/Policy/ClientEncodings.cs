@@ -12,6 +12,44 @@ namespace Appliance.Gateway.Postgres.Policy;
 /// </summary>
 internal static class ClientEncodings
 {
+    /// <summary>
+    /// Whether the text could mean something else to the gateway in another encoding PostgreSQL
+    /// may have switched to unseen (within an extended batch): a byte of 0x80 or more followed by
+    /// 0x30–0x7E (in SJIS, BIG5, GBK, UHC, GB18030 or JOHAB that ASCII byte is part of the
+    /// character, a quote or backslash included), or a non-ASCII byte in a name rather than in a
+    /// string or comment (in LATIN1 and the like the same bytes are other characters, other
+    /// lengths: a name cut at 63 bytes elsewhere). Non-ASCII text inside strings and comments is
+    /// data either way (probe EM-1: batches of '日本語' literals were refused after a SELECT 1).
+    /// </summary>
+    public static bool MayReadDifferently(ReadOnlySpan<byte> sql)
+    {
+        var i = sql.IndexOfAnyInRange((byte)0x80, (byte)0xFF);
+        if (i < 0)
+        {
+            return false;
+        }
+
+        for (; i >= 0 && i + 1 < sql.Length; i = sql[(i + 1)..].IndexOfAnyInRange((byte)0x80, (byte)0xFF) is var next and >= 0 ? i + 1 + next : -1)
+        {
+            if (sql[i + 1] is >= 0x30 and <= 0x7E)
+            {
+                return true;
+            }
+        }
+
+        var text = Encoding.UTF8.GetString(sql);
+        var lexer = new SqlLexer(text);
+        for (var token = lexer.Next(); token.Kind != SqlTokenKind.End; token = lexer.Next())
+        {
+            if (token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && !Ascii.IsValid(text.AsSpan(token.Start, token.Length)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The names the server reports in ParameterStatus (pg_encoding_to_char), uppercase.</summary>
     private static readonly string[] Unreadable = ["SJIS", "SHIFT_JIS_2004", "BIG5", "GBK", "UHC", "GB18030", "JOHAB"];
 

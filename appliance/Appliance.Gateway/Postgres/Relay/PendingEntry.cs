@@ -30,6 +30,9 @@ internal struct PendingEntry
     /// <summary>A Parse's statement: marked when the upstream refused or skipped the Parse.</summary>
     public StatementInfo? Statement;
 
+    /// <summary>Sync, Query: the batch they end (PgSession.Portals.cs).</summary>
+    public long Batch;
+
     /// <summary>CopyProbe, and the Query of the COPY it describes: what the probe learnt.</summary>
     public CopyProbe? Probe;
 }

@@ -432,11 +432,13 @@ internal sealed partial class PgSession
         if (HeadIs(PendingKind.Query))
         {
             var trace = _pending.Head.Trace!;
+            BatchAnswered(_pending.Head.Batch, status);
             _pending.Dequeue();
             Record(trace, trace.Outcome ?? (trace.Error is null ? StatementRecord.Ok : StatementRecord.Failed));
         }
         else if (HeadIs(PendingKind.Sync))
         {
+            BatchAnswered(_pending.Head.Batch, status);
             _pending.Dequeue();
         }
 

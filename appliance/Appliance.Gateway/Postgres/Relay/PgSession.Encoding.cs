@@ -41,8 +41,8 @@ internal sealed partial class PgSession
     private const string CharacterNotInRepertoire = "22021";
 
     private const string EncodingUnknownInBatch =
-        "statement refused: its text has non-ASCII characters next to ASCII letters or digits, and a statement before it in the same batch ran that may change client_encoding "
-        + "(PostgreSQL reports that only at Sync), so the gateway cannot be sure how PostgreSQL will read it; send it after a Sync";
+        "statement refused: its text has non-ASCII characters next to ASCII letters or digits, or in a name, and a statement before it in the same batch ran that "
+        + "may change client_encoding (PostgreSQL reports that only at Sync), so the gateway cannot be sure how PostgreSQL will read it; send it after a Sync";
 
     private const string NotUtf8 =
         "statement refused: its text is not valid UTF-8; the gateway reads statements as UTF-8, and two texts it cannot tell apart "
@@ -60,9 +60,10 @@ internal sealed partial class PgSession
             return LocalMessages.Error(CharacterNotInRepertoire, NotUtf8);
         }
 
-        if (System.Text.Ascii.IsValid(sql))
+        if (!ClientEncodings.MayReadDifferently(sql))
         {
-            // ASCII reads the same in every encoding the gateway accepts.
+            // ASCII reads the same in every encoding the gateway accepts, and other text in strings
+            // and comments is data in each of them.
             return null;
         }
 

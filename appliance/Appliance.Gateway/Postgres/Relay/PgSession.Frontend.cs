@@ -229,7 +229,7 @@ internal sealed partial class PgSession
                 return true;
             case FrontendMessageType.Sync:
                 Forward(frame);
-                Stage(new PendingEntry { Kind = PendingKind.Sync });
+                Stage(new PendingEntry { Kind = PendingKind.Sync, Batch = _batch });
                 _forwardedInBatch = false;
                 _executedInBatch.Clear();
                 _batch++;
@@ -287,6 +287,7 @@ internal sealed partial class PgSession
         Stage(new PendingEntry
         {
             Kind = PendingKind.Query,
+            Batch = _batch - 1,
             Trace = trace,
             QueryText = ResultTextOfQuery(sql),
             Probe = probe,
@@ -306,7 +307,7 @@ internal sealed partial class PgSession
         _approvedHold = null;
         _upstreamOut.Write(LocalMessages.FailingQuery);
         Stage(new PendingEntry { Kind = PendingKind.InjectedError, Local = refusal });
-        Stage(new PendingEntry { Kind = PendingKind.Sync });
+        Stage(new PendingEntry { Kind = PendingKind.Sync, Batch = _batch - 1 });
     }
 
     private void OnParse(PgSpanFrame frame)
@@ -502,7 +503,7 @@ internal sealed partial class PgSession
             return;
         }
 
-        var portal = PortalFor(describe.Name);
+        var portal = LivePortal(describe.Name);
         portal.Described = true;
         ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.DescribePortal, Portal = portal });
     }
@@ -516,7 +517,7 @@ internal sealed partial class PgSession
             return;
         }
 
-        var portal = PortalFor(execute.Portal);
+        var portal = LivePortal(execute.Portal);
         var statement = portal.Statement;
         string? spends = null;
         if (statement.ExecutionsLeft is { } left && !portal.Started)
@@ -654,7 +655,7 @@ internal sealed partial class PgSession
         if (_forwardedInBatch)
         {
             Forward(frame);
-            Stage(new PendingEntry { Kind = PendingKind.Sync });
+            Stage(new PendingEntry { Kind = PendingKind.Sync, Batch = _batch - 1 });
         }
         else
         {
@@ -767,7 +768,7 @@ internal sealed partial class PgSession
         }
 
         // A cursor DECLAREd in SQL is a portal too, executed by name without a Bind.
-        portal = new PortalState(StatementInfo.Unknown, null);
+        portal = new PortalState(StatementInfo.Unknown, null) { BoundInBatch = _batch };
         _portals.Set(name, portal);
         return portal;
     }

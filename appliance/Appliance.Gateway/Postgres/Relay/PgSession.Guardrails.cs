@@ -46,6 +46,15 @@ internal sealed partial class PgSession
     /// </summary>
     private Decision Decide(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse)
     {
+        if (_services.Recorder.IsFailing)
+        {
+            // What runs now would be recorded only in memory, lost if the gateway dies before the
+            // store takes writes again (probe EL1: a full disk, then kill -9: statements with no
+            // record anywhere). New logins are refused then too.
+            RecordRefused(_runtime.MaskSql(sql), StatementRecord.Blocked, AuditFailing, null);
+            return new Decision(LocalMessages.Error(SystemError, AuditFailing), null);
+        }
+
         if (EncodingRefusal(sql) is { } encodingRefusal)
         {
             return new Decision(encodingRefusal, null);
@@ -62,6 +71,9 @@ internal sealed partial class PgSession
         var decision = Judge(sql, statementName, isParse, runtime);
         return copy is null || decision.Refusal is not null ? decision : decision with { Copy = copy };
     }
+
+    private const string AuditFailing =
+        "statement refused: the audit log cannot record statements right now (its store refuses writes); statements run again once it can";
 
     /// <summary>The flow check and the guardrails.</summary>
     private Decision Judge(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse, Policy.ConnectionRuntime runtime)
