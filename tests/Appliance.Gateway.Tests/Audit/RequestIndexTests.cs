@@ -20,24 +20,10 @@ public sealed class RequestIndexTests
     [MemberData(nameof(TestStore.Kinds), MemberType = typeof(TestStore))]
     public async Task RequestRows_EditedDeletedOrMadeUp_AreReportedByVerify(string store)
     {
-        await using var database = store == "postgres" ? await TestPostgres.CreateDatabaseAsync("requests") : null;
-        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir(database?.ConnectionString));
-        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
-        using var bob = gateway.Client(await gateway.CreateTokenAsync(Bob));
-        using var auditor = gateway.Client(await gateway.CreateTokenAsync(Auditor));
-        var id = (await alice.RequestAsync("demo", "1h", "checking order 4411")).Str("id");
-        await bob.PostAsync($"api/requests/{id}/approve", new { comment = "ok" }, HttpStatusCode.OK);
-        Assert.True((await auditor.GetJsonAsync("api/audit/verify")).GetProperty("ok").GetBoolean());
-
-        async Task<string> ProblemAfterAsync(string tamper, string restore)
-        {
-            await using var connection = await gateway.Service<StoreDatabase>().OpenAsync();
-            await connection.ExecuteAsync(tamper, new { id });
-            var verify = await auditor.GetJsonAsync("api/audit/verify");
-            await connection.ExecuteAsync(restore, new { id });
-            Assert.False(verify.GetProperty("ok").GetBoolean());
-            return verify.Str("problem");
-        }
+        await using var approved = await ApprovedGrantStore.StartAsync(store, "requests", new { comment = "ok" });
+        var id = approved.Grant;
+        Assert.True(await approved.VerifiesAsync());
+        Task<string> ProblemAfterAsync(string tamper, string restore) => approved.ProblemAfterAsync(tamper, restore, new { id });
 
         Assert.Contains($"request {id}'s row is not what the chain last recorded",
             await ProblemAfterAsync($"UPDATE approvals SET approver = 'carol@example.com' WHERE request_id = @id", $"UPDATE approvals SET approver = '{Bob}' WHERE request_id = @id"),
@@ -60,7 +46,7 @@ public sealed class RequestIndexTests
                 "DELETE FROM requests WHERE id = 'madeup01'"),
             StringComparison.Ordinal);
 
-        Assert.True((await auditor.GetJsonAsync("api/audit/verify")).GetProperty("ok").GetBoolean());
+        Assert.True(await approved.VerifiesAsync());
     }
 
     /// <summary>

@@ -21,28 +21,14 @@ public sealed class TokenIndexTests
     [MemberData(nameof(TestStore.Kinds), MemberType = typeof(TestStore))]
     public async Task TokenRows_MadeUpRepointedOrRevived_AreReportedByVerify(string store)
     {
-        await using var database = store == "postgres" ? await TestPostgres.CreateDatabaseAsync("tokens") : null;
-        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir(database?.ConnectionString));
-        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
-        using var bob = gateway.Client(await gateway.CreateTokenAsync(Bob));
-        using var auditor = gateway.Client(await gateway.CreateTokenAsync(Auditor));
-        var grant = (await alice.RequestAsync("demo", "1h", "checking order 4411")).Str("id");
-        await bob.PostAsync($"api/requests/{grant}/approve", null, HttpStatusCode.OK);
-        await alice.PostAsync($"api/grants/{grant}/credentials", null, HttpStatusCode.Created);
-        using var admin = gateway.AdminClient();
+        await using var approved = await ApprovedGrantStore.StartAsync(store, "tokens");
+        var grant = approved.Grant;
+        await approved.Alice.PostAsync($"api/grants/{grant}/credentials", null, HttpStatusCode.Created);
+        using var admin = approved.Gateway.AdminClient();
         var spare = (await admin.PostAsync($"api/users/{Uri.EscapeDataString(Dave)}/tokens", new { name = "spare" }, HttpStatusCode.Created)).Str("id");
         await admin.DeleteAsync($"api/tokens/{spare}");
-        Assert.True((await auditor.GetJsonAsync("api/audit/verify")).GetProperty("ok").GetBoolean());
-
-        async Task<string> ProblemAfterAsync(string tamper, string restore)
-        {
-            await using var connection = await gateway.Service<StoreDatabase>().OpenAsync();
-            await connection.ExecuteAsync(tamper, new { grant, spare });
-            var verify = await auditor.GetJsonAsync("api/audit/verify");
-            await connection.ExecuteAsync(restore, new { grant, spare });
-            Assert.False(verify.GetProperty("ok").GetBoolean());
-            return verify.Str("problem");
-        }
+        Assert.True(await approved.VerifiesAsync());
+        Task<string> ProblemAfterAsync(string tamper, string restore) => approved.ProblemAfterAsync(tamper, restore, new { grant, spare });
 
         // A grant credential for dave, who has no grant, under alice's grant.
         Assert.Contains("token forged01 (grant, of dave@example.com) is in the tokens table but the chain never recorded it",
@@ -58,7 +44,7 @@ public sealed class TokenIndexTests
         Assert.Contains($"token {spare} was revoked (event",
             await ProblemAfterAsync("UPDATE tokens SET revoked_at = NULL WHERE id = @spare", "UPDATE tokens SET revoked_at = 1 WHERE id = @spare"),
             StringComparison.Ordinal);
-        Assert.True((await auditor.GetJsonAsync("api/audit/verify")).GetProperty("ok").GetBoolean());
+        Assert.True(await approved.VerifiesAsync());
     }
 
     /// <summary>
