@@ -34,6 +34,13 @@ public sealed record UpstreamPolicy
     public string Password { get; init; } = "";
     public UpstreamTls Tls { get; init; } = UpstreamTls.Prefer;
 
+    /// <summary>
+    /// Whether sessions may run as a superuser. Off by default: a superuser writes the catalogs,
+    /// the server's files and programs, and so reaches past every rule the gateway enforces
+    /// (probes EJ1, EN1, EN2: a catalog row rewritten renamed functions, added an operator).
+    /// </summary>
+    public bool AllowSuperuser { get; init; }
+
     /// <summary>For logs and the API: everything but the password.</summary>
     public override string ToString() => $"{User}@{Host}:{Port}/{Database} (tls {Tls})";
 }

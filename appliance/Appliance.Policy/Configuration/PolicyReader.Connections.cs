@@ -4,7 +4,7 @@ namespace Appliance.Policy.Configuration;
 internal sealed partial class PolicyReader
 {
     private static readonly string[] ConnectionKeys = ["name", "type", "upstream", "access", "guardrails", "masking", "audit"];
-    private static readonly string[] UpstreamKeys = ["host", "port", "database", "user", "password", "tls"];
+    private static readonly string[] UpstreamKeys = ["host", "port", "database", "user", "password", "tls", "allowSuperuser"];
     private static readonly UpstreamPolicy UpstreamDefaults = new() { Host = "", Database = "", User = "" };
 
     private List<ConnectionPolicy> ReadConnections(
@@ -48,6 +48,7 @@ internal sealed partial class PolicyReader
         var user = upstream.Text("user", required: true);
         var password = upstream.Text("password");
         var tls = upstream.Option("tls", ConfigWords.Tls);
+        var allowSuperuser = upstream.Bool("allowSuperuser");
         if (host is null || database is null || user is null)
         {
             return null;
@@ -61,6 +62,7 @@ internal sealed partial class PolicyReader
             User = user,
             Password = password ?? UpstreamDefaults.Password,
             Tls = tls ?? UpstreamDefaults.Tls,
+            AllowSuperuser = allowSuperuser ?? false,
         };
     }
 

@@ -1,94 +1,66 @@
 using System.Buffers;
+using System.Globalization;
+using System.Text;
 
 namespace Appliance.Policy.Masking;
 
 /// <summary>
-/// Characters that read as a digit, a separator or '@' to a person but are other bytes to the
-/// detectors: fullwidth digits and '＠', no-break, thin and other spaces, zero-width characters,
-/// and dashes. A card or SSN stored with them (<c>4111 1111 1111 1111</c> with no-break spaces,
-/// <c>123–45–6789</c> with en dashes) went out whole (probe EM-4). A value holding any is also
-/// scanned with them read as their ASCII lookalikes (or dropped, for the zero-width ones).
+/// Characters that read as a digit, a separator, '@' or '.' to a person but are other bytes to
+/// the detectors: fullwidth and other scripts' digits, no-break, ideographic and other spaces,
+/// zero-width and other invisible characters, dashes of every kind, fullwidth and small '@'. A
+/// card or SSN stored with them went out whole (probe EM-4, EN4). A value holding any non-ASCII
+/// character is also scanned as a person reads it: invisible characters (format and combining
+/// marks) dropped, every space separator a space, every dash a '-', every decimal digit its
+/// ASCII digit, every fullwidth form its ASCII character, and the small '﹫' and '﹒' theirs. (No
+/// NFKC: the gateway runs with invariant globalization, where normalization does nothing.)
 /// </summary>
 internal static class Lookalikes
 {
-    /// <summary>The lead bytes of every such character in UTF-8: a value without them has none.</summary>
-    private static readonly SearchValues<byte> Leads = SearchValues.Create([0xC2, 0xE2, 0xEF]);
+    public static bool MayHold(ReadOnlySpan<byte> value) => !Ascii.IsValid(value);
 
-    public static bool MayHold(ReadOnlySpan<byte> value) => value.ContainsAny(Leads);
-
-    /// <summary>The value with each lookalike replaced by its ASCII form; false when it held none.</summary>
+    /// <summary>The value as a person reads it, in UTF-8; false when that changes nothing.</summary>
     public static bool TryNormalize(ReadOnlySpan<byte> value, IBufferWriter<byte> output)
     {
-        var changed = false;
-        var span = output.GetSpan(value.Length);
-        var written = 0;
-        for (var i = 0; i < value.Length; i++)
+        var text = Encoding.UTF8.GetString(value);
+        var read = new StringBuilder(text.Length);
+        foreach (var rune in text.EnumerateRunes())
         {
-            var (length, replacement) = Read(value[i..]);
-            if (length == 0)
+            switch (Rune.GetUnicodeCategory(rune))
             {
-                span[written++] = value[i];
-                continue;
+                case UnicodeCategory.Format or UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark:
+                    continue;
+                case UnicodeCategory.SpaceSeparator:
+                    read.Append(' ');
+                    continue;
+                case UnicodeCategory.DashPunctuation:
+                    read.Append('-');
+                    continue;
+                case UnicodeCategory.DecimalDigitNumber or UnicodeCategory.OtherNumber when Rune.GetNumericValue(rune) is var digit && digit is >= 0 and <= 9 && digit == Math.Floor(digit):
+                    read.Append((char)('0' + (int)digit));
+                    continue;
+                default:
+                    read.Append(rune.Value switch
+                    {
+                        >= 0xFF01 and <= 0xFF5E => ((char)(rune.Value - 0xFEE0)).ToString(),
+                        0xFE6B => "@",
+                        0xFE52 => ".",
+                        0x2043 or 0x2212 => "-", // hyphen bullet, minus sign
+
+                        _ => rune.ToString(),
+                    });
+                    break;
             }
-
-            changed = true;
-            if (replacement != 0)
-            {
-                span[written++] = replacement;
-            }
-
-            i += length - 1;
         }
 
-        output.Advance(written);
-        return changed;
-    }
-
-    /// <summary>The length of a lookalike at the start of <paramref name="at"/> and its ASCII form (0: dropped); length 0 when none is there.</summary>
-    private static (int Length, byte Replacement) Read(ReadOnlySpan<byte> at)
-    {
-        if (at.Length >= 2 && at[0] == 0xC2)
+        var normalized = read.ToString();
+        if (normalized == text)
         {
-            return at[1] switch
-            {
-                0xA0 => (2, (byte)' '), // no-break space
-                0xAD => (2, (byte)0), // soft hyphen
-                _ => (0, (byte)0),
-            };
+            return false;
         }
 
-        if (at.Length >= 3 && at[0] == 0xE2 && at[1] == 0x80)
-        {
-            return at[2] switch
-            {
-                >= 0x80 and <= 0x8A or 0xAF => (3, (byte)' '), // en quad … hair space, narrow no-break space
-                >= 0x8B and <= 0x8D => (3, (byte)0), // zero-width space, non-joiner, joiner
-                >= 0x90 and <= 0x95 => (3, (byte)'-'), // hyphen, non-breaking hyphen, figure dash, en and em dash, bar
-                _ => (0, (byte)0),
-            };
-        }
-
-        if (at.Length >= 3 && at[0] == 0xE2 && at[1] == 0x81 && at[2] == 0xA0)
-        {
-            return (3, 0); // word joiner
-        }
-
-        if (at.Length >= 3 && at[0] == 0xE2 && at[1] == 0x88 && at[2] == 0x92)
-        {
-            return (3, (byte)'-'); // minus sign
-        }
-
-        if (at.Length >= 3 && at[0] == 0xEF && at[1] == 0xBC)
-        {
-            return at[2] switch
-            {
-                >= 0x90 and <= 0x99 => (3, (byte)('0' + (at[2] - 0x90))), // fullwidth digits
-                0xA0 => (3, (byte)'@'),
-                0x8D => (3, (byte)'-'),
-                _ => (0, (byte)0),
-            };
-        }
-
-        return (0, 0);
+        var bytes = Encoding.UTF8.GetByteCount(normalized);
+        Encoding.UTF8.GetBytes(normalized, output.GetSpan(bytes));
+        output.Advance(bytes);
+        return true;
     }
 }

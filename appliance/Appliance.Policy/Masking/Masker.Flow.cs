@@ -158,6 +158,8 @@ internal sealed partial class Masker
         "setval", "pg_replication_origin_create", "pg_replication_origin_advance", "pg_replication_origin_session_setup",
         "pg_create_restore_point", "pg_create_logical_replication_slot", "pg_create_physical_replication_slot",
         "pg_copy_logical_replication_slot", "pg_copy_physical_replication_slot",
+        // A backup's label comes back from pg_backup_stop; an origin's transaction LSN from its status (probe EN3).
+        "pg_backup_start", "pg_start_backup", "pg_replication_origin_xact_setup",
     };
 
     /// <summary>Statements of a routine's body that write, notify, or call a function that keeps a value.</summary>

@@ -19,6 +19,46 @@ internal sealed partial class Masker
     internal bool MentionsMaskedColumn(string statement) => HasColumnRules && EitherReading(statement, ignoreFilters: false, relations: null);
 
     /// <summary>
+    /// Whether an error or notice of the statement may quote a masked column's value though the
+    /// statement names none: it names a relation that holds one (a NOT NULL or CHECK violation's
+    /// "Failing row contains (…)", an ON CONFLICT's row, an index expression's error while REINDEX,
+    /// CLUSTER or VACUUM FULL rebuilds it: probe EO1, EO5), or it is maintenance whose objects it
+    /// does not name as relations (ALTER DOMAIN … VALIDATE quotes a stored value, EO4).
+    /// </summary>
+    internal bool MayQuoteMaskedValues(string statement, IColumnNameLookup relations)
+    {
+        if (!HasColumnRules)
+        {
+            return false;
+        }
+
+        var tokens = Tokens(statement);
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (token.Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
+            {
+                continue;
+            }
+
+            if (i == 0 && token.Kind == SqlTokenKind.Word && Word(statement, token) is var first
+                && (first.Equals("ALTER", StringComparison.OrdinalIgnoreCase) && tokens.Count > 1 && Word(statement, tokens[1]).Equals("DOMAIN", StringComparison.OrdinalIgnoreCase)
+                    || first.Equals("REINDEX", StringComparison.OrdinalIgnoreCase) || first.Equals("CLUSTER", StringComparison.OrdinalIgnoreCase)
+                    || first.Equals("VACUUM", StringComparison.OrdinalIgnoreCase)))
+            {
+                return true;
+            }
+
+            if (relations.RelationHasMaskedColumn(SqlLiteral.Identifier(statement, token)) == true)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// As <see cref="MentionsMaskedColumn"/>, but a masked column named only in a WHERE clause
     /// or a join condition (ON, USING) does not count: a filter decides which rows come back, no value of it reaches a result
     /// column, so <c>SELECT count(*) … WHERE ssn IS NOT NULL</c> keeps its count. (Errors and

@@ -9,6 +9,15 @@ internal sealed partial class CommandHandler
 {
     private async Task<ChatReply> DecideAsync(string email, DecideCommand command, CancellationToken ct)
     {
+        if (command.Approve && await gateway.GetRequestAsync(email, command.Id, ct) is { IsSuccess: true } held
+            && held.Value.IsCommandReview && Mrkdwn.CodeBlocks(held.Value.Command?.Sql, Cards.CardRenderer.MaxStatementBlocks) is null)
+        {
+            // What chat cannot show whole is not allowed from chat, by the card or by command (probe EP2).
+            return new ChatReply(
+                $"⚠️ The statement of {Mrkdwn.Code(held.Value.Id)} is {held.Value.Command?.Sql?.Length:N0} characters long, too long to show in Slack whole, "
+                + $"so it is not allowed from here: read it whole with `GET /api/requests/{held.Value.Id}` and approve there (`POST /api/requests/{held.Value.Id}/approve`).");
+        }
+
         var result = command.Approve
             ? await gateway.ApproveAsync(email, command.Id, command.Text, ct)
             : await gateway.DenyAsync(email, command.Id, command.Text, ct);

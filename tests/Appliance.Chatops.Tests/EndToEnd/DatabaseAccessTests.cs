@@ -174,6 +174,28 @@ public abstract class DatabaseAccessTests : IAsyncLifetime
         Assert.Equal(1, await new NpgsqlCommand("SELECT 1", session).ExecuteScalarAsync());
     }
 
+    /// <summary>
+    /// A held statement too long for Slack to show whole is not allowed from chat, by command
+    /// either (probe EP2: the card offered only Deny, "/hoop approve" allowed it unread).
+    /// </summary>
+    [Fact]
+    public async Task HeldStatementTooLongToShow_IsNotAllowedByCommand()
+    {
+        var (_, _, session) = await ApprovedSessionAsync("cleaning up test rows");
+        await using var _ = session;
+        var padding = string.Concat(Enumerable.Repeat("-- a comment line to make the statement long <&>\n", 900));
+
+        await using var delete = new NpgsqlCommand($"DELETE FROM customers\n{padding}", session);
+        var held = delete.ExecuteNonQueryAsync();
+        var reviewCard = await Stack.CardShowingAsync("too long to show here whole");
+        var reviewId = ChatStack.RequestIdOf(reviewCard);
+
+        Assert.Contains("not allowed from here", await CommandAsync(ChatStack.Bob, $"approve {reviewId}"), StringComparison.Ordinal);
+        Assert.False(held.IsCompleted);
+        Assert.Contains($"Denied `{reviewId}`", await CommandAsync(ChatStack.Bob, $"deny {reviewId} too long to read here"), StringComparison.Ordinal);
+        await Assert.ThrowsAsync<PostgresException>(() => held.WaitAsync(TimeSpan.FromSeconds(15)));
+    }
+
     /// <summary>Alice asks in chat for an hour, bob approves on the card, and she opens a session with the DM'd credential.</summary>
     private async Task<(string Id, DmCredential Credential, NpgsqlConnection Session)> ApprovedSessionAsync(string reason)
     {

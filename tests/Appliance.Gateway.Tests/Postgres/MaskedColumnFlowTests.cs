@@ -54,6 +54,28 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         Assert.Contains("****", row, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A constraint's error quotes the failing row whole, masked columns included, though the
+    /// statement names none of them (probe EO1): errors of a statement naming a table that holds a
+    /// masked column keep no values.
+    /// </summary>
+    [Fact]
+    public async Task AnErrorQuotingTheFailingRow_KeepsNoMaskedValue()
+    {
+        // A value no detector knows: only the column rule on ssn protects it.
+        var table = PgGatewayFixture.TableName("failing");
+        var secret = "SECRET-" + Guid.NewGuid().ToString("N")[..8];
+        await fixture.UpstreamAsync(
+            $"CREATE TABLE {table} (id int PRIMARY KEY, ssn text, note text CHECK (note IS NULL OR note <> 'bad')); INSERT INTO {table} VALUES (1, '{secret}', NULL)");
+        await using var client = await fixture.RawAliceAsync();
+
+        await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, $"UPDATE {table} SET note = 'bad' WHERE id = 1"));
+        var error = Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+
+        Assert.Equal("23514", error.SqlState);
+        Assert.DoesNotContain(secret, System.Text.Encoding.UTF8.GetString(error.Body), StringComparison.Ordinal);
+    }
+
     /// <summary>The SSN as translate(ssn, '0123456789', 'abcdefghij') writes it.</summary>
     private static string AsLetters(string ssn) => new([.. ssn.Select(c => char.IsAsciiDigit(c) ? (char)('a' + (c - '0')) : c)]);
 

@@ -219,6 +219,11 @@ public class MaskerTextTests
     [InlineData("4111\u200B1111\u200B1111\u200B1111")]
     [InlineData("\uFF14\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11\uFF11")]
     [InlineData("mail ann\uFF20example.com")]
+    [InlineData("\uFF14\uFF11\uFF11\uFF11\u3000\uFF11\uFF11\uFF11\uFF11\u3000\uFF11\uFF11\uFF11\uFF11\u3000\uFF11\uFF11\uFF11\uFF11")] // ideographic spaces (probe EN4)
+    [InlineData("4111\uFEFF1111\u20631111\u034F1111")]
+    [InlineData("ssn 123\uFE6345\u20436789")]
+    [InlineData("\u0664\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661")] // Arabic-Indic digits
+    [InlineData("ann\uFE6Bexample\uFF0Ecom")]
     public void Lookalikes_AreReadAsAscii_AndTheValueMaskedWhole(string text) =>
         Assert.Equal("****", _masker.Mask(System.Text.RegularExpressions.Regex.Unescape(text)));
 

@@ -193,8 +193,8 @@ internal sealed partial class PgSession
 
     /// <summary>
     /// A parameter the server reports. A client that switches to an encoding the gateway cannot
-    /// read (SET client_encoding, set_config) is cut before its next statement: the FATAL instead
-    /// of the report, and nothing after it.
+    /// read (SET client_encoding, set_config), or becomes a superuser (SET ROLE to one, Superusers),
+    /// is cut before its next statement: the FATAL instead of the report, and nothing after it.
     /// </summary>
     private void OnParameterStatus(PgSpanFrame frame)
     {
@@ -204,9 +204,12 @@ internal sealed partial class PgSession
             _clientEncoding = System.Text.Encoding.ASCII.GetString(parameter.Value);
         }
 
-        if (ClientEncodings.IsClientEncoding(parameter.Name) && ClientEncodings.Refusal(parameter.Value) is { } refusal)
+        var refusal = ClientEncodings.IsClientEncoding(parameter.Name)
+            ? ClientEncodings.Refusal(parameter.Value)
+            : Superusers.Refusal(parameter.Name, parameter.Value, Connection.Upstream);
+        if (refusal is not null)
         {
-            Log.SessionCut(_services.Logger, Id, "unsupported client_encoding");
+            Log.SessionCut(_services.Logger, Id, ClientEncodings.IsClientEncoding(parameter.Name) ? "unsupported client_encoding" : "became a superuser");
             _clientOut.Write(LocalMessages.Fatal(SqlStates.FeatureNotSupported, refusal));
             // The record says the gateway cut it, and why: not a server that went away (probe DE-2).
             _cutBecause = $"cut by the gateway: {refusal}";
@@ -595,7 +598,7 @@ internal sealed partial class PgSession
         }
 
         if (IsSideChannel(frame.BackendType) && _runtime.Masks
-            && SideChannels.TryRewrite(frame.Type, frame.Body, _runtime.Masker, WithholdValues(), _clientOut))
+            && SideChannels.TryRewrite(frame.Type, frame.Body, _runtime.Masker, WithholdValues(frame), _clientOut))
         {
             return;
         }
@@ -612,7 +615,7 @@ internal sealed partial class PgSession
     /// the statement that caused it) it cannot be told, so on a connection with masked columns
     /// the answer is yes.
     /// </summary>
-    private bool WithholdValues()
+    private bool WithholdValues(PgSpanFrame frame)
     {
         var masker = _runtime.Masker;
         if (!masker.HasColumnRules)
@@ -632,10 +635,25 @@ internal sealed partial class PgSession
             PendingKind.CopyProbe => _pending.Head.Probe?.QueryText,
             _ => null,
         };
-        return text is not { Length: > 0 } || masker.MentionsMaskedColumn(System.Text.Encoding.UTF8.GetString(text));
+        if (text is not { Length: > 0 })
+        {
+            return true;
+        }
+
+        var statement = System.Text.Encoding.UTF8.GetString(text);
+        return masker.MentionsMaskedColumn(statement)
+            || (!QuotesOnlyTheStatement(frame) && masker.MayQuoteMaskedValues(statement, _catalog));
     }
 
     /// <summary>An upstream error or notice as it may leave; null when it may leave as it is.</summary>
+    /// <summary>
+    /// Class 42 (a syntax error, an undefined column or table, a privilege refused) quotes the
+    /// statement's own words, never a row: "column \"idd\" does not exist" keeps its name.
+    /// </summary>
+    private static bool QuotesOnlyTheStatement(PgSpanFrame frame) =>
+        frame.BackendType is BackendMessageType.ErrorResponse or BackendMessageType.NoticeResponse
+        && ErrorOrNoticeMessage.Parse(frame.Body).SqlState.StartsWith("42"u8);
+
     private byte[]? Sanitized(PgSpanFrame frame)
     {
         if (!_runtime.Masks)
@@ -644,7 +662,7 @@ internal sealed partial class PgSession
         }
 
         var output = new System.Buffers.ArrayBufferWriter<byte>(frame.Message.Length + 16);
-        return SideChannels.TryRewrite(frame.Type, frame.Body, _runtime.Masker, WithholdValues(), output) ? output.WrittenSpan.ToArray() : null;
+        return SideChannels.TryRewrite(frame.Type, frame.Body, _runtime.Masker, WithholdValues(frame), output) ? output.WrittenSpan.ToArray() : null;
     }
 
     private void RelayError(PgSpanFrame frame, byte[]? sanitized)

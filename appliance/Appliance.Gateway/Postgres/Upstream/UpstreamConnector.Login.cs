@@ -89,6 +89,11 @@ internal sealed partial class UpstreamConnector
                     connection.ClientEncoding = System.Text.Encoding.ASCII.GetString(parameter.Value);
                 }
 
+                if (Superusers.Refusal(parameter.Name, parameter.Value, login.Upstream) is { } superuser)
+                {
+                    throw new UpstreamLoginException(SqlStates.InsufficientPrivilege, superuser);
+                }
+
                 connection.StartupMessages.Add(frame.Message.ToArray());
                 break;
             case BackendMessageType.NoticeResponse:

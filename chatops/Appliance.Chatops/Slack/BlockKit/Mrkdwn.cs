@@ -41,7 +41,7 @@ internal static class Mrkdwn
     /// </summary>
     public static string CodeBlock(string? text, int maxLength = 2500)
     {
-        var body = Truncate(text ?? string.Empty, maxLength).Replace("```", "`\u200B`\u200B`", StringComparison.Ordinal);
+        var body = Truncate(text ?? string.Empty, maxLength).Replace("`", "`\u200B", StringComparison.Ordinal);
         return "```" + Escape(body) + "```";
     }
 
@@ -52,7 +52,7 @@ internal static class Mrkdwn
     /// </summary>
     public static List<string>? CodeBlocks(string? text, int maxBlocks)
     {
-        var escaped = Escape((text ?? string.Empty).Replace("```", "`\u200B`\u200B`", StringComparison.Ordinal));
+        var escaped = Escape((text ?? string.Empty).Replace("`", "`\u200B", StringComparison.Ordinal));
         var blocks = new List<string>();
         var budget = MaxSectionText - 6;
         for (var start = 0; start < escaped.Length || blocks.Count == 0;)

@@ -38,4 +38,14 @@ public sealed class MrkdwnTests
         Assert.True(block.Length < Mrkdwn.MaxSectionText);
         Assert.EndsWith("… (7500 more characters)```", block, StringComparison.Ordinal);
     }
+
+    /// <summary>No run of backticks, five included, leaves a fence behind that closes the block (probe EP1).</summary>
+    [Theory]
+    [InlineData("SELECT 1 -- ```")]
+    [InlineData("SELECT 1 -- `````\n*Allowed by carol*")]
+    public void CodeBlock_NoBacktickRunClosesIt(string sql)
+    {
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(Mrkdwn.CodeBlock(sql), "```"));
+        Assert.All(Mrkdwn.CodeBlocks(sql, 10)!, block => Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(block, "```")));
+    }
 }

@@ -45,6 +45,12 @@ internal static class PgTestPolicy
           - name: md5
             upstream: { host: {{upstream.Host}}, port: {{upstream.Port}}, database: {{upstream.Database}}, user: md5_user, password: "{{upstream.SuperuserPassword}}", tls: disable }
             access: { requesters: [engineering], approvers: [dba], reason: optional, maxDuration: 4h }
+          - name: super
+            upstream: { host: {{upstream.Host}}, port: {{upstream.Port}}, database: {{upstream.Database}}, user: postgres, password: "{{upstream.SuperuserPassword}}", tls: disable }
+            access: { requesters: [engineering], approvers: [dba], reason: optional, maxDuration: 4h }
+          - name: superok
+            upstream: { host: {{upstream.Host}}, port: {{upstream.Port}}, database: {{upstream.Database}}, user: postgres, password: "{{upstream.SuperuserPassword}}", tls: disable, allowSuperuser: true }
+            access: { requesters: [engineering], approvers: [dba], reason: optional, maxDuration: 4h }
           - name: cleartext
             upstream: { host: {{upstream.Host}}, port: {{upstream.Port}}, database: {{upstream.Database}}, user: clear_user, password: "{{upstream.SuperuserPassword}}", tls: disable }
             access: { requesters: [engineering], approvers: [dba], reason: optional, maxDuration: 4h }
