@@ -92,6 +92,13 @@ internal sealed partial class Masker
             return inBody;
         }
 
+        if (statement.Command == "CREATE TRIGGER" && StringNamesMaskedColumn(text, tokens))
+        {
+            // A trigger function's arguments name columns as strings: tsvector_update_trigger('tsv',
+            // 'pg_catalog.simple', 'ssn') copied every new SSN into a column read back whole (probe EO3).
+            return InTriggerArguments;
+        }
+
         var named = NamedColumns(text, tokens);
         if (named.Count == 0 && WritesUnnamedColumns(statement, text, tokens, relations))
         {
@@ -193,6 +200,14 @@ internal sealed partial class Masker
     private static partial System.Text.RegularExpressions.Regex FetchWord();
 
     /// <summary>What a refusal names when the column was reached without its name (an alias list, a WITH column list, an escaped identifier, a whole row, *).</summary>
+    private const string InTriggerArguments = "(named in a trigger function's arguments)";
+
+    /// <summary>A string literal holding a masked column's name as a word (<c>'ssn'</c>, <c>'public.customers.ssn'</c>).</summary>
+    private bool StringNamesMaskedColumn(string text, List<SqlToken> tokens) =>
+        tokens.Exists(t => t.IsStringLiteral && SqlLiteral.TryGetContent(text, t, out var content, out var from, out var to)
+            && content[from..to].Split([' ', '.', ',', '"', '(', ')', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries)
+                .Any(word => _columns.Contains(word.ToLowerInvariant())));
+
     private const string Renamed = "(reached without its name: an alias list, an escaped name, a whole row or *)";
 
     private static readonly string[] StatisticsViews = ["pg_stats", "pg_stats_ext", "pg_stats_ext_exprs", "pg_statistic", "pg_statistic_ext_data"];

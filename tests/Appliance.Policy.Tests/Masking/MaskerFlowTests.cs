@@ -35,6 +35,7 @@ public sealed class MaskerFlowTests
     [InlineData("SELECT count(*) FROM customers c WHERE c.id = 1 AND cursor_to_xml('dacp', substr(translate(c.ssn, '-', ''), 1, 5)::int, false, false, '') IS NOT NULL")]
     [InlineData("SELECT setseed(substr(translate(ssn, '-', ''), 1, 3)::int / 1000.0) FROM customers WHERE id = 1")]
     [InlineData("SELECT setval('s1', replace(ssn, '-', '')::bigint) FROM customers WHERE id = 1")] // probe EK2, EJ3
+    [InlineData("CREATE TRIGGER t BEFORE INSERT OR UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger('tsv', 'pg_catalog.simple', 'ssn')")] // probe EO3
     [InlineData("SELECT pg_replication_origin_create(translate(card_number, '0123456789', 'abcdefghij')) FROM customers")]
     [InlineData("SELECT count(*) FROM customers c, pg_class v WHERE v.relkind = 'v' AND v.relpages = substr(c.ssn, 1, 1)::int AND pg_get_viewdef(v.oid) IS NOT NULL")]
     [InlineData("COPY (INSERT INTO notes (body) SELECT ssn FROM customers RETURNING id) TO STDOUT")]
@@ -66,7 +67,7 @@ public sealed class MaskerFlowTests
         var refusal = Columns.FlowRefusal(sql);
 
         Assert.NotNull(refusal);
-        Assert.Matches("copies the masked column \"(ssn|card_number|\\(reached without its name[^\"]*|\\(a cursor's rows, FETCHed in a body\\)|\\(a body the gateway cannot read\\))\"", refusal);
+        Assert.Matches("copies the masked column \"(ssn|card_number|\\(reached without its name[^\"]*|\\(a cursor's rows, FETCHed in a body\\)|\\(a body the gateway cannot read\\)|\\(named in a trigger function's arguments\\))\"", refusal);
     }
 
     /// <summary>
