@@ -91,10 +91,18 @@ internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMes
             EventTypes.GrantRevoked => $"🛑 {what} was revoked by {Mrkdwn.Escape(r.EndedBy ?? actor ?? "an approver")}{Because(r.EndReason)}; open sessions were closed.",
             // "extended by 2m, as alice asked", or by whom else and what became of her pending one.
             EventTypes.GrantExtended => $"➕ {what} was {(string.IsNullOrWhiteSpace(reason) ? "extended" : Mrkdwn.Escape(reason))}: it now ends {Until(r)}.",
-            EventTypes.GrantExtensionDenied => $"❌ The extension of {what} was denied by {Mrkdwn.Escape(actor ?? "an approver")}{(string.IsNullOrWhiteSpace(reason) ? "" : ": " + Mrkdwn.Escape(reason))}; it still ends {Until(r)}.",
+            // The person, not how their click reached the gateway ("bob@example.com via chatops", probe EG4).
+            EventTypes.GrantExtensionDenied =>
+                $"❌ The extension of your access to {Mrkdwn.Bold(r.Connection)} ({Mrkdwn.Code(r.Id)}) was denied by {Mrkdwn.Escape(PersonOf(actor))}"
+                + $"{(string.IsNullOrWhiteSpace(reason) ? "" : ": " + Mrkdwn.Escape(reason))}; it still ends {Until(r)}.",
             _ => null,
         };
     }
+
+    private const string ViaChatops = " via chatops";
+
+    private static string PersonOf(string? actor) =>
+        actor is null ? "an approver" : actor.EndsWith(ViaChatops, StringComparison.Ordinal) ? actor[..^ViaChatops.Length] : actor;
 
     private static bool IsSelf(AccessRequest r, string? actor) =>
         string.Equals(r.EndedBy ?? actor, r.Requester, StringComparison.OrdinalIgnoreCase);

@@ -129,5 +129,8 @@ public sealed class CommandAnswersTests : IAsyncLifetime
 
         var dm = await _stack.DirectMessageAsync(ChatStack.Alice, "The extension of");
         Assert.Contains(": the incident is closed; it still ends at", dm.Text, StringComparison.Ordinal);
+        // Said as a sentence, naming the person (probe EG4: "The extension of Your access … by bob@example.com via chatops").
+        Assert.Contains("The extension of your access to *demo*", dm.Text, StringComparison.Ordinal);
+        Assert.Contains("denied by bob@example.com: the incident", dm.Text, StringComparison.Ordinal);
     }
 }
