@@ -23,15 +23,14 @@ internal static class ClientEncodings
     /// </summary>
     public static bool MayReadDifferently(ReadOnlySpan<byte> sql)
     {
-        var i = sql.IndexOfAnyInRange((byte)0x80, (byte)0xFF);
-        if (i < 0)
+        if (Ascii.IsValid(sql))
         {
             return false;
         }
 
-        for (; i >= 0 && i + 1 < sql.Length; i = sql[(i + 1)..].IndexOfAnyInRange((byte)0x80, (byte)0xFF) is var next and >= 0 ? i + 1 + next : -1)
+        for (var i = 0; i + 1 < sql.Length; i++)
         {
-            if (sql[i + 1] is >= 0x30 and <= 0x7E)
+            if (sql[i] >= 0x80 && sql[i + 1] is >= 0x30 and <= 0x7E)
             {
                 return true;
             }

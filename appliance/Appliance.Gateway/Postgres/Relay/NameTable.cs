@@ -62,8 +62,8 @@ internal sealed class NameTable<T>
 
     public bool HasNamed => _named.Count > 0;
 
-    /// <summary>The names of the named entries, read as UTF-8 as the gateway reads statement text.</summary>
-    public IEnumerable<string> Names => _named.Keys.Select(key => Encoding.UTF8.GetString(Encoding.Latin1.GetBytes(key)));
+    /// <summary>The names of the named entries: ASCII, as the session refuses any other (PgSession.RefusedName).</summary>
+    public IEnumerable<string> Names => _named.Keys;
 
     /// <summary>Forgets every named entry (DEALLOCATE ALL, DISCARD, or a DEALLOCATE the gateway does not follow by name).</summary>
     public void ClearNamed() => _named.Clear();

@@ -51,7 +51,13 @@ internal sealed partial class PgSession
     /// <summary>A refusal, or null when the statement can be judged in the encoding the gateway knows (after waiting for the answers ahead, when needed).</summary>
     private byte[]? EncodingRefusal(ReadOnlySpan<byte> sql)
     {
-        if (!System.Text.Ascii.IsValid(sql) && !System.Text.Unicode.Utf8.IsValid(sql))
+        if (System.Text.Ascii.IsValid(sql))
+        {
+            // ASCII reads the same in every encoding the gateway accepts: one scan on the hot path.
+            return null;
+        }
+
+        if (!System.Text.Unicode.Utf8.IsValid(sql))
         {
             // UTF-8 decoding turns every invalid byte into U+FFFD: in a LATIN1 session "\xfe" and
             // "\xff" are two names (of prepared statements, cursors, columns) to PostgreSQL and one
@@ -62,8 +68,7 @@ internal sealed partial class PgSession
 
         if (!ClientEncodings.MayReadDifferently(sql))
         {
-            // ASCII reads the same in every encoding the gateway accepts, and other text in strings
-            // and comments is data in each of them.
+            // Non-ASCII text only in strings and comments is data in every encoding.
             return null;
         }
 
