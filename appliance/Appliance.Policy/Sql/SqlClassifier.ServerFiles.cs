@@ -22,7 +22,7 @@ internal static partial class SqlClassifier
     /// </summary>
     private static readonly FrozenSet<string> ServerFileFunctions = FrozenSet.Create(
         StringComparer.Ordinal,
-        "lo_import", "lo_export", "pg_read_file", "pg_read_binary_file", "pg_file_write", "pg_file_rename", "pg_file_unlink", "pg_file_sync",
+        "lo_import", "lo_export", "pg_read_file", "pg_read_file_old", "pg_read_binary_file", "pg_file_write", "pg_file_rename", "pg_file_unlink", "pg_file_sync",
         "pg_ls_dir", "pg_stat_file", "pg_ls_logdir", "pg_ls_waldir", "pg_ls_tmpdir", "pg_ls_archive_statusdir", "pg_ls_logicalsnapdir",
         "pg_ls_logicalmapdir", "pg_ls_replslotdir",
         "get_raw_page", "bt_page_items", "bt_multi_page_stats", "heap_page_item_attrs", "tuple_data_split",

@@ -24,25 +24,58 @@ public sealed class SuperuserTests(PgGatewayFixture fixture) : IClassFixture<PgG
     }
 
     [Fact]
-    public async Task SetRoleToASuperuser_CutsTheSession()
+    public async Task ARoleThatCanBecomeASuperuser_IsRefusedAtLogin_UntilTheMembershipIsRevoked()
     {
+        // A member may run as the superuser role without the server ever reporting it: SET ROLE and
+        // RESET ROLE in one write, or a function's SET role clause (probes FA1, FA2).
         var role = "gw_super_" + PgGatewayFixture.Marker();
-        await using (var admin = new NpgsqlConnection(fixture.AdminUpstreamConnectionString))
+        await AdminAsync($"CREATE ROLE {role} SUPERUSER NOLOGIN; GRANT {role} TO {fixture.Upstream.User}");
+        try
         {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE ROLE {role} SUPERUSER NOLOGIN; GRANT {role} TO {fixture.Upstream.User}", admin);
-            await create.ExecuteNonQueryAsync();
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => fixture.OpenAsync());
+
+            Assert.Equal("42501", refused.SqlState);
+            Assert.Contains($"member of the superuser role \"{role}\"", refused.MessageText, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await AdminAsync($"REVOKE {role} FROM {fixture.Upstream.User}; DROP ROLE {role}");
         }
 
         await using var session = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT current_setting('is_superuser')", session);
+        Assert.Equal("off", await command.ExecuteScalarAsync());
+    }
 
-        var cut = await Assert.ThrowsAsync<PostgresException>(async () =>
+    [Fact]
+    public async Task SetRoleToASuperuser_GrantedAfterTheLogin_CutsTheSession()
+    {
+        var role = "gw_super_" + PgGatewayFixture.Marker();
+        await using var session = await fixture.OpenAsync();
+        await AdminAsync($"CREATE ROLE {role} SUPERUSER NOLOGIN; GRANT {role} TO {fixture.Upstream.User}");
+        try
         {
-            await using var command = new NpgsqlCommand($"SET ROLE {role}; SELECT 1", session);
-            await command.ExecuteNonQueryAsync();
-        });
+            var cut = await Assert.ThrowsAsync<PostgresException>(async () =>
+            {
+                await using var command = new NpgsqlCommand($"SET ROLE {role}; SELECT 1", session);
+                await command.ExecuteNonQueryAsync();
+            });
 
-        Assert.Contains("PostgreSQL superuser", cut.MessageText, StringComparison.Ordinal);
-        Assert.NotEqual(System.Data.ConnectionState.Open, session.State);
+            Assert.Equal("42501", cut.SqlState);
+            Assert.Contains("PostgreSQL superuser", cut.MessageText, StringComparison.Ordinal);
+            Assert.NotEqual(System.Data.ConnectionState.Open, session.State);
+        }
+        finally
+        {
+            await AdminAsync($"REVOKE {role} FROM {fixture.Upstream.User}; DROP ROLE {role}");
+        }
+    }
+
+    private async Task AdminAsync(string sql)
+    {
+        await using var admin = new NpgsqlConnection(fixture.AdminUpstreamConnectionString);
+        await admin.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, admin);
+        await command.ExecuteNonQueryAsync();
     }
 }

@@ -92,6 +92,7 @@ public class BuiltInGuardrailsTests
     [InlineData("SELECT * FROM heap_page_items(get_raw_page('customers', 0))")] // probe EI3
     [InlineData("SELECT data FROM pg_logical_slot_peek_changes('s', NULL, NULL)")]
     [InlineData("SELECT pg_ls_dir('.')")]
+    [InlineData("SELECT pg_read_file_old('/etc/passwd', 0, 2000)")] // probe FA3: PostgreSQL 15's older name of pg_read_file
     public void ServerFilesAndPrograms_AreBlocked_WithNoConfiguredRule(string sql) =>
         AssertBlockedBy(sql, BuiltInGuardrails.ServerFilesName);
 

@@ -18,4 +18,10 @@ internal static class Superusers
             ? "the session would run as a PostgreSQL superuser, which can change the catalogs, files and programs the gateway's rules rely on; "
                 + "connect the gateway with a role that is not one (or set upstream.allowSuperuser: true for this connection)"
             : null;
+
+    /// <summary>Why a session whose role may become the superuser role <paramref name="role"/> is refused.</summary>
+    public static string MembershipRefusal(string role) =>
+        $"the gateway's upstream role is a member of the superuser role \"{role}\": through SET ROLE or a function's SET role clause "
+        + "a session could run as it, past every rule the gateway enforces; revoke that membership "
+        + "(or set upstream.allowSuperuser: true for this connection)";
 }

@@ -204,13 +204,15 @@ internal sealed partial class PgSession
             _clientEncoding = System.Text.Encoding.ASCII.GetString(parameter.Value);
         }
 
-        var refusal = ClientEncodings.IsClientEncoding(parameter.Name)
+        var encoding = ClientEncodings.IsClientEncoding(parameter.Name);
+        var refusal = encoding
             ? ClientEncodings.Refusal(parameter.Value)
             : Superusers.Refusal(parameter.Name, parameter.Value, Connection.Upstream);
         if (refusal is not null)
         {
-            Log.SessionCut(_services.Logger, Id, ClientEncodings.IsClientEncoding(parameter.Name) ? "unsupported client_encoding" : "became a superuser");
-            _clientOut.Write(LocalMessages.Fatal(SqlStates.FeatureNotSupported, refusal));
+            Log.SessionCut(_services.Logger, Id, encoding ? "unsupported client_encoding" : "became a superuser");
+            // The same code as the refusal at login says (probe FA4): a privilege, not a missing feature.
+            _clientOut.Write(LocalMessages.Fatal(encoding ? SqlStates.FeatureNotSupported : SqlStates.InsufficientPrivilege, refusal));
             // The record says the gateway cut it, and why: not a server that went away (probe DE-2).
             _cutBecause = $"cut by the gateway: {refusal}";
             _upstreamFatal = true;

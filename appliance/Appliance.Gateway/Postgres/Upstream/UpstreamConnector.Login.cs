@@ -49,6 +49,7 @@ internal sealed partial class UpstreamConnector
                 output.FlushTo(stream);
             }
 
+            RefuseSuperuserMembership(connection, upstream, output);
             Log.UpstreamLoggedIn(logger, upstream.ToString(), connection.ProcessId, connection.IsTls);
             return connection;
         }

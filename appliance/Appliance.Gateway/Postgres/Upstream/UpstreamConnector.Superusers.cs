@@ -1,0 +1,76 @@
+using Appliance.Gateway.Postgres.Policy;
+using Appliance.Gateway.Postgres.Relay;
+using Appliance.Policy.Configuration;
+using Appliance.Wire;
+using Appliance.Wire.Backend;
+using Appliance.Wire.Framing;
+using Appliance.Wire.Writing;
+
+namespace Appliance.Gateway.Postgres.Upstream;
+
+internal sealed partial class UpstreamConnector
+{
+    /// <summary>
+    /// The first superuser role the logged-in role may become, if any: any member may SET ROLE to
+    /// it or run code as it (a function's <c>SET role</c> clause, an owner changed to it with
+    /// SECURITY DEFINER), and a role set and reset within one write, or only inside a function,
+    /// never shows in the server's <c>is_superuser</c> report (probe FA1, FA2).
+    /// </summary>
+    private const string SuperuserMembershipQuery =
+        "SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.rolsuper AND pg_catalog.pg_has_role(r.oid, 'MEMBER') LIMIT 1";
+
+    /// <summary>
+    /// Refuses the session when the connection's role is a member of a superuser role, unless
+    /// the connection allows superusers: the check the server's <c>is_superuser</c> report cannot
+    /// make. It costs the login one round trip; the answer is not kept, since a membership can be
+    /// granted at any time outside the gateway.
+    /// </summary>
+    private static void RefuseSuperuserMembership(UpstreamConnection connection, UpstreamPolicy upstream, OutputBuffer output)
+    {
+        if (upstream.AllowSuperuser)
+        {
+            return;
+        }
+
+        FrontendWriter.WriteQuery(output, SuperuserMembershipQuery);
+        output.FlushTo(connection.Stream);
+        string? role = null;
+        while (true)
+        {
+            var length = ReadMessage(connection.Stream, connection.Input, MaxLoginMessageLength, "the login's role check");
+            connection.Input.TryRead(MaxLoginMessageLength, out var frame);
+            switch ((BackendMessageType)frame.Type)
+            {
+                case BackendMessageType.DataRow:
+                    foreach (var column in DataRowMessage.Parse(frame.Body).Columns)
+                    {
+                        role ??= column.IsNull ? "?" : System.Text.Encoding.UTF8.GetString(column.Bytes);
+                    }
+
+                    break;
+                case BackendMessageType.ErrorResponse:
+                    // A server that cannot say (not PostgreSQL, no pg_roles) gets no session: the check fails closed.
+                    throw new UpstreamLoginException(SqlStates.InsufficientPrivilege,
+                        "the gateway could not check whether its upstream role can become a PostgreSQL superuser: "
+                        + System.Text.Encoding.UTF8.GetString(ErrorOrNoticeMessage.Parse(frame.Body).Message));
+                case BackendMessageType.ReadyForQuery:
+                    connection.Status = ReadyForQueryMessage.Parse(frame.Body).Status;
+                    connection.Input.Consume(length);
+                    if (role is not null)
+                    {
+                        throw new UpstreamLoginException(SqlStates.InsufficientPrivilege, Superusers.MembershipRefusal(role));
+                    }
+
+                    return;
+                case BackendMessageType.RowDescription or BackendMessageType.CommandComplete or BackendMessageType.NoticeResponse
+                    or BackendMessageType.ParameterStatus:
+                    break;
+                default:
+                    throw new UpstreamLoginException(SqlStates.ProtocolViolation,
+                        $"the upstream server sent message type {PgProtocolException.DescribeType(frame.Type)} during the login's role check");
+            }
+
+            connection.Input.Consume(length);
+        }
+    }
+}
