@@ -35,4 +35,11 @@ internal struct PendingEntry
 
     /// <summary>CopyProbe, and the Query of the COPY it describes: what the probe learnt.</summary>
     public CopyProbe? Probe;
+
+    /// <summary>
+    /// How many COPY FROM STDIN data streams the client had ended (CopyDone, CopyFail) when it
+    /// sent this message: a Sync sent while the upstream reads COPY data is ignored there
+    /// (PgSession.CopyIn.cs).
+    /// </summary>
+    public long CopyEnds;
 }

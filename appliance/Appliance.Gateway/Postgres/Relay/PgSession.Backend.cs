@@ -183,7 +183,10 @@ internal sealed partial class PgSession
             case BackendMessageType.ParameterStatus:
                 OnParameterStatus(frame);
                 break;
-            case BackendMessageType.CopyInResponse or BackendMessageType.NoticeResponse:
+            case BackendMessageType.CopyInResponse:
+                OnCopyIn(frame);
+                break;
+            case BackendMessageType.NoticeResponse:
                 Relay(frame);
                 break;
             default:
@@ -554,7 +557,10 @@ internal sealed partial class PgSession
         }
     }
 
-    /// <summary>Answers the gateway gives itself, once everything ahead of them has been answered.</summary>
+    /// <summary>
+    /// Answers the gateway gives itself, once everything ahead of them has been answered; and
+    /// Syncs the upstream ignored while it read COPY data, which get no answer.
+    /// </summary>
     private void DrainLocal()
     {
         while (!_pending.IsEmpty)
@@ -568,7 +574,7 @@ internal sealed partial class PgSession
             {
                 BackendWriter.WriteReadyForQuery(_clientOut, _lastStatus);
             }
-            else
+            else if (!IgnoredInCopy(head))
             {
                 return;
             }

@@ -238,12 +238,17 @@ internal sealed partial class PgSession
             case FrontendMessageType.Flush:
                 Forward(frame);
                 return true;
-            case FrontendMessageType.CopyData or FrontendMessageType.CopyDone:
+            case FrontendMessageType.CopyData:
                 Forward(frame);
+                return true;
+            case FrontendMessageType.CopyDone:
+                Forward(frame);
+                _clientCopyEnds++;
                 return true;
             case FrontendMessageType.CopyFail:
                 CopyFailMessage.Parse(frame.Body);
                 Forward(frame);
+                _clientCopyEnds++;
                 return true;
             case FrontendMessageType.FunctionCall:
                 OnFunctionCall(frame);
@@ -716,7 +721,11 @@ internal sealed partial class PgSession
 
     private void Forward(PgSpanFrame frame) => _upstreamOut.Write(frame.Message);
 
-    private void Stage(in PendingEntry entry) => _staged.Add(entry);
+    private void Stage(PendingEntry entry)
+    {
+        entry.CopyEnds = _clientCopyEnds;
+        _staged.Add(entry);
+    }
 
     private StatementInfo RememberStatement(ReadOnlySpan<byte> name, ReadOnlySpan<byte> query, PgOidList parameterTypes)
     {

@@ -14,10 +14,12 @@ internal sealed partial class UpstreamConnector
     /// The first superuser role the logged-in role may become, if any: any member may SET ROLE to
     /// it or run code as it (a function's <c>SET role</c> clause, an owner changed to it with
     /// SECURITY DEFINER), and a role set and reset within one write, or only inside a function,
-    /// never shows in the server's <c>is_superuser</c> report (probe FA1, FA2).
+    /// never shows in the server's <c>is_superuser</c> report (probe FA1, FA2). The client's own
+    /// <c>statement_timeout</c> (a startup option) must not cut it: SET LOCAL lasts as long as the
+    /// query string's implicit transaction (as ColumnCatalogs does).
     /// </summary>
     private const string SuperuserMembershipQuery =
-        "SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.rolsuper AND pg_catalog.pg_has_role(r.oid, 'MEMBER') LIMIT 1";
+        "SET LOCAL statement_timeout = 0; SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.rolsuper AND pg_catalog.pg_has_role(r.oid, 'MEMBER') LIMIT 1";
 
     /// <summary>
     /// Refuses the session when the connection's role is a member of a superuser role, unless
