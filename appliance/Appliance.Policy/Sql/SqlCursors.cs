@@ -13,21 +13,48 @@ internal static class SqlCursors
     /// there is none to find), and whether it outlives its transaction. The query alone, so that
     /// the cursor's own name is no word of the text its rows are planned with.
     /// </summary>
-    public static List<(string Name, string Query, bool WithHold)> Declared(string sql)
+    public static List<(string Name, string Query, bool WithHold)> Declared(string sql) =>
+        [.. Changes(sql).Where(c => c.Kind == CursorChangeKind.Declare).Select(c => (c.Name!, c.Query!, c.WithHold))];
+
+    /// <summary>
+    /// What the statements of <paramref name="sql"/> may do to the cursors a session knows, in
+    /// order. A name's query is known only while nothing else could have closed the cursor and
+    /// opened another portal under its name: CLOSE, a rollback, a failed COMMIT, and any code a
+    /// statement runs (a DO block's OPEN, a function, a trigger, a view's function) may, so every
+    /// statement but these forgets every name: DECLARE, FETCH and MOVE (which forget the other
+    /// names: a cursor's query may run such code), BEGIN, START, SAVEPOINT, RELEASE and SHOW
+    /// (probe FB1: a WITH HOLD cursor closed by a protocol Close, CLOSE ALL or ROLLBACK left its
+    /// harmless query planning the rows of a new portal of the same name, which came out whole).
+    /// </summary>
+    public static List<CursorChange> Changes(string sql)
     {
-        var found = new List<(string, string, bool)>();
+        var changes = new List<CursorChange>();
         foreach (var (tokens, text) in Statements(sql))
         {
+            if (tokens.Count == 0)
+            {
+                continue;
+            }
+
             if (tokens.Count >= 2 && IsWord(text, tokens[0], "DECLARE") && IsName(tokens[1]))
             {
                 var query = tokens.FindIndex(2, t => IsWord(text, t, "FOR")) is var @for and >= 0 && @for + 1 < tokens.Count
                     ? text[tokens[@for + 1].Start..]
                     : text;
-                found.Add((Name(text, tokens[1]), query, WithHold(text, tokens)));
+                changes.Add(new(CursorChangeKind.Declare, Name(text, tokens[1]), query, WithHold(text, tokens)));
+            }
+            else if ((IsWord(text, tokens[0], "FETCH") || IsWord(text, tokens[0], "MOVE")) && tokens.Count >= 2 && IsName(tokens[^1]))
+            {
+                changes.Add(new(CursorChangeKind.Fetch, Name(text, tokens[^1]), null, false));
+            }
+            else if (!(IsWord(text, tokens[0], "BEGIN") || IsWord(text, tokens[0], "START") || IsWord(text, tokens[0], "SAVEPOINT")
+                || IsWord(text, tokens[0], "RELEASE") || IsWord(text, tokens[0], "SHOW")))
+            {
+                changes.Add(new(CursorChangeKind.ForgetAll, null, null, false));
             }
         }
 
-        return found;
+        return changes;
     }
 
     /// <summary>The statements of <paramref name="sql"/> other than FETCH and MOVE, which name no column (their rows are their cursors').</summary>
@@ -139,3 +166,18 @@ internal static class SqlCursors
         }
     }
 }
+
+internal enum CursorChangeKind : byte
+{
+    /// <summary>A cursor declared: its name and query.</summary>
+    Declare,
+
+    /// <summary>A FETCH or MOVE: the cursor's query runs, and may run code that closes the others.</summary>
+    Fetch,
+
+    /// <summary>A statement that may close cursors or open portals under their names.</summary>
+    ForgetAll,
+}
+
+/// <summary>One step of <see cref="SqlCursors.Changes"/>.</summary>
+internal readonly record struct CursorChange(CursorChangeKind Kind, string? Name, string? Query, bool WithHold);

@@ -55,6 +55,66 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     }
 
     /// <summary>
+    /// A WITH HOLD cursor's name outlives the cursor when something else closes it (a protocol
+    /// Close, CLOSE ALL, a rollback) or reopens it (a function's OPEN): a new portal under the name
+    /// was masked by the old cursor's harmless query, and a FETCH returned the SSN whole (probe FB1).
+    /// </summary>
+    [Theory]
+    [InlineData("close")]
+    [InlineData("CLOSE ALL")]
+    [InlineData("rollback")]
+    [InlineData("function")]
+    public async Task ACursorsName_TakenByAnotherPortal_IsNotMaskedByTheOldCursorsQuery(string closedBy)
+    {
+        var (table, ssn) = await PersonAsync();
+        var letters = $"translate(ssn, '0123456789', 'abcdefghij')";
+        await using var client = await fixture.RawAliceAsync();
+        async Task<List<PgMessage>> Query(string sql)
+        {
+            await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, sql));
+            return await client.ReadUntilReadyAsync();
+        }
+
+        await Query(closedBy == "rollback" ? "BEGIN" : "SELECT 1");
+        Assert.DoesNotContain(await Query("DECLARE a CURSOR WITH HOLD FOR SELECT 'harmless'::text AS v"), m => m.Type == 'E');
+        switch (closedBy)
+        {
+            case "close":
+                await client.SendAsync(
+                    o => Appliance.Wire.Writing.FrontendWriter.WriteClose(o, Appliance.Wire.Frontend.DescribeTarget.Portal, "a"),
+                    Appliance.Wire.Writing.FrontendWriter.WriteSync);
+                await client.ReadUntilReadyAsync();
+                break;
+            case "function":
+                // A function of the database's own (a DO block naming ssn is refused) closes the cursor and opens another under its name.
+                await fixture.UpstreamAsync($"CREATE FUNCTION reopen_{table}(c refcursor) RETURNS refcursor LANGUAGE plpgsql AS $$ BEGIN CLOSE c; " +
+                    $"OPEN c FOR SELECT {letters} AS v FROM {table}; RETURN c; END $$; GRANT EXECUTE ON FUNCTION reopen_{table}(refcursor) TO PUBLIC");
+                await Query("BEGIN");
+                Assert.DoesNotContain(await Query($"SELECT reopen_{table}('a')"), m => m.Type == 'E');
+                break;
+            default:
+                await Query(closedBy);
+                break;
+        }
+
+        if (closedBy != "function")
+        {
+            await Query("BEGIN");
+            await client.SendAsync(
+                o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "", $"SELECT {letters} AS v FROM {table}", []),
+                o => Appliance.Wire.Writing.FrontendWriter.WriteBind(o, "a", "", [], [], []),
+                Appliance.Wire.Writing.FrontendWriter.WriteSync);
+            Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+        }
+
+        var fetched = await Query("fetch all from a");
+
+        var row = System.Text.Encoding.UTF8.GetString(Assert.Single(fetched, m => m.Type == 'D').Body);
+        Assert.DoesNotContain(AsLetters(ssn), row, StringComparison.Ordinal);
+        Assert.Contains("****", row, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A constraint's error quotes the failing row whole, masked columns included, though the
     /// statement names none of them (probe EO1): errors of a statement naming a table that holds a
     /// masked column keep no values.

@@ -15,6 +15,17 @@ public sealed class SqlCursorsTests
         Assert.Equal("SELECT 1", declared[1].Query.Trim());
     }
 
+    /// <summary>Only statements that run no code and close nothing keep the names known (probe FB1).</summary>
+    [Theory]
+    [InlineData("BEGIN; SAVEPOINT s; RELEASE s; SHOW work_mem; START TRANSACTION", "")]
+    [InlineData("DECLARE a CURSOR FOR SELECT 1; FETCH 5 FROM a; MOVE NEXT IN a", "Declare:a Fetch:a Fetch:a")]
+    [InlineData("CLOSE ALL", "ForgetAll")]
+    [InlineData("close a; rollback; commit", "ForgetAll ForgetAll ForgetAll")]
+    [InlineData("SELECT reopen('a'); FETCH ALL a", "ForgetAll Fetch:a")]
+    [InlineData("DELETE FROM t", "ForgetAll")] // a trigger may run
+    public void Changes_ForgetEveryNameAtAStatementThatMayCloseOrOpenACursor(string sql, string expected) =>
+        Assert.Equal(expected, string.Join(' ', SqlCursors.Changes(sql).Select(c => c.Name is null ? $"{c.Kind}" : $"{c.Kind}:{c.Name}")));
+
     [Fact]
     public void WithoutFetches_KeepsTheOtherStatements()
     {

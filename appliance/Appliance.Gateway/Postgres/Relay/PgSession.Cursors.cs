@@ -24,6 +24,9 @@ internal sealed partial class PgSession
     /// </summary>
     private volatile bool _holdsCursors;
 
+    /// <summary>A WITH HOLD cursor was declared: it may live on after its name is forgotten, so errors stay withheld.</summary>
+    private bool _heldCursorMayLive;
+
     /// <summary>The text a simple Query's results are planned with (null: no column rules, none needed).</summary>
     private byte[]? ResultTextOfQuery(ReadOnlySpan<byte> sql)
     {
@@ -71,7 +74,7 @@ internal sealed partial class PgSession
     {
         ForgetEndedCursors();
         text = null;
-        if (!MayTouchCursors(sql))
+        if (_cursors is not { Count: > 0 } && !MayTouchCursors(sql))
         {
             return [];
         }
@@ -81,7 +84,7 @@ internal sealed partial class PgSession
         return SqlCursors.Fetched(text);
     }
 
-    /// <summary>A cheap look before the lexer: only these words declare, fetch from or move a cursor.</summary>
+    /// <summary>A cheap look before the lexer, while no cursor is known: only these words declare, fetch from or move one.</summary>
     private static bool MayTouchCursors(ReadOnlySpan<byte> sql) =>
         ContainsWord(sql, "fetch"u8) || ContainsWord(sql, "declare"u8) || ContainsWord(sql, "move"u8);
 
@@ -89,19 +92,50 @@ internal sealed partial class PgSession
     /// Follows the cursors a text declares. A name declared again keeps what it held before as
     /// well: PostgreSQL may have refused the new DECLARE (the name exists, the query fails, a
     /// savepoint rolled it back), and the gateway sees the text, not the outcome, so the FETCH is
-    /// planned with every query the name may hold (masking more, never less). Names are dropped
-    /// only where PostgreSQL has surely closed them (a transaction ended, for cursors without
-    /// HOLD), and a dropped name fails closed; CLOSE keeps them, since a CLOSE can be rolled back.
+    /// planned with every query the name may hold (masking more, never less). A name is forgotten
+    /// wherever its cursor may have been closed or another portal opened under it
+    /// (SqlCursors.Changes), and a forgotten name fails closed.
     /// </summary>
     private void TrackCursors(string text)
     {
-        foreach (var (name, query, withHold) in SqlCursors.Declared(text))
+        foreach (var change in SqlCursors.Changes(text))
         {
-            var cursors = _cursors ??= new(StringComparer.Ordinal);
-            cursors[name] = cursors.TryGetValue(name, out var earlier)
-                ? (earlier.Query + ";\n" + query, earlier.WithHold || withHold)
-                : (query, withHold);
-            _holdsCursors = true;
+            switch (change.Kind)
+            {
+                case CursorChangeKind.Declare:
+                    var cursors = _cursors ??= new(StringComparer.Ordinal);
+                    cursors[change.Name!] = cursors.TryGetValue(change.Name!, out var earlier)
+                        ? (earlier.Query + ";\n" + change.Query, earlier.WithHold || change.WithHold)
+                        : (change.Query!, change.WithHold);
+                    _holdsCursors = true;
+                    _heldCursorMayLive |= change.WithHold;
+                    break;
+                case CursorChangeKind.Fetch when _cursors is { } known:
+                    foreach (var name in known.Keys)
+                    {
+                        if (name != change.Name)
+                        {
+                            known.Remove(name);
+                        }
+                    }
+
+                    break;
+                case CursorChangeKind.ForgetAll:
+                    _cursors?.Clear();
+                    break;
+            }
+        }
+    }
+
+    /// <summary>An Execute: whatever runs may close cursors and open portals under their names.</summary>
+    private void ForgetCursors() => _cursors?.Clear();
+
+    /// <summary>A Bind of a named portal: a cursor of that name is closed or the Bind fails; either way its query is not known.</summary>
+    private void ForgetCursor(ReadOnlySpan<byte> portal)
+    {
+        if (_cursors is { Count: > 0 } known && !portal.IsEmpty)
+        {
+            known.Remove(Encoding.UTF8.GetString(portal));
         }
     }
 
@@ -121,6 +155,6 @@ internal sealed partial class PgSession
             }
         }
 
-        _holdsCursors = known.Count > 0;
+        _holdsCursors = known.Count > 0 || _heldCursorMayLive;
     }
 }

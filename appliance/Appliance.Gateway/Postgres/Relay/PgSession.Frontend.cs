@@ -439,6 +439,7 @@ internal sealed partial class PgSession
     private void OnBind(PgSpanFrame frame)
     {
         var bind = BindMessage.Parse(frame.Body);
+        ForgetCursor(bind.Portal);
         if (RefusedName(bind.Portal) || RefusedName(bind.Statement))
         {
             return;
@@ -516,6 +517,7 @@ internal sealed partial class PgSession
     private void OnExecute(PgSpanFrame frame)
     {
         var execute = ExecuteMessage.Parse(frame.Body);
+        ForgetCursors();
         if (RefusedName(execute.Portal))
         {
             _refusedOwnExecute = false; // this Execute was the refused message
