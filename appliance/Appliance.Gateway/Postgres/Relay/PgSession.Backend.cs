@@ -407,11 +407,13 @@ internal sealed partial class PgSession
             case PendingKind.Execute:
                 _upstreamFailedBatch = true;
                 var trace = head.Trace!;
+                var failedBatch = head.Batch;
                 trace.Error = DescribeError(frame, sanitized);
                 _pending.Dequeue();
                 Record(trace, StatementRecord.Failed);
                 RelayError(frame, sanitized);
                 SkipToSync(failedWith: null);
+                MarkBatchFailed(failedBatch, failedWith: null);
                 return;
             default:
                 // A Parse, Bind or Describe failed: the Execute it prepared is the statement that failed.
@@ -421,9 +423,11 @@ internal sealed partial class PgSession
                     refused.ParseFailed = true;
                 }
 
+                var batch = head.Batch;
+                var failedWith = DescribeError(frame, sanitized);
                 _pending.Dequeue();
                 RelayError(frame, sanitized);
-                SkipToSync(failedWith: DescribeError(frame, sanitized));
+                MarkBatchFailed(batch, SkipToSync(failedWith) ? null : failedWith);
                 return;
         }
     }
@@ -499,15 +503,20 @@ internal sealed partial class PgSession
     /// as failed with <paramref name="failedWith"/> when its Parse or Bind is what failed, the
     /// others as skipped.
     /// </summary>
-    private void SkipToSync(string? failedWith)
+    /// <returns>Whether a statement took <paramref name="failedWith"/>.</returns>
+    private bool SkipToSync(string? failedWith)
     {
+        var taken = false;
         while (!_pending.IsEmpty && _pending.Head.Kind is not (PendingKind.Sync or PendingKind.Local or PendingKind.LocalReady))
         {
             if (DequeueUnanswered(failedWith))
             {
+                taken |= failedWith is not null;
                 failedWith = null;
             }
         }
+
+        return taken;
     }
 
     private const string NotRunInBatch = "not run: an earlier message of its batch failed, and PostgreSQL skips the rest of the batch up to Sync";

@@ -197,6 +197,7 @@ internal sealed partial class PgSession
                 FrontendMessageType.Sync => EndDiscard(frame),
                 FrontendMessageType.Terminate => Terminate(frame),
                 FrontendMessageType.Parse => NoteDiscardedParse(frame),
+                FrontendMessageType.Bind => NoteDiscardedBind(frame),
                 FrontendMessageType.Execute => RecordDiscardedExecute(frame),
                 _ => true,
             };
@@ -205,6 +206,12 @@ internal sealed partial class PgSession
         if (!RefreshRuntime())
         {
             return false;
+        }
+
+        if (type is FrontendMessageType.Parse or FrontendMessageType.Bind or FrontendMessageType.Describe or FrontendMessageType.Execute
+            or FrontendMessageType.Close && UpstreamFailedThisBatch())
+        {
+            return OnClientMessage(frame);
         }
 
         switch (type)
@@ -648,6 +655,12 @@ internal sealed partial class PgSession
 
         _refusedOwnExecute = false;
         var sql = _discardedSql ?? PortalFor(ExecuteMessage.Parse(frame.Body).Portal).Statement.Text;
+        if (TakeUpstreamFailure() is { } failure)
+        {
+            RecordRefused(_runtime.MaskSql(sql), Audit.StatementRecord.Failed, failure, null);
+            return true;
+        }
+
         RecordRefused(_runtime.MaskSql(sql), Audit.StatementRecord.Skipped, NotRunInBatch, null);
         return true;
     }
@@ -656,6 +669,7 @@ internal sealed partial class PgSession
     private bool EndDiscard(PgSpanFrame frame)
     {
         _discarding = false;
+        _discardForUpstream = false;
         _executedInBatch.Clear();
         _batch++;
         _discardedSql = null;
@@ -726,6 +740,11 @@ internal sealed partial class PgSession
     private void Stage(PendingEntry entry)
     {
         entry.CopyEnds = _clientCopyEnds;
+        if (entry.Kind is not (PendingKind.Sync or PendingKind.Query))
+        {
+            entry.Batch = _batch;
+        }
+
         _staged.Add(entry);
     }
 
