@@ -948,6 +948,45 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     /// <summary>
+    /// A password passed as a parameter of a statement that handles one (a setting written with
+    /// set_config, a connection string built with ||) holds nothing the detectors know: the
+    /// record keeps none of such a statement's parameters (probe FC2).
+    /// </summary>
+    [Fact]
+    public async Task APasswordPassedAsAParameter_IsNotKeptInTheRecord()
+    {
+        var marker = PgGatewayFixture.TableName("pwparam");
+        var secret = "pw" + Guid.NewGuid().ToString("N")[..12];
+        await fixture.GrantAsync();
+        await using (var connection = await fixture.OpenAsync())
+        {
+            async Task<object?> Scalar(string sql, params object[] values)
+            {
+                await using var command = new NpgsqlCommand(sql, connection);
+                foreach (var value in values)
+                {
+                    command.Parameters.Add(new NpgsqlParameter { Value = value });
+                }
+
+                return await command.ExecuteScalarAsync();
+            }
+
+            Assert.Equal(secret, await Scalar($"SELECT set_config('my.password', $1, false) /* {marker} */", secret));
+            Assert.Equal(secret, await Scalar($"SELECT set_config($1, $2, false) /* {marker} */", "my.password", secret));
+            Assert.Equal($"host=x password={secret}", await Scalar($"SELECT 'host=x password=' || $1 /* {marker} */", secret));
+            Assert.Equal("visible", await Scalar($"SELECT $1::text /* {marker} */", "visible"));
+            await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"DROP TABLE {marker}", connection).ExecuteNonQueryAsync());
+        }
+
+        var sessionId = await SessionIdAsync(marker);
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var records = await WaitForStatementsAsync(auditor, sessionId, s => s.Str("sql").Contains(marker, StringComparison.Ordinal), 5);
+        Assert.DoesNotContain(secret, await auditor.GetStringAsync($"api/sessions/{sessionId}/events"), StringComparison.Ordinal);
+        Assert.Equal(["visible"], Assert.Single(records, s => s.Str("sql").StartsWith("SELECT $1::text", StringComparison.Ordinal))
+            .GetProperty("parameters").EnumerateArray().Select(v => v.GetString()));
+    }
+
+    /// <summary>
     /// A session's guardrail events are chained (and so delivered to chat) in the order of its
     /// statements: written concurrently, they raced for the chain (probe AW saw 3rd, 2nd, 1st, 4th).
     /// </summary>

@@ -29,17 +29,27 @@ public sealed class SuperuserTests(PgGatewayFixture fixture) : IClassFixture<PgG
         // A member may run as the superuser role without the server ever reporting it: SET ROLE and
         // RESET ROLE in one write, or a function's SET role clause (probes FA1, FA2).
         var role = "gw_super_" + PgGatewayFixture.Marker();
-        await AdminAsync($"CREATE ROLE {role} SUPERUSER NOLOGIN; GRANT {role} TO {fixture.Upstream.User}");
+        var plain = "gw_plain_" + PgGatewayFixture.Marker();
+        await AdminAsync($"CREATE ROLE {role} SUPERUSER NOLOGIN; GRANT {role} TO {fixture.Upstream.User}; CREATE ROLE {plain} NOLOGIN; GRANT {plain} TO {fixture.Upstream.User}");
         try
         {
             var refused = await Assert.ThrowsAsync<PostgresException>(() => fixture.OpenAsync());
+            // Acting as another role from the start (the client's -c role=…, or the role's default): the
+            // login role is asked about, since SET ROLE NONE returns to it (probe GA1, GA2).
+            await fixture.GrantAsync();
+            var builder = fixture.ConnectionString();
+            builder.Options = $"-c role={plain}";
+            await using var acting = new NpgsqlConnection(builder.ConnectionString);
+            var actingRefused = await Assert.ThrowsAsync<PostgresException>(() => acting.OpenAsync());
 
             Assert.Equal("42501", refused.SqlState);
             Assert.Contains($"member of the superuser role \"{role}\"", refused.MessageText, StringComparison.Ordinal);
+            Assert.Equal("42501", actingRefused.SqlState);
+            Assert.Contains($"member of the superuser role \"{role}\"", actingRefused.MessageText, StringComparison.Ordinal);
         }
         finally
         {
-            await AdminAsync($"REVOKE {role} FROM {fixture.Upstream.User}; DROP ROLE {role}");
+            await AdminAsync($"REVOKE {role} FROM {fixture.Upstream.User}; DROP ROLE {role}; REVOKE {plain} FROM {fixture.Upstream.User}; DROP ROLE {plain}");
         }
 
         await using var session = await fixture.OpenAsync();

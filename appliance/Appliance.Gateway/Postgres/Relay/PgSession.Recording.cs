@@ -84,10 +84,18 @@ internal sealed partial class PgSession
 
         var runtime = _runtime;
         var values = new string?[bind.Parameters.Count];
+        // A statement that handles a password keeps none of its parameters: set_config('my.password', $1),
+        // 'host=x password=' || $1 (recorded as '****' || $1) and set_config($1, $2) put the secret
+        // in a parameter that holds nothing the detectors know (probe FC2).
+        var secret = StatementTrace.SqlMayCarrySecret(statement.MaskedSql ??= runtime.MaskSql(statement.Text));
         var i = 0;
         foreach (var value in bind.Parameters)
         {
-            if (!value.IsNull)
+            if (!value.IsNull && secret)
+            {
+                values[i] = SampleValues.Hidden;
+            }
+            else if (!value.IsNull)
             {
                 var recorded = bind.ParameterFormats.GetFormat(i) == PgFormat.Binary
                     ? RecordedBinary(runtime, value.Bytes, statement.ParameterType(i))

@@ -16,10 +16,13 @@ internal sealed partial class UpstreamConnector
     /// SECURITY DEFINER), and a role set and reset within one write, or only inside a function,
     /// never shows in the server's <c>is_superuser</c> report (probe FA1, FA2). The client's own
     /// <c>statement_timeout</c> (a startup option) must not cut it: SET LOCAL lasts as long as the
-    /// query string's implicit transaction (as ColumnCatalogs does).
+    /// query string's implicit transaction (as ColumnCatalogs does). The role asked about is the
+    /// one the gateway logged in as, not the one the session acts as: a role setting (the role's
+    /// default, or <c>-c role=…</c> in the client's options) would otherwise answer for it, and
+    /// <c>SET ROLE NONE</c> goes back to the login role (probe GA1, GA2).
     /// </summary>
     private const string SuperuserMembershipQuery =
-        "SET LOCAL statement_timeout = 0; SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.rolsuper AND pg_catalog.pg_has_role(r.oid, 'MEMBER') LIMIT 1";
+        "SET LOCAL statement_timeout = 0; SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.rolsuper AND pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER') LIMIT 1";
 
     /// <summary>
     /// Refuses the session when the connection's role is a member of a superuser role, unless

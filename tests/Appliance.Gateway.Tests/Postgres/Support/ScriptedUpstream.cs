@@ -108,13 +108,29 @@ internal sealed class ScriptedUpstream : IAsyncDisposable
             await _stream.WriteAsync(output.WrittenMemory);
         }
 
-        /// <summary>AuthenticationOk, a few parameters, a key, ReadyForQuery: a login without a password.</summary>
-        public Task CompleteLoginAsync() => SendAsync(
-            BackendWriter.WriteAuthenticationOk,
-            o => BackendWriter.WriteParameterStatus(o, "server_version", "15.99 (scripted)"),
-            o => BackendWriter.WriteParameterStatus(o, "client_encoding", "UTF8"),
-            o => BackendWriter.WriteBackendKeyData(o, 4242, [9, 9, 9, 9]),
-            o => BackendWriter.WriteReadyForQuery(o, TransactionStatus.Idle));
+        /// <summary>
+        /// AuthenticationOk, a few parameters, a key, ReadyForQuery: a login without a password;
+        /// then the gateway's check that the role can become no superuser, answered with no row.
+        /// </summary>
+        public async Task CompleteLoginAsync()
+        {
+            await SendAsync(
+                BackendWriter.WriteAuthenticationOk,
+                o => BackendWriter.WriteParameterStatus(o, "server_version", "15.99 (scripted)"),
+                o => BackendWriter.WriteParameterStatus(o, "client_encoding", "UTF8"),
+                o => BackendWriter.WriteBackendKeyData(o, 4242, [9, 9, 9, 9]),
+                o => BackendWriter.WriteReadyForQuery(o, TransactionStatus.Idle));
+            var (type, body) = await ReadAsync();
+            if (type != 'Q' || !System.Text.Encoding.UTF8.GetString(body).Contains("rolsuper", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"expected the gateway's superuser check after the login, got message '{type}'");
+            }
+
+            await SendAsync(
+                o => BackendWriter.WriteCommandComplete(o, "SET"),
+                o => BackendWriter.WriteCommandComplete(o, "SELECT 0"),
+                o => BackendWriter.WriteReadyForQuery(o, TransactionStatus.Idle));
+        }
 
         /// <summary>The next message from the gateway: type and body.</summary>
         public async Task<(char Type, byte[] Body)> ReadAsync()
