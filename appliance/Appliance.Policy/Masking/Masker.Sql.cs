@@ -26,11 +26,12 @@ internal sealed partial class Masker
     private string MaskSqlLiterals(string sql, int depth)
     {
         // A literal continued on the next line ('4111' newline '1111…') is one value in pieces the detectors do not see whole.
-        var escapes = HasValueDetection
-            && (sql.Contains('\\', StringComparison.Ordinal) || sql.Contains('\n', StringComparison.Ordinal)
-                || sql.Contains("uescape", StringComparison.OrdinalIgnoreCase));
+        // Escapes may also spell a password (E'pass\167ord=…', probe GD2): those literals are read decoded.
+        var escapedText = sql.Contains('\\', StringComparison.Ordinal) || sql.Contains("uescape", StringComparison.OrdinalIgnoreCase);
+        var escapes = HasValueDetection && (escapedText || sql.Contains('\n', StringComparison.Ordinal));
         var secrets = MayHoldSecret(sql);
-        if (!escapes && !secrets)
+        var namesPassword = secrets && sql.Contains("password", StringComparison.OrdinalIgnoreCase);
+        if (!escapes && !secrets && !escapedText)
         {
             return sql;
         }
@@ -66,15 +67,28 @@ internal sealed partial class Masker
                 return masked.Append(sql, copied, token.Start - copied).Append("****").ToString();
             }
 
+            if (namesPassword && ValueOfSet(sql, tokens, i))
+            {
+                // An unquoted value of SET naming a password (SET my.password = hunter2, or a number; probe GD3).
+                masked ??= new StringBuilder(sql.Length);
+                masked.Append(sql, copied, token.Start - copied).Append("****");
+                copied = token.End;
+                continue;
+            }
+
             if (!token.IsStringLiteral)
             {
                 continue;
             }
 
             // A literal continued on the next lines ('abc' newline 'def') is one token: hidden whole.
-            var named = secrets && NamedLikePassword(sql, tokens, i);
-            var holds = secrets && !named && HoldsSecret(sql.AsSpan(token.Start, token.Length));
-            var escaped = escapes && HidesADetectedValue(sql, tokens, i);
+            // In a statement that names a password every literal is, but code (a DO body): set_config('my.password',
+            // ('x')) or lower('X') hid it from a rule that looked for the literal right after the name (probe GD3).
+            var namedLike = secrets && NamedLikePassword(sql, tokens, i);
+            var decoded = escapedText || escapes ? Decoded(sql, tokens, i) : null;
+            var holds = !namedLike && ((secrets && HoldsSecret(sql.AsSpan(token.Start, token.Length))) || (decoded is not null && HoldsSecret(decoded)));
+            var named = namedLike || (namesPassword && !holds && ShowCode(sql, token, depth) is null);
+            var escaped = escapes && decoded is not null && Detects(Encoding.UTF8.GetBytes(decoded));
             if (!named && !holds && !escaped)
             {
                 continue;
@@ -189,10 +203,6 @@ internal sealed partial class Masker
             : content.AsSpan(tokens[0].Start).StartsWith("<<", StringComparison.Ordinal);
     }
 
-    /// <summary>The value after <c>password=</c> or <c>password:</c>, and a URI's password: <c>scheme://user:</c> then up to <c>@</c>.</summary>
-    [System.Text.RegularExpressions.GeneratedRegex(@"(password\s*[=:]\s*|://[^\s/@:]*:)[^\s@/'""]+", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-    private static partial System.Text.RegularExpressions.Regex SecretValues();
-
     /// <summary>
     /// A literal that is the value of something named like a password (<c>PASSWORD '…'</c>,
     /// <c>sslpassword '…'</c>, <c>"password" '…'</c>, <c>SET my.password = '…'</c> or <c>TO '…'</c>); the value
@@ -220,8 +230,40 @@ internal sealed partial class Masker
         return false;
     }
 
-    /// <summary>A literal whose escapes (backslashes, or a U&amp; string's own escape character from a following UESCAPE) or pieces on several lines hide what the detectors find once decoded.</summary>
-    private bool HidesADetectedValue(string sql, List<SqlToken> tokens, int index)
+    /// <summary>
+    /// The value after <c>password=</c>, <c>password:</c> or <c>password is</c>, quoted or not (probe
+    /// GD5), and a URI's password: <c>scheme://user:</c> then up to <c>@</c>.
+    /// </summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"(password\s*(?:[=:]|\bis\b)\s*['""]?|://[^\s/@:]*:)[^\s@/'""]+", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex SecretValues();
+
+    /// <summary>A word or number after <c>=</c> or <c>TO</c> in a SET statement: its value, unquoted.</summary>
+    private static bool ValueOfSet(string sql, List<SqlToken> tokens, int index)
+    {
+        if (index < 2 || tokens[index].Kind is not (SqlTokenKind.Word or SqlTokenKind.Number) || !tokens[0].IsWord
+            || !sql.AsSpan(tokens[0].Start, tokens[0].Length).Equals("SET", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        for (var j = 1; j < index; j++)
+        {
+            var text = sql.AsSpan(tokens[j].Start, tokens[j].Length);
+            if (text is "=" || (tokens[j].IsWord && text.Equals("TO", StringComparison.OrdinalIgnoreCase)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A literal's decoded value when its escapes (backslashes, or a U&amp; string's own escape
+    /// character from a following UESCAPE) or pieces on several lines may hide what it holds from
+    /// a reading of it as written: the detectors' values, or a password (probe GD2); else null.
+    /// </summary>
+    private static string? Decoded(string sql, List<SqlToken> tokens, int index)
     {
         var token = tokens[index];
         var escape = '\\';
@@ -233,8 +275,6 @@ internal sealed partial class Masker
         }
 
         var raw = sql.AsSpan(token.Start, token.Length);
-        return (raw.Contains(escape) || raw.Contains('\n'))
-            && SqlLiteral.DecodeForDetection(sql, token, escape) is { } decoded
-            && Detects(Encoding.UTF8.GetBytes(decoded));
+        return raw.Contains(escape) || raw.Contains('\n') ? SqlLiteral.DecodeForDetection(sql, token, escape) : null;
     }
 }

@@ -987,6 +987,44 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     /// <summary>
+    /// A password as a startup parameter named like one, a RAISE whose message is a password
+    /// setting, and a card sent as bytea's hex text stay out of the record (probes GD1, GD6, GD7).
+    /// </summary>
+    [Fact]
+    public async Task APasswordInAStartupSettingOrARaisedMessage_AndACardInHex_AreNotKeptInTheRecord()
+    {
+        var marker = PgGatewayFixture.TableName("pwstart");
+        var secret = "pw" + Guid.NewGuid().ToString("N")[..12];
+        await fixture.GrantAsync();
+        await using (var client = fixture.Tls ? await RawPgClient.ConnectTlsAsync(fixture.Port) : await RawPgClient.ConnectAsync(fixture.Port))
+        {
+            await client.SendStartupAsync(Appliance.Tests.Common.Gateway.TestPolicies.Alice, "demo", fixture.AliceToken, new KeyValuePair<string, string>("my.password", secret));
+            Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+            await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"DO $$BEGIN RAISE EXCEPTION '%', current_setting('my.password'); END$$ /* {marker} */"));
+            Assert.Contains(secret, Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E').Message, StringComparison.Ordinal);
+            await client.SendAsync(
+                o => FrontendWriter.WriteParse(o, "", $"SELECT length($1::bytea) /* {marker} */", [17]),
+                o => FrontendWriter.WriteBind(o, "", "", [], [System.Text.Encoding.ASCII.GetBytes("\\x" + Convert.ToHexString("4111111111111111"u8))], []),
+                o => FrontendWriter.WriteExecute(o, "", 0),
+                FrontendWriter.WriteSync);
+            Assert.Contains(await client.ReadUntilReadyAsync(), m => m.Type == 'D');
+            await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"DROP TABLE {marker}"));
+            await client.ReadUntilReadyAsync();
+        }
+
+        var sessionId = await SessionIdAsync(marker);
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var records = await WaitForStatementsAsync(auditor, sessionId, s => s.Str("sql").Contains(marker, StringComparison.Ordinal), 3);
+        var events = await auditor.GetStringAsync($"api/sessions/{sessionId}/events");
+        Assert.DoesNotContain(secret, events, StringComparison.Ordinal);
+        Assert.DoesNotContain(Convert.ToHexString("4111111111111111"u8), events, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(["****"], Assert.Single(records, s => s.Str("sql").StartsWith("SELECT length", StringComparison.Ordinal))
+            .GetProperty("parameters").EnumerateArray().Select(v => v.GetString()));
+        var sessions = await auditor.GetStringAsync($"api/sessions?user={Uri.EscapeDataString(Appliance.Tests.Common.Gateway.TestPolicies.Alice)}");
+        Assert.DoesNotContain(secret, sessions, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A session's guardrail events are chained (and so delivered to chat) in the order of its
     /// statements: written concurrently, they raced for the chain (probe AW saw 3rd, 2nd, 1st, 4th).
     /// </summary>

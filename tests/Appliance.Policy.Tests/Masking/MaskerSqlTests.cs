@@ -31,7 +31,7 @@ public class MaskerSqlTests
     [Theory]
     [InlineData("ALTER ROLE demo_reader PASSWORD 'hunter2'", "ALTER ROLE demo_reader PASSWORD '****'")]
     [InlineData("alter user u with encrypted password 'SCRAM-SHA-256$4096:abc'", "alter user u with encrypted password '****'")]
-    [InlineData("CREATE USER MAPPING FOR CURRENT_USER SERVER s OPTIONS (user 'u', password 'p4ss')", "CREATE USER MAPPING FOR CURRENT_USER SERVER s OPTIONS (user 'u', password '****')")]
+    [InlineData("CREATE USER MAPPING FOR CURRENT_USER SERVER s OPTIONS (user 'u', password 'p4ss')", "CREATE USER MAPPING FOR CURRENT_USER SERVER s OPTIONS (user '****', password '****')")]
     [InlineData("SELECT dblink_connect('host=db user=u password=p4ss')", "SELECT dblink_connect('****')")]
     [InlineData("SELECT dblink_exec('postgresql://u:R02secret@h/d', 'select 1')", "SELECT dblink_exec('****', 'select 1')")]
     [InlineData("ALTER SERVER s OPTIONS (SET sslpassword 'k3y')", "ALTER SERVER s OPTIONS (SET sslpassword '****')")]
@@ -51,14 +51,24 @@ public class MaskerSqlTests
     [InlineData("DO $$BEGIN EXECUTE 'ALTER ROLE r PASSWORD ''x'''; END$$", "DO $$BEGIN EXECUTE 'ALTER ROLE r PASSWORD ''****'''; END$$")]
     [InlineData("DO 'BEGIN PERFORM dblink_connect(''host=h password=p''); END'", "DO 'BEGIN PERFORM dblink_connect(''****''); END'")]
     [InlineData("DO $$<<main>> DECLARE x text := 'password=p'; BEGIN NULL; END$$", "DO $$<<main>> DECLARE x text := '****'; BEGIN NULL; END$$")]
-    [InlineData("SELECT query_to_xml('(SELECT 1) -- password=x', true, false, '')", "SELECT query_to_xml('(SELECT 1) -- password=****', true, false, '')")]
+    [InlineData("SELECT query_to_xml('(SELECT 1) -- password=x', true, false, '')", "SELECT query_to_xml('(SELECT 1) -- password=****', true, false, '****')")]
     [InlineData("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $f$ SELECT 1 -- password: hunter2\n $f$", "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $f$ SELECT 1 -- password: ****\n $f$")]
     [InlineData("DO E'BEGIN /* password=y */ DELETE FROM orders; END'", "DO E'BEGIN /* password=**** */ DELETE FROM orders; END'")]
     [InlineData("DO E'BEGIN PERFORM dblink_connect(''password=p''); END'", @"DO E'BEGIN PERFORM dblink_connect(\'****\'); END'")]
-    [InlineData(@"DO $$ BEGIN EXECUTE E'DELETE FROM orders /* password=x */ WHERE note = ''a\\b'''; END $$", @"DO $$ BEGIN EXECUTE E'DELETE FROM orders /* password=**** */ WHERE note = \'a\\b\''; END $$")]
+    [InlineData(@"DO $$ BEGIN EXECUTE E'DELETE FROM orders /* password=x */ WHERE note = ''a\\b'''; END $$", @"DO $$ BEGIN EXECUTE E'DELETE FROM orders /* password=**** */ WHERE note = \'****\''; END $$")]
     [InlineData("SELECT 1 /* password=hunter9 */", "SELECT 1 /* password=**** */")]
     [InlineData("SELECT 1 -- see postgres://u:pw@h/d", "SELECT 1 -- see postgres://u:****@h/d")]
-    [InlineData("SELECT crypt('x', password) FROM users WHERE password = crypt('x', password)", "SELECT crypt('x', password) FROM users WHERE password = crypt('x', password)")]
+    [InlineData("SELECT crypt('x', password) FROM users WHERE password = crypt('x', password)", "SELECT crypt('****', password) FROM users WHERE password = crypt('****', password)")]
+    // Every literal of a statement that names a password, the unquoted value of SET, a quoted or spelled-out value in a comment,
+    // and a password spelled with escapes (probes GD2, GD3, GD5).
+    [InlineData("SELECT set_config('my.password', ('x'), false)", "SELECT set_config('****', ('****'), false)")]
+    [InlineData("SELECT set_config('my.password', lower('X'), false)", "SELECT set_config('****', lower('****'), false)")]
+    [InlineData("SET my.password = hunterS06", "SET my.password = ****")]
+    [InlineData("SET my.password TO 12345", "SET my.password TO ****")]
+    [InlineData("SELECT 1 /* password='hunter9' */", "SELECT 1 /* password='****' */")]
+    [InlineData("SELECT 1 -- the password is hunter9", "SELECT 1 -- the password is ****")]
+    [InlineData(@"SELECT dblink_connect(E'host=h pass\167ord=hunter9')", "SELECT dblink_connect('****')")]
+    [InlineData(@"SELECT dblink_connect(U&'host=h pass\0077ord=hunter9')", "SELECT dblink_connect('****')")]
     public void MaskSqlLiterals_APassword_IsHidden_WithOrWithoutMaskingRules(string sql, string masked)
     {
         Assert.Equal(masked, _masker.MaskSqlLiterals(sql));

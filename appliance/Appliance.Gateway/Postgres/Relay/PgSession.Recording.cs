@@ -53,9 +53,8 @@ internal sealed partial class PgSession
         // Recorded as "22P02: message": the message's own first ": " is after the code's.
         var start = error.Length > 7 && error[5] == ':' && error[6] == ' ' ? 7 : 0;
         var colon = error.IndexOf(": ", start, StringComparison.Ordinal);
-        return colon >= 0 ? string.Concat(error.AsSpan(0, colon + 2), SampleValues.Hidden)
-            : error.Contains('"', StringComparison.Ordinal) ? string.Concat(error.AsSpan(0, start), SampleValues.Hidden)
-            : error;
+        // With no ": " the message may be the value itself (RAISE EXCEPTION '%', current_setting('my.password'), probe GD6).
+        return colon >= 0 ? string.Concat(error.AsSpan(0, colon + 2), SampleValues.Hidden) : string.Concat(error.AsSpan(0, start), SampleValues.Hidden);
     }
 
     /// <summary>A statement that never went upstream (blocked, denied, held).</summary>
@@ -99,7 +98,7 @@ internal sealed partial class PgSession
             {
                 var recorded = bind.ParameterFormats.GetFormat(i) == PgFormat.Binary
                     ? RecordedBinary(runtime, value.Bytes, statement.ParameterType(i))
-                    : NumberHidesADetectedValue(runtime, value.Bytes)
+                    : NumberHidesADetectedValue(runtime, value.Bytes) || HexHidesADetectedValue(runtime, value.Bytes)
                         ? "****"
                         : Masker.ShortenValueForRecord(runtime.MaskText(value.Bytes));
 
@@ -111,6 +110,27 @@ internal sealed partial class PgSession
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// A parameter in bytea's hex text (<c>\x34313131…</c>) whose bytes the detectors flag: the
+    /// hex hid the card from them, and reads back as it (probe GD7).
+    /// </summary>
+    private static bool HexHidesADetectedValue(Policy.ConnectionRuntime runtime, ReadOnlySpan<byte> value)
+    {
+        if (!runtime.Masker.HasValueDetection || value.Length < 4 || value[0] != '\\' || value[1] != 'x' || value.Length % 2 != 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            return runtime.Masker.Detects(Convert.FromHexString(System.Text.Encoding.ASCII.GetString(value[2..])));
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

@@ -51,7 +51,8 @@ internal sealed class StatementTrace(
     /// The statement names a password (a setting, a column), had a literal hidden as one
     /// (<c>current_setting('my.password')</c> is recorded with <c>'****'</c>), or reads or writes
     /// settings, whose names it may compute (<c>current_setting('my.pass' || 'word')</c>, probe AZ;
-    /// <c>set_config($1, $2)</c>, FC2): its sample rows and parameters keep no values.
+    /// <c>set_config($1, $2)</c>, FC2), or names another secret (<c>my.secret</c>, a pgcrypto key,
+    /// GD8): its sample rows and parameters keep no values.
     /// </summary>
     public bool MayCarrySecret => _mayCarrySecret ??= SqlMayCarrySecret(Sql);
 
@@ -60,7 +61,7 @@ internal sealed class StatementTrace(
     // One vectorized pass over the text: four case-insensitive searches per executed statement
     // were 1.5% of the event loop's time in the prepared benchmark.
     private static readonly System.Buffers.SearchValues<string> SecretHints = System.Buffers.SearchValues.Create(
-        ["password", "current_setting", "set_config", "pg_settings"], StringComparison.OrdinalIgnoreCase);
+        ["password", "passwd", "secret", "current_setting", "set_config", "pg_settings", "pgp_sym_", "crypt("], StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Statement texts repeat (a prepared statement's, executed again and again): the last answer is kept per thread.</summary>
     [ThreadStatic] private static string? t_lastSql;

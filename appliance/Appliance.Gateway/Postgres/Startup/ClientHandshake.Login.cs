@@ -106,10 +106,14 @@ internal sealed partial class ClientHandshake
         }
     }
 
-    /// <summary>What the session asked the upstream for at startup, for its record (application_name is recorded apart).</summary>
+    /// <summary>
+    /// What the session asked the upstream for at startup, for its record (application_name is
+    /// recorded apart). A setting named like a password (<c>my.password=…</c> as a startup
+    /// parameter, probe GD1) keeps no value, as one holding <c>password=</c> does not.
+    /// </summary>
     private static Dictionary<string, string> Settings(List<KeyValuePair<string, string>> parameters, ConnectionRuntime runtime) =>
         parameters.Where(p => p.Key != "application_name").ToDictionary(
-            p => p.Key, p => Masker.HoldsSecret(p.Value) ? "****" : runtime.Masker.Mask(p.Value), StringComparer.Ordinal);
+            p => p.Key, p => Masker.HoldsSecret(p.Value) || Masker.HoldsSecret(p.Key) ? "****" : runtime.Masker.Mask(p.Value), StringComparer.Ordinal);
 
     private bool PlaintextAllowed(IPEndPoint? remote)
     {
