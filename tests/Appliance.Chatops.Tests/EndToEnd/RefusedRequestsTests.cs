@@ -54,6 +54,25 @@ public sealed class RefusedRequestsTests : IAsyncLifetime
         await AssertUnchangedAsync(requests: 1);
     }
 
+    /// <summary>A request is accepted once across a restart of chatops too, or at another replica (probe GC1).</summary>
+    [Fact]
+    public async Task ReplayedRequestCommand_AfterChatopsRestarts_CreatesOneRequestOnly()
+    {
+        var body = SlackRequestSigner.FormBody(SlackPayloads.SlashCommand(_stack.Slack, ChatStack.Alice, "request demo 1h once", out _));
+        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var signature = SlackRequestSigner.Sign(_stack.Chatops.Signer.SigningSecret, timestamp, body);
+
+        using var first = await _stack.Chatops.Http.SendAsync(SlackRequestSigner.WithHeaders(_stack.Chatops.Commands, body, timestamp, signature));
+        await _stack.CardAsync();
+        await _stack.StopChatopsAsync();
+        await _stack.StartChatopsAsync();
+        using var replay = await _stack.Chatops.Http.SendAsync(SlackRequestSigner.WithHeaders(_stack.Chatops.Commands, body, timestamp, signature));
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, replay.StatusCode);
+        await AssertUnchangedAsync(requests: 1);
+    }
+
     [Fact]
     public async Task ReplayedApproveClick_IsRefused_AndTheForgedClickApprovesNothing()
     {

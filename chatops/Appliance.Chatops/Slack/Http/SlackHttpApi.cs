@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Appliance.Chatops.Gateway;
 using Appliance.Chatops.Interactions;
 using Appliance.Chatops.Operations;
 using Appliance.Chatops.Security;
@@ -26,9 +27,10 @@ internal static partial class SlackHttpApi
         return endpoints;
     }
 
-    private static async Task<IResult> CommandAsync(HttpContext context, SlackRequestVerifier verifier, SlashCommandProcessor processor, ILoggerFactory loggers)
+    private static async Task<IResult> CommandAsync(
+        HttpContext context, SlackRequestVerifier verifier, GatewayClient gateway, SlashCommandProcessor processor, ILoggerFactory loggers)
     {
-        var (refusal, form) = await ReadVerifiedFormAsync(context, verifier, loggers);
+        var (refusal, form) = await ReadVerifiedFormAsync(context, verifier, gateway, loggers);
         if (refusal is not null)
         {
             return refusal;
@@ -42,9 +44,10 @@ internal static partial class SlackHttpApi
         return TypedResults.Json(await processor.AcknowledgeAsync(command));
     }
 
-    private static async Task<IResult> InteractionAsync(HttpContext context, SlackRequestVerifier verifier, InteractionProcessor processor, ILoggerFactory loggers)
+    private static async Task<IResult> InteractionAsync(
+        HttpContext context, SlackRequestVerifier verifier, GatewayClient gateway, InteractionProcessor processor, ILoggerFactory loggers)
     {
-        var (refusal, form) = await ReadVerifiedFormAsync(context, verifier, loggers);
+        var (refusal, form) = await ReadVerifiedFormAsync(context, verifier, gateway, loggers);
         if (refusal is not null)
         {
             return refusal;
@@ -72,7 +75,7 @@ internal static partial class SlackHttpApi
     }
 
     private static async Task<(IResult? Refusal, Dictionary<string, Microsoft.Extensions.Primitives.StringValues>? Form)> ReadVerifiedFormAsync(
-        HttpContext context, SlackRequestVerifier verifier, ILoggerFactory loggers)
+        HttpContext context, SlackRequestVerifier verifier, GatewayClient gateway, ILoggerFactory loggers)
     {
         var body = await RawBody.ReadAsync(context.Request, context.RequestAborted);
         if (body is null)
@@ -83,7 +86,20 @@ internal static partial class SlackHttpApi
         var check = verifier.Verify(
             context.Request.Headers[SlackRequestVerifier.TimestampHeader],
             context.Request.Headers[SlackRequestVerifier.SignatureHeader],
-            body);
+            body,
+            out var accepted);
+        if (check == SignatureCheck.Valid)
+        {
+            switch (await ClaimAsync(gateway, accepted!, context.RequestAborted))
+            {
+                case null:
+                    return (TypedResults.StatusCode(StatusCodes.Status503ServiceUnavailable), null);
+                case false:
+                    check = SignatureCheck.Replayed;
+                    break;
+            }
+        }
+
         if (check != SignatureCheck.Valid)
         {
             Log.Refused(loggers.CreateLogger(typeof(SlackHttpApi).FullName!), context.Request.Path, check);
@@ -92,6 +108,28 @@ internal static partial class SlackHttpApi
 
         return (null, QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body)));
     }
+
+    /// <summary>
+    /// A request is accepted once across restarts and replicas too: its signature is claimed in
+    /// the gateway's store, as chatops keeps nothing of its own. Kept in memory only, a request
+    /// signed less than five minutes before ran again at a restarted or second chatops (probe
+    /// GC1: a replayed /hoop extend added its 30 minutes twice). Null when the gateway cannot
+    /// take the claim: the request is refused (503), Slack shows the failure, the user tries again.
+    /// </summary>
+    private static async Task<bool?> ClaimAsync(GatewayClient gateway, string signature, CancellationToken ct)
+    {
+        try
+        {
+            return await gateway.TryClaimAsync(ClaimKey(signature), ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or GatewayException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The claim of a Slack request: its signature (64 hex digits).</summary>
+    public static string ClaimKey(string signature) => "slack-request:" + signature["v0=".Length..];
 
     private static partial class Log
     {

@@ -9,7 +9,8 @@ namespace Appliance.Chatops.Slack.Signing;
 /// Verifies Slack's request signature (api.slack.com/authentication/verifying-requests-from-slack):
 /// <c>X-Slack-Signature = "v0=" + hex(HMAC-SHA256(signing secret, "v0:" + timestamp + ":" + raw body))</c>,
 /// over the raw bytes before any parsing, compared in constant time, timestamp within
-/// 5 minutes of now, and each signature accepted once within that window.
+/// 5 minutes of now, and each signature accepted once within that window (here; across restarts
+/// and replicas, SlackHttpApi claims it in the gateway's store).
 /// </summary>
 internal sealed class SlackRequestVerifier
 {
@@ -29,8 +30,13 @@ internal sealed class SlackRequestVerifier
         _seen = new RecentKeys(time, Window * 2);
     }
 
-    public SignatureCheck Verify(string? timestamp, string? signature, ReadOnlySpan<byte> rawBody)
+    public SignatureCheck Verify(string? timestamp, string? signature, ReadOnlySpan<byte> rawBody) =>
+        Verify(timestamp, signature, rawBody, out _);
+
+    /// <param name="accepted">The signature as computed, when valid: the request's key for a claim across processes.</param>
+    public SignatureCheck Verify(string? timestamp, string? signature, ReadOnlySpan<byte> rawBody, out string? accepted)
     {
+        accepted = null;
         if (_secret is null)
         {
             return SignatureCheck.NotConfigured;
@@ -56,7 +62,13 @@ internal sealed class SlackRequestVerifier
         // A valid signature seen before is a replay: Slack never sends the same request twice. Kept
         // as computed, not as sent: the comparison ignores case, so "V0=" or upper-case hex was a
         // new key for the same request (probe EG2).
-        return _seen.TryAdd(expected) ? SignatureCheck.Valid : SignatureCheck.Replayed;
+        if (!_seen.TryAdd(expected))
+        {
+            return SignatureCheck.Replayed;
+        }
+
+        accepted = expected;
+        return SignatureCheck.Valid;
     }
 
     /// <summary>The signature Slack sends for <paramref name="rawBody"/>.</summary>

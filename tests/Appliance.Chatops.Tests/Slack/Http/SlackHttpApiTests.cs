@@ -26,6 +26,10 @@ public sealed class SlackHttpApiTests : IAsyncLifetime
         _chatops = await ChatopsHost.StartAsync(ChatopsHost.Settings(_slack, _gateway.BaseAddress));
     }
 
+    /// <summary>What reached the gateway beyond the claim each accepted request takes (GC1).</summary>
+    private IReadOnlyCollection<Appliance.Tests.Common.Http.RecordedRequest> GatewayCalls =>
+        [.. _gateway.Requests.Where(r => !r.Path.StartsWith("/api/chatops/claims/slack-request", StringComparison.Ordinal))];
+
     public async Task DisposeAsync()
     {
         await _chatops.DisposeAsync();
@@ -40,7 +44,7 @@ public sealed class SlackHttpApiTests : IAsyncLifetime
 
         var text = await ChatopsHost.AckTextAsync(response);
         Assert.Contains("/hoop request <connection> [duration] [reason…]", text, StringComparison.Ordinal);
-        Assert.Empty(_gateway.Requests);
+        Assert.Empty(GatewayCalls);
     }
 
     [Fact]
@@ -51,7 +55,7 @@ public sealed class SlackHttpApiTests : IAsyncLifetime
         var text = await ChatopsHost.AckTextAsync(response);
         Assert.Contains("`2` is not a duration", text, StringComparison.Ordinal);
         Assert.Contains("/hoop request <connection> [duration] [reason…]", text, StringComparison.Ordinal);
-        Assert.Empty(_gateway.Requests);
+        Assert.Empty(GatewayCalls);
         Assert.Empty(_slack.Calls);
     }
 
@@ -107,6 +111,19 @@ public sealed class SlackHttpApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASignedRequest_WhoseClaimTheGatewayCannotTake_Is503_AndNothingHappens()
+    {
+        // Without the claim a replay at another chatops could not be told (probe GC1): refused, not run.
+        _gateway.FailuresLeft = 1;
+
+        using var response = await _chatops.CommandAsync(_slack, "U1", "help", out _);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.StartsWith("/api/chatops/claims/slack-request:", Assert.Single(_gateway.Requests).Path, StringComparison.Ordinal);
+        Assert.Empty(_slack.Calls);
+    }
+
+    [Fact]
     public async Task ReplayedInteraction_Is401_AndActsOnlyOnce()
     {
         var payload = SlackPayloads.BlockAction(_slack, "U2", "deny", "k7m2q9xa", _slack.ChannelId("db-access"), "1.000001", out _);
@@ -141,7 +158,7 @@ public sealed class SlackHttpApiTests : IAsyncLifetime
         Assert.Contains("\"k7m2q9xa\"", view["private_metadata"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(title, view["title"]!["text"]!.GetValue<string>());
         Assert.Contains(text, view.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }), StringComparison.Ordinal);
-        Assert.Empty(_gateway.Requests);
+        Assert.Empty(GatewayCalls);
     }
 
     [Fact]
@@ -155,7 +172,7 @@ public sealed class SlackHttpApiTests : IAsyncLifetime
         var reply = await _slack.WaitForResponseAsync(responseUrl);
         Assert.Contains("The appliance could not be reached", reply.Text, StringComparison.Ordinal);
         // The click is checked against the request's state first (is an extension waiting?): that read already fails.
-        Assert.Equal("/api/requests/k7m2q9xa", Assert.Single(_gateway.Requests).Path);
+        Assert.Equal("/api/requests/k7m2q9xa", Assert.Single(GatewayCalls).Path);
         Assert.Empty(_slack.CallsTo("chat.update"));
     }
 
@@ -167,7 +184,7 @@ public sealed class SlackHttpApiTests : IAsyncLifetime
         var text = await ChatopsHost.AckTextAsync(response);
         Assert.Contains("Slack shows no email address for you", text, StringComparison.Ordinal);
         Assert.Single(_slack.CallsTo("users.info"));
-        Assert.Empty(_gateway.Requests);
+        Assert.Empty(GatewayCalls);
     }
 
     [Fact]
@@ -176,7 +193,7 @@ public sealed class SlackHttpApiTests : IAsyncLifetime
         using var response = await _chatops.CommandAsync(_slack, "U1", "list", out _);
         await response.Content.ReadAsStringAsync();
 
-        var request = Assert.Single(_gateway.Requests);
+        var request = Assert.Single(GatewayCalls);
         Assert.Equal("/api/connections", request.Path);
         Assert.Equal("Bearer " + ChatopsHost.ChatopsToken, request.Headers["Authorization"]);
         Assert.Equal("alice@example.com", request.Headers["X-Appliance-On-Behalf-Of"]);
@@ -210,7 +227,7 @@ public sealed class SlackHttpApiTests : IAsyncLifetime
     {
         // Give any stray background work the chance to show itself before asserting its absence.
         await Task.Delay(300);
-        Assert.Empty(_gateway.Requests);
+        Assert.Empty(GatewayCalls);
         Assert.Empty(_slack.Calls);
         Assert.Empty(_slack.ResponseUrlPosts);
     }
