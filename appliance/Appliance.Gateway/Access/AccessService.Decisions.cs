@@ -18,10 +18,14 @@ internal sealed partial class AccessService
 
             // Approvers still see and deny requests for a connection taken out of the policy (the
             // request's snapshot names them), but nothing may become a grant for it.
-            if (policy.Current.FindConnection(r.Connection) is null)
+            if (policy.Current.FindConnection(r.Connection) is not { } connection)
             {
                 return Mutation.Refused(AccessRule.UnknownConnection, $"The connection {r.Connection} is no longer configured: there is nothing to approve.");
             }
+
+            // A policy tightened since the request was made applies to it too; one loosened does not
+            // lower what it was made with (probe GC2: raised from 1 to 2, one approval still activated it).
+            var required = Math.Max(r.MinApprovals, connection.Access.MinApprovals);
 
             var approval = new Approval(person.Email, now, MaskedFreeText(r, Trim(comment)));
             if (r.Status == RequestStatus.Pending)
@@ -37,7 +41,7 @@ internal sealed partial class AccessService
                 }
 
                 var approvals = r.Approvals.Append(approval).ToList();
-                if (!AccessRules.HasEnoughApprovals(approvals.Select(a => a.By), r.MinApprovals))
+                if (!AccessRules.HasEnoughApprovals(approvals.Select(a => a.By), required))
                 {
                     return new Mutation(r with { Approvals = approvals }, [EventTypes.RequestApprovalAdded], actor, NewApproval: approval);
                 }
@@ -61,7 +65,7 @@ internal sealed partial class AccessService
                 }
 
                 var approvals = extension.Approvals.Append(approval).ToList();
-                if (!AccessRules.HasEnoughApprovals(approvals.Select(a => a.By), r.MinApprovals))
+                if (!AccessRules.HasEnoughApprovals(approvals.Select(a => a.By), required))
                 {
                     return new Mutation(r with { Extension = extension with { Approvals = approvals } },
                         [EventTypes.RequestApprovalAdded], actor, NewApproval: approval, ApprovalRound: extension.Round);

@@ -46,6 +46,27 @@ public sealed class PolicySweepTests
     }
 
     [Fact]
+    public async Task RaisingMinApprovals_AppliesToPendingRequests()
+    {
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
+        using var alice = gateway.Client(await gateway.CreateTokenAsync(Alice));
+        using var bob = gateway.Client(await gateway.CreateTokenAsync(Bob));
+        using var carol = gateway.Client(await gateway.CreateTokenAsync(Carol));
+        var id = (await alice.RequestAsync("demo", "1h", "x")).Str("id");
+
+        var policy = TestPolicies.Default;
+        var at = policy.IndexOf("minApprovals: 1", policy.IndexOf("- name: demo", StringComparison.Ordinal), StringComparison.Ordinal);
+        var stricter = policy[..at] + "minApprovals: 2" + policy[(at + "minApprovals: 1".Length)..];
+        Assert.NotEqual(TestPolicies.Default, stricter);
+        await ReplacePolicyAsync(gateway, stricter, p => p.FindConnection("demo")!.Access.MinApprovals == 2);
+        await bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+        Assert.Equal("pending", (await alice.GetJsonAsync($"api/requests/{id}")).Str("status"));
+        await carol.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+
+        Assert.Equal("active", (await alice.GetJsonAsync($"api/requests/{id}")).Str("status"));
+    }
+
+    [Fact]
     public async Task RemovingAUser_EndsTheirGrant()
     {
         await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
