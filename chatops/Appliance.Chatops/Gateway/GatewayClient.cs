@@ -74,6 +74,14 @@ internal sealed partial class GatewayClient
     private async Task<GatewayResult<T>> SendAsync<T>(HttpMethod method, string path, string? onBehalfOf, object? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path);
+        if (onBehalfOf is not null && !System.Text.Ascii.IsValid(onBehalfOf))
+        {
+            // A header carries ASCII only: the call could not be made, and the reply said the appliance
+            // could not be reached (probe GC3). The appliance's users are ASCII addresses: nobody it knows.
+            return GatewayResult<T>.Refused(new GatewayProblem(
+                403, "Unknown user", $"{onBehalfOf} is not an address the appliance takes: its users' emails are ASCII.", "unknown-user"));
+        }
+
         if (onBehalfOf is not null)
         {
             request.Headers.Add(OnBehalfOfHeader, onBehalfOf);

@@ -34,6 +34,19 @@ public sealed class CommandAnswersTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APersonWithANonAsciiEmail_IsToldTheApplianceKnowsNobodyWithIt_NotThatItIsUnreachable()
+    {
+        // Probe GC3: the email went into an HTTP header, which takes ASCII only.
+        _stack.Slack.AddUser("UTURKISH", "al\u0130ce@example.com", "Alice I");
+
+        using var response = await _stack.Chatops.CommandAsync(_stack.Slack, "UTURKISH", "request demo 1h x", out _);
+        var text = await ChatopsHost.AckTextAsync(response);
+
+        Assert.Contains("knows nobody with the email `al\u0130ce@example.com`", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("could not be reached", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task List_ShowsWhatICanRequest()
     {
         using var response = await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, "list", out _);
