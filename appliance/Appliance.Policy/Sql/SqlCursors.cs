@@ -22,7 +22,8 @@ internal static class SqlCursors
     /// opened another portal under its name: CLOSE, a rollback, a failed COMMIT, and any code a
     /// statement runs (a DO block's OPEN, a function, a trigger, a view's function) may, so every
     /// statement but these forgets every name: DECLARE, FETCH and MOVE (which forget the other
-    /// names: a cursor's query may run such code), BEGIN, START, SAVEPOINT, RELEASE and SHOW
+    /// names: a cursor's query may run such code, at FETCH or, for a WITH HOLD cursor declared
+    /// outside a transaction, at the DECLARE itself, probe GB1), BEGIN, START, SAVEPOINT, RELEASE and SHOW
     /// (probe FB1: a WITH HOLD cursor closed by a protocol Close, CLOSE ALL or ROLLBACK left its
     /// harmless query planning the rows of a new portal of the same name, which came out whole).
     /// </summary>
@@ -41,6 +42,7 @@ internal static class SqlCursors
                 var query = tokens.FindIndex(2, t => IsWord(text, t, "FOR")) is var @for and >= 0 && @for + 1 < tokens.Count
                     ? text[tokens[@for + 1].Start..]
                     : text;
+                changes.Add(new(CursorChangeKind.Fetch, Name(text, tokens[1]), null, false));
                 changes.Add(new(CursorChangeKind.Declare, Name(text, tokens[1]), query, WithHold(text, tokens)));
             }
             else if ((IsWord(text, tokens[0], "FETCH") || IsWord(text, tokens[0], "MOVE")) && tokens.Count >= 2 && IsName(tokens[^1]))

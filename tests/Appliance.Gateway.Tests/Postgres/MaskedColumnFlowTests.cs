@@ -64,6 +64,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     [InlineData("CLOSE ALL")]
     [InlineData("rollback")]
     [InlineData("function")]
+    [InlineData("declare")] // probe GB1: a WITH HOLD cursor declared outside a transaction runs its query at once
     public async Task ACursorsName_TakenByAnotherPortal_IsNotMaskedByTheOldCursorsQuery(string closedBy)
     {
         var (table, ssn) = await PersonAsync();
@@ -92,12 +93,18 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
                 await Query("BEGIN");
                 Assert.DoesNotContain(await Query($"SELECT reopen_{table}('a')"), m => m.Type == 'E');
                 break;
+            case "declare":
+                await fixture.UpstreamAsync($"CREATE FUNCTION redeclare_{table}() RETURNS int LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'CLOSE a'; " +
+                    $"EXECUTE 'DECLARE a CURSOR WITH HOLD FOR SELECT {letters.Replace("'", "''", StringComparison.Ordinal)} AS v FROM {table}'; RETURN 1; END $$; " +
+                    $"GRANT EXECUTE ON FUNCTION redeclare_{table}() TO PUBLIC");
+                Assert.DoesNotContain(await Query($"DECLARE b CURSOR WITH HOLD FOR SELECT redeclare_{table}()"), m => m.Type == 'E');
+                break;
             default:
                 await Query(closedBy);
                 break;
         }
 
-        if (closedBy != "function")
+        if (closedBy is not ("function" or "declare"))
         {
             await Query("BEGIN");
             await client.SendAsync(
