@@ -40,4 +40,29 @@ public sealed class FailedBatchTests(PlaintextFixture fixture) : IClassFixture<P
         await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 1"));
         Assert.Contains(await client.ReadUntilReadyAsync(), m => m.Type == 'D');
     }
+
+    /// <summary>
+    /// After the failed Parse, the batch's later statements are skipped: each recorded with its own
+    /// text, not the failed one's, nor none for a named one (probe GB2).
+    /// </summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("later")]
+    public async Task TheStatementsSkippedAfterAFailedParse_AreRecordedWithTheirOwnText(string statement)
+    {
+        var marker = "nocol_" + PgGatewayFixture.Marker();
+        await using var client = await fixture.RawAliceAsync();
+
+        await client.SendAsync(o => FrontendWriter.WriteParse(o, "", $"SELECT {marker} FROM pg_class", []), FrontendWriter.WriteFlush);
+        Assert.Equal("42703", (await client.ReadAsync()).SqlState);
+        await client.SendAsync(o => FrontendWriter.WriteBind(o, "", "", [], [], []), o => FrontendWriter.WriteExecute(o, "", 0));
+        await client.SendAsync(o => FrontendWriter.WriteParse(o, statement, $"SELECT 'skipped' AS {marker}_2", []));
+        await client.SendAsync(o => FrontendWriter.WriteBind(o, "", statement, [], [], []), o => FrontendWriter.WriteExecute(o, "", 0));
+        await client.SendAsync(FrontendWriter.WriteSync);
+        Assert.Equal("Z", string.Join(' ', (await client.ReadUntilReadyAsync()).Select(m => m.Type)));
+
+        var recorded = await fixture.RecordedStatementsAsync(marker, count: 2);
+        Assert.Equal(["error", "skipped"], recorded.Select(r => r.Str("outcome")));
+        Assert.Equal($"SELECT 'skipped' AS {marker}_2", recorded[1].Str("sql"));
+    }
 }

@@ -22,6 +22,13 @@ internal sealed partial class PgSession
     /// <summary>Discarding a batch the upstream failed (not one the gateway refused). Client side.</summary>
     private bool _discardForUpstream;
 
+    /// <summary>
+    /// The texts of the Parses dropped with such a batch, by statement name: a later Bind binds
+    /// one of them, not the statement the name held before (probe GB2: the skipped DELETE was
+    /// recorded as a second copy of the failed SELECT, a named one with no text).
+    /// </summary>
+    private Dictionary<string, byte[]>? _discardedParses;
+
     /// <summary>The upstream's side: <paramref name="batch"/> failed; <paramref name="failedWith"/> for its next statement, if none took it.</summary>
     private void MarkBatchFailed(long batch, string? failedWith)
     {
@@ -40,8 +47,18 @@ internal sealed partial class PgSession
         _discarding = true;
         _discardForUpstream = true;
         _discardedSql = null;
+        _discardedParses?.Clear();
         _refusedOwnExecute = false;
         return true;
+    }
+
+    /// <summary>A Parse dropped with a failed batch: its text, for the Execute that follows it.</summary>
+    private void NoteDiscardedParseName(ReadOnlySpan<byte> name, byte[] text)
+    {
+        if (_discardForUpstream)
+        {
+            (_discardedParses ??= new(StringComparer.Ordinal))[System.Text.Encoding.UTF8.GetString(name)] = text;
+        }
     }
 
     /// <summary>A Bind dropped with a failed batch: the text of the statement it binds, for the Execute's record.</summary>
@@ -50,7 +67,8 @@ internal sealed partial class PgSession
         if (_discardForUpstream)
         {
             var bind = Appliance.Wire.Frontend.BindMessage.Parse(frame.Body);
-            _discardedSql = _statements.Find(bind.Statement)?.Text ?? [];
+            _discardedSql = _discardedParses?.GetValueOrDefault(System.Text.Encoding.UTF8.GetString(bind.Statement))
+                ?? _statements.Find(bind.Statement)?.Text ?? [];
         }
 
         return true;

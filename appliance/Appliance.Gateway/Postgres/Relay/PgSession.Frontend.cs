@@ -640,7 +640,9 @@ internal sealed partial class PgSession
 
     private bool NoteDiscardedParse(PgSpanFrame frame)
     {
-        _discardedSql = ParseMessage.Parse(frame.Body).Query.ToArray();
+        var parse = ParseMessage.Parse(frame.Body);
+        _discardedSql = parse.Query.ToArray();
+        NoteDiscardedParseName(parse.StatementName, _discardedSql);
         return true;
     }
 
