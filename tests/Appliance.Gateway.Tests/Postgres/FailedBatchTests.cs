@@ -42,6 +42,66 @@ public sealed class FailedBatchTests(PlaintextFixture fixture) : IClassFixture<P
     }
 
     /// <summary>
+    /// A simple Query sent after an extended statement failed, before the Sync: PostgreSQL ignores
+    /// it. The next results stay in step and masked, and the Query is recorded skipped (probe HC1).
+    /// </summary>
+    [Fact]
+    public async Task AQuerySentIntoAFailedExtendedBatch_IsSkipped_AndLaterResultsStayInStep()
+    {
+        var marker = "ignored_" + PgGatewayFixture.Marker();
+        var table = PgGatewayFixture.TableName();
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int, ssn text); INSERT INTO {table} VALUES (1, '123-45-6789')");
+        await using var client = await fixture.RawAliceAsync();
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteParse(o, "", "SELECT 1/0", []),
+            o => FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            FrontendWriter.WriteFlush);
+        PgMessage error;
+        do
+        {
+            error = await client.ReadAsync();
+        }
+        while (error.Type != 'E');
+
+        Assert.Equal("22012", error.SqlState);
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"SELECT 'never' AS {marker}"));
+        await client.SendAsync(FrontendWriter.WriteSync);
+        Assert.Equal("Z", string.Join(' ', (await client.ReadUntilReadyAsync()).Select(m => m.Type)));
+
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 'hello'"));
+        var hello = await client.ReadUntilReadyAsync();
+        Assert.Equal("hello", System.Text.Encoding.UTF8.GetString(Assert.Single(hello, m => m.Type == 'D').Body[6..]));
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"SELECT translate(ssn, '0123456789', 'abcdefghij') FROM {table}"));
+        var masked = System.Text.Encoding.UTF8.GetString(Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'D').Body);
+        Assert.DoesNotContain("bcd-ef-ghij", masked, StringComparison.Ordinal);
+        Assert.Equal("skipped", Assert.Single(await fixture.RecordedStatementsAsync(marker)).Str("outcome"));
+    }
+
+    /// <summary>A Parse of a name already taken fails (42P05): recorded with its text and that error (probe GB3).</summary>
+    [Fact]
+    public async Task AParseOfANameAlreadyTaken_IsRecordedAsFailed()
+    {
+        var marker = "dup_" + PgGatewayFixture.Marker();
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(o => FrontendWriter.WriteParse(o, "taken", "SELECT 1", []), FrontendWriter.WriteSync);
+        await client.ReadUntilReadyAsync();
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteParse(o, "taken", $"SELECT 2 AS {marker}", []),
+            o => FrontendWriter.WriteBind(o, "", "taken", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            FrontendWriter.WriteSync);
+        var answers = await client.ReadUntilReadyAsync();
+
+        Assert.Equal("42P05", Assert.Single(answers, m => m.Type == 'E').SqlState);
+        var recorded = Assert.Single(await fixture.RecordedStatementsAsync(marker));
+        Assert.Equal("error", recorded.Str("outcome"));
+        Assert.StartsWith("42P05", recorded.Str("error"), StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// After the failed Parse, the batch's later statements are skipped: each recorded with its own
     /// text, not the failed one's, nor none for a named one (probe GB2).
     /// </summary>

@@ -74,6 +74,17 @@ internal sealed partial class PgSession
         return true;
     }
 
+    /// <summary>
+    /// A simple Query sent inside an extended batch that failed: PostgreSQL ignores it until Sync,
+    /// as every message. Counted as answered, it left the gateway one answer behind, masking each
+    /// later result by the plan of the statement before it (probe HC1, high); it is recorded skipped.
+    /// </summary>
+    private bool RecordDiscardedQuery(PgSpanFrame frame)
+    {
+        RecordRefused(_runtime.MaskSql(Appliance.Wire.Frontend.QueryMessage.Parse(frame.Body).Sql), Audit.StatementRecord.Skipped, NotRunInBatch, null);
+        return true;
+    }
+
     /// <summary>The failed Parse's or Bind's error, once: the first statement dropped with the batch is the one that failed.</summary>
     private string? TakeUpstreamFailure() =>
         _discardForUpstream ? Interlocked.Exchange(ref _failedBatchError, null) : null;

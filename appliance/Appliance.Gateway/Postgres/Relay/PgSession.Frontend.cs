@@ -199,6 +199,7 @@ internal sealed partial class PgSession
                 FrontendMessageType.Parse => NoteDiscardedParse(frame),
                 FrontendMessageType.Bind => NoteDiscardedBind(frame),
                 FrontendMessageType.Execute => RecordDiscardedExecute(frame),
+                FrontendMessageType.Query => RecordDiscardedQuery(frame),
                 _ => true,
             };
         }
@@ -209,7 +210,7 @@ internal sealed partial class PgSession
         }
 
         if (type is FrontendMessageType.Parse or FrontendMessageType.Bind or FrontendMessageType.Describe or FrontendMessageType.Execute
-            or FrontendMessageType.Close && UpstreamFailedThisBatch())
+            or FrontendMessageType.Close or FrontendMessageType.Query && UpstreamFailedThisBatch())
         {
             return OnClientMessage(frame);
         }
@@ -347,8 +348,11 @@ internal sealed partial class PgSession
         if (!parse.StatementName.IsEmpty && _statements.Find(parse.StatementName) is { } existing && !existing.Text.AsSpan().SequenceEqual(parse.Query))
         {
             // PostgreSQL keeps the first statement of a name (42P05): judging the second text
-            // while the first one runs would mask by the wrong statement.
-            RefuseInBatch(LocalMessages.Error(DuplicatePreparedStatement, $"prepared statement \"{System.Text.Encoding.UTF8.GetString(parse.StatementName)}\" already exists"));
+            // while the first one runs would mask by the wrong statement. Recorded as the failed
+            // statement it is (probe GB3: its Execute, taken as the refused message's own, left no record).
+            var duplicate = $"prepared statement \"{System.Text.Encoding.UTF8.GetString(parse.StatementName)}\" already exists";
+            RecordRefused(_runtime.MaskSql(parse.Query), Audit.StatementRecord.Failed, $"{DuplicatePreparedStatement}: {duplicate}", null);
+            RefuseInBatch(LocalMessages.Error(DuplicatePreparedStatement, duplicate));
             return;
         }
 
