@@ -138,9 +138,58 @@ internal sealed partial class Masker
             "INSERT" or "UPDATE" when named.Count == 0 => first,
             "INSERT" or "UPDATE" => FirstSource(text, tokens, named, statement.Kind),
             "CREATE" when statement.Command.EndsWith("INDEX", StringComparison.Ordinal) => null,
+            "CREATE" or "ALTER" when OnlyDefinesColumns(text, tokens, named) => null,
             _ => first,
         };
     }
+
+    /// <summary>
+    /// <c>CREATE TABLE t (id int, ssn text)</c> or <c>ALTER TABLE t ADD COLUMN ssn text</c>: the
+    /// masked names only name new, empty columns (probe HC2: refused as copying the column). Not
+    /// when anything could fill them or read one: a query, a default, a generated expression, a
+    /// check, a USING, a rename, LIKE or INHERITS (which copy definitions, defaults included).
+    /// </summary>
+    private static bool OnlyDefinesColumns(string text, List<SqlToken> tokens, List<int> named)
+    {
+        if (named.Count == 0 || tokens.Count < 3)
+        {
+            return false;
+        }
+
+        var create = IsWordAt(text, tokens, 0, "CREATE");
+        var table = create
+            ? tokens.FindIndex(t => t.Kind == SqlTokenKind.Word && text.AsSpan(t.Start, t.Length).Equals("TABLE", StringComparison.OrdinalIgnoreCase)) is >= 1 and <= 4
+            : IsWordAt(text, tokens, 0, "ALTER") && IsWordAt(text, tokens, 1, "TABLE");
+        if (!table)
+        {
+            return false;
+        }
+
+        foreach (var token in tokens)
+        {
+            if (token.Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier or SqlTokenKind.OpenParen or SqlTokenKind.CloseParen
+                or SqlTokenKind.Comma or SqlTokenKind.Other or SqlTokenKind.Number))
+            {
+                return false;
+            }
+
+            if (token.Kind == SqlTokenKind.Word && Array.Exists(FillingWords, w => text.AsSpan(token.Start, token.Length).Equals(w, StringComparison.OrdinalIgnoreCase)))
+            {
+                return false;
+            }
+        }
+
+        // Each masked name starts a column's definition: after "(" or "," in CREATE, after ADD [COLUMN] in ALTER.
+        return named.TrueForAll(i => i > 0 && (tokens[i - 1].Kind is SqlTokenKind.OpenParen or SqlTokenKind.Comma
+            ? create
+            : !create && (IsWordAt(text, tokens, i - 1, "COLUMN") || IsWordAt(text, tokens, i - 1, "ADD"))));
+    }
+
+    private static readonly string[] FillingWords =
+        ["AS", "SELECT", "DEFAULT", "GENERATED", "CHECK", "USING", "RENAME", "LIKE", "INHERITS", "OF", "PARTITION", "EXECUTE", "TYPE", "EXCLUDE"];
+
+    private static bool IsWordAt(string text, List<SqlToken> tokens, int index, string word) =>
+        index < tokens.Count && tokens[index].Kind == SqlTokenKind.Word && text.AsSpan(tokens[index].Start, tokens[index].Length).Equals(word, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Functions that keep a value beyond the statement, where a later one reads it back. The XML

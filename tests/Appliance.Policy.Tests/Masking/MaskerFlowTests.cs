@@ -24,6 +24,11 @@ public sealed class MaskerFlowTests
     [InlineData("UPDATE customers SET city = c.card_number FROM customers c WHERE c.id = customers.id")]
     [InlineData("WITH s AS (SELECT ssn AS x FROM customers) INSERT INTO notes (body) SELECT x FROM s")]
     [InlineData("ALTER TABLE customers RENAME COLUMN ssn TO tax_id")]
+    // Columns that something fills from a masked one, or that copy its definition.
+    [InlineData("CREATE TABLE t (ssn text, x text GENERATED ALWAYS AS (ssn) STORED)")]
+    [InlineData("CREATE TABLE t (ssn text DEFAULT 'x', LIKE customers INCLUDING ALL)")]
+    [InlineData("ALTER TABLE customers ADD COLUMN x text GENERATED ALWAYS AS (ssn) STORED")]
+    [InlineData("ALTER TABLE customers ALTER COLUMN note TYPE text USING ssn")]
     [InlineData("SELECT 1; CREATE TABLE t AS SELECT card_number FROM customers")]
     [InlineData("DO $$ declare r record; begin for r in select * from customers t(a, b, c, d, s) loop raise notice '%', r.s; end loop; end $$")]
     [InlineData("INSERT INTO notes (body) SELECT s FROM customers t(id, n, e, p, s)")]
@@ -161,6 +166,11 @@ public sealed class MaskerFlowTests
     [InlineData("SELECT id FROM customers c WHERE id = 1 FOR NO KEY UPDATE OF c")]
     [InlineData("SELECT c.id, o.note FROM customers c JOIN orders o USING (id)")]
     [InlineData("MERGE INTO customers c USING (VALUES (1)) v(id) ON c.id = v.id WHEN MATCHED THEN UPDATE SET note = 'x'")]
+    // New, empty columns named like masked ones (probe HC2).
+    [InlineData("CREATE TABLE people (id int PRIMARY KEY, ssn text NOT NULL, card_number varchar(19))")]
+    [InlineData("CREATE TEMP TABLE IF NOT EXISTS p2 (ssn text)")]
+    [InlineData("ALTER TABLE people ADD COLUMN ssn text")]
+    [InlineData("alter table people add card_number numeric(19, 0)")]
     public void ReadingOrWritingInPlace_IsAllowed(string sql) =>
         Assert.Null(Columns.FlowRefusal(sql));
 
