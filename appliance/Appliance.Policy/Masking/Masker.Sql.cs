@@ -46,10 +46,14 @@ internal sealed partial class Masker
                 // Between tokens: space and comments, where a password= is masked too (probe AN).
                 var gapStart = i == 0 ? 0 : tokens[i - 1].End;
                 var gapEnd = i < tokens.Count ? tokens[i].Start : sql.Length;
-                if (gapEnd > gapStart && SecretValues().IsMatch(sql.AsSpan(gapStart, gapEnd - gapStart)))
+                if (gapEnd > gapStart && HasComment(sql.AsSpan(gapStart, gapEnd - gapStart)))
                 {
+                    // A comment may say a password any way (quoted, "password :=", "the password is",
+                    // with an @ or a /, probes GD5, HA3): in such a statement none is shown.
                     masked ??= new StringBuilder(sql.Length);
-                    masked.Append(sql, copied, gapStart - copied).Append(SecretValues().Replace(sql[gapStart..gapEnd], "$1****"));
+                    masked.Append(sql, copied, gapStart - copied)
+                        .Append(char.IsWhiteSpace(sql[gapStart]) ? " " : string.Empty).Append("/* **** */")
+                        .Append(gapEnd < sql.Length && char.IsWhiteSpace(sql[gapEnd - 1]) ? " " : string.Empty);
                     copied = gapEnd;
                 }
             }
@@ -67,9 +71,11 @@ internal sealed partial class Masker
                 return masked.Append(sql, copied, token.Start - copied).Append("****").ToString();
             }
 
-            if (namesPassword && ValueOfSet(sql, tokens, i))
+            if (namesPassword && UnquotedValueOfPassword(sql, tokens, i))
             {
-                // An unquoted value of SET naming a password (SET my.password = hunter2, or a number; probe GD3).
+                // An unquoted value given to something named like a password: SET my.password = hunter2
+                // (or a number, or "quoted"), wherever the SET stands (after another statement, in a body,
+                // a function's SET clause, ALTER ROLE … SET; probes GD3, HA1).
                 masked ??= new StringBuilder(sql.Length);
                 masked.Append(sql, copied, token.Start - copied).Append("****");
                 copied = token.End;
@@ -91,6 +97,14 @@ internal sealed partial class Masker
             var escaped = escapes && decoded is not null && Detects(Encoding.UTF8.GetBytes(decoded));
             if (!named && !holds && !escaped)
             {
+                // Code (a DO body) with escapes in it: its own literals may spell a password with them (probe HA4).
+                if (escapedText && !secrets && ShowCode(sql, token, depth) is { } code && code != sql.Substring(token.Start, token.Length))
+                {
+                    masked ??= new StringBuilder(sql.Length);
+                    masked.Append(sql, copied, token.Start - copied).Append(code);
+                    copied = token.End;
+                }
+
                 continue;
             }
 
@@ -144,8 +158,7 @@ internal sealed partial class Masker
     /// <summary>
     /// The literal whole, quoted as it was (<c>$tag$…$tag$</c>, <c>'…'</c> or <c>E'…'</c>), when its
     /// content reads as SQL (it starts as a statement or a block does): masked as a statement is,
-    /// its own literals and the values of <c>password=</c> and a URI's <c>user:password@</c> in its
-    /// comments. Null when it is not code, or is nested too deep, or its quoting cannot be kept
+    /// its own literals (and, where it names a password, its comments). Null when it is not code, or is nested too deep, or its quoting cannot be kept
     /// (a plain string holding a backslash, which a session may read as escapes: the guardrails
     /// refuse those).
     /// </summary>
@@ -240,32 +253,22 @@ internal sealed partial class Masker
         return false;
     }
 
-    /// <summary>
-    /// The value after <c>password=</c>, <c>password:</c> or <c>password is</c>, quoted or not (probe
-    /// GD5), and a URI's password: <c>scheme://user:</c> then up to <c>@</c>.
-    /// </summary>
-    [System.Text.RegularExpressions.GeneratedRegex(@"(password\s*(?:[=:]|\bis\b)\s*['""]?|://[^\s/@:]*:)[^\s@/'""]+", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-    private static partial System.Text.RegularExpressions.Regex SecretValues();
+    /// <summary>Whether space between tokens holds a comment.</summary>
+    private static bool HasComment(ReadOnlySpan<char> gap) =>
+        gap.Contains("--", StringComparison.Ordinal) || gap.Contains("/*", StringComparison.Ordinal);
 
-    /// <summary>A word or number after <c>=</c> or <c>TO</c> in a SET statement: its value, unquoted.</summary>
-    private static bool ValueOfSet(string sql, List<SqlToken> tokens, int index)
+    /// <summary>A word, number or quoted name right after <c>=</c> or <c>TO</c> given to a name like a password (not a function it calls).</summary>
+    private static bool UnquotedValueOfPassword(string sql, List<SqlToken> tokens, int index)
     {
-        if (index < 2 || tokens[index].Kind is not (SqlTokenKind.Word or SqlTokenKind.Number) || !tokens[0].IsWord
-            || !sql.AsSpan(tokens[0].Start, tokens[0].Length).Equals("SET", StringComparison.OrdinalIgnoreCase))
+        if (index < 2 || tokens[index].Kind is not (SqlTokenKind.Word or SqlTokenKind.Number or SqlTokenKind.QuotedIdentifier)
+            || (index + 1 < tokens.Count && tokens[index + 1].Kind == SqlTokenKind.OpenParen))
         {
             return false;
         }
 
-        for (var j = 1; j < index; j++)
-        {
-            var text = sql.AsSpan(tokens[j].Start, tokens[j].Length);
-            if (text is "=" || (tokens[j].IsWord && text.Equals("TO", StringComparison.OrdinalIgnoreCase)))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        var before = sql.AsSpan(tokens[index - 1].Start, tokens[index - 1].Length);
+        return (before is "=" || (tokens[index - 1].IsWord && before.Equals("TO", StringComparison.OrdinalIgnoreCase)))
+            && NamedLikePassword(sql, tokens, index);
     }
 
     /// <summary>

@@ -757,7 +757,8 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         var shown = (await bob.GetJsonAsync($"api/requests/{id}")).GetProperty("command").Str("sql");
 
         // Hidden whole as a password literal, the body was 'DO '****'' and approvers approved blind (probe AM).
-        Assert.Equal(string.Format(System.Globalization.CultureInfo.InvariantCulture, body, "****", table), shown);
+        // The comment naming the password is hidden whole (probe HA3); the code around it is shown.
+        Assert.Equal(string.Format(System.Globalization.CultureInfo.InvariantCulture, body.Replace("password={0}", "{0}", StringComparison.Ordinal), "****", table), shown);
         var recorded = await fixture.RecordedStatementsAsync(table);
         Assert.Contains(recorded, s => s.Str("sql") == shown);
     }
@@ -971,10 +972,11 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
                 return await command.ExecuteScalarAsync();
             }
 
-            Assert.Equal(secret, await Scalar($"SELECT set_config('my.password', $1, false) /* {marker} */", secret));
-            Assert.Equal(secret, await Scalar($"SELECT set_config($1, $2, false) /* {marker} */", "my.password", secret));
-            Assert.Equal($"host=x password={secret}", await Scalar($"SELECT 'host=x password=' || $1 /* {marker} */", secret));
-            Assert.Equal("visible", await Scalar($"SELECT $1::text /* {marker} */", "visible"));
+            // Marked by an alias: a comment in a statement that names a password is hidden whole.
+            Assert.Equal(secret, await Scalar($"SELECT set_config('my.password', $1, false) AS {marker}", secret));
+            Assert.Equal(secret, await Scalar($"SELECT set_config($1, $2, false) AS {marker}", "my.password", secret));
+            Assert.Equal($"host=x password={secret}", await Scalar($"SELECT 'host=x password=' || $1 AS {marker}", secret));
+            Assert.Equal("visible", await Scalar($"SELECT $1::text AS {marker}", "visible"));
             await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"DROP TABLE {marker}", connection).ExecuteNonQueryAsync());
         }
 
@@ -998,7 +1000,9 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         await fixture.GrantAsync();
         await using (var client = fixture.Tls ? await RawPgClient.ConnectTlsAsync(fixture.Port) : await RawPgClient.ConnectAsync(fixture.Port))
         {
-            await client.SendStartupAsync(Appliance.Tests.Common.Gateway.TestPolicies.Alice, "demo", fixture.AliceToken, new KeyValuePair<string, string>("my.password", secret));
+            // PostgreSQL drops the backslash of options: this sets my.password too (probe HA5).
+            await client.SendStartupAsync(Appliance.Tests.Common.Gateway.TestPolicies.Alice, "demo", fixture.AliceToken,
+                new KeyValuePair<string, string>("my.password", secret), new KeyValuePair<string, string>("options", $"-c my.pass\\word={secret}"));
             Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
             await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"DO $$BEGIN RAISE EXCEPTION '%', current_setting('my.password'); END$$ /* {marker} */"));
             Assert.Contains(secret, Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E').Message, StringComparison.Ordinal);
@@ -1008,17 +1012,33 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
                 o => FrontendWriter.WriteExecute(o, "", 0),
                 FrontendWriter.WriteSync);
             Assert.Contains(await client.ReadUntilReadyAsync(), m => m.Type == 'D');
+            // Whitespace between the hex pairs, which PostgreSQL takes (probe HA9).
+            var spaced = "\\x" + string.Join(' ', Convert.ToHexString("4111111111111111"u8).Chunk(2).Select(pair => new string(pair)));
+            await client.SendAsync(
+                o => FrontendWriter.WriteParse(o, "", $"SELECT length($1::bytea) AS spaced /* {marker} */", [17]),
+                o => FrontendWriter.WriteBind(o, "", "", [], [System.Text.Encoding.ASCII.GetBytes(spaced)], []),
+                o => FrontendWriter.WriteExecute(o, "", 0),
+                FrontendWriter.WriteSync);
+            Assert.Contains(await client.ReadUntilReadyAsync(), m => m.Type == 'D');
+            // A SQL-prepared statement reading the password runs under EXECUTE's text (probe HA2).
+            await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"PREPARE hp AS SELECT current_setting('my.password') AS {marker}"));
+            await client.ReadUntilReadyAsync();
+            await client.SendAsync(o => FrontendWriter.WriteQuery(o, "EXECUTE hp"));
+            Assert.Contains(await client.ReadUntilReadyAsync(), m => m.Type == 'D');
             await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"DROP TABLE {marker}"));
             await client.ReadUntilReadyAsync();
         }
 
         var sessionId = await SessionIdAsync(marker);
         using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
-        var records = await WaitForStatementsAsync(auditor, sessionId, s => s.Str("sql").Contains(marker, StringComparison.Ordinal), 3);
+        // The two hex Binds, PREPARE and the DROP name the marker; the DO's comment is hidden, as it names a password.
+        var records = await WaitForStatementsAsync(auditor, sessionId, s => s.Str("sql").Contains(marker, StringComparison.Ordinal), 4);
         var events = await auditor.GetStringAsync($"api/sessions/{sessionId}/events");
         Assert.DoesNotContain(secret, events, StringComparison.Ordinal);
         Assert.DoesNotContain(Convert.ToHexString("4111111111111111"u8), events, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(["****"], Assert.Single(records, s => s.Str("sql").StartsWith("SELECT length", StringComparison.Ordinal))
+        Assert.Equal(["****"], Assert.Single(records, s => s.Str("sql").StartsWith("SELECT length($1::bytea) /*", StringComparison.Ordinal))
+            .GetProperty("parameters").EnumerateArray().Select(v => v.GetString()));
+        Assert.Equal(["****"], Assert.Single(records, s => s.Str("sql").StartsWith("SELECT length($1::bytea) AS spaced", StringComparison.Ordinal))
             .GetProperty("parameters").EnumerateArray().Select(v => v.GetString()));
         var sessions = await auditor.GetStringAsync($"api/sessions?user={Uri.EscapeDataString(Appliance.Tests.Common.Gateway.TestPolicies.Alice)}");
         Assert.DoesNotContain(secret, sessions, StringComparison.Ordinal);

@@ -44,29 +44,33 @@ public class MaskerSqlTests
     [InlineData("ALTER USER u PASSWORD 'abc'\n'def'", "ALTER USER u PASSWORD '****'")]
     // SQL in a literal (a body, query_to_xml's query) is shown with its passwords hidden, not hidden whole:
     // a comment saying password= would hide from the audit log and from approvers what runs (probe AM).
-    [InlineData("DO $$ /* password=x */ BEGIN DELETE FROM orders; END $$", "DO $$ /* password=**** */ BEGIN DELETE FROM orders; END $$")]
+    [InlineData("DO $$ /* password=x */ BEGIN DELETE FROM orders; END $$", "DO $$ /* **** */ BEGIN DELETE FROM orders; END $$")]
     [InlineData(
         "select query_to_xml('select full_name from customers where id < 3 /* postgres://a:b@c/d */', true, false, '')",
-        "select query_to_xml('select full_name from customers where id < 3 /* postgres://a:****@c/d */', true, false, '')")]
+        "select query_to_xml('select full_name from customers where id < 3 /* **** */', true, false, '')")]
     [InlineData("DO $$BEGIN EXECUTE 'ALTER ROLE r PASSWORD ''x'''; END$$", "DO $$BEGIN EXECUTE 'ALTER ROLE r PASSWORD ''****'''; END$$")]
     [InlineData("DO 'BEGIN PERFORM dblink_connect(''host=h password=p''); END'", "DO 'BEGIN PERFORM dblink_connect(''****''); END'")]
     [InlineData("DO $$<<main>> DECLARE x text := 'password=p'; BEGIN NULL; END$$", "DO $$<<main>> DECLARE x text := '****'; BEGIN NULL; END$$")]
-    [InlineData("SELECT query_to_xml('(SELECT 1) -- password=x', true, false, '')", "SELECT query_to_xml('(SELECT 1) -- password=****', true, false, '****')")]
-    [InlineData("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $f$ SELECT 1 -- password: hunter2\n $f$", "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $f$ SELECT 1 -- password: ****\n $f$")]
-    [InlineData("DO E'BEGIN /* password=y */ DELETE FROM orders; END'", "DO E'BEGIN /* password=**** */ DELETE FROM orders; END'")]
+    [InlineData("SELECT query_to_xml('(SELECT 1) -- password=x', true, false, '')", "SELECT query_to_xml('(SELECT 1) /* **** */', true, false, '****')")]
+    [InlineData("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $f$ SELECT 1 -- password: hunter2\n $f$", "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $f$ SELECT 1 /* **** */$f$")]
+    [InlineData("DO E'BEGIN /* password=y */ DELETE FROM orders; END'", "DO E'BEGIN /* **** */ DELETE FROM orders; END'")]
     [InlineData("DO E'BEGIN PERFORM dblink_connect(''password=p''); END'", @"DO E'BEGIN PERFORM dblink_connect(\'****\'); END'")]
-    [InlineData(@"DO $$ BEGIN EXECUTE E'DELETE FROM orders /* password=x */ WHERE note = ''a\\b'''; END $$", @"DO $$ BEGIN EXECUTE E'DELETE FROM orders /* password=**** */ WHERE note = \'****\''; END $$")]
-    [InlineData("SELECT 1 /* password=hunter9 */", "SELECT 1 /* password=**** */")]
-    [InlineData("SELECT 1 -- see postgres://u:pw@h/d", "SELECT 1 -- see postgres://u:****@h/d")]
+    [InlineData(@"DO $$ BEGIN EXECUTE E'DELETE FROM orders /* password=x */ WHERE note = ''a\\b'''; END $$", @"DO $$ BEGIN EXECUTE E'DELETE FROM orders /* **** */ WHERE note = \'****\''; END $$")]
+    [InlineData("SELECT 1 /* password=hunter9 */", "SELECT 1 /* **** */")]
+    [InlineData("SELECT 1 -- see postgres://u:pw@h/d", "SELECT 1 /* **** */")]
     [InlineData("SELECT crypt('x', password) FROM users WHERE password = crypt('x', password)", "SELECT crypt('****', password) FROM users WHERE password = crypt('****', password)")]
     // Every literal of a statement that names a password, the unquoted value of SET, a quoted or spelled-out value in a comment,
     // and a password spelled with escapes (probes GD2, GD3, GD5).
     [InlineData("SELECT set_config('my.password', ('x'), false)", "SELECT set_config('****', ('****'), false)")]
     [InlineData("SELECT set_config('my.password', lower('X'), false)", "SELECT set_config('****', lower('****'), false)")]
     [InlineData("SET my.password = hunterS06", "SET my.password = ****")]
+    [InlineData("SELECT 1; SET LOCAL my.password = \"hunterHA01\"", "SELECT 1; SET LOCAL my.password = ****")]
+    [InlineData("ALTER ROLE r SET my.password TO hunter2", "ALTER ROLE r SET my.password TO ****")]
+    [InlineData("SELECT * FROM users WHERE password = crypt('x', password)", "SELECT * FROM users WHERE password = crypt('****', password)")]
+    [InlineData(@"DO $$BEGIN PERFORM dblink_connect(E'host=h pass\167ord=hunter9'); END$$", "DO $$BEGIN PERFORM dblink_connect('****'); END$$")]
     [InlineData("SET my.password TO 12345", "SET my.password TO ****")]
-    [InlineData("SELECT 1 /* password='hunter9' */", "SELECT 1 /* password='****' */")]
-    [InlineData("SELECT 1 -- the password is hunter9", "SELECT 1 -- the password is ****")]
+    [InlineData("SELECT 1 /* password='hunter9' */", "SELECT 1 /* **** */")]
+    [InlineData("SELECT 1 -- the password is hunter9", "SELECT 1 /* **** */")]
     [InlineData(@"SELECT dblink_connect(E'host=h pass\167ord=hunter9')", "SELECT dblink_connect('****')")]
     [InlineData(@"SELECT dblink_connect(U&'host=h pass\0077ord=hunter9')", "SELECT dblink_connect('****')")]
     public void MaskSqlLiterals_APassword_IsHidden_WithOrWithoutMaskingRules(string sql, string masked)

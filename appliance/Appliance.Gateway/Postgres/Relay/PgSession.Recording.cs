@@ -118,14 +118,16 @@ internal sealed partial class PgSession
     /// </summary>
     private static bool HexHidesADetectedValue(Policy.ConnectionRuntime runtime, ReadOnlySpan<byte> value)
     {
-        if (!runtime.Masker.HasValueDetection || value.Length < 4 || value[0] != '\\' || value[1] != 'x' || value.Length % 2 != 0)
+        if (!runtime.Masker.HasValueDetection || value.Length < 4 || value[0] != '\\' || value[1] != 'x')
         {
             return false;
         }
 
         try
         {
-            return runtime.Masker.Detects(Convert.FromHexString(System.Text.Encoding.ASCII.GetString(value[2..])));
+            // PostgreSQL takes whitespace between the pairs (probe HA9).
+            var hex = string.Concat(System.Text.Encoding.ASCII.GetString(value[2..]).Where(c => !char.IsWhiteSpace(c)));
+            return hex.Length % 2 == 0 && runtime.Masker.Detects(Convert.FromHexString(hex));
         }
         catch (FormatException)
         {

@@ -113,7 +113,7 @@ internal sealed partial class ClientHandshake
     /// </summary>
     private static Dictionary<string, string> Settings(List<KeyValuePair<string, string>> parameters, ConnectionRuntime runtime) =>
         parameters.Where(p => p.Key != "application_name").ToDictionary(
-            p => p.Key, p => Masker.HoldsSecret(p.Value) || Masker.HoldsSecret(p.Key) ? "****" : runtime.Masker.Mask(p.Value), StringComparer.Ordinal);
+            p => p.Key, p => Masker.HoldsSecret(p.Value.Replace("\\", "", StringComparison.Ordinal)) || Masker.HoldsSecret(p.Key) ? "****" : runtime.Masker.Mask(p.Value), StringComparer.Ordinal);
 
     private bool PlaintextAllowed(IPEndPoint? remote)
     {
