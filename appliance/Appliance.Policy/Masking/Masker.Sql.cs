@@ -209,21 +209,23 @@ internal sealed partial class Masker
     /// </summary>
     private static bool ReadsAsCode(string content)
     {
+        // Empty statements first (';DELETE FROM t' runs the DELETE, probe IB1).
         var tokens = Tokens(content);
-        if (tokens.Count == 0)
+        var at = tokens.FindIndex(t => t.Kind != SqlTokenKind.Semicolon);
+        if (at < 0)
         {
             return false;
         }
 
-        if (tokens[0].Kind == SqlTokenKind.OpenParen)
+        if (tokens[at].Kind == SqlTokenKind.OpenParen)
         {
             return true;
         }
 
-        var first = content.Substring(tokens[0].Start, tokens[0].Length);
-        return tokens[0].Kind == SqlTokenKind.Word
+        var first = content.Substring(tokens[at].Start, tokens[at].Length);
+        return tokens[at].Kind == SqlTokenKind.Word
             ? Array.Exists(CodeStarts, start => first.Equals(start, StringComparison.OrdinalIgnoreCase))
-            : content.AsSpan(tokens[0].Start).StartsWith("<<", StringComparison.Ordinal);
+            : content.AsSpan(tokens[at].Start).StartsWith("<<", StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -241,7 +243,12 @@ internal sealed partial class Masker
             if ((before.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier || before.IsStringLiteral)
                 && !(before.Kind == SqlTokenKind.Word && text.Equals("TO", StringComparison.OrdinalIgnoreCase)))
             {
-                return text.Contains("password", StringComparison.OrdinalIgnoreCase);
+                // After a string (a setting's name, a connection string or a connection's name in a call),
+                // SQL is shown, not hidden: dblink_exec('… password=…', 'DELETE FROM t') showed approvers
+                // '****' for the DELETE they approved (probe IB1).
+                return text.Contains("password", StringComparison.OrdinalIgnoreCase)
+                    && !(before.IsStringLiteral && tokens[index].IsStringLiteral
+                        && SqlLiteral.TryGetContent(sql, tokens[index], out var value, out var start, out var end) && ReadsAsCode(value[start..end]));
             }
 
             if (!(before.Kind is SqlTokenKind.Comma or SqlTokenKind.Word || text is "=" || text is "."))

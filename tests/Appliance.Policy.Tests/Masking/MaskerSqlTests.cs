@@ -63,6 +63,10 @@ public class MaskerSqlTests
     // and a password spelled with escapes (probes GD2, GD3, GD5).
     [InlineData("SELECT set_config('my.password', ('x'), false)", "SELECT set_config('****', ('****'), false)")]
     [InlineData("SELECT set_config('my.password', lower('X'), false)", "SELECT set_config('****', lower('****'), false)")]
+    // SQL is shown to approvers wherever it stands (probe IB1): after a connection string, or behind empty statements.
+    [InlineData("SELECT dblink_exec('host=h password=pw', 'DELETE FROM t')", "SELECT dblink_exec('****', 'DELETE FROM t')")]
+    [InlineData("SELECT dblink_exec('password_conn', 'DELETE FROM t')", "SELECT dblink_exec('****', 'DELETE FROM t')")]
+    [InlineData("DO $$BEGIN EXECUTE ';DELETE FROM t'; END$$ -- password", "DO $$BEGIN EXECUTE ';DELETE FROM t'; END$$ /* **** */")]
     [InlineData("SET my.password = hunterS06", "SET my.password = ****")]
     [InlineData("SELECT 1; SET LOCAL my.password = \"hunterHA01\"", "SELECT 1; SET LOCAL my.password = ****")]
     [InlineData("ALTER ROLE r SET my.password TO hunter2", "ALTER ROLE r SET my.password TO ****")]
