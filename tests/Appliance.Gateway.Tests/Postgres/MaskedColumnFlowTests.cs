@@ -55,6 +55,38 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     }
 
     /// <summary>
+    /// Inside one transaction a SQL CLOSE and DECLARE gave a protocol portal's name to a cursor
+    /// over the SSNs: its next Execute was masked by the portal's harmless plan (probe IA1).
+    /// </summary>
+    [Fact]
+    public async Task APortalsName_TakenByACursorInTheSameTransaction_IsMaskedAsTheCursor()
+    {
+        var (table, ssn) = await PersonAsync();
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, "BEGIN"));
+        await client.ReadUntilReadyAsync();
+        await client.SendAsync(
+            o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "", "SELECT 'harmless'::text AS v FROM generate_series(1, 3)", []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteBind(o, "c", "", [], [], []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteDescribe(o, Appliance.Wire.Frontend.DescribeTarget.Portal, "c"),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "c", 1),
+            Appliance.Wire.Writing.FrontendWriter.WriteSync);
+        Assert.Contains(await client.ReadUntilReadyAsync(), m => m.Type == 's');
+        await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(
+            o, $"CLOSE c; DECLARE c CURSOR FOR SELECT translate(ssn, '0123456789', 'abcdefghij') AS v FROM {table}"));
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+
+        await client.SendAsync(
+            o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "c", 0),
+            Appliance.Wire.Writing.FrontendWriter.WriteSync);
+        var rows = await client.ReadUntilReadyAsync();
+
+        var row = System.Text.Encoding.UTF8.GetString(Assert.Single(rows, m => m.Type == 'D').Body);
+        Assert.DoesNotContain(AsLetters(ssn), row, StringComparison.Ordinal);
+        Assert.Contains("****", row, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A WITH HOLD cursor's name outlives the cursor when something else closes it (a protocol
     /// Close, CLOSE ALL, a rollback) or reopens it (a function's OPEN): a new portal under the name
     /// was masked by the old cursor's harmless query, and a FETCH returned the SSN whole (probe FB1).

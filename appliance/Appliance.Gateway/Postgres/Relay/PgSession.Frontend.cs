@@ -272,6 +272,7 @@ internal sealed partial class PgSession
     private void OnQuery(PgSpanFrame frame)
     {
         var sql = QueryMessage.Parse(frame.Body).Sql;
+        NoteCodeRun(_portals.HasNamed && MayTouchPortals(sql));
         _approvedHold = null;
         var decision = ExecutesProtocolStatement(sql) ? RefuseProtocolStatementExecute(sql) : Decide(sql, default, isParse: false);
         _forwardedInBatch = false;
@@ -486,6 +487,7 @@ internal sealed partial class PgSession
             {
                 StatementGeneration = known.Generation,
                 BoundInBatch = _batch,
+                TrustedThrough = _codeRuns,
                 ResultFormats = known.ResultFormats,
                 Described = true,
                 Shape = known.Shape,
@@ -498,6 +500,7 @@ internal sealed partial class PgSession
             {
                 StatementGeneration = statement.Generation,
                 BoundInBatch = _batch,
+                TrustedThrough = _codeRuns,
                 ResultFormats = resultFormats.IsEmpty ? [] : resultFormats.ToArray(),
             };
         }
@@ -536,6 +539,8 @@ internal sealed partial class PgSession
         }
 
         var portal = LivePortal(execute.Portal);
+        NoteCodeRun(_portals.HasNamed && portal.Statement.MayTouchPortals);
+        portal.TrustedThrough = _codeRuns;
         var statement = portal.Statement;
         string? spends = null;
         if (statement.ExecutionsLeft is { } left && !portal.Started)
@@ -804,7 +809,7 @@ internal sealed partial class PgSession
         }
 
         // A cursor DECLAREd in SQL is a portal too, executed by name without a Bind.
-        portal = new PortalState(StatementInfo.Unknown, null) { BoundInBatch = _batch };
+        portal = new PortalState(StatementInfo.Unknown, null) { BoundInBatch = _batch, TrustedThrough = _codeRuns };
         _portals.Set(name, portal);
         return portal;
     }

@@ -14,6 +14,12 @@ internal sealed class PortalState(StatementInfo statement, IReadOnlyList<string?
     /// <summary>The batch (counted by Sync and Query) it was bound in (PgSession.Encoding.cs).</summary>
     public long BoundInBatch { get; init; }
 
+    /// <summary>
+    /// The count of code-running messages (Query, Execute) when the session last knew what the
+    /// portal holds: at its Bind, at its own Execute (PgSession.Portals.cs).
+    /// </summary>
+    public long TrustedThrough { get; set; }
+
     public StatementInfo Statement { get; } = statement;
 
     public IReadOnlyList<string?>? Parameters { get; } = parameters;

@@ -36,6 +36,11 @@ internal sealed class StatementInfo(byte[] text, uint[] parameterTypes)
     /// <summary>Running it may change client_encoding (PgSession.Encoding.cs); worked out when first asked.</summary>
     public bool MayChangeClientEncoding => _mayChangeClientEncoding ??= Policy.ClientEncodings.MayChangeClientEncoding(Text);
 
+    /// <summary>Whether running it may close a portal or open one under a name (PgSession.Portals.cs).</summary>
+    public bool MayTouchPortals => _mayTouchPortals ??= PgSession.MayTouchPortals(Text);
+
+    private bool? _mayTouchPortals;
+
     private bool? _mayChangeClientEncoding;
 
     /// <summary>The text its results are planned with: none for a FETCH, so computed columns are masked whole.</summary>
