@@ -79,6 +79,32 @@ public sealed class FailedBatchTests(PlaintextFixture fixture) : IClassFixture<P
         Assert.Equal("skipped", Assert.Single(await fixture.RecordedStatementsAsync(marker)).Str("outcome"));
     }
 
+    /// <summary>A FunctionCall sent into a failed extended batch is skipped as PostgreSQL skips it: no answer of its own (probe IA2).</summary>
+    [Fact]
+    public async Task AFunctionCallSentIntoAFailedExtendedBatch_GetsNoAnswerOfItsOwn()
+    {
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(
+            o => FrontendWriter.WriteParse(o, "", "SELECT 1/0", []),
+            o => FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            FrontendWriter.WriteFlush);
+        PgMessage error;
+        do
+        {
+            error = await client.ReadAsync();
+        }
+        while (error.Type != 'E');
+
+        // FunctionCall 'F': function oid 1 (no such call runs), no argument formats, no arguments, text result.
+        await client.SendRawAsync([(byte)'F', 0, 0, 0, 14, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+        await client.SendAsync(FrontendWriter.WriteSync);
+        Assert.Equal("Z", string.Join(' ', (await client.ReadUntilReadyAsync()).Select(m => m.Type)));
+
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 'hello'"));
+        Assert.Equal("D", string.Join(' ', (await client.ReadUntilReadyAsync()).Where(m => m.Type == 'D').Select(m => m.Type)));
+    }
+
     /// <summary>A Parse of a name already taken fails (42P05): recorded with its text and that error (probe GB3).</summary>
     [Fact]
     public async Task AParseOfANameAlreadyTaken_IsRecordedAsFailed()

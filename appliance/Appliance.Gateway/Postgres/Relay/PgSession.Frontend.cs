@@ -210,7 +210,7 @@ internal sealed partial class PgSession
         }
 
         if (type is FrontendMessageType.Parse or FrontendMessageType.Bind or FrontendMessageType.Describe or FrontendMessageType.Execute
-            or FrontendMessageType.Close or FrontendMessageType.Query && UpstreamFailedThisBatch())
+            or FrontendMessageType.Close or FrontendMessageType.Query or FrontendMessageType.FunctionCall && UpstreamFailedThisBatch())
         {
             return OnClientMessage(frame);
         }
