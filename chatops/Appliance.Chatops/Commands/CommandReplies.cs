@@ -43,7 +43,8 @@ internal static class CommandReplies
             GatewayRule.NotFound => "`/hoop status` lists your requests.",
             _ => null,
         };
-        return new ChatReply(hint is null ? $"⚠️ {detail}" : $"⚠️ {detail}\n{hint}");
+        // Nobody known: the gateway's words say the same as the hint, which names the email Slack showed (probe GC4).
+        return new ChatReply(hint is null ? $"⚠️ {detail}" : problem.Rule == GatewayRule.UnknownUser ? $"⚠️ {hint}" : $"⚠️ {detail}\n{hint}");
     }
 
     public static string Describe(AccessRequest r)

@@ -144,10 +144,26 @@ internal sealed class ChatStack : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A port free now, below the kernel's ephemeral range: chatops binds it later (and again after
+    /// a restart), and a port from the ephemeral range could meanwhile be the local port of one of
+    /// the tests' own outgoing connections ("address already in use", seen once in a full run).
+    /// </summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = attempt < 50 ? Random.Shared.Next(20000, 32000) : 0;
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return ((IPEndPoint)listener.LocalEndpoint).Port;
+            }
+            catch (SocketException) when (port != 0)
+            {
+                // Taken: try another.
+            }
+        }
     }
 }
