@@ -158,7 +158,7 @@ internal sealed partial class Masker
 
         var create = IsWordAt(text, tokens, 0, "CREATE");
         var table = create
-            ? tokens.FindIndex(t => t.Kind == SqlTokenKind.Word && text.AsSpan(t.Start, t.Length).Equals("TABLE", StringComparison.OrdinalIgnoreCase)) is >= 1 and <= 4
+            ? tokens.FindIndex(t => IsWord(text, t, "TABLE")) is >= 1 and <= 4
             : IsWordAt(text, tokens, 0, "ALTER") && IsWordAt(text, tokens, 1, "TABLE");
         if (!table)
         {
@@ -173,7 +173,7 @@ internal sealed partial class Masker
                 return false;
             }
 
-            if (token.Kind == SqlTokenKind.Word && Array.Exists(FillingWords, w => text.AsSpan(token.Start, token.Length).Equals(w, StringComparison.OrdinalIgnoreCase)))
+            if (Array.Exists(FillingWords, w => IsWord(text, token, w)))
             {
                 return false;
             }
@@ -189,7 +189,7 @@ internal sealed partial class Masker
         ["AS", "SELECT", "DEFAULT", "GENERATED", "CHECK", "USING", "RENAME", "LIKE", "INHERITS", "OF", "PARTITION", "EXECUTE", "TYPE", "EXCLUDE"];
 
     private static bool IsWordAt(string text, List<SqlToken> tokens, int index, string word) =>
-        index < tokens.Count && tokens[index].Kind == SqlTokenKind.Word && text.AsSpan(tokens[index].Start, tokens[index].Length).Equals(word, StringComparison.OrdinalIgnoreCase);
+        index < tokens.Count && IsWord(text, tokens[index], word);
 
     /// <summary>
     /// Functions that keep a value beyond the statement, where a later one reads it back. The XML

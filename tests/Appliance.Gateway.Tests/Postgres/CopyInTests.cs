@@ -29,7 +29,7 @@ public sealed class CopyInTests(PlaintextFixture fixture) : IClassFixture<Plaint
             o => FrontendWriter.WriteDescribe(o, DescribeTarget.Portal, ""),
             o => FrontendWriter.WriteExecute(o, "", 0),
             FrontendWriter.WriteSync);
-        Assert.Equal("1 2 n G", string.Join(' ', (await ReadUntilAsync(client, 'G')).Select(m => m.Type)));
+        Assert.Equal("1 2 n G", string.Join(' ', (await client.ReadUntilAsync('G')).Select(m => m.Type)));
         await client.SendAsync(
             o => CopyWriter.WriteCopyData(o, Encoding.UTF8.GetBytes($"2\t{Ssn}\n")),
             CopyWriter.WriteCopyDone,
@@ -46,7 +46,7 @@ public sealed class CopyInTests(PlaintextFixture fixture) : IClassFixture<Plaint
         await using var client = await LoginAsync();
 
         await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"COPY {table} (id, ssn) FROM STDIN"));
-        Assert.Equal("G", string.Join(' ', (await ReadUntilAsync(client, 'G')).Select(m => m.Type)));
+        Assert.Equal("G", string.Join(' ', (await client.ReadUntilAsync('G')).Select(m => m.Type)));
         await client.SendAsync(
             o => CopyWriter.WriteCopyData(o, Encoding.UTF8.GetBytes($"2\t{Ssn}\n")),
             FrontendWriter.WriteSync,
@@ -86,18 +86,6 @@ public sealed class CopyInTests(PlaintextFixture fixture) : IClassFixture<Plaint
     {
         await fixture.GrantAsync();
         return await RawPgClient.LoginAsync(fixture.Port, Alice, fixture.AliceToken, "demo");
-    }
-
-    private static async Task<List<PgMessage>> ReadUntilAsync(RawPgClient client, char type)
-    {
-        var messages = new List<PgMessage>();
-        do
-        {
-            messages.Add(await client.ReadAsync());
-        }
-        while (messages[^1].Type != type && messages[^1].Type != 'Z');
-
-        return messages;
     }
 
     /// <summary>A constant comes back as itself, and the masked column masked, in both protocols.</summary>

@@ -53,19 +53,7 @@ public sealed class FailedBatchTests(PlaintextFixture fixture) : IClassFixture<P
         await fixture.UpstreamAsync($"CREATE TABLE {table} (id int, ssn text); INSERT INTO {table} VALUES (1, '123-45-6789')");
         await using var client = await fixture.RawAliceAsync();
 
-        await client.SendAsync(
-            o => FrontendWriter.WriteParse(o, "", "SELECT 1/0", []),
-            o => FrontendWriter.WriteBind(o, "", "", [], [], []),
-            o => FrontendWriter.WriteExecute(o, "", 0),
-            FrontendWriter.WriteFlush);
-        PgMessage error;
-        do
-        {
-            error = await client.ReadAsync();
-        }
-        while (error.Type != 'E');
-
-        Assert.Equal("22012", error.SqlState);
+        Assert.Equal("22012", (await FailAnExtendedBatchAsync(client)).SqlState);
         await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"SELECT 'never' AS {marker}"));
         await client.SendAsync(FrontendWriter.WriteSync);
         Assert.Equal("Z", string.Join(' ', (await client.ReadUntilReadyAsync()).Select(m => m.Type)));
@@ -84,17 +72,7 @@ public sealed class FailedBatchTests(PlaintextFixture fixture) : IClassFixture<P
     public async Task AFunctionCallSentIntoAFailedExtendedBatch_GetsNoAnswerOfItsOwn()
     {
         await using var client = await fixture.RawAliceAsync();
-        await client.SendAsync(
-            o => FrontendWriter.WriteParse(o, "", "SELECT 1/0", []),
-            o => FrontendWriter.WriteBind(o, "", "", [], [], []),
-            o => FrontendWriter.WriteExecute(o, "", 0),
-            FrontendWriter.WriteFlush);
-        PgMessage error;
-        do
-        {
-            error = await client.ReadAsync();
-        }
-        while (error.Type != 'E');
+        await FailAnExtendedBatchAsync(client);
 
         // FunctionCall 'F': function oid 1 (no such call runs), no argument formats, no arguments, text result.
         await client.SendRawAsync([(byte)'F', 0, 0, 0, 14, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
@@ -103,6 +81,17 @@ public sealed class FailedBatchTests(PlaintextFixture fixture) : IClassFixture<P
 
         await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 'hello'"));
         Assert.Equal("D", string.Join(' ', (await client.ReadUntilReadyAsync()).Where(m => m.Type == 'D').Select(m => m.Type)));
+    }
+
+    /// <summary>An extended batch whose Execute fails upstream (division by zero), flushed but not synced: its error.</summary>
+    private static async Task<PgMessage> FailAnExtendedBatchAsync(RawPgClient client)
+    {
+        await client.SendAsync(
+            o => FrontendWriter.WriteParse(o, "", "SELECT 1/0", []),
+            o => FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            FrontendWriter.WriteFlush);
+        return (await client.ReadUntilAsync('E'))[^1];
     }
 
     /// <summary>A Parse of a name already taken fails (42P05): recorded with its text and that error (probe GB3).</summary>

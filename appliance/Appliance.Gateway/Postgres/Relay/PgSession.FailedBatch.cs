@@ -27,7 +27,7 @@ internal sealed partial class PgSession
     /// one of them, not the statement the name held before (probe GB2: the skipped DELETE was
     /// recorded as a second copy of the failed SELECT, a named one with no text).
     /// </summary>
-    private Dictionary<string, byte[]>? _discardedParses;
+    private NameTable<byte[]>? _discardedParses;
 
     /// <summary>The upstream's side: <paramref name="batch"/> failed; <paramref name="failedWith"/> for its next statement, if none took it.</summary>
     private void MarkBatchFailed(long batch, string? failedWith)
@@ -47,7 +47,7 @@ internal sealed partial class PgSession
         _discarding = true;
         _discardForUpstream = true;
         _discardedSql = null;
-        _discardedParses?.Clear();
+        _discardedParses = null;
         _refusedOwnExecute = false;
         return true;
     }
@@ -57,7 +57,7 @@ internal sealed partial class PgSession
     {
         if (_discardForUpstream)
         {
-            (_discardedParses ??= new(StringComparer.Ordinal))[System.Text.Encoding.UTF8.GetString(name)] = text;
+            (_discardedParses ??= new()).Set(name, text);
         }
     }
 
@@ -67,7 +67,7 @@ internal sealed partial class PgSession
         if (_discardForUpstream)
         {
             var bind = Appliance.Wire.Frontend.BindMessage.Parse(frame.Body);
-            _discardedSql = _discardedParses?.GetValueOrDefault(System.Text.Encoding.UTF8.GetString(bind.Statement))
+            _discardedSql = _discardedParses?.Find(bind.Statement)
                 ?? _statements.Find(bind.Statement)?.Text ?? [];
         }
 

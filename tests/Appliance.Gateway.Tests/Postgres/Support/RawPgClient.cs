@@ -163,6 +163,19 @@ internal sealed class RawPgClient : IAsyncDisposable
         }
     }
 
+    /// <summary>The messages up to the first of <paramref name="type"/>, or up to ReadyForQuery if none comes before it.</summary>
+    public async Task<List<PgMessage>> ReadUntilAsync(char type, TimeSpan? timeout = null)
+    {
+        var messages = new List<PgMessage>();
+        do
+        {
+            messages.Add(await ReadAsync(timeout));
+        }
+        while (messages[^1].Type != type && messages[^1].Type != 'Z');
+
+        return messages;
+    }
+
     public async Task<List<PgMessage>> ReadUntilReadyAsync(TimeSpan? timeout = null)
     {
         var messages = new List<PgMessage>();
