@@ -32,6 +32,8 @@ internal sealed record StatementRecord(
     public const string Cancelled = "cancelled";
     /// <summary>An Execute PostgreSQL never ran: an earlier message of its extended batch failed.</summary>
     public const string Skipped = "skipped";
+    /// <summary>It ran, but its implicit transaction did not commit: a later error or ROLLBACK in its extended batch, or the session's end before Sync.</summary>
+    public const string RolledBack = "rolled-back";
     /// <summary>Strict audit: the statement's intent, committed before it was forwarded.</summary>
     public const string Forwarded = "forwarded";
 }

@@ -285,6 +285,62 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         AssertNoSsn(redeclared.Stdout + redeclared.Stderr + body.Stdout + body.Stderr, ssn);
     }
 
+    /// <summary>
+    /// A name the gateway forgot (any other statement may close a cursor) may still be open: a
+    /// DECLARE of it that PostgreSQL refuses (probe JA1), or a Parse of one never executed (JA2),
+    /// must not teach the gateway a harmless query for the FETCH that reads the old cursor.
+    /// </summary>
+    [Theory]
+    [InlineData("refused")]
+    [InlineData("parsed")]
+    public async Task ACursorsQuery_IsLearntOnlyFromADeclarePostgreSqlRan(string how)
+    {
+        var (table, ssn) = await PersonAsync();
+        await using var client = await fixture.RawAliceAsync();
+        async Task<List<PgMessage>> Query(string sql)
+        {
+            await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, sql));
+            return await client.ReadUntilReadyAsync();
+        }
+
+        Assert.DoesNotContain(
+            await Query($"DECLARE c CURSOR WITH HOLD FOR SELECT translate(ssn, '0123456789', 'abcdefghij') AS v FROM {table}"), m => m.Type == 'E');
+        await Query("SELECT 1");
+        if (how == "refused")
+        {
+            Assert.Equal("42P03", Assert.Single(await Query("DECLARE c CURSOR WITH HOLD FOR SELECT 'harmless'::text AS v"), m => m.Type == 'E').SqlState);
+        }
+        else
+        {
+            await client.SendAsync(
+                o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "", "DECLARE c CURSOR WITH HOLD FOR SELECT 'harmless'::text AS v", []),
+                Appliance.Wire.Writing.FrontendWriter.WriteSync);
+            Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+        }
+
+        var row = System.Text.Encoding.UTF8.GetString(Assert.Single(await Query("FETCH 1 FROM c"), m => m.Type == 'D').Body);
+        Assert.DoesNotContain(AsLetters(ssn), row, StringComparison.Ordinal);
+        Assert.Contains("****", row, StringComparison.Ordinal);
+    }
+
+    /// <summary>A DECLARE PostgreSQL ran is learnt: a FETCH from it is masked by its own query, so a column it does not compute from a masked one comes out whole.</summary>
+    [Fact]
+    public async Task ACursorDeclaredAndAnswered_PlansItsFetches()
+    {
+        var (table, _) = await PersonAsync();
+        await using var client = await fixture.RawAliceAsync();
+        async Task<List<PgMessage>> Query(string sql)
+        {
+            await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, sql));
+            return await client.ReadUntilReadyAsync();
+        }
+
+        await Query("BEGIN");
+        Assert.DoesNotContain(await Query($"DECLARE c CURSOR FOR SELECT id * 1000 + 7 AS v FROM {table}"), m => m.Type == 'E');
+        var row = System.Text.Encoding.UTF8.GetString(Assert.Single(await Query("FETCH 1 FROM c"), m => m.Type == 'D').Body);
+        Assert.Contains("1007", row, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ErrorsOfACursorsQuery_RaisedAtMoveOrCommit_OrPrintedUnquoted_AreWithheld()
     {

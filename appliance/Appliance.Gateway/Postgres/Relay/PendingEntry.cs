@@ -25,6 +25,9 @@ internal struct PendingEntry
     /// Query (when columns are masked by name): the query text, for plans over computed columns;
     /// Parse: the statement's text, to tell whether its error may carry a masked value.
     /// </summary>
+    /// <summary>A simple Query's DECLAREs, learnt as PostgreSQL answers them.</summary>
+    public CursorDeclares? Declares;
+
     public byte[]? QueryText;
 
     /// <summary>A Parse's statement: marked when the upstream refused or skipped the Parse.</summary>

@@ -323,16 +323,18 @@ internal sealed partial class PgSession
     private void OnCommandComplete(PgSpanFrame frame)
     {
         var complete = CommandCompleteMessage.Parse(frame.Body);
+        OnTransactionTag(complete.Tag);
         if (HeadIs(PendingKind.Execute))
         {
             var trace = _pending.Head.Trace!;
             trace.Shape ??= _pending.Head.Portal!.Shape;
             trace.AddCompletion(System.Text.Encoding.UTF8.GetString(complete.Tag), complete.TryGetRowCount(out var rows) ? rows : null);
             _pending.Dequeue();
-            Record(trace, StatementRecord.Ok);
+            RecordExecuted(trace);
         }
         else if (HeadIs(PendingKind.Query))
         {
+            OnDeclareAnswered(complete.Tag, _pending.Head.Declares);
             _pending.Head.Trace!.AddCompletion(System.Text.Encoding.UTF8.GetString(complete.Tag), complete.TryGetRowCount(out var rows) ? rows : null);
             _queryShape = null;
             _queryPlan = null;
@@ -348,7 +350,7 @@ internal sealed partial class PgSession
             var trace = _pending.Head.Trace!;
             trace.AddCompletion("suspended", null);
             _pending.Dequeue();
-            Record(trace, StatementRecord.Ok);
+            RecordExecuted(trace);
         }
 
         Relay(frame);
@@ -367,6 +369,7 @@ internal sealed partial class PgSession
     {
         // Masked before anything is dequeued: what may be withheld depends on the statement it answers.
         var sanitized = Sanitized(frame);
+        OnTransactionError();
         if (LocalMessages.IsFatal(frame.Body))
         {
             _upstreamFatal = true;
@@ -436,6 +439,7 @@ internal sealed partial class PgSession
     {
         var status = ReadyForQueryMessage.Parse(frame.Body).Status;
         _upstreamFailedBatch = false;
+        OnTransactionReady();
         while (!_pending.IsEmpty && _pending.Head.Kind is not (PendingKind.Sync or PendingKind.Query or PendingKind.Local or PendingKind.LocalReady))
         {
             DequeueUnanswered(failedWith: null);

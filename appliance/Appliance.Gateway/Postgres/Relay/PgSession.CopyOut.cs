@@ -70,8 +70,10 @@ internal sealed partial class PgSession
                 break;
             case BackendMessageType.ErrorResponse:
                 probe.Error = WithoutPosition(Sanitized(frame) ?? frame.Message);
+                OnTransactionError();
                 break;
             case BackendMessageType.ReadyForQuery:
+                OnTransactionReady();
                 _lastStatus = ReadyForQueryMessage.Parse(frame.Body).Status;
                 _pending.Dequeue();
                 break;

@@ -304,6 +304,7 @@ internal sealed partial class PgSession
             Batch = _batch - 1,
             Trace = trace,
             QueryText = ResultTextOfQuery(sql),
+            Declares = TakeQueryDeclares(),
             Probe = probe,
         });
         Forward(frame);

@@ -337,8 +337,9 @@ internal sealed partial class PgSession : IDisposable
         if (Interlocked.Exchange(ref _finished, 1) == 0)
         {
             _services.Registry.Remove(this);
+            OnTransactionSessionEnd();
             RecordUnanswered(reason);
-            _services.Recorder.End(Id, reason);
+            _services.Recorder.End(Id, RecordedEndReason(reason));
             Log.SessionEnded(_services.Logger, Id, reason);
             _completion.TrySetResult(reason);
         }
