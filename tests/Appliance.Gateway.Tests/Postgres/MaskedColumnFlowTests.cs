@@ -341,6 +341,21 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         Assert.Contains("1007", row, StringComparison.Ordinal);
     }
 
+    /// <summary>Once its transaction ended, a cursor that was not WITH HOLD hides no more errors (probe JB1: psql's FETCH_COUNT).</summary>
+    [Fact]
+    public async Task AfterACursorsTransactionEnded_ErrorsSayWhatTheyAreAbout()
+    {
+        var marker = "nocol_" + PgGatewayFixture.Marker();
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, "BEGIN; DECLARE c CURSOR FOR SELECT 1; FETCH 1 FROM c; CLOSE c; COMMIT"));
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+
+        await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, $"SELECT {marker}"));
+        var error = Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+        Assert.Equal("42703", error.SqlState);
+        Assert.Contains(marker, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ErrorsOfACursorsQuery_RaisedAtMoveOrCommit_OrPrintedUnquoted_AreWithheld()
     {

@@ -215,22 +215,33 @@ internal sealed partial class PgSession
         Forgotten();
     }
 
-    /// <summary>Outside a transaction only WITH HOLD cursors live on.</summary>
+    /// <summary>
+    /// Outside a transaction only WITH HOLD cursors live on: once none may, errors and notices are
+    /// shown again (probe JB1: psql's FETCH_COUNT declares a cursor for every query, and every
+    /// later error of the session had its names hidden).
+    /// </summary>
     private void ForgetEndedCursors()
     {
-        if (_cursors is not { Count: > 0 } known || _lastStatus != TransactionStatus.Idle)
+        if (_lastStatus != TransactionStatus.Idle)
         {
             return;
         }
 
-        foreach (var (name, cursor) in known)
+        if (_cursors is { Count: > 0 } known)
         {
-            if (!cursor.WithHold)
+            foreach (var (name, cursor) in known)
             {
-                known.Remove(name);
+                if (!cursor.WithHold)
+                {
+                    known.Remove(name);
+                }
             }
         }
 
-        _holdsCursors = known.Count > 0 || _heldCursorMayLive;
+        var holds = _cursors is { Count: > 0 } || _heldCursorMayLive;
+        if (_holdsCursors != holds)
+        {
+            _holdsCursors = holds;
+        }
     }
 }
