@@ -32,7 +32,8 @@ internal sealed record PendingExtension(
 /// short secret literal could be brute-forced, so the API and events never carry it.
 /// </summary>
 /// <param name="GrantId">The grant the statement was held under: an approval is good only under it (not after it ended, not under another).</param>
-internal sealed record CommandReview(string Sql, string Fingerprint, string Guardrail, string? Message, string? SessionId, string? GrantId = null)
+/// <param name="RanIn">The session the approval was spent in, when not the one held (the person ran the statement again from another session).</param>
+internal sealed record CommandReview(string Sql, string Fingerprint, string Guardrail, string? Message, string? SessionId, string? GrantId = null, string? RanIn = null)
 {
     /// <summary>
     /// The hash of the text without the whitespace around it and the semicolons that end it:

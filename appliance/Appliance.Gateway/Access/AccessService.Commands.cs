@@ -77,10 +77,12 @@ internal sealed partial class AccessService
 
     /// <summary>
     /// Uses up an approved review of exactly this statement by this person on this connection:
-    /// the statement passes once, then the approval is spent (<c>command.executed</c>).
+    /// the statement passes once, then the approval is spent (<c>command.executed</c>). Spent in
+    /// another session than the one held (<paramref name="session"/>), the review names it and its
+    /// <c>command.executed</c> is chained to it, whose replay then shows the approval (probe JC2).
     /// </summary>
     public async Task<AccessRequest?> ConsumeApprovedCommandAsync(
-        Person requester, string connection, string fingerprint, string? grantId, CancellationToken cancellationToken)
+        Person requester, string connection, string fingerprint, string? grantId, string? session, CancellationToken cancellationToken)
     {
         var candidates = await requests.ListAsync(new Store.RequestFilter
         {
@@ -94,7 +96,11 @@ internal sealed partial class AccessService
         {
             var consumed = await MutateAsync(candidate.Id, (r, now) =>
                 r.Status == RequestStatus.Active && r.ExpiresAt > now
-                    ? new Mutation(r with { Status = RequestStatus.Expired, EndedAt = now, EndReason = "executed" },
+                    ? new Mutation(r with
+                        {
+                            Status = RequestStatus.Expired, EndedAt = now, EndReason = "executed",
+                            Command = session is null || session == r.Command!.SessionId ? r.Command : r.Command! with { RanIn = session },
+                        },
                         [EventTypes.CommandExecuted], requester.Email)
                     : Mutation.Refused(AccessRule.InvalidState, "already used or expired"), cancellationToken);
             if (consumed.Allowed)

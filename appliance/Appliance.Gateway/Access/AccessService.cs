@@ -203,10 +203,13 @@ internal sealed partial class AccessService(
         }
     }
 
-    /// <summary>A command review's events belong to the session that held the statement too: its replay shows who decided.</summary>
+    /// <summary>
+    /// A command review's events belong to the session that held the statement too: its replay
+    /// shows who decided. Once spent in another session, to that one.
+    /// </summary>
     private static NewEvent RequestEvent(string type, AccessRequest request, string actor, DateTimeOffset now, string? reason = null) =>
         new(type, now, StoreJson.Serialize(new RequestEventData(RequestView.From(request), actor, reason)),
-            actor, request.Connection, request.Id, request.Command?.SessionId);
+            actor, request.Connection, request.Id, request.Command?.RanIn ?? request.Command?.SessionId);
 
     private static AccessDecision<AccessRequest> Refuse(AccessRule rule, string message) =>
         AccessDecision<AccessRequest>.Refuse(rule, message);

@@ -41,7 +41,7 @@ internal sealed class CommandReviews
         Person person, ConnectionPolicy connection, CommandReview command, TimeSpan hold, CancellationToken cancellationToken,
         Action<AccessRequest>? opened = null)
     {
-        if (await _access.ConsumeApprovedCommandAsync(person, connection.Name, command.Fingerprint, command.GrantId, cancellationToken) is { } earlier)
+        if (await _access.ConsumeApprovedCommandAsync(person, connection.Name, command.Fingerprint, command.GrantId, command.SessionId, cancellationToken) is { } earlier)
         {
             return new ReviewResult(ReviewOutcome.Approved, earlier);
         }
@@ -66,7 +66,7 @@ internal sealed class CommandReviews
 
             var decision = await decided.Task;
             if (decision.Status == RequestStatus.Active
-                && await _access.ConsumeApprovedCommandAsync(person, connection.Name, command.Fingerprint, command.GrantId, cancellationToken) is { } consumed)
+                && await _access.ConsumeApprovedCommandAsync(person, connection.Name, command.Fingerprint, command.GrantId, command.SessionId, cancellationToken) is { } consumed)
             {
                 return new ReviewResult(ReviewOutcome.Approved, consumed);
             }

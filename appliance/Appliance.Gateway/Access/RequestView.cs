@@ -41,11 +41,12 @@ internal sealed record RequestView(
             Policy.Configuration.Duration.Format(r.Extension.Duration), r.Extension.RequestedBy, r.Extension.RequestedAt,
             r.Extension.Reason, r.Extension.Approvals.Select(ApprovalView.From).ToList()),
         r.Channel,
-        r.Command is null ? null : new CommandView(r.Command.Sql, r.Command.Guardrail, r.Command.Message, r.Command.SessionId));
+        r.Command is null ? null : new CommandView(r.Command.Sql, r.Command.Guardrail, r.Command.Message, r.Command.SessionId, r.Command.RanIn));
 }
 
 /// <summary>A held statement as people see it: masked text, never its fingerprint.</summary>
-internal sealed record CommandView(string Sql, string Guardrail, string? Message, string? SessionId);
+/// <param name="RanIn">The session the approval was spent in, when another than the one held.</param>
+internal sealed record CommandView(string Sql, string Guardrail, string? Message, string? SessionId, string? RanIn = null);
 
 internal sealed record ApprovalView(string By, DateTimeOffset At, string? Comment)
 {

@@ -533,6 +533,39 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Contains("held for review", again.MessageText, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The person runs the approved statement from another session under the same grant: the
+    /// review names that session and its <c>command.executed</c> is in that session's replay, where
+    /// the statement ran (probe JC2: it was chained to the held session, and the one that ran it showed no review).
+    /// </summary>
+    [Fact]
+    public async Task Review_ApprovedAndSpentInAnotherSession_IsInTheReplayOfTheSessionItRanIn()
+    {
+        var table = await TableWithRowsAsync();
+        var sql = $"DELETE FROM {table}";
+        await using (var held = await fixture.OpenAsync())
+        {
+            Assert.Equal("42501", (await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand(sql, held).ExecuteNonQueryAsync())).SqlState);
+        }
+
+        var review = await WaitForReviewAsync(table);
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await bob.PostAsync($"api/requests/{review}/approve", null, HttpStatusCode.OK);
+        var marker = "ranin_" + PgGatewayFixture.Marker();
+        await using var other = await fixture.OpenAsync();
+        await new NpgsqlCommand($"SELECT '{marker}'", other).ExecuteScalarAsync();
+        Assert.Equal(3, await new NpgsqlCommand(sql, other).ExecuteNonQueryAsync());
+
+        var ranIn = await SessionOfAsync(marker);
+        var command = (await bob.GetJsonAsync($"api/requests/{review}")).GetProperty("command");
+        Assert.Equal(ranIn, command.Str("ranIn"));
+        Assert.NotEqual(ranIn, command.Str("sessionId"));
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var replay = await auditor.GetJsonAsync($"api/sessions/{ranIn}/events");
+        var executed = Assert.Single(replay.EnumerateArray(), e => e.Str("type") == "command.executed");
+        Assert.Equal(review, executed.GetProperty("data").GetProperty("request").Str("id"));
+    }
+
     [Fact]
     public async Task Review_CancelledByTheClientWhileHeld_IsNotRun_AndItsReviewIsWithdrawn()
     {
