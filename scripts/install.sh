@@ -376,7 +376,7 @@ Next steps (config/appliance.yaml: alice asks for access to 'demo', bob approves
   # bob approves (alice cannot approve her own request)
   curl -s -X POST $api/api/requests/\$ID/approve -H "Authorization: Bearer \$BOB" | jq '{id, status, expiresAt}'
 
-  # alice gets one-time credentials for her grant and connects through the gateway
+  # alice gets credentials for her grant (good for any number of sessions until the grant ends) and connects through the gateway
   URI=\$(curl -s -X POST $api/api/grants/\$ID/credentials -H "Authorization: Bearer \$ALICE" | jq -r .uri)
   psql "\$URI" -c 'SELECT full_name, email, ssn, card_number FROM customers LIMIT 5'   # masked
   psql "\$URI" -c "SELECT id, note FROM orders WHERE note LIKE '%card%' LIMIT 3"        # found in free text too
