@@ -343,6 +343,28 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         Assert.Equal(count, record.GetProperty("rows").GetInt64());
     }
 
+    /// <summary>Arrays Npgsql sends and reads in binary are recorded as PostgreSQL prints them (probe JB2: as hex).</summary>
+    [Fact]
+    public async Task BinaryArrays_AreRecordedAsPostgresPrintsThem()
+    {
+        var marker = PgGatewayFixture.Marker();
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT $1::int4[] AS {marker}, $2::text[] AS t", connection)
+        {
+            Parameters = { new() { Value = new[] { 1, 2 } }, new() { Value = new[] { "a b", "c\"d" } } },
+        };
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal([1, 2], reader.GetFieldValue<int[]>(0));
+        }
+
+        var recorded = Assert.Single(await fixture.RecordedStatementsAsync(marker));
+        string[] shown = ["{1,2}", "{\"a b\",\"c\\\"d\"}"];
+        Assert.Equal(shown, recorded.GetProperty("parameters").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(shown, recorded.GetProperty("sampleRows")[0].EnumerateArray().Select(p => p.GetString()));
+    }
+
     [Fact]
     public async Task ColumnAliases_AreRecordedMaskedLikeTheStatementsLiterals()
     {

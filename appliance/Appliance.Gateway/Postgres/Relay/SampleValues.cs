@@ -50,8 +50,152 @@ internal static class SampleValues
         (PgTypes.Timestamp or PgTypes.Timestamptz, 8) => Timestamp(BinaryPrimitives.ReadInt64BigEndian(value), typeOid == PgTypes.Timestamptz),
         _ when PgTypes.Classify(typeOid) is PgValueClass.Text or PgValueClass.Json => Encoding.UTF8.GetString(value[..Math.Min(value.Length, MaxLength * 4)]),
         (PgTypes.Jsonb, > 0) => Encoding.UTF8.GetString(value[1..Math.Min(value.Length, MaxLength * 4)]),
+        _ when IsArray(typeOid) && Array(value) is { } array => array,
         _ => "\\x" + Convert.ToHexStringLower(value[..Math.Min(value.Length, MaxLength / 2)]),
     };
+
+    private static bool IsArray(uint typeOid) =>
+        PgTypes.Classify(typeOid) is PgValueClass.NumberArray
+        || (PgTypes.Classify(typeOid) is PgValueClass.TextContainer && typeOid is not (PgTypes.Record or PgTypes.RecordArray))
+        || typeOid is PgTypes.Int2Array or PgTypes.Int4Array or PgTypes.Float4Array;
+
+    /// <summary>
+    /// array_send's form (dimensions, flags, element type, each dimension's length and lower
+    /// bound, then each element's length and bytes, row-major) as array_out prints it:
+    /// <c>{{1,2},{3,NULL}}</c>, <c>[0:1]={a,"b c"}</c> (probe JB2: drivers that send and read
+    /// binary had arrays recorded as hex). Null when the bytes are not such an array.
+    /// </summary>
+    private static string? Array(ReadOnlySpan<byte> value)
+    {
+        const int MaxDimensions = 6;
+        if (value.Length < 12)
+        {
+            return null;
+        }
+
+        var dimensions = BinaryPrimitives.ReadInt32BigEndian(value);
+        var flags = BinaryPrimitives.ReadInt32BigEndian(value[4..]);
+        var elementType = BinaryPrimitives.ReadUInt32BigEndian(value[8..]);
+        if (dimensions is < 0 or > MaxDimensions || (flags & ~1) != 0 || value.Length < 12 + (8 * dimensions))
+        {
+            return null;
+        }
+
+        // strides[d]: the elements one step of dimension d spans.
+        Span<long> strides = stackalloc long[dimensions + 1];
+        Span<int> lowerBounds = stackalloc int[dimensions];
+        strides[dimensions] = 1;
+        var bounded = false;
+        for (var d = dimensions - 1; d >= 0; d--)
+        {
+            var length = BinaryPrimitives.ReadInt32BigEndian(value[(12 + (8 * d))..]);
+            lowerBounds[d] = BinaryPrimitives.ReadInt32BigEndian(value[(16 + (8 * d))..]);
+            if (length < 0 || length > value.Length)
+            {
+                return null;
+            }
+
+            strides[d] = strides[d + 1] * length;
+            bounded |= lowerBounds[d] != 1;
+        }
+
+        var rest = value[(12 + (8 * dimensions))..];
+        var total = dimensions == 0 ? 0 : strides[0];
+        if (total == 0)
+        {
+            return rest.IsEmpty ? "{}" : null;
+        }
+
+        var text = new StringBuilder();
+        if (bounded)
+        {
+            for (var d = 0; d < dimensions; d++)
+            {
+                var length = strides[d] / strides[d + 1];
+                text.Append(CultureInfo.InvariantCulture, $"[{lowerBounds[d]}:{lowerBounds[d] + length - 1}]");
+            }
+
+            text.Append('=');
+        }
+
+        for (long k = 0; k < total; k++)
+        {
+            if (k > 0)
+            {
+                text.Append(',');
+            }
+
+            for (var d = 0; d < dimensions; d++)
+            {
+                if (k % strides[d] == 0)
+                {
+                    text.Append('{');
+                }
+            }
+
+            if (rest.Length < 4)
+            {
+                return null;
+            }
+
+            var size = BinaryPrimitives.ReadInt32BigEndian(rest);
+            rest = rest[4..];
+            if (size == -1)
+            {
+                text.Append("NULL");
+            }
+            else if (size < 0 || size > rest.Length)
+            {
+                return null;
+            }
+            else
+            {
+                AppendElement(text, RenderBinary(rest[..size], elementType));
+                rest = rest[size..];
+            }
+
+            for (var d = dimensions - 1; d >= 0; d--)
+            {
+                if ((k + 1) % strides[d] == 0)
+                {
+                    text.Append('}');
+                }
+            }
+
+            if (text.Length > MaxLength * 4)
+            {
+                // Enough for a sample: the caller cuts it at MaxLength.
+                return text.ToString();
+            }
+        }
+
+        return rest.IsEmpty ? text.ToString() : null;
+    }
+
+    /// <summary>An element as array_out writes it: quoted when empty, NULL, or holding a brace, comma, quote, backslash or space.</summary>
+    private static void AppendElement(StringBuilder text, string element)
+    {
+        if (element.Length > 0 && !element.Equals("NULL", StringComparison.OrdinalIgnoreCase) && element.AsSpan().IndexOfAny(ArraySpecial) < 0)
+        {
+            text.Append(element);
+            return;
+        }
+
+        text.Append('"');
+        foreach (var c in element)
+        {
+            if (c is '"' or '\\')
+            {
+                text.Append('\\');
+            }
+
+            text.Append(c);
+        }
+
+        text.Append('"');
+    }
+
+    private static readonly System.Buffers.SearchValues<char> ArraySpecial = System.Buffers.SearchValues.Create("{}\",\\ \t\n\r\v\f");
 
     /// <summary>numeric_send's form (ndigits, weight, sign, dscale, then base-10000 digits) as numeric_out prints it.</summary>
     private static string Numeric(ReadOnlySpan<byte> value)

@@ -33,6 +33,65 @@ public sealed class SampleValuesTests
     public void BinaryNumerics_ReadAsNumericOutPrintsThem(string sent, string shown) =>
         Assert.Equal(shown, SampleValues.Render(Convert.FromHexString(sent), PgTypes.Numeric, binary: true));
 
+    /// <summary>array_send's bytes, as PostgreSQL prints the array (probe JB2: they were recorded as hex).</summary>
+    [Theory]
+    [InlineData("int4[]", "{1,2}")]
+    [InlineData("int4[][]", "{{1,2},{3,NULL}}")]
+    [InlineData("text[]", "{a,\"b c\",\"\",NULL,\"NULL\",\"q\\\"\"}")]
+    [InlineData("text[] from 0", "[0:1]={x,y}")]
+    [InlineData("empty", "{}")]
+    public void BinaryArrays_ReadAsArrayOutPrintsThem(string array, string shown)
+    {
+        byte[] bytes = array switch
+        {
+            "int4[]" => ArrayBytes(PgTypes.Int4, [2], 1, Int4(1), Int4(2)),
+            "int4[][]" => ArrayBytes(PgTypes.Int4, [2, 2], 1, Int4(1), Int4(2), Int4(3), null),
+            "text[]" => ArrayBytes(PgTypes.Text, [6], 1, "a"u8.ToArray(), "b c"u8.ToArray(), [], null, "NULL"u8.ToArray(), "q\""u8.ToArray()),
+            "text[] from 0" => ArrayBytes(PgTypes.Text, [2], 0, "x"u8.ToArray(), "y"u8.ToArray()),
+            _ => ArrayBytes(PgTypes.Int4, [], 1),
+        };
+        var type = array.StartsWith("int4", StringComparison.Ordinal) || array == "empty" ? PgTypes.Int4Array : PgTypes.TextArray;
+
+        Assert.Equal(shown, SampleValues.Render(bytes, type, binary: true));
+    }
+
+    [Fact]
+    public void BytesThatAreNoArray_AreShownAsHex()
+    {
+        var truncated = ArrayBytes(PgTypes.Int4, [2], 1, Int4(1), Int4(2))[..^2];
+        Assert.StartsWith("\\x", SampleValues.Render(truncated, PgTypes.Int4Array, binary: true), StringComparison.Ordinal);
+        Assert.StartsWith("\\x", SampleValues.Render([0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 23], PgTypes.Int4Array, binary: true), StringComparison.Ordinal);
+    }
+
+    private static byte[] Int4(int value)
+    {
+        var bytes = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(bytes, value);
+        return bytes;
+    }
+
+    private static byte[] ArrayBytes(uint elementType, int[] lengths, int lowerBound, params byte[]?[] elements)
+    {
+        var bytes = new List<byte>();
+        void Int(int value) => bytes.AddRange(Int4(value));
+        Int(lengths.Length);
+        Int(elements.Any(e => e is null) ? 1 : 0);
+        Int((int)elementType);
+        foreach (var length in lengths)
+        {
+            Int(length);
+            Int(lowerBound);
+        }
+
+        foreach (var element in elements)
+        {
+            Int(element?.Length ?? -1);
+            bytes.AddRange(element ?? []);
+        }
+
+        return [.. bytes];
+    }
+
     [Fact]
     public void LongValues_AreCut_AndOutOfRangeTimestampsDoNotThrow()
     {
