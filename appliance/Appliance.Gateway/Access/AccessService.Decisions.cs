@@ -43,7 +43,9 @@ internal sealed partial class AccessService
                 var approvals = r.Approvals.Append(approval).ToList();
                 if (!AccessRules.HasEnoughApprovals(approvals.Select(a => a.By), required))
                 {
-                    return new Mutation(r with { Approvals = approvals }, [EventTypes.RequestApprovalAdded], actor, NewApproval: approval);
+                    // The count that applies is kept with the request, so its API view, its event,
+                    // the card and the replies say "1 of 2", not "1 of 1" while it waits (probe HB1).
+                    return new Mutation(r with { Approvals = approvals, MinApprovals = required }, [EventTypes.RequestApprovalAdded], actor, NewApproval: approval);
                 }
 
                 var active = r with
@@ -67,7 +69,7 @@ internal sealed partial class AccessService
                 var approvals = extension.Approvals.Append(approval).ToList();
                 if (!AccessRules.HasEnoughApprovals(approvals.Select(a => a.By), required))
                 {
-                    return new Mutation(r with { Extension = extension with { Approvals = approvals } },
+                    return new Mutation(r with { Extension = extension with { Approvals = approvals }, MinApprovals = required },
                         [EventTypes.RequestApprovalAdded], actor, NewApproval: approval, ApprovalRound: extension.Round);
                 }
 

@@ -26,7 +26,7 @@ internal sealed class RequestStore(StoreDatabase database)
         DbConnection connection, DbTransaction transaction, AccessRequest request, long expectedVersion, DateTimeOffset now)
     {
         var rows = await connection.ExecuteAsync(
-            "UPDATE requests SET status = @Status, version = @Version, reason = @Reason, duration_seconds = @DurationSeconds, " +
+            "UPDATE requests SET status = @Status, version = @Version, reason = @Reason, duration_seconds = @DurationSeconds, min_approvals = @MinApprovals, " +
             "activated_at = @ActivatedAt, expires_at = @ExpiresAt, ended_at = @EndedAt, denied_by = @DeniedBy, deny_reason = @DenyReason, " +
             "ended_by = @EndedBy, end_reason = @EndReason, extension = @Extension, command = @Command, updated_at = @UpdatedAt " +
             "WHERE id = @Id AND version = @ExpectedVersion",

@@ -59,8 +59,12 @@ public sealed class PolicySweepTests
         var stricter = policy[..at] + "minApprovals: 2" + policy[(at + "minApprovals: 1".Length)..];
         Assert.NotEqual(TestPolicies.Default, stricter);
         await ReplacePolicyAsync(gateway, stricter, p => p.FindConnection("demo")!.Access.MinApprovals == 2);
-        await bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
-        Assert.Equal("pending", (await alice.GetJsonAsync($"api/requests/{id}")).Str("status"));
+        var approved = await bob.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
+        var waiting = await alice.GetJsonAsync($"api/requests/{id}");
+        Assert.Equal("pending", waiting.Str("status"));
+        // What it waits for is shown as it applies: 1 of 2 (probe HB1: the API, the event and the card said 1 of 1).
+        Assert.Equal(2, approved.GetProperty("minApprovals").GetInt32());
+        Assert.Equal(2, waiting.GetProperty("minApprovals").GetInt32());
         await carol.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
 
         Assert.Equal("active", (await alice.GetJsonAsync($"api/requests/{id}")).Str("status"));
