@@ -31,6 +31,9 @@ internal sealed class SqlSession
     /// too many to follow), or past what this object tracks. A statement made by dynamic SQL in a
     /// body is not seen here.
     /// </summary>
+    /// <summary>A statement of this name was defined (by PREPARE or a Parse) and not closed since.</summary>
+    public bool IsDefined(string name) => _prepared.ContainsKey(name);
+
     public bool MayBePrepared(string name) => _prepared.ContainsKey(name) || _prepared.Count >= MaxPreparedStatements;
 
     /// <summary>A new server session (reconnect, DISCARD ALL, RESET of the connection).</summary>

@@ -163,10 +163,16 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
     [InlineData("close")]
     [InlineData("DISCARD ALL")]
     [InlineData("never")]
+    [InlineData("blocked")] // probe IB3: its Parse was refused by a guardrail, so PostgreSQL never saw it
     public async Task BindOfAStatementThatDoesNotExist_AnswersAsPostgreSqlDoes(string how)
     {
         await using var client = await LoginAsync();
-        if (how != "never")
+        if (how == "blocked")
+        {
+            await client.SendAsync(o => FrontendWriter.WriteParse(o, "gone", "DROP TABLE gone_never_made", []), FrontendWriter.WriteSync);
+            Assert.Equal("42501", Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E').SqlState);
+        }
+        else if (how != "never")
         {
             await client.SendAsync(o => FrontendWriter.WriteParse(o, "gone", "SELECT 42", []), FrontendWriter.WriteSync);
             await client.ReadUntilReadyAsync();

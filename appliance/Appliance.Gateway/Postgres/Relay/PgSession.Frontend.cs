@@ -334,6 +334,8 @@ internal sealed partial class PgSession
             return;
         }
 
+        var name = parse.StatementName.IsEmpty ? null : System.Text.Encoding.UTF8.GetString(parse.StatementName);
+        var defined = name is not null && _sql.IsDefined(name);
         var decision = Decide(parse.Query, parse.StatementName, isParse: true);
         if (decision.Skipped)
         {
@@ -343,6 +345,13 @@ internal sealed partial class PgSession
 
         if (decision.Refusal is { } refusal)
         {
+            if (name is not null && !defined)
+            {
+                // PostgreSQL never saw this Parse: a Bind of the name gets its 26000, not a
+                // refusal for a SQL-prepared statement it is not (probe IB3).
+                _sql.OnClose(name);
+            }
+
             RefuseInBatch(refusal);
             return;
         }
