@@ -68,6 +68,9 @@ public sealed class PolicySweepTests
         await carol.PostAsync($"api/requests/{id}/approve", null, HttpStatusCode.OK);
 
         Assert.Equal("active", (await alice.GetJsonAsync($"api/requests/{id}")).Str("status"));
+        using var auditor = gateway.Client(await gateway.CreateTokenAsync("audrey@example.com"));
+        var verify = await auditor.GetJsonAsync("api/audit/verify");
+        Assert.True(verify.GetProperty("ok").GetBoolean(), verify.GetRawText());
     }
 
     [Fact]

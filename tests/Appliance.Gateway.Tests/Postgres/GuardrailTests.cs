@@ -564,6 +564,10 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         var replay = await auditor.GetJsonAsync($"api/sessions/{ranIn}/events");
         var executed = Assert.Single(replay.EnumerateArray(), e => e.Str("type") == "command.executed");
         Assert.Equal(review, executed.GetProperty("data").GetProperty("request").Str("id"));
+
+        // The chain still verifies: naming the session is a change the gateway makes (probe KA4).
+        var verify = await auditor.GetJsonAsync("api/audit/verify");
+        Assert.True(verify.GetProperty("ok").GetBoolean(), verify.GetRawText());
     }
 
     [Fact]
