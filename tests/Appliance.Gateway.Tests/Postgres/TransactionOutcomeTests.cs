@@ -99,6 +99,53 @@ public sealed class TransactionOutcomeTests(PlaintextFixture fixture) : IClassFi
         Assert.Equal(["ok", "ok"], recorded.Select(r => r.Str("outcome")));
     }
 
+    /// <summary>
+    /// COMMIT AND CHAIN (tag COMMIT) keeps a block open, and ROLLBACK TO SAVEPOINT (tag ROLLBACK)
+    /// too: after a transaction-control statement in a batch the records say what PostgreSQL
+    /// answered, never rolled-back for work it kept (probe KA2).
+    /// </summary>
+    [Fact]
+    public async Task AfterChainOrSavepointsInABatch_WorkPostgreSqlKept_IsNotRecordedRolledBack()
+    {
+        var (table, marker) = await TableAsync();
+        await using var client = await fixture.RawAliceAsync();
+
+        await client.SendAsync(
+            Statement("BEGIN"), Statement($"INSERT INTO {table} VALUES (1) -- {marker} before"), Statement("COMMIT AND CHAIN"),
+            Statement($"INSERT INTO {table} VALUES (2) -- {marker} chained"), Statement("SAVEPOINT s"), Statement("SAVEPOINT s2"),
+            Statement("ROLLBACK TO SAVEPOINT s2"), Statement($"INSERT INTO {table} VALUES (3) -- {marker} after"), Statement("SAVEPOINT s3"),
+            Statement("SELECT 1/0"), FrontendWriter.WriteSync);
+        Assert.Equal('E', (await client.ReadUntilReadyAsync())[^1].Status);
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "ROLLBACK TO SAVEPOINT s3; COMMIT"));
+        await client.ReadUntilReadyAsync();
+
+        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+        var recorded = await fixture.RecordedStatementsAsync(marker, count: 3);
+        Assert.Equal(["ok", "ok", "ok"], recorded.Select(r => r.Str("outcome")));
+    }
+
+    /// <summary>A simple Query sent after a flushed write commits it when it ends, even if the client is gone by then (probe KA3).</summary>
+    [Fact]
+    public async Task AWriteFollowedByAQuery_WhenTheClientLeavesMeanwhile_IsRecordedOk()
+    {
+        var (table, marker) = await TableAsync();
+        await using (var client = await fixture.RawAliceAsync())
+        {
+            await client.SendAsync(Statement($"INSERT INTO {table} VALUES (1) -- {marker}"), FrontendWriter.WriteFlush);
+            await client.ReadUntilAsync('C');
+            await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT count(*) FROM generate_series(1, 2000000)"));
+        }
+
+        var insert = Assert.Single(await fixture.RecordedStatementsAsync(marker));
+        Assert.Equal("ok", insert.Str("outcome"));
+        for (var i = 0; i < 50 && await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}") == 0; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(1L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
     [Fact]
     public async Task ASessionThatEndsInsideATransactionBlock_SaysSoInItsEndReason()
     {

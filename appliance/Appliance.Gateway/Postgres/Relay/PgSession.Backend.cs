@@ -439,7 +439,7 @@ internal sealed partial class PgSession
     {
         var status = ReadyForQueryMessage.Parse(frame.Body).Status;
         _upstreamFailedBatch = false;
-        OnTransactionReady();
+        OnTransactionReady(status);
         while (!_pending.IsEmpty && _pending.Head.Kind is not (PendingKind.Sync or PendingKind.Query or PendingKind.Local or PendingKind.LocalReady))
         {
             DequeueUnanswered(failedWith: null);

@@ -73,8 +73,8 @@ internal sealed partial class PgSession
                 OnTransactionError();
                 break;
             case BackendMessageType.ReadyForQuery:
-                OnTransactionReady();
                 _lastStatus = ReadyForQueryMessage.Parse(frame.Body).Status;
+                OnTransactionReady(_lastStatus);
                 _pending.Dequeue();
                 break;
         }

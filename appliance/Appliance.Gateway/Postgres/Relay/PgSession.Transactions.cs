@@ -8,8 +8,12 @@ namespace Appliance.Gateway.Postgres.Relay;
 /// extended batch run in one implicit transaction that commits at Sync: a later error in the batch,
 /// a ROLLBACK in it, or the client leaving before its Sync undoes the ones PostgreSQL had answered
 /// with CommandComplete (probe IA3). Their records wait here, a batch's time, and are written
-/// <c>ok</c> once the transaction commits, <c>rolled-back</c> when it does not. Inside a block the
-/// client's own COMMIT or ROLLBACK is in the record, and a session that ends in one says so.
+/// <c>ok</c> once the transaction commits, <c>rolled-back</c> when it certainly did not. Only what is
+/// certain is marked: once a batch runs a transaction-control statement (BEGIN, COMMIT, ROLLBACK,
+/// SAVEPOINT, RELEASE, PREPARE TRANSACTION: the tags of <c>ROLLBACK TO</c> and <c>COMMIT AND
+/// CHAIN</c> read as the plain ones, probe KA2) its records are written as PostgreSQL answered them
+/// until the next ReadyForQuery. Inside a block the client's own COMMIT or ROLLBACK is in the record,
+/// and a session that ends in one says so.
 /// </summary>
 internal sealed partial class PgSession
 {
@@ -25,14 +29,20 @@ internal sealed partial class PgSession
     /// <summary>Ok records of the implicit transaction going on (upstream side, under <see cref="_gate"/>).</summary>
     private readonly List<StatementRecord> _uncommitted = [];
 
-    /// <summary>A BEGIN answered since the last ReadyForQuery: the batch's statements are in a block the client ends.</summary>
-    private bool _blockInBatch;
+    /// <summary>
+    /// The batch going on started outside a transaction block and has run no transaction-control
+    /// statement: its transaction's fate is certain, so its records may wait for it.
+    /// </summary>
+    private bool _implicitBatch = true;
+
+    /// <summary>A transaction-control statement ran since the last ReadyForQuery: whether a block is open is not known.</summary>
+    private bool _controlSinceReady;
 
     /// <summary>An Execute that succeeded: recorded now, or once its implicit transaction ends.</summary>
     private void RecordExecuted(StatementTrace trace)
     {
         var record = ToRecord(trace, StatementRecord.Ok);
-        if (_lastStatus != TransactionStatus.Idle || _blockInBatch)
+        if (!_implicitBatch)
         {
             _services.Recorder.Record(record);
             return;
@@ -46,53 +56,59 @@ internal sealed partial class PgSession
         _uncommitted.Add(record);
     }
 
-    /// <summary>A CommandComplete's tag that starts or ends a transaction decides the records waiting.</summary>
+    /// <summary>A CommandComplete's tag that starts or ends a transaction (or a savepoint) decides the records waiting.</summary>
     private void OnTransactionTag(ReadOnlySpan<byte> tag)
     {
-        if (tag.SequenceEqual("BEGIN"u8) || tag.SequenceEqual("START TRANSACTION"u8))
+        if (!IsTransactionControl(tag))
         {
-            // The statements before it in the batch now belong to the block (PostgreSQL folds
-            // them in): the client's COMMIT or ROLLBACK, recorded too, decides them.
-            CommitUncommitted();
-            _blockInBatch = true;
+            return;
         }
-        else if (tag.SequenceEqual("COMMIT"u8))
-        {
-            CommitUncommitted();
-            _blockInBatch = false;
-        }
-        else if (tag.SequenceEqual("ROLLBACK"u8))
+
+        // Outside a block a ROLLBACK is a plain one (ROLLBACK TO and AND CHAIN fail there): it undid the batch so far.
+        if (_implicitBatch && tag.SequenceEqual("ROLLBACK"u8))
         {
             RollBackUncommitted(RolledBackByRollback);
-            _blockInBatch = false;
         }
+        else
+        {
+            CommitUncommitted();
+        }
+
+        _implicitBatch = false;
+        _controlSinceReady = true;
     }
 
-    /// <summary>An ErrorResponse: outside a block it ends the implicit transaction, and with it the work of the batch before it.</summary>
+    private static bool IsTransactionControl(ReadOnlySpan<byte> tag) =>
+        tag.SequenceEqual("BEGIN"u8) || tag.SequenceEqual("START TRANSACTION"u8) || tag.SequenceEqual("COMMIT"u8)
+        || tag.SequenceEqual("ROLLBACK"u8) || tag.SequenceEqual("SAVEPOINT"u8) || tag.SequenceEqual("RELEASE"u8)
+        || tag.StartsWith("PREPARE TRANSACTION"u8) || tag.StartsWith("COMMIT PREPARED"u8) || tag.StartsWith("ROLLBACK PREPARED"u8);
+
+    /// <summary>An ErrorResponse: in an implicit transaction it ends it, and with it the work of the batch before it.</summary>
     private void OnTransactionError()
     {
-        if (!_blockInBatch)
+        if (_implicitBatch)
         {
             RollBackUncommitted(RolledBackByError);
         }
     }
 
-    /// <summary>ReadyForQuery: whatever is still waiting was committed.</summary>
-    private void OnTransactionReady()
+    /// <summary>ReadyForQuery: whatever is still waiting was committed; the next batch starts in <paramref name="status"/>.</summary>
+    private void OnTransactionReady(TransactionStatus status)
     {
         CommitUncommitted();
-        _blockInBatch = false;
+        _implicitBatch = status == TransactionStatus.Idle;
+        _controlSinceReady = false;
     }
 
     /// <summary>
-    /// The session ends: a batch whose Sync never went upstream was rolled back by PostgreSQL. One
-    /// whose Sync went but was not answered most likely committed: it keeps <c>ok</c>.
+    /// The session ends: a batch of which nothing that commits went upstream (a Sync, a simple
+    /// Query) was rolled back by PostgreSQL. One of which something did most likely committed: it keeps <c>ok</c>.
     /// </summary>
     private void OnTransactionSessionEnd()
     {
         lock (_gate)
         {
-            if (_pending.Contains(PendingKind.Sync))
+            if (_pending.Contains(PendingKind.Sync) || _pending.Contains(PendingKind.Query))
             {
                 CommitUncommitted();
             }
@@ -103,8 +119,8 @@ internal sealed partial class PgSession
         }
     }
 
-    /// <summary>The session's end reason as recorded: one that ends inside a transaction block says PostgreSQL rolled the block back.</summary>
-    private string RecordedEndReason(string reason) => _lastStatus == TransactionStatus.Idle
+    /// <summary>The session's end reason as recorded: one that certainly ends inside a transaction block says PostgreSQL rolled the block back.</summary>
+    private string RecordedEndReason(string reason) => _lastStatus == TransactionStatus.Idle || _controlSinceReady
         ? reason
         : $"{reason}; it ended inside a transaction block, which PostgreSQL rolled back";
 
