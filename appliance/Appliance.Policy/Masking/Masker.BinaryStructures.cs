@@ -108,7 +108,92 @@ internal sealed partial class Masker
         return depth > 4 ? MaskResult.Unchanged
             : IsWellFormedContainer(value, isRecord: false) ? DetectBinaryContainer(value, isRecord: false, depth)
             : IsWellFormedContainer(value, isRecord: true) ? DetectBinaryContainer(value, isRecord: true, depth)
-            : MaskResult.Unchanged;
+            : DetectOpaqueNumbers(value, depth);
+    }
+
+    /// <summary>
+    /// A value of a type without a known OID that is no array or record: a domain over int8,
+    /// numeric or float8, or a range of one's own over them, holds its numbers as bytes no text
+    /// scan sees (probe KB1: a card came out of <c>kb_dint8[]</c> and <c>kb_r8</c> in binary). Read as
+    /// each of those numbers, and as a range or multirange of them, whichever its bytes fit.
+    /// </summary>
+    private MaskResult DetectOpaqueNumbers(ReadOnlySpan<byte> value, int depth)
+    {
+        if (value.Length == 8 && (DetectBinaryNumber(value, PgValueClass.Int8) == MaskResult.Null || DetectBinaryNumber(value, PgValueClass.Float8) == MaskResult.Null))
+        {
+            return MaskResult.Null;
+        }
+
+        if (value.Length >= 8 && DetectBinaryNumber(value, PgValueClass.Numeric) == MaskResult.Null)
+        {
+            return MaskResult.Null;
+        }
+
+        if (depth > 4)
+        {
+            return MaskResult.Unchanged;
+        }
+
+        if (OpaqueRangeBounds(value, depth) is { } range)
+        {
+            return range;
+        }
+
+        // A multirange: a count, then that many length-prefixed ranges, and nothing after them.
+        if (value.Length < 4 || BinaryPrimitives.ReadInt32BigEndian(value) is var count && count is < 1 or > 1_000_000)
+        {
+            return MaskResult.Unchanged;
+        }
+
+        var position = 4;
+        var found = MaskResult.Unchanged;
+        for (var i = 0; i < count; i++)
+        {
+            if (!TryReadPrefixed(value, ref position, out var member) || OpaqueRangeBounds(member, depth) is not { } bounds)
+            {
+                return MaskResult.Unchanged;
+            }
+
+            if (bounds == MaskResult.Null)
+            {
+                found = MaskResult.Null;
+            }
+        }
+
+        return position == value.Length ? found : MaskResult.Unchanged;
+    }
+
+    /// <summary>range_send's layout (flags, then each present bound length-prefixed, nothing after): what its bounds hold; null when the bytes are no range.</summary>
+    private MaskResult? OpaqueRangeBounds(ReadOnlySpan<byte> value, int depth)
+    {
+        if (value.IsEmpty)
+        {
+            return null;
+        }
+
+        var flags = value[0];
+        var position = 1;
+        var found = MaskResult.Unchanged;
+        for (var b = 0; b < 2; b++)
+        {
+            var absent = RangeEmpty | (b == 0 ? RangeLowerInfinite | RangeLowerNull : RangeUpperInfinite | RangeUpperNull);
+            if ((flags & absent) != 0)
+            {
+                continue;
+            }
+
+            if (!TryReadPrefixed(value, ref position, out var bound))
+            {
+                return null;
+            }
+
+            if (DetectBinaryOpaque(bound, depth + 1) == MaskResult.Null)
+            {
+                found = MaskResult.Null;
+            }
+        }
+
+        return position == value.Length ? found : null;
     }
 
     /// <summary>array_send's or record_send's layout, with every length in bounds and nothing after the last element.</summary>

@@ -297,6 +297,27 @@ public class MaskerValueTests
         Assert.Equal(MaskResult.Unchanged, _masker.MaskValue([0, 0, 0, 1, 0, 0, 0, 20, 0, 0, 0, 8, .. Int8(4111111111111111), 7], ordersRowType, binary: true).Result);
     }
 
+    /// <summary>
+    /// Types of one's own whose numbers are bytes: a domain over int8, numeric or float8, arrays
+    /// of it (their elements carry the domain's OID), a range over int8 of one's own (probe KB1).
+    /// </summary>
+    [Fact]
+    public void MaskValue_UnknownTypeHoldingANumber_IsReadAsTheNumbersItMayBe()
+    {
+        const uint domainOverInt8 = 16570, domainArray = 16571, ownRange = 16580;
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Int8(4111111111111111), domainOverInt8, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Numeric("4111111111111111"), domainOverInt8, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Array(domainOverInt8, Int8(4111111111111111)), domainArray, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Range(Int8(4111111111111111), Int8(4111111111111115)), ownRange, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(
+            Multirange(Range(Int8(1), Int8(2)), Range(Int8(4111111111111111), null)), ownRange + 1, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Record((domainOverInt8, Int8(4111111111111111)), (PgTypes.Text, Utf8("x"))), 16590, binary: true).Result);
+
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Int8(42), domainOverInt8, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Array(domainOverInt8, Int8(42)), domainArray, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Range(Int8(1), Int8(10)), ownRange, binary: true).Result);
+    }
+
     [Fact]
     public void MaskValue_MalformedBinaryArray_IsScannedRaw() =>
         Assert.Equal(MaskResult.Null, _masker.MaskValue([0, 0, 0, 1, .. Utf8("4111111111111111")], PgTypes.TextArray, binary: true).Result);
