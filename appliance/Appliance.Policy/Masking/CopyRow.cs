@@ -135,6 +135,13 @@ internal static class CopyRow
         return true;
     }
 
+    /// <summary>The field as the client reads it, in <paramref name="scratch"/>.</summary>
+    public static ReadOnlySpan<byte> Unescaped(ReadOnlySpan<byte> field, CopyToStdout format, PooledBufferWriter scratch)
+    {
+        Unescape(field, format, scratch);
+        return scratch.WrittenSpan;
+    }
+
     /// <summary>
     /// The value a field stands for, as the client's COPY reader will read it: text escapes
     /// resolved (<c>\t</c>, <c>\\</c>, an escaped delimiter), a CSV value unquoted. The

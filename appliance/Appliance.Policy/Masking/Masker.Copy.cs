@@ -73,6 +73,13 @@ internal sealed partial class Masker
                     Write(rebuilt, numberNull ? format.Null : raw);
                     changed |= numberNull;
                 }
+                else if (!header && plan[i].ValueClass is PgValueClass.Bytea or PgValueClass.TextContainer or PgValueClass.Opaque
+                    && HexHoldsSecret(CopyRow.Unescaped(raw, format, PooledBufferWriter.Scratch(2))))
+                {
+                    // bytea's hex (alone, or in an array) holding a card: NULL, as a number holding one is (probe KB3).
+                    Write(rebuilt, format.Null);
+                    changed = true;
+                }
                 else if (TryMaskCopyValue(raw, format, out var masked))
                 {
                     CopyRow.WriteValue(masked, format, rebuilt, quoted);

@@ -45,6 +45,8 @@ internal sealed partial class Masker
             PgValueClass.TextContainer or PgValueClass.NumberArray when binary => DetectBinaryContainer(value, column.TypeOid is PgTypes.Record, 0),
             PgValueClass.Range when binary => DetectBinaryRange(value, column.TypeOid),
             PgValueClass.Opaque when binary => DetectBinaryOpaque(value, 0),
+            // A bytea inside an array or a composite is hex text no detector reads as it stands (probe KB3).
+            PgValueClass.TextContainer or PgValueClass.Opaque when HexHoldsSecret(value) => MaskResult.Null,
             PgValueClass.TextContainer or PgValueClass.Opaque or PgValueClass.Range or PgValueClass.Snapshot => MaskText(value, ScanMode.Text, output, default),
             _ => MaskText(value, ScanMode.DetectOnly, null, default),
         };
@@ -70,6 +72,45 @@ internal sealed partial class Masker
         Write(output, replacement);
         return MaskResult.Replaced;
     }
+
+    /// <summary>
+    /// Whether a run of hex after <c>\x</c> (bytea's text form, also inside an array's or a
+    /// record's quotes, its backslash doubled) decodes to something the detectors find.
+    /// </summary>
+    private bool HexHoldsSecret(ReadOnlySpan<byte> text)
+    {
+        for (var at = text.IndexOf("\\x"u8); at >= 0; at = text.IndexOf("\\x"u8))
+        {
+            text = text[(at + 2)..];
+            var run = text.IndexOfAnyExcept(HexDigits);
+            var hex = run < 0 ? text : text[..run];
+            hex = hex[..(hex.Length & ~1)];
+            if (hex.Length < 10)
+            {
+                // Fewer than five bytes hold no email, SSN or card.
+                continue;
+            }
+
+            var rented = Pool<byte>.Rent(hex.Length / 2);
+            try
+            {
+                var raw = rented.AsSpan(0, hex.Length / 2);
+                if (Convert.FromHexString(hex, raw, out _, out var written) == System.Buffers.OperationStatus.Done
+                    && MaskText(raw[..written], ScanMode.DetectOnly, null, default) == MaskResult.Null)
+                {
+                    return true;
+                }
+            }
+            finally
+            {
+                Pool<byte>.Return(rented);
+            }
+        }
+
+        return false;
+    }
+
+    private static readonly System.Buffers.SearchValues<byte> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF"u8);
 
     /// <summary>bytea in text: <c>\x</c> hex is decoded, masked as bytes and encoded again; the escape format is masked as it stands.</summary>
     private MaskResult MaskByteaText(ReadOnlySpan<byte> value, IBufferWriter<byte> output)

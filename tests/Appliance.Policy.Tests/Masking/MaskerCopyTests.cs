@@ -89,6 +89,18 @@ public class MaskerCopyTests
         Assert.Equal(expected, Mask(row, plan: plan).Row);
     }
 
+    /// <summary>bytea's hex holding a card, alone or in an array, is NULL: the hex of a card is its digits as bytes (probe KB3).</summary>
+    [Theory]
+    [InlineData(PgTypes.Bytea, "1\t\\\\x34313131313131313131313131313131\n", "1\t\\N\n")]
+    [InlineData(1001u, "1\t{\"\\\\\\\\x3132332d34352d36373839\"}\n", "1\t\\N\n")]
+    [InlineData(PgTypes.Bytea, "1\t\\\\x68656c6c6f20776f726c64\n", "1\t\\\\x68656c6c6f20776f726c64\n")]
+    public void Bytea_HexHoldingACard_IsNull(uint type, string row, string expected)
+    {
+        var plan = _masker.GetPlan("SELECT id, blob FROM files", [new("id", 0, 0, PgTypes.Int4), new("blob", 0, 0, type)], null);
+
+        Assert.Equal(expected, Mask(row, plan: plan).Row);
+    }
+
     [Fact]
     public void Header_IsOnlyScanned()
     {

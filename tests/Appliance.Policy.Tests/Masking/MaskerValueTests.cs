@@ -318,6 +318,16 @@ public class MaskerValueTests
         Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Range(Int8(1), Int8(10)), ownRange, binary: true).Result);
     }
 
+    /// <summary>A bytea[] in text shows each element as quoted hex, its backslash doubled (probe KB3).</summary>
+    [Fact]
+    public void MaskValue_ByteaArrayText_HoldingACard_BecomesNull()
+    {
+        const uint byteaArray = 1001;
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("{\"\\\\x34313131313131313131313131313131\"}"), byteaArray, binary: false).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("{{\"\\\\x6140622e636f6d\"}}"), byteaArray, binary: false).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("{\"\\\\x68656c6c6f20776f726c64\"}"), byteaArray, binary: false).Result);
+    }
+
     [Fact]
     public void MaskValue_MalformedBinaryArray_IsScannedRaw() =>
         Assert.Equal(MaskResult.Null, _masker.MaskValue([0, 0, 0, 1, .. Utf8("4111111111111111")], PgTypes.TextArray, binary: true).Result);
