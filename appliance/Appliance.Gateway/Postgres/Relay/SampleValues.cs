@@ -50,14 +50,17 @@ internal static class SampleValues
         (PgTypes.Timestamp or PgTypes.Timestamptz, 8) => Timestamp(BinaryPrimitives.ReadInt64BigEndian(value), typeOid == PgTypes.Timestamptz),
         _ when PgTypes.Classify(typeOid) is PgValueClass.Text or PgValueClass.Json => Encoding.UTF8.GetString(value[..Math.Min(value.Length, MaxLength * 4)]),
         (PgTypes.Jsonb, > 0) => Encoding.UTF8.GetString(value[1..Math.Min(value.Length, MaxLength * 4)]),
-        _ when IsArray(typeOid) && Array(value) is { } array => array,
-        _ => "\\x" + Convert.ToHexStringLower(value[..Math.Min(value.Length, MaxLength / 2)]),
+        (PgTypes.Bytea, _) => "\\x" + Convert.ToHexStringLower(value[..Math.Min(value.Length, MaxLength / 2)]),
+        _ when typeOid is not (PgTypes.Record or PgTypes.RecordArray) && Array(value) is { } array => array,
+        _ => Unread(value),
     };
 
-    private static bool IsArray(uint typeOid) =>
-        PgTypes.Classify(typeOid) is PgValueClass.NumberArray
-        || (PgTypes.Classify(typeOid) is PgValueClass.TextContainer && typeOid is not (PgTypes.Record or PgTypes.RecordArray))
-        || typeOid is PgTypes.Int2Array or PgTypes.Int4Array or PgTypes.Float4Array;
+    /// <summary>
+    /// A binary value the record cannot print as PostgreSQL would: its size only. Its bytes in hex
+    /// would keep a card that a type of one's own (a domain over int8) or a malformed parameter
+    /// holds as a number (probes KB2, KB5).
+    /// </summary>
+    private static string Unread(ReadOnlySpan<byte> value) => $"(binary, {value.Length} bytes)";
 
     /// <summary>
     /// array_send's form (dimensions, flags, element type, each dimension's length and lower
@@ -206,7 +209,7 @@ internal static class SampleValues
         int scale = BinaryPrimitives.ReadInt16BigEndian(value[6..]);
         if (count < 0 || scale < 0 || value.Length != 8 + (2 * count) || weight > MaxLength / 4 || scale > MaxLength)
         {
-            return "\\x" + Convert.ToHexStringLower(value[..Math.Min(value.Length, MaxLength / 2)]);
+            return Unread(value);
         }
 
         switch (sign)

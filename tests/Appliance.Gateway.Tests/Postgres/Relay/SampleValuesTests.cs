@@ -18,7 +18,10 @@ public sealed class SampleValuesTests
         Assert.Equal("t", SampleValues.Render([1], PgTypes.Bool, binary: true));
         Assert.Equal("2000-01-02 00:00:01.5+00", SampleValues.Render(timestamp, PgTypes.Timestamptz, binary: true));
         Assert.Equal("****", SampleValues.Render("****"u8, PgTypes.Text, binary: true));
-        Assert.Equal("\\x0102", SampleValues.Render([1, 2], 99999, binary: true));
+        Assert.Equal("\\x0102", SampleValues.Render([1, 2], PgTypes.Bytea, binary: true));
+        // A type it cannot print, or a malformed value: its size, never its bytes (a card in an int8 is 8 bytes, probes KB2, KB5).
+        Assert.Equal("(binary, 2 bytes)", SampleValues.Render([1, 2], 99999, binary: true));
+        Assert.Equal("(binary, 9 bytes)", SampleValues.Render([0, 0x0e, 0x9b, 0x08, 0xa5, 0x68, 0xf1, 0xc7, 0], PgTypes.Int8, binary: true));
     }
 
     [Theory]
@@ -28,8 +31,8 @@ public sealed class SampleValuesTests
     [InlineData("00000000c0000000", "NaN")]
     [InlineData("0004000300000000100f045704570457", "4111111111111111")]
     [InlineData("000200000000000200641388", "100.50")]
-    [InlineData("0002000000000000", "\\x0002000000000000")]
-    [InlineData("00017fff00000000270f", "\\x00017fff00000000270f")]
+    [InlineData("0002000000000000", "(binary, 8 bytes)")]
+    [InlineData("00017fff00000000270f", "(binary, 10 bytes)")]
     public void BinaryNumerics_ReadAsNumericOutPrintsThem(string sent, string shown) =>
         Assert.Equal(shown, SampleValues.Render(Convert.FromHexString(sent), PgTypes.Numeric, binary: true));
 
@@ -56,11 +59,20 @@ public sealed class SampleValuesTests
     }
 
     [Fact]
-    public void BytesThatAreNoArray_AreShownAsHex()
+    public void BytesThatAreNoArray_AreShownByTheirSize()
     {
         var truncated = ArrayBytes(PgTypes.Int4, [2], 1, Int4(1), Int4(2))[..^2];
-        Assert.StartsWith("\\x", SampleValues.Render(truncated, PgTypes.Int4Array, binary: true), StringComparison.Ordinal);
-        Assert.StartsWith("\\x", SampleValues.Render([0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 23], PgTypes.Int4Array, binary: true), StringComparison.Ordinal);
+        Assert.Equal("(binary, 34 bytes)", SampleValues.Render(truncated, PgTypes.Int4Array, binary: true));
+        Assert.Equal("(binary, 12 bytes)", SampleValues.Render([0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 23], PgTypes.Int4Array, binary: true));
+    }
+
+    /// <summary>Arrays of any element type print as array_out does, those of types it cannot print show their elements' sizes (probe KB6).</summary>
+    [Fact]
+    public void ArraysOfOtherTypes_AreShownElementByElement()
+    {
+        const uint boolArray = 1000, ownDomainArray = 16571;
+        Assert.Equal("{t,f,NULL}", SampleValues.Render(ArrayBytes(PgTypes.Bool, [3], 1, [1], [0], null), boolArray, binary: true));
+        Assert.Equal("{\"(binary, 8 bytes)\"}", SampleValues.Render(ArrayBytes(16570, [1], 1, Int4(1).Concat(Int4(2)).ToArray()), ownDomainArray, binary: true));
     }
 
     private static byte[] Int4(int value)
