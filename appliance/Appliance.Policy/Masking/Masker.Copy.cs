@@ -63,10 +63,11 @@ internal sealed partial class Masker
                     WriteWhole(plan[i], format, rebuilt, quoted);
                     changed = true;
                 }
-                else if (!header && IsReadAsNumber(plan[i].ValueClass))
+                else if (!header && (IsReadAsNumber(plan[i].ValueClass) || IsJsonArray(plan[i].TypeOid)))
                 {
                     // A number holding a card is NULL, as a SELECT returns it: a mask is no number
-                    // COPY FROM could load back, and the whole export failed (probe EH1).
+                    // COPY FROM could load back, and the whole export failed (probe EH1). Nor is it
+                    // JSON in a json[] element (probe KB4).
                     var value = PooledBufferWriter.Scratch(2);
                     CopyRow.Unescape(raw, format, value);
                     var numberNull = MaskValue(value.WrittenSpan, plan[i], binary: false, PooledBufferWriter.Scratch(3)) == MaskResult.Null;

@@ -45,6 +45,8 @@ internal sealed partial class Masker
             PgValueClass.TextContainer or PgValueClass.NumberArray when binary => DetectBinaryContainer(value, column.TypeOid is PgTypes.Record, 0),
             PgValueClass.Range when binary => DetectBinaryRange(value, column.TypeOid),
             PgValueClass.Opaque when binary => DetectBinaryOpaque(value, 0),
+            // A mask is no JSON: a json[] or jsonb[] element rewritten would not parse (probe KB4), so the array is NULL.
+            PgValueClass.TextContainer when IsJsonArray(column.TypeOid) => MaskText(value, ScanMode.DetectOnly, null, default),
             // A bytea inside an array or a composite is hex text no detector reads as it stands (probe KB3).
             PgValueClass.TextContainer or PgValueClass.Opaque when HexHoldsSecret(value) => MaskResult.Null,
             PgValueClass.TextContainer or PgValueClass.Opaque or PgValueClass.Range or PgValueClass.Snapshot => MaskText(value, ScanMode.Text, output, default),
@@ -109,6 +111,8 @@ internal sealed partial class Masker
 
         return false;
     }
+
+    private static bool IsJsonArray(uint typeOid) => typeOid is PgTypes.JsonArray or PgTypes.JsonbArray;
 
     private static readonly System.Buffers.SearchValues<byte> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF"u8);
 

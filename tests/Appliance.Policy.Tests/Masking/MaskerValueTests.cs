@@ -318,6 +318,15 @@ public class MaskerValueTests
         Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Range(Int8(1), Int8(10)), ownRange, binary: true).Result);
     }
 
+    /// <summary>A mask in a json[] or jsonb[] element would not parse as JSON: the array holding a card is NULL (probe KB4).</summary>
+    [Fact]
+    public void MaskValue_JsonArrayText_HoldingACard_BecomesNull()
+    {
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("{\"{\\\"n\\\": 4111111111111111}\"}"), PgTypes.JsonbArray, binary: false).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("{\"{\\\"e\\\": \\\"ann@example.com\\\"}\"}"), PgTypes.JsonArray, binary: false).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("{\"{\\\"n\\\": 12}\"}"), PgTypes.JsonbArray, binary: false).Result);
+    }
+
     /// <summary>A bytea[] in text shows each element as quoted hex, its backslash doubled (probe KB3).</summary>
     [Fact]
     public void MaskValue_ByteaArrayText_HoldingACard_BecomesNull()
