@@ -11,6 +11,7 @@ internal static class EventTypes
     public const string RequestApproved = "request.approved";
     public const string RequestDenied = "request.denied";
     public const string RequestExpired = "request.expired";
+    public const string RequestCancelled = "request.cancelled";
     public const string GrantExtensionRequested = "grant.extension_requested";
     public const string GrantExtended = "grant.extended";
     public const string GrantExtensionDenied = "grant.extension_denied";

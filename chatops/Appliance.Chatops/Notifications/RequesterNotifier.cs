@@ -82,6 +82,11 @@ internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMes
             EventTypes.RequestExpired when r.IsCommandReview && r.ActivatedAt is not null =>
                 $"⌛ The approval of your statement on {Mrkdwn.Bold(r.Connection)} (review {Mrkdwn.Code(r.Id)}) ended unused{Because(r.EndReason).TrimEnd('.')}. Run the statement again to ask anew.",
             EventTypes.RequestExpired => $"⌛ {request} expired: nobody decided in time. Ask again with {Mrkdwn.Code($"/hoop request {r.Connection}")}.",
+            // Cancelled by someone else than the requester: the gateway, when a policy change took
+            // the request away (probe KC2: the reply had promised a DM, and none came). A held
+            // statement's review withdrawn with its client needs no word.
+            EventTypes.RequestCancelled when !r.IsCommandReview && !IsSelf(r, actor) =>
+                $"🚫 {request} was cancelled by {Mrkdwn.Escape(r.EndedBy ?? PersonOf(actor))}{Because(r.EndReason)}",
             EventTypes.GrantExpiring => $"⏳ {what} expires {Until(r)}. Need longer? {Mrkdwn.Code($"/hoop extend {r.Id} 30m")}",
             // The gateway says what became of an extension still pending.
             EventTypes.GrantExpired => $"⌛ {what} has expired; open sessions were closed." + Sentence(reason),

@@ -105,6 +105,21 @@ public sealed class GatewayEventsTests : IAsyncLifetime
         Assert.DoesNotContain(_stack.Slack.CallsTo("chat.postMessage"), c => c.Arg("channel") == "db-access");
     }
 
+    /// <summary>A pending request the gateway cancels (a policy change took it away) is told to its requester, who was promised a DM (probe KC2).</summary>
+    [Fact]
+    public async Task RequestCancelledByTheSystem_IsToldToTheRequester()
+    {
+        var request = await NewRequestAsync();
+        request["status"] = "cancelled";
+        request["endedBy"] = "system";
+        request["endReason"] = "alice@example.com may no longer request demo";
+
+        (await PostAsync(Event("evt_cancelled", "request.cancelled", request, actor: "system"))).EnsureSuccessStatusCode();
+
+        var dm = await _stack.DirectMessageAsync(ChatStack.Alice, "was cancelled by system");
+        Assert.Contains("may no longer request demo", dm.AllText, StringComparison.Ordinal);
+    }
+
     /// <summary>An allowed statement's approval that ends unused (its grant ended) is not "nobody decided in time" (probe BA).</summary>
     [Fact]
     public async Task UnusedApprovalEnded_IsSaidAsSuch()
