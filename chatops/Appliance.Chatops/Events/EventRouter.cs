@@ -55,12 +55,16 @@ internal sealed partial class EventRouter(CardPublisher cards, RequesterNotifier
         if (cardFailed is not null)
         {
             Log.CardFailed(logger, e.Id, request.Id, cardFailed.Error);
+            if (e.Type == EventTypes.RequestCreated)
+            {
+                await requester.CardUnseenAsync(request, cardFailed.Error, ct);
+            }
         }
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 701, Level = LogLevel.Warning, Message = "Event {GatewayEventId}: the card of {RequestId} could not be posted or updated ({Error}); the requester was told anyway")]
+        [LoggerMessage(EventId = 701, Level = LogLevel.Warning, Message = "Event {GatewayEventId}: the card of {RequestId} could not be posted or updated ({Error}); the requester's message went out without it")]
         public static partial void CardFailed(ILogger logger, string gatewayEventId, string requestId, string error);
 
         [LoggerMessage(EventId = 700, Level = LogLevel.Debug, Message = "Event {GatewayEventId} of type {Type} has nothing for chat")]

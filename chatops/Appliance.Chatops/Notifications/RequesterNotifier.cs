@@ -28,6 +28,23 @@ internal sealed partial class RequesterNotifier(GatewayClient gateway, DirectMes
     }
 
     /// <summary>
+    /// The card of a request waiting for approval could not be posted (the channel is gone, the
+    /// bot is not in it): no approver has seen it, and the requester was told it waits there
+    /// (probe KC3). They are told, with how it can still be decided.
+    /// </summary>
+    public async Task CardUnseenAsync(AccessRequest r, string error, CancellationToken ct)
+    {
+        if (r.Status != RequestStatuses.Pending)
+        {
+            return;
+        }
+
+        await dm.SendAsync(r.Requester, new ChatReply(
+            $"⚠️ The approvers' channel for {Mrkdwn.Bold(r.Connection)} could not be reached ({Mrkdwn.Escape(error)}), so no approver has seen " +
+            $"request {Mrkdwn.Code(r.Id)}. An approver can still decide it with {Mrkdwn.Code($"/hoop approve {r.Id}")}; ask your admin to check the channel."), ct);
+    }
+
+    /// <summary>
     /// An auto-approved request may arrive both as <c>request.created</c> (already active) and
     /// <c>request.approved</c>; the claim makes the credential DM go out once.
     /// </summary>

@@ -221,6 +221,18 @@ public sealed class SlackApprovalFlowTests : IAsyncLifetime
         Assert.Single(_stack.Slack.DirectMessagesTo(ChatStack.Alice), m => m.AllText.Contains("Password", StringComparison.Ordinal));
     }
 
+    /// <summary>A request whose card could not be posted is not left waiting unseen: its requester is told, and how it can still be decided (probe KC3).</summary>
+    [Fact]
+    public async Task RequestWhoseCardCannotBePosted_IsToldToTheRequester()
+    {
+        _stack.Slack.FailNext("chat.postMessage", "channel_not_found", times: 1);
+        (await _stack.Chatops.CommandAsync(_stack.Slack, ChatStack.Alice, "request demo 1h investigating", out _)).Dispose();
+
+        var dm = await _stack.DirectMessageAsync(ChatStack.Alice, "could not be reached");
+        Assert.Contains("channel_not_found", dm.Text, StringComparison.Ordinal);
+        Assert.Contains("/hoop approve", dm.Text, StringComparison.Ordinal);
+    }
+
     /// <summary>An extension's Approve names its extension: clicked on a card of an earlier one, it approves no later one (probe CB).</summary>
     [Fact]
     public async Task ExtensionApproveClick_OfAnEarlierExtension_DoesNotApproveALaterOne()
