@@ -74,10 +74,11 @@ internal sealed partial class Masker
                     Write(rebuilt, numberNull ? format.Null : raw);
                     changed |= numberNull;
                 }
-                else if (!header && plan[i].ValueClass is PgValueClass.Bytea or PgValueClass.TextContainer or PgValueClass.Opaque
-                    && HexHoldsSecret(CopyRow.Unescaped(raw, format, PooledBufferWriter.Scratch(2))))
+                else if (!header && plan[i].ValueClass is PgValueClass.Bytea or PgValueClass.TextContainer or PgValueClass.Opaque or PgValueClass.Range
+                    && EncodedHoldsSecret(CopyRow.Unescaped(raw, format, PooledBufferWriter.Scratch(2))))
                 {
-                    // bytea's hex (alone, or in an array) holding a card: NULL, as a number holding one is (probe KB3).
+                    // bytea's hex or escapes, a float8's exponent (alone, or in an array or a record)
+                    // holding a card: NULL, as a number holding one is (probes KB3, LA2, LA3).
                     Write(rebuilt, format.Null);
                     changed = true;
                 }

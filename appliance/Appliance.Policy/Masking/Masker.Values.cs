@@ -47,8 +47,9 @@ internal sealed partial class Masker
             PgValueClass.Opaque when binary => DetectBinaryOpaque(value, 0),
             // A mask is no JSON: a json[] or jsonb[] element rewritten would not parse (probe KB4), so the array is NULL.
             PgValueClass.TextContainer when IsJsonArray(column.TypeOid) => MaskText(value, ScanMode.DetectOnly, null, default),
-            // A bytea inside an array or a composite is hex text no detector reads as it stands (probe KB3).
-            PgValueClass.TextContainer or PgValueClass.Opaque when HexHoldsSecret(value) => MaskResult.Null,
+            // What no detector reads as it stands inside an array, a composite or a range: a bytea's
+            // hex or escapes, a float8's exponent (probes KB3, LA2, LA3).
+            PgValueClass.TextContainer or PgValueClass.Opaque or PgValueClass.Range when EncodedHoldsSecret(value) => MaskResult.Null,
             PgValueClass.TextContainer or PgValueClass.Opaque or PgValueClass.Range or PgValueClass.Snapshot => MaskText(value, ScanMode.Text, output, default),
             _ => MaskText(value, ScanMode.DetectOnly, null, default),
         };
@@ -112,6 +113,60 @@ internal sealed partial class Masker
         return false;
     }
 
+    /// <summary>Text holding a card, SSN or email only once decoded: bytea's hex or octal escapes, a number in exponent form.</summary>
+    private bool EncodedHoldsSecret(ReadOnlySpan<byte> text) =>
+        HexHoldsSecret(text) || EscapesHoldSecret(text)
+        || ((text.IndexOf("e+"u8) >= 0 || text.IndexOf("E+"u8) >= 0) && DetectFloatText(text) == MaskResult.Null);
+
+    /// <summary>
+    /// bytea's escape form (<c>bytea_output = 'escape'</c>): an octal escape's digits run into the
+    /// digits after it (<c>\0004111111111111111</c>), so each escape is read as a separator (probe LA3).
+    /// </summary>
+    private bool EscapesHoldSecret(ReadOnlySpan<byte> text)
+    {
+        var first = text.IndexOf((byte)'\\');
+        if (first < 0)
+        {
+            return false;
+        }
+
+        var rented = Pool<byte>.Rent(text.Length);
+        try
+        {
+            var length = 0;
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (text[i] != '\\')
+                {
+                    rented[length++] = text[i];
+                    continue;
+                }
+
+                var j = i;
+                while (j < text.Length && text[j] == '\\')
+                {
+                    j++;
+                }
+
+                if (text.Length - j >= 3 && IsOctal(text[j]) && IsOctal(text[j + 1]) && IsOctal(text[j + 2]))
+                {
+                    j += 3;
+                }
+
+                rented[length++] = (byte)' ';
+                i = j - 1;
+            }
+
+            return MaskText(rented.AsSpan(0, length), ScanMode.DetectOnly, null, default) == MaskResult.Null;
+        }
+        finally
+        {
+            Pool<byte>.Return(rented);
+        }
+    }
+
+    private static bool IsOctal(byte b) => b is >= (byte)'0' and <= (byte)'7';
+
     private static bool IsJsonArray(uint typeOid) => typeOid is PgTypes.JsonArray or PgTypes.JsonbArray;
 
     private static readonly System.Buffers.SearchValues<byte> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF"u8);
@@ -121,7 +176,8 @@ internal sealed partial class Masker
     {
         if (!value.StartsWith(HexPrefix) || (value.Length & 1) != 0)
         {
-            return MaskText(value, ScanMode.Text, output, default);
+            // The escape form: masked whole when its escapes hide what it holds (probe LA3).
+            return EscapesHoldSecret(value) ? WriteWhole(PgValueClass.Bytea, binary: false, output) : MaskText(value, ScanMode.Text, output, default);
         }
 
         var hex = value[2..];
@@ -305,7 +361,13 @@ internal sealed partial class Masker
     private MaskResult DetectBinaryContainer(ReadOnlySpan<byte> value, bool isRecord, int depth)
     {
         var position = isRecord ? 4 : 12;
-        if (value.Length < position || depth > 4)
+        if (depth > MaxDepth)
+        {
+            // Deeper than the masker reads: withheld, for a number there is bytes no scan sees (probe LA1).
+            return MaskResult.Null;
+        }
+
+        if (value.Length < position)
         {
             return MaskText(value, ScanMode.DetectOnly, null, default);
         }

@@ -318,6 +318,47 @@ public class MaskerValueTests
         Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Range(Int8(1), Int8(10)), ownRange, binary: true).Result);
     }
 
+    /// <summary>Records nested deeper than the masker reads are NULL: an int8 there is bytes no scan sees (probe LA1).</summary>
+    [Fact]
+    public void MaskValue_RecordsNestedTooDeep_AreNull()
+    {
+        var inner = Record((PgTypes.Int8, Int8(42)));
+        for (var depth = 0; depth < 6; depth++)
+        {
+            inner = Record((PgTypes.Record, inner));
+        }
+
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(inner, PgTypes.Record, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Record((PgTypes.Record, Record((PgTypes.Int8, Int8(42))))), PgTypes.Record, binary: true).Result);
+    }
+
+    /// <summary>Eight bytes of an unknown type that a float8 or a timestamp holds are no card, whatever int8 they read as (probe LA4).</summary>
+    [Fact]
+    public void MaskValue_UnknownEightBytes_ThatAreNoCardsNumber_AreUnchanged()
+    {
+        const uint domainOverFloat8 = 16600, domainOverTimestamp = 16601;
+        var quarter = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(quarter, BitConverter.DoubleToInt64Bits(0.25));
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(quarter, domainOverFloat8, binary: true).Result);
+        for (long micros = 820_000_000_000_000; micros < 820_000_000_000_100; micros++)
+        {
+            Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Int8(micros), domainOverTimestamp, binary: true).Result);
+        }
+    }
+
+    /// <summary>In text, a float8's exponent form and bytea's escape form hide a card inside records, arrays and ranges (probes LA2, LA3).</summary>
+    [Fact]
+    public void MaskValue_TextHoldingACardOnlyOnceDecoded_IsNull()
+    {
+        const uint ordersRowType = 16400, ownFloatRange = 16610, byteaArray = 1001;
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("(4.111111111111111e+15,x)"), ordersRowType, binary: false).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("[4.111111111111111e+15,5)"), ownFloatRange, binary: false).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("{\"\\\\0004111111111111111\"}"), byteaArray, binary: false).Result);
+        var escaped = _masker.MaskValue(Utf8("\\0004111111111111111"), PgTypes.Bytea, binary: false);
+        Assert.Equal("****", Encoding.UTF8.GetString(escaped.Bytes));
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("(1.5e+300,x)"), ordersRowType, binary: false).Result);
+    }
+
     /// <summary>A mask in a json[] or jsonb[] element would not parse as JSON: the array holding a card is NULL (probe KB4).</summary>
     [Fact]
     public void MaskValue_JsonArrayText_HoldingACard_BecomesNull()
