@@ -95,6 +95,9 @@ internal sealed partial class Masker
             var holds = !namedLike && ((secrets && HoldsSecret(sql.AsSpan(token.Start, token.Length))) || (decoded is not null && HoldsSecret(decoded)));
             var named = namedLike || (namesPassword && !holds && ShowCode(sql, token, depth) is null);
             var escaped = escapes && decoded is not null && Detects(Encoding.UTF8.GetBytes(decoded));
+            // A bytea literal in hex ('\x3431…'::bytea) holds its bytes' digits, not theirs (probe LA5).
+            escaped |= sql.AsSpan(token.Start, token.Length).Contains("\\x", StringComparison.OrdinalIgnoreCase)
+                && HexHoldsSecret(Encoding.UTF8.GetBytes(sql.Substring(token.Start, token.Length)));
             if (!named && !holds && !escaped)
             {
                 // Code (a DO body) with escapes in it: its own literals may spell a password with them (probe HA4).

@@ -82,7 +82,8 @@ internal sealed partial class Masker
     /// </summary>
     private bool HexHoldsSecret(ReadOnlySpan<byte> text)
     {
-        for (var at = text.IndexOf("\\x"u8); at >= 0; at = text.IndexOf("\\x"u8))
+        // \X too: PostgreSQL refuses it, but a parameter or literal sent so is recorded (probe LA5).
+        for (var at = HexMark(text); at >= 0; at = HexMark(text))
         {
             text = text[(at + 2)..];
             var run = text.IndexOfAnyExcept(HexDigits);
@@ -168,6 +169,24 @@ internal sealed partial class Masker
     private static bool IsOctal(byte b) => b is >= (byte)'0' and <= (byte)'7';
 
     private static bool IsJsonArray(uint typeOid) => typeOid is PgTypes.JsonArray or PgTypes.JsonbArray;
+
+    /// <summary>Where the next <c>\x</c> or <c>\X</c> starts; -1 when none does.</summary>
+    private static int HexMark(ReadOnlySpan<byte> text)
+    {
+        var offset = 0;
+        for (var at = text.IndexOf((byte)'\\'); at >= 0; at = text[offset..].IndexOf((byte)'\\'))
+        {
+            at += offset;
+            if (at + 1 < text.Length && text[at + 1] is (byte)'x' or (byte)'X')
+            {
+                return at;
+            }
+
+            offset = at + 1;
+        }
+
+        return -1;
+    }
 
     private static readonly System.Buffers.SearchValues<byte> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF"u8);
 

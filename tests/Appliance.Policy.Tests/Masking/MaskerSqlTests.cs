@@ -16,6 +16,8 @@ public class MaskerSqlTests
     [InlineData(@"SELECT U&'it''s !0034111 1111 1111 1111' UESCAPE '!'", "SELECT '****' UESCAPE '!'")]
     [InlineData("select '4111'\n '111111111111' as c;", "select '****' as c;")]
     [InlineData("SELECT 'ssn 123-'\n\t'45-6789' AS s", "SELECT '****' AS s")]
+    [InlineData(@"SELECT '\x0034313131313131313131313131313131'::bytea", "SELECT '****'::bytea")] // probe LA5
+    [InlineData(@"INSERT INTO t VALUES ('\X3132332d34352d36373839')", "INSERT INTO t VALUES ('****')")]
     public void MaskSqlLiterals_ALiteralWhoseDecodedValueIsFlagged_IsShownMaskedWhole(string sql, string masked) =>
         Assert.Equal(masked, _masker.MaskSqlLiterals(sql));
 
