@@ -99,7 +99,9 @@ internal sealed partial class AccessService
                     ? new Mutation(r with
                         {
                             Status = RequestStatus.Expired, EndedAt = now, EndReason = "executed",
-                            Command = session is null || session == r.Command!.SessionId ? r.Command : r.Command! with { RanIn = session },
+                            // Said by the gateway from where it runs, never carried over from the row
+                            // (probe LB5: a ranIn written into the store was chained as the gateway's).
+                            Command = r.Command! with { RanIn = session is null || session == r.Command.SessionId ? null : session },
                         },
                         [EventTypes.CommandExecuted], requester.Email)
                     : Mutation.Refused(AccessRule.InvalidState, "already used or expired"), cancellationToken);

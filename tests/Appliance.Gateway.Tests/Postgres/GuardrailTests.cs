@@ -570,6 +570,35 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.True(verify.GetProperty("ok").GetBoolean(), verify.GetRawText());
     }
 
+    /// <summary>
+    /// Where an approval was spent is the gateway's to say: a ranIn written into the store before
+    /// the statement runs in its own session is not carried into the chain (probe LB5).
+    /// </summary>
+    [Fact]
+    public async Task Review_RanInWrittenIntoTheStore_IsNotChained()
+    {
+        var table = await TableWithRowsAsync();
+        var sql = $"DELETE FROM {table}";
+        await using var connection = await fixture.OpenAsync();
+        await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand(sql, connection).ExecuteNonQueryAsync());
+        var review = await WaitForReviewAsync(table);
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await bob.PostAsync($"api/requests/{review}/approve", null, HttpStatusCode.OK);
+
+        await using (var store = await fixture.Gateway.Service<Appliance.Gateway.Store.StoreDatabase>().OpenAsync())
+        {
+            var command = System.Text.Json.Nodes.JsonNode.Parse(
+                await Dapper.SqlMapper.ExecuteScalarAsync<string>(store, "SELECT command FROM requests WHERE id = @review", new { review }) ?? "{}")!;
+            command["ranIn"] = "sforged0000";
+            await Dapper.SqlMapper.ExecuteAsync(store, "UPDATE requests SET command = @command WHERE id = @review", new { command = command.ToJsonString(), review });
+        }
+
+        Assert.Equal(3, await new NpgsqlCommand(sql, connection).ExecuteNonQueryAsync());
+
+        var spent = (await bob.GetJsonAsync($"api/requests/{review}")).GetProperty("command");
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, spent.GetProperty("ranIn").ValueKind);
+    }
+
     [Fact]
     public async Task Review_CancelledByTheClientWhileHeld_IsNotRun_AndItsReviewIsWithdrawn()
     {

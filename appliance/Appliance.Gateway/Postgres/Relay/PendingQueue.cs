@@ -52,6 +52,21 @@ internal sealed class PendingQueue
         return false;
     }
 
+    /// <summary>The kind of the first entry that is one of <paramref name="kinds"/>; null when none is.</summary>
+    public PendingKind? FirstOf(ReadOnlySpan<PendingKind> kinds)
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            var kind = _items[(_head + i) % _items.Length].Kind;
+            if (kinds.Contains(kind))
+            {
+                return kind;
+            }
+        }
+
+        return null;
+    }
+
     public void Clear()
     {
         while (_count > 0)

@@ -102,13 +102,15 @@ internal sealed partial class PgSession
 
     /// <summary>
     /// The session ends: a batch of which nothing that commits went upstream (a Sync, a simple
-    /// Query) was rolled back by PostgreSQL. One of which something did most likely committed: it keeps <c>ok</c>.
+    /// Query), or whose refused statement went first (its injected failure rolls the batch back,
+    /// probe LB1), was rolled back by PostgreSQL. One whose Sync or Query went first most likely
+    /// committed: it keeps <c>ok</c>.
     /// </summary>
     private void OnTransactionSessionEnd()
     {
         lock (_gate)
         {
-            if (_pending.Contains(PendingKind.Sync) || _pending.Contains(PendingKind.Query))
+            if (_pending.FirstOf([PendingKind.InjectedError, PendingKind.Sync, PendingKind.Query]) is PendingKind.Sync or PendingKind.Query)
             {
                 CommitUncommitted();
             }

@@ -4,6 +4,26 @@ namespace Appliance.Gateway.Tests.Postgres.Relay;
 
 public sealed class PendingQueueTests
 {
+    /// <summary>At a session's end, a refusal queued before the batch's Sync says the batch rolls back (probe LB1).</summary>
+    [Fact]
+    public void FirstOf_FindsTheFirstOfTheKindsAsked_AfterWrapAround()
+    {
+        var queue = new PendingQueue();
+        for (var i = 0; i < 5; i++)
+        {
+            queue.Enqueue(new PendingEntry { Kind = PendingKind.Bind });
+            queue.Dequeue();
+        }
+
+        queue.Enqueue(new PendingEntry { Kind = PendingKind.Execute });
+        queue.Enqueue(new PendingEntry { Kind = PendingKind.InjectedError });
+        queue.Enqueue(new PendingEntry { Kind = PendingKind.Sync });
+
+        Assert.Equal(PendingKind.InjectedError, queue.FirstOf([PendingKind.InjectedError, PendingKind.Sync]));
+        Assert.Equal(PendingKind.Sync, queue.FirstOf([PendingKind.Sync, PendingKind.Query]));
+        Assert.Null(queue.FirstOf([PendingKind.Query]));
+    }
+
     [Fact]
     public void Entries_ComeOutInOrder_AcrossWrapAroundAndGrowth()
     {
