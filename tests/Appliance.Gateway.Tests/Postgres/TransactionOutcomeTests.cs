@@ -146,6 +146,29 @@ public sealed class TransactionOutcomeTests(PlaintextFixture fixture) : IClassFi
         Assert.Equal(1L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
     }
 
+    /// <summary>
+    /// A refused fast-path FunctionCall fails the implicit transaction of the batch before it, as
+    /// PostgreSQL's failing call does: the Sync after it commits nothing the client was told failed.
+    /// </summary>
+    [Fact]
+    public async Task ARefusedFunctionCall_RollsBackTheBatchBeforeIt()
+    {
+        var (table, marker) = await TableAsync();
+        await using var client = await fixture.RawAliceAsync();
+
+        await client.SendAsync(Statement($"INSERT INTO {table} VALUES (1) -- {marker}"), FrontendWriter.WriteFlush);
+        await client.ReadUntilAsync('C');
+        // FunctionCall 'F': function oid 1, no argument formats, no arguments, text result.
+        await client.SendRawAsync([(byte)'F', 0, 0, 0, 14, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+        var refused = await client.ReadUntilReadyAsync();
+        Assert.Equal("42501", Assert.Single(refused, m => m.Type == 'E').SqlState);
+        await client.SendAsync(FrontendWriter.WriteSync);
+        await client.ReadUntilReadyAsync();
+
+        Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+        Assert.Equal("rolled-back", Assert.Single(await fixture.RecordedStatementsAsync(marker)).Str("outcome"));
+    }
+
     [Fact]
     public async Task ASessionThatEndsInsideATransactionBlock_SaysSoInItsEndReason()
     {

@@ -639,14 +639,21 @@ internal sealed partial class PgSession
         ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Close });
     }
 
-    /// <summary>The fast-path function call runs a function by OID with no SQL for guardrails to judge: refused.</summary>
+    /// <summary>
+    /// The fast-path function call runs a function by OID with no SQL for guardrails to judge:
+    /// refused. The upstream fails in its place, as PostgreSQL fails a call it refuses: the
+    /// implicit transaction of an extended batch not yet synced rolls back with it, where a local
+    /// answer left the batch's Sync to commit work the client was told had failed (probe LB).
+    /// </summary>
     private void OnFunctionCall(PgSpanFrame frame)
     {
         FunctionCallMessage.Parse(frame.Body);
         const string message = "function call messages are refused by the gateway: they carry no SQL for its guardrails to check; call the function with SELECT";
         RecordRefused("(fast-path function call)", Audit.StatementRecord.Blocked, message, null);
-        Stage(new PendingEntry { Kind = PendingKind.Local, Local = LocalMessages.Error(SqlStates.InsufficientPrivilege, message) });
-        Stage(new PendingEntry { Kind = PendingKind.LocalReady });
+        _forwardedInBatch = false;
+        _executedInBatch.Clear();
+        _batch++;
+        RefuseQuery(LocalMessages.Error(SqlStates.InsufficientPrivilege, message));
     }
 
     private bool Terminate(PgSpanFrame frame)
