@@ -26,14 +26,14 @@ internal sealed class SqlSession
     /// </summary>
     public void OnClose(string statementName) => _prepared.Remove(statementName);
 
+    /// <summary>A statement of this name was defined (by PREPARE or a Parse) and not closed since.</summary>
+    public bool IsDefined(string name) => _prepared.ContainsKey(name);
+
     /// <summary>
     /// Whether the name may still be prepared upstream: known here (also when its definitions are
     /// too many to follow), or past what this object tracks. A statement made by dynamic SQL in a
     /// body is not seen here.
     /// </summary>
-    /// <summary>A statement of this name was defined (by PREPARE or a Parse) and not closed since.</summary>
-    public bool IsDefined(string name) => _prepared.ContainsKey(name);
-
     public bool MayBePrepared(string name) => _prepared.ContainsKey(name) || _prepared.Count >= MaxPreparedStatements;
 
     /// <summary>A new server session (reconnect, DISCARD ALL, RESET of the connection).</summary>
