@@ -83,6 +83,38 @@ public sealed class FailedBatchTests(PlaintextFixture fixture) : IClassFixture<P
         Assert.Equal("D", string.Join(' ', (await client.ReadUntilReadyAsync()).Where(m => m.Type == 'D').Select(m => m.Type)));
     }
 
+    /// <summary>
+    /// A FunctionCall or a Query the gateway refuses, sent in the same write as an Execute that
+    /// fails: PostgreSQL skips the stand-in the gateway sends in its place, and the answers after
+    /// the batch stay in step (probe MB1: every later result was one behind, and records false).
+    /// </summary>
+    [Theory]
+    [InlineData("function call")]
+    [InlineData("refused query")]
+    public async Task ARefusalSentIntoABatchThatFailsBeforeIt_LeavesLaterAnswersInStep(string refused)
+    {
+        var marker = "instep_" + PgGatewayFixture.Marker();
+        await using var client = await fixture.RawAliceAsync();
+        // FunctionCall 'F' of int4pl (oid 177), no argument formats, no arguments, text result.
+        Action<System.Buffers.IBufferWriter<byte>> refusal = refused == "function call"
+            ? o => System.Buffers.BuffersExtensions.Write(o, new byte[] { (byte)'F', 0, 0, 0, 14, 0, 0, 0, 177, 0, 0, 0, 0, 0, 0 })
+            : o => FrontendWriter.WriteQuery(o, "DROP TABLE nothing_here");
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteParse(o, "", "SELECT 1/0", []),
+            o => FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            refusal,
+            FrontendWriter.WriteSync);
+        var batch = await client.ReadUntilReadyAsync();
+        Assert.Equal("22012", Assert.Single(batch, m => m.Type == 'E').SqlState);
+
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"SELECT 'abc' AS {marker}"));
+        var answer = await client.ReadUntilReadyAsync();
+        Assert.Equal("abc", System.Text.Encoding.UTF8.GetString(Assert.Single(answer, m => m.Type == 'D').Body[6..]));
+        Assert.Equal("ok", Assert.Single(await fixture.RecordedStatementsAsync(marker)).Str("outcome"));
+    }
+
     /// <summary>An extended batch whose Execute fails upstream (division by zero), flushed but not synced: its error.</summary>
     private static async Task<PgMessage> FailAnExtendedBatchAsync(RawPgClient client)
     {

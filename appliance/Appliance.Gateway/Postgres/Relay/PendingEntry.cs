@@ -25,6 +25,13 @@ internal struct PendingEntry
     /// Query (when columns are masked by name): the query text, for plans over computed columns;
     /// Parse: the statement's text, to tell whether its error may carry a masked value.
     /// </summary>
+    /// <summary>
+    /// A Sync entry that stands for the ReadyForQuery of a refused Query or FunctionCall's failing
+    /// stand-in, not for a Sync: inside an extended batch that failed, PostgreSQL skips the stand-in
+    /// with the rest, so this entry is skipped too (probe MB1).
+    /// </summary>
+    public bool AnswersQuery;
+
     /// <summary>A simple Query's DECLAREs, learnt as PostgreSQL answers them.</summary>
     public CursorDeclares? Declares;
 

@@ -392,7 +392,12 @@ internal sealed partial class PgSession
                 }
 
                 _pending.Dequeue();
-                SkipToSync(failedWith: null);
+                if (!(HeadIs(PendingKind.Sync) && _pending.Head.AnswersQuery))
+                {
+                    // An extended stand-in failed the batch; a refused Query's stand-in is followed by its own ReadyForQuery.
+                    SkipToSync(failedWith: null);
+                }
+
                 return;
             case PendingKind.Query:
                 if (AbortedByProbe(head, frame))
@@ -511,7 +516,8 @@ internal sealed partial class PgSession
     private bool SkipToSync(string? failedWith)
     {
         var taken = false;
-        while (!_pending.IsEmpty && _pending.Head.Kind is not (PendingKind.Sync or PendingKind.Local or PendingKind.LocalReady))
+        while (!_pending.IsEmpty && !(_pending.Head.Kind is PendingKind.Sync && !_pending.Head.AnswersQuery)
+            && _pending.Head.Kind is not (PendingKind.Local or PendingKind.LocalReady))
         {
             if (DequeueUnanswered(failedWith))
             {

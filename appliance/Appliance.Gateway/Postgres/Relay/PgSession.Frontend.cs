@@ -322,7 +322,7 @@ internal sealed partial class PgSession
         _approvedHold = null;
         _upstreamOut.Write(LocalMessages.FailingQuery);
         Stage(new PendingEntry { Kind = PendingKind.InjectedError, Local = refusal });
-        Stage(new PendingEntry { Kind = PendingKind.Sync, Batch = _batch - 1 });
+        Stage(new PendingEntry { Kind = PendingKind.Sync, Batch = _batch - 1, AnswersQuery = true });
     }
 
     private void OnParse(PgSpanFrame frame)
