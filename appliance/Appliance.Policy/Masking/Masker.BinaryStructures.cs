@@ -167,19 +167,56 @@ internal sealed partial class Masker
     }
 
     /// <summary>
-    /// Eight bytes of an unknown type read as an int8: only a number a payment card's length and
-    /// first digit could be (13 to 16 digits, from 2 to 6). Any eight bytes are some int8, and a
-    /// float8's or a timestamp's read so were often 15 to 19 digits a Luhn check passed, so one
-    /// value in ten came back NULL (probe LA4).
+    /// Eight bytes of an unknown type read as an int8 that has an issued card's length and prefix
+    /// (17 to 19 digits and cards starting 81 or 82 too, probe MA1), unless they read as an ordinary
+    /// float8 (a normal number from 1e-9 to 1e15), which the float8 reading judges. Any eight bytes
+    /// are some int8: a float8's or a timestamp's (its microseconds, 15 digits) read so passed the
+    /// detector's looser rules one time in ten, and came back NULL (probes LA4, MA4).
     /// </summary>
     private MaskResult DetectOpaqueInt8(ReadOnlySpan<byte> value)
     {
+        var asFloat = Math.Abs(BitConverter.Int64BitsToDouble(BinaryPrimitives.ReadInt64BigEndian(value)));
+        if (double.IsNormal(asFloat) && asFloat is >= 1e-9 and <= 1e15)
+        {
+            return MaskResult.Unchanged;
+        }
+
         Span<byte> digits = stackalloc byte[32];
         var length = BinaryNumbers.Int8Digits(value, digits);
-        return length is >= 13 and <= 16 && digits[0] is >= (byte)'2' and <= (byte)'6'
-            ? DetectDigits(digits[..length])
-            : MaskResult.Unchanged;
+        return length > 0 && IsIssuedCardShape(digits[..length]) ? DetectDigits(digits[..length]) : MaskResult.Unchanged;
     }
+
+    /// <summary>The lengths and leading digits issued cards have: Visa 13, 16, 19; Diners 14; Amex 15; Mastercard, Discover, UnionPay, Maestro 16 to 19.</summary>
+    private static bool IsIssuedCardShape(ReadOnlySpan<byte> d) => d.Length switch
+    {
+        13 => d[0] == '4',
+        14 => d[0] == '3' && d[1] is (byte)'0' or (byte)'6' or (byte)'8',
+        15 => d[0] == '3' && d[1] is (byte)'4' or (byte)'7',
+        16 => d[0] is >= (byte)'2' and <= (byte)'6' || (d[0] == '8' && d[1] is (byte)'1' or (byte)'2'),
+        >= 17 and <= 19 => d[0] is >= (byte)'4' and <= (byte)'6' || (d[0] == '8' && d[1] is (byte)'1' or (byte)'2'),
+        _ => false,
+    };
+
+    /// <summary>
+    /// A geometric value (point, lseg, box, path, polygon, line, circle) in binary: float8s, after
+    /// a path's flag and count or a polygon's count. A card kept in one is a float8 like any other (probe MA2).
+    /// </summary>
+    private MaskResult DetectBinaryGeometry(ReadOnlySpan<byte> value, uint typeOid)
+    {
+        var start = typeOid switch { PgTypes.Path => 5, PgTypes.Polygon => 4, _ => 0 };
+        for (var at = start; at + 8 <= value.Length; at += 8)
+        {
+            if (DetectBinaryNumber(value.Slice(at, 8), PgValueClass.Float8) == MaskResult.Null)
+            {
+                return MaskResult.Null;
+            }
+        }
+
+        return MaskResult.Unchanged;
+    }
+
+    private static bool IsGeometry(uint typeOid) =>
+        typeOid is PgTypes.Point or PgTypes.Lseg or PgTypes.Path or PgTypes.Box or PgTypes.Polygon or PgTypes.Line or PgTypes.Circle;
 
     /// <summary>range_send's layout (flags, then each present bound length-prefixed, nothing after): what its bounds hold; null when the bytes are no range.</summary>
     private MaskResult? OpaqueRangeBounds(ReadOnlySpan<byte> value, int depth)

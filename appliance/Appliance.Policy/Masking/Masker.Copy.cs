@@ -63,7 +63,7 @@ internal sealed partial class Masker
                     WriteWhole(plan[i], format, rebuilt, quoted);
                     changed = true;
                 }
-                else if (!header && (IsReadAsNumber(plan[i].ValueClass) || IsJsonArray(plan[i].TypeOid)))
+                else if (!header && (IsReadAsNumber(plan[i].ValueClass) || IsJsonArray(plan[i].TypeOid) || IsGeometry(plan[i].TypeOid)))
                 {
                     // A number holding a card is NULL, as a SELECT returns it: a mask is no number
                     // COPY FROM could load back, and the whole export failed (probe EH1). Nor is it

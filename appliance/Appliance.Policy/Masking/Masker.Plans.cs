@@ -119,7 +119,7 @@ internal sealed partial class Masker
             return ColumnMaskAction.MaskWhole;
         }
 
-        return HasValueDetection && PgTypes.Classify(field.TypeOid) != PgValueClass.Fixed
+        return HasValueDetection && (PgTypes.Classify(field.TypeOid) != PgValueClass.Fixed || IsGeometry(field.TypeOid))
             ? ColumnMaskAction.Detect
             : ColumnMaskAction.Pass;
     }

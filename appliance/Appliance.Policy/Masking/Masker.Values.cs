@@ -29,6 +29,7 @@ internal sealed partial class Masker
 
         return column.ValueClass switch
         {
+            PgValueClass.Fixed when IsGeometry(column.TypeOid) => binary ? DetectBinaryGeometry(value, column.TypeOid) : DetectFloatText(value),
             PgValueClass.Fixed => MaskResult.Unchanged,
             PgValueClass.Text => MaskText(value, ScanMode.Text, output, default),
             PgValueClass.Json => MaskText(value, ScanMode.Json, output, default),
@@ -117,7 +118,9 @@ internal sealed partial class Masker
     /// <summary>Text holding a card, SSN or email only once decoded: bytea's hex or octal escapes, a number in exponent form.</summary>
     private bool EncodedHoldsSecret(ReadOnlySpan<byte> text) =>
         HexHoldsSecret(text) || EscapesHoldSecret(text)
-        || ((text.IndexOf("e+"u8) >= 0 || text.IndexOf("E+"u8) >= 0) && DetectFloatText(text) == MaskResult.Null);
+        || ((text.IndexOf("e+"u8) >= 0 || text.IndexOf("E+"u8) >= 0) && DetectFloatText(text) == MaskResult.Null)
+        // money's text, the card in its thousands separators or its cents, inside a record or an array of a domain (probe MA3).
+        || (text.IndexOf((byte)'$') >= 0 && DetectMoneyText(text) == MaskResult.Null);
 
     /// <summary>
     /// bytea's escape form (<c>bytea_output = 'escape'</c>): an octal escape's digits run into the
@@ -446,6 +449,7 @@ internal sealed partial class Masker
 
     private MaskResult DetectBinaryElement(ReadOnlySpan<byte> element, uint elementOid, int depth) => PgTypes.Classify(elementOid) switch
     {
+        PgValueClass.Fixed when IsGeometry(elementOid) => DetectBinaryGeometry(element, elementOid),
         PgValueClass.Fixed => MaskResult.Unchanged,
         var c when c is PgValueClass.Int8 or PgValueClass.Numeric or PgValueClass.Float8 => DetectBinaryNumber(element, c),
         PgValueClass.Money => DetectBinaryMoney(element),

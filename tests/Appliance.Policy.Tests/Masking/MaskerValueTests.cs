@@ -359,6 +359,43 @@ public class MaskerValueTests
         Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("(1.5e+300,x)"), ordersRowType, binary: false).Result);
     }
 
+    /// <summary>
+    /// Eight bytes of an unknown type are read by the card detector's own rules (17 to 19 digits,
+    /// cards starting 81 or 82, probe MA1), unless they read as an ordinary float8.
+    /// </summary>
+    [Fact]
+    public void MaskValue_UnknownEightBytes_AreReadAsAnyCardTheDetectorKnows()
+    {
+        const uint domainOverInt8 = 16570, domainArray = 16571;
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Int8(4111111111111111110), domainOverInt8, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Array(domainOverInt8, Int8(8171999927660000)), domainArray, binary: true).Result);
+        var quarter = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(quarter, BitConverter.DoubleToInt64Bits(0.25));
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Array(domainOverInt8, quarter), domainArray, binary: true).Result);
+    }
+
+    /// <summary>Geometric values are float8s: a card kept in a point is read as one, in text and binary (probe MA2).</summary>
+    [Fact]
+    public void MaskValue_GeometryHoldingACard_IsNull()
+    {
+        var point = new byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(point, BitConverter.DoubleToInt64Bits(4111111111111111));
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(point, PgTypes.Point, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("(4.111111111111111e+15,0)"), PgTypes.Point, binary: false).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Array(PgTypes.Point, point), 1017, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("(1.5,2)"), PgTypes.Point, binary: false).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(new byte[16], PgTypes.Point, binary: true).Result);
+    }
+
+    /// <summary>money's text with the card in its separators or cents, inside a record or an array of a domain (probe MA3).</summary>
+    [Fact]
+    public void MaskValue_MoneyTextInsideARecord_HoldingACard_IsNull()
+    {
+        const uint ordersRowType = 16400;
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("(\"$41,111,111,111,111.11\",1)"), ordersRowType, binary: false).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("(\"$12.50\",1)"), ordersRowType, binary: false).Result);
+    }
+
     /// <summary>A mask in a json[] or jsonb[] element would not parse as JSON: the array holding a card is NULL (probe KB4).</summary>
     [Fact]
     public void MaskValue_JsonArrayText_HoldingACard_BecomesNull()
