@@ -28,7 +28,8 @@ internal sealed partial class Masker
         // A literal continued on the next line ('4111' newline '1111…') is one value in pieces the detectors do not see whole.
         // Escapes may also spell a password (E'pass\167ord=…', probe GD2): those literals are read decoded.
         var escapedText = sql.Contains('\\', StringComparison.Ordinal) || sql.AsSpan().IndexOfAny(UescapeMark) >= 0;
-        var escapes = HasValueDetection && (escapedText || sql.Contains('\n', StringComparison.Ordinal));
+        // decode('3431…', 'hex') holds its bytes' digits in a literal of hex digits (probe MA5).
+        var escapes = HasValueDetection && (escapedText || sql.Contains('\n', StringComparison.Ordinal) || sql.AsSpan().IndexOfAny(HexWord) >= 0);
         var secrets = MayHoldSecret(sql);
         var namesPassword = secrets && sql.AsSpan().IndexOfAny(PasswordMark) >= 0;
         if (!escapes && !secrets && !escapedText)
@@ -98,6 +99,9 @@ internal sealed partial class Masker
             // A bytea literal in hex ('\x3431…'::bytea) holds its bytes' digits, not theirs (probe LA5).
             escaped |= sql.AsSpan(token.Start, token.Length).Contains("\\x", StringComparison.OrdinalIgnoreCase)
                 && HexHoldsSecret(Encoding.UTF8.GetBytes(sql.Substring(token.Start, token.Length)));
+            // decode('3431…', 'hex'): a literal of hex digits only; E'\\064\\061…'::bytea: octal escapes once decoded (probe MA5).
+            escaped |= HexOnlyLiteral(sql, token) is { } hex && HexDigitsHoldSecret(Encoding.UTF8.GetBytes(hex));
+            escaped |= decoded is not null && decoded.Contains('\\', StringComparison.Ordinal) && EscapesHoldSecret(Encoding.UTF8.GetBytes(decoded));
             if (!named && !holds && !escaped)
             {
                 // Code (a DO body) with escapes in it: its own literals may spell a password with them (probe HA4).
@@ -122,6 +126,22 @@ internal sealed partial class Masker
 
         return masked is null ? sql : masked.Append(sql, copied, sql.Length - copied).ToString();
     }
+
+    /// <summary>The content of a quoted literal made of hex digits (and spaces) only, long enough to hold a card; null otherwise.</summary>
+    private static string? HexOnlyLiteral(string sql, SqlToken token)
+    {
+        if (token.Kind != SqlTokenKind.String || token.Length < 12 || sql[token.Start] != '\'')
+        {
+            return null;
+        }
+
+        var content = sql.AsSpan(token.Start + 1, token.Length - 2);
+        return content.ContainsAnyExcept(HexOrSpace) ? null : content.ToString();
+    }
+
+    private static readonly System.Buffers.SearchValues<string> HexWord = System.Buffers.SearchValues.Create(["hex"], StringComparison.OrdinalIgnoreCase);
+
+    private static readonly System.Buffers.SearchValues<char> HexOrSpace = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF \t\r\n");
 
     /// <summary>A text (a statement, a parameter) that may hold a password: the word, or a URI with one (<c>postgresql://u:pw@h</c>).</summary>
     public static bool MayHoldSecret(string text) => text.AsSpan().IndexOfAny(SecretMarks) >= 0;

@@ -87,33 +87,66 @@ internal sealed partial class Masker
         for (var at = HexMark(text); at >= 0; at = HexMark(text))
         {
             text = text[(at + 2)..];
-            var run = text.IndexOfAnyExcept(HexDigits);
-            var hex = run < 0 ? text : text[..run];
-            hex = hex[..(hex.Length & ~1)];
-            if (hex.Length < 10)
+            if (HexDigitsHoldSecret(text))
             {
-                // Fewer than five bytes hold no email, SSN or card.
-                continue;
-            }
-
-            var rented = Pool<byte>.Rent(hex.Length / 2);
-            try
-            {
-                var raw = rented.AsSpan(0, hex.Length / 2);
-                if (Convert.FromHexString(hex, raw, out _, out var written) == System.Buffers.OperationStatus.Done
-                    && MaskText(raw[..written], ScanMode.DetectOnly, null, default) == MaskResult.Null)
-                {
-                    return true;
-                }
-            }
-            finally
-            {
-                Pool<byte>.Return(rented);
+                return true;
             }
         }
 
         return false;
     }
+
+    /// <summary>
+    /// The hex digits <paramref name="text"/> starts with, whitespace between pairs allowed as
+    /// bytea's input allows it (probe MA5), decode to something the detectors find.
+    /// </summary>
+    private bool HexDigitsHoldSecret(ReadOnlySpan<byte> text)
+    {
+        var rented = Pool<byte>.Rent(Math.Max(text.Length / 2, 1));
+        try
+        {
+            var length = 0;
+            var high = -1;
+            foreach (var c in text)
+            {
+                var nibble = HexValue(c);
+                if (nibble < 0)
+                {
+                    if (c is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r' && high < 0)
+                    {
+                        continue;
+                    }
+
+                    break;
+                }
+
+                if (high < 0)
+                {
+                    high = nibble;
+                }
+                else
+                {
+                    rented[length++] = (byte)((high << 4) | nibble);
+                    high = -1;
+                }
+            }
+
+            // Fewer than five bytes hold no email, SSN or card.
+            return length >= 5 && MaskText(rented.AsSpan(0, length), ScanMode.DetectOnly, null, default) == MaskResult.Null;
+        }
+        finally
+        {
+            Pool<byte>.Return(rented);
+        }
+    }
+
+    private static int HexValue(byte c) => c switch
+    {
+        >= (byte)'0' and <= (byte)'9' => c - '0',
+        >= (byte)'a' and <= (byte)'f' => c - 'a' + 10,
+        >= (byte)'A' and <= (byte)'F' => c - 'A' + 10,
+        _ => -1,
+    };
 
     /// <summary>Text holding a card, SSN or email only once decoded: bytea's hex or octal escapes, a number in exponent form.</summary>
     private bool EncodedHoldsSecret(ReadOnlySpan<byte> text) =>
@@ -154,10 +187,16 @@ internal sealed partial class Masker
 
                 if (text.Length - j >= 3 && IsOctal(text[j]) && IsOctal(text[j + 1]) && IsOctal(text[j + 2]))
                 {
+                    // The byte it stands for: a NUL before a card's digits still ends the run
+                    // before them, and \064\061… spells the digits themselves (probe MA5).
+                    rented[length++] = (byte)(((text[j] - '0') << 6) | ((text[j + 1] - '0') << 3) | (text[j + 2] - '0'));
                     j += 3;
                 }
+                else
+                {
+                    rented[length++] = (byte)' ';
+                }
 
-                rented[length++] = (byte)' ';
                 i = j - 1;
             }
 
@@ -191,7 +230,6 @@ internal sealed partial class Masker
         return -1;
     }
 
-    private static readonly System.Buffers.SearchValues<byte> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF"u8);
 
     /// <summary>bytea in text: <c>\x</c> hex is decoded, masked as bytes and encoded again; the escape format is masked as it stands.</summary>
     private MaskResult MaskByteaText(ReadOnlySpan<byte> value, IBufferWriter<byte> output)

@@ -18,6 +18,9 @@ public class MaskerSqlTests
     [InlineData("SELECT 'ssn 123-'\n\t'45-6789' AS s", "SELECT '****' AS s")]
     [InlineData(@"SELECT '\x0034313131313131313131313131313131'::bytea", "SELECT '****'::bytea")] // probe LA5
     [InlineData(@"INSERT INTO t VALUES ('\X3132332d34352d36373839')", "INSERT INTO t VALUES ('****')")]
+    [InlineData(@"SELECT '\x34 31 31 31 31 31 31 31 31 31 31 31 31 31 31 31'::bytea", "SELECT '****'::bytea")] // probe MA5: spaces between pairs
+    [InlineData("SELECT decode('34313131313131313131313131313131', 'hex')", "SELECT decode('****', 'hex')")]
+    [InlineData(@"SELECT E'\\064\\061\\061\\061\\061\\061\\061\\061\\061\\061\\061\\061\\061\\061\\061\\061'::bytea", "SELECT '****'::bytea")]
     public void MaskSqlLiterals_ALiteralWhoseDecodedValueIsFlagged_IsShownMaskedWhole(string sql, string masked) =>
         Assert.Equal(masked, _masker.MaskSqlLiterals(sql));
 
