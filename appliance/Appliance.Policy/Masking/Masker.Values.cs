@@ -51,6 +51,8 @@ internal sealed partial class Masker
             // What no detector reads as it stands inside an array, a composite or a range: a bytea's
             // hex or escapes, a float8's exponent (probes KB3, LA2, LA3).
             PgValueClass.TextContainer or PgValueClass.Opaque or PgValueClass.Range when EncodedHoldsSecret(value) => MaskResult.Null,
+            // JSON in a record's field: a mask written into it is no JSON (probes LA6, MA6), so a record holding a card there is NULL.
+            PgValueClass.TextContainer or PgValueClass.Opaque when HoldsJson(value) => MaskText(value, ScanMode.DetectOnly, null, default),
             PgValueClass.TextContainer or PgValueClass.Opaque or PgValueClass.Range or PgValueClass.Snapshot => MaskText(value, ScanMode.Text, output, default),
             _ => MaskText(value, ScanMode.DetectOnly, null, default),
         };
@@ -209,6 +211,10 @@ internal sealed partial class Masker
     }
 
     private static bool IsOctal(byte b) => b is >= (byte)'0' and <= (byte)'7';
+
+    /// <summary>A record's or an array's text with a JSON object in it: a key and its colon, as a field quotes it (<c>""n"":</c>, <c>\"n\":</c>).</summary>
+    private static bool HoldsJson(ReadOnlySpan<byte> text) =>
+        text.IndexOf("\"\":"u8) >= 0 || text.IndexOf("\\\":"u8) >= 0;
 
     private static bool IsJsonArray(uint typeOid) => typeOid is PgTypes.JsonArray or PgTypes.JsonbArray;
 

@@ -387,6 +387,16 @@ public class MaskerValueTests
         Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(new byte[16], PgTypes.Point, binary: true).Result);
     }
 
+    /// <summary>JSON in a record's field holding a card: the record is NULL, as a mask written into the JSON would not parse (probes LA6, MA6).</summary>
+    [Fact]
+    public void MaskValue_RecordWithJsonHoldingACard_IsNull()
+    {
+        const uint ordersRowType = 16400;
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("(\"{\"\"n\"\": 4111111111111111}\",1)"), ordersRowType, binary: false).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("(\"{\"\"n\"\": 12}\",1)"), ordersRowType, binary: false).Result);
+        Assert.Equal("(a***@example.com,1)", Encoding.UTF8.GetString(_masker.MaskValue(Utf8("(ann@example.com,1)"), ordersRowType, binary: false).Bytes));
+    }
+
     /// <summary>money's text with the card in its separators or cents, inside a record or an array of a domain (probe MA3).</summary>
     [Fact]
     public void MaskValue_MoneyTextInsideARecord_HoldingACard_IsNull()
