@@ -75,10 +75,10 @@ internal sealed partial class Masker
                     changed |= numberNull;
                 }
                 else if (!header && plan[i].ValueClass is PgValueClass.Bytea or PgValueClass.TextContainer or PgValueClass.Opaque or PgValueClass.Range
-                    && EncodedHoldsSecret(CopyRow.Unescaped(raw, format, PooledBufferWriter.Scratch(2))))
+                    && EncodedOrJsonHoldsSecret(CopyRow.Unescaped(raw, format, PooledBufferWriter.Scratch(2)), plan[i].ValueClass))
                 {
-                    // bytea's hex or escapes, a float8's exponent (alone, or in an array or a record)
-                    // holding a card: NULL, as a number holding one is (probes KB3, LA2, LA3).
+                    // bytea's hex or escapes, a float8's exponent (alone, or in an array or a record),
+                    // JSON in a record holding a card: NULL, as a number holding one is (probes KB3, LA2, LA3, MA6).
                     Write(rebuilt, format.Null);
                     changed = true;
                 }
@@ -110,6 +110,11 @@ internal sealed partial class Masker
             }
         }
     }
+
+    /// <summary>What a SELECT sends as NULL for such a field: bytea's forms, exponents or money holding a card, and a record's or array's JSON holding one.</summary>
+    private bool EncodedOrJsonHoldsSecret(ReadOnlySpan<byte> value, PgValueClass valueClass) =>
+        EncodedHoldsSecret(value)
+        || (valueClass is PgValueClass.TextContainer or PgValueClass.Opaque && HoldsJson(value) && MaskText(value, ScanMode.DetectOnly, null, default) == MaskResult.Null);
 
     /// <summary>Numbers, whose text a SELECT sends as NULL when it holds a card (<see cref="MaskValue"/>).</summary>
     private static bool IsReadAsNumber(PgValueClass valueClass) =>
