@@ -90,13 +90,13 @@ public class MaskerCopyTests
         Assert.Equal(expected, Mask(row, plan: plan).Row);
     }
 
-    /// <summary>bytea's hex holding a card, alone or in an array, is NULL: the hex of a card is its digits as bytes (probe KB3).</summary>
+    /// <summary>bytea's hex holding a card, alone or in an array, is NULL: the hex of a card is its digits as bytes (probe KB3); so is JSON in a record's field holding one (MA6).</summary>
     [Theory]
     [InlineData(PgTypes.Bytea, "1\t\\\\x34313131313131313131313131313131\n", "1\t\\N\n")]
     [InlineData(1001u, "1\t{\"\\\\\\\\x3132332d34352d36373839\"}\n", "1\t\\N\n")]
     [InlineData(PgTypes.Bytea, "1\t\\\\x68656c6c6f20776f726c64\n", "1\t\\\\x68656c6c6f20776f726c64\n")]
     [InlineData(16400u, "1\t(\"{\"\"n\"\": 4111111111111111}\",1)\n", "1\t\\N\n")] // JSON in a record's field (probe MA6)
-    public void Bytea_HexHoldingACard_IsNull(uint type, string row, string expected)
+    public void EncodedValues_HoldingACard_AreNull(uint type, string row, string expected)
     {
         var plan = _masker.GetPlan("SELECT id, blob FROM files", [new("id", 0, 0, PgTypes.Int4), new("blob", 0, 0, type)], null);
 
