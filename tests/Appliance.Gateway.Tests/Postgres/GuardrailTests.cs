@@ -362,6 +362,35 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     /// <summary>
+    /// A simple Query held for review while the extended batch sent before it failed: PostgreSQL
+    /// skips it with the batch, so approved, it does not run, and later answers stay in step
+    /// (probe NB1: the batch's ReadyForQuery was taken for its answer, every later one was one behind).
+    /// </summary>
+    [Fact]
+    public async Task Review_OfAQueryHeldWhileItsBatchFailed_IsSkippedWithTheBatch()
+    {
+        var table = await TableWithRowsAsync();
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(
+            o => FrontendWriter.WriteParse(o, "", "SELECT 1/0", []),
+            o => FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "", 0),
+            o => FrontendWriter.WriteQuery(o, $"DELETE FROM {table}"),
+            FrontendWriter.WriteSync);
+        var review = await WaitForReviewAsync(table);
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await bob.PostAsync($"api/requests/{review}/approve", null, HttpStatusCode.OK);
+
+        var batch = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal("22012", Assert.Single(batch, m => m.Type == 'E').SqlState);
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 'abc'"));
+        var answer = await client.ReadUntilReadyAsync();
+
+        Assert.Equal("abc", System.Text.Encoding.UTF8.GetString(Assert.Single(answer, m => m.Type == 'D').Body[6..]));
+        Assert.Equal(6L, await fixture.UpstreamScalarAsync<long>($"SELECT sum(id) FROM {table}"));
+    }
+
+    /// <summary>
     /// "EXECUTE name" says nothing of what it runs: its review shows the prepared statement too,
     /// and is approved for both (probe CC: approvers saw only "EXECUTE ccpp").
     /// </summary>

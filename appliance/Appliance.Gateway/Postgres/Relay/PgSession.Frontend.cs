@@ -275,6 +275,17 @@ internal sealed partial class PgSession
         NoteCodeRun(_portals.HasNamed && MayTouchPortals(sql));
         _approvedHold = null;
         var decision = ExecutesProtocolStatement(sql) ? RefuseProtocolStatementExecute(sql) : Decide(sql, default, isParse: false);
+        if (decision.Refusal is null && decision.ReviewId is { } approved && UpstreamFailedThisBatch())
+        {
+            // Held for review while the extended batch before it failed: PostgreSQL skips it with the
+            // rest of the batch, so it is not forwarded, whose answer the batch's ReadyForQuery would
+            // have been taken for (probe NB1: every later answer one behind, masked by the plan
+            // before it). Its approval is not spent on a run that never happens.
+            _ = MarkNotRunAsync(approved);
+            RecordDiscardedQuery(frame);
+            return;
+        }
+
         _forwardedInBatch = false;
 
         // Settings the batch before it changed are reported before this Query's ReadyForQuery.
