@@ -132,6 +132,11 @@ internal sealed partial class Masker
             return MaskResult.Null;
         }
 
+        if (DetectOpaqueGeometry(value) == MaskResult.Null)
+        {
+            return MaskResult.Null;
+        }
+
         if (depth > MaxDepth)
         {
             return MaskResult.Null;
@@ -168,15 +173,16 @@ internal sealed partial class Masker
 
     /// <summary>
     /// Eight bytes of an unknown type read as an int8 that has an issued card's length and prefix
-    /// (17 to 19 digits and cards starting 81 or 82 too, probe MA1), unless they read as an ordinary
-    /// float8 (a normal number from 1e-9 to 1e15), which the float8 reading judges. Any eight bytes
-    /// are some int8: a float8's or a timestamp's (its microseconds, 15 digits) read so passed the
-    /// detector's looser rules one time in ten, and came back NULL (probes LA4, MA4).
+    /// (17 to 19 digits and cards starting 81 or 82 too, probe MA1), unless they read as a float8
+    /// someone wrote (normal, with at most 12 significant digits: 0.25, 19.99, 6.02e23), which the
+    /// float8 reading judges. Any eight bytes are some int8: a float8's or a timestamp's (its
+    /// microseconds, 15 digits) read so passed the detector's looser rules one time in ten and came
+    /// back NULL (probes LA4, MA4, NA5), while an int8 card read as a float8 has a full mantissa
+    /// (a window of magnitudes had let a third of 19-digit cards starting with 4 through, NA1).
     /// </summary>
     private MaskResult DetectOpaqueInt8(ReadOnlySpan<byte> value)
     {
-        var asFloat = Math.Abs(BitConverter.Int64BitsToDouble(BinaryPrimitives.ReadInt64BigEndian(value)));
-        if (double.IsNormal(asFloat) && asFloat is >= 1e-9 and <= 1e15)
+        if (IsWrittenFloat(BitConverter.Int64BitsToDouble(BinaryPrimitives.ReadInt64BigEndian(value))))
         {
             return MaskResult.Unchanged;
         }
@@ -184,6 +190,45 @@ internal sealed partial class Masker
         Span<byte> digits = stackalloc byte[32];
         var length = BinaryNumbers.Int8Digits(value, digits);
         return length > 0 && IsIssuedCardShape(digits[..length]) ? DetectDigits(digits[..length]) : MaskResult.Unchanged;
+    }
+
+    /// <summary>A normal float8 whose shortest form has at most 12 significant digits.</summary>
+    private static bool IsWrittenFloat(double number)
+    {
+        if (!double.IsNormal(number))
+        {
+            return false;
+        }
+
+        Span<char> text = stackalloc char[32];
+        if (!Math.Abs(number).TryFormat(text, out var written, "R", System.Globalization.CultureInfo.InvariantCulture))
+        {
+            return false;
+        }
+
+        var mantissa = text[..written];
+        var exponent = mantissa.IndexOfAny('E', 'e');
+        mantissa = exponent >= 0 ? mantissa[..exponent] : mantissa;
+        var significant = mantissa.Trim('0').ToString().Replace(".", "", StringComparison.Ordinal).Trim('0');
+        return significant.Length <= 12;
+    }
+
+    /// <summary>
+    /// A value of a type without a known OID whose bytes a geometric value's layout fits (a
+    /// domain over point, box, circle, path or polygon): its float8s, read as such (probe NA2).
+    /// </summary>
+    private MaskResult DetectOpaqueGeometry(ReadOnlySpan<byte> value)
+    {
+        foreach (var start in (ReadOnlySpan<int>)[0, 4, 5])
+        {
+            if (value.Length > start && (value.Length - start) % 8 == 0 && value.Length - start >= 16
+                && DetectBinaryGeometry(value, start switch { 4 => PgTypes.Polygon, 5 => PgTypes.Path, _ => PgTypes.Point }) == MaskResult.Null)
+            {
+                return MaskResult.Null;
+            }
+        }
+
+        return MaskResult.Unchanged;
     }
 
     /// <summary>The lengths and leading digits issued cards have: Visa 13, 16, 19; Diners 14; Amex 15; Mastercard, Discover, UnionPay, Maestro 16 to 19.</summary>

@@ -374,6 +374,37 @@ public class MaskerValueTests
         Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Array(domainOverInt8, quarter), domainArray, binary: true).Result);
     }
 
+    /// <summary>
+    /// A float8 someone wrote has few significant digits, an int8 card read as one a full mantissa:
+    /// 19-digit cards that read as ordinary floats are cards (probe NA1), and floats of any magnitude are floats (NA5).
+    /// </summary>
+    [Fact]
+    public void MaskValue_UnknownEightBytes_AreFloatsOnlyWhenWrittenSo()
+    {
+        const uint domainOverInt8 = 16570, domainArray = 16571;
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Array(domainOverInt8, Int8(4611686018427387900)), domainArray, binary: true).Result);
+        foreach (var written in new[] { 1.00002e-10, 2.000002e+16, 6.02e23, 19.99, 0.25 })
+        {
+            var bytes = new byte[8];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes, BitConverter.DoubleToInt64Bits(written));
+            Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Array(domainOverInt8, bytes), domainArray, binary: true).Result);
+        }
+    }
+
+    /// <summary>A domain over a geometric type has its own OID: its float8s are read all the same (probe NA2).</summary>
+    [Fact]
+    public void MaskValue_UnknownTypeShapedLikeGeometry_HoldingACard_IsNull()
+    {
+        const uint domainOverPoint = 16620, domainArray = 16621;
+        var point = new byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(point, BitConverter.DoubleToInt64Bits(6011373127221328));
+        var circle = new byte[24];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(circle.AsSpan(8), BitConverter.DoubleToInt64Bits(4111111111111111));
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Array(domainOverPoint, point), domainArray, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(circle, domainOverPoint, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Array(domainOverPoint, new byte[16]), domainArray, binary: true).Result);
+    }
+
     /// <summary>Geometric values are float8s: a card kept in a point is read as one, in text and binary (probe MA2).</summary>
     [Fact]
     public void MaskValue_GeometryHoldingACard_IsNull()
