@@ -150,6 +150,18 @@ internal sealed partial class Masker
         _ => -1,
     };
 
+    /// <summary>
+    /// A parameter's text that holds a card, SSN or email only once decoded: bytea's hex (spaces
+    /// between pairs allowed), its octal escapes, or hex digits alone, as <c>decode($1, 'hex')</c>
+    /// takes them (probes HA9, NA4).
+    /// </summary>
+    public bool DetectsEncoded(ReadOnlySpan<byte> text) =>
+        HasValueDetection
+        && (HexHoldsSecret(text) || EscapesHoldSecret(text)
+            || (text.Length >= 10 && !text.ContainsAnyExcept(HexDigitsOrSpace) && HexDigitsHoldSecret(text)));
+
+    private static readonly System.Buffers.SearchValues<byte> HexDigitsOrSpace = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF \t\r\n"u8);
+
     /// <summary>Text holding a card, SSN or email only once decoded: bytea's hex or octal escapes, a number in exponent form.</summary>
     private bool EncodedHoldsSecret(ReadOnlySpan<byte> text) =>
         HexHoldsSecret(text) || EscapesHoldSecret(text)

@@ -343,6 +343,27 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         Assert.Equal(count, record.GetProperty("rows").GetInt64());
     }
 
+    /// <summary>A text parameter holding a card in bytea's octal escapes or as hex digits for decode() is recorded as **** (probe NA4).</summary>
+    [Fact]
+    public async Task EncodedTextParameters_HoldingACard_AreRecordedMasked()
+    {
+        var marker = PgGatewayFixture.Marker();
+        await using var connection = await fixture.OpenAsync();
+        var octal = "\\064" + string.Concat(Enumerable.Repeat("\\061", 15));
+        await using var command = new NpgsqlCommand($"SELECT length($1::bytea) AS {marker}, length(decode($2, 'hex')) AS h", connection)
+        {
+            Parameters =
+            {
+                new() { Value = octal, NpgsqlDbType = NpgsqlDbType.Text },
+                new() { Value = "34313131313131313131313131313131", NpgsqlDbType = NpgsqlDbType.Text },
+            },
+        };
+        await command.ExecuteNonQueryAsync();
+
+        var recorded = Assert.Single(await fixture.RecordedStatementsAsync(marker));
+        Assert.Equal(["****", "****"], recorded.GetProperty("parameters").EnumerateArray().Select(p => p.GetString()));
+    }
+
     /// <summary>Arrays Npgsql sends and reads in binary are recorded as PostgreSQL prints them (probe JB2: as hex).</summary>
     [Fact]
     public async Task BinaryArrays_AreRecordedAsPostgresPrintsThem()

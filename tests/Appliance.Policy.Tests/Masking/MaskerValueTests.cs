@@ -437,6 +437,16 @@ public class MaskerValueTests
         Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("(\"$12.50\",1)"), ordersRowType, binary: false).Result);
     }
 
+    /// <summary>A parameter's text that holds a card only once decoded: bytea's hex with spaces, its octal escapes, hex digits alone (probes HA9, NA4).</summary>
+    [Theory]
+    [InlineData(@"\x34 31 31 31 31 31 31 31 31 31 31 31 31 31 31 31", true)]
+    [InlineData(@"\\064\\061\\061\\061\\061\\061\\061\\061\\061\\061\\061\\061\\061\\061\\061\\061", true)]
+    [InlineData("3132332d34352d36373839", true)]
+    [InlineData("68656c6c6f20776f726c64", false)]
+    [InlineData("plain text", false)]
+    public void DetectsEncoded_ReadsTheFormsDecodeAndByteaTake(string text, bool detected) =>
+        Assert.Equal(detected, _masker.DetectsEncoded(Utf8(text)));
+
     /// <summary>A mask in a json[] or jsonb[] element would not parse as JSON: the array holding a card is NULL (probe KB4).</summary>
     [Fact]
     public void MaskValue_JsonArrayText_HoldingACard_BecomesNull()

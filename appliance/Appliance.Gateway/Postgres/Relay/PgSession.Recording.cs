@@ -98,7 +98,7 @@ internal sealed partial class PgSession
             {
                 var recorded = bind.ParameterFormats.GetFormat(i) == PgFormat.Binary
                     ? RecordedBinary(runtime, value.Bytes, statement.ParameterType(i))
-                    : NumberHidesADetectedValue(runtime, value.Bytes) || HexHidesADetectedValue(runtime, value.Bytes)
+                    : NumberHidesADetectedValue(runtime, value.Bytes) || runtime.Masker.DetectsEncoded(value.Bytes)
                         ? "****"
                         : Masker.ShortenValueForRecord(runtime.MaskText(value.Bytes));
 
@@ -110,29 +110,6 @@ internal sealed partial class PgSession
         }
 
         return values;
-    }
-
-    /// <summary>
-    /// A parameter in bytea's hex text (<c>\x34313131…</c>) whose bytes the detectors flag: the
-    /// hex hid the card from them, and reads back as it (probe GD7).
-    /// </summary>
-    private static bool HexHidesADetectedValue(Policy.ConnectionRuntime runtime, ReadOnlySpan<byte> value)
-    {
-        if (!runtime.Masker.HasValueDetection || value.Length < 4 || value[0] != '\\' || value[1] != 'x')
-        {
-            return false;
-        }
-
-        try
-        {
-            // PostgreSQL takes whitespace between the pairs (probe HA9).
-            var hex = string.Concat(System.Text.Encoding.ASCII.GetString(value[2..]).Where(c => !char.IsWhiteSpace(c)));
-            return hex.Length % 2 == 0 && runtime.Masker.Detects(Convert.FromHexString(hex));
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
     }
 
     /// <summary>
