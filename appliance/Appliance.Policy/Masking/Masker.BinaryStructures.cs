@@ -195,22 +195,32 @@ internal sealed partial class Masker
     /// <summary>A normal float8 whose shortest form has at most 12 significant digits.</summary>
     private static bool IsWrittenFloat(double number)
     {
-        if (!double.IsNormal(number))
-        {
-            return false;
-        }
-
         Span<char> text = stackalloc char[32];
-        if (!Math.Abs(number).TryFormat(text, out var written, "R", System.Globalization.CultureInfo.InvariantCulture))
+        if (!double.IsNormal(number) || !Math.Abs(number).TryFormat(text, out var written, "R", System.Globalization.CultureInfo.InvariantCulture))
         {
             return false;
         }
 
+        // The mantissa's digits, without the point and the zeros before and after them.
         var mantissa = text[..written];
         var exponent = mantissa.IndexOfAny('E', 'e');
         mantissa = exponent >= 0 ? mantissa[..exponent] : mantissa;
-        var significant = mantissa.Trim('0').ToString().Replace(".", "", StringComparison.Ordinal).Trim('0');
-        return significant.Length <= 12;
+        int first = -1, last = -1, between = 0;
+        for (var i = 0; i < mantissa.Length; i++)
+        {
+            if (mantissa[i] is >= '1' and <= '9')
+            {
+                first = first < 0 ? i : first;
+                last = i;
+            }
+        }
+
+        for (var i = first + 1; i < last; i++)
+        {
+            between += mantissa[i] == '.' ? 0 : 1;
+        }
+
+        return first < 0 || between + (first == last ? 1 : 2) <= 12;
     }
 
     /// <summary>
