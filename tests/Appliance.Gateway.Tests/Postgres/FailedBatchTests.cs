@@ -74,8 +74,8 @@ public sealed class FailedBatchTests(PlaintextFixture fixture) : IClassFixture<P
         await using var client = await fixture.RawAliceAsync();
         await FailAnExtendedBatchAsync(client);
 
-        // FunctionCall 'F': function oid 1 (no such call runs), no argument formats, no arguments, text result.
-        await client.SendRawAsync([(byte)'F', 0, 0, 0, 14, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+        // Function oid 1: no such call runs.
+        await client.SendAsync(RawPgClient.FunctionCall(1));
         await client.SendAsync(FrontendWriter.WriteSync);
         Assert.Equal("Z", string.Join(' ', (await client.ReadUntilReadyAsync()).Select(m => m.Type)));
 
@@ -95,17 +95,12 @@ public sealed class FailedBatchTests(PlaintextFixture fixture) : IClassFixture<P
     {
         var marker = "instep_" + PgGatewayFixture.Marker();
         await using var client = await fixture.RawAliceAsync();
-        // FunctionCall 'F' of int4pl (oid 177), no argument formats, no arguments, text result.
-        Action<System.Buffers.IBufferWriter<byte>> refusal = refused == "function call"
-            ? o => System.Buffers.BuffersExtensions.Write(o, new byte[] { (byte)'F', 0, 0, 0, 14, 0, 0, 0, 177, 0, 0, 0, 0, 0, 0 })
+        // A FunctionCall of int4pl (oid 177).
+        var refusal = refused == "function call"
+            ? RawPgClient.FunctionCall(177)
             : o => FrontendWriter.WriteQuery(o, "DROP TABLE nothing_here");
 
-        await client.SendAsync(
-            o => FrontendWriter.WriteParse(o, "", "SELECT 1/0", []),
-            o => FrontendWriter.WriteBind(o, "", "", [], [], []),
-            o => FrontendWriter.WriteExecute(o, "", 0),
-            refusal,
-            FrontendWriter.WriteSync);
+        await client.SendAsync(RawPgClient.Unnamed("SELECT 1/0"), refusal, FrontendWriter.WriteSync);
         var batch = await client.ReadUntilReadyAsync();
         Assert.Equal("22012", Assert.Single(batch, m => m.Type == 'E').SqlState);
 

@@ -371,12 +371,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     {
         var table = await TableWithRowsAsync();
         await using var client = await fixture.RawAliceAsync();
-        await client.SendAsync(
-            o => FrontendWriter.WriteParse(o, "", "SELECT 1/0", []),
-            o => FrontendWriter.WriteBind(o, "", "", [], [], []),
-            o => FrontendWriter.WriteExecute(o, "", 0),
-            o => FrontendWriter.WriteQuery(o, $"DELETE FROM {table}"),
-            FrontendWriter.WriteSync);
+        await client.SendAsync(RawPgClient.Unnamed("SELECT 1/0"), o => FrontendWriter.WriteQuery(o, $"DELETE FROM {table}"), FrontendWriter.WriteSync);
         var review = await WaitForReviewAsync(table);
         using var bob = fixture.Gateway.Client(fixture.BobToken);
         await bob.PostAsync($"api/requests/{review}/approve", null, HttpStatusCode.OK);

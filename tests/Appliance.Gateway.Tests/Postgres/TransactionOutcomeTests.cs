@@ -158,8 +158,7 @@ public sealed class TransactionOutcomeTests(PlaintextFixture fixture) : IClassFi
 
         await client.SendAsync(Statement($"INSERT INTO {table} VALUES (1) -- {marker}"), FrontendWriter.WriteFlush);
         await client.ReadUntilAsync('C');
-        // FunctionCall 'F': function oid 1, no argument formats, no arguments, text result.
-        await client.SendRawAsync([(byte)'F', 0, 0, 0, 14, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+        await client.SendAsync(RawPgClient.FunctionCall(1));
         var refused = await client.ReadUntilReadyAsync();
         Assert.Equal("42501", Assert.Single(refused, m => m.Type == 'E').SqlState);
         await client.SendAsync(FrontendWriter.WriteSync);
@@ -197,11 +196,5 @@ public sealed class TransactionOutcomeTests(PlaintextFixture fixture) : IClassFi
         return (table, "tx_" + PgGatewayFixture.Marker());
     }
 
-    /// <summary>Parse, Bind and Execute of <paramref name="sql"/> on the unnamed statement and portal.</summary>
-    private static Action<System.Buffers.IBufferWriter<byte>> Statement(string sql) => o =>
-    {
-        FrontendWriter.WriteParse(o, "", sql, []);
-        FrontendWriter.WriteBind(o, "", "", [], [], []);
-        FrontendWriter.WriteExecute(o, "", 0);
-    };
+    private static Action<System.Buffers.IBufferWriter<byte>> Statement(string sql) => RawPgClient.Unnamed(sql);
 }

@@ -49,6 +49,18 @@ internal sealed class RawPgClient : IAsyncDisposable
 
     public byte[] SecretKey { get; private set; } = [];
 
+    /// <summary>Parse, Bind and Execute of <paramref name="sql"/> on the unnamed statement and portal.</summary>
+    public static Action<IBufferWriter<byte>> Unnamed(string sql) => o =>
+    {
+        FrontendWriter.WriteParse(o, "", sql, []);
+        FrontendWriter.WriteBind(o, "", "", [], [], []);
+        FrontendWriter.WriteExecute(o, "", 0);
+    };
+
+    /// <summary>A fast-path FunctionCall ('F') of <paramref name="functionOid"/>: no argument formats, no arguments, text result.</summary>
+    public static Action<IBufferWriter<byte>> FunctionCall(byte functionOid) =>
+        o => o.Write(new byte[] { (byte)'F', 0, 0, 0, 14, 0, 0, 0, functionOid, 0, 0, 0, 0, 0, 0 });
+
     public static async Task<RawPgClient> ConnectAsync(int port)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
