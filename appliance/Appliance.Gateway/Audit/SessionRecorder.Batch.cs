@@ -119,10 +119,10 @@ internal sealed partial class SessionRecorder
     private static NewEvent StartedEvent(SessionInfo session) => new(
         EventTypes.SessionStarted, session.StartedAt, StoreJson.Serialize(session), session.User, session.Connection, session.GrantId, session.Id);
 
-    private static Task InsertStartsAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, IEnumerable<SessionInfo> starts) =>
+    private Task InsertStartsAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, IEnumerable<SessionInfo> starts) =>
         connection.ExecuteAsync(
-            "INSERT INTO sessions (id, user_email, connection, grant_id, client_addr, application, started_at, statements) " +
-            "VALUES (@Id, @User, @Connection, @GrantId, @ClientAddress, @Application, @StartedAt, 0) ON CONFLICT (id) DO NOTHING",
-            starts.Select(s => new { s.Id, s.User, s.Connection, s.GrantId, s.ClientAddress, s.Application, StartedAt = s.StartedAt.ToUnixMs() }),
+            "INSERT INTO sessions (id, user_email, connection, grant_id, client_addr, application, started_at, statements, node) " +
+            "VALUES (@Id, @User, @Connection, @GrantId, @ClientAddress, @Application, @StartedAt, 0, @Node) ON CONFLICT (id) DO NOTHING",
+            starts.Select(s => new { s.Id, s.User, s.Connection, s.GrantId, s.ClientAddress, s.Application, StartedAt = s.StartedAt.ToUnixMs(), Node = node.Id }),
             transaction);
 }

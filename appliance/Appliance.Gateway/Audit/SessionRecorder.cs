@@ -20,7 +20,7 @@ namespace Appliance.Gateway.Audit;
 /// (docs/benchmarks.md).
 /// </remarks>
 internal sealed partial class SessionRecorder(
-    StoreDatabase database, EventLog events, TimeProvider time, ILogger<SessionRecorder> logger) : BackgroundService
+    StoreDatabase database, EventLog events, GatewayNode node, TimeProvider time, ILogger<SessionRecorder> logger) : BackgroundService
 {
     /// <summary>Items queued before sessions wait for the writer.</summary>
     private const int Capacity = 100_000;

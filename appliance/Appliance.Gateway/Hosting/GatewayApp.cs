@@ -63,6 +63,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<AuditVerifier>();
         builder.Services.AddHostedService<AuditAnchorLog>();
         builder.Services.AddSingleton<GuardrailEvents>();
+        builder.Services.AddSingleton<GatewayNode>();
         builder.Services.AddSingleton<SessionRecorder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionRecorder>());
         builder.Services.AddHostedService<OrphanedSessions>();
