@@ -225,13 +225,15 @@ internal sealed partial class Masker
 
     /// <summary>
     /// A value of a type without a known OID whose bytes a geometric value's layout fits (a
-    /// domain over point, box, circle, path or polygon): its float8s, read as such (probe NA2).
+    /// domain over point, box, circle, path or polygon; an extension's type of the same layout,
+    /// contrib's <c>cube</c>: a 4-byte header, then float8s): its float8s, read as such (probes NA2, OA2).
     /// </summary>
     private MaskResult DetectOpaqueGeometry(ReadOnlySpan<byte> value)
     {
         foreach (var start in (ReadOnlySpan<int>)[0, 4, 5])
         {
-            if (value.Length > start && (value.Length - start) % 8 == 0 && value.Length - start >= 16
+            // After a 4-byte header one float8 is enough: contrib's cube of one point (probe OA2).
+            if (value.Length > start && (value.Length - start) % 8 == 0 && value.Length - start >= (start == 4 ? 8 : 16)
                 && DetectBinaryGeometry(value, start switch { 4 => PgTypes.Polygon, 5 => PgTypes.Path, _ => PgTypes.Point }) == MaskResult.Null)
             {
                 return MaskResult.Null;

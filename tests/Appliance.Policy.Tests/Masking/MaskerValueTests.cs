@@ -405,6 +405,28 @@ public class MaskerValueTests
         Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Array(domainOverPoint, new byte[16]), domainArray, binary: true).Result);
     }
 
+    /// <summary>
+    /// An extension's type laid out as a 4-byte header and float8s, contrib's <c>cube</c>, carried a
+    /// card in a one-point cube (flag 0x80, one float8) past the binary reading (probe OA2).
+    /// </summary>
+    [Fact]
+    public void MaskValue_UnknownTypeOfAHeaderAndOneFloat_HoldingACard_IsNull()
+    {
+        const uint cube = 16700, cubeArray = 16705;
+        static byte[] Cube(double coordinate)
+        {
+            var bytes = new byte[12];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes, 0x80000001);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(4), BitConverter.DoubleToInt64Bits(coordinate));
+            return bytes;
+        }
+
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Cube(4111111111111111), cube, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Array(cube, Cube(6011373127221328)), cubeArray, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Cube(231.94), cube, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Cube(1234567), cube, binary: true).Result);
+    }
+
     /// <summary>Geometric values are float8s: a card kept in a point is read as one, in text and binary (probe MA2).</summary>
     [Fact]
     public void MaskValue_GeometryHoldingACard_IsNull()
