@@ -479,8 +479,18 @@ internal sealed partial class Masker
         var withQueries = WithQueryNames(text, tokens, index);
         // Not even into a table of the same name: it may be another schema's (probe EJ2).
         var fromMasked = RowSourceNames(text, tokens, relations, index) is { Count: > 0 };
+        // What an INSERT returns goes to the client, masked by column like a SELECT's: its
+        // RETURNING * copies nothing (probe OA6: ORMs' INSERT … RETURNING * was refused).
+        var returning = statement.Kind == "INSERT" ? TopLevelWordIndex(text, tokens, "RETURNING") : tokens.Count;
+        var depth = 0;
         for (var i = 0; i < tokens.Count; i++)
         {
+            depth += tokens[i].Kind == SqlTokenKind.OpenParen ? 1 : tokens[i].Kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (i > returning && depth == 0)
+            {
+                continue;
+            }
+
             // INSERT INTO t [(…)] TABLE customers: the query right after the target.
             var insertsTable = statement.Kind == "INSERT" && i > 0 && IsWord(text, tokens[i], "TABLE") && i + 1 < tokens.Count
                 && tokens[i + 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier

@@ -442,6 +442,27 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     }
 
     /// <summary>
+    /// What an INSERT returns goes to the client masked by column, as a SELECT's would: ORMs'
+    /// <c>INSERT … RETURNING *</c> was refused as a copy of the masked column (probe OA6).
+    /// </summary>
+    [Fact]
+    public async Task InsertReturningStar_ReturnsTheRowMasked()
+    {
+        var (table, _) = await PersonAsync();
+        var ssn = $"{Random.Shared.Next(100, 899)}-{Random.Shared.Next(10, 99)}-{Random.Shared.Next(1000, 9999)}";
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand($"INSERT INTO {table} VALUES (2, '{ssn}') RETURNING *", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(2, reader.GetInt32(0));
+        // A column rule masks the value whole, as SELECT * shows it.
+        Assert.Equal("****", reader.GetString(1));
+        await reader.DisposeAsync();
+        Assert.Equal(ssn, await fixture.UpstreamScalarAsync<string>($"SELECT ssn FROM {table} WHERE id = 2"));
+    }
+
+    /// <summary>
     /// A whole row carries the masked column unnamed: the written table's, named by its alias or
     /// name where no FROM lists it (probe AR), and a MERGE's USING source, read as a FROM is
     /// (probes AS, AT: whole rows went into an unmasked table).

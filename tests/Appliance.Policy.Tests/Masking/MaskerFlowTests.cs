@@ -92,6 +92,12 @@ public sealed class MaskerFlowTests
     [InlineData("CREATE TABLE t AS SELECT * FROM customers", false)]
     [InlineData("SELECT * INTO t FROM customers", false)]
     [InlineData("CREATE TABLE t AS SELECT count(*) FROM customers", false)]
+    // What an INSERT returns goes to the client, masked by column (probe OA6: ORMs' RETURNING * was refused).
+    [InlineData("INSERT INTO customers (id, note) VALUES (8, 'n8') RETURNING *", false)]
+    [InlineData("insert into customers c values (3, 'x') returning c.*, id", false)]
+    [InlineData("INSERT INTO notes SELECT * FROM customers RETURNING *", true)]
+    [InlineData("INSERT INTO notes (body) VALUES ((SELECT string_agg(x::text, '') FROM (SELECT * FROM customers) x)) RETURNING *", true)]
+    [InlineData("WITH n AS (INSERT INTO customers (id) VALUES (1) RETURNING *) INSERT INTO notes SELECT * FROM n", true)]
     public void WholeRowsIntoOtherColumns_AreRefused(string sql, bool refused)
     {
         var refusal = Columns.FlowRefusal(sql, relations: new OrdersHoldNoMaskedColumn());
