@@ -558,6 +558,26 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     /// <summary>
+    /// Inside a transaction block the pending review's error aborts the transaction: the advice to
+    /// run the statement again says it has to wait for the rollback (probe OC2).
+    /// </summary>
+    [Fact]
+    public async Task Review_StillPending_InsideATransaction_SaysToRunItAgainAfterTheRollback()
+    {
+        var table = await TableWithRowsAsync();
+        await using var connection = await fixture.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+
+        var pending = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"DELETE FROM {table}", connection, transaction).ExecuteNonQueryAsync());
+
+        Assert.Contains("held for review", pending.MessageText, StringComparison.Ordinal);
+        Assert.EndsWith("run it again then, after this transaction, which the error aborts, is rolled back.", pending.MessageText, StringComparison.Ordinal);
+        await transaction.RollbackAsync();
+        var outside = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"DELETE FROM {table}", connection).ExecuteNonQueryAsync());
+        Assert.EndsWith("run it again then.", outside.MessageText, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// The person runs the approved statement from another session under the same grant: the
     /// review names that session and its <c>command.executed</c> is in that session's replay, where
     /// the statement ran (probe JC2: it was chained to the held session, and the one that ran it showed no review).

@@ -250,7 +250,9 @@ internal sealed partial class PgSession
             default:
                 var pending =
                     $"statement held for review {review.Id} by guardrail \"{match.RuleName}\": {match.Message} " +
-                    $"Once an approver approves it (/hoop approve {review.Id}, or POST /api/requests/{review.Id}/approve), the same statement will pass once: run it again then.";
+                    $"Once an approver approves it (/hoop approve {review.Id}, or POST /api/requests/{review.Id}/approve), the same statement will pass once: run it again then" +
+                    // The error aborts the open transaction, where running it again fails with 25P02 (probe OC2).
+                    (_lastStatus == Appliance.Wire.Backend.TransactionStatus.Idle ? "." : ", after this transaction, which the error aborts, is rolled back.");
                 RecordRefused(masked, StatementRecord.ReviewPending, pending, match.RuleName, heldAt, HeldMs());
                 return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, pending, hint: $"/hoop approve {review.Id}"), null);
         }
