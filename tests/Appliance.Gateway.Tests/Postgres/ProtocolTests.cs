@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Buffers.Binary;
 using System.Text;
 using Appliance.Gateway.Tests.Postgres.Support;
+using Appliance.Gateway.Tests.Support;
 using Appliance.Wire;
 using Appliance.Wire.Backend;
 using Appliance.Wire.Frontend;
@@ -104,6 +105,34 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
         Assert.Equal(0x00030000, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(negotiate.Body)); // as PostgreSQL sends it
         Assert.True(parsed.UnrecognizedOptions.Contains("_pq_.future_option"u8));
         Assert.Equal('R', request.Type);
+    }
+
+    /// <summary>
+    /// A setting named twice at startup is valid, and PostgreSQL applies the last value: the
+    /// login ended with no message and no record, as the second name threw (probe OB1).
+    /// </summary>
+    [Fact]
+    public async Task ASettingNamedTwiceAtStartup_RunsWithTheLastValue_AndIsRecordedSo()
+    {
+        await fixture.GrantAsync();
+        var application = "twice-" + Guid.NewGuid().ToString("N")[..8];
+        await using (var client = fixture.Tls ? await RawPgClient.ConnectTlsAsync(fixture.Port) : await RawPgClient.ConnectAsync(fixture.Port))
+        {
+            await client.SendStartupAsync(Alice, "demo", fixture.AliceToken,
+                new KeyValuePair<string, string>("search_path", "pg_catalog"), new KeyValuePair<string, string>("application_name", application),
+                new KeyValuePair<string, string>("search_path", "public, pg_catalog"));
+            Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+            await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SHOW search_path"));
+            var row = Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'D');
+            Assert.Contains("public, pg_catalog", System.Text.Encoding.UTF8.GetString(row.Body), StringComparison.Ordinal);
+        }
+
+        var session = await fixture.EndedSessionAsync(application);
+        Assert.NotNull(session);
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var events = await auditor.GetJsonAsync($"api/sessions/{session.Value.GetProperty("id").GetString()}/events");
+        var started = events.EnumerateArray().Single(e => e.GetProperty("type").GetString() == "session.started");
+        Assert.Equal("public, pg_catalog", started.GetProperty("data").GetProperty("settings").GetProperty("search_path").GetString());
     }
 
     [Fact]

@@ -109,11 +109,20 @@ internal sealed partial class ClientHandshake
     /// <summary>
     /// What the session asked the upstream for at startup, for its record (application_name is
     /// recorded apart). A setting named like a password (<c>my.password=…</c> as a startup
-    /// parameter, probe GD1) keeps no value, as one holding <c>password=</c> does not.
+    /// parameter, probe GD1) keeps no value, as one holding <c>password=</c> does not. A setting
+    /// named twice keeps its last value, the one PostgreSQL applies (probe OB1: the second name
+    /// threw, and the login ended with no message and no record).
     /// </summary>
-    private static Dictionary<string, string> Settings(List<KeyValuePair<string, string>> parameters, ConnectionRuntime runtime) =>
-        parameters.Where(p => p.Key != "application_name").ToDictionary(
-            p => p.Key, p => Masker.HoldsSecret(p.Value.Replace("\\", "", StringComparison.Ordinal)) || Masker.HoldsSecret(p.Key) ? "****" : runtime.Masker.Mask(p.Value), StringComparer.Ordinal);
+    private static Dictionary<string, string> Settings(List<KeyValuePair<string, string>> parameters, ConnectionRuntime runtime)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in parameters.Where(p => p.Key != "application_name"))
+        {
+            settings[key] = Masker.HoldsSecret(value.Replace("\\", "", StringComparison.Ordinal)) || Masker.HoldsSecret(key) ? "****" : runtime.Masker.Mask(value);
+        }
+
+        return settings;
+    }
 
     private bool PlaintextAllowed(IPEndPoint? remote)
     {
