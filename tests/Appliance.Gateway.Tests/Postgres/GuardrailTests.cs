@@ -643,6 +643,34 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal(System.Text.Json.JsonValueKind.Null, spent.GetProperty("ranIn").ValueKind);
     }
 
+    /// <summary>
+    /// A pipelining client's SELECT still runs upstream while the DELETE sent after it is held: a
+    /// CancelRequest cancels the SELECT, as PostgreSQL would cancel what runs, and the DELETE stays
+    /// held (probe OB2: the cancel ended the hold, and the SELECT ran to its end).
+    /// </summary>
+    [Fact]
+    public async Task Cancel_WhileAStatementAheadOfAHoldRuns_CancelsThatStatement_AndTheHoldGoesOn()
+    {
+        var table = await TableWithRowsAsync();
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT pg_sleep(8)"), o => FrontendWriter.WriteQuery(o, $"DELETE FROM {table}"));
+        var review = await WaitForReviewAsync(table);
+
+        await using (var cancel = fixture.Tls ? await RawPgClient.ConnectTlsAsync(fixture.Port) : await RawPgClient.ConnectAsync(fixture.Port))
+        {
+            await cancel.SendAsync(o => FrontendWriter.WriteCancelRequest(o, client.ProcessId, client.SecretKey));
+            await cancel.ReadUntilClosedAsync(TimeSpan.FromSeconds(5));
+        }
+
+        var sleep = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("57014", Assert.Single(sleep, m => m.Type == 'E').SqlState);
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await bob.PostAsync($"api/requests/{review}/approve", null, HttpStatusCode.OK);
+        var delete = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(delete, m => m.Type == 'E');
+        Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
     [Fact]
     public async Task Review_CancelledByTheClientWhileHeld_IsNotRun_AndItsReviewIsWithdrawn()
     {

@@ -45,6 +45,35 @@ internal sealed partial class PgSession
     /// </summary>
     public bool CancelHold() => EndHoldEarly("canceling statement due to user request");
 
+    /// <summary>
+    /// Whether a statement sent before the one held still runs upstream (a pipelined client's
+    /// SELECT ahead of a held DELETE): a CancelRequest is then that statement's, as PostgreSQL
+    /// would cancel what runs, not the hold (probe OB2: the hold ended and the SELECT ran on). When
+    /// the lock cannot be had at once, it counts as running: the cancel goes upstream, where an
+    /// idle backend ignores it, and a second one ends the hold.
+    /// </summary>
+    public bool RunsAheadOfHold()
+    {
+        if (Volatile.Read(ref _hold) is null)
+        {
+            return false;
+        }
+
+        if (!_gate.TryEnter(TimeSpan.FromMilliseconds(200)))
+        {
+            return true;
+        }
+
+        try
+        {
+            return !_pending.IsEmpty;
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
     private bool EndHoldEarly(string why)
     {
         var hold = Volatile.Read(ref _hold);

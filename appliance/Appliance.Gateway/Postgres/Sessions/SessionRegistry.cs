@@ -59,7 +59,9 @@ internal sealed partial class SessionRegistry(UpstreamConnector upstream, ILogge
 
     /// <summary>
     /// A CancelRequest: when the pid and key match a live session, the upstream backend that
-    /// session runs on is asked to cancel. A wrong key is ignored silently, like PostgreSQL does.
+    /// session runs on is asked to cancel, unless the session holds a statement for review with
+    /// nothing of its own running ahead of it: then the hold ends. A wrong key is ignored
+    /// silently, like PostgreSQL does.
     /// </summary>
     public void Cancel(int processId, byte[] secretKey, string clientAddress)
     {
@@ -69,7 +71,7 @@ internal sealed partial class SessionRegistry(UpstreamConnector upstream, ILogge
             return;
         }
 
-        if (session.CancelHold())
+        if (!session.RunsAheadOfHold() && session.CancelHold())
         {
             // The statement waits for a review in the gateway, not upstream: the hold ends instead.
             Log.CancelEndedHold(logger, session.Id, clientAddress);
