@@ -454,6 +454,23 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
     }
 
     /// <summary>
+    /// An SSLRequest sent inside a session reads as type 0 with 2,052 bytes to come: refused on its
+    /// header, as PostgreSQL does, not once those bytes arrived (probe OB3: the next query was
+    /// swallowed into its body and the session hung).
+    /// </summary>
+    [Fact]
+    public async Task UnknownMessageType_IsRefusedOnItsHeader_BeforeItsDeclaredLengthArrives()
+    {
+        await using var client = await LoginAsync();
+
+        await client.SendRawAsync([0, 0, 0, 8, 4, 0xd2, 0x16, 0x2f]);
+        var fatal = Assert.Single(await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(5)));
+
+        Assert.Equal("08P01", fatal.SqlState);
+        Assert.EndsWith("invalid frontend message type 0 (0x00)", fatal.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// An unprintable type (a NUL) is named by its number: written raw, it ended the ErrorResponse's
     /// message field early and made the FATAL itself malformed (probe AY).
     /// </summary>

@@ -115,6 +115,14 @@ internal sealed partial class PgSession
             var status = _clientIn.TryRead(_maxMessageLength, out var frame);
             if (status == PgFrameStatus.Incomplete)
             {
+                if (frame.Length > 0 && !IsFrontendType(frame.Type))
+                {
+                    // Refused on its header, as PostgreSQL does, not once its declared length is in: an
+                    // SSLRequest sent mid-session read as type 0 with 2052 bytes to come, and swallowed
+                    // the next query while the session hung (probe OB3).
+                    throw new PgProtocolException($"invalid frontend message type {PgProtocolException.DescribeType(frame.Type)}");
+                }
+
                 break;
             }
 
@@ -268,6 +276,11 @@ internal sealed partial class PgSession
                 throw new PgProtocolException($"invalid frontend message type {PgProtocolException.DescribeType(frame.Type)}");
         }
     }
+
+    private static bool IsFrontendType(byte type) => (FrontendMessageType)type is FrontendMessageType.Bind or FrontendMessageType.Close
+        or FrontendMessageType.CopyData or FrontendMessageType.CopyDone or FrontendMessageType.CopyFail or FrontendMessageType.Describe
+        or FrontendMessageType.Execute or FrontendMessageType.Flush or FrontendMessageType.FunctionCall or FrontendMessageType.Parse
+        or FrontendMessageType.Query or FrontendMessageType.Sync or FrontendMessageType.Terminate;
 
     private void OnQuery(PgSpanFrame frame)
     {
