@@ -20,4 +20,11 @@ internal interface IColumnNameLookup
     /// table created since): its whole row then counts as carrying one.
     /// </summary>
     bool? RelationHasMaskedColumn(string relationName);
+
+    /// <summary>
+    /// The columns of a relation of this name (a view) that carry a masked column under names of
+    /// their own (<c>SELECT ssn AS s</c>): a statement computing on one names it, not the masked
+    /// column. Null when it has none.
+    /// </summary>
+    IReadOnlySet<string>? MaskedColumnsUnderOtherNames(string relationName) => null;
 }

@@ -99,7 +99,7 @@ internal sealed partial class Masker
             return InTriggerArguments;
         }
 
-        var named = NamedColumns(text, tokens);
+        var named = NamedColumns(text, tokens, relations);
         if (named.Count == 0 && WritesUnnamedColumns(statement, text, tokens, relations))
         {
             return Renamed;
@@ -360,12 +360,13 @@ internal sealed partial class Masker
         return tokens;
     }
 
-    private List<int> NamedColumns(string text, List<SqlToken> tokens)
+    private List<int> NamedColumns(string text, List<SqlToken> tokens, IColumnNameLookup? relations = null)
     {
         var mentions = new List<int>();
+        var renamed = RenamedMaskedColumns(text, tokens, relations);
         for (var i = 0; i < tokens.Count; i++)
         {
-            if (tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && _columns.Contains(Identifier(text, tokens[i])))
+            if (tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && IsMaskedName(Identifier(text, tokens[i]), renamed))
             {
                 mentions.Add(i);
             }

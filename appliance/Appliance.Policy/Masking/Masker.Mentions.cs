@@ -19,6 +19,35 @@ internal sealed partial class Masker
     internal bool MentionsMaskedColumn(string statement) => HasColumnRules && EitherReading(statement, ignoreFilters: false, relations: null);
 
     /// <summary>
+    /// The names under which the views the statement names carry masked columns (a view made in
+    /// the database, <c>SELECT ssn AS s</c>: <c>translate(s, …)</c> computes on it, probe OA1);
+    /// null when it names none. Wherever the view's name stands, its columns count: a name is
+    /// read the same in every clause.
+    /// </summary>
+    private static HashSet<string>? RenamedMaskedColumns(string text, List<SqlToken> tokens, IColumnNameLookup? relations)
+    {
+        HashSet<string>? renamed = null;
+        if (relations is null)
+        {
+            return null;
+        }
+
+        foreach (var token in tokens)
+        {
+            if (token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                && relations.MaskedColumnsUnderOtherNames(SqlLiteral.Identifier(text, token)) is { } columns)
+            {
+                (renamed ??= new HashSet<string>(StringComparer.Ordinal)).UnionWith(columns);
+            }
+        }
+
+        return renamed;
+    }
+
+    /// <summary>A masked column's name, or a name a view the statement reads gives one.</summary>
+    private bool IsMaskedName(string identifier, HashSet<string>? renamed) => _columns.Contains(identifier) || renamed?.Contains(identifier) == true;
+
+    /// <summary>
     /// Whether an error or notice of the statement may quote a masked column's value though the
     /// statement names none: it names a relation that holds one (a NOT NULL or CHECK violation's
     /// "Failing row contains (…)", an ON CONFLICT's row, an index expression's error while REINDEX,
@@ -99,6 +128,7 @@ internal sealed partial class Masker
     {
         var index = new TokenIndex(text, tokens);
         var rowSources = RowSourceNames(text, tokens, relations, index);
+        var renamed = RenamedMaskedColumns(text, tokens, relations);
         var setOperation = HasSetOperation(text, tokens);
         var inFrom = new Stack<bool>();
         var inWhere = new Stack<bool>();
@@ -117,7 +147,7 @@ internal sealed partial class Masker
             {
                 case SqlTokenKind.QuotedIdentifier when counts && token.Length > 1 && text[token.Start] is 'u' or 'U':
                     return true;
-                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when counts && _columns.Contains(SqlLiteral.Identifier(text, token))
+                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when counts && IsMaskedName(SqlLiteral.Identifier(text, token), renamed)
                     && !(i > 0 && IsOutputName(text, tokens, i, index)):
                     // count(*) AS ssn names an output column, which is masked by its name; it reads no column.
                     return true;

@@ -17,6 +17,8 @@ internal sealed class ColumnCatalog : IColumnNameLookup
 {
     public static readonly ColumnCatalog Empty = new(FrozenDictionary<long, string>.Empty, FrozenSet<uint>.Empty, FrozenSet<string>.Empty, FrozenSet<string>.Empty);
 
+    private static readonly FrozenDictionary<string, FrozenSet<string>> NoViews = FrozenDictionary<string, FrozenSet<string>>.Empty;
+
     private readonly FrozenDictionary<long, string> _maskedColumns;
     private readonly FrozenSet<uint> _relations;
 
@@ -26,9 +28,14 @@ internal sealed class ColumnCatalog : IColumnNameLookup
     private readonly FrozenSet<string> _maskedRelationNames;
     private readonly FrozenSet<string> _relationNames;
 
+    /// <summary>By view name: its columns that carry a masked column under their own names (<see cref="MaskedViews"/>).</summary>
+    private readonly FrozenDictionary<string, FrozenSet<string>> _viewColumns;
+
     public ColumnCatalog(
-        FrozenDictionary<long, string> maskedColumns, FrozenSet<uint> relations, FrozenSet<string> maskedRelationNames, FrozenSet<string> relationNames)
+        FrozenDictionary<long, string> maskedColumns, FrozenSet<uint> relations, FrozenSet<string> maskedRelationNames, FrozenSet<string> relationNames,
+        FrozenDictionary<string, FrozenSet<string>>? viewColumns = null)
     {
+        _viewColumns = viewColumns ?? NoViews;
         _maskedColumns = maskedColumns;
         _relations = relations;
         _maskedRelationNames = maskedRelationNames;
@@ -68,4 +75,6 @@ internal sealed class ColumnCatalog : IColumnNameLookup
     /// </summary>
     public bool? RelationHasMaskedColumn(string relationName) =>
         _maskedRelationNames.Contains(relationName) ? true : _relationNames.Contains(relationName) ? false : null;
+
+    public IReadOnlySet<string>? MaskedColumnsUnderOtherNames(string relationName) => _viewColumns.GetValueOrDefault(relationName);
 }

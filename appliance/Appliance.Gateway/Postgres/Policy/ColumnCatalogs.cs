@@ -49,12 +49,16 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
             Log.CatalogLoaded(logger, connection.Name, relations.Set.Count);
         }
 
-        return new ColumnCatalog(reader.Masked.ToFrozenDictionary(), relations.Set, reader.MaskedRelationNames.ToFrozenSet(), relations.Names);
+        var maskedViews = MaskedViews.Resolve(reader.Masked, reader.Views);
+        return new ColumnCatalog(
+            reader.Masked.ToFrozenDictionary(), relations.Set, reader.MaskedRelationNames.Concat(maskedViews.Keys).ToFrozenSet(), relations.Names,
+            maskedViews.ToFrozenDictionary(v => v.Key, v => v.Value.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal));
     }
 
     /// <summary>
-    /// Columns named like a masked one (compared case-insensitively, as the masker does) and
-    /// relations newer than <paramref name="afterOid"/>. The client's own <c>statement_timeout</c>
+    /// Columns named like a masked one (compared case-insensitively, as the masker does),
+    /// relations newer than <paramref name="afterOid"/>, and the views reading such a column,
+    /// directly or through other views, with their queries (<see cref="MaskedViews"/>). The client's own <c>statement_timeout</c>
     /// (a startup option, the role's setting) does not apply to it: cut short, it left the session a
     /// catalog that knows nothing, and every column of <c>c.*</c> masked (probe AC). SET LOCAL
     /// lasts as long as the query string's implicit transaction, so the client's setting is back after it.
@@ -66,8 +70,26 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
                "JOIN pg_catalog.pg_class r ON r.oid = a.attrelid " +
                $"WHERE a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname::text) = ANY (ARRAY[{names}]::text[]) " +
                "UNION ALL SELECT c.oid, 0, NULL, c.relname::text FROM pg_catalog.pg_class c " +
-               $"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.oid > {afterOid.ToString(CultureInfo.InvariantCulture)}::oid";
+               $"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.oid > {afterOid.ToString(CultureInfo.InvariantCulture)}::oid; " +
+               ViewsQuery(names);
     }
+
+    /// <summary>
+    /// Every view whose query reads a column named like a masked one (or a whole row holding one),
+    /// or reads such a view: its OID, name, column count, query and what the query reads.
+    /// </summary>
+    private static string ViewsQuery(string names) =>
+        "WITH RECURSIVE reads AS (SELECT r.ev_class AS view, d.refobjid AS rel, d.refobjsubid AS col FROM pg_catalog.pg_depend d " +
+        "JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid " +
+        "WHERE r.rulename = '_RETURN' AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> r.ev_class), " +
+        "tainted (view) AS (SELECT x.view FROM reads x JOIN pg_catalog.pg_attribute a ON a.attrelid = x.rel AND a.attnum > 0 " +
+        $"AND NOT a.attisdropped AND (x.col = 0 OR a.attnum = x.col) WHERE lower(a.attname::text) = ANY (ARRAY[{names}]::text[]) " +
+        "UNION SELECT x.view FROM reads x JOIN tainted t ON x.rel = t.view) " +
+        "SELECT c.oid, c.relname::text, " +
+        "(SELECT json_object_agg(a.attnum, a.attname) FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::text, " +
+        "r.ev_action::text, " +
+        "(SELECT string_agg(x.rel::text || ':' || x.col::text, ',') FROM reads x WHERE x.view = c.oid) " +
+        "FROM tainted t JOIN pg_catalog.pg_class c ON c.oid = t.view JOIN pg_catalog.pg_rewrite r ON r.ev_class = c.oid AND r.rulename = '_RETURN'";
 
     private static CatalogReader Load(UpstreamConnection upstream, string query)
     {
@@ -115,7 +137,12 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         /// <summary>The names of the relations with a masked column: their whole rows carry it.</summary>
         public HashSet<string> MaskedRelationNames { get; } = new(StringComparer.Ordinal);
 
+        public List<MaskedViews.View> Views { get; } = [];
+
         public string? Error { get; private set; }
+
+        /// <summary>The statements of the query answered so far (SET, the columns and relations, the views).</summary>
+        private int _completed;
 
         public TransactionStatus Status { get; private set; }
 
@@ -125,8 +152,14 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         {
             switch ((BackendMessageType)frame.Type)
             {
+                case BackendMessageType.DataRow when _completed == 2:
+                    View(DataRowMessage.Parse(frame.Body));
+                    break;
                 case BackendMessageType.DataRow:
                     Row(DataRowMessage.Parse(frame.Body));
+                    break;
+                case BackendMessageType.CommandComplete:
+                    _completed++;
                     break;
                 case BackendMessageType.ErrorResponse:
                     Error = Encoding.UTF8.GetString(ErrorOrNoticeMessage.Parse(frame.Body).Message);
@@ -141,9 +174,37 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
             }
         }
 
-        private void Row(DataRowMessage row)
+        private void View(DataRowMessage row)
         {
-            var values = new string?[4];
+            var values = Values(row, 5);
+            if (!uint.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var oid) || values[1] is not { } name
+                || values[3] is not { } definition)
+            {
+                throw new PgProtocolException("Unexpected catalog row.");
+            }
+
+            var columns = new Dictionary<short, string>();
+            using (var json = System.Text.Json.JsonDocument.Parse(values[2] ?? "{}"))
+            {
+                foreach (var column in json.RootElement.EnumerateObject())
+                {
+                    columns[short.Parse(column.Name, CultureInfo.InvariantCulture)] = column.Value.GetString() ?? "";
+                }
+            }
+
+            var reads = new List<(uint, short)>();
+            foreach (var read in (values[4] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var colon = read.IndexOf(':', StringComparison.Ordinal);
+                reads.Add((uint.Parse(read.AsSpan(0, colon), CultureInfo.InvariantCulture), short.Parse(read.AsSpan(colon + 1), CultureInfo.InvariantCulture)));
+            }
+
+            Views.Add(new MaskedViews.View(oid, name, columns, definition, reads));
+        }
+
+        private static string?[] Values(DataRowMessage row, int count)
+        {
+            var values = new string?[count];
             var i = 0;
             foreach (var value in row.Columns)
             {
@@ -155,7 +216,13 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
                 i++;
             }
 
-            if (i != 4 || values[3] is not { } relationName || !uint.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var relation)
+            return i == count ? values : throw new PgProtocolException("Unexpected catalog row.");
+        }
+
+        private void Row(DataRowMessage row)
+        {
+            var values = Values(row, 4);
+            if (values[3] is not { } relationName || !uint.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var relation)
                 || !short.TryParse(values[1], NumberStyles.None, CultureInfo.InvariantCulture, out var attnum))
             {
                 throw new PgProtocolException("Unexpected catalog row.");

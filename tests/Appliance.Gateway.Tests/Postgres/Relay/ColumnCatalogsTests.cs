@@ -60,4 +60,62 @@ public sealed class ColumnCatalogsTests
         Assert.Equal("", plain);
         Assert.False(catalog.TryGetColumnName(300, 0, out _));
     }
+
+    /// <summary>
+    /// A view's query as PostgreSQL prints it: the top target list's origins are read, not a
+    /// subquery's, and a name holding braces (escaped) or looking like a field misleads nothing.
+    /// </summary>
+    [Fact]
+    public void ViewOrigins_AreTheTopTargetList_AndEscapedNamesDoNotMislead()
+    {
+        const string Definition =
+            "({QUERY :commandType 1 :rtable ({RANGETBLENTRY :eref {ALIAS :aliasname x\\}\\{ :colnames (\"a\")} :subquery {QUERY :targetList " +
+            "({TARGETENTRY :expr {VAR :varno 1} :resno 1 :resname a :resorigtbl 999 :resorigcol 9 :resjunk false})}}) " +
+            ":targetList ({TARGETENTRY :expr {VAR :varno 1 :varattno 3} :resno 1 :resname s\\}\\ :resorigtbl\\ 5 :ressortgroupref 0 :resorigtbl 700 :resorigcol 3 :resjunk false} " +
+            "{TARGETENTRY :expr {FUNCEXPR :funcid 878 :args ({VAR :varno 1})} :resno 2 :resname tr :ressortgroupref 0 :resorigtbl 0 :resorigcol 0 :resjunk false} " +
+            "{TARGETENTRY :expr {VAR :varno 1} :resno 3 :resname <> :ressortgroupref 1 :resorigtbl 700 :resorigcol 1 :resjunk true})})";
+
+        var origins = MaskedViews.OutputOrigins(Definition);
+
+        Assert.NotNull(origins);
+        Assert.Equal(2, origins.Count);
+        Assert.Equal((700u, (short)3), origins[1]);
+        Assert.Equal((0u, (short)0), origins[2]);
+        Assert.Null(MaskedViews.OutputOrigins("({QUERY :targetList ({TARGETENTRY :resno 1})})"));
+        Assert.Null(MaskedViews.OutputOrigins("({QUERY :targetList <>} {QUERY :targetList <>})"));
+        Assert.Null(MaskedViews.OutputOrigins("({NOTIFY :conditionname x})"));
+    }
+
+    /// <summary>
+    /// Views over views resolve in any order: a column read from a masked one is masked by its
+    /// rule, a computed one of a view reading a masked column is masked, the rest is not.
+    /// </summary>
+    [Fact]
+    public void MaskedViews_FollowViewsOverViews_AndLeaveOtherColumnsAlone()
+    {
+        var masked = new Dictionary<long, string> { [ColumnCatalog.Key(700, 3)] = "ssn" };
+        static string Query(params (short Number, uint Relation, short Column)[] entries) =>
+            "({QUERY :targetList (" + string.Join(' ', entries.Select(e =>
+                $"{{TARGETENTRY :expr <> :resno {e.Number} :resname c :ressortgroupref 0 :resorigtbl {e.Relation} :resorigcol {e.Column} :resjunk false}}")) + ")})";
+
+        static Dictionary<short, string> Columns(params string[] names) =>
+            names.Select((name, i) => (name, i)).ToDictionary(c => (short)(c.i + 1), c => c.name);
+
+        var names = MaskedViews.Resolve(masked,
+        [
+            new MaskedViews.View(802, "outer_v", Columns("s2", "n"), Query((1, 801, 2), (2, 801, 1)), [(801, 1), (801, 2)]),
+            new MaskedViews.View(801, "inner_v", Columns("id", "s", "tr"), Query((1, 700, 1), (2, 700, 3), (3, 0, 0)), [(700, 1), (700, 3)]),
+            new MaskedViews.View(803, "rows_v", Columns("r"), "not a query", [(700, 0)]),
+        ]);
+
+        Assert.Equal(["inner_v", "outer_v", "rows_v"], names.Keys.Order());
+        Assert.Equal(["s", "tr"], names["inner_v"].Order());
+        Assert.Equal(["s2"], names["outer_v"]);
+        Assert.Equal("ssn", masked[ColumnCatalog.Key(801, 2)]);
+        Assert.Equal("ssn", masked[ColumnCatalog.Key(801, 3)]);
+        Assert.False(masked.ContainsKey(ColumnCatalog.Key(801, 1)));
+        Assert.Equal("ssn", masked[ColumnCatalog.Key(802, 1)]);
+        Assert.False(masked.ContainsKey(ColumnCatalog.Key(802, 2)));
+        Assert.Equal("ssn", masked[ColumnCatalog.Key(803, 1)]);
+    }
 }
