@@ -66,7 +66,9 @@ internal sealed partial class PgSession
 
         try
         {
-            return !_pending.IsEmpty;
+            // Only a statement runs: the held one's own Parse and Bind, sent before a strict
+            // connection's wait for the store, run nothing a cancel should reach.
+            return _pending.FirstOf([PendingKind.Query, PendingKind.Execute]) is not null;
         }
         finally
         {
