@@ -147,8 +147,8 @@ internal sealed class TokenStore(StoreDatabase database, TimeProvider time)
         await using var connection = await database.OpenAsync(cancellationToken);
         var live = await connection.QueryAsync<string>(
             new CommandDefinition(
-                "SELECT id FROM tokens WHERE id IN @ids AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > @now)",
-                new { ids, now = time.GetUtcNow().ToUnixMs() },
+                $"SELECT id FROM tokens WHERE {database.IsAnyOf("id", "ids")} AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > @now)",
+                new { ids = ids.ToArray(), now = time.GetUtcNow().ToUnixMs() },
                 cancellationToken: cancellationToken));
         var dead = new HashSet<string>(ids, StringComparer.Ordinal);
         dead.ExceptWith(live);

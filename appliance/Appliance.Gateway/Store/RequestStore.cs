@@ -80,7 +80,8 @@ internal sealed class RequestStore(StoreDatabase database)
 
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<RequestRow>(new CommandDefinition(
-            $"SELECT {Columns} FROM requests WHERE id IN @ids AND status <> 'active'", new { ids }, cancellationToken: cancellationToken));
+            $"SELECT {Columns} FROM requests WHERE {database.IsAnyOf("id", "ids")} AND status <> 'active'", new { ids = ids.ToArray() },
+            cancellationToken: cancellationToken));
         return [.. rows.Select(r => r.ToRequest([]))];
     }
 

@@ -26,6 +26,15 @@ internal sealed class StoreDatabase : IAsyncDisposable
     /// <summary>Where the store lives, without credentials (for logs).</summary>
     public string Description { get; }
 
+    /// <summary>
+    /// <c>column</c> is one of the values of <c>@parameter</c> (pass an array). Dapper expands
+    /// <c>IN @list</c> into one parameter per value on SQLite, but hands Npgsql, which takes arrays,
+    /// the array whole, and <c>IN $1</c> is a syntax error there (probe PA1: revoked tokens never
+    /// cut their sessions on a PostgreSQL store).
+    /// </summary>
+    public string IsAnyOf(string column, string parameter) =>
+        Dialect == StoreDialect.Postgres ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
+
     public static StoreDatabase ForPostgres(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);

@@ -63,6 +63,12 @@ public sealed class StoreContractTests
 
         var listed = await requests.ListAsync(new RequestFilter { Statuses = [RequestStatus.Active], Requester = "ALICE@example.com" });
         Assert.Equal(request.Id, Assert.Single(listed).Id);
+
+        // What the session cutter asks every second (probe PA1: a syntax error on PostgreSQL).
+        Assert.Empty(await requests.EndedAsync([request.Id, "rq-gone"], CancellationToken.None));
+        var revoked = active with { Status = RequestStatus.Revoked, Version = 3 };
+        Assert.True(await store.Database.InTransactionAsync((c, t) => requests.UpdateAsync(c, t, revoked, 2, now)));
+        Assert.Equal(request.Id, Assert.Single(await requests.EndedAsync([request.Id], CancellationToken.None)).Id);
     }
 
     [Theory]
@@ -177,8 +183,14 @@ public sealed class StoreContractTests
         Assert.False(await tokens.RevokeAsync(info.Id, CancellationToken.None));
         Assert.Null(await tokens.ValidateAsync(token, CancellationToken.None));
 
-        var (_, expired) = await tokens.InsertAsync(TokenKind.Personal, "alice@example.com", null, null, DateTimeOffset.UtcNow.AddSeconds(-1), CancellationToken.None);
+        var (expiredInfo, expired) = await tokens.InsertAsync(TokenKind.Personal, "alice@example.com", null, null, DateTimeOffset.UtcNow.AddSeconds(-1), CancellationToken.None);
         Assert.Null(await tokens.ValidateAsync(expired, CancellationToken.None));
+
+        // What the session cutter asks every second (probe PA1: a syntax error on PostgreSQL).
+        var (live, _) = await tokens.InsertAsync(TokenKind.Personal, "alice@example.com", null, null, null, CancellationToken.None);
+        Assert.Equal(
+            new[] { expiredInfo.Id, info.Id, "tk-gone" }.Order(StringComparer.Ordinal),
+            (await tokens.DeadAsync([info.Id, expiredInfo.Id, live.Id, "tk-gone"], CancellationToken.None)).Order(StringComparer.Ordinal));
     }
 
     /// <summary>No webhooks: the chain tests only look at events.</summary>
