@@ -38,6 +38,15 @@ internal static class ConfigurationCheck
             // A store that answers but refuses writes (a read-only user, a full disk) stops a start too (probe DK).
             await database.CheckWritableAsync(CancellationToken.None);
         }
+        catch (Npgsql.PostgresException ex) when (ex.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
+        {
+            // A database that answers and holds no schema yet: what a move to a new PostgreSQL
+            // store looks like, not a permission problem (probe PA2: the message said to check permissions).
+            throw new StoreUnusableException(
+                $"The store {database.Description} answers but has no schema yet: a start would set it up, new and empty, with no tokens, grants or " +
+                "records. If this is the store you mean to move to, start the gateway on it (scripts/install.sh stop, then scripts/install.sh); " +
+                "otherwise check APPLIANCE_STORE.", ex);
+        }
         catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or UnauthorizedAccessException or InvalidOperationException or TimeoutException)
         {
             throw StoreUnusableException.For(database, ex);

@@ -55,6 +55,31 @@ public sealed class CommandLineTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_dir, "data", "appliance.db")));
     }
 
+    /// <summary>
+    /// A new, empty PostgreSQL database named as the store (a move from the embedded one): the check
+    /// says it has no schema yet and how to start on it, not to check permissions (probe PA2).
+    /// </summary>
+    [Fact]
+    public async Task Check_OfAnEmptyPostgresStore_SaysItHasNoSchemaYet_AndSetsNoneUp()
+    {
+        await using var database = await Appliance.Tests.Common.TestPostgres.CreateDatabaseAsync("emptystore");
+        var result = await ProcessRunner.RunAsync(
+            "dotnet", [Program, "--check"],
+            new Dictionary<string, string>
+            {
+                ["APPLIANCE_CONFIG"] = Policy("4h"), ["APPLIANCE_DATA_DIR"] = Path.Combine(_dir, "data"), ["APPLIANCE_STORE"] = database.ConnectionString,
+                ["APPLIANCE_HTTP_PORT"] = "0", ["APPLIANCE_PG_PORT"] = "0",
+            },
+            TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("answers but has no schema yet", result.Stderr, StringComparison.Ordinal);
+        await using var connection = new Npgsql.NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var tables = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", connection);
+        Assert.Equal(0L, await tables.ExecuteScalarAsync());
+    }
+
     [Fact]
     public async Task Check_OfAPolicyThatDoesNotLoad_SaysWhyInOneLine_AndFails()
     {
