@@ -110,9 +110,11 @@ internal sealed partial class Masker
     }
 
     /// <summary>Detectors, then custom patterns over the detectors' result.</summary>
-    private MaskResult MaskText(ReadOnlySpan<byte> value, ScanMode mode, IBufferWriter<byte>? output, ReadOnlySpan<byte> prefix)
+    /// <param name="bytes">The value is a bytea's bytes, not text (<see cref="Detectors.Bytes"/>).</param>
+    private MaskResult MaskText(ReadOnlySpan<byte> value, ScanMode mode, IBufferWriter<byte>? output, ReadOnlySpan<byte> prefix, bool bytes = false)
     {
-        var result = MaskTextAsWritten(value, mode, output, prefix);
+        var detectors = bytes && _detectors != Detectors.None ? _detectors | Detectors.Bytes : _detectors;
+        var result = MaskTextAsWritten(value, detectors, mode, output, prefix);
         if (result != MaskResult.Unchanged || !Lookalikes.MayHold(value) || _detectors == Detectors.None)
         {
             return result;
@@ -121,7 +123,7 @@ internal sealed partial class Masker
         // Read with its lookalikes as ASCII, a value that holds a card or SSN is masked whole:
         // where in the original its digits were is not worth the risk of getting it wrong.
         var normalized = PooledBufferWriter.Scratch(4);
-        if (!Lookalikes.TryNormalize(value, normalized) || ValueScanner.Scan(normalized.WrittenSpan, _detectors, ScanMode.DetectOnly, null) != MaskResult.Null)
+        if (!Lookalikes.TryNormalize(value, normalized, bytes) || ValueScanner.Scan(normalized.WrittenSpan, detectors, ScanMode.DetectOnly, null) != MaskResult.Null)
         {
             return MaskResult.Unchanged;
         }
@@ -136,22 +138,22 @@ internal sealed partial class Masker
         return MaskResult.Replaced;
     }
 
-    private MaskResult MaskTextAsWritten(ReadOnlySpan<byte> value, ScanMode mode, IBufferWriter<byte>? output, ReadOnlySpan<byte> prefix)
+    private MaskResult MaskTextAsWritten(ReadOnlySpan<byte> value, Detectors detectors, ScanMode mode, IBufferWriter<byte>? output, ReadOnlySpan<byte> prefix)
     {
         if (_patterns.Length == 0)
         {
-            return ValueScanner.Scan(value, _detectors, mode, output, prefix);
+            return ValueScanner.Scan(value, detectors, mode, output, prefix);
         }
 
         if (mode == ScanMode.DetectOnly)
         {
-            return ValueScanner.Scan(value, _detectors, mode, null) == MaskResult.Null
+            return ValueScanner.Scan(value, detectors, mode, null) == MaskResult.Null
                 ? MaskResult.Null
                 : ApplyPatterns(value, mode, null, default);
         }
 
         var scratch = PooledBufferWriter.Scratch(0);
-        var detected = ValueScanner.Scan(value, _detectors, mode, scratch);
+        var detected = ValueScanner.Scan(value, detectors, mode, scratch);
         var source = detected == MaskResult.Replaced ? scratch.WrittenSpan : value;
         var patterned = ApplyPatterns(source, mode, output, prefix);
         if (patterned == MaskResult.Unchanged && detected == MaskResult.Replaced)

@@ -40,7 +40,7 @@ internal static class PgTypes
         Bpchar = 1042, Varchar = 1043, Date = 1082, Time = 1083, Timestamp = 1114, Timestamptz = 1184, Interval = 1186,
         NumericArray = 1231, Timetz = 1266, Bit = 1560, Varbit = 1562, Numeric = 1700, Refcursor = 1790, Record = 2249,
         Cstring = 2275, RecordArray = 2287, Uuid = 2950, PgLsn = 3220, TsVector = 3614, TsQuery = 3615, Jsonb = 3802, JsonbArray = 3807, Xid8 = 5069, PgSnapshot = 5038, TxidSnapshot = 2970,
-        Xid8Array = 271, MoneyArray = 791, NumRange = 3906, Int8Range = 3926, NumMultirange = 4532, Int8Multirange = 4536;
+        Xid8Array = 271, MoneyArray = 791, ByteaArray = 1001, NumRange = 3906, Int8Range = 3926, NumMultirange = 4532, Int8Multirange = 4536;
 
     public static PgValueClass Classify(uint typeOid) => typeOid switch
     {
@@ -57,7 +57,7 @@ internal static class PgTypes
             or Point or Lseg or Path or Box or Polygon or Line or Circle or Regproc or (>= 2202 and <= 2206) or 4089 or 4096
             or 3734 or 3769 or Int2Array or Int4Array or Float4Array => PgValueClass.Fixed,
         TextArray or VarcharArray or BpcharArray or NameArray or JsonArray or JsonbArray or XmlArray or Record
-            or RecordArray => PgValueClass.TextContainer,
+            or RecordArray or ByteaArray => PgValueClass.TextContainer,
         Int8Array or NumericArray or Float8Array or Xid8Array or MoneyArray => PgValueClass.NumberArray,
         Money => PgValueClass.Money,
         PgSnapshot or TxidSnapshot => PgValueClass.Snapshot,

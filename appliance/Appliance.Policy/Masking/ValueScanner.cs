@@ -9,6 +9,13 @@ internal enum Detectors : byte
     Card = 1,
     Ssn = 2,
     Email = 4,
+
+    /// <summary>
+    /// Not a detector: the value is bytes (a bytea's), not text in some encoding, so an address
+    /// with bytes that are not UTF-8 counts only where it is ASCII. A stray '@' among random bytes
+    /// read as one and was masked into the data (probe PB1: one random blob in 25).
+    /// </summary>
+    Bytes = 8,
 }
 
 internal enum ScanMode : byte
@@ -114,15 +121,17 @@ internal static class ValueScanner
             return at + 1;
         }
 
-        var localStart = at;
-        while (localStart > emitter.Copied && IsLocalPart(value[localStart - 1]))
-        {
-            localStart--;
-        }
-
-        var end = DomainEnd(value, at + 1);
+        var localStart = LocalStart(value, at, emitter.Copied, ascii: false);
+        var end = DomainEnd(value, at + 1, ascii: false);
         var utf8 = end < 0 || IsText(value[localStart..end]);
-        if (!utf8 && !(HasAsciiLetterOrDigit(value[localStart..at]) && HasAsciiLetterOrDigit(value[(at + 1)..end])))
+        if (!utf8 && (detectors & Detectors.Bytes) != 0)
+        {
+            // Bytes: only the ASCII address around the '@' (an e-mail in LATIN1 bytes keeps its ASCII part masked).
+            localStart = LocalStart(value, at, emitter.Copied, ascii: true);
+            end = DomainEnd(value, at + 1, ascii: true);
+            utf8 = true;
+        }
+        else if (!utf8 && !(HasAsciiLetterOrDigit(value[localStart..at]) && HasAsciiLetterOrDigit(value[(at + 1)..end])))
         {
             // Bytes that are not UTF-8: text in a one-byte client encoding (LATIN1's 'é' is E9:
             // andré@ex.com, and any byte may stand next to the '@'), or binary data, where a stray
@@ -146,19 +155,31 @@ internal static class ValueScanner
         return at + 1;
     }
 
+    /// <summary>Where the local part before the '@' at <paramref name="at"/> starts (at <paramref name="at"/> when there is none).</summary>
+    private static int LocalStart(ReadOnlySpan<byte> value, int at, int copied, bool ascii)
+    {
+        var start = at;
+        while (start > copied && IsLocalPart(value[start - 1]) && !(ascii && value[start - 1] >= 0x80))
+        {
+            start--;
+        }
+
+        return start;
+    }
+
     /// <summary>The end of <c>label(.label)+</c> after '@' with a top-level label of 2+ characters and a letter, or -1.</summary>
-    private static int DomainEnd(ReadOnlySpan<byte> value, int start)
+    private static int DomainEnd(ReadOnlySpan<byte> value, int start, bool ascii)
     {
         var i = start;
         var lastDot = -1;
         while (i < value.Length)
         {
             var c = value[i];
-            if (IsDomainPart(c))
+            if (IsDomainPart(c) && !(ascii && c >= 0x80))
             {
                 i++;
             }
-            else if (c == '.' && i > start && value[i - 1] != '.' && i + 1 < value.Length && IsDomainPart(value[i + 1]))
+            else if (c == '.' && i > start && value[i - 1] != '.' && i + 1 < value.Length && IsDomainPart(value[i + 1]) && !(ascii && value[i + 1] >= 0x80))
             {
                 lastDot = i++;
             }

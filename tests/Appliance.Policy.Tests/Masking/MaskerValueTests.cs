@@ -141,6 +141,42 @@ public class MaskerValueTests
         Assert.Equal([0xd2, 0x9a, 0x20, .. Utf8("a***@example.com")], bytes);
     }
 
+    /// <summary>
+    /// A bytea's bytes are no text in some encoding: an '@' among high bytes with ASCII letters
+    /// next to it read as an address and was masked into the data, one random blob in 25 (probe
+    /// PB1: 'bqx' D8 '@s.R' F2 came back a byte shorter). Only an ASCII (or UTF-8) address counts.
+    /// </summary>
+    [Fact]
+    public void MaskValue_ByteaOfRandomBytes_IsNotChanged()
+    {
+        byte[] sample = [0xa9, 0x62, 0x71, 0x78, 0xd8, 0x40, 0x73, 0x2e, 0x52, 0xf2];
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(sample, PgTypes.Bytea, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("\\x" + Convert.ToHexStringLower(sample)), PgTypes.Bytea, binary: false).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Array(PgTypes.Bytea, sample), 1001, binary: true).Result);
+
+        var random = new Random(20261127);
+        var changed = 0;
+        for (var i = 0; i < 300; i++)
+        {
+            var blob = new byte[1024];
+            random.NextBytes(blob);
+            changed += _masker.MaskValue(blob, PgTypes.Bytea, binary: true).Result == MaskResult.Unchanged ? 0 : 1;
+        }
+
+        Assert.Equal(0, changed);
+
+        // A bytea[] in text is read decoded: the hex digits' own runs are no card (probe PB2).
+        byte[] digits = [0xab, 0x64, 0x17, 0x83, 0x39, 0x12, 0x36, 0x3a];
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("{\"\\\\x" + Convert.ToHexStringLower(digits) + "\",NULL}"), 1001, binary: false).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("{{\"\\\\x" + Convert.ToHexStringLower(Utf8("4111111111111111")) + "\"}}"), 1001, binary: false).Result);
+
+        // An address in UTF-8 or ASCII inside the bytes is still masked.
+        var (result, bytes) = _masker.MaskValue([0xd8, 0x20, .. Utf8("\u017caneta@example.pl"), 0x20, 0xf2], PgTypes.Bytea, binary: true);
+        Assert.Equal(MaskResult.Replaced, result);
+        Assert.Equal([0xd8, 0x20, .. Utf8("\u017c***@example.pl"), 0x20, 0xf2], bytes);
+        Assert.Equal([0xd8, .. Utf8("mary@example.org")[..1], .. Utf8("***@example.org"), 0xf2], _masker.MaskValue([0xd8, .. Utf8("mary@example.org"), 0xf2], PgTypes.Bytea, binary: true).Bytes);
+    }
+
     [Theory]
     [InlineData(new byte[] { 0xE9 }, "mary.johnson@example.org", new byte[0], new byte[] { 0xE9 }, "***@example.org")]
     [InlineData(new byte[0], "mary.johnson@example.org", new byte[] { 0xE9 }, new byte[0], "m***@example.org\u00E9")]
