@@ -99,33 +99,34 @@ internal sealed partial class OrphanedSessions(
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
-            $"INSERT INTO gateway_nodes (id, started_at, seen_at) VALUES (@id, {StoreNow}, {StoreNow}) " +
+            $"INSERT INTO gateway_nodes (id, started_at, seen_at, dead_after) VALUES (@id, {StoreNow}, {StoreNow}, @deadMs) " +
             "ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
-            new { id = node.Id }, cancellationToken: cancellationToken));
+            new { id = node.Id, deadMs = (long)DeadAfter.TotalMilliseconds }, cancellationToken: cancellationToken));
     }
 
     /// <summary>
-    /// Ends the open sessions of gateways not seen for <see cref="DeadAfter"/> (also of gateways
-    /// no longer listed, and not this one's). The UPDATE claims them: of two gateways sweeping at
-    /// once, only the one whose UPDATE took a session records its end in the chain.
+    /// Ends the open sessions of gateways not seen for as long as each said it may go unseen
+    /// (probe PA4: judged by the looking gateway's own setting, a gateway with a slower heartbeat
+    /// had its live sessions ended), also of gateways no longer listed, and not this one's. The
+    /// UPDATE claims them: of two gateways sweeping at once, only the one whose UPDATE took a
+    /// session records its end in the chain.
     /// </summary>
     internal async Task<int> EndLostAsync(CancellationToken cancellationToken)
     {
-        var deadMs = (long)DeadAfter.TotalMilliseconds;
         await using var connection = await database.OpenAsync(cancellationToken);
         var lost = (await connection.QueryAsync<string>(new CommandDefinition(
             $"UPDATE sessions SET ended_at = {StoreNow}, end_reason = @reason " +
             "WHERE ended_at IS NULL AND node IS NOT NULL AND node <> @self " +
-            $"AND node NOT IN (SELECT id FROM gateway_nodes WHERE seen_at >= {StoreNow} - @deadMs) RETURNING id",
-            new { reason = LostReason, self = node.Id, deadMs }, cancellationToken: cancellationToken))).ToList();
+            $"AND node NOT IN (SELECT id FROM gateway_nodes WHERE seen_at + dead_after >= {StoreNow}) RETURNING id",
+            new { reason = LostReason, self = node.Id }, cancellationToken: cancellationToken))).ToList();
         foreach (var id in lost)
         {
             recorder.End(id, LostReason);
         }
 
         await connection.ExecuteAsync(new CommandDefinition(
-            $"DELETE FROM gateway_nodes WHERE seen_at < {StoreNow} - @deadMs AND id <> @self",
-            new { self = node.Id, deadMs }, cancellationToken: cancellationToken));
+            $"DELETE FROM gateway_nodes WHERE seen_at + dead_after < {StoreNow} AND id <> @self",
+            new { self = node.Id }, cancellationToken: cancellationToken));
         if (lost.Count > 0)
         {
             Log.Lost(logger, lost.Count, string.Join(", ", lost));

@@ -43,6 +43,7 @@ internal sealed partial class SessionRecorder(
     private bool _writerWaiting;
     private int _producersWaiting;
     private volatile bool _failing;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _endedElsewhere = new(StringComparer.Ordinal);
 
     /// <summary>The last commit failed and none has succeeded since: the store is not taking records.</summary>
     public bool IsFailing => _failing;
@@ -51,7 +52,35 @@ internal sealed partial class SessionRecorder(
 
     public void Record(StatementRecord record) => Enqueue(new Item(Kind.Statement, record.SessionId, Statement: record));
 
-    public void End(string sessionId, string reason) => Enqueue(new Item(Kind.End, sessionId, Reason: reason, At: time.GetUtcNow()));
+    public void End(string sessionId, string reason)
+    {
+        if (_endedElsewhere.TryRemove(sessionId, out _))
+        {
+            return;
+        }
+
+        Enqueue(new Item(Kind.End, sessionId, Reason: reason, At: time.GetUtcNow()));
+    }
+
+    /// <summary>
+    /// Another gateway recorded this live session's end (it took this one for dead): the session
+    /// is cut, and its own end is not recorded a second time (probe PA3).
+    /// </summary>
+    public void EndedElsewhere(string sessionId) => _endedElsewhere.TryAdd(sessionId, 0);
+
+    /// <summary>Those of <paramref name="ids"/> whose end the store holds.</summary>
+    public async Task<IReadOnlyList<string>> EndedInStoreAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return [.. await Dapper.SqlMapper.QueryAsync<string>(connection, new Dapper.CommandDefinition(
+            $"SELECT id FROM sessions WHERE {database.IsAnyOf("id", "ids")} AND ended_at IS NOT NULL", new { ids = ids.ToArray() },
+            cancellationToken: cancellationToken))];
+    }
 
     /// <summary>Completes once everything enqueued before the call is committed.</summary>
     public Task FlushAsync(CancellationToken cancellationToken)

@@ -73,6 +73,9 @@ internal static partial class Log
     [LoggerMessage(3027, LogLevel.Information, "Session {SessionId}: its login token {TokenId} was revoked or expired; cutting it")]
     public static partial void TokenEndedSession(ILogger logger, string sessionId, string tokenId);
 
+    [LoggerMessage(3034, LogLevel.Warning, "Session {SessionId} was ended in the store by another gateway, which took this one for dead (it was paused or could not reach the store); cutting it")]
+    public static partial void SessionEndedElsewhere(ILogger logger, string sessionId);
+
     [LoggerMessage(3028, LogLevel.Warning, "Checking the login tokens and grants of live sessions failed; the next sweep tries again")]
     public static partial void StoreCheckFailed(ILogger logger, Exception exception);
 

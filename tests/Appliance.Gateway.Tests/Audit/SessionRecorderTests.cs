@@ -118,6 +118,32 @@ public sealed class SessionRecorderTests
         Assert.True((await auditor.GetJsonAsync("api/audit/verify")).GetProperty("ok").GetBoolean());
     }
 
+    /// <summary>
+    /// Each gateway is judged by the heartbeat it declared, not by the looking gateway's own:
+    /// one with a slower heartbeat had its live sessions ended by a faster one (probe PA4).
+    /// </summary>
+    [Fact]
+    public async Task OnAPostgresStore_AGatewayWithASlowerHeartbeat_IsNotTakenForDead()
+    {
+        await using var database = await TestPostgres.CreateDatabaseAsync("audit");
+        TestGatewayOptions Options(string poll) => TestGatewayOptions.InTempDir(database.ConnectionString) with
+        {
+            Settings = new Dictionary<string, string?> { ["APPLIANCE_CLUSTER_POLL"] = poll },
+        };
+
+        // A heartbeat every 10 s (dead after 60 s), and one every second (dead after 6 s).
+        await using var slow = await TestGateway.StartAsync(Options("00:00:01"));
+        await using var fast = await TestGateway.StartAsync(Options("00:00:00.100"));
+        var id = "s-slow-" + Guid.NewGuid().ToString("N")[..6];
+        await StartSessionAsync(slow, id);
+
+        // Past the fast gateway's own 6 s, and the slow one's next heartbeat not due before 10 s.
+        await Task.Delay(TimeSpan.FromSeconds(8));
+
+        using var auditor = fast.Client(await fast.CreateTokenAsync(Auditor));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, (await SessionAsync(auditor, id)).GetProperty("endedAt").ValueKind);
+    }
+
     private static async Task StartSessionAsync(TestGateway gateway, string id)
     {
         var recorder = gateway.Service<SessionRecorder>();

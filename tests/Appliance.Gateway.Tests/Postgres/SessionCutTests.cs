@@ -118,6 +118,53 @@ public sealed class SessionCutTests(PgGatewayFixture fixture) : IClassFixture<Pg
         }
     }
 
+    /// <summary>
+    /// Another gateway on the store took this one for dead (it was paused, or cut off from the
+    /// store) and ended its session in the record: the session is cut, and its end is recorded
+    /// once (probe PA3: it ran on under an ended session, and a second end followed).
+    /// </summary>
+    [Fact]
+    public async Task ASessionEndedInTheStoreByAnotherGateway_IsCut_AndEndedOnce()
+    {
+        await fixture.GrantAsync();
+        var builder = fixture.ConnectionString();
+        builder.ApplicationName = "elsewhere-" + PgGatewayFixture.Marker();
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        await using (var first = new NpgsqlCommand("SELECT 1", connection))
+        {
+            await first.ExecuteScalarAsync();
+        }
+
+        await fixture.Gateway.Service<Appliance.Gateway.Audit.SessionRecorder>().FlushAsync(CancellationToken.None);
+        await using (var store = await fixture.Gateway.Service<StoreDatabase>().OpenAsync())
+        {
+            // What another gateway's sweep writes (OrphanedSessions.EndLostAsync).
+            Assert.Equal(1, await Dapper.SqlMapper.ExecuteAsync(store,
+                "UPDATE sessions SET ended_at = @at, end_reason = @reason WHERE application = @application AND ended_at IS NULL",
+                new { at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), reason = Appliance.Gateway.Audit.OrphanedSessions.LostReason, application = builder.ApplicationName }));
+        }
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                await using var command = new NpgsqlCommand("SELECT 1", connection);
+                await command.ExecuteScalarAsync();
+                await Task.Delay(100);
+            }
+        });
+        var postgres = error as PostgresException ?? error.InnerException as PostgresException;
+        Assert.Equal("57P01", postgres?.SqlState);
+        var session = await fixture.EndedSessionAsync(builder.ApplicationName);
+        Assert.NotNull(session);
+        await fixture.Gateway.Service<Appliance.Gateway.Audit.SessionRecorder>().FlushAsync(CancellationToken.None);
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var events = await auditor.GetJsonAsync($"api/sessions/{session.Value.GetProperty("id").GetString()}/events");
+        // The other gateway's sweep chains the end it wrote (not simulated here); this one adds none.
+        Assert.DoesNotContain(events.EnumerateArray(), e => e.GetProperty("type").GetString() == "session.ended");
+    }
+
     [Fact]
     public async Task GrantRevocation_CutsTheSession_AndSaysWhoAndWhy()
     {

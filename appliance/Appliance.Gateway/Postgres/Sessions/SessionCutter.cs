@@ -13,7 +13,8 @@ namespace Appliance.Gateway.Postgres.Sessions;
 /// the store is asked, so a revocation through another replica counts too).
 /// </summary>
 internal sealed partial class SessionCutter(
-    RequestChanges changes, SessionRegistry registry, TokenStore tokens, RequestStore requests, TimeProvider time, ILogger<SessionCutter> logger)
+    RequestChanges changes, SessionRegistry registry, TokenStore tokens, RequestStore requests, Audit.SessionRecorder recorder, TimeProvider time,
+    ILogger<SessionCutter> logger)
     : IHostedService, IDisposable
 {
     private int _checkingStore;
@@ -127,6 +128,17 @@ internal sealed partial class SessionCutter(
             foreach (var grant in ended)
             {
                 OnChanged(grant);
+            }
+
+            // Ended in the record by another gateway, which took this one for dead (paused, or cut
+            // off from the store): the record says the session is over, so it is (probe PA3: it ran on
+            // under an ended session, and its end was recorded twice).
+            var endedElsewhere = (await recorder.EndedInStoreAsync([.. live.Select(s => s.Id)], CancellationToken.None)).ToHashSet(StringComparer.Ordinal);
+            foreach (var session in live.Where(s => endedElsewhere.Contains(s.Id) && !s.IsStopping))
+            {
+                Log.SessionEndedElsewhere(logger, session.Id);
+                recorder.EndedElsewhere(session.Id);
+                session.Cut(SqlStates.AdminShutdown, $"{Terminating}{Audit.OrphanedSessions.LostReason}", Audit.OrphanedSessions.LostReason);
             }
         }
         catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
