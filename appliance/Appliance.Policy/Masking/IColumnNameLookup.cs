@@ -27,4 +27,12 @@ internal interface IColumnNameLookup
     /// column. Null when it has none.
     /// </summary>
     IReadOnlySet<string>? MaskedColumnsUnderOtherNames(string relationName) => null;
+
+    /// <summary>
+    /// What the answers depend on, as a number: lookups with the same one give the same answers.
+    /// A plan is cached with it and served only to a lookup of the same, so a catalog read after a
+    /// view or column changed meaning does not get the plan of the one before (a view replaced
+    /// between two logins kept its old columns' masks).
+    /// </summary>
+    long Version => 0;
 }

@@ -5,6 +5,9 @@ namespace Appliance.Policy.Masking;
 
 internal sealed partial class Masker
 {
+    /// <summary>A plan and the version of the catalog it was made with (<see cref="IColumnNameLookup.Version"/>).</summary>
+    private sealed record CachedPlan(ResultMaskPlan Plan, long Version);
+
     /// <summary>
     /// The plan for a RowDescription, cached per (statement text, fields). A column is masked
     /// whole when its name is a masked column; when its source column (table OID and attnum,
@@ -21,9 +24,10 @@ internal sealed partial class Masker
             return ResultMaskPlan.Unmasked;
         }
 
-        if (_plans.TryGet(shape.Key, out var cached))
+        var version = columnNames?.Version ?? 0;
+        if (_plans.TryGet(shape.Key, out var cached) && cached.Version == version)
         {
-            return cached;
+            return cached.Plan;
         }
 
         // No text to read (a statement the gateway did not see parsed, a SQL cursor): fail closed.
@@ -32,7 +36,7 @@ internal sealed partial class Masker
         var plan = Plan(shape.ReadFields(), mentionsMasked, columnNames, out var complete);
         if (complete)
         {
-            _plans.Add(shape.Key, plan);
+            _plans.Add(shape.Key, new CachedPlan(plan, version));
         }
 
         return plan;

@@ -26,7 +26,7 @@ internal sealed partial class Masker
     private readonly Regex[] _patterns;
     private readonly FrozenSet<string> _columns;
     private readonly FlowPrefilter _prefilter;
-    private readonly SqlTextCache<ResultMaskPlan> _plans;
+    private readonly SqlTextCache<CachedPlan> _plans;
     private long _patternTimeouts;
 
     private Masker(Detectors detectors, Regex[] patterns, FrozenSet<string> columns, MaskerOptions options)
@@ -35,7 +35,7 @@ internal sealed partial class Masker
         _patterns = patterns;
         _columns = columns;
         _prefilter = new FlowPrefilter(columns);
-        _plans = new SqlTextCache<ResultMaskPlan>(options.PlanCacheCapacity, options.MaxPlanKeyBytes);
+        _plans = new SqlTextCache<CachedPlan>(options.PlanCacheCapacity, options.MaxPlanKeyBytes);
     }
 
     /// <summary>Values are scanned (detectors or custom patterns are configured).</summary>

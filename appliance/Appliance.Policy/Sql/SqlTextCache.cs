@@ -41,7 +41,8 @@ internal sealed class SqlTextCache<TValue>
             Interlocked.Exchange(ref _count, 1);
         }
 
-        _lookup.TryAdd(key, value);
+        // Replaces what the key held: a value computed under other conditions (a masking plan of another catalog).
+        _lookup[key] = value;
     }
 
     private sealed class Key(byte[] bytes, int hash)

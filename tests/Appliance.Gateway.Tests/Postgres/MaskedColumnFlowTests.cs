@@ -478,6 +478,27 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         await AssertAuditHasNoSsnAsync(connection, ssn);
     }
 
+    /// <summary>
+    /// A view's query is sent to a login only when it is new or replaced (its rule's version):
+    /// one replaced between two logins is read again, not taken from the first.
+    /// </summary>
+    [Fact]
+    public async Task AViewReplacedBetweenLogins_IsReadAgain()
+    {
+        var (table, _) = await PersonAsync();
+        await fixture.UpstreamAsync(
+            $"ALTER TABLE {table} ADD COLUMN note text; UPDATE {table} SET note = 'plain note'; " +
+            $"CREATE VIEW {table}_v AS SELECT ssn AS a, note AS b FROM {table}");
+        await using (var first = await fixture.OpenAsync())
+        {
+            Assert.Equal(["****", "plain note"], await RowAsync(first, $"SELECT * FROM {table}_v"));
+        }
+
+        await fixture.UpstreamAsync($"CREATE OR REPLACE VIEW {table}_v AS SELECT note AS a, ssn AS b FROM {table}");
+        await using var second = await fixture.OpenAsync();
+        Assert.Equal(["plain note", "****"], await RowAsync(second, $"SELECT * FROM {table}_v"));
+    }
+
     private static async Task<string[]> RowAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);

@@ -15,9 +15,10 @@ namespace Appliance.Gateway.Postgres.Policy;
 /// </summary>
 internal sealed class ColumnCatalog : IColumnNameLookup
 {
-    public static readonly ColumnCatalog Empty = new(FrozenDictionary<long, string>.Empty, FrozenSet<uint>.Empty, FrozenSet<string>.Empty, FrozenSet<string>.Empty);
-
+    // Before Empty, which the static initializer builds with it.
     private static readonly FrozenDictionary<string, FrozenSet<string>> NoViews = FrozenDictionary<string, FrozenSet<string>>.Empty;
+
+    public static readonly ColumnCatalog Empty = new(FrozenDictionary<long, string>.Empty, FrozenSet<uint>.Empty, FrozenSet<string>.Empty, FrozenSet<string>.Empty);
 
     private readonly FrozenDictionary<long, string> _maskedColumns;
     private readonly FrozenSet<uint> _relations;
@@ -47,7 +48,31 @@ internal sealed class ColumnCatalog : IColumnNameLookup
         }
 
         _wholeRows = wholeRows.ToFrozenDictionary();
+
+        // Order-independent: the same masked columns, masked relations and views' columns give the same number.
+        long version = maskedColumns.Count;
+        foreach (var (key, name) in maskedColumns)
+        {
+            version += HashCode.Combine(key, name);
+        }
+
+        foreach (var name in maskedRelationNames)
+        {
+            version += (long)HashCode.Combine(1, name) << 16;
+        }
+
+        foreach (var (view, names) in _viewColumns)
+        {
+            foreach (var name in names)
+            {
+                version += (long)HashCode.Combine(2, view, name) << 32;
+            }
+        }
+
+        Version = version;
     }
+
+    public long Version { get; }
 
     public static long Key(uint tableOid, short attributeNumber) => ((long)tableOid << 16) | (ushort)attributeNumber;
 

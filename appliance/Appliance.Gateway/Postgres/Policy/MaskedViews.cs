@@ -17,10 +17,11 @@ internal static class MaskedViews
 {
     /// <summary>A view the catalog query found reading a masked column, directly or through other views.</summary>
     /// <param name="Columns">Its columns' names by number.</param>
-    /// <param name="Definition">Its <c>ev_action</c> as text.</param>
+    /// <param name="Origins">Where each output column comes from (<see cref="OutputOrigins"/>); null when its query could not be read.</param>
     /// <param name="Reads">What its query depends on: relation OID and column number (0: the whole row).</param>
     internal sealed record View(
-        uint Oid, string Name, IReadOnlyDictionary<short, string> Columns, string Definition, IReadOnlyList<(uint Relation, short Column)> Reads);
+        uint Oid, string Name, IReadOnlyDictionary<short, string> Columns, IReadOnlyDictionary<short, (uint Relation, short Column)>? Origins,
+        IReadOnlyList<(uint Relation, short Column)> Reads);
 
     /// <summary>
     /// Adds to <paramref name="masked"/> (column key → the masked column's name) the view columns
@@ -35,7 +36,6 @@ internal static class MaskedViews
             byRelation.TryAdd((uint)(key >> 16), name);
         }
 
-        var origins = views.Select(v => OutputOrigins(v.Definition)).ToList();
         var names = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         // Views over views: each pass settles at least one more level, so as many passes as views suffice.
         for (var pass = 0; pass <= views.Count; pass++)
@@ -47,7 +47,7 @@ internal static class MaskedViews
                 var reads = ReadsMasked(view, masked, byRelation);
                 foreach (var (column, columnName) in view.Columns)
                 {
-                    var name = origins[i] is not { } known ? reads
+                    var name = view.Origins is not { } known ? reads
                         : !known.TryGetValue(column, out var origin) ? null
                         : origin.Relation == 0 ? reads
                         : masked.GetValueOrDefault(ColumnCatalog.Key(origin.Relation, origin.Column));
