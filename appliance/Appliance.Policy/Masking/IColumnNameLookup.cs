@@ -28,6 +28,9 @@ internal interface IColumnNameLookup
     /// </summary>
     IReadOnlySet<string>? MaskedColumnsUnderOtherNames(string relationName) => null;
 
+    /// <summary>Whether any relation has such columns: when none does, a statement's names need not be looked up.</summary>
+    bool HasMaskedColumnsUnderOtherNames => false;
+
     /// <summary>
     /// What the answers depend on, as a number: lookups with the same one give the same answers.
     /// A plan is cached with it and served only to a lookup of the same, so a catalog read after a

@@ -27,7 +27,7 @@ internal sealed partial class Masker
     private static HashSet<string>? RenamedMaskedColumns(string text, List<SqlToken> tokens, IColumnNameLookup? relations)
     {
         HashSet<string>? renamed = null;
-        if (relations is null)
+        if (relations is not { HasMaskedColumnsUnderOtherNames: true })
         {
             return null;
         }

@@ -102,4 +102,6 @@ internal sealed class ColumnCatalog : IColumnNameLookup
         _maskedRelationNames.Contains(relationName) ? true : _relationNames.Contains(relationName) ? false : null;
 
     public IReadOnlySet<string>? MaskedColumnsUnderOtherNames(string relationName) => _viewColumns.GetValueOrDefault(relationName);
+
+    public bool HasMaskedColumnsUnderOtherNames => _viewColumns.Count > 0;
 }
