@@ -200,6 +200,23 @@ public class MaskerValueTests
         Assert.Equal([0, 1, .. Utf8("****-****-****-1111"), 0xFF], bytes);
     }
 
+    /// <summary>
+    /// A UUID as text (in an array, a record, JSON) is no card, though its digit groups joined by
+    /// dashes read as one about one time in a thousand (probe OA5: 1aa****-****-****-4742-…); a
+    /// card next to one, or written into a longer word of hex and dashes, is still one.
+    /// </summary>
+    [Fact]
+    public void MaskValue_UuidText_IsNoCard()
+    {
+        var uuid = "aaaa4111-1111-1111-1111-0123456789ab";
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("{" + uuid + "," + uuid.ToUpperInvariant() + "}"), PgTypes.TextArray, binary: false).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("{\"id\": \"" + uuid + "\"}"), PgTypes.Json, binary: false).Result);
+        Assert.Equal("(" + uuid + ",****-****-****-1111)",
+            Encoding.UTF8.GetString(_masker.MaskValue(Utf8("(" + uuid + ",4111-1111-1111-1111)"), 16400, binary: false).Bytes));
+        Assert.Equal(MaskResult.Replaced, _masker.MaskValue(Utf8("x-" + uuid), PgTypes.Text, binary: false).Result);
+        Assert.Equal(MaskResult.Replaced, _masker.MaskValue(Utf8(uuid + "-1"), PgTypes.Text, binary: false).Result);
+    }
+
     [Fact]
     public void MaskValue_TextArrayInTextFormat_IsRewrittenInPlace()
     {
