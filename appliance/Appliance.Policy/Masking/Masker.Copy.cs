@@ -74,7 +74,29 @@ internal sealed partial class Masker
                     Write(rebuilt, numberNull ? format.Null : raw);
                     changed |= numberNull;
                 }
-                else if (!header && plan[i].ValueClass is PgValueClass.Bytea or PgValueClass.TextContainer or PgValueClass.Opaque or PgValueClass.Range
+                else if (!header && (plan[i].ValueClass is PgValueClass.Bytea || plan[i].TypeOid is PgTypes.ByteaArray))
+                {
+                    // A bytea (or bytea[]) column: its hex read decoded, as a SELECT reads it, not its
+                    // hex digits as text, whose runs read as cards in one random 4 KiB value in three (probe PB2).
+                    var value = PooledBufferWriter.Scratch(2);
+                    CopyRow.Unescape(raw, format, value);
+                    var masked = PooledBufferWriter.Scratch(3);
+                    switch (MaskValue(value.WrittenSpan, plan[i], binary: false, masked))
+                    {
+                        case MaskResult.Null:
+                            Write(rebuilt, format.Null);
+                            changed = true;
+                            break;
+                        case MaskResult.Replaced:
+                            CopyRow.WriteValue(masked.WrittenSpan, format, rebuilt, quoted);
+                            changed = true;
+                            break;
+                        default:
+                            Write(rebuilt, raw);
+                            break;
+                    }
+                }
+                else if (!header && plan[i].ValueClass is PgValueClass.TextContainer or PgValueClass.Opaque or PgValueClass.Range
                     && EncodedOrJsonHoldsSecret(CopyRow.Unescaped(raw, format, PooledBufferWriter.Scratch(2)), plan[i].ValueClass))
                 {
                     // bytea's hex or escapes, a float8's exponent (alone, or in an array or a record),

@@ -324,7 +324,7 @@ internal sealed partial class Masker
                 return MaskText(value, ScanMode.DetectOnly, null, default);
             }
 
-            var masked = PooledBufferWriter.Scratch(1);
+            var masked = PooledBufferWriter.Scratch(5);
             if (MaskText(raw, ScanMode.Text, masked, default, bytes: true) != MaskResult.Replaced)
             {
                 return MaskResult.Unchanged;

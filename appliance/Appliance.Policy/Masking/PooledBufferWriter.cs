@@ -6,7 +6,9 @@ namespace Appliance.Policy.Masking;
 /// <summary>A growable scratch buffer from the shared pool, reused per thread for the rare masking paths that need two passes.</summary>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>
 {
-    private const int Slots = 5;
+    // 0: the masker's patterns pass; 1-3: a COPY row, a value read, its masked form; 4: the
+    // lookalike reading; 5: a bytea's decoded bytes masked (inside a COPY row's value too).
+    private const int Slots = 6;
 
     [ThreadStatic]
     private static PooledBufferWriter?[]? _slots;
@@ -16,7 +18,7 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
-    /// <summary>This thread's scratch buffer number 0 to 3 (a pass that needs another one while holding the first), emptied.</summary>
+    /// <summary>This thread's scratch buffer number 0 to 5 (a pass that needs another one while holding the first), emptied.</summary>
     public static PooledBufferWriter Scratch(int which)
     {
         var slots = _slots ??= new PooledBufferWriter?[Slots];
