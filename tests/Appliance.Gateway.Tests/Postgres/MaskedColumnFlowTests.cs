@@ -499,6 +499,29 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         Assert.Equal(["plain note", "****"], await RowAsync(second, $"SELECT * FROM {table}_v"));
     }
 
+    /// <summary>
+    /// A view's whole-row column carries every column of its relation, and a whole row used
+    /// beside a named column leaves PostgreSQL only the column's dependency (probe QA1: both let
+    /// the SSN out, translated, and copied it into a table).
+    /// </summary>
+    [Fact]
+    public async Task AViewReadingAWholeRow_IsMaskedAsTheRowsMaskedColumn()
+    {
+        var (table, ssn) = await PersonAsync();
+        await fixture.UpstreamAsync(
+            $"CREATE VIEW {table}_row AS SELECT c FROM {table} c; " +
+            $"CREATE VIEW {table}_rj AS SELECT id, translate(row_to_json(c)::text, '0123456789', 'abcdefghij') AS j FROM {table} c; " +
+            $"CREATE TABLE {table}_sink (body text)");
+        await using var connection = await fixture.OpenAsync();
+
+        Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate(c::text, '0123456789', 'abcdefghij') FROM {table}_row"));
+        Assert.Equal(["1", "****"], await RowAsync(connection, $"SELECT * FROM {table}_rj"));
+        var copy = await FailsAsync(connection, "INSERT INTO {0}_sink SELECT c::text FROM {0}_row", table);
+        Assert.Equal("42501", copy.SqlState);
+        Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}_sink"));
+        await AssertAuditHasNoSsnAsync(connection, ssn);
+    }
+
     private static async Task<string[]> RowAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);

@@ -31,7 +31,7 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
     /// query of a view only when it is new or replaced (2,000 views reading a masked column were 5
     /// MB of query text at every login).
     /// </summary>
-    private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, IReadOnlyDictionary<short, (uint, short)>?>> _viewOrigins =
+    private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, MaskedViews.ViewQuery>> _viewQueries =
         new(StringComparer.Ordinal);
 
     public ColumnCatalog Get(ConnectionPolicy connection, UpstreamConnection upstream)
@@ -43,7 +43,7 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
             .ToList();
         var key = connection.Name + "\n" + connection.Upstream;
         var known = _relations.GetValueOrDefault(key) ?? Relations.None;
-        var knownViews = _viewOrigins.GetValueOrDefault(key) ?? new Dictionary<string, IReadOnlyDictionary<short, (uint, short)>?>();
+        var knownViews = _viewQueries.GetValueOrDefault(key) ?? new Dictionary<string, MaskedViews.ViewQuery>();
         var reader = Load(upstream, Query(columns, known.MaxOid, [.. knownViews.Keys]), knownViews);
         if (reader.Error is { } error)
         {
@@ -59,7 +59,7 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
             Log.CatalogLoaded(logger, connection.Name, relations.Set.Count);
         }
 
-        _viewOrigins[key] = reader.Views.ToDictionary(v => v.Version, v => v.View.Origins, StringComparer.Ordinal);
+        _viewQueries[key] = reader.Views.ToDictionary(v => v.Version, v => v.View.Query, StringComparer.Ordinal);
         var maskedViews = MaskedViews.Resolve(reader.Masked, [.. reader.Views.Select(v => v.View)]);
         return new ColumnCatalog(
             reader.Masked.ToFrozenDictionary(), relations.Set, reader.MaskedRelationNames.Concat(maskedViews.Keys).ToFrozenSet(), relations.Names,
@@ -94,18 +94,25 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         "WITH RECURSIVE reads AS (SELECT r.ev_class AS view, d.refobjid AS rel, d.refobjsubid AS col FROM pg_catalog.pg_depend d " +
         "JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid " +
         "WHERE r.rulename = '_RETURN' AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> r.ev_class), " +
-        "tainted (view) AS (SELECT x.view FROM reads x JOIN pg_catalog.pg_attribute a ON a.attrelid = x.rel AND a.attnum > 0 " +
-        $"AND NOT a.attisdropped AND (x.col = 0 OR a.attnum = x.col) WHERE lower(a.attname::text) = ANY (ARRAY[{names}]::text[]) " +
-        "UNION SELECT x.view FROM reads x JOIN tainted t ON x.rel = t.view) " +
+        "masked AS (SELECT a.attrelid AS rel, a.attnum AS col FROM pg_catalog.pg_attribute a " +
+        $"WHERE a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname::text) = ANY (ARRAY[{names}]::text[])), " +
+        // A whole row of a relation read with some of its columns leaves only the columns' dependencies
+        // (probe QA1): a view reading any column of such a relation and holding a whole-row Var counts too.
+        "near AS (SELECT DISTINCT x.view FROM reads x JOIN masked m ON m.rel = x.rel), " +
+        "base AS (SELECT x.view FROM reads x JOIN masked m ON m.rel = x.rel AND (x.col = 0 OR x.col = m.col) " +
+        "UNION SELECT w.ev_class FROM near n JOIN pg_catalog.pg_rewrite w ON w.ev_class = n.view AND w.rulename = '_RETURN' " +
+        "WHERE w.ev_action::text LIKE '%:varattno 0 %'), " +
+        "tainted (view) AS (SELECT view FROM base UNION SELECT x.view FROM reads x JOIN tainted t ON x.rel = t.view), " +
+        "agg AS (SELECT x.view, string_agg(x.rel::text || ':' || x.col::text, ',') AS reads FROM reads x GROUP BY x.view) " +
         "SELECT c.oid, c.relname::text, " +
         "(SELECT json_object_agg(a.attnum, a.attname) FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::text, " +
         "c.oid::text || ':' || r.xmin::text, " +
-        $"CASE WHEN c.oid::text || ':' || r.xmin::text = ANY (ARRAY[{knownViews}]::text[]) THEN NULL ELSE r.ev_action::text END, " +
-        "(SELECT string_agg(x.rel::text || ':' || x.col::text, ',') FROM reads x WHERE x.view = c.oid) " +
-        "FROM tainted t JOIN pg_catalog.pg_class c ON c.oid = t.view JOIN pg_catalog.pg_rewrite r ON r.ev_class = c.oid AND r.rulename = '_RETURN'";
+        $"CASE WHEN c.oid::text || ':' || r.xmin::text = ANY (ARRAY[{knownViews}]::text[]) THEN NULL ELSE r.ev_action::text END, g.reads " +
+        "FROM tainted t JOIN pg_catalog.pg_class c ON c.oid = t.view JOIN pg_catalog.pg_rewrite r ON r.ev_class = c.oid AND r.rulename = '_RETURN' " +
+        "LEFT JOIN agg g ON g.view = c.oid";
 
     private static CatalogReader Load(
-        UpstreamConnection upstream, string query, IReadOnlyDictionary<string, IReadOnlyDictionary<short, (uint, short)>?> knownViews)
+        UpstreamConnection upstream, string query, IReadOnlyDictionary<string, MaskedViews.ViewQuery> knownViews)
     {
         using (var output = new OutputBuffer(1024))
         {
@@ -142,7 +149,7 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
             new([.. Set, .. added.Select(r => r.Oid)], [.. Names, .. added.Select(r => r.Name)], Math.Max(MaxOid, added.Max(r => r.Oid)));
     }
 
-    private sealed class CatalogReader(IReadOnlyDictionary<string, IReadOnlyDictionary<short, (uint, short)>?> knownViews)
+    private sealed class CatalogReader(IReadOnlyDictionary<string, MaskedViews.ViewQuery> knownViews)
     {
         public Dictionary<long, string> Masked { get; } = [];
 
@@ -199,7 +206,7 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
             }
 
             // Not sent: known from an earlier login (or, if another login's load replaced that meanwhile, read as computed).
-            var origins = values[4] is { } definition ? MaskedViews.OutputOrigins(definition) : knownViews.GetValueOrDefault(version);
+            var query = values[4] is { } definition ? MaskedViews.Read(definition) : knownViews.GetValueOrDefault(version) ?? MaskedViews.ViewQuery.Unknown;
 
             var columns = new Dictionary<short, string>();
             using (var json = System.Text.Json.JsonDocument.Parse(values[2] ?? "{}"))
@@ -217,7 +224,7 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
                 reads.Add((uint.Parse(read.AsSpan(0, colon), CultureInfo.InvariantCulture), short.Parse(read.AsSpan(colon + 1), CultureInfo.InvariantCulture)));
             }
 
-            Views.Add((version, new MaskedViews.View(oid, name, columns, origins, reads)));
+            Views.Add((version, new MaskedViews.View(oid, name, columns, query, reads)));
         }
 
         private static string?[] Values(DataRowMessage row, int count)

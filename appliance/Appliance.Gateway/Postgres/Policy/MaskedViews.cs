@@ -17,11 +17,25 @@ internal static class MaskedViews
 {
     /// <summary>A view the catalog query found reading a masked column, directly or through other views.</summary>
     /// <param name="Columns">Its columns' names by number.</param>
-    /// <param name="Origins">Where each output column comes from (<see cref="OutputOrigins"/>); null when its query could not be read.</param>
+    /// <param name="Query">What its query says (<see cref="Read"/>).</param>
     /// <param name="Reads">What its query depends on: relation OID and column number (0: the whole row).</param>
     internal sealed record View(
-        uint Oid, string Name, IReadOnlyDictionary<short, string> Columns, IReadOnlyDictionary<short, (uint Relation, short Column)>? Origins,
-        IReadOnlyList<(uint Relation, short Column)> Reads);
+        uint Oid, string Name, IReadOnlyDictionary<short, string> Columns, ViewQuery Query, IReadOnlyList<(uint Relation, short Column)> Reads);
+
+    /// <param name="Origins">Where each output column comes from (<see cref="OutputOrigins"/>); null when the query could not be read.</param>
+    /// <param name="WholeRows">
+    /// It uses a relation's whole row somewhere (<c>row_to_json(c)</c>): read with some of the
+    /// relation's columns, PostgreSQL keeps only the columns' dependencies, so the whole row's
+    /// relation is any it reads (probe QA1).
+    /// </param>
+    internal sealed record ViewQuery(IReadOnlyDictionary<short, (uint Relation, short Column)>? Origins, bool WholeRows)
+    {
+        public static readonly ViewQuery Unknown = new(null, true);
+    }
+
+    /// <summary>A view's query as PostgreSQL keeps it (<c>pg_rewrite.ev_action</c> as text).</summary>
+    public static ViewQuery Read(string definition) =>
+        new(OutputOrigins(definition), definition.Contains(":varattno 0 ", StringComparison.Ordinal));
 
     /// <summary>
     /// Adds to <paramref name="masked"/> (column key → the masked column's name) the view columns
@@ -47,9 +61,11 @@ internal static class MaskedViews
                 var reads = ReadsMasked(view, masked, byRelation);
                 foreach (var (column, columnName) in view.Columns)
                 {
-                    var name = view.Origins is not { } known ? reads
+                    var name = view.Query.Origins is not { } known ? reads
                         : !known.TryGetValue(column, out var origin) ? null
                         : origin.Relation == 0 ? reads
+                        // A whole row (attnum 0) carries any masked column of its relation.
+                        : origin.Column == 0 ? byRelation.GetValueOrDefault(origin.Relation)
                         : masked.GetValueOrDefault(ColumnCatalog.Key(origin.Relation, origin.Column));
                     if (name is not null && masked.TryAdd(ColumnCatalog.Key(view.Oid, column), name))
                     {
@@ -74,7 +90,7 @@ internal static class MaskedViews
     {
         foreach (var (relation, column) in view.Reads)
         {
-            if ((column == 0 ? byRelation.GetValueOrDefault(relation) : masked.GetValueOrDefault(ColumnCatalog.Key(relation, column))) is { } name)
+            if ((column == 0 || view.Query.WholeRows ? byRelation.GetValueOrDefault(relation) : masked.GetValueOrDefault(ColumnCatalog.Key(relation, column))) is { } name)
             {
                 return name;
             }

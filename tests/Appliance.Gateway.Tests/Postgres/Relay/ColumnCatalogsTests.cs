@@ -103,9 +103,9 @@ public sealed class ColumnCatalogsTests
 
         var names = MaskedViews.Resolve(masked,
         [
-            new MaskedViews.View(802, "outer_v", Columns("s2", "n"), MaskedViews.OutputOrigins(Query((1, 801, 2), (2, 801, 1))), [(801, 1), (801, 2)]),
-            new MaskedViews.View(801, "inner_v", Columns("id", "s", "tr"), MaskedViews.OutputOrigins(Query((1, 700, 1), (2, 700, 3), (3, 0, 0))), [(700, 1), (700, 3)]),
-            new MaskedViews.View(803, "rows_v", Columns("r"), MaskedViews.OutputOrigins("not a query"), [(700, 0)]),
+            new MaskedViews.View(802, "outer_v", Columns("s2", "n"), MaskedViews.Read(Query((1, 801, 2), (2, 801, 1))), [(801, 1), (801, 2)]),
+            new MaskedViews.View(801, "inner_v", Columns("id", "s", "tr"), MaskedViews.Read(Query((1, 700, 1), (2, 700, 3), (3, 0, 0))), [(700, 1), (700, 3)]),
+            new MaskedViews.View(803, "rows_v", Columns("r"), MaskedViews.Read("not a query"), [(700, 0)]),
         ]);
 
         Assert.Equal(["inner_v", "outer_v", "rows_v"], names.Keys.Order());
