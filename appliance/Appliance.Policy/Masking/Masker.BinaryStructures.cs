@@ -103,15 +103,19 @@ internal sealed partial class Masker
     /// </summary>
     private MaskResult DetectBinaryOpaque(ReadOnlySpan<byte> value, int depth)
     {
+        if (IsWellFormedContainer(value, isRecord: false) || IsWellFormedContainer(value, isRecord: true))
+        {
+            // Read element by element, each as its type: a bytea field's bytes are no text, and read
+            // raw with the record's lengths and OIDs they made a typed row NULL (probe QB3).
+            return depth > MaxDepth ? MaskResult.Null : DetectBinaryContainer(value, IsWellFormedContainer(value, isRecord: true), depth);
+        }
+
         if (MaskText(value, ScanMode.DetectOnly, null, default) == MaskResult.Null)
         {
             return MaskResult.Null;
         }
 
-        return depth > MaxDepth ? MaskResult.Null
-            : IsWellFormedContainer(value, isRecord: false) ? DetectBinaryContainer(value, isRecord: false, depth)
-            : IsWellFormedContainer(value, isRecord: true) ? DetectBinaryContainer(value, isRecord: true, depth)
-            : DetectOpaqueNumbers(value, depth);
+        return depth > MaxDepth ? MaskResult.Null : DetectOpaqueNumbers(value, depth);
     }
 
     /// <summary>

@@ -31,6 +31,10 @@ internal sealed partial class Masker
         {
             PgValueClass.Fixed when IsGeometry(column.TypeOid) => binary ? DetectBinaryGeometry(value, column.TypeOid) : DetectFloatText(value),
             PgValueClass.Fixed => MaskResult.Unchanged,
+            // What no detector reads as it stands in text or JSON: a bytea's hex (to_json(bytea) writes
+            // it, probe QB1), a float8 in exponent form (point(…)::text, to_json(cube), QB5).
+            PgValueClass.Text or PgValueClass.Json or PgValueClass.Jsonb when HexOrExponentHoldsSecret(binary && column.ValueClass == PgValueClass.Jsonb && value.Length > 0 ? value[1..] : value) =>
+                WriteWhole(column.ValueClass, binary, output),
             PgValueClass.Text => MaskText(value, ScanMode.Text, output, default),
             PgValueClass.Json => MaskText(value, ScanMode.Json, output, default),
             PgValueClass.Jsonb when !binary => MaskText(value, ScanMode.Json, output, default),
@@ -135,7 +139,8 @@ internal sealed partial class Masker
             }
 
             // Fewer than five bytes hold no email, SSN or card.
-            return length >= 5 && MaskText(rented.AsSpan(0, length), ScanMode.DetectOnly, null, default) == MaskResult.Null;
+            // A bytea's bytes (probe QB3: an '@' among random ones read as an address inside records).
+            return length >= 5 && MaskText(rented.AsSpan(0, length), ScanMode.DetectOnly, null, default, bytes: true) == MaskResult.Null;
         }
         finally
         {
@@ -163,7 +168,6 @@ internal sealed partial class Masker
 
     private static readonly System.Buffers.SearchValues<byte> HexDigitsOrSpace = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF \t\r\n"u8);
 
-    /// <summary>Text holding a card, SSN or email only once decoded: bytea's hex or octal escapes, a number in exponent form.</summary>
     /// <summary>
     /// A bytea[] in text: each element is a bytea's hex in quotes, its backslash doubled
     /// (<c>{"\x0102",NULL}</c>). Read decoded, by the bytes' rules, not as the hex digits' text,
@@ -219,6 +223,12 @@ internal sealed partial class Masker
         return found;
     }
 
+    /// <summary>Text or JSON holding a card, SSN or email in a bytea's hex or in a number's exponent form.</summary>
+    private bool HexOrExponentHoldsSecret(ReadOnlySpan<byte> text) =>
+        (text.IndexOf("\\x"u8) >= 0 && HexHoldsSecret(text))
+        || ((text.IndexOf("e+"u8) >= 0 || text.IndexOf("E+"u8) >= 0) && DetectFloatText(text) == MaskResult.Null);
+
+    /// <summary>Text holding a card, SSN or email only once decoded: bytea's hex or octal escapes, a number in exponent form.</summary>
     private bool EncodedHoldsSecret(ReadOnlySpan<byte> text) =>
         HexHoldsSecret(text) || EscapesHoldSecret(text)
         || ((text.IndexOf("e+"u8) >= 0 || text.IndexOf("E+"u8) >= 0) && DetectFloatText(text) == MaskResult.Null)

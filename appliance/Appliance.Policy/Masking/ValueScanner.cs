@@ -175,7 +175,8 @@ internal static class ValueScanner
         while (i < value.Length)
         {
             var c = value[i];
-            if (IsDomainPart(c) && !(ascii && c >= 0x80))
+            // A label starts with a letter or digit, not '-' (probe QB2: random bytes' "m8@-.2L").
+            if (IsDomainPart(c) && !(ascii && c >= 0x80) && !(c == '-' && (i == start || value[i - 1] == '.')))
             {
                 i++;
             }

@@ -177,6 +177,38 @@ public class MaskerValueTests
         Assert.Equal([0xd8, .. Utf8("mary@example.org")[..1], .. Utf8("***@example.org"), 0xf2], _masker.MaskValue([0xd8, .. Utf8("mary@example.org"), 0xf2], PgTypes.Bytea, binary: true).Bytes);
     }
 
+    /// <summary>
+    /// What no detector reads as it stands in text or JSON: to_json of a bytea writes its hex
+    /// (probe QB1: a card, SSN or address in a bytea came out through to_json whole), and a
+    /// point's or cube's text writes a float8 in exponent form (QB5). Masked whole.
+    /// </summary>
+    [Fact]
+    public void MaskValue_TextOrJsonHoldingABytesHexOrAnExponent_OfACard_IsMaskedWhole()
+    {
+        var hex = Convert.ToHexStringLower(Utf8("card 4111111111111111"));
+        Assert.Equal("\"****\"", Encoding.UTF8.GetString(_masker.MaskValue(Utf8("{\"b\": \"\\\\x" + hex + "\"}"), PgTypes.Json, binary: false).Bytes));
+        Assert.Equal("****", Encoding.UTF8.GetString(_masker.MaskValue(Utf8("(4.111111111111111e+15,1)"), PgTypes.Text, binary: false).Bytes));
+        Assert.Equal(MaskResult.Replaced, _masker.MaskValue([1, .. Utf8("[4.111111111111111e+15]")], PgTypes.Jsonb, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("{\"b\": \"\\\\x68656c6c6f\", \"n\": 6.02e+23}"), PgTypes.Json, binary: false).Result);
+    }
+
+    /// <summary>
+    /// A bytea inside a record is bytes too: seven random ones made the record NULL in text, and a
+    /// typed row NULL in binary, where its field says bytea (probe QB3); a domain label starts with
+    /// a letter or digit (QB2: "m8@-.2L" in random bytes read as an address).
+    /// </summary>
+    [Fact]
+    public void MaskValue_RandomBytesInARecord_OrADashedLabel_AreNoAddress()
+    {
+        const uint rowType = 16800;
+        byte[] bytes = [0x6f, 0x40, 0x85, 0xeb, 0x2e, 0x51, 0x90];
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("(1,\"\\\\x" + Convert.ToHexStringLower(bytes) + "\")"), rowType, binary: false).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Record((PgTypes.Int4, [0, 0, 0, 1]), (PgTypes.Bytea, bytes)), rowType, binary: true).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Record((PgTypes.Int4, [0, 0, 0, 1]), (PgTypes.Text, Utf8("ann@example.com"))), rowType, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue([0xd8, .. Utf8("m8@-.2L"), 0xf2], PgTypes.Bytea, binary: true).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("see m8@-x.com"), PgTypes.Text, binary: false).Result);
+    }
+
     [Theory]
     [InlineData(new byte[] { 0xE9 }, "mary.johnson@example.org", new byte[0], new byte[] { 0xE9 }, "***@example.org")]
     [InlineData(new byte[0], "mary.johnson@example.org", new byte[] { 0xE9 }, new byte[0], "m***@example.org\u00E9")]
