@@ -97,11 +97,15 @@ internal sealed partial class OrphanedSessions(
 
     private async Task BeatAsync(CancellationToken cancellationToken)
     {
+        var beatAt = Environment.TickCount64;
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             $"INSERT INTO gateway_nodes (id, started_at, seen_at, dead_after) VALUES (@id, {StoreNow}, {StoreNow}, @deadMs) " +
             "ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
             new { id = node.Id, deadMs = (long)DeadAfter.TotalMilliseconds }, cancellationToken: cancellationToken));
+
+        // A heartbeat short of the others' wait: a late one lapses the lease before they can act.
+        node.Alive(beatAt, DeadAfter - HeartbeatInterval);
     }
 
     /// <summary>

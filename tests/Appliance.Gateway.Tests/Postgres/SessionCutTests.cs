@@ -165,6 +165,43 @@ public sealed class SessionCutTests(PgGatewayFixture fixture) : IClassFixture<Pg
         Assert.DoesNotContain(events.EnumerateArray(), e => e.GetProperty("type").GetString() == "session.ended");
     }
 
+    /// <summary>
+    /// A gateway that could not say it was alive for as long as the others wait (paused, or cut off
+    /// from the store) may have had its sessions ended in the record: on resuming, a session ends
+    /// before it relays anything more (probe QC1: queries ran 29 s after their recorded end), and so
+    /// does every session of the lapsed lease once it is renewed; sessions after it run.
+    /// </summary>
+    [Fact]
+    public async Task AfterTheGatewaysLeaseLapsed_ItsSessionsEndBeforeRelayingMore()
+    {
+        var node = fixture.Gateway.Service<Appliance.Gateway.Audit.GatewayNode>();
+        await using var before = await fixture.OpenAsync();
+        await using (var ok = new NpgsqlCommand("SELECT 1", before))
+        {
+            Assert.Equal(1, await ok.ExecuteScalarAsync());
+        }
+
+        // A last heartbeat two minutes ago, whose lease ran one: what a gateway resuming from a pause sees.
+        node.Alive(Environment.TickCount64 - 120_000, TimeSpan.FromMinutes(1));
+        await using (var lapsed = new NpgsqlCommand("SELECT 1", before))
+        {
+            var error = await Assert.ThrowsAnyAsync<Exception>(() => lapsed.ExecuteScalarAsync());
+            Assert.Equal("57P01", (error as PostgresException ?? error.InnerException as PostgresException)?.SqlState);
+        }
+
+        await using var during = await fixture.OpenAsync();
+        node.Alive(Environment.TickCount64, TimeSpan.FromHours(1));
+        await using (var stale = new NpgsqlCommand("SELECT 1", during))
+        {
+            // Opened while the lease had lapsed: of the old epoch, ended too.
+            await Assert.ThrowsAnyAsync<Exception>(() => stale.ExecuteScalarAsync());
+        }
+
+        await using var after = await fixture.OpenAsync();
+        await using var fresh = new NpgsqlCommand("SELECT 2", after);
+        Assert.Equal(2, await fresh.ExecuteScalarAsync());
+    }
+
     [Fact]
     public async Task GrantRevocation_CutsTheSession_AndSaysWhoAndWhy()
     {

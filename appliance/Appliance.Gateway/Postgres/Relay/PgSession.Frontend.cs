@@ -110,6 +110,12 @@ internal sealed partial class PgSession
     /// <summary>Handles every whole message received; false once the client said Terminate.</summary>
     private bool ProcessClientInput()
     {
+        if (_services.Node.MayHaveLost(_nodeEpoch))
+        {
+            Cut(SqlStates.AdminShutdown, "terminating connection: " + LostGateway, LostGateway);
+            return false;
+        }
+
         while (true)
         {
             var status = _clientIn.TryRead(_maxMessageLength, out var frame);
@@ -276,6 +282,9 @@ internal sealed partial class PgSession
                 throw new PgProtocolException($"invalid frontend message type {PgProtocolException.DescribeType(frame.Type)}");
         }
     }
+
+    private const string LostGateway = "this gateway could not say it was alive in the store for longer than the other gateways wait (it was paused, "
+        + "or lost the store), so they may have ended its sessions in the record; this one ends before it relays anything more";
 
     private static bool IsFrontendType(byte type) => (FrontendMessageType)type is FrontendMessageType.Bind or FrontendMessageType.Close
         or FrontendMessageType.CopyData or FrontendMessageType.CopyDone or FrontendMessageType.CopyFail or FrontendMessageType.Describe

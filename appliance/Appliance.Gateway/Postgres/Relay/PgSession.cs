@@ -72,6 +72,7 @@ internal sealed partial class PgSession : IDisposable
         ClientAddress = start.ClientAddress;
         Application = start.Application;
         _settings = start.Settings;
+        _nodeEpoch = services.Node.Epoch;
         _runtime = ConnectionRuntime.For(Connection);
 
         // Checked against the policy in force at the first message: one reloaded since the login
@@ -83,6 +84,9 @@ internal sealed partial class PgSession : IDisposable
 
     /// <summary>The startup parameters the client asked the upstream for, masked: recorded with the session's start.</summary>
     private readonly IReadOnlyDictionary<string, string> _settings;
+
+    /// <summary>The gateway's lease epoch at the login (<see cref="GatewayNode"/>).</summary>
+    private readonly long _nodeEpoch;
 
     public string Id { get; }
 

@@ -10,6 +10,7 @@ internal sealed record SessionServices(
     PostgresListenerOptions Options,
     SessionRegistry Registry,
     SessionRecorder Recorder,
+    GatewayNode Node,
     CommandReviews Reviews,
     GuardrailEvents GuardrailEvents,
     IPolicyProvider Policy,
