@@ -74,6 +74,13 @@ internal sealed partial class Masker
                     Write(rebuilt, numberNull ? format.Null : raw);
                     changed |= numberNull;
                 }
+                else if (!header && plan[i].ValueClass is PgValueClass.Text or PgValueClass.Json or PgValueClass.Jsonb
+                    && HexOrExponentHoldsSecret(CopyRow.Unescaped(raw, format, PooledBufferWriter.Scratch(2))))
+                {
+                    // As a SELECT masks it (probe RA1: COPY let out the exponent forms and bytea hex SELECT masked).
+                    WriteWhole(plan[i], format, rebuilt, quoted);
+                    changed = true;
+                }
                 else if (!header && (plan[i].ValueClass is PgValueClass.Bytea || plan[i].TypeOid is PgTypes.ByteaArray))
                 {
                     // A bytea (or bytea[]) column: its hex read decoded, as a SELECT reads it, not its

@@ -31,14 +31,10 @@ internal sealed partial class Masker
         {
             PgValueClass.Fixed when IsGeometry(column.TypeOid) => binary ? DetectBinaryGeometry(value, column.TypeOid) : DetectFloatText(value),
             PgValueClass.Fixed => MaskResult.Unchanged,
-            // What no detector reads as it stands in text or JSON: a bytea's hex (to_json(bytea) writes
-            // it, probe QB1), a float8 in exponent form (point(…)::text, to_json(cube), QB5).
-            PgValueClass.Text or PgValueClass.Json or PgValueClass.Jsonb when HexOrExponentHoldsSecret(binary && column.ValueClass == PgValueClass.Jsonb && value.Length > 0 ? value[1..] : value) =>
-                WriteWhole(column.ValueClass, binary, output),
-            PgValueClass.Text => MaskText(value, ScanMode.Text, output, default),
-            PgValueClass.Json => MaskText(value, ScanMode.Json, output, default),
-            PgValueClass.Jsonb when !binary => MaskText(value, ScanMode.Json, output, default),
-            PgValueClass.Jsonb when value.Length > 0 && value[0] == 1 => MaskText(value[1..], ScanMode.Json, output, JsonbVersion),
+            PgValueClass.Text => MaskTextOrEncoded(value, ScanMode.Text, output, default, column.ValueClass, binary),
+            PgValueClass.Json => MaskTextOrEncoded(value, ScanMode.Json, output, default, column.ValueClass, binary),
+            PgValueClass.Jsonb when !binary => MaskTextOrEncoded(value, ScanMode.Json, output, default, column.ValueClass, binary),
+            PgValueClass.Jsonb when value.Length > 0 && value[0] == 1 => MaskTextOrEncoded(value[1..], ScanMode.Json, output, JsonbVersion, column.ValueClass, binary),
             PgValueClass.Bytea when binary => MaskText(value, ScanMode.Text, output, default, bytes: true),
             PgValueClass.Bytea => MaskByteaText(value, output),
             PgValueClass.Int8 or PgValueClass.Numeric or PgValueClass.Float8 when binary => DetectBinaryNumber(value, column.ValueClass),
@@ -223,10 +219,60 @@ internal sealed partial class Masker
         return found;
     }
 
-    /// <summary>Text or JSON holding a card, SSN or email in a bytea's hex or in a number's exponent form.</summary>
+    /// <summary>
+    /// Text or JSON, masked where the detectors find something as it stands; else masked whole when
+    /// it holds one only decoded: a bytea's hex (to_json(bytea) writes it, probe QB1), a card in a
+    /// number's exponent form (point(…)::text, to_json(cube), QB5).
+    /// </summary>
+    private MaskResult MaskTextOrEncoded(
+        ReadOnlySpan<byte> value, ScanMode mode, IBufferWriter<byte> output, ReadOnlySpan<byte> prefix, PgValueClass valueClass, bool binary)
+    {
+        var result = MaskText(value, mode, output, prefix);
+        return result == MaskResult.Unchanged && HexOrExponentHoldsSecret(value) ? WriteWhole(valueClass, binary, output) : result;
+    }
+
+    /// <summary>Text or JSON holding a card, SSN or email in a bytea's hex or a card in a number's exponent form.</summary>
     private bool HexOrExponentHoldsSecret(ReadOnlySpan<byte> text) =>
-        (text.IndexOf("\\x"u8) >= 0 && HexHoldsSecret(text))
-        || ((text.IndexOf("e+"u8) >= 0 || text.IndexOf("E+"u8) >= 0) && DetectFloatText(text) == MaskResult.Null);
+        (text.IndexOf("\\x"u8) >= 0 && HexHoldsSecret(text)) || ExponentHoldsCard(text);
+
+    /// <summary>
+    /// A number in exponent form in text whose value is a card: <c>4.111111111111111e+15</c> as
+    /// PostgreSQL writes a float8, <c>4.111111111111111E15</c> as Java does (probe RA2), also
+    /// scaled (<c>0.41…e16</c>). One someone wrote (at most 12 significant digits: <c>3.174e+14</c>)
+    /// is no card, as in binary (probe RA4: one scientific JSON document in 40 was masked).
+    /// </summary>
+    private bool ExponentHoldsCard(ReadOnlySpan<byte> text)
+    {
+        Span<byte> bits = stackalloc byte[8];
+        for (var at = text.IndexOfAny((byte)'e', (byte)'E'); at >= 0; at = text.IndexOfAny((byte)'e', (byte)'E'))
+        {
+            if (at > 0 && at + 1 < text.Length && (IsAsciiDigit(text[at - 1]) || text[at - 1] == '.') && (IsAsciiDigit(text[at + 1]) || text[at + 1] == '+'))
+            {
+                var start = at;
+                while (start > 0 && FloatChars.Contains(text[start - 1]))
+                {
+                    start--;
+                }
+
+                var end = text[start..].IndexOfAnyExcept(FloatChars);
+                var number = end < 0 ? text[start..] : text.Slice(start, end);
+                if (System.Buffers.Text.Utf8Parser.TryParse(number, out double value, out var consumed) && consumed == number.Length && !IsWrittenFloat(value))
+                {
+                    BinaryPrimitives.WriteInt64BigEndian(bits, BitConverter.DoubleToInt64Bits(value));
+                    if (DetectBinaryNumber(bits, PgValueClass.Float8) == MaskResult.Null)
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            text = text[(at + 1)..];
+        }
+
+        return false;
+    }
+
+    private static bool IsAsciiDigit(byte c) => (uint)(c - '0') <= 9;
 
     /// <summary>Text holding a card, SSN or email only once decoded: bytea's hex or octal escapes, a number in exponent form.</summary>
     private bool EncodedHoldsSecret(ReadOnlySpan<byte> text) =>
@@ -461,8 +507,10 @@ internal sealed partial class Masker
         {
             var length = value[start..].IndexOfAnyExcept(FloatChars);
             length = length < 0 ? value.Length - start : length;
-            if (length > 0 && System.Buffers.Text.Utf8Parser.TryParse(value.Slice(start, length), out double number, out var consumed) && consumed == length)
+            if (length > 0 && System.Buffers.Text.Utf8Parser.TryParse(value.Slice(start, length), out double number, out var consumed) && consumed == length
+                && !(value.Slice(start, length).IndexOfAny((byte)'e', (byte)'E') >= 0 && IsWrittenFloat(number)))
             {
+                // (An exponent form someone wrote, 3.174e+14, is no card: probe RA4.)
                 BinaryPrimitives.WriteInt64BigEndian(bits, BitConverter.DoubleToInt64Bits(number));
                 if (DetectBinaryNumber(bits, PgValueClass.Float8) == MaskResult.Null)
                 {

@@ -109,6 +109,18 @@ public class MaskerCopyTests
         Assert.Equal(expected, Mask(row, plan: plan).Row);
     }
 
+    /// <summary>Text and JSON columns in COPY are read as a SELECT reads them: a float8's exponent form or a bytea's hex of a card is masked whole (probe RA1).</summary>
+    [Theory]
+    [InlineData(PgTypes.Text, "1\t6.011373127221328e+15\n", "1\t****\n")]
+    [InlineData(PgTypes.Json, "1\t{\"b\": \"\\\\\\\\x34313131313131313131313131313131\"}\n", "1\t\"****\"\n")]
+    [InlineData(PgTypes.Text, "1\tmass 3.174e+14 kg\n", "1\tmass 3.174e+14 kg\n")]
+    public void TextAndJson_HoldingAnExponentOrHexOfACard_AreMaskedWhole(uint type, string row, string expected)
+    {
+        var plan = _masker.GetPlan("SELECT id, body FROM notes", [new("id", 0, 0, PgTypes.Int4), new("body", 0, 0, type)], null);
+
+        Assert.Equal(expected, Mask(row, plan: plan).Row);
+    }
+
     [Fact]
     public void Header_IsOnlyScanned()
     {

@@ -190,6 +190,13 @@ public class MaskerValueTests
         Assert.Equal("****", Encoding.UTF8.GetString(_masker.MaskValue(Utf8("(4.111111111111111e+15,1)"), PgTypes.Text, binary: false).Bytes));
         Assert.Equal(MaskResult.Replaced, _masker.MaskValue([1, .. Utf8("[4.111111111111111e+15]")], PgTypes.Jsonb, binary: true).Result);
         Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("{\"b\": \"\\\\x68656c6c6f\", \"n\": 6.02e+23}"), PgTypes.Json, binary: false).Result);
+
+        // Java's form and scaled forms too (probe RA2); a number someone wrote is none (RA4).
+        Assert.Equal("****", Encoding.UTF8.GetString(_masker.MaskValue(Utf8("v=4.111111111111111E15"), PgTypes.Text, binary: false).Bytes));
+        Assert.Equal("\"****\"", Encoding.UTF8.GetString(_masker.MaskValue(Utf8("{\"n\": 0.6011373127221328e16}"), PgTypes.Json, binary: false).Bytes));
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("mass 3.174e+14 kg, 3.174E14"), PgTypes.Text, binary: false).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("{3.174e+14,1.5e+15}"), PgTypes.Float8Array, binary: false).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("{4.111111111111111e+15}"), PgTypes.Float8Array, binary: false).Result);
     }
 
     /// <summary>
