@@ -227,8 +227,16 @@ internal sealed partial class Masker
     private MaskResult MaskTextOrEncoded(
         ReadOnlySpan<byte> value, ScanMode mode, IBufferWriter<byte> output, ReadOnlySpan<byte> prefix, PgValueClass valueClass, bool binary)
     {
-        var result = MaskText(value, mode, output, prefix);
-        return result == MaskResult.Unchanged && HexOrExponentHoldsSecret(value) ? WriteWhole(valueClass, binary, output) : result;
+        if (value.IndexOf("\\x"u8) < 0)
+        {
+            var result = MaskText(value, mode, output, prefix);
+            return result == MaskResult.Unchanged && ExponentHoldsCard(value) ? WriteWhole(valueClass, binary, output) : result;
+        }
+
+        // A bytea's hex in it: a mask written into the hex (its digit runs read as a card now and then)
+        // would alter it silently and leave no valid hex (probe RA5), so any mask makes it whole.
+        var masked = MaskText(value, mode, PooledBufferWriter.Scratch(5), prefix);
+        return masked == MaskResult.Replaced || HexOrExponentHoldsSecret(value) ? WriteWhole(valueClass, binary, output) : masked;
     }
 
     /// <summary>Text or JSON holding a card, SSN or email in a bytea's hex or a card in a number's exponent form.</summary>

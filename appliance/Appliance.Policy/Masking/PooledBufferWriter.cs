@@ -7,7 +7,8 @@ namespace Appliance.Policy.Masking;
 internal sealed class PooledBufferWriter : IBufferWriter<byte>
 {
     // 0: the masker's patterns pass; 1-3: a COPY row, a value read, its masked form; 4: the
-    // lookalike reading; 5: a bytea's decoded bytes masked (inside a COPY row's value too).
+    // lookalike reading; 5: a bytea's decoded bytes masked (inside a COPY row's value too), or text
+    // holding a bytea's hex masked (to see whether it would change).
     private const int Slots = 6;
 
     [ThreadStatic]
