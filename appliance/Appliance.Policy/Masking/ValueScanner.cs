@@ -462,6 +462,12 @@ internal static class ValueScanner
             wordStart--;
         }
 
+        // A bytea's text, \x then the hex (a digest kept as bytea, b::text: probe RB1).
+        if (wordStart > 0 && value[wordStart - 1] == '\\' && (value[wordStart] | 0x20) == 'x')
+        {
+            wordStart++;
+        }
+
         var wordEnd = start;
         while (wordEnd < value.Length && wordEnd - wordStart <= MaxDigestLength && char.IsAsciiLetterOrDigit((char)value[wordEnd]))
         {

@@ -191,6 +191,10 @@ public class MaskerValueTests
         Assert.Equal(MaskResult.Replaced, _masker.MaskValue([1, .. Utf8("[4.111111111111111e+15]")], PgTypes.Jsonb, binary: true).Result);
         Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("{\"b\": \"\\\\x68656c6c6f\", \"n\": 6.02e+23}"), PgTypes.Json, binary: false).Result);
 
+        // A digest kept as bytea, as text, is a digest (probe RB1).
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("\\x6f3e29a35278d71c7f65495871231324"), PgTypes.Text, binary: false).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("[\"\\\\x6f3e29a35278d71c7f65495871231324\"]"), PgTypes.Json, binary: false).Result);
+
         // A mask is not written into a bytea's hex, which it would alter silently: the value is masked whole (probe RA5).
         Assert.Equal("\"****\"", Encoding.UTF8.GetString(_masker.MaskValue(Utf8("\"\\\\x7e5c6011373127221328e6716e28d\""), PgTypes.Json, binary: false).Bytes));
 
