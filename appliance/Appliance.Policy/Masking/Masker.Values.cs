@@ -227,16 +227,21 @@ internal sealed partial class Masker
     private MaskResult MaskTextOrEncoded(
         ReadOnlySpan<byte> value, ScanMode mode, IBufferWriter<byte> output, ReadOnlySpan<byte> prefix, PgValueClass valueClass, bool binary)
     {
+        // First: the detectors' masks of an address beside it left a card in exponent form whole (probe SA1).
+        if (ExponentHoldsCard(value))
+        {
+            return WriteWhole(valueClass, binary, output);
+        }
+
         if (value.IndexOf("\\x"u8) < 0)
         {
-            var result = MaskText(value, mode, output, prefix);
-            return result == MaskResult.Unchanged && ExponentHoldsCard(value) ? WriteWhole(valueClass, binary, output) : result;
+            return MaskText(value, mode, output, prefix);
         }
 
         // A bytea's hex in it: a mask written into the hex (its digit runs read as a card now and then)
         // would alter it silently and leave no valid hex (probe RA5), so any mask makes it whole.
         var masked = MaskText(value, mode, PooledBufferWriter.Scratch(5), prefix);
-        return masked == MaskResult.Replaced || HexOrExponentHoldsSecret(value) ? WriteWhole(valueClass, binary, output) : masked;
+        return masked == MaskResult.Replaced || HexHoldsSecret(value) ? WriteWhole(valueClass, binary, output) : masked;
     }
 
     /// <summary>Text or JSON holding a card, SSN or email in a bytea's hex or a card in a number's exponent form.</summary>
@@ -252,19 +257,24 @@ internal sealed partial class Masker
     private bool ExponentHoldsCard(ReadOnlySpan<byte> text)
     {
         Span<byte> bits = stackalloc byte[8];
+        var whole = text;
+        var offset = 0;
         for (var at = text.IndexOfAny((byte)'e', (byte)'E'); at >= 0; at = text.IndexOfAny((byte)'e', (byte)'E'))
         {
-            if (at > 0 && at + 1 < text.Length && (IsAsciiDigit(text[at - 1]) || text[at - 1] == '.') && (IsAsciiDigit(text[at + 1]) || text[at + 1] == '+'))
+            if (at > 0 && at + 1 < text.Length && (IsAsciiDigit(text[at - 1]) || text[at - 1] == '.')
+                && (IsAsciiDigit(text[at + 1]) || text[at + 1] is (byte)'+' or (byte)'-')
+                && !InHexWord(whole, offset + at))
             {
+                // The mantissa: digits and one point before the 'e' (a sign, a '-' or '.' before or after
+                // it, a second 'e', are no part of it: probe SA2); negative exponents too (SA4).
                 var start = at;
-                while (start > 0 && FloatChars.Contains(text[start - 1]))
+                var points = 0;
+                while (start > 0 && (IsAsciiDigit(text[start - 1]) || (text[start - 1] == '.' && points++ == 0)))
                 {
                     start--;
                 }
 
-                var end = text[start..].IndexOfAnyExcept(FloatChars);
-                var number = end < 0 ? text[start..] : text.Slice(start, end);
-                if (System.Buffers.Text.Utf8Parser.TryParse(number, out double value, out var consumed) && consumed == number.Length && !IsWrittenFloat(value))
+                if (System.Buffers.Text.Utf8Parser.TryParse(text[start..], out double value, out var consumed) && consumed > at - start + 1 && !IsWrittenFloat(value))
                 {
                     BinaryPrimitives.WriteInt64BigEndian(bits, BitConverter.DoubleToInt64Bits(value));
                     if (DetectBinaryNumber(bits, PgValueClass.Float8) == MaskResult.Null)
@@ -275,9 +285,35 @@ internal sealed partial class Masker
             }
 
             text = text[(at + 1)..];
+            offset += at + 1;
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Whether the 'e' at <paramref name="at"/> stands in a hex word: a digest's length (32 to 128
+    /// hex digits) or a bytea's hex after <c>\x</c>, whose 'e' is a digit (probe SA5: a digest
+    /// read as 12345678901234e5 was masked whole). Not one with a point or sign in it.
+    /// </summary>
+    private static bool InHexWord(ReadOnlySpan<byte> text, int at)
+    {
+        var start = at;
+        while (start > 0 && char.IsAsciiHexDigit((char)text[start - 1]))
+        {
+            start--;
+        }
+
+        var end = at;
+        while (end < text.Length && char.IsAsciiHexDigit((char)text[end]))
+        {
+            end++;
+        }
+
+        var afterBytesMark = start >= 2 && (text[start - 1] | 0x20) == 'x' && text[start - 2] == '\\';
+        var bounded = (start == 0 || !char.IsAsciiLetterOrDigit((char)text[start - 1]) || afterBytesMark)
+            && (end == text.Length || !char.IsAsciiLetterOrDigit((char)text[end]));
+        return bounded && (afterBytesMark || end - start is 32 or 40 or 56 or 64 or 96 or 128);
     }
 
     private static bool IsAsciiDigit(byte c) => (uint)(c - '0') <= 9;
@@ -286,6 +322,8 @@ internal sealed partial class Masker
     private bool EncodedHoldsSecret(ReadOnlySpan<byte> text) =>
         HexHoldsSecret(text) || EscapesHoldSecret(text)
         || ((text.IndexOf("e+"u8) >= 0 || text.IndexOf("E+"u8) >= 0) && DetectFloatText(text) == MaskResult.Null)
+        // Any spelling of an exponent inside arrays and records too (probe SA3).
+        || ExponentHoldsCard(text)
         // money's text, the card in its thousands separators or its cents, inside a record or an array of a domain (probe MA3).
         || (text.IndexOf((byte)'$') >= 0 && DetectMoneyText(text) == MaskResult.Null);
 

@@ -58,7 +58,8 @@ public class MaskerValueTests
 
     [Theory]
     [InlineData("{\"id\": 1, \"card\": 4111111111111111}", "{\"id\": 1, \"card\": \"****-****-****-1111\"}")]
-    [InlineData("[4111111111111111.5e3, 2]", "[\"****-****-****-1111\", 2]")]
+    // An exponent form whose value is a card masks the document whole (probe SA1: read first).
+    [InlineData("[4111111111111111.5e3, 2]", "\"****\"")]
     [InlineData("{\"card_str\": \"x 4111111111111111\"}", "{\"card_str\": \"x ****-****-****-1111\"}")]
     [InlineData("{\"a\": \"\\\"\", \"n\": 4111111111111111}", "{\"a\": \"\\\"\", \"n\": \"****-****-****-1111\"}")]
     public void MaskValue_JsonNumberCard_BecomesAJsonString(string json, string masked)
@@ -204,6 +205,20 @@ public class MaskerValueTests
         Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("mass 3.174e+14 kg, 3.174E14"), PgTypes.Text, binary: false).Result);
         Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("{3.174e+14,1.5e+15}"), PgTypes.Float8Array, binary: false).Result);
         Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("{4.111111111111111e+15}"), PgTypes.Float8Array, binary: false).Result);
+
+        // Beside an address the detectors mask (probe SA1), before a point or after a dash (SA2), in
+        // arrays and records in any spelling (SA3), with a negative exponent (SA4).
+        foreach (var text in new[] { "bob@mail.example.com paid with 6.011373127221328e+15", "card 4.111111111111111E15.", "12-4.111111111111111e+15", "41111111111111110e-1" })
+        {
+            Assert.Equal("****", Encoding.UTF8.GetString(_masker.MaskValue(Utf8(text), PgTypes.Text, binary: false).Bytes));
+        }
+
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("{4.111111111111111E15}"), PgTypes.TextArray, binary: false).Result);
+        Assert.Equal(MaskResult.Null, _masker.MaskValue(Utf8("(1,4.111111111111111e15)"), 16800, binary: false).Result);
+
+        // An 'e' inside a digest or a bytea's hex is a hex digit (SA5).
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("aaaa12345678901234e5bbbbbbbbbbbbbbbbbbbb"), PgTypes.Text, binary: false).Result);
+        Assert.Equal(MaskResult.Unchanged, _masker.MaskValue(Utf8("\\x12345678901234e5ab"), PgTypes.Text, binary: false).Result);
     }
 
     /// <summary>
