@@ -83,7 +83,8 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
                $"WHERE a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname::text) = ANY (ARRAY[{names}]::text[]) " +
                "UNION ALL SELECT c.oid, 0, NULL, c.relname::text FROM pg_catalog.pg_class c " +
                $"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.oid > {afterOid.ToString(CultureInfo.InvariantCulture)}::oid; " +
-               ViewsQuery(names, string.Join(", ", (knownViews ?? []).Select(v => "'" + v + "'")));
+               // Versions are the upstream's own digits (oid:xmin); anything else is not written into SQL.
+               ViewsQuery(names, string.Join(", ", (knownViews ?? []).Where(v => v.All(c => char.IsAsciiDigit(c) || c == ':')).Select(v => "'" + v + "'")));
     }
 
     /// <summary>

@@ -15,6 +15,11 @@ public sealed class ColumnCatalogsTests
 
         // Not cut short by the client's statement_timeout, which is the client's again after it.
         Assert.StartsWith("SET LOCAL statement_timeout = 0; SELECT ", query, StringComparison.Ordinal);
+
+        // Views whose queries are known by version are not sent again; a version is only ever digits.
+        var withViews = ColumnCatalogs.Query(["ssn"], 0, ["16390:5521", "1'; DROP TABLE x; --"]);
+        Assert.Contains("ARRAY['16390:5521']::text[]", withViews, StringComparison.Ordinal);
+        Assert.DoesNotContain("DROP TABLE", withViews, StringComparison.Ordinal);
     }
 
     [Fact]
