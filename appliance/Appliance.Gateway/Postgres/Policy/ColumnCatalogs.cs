@@ -44,7 +44,15 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         var key = connection.Name + "\n" + connection.Upstream;
         var known = _relations.GetValueOrDefault(key) ?? Relations.None;
         var knownViews = _viewQueries.GetValueOrDefault(key) ?? new Dictionary<string, MaskedViews.ViewQuery>();
-        var reader = Load(upstream, Query(columns, known.MaxOid, [.. knownViews.Keys]), knownViews);
+        var query = Query(columns, known.MaxOid, [.. knownViews.Keys]);
+        var reader = Load(upstream, query, knownViews);
+        if (reader.Canceled)
+        {
+            // A client's statement_timeout of a millisecond or so can fire on the SET LOCAL that lifts
+            // it, on a busy server (seen under the test suite's load): asked once more.
+            reader = Load(upstream, query, knownViews);
+        }
+
         if (reader.Error is { } error)
         {
             // Fail closed: a catalog that knows no relation masks computed and unknown columns by name.
@@ -164,6 +172,9 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
 
         public string? Error { get; private set; }
 
+        /// <summary>The error was a cancel (SQLSTATE 57014).</summary>
+        public bool Canceled { get; private set; }
+
         /// <summary>The statements of the query answered so far (SET, the columns and relations, the views).</summary>
         private int _completed;
 
@@ -185,7 +196,9 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
                     _completed++;
                     break;
                 case BackendMessageType.ErrorResponse:
-                    Error = Encoding.UTF8.GetString(ErrorOrNoticeMessage.Parse(frame.Body).Message);
+                    var error = ErrorOrNoticeMessage.Parse(frame.Body);
+                    Error = Encoding.UTF8.GetString(error.Message);
+                    Canceled = error.SqlState.SequenceEqual("57014"u8);
                     break;
                 case BackendMessageType.ReadyForQuery:
                     Status = ReadyForQueryMessage.Parse(frame.Body).Status;

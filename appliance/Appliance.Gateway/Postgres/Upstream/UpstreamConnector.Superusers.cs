@@ -40,6 +40,8 @@ internal sealed partial class UpstreamConnector
         FrontendWriter.WriteQuery(output, SuperuserMembershipQuery);
         output.FlushTo(connection.Stream);
         string? role = null;
+        var retried = false;
+        string? canceled = null;
         while (true)
         {
             var length = ReadMessage(connection.Stream, connection.Input, MaxLoginMessageLength, "the login's role check");
@@ -54,10 +56,25 @@ internal sealed partial class UpstreamConnector
 
                     break;
                 case BackendMessageType.ErrorResponse:
+                    var error = ErrorOrNoticeMessage.Parse(frame.Body);
+                    var message = System.Text.Encoding.UTF8.GetString(error.Message);
+                    if (!retried && error.SqlState.SequenceEqual("57014"u8))
+                    {
+                        // A client's statement_timeout of a millisecond or so can fire on the SET LOCAL that
+                        // lifts it, on a busy server (seen under the test suite's load): asked once more.
+                        canceled = message;
+                        break;
+                    }
+
                     // A server that cannot say (not PostgreSQL, no pg_roles) gets no session: the check fails closed.
                     throw new UpstreamLoginException(SqlStates.InsufficientPrivilege,
-                        "the gateway could not check whether its upstream role can become a PostgreSQL superuser: "
-                        + System.Text.Encoding.UTF8.GetString(ErrorOrNoticeMessage.Parse(frame.Body).Message));
+                        "the gateway could not check whether its upstream role can become a PostgreSQL superuser: " + message);
+                case BackendMessageType.ReadyForQuery when canceled is not null:
+                    connection.Input.Consume(length);
+                    (retried, canceled) = (true, null);
+                    FrontendWriter.WriteQuery(output, SuperuserMembershipQuery);
+                    output.FlushTo(connection.Stream);
+                    continue;
                 case BackendMessageType.ReadyForQuery:
                     connection.Status = ReadyForQueryMessage.Parse(frame.Body).Status;
                     connection.Input.Consume(length);
