@@ -261,15 +261,15 @@ internal sealed partial class Masker
         var offset = 0;
         for (var at = text.IndexOfAny((byte)'e', (byte)'E'); at >= 0; at = text.IndexOfAny((byte)'e', (byte)'E'))
         {
-            if (at > 0 && at + 1 < text.Length && (IsAsciiDigit(text[at - 1]) || text[at - 1] == '.')
-                && (IsAsciiDigit(text[at + 1]) || text[at + 1] is (byte)'+' or (byte)'-')
+            if (at > 0 && at + 1 < text.Length && (char.IsAsciiDigit((char)text[at - 1]) || text[at - 1] == '.')
+                && (char.IsAsciiDigit((char)text[at + 1]) || text[at + 1] is (byte)'+' or (byte)'-')
                 && !InHexWord(whole, offset + at))
             {
                 // The mantissa: digits and one point before the 'e' (a sign, a '-' or '.' before or after
                 // it, a second 'e', are no part of it: probe SA2); negative exponents too (SA4).
                 var start = at;
                 var points = 0;
-                while (start > 0 && (IsAsciiDigit(text[start - 1]) || (text[start - 1] == '.' && points++ == 0)))
+                while (start > 0 && (char.IsAsciiDigit((char)text[start - 1]) || (text[start - 1] == '.' && points++ == 0)))
                 {
                     start--;
                 }
@@ -313,10 +313,8 @@ internal sealed partial class Masker
         var afterBytesMark = start >= 2 && (text[start - 1] | 0x20) == 'x' && text[start - 2] == '\\';
         var bounded = (start == 0 || !char.IsAsciiLetterOrDigit((char)text[start - 1]) || afterBytesMark)
             && (end == text.Length || !char.IsAsciiLetterOrDigit((char)text[end]));
-        return bounded && (afterBytesMark || end - start is 32 or 40 or 56 or 64 or 96 or 128);
+        return bounded && (afterBytesMark || ValueScanner.IsDigestLength(end - start));
     }
-
-    private static bool IsAsciiDigit(byte c) => (uint)(c - '0') <= 9;
 
     /// <summary>Text holding a card, SSN or email only once decoded: bytea's hex or octal escapes, a number in exponent form.</summary>
     private bool EncodedHoldsSecret(ReadOnlySpan<byte> text) =>

@@ -475,7 +475,7 @@ internal static class ValueScanner
         }
 
         // A run grouped by spaces or dashes is no part of one word.
-        return wordEnd >= end && wordEnd - wordStart is 32 or 40 or 56 or 64 or 96 or 128
+        return wordEnd >= end && IsDigestLength(wordEnd - wordStart)
             && !value[wordStart..wordEnd].ContainsAnyExcept(HexDigits);
     }
 
@@ -517,7 +517,10 @@ internal static class ValueScanner
         return true;
     }
 
-    private static bool IsHexDigit(byte c) => IsDigit(c) || IsHexLetter(c);
+    private static bool IsHexDigit(byte c) => char.IsAsciiHexDigit((char)c);
+
+    /// <summary>How many hex digits md5, SHA-1 and the SHA-2 family write (a UUID without dashes is 32).</summary>
+    internal static bool IsDigestLength(int hexDigits) => hexDigits is 32 or 40 or 56 or 64 or 96 or 128;
 
     private static bool IsWordByte(byte c) => char.IsAsciiLetterOrDigit((char)c) || c is (byte)'-' or (byte)'_';
 
