@@ -470,6 +470,19 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
         Assert.EndsWith("invalid frontend message type 0 (0x00)", fatal.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A lone unknown type byte gets its FATAL at once, not after four more bytes (probe QC3).</summary>
+    [Fact]
+    public async Task UnknownMessageType_IsRefusedOnItsTypeByteAlone()
+    {
+        await using var client = await LoginAsync();
+
+        await client.SendRawAsync([(byte)'!']);
+        var fatal = Assert.Single(await client.ReadUntilClosedAsync(TimeSpan.FromSeconds(5)));
+
+        Assert.Equal("08P01", fatal.SqlState);
+        Assert.EndsWith("invalid frontend message type '!'", fatal.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// An unprintable type (a NUL) is named by its number: written raw, it ended the ErrorResponse's
     /// message field early and made the FATAL itself malformed (probe AY).

@@ -121,12 +121,13 @@ internal sealed partial class PgSession
             var status = _clientIn.TryRead(_maxMessageLength, out var frame);
             if (status == PgFrameStatus.Incomplete)
             {
-                if (frame.Length > 0 && !IsFrontendType(frame.Type))
+                if (_clientIn.Length > 0 && !IsFrontendType(_clientIn.Span[0]))
                 {
-                    // Refused on its header, as PostgreSQL does, not once its declared length is in: an
+                    // Refused on its type byte, as PostgreSQL does, not once its declared length is in: an
                     // SSLRequest sent mid-session read as type 0 with 2052 bytes to come, and swallowed
-                    // the next query while the session hung (probe OB3).
-                    throw new PgProtocolException($"invalid frontend message type {PgProtocolException.DescribeType(frame.Type)}");
+                    // the next query while the session hung (probe OB3); a lone byte waited for four
+                    // more before its FATAL (QC3).
+                    throw new PgProtocolException($"invalid frontend message type {PgProtocolException.DescribeType(_clientIn.Span[0])}");
                 }
 
                 break;
