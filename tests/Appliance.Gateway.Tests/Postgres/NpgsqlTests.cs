@@ -386,6 +386,39 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         Assert.Equal(shown, recorded.GetProperty("sampleRows")[0].EnumerateArray().Select(p => p.GetString()));
     }
 
+    /// <summary>
+    /// Dates DateTime cannot hold, in binary rows and parameters, are recorded as PostgreSQL prints
+    /// them and the session goes on (probes TB1, TB2: Npgsql's DateOnly.MaxValue is sent as
+    /// infinity, and recording it ended the session with an internal error).
+    /// </summary>
+    [Fact]
+    public async Task BinaryDatesOutsideDateTime_AreRecordedAsPostgresPrintsThem_AndTheSessionGoesOn()
+    {
+        var marker = PgGatewayFixture.Marker();
+        await using var connection = await fixture.OpenAsync();
+        await using (var command = new NpgsqlCommand(
+            $"SELECT $1 AS {marker}, 'infinity'::date, '0044-03-15 BC'::date, '10000-01-01'::date, $2", connection))
+        {
+            command.Parameters.Add(new() { Value = DateOnly.MaxValue, NpgsqlDbType = NpgsqlDbType.Date });
+            command.Parameters.Add(new() { Value = new DateOnly(2024, 2, 29), NpgsqlDbType = NpgsqlDbType.Date });
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(DateOnly.MaxValue, reader.GetFieldValue<DateOnly>(0));
+            Assert.Equal(new DateOnly(2024, 2, 29), reader.GetFieldValue<DateOnly>(4));
+        }
+
+        await using (var after = new NpgsqlCommand("SELECT 1", connection))
+        {
+            Assert.Equal(1, await after.ExecuteScalarAsync());
+        }
+
+        var recorded = Assert.Single(await fixture.RecordedStatementsAsync(marker));
+        Assert.Equal(["infinity", "2024-02-29"], recorded.GetProperty("parameters").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(
+            ["infinity", "infinity", "0044-03-15 BC", "10000-01-01", "2024-02-29"],
+            recorded.GetProperty("sampleRows")[0].EnumerateArray().Select(p => p.GetString()));
+    }
+
     [Fact]
     public async Task ColumnAliases_AreRecordedMaskedLikeTheStatementsLiterals()
     {

@@ -25,7 +25,7 @@ internal static class SampleValues
     /// <param name="heldSecret">The value held a password and is shown as <see cref="Hidden"/> (a masked column's <c>****</c> is not one).</param>
     public static string Render(ReadOnlySpan<byte> value, uint typeOid, bool binary, out bool heldSecret)
     {
-        var text = binary ? RenderBinary(value, typeOid) : Encoding.UTF8.GetString(value[..Math.Min(value.Length, MaxLength * 4)]);
+        var text = binary ? RenderBinaryOrSize(value, typeOid) : Encoding.UTF8.GetString(value[..Math.Min(value.Length, MaxLength * 4)]);
         heldSecret = Masker.HoldsSecret(text);
         if (heldSecret)
         {
@@ -33,6 +33,22 @@ internal static class SampleValues
         }
 
         return text.Length > MaxLength ? string.Concat(text.AsSpan(0, MaxLength), "…") : text;
+    }
+
+    /// <summary>
+    /// A sample is for the record: a value its reader cannot print is shown by its size rather than
+    /// ending the session that relayed it (probes TB1, TB2 found such a value: a date past 9999).
+    /// </summary>
+    private static string RenderBinaryOrSize(ReadOnlySpan<byte> value, uint typeOid)
+    {
+        try
+        {
+            return RenderBinary(value, typeOid);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+        {
+            return Unread(value);
+        }
     }
 
     private static string RenderBinary(ReadOnlySpan<byte> value, uint typeOid) => (typeOid, value.Length) switch
@@ -46,7 +62,7 @@ internal static class SampleValues
         (PgTypes.Float8, 8) => BinaryPrimitives.ReadDoubleBigEndian(value).ToString(CultureInfo.InvariantCulture),
         (PgTypes.Numeric, >= 8) => Numeric(value),
         (PgTypes.Uuid, 16) => new Guid(value, bigEndian: true).ToString(),
-        (PgTypes.Date, 4) => PostgresEpoch.AddDays(BinaryPrimitives.ReadInt32BigEndian(value)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        (PgTypes.Date, 4) => Date(value),
         (PgTypes.Timestamp or PgTypes.Timestamptz, 8) => Timestamp(BinaryPrimitives.ReadInt64BigEndian(value), typeOid == PgTypes.Timestamptz),
         _ when PgTypes.Classify(typeOid) is PgValueClass.Text or PgValueClass.Json => Encoding.UTF8.GetString(value[..Math.Min(value.Length, MaxLength * 4)]),
         (PgTypes.Jsonb, > 0) => Encoding.UTF8.GetString(value[1..Math.Min(value.Length, MaxLength * 4)]),
@@ -244,6 +260,46 @@ internal static class SampleValues
     /// <summary>Base-10000 digit <paramref name="i"/>; those outside the ones sent are zeros.</summary>
     private static int Digit(ReadOnlySpan<byte> digits, int i) =>
         i >= 0 && i < digits.Length / 2 ? BinaryPrimitives.ReadInt16BigEndian(digits[(2 * i)..]) : 0;
+
+    /// <summary>
+    /// date_out's text for days since 2000-01-01: <c>infinity</c>, BC dates and years past 9999 as
+    /// well, which DateTime cannot hold (probes TB1, TB2: <c>'infinity'::date</c> in a binary row
+    /// or parameter threw, and the session ended with an internal error). Julian day to calendar
+    /// date as PostgreSQL's j2date computes it.
+    /// </summary>
+    private static string Date(ReadOnlySpan<byte> value)
+    {
+        var days = BinaryPrimitives.ReadInt32BigEndian(value);
+        const long PostgresEpochJulianDay = 2451545;
+        const long LastJulianDay = 2147483494; // 5874898-01-01, the first day past date's range
+        if (days is int.MaxValue or int.MinValue)
+        {
+            return days > 0 ? "infinity" : "-infinity";
+        }
+
+        var julianDay = days + PostgresEpochJulianDay;
+        if (julianDay is < 0 or >= LastJulianDay)
+        {
+            return Unread(value);
+        }
+
+        var julian = julianDay + 32044;
+        var quad = julian / 146097;
+        var extra = ((julian - (quad * 146097)) * 4) + 3;
+        julian += 60 + (quad * 3) + (extra / 146097);
+        quad = julian / 1461;
+        julian -= quad * 1461;
+        var y = julian * 4 / 1461;
+        julian = (y != 0 ? (julian + 305) % 365 : (julian + 306) % 366) + 123;
+        y += quad * 4;
+        var year = y - 4800;
+        quad = julian * 2141 / 65536;
+        var day = julian - (7834 * quad / 256);
+        var month = ((quad + 10) % 12) + 1;
+        return year > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{year:0000}-{month:00}-{day:00}")
+            : string.Create(CultureInfo.InvariantCulture, $"{1 - year:0000}-{month:00}-{day:00} BC");
+    }
 
     private static string Timestamp(long microseconds, bool utc)
     {

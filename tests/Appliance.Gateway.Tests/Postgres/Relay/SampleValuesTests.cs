@@ -36,6 +36,29 @@ public sealed class SampleValuesTests
     public void BinaryNumerics_ReadAsNumericOutPrintsThem(string sent, string shown) =>
         Assert.Equal(shown, SampleValues.Render(Convert.FromHexString(sent), PgTypes.Numeric, binary: true));
 
+    /// <summary>date_send's days since 2000-01-01 as date_out prints them; the vectors are PostgreSQL 15's (probes TB1, TB2: infinity, BC dates and years past 9999 threw).</summary>
+    [Theory]
+    [InlineData(-1, "1999-12-31")]
+    [InlineData(8825, "2024-02-29")]
+    [InlineData(-730119, "0001-01-01")]
+    [InlineData(-730120, "0001-12-31 BC")]
+    [InlineData(-746117, "0044-03-15 BC")]
+    [InlineData(-2451179, "4713-11-24 BC")]
+    [InlineData(2921939, "9999-12-31")]
+    [InlineData(2921940, "10000-01-01")]
+    [InlineData(2145031948, "5874897-12-31")]
+    [InlineData(int.MaxValue, "infinity")]
+    [InlineData(int.MinValue, "-infinity")]
+    [InlineData(-2451546, "(binary, 4 bytes)")]
+    [InlineData(2145031949, "(binary, 4 bytes)")]
+    public void BinaryDates_ReadAsDateOutPrintsThem(int days, string shown)
+    {
+        var bytes = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(bytes, days);
+
+        Assert.Equal(shown, SampleValues.Render(bytes, PgTypes.Date, binary: true));
+    }
+
     /// <summary>array_send's bytes, as PostgreSQL prints the array (probe JB2: they were recorded as hex).</summary>
     [Theory]
     [InlineData("int4[]", "{1,2}")]
