@@ -470,7 +470,15 @@ internal sealed partial class Masker
     /// </summary>
     private static bool WritesUnnamedColumns(SqlStatement statement, string text, List<SqlToken> tokens, IColumnNameLookup? relations)
     {
-        if (statement.Kind != "INSERT" && !(statement.Kind == "CREATE" && RenamesColumnsOfItsQuery(text, tokens)))
+        var renamesQuery = statement.Kind == "CREATE" && RenamesColumnsOfItsQuery(text, tokens);
+        var fromRenamingView = NamesRenamingView(text, tokens, relations);
+
+        // A copy that keeps the names is masked by them only where they are masked names: a
+        // view's are its own (SELECT ssn AS s), and CREATE TABLE t AS SELECT * FROM v copied
+        // the SSN into t's column s, read back unmasked (probe TC1).
+        var keepsViewsNames = !renamesQuery && fromRenamingView
+            && (statement.Kind == "CREATE" || (statement.Kind == "SELECT" && HasTopLevelWord(text, tokens, "INTO")));
+        if (statement.Kind != "INSERT" && !renamesQuery && !keepsViewsNames)
         {
             return false;
         }
@@ -478,7 +486,7 @@ internal sealed partial class Masker
         var index = new TokenIndex(text, tokens);
         var withQueries = WithQueryNames(text, tokens, index);
         // Not even into a table of the same name: it may be another schema's (probe EJ2).
-        var fromMasked = RowSourceNames(text, tokens, relations, index) is { Count: > 0 };
+        var fromMasked = fromRenamingView || (!keepsViewsNames && RowSourceNames(text, tokens, relations, index) is { Count: > 0 });
         // What an INSERT returns goes to the client, masked by column like a SELECT's: its
         // RETURNING * copies nothing (probe OA6: ORMs' INSERT … RETURNING * was refused).
         var returning = statement.Kind == "INSERT" ? TopLevelWordIndex(text, tokens, "RETURNING") : tokens.Count;
@@ -504,7 +512,7 @@ internal sealed partial class Masker
             {
                 // TABLE name: that relation's columns.
                 var name = SqlLiteral.Identifier(text, tokens[i + 1]);
-                if (!HoldsNoMaskedColumn(name, relations, withQueries))
+                if (relations?.MaskedColumnsUnderOtherNames(name) is not null || (!keepsViewsNames && !HoldsNoMaskedColumn(name, relations, withQueries)))
                 {
                     return true;
                 }
@@ -517,6 +525,12 @@ internal sealed partial class Masker
 
         return false;
     }
+
+    /// <summary>Whether the statement names a view that carries masked columns under its own names.</summary>
+    private static bool NamesRenamingView(string text, List<SqlToken> tokens, IColumnNameLookup? relations) =>
+        relations is { HasMaskedColumnsUnderOtherNames: true }
+        && tokens.Exists(t => t.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+            && relations.MaskedColumnsUnderOtherNames(SqlLiteral.Identifier(text, t)) is not null);
 
     /// <summary><c>CREATE … name (a, b, …) AS query</c>: a column list before the AS of its query.</summary>
     private static bool RenamesColumnsOfItsQuery(string text, List<SqlToken> tokens)

@@ -522,6 +522,40 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         await AssertAuditHasNoSsnAsync(connection, ssn);
     }
 
+    /// <summary>
+    /// A copy of all of a renaming view's columns keeps the view's names, which are not masked
+    /// names: each form is refused, a copy of a view that carries no masked column is not (probe
+    /// TC1: CREATE TABLE … AS SELECT * FROM v read back the SSN, reversed, unmasked).
+    /// </summary>
+    [Theory]
+    [InlineData("CREATE TABLE {0}_c AS SELECT * FROM {0}_v")]
+    [InlineData("CREATE TABLE {0}_c AS TABLE {0}_v")]
+    [InlineData("CREATE VIEW {0}_c AS SELECT * FROM {0}_v")]
+    [InlineData("CREATE MATERIALIZED VIEW {0}_c AS SELECT v.* FROM {0}_v v")]
+    [InlineData("SELECT * INTO {0}_c FROM {0}_v")]
+    [InlineData("CREATE TABLE {0}_c AS SELECT * FROM {0}_mv")]
+    public async Task ACopyOfARenamingViewsColumns_UnderItsNames_IsRefused(string copy)
+    {
+        var (table, ssn) = await PersonAsync();
+        await fixture.UpstreamAsync(
+            $"CREATE VIEW {table}_v AS SELECT id, ssn AS s FROM {table}; " +
+            $"CREATE MATERIALIZED VIEW {table}_mv AS SELECT id, reverse(ssn) AS r FROM {table}; " +
+            $"CREATE VIEW {table}_plain AS SELECT id FROM {table}");
+        await using var connection = await fixture.OpenAsync();
+
+        var refused = await FailsAsync(connection, copy, table);
+
+        Assert.Equal("42501", refused.SqlState);
+        Assert.Null(await fixture.UpstreamScalarAsync<string>($"SELECT to_regclass('{table}_c')::text"));
+        await using (var plain = new NpgsqlCommand($"CREATE TABLE {table}_p AS SELECT * FROM {table}_plain", connection))
+        {
+            await plain.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(1L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}_p"));
+        await AssertAuditHasNoSsnAsync(connection, ssn);
+    }
+
     private static async Task<string[]> RowAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);
