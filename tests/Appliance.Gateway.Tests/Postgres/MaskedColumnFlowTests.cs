@@ -556,6 +556,47 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         await AssertAuditHasNoSsnAsync(connection, ssn);
     }
 
+    /// <summary>
+    /// A column whose type holds a masked column (a composite with an ssn field, an array or a
+    /// domain of one, a table's row type) carries it under its own name: masked whole, and
+    /// computing on it is computing on the masked column (probe TC2: reverse(info::text) and
+    /// to_jsonb(info) gave the SSN out).
+    /// </summary>
+    [Fact]
+    public async Task AColumnOfATypeHoldingAMaskedColumn_IsMaskedAsThatColumn()
+    {
+        var (table, ssn) = await PersonAsync();
+        await fixture.UpstreamAsync(
+            $"CREATE TYPE {table}_t AS (name text, ssn text); CREATE TYPE {table}_outer AS (inner_value {table}_t, tag text); " +
+            $"CREATE DOMAIN {table}_d AS {table}_t; " +
+            $"CREATE TABLE {table}_p (id int, info {table}_t, infos {table}_t[], nested {table}_outer, dom {table}_d, person {table}, note text); " +
+            $"INSERT INTO {table}_p SELECT 1, ROW('Mary', ssn)::{table}_t, ARRAY[ROW('Mary', ssn)::{table}_t], ROW(ROW('Mary', ssn)::{table}_t, 'x')::{table}_outer, " +
+            $"ROW('Mary', ssn)::{table}_t::{table}_d, p, 'plain' FROM {table} p; " +
+            $"CREATE VIEW {table}_pv AS SELECT id, reverse(info::text) AS r, note FROM {table}_p");
+        await using var connection = await fixture.OpenAsync();
+
+        Assert.Equal(["1", "****", "plain"], await RowAsync(connection, $"SELECT id, info::text, note FROM {table}_p"));
+        foreach (var sql in new[]
+        {
+            $"SELECT reverse(info::text) FROM {table}_p",
+            $"SELECT translate(to_jsonb(info)::text, '0123456789', 'abcdefghij') FROM {table}_p",
+            $"SELECT reverse(infos::text) FROM {table}_p",
+            $"SELECT reverse(nested::text) FROM {table}_p",
+            $"SELECT reverse(dom::text) FROM {table}_p",
+            $"SELECT reverse(person::text) FROM {table}_p",
+            $"SELECT r FROM {table}_pv",
+        })
+        {
+            var row = await RowAsync(connection, sql);
+            Assert.True(row is ["****"] or ["(null)"], sql + " gave " + string.Join(",", row));
+        }
+
+        Assert.Equal(["plain"], await RowAsync(connection, $"SELECT note FROM {table}_pv"));
+        var copy = await FailsAsync(connection, "CREATE TABLE {0}_copy AS SELECT id, info FROM {0}_p", table);
+        Assert.Equal("42501", copy.SqlState);
+        await AssertAuditHasNoSsnAsync(connection, ssn);
+    }
+
     private static async Task<string[]> RowAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);

@@ -69,6 +69,12 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
 
         _viewQueries[key] = reader.Views.ToDictionary(v => v.Version, v => v.View.Query, StringComparer.Ordinal);
         var maskedViews = MaskedViews.Resolve(reader.Masked, [.. reader.Views.Select(v => v.View)]);
+        foreach (var (relation, carriers) in reader.Carriers)
+        {
+            // Named in a statement, a carrier counts as its masked column, as a view's renamed one does.
+            (maskedViews.TryGetValue(relation, out var names) ? names : maskedViews[relation] = new(StringComparer.Ordinal)).UnionWith(carriers);
+        }
+
         return new ColumnCatalog(
             reader.Masked.ToFrozenDictionary(), relations.Set, reader.MaskedRelationNames.Concat(maskedViews.Keys).ToFrozenSet(), relations.Names,
             maskedViews.ToFrozenDictionary(v => v.Key, v => v.Value.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal));
@@ -86,25 +92,48 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
     internal static string Query(IReadOnlyList<string> columns, uint afterOid, IReadOnlyCollection<string>? knownViews = null)
     {
         var names = string.Join(", ", columns.Select(c => "'" + c.ToLowerInvariant().Replace("'", "''", StringComparison.Ordinal) + "'"));
-        return "SET LOCAL statement_timeout = 0; SELECT a.attrelid, a.attnum, a.attname::text, r.relname::text FROM pg_catalog.pg_attribute a " +
+        return "SET LOCAL statement_timeout = 0; " + CarriersQuery(names) +
+               "SELECT a.attrelid, a.attnum, a.attname::text, r.relname::text, NULL FROM pg_catalog.pg_attribute a " +
                "JOIN pg_catalog.pg_class r ON r.oid = a.attrelid " +
                $"WHERE a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname::text) = ANY (ARRAY[{names}]::text[]) " +
-               "UNION ALL SELECT c.oid, 0, NULL, c.relname::text FROM pg_catalog.pg_class c " +
+               "UNION ALL SELECT a.attrelid, a.attnum, min(k.field), r.relname::text, a.attname::text FROM pg_catalog.pg_attribute a " +
+               "JOIN carrier k ON k.typ = a.atttypid JOIN pg_catalog.pg_class r ON r.oid = a.attrelid " +
+               $"WHERE r.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname::text) <> ALL (ARRAY[{names}]::text[]) " +
+               "GROUP BY a.attrelid, a.attnum, r.relname, a.attname " +
+               "UNION ALL SELECT c.oid, 0, NULL, c.relname::text, NULL FROM pg_catalog.pg_class c " +
                $"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.oid > {afterOid.ToString(CultureInfo.InvariantCulture)}::oid; " +
                // Versions are the upstream's own digits (oid:xmin); anything else is not written into SQL.
                ViewsQuery(names, string.Join(", ", (knownViews ?? []).Where(v => v.All(c => char.IsAsciiDigit(c) || c == ':')).Select(v => "'" + v + "'")));
     }
 
     /// <summary>
+    /// The types that carry a column named like a masked one (<c>carrier(typ, field)</c>): a
+    /// relation's row type with such a column, and every array, domain or row type holding a
+    /// carrier. A column of such a type (<c>info person_t</c>, where person_t has an ssn field)
+    /// holds the masked value under its own name: <c>reverse(info::text)</c> gave the SSN out (probe TC2).
+    /// </summary>
+    private static string CarriersQuery(string names) =>
+        // Only types made in the database (OIDs from 16384) can hold a relation's row type: the
+        // edges are a few rows, not one per column of every table.
+        "WITH RECURSIVE edges (parent, child) AS (SELECT t.oid, t.typelem FROM pg_catalog.pg_type t WHERE t.typcategory = 'A' AND t.typelem >= 16384 " +
+        "UNION ALL SELECT t.oid, t.typbasetype FROM pg_catalog.pg_type t WHERE t.typtype = 'd' AND t.typbasetype >= 16384 " +
+        "UNION ALL SELECT c.reltype, a.atttypid FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid " +
+        "WHERE a.atttypid >= 16384 AND a.attnum > 0 AND NOT a.attisdropped AND c.reltype <> 0), " +
+        "carrier (typ, field) AS (SELECT c.reltype, a.attname::text FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid " +
+        $"WHERE a.attnum > 0 AND NOT a.attisdropped AND c.reltype <> 0 AND lower(a.attname::text) = ANY (ARRAY[{names}]::text[]) " +
+        "UNION SELECT e.parent, k.field FROM carrier k JOIN edges e ON e.child = k.typ) ";
+
+    /// <summary>
     /// Every view whose query reads a column named like a masked one (or a whole row holding one),
     /// or reads such a view: its OID, name, column count, query and what the query reads.
     /// </summary>
     private static string ViewsQuery(string names, string knownViews) =>
-        "WITH RECURSIVE reads AS (SELECT r.ev_class AS view, d.refobjid AS rel, d.refobjsubid AS col FROM pg_catalog.pg_depend d " +
+        CarriersQuery(names) + ", reads AS (SELECT r.ev_class AS view, d.refobjid AS rel, d.refobjsubid AS col FROM pg_catalog.pg_depend d " +
         "JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid " +
         "WHERE r.rulename = '_RETURN' AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> r.ev_class), " +
         "masked AS (SELECT a.attrelid AS rel, a.attnum AS col FROM pg_catalog.pg_attribute a " +
-        $"WHERE a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname::text) = ANY (ARRAY[{names}]::text[])), " +
+        $"WHERE a.attnum > 0 AND NOT a.attisdropped AND (lower(a.attname::text) = ANY (ARRAY[{names}]::text[]) " +
+        "OR a.atttypid IN (SELECT typ FROM carrier))), " +
         // A whole row of a relation read with some of its columns leaves only the columns' dependencies
         // (probe QA1): a view reading any column of such a relation and holding a whole-row Var counts too.
         "near AS (SELECT DISTINCT x.view FROM reads x JOIN masked m ON m.rel = x.rel), " +
@@ -258,9 +287,12 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
             return i == count ? values : throw new PgProtocolException("Unexpected catalog row.");
         }
 
+        /// <summary>Columns of a type that carries a masked column (<see cref="CarriersQuery"/>), by relation name.</summary>
+        public Dictionary<string, HashSet<string>> Carriers { get; } = new(StringComparer.Ordinal);
+
         private void Row(DataRowMessage row)
         {
-            var values = Values(row, 4);
+            var values = Values(row, 5);
             if (values[3] is not { } relationName || !uint.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var relation)
                 || !short.TryParse(values[1], NumberStyles.None, CultureInfo.InvariantCulture, out var attnum))
             {
@@ -269,8 +301,13 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
 
             if (values[2] is { } name)
             {
+                // A carrier is masked as the masked column it carries: whole.
                 Masked[ColumnCatalog.Key(relation, attnum)] = name;
                 MaskedRelationNames.Add(relationName);
+                if (values[4] is { } carrier)
+                {
+                    (Carriers.TryGetValue(relationName, out var carriers) ? carriers : Carriers[relationName] = new(StringComparer.Ordinal)).Add(carrier);
+                }
             }
             else
             {
