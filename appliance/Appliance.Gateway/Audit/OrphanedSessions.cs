@@ -125,7 +125,7 @@ internal sealed partial class OrphanedSessions(
             new { reason = LostReason, self = node.Id }, cancellationToken: cancellationToken))).ToList();
         foreach (var id in lost)
         {
-            recorder.End(id, LostReason);
+            recorder.ClaimedEnd(id, LostReason);
         }
 
         await connection.ExecuteAsync(new CommandDefinition(

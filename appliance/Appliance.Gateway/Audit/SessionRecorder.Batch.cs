@@ -18,7 +18,7 @@ internal sealed partial class SessionRecorder
 
     private sealed record StatementCount(string Id, long Count);
 
-    private sealed record SessionEnd(string Id, long At, string? Reason);
+    private sealed record SessionEnd(string Id, long At, string? Reason, bool Claimed);
 
     private PreparedBatch Prepare(List<Item> batch, StatementsJson json)
     {
@@ -44,8 +44,8 @@ internal sealed partial class SessionRecorder
                     records.Add(item.Statement!);
                     statements++;
                     break;
-                case Kind.End:
-                    ends.Add(new SessionEnd(item.SessionId, item.At.ToUnixMs(), item.Reason));
+                case Kind.End or Kind.ClaimedEnd:
+                    ends.Add(new SessionEnd(item.SessionId, item.At.ToUnixMs(), item.Reason, item.Kind == Kind.ClaimedEnd));
                     break;
             }
         }
@@ -107,12 +107,31 @@ internal sealed partial class SessionRecorder
                 await c.ExecuteAsync("UPDATE sessions SET statements = statements + @Count WHERE id = @Id", batch.Counts, t);
             }
 
+            var toAppend = batch.Events;
             if (batch.Ends.Count > 0)
             {
-                await c.ExecuteAsync("UPDATE sessions SET ended_at = @At, end_reason = @Reason WHERE id = @Id", batch.Ends, t);
+                // A session is ended once: another gateway may have ended it in the record already
+                // (it took this one for dead while it was paused), and then neither its end nor its
+                // reason is written again (probe TA1: a second session.ended moved the end 13 s later).
+                var endedBefore = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var end in batch.Ends)
+                {
+                    var sql = end.Claimed
+                        ? "UPDATE sessions SET ended_at = @At, end_reason = @Reason WHERE id = @Id"
+                        : "UPDATE sessions SET ended_at = @At, end_reason = @Reason WHERE id = @Id AND ended_at IS NULL";
+                    if (await c.ExecuteAsync(sql, end, t) == 0)
+                    {
+                        endedBefore.Add(end.Id);
+                    }
+                }
+
+                if (endedBefore.Count > 0)
+                {
+                    toAppend = [.. toAppend.Where(e => e.Type != EventTypes.SessionEnded || !endedBefore.Contains(e.SessionId!))];
+                }
             }
 
-            await events.AppendAsync(c, t, batch.Events);
+            await events.AppendAsync(c, t, toAppend);
             return true;
         }).GetAwaiter().GetResult();
 

@@ -43,7 +43,6 @@ internal sealed partial class SessionRecorder(
     private bool _writerWaiting;
     private int _producersWaiting;
     private volatile bool _failing;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _endedElsewhere = new(StringComparer.Ordinal);
 
     /// <summary>The last commit failed and none has succeeded since: the store is not taking records.</summary>
     public bool IsFailing => _failing;
@@ -52,21 +51,11 @@ internal sealed partial class SessionRecorder(
 
     public void Record(StatementRecord record) => Enqueue(new Item(Kind.Statement, record.SessionId, Statement: record));
 
-    public void End(string sessionId, string reason)
-    {
-        if (_endedElsewhere.TryRemove(sessionId, out _))
-        {
-            return;
-        }
+    /// <summary>Recorded unless the record holds the session's end already (another gateway took this one for dead).</summary>
+    public void End(string sessionId, string reason) => Enqueue(new Item(Kind.End, sessionId, Reason: reason, At: time.GetUtcNow()));
 
-        Enqueue(new Item(Kind.End, sessionId, Reason: reason, At: time.GetUtcNow()));
-    }
-
-    /// <summary>
-    /// Another gateway recorded this live session's end (it took this one for dead): the session
-    /// is cut, and its own end is not recorded a second time (probe PA3).
-    /// </summary>
-    public void EndedElsewhere(string sessionId) => _endedElsewhere.TryAdd(sessionId, 0);
+    /// <summary>The end of a session this gateway took from a lost one: its UPDATE claimed it in the store, and only this gateway records it.</summary>
+    public void ClaimedEnd(string sessionId, string reason) => Enqueue(new Item(Kind.ClaimedEnd, sessionId, Reason: reason, At: time.GetUtcNow()));
 
     /// <summary>Those of <paramref name="ids"/> whose end the store holds.</summary>
     public async Task<IReadOnlyList<string>> EndedInStoreAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
@@ -307,6 +296,9 @@ internal sealed partial class SessionRecorder(
         Start,
         Statement,
         End,
+
+        /// <summary>An end this gateway's sweep has claimed in the store already (its UPDATE wrote it).</summary>
+        ClaimedEnd,
         Flush,
     }
 

@@ -154,6 +154,41 @@ public sealed class SessionRecorderTests
     private static async Task<System.Text.Json.JsonElement> SessionAsync(HttpClient auditor, string id) =>
         (await auditor.GetJsonAsync($"api/sessions?user={Alice}")).EnumerateArray().Single(s => s.Str("id") == id);
 
+    /// <summary>
+    /// A session is ended once in the record: a gateway resuming from a pause cuts a session the
+    /// others have ended meanwhile, and neither a second session.ended nor a later end time or
+    /// other reason is written (probe TA1). In one batch or in two.
+    /// </summary>
+    [Theory]
+    [InlineData("postgres", true)]
+    [InlineData("postgres", false)]
+    [InlineData("sqlite", false)]
+    public async Task ASessionEndedInTheRecordAlready_IsNotEndedAgain(string store, bool byAnotherGateway)
+    {
+        await using var database = store == "postgres" ? await TestPostgres.CreateDatabaseAsync("audit") : null;
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir(database?.ConnectionString));
+        await using var other = byAnotherGateway ? await TestGateway.StartAsync(TestGatewayOptions.InTempDir(database?.ConnectionString)) : null;
+        var id = "s-twice-" + Guid.NewGuid().ToString("N")[..6];
+        await StartSessionAsync(gateway, id);
+        var first = (other ?? gateway).Service<SessionRecorder>();
+        first.End(id, "the gateway relaying the session stopped answering");
+        await first.FlushAsync(CancellationToken.None);
+        using var auditor = gateway.Client(await gateway.CreateTokenAsync(Auditor));
+        var endedAt = (await SessionAsync(auditor, id)).Str("endedAt");
+
+        var recorder = gateway.Service<SessionRecorder>();
+        recorder.End(id, "this gateway could not say it was alive");
+        recorder.End(id, "and once more in the same batch");
+        await recorder.FlushAsync(CancellationToken.None);
+
+        var session = await SessionAsync(auditor, id);
+        Assert.Equal("the gateway relaying the session stopped answering", session.Str("endReason"));
+        Assert.Equal(endedAt, session.Str("endedAt"));
+        var replay = (await auditor.GetJsonAsync($"api/sessions/{id}/events")).EnumerateArray().Select(e => e.Str("type")).ToList();
+        Assert.Equal(["session.started", "session.ended"], replay);
+        Assert.True((await auditor.GetJsonAsync("api/audit/verify")).GetProperty("ok").GetBoolean());
+    }
+
     /// <summary>A time window finds the sessions live in it, also those that started before it (probe AX).</summary>
     [Theory]
     [MemberData(nameof(Stores))]

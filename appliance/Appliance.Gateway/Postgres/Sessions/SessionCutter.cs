@@ -137,7 +137,6 @@ internal sealed partial class SessionCutter(
             foreach (var session in live.Where(s => endedElsewhere.Contains(s.Id) && !s.IsStopping))
             {
                 Log.SessionEndedElsewhere(logger, session.Id);
-                recorder.EndedElsewhere(session.Id);
                 session.Cut(SqlStates.AdminShutdown, $"{Terminating}{Audit.OrphanedSessions.LostReason}", Audit.OrphanedSessions.LostReason);
             }
         }
