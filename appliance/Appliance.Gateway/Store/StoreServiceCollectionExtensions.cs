@@ -57,7 +57,25 @@ internal sealed partial class StoreMigrationService(MigrationRunner runner, Stor
 /// <summary>The store cannot be opened or written at start: the operator's to fix, said in one line.</summary>
 internal sealed class StoreUnusableException(string message, Exception inner) : Exception(message, inner)
 {
-    public static StoreUnusableException For(StoreDatabase database, Exception ex) => new(
-        $"The store {database.Description} cannot be written: {ex.Message.TrimEnd('.')}. The gateway records every session there and does not " +
-        "start without it: check its permissions, free space and connection settings (APPLIANCE_DATA_DIR, APPLIANCE_STORE).", ex);
+    /// <summary>
+    /// Worded for the store it is: a PostgreSQL store that refuses the login or cannot be reached
+    /// was said to be one that "cannot be written", with the embedded store's hints (probe TA3).
+    /// </summary>
+    public static StoreUnusableException For(StoreDatabase database, Exception ex)
+    {
+        var cause = ex.Message.TrimEnd('.');
+        if (database.Dialect == StoreDialect.Sqlite)
+        {
+            return new(
+                $"The store {database.Description} cannot be written: {cause}. The gateway records every session there and does not start " +
+                "without it: check the permissions and free space of its directory (APPLIANCE_DATA_DIR).", ex);
+        }
+
+        var writing = ex is Npgsql.PostgresException { SqlState: "25006" or "42501" or "53100" };
+        return new(
+            $"The store {database.Description} cannot be {(writing ? "written" : "used")}: {cause}. The gateway records every session there and " +
+            "does not start without it: " + (writing
+                ? "give its role the right to write (not a read-only server or transaction mode) and the server free space."
+                : "check the server's address and that it runs, the database's name, the role and its password (APPLIANCE_STORE)."), ex);
+    }
 }

@@ -70,4 +70,22 @@ public sealed class StoreStartupTests
         NpgsqlConnection.ClearAllPools();
         await (await TestGateway.StartAsync(options)).DisposeAsync();
     }
+
+    /// <summary>
+    /// A PostgreSQL store that refuses the login is said to be one that cannot be used, with the
+    /// settings that reach it, not the embedded store's directory (probe TA3).
+    /// </summary>
+    [Fact]
+    public async Task AStoreRefusingTheLogin_StopsTheStart_NamingTheConnectionSettings()
+    {
+        await using var database = await TestPostgres.CreateDatabaseAsync("badlogin");
+        var wrong = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Password = "not-the-password" };
+
+        var refused = await Assert.ThrowsAsync<StoreUnusableException>(() => TestGateway.StartAsync(TestGatewayOptions.InTempDir(wrong.ConnectionString)));
+
+        Assert.Contains($"/{database.Name} cannot be used: 28P01", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("password (APPLIANCE_STORE)", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("APPLIANCE_DATA_DIR", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-the-password", refused.Message, StringComparison.Ordinal);
+    }
 }
