@@ -925,7 +925,8 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
 
         Assert.Equal(42, result);
         Assert.Equal("42501", error.SqlState);
-        Assert.Contains("could not analyse the statement", error.MessageText, StringComparison.Ordinal);
+        Assert.Contains(
+            "could not analyse the statement (it executes a prepared statement the gateway did not see prepared in this session", error.MessageText, StringComparison.Ordinal);
     }
 
     [Fact]

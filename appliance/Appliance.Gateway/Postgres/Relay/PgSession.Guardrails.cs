@@ -101,7 +101,7 @@ internal sealed partial class PgSession
             var rules = string.Join(", ", verdict.Matches.Where(IsUnreadable).Select(m => m.RuleName).Distinct()
                 .OrderBy(name => Appliance.Policy.Guardrails.BuiltInGuardrails.Names.Contains(name)));
             return Block(unreadable, sql,
-                $"blocked: the gateway could not analyse the statement ({Describe(unreadable.Reason)}), so it refuses it; guardrails that may apply: {rules}",
+                $"blocked: the gateway could not analyse the statement ({Describe(unreadable)}), so it refuses it; guardrails that may apply: {rules}",
                 rules);
         }
 
@@ -323,9 +323,12 @@ internal sealed partial class PgSession
         return next < 0 ? -1 : at + 1 + next;
     }
 
-    private static string Describe(GuardrailMatchReason reason) => reason switch
+    private static string Describe(GuardrailMatch match) => match switch
     {
-        GuardrailMatchReason.RegexTimeout => "a rule's regular expression ran out of time",
+        { Reason: GuardrailMatchReason.RegexTimeout } => "a rule's regular expression ran out of time",
+        // Said as what it is: "cannot be classified" read as the gateway's failure (probe TC5).
+        { StatementOrigin: SqlStatementOrigin.Execute } =>
+            "it executes a prepared statement the gateway did not see prepared in this session: none of that name was, or its PREPARE was refused",
         _ => "it cannot be classified",
     };
 
