@@ -253,7 +253,7 @@ internal sealed partial class Masker
         13 => d[0] == '4',
         14 => d[0] == '3' && d[1] is (byte)'0' or (byte)'6' or (byte)'8',
         15 => d[0] == '3' && d[1] is (byte)'4' or (byte)'7',
-        16 => d[0] is >= (byte)'2' and <= (byte)'6' || (d[0] == '8' && d[1] is (byte)'1' or (byte)'2'),
+        16 => ValueScanner.IsCardLead(d[0], d[1]),
         >= 17 and <= 19 => d[0] is >= (byte)'4' and <= (byte)'6' || (d[0] == '8' && d[1] is (byte)'1' or (byte)'2'),
         _ => false,
     };

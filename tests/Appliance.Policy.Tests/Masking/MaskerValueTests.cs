@@ -84,6 +84,8 @@ public class MaskerValueTests
     [InlineData(4111111111111112L, false)]
     [InlineData(123456789L, false)]
     [InlineData(long.MinValue, false)]
+    [InlineData(2099123123595900L, false)] // a compact timestamp, Luhn-valid (probe TC3)
+    [InlineData(20260101120000004L, false)]
     public void MaskValue_BinaryInt8_CardBecomesNull(long value, bool becomesNull) =>
         Assert.Equal(becomesNull ? MaskResult.Null : MaskResult.Unchanged, _masker.MaskValue(Int8(value), PgTypes.Int8, binary: true).Result);
 
