@@ -572,7 +572,27 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"CREATE TABLE {table}_p (id int, info {table}_t, infos {table}_t[], nested {table}_outer, dom {table}_d, person {table}, note text); " +
             $"INSERT INTO {table}_p SELECT 1, ROW('Mary', ssn)::{table}_t, ARRAY[ROW('Mary', ssn)::{table}_t], ROW(ROW('Mary', ssn)::{table}_t, 'x')::{table}_outer, " +
             $"ROW('Mary', ssn)::{table}_t::{table}_d, p, 'plain' FROM {table} p; " +
-            $"CREATE VIEW {table}_pv AS SELECT id, reverse(info::text) AS r, note FROM {table}_p");
+            $"CREATE VIEW {table}_pv AS SELECT id, reverse(info::text) AS r, note FROM {table}_p; " +
+            // A range over the composite, its multirange, and a composite holding the range (probe UA1).
+            $"CREATE TYPE {table}_r AS RANGE (subtype = {table}_t, multirange_type_name = {table}_mr); " +
+            $"CREATE TYPE {table}_holder AS (k text, rr {table}_r); " +
+            $"CREATE TABLE {table}_rt (r {table}_r, m {table}_mr, h {table}_holder); " +
+            $"INSERT INTO {table}_rt SELECT {table}_r(info, info, '[]'), {table}_mr({table}_r(info, info, '[]')), ROW('k', {table}_r(info, info, '[]'))::{table}_holder FROM {table}_p");
+        var upstream = fixture.Upstream;
+        // A foreign table naming the masked column on the remote side under another name (probe UA3),
+        // made by the upstream's superuser as an administrator would.
+        await using (var admin = new NpgsqlConnection(fixture.AdminUpstreamConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand(
+            $"CREATE EXTENSION IF NOT EXISTS postgres_fdw; " +
+            $"CREATE SERVER {table}_loop FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '{upstream.Host}', port '{upstream.Port}', dbname '{upstream.Database}'); " +
+            $"CREATE USER MAPPING FOR PUBLIC SERVER {table}_loop OPTIONS (user '{upstream.User}', password '{upstream.Password}'); " +
+            $"CREATE FOREIGN TABLE {table}_f (id int, tax_id text OPTIONS (column_name 'ssn')) SERVER {table}_loop OPTIONS (table_name '{table}'); " +
+            $"GRANT SELECT ON {table}_f TO {upstream.User}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
         await using var connection = await fixture.OpenAsync();
 
         Assert.Equal(["1", "****", "plain"], await RowAsync(connection, $"SELECT id, info::text, note FROM {table}_p"));
@@ -585,6 +605,11 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT reverse(dom::text) FROM {table}_p",
             $"SELECT reverse(person::text) FROM {table}_p",
             $"SELECT r FROM {table}_pv",
+            $"SELECT reverse(r::text) FROM {table}_rt",
+            $"SELECT reverse(m::text) FROM {table}_rt",
+            $"SELECT reverse(h::text) FROM {table}_rt",
+            $"SELECT reverse(to_jsonb(lower(r)) ->> 'ssn') FROM {table}_rt",
+            $"SELECT reverse(tax_id) FROM {table}_f",
         })
         {
             var row = await RowAsync(connection, sql);

@@ -100,11 +100,22 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
                "JOIN carrier k ON k.typ = a.atttypid JOIN pg_catalog.pg_class r ON r.oid = a.attrelid " +
                $"WHERE r.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname::text) <> ALL (ARRAY[{names}]::text[]) " +
                "GROUP BY a.attrelid, a.attnum, r.relname, a.attname " +
+               // A foreign table's column that names a masked one on the remote side (OPTIONS
+               // (column_name 'ssn')) is that column under another name (probe UA3).
+               "UNION ALL SELECT a.attrelid, a.attnum, min(substr(o, 13)), r.relname::text, a.attname::text FROM pg_catalog.pg_attribute a " +
+               "JOIN pg_catalog.pg_class r ON r.oid = a.attrelid CROSS JOIN LATERAL unnest(a.attfdwoptions) o " +
+               $"WHERE r.relkind = 'f' AND a.attnum > 0 AND NOT a.attisdropped AND lower(o) = ANY (ARRAY[{ForeignColumnNames(columns)}]::text[]) " +
+               $"AND lower(a.attname::text) <> ALL (ARRAY[{names}]::text[]) " +
+               "GROUP BY a.attrelid, a.attnum, r.relname, a.attname " +
                "UNION ALL SELECT c.oid, 0, NULL, c.relname::text, NULL FROM pg_catalog.pg_class c " +
                $"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.oid > {afterOid.ToString(CultureInfo.InvariantCulture)}::oid; " +
                // Versions are the upstream's own digits (oid:xmin); anything else is not written into SQL.
-               ViewsQuery(names, string.Join(", ", (knownViews ?? []).Where(v => v.All(c => char.IsAsciiDigit(c) || c == ':')).Select(v => "'" + v + "'")));
+               ViewsQuery(names, ForeignColumnNames(columns), string.Join(", ", (knownViews ?? []).Where(v => v.All(c => char.IsAsciiDigit(c) || c == ':')).Select(v => "'" + v + "'")));
     }
+
+    /// <summary><c>'column_name=ssn'</c> for each masked column, as a foreign table's column options are kept.</summary>
+    private static string ForeignColumnNames(IReadOnlyList<string> columns) =>
+        string.Join(", ", columns.Select(c => "'column_name=" + c.ToLowerInvariant().Replace("'", "''", StringComparison.Ordinal) + "'"));
 
     /// <summary>
     /// The types that carry a column named like a masked one (<c>carrier(typ, field)</c>): a
@@ -117,6 +128,11 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         // edges are a few rows, not one per column of every table.
         "WITH RECURSIVE edges (parent, child) AS (SELECT t.oid, t.typelem FROM pg_catalog.pg_type t WHERE t.typcategory = 'A' AND t.typelem >= 16384 " +
         "UNION ALL SELECT t.oid, t.typbasetype FROM pg_catalog.pg_type t WHERE t.typtype = 'd' AND t.typbasetype >= 16384 " +
+        // A range over a carrier, and its multirange (probe UA1); rngmultitypid is read through
+        // jsonb, as PostgreSQL before 14 has no such column (and no multiranges).
+        "UNION ALL SELECT r.rngtypid, r.rngsubtype FROM pg_catalog.pg_range r WHERE r.rngsubtype >= 16384 " +
+        "UNION ALL SELECT (to_jsonb(r) ->> 'rngmultitypid')::oid, r.rngtypid FROM pg_catalog.pg_range r " +
+        "WHERE r.rngtypid >= 16384 AND to_jsonb(r) ? 'rngmultitypid' " +
         "UNION ALL SELECT c.reltype, a.atttypid FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid " +
         "WHERE a.atttypid >= 16384 AND a.attnum > 0 AND NOT a.attisdropped AND c.reltype <> 0), " +
         "carrier (typ, field) AS (SELECT c.reltype, a.attname::text FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid " +
@@ -127,13 +143,14 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
     /// Every view whose query reads a column named like a masked one (or a whole row holding one),
     /// or reads such a view: its OID, name, column count, query and what the query reads.
     /// </summary>
-    private static string ViewsQuery(string names, string knownViews) =>
+    private static string ViewsQuery(string names, string foreignNames, string knownViews) =>
         CarriersQuery(names) + ", reads AS (SELECT r.ev_class AS view, d.refobjid AS rel, d.refobjsubid AS col FROM pg_catalog.pg_depend d " +
         "JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid " +
         "WHERE r.rulename = '_RETURN' AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> r.ev_class), " +
         "masked AS (SELECT a.attrelid AS rel, a.attnum AS col FROM pg_catalog.pg_attribute a " +
         $"WHERE a.attnum > 0 AND NOT a.attisdropped AND (lower(a.attname::text) = ANY (ARRAY[{names}]::text[]) " +
-        "OR a.atttypid IN (SELECT typ FROM carrier))), " +
+        "OR a.atttypid IN (SELECT typ FROM carrier) " +
+        $"OR EXISTS (SELECT 1 FROM unnest(a.attfdwoptions) o WHERE lower(o) = ANY (ARRAY[{foreignNames}]::text[])))), " +
         // A whole row of a relation read with some of its columns leaves only the columns' dependencies
         // (probe QA1): a view reading any column of such a relation and holding a whole-row Var counts too.
         "near AS (SELECT DISTINCT x.view FROM reads x JOIN masked m ON m.rel = x.rel), " +
@@ -287,7 +304,10 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
             return i == count ? values : throw new PgProtocolException("Unexpected catalog row.");
         }
 
-        /// <summary>Columns of a type that carries a masked column (<see cref="CarriersQuery"/>), by relation name.</summary>
+        /// <summary>
+        /// Columns that hold a masked column under their own names, by relation name: of a type that
+        /// carries one (<see cref="CarriersQuery"/>), or a foreign table's column naming one remotely.
+        /// </summary>
         public Dictionary<string, HashSet<string>> Carriers { get; } = new(StringComparer.Ordinal);
 
         private void Row(DataRowMessage row)
