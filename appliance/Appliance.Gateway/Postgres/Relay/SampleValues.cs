@@ -264,23 +264,55 @@ internal static class SampleValues
     /// <summary>
     /// date_out's text for days since 2000-01-01: <c>infinity</c>, BC dates and years past 9999 as
     /// well, which DateTime cannot hold (probes TB1, TB2: <c>'infinity'::date</c> in a binary row
-    /// or parameter threw, and the session ended with an internal error). Julian day to calendar
-    /// date as PostgreSQL's j2date computes it.
+    /// or parameter threw, and the session ended with an internal error).
     /// </summary>
     private static string Date(ReadOnlySpan<byte> value)
     {
         var days = BinaryPrimitives.ReadInt32BigEndian(value);
-        const long PostgresEpochJulianDay = 2451545;
-        const long LastJulianDay = 2147483494; // 5874898-01-01, the first day past date's range
         if (days is int.MaxValue or int.MinValue)
         {
             return days > 0 ? "infinity" : "-infinity";
         }
 
+        return CalendarDate(days) is { } date ? date.Text + date.Era : Unread(value);
+    }
+
+    /// <summary>timestamp_out's text, UTC for timestamptz, across PostgreSQL's whole range (4714 BC to 294276, probe UA5).</summary>
+    private static string Timestamp(long microseconds, bool utc)
+    {
+        if (microseconds is long.MaxValue or long.MinValue)
+        {
+            return microseconds > 0 ? "infinity" : "-infinity";
+        }
+
+        var days = Math.DivRem(microseconds, TimeSpan.TicksPerDay / 10, out var time);
+        if (time < 0)
+        {
+            days--;
+            time += TimeSpan.TicksPerDay / 10;
+        }
+
+        if (days is < int.MinValue or > int.MaxValue || CalendarDate((int)days) is not { } date)
+        {
+            return microseconds.ToString(CultureInfo.InvariantCulture) + " µs from 2000-01-01";
+        }
+
+        var clock = new TimeSpan(time * 10).ToString(@"hh\:mm\:ss\.FFFFFF", CultureInfo.InvariantCulture).TrimEnd('.');
+        return $"{date.Text} {clock}{(utc ? "+00" : "")}{date.Era}";
+    }
+
+    /// <summary>
+    /// The calendar date of <paramref name="days"/> since 2000-01-01, as PostgreSQL's j2date
+    /// computes it from the Julian day, with " BC" for years before 1; null outside date's range.
+    /// </summary>
+    private static (string Text, string Era)? CalendarDate(int days)
+    {
+        const long PostgresEpochJulianDay = 2451545;
+        const long LastJulianDay = 2147483494; // 5874898-01-01, the first day past date's range
         var julianDay = days + PostgresEpochJulianDay;
         if (julianDay is < 0 or >= LastJulianDay)
         {
-            return Unread(value);
+            return null;
         }
 
         var julian = julianDay + 32044;
@@ -296,26 +328,7 @@ internal static class SampleValues
         quad = julian * 2141 / 65536;
         var day = julian - (7834 * quad / 256);
         var month = ((quad + 10) % 12) + 1;
-        return year > 0
-            ? string.Create(CultureInfo.InvariantCulture, $"{year:0000}-{month:00}-{day:00}")
-            : string.Create(CultureInfo.InvariantCulture, $"{1 - year:0000}-{month:00}-{day:00} BC");
-    }
-
-    private static string Timestamp(long microseconds, bool utc)
-    {
-        if (microseconds is long.MaxValue or long.MinValue)
-        {
-            return microseconds > 0 ? "infinity" : "-infinity";
-        }
-
-        // PostgreSQL's range (4713 BC to 294276 AD) is wider than DateTime's.
-        var ticks = (decimal)microseconds * 10;
-        if (ticks < DateTime.MinValue.Ticks - PostgresEpoch.Ticks || ticks > DateTime.MaxValue.Ticks - PostgresEpoch.Ticks)
-        {
-            return microseconds.ToString(CultureInfo.InvariantCulture) + " µs from 2000-01-01";
-        }
-
-        var time = PostgresEpoch.AddTicks((long)ticks);
-        return time.ToString(utc ? "yyyy-MM-dd HH:mm:ss.FFFFFF'+00'" : "yyyy-MM-dd HH:mm:ss.FFFFFF", CultureInfo.InvariantCulture);
+        var text = string.Create(CultureInfo.InvariantCulture, $"{(year > 0 ? year : 1 - year):0000}-{month:00}-{day:00}");
+        return (text, year > 0 ? "" : " BC");
     }
 }
