@@ -28,8 +28,10 @@ internal static partial class SqlClassifier
 
     /// <summary>
     /// Splits and classifies a text. When a plain string held a backslash, the text is read a
-    /// second time as with <c>standard_conforming_strings = off</c> and statements only that
-    /// reading finds are added: whichever the server uses, no statement is missed. A second
+    /// second time as with <c>standard_conforming_strings = off</c> and statements that reading
+    /// finds are added: whichever the server uses, no statement is missed. That includes a
+    /// statement split the same way but read otherwise: <c>UPDATE t SET v = 'a' WHERE id = 1 --'</c>
+    /// has no WHERE in that reading (probe UB2: it passed as bounded and changed every row). A second
     /// reading that ends inside an unterminated string is dropped: under that setting the server
     /// rejects the whole query before running any of it (<c>SELECT 'C:'</c> stays allowed).
     /// </summary>
@@ -56,16 +58,16 @@ internal static partial class SqlClassifier
         context.MutatesSession = false;
         foreach (var span in second)
         {
-            if (!spans.Contains(span))
+            if (!spans.Contains(span) || source.AsSpan(span.Start, span.End - span.Start).Contains('\\'))
             {
-                ClassifySpan(context, source, span, origin, depth);
+                ClassifySpan(context, source, span, origin, depth, backslashQuotes: true);
             }
         }
 
         context.MutatesSession = mutates;
     }
 
-    private static void ClassifySpan(Context context, string source, SqlStatementSpan span, SqlStatementOrigin origin, int depth)
+    private static void ClassifySpan(Context context, string source, SqlStatementSpan span, SqlStatementOrigin origin, int depth, bool backslashQuotes = false)
     {
         if (depth == 0)
         {
@@ -78,7 +80,7 @@ internal static partial class SqlClassifier
             return;
         }
 
-        var tokens = Tokenize(source, span.Start, span.End);
+        var tokens = Tokenize(source, span.Start, span.End, backslashQuotes);
         if (HasUnicodeIdentifier(source, tokens))
         {
             context.AddUnknown(source.AsMemory(span.Start, span.End - span.Start), origin, depth);
@@ -90,10 +92,10 @@ internal static partial class SqlClassifier
         }
     }
 
-    private static List<SqlToken> Tokenize(string source, int start, int end)
+    private static List<SqlToken> Tokenize(string source, int start, int end, bool backslashQuotes = false)
     {
         var tokens = new List<SqlToken>();
-        var lexer = new SqlLexer(source, start, end);
+        var lexer = new SqlLexer(source, start, end, backslashQuotes);
         for (var token = lexer.Next(); token.Kind != SqlTokenKind.End; token = lexer.Next())
         {
             tokens.Add(token);

@@ -528,6 +528,26 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal(6L, await fixture.UpstreamScalarAsync<long>($"SELECT sum(id) FROM {table}"));
     }
 
+    /// <summary>
+    /// With standard_conforming_strings off, <c>'a\' WHERE id = 1 --'</c> is one string: the UPDATE
+    /// has no WHERE and is held, as an UPDATE without one is (probe UB2: it ran on every row).
+    /// </summary>
+    [Fact]
+    public async Task AWhereInsideABackslashQuotedString_DoesNotBoundTheUpdate()
+    {
+        var table = PgGatewayFixture.TableName("scs");
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int, v text); INSERT INTO {table} VALUES (1, 'one'), (2, 'two')");
+        await using var connection = await fixture.OpenAsync();
+        await new NpgsqlCommand("SET standard_conforming_strings = off", connection).ExecuteNonQueryAsync();
+
+        var pending = await Assert.ThrowsAsync<PostgresException>(() =>
+            new NpgsqlCommand($"UPDATE {table} SET v = 'a\\' WHERE id = 1 --'", connection).ExecuteNonQueryAsync());
+
+        Assert.Equal("42501", pending.SqlState);
+        Assert.Contains("held for review", pending.MessageText, StringComparison.Ordinal);
+        Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table} WHERE v NOT IN ('one', 'two')"));
+    }
+
     [Fact]
     public async Task Review_StillPending_FailsWithTheReviewId_AndOnceApprovedTheSameStatementPassesOnce()
     {

@@ -76,6 +76,19 @@ public class GuardrailBypassTests
         Assert.Equal(SqlStatementOrigin.MergeAction, match.StatementOrigin);
     }
 
+    /// <summary>
+    /// With standard_conforming_strings off, a backslash escapes the quote, and what read as a WHERE
+    /// is inside a string: held, as the server runs it on every row (probe UB2: it passed as bounded).
+    /// A write whose WHERE is a WHERE in both readings is not held.
+    /// </summary>
+    [Theory]
+    [InlineData("UPDATE s.t SET v = 'a\\' WHERE id = 1 --'", true)]
+    [InlineData("DELETE FROM s.tr USING (SELECT 'a\\' AS k WHERE false) z WHERE s.tr.id = 1 --' AS k) z", true)]
+    [InlineData("UPDATE s.t SET v = 'C:\\dir' WHERE id = 1", false)]
+    [InlineData("DELETE FROM s.t WHERE v = 'a\\b'", false)]
+    public void AWhereThatIsAStringWithBackslashQuotes_DoesNotBoundTheWrite(string sql, bool held) =>
+        Assert.Equal(held ? GuardrailOutcome.Review : GuardrailOutcome.None, Demo(sql).Outcome);
+
     [Fact]
     public void MergeInsert_IsAnInsert()
     {
