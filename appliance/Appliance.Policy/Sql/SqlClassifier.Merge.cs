@@ -57,7 +57,10 @@ internal static partial class SqlClassifier
     /// <c>INSERT … ON CONFLICT … DO UPDATE SET …</c> updates each existing row whose key the
     /// inserted rows hit: with a query as the source (<c>INSERT INTO t SELECT * FROM t …</c>) that
     /// is every row of the table, so the action is judged as an UPDATE, whose WHERE is the action's
-    /// own. A VALUES list (or DEFAULT VALUES) bounds it by its rows, as the text shows them.
+    /// own. A VALUES list (or DEFAULT VALUES) bounds it by its rows, as the text shows them, unless
+    /// a row calls a set-returning function PostgreSQL ships: <c>VALUES (generate_series(1, 1000),
+    /// 'x')</c> is a thousand rows (probe UB1: every row rewritten unreviewed). One of the database's
+    /// own is not known here.
     /// </summary>
     private static void ClassifyConflictUpdate(Context context, Statement statement, int first, int depth)
     {
@@ -68,6 +71,12 @@ internal static partial class SqlClassifier
         {
             var kind = statement.Tokens[i].Kind;
             nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (fromValues && !conflict && kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && i + 1 < statement.To
+                && statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen && SetReturning.Contains(SqlLiteral.Identifier(statement.Source, statement.Tokens[i])))
+            {
+                fromValues = false;
+            }
+
             if (nesting != 0)
             {
                 continue;
@@ -92,6 +101,16 @@ internal static partial class SqlClassifier
             }
         }
     }
+
+    /// <summary>The set-returning functions PostgreSQL ships that make rows from one value.</summary>
+    private static readonly HashSet<string> SetReturning = new(StringComparer.Ordinal)
+    {
+        "generate_series", "generate_subscripts", "unnest", "regexp_matches", "regexp_split_to_table", "string_to_table",
+        "json_array_elements", "json_array_elements_text", "jsonb_array_elements", "jsonb_array_elements_text",
+        "json_each", "json_each_text", "jsonb_each", "jsonb_each_text", "json_object_keys", "jsonb_object_keys",
+        "json_populate_recordset", "jsonb_populate_recordset", "json_to_recordset", "jsonb_to_recordset", "jsonb_path_query",
+        "pg_ls_dir", "ts_stat", "ts_parse", "txid_snapshot_xip", "pg_snapshot_xip", "aclexplode", "pg_options_to_table",
+    };
 
     /// <summary>The DO UPDATE's own WHERE (after its SET list, before RETURNING) limits rows.</summary>
     private static bool ActionWhereLimitsRows(Statement statement, int from)

@@ -89,6 +89,20 @@ public class GuardrailBypassTests
     public void AWhereThatIsAStringWithBackslashQuotes_DoesNotBoundTheWrite(string sql, bool held) =>
         Assert.Equal(held ? GuardrailOutcome.Review : GuardrailOutcome.None, Demo(sql).Outcome);
 
+    /// <summary>
+    /// An upsert from VALUES is bounded by its rows unless a row calls a set-returning function,
+    /// which makes any number of them (probe UB1: every row rewritten unreviewed).
+    /// </summary>
+    [Theory]
+    [InlineData("INSERT INTO s.t VALUES (generate_series(1,1000), 'x') ON CONFLICT (id) DO UPDATE SET v = 'x'", true)]
+    [InlineData("INSERT INTO s.t VALUES (unnest(array(SELECT id FROM s.t)), 'u') ON CONFLICT (id) DO UPDATE SET v = 'u'", true)]
+    [InlineData("INSERT INTO s.t VALUES (pg_catalog.\"jsonb_array_elements_text\"('[1,2]')::int, 'j') ON CONFLICT (id) DO UPDATE SET v = excluded.v", true)]
+    [InlineData("INSERT INTO s.t VALUES (regexp_split_to_table('1 2', ' ')::int, 'r') ON CONFLICT (id) DO UPDATE SET v = 'r'", true)]
+    [InlineData("INSERT INTO s.t VALUES (1, 'x'), (2, lower('Y')) ON CONFLICT (id) DO UPDATE SET v = excluded.v", false)]
+    [InlineData("INSERT INTO s.t VALUES (1, now()::text) ON CONFLICT (id) DO UPDATE SET v = excluded.v RETURNING generate_series(1, 2)", false)]
+    public void AnUpsertFromValuesCallingASetReturningFunction_IsHeld(string sql, bool held) =>
+        Assert.Equal(held ? GuardrailOutcome.Review : GuardrailOutcome.None, Demo(sql).Outcome);
+
     [Fact]
     public void MergeInsert_IsAnInsert()
     {
