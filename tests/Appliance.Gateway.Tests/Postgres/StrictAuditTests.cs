@@ -70,6 +70,37 @@ public sealed class StrictAuditTests(StrictAuditTests.Fixture fixture) : IClassF
         Assert.Equal(0, session.Value.GetProperty("statements").GetInt64());
     }
 
+    /// <summary>
+    /// A statement whose Bind fails in a pipeline is recorded with its error and the rest of the
+    /// batch as skipped, as without strict audit (probe UC1: the Bind went upstream while its intent
+    /// was committed, its error was taken before its Execute was queued, and the record put the
+    /// error on the next statement or lost it).
+    /// </summary>
+    [Fact]
+    public async Task ABindFailingInAPipeline_IsRecordedAsItsStatementsError_AndTheRestSkipped()
+    {
+        await fixture.GrantAsync("strict");
+        var marker = PgGatewayFixture.Marker();
+        await using var client = await RawPgClient.LoginAsync(
+            fixture.Port, Appliance.Tests.Common.Gateway.TestPolicies.Alice, fixture.AliceToken, "strict", fixture.Tls);
+
+        for (var run = 0; run < 3; run++)
+        {
+            var mark = $"{marker}_{run}";
+            await client.SendAsync(
+                RawPgClient.Unnamed($"SELECT 1 AS {mark}_a"), RawPgClient.Unnamed($"SELECT 1/0 AS {mark}_b"), RawPgClient.Unnamed($"SELECT 3 AS {mark}_c"),
+                Appliance.Wire.Writing.FrontendWriter.WriteSync);
+            var messages = await client.ReadUntilReadyAsync();
+            Assert.Equal("22012", Assert.Single(messages, m => m.Type == 'E').SqlState);
+
+            var recorded = (await fixture.RecordedStatementsAsync(mark, count: 6)).Where(s => s.Str("outcome") != "forwarded")
+                .OrderBy(s => s.GetProperty("seq").GetInt64()).ToList();
+            Assert.Equal(["rolled-back", "error", "skipped"], recorded.Select(s => s.Str("outcome")));
+            Assert.Contains($"{mark}_b", recorded[1].Str("sql"), StringComparison.Ordinal);
+            Assert.Contains("22012", recorded[1].Str("error"), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task Statement_WaitingForTheStore_DoesNotRunOnceItsClientHasGone()
     {

@@ -380,7 +380,9 @@ internal sealed partial class PgSession
             return null;
         }
 
-        Flush();
+        // Nothing is flushed upstream first: the statement's own Bind, staged ahead of its Execute,
+        // would reach the server before the statement is on record, and its error be taken before
+        // its Execute was queued to own it (probe UC1: the error went on the next statement, or was lost).
         // Waited for as a review hold is (PgSession.Holding.cs): while the store is slow or down,
         // a cancel request or the client's leaving ends the wait, and the statement does not run
         // once the store is back with nobody there (probe AP). The commit runs on the pool, as the
