@@ -75,7 +75,8 @@ internal sealed class SessionIndexCheck
 
             if (row.EndedAt != expected.EndedAt || row.EndReason != expected.EndReason)
             {
-                return (expected.FirstSeq, $"session {row.Id}'s end in the index is not the one the chain recorded");
+                return (expected.FirstSeq, $"session {row.Id}'s end in the index is not the one the chain recorded: " + Describe(
+                    [("end", Time(row.EndedAt), Time(expected.EndedAt)), ("end reason", row.EndReason, expected.EndReason)]));
             }
 
             if (row.Statements != expected.Statements)
@@ -112,10 +113,17 @@ internal sealed class SessionIndexCheck
         {
             ("user", row.User, chained.User), ("connection", row.Connection, chained.Connection), ("grant", row.GrantId, chained.GrantId),
             ("client address", row.ClientAddress, chained.ClientAddress), ("application", row.Application, chained.Application),
-            ("start", StoreJson.FromUnixMs(row.StartedAt), StoreJson.FromUnixMs(chained.StartedAt)),
+            ("start", Time(row.StartedAt), Time(chained.StartedAt)),
         };
-        return string.Join("; ", fields.Where(f => !Equals(f.Row, f.Chained)).Select(f => $"{f.Name} {f.Row ?? "none"} (chain: {f.Chained ?? "none"})"));
+        return Describe(fields);
     }
+
+    private static string Describe((string Name, object? Row, object? Chained)[] fields) =>
+        string.Join("; ", fields.Where(f => !Equals(f.Row, f.Chained)).Select(f => $"{f.Name} {f.Row ?? "none"} (chain: {f.Chained ?? "none"})"));
+
+    /// <summary>As the API writes times (ISO 8601, UTC), not in the host's culture (probe UC4: 11/26/2026 13:00:21).</summary>
+    private static string? Time(long? unixMs) =>
+        unixMs is { } ms ? StoreJson.FromUnixMs(ms).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture) : null;
 
     private sealed record Row(string User, string Connection, string? GrantId, string? ClientAddress, string? Application, long StartedAt);
 

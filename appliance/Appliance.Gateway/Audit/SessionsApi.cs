@@ -17,6 +17,8 @@ internal static class SessionsApi
     /// <summary>One entry of a session's replay: a statement, a guardrail verdict, the start or the end. <c>Seq</c> is the chained event's that holds it.</summary>
     internal sealed record SessionEventView(long Seq, string Type, DateTimeOffset OccurredAt, JsonElement Data);
 
+    private static readonly HashSet<string> Filters = new(StringComparer.OrdinalIgnoreCase) { "user", "connection", "from", "to", "limit" };
+
     public static RouteGroupBuilder MapSessionsApi(this RouteGroupBuilder api)
     {
         api.MapGet("/sessions", ListAsync);
@@ -27,6 +29,12 @@ internal static class SessionsApi
     private static async Task<IResult> ListAsync(
         HttpContext context, StoreDatabase database, string? user, string? connection, DateTimeOffset? from, DateTimeOffset? to, int? limit)
     {
+        if (context.Request.Query.Keys.FirstOrDefault(k => !Filters.Contains(k)) is { } unknown)
+        {
+            // Ignored, it returned every session, which read as a filtered list (probe UC3).
+            return Problems.Result(400, "bad-request", "Unknown filter", $"{unknown}= is not a filter of sessions; they are {string.Join(", ", Filters.Order(StringComparer.Ordinal))}.");
+        }
+
         if ((user is { } u && string.IsNullOrWhiteSpace(u)) || (connection is { } c && string.IsNullOrWhiteSpace(c)))
         {
             // An empty filter matched nothing, which read as "no sessions" (probe AF).

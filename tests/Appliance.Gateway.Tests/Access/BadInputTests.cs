@@ -76,6 +76,22 @@ public sealed class BadInputTests
         Assert.Contains("need a value", problem.Str("detail"), StringComparison.Ordinal);
     }
 
+    /// <summary>An unknown filter is refused: ignored, it returned every session, which read as a filtered list (probe UC3).</summary>
+    [Theory]
+    [InlineData("api/sessions?q=DROP", "q")]
+    [InlineData("api/sessions?user=alice@example.com&sql=DROP", "sql")]
+    public async Task AnUnknownSessionFilter_IsA400_NotTheWholeList(string path, string filter)
+    {
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
+        using var admin = gateway.AdminClient();
+
+        var problem = await admin.GetJsonAsync(path, HttpStatusCode.BadRequest);
+
+        Assert.Equal("bad-request", problem.Rule());
+        Assert.Equal($"{filter}= is not a filter of sessions; they are connection, from, limit, to, user.", problem.Str("detail"));
+        Assert.Equal(System.Text.Json.JsonValueKind.Array, (await admin.GetJsonAsync("api/sessions?USER=alice@example.com&limit=5")).ValueKind);
+    }
+
     [Fact]
     public async Task UnknownRouteAndWrongMethod_AreProblems_WithARule()
     {

@@ -306,9 +306,16 @@ public sealed class SessionRecorderTests
         Assert.Contains("counts 0 statements, the chain holds 3",
             await ProblemAfterAsync("UPDATE sessions SET statements = 0 WHERE id = @id", "UPDATE sessions SET statements = 3 WHERE id = @id"),
             StringComparison.Ordinal);
-        Assert.Contains($"session {id}'s end in the index",
+        Assert.EndsWith($"session {id}'s end in the index is not the one the chain recorded: end reason nothing happened (chain: client disconnected)",
             await ProblemAfterAsync("UPDATE sessions SET end_reason = 'nothing happened' WHERE id = @id", "UPDATE sessions SET end_reason = 'client disconnected' WHERE id = @id"),
             StringComparison.Ordinal);
+        // Times as the API writes them, whatever the host's culture (probe UC4: 11/26/2026 13:00:21).
+        Assert.Matches(@"start 2001-09-09T01:46:40\.000Z \(chain: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\)$",
+            await ProblemAfterAsync("CREATE TABLE started_kept AS SELECT started_at FROM sessions WHERE id = @id; UPDATE sessions SET started_at = 1000000000000 WHERE id = @id",
+                "UPDATE sessions SET started_at = (SELECT started_at FROM started_kept) WHERE id = @id; DROP TABLE started_kept"));
+        Assert.Matches(@"end 2001-09-09T01:46:40\.000Z \(chain: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\)$",
+            await ProblemAfterAsync("CREATE TABLE ended_kept AS SELECT ended_at FROM sessions WHERE id = @id; UPDATE sessions SET ended_at = 1000000000000 WHERE id = @id",
+                "UPDATE sessions SET ended_at = (SELECT ended_at FROM ended_kept) WHERE id = @id; DROP TABLE ended_kept"));
         Assert.Contains("is missing from the session index",
             await ProblemAfterAsync(
                 "CREATE TABLE sessions_kept AS SELECT * FROM sessions WHERE id = @id; DELETE FROM sessions WHERE id = @id",
