@@ -548,6 +548,29 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table} WHERE v NOT IN ('one', 'two')"));
     }
 
+    /// <summary>
+    /// Two simple Queries in one write, the second held: its "held for review" notice comes after
+    /// the first's answer, in the order PostgreSQL would answer them (probe QC2: it came first).
+    /// </summary>
+    [Fact]
+    public async Task TheHoldNoticeOfASecondPipelinedQuery_ComesAfterTheFirstsAnswer()
+    {
+        var table = await TableWithRowsAsync();
+        await using var client = await fixture.RawAliceAsync();
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteQuery(o, "SELECT count(*) FROM generate_series(1, 2000000)"),
+            o => FrontendWriter.WriteQuery(o, $"DELETE FROM {table}"));
+        var messages = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20));
+        messages.AddRange(await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20)));
+
+        var types = new string([.. messages.Select(m => m.Type)]);
+        Assert.StartsWith("TDCZ", types, StringComparison.Ordinal);
+        Assert.EndsWith("NEZ", types, StringComparison.Ordinal);
+        Assert.Contains("held for review", messages[^3].Message, StringComparison.Ordinal);
+        Assert.Equal(6L, await fixture.UpstreamScalarAsync<long>($"SELECT sum(id) FROM {table}"));
+    }
+
     [Fact]
     public async Task Review_StillPending_FailsWithTheReviewId_AndOnceApprovedTheSameStatementPassesOnce()
     {

@@ -203,7 +203,7 @@ internal sealed partial class PgSession
                 .HoldAsync(Person, Connection, held, match.Rule.Hold, hold.Token, review =>
                 {
                     opened = review;
-                    SendNotice(
+                    SendNoticeInTurn(
                         $"statement held for review {review.Id} by guardrail \"{match.RuleName}\": {match.Message} Waiting up to {Appliance.Policy.Configuration.Duration.Format(match.Rule.Hold)} for an approver.",
                         $"/hoop approve {review.Id}, or POST /api/requests/{review.Id}/approve");
                 });

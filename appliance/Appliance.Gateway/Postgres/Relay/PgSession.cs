@@ -280,6 +280,25 @@ internal sealed partial class PgSession : IDisposable
     /// <summary>A NOTICE to the client while its statement waits (a NoticeResponse may come at any time).</summary>
     private void SendNotice(string message, string hint) => SendBetweenMessages(LocalMessages.Notice(message, hint));
 
+    /// <summary>
+    /// A notice about the statement being handled, after the answers still owed to earlier ones,
+    /// as PostgreSQL orders them: a held second Query's notice came before the first's rows (probe QC2).
+    /// </summary>
+    private void SendNoticeInTurn(string message, string hint)
+    {
+        var notice = LocalMessages.Notice(message, hint);
+        lock (_gate)
+        {
+            if (!_pending.IsEmpty)
+            {
+                _pending.Enqueue(new PendingEntry { Kind = PendingKind.Local, Local = notice });
+                return;
+            }
+        }
+
+        SendBetweenMessages(notice);
+    }
+
     /// <summary>A FATAL to the client, after whatever whole messages are still waiting to go out.</summary>
     private void SendFatal(string sqlState, string message) => SendBetweenMessages(LocalMessages.Fatal(sqlState, message));
 
