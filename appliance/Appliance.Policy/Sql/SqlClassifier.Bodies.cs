@@ -171,7 +171,8 @@ internal static partial class SqlClassifier
             return;
         }
 
-        foreach (var span in SqlSplitter.Split(source, start, end, backslashQuotes: false, out _))
+        var spans = SqlSplitter.Split(source, start, end, backslashQuotes: false, out var sawBackslash);
+        foreach (var span in spans)
         {
             if (span.Unterminated)
             {
@@ -179,15 +180,34 @@ internal static partial class SqlClassifier
                 continue;
             }
 
-            var tokens = Tokenize(source, span.Start, span.End);
-            var piece = new Statement(source, tokens, 0, tokens.Count);
-            if (HasUnicodeIdentifier(source, tokens))
-            {
-                context.AddUnknown(piece.Text, SqlStatementOrigin.RoutineBody, depth);
-            }
-
-            ScanBodyPiece(context, piece, depth);
+            ClassifyBodySpan(context, source, span, depth, backslashQuotes: false);
         }
+
+        // PL/pgSQL reads a body with the session's standard_conforming_strings, as the server reads
+        // a query: read the other way too, where a plain string holds a backslash (probe VA4: an
+        // unbounded UPDATE hidden so ran from a DO block). A body that reading cannot end does not compile.
+        var second = sawBackslash ? SqlSplitter.Split(source, start, end, backslashQuotes: true, out _) : [];
+        if (second.Exists(s => s.Unterminated))
+        {
+            return;
+        }
+
+        foreach (var span in second)
+        {
+            ClassifyBodySpan(context, source, span, depth, backslashQuotes: true);
+        }
+    }
+
+    private static void ClassifyBodySpan(Context context, string source, SqlStatementSpan span, int depth, bool backslashQuotes)
+    {
+        var tokens = Tokenize(source, span.Start, span.End, backslashQuotes);
+        var piece = new Statement(source, tokens, 0, tokens.Count);
+        if (HasUnicodeIdentifier(source, tokens))
+        {
+            context.AddUnknown(piece.Text, SqlStatementOrigin.RoutineBody, depth);
+        }
+
+        ScanBodyPiece(context, piece, depth);
     }
 
     /// <summary>

@@ -102,13 +102,21 @@ internal struct SqlLexer
             var next = Peek(1);
             if (next == '\'')
             {
-                // E'…' has backslash escapes; B'…', X'…' and N'…' are plain strings.
+                // E'…' has backslash escapes; N'…' is a plain string, read as the setting reads those.
+                // B'…' and X'…' never treat a backslash as an escape, whatever the setting: read so, the
+                // other reading of SELECT B'\' ended inside a string and was dropped, and what it hid ran
+                // unjudged under standard_conforming_strings = off (probe VA1).
                 if (c is 'e' or 'E')
                 {
                     return LexQuoted(start, start + 1, SqlTokenKind.EscapeString);
                 }
 
-                if (c is 'b' or 'B' or 'x' or 'X' or 'n' or 'N')
+                if (c is 'b' or 'B' or 'x' or 'X')
+                {
+                    return LexQuoted(start, start + 1, SqlTokenKind.String);
+                }
+
+                if (c is 'n' or 'N')
                 {
                     return LexQuoted(start, start + 1, _backslashQuotes ? SqlTokenKind.EscapeString : SqlTokenKind.String);
                 }
