@@ -545,6 +545,15 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
 
         Assert.Equal("42501", pending.SqlState);
         Assert.Contains("held for review", pending.MessageText, StringComparison.Ordinal);
+
+        // A bit string after it in the same simple Query takes no backslash escape in either reading:
+        // it hides nothing (probe VA1: the other reading ended inside it, was dropped, and the UPDATE ran).
+        await using var raw = await fixture.RawAliceAsync();
+        await raw.SendAsync(o => FrontendWriter.WriteQuery(o, "SET standard_conforming_strings = off"));
+        await raw.ReadUntilReadyAsync();
+        await raw.SendAsync(o => FrontendWriter.WriteQuery(o, $"UPDATE {table} SET v = 'a\\' WHERE id = 1 --'\n;COMMIT;SELECT B'\\'"));
+        var hidden = Assert.Single(await raw.ReadUntilReadyAsync(TimeSpan.FromSeconds(20)), m => m.Type == 'E');
+        Assert.Contains("held for review", hidden.Message, StringComparison.Ordinal);
         Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table} WHERE v NOT IN ('one', 'two')"));
     }
 

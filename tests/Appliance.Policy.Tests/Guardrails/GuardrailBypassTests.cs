@@ -90,6 +90,20 @@ public class GuardrailBypassTests
         Assert.Equal(held ? GuardrailOutcome.Review : GuardrailOutcome.None, Demo(sql).Outcome);
 
     /// <summary>
+    /// B'…' and X'…' take no backslash escapes in either reading: a trailing B'\' no longer ends the
+    /// other reading inside a string, which dropped it and let what it hid run unjudged (probes VA1–VA5).
+    /// A DO body is read both ways too, as PL/pgSQL reads it with the session's setting (VA4).
+    /// </summary>
+    [Theory]
+    [InlineData("UPDATE s.t SET v = 'a\\' WHERE id = 1 --'\n;COMMIT;SELECT B'\\'", "Review")]
+    [InlineData("SELECT 'x\\'' ; DROP TABLE s.v; --'\n;COMMIT;SELECT x'\\'", "Block")]
+    [InlineData("PREPARE p AS UPDATE s.t SET v = 'a\\' WHERE id = 1 --'\n;SELECT b'\\'", "Review")]
+    [InlineData("DO $$ BEGIN UPDATE s.t SET v = 'a\\' WHERE id = 1 --'\n; COMMIT; END $$", "Review")]
+    [InlineData("SELECT B'\\', X'\\', 'C:\\dir'", "None")]
+    public void WhatTheOtherReadingHidesBehindABitString_IsJudged(string sql, string outcome) =>
+        Assert.Equal(outcome, Demo(sql).Outcome.ToString());
+
+    /// <summary>
     /// An upsert from VALUES is bounded by its rows unless a row calls a set-returning function,
     /// which makes any number of them (probe UB1: every row rewritten unreviewed).
     /// </summary>
