@@ -58,9 +58,9 @@ internal static partial class SqlClassifier
     /// inserted rows hit: with a query as the source (<c>INSERT INTO t SELECT * FROM t …</c>) that
     /// is every row of the table, so the action is judged as an UPDATE, whose WHERE is the action's
     /// own. A VALUES list (or DEFAULT VALUES) bounds it by its rows, as the text shows them, unless
-    /// a row calls a set-returning function PostgreSQL ships: <c>VALUES (generate_series(1, 1000),
-    /// 'x')</c> is a thousand rows (probe UB1: every row rewritten unreviewed). One of the database's
-    /// own is not known here.
+    /// a set operation adds rows to it (<c>VALUES (0, 'x') UNION ALL SELECT …</c>, probe VA6) or a row
+    /// calls a function not known to return one value: <c>VALUES (generate_series(1, 1000), 'x')</c>
+    /// is a thousand rows (probe UB1), and so may be any function of the database's own (VA7, VA8).
     /// </summary>
     private static void ClassifyConflictUpdate(Context context, Statement statement, int first, int depth)
     {
@@ -72,7 +72,7 @@ internal static partial class SqlClassifier
             var kind = statement.Tokens[i].Kind;
             nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
             if (fromValues && !conflict && kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && i + 1 < statement.To
-                && statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen && SetReturning.Contains(SqlLiteral.Identifier(statement.Source, statement.Tokens[i])))
+                && statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen && !OneValueCalls.Contains(SqlLiteral.Identifier(statement.Source, statement.Tokens[i])))
             {
                 fromValues = false;
             }
@@ -80,6 +80,11 @@ internal static partial class SqlClassifier
             if (nesting != 0)
             {
                 continue;
+            }
+
+            if (fromValues && !conflict && (statement.IsKeyword(i, "UNION") || statement.IsKeyword(i, "INTERSECT") || statement.IsKeyword(i, "EXCEPT")))
+            {
+                fromValues = false;
             }
 
             if (!conflict && statement.IsKeyword(i, "VALUES"))
@@ -102,14 +107,33 @@ internal static partial class SqlClassifier
         }
     }
 
-    /// <summary>The set-returning functions PostgreSQL ships that make rows from one value.</summary>
-    private static readonly HashSet<string> SetReturning = new(StringComparer.Ordinal)
+    /// <summary>
+    /// What a VALUES row may call and stay one row: SQL's own forms with parentheses (CAST, COALESCE,
+    /// a subquery's EXISTS or IN), type names with a modifier (<c>varchar(20)</c>), and the scalar
+    /// functions upserts use. Any other call may return a set, and the upsert is judged as the
+    /// UPDATE of every key it makes (fail closed: it is held for review, not refused).
+    /// </summary>
+    private static readonly HashSet<string> OneValueCalls = new(StringComparer.Ordinal)
     {
-        "generate_series", "generate_subscripts", "unnest", "regexp_matches", "regexp_split_to_table", "string_to_table",
-        "json_array_elements", "json_array_elements_text", "jsonb_array_elements", "jsonb_array_elements_text",
-        "json_each", "json_each_text", "jsonb_each", "jsonb_each_text", "json_object_keys", "jsonb_object_keys",
-        "json_populate_recordset", "jsonb_populate_recordset", "json_to_recordset", "jsonb_to_recordset", "jsonb_path_query",
-        "pg_ls_dir", "ts_stat", "ts_parse", "txid_snapshot_xip", "pg_snapshot_xip", "aclexplode", "pg_options_to_table",
+        // SQL forms and keywords before a parenthesis.
+        "cast", "coalesce", "nullif", "greatest", "least", "extract", "position", "substring", "trim", "overlay", "normalize",
+        "row", "array", "exists", "in", "any", "all", "some", "values", "select", "and", "or", "not", "is", "then", "else", "when", "case",
+        "as", "from", "where", "on", "using", "over", "filter", "within", "distinct", "collate", "treat", "xmlelement", "xmlforest",
+        // Type names with a modifier.
+        "varchar", "char", "character", "bpchar", "numeric", "decimal", "timestamp", "timestamptz", "time", "timetz", "interval",
+        "bit", "varbit", "float", "double", "precision", "varying",
+        // Scalar functions.
+        "now", "clock_timestamp", "statement_timestamp", "transaction_timestamp", "timeofday", "gen_random_uuid", "uuid_generate_v1",
+        "uuid_generate_v4", "lower", "upper", "initcap", "btrim", "ltrim", "rtrim", "length", "char_length", "octet_length", "concat",
+        "concat_ws", "format", "replace", "substr", "left", "right", "lpad", "rpad", "repeat", "reverse", "split_part", "strpos",
+        "translate", "regexp_replace", "md5", "sha224", "sha256", "sha384", "sha512", "encode", "decode", "convert_to", "convert_from",
+        "to_char", "to_date", "to_timestamp", "to_number", "date_trunc", "date_part", "date_bin", "make_date", "make_time",
+        "make_timestamp", "make_timestamptz", "make_interval", "age", "timezone", "abs", "round", "trunc", "floor", "ceil", "ceiling",
+        "mod", "power", "sqrt", "random", "nextval", "currval", "to_json", "to_jsonb", "json_build_object", "jsonb_build_object",
+        "json_build_array", "jsonb_build_array", "jsonb_set", "jsonb_insert", "jsonb_strip_nulls", "row_to_json", "array_to_json",
+        "array_append", "array_prepend", "array_cat", "array_remove", "array_replace", "array_length", "cardinality", "array_to_string",
+        "string_to_array", "quote_literal", "quote_ident", "quote_nullable", "current_setting", "crypt", "gen_salt", "digest", "hmac",
+        "int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange", "inet", "cidr", "host", "text", "ascii", "chr", "to_hex",
     };
 
     /// <summary>The DO UPDATE's own WHERE (after its SET list, before RETURNING) limits rows.</summary>

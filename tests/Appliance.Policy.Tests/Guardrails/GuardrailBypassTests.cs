@@ -114,6 +114,11 @@ public class GuardrailBypassTests
     [InlineData("INSERT INTO s.t VALUES (regexp_split_to_table('1 2', ' ')::int, 'r') ON CONFLICT (id) DO UPDATE SET v = 'r'", true)]
     [InlineData("INSERT INTO s.t VALUES (1, 'x'), (2, lower('Y')) ON CONFLICT (id) DO UPDATE SET v = excluded.v", false)]
     [InlineData("INSERT INTO s.t VALUES (1, now()::text) ON CONFLICT (id) DO UPDATE SET v = excluded.v RETURNING generate_series(1, 2)", false)]
+    [InlineData("INSERT INTO s.t VALUES (0, 'x') UNION ALL SELECT id, v FROM s.t ON CONFLICT (id) DO UPDATE SET v = 'u'", true)] // probe VA6
+    [InlineData("INSERT INTO s.t VALUES (jsonb_path_query_tz('[1]', '$[*]')::int, 'j') ON CONFLICT (id) DO UPDATE SET v = 'j'", true)] // VA7
+    [InlineData("INSERT INTO s.t VALUES (my_ids(), 'm') ON CONFLICT (id) DO UPDATE SET v = 'm'", true)] // VA8: a function of the database's own
+    [InlineData("INSERT INTO s.t (id, v, at) VALUES ($1, lower($2)::varchar(20), coalesce($3, now())) ON CONFLICT (id) DO UPDATE SET v = excluded.v", false)]
+    [InlineData("INSERT INTO s.t VALUES (1, CAST($1 AS numeric(10, 2))) ON CONFLICT (id) DO UPDATE SET v = excluded.v WHERE s.t.id IN (SELECT 1)", false)]
     public void AnUpsertFromValuesCallingASetReturningFunction_IsHeld(string sql, bool held) =>
         Assert.Equal(held ? GuardrailOutcome.Review : GuardrailOutcome.None, Demo(sql).Outcome);
 
