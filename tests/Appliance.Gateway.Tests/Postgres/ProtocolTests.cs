@@ -335,6 +335,36 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
         }
     }
 
+    /// <summary>
+    /// A named portal fetched from again after a write (pgjdbc's fetch size with writes on the same
+    /// connection) is no longer trusted for its plan, and its record names the portal and the
+    /// statement it was bound to (probe VB1: the record had no text at all).
+    /// </summary>
+    [Fact]
+    public async Task AFetchFromANamedPortalAfterAWrite_IsRecordedWithTheStatementItWasBoundTo()
+    {
+        var table = PgGatewayFixture.TableName("fetchw");
+        var marker = PgGatewayFixture.Marker();
+        await fixture.UpstreamAsync($"CREATE TABLE {table} (id int)");
+        await using var client = await LoginAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "BEGIN"));
+        await client.ReadUntilReadyAsync();
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteParse(o, "s1", $"SELECT g AS {marker} FROM generate_series(1, 5) g", []),
+            o => FrontendWriter.WriteBind(o, "p1", "s1", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "p1", 2),
+            RawPgClient.Unnamed($"INSERT INTO {table} VALUES (1)"),
+            o => FrontendWriter.WriteExecute(o, "p1", 2),
+            FrontendWriter.WriteSync);
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+
+        var recorded = await fixture.RecordedStatementsAsync(marker, count: 2);
+        Assert.Equal(2, recorded.Count);
+        Assert.Equal($"SELECT g AS {marker} FROM generate_series(1, 5) g", recorded[0].Str("sql"));
+        Assert.Equal($"-- portal \"p1\", bound to:\nSELECT g AS {marker} FROM generate_series(1, 5) g", recorded[1].Str("sql"));
+    }
+
     /// <summary>A statement name the upstream already holds: PostgreSQL keeps the first text, so the gateway must not judge by the second.</summary>
     [Fact]
     public async Task AStatementNameParsedAgainWithOtherText_IsRefused_AndTheFirstStaysMasked_AndNotRunBySqlExecute()

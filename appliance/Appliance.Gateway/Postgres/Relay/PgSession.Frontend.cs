@@ -635,7 +635,7 @@ internal sealed partial class PgSession
         }
 
         portal.Started = true;
-        var trace = StartTrace(statement.MaskedSql ??= _runtime.MaskSql(statement.Text), portal.Parameters, null);
+        var trace = StartTrace(portal.RecordedAs ?? (statement.MaskedSql ??= _runtime.MaskSql(statement.Text)), portal.Parameters, null);
         trace.SpentReview = spends;
         if (CommitIntent(trace) is { } auditRefusal)
         {

@@ -102,7 +102,13 @@ internal sealed partial class PgSession
         }
 
         // Counted as bound in an earlier batch still: what runs under the name may change the encoding (probe DO-2).
-        portal = new PortalState(StatementInfo.Unknown, null) { BoundInBatch = _batch - 1, TrustedThrough = _codeRuns };
+        portal = new PortalState(StatementInfo.Unknown, portal.Parameters)
+        {
+            BoundInBatch = _batch - 1,
+            TrustedThrough = _codeRuns,
+            RecordedAs = portal.RecordedAs ?? (portal.Statement.Text.Length == 0 ? null
+                : $"-- portal \"{System.Text.Encoding.UTF8.GetString(name)}\", bound to:\n{portal.Statement.MaskedSql ??= _runtime.MaskSql(portal.Statement.Text)}"),
+        };
         _portals.Set(name, portal);
         return portal;
     }

@@ -22,6 +22,13 @@ internal sealed class PortalState(StatementInfo statement, IReadOnlyList<string?
 
     public StatementInfo Statement { get; } = statement;
 
+    /// <summary>
+    /// What the record shows for an Execute of it when its statement is no longer trusted (a write
+    /// or a call ran since, PgSession.Portals.cs): the statement it was bound to, said as such. Its
+    /// records had no text at all (probe VB1: pgjdbc's fetches after a write on the same connection).
+    /// </summary>
+    public string? RecordedAs { get; init; }
+
     public IReadOnlyList<string?>? Parameters { get; } = parameters;
 
     /// <summary>Its statement's <see cref="StatementInfo.Generation"/> at Bind.</summary>
