@@ -369,7 +369,9 @@ internal sealed partial class PgSession
     {
         // Masked before anything is dequeued: what may be withheld depends on the statement it answers.
         var sanitized = Sanitized(frame);
-        OnTransactionError();
+        // An error answering the Sync is the implicit transaction's commit failing (a deferred
+        // constraint): said so, with the error, on the records it undid (probe VB2).
+        OnTransactionError(HeadIs(PendingKind.Sync) && !_pending.Head.AnswersQuery ? RolledBackAtCommit + DescribeError(frame, sanitized) : RolledBackByError);
         if (LocalMessages.IsFatal(frame.Body))
         {
             _upstreamFatal = true;

@@ -70,7 +70,7 @@ internal sealed partial class PgSession
                 break;
             case BackendMessageType.ErrorResponse:
                 probe.Error = WithoutPosition(Sanitized(frame) ?? frame.Message);
-                OnTransactionError();
+                OnTransactionError(RolledBackByError);
                 break;
             case BackendMessageType.ReadyForQuery:
                 _lastStatus = ReadyForQueryMessage.Parse(frame.Body).Status;

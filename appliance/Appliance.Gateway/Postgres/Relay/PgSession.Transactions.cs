@@ -24,6 +24,8 @@ internal sealed partial class PgSession
 
     private const string RolledBackByRollback = "rolled back: a ROLLBACK later in its extended batch ended the implicit transaction it ran in";
 
+    private const string RolledBackAtCommit = "rolled back: the commit of the implicit transaction it ran in failed at the Sync: ";
+
     private const string RolledBackAtEnd = "rolled back: the session ended before a Sync committed the implicit transaction it ran in";
 
     /// <summary>Ok records of the implicit transaction going on (upstream side, under <see cref="_gate"/>).</summary>
@@ -84,11 +86,11 @@ internal sealed partial class PgSession
         || tag.StartsWith("PREPARE TRANSACTION"u8) || tag.StartsWith("COMMIT PREPARED"u8) || tag.StartsWith("ROLLBACK PREPARED"u8);
 
     /// <summary>An ErrorResponse: in an implicit transaction it ends it, and with it the work of the batch before it.</summary>
-    private void OnTransactionError()
+    private void OnTransactionError(string why)
     {
         if (_implicitBatch)
         {
-            RollBackUncommitted(RolledBackByError);
+            RollBackUncommitted(why);
         }
     }
 
