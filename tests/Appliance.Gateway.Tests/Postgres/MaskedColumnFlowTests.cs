@@ -577,6 +577,9 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"CREATE TYPE {table}_r AS RANGE (subtype = {table}_t, multirange_type_name = {table}_mr); " +
             $"CREATE TYPE {table}_holder AS (k text, rr {table}_r); " +
             $"CREATE TABLE {table}_rt (r {table}_r, m {table}_mr, h {table}_holder); " +
+            // A generated column computed from the masked one, and a view over it (probe VC3).
+            $"CREATE TABLE {table}_g (id int, ssn text, g text GENERATED ALWAYS AS (reverse(ssn)) STORED, plain text); " +
+            $"INSERT INTO {table}_g (id, ssn, plain) SELECT id, ssn, 'plain' FROM {table}; CREATE VIEW {table}_gv AS SELECT g AS gr, plain FROM {table}_g; " +
             $"INSERT INTO {table}_rt SELECT {table}_r(info, info, '[]'), {table}_mr({table}_r(info, info, '[]')), ROW('k', {table}_r(info, info, '[]'))::{table}_holder FROM {table}_p");
         var upstream = fixture.Upstream;
         // A foreign table naming the masked column on the remote side under another name (probe UA3),
@@ -610,6 +613,9 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT reverse(h::text) FROM {table}_rt",
             $"SELECT reverse(to_jsonb(lower(r)) ->> 'ssn') FROM {table}_rt",
             $"SELECT reverse(tax_id) FROM {table}_f",
+            $"SELECT g FROM {table}_g",
+            $"SELECT translate(g, 'abc', 'xyz') FROM {table}_g",
+            $"SELECT gr FROM {table}_gv",
         })
         {
             var row = await RowAsync(connection, sql);
@@ -617,6 +623,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         }
 
         Assert.Equal(["plain"], await RowAsync(connection, $"SELECT note FROM {table}_pv"));
+        Assert.Equal(["plain"], await RowAsync(connection, $"SELECT plain FROM {table}_gv"));
         var copy = await FailsAsync(connection, "CREATE TABLE {0}_copy AS SELECT id, info FROM {0}_p", table);
         Assert.Equal("42501", copy.SqlState);
         await AssertAuditHasNoSsnAsync(connection, ssn);

@@ -102,6 +102,10 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
                "JOIN carrier k ON k.typ = a.atttypid JOIN pg_catalog.pg_class r ON r.oid = a.attrelid " +
                $"WHERE r.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname::text) <> ALL (ARRAY[{names}]::text[]) " +
                "GROUP BY a.attrelid, a.attnum, r.relname, a.attname " +
+               // A generated column computed from a masked one (GENERATED ALWAYS AS (reverse(ssn))
+               // STORED) holds its value under another name (probe VC3).
+               "UNION ALL SELECT a.attrelid, a.attnum, min(m.attname::text), r.relname::text, a.attname::text FROM " + GeneratedFromMasked(names) +
+               "JOIN pg_catalog.pg_class r ON r.oid = a.attrelid GROUP BY a.attrelid, a.attnum, r.relname, a.attname " +
                // A foreign table's column that names a masked one on the remote side (OPTIONS
                // (column_name 'ssn')) is that column under another name (probe UA3).
                "UNION ALL SELECT a.attrelid, a.attnum, min(substr(o, 13)), r.relname::text, a.attname::text FROM pg_catalog.pg_attribute a " +
@@ -114,6 +118,17 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
                // Versions are the upstream's own digits (oid:xmin); anything else is not written into SQL.
                ViewsQuery(names, ForeignColumnNames(columns), string.Join(", ", (knownViews ?? []).Where(v => v.All(c => char.IsAsciiDigit(c) || c == ':')).Select(v => "'" + v + "'")));
     }
+
+    /// <summary>
+    /// Generated columns (<c>a</c>) whose expression reads a masked column (<c>m</c>): the
+    /// expression's pg_attrdef row depends on each column it reads. A default cannot read a column,
+    /// so only generated columns have such a dependency.
+    /// </summary>
+    private static string GeneratedFromMasked(string names) =>
+        "pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.objid = ad.oid " +
+        "AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = ad.adrelid AND d.refobjsubid > 0 AND d.refobjsubid <> ad.adnum " +
+        $"JOIN pg_catalog.pg_attribute m ON m.attrelid = ad.adrelid AND m.attnum = d.refobjsubid AND lower(m.attname::text) = ANY (ARRAY[{names}]::text[]) " +
+        $"JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum AND NOT a.attisdropped AND lower(a.attname::text) <> ALL (ARRAY[{names}]::text[]) ";
 
     /// <summary><c>'column_name=ssn'</c> for each masked column, as a foreign table's column options are kept.</summary>
     private static string ForeignColumnNames(IReadOnlyList<string> columns) =>
@@ -156,7 +171,8 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         "UNION SELECT a.attrelid, a.attnum FROM pg_catalog.pg_attribute a JOIN (SELECT DISTINCT typ FROM carrier) k ON k.typ = a.atttypid " +
         "WHERE a.attnum > 0 AND NOT a.attisdropped " +
         "UNION SELECT a.attrelid, a.attnum FROM pg_catalog.pg_attribute a CROSS JOIN LATERAL unnest(a.attfdwoptions) o " +
-        $"WHERE a.attfdwoptions IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND lower(o) = ANY (ARRAY[{foreignNames}]::text[])), " +
+        $"WHERE a.attfdwoptions IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND lower(o) = ANY (ARRAY[{foreignNames}]::text[]) " +
+        "UNION SELECT a.attrelid, a.attnum FROM " + GeneratedFromMasked(names) + "), " +
         // A whole row of a relation read with some of its columns leaves only the columns' dependencies
         // (probe QA1): a view reading any column of such a relation and holding a whole-row Var counts too.
         "near AS (SELECT DISTINCT x.view FROM reads x JOIN masked m ON m.rel = x.rel), " +
