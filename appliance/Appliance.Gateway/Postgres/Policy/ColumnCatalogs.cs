@@ -154,6 +154,8 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         "WHERE a.atttypid >= 16384 AND a.attnum > 0 AND NOT a.attisdropped AND c.reltype <> 0), " +
         "carrier (typ, field) AS (SELECT c.reltype, a.attname::text FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid " +
         $"WHERE a.attnum > 0 AND NOT a.attisdropped AND c.reltype <> 0 AND lower(a.attname::text) = ANY (ARRAY[{names}]::text[]) " +
+        // Where no column has a type made in the database, nothing carries one: the walk is skipped.
+        "AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute u WHERE u.atttypid >= 16384 AND u.attnum > 0 AND NOT u.attisdropped) " +
         "UNION SELECT e.parent, k.field FROM carrier k JOIN edges e ON e.child = k.typ) ";
 
     /// <summary>
