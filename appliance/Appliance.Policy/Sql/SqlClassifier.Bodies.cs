@@ -181,6 +181,18 @@ internal static partial class SqlClassifier
             }
 
             ClassifyBodySpan(context, source, span, depth, backslashQuotes: false);
+
+            // PL/pgSQL splits a body into statements when it compiles it, but parses each statement
+            // when it first runs, under the setting then: a body that turns standard_conforming_strings
+            // off for itself has statements split one way and read the other (probe WA1: a DROP ran).
+            if (source.AsSpan(span.Start, span.End - span.Start).Contains('\\')
+                && SqlSplitter.Split(source, span.Start, span.End, backslashQuotes: true, out _) is var pieces && !pieces.Exists(p => p.Unterminated))
+            {
+                foreach (var piece in pieces)
+                {
+                    ClassifyBodySpan(context, source, piece, depth, backslashQuotes: true);
+                }
+            }
         }
 
         // PL/pgSQL reads a body with the session's standard_conforming_strings, as the server reads

@@ -100,6 +100,9 @@ public class GuardrailBypassTests
     [InlineData("PREPARE p AS UPDATE s.t SET v = 'a\\' WHERE id = 1 --'\n;SELECT b'\\'", "Review")]
     [InlineData("DO $$ BEGIN UPDATE s.t SET v = 'a\\' WHERE id = 1 --'\n; COMMIT; END $$", "Review")]
     [InlineData("SELECT B'\\', X'\\', 'C:\\dir'", "None")]
+    // A body split with the setting on and a statement of it read with it off (probe WA1).
+    [InlineData("DO $$BEGIN\nPERFORM set_config('standard_conforming_strings', 'off', true);\nUPDATE acct SET bal = bal WHERE id = 1 AND 'a\\'' IS NULL; DROP TABLE victim; --' = 'x'\n;\nIF false THEN PERFORM 'z\\'; END IF;\nEND$$", "Block")]
+    [InlineData("DO $$BEGIN\nPERFORM set_config('standard_conforming_strings', 'off', true);\nUPDATE acct SET bal = 0 WHERE 'a\\'' IS NOT NULL OR true --' = 'x' AND id = 1\n;\nIF false THEN PERFORM 'z\\'; END IF;\nEND$$", "Review")]
     public void WhatTheOtherReadingHidesBehindABitString_IsJudged(string sql, string outcome) =>
         Assert.Equal(outcome, Demo(sql).Outcome.ToString());
 
