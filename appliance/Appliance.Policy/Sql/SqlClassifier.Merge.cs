@@ -67,6 +67,7 @@ internal static partial class SqlClassifier
         var nesting = 0;
         var fromValues = false;
         var conflict = false;
+        var source = SourceStart(statement, first);
         for (var i = first + 1; i < statement.To; i++)
         {
             var kind = statement.Tokens[i].Kind;
@@ -87,7 +88,7 @@ internal static partial class SqlClassifier
                 fromValues = false;
             }
 
-            if (!conflict && statement.IsKeyword(i, "VALUES"))
+            if (i == source && (statement.IsKeyword(i, "VALUES") || statement.IsKeyword(i, "DEFAULT")))
             {
                 fromValues = true;
             }
@@ -135,6 +136,44 @@ internal static partial class SqlClassifier
         "string_to_array", "quote_literal", "quote_ident", "quote_nullable", "current_setting", "crypt", "gen_salt", "digest", "hmac",
         "int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange", "inet", "cidr", "host", "text", "ascii", "chr", "to_hex",
     };
+
+    /// <summary>
+    /// Where an INSERT's rows start: after INTO, the target (schema-qualified), its AS alias, its
+    /// column list and an OVERRIDING clause. Only a VALUES there is the source: a word VALUES
+    /// elsewhere may be an alias (probe WA2: <c>SELECT … FROM kv AS values</c> read as a VALUES list).
+    /// </summary>
+    private static int SourceStart(Statement statement, int first)
+    {
+        var i = first + 1;
+        if (!statement.IsKeyword(i, "INTO"))
+        {
+            return -1;
+        }
+
+        i++;
+        if (i < statement.To && statement.Tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+        {
+            i++;
+        }
+
+        while (i + 1 < statement.To && statement.Tokens[i].Kind == SqlTokenKind.Other && statement.Source[statement.Tokens[i].Start] == '.'
+            && statement.Tokens[i + 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+        {
+            i += 2;
+        }
+
+        if (statement.IsKeyword(i, "AS"))
+        {
+            i += 2;
+        }
+
+        if (i < statement.To && statement.Tokens[i].Kind == SqlTokenKind.OpenParen)
+        {
+            i = statement.MatchingParen(i, statement.To) + 1;
+        }
+
+        return statement.IsKeyword(i, "OVERRIDING") ? i + 3 : i;
+    }
 
     /// <summary>The DO UPDATE's own WHERE (after its SET list, before RETURNING) limits rows.</summary>
     private static bool ActionWhereLimitsRows(Statement statement, int from)

@@ -118,6 +118,10 @@ public class GuardrailBypassTests
     [InlineData("INSERT INTO s.t VALUES (1, 'x'), (2, lower('Y')) ON CONFLICT (id) DO UPDATE SET v = excluded.v", false)]
     [InlineData("INSERT INTO s.t VALUES (1, now()::text) ON CONFLICT (id) DO UPDATE SET v = excluded.v RETURNING generate_series(1, 2)", false)]
     [InlineData("INSERT INTO s.t VALUES (0, 'x') UNION ALL SELECT id, v FROM s.t ON CONFLICT (id) DO UPDATE SET v = 'u'", true)] // probe VA6
+    [InlineData("INSERT INTO kv (k, v) SELECT k, 'pwn' FROM kv AS values ON CONFLICT (k) DO UPDATE SET v = excluded.v", true)] // probe WA2
+    [InlineData("INSERT INTO kv SELECT k, 'pwn' AS values FROM kv ON CONFLICT (k) DO UPDATE SET v = excluded.v", true)]
+    [InlineData("INSERT INTO public.kv AS t (k, v) OVERRIDING USER VALUE VALUES (1, 'a') ON CONFLICT (k) DO UPDATE SET v = excluded.v", false)]
+    [InlineData("INSERT INTO kv DEFAULT VALUES ON CONFLICT (k) DO UPDATE SET v = excluded.v", false)]
     [InlineData("INSERT INTO s.t VALUES (jsonb_path_query_tz('[1]', '$[*]')::int, 'j') ON CONFLICT (id) DO UPDATE SET v = 'j'", true)] // VA7
     [InlineData("INSERT INTO s.t VALUES (my_ids(), 'm') ON CONFLICT (id) DO UPDATE SET v = 'm'", true)] // VA8: a function of the database's own
     [InlineData("INSERT INTO s.t (id, v, at) VALUES ($1, lower($2)::varchar(20), coalesce($3, now())) ON CONFLICT (id) DO UPDATE SET v = excluded.v", false)]
