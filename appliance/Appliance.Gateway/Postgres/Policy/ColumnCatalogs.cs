@@ -80,116 +80,6 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
             maskedViews.ToFrozenDictionary(v => v.Key, v => v.Value.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal));
     }
 
-    /// <summary>
-    /// Columns named like a masked one (compared case-insensitively, as the masker does),
-    /// relations newer than <paramref name="afterOid"/>, and the views reading such a column,
-    /// directly or through other views, with their queries (<see cref="MaskedViews"/>). The client's own <c>statement_timeout</c>
-    /// (a startup option, the role's setting) does not apply to it: cut short, it left the session a
-    /// catalog that knows nothing, and every column of <c>c.*</c> masked (probe AC). SET LOCAL
-    /// lasts as long as the query string's implicit transaction, so the client's setting is back after it.
-    /// </summary>
-    /// <param name="knownViews">The versions (<c>oid:xmin</c>) of views whose queries are known: theirs are not sent.</param>
-    internal static string Query(IReadOnlyList<string> columns, uint afterOid, IReadOnlyCollection<string>? knownViews = null)
-    {
-        var names = string.Join(", ", columns.Select(c => "'" + c.ToLowerInvariant().Replace("'", "''", StringComparison.Ordinal) + "'"));
-        // No JIT: the planner's estimate of the recursive part passes jit_above_cost, and compiling
-        // took a second of every login in a database of 5,000 relations (probe VC2).
-        return "SET LOCAL statement_timeout = 0; SET LOCAL jit = off; " + CarriersQuery(names) +
-               "SELECT a.attrelid, a.attnum, a.attname::text, r.relname::text, NULL FROM pg_catalog.pg_attribute a " +
-               "JOIN pg_catalog.pg_class r ON r.oid = a.attrelid " +
-               $"WHERE a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname::text) = ANY (ARRAY[{names}]::text[]) " +
-               "UNION ALL SELECT a.attrelid, a.attnum, min(k.field), r.relname::text, a.attname::text FROM pg_catalog.pg_attribute a " +
-               "JOIN carrier k ON k.typ = a.atttypid JOIN pg_catalog.pg_class r ON r.oid = a.attrelid " +
-               $"WHERE r.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname::text) <> ALL (ARRAY[{names}]::text[]) " +
-               "GROUP BY a.attrelid, a.attnum, r.relname, a.attname " +
-               // A generated column computed from a masked one (GENERATED ALWAYS AS (reverse(ssn))
-               // STORED) holds its value under another name (probe VC3).
-               "UNION ALL SELECT a.attrelid, a.attnum, min(m.attname::text), r.relname::text, a.attname::text FROM " + GeneratedFromMasked(names) +
-               "JOIN pg_catalog.pg_class r ON r.oid = a.attrelid GROUP BY a.attrelid, a.attnum, r.relname, a.attname " +
-               // A foreign table's column that names a masked one on the remote side (OPTIONS
-               // (column_name 'ssn')) is that column under another name (probe UA3).
-               "UNION ALL SELECT a.attrelid, a.attnum, min(substr(o, 13)), r.relname::text, a.attname::text FROM pg_catalog.pg_attribute a " +
-               "JOIN pg_catalog.pg_class r ON r.oid = a.attrelid CROSS JOIN LATERAL unnest(a.attfdwoptions) o " +
-               $"WHERE r.relkind = 'f' AND a.attnum > 0 AND NOT a.attisdropped AND lower(o) = ANY (ARRAY[{ForeignColumnNames(columns)}]::text[]) " +
-               $"AND lower(a.attname::text) <> ALL (ARRAY[{names}]::text[]) " +
-               "GROUP BY a.attrelid, a.attnum, r.relname, a.attname " +
-               "UNION ALL SELECT c.oid, 0, NULL, c.relname::text, NULL FROM pg_catalog.pg_class c " +
-               $"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.oid > {afterOid.ToString(CultureInfo.InvariantCulture)}::oid; " +
-               // Versions are the upstream's own digits (oid:xmin); anything else is not written into SQL.
-               ViewsQuery(names, ForeignColumnNames(columns), string.Join(", ", (knownViews ?? []).Where(v => v.All(c => char.IsAsciiDigit(c) || c == ':')).Select(v => "'" + v + "'")));
-    }
-
-    /// <summary>
-    /// Generated columns (<c>a</c>) whose expression reads a masked column (<c>m</c>): the
-    /// expression's pg_attrdef row depends on each column it reads. A default cannot read a column,
-    /// so only generated columns have such a dependency.
-    /// </summary>
-    private static string GeneratedFromMasked(string names) =>
-        "pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.objid = ad.oid " +
-        "AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = ad.adrelid AND d.refobjsubid > 0 AND d.refobjsubid <> ad.adnum " +
-        $"JOIN pg_catalog.pg_attribute m ON m.attrelid = ad.adrelid AND m.attnum = d.refobjsubid AND lower(m.attname::text) = ANY (ARRAY[{names}]::text[]) " +
-        $"JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum AND NOT a.attisdropped AND lower(a.attname::text) <> ALL (ARRAY[{names}]::text[]) ";
-
-    /// <summary><c>'column_name=ssn'</c> for each masked column, as a foreign table's column options are kept.</summary>
-    private static string ForeignColumnNames(IReadOnlyList<string> columns) =>
-        string.Join(", ", columns.Select(c => "'column_name=" + c.ToLowerInvariant().Replace("'", "''", StringComparison.Ordinal) + "'"));
-
-    /// <summary>
-    /// The types that carry a column named like a masked one (<c>carrier(typ, field)</c>): a
-    /// relation's row type with such a column, and every array, domain or row type holding a
-    /// carrier. A column of such a type (<c>info person_t</c>, where person_t has an ssn field)
-    /// holds the masked value under its own name: <c>reverse(info::text)</c> gave the SSN out (probe TC2).
-    /// </summary>
-    private static string CarriersQuery(string names) =>
-        // Only types made in the database (OIDs from 16384) can hold a relation's row type: the
-        // edges are a few rows, not one per column of every table.
-        "WITH RECURSIVE edges (parent, child) AS (SELECT t.oid, t.typelem FROM pg_catalog.pg_type t WHERE t.typcategory = 'A' AND t.typelem >= 16384 " +
-        "UNION ALL SELECT t.oid, t.typbasetype FROM pg_catalog.pg_type t WHERE t.typtype = 'd' AND t.typbasetype >= 16384 " +
-        // A range over a carrier, and its multirange (probe UA1); rngmultitypid is read through
-        // jsonb, as PostgreSQL before 14 has no such column (and no multiranges).
-        "UNION ALL SELECT r.rngtypid, r.rngsubtype FROM pg_catalog.pg_range r WHERE r.rngsubtype >= 16384 " +
-        "UNION ALL SELECT (to_jsonb(r) ->> 'rngmultitypid')::oid, r.rngtypid FROM pg_catalog.pg_range r " +
-        "WHERE r.rngtypid >= 16384 AND to_jsonb(r) ? 'rngmultitypid' " +
-        "UNION ALL SELECT c.reltype, a.atttypid FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid " +
-        "WHERE a.atttypid >= 16384 AND a.attnum > 0 AND NOT a.attisdropped AND c.reltype <> 0), " +
-        "carrier (typ, field) AS (SELECT c.reltype, a.attname::text FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid " +
-        $"WHERE a.attnum > 0 AND NOT a.attisdropped AND c.reltype <> 0 AND lower(a.attname::text) = ANY (ARRAY[{names}]::text[]) " +
-        // Where no column has a type made in the database, nothing carries one: the walk is skipped.
-        "AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute u WHERE u.atttypid >= 16384 AND u.attnum > 0 AND NOT u.attisdropped) " +
-        "UNION SELECT e.parent, k.field FROM carrier k JOIN edges e ON e.child = k.typ) ";
-
-    /// <summary>
-    /// Every view whose query reads a column named like a masked one (or a whole row holding one),
-    /// or reads such a view: its OID, name, column count, query and what the query reads.
-    /// </summary>
-    private static string ViewsQuery(string names, string foreignNames, string knownViews) =>
-        CarriersQuery(names) + ", reads AS (SELECT r.ev_class AS view, d.refobjid AS rel, d.refobjsubid AS col FROM pg_catalog.pg_depend d " +
-        "JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid " +
-        "WHERE r.rulename = '_RETURN' AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> r.ev_class), " +
-        // Three scans joined, not one with subqueries: "atttypid IN (SELECT typ FROM carrier)" was run
-        // once per column of the database, and a login took 12 to 20 s with 500 composite types (probe VC2).
-        "masked AS (SELECT a.attrelid AS rel, a.attnum AS col FROM pg_catalog.pg_attribute a " +
-        $"WHERE a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname::text) = ANY (ARRAY[{names}]::text[]) " +
-        "UNION SELECT a.attrelid, a.attnum FROM pg_catalog.pg_attribute a JOIN (SELECT DISTINCT typ FROM carrier) k ON k.typ = a.atttypid " +
-        "WHERE a.attnum > 0 AND NOT a.attisdropped " +
-        "UNION SELECT a.attrelid, a.attnum FROM pg_catalog.pg_attribute a CROSS JOIN LATERAL unnest(a.attfdwoptions) o " +
-        $"WHERE a.attfdwoptions IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND lower(o) = ANY (ARRAY[{foreignNames}]::text[]) " +
-        "UNION SELECT a.attrelid, a.attnum FROM " + GeneratedFromMasked(names) + "), " +
-        // A whole row of a relation read with some of its columns leaves only the columns' dependencies
-        // (probe QA1): a view reading any column of such a relation and holding a whole-row Var counts too.
-        "near AS (SELECT DISTINCT x.view FROM reads x JOIN masked m ON m.rel = x.rel), " +
-        "base AS (SELECT x.view FROM reads x JOIN masked m ON m.rel = x.rel AND (x.col = 0 OR x.col = m.col) " +
-        "UNION SELECT w.ev_class FROM near n JOIN pg_catalog.pg_rewrite w ON w.ev_class = n.view AND w.rulename = '_RETURN' " +
-        "WHERE w.ev_action::text LIKE '%:varattno 0 %'), " +
-        "tainted (view) AS (SELECT view FROM base UNION SELECT x.view FROM reads x JOIN tainted t ON x.rel = t.view), " +
-        "agg AS (SELECT x.view, string_agg(x.rel::text || ':' || x.col::text, ',') AS reads FROM reads x GROUP BY x.view) " +
-        "SELECT c.oid, c.relname::text, " +
-        "(SELECT json_object_agg(a.attnum, a.attname) FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::text, " +
-        "c.oid::text || ':' || r.xmin::text, " +
-        $"CASE WHEN c.oid::text || ':' || r.xmin::text = ANY (ARRAY[{knownViews}]::text[]) THEN NULL ELSE r.ev_action::text END, g.reads " +
-        "FROM tainted t JOIN pg_catalog.pg_class c ON c.oid = t.view JOIN pg_catalog.pg_rewrite r ON r.ev_class = c.oid AND r.rulename = '_RETURN' " +
-        "LEFT JOIN agg g ON g.view = c.oid";
-
     private static CatalogReader Load(
         UpstreamConnection upstream, string query, IReadOnlyDictionary<string, MaskedViews.ViewQuery> knownViews)
     {
@@ -330,7 +220,8 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
 
         /// <summary>
         /// Columns that hold a masked column under their own names, by relation name: of a type that
-        /// carries one (<see cref="CarriersQuery"/>), or a foreign table's column naming one remotely.
+        /// carries one (<see cref="CarriersQuery"/>), generated from one, or a foreign table's column
+        /// naming one remotely.
         /// </summary>
         public Dictionary<string, HashSet<string>> Carriers { get; } = new(StringComparer.Ordinal);
 
