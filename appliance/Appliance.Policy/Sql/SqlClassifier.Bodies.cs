@@ -197,10 +197,13 @@ internal static partial class SqlClassifier
 
         // PL/pgSQL reads a body with the session's standard_conforming_strings, as the server reads
         // a query: read the other way too, where a plain string holds a backslash (probe VA4: an
-        // unbounded UPDATE hidden so ran from a DO block). A body that reading cannot end does not compile.
+        // unbounded UPDATE hidden so ran from a DO block). Split one way and each statement read the
+        // other, as a body that changes the setting for itself is, its statements are past knowing
+        // (probes WA1, XA1): a body the two readings split differently is not read.
         var second = sawBackslash ? SqlSplitter.Split(source, start, end, backslashQuotes: true, out _) : [];
-        if (second.Exists(s => s.Unterminated))
+        if (second.Exists(s => s.Unterminated) || (sawBackslash && !second.SequenceEqual(spans)))
         {
+            context.AddUnknown(source.AsMemory(start, end - start), SqlStatementOrigin.RoutineBody, depth);
             return;
         }
 
@@ -262,6 +265,11 @@ internal static partial class SqlClassifier
     }
 
     /// <summary>Whether the keyword at <paramref name="i"/> starts a statement rather than sits in a clause.</summary>
+    /// <summary>A write after FOR (a cursor's query): INSERT INTO, DELETE FROM, MERGE INTO, or an UPDATE with its SET (FOR UPDATE LOOP is a lock).</summary>
+    private static bool IsCursorWrite(Statement piece, int i, string keyword) =>
+        keyword is "INSERT" or "DELETE" or "MERGE" or "UPDATE" && IsWriteStart(piece, i, piece.To)
+        && (keyword != "UPDATE" || Enumerable.Range(i + 2, 4).Any(j => piece.IsKeyword(j, "SET")));
+
     private static bool StartsBodyStatement(Statement piece, int i, string keyword)
     {
         if (i > piece.From)
@@ -269,7 +277,9 @@ internal static partial class SqlClassifier
             var previous = piece.Tokens[i - 1];
             if (previous.Kind is SqlTokenKind.OpenParen or SqlTokenKind.Comma
                 || (previous.Kind == SqlTokenKind.Other && piece.Source[previous.Start] is '.' or ':')
-                || (previous.IsWord && SqlKeywords.AsKeyword(piece.Word(i - 1)) is { } word && ClausePrefixes.Contains(word))
+                || (previous.IsWord && SqlKeywords.AsKeyword(piece.Word(i - 1)) is { } word && ClausePrefixes.Contains(word)
+                    // OPEN c FOR DELETE … RETURNING: a cursor's query may be a write (probe XA2), not FOR UPDATE's lock.
+                    && !(word == "FOR" && IsCursorWrite(piece, i, keyword)))
                 || (keyword is "GRANT" or "REVOKE" && piece.IsKeyword(i - 1, "WITH")))
             {
                 return false;

@@ -98,11 +98,17 @@ public class GuardrailBypassTests
     [InlineData("UPDATE s.t SET v = 'a\\' WHERE id = 1 --'\n;COMMIT;SELECT B'\\'", "Review")]
     [InlineData("SELECT 'x\\'' ; DROP TABLE s.v; --'\n;COMMIT;SELECT x'\\'", "Block")]
     [InlineData("PREPARE p AS UPDATE s.t SET v = 'a\\' WHERE id = 1 --'\n;SELECT b'\\'", "Review")]
-    [InlineData("DO $$ BEGIN UPDATE s.t SET v = 'a\\' WHERE id = 1 --'\n; COMMIT; END $$", "Review")]
+    [InlineData("DO $$ BEGIN UPDATE s.t SET v = 'a\\' WHERE id = 1 --'\n; COMMIT; END $$", "Block")] // the readings split it differently: not read
     [InlineData("SELECT B'\\', X'\\', 'C:\\dir'", "None")]
     // A body split with the setting on and a statement of it read with it off (probe WA1).
     [InlineData("DO $$BEGIN\nPERFORM set_config('standard_conforming_strings', 'off', true);\nUPDATE acct SET bal = bal WHERE id = 1 AND 'a\\'' IS NULL; DROP TABLE victim; --' = 'x'\n;\nIF false THEN PERFORM 'z\\'; END IF;\nEND$$", "Block")]
-    [InlineData("DO $$BEGIN\nPERFORM set_config('standard_conforming_strings', 'off', true);\nUPDATE acct SET bal = 0 WHERE 'a\\'' IS NOT NULL OR true --' = 'x' AND id = 1\n;\nIF false THEN PERFORM 'z\\'; END IF;\nEND$$", "Review")]
+    [InlineData("DO $$BEGIN\nPERFORM set_config('standard_conforming_strings', 'off', true);\nUPDATE acct SET bal = 0 WHERE 'a\\'' IS NOT NULL OR true --' = 'x' AND id = 1\n;\nIF false THEN PERFORM 'z\\'; END IF;\nEND$$", "Block")]
+    // Split with the setting off and a statement read with it on (probe XA1): the readings split it differently.
+    [InlineData("DO $$BEGIN\nPERFORM 'z\\'';\nSET LOCAL standard_conforming_strings TO on;\nPERFORM 'q\\'; DROP TABLE victim; --';\nEND$$", "Block")]
+    // A cursor's query may be a write (probe XA2); FOR UPDATE is a lock.
+    [InlineData("DO $$DECLARE c refcursor; x int; BEGIN OPEN c FOR DELETE FROM acct RETURNING id; FETCH c INTO x; END$$", "Review")]
+    [InlineData("DO $$DECLARE c CURSOR FOR UPDATE kv SET v = 'x' RETURNING k; BEGIN OPEN c; END$$", "Review")]
+    [InlineData("DO $$DECLARE r record; BEGIN FOR r IN SELECT * FROM acct WHERE id = 1 FOR UPDATE LOOP END LOOP; END$$", "None")]
     public void WhatTheOtherReadingHidesBehindABitString_IsJudged(string sql, string outcome) =>
         Assert.Equal(outcome, Demo(sql).Outcome.ToString());
 
