@@ -580,6 +580,9 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             // A generated column computed from the masked one, and a view over it (probe VC3).
             $"CREATE TABLE {table}_g (id int, ssn text, g text GENERATED ALWAYS AS (reverse(ssn)) STORED, plain text); " +
             $"INSERT INTO {table}_g (id, ssn, plain) SELECT id, ssn, 'plain' FROM {table}; CREATE VIEW {table}_gv AS SELECT g AS gr, plain FROM {table}_g; " +
+            // One computed from a field of a column that carries the masked one (probe XB1).
+            $"CREATE TABLE {table}_gc (info {table}_t, digits text GENERATED ALWAYS AS (replace((info).ssn, '-', '')) STORED); " +
+            $"INSERT INTO {table}_gc (info) SELECT info FROM {table}_p; " +
             $"INSERT INTO {table}_rt SELECT {table}_r(info, info, '[]'), {table}_mr({table}_r(info, info, '[]')), ROW('k', {table}_r(info, info, '[]'))::{table}_holder FROM {table}_p");
         var upstream = fixture.Upstream;
         // A foreign table naming the masked column on the remote side under another name (probe UA3),
@@ -616,6 +619,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT g FROM {table}_g",
             $"SELECT translate(g, 'abc', 'xyz') FROM {table}_g",
             $"SELECT gr FROM {table}_gv",
+            $"SELECT digits FROM {table}_gc",
         })
         {
             var row = await RowAsync(connection, sql);

@@ -29,7 +29,7 @@ internal sealed partial class ColumnCatalogs
                "GROUP BY a.attrelid, a.attnum, r.relname, a.attname " +
                // A generated column computed from a masked one (GENERATED ALWAYS AS (reverse(ssn))
                // STORED) holds its value under another name (probe VC3).
-               "UNION ALL SELECT a.attrelid, a.attnum, min(m.attname::text), r.relname::text, a.attname::text FROM " + GeneratedFromMasked(names) +
+               "UNION ALL SELECT a.attrelid, a.attnum, min(coalesce(k.field, m.attname::text)), r.relname::text, a.attname::text FROM " + GeneratedFromMasked(names) +
                "JOIN pg_catalog.pg_class r ON r.oid = a.attrelid GROUP BY a.attrelid, a.attnum, r.relname, a.attname " +
                // A foreign table's column that names a masked one on the remote side (OPTIONS
                // (column_name 'ssn')) is that column under another name (probe UA3).
@@ -45,15 +45,18 @@ internal sealed partial class ColumnCatalogs
     }
 
     /// <summary>
-    /// Generated columns (<c>a</c>) whose expression reads a masked column (<c>m</c>): the
-    /// expression's pg_attrdef row depends on each column it reads. A default cannot read a column,
-    /// so only generated columns have such a dependency.
+    /// Generated columns (<c>a</c>) whose expression reads a masked column or a column of a type
+    /// carrying one (<c>m</c>, its carried field <c>k.field</c>; probe XB1: one computed from
+    /// <c>(info).ssn</c>): the expression's pg_attrdef row depends on each column it reads. A default
+    /// cannot read a column, so only generated columns have such a dependency.
     /// </summary>
     private static string GeneratedFromMasked(string names) =>
         "pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.objid = ad.oid " +
         "AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = ad.adrelid AND d.refobjsubid > 0 AND d.refobjsubid <> ad.adnum " +
-        $"JOIN pg_catalog.pg_attribute m ON m.attrelid = ad.adrelid AND m.attnum = d.refobjsubid AND lower(m.attname::text) = ANY (ARRAY[{names}]::text[]) " +
-        $"JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum AND NOT a.attisdropped AND lower(a.attname::text) <> ALL (ARRAY[{names}]::text[]) ";
+        "JOIN pg_catalog.pg_attribute m ON m.attrelid = ad.adrelid AND m.attnum = d.refobjsubid " +
+        "LEFT JOIN (SELECT typ, min(field) AS field FROM carrier GROUP BY typ) k ON k.typ = m.atttypid " +
+        $"JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum AND NOT a.attisdropped AND lower(a.attname::text) <> ALL (ARRAY[{names}]::text[]) " +
+        $"AND (lower(m.attname::text) = ANY (ARRAY[{names}]::text[]) OR k.typ IS NOT NULL) ";
 
     /// <summary><c>'column_name=ssn'</c> for each masked column, as a foreign table's column options are kept.</summary>
     private static string ForeignColumnNames(IReadOnlyList<string> columns) =>
