@@ -265,10 +265,41 @@ internal static partial class SqlClassifier
     }
 
     /// <summary>Whether the keyword at <paramref name="i"/> starts a statement rather than sits in a clause.</summary>
-    /// <summary>A write after FOR (a cursor's query): INSERT INTO, DELETE FROM, MERGE INTO, or an UPDATE with its SET (FOR UPDATE LOOP is a lock).</summary>
-    private static bool IsCursorWrite(Statement piece, int i, string keyword) =>
-        keyword is "INSERT" or "DELETE" or "MERGE" or "UPDATE" && IsWriteStart(piece, i, piece.To)
-        && (keyword != "UPDATE" || Enumerable.Range(i + 2, 4).Any(j => piece.IsKeyword(j, "SET")));
+    /// <summary>
+    /// A write after FOR (a cursor's query): INSERT INTO, DELETE FROM, MERGE INTO, or an UPDATE
+    /// whose SET follows, however long its target (probe YA1: <c>UPDATE public.t AS t SET</c> was
+    /// read as a lock); FOR UPDATE before LOOP or the statement's end is a lock.
+    /// </summary>
+    private static bool IsCursorWrite(Statement piece, int i, string keyword)
+    {
+        if (keyword is not ("INSERT" or "DELETE" or "MERGE" or "UPDATE") || !IsWriteStart(piece, i, piece.To))
+        {
+            return false;
+        }
+
+        if (keyword != "UPDATE")
+        {
+            return true;
+        }
+
+        var nesting = 0;
+        for (var j = i + 1; j < piece.To; j++)
+        {
+            var kind = piece.Tokens[j].Kind;
+            nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (nesting == 0 && (piece.IsKeyword(j, "LOOP") || kind == SqlTokenKind.Semicolon))
+            {
+                return false;
+            }
+
+            if (nesting == 0 && piece.IsKeyword(j, "SET"))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static bool StartsBodyStatement(Statement piece, int i, string keyword)
     {

@@ -108,6 +108,8 @@ public class GuardrailBypassTests
     // A cursor's query may be a write (probe XA2); FOR UPDATE is a lock.
     [InlineData("DO $$DECLARE c refcursor; x int; BEGIN OPEN c FOR DELETE FROM acct RETURNING id; FETCH c INTO x; END$$", "Review")]
     [InlineData("DO $$DECLARE c CURSOR FOR UPDATE kv SET v = 'x' RETURNING k; BEGIN OPEN c; END$$", "Review")]
+    [InlineData("DO $$DECLARE c refcursor; r record; BEGIN OPEN c FOR UPDATE ONLY public.ya_t AS t SET v = 'A' RETURNING *; FETCH c INTO r; END$$", "Review")] // probe YA1
+    [InlineData("DO $$DECLARE r record; BEGIN FOR r IN SELECT * FROM acct a WHERE a.id = 1 FOR UPDATE OF a SKIP LOCKED LOOP END LOOP; END$$", "None")]
     [InlineData("DO $$DECLARE r record; BEGIN FOR r IN SELECT * FROM acct WHERE id = 1 FOR UPDATE LOOP END LOOP; END$$", "None")]
     public void WhatTheOtherReadingHidesBehindABitString_IsJudged(string sql, string outcome) =>
         Assert.Equal(outcome, Demo(sql).Outcome.ToString());
