@@ -195,21 +195,15 @@ internal static partial class SqlClassifier
             }
         }
 
-        // PL/pgSQL reads a body with the session's standard_conforming_strings, as the server reads
-        // a query: read the other way too, where a plain string holds a backslash (probe VA4: an
-        // unbounded UPDATE hidden so ran from a DO block). Split one way and each statement read the
-        // other, as a body that changes the setting for itself is, its statements are past knowing
-        // (probes WA1, XA1): a body the two readings split differently is not read.
-        var second = sawBackslash ? SqlSplitter.Split(source, start, end, backslashQuotes: true, out _) : [];
-        if (second.Exists(s => s.Unterminated) || (sawBackslash && !second.SequenceEqual(spans)))
+        // PL/pgSQL reads a body with the session's standard_conforming_strings (probe VA4: an
+        // unbounded UPDATE hidden in the other reading ran from a DO block). Where both readings
+        // split the body alike, the loop above read each statement both ways. Split one way and each
+        // statement read the other, as a body that changes the setting for itself is, its statements
+        // are past knowing (probes WA1, XA1): a body the two readings split differently is not read.
+        if (sawBackslash && SqlSplitter.Split(source, start, end, backslashQuotes: true, out _) is var second
+            && (second.Exists(s => s.Unterminated) || !second.SequenceEqual(spans)))
         {
             context.AddUnknown(source.AsMemory(start, end - start), SqlStatementOrigin.RoutineBody, depth);
-            return;
-        }
-
-        foreach (var span in second)
-        {
-            ClassifyBodySpan(context, source, span, depth, backslashQuotes: true);
         }
     }
 

@@ -278,8 +278,6 @@ internal sealed partial class PgSession : IDisposable
     }
 
     /// <summary>A NOTICE to the client while its statement waits (a NoticeResponse may come at any time).</summary>
-    private void SendNotice(string message, string hint) => SendBetweenMessages(LocalMessages.Notice(message, hint));
-
     /// <summary>
     /// A notice about the statement being handled, after the answers still owed to earlier ones,
     /// as PostgreSQL orders them: a held second Query's notice came before the first's rows (probe QC2).
