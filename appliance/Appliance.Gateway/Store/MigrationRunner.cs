@@ -4,11 +4,6 @@ using Dapper;
 
 namespace Appliance.Gateway.Store;
 
-/// <summary>
-/// Applies the numbered scripts under <c>Store/Migrations</c> that the store has not seen, each in
-/// its own transaction, in order. On PostgreSQL an advisory lock makes concurrent gateway starts
-/// take turns, so two replicas never apply the same migration.
-/// </summary>
 /// <summary>Work a migration needs that SQL cannot do (writing to the audit chain): run in the migration's own transaction.</summary>
 internal interface IMigrationStep
 {
@@ -19,6 +14,11 @@ internal interface IMigrationStep
     Task RunAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, bool createdNow);
 }
 
+/// <summary>
+/// Applies the numbered scripts under <c>Store/Migrations</c> that the store has not seen, each in
+/// its own transaction, in order. On PostgreSQL an advisory lock makes concurrent gateway starts
+/// take turns, so two replicas never apply the same migration.
+/// </summary>
 internal sealed partial class MigrationRunner(StoreDatabase database, ILogger<MigrationRunner> logger, IEnumerable<IMigrationStep> steps)
 {
     // An arbitrary constant shared by every gateway process ("APPL" in ASCII).

@@ -258,7 +258,6 @@ internal static partial class SqlClassifier
         ScanParenthesizedWrites(context, piece, piece.From, firstStatement, depth);
     }
 
-    /// <summary>Whether the keyword at <paramref name="i"/> starts a statement rather than sits in a clause.</summary>
     /// <summary>
     /// A write after FOR (a cursor's query): INSERT INTO, DELETE FROM, MERGE INTO, or an UPDATE
     /// whose SET follows, however long its target (probe YA1: <c>UPDATE public.t AS t SET</c> was
@@ -295,6 +294,7 @@ internal static partial class SqlClassifier
         return false;
     }
 
+    /// <summary>Whether the keyword at <paramref name="i"/> starts a statement rather than sits in a clause.</summary>
     private static bool StartsBodyStatement(Statement piece, int i, string keyword)
     {
         if (i > piece.From)

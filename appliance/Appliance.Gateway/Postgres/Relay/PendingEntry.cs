@@ -22,10 +22,6 @@ internal struct PendingEntry
     public byte[]? Local;
 
     /// <summary>
-    /// Query (when columns are masked by name): the query text, for plans over computed columns;
-    /// Parse: the statement's text, to tell whether its error may carry a masked value.
-    /// </summary>
-    /// <summary>
     /// A Sync entry that stands for the ReadyForQuery of a refused Query or FunctionCall's failing
     /// stand-in, not for a Sync: inside an extended batch that failed, PostgreSQL skips the stand-in
     /// with the rest, so this entry is skipped too (probe MB1).
@@ -35,6 +31,10 @@ internal struct PendingEntry
     /// <summary>A simple Query's DECLAREs, learnt as PostgreSQL answers them.</summary>
     public CursorDeclares? Declares;
 
+    /// <summary>
+    /// Query (when columns are masked by name): the query text, for plans over computed columns;
+    /// Parse: the statement's text, to tell whether its error may carry a masked value.
+    /// </summary>
     public byte[]? QueryText;
 
     /// <summary>A Parse's statement: marked when the upstream refused or skipped the Parse.</summary>

@@ -356,15 +356,15 @@ internal sealed partial class PgSession
         Relay(frame);
     }
 
+    /// <summary>An error answered a message of the extended batch now going: the upstream skips the rest of it up to Sync. Read by a hold (PgSession.Holding.cs).</summary>
+    private bool _upstreamFailedBatch;
+
     /// <summary>
     /// An upstream error. In a simple Query the Query goes on to its ReadyForQuery; in an
     /// extended batch the upstream now skips everything until Sync, and so do the expected
     /// answers. The error the upstream gave for an Execute the gateway injected is replaced
     /// with the refusal it stands for.
     /// </summary>
-    /// <summary>An error answered a message of the extended batch now going: the upstream skips the rest of it up to Sync. Read by a hold (PgSession.Holding.cs).</summary>
-    private bool _upstreamFailedBatch;
-
     private void OnError(PgSpanFrame frame)
     {
         // Masked before anything is dequeued: what may be withheld depends on the statement it answers.
@@ -674,7 +674,6 @@ internal sealed partial class PgSession
             || (!QuotesOnlyTheStatement(frame) && masker.MayQuoteMaskedValues(statement, _catalog));
     }
 
-    /// <summary>An upstream error or notice as it may leave; null when it may leave as it is.</summary>
     /// <summary>
     /// Class 42 (a syntax error, an undefined column or table, a privilege refused) quotes the
     /// statement's own words, never a row: "column \"idd\" does not exist" keeps its name.
@@ -683,6 +682,7 @@ internal sealed partial class PgSession
         frame.BackendType is BackendMessageType.ErrorResponse or BackendMessageType.NoticeResponse
         && ErrorOrNoticeMessage.Parse(frame.Body).SqlState.StartsWith("42"u8);
 
+    /// <summary>An upstream error or notice as it may leave; null when it may leave as it is.</summary>
     private byte[]? Sanitized(PgSpanFrame frame)
     {
         if (!_runtime.Masks)

@@ -750,13 +750,6 @@ internal sealed partial class PgSession
     }
 
     /// <summary>
-    /// A refused Parse or Execute inside an extended batch. An Execute of a portal that does not
-    /// exist goes upstream in its place, so the upstream fails the batch exactly as PostgreSQL
-    /// would for an error at this point: it rolls back the batch's implicit transaction, or
-    /// aborts an explicit one (a later COMMIT rolls back). The upstream's error is replaced with
-    /// the gateway's, and everything up to Sync is dropped; the Sync goes upstream.
-    /// </summary>
-    /// <summary>
     /// A name of a prepared statement or portal the gateway could not keep apart as PostgreSQL
     /// does: PostgreSQL compares only the first 63 bytes, in its own encoding (probe EF1, EF2: two
     /// names alike in those bytes were two to the gateway, one there, so one approval ran a DELETE
@@ -779,6 +772,13 @@ internal sealed partial class PgSession
     /// <summary>invalid_name.</summary>
     private const string InvalidName = "42602";
 
+    /// <summary>
+    /// A refused Parse or Execute inside an extended batch. An Execute of a portal that does not
+    /// exist goes upstream in its place, so the upstream fails the batch exactly as PostgreSQL
+    /// would for an error at this point: it rolls back the batch's implicit transaction, or
+    /// aborts an explicit one (a later COMMIT rolls back). The upstream's error is replaced with
+    /// the gateway's, and everything up to Sync is dropped; the Sync goes upstream.
+    /// </summary>
     private void RefuseInBatch(byte[] refusal)
     {
         _approvedHold = null;

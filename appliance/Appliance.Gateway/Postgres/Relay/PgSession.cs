@@ -277,7 +277,6 @@ internal sealed partial class PgSession : IDisposable
         _stopping.Dispose();
     }
 
-    /// <summary>A NOTICE to the client while its statement waits (a NoticeResponse may come at any time).</summary>
     /// <summary>
     /// A notice about the statement being handled, after the answers still owed to earlier ones,
     /// as PostgreSQL orders them: a held second Query's notice came before the first's rows (probe QC2).
