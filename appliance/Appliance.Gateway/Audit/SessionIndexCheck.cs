@@ -35,6 +35,15 @@ internal sealed class SessionIndexCheck
                 }
 
                 break;
+            case EventTypes.SessionApplication:
+                using (var named = JsonDocument.Parse(e.Data))
+                {
+                    var session = Get(named.RootElement.GetProperty("sessionId").GetString()!, e.Seq);
+                    session.Application = named.RootElement.GetProperty("application").GetString();
+                    session.Renamed = true;
+                }
+
+                break;
             case EventTypes.SessionStatements:
                 using (var statements = JsonDocument.Parse(e.Data))
                 {
@@ -68,9 +77,10 @@ internal sealed class SessionIndexCheck
             }
 
             var actual = new Row(row.UserEmail, row.Connection, row.GrantId, row.ClientAddr, row.Application, row.StartedAt);
-            if (actual != expected.Start)
+            var chained = expected.Renamed ? expected.Start with { Application = expected.Application } : expected.Start;
+            if (actual != chained)
             {
-                return (expected.FirstSeq, $"session {row.Id}'s index row is not what the chain recorded in event {expected.FirstSeq}: {Differences(actual, expected.Start)}");
+                return (expected.FirstSeq, $"session {row.Id}'s index row is not what the chain recorded in event {expected.FirstSeq}: {Differences(actual, chained)}");
             }
 
             if (row.EndedAt != expected.EndedAt || row.EndReason != expected.EndReason)
@@ -138,5 +148,10 @@ internal sealed class SessionIndexCheck
         public string? EndReason { get; set; }
 
         public long Statements { get; set; }
+
+        /// <summary>A <c>session.application</c> event named the session's application after its start.</summary>
+        public bool Renamed { get; set; }
+
+        public string? Application { get; set; }
     }
 }

@@ -14,17 +14,20 @@ internal sealed partial class SessionRecorder
 
     /// <summary>What one batch writes, built once (JSON, event ids) and committed until the store takes it.</summary>
     private sealed record PreparedBatch(
-        List<SessionInfo> Starts, List<NewEvent> Events, List<StatementCount> Counts, List<SessionEnd> Ends, int Statements);
+        List<SessionInfo> Starts, List<NewEvent> Events, List<StatementCount> Counts, List<SessionEnd> Ends, List<SessionApplication> Applications, int Statements);
 
     private sealed record StatementCount(string Id, long Count);
 
     private sealed record SessionEnd(string Id, long At, string? Reason, bool Claimed);
+
+    private sealed record SessionApplication(string Id, string? Application);
 
     private PreparedBatch Prepare(List<Item> batch, StatementsJson json)
     {
         var starts = new List<SessionInfo>();
         var ends = new List<SessionEnd>();
         var newEvents = new List<NewEvent>();
+        var applications = new List<SessionApplication>();
         var statements = 0;
         foreach (var item in batch)
         {
@@ -43,6 +46,12 @@ internal sealed partial class SessionRecorder
 
                     records.Add(item.Statement!);
                     statements++;
+                    break;
+                case Kind.Application:
+                    applications.Add(new SessionApplication(item.SessionId, item.Reason));
+                    newEvents.Add(new NewEvent(
+                        EventTypes.SessionApplication, item.At, StoreJson.Serialize(new { sessionId = item.SessionId, application = item.Reason }),
+                        SessionId: item.SessionId));
                     break;
                 case Kind.End or Kind.ClaimedEnd:
                     ends.Add(new SessionEnd(item.SessionId, item.At.ToUnixMs(), item.Reason, item.Kind == Kind.ClaimedEnd));
@@ -67,7 +76,7 @@ internal sealed partial class SessionRecorder
                 SessionId: end.Id));
         }
 
-        return new PreparedBatch(starts, newEvents, counts, ends, statements);
+        return new PreparedBatch(starts, newEvents, counts, ends, applications, statements);
     }
 
     /// <summary>One event per <see cref="MaxStatementsPerEvent"/> statements or <see cref="MaxEventBytes"/> of JSON, whichever comes first.</summary>
@@ -105,6 +114,12 @@ internal sealed partial class SessionRecorder
             if (batch.Counts.Count > 0)
             {
                 await c.ExecuteAsync("UPDATE sessions SET statements = statements + @Count WHERE id = @Id", batch.Counts, t);
+            }
+
+            // In the batch's order: the last a session named is its application.
+            foreach (var application in batch.Applications)
+            {
+                await c.ExecuteAsync("UPDATE sessions SET application = @Application WHERE id = @Id", application, t);
             }
 
             var toAppend = batch.Events;

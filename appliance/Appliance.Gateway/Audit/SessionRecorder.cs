@@ -51,6 +51,10 @@ internal sealed partial class SessionRecorder(
 
     public void Record(StatementRecord record) => Enqueue(new Item(Kind.Statement, record.SessionId, Statement: record));
 
+    /// <summary>The application the session now names (<see cref="EventTypes.SessionApplication"/>), already masked.</summary>
+    public void Application(string sessionId, string? application) =>
+        Enqueue(new Item(Kind.Application, sessionId, Reason: application, At: time.GetUtcNow()));
+
     /// <summary>Recorded unless the record holds the session's end already (another gateway took this one for dead).</summary>
     public void End(string sessionId, string reason) => Enqueue(new Item(Kind.End, sessionId, Reason: reason, At: time.GetUtcNow()));
 
@@ -299,6 +303,9 @@ internal sealed partial class SessionRecorder(
 
         /// <summary>An end this gateway's sweep has claimed in the store already (its UPDATE wrote it).</summary>
         ClaimedEnd,
+
+        /// <summary>The session's application changed: <see cref="Item.Reason"/> holds the new one.</summary>
+        Application,
         Flush,
     }
 

@@ -22,6 +22,12 @@ internal static class EventTypes
     public const string SessionStarted = "session.started";
     public const string SessionStatements = "session.statements";
     public const string SessionEnded = "session.ended";
+
+    /// <summary>
+    /// The client named itself after its login (<c>SET application_name</c>, as pgjdbc and so DBeaver
+    /// do): the session's application from then on, masked as at its start (probe VB4).
+    /// </summary>
+    public const string SessionApplication = "session.application";
     public const string TokenCreated = "token.created";
     public const string TokenRevoked = "token.revoked";
 

@@ -1447,6 +1447,36 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal("report for ****-****-****-1111", session.Str("application"));
     }
 
+    /// <summary>
+    /// pgjdbc, and so DBeaver, name the application with SET after the login: the session is listed
+    /// under the last name it gave, masked, and the chain that says so still verifies (probe VB4).
+    /// </summary>
+    [Fact]
+    public async Task AnApplicationNamedAfterTheLogin_IsTheSessions_Masked()
+    {
+        var table = await TableWithRowsAsync();
+        var marker = PgGatewayFixture.Marker();
+        await fixture.GrantAsync();
+        await using (var connection = new NpgsqlConnection(fixture.ConnectionString().ConnectionString))
+        {
+            await connection.OpenAsync();
+            await new NpgsqlCommand($"SET application_name = 'DBeaver {marker}'", connection).ExecuteNonQueryAsync();
+            await new NpgsqlCommand($"SELECT count(*) FROM {table}", connection).ExecuteScalarAsync();
+            await new NpgsqlCommand($"SET application_name = 'report {marker} for 4111 1111 1111 1111'", connection).ExecuteNonQueryAsync();
+            Assert.Equal(
+                $"report {marker} for ****-****-****-1111", await new NpgsqlCommand("SHOW application_name", connection).ExecuteScalarAsync());
+        }
+
+        var session = await fixture.EndedSessionAsync($"report {marker} for ****-****-****-1111");
+        Assert.NotNull(session);
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var named = (await auditor.GetJsonAsync($"api/sessions/{session.Value.Str("id")}/events")).EnumerateArray()
+            .Where(e => e.Str("type") == "session.application").Select(e => e.GetProperty("data").Str("application")).ToList();
+        Assert.Equal([$"DBeaver {marker}", $"report {marker} for ****-****-****-1111"], named);
+        var verify = await auditor.GetJsonAsync("api/audit/verify");
+        Assert.True(verify.GetProperty("ok").GetBoolean(), verify.GetRawText());
+    }
+
     /// <summary>The id of alice's session that ran a statement on <paramref name="table"/>, from the sessions API.</summary>
     private async Task<string> SessionOfAsync(string table)
     {

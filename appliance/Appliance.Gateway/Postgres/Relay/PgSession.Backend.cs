@@ -222,6 +222,11 @@ internal sealed partial class PgSession
             return;
         }
 
+        if (parameter.Name.SequenceEqual("application_name"u8))
+        {
+            NoteApplication(parameter.Value);
+        }
+
         Relay(frame);
     }
 

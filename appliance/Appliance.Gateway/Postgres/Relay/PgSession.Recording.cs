@@ -11,6 +11,30 @@ internal sealed partial class PgSession
 {
     private System.Buffers.ArrayBufferWriter<byte>? _parameterScratch;
 
+    /// <summary>The application the record names for this session (upstream thread after the greeting).</summary>
+    private string? _recordedApplication;
+
+    /// <summary>
+    /// The application name is the client's free text, shown back masked (SHOW application_name):
+    /// recorded so too, and one holding a password (password=…) not at all (probe AX).
+    /// </summary>
+    private string? RecordedApplication(string? application) =>
+        application is null ? null : Masker.HoldsSecret(application) ? SampleValues.Hidden : _runtime.Masker.Mask(application);
+
+    /// <summary>
+    /// The server reported application_name: a client that names itself after its login (pgjdbc,
+    /// and so DBeaver, send <c>SET application_name</c>) is recorded under that name from then on (probe VB4).
+    /// </summary>
+    private void NoteApplication(ReadOnlySpan<byte> value)
+    {
+        var application = RecordedApplication(value.IsEmpty ? null : Encoding.UTF8.GetString(value));
+        if (!string.Equals(application, _recordedApplication, StringComparison.Ordinal))
+        {
+            _recordedApplication = application;
+            _services.Recorder.Application(Id, application);
+        }
+    }
+
     private StatementTrace StartTrace(string maskedSql, IReadOnlyList<string?>? parameters, string? guardrail)
     {
         var held = _approvedHold;

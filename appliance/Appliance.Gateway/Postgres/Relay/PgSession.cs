@@ -151,9 +151,8 @@ internal sealed partial class PgSession : IDisposable
     /// </summary>
     private bool Greet()
     {
-        // The application name is the client's free text, shown back masked (SHOW application_name): recorded so
-        // too, and one holding a password (password=…) not at all (probe AX).
-        var application = Application is null ? null : Masker.HoldsSecret(Application) ? SampleValues.Hidden : _runtime.Masker.Mask(Application);
+        var application = RecordedApplication(Application);
+        _recordedApplication = application;
         var info = new SessionInfo(Id, Person.Email, ConnectionName, GrantId, ClientAddress, application, _services.Time.GetUtcNow(), _settings);
         if (!RecordStart(info))
         {
