@@ -18,9 +18,21 @@ internal static partial class SqlClassifier
         LastBeforeBooleans,
         /// <summary><c>ts_rewrite(query, select)</c>; its three-argument form takes no SQL.</summary>
         SecondOfTwo,
+
+        /// <summary>tablefunc's <c>crosstab(source_sql [, category_sql])</c>; the deprecated <c>crosstab(text, int)</c> takes a number second.</summary>
+        FirstAndSecond,
+
+        /// <summary>tablefunc's <c>connectby(relname, keyid_fld, parent_key_fld, [orderby_fld,] start_with, max_depth [, branch_delim])</c>: fragments it pastes into a SELECT.</summary>
+        ConnectBy,
+
+        /// <summary>xml2's <c>xpath_table(key, document, relation, xpaths, criteria)</c>: fragments it pastes into a SELECT.</summary>
+        XpathTable,
     }
 
-    /// <summary>Functions (PostgreSQL core, dblink) that run a query given as text.</summary>
+    /// <summary>
+    /// Functions (PostgreSQL core, dblink, tablefunc, xml2) that run a query given as text (probe
+    /// ZB1: crosstab and connectby over <c>'reverse(s'||'sn)'</c> returned SSNs reversed).
+    /// </summary>
     private static readonly FrozenDictionary<string, SqlArgument> SqlTextFunctions = new Dictionary<string, SqlArgument>
     {
         ["query_to_xml"] = SqlArgument.First,
@@ -32,6 +44,12 @@ internal static partial class SqlClassifier
         ["dblink_exec"] = SqlArgument.LastBeforeBooleans,
         ["dblink_send_query"] = SqlArgument.LastBeforeBooleans,
         ["dblink_open"] = SqlArgument.LastBeforeBooleans,
+        ["crosstab"] = SqlArgument.FirstAndSecond,
+        ["crosstab2"] = SqlArgument.First,
+        ["crosstab3"] = SqlArgument.First,
+        ["crosstab4"] = SqlArgument.First,
+        ["connectby"] = SqlArgument.ConnectBy,
+        ["xpath_table"] = SqlArgument.XpathTable,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>
@@ -97,6 +115,18 @@ internal static partial class SqlClassifier
 
         var close = statement.MatchingParen(open, statement.To);
         var arguments = Arguments(statement, open, close);
+        var text = statement.Slice(name, Math.Min(close + 1, statement.To)).Text;
+        if (which is SqlArgument.ConnectBy or SqlArgument.XpathTable)
+        {
+            ClassifyFragmentCall(context, statement, arguments, which, text, depth);
+            return true;
+        }
+
+        if (which == SqlArgument.FirstAndSecond && arguments.Count == 2 && !IsNumber(statement, arguments[1]))
+        {
+            ClassifyDynamicLiteral(context, statement, SingleLiteral(statement, arguments[1].From, arguments[1].To), text, depth);
+        }
+
         var argument = which switch
         {
             SqlArgument.First => arguments.Count > 0 ? 0 : -1,
@@ -109,10 +139,48 @@ internal static partial class SqlClassifier
         }
 
         var literal = argument < 0 ? -1 : SingleLiteral(statement, arguments[argument].From, arguments[argument].To);
-        var text = statement.Slice(name, Math.Min(close + 1, statement.To)).Text;
         ClassifyDynamicLiteral(context, statement, literal, text, depth);
         return true;
     }
+
+    /// <summary>
+    /// connectby and xpath_table paste some of their arguments into a SELECT of their own
+    /// (<c>SELECT keyid_fld, parent_key_fld[, orderby_fld] FROM relname</c>, <c>SELECT key, document
+    /// FROM relation WHERE criteria</c>): that SELECT is classified when each of them is one string
+    /// literal, and the call is unknown otherwise.
+    /// </summary>
+    private static void ClassifyFragmentCall(
+        Context context, Statement statement, List<(int From, int To)> arguments, SqlArgument which, ReadOnlyMemory<char> text, int depth)
+    {
+        // connectby's sixth argument is max_depth (a number) when the fourth is orderby_fld; when it
+        // cannot be told, the fourth is read as a fragment too.
+        int[] used = which == SqlArgument.XpathTable ? [0, 1, 2, 4]
+            : arguments.Count == 7 || (arguments.Count == 6 && !IsTextLiteral(statement, arguments[5])) ? [0, 1, 2, 3] : [0, 1, 2];
+        var fragments = new List<string>(used.Length);
+        foreach (var index in used)
+        {
+            var literal = index < arguments.Count ? SingleLiteral(statement, arguments[index].From, arguments[index].To) : -1;
+            if (literal < 0 || !SqlLiteral.TryGetSqlContent(statement.Source, statement.Tokens[literal], out var content, out var start, out var end))
+            {
+                context.AddUnknown(text, SqlStatementOrigin.DynamicSql, depth + 1);
+                return;
+            }
+
+            fragments.Add(content[start..end]);
+        }
+
+        var sql = which == SqlArgument.XpathTable
+            ? $"SELECT {fragments[0]}, {fragments[1]} FROM {fragments[2]} WHERE {fragments[3]}"
+            : $"SELECT {string.Join(", ", fragments.Skip(1))} FROM {fragments[0]}";
+        ClassifyText(context, sql, 0, sql.Length, SqlStatementOrigin.DynamicSql, depth + 1);
+    }
+
+    /// <summary>Whether the argument is one number (crosstab's deprecated column count, connectby's max_depth).</summary>
+    private static bool IsNumber(Statement statement, (int From, int To) argument) =>
+        argument.To - argument.From == 1 && statement.Tokens[argument.From].Kind == SqlTokenKind.Number;
+
+    private static bool IsTextLiteral(Statement statement, (int From, int To) argument) =>
+        SingleLiteral(statement, argument.From, argument.To) >= 0;
 
     /// <summary><c>FUNCTION [schema.]name(types)</c> in GRANT, ALTER, COMMENT or DROP names the function, it does not call it.</summary>
     private static bool IsSignature(Statement statement, int name)

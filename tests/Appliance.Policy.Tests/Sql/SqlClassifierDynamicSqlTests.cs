@@ -57,6 +57,10 @@ public class SqlClassifierDynamicSqlTests
     [InlineData("select ts_rewrite('a'::tsquery, 'drop table t')", "DROP TABLE")]
     [InlineData("DO $$ begin perform query_to_xml('drop table t', true, false, ''); end $$", "DROP TABLE")]
     [InlineData("WITH x AS (SELECT query_to_xml('drop table t', true, false, '')) SELECT * FROM x", "DROP TABLE")]
+    [InlineData("select * from crosstab('delete from t returning a, b, c') as ct(a int, b int)", "DELETE")]
+    [InlineData("select * from crosstab('select 1, 2, 3', 'drop table t') as ct(a int, b int)", "DROP TABLE")]
+    [InlineData("select * from public.crosstab3($q$truncate t$q$)", "TRUNCATE")]
+    [InlineData("select * from connectby('t', 'query_to_xml(''drop table t'', true, false, '''')', 'pid', '1', 0) as x(a xml, b int, l int)", "DROP TABLE")]
     public void SqlTextFunction_WithALiteral_ClassifiesItsQuery(string sql, string command)
     {
         var statements = Classify(sql);
@@ -71,6 +75,13 @@ public class SqlClassifierDynamicSqlTests
     [InlineData("select dblink('conn', q) from queries")]
     [InlineData("select dblink_exec('conn', 'drop table t', $1)")]
     [InlineData("DO $$ begin perform dblink_exec('c', 'drop ' || 'table t'); end $$")]
+    [InlineData("select * from crosstab('select id, 1, reverse(s'||'sn) from customers') as ct(id int, v text)")]
+    [InlineData("select * from crosstab('select 1, 2, 3', 'select ' || 'x') as ct(a int, b text)")]
+    [InlineData("select * from crosstab2(convert_from(decode('c2VsZWN0', 'base64'), 'UTF8'))")]
+    [InlineData("select * from connectby('customers', 'reverse(s'||'sn)', 'card_brand', 'visa', 1) as t(k text, p text, l int)")]
+    [InlineData("select * from connectby('t', 'id', 'pid', $1, '1', 0) as t(k int, p int, l int, o int)")]
+    [InlineData("select * from xpath_table('id', '''<a>''||reverse(s'||'sn)||''</a>''', 'customers', '/a', 'id<4') as t(id int, v text)")]
+    [InlineData("select * from xpath_table('id', 'doc', 'customers', '/a', $1) as t(id int, v text)")]
     public void SqlTextFunction_WithComputedQuery_IsUnknown(string sql) =>
         Assert.Contains(Classify(sql), s => s.IsUnknown && s.Origin == SqlStatementOrigin.DynamicSql);
 
@@ -78,8 +89,31 @@ public class SqlClassifierDynamicSqlTests
     [InlineData("select ts_rewrite('a'::tsquery, 'b'::tsquery, 'c'::tsquery)")]
     [InlineData("GRANT EXECUTE ON FUNCTION dblink_exec(text, text) TO r")]
     [InlineData("select query_to_xml_x('drop table t')")]
+    [InlineData("DROP FUNCTION crosstab(text)")]
     public void SqlTextFunction_ThatIsNotACallWithSql_IsNotClassified(string sql) =>
         Assert.DoesNotContain(Classify(sql), s => s.Origin == SqlStatementOrigin.DynamicSql);
+
+    /// <summary>
+    /// connectby and xpath_table paste their field, relation and criteria arguments into a SELECT
+    /// of their own; its values (start_with, max_depth, branch_delim, the XPaths) are not SQL, and
+    /// the deprecated crosstab(text, int) takes a number (probe ZB1).
+    /// </summary>
+    [Theory]
+    [InlineData("select * from connectby('t', 'id', 'pid', '1', 0) as x(a int, b int, l int)", "SELECT id, pid FROM t")]
+    [InlineData("select * from connectby('t', 'id', 'pid', $1, 0, '~') as x(a int, b int, l int, p text)", "SELECT id, pid FROM t")]
+    [InlineData("select * from connectby('t', 'id', 'pid', 'pos', $1, 0) as x(a int, b int, l int, o int)", "SELECT id, pid, pos FROM t")]
+    [InlineData("select * from connectby('t', 'id', 'pid', 'pos', $1, 0, '~') as x(a int, b int, l int, p text, o int)", "SELECT id, pid, pos FROM t")]
+    [InlineData("select * from xpath_table('id', 'doc', 'docs', $1, 'id < 4') as t(id int, v text)", "SELECT id, doc FROM docs WHERE id < 4")]
+    public void FragmentFunction_WithLiterals_ClassifiesTheSelectItBuilds(string sql, string built)
+    {
+        var statements = Classify(sql);
+        Assert.DoesNotContain(statements, s => s.IsUnknown);
+        Assert.Contains(statements, s => s.Origin == SqlStatementOrigin.DynamicSql && s.Kind == "SELECT" && s.Text.ToString() == built);
+    }
+
+    [Fact]
+    public void Crosstab_WithAColumnCount_ReadsOnlyItsQuery() =>
+        Assert.Single(Classify("select * from crosstab('select 1, 2, 3', 2) as ct(a int, b int)"), s => s.Origin == SqlStatementOrigin.DynamicSql);
 
     [Theory]
     [InlineData("MERGE INTO orders o USING orders s ON o.id = s.id WHEN MATCHED THEN DELETE", "DELETE")]
