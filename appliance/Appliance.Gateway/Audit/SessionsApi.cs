@@ -35,6 +35,12 @@ internal static class SessionsApi
             return Problems.Result(400, "bad-request", "Unknown filter", $"{unknown}= is not a filter of sessions; they are {string.Join(", ", Filters.Order(StringComparer.Ordinal))}.");
         }
 
+        if (context.Request.Query.FirstOrDefault(q => q.Value.Count > 1) is { Key: { } repeated })
+        {
+            // Bound as one value joined with commas ("wb,w"), it matched nothing, which read as "no sessions" (probe ZC1).
+            return Problems.Result(400, "bad-request", "Repeated filter", $"{repeated}= is given more than once; give each filter once.");
+        }
+
         if ((user is { } u && string.IsNullOrWhiteSpace(u)) || (connection is { } c && string.IsNullOrWhiteSpace(c)))
         {
             // An empty filter matched nothing, which read as "no sessions" (probe AF).

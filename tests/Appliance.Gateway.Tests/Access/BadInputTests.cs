@@ -92,6 +92,21 @@ public sealed class BadInputTests
         Assert.Equal(System.Text.Json.JsonValueKind.Array, (await admin.GetJsonAsync("api/sessions?USER=alice@example.com&limit=5")).ValueKind);
     }
 
+    /// <summary>A filter given twice is refused: bound as one value joined with a comma ("wb,w"), it matched nothing (probe ZC1).</summary>
+    [Theory]
+    [InlineData("api/sessions?connection=wb&connection=w", "connection")]
+    [InlineData("api/sessions?user=alice@example.com&USER=bob@example.com", "USER")]
+    public async Task ARepeatedSessionFilter_IsA400_NotAnEmptyList(string path, string filter)
+    {
+        await using var gateway = await TestGateway.StartAsync(TestGatewayOptions.InTempDir());
+        using var admin = gateway.AdminClient();
+
+        var problem = await admin.GetJsonAsync(path, HttpStatusCode.BadRequest);
+
+        Assert.Equal("bad-request", problem.Rule());
+        Assert.Equal($"{filter}= is given more than once; give each filter once.", problem.Str("detail"));
+    }
+
     [Fact]
     public async Task UnknownRouteAndWrongMethod_AreProblems_WithARule()
     {
