@@ -5,8 +5,12 @@ namespace Appliance.Policy.Sql;
 /// which SQL <c>PREPARE</c> and the extended protocol's named Parse share (one namespace in
 /// PostgreSQL), so that <c>EXECUTE name</c> is judged by what it runs. One per connection,
 /// used by one thread at a time. A name prepared twice keeps both definitions (the second
-/// PREPARE may have failed upstream), so EXECUTE is judged by all of them; DEALLOCATE forgets.
-/// An EXECUTE of a name this object does not know is classified as unknown (fail closed).
+/// PREPARE may have failed upstream), so EXECUTE is judged by all of them. DEALLOCATE, DISCARD
+/// ALL and Close forget only once the upstream has answered them without an error: skipped after
+/// an error, or refused in an aborted transaction, they left the statement as it was (probe ZA1:
+/// <c>SELECT 1/0; DEALLOCATE pd; PREPARE pd AS SELECT 1</c> had an approved DELETE judged as
+/// <c>SELECT 1</c> from then on). An EXECUTE of a name this object does not know is classified as
+/// unknown (fail closed).
 /// </summary>
 internal sealed class SqlSession
 {
@@ -18,13 +22,30 @@ internal sealed class SqlSession
     /// <summary>A null list: the name had too many competing definitions to track, so it is unknown.</summary>
     private readonly Dictionary<string, List<SqlStatement[]>?> _prepared = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Definitions forgotten by batches not yet answered (or answered with an error and not yet
+    /// settled): until then EXECUTE is judged by them too.
+    /// </summary>
+    private readonly List<Removal> _removed = [];
+
     public int PreparedCount => _prepared.Count;
+
+    /// <summary>
+    /// The batch (a simple Query, or an extended batch up to its Sync) being classified now, as the
+    /// gateway numbers them: what it forgets is settled by that batch's answer.
+    /// </summary>
+    public long Batch { get; set; }
+
+    public bool HasPendingRemovals => _removed.Count > 0;
 
     /// <summary>
     /// The extended protocol's Close of a statement ('S'). (A named Parse is remembered by
     /// <see cref="Guardrails.GuardrailEngine.EvaluateParse"/>.)
     /// </summary>
-    public void OnClose(string statementName) => _prepared.Remove(statementName);
+    public void OnClose(string statementName) => Deallocate(statementName);
+
+    /// <summary>A definition that never reached the upstream (its Parse was refused): forgotten at once.</summary>
+    public void Forget(string statementName) => _prepared.Remove(statementName);
 
     /// <summary>A statement of this name was defined (by PREPARE or a Parse) and not closed since.</summary>
     public bool IsDefined(string name) => _prepared.ContainsKey(name);
@@ -34,10 +55,74 @@ internal sealed class SqlSession
     /// too many to follow), or past what this object tracks. A statement made by dynamic SQL in a
     /// body is not seen here.
     /// </summary>
-    public bool MayBePrepared(string name) => _prepared.ContainsKey(name) || _prepared.Count >= MaxPreparedStatements;
+    public bool MayBePrepared(string name) =>
+        _prepared.ContainsKey(name) || _prepared.Count >= MaxPreparedStatements || _removed.Exists(r => r.Definitions.ContainsKey(name));
 
-    /// <summary>A new server session (reconnect, DISCARD ALL, RESET of the connection).</summary>
-    public void Reset() => _prepared.Clear();
+    /// <summary>DEALLOCATE ALL, DISCARD ALL: everything is forgotten once the upstream has done it.</summary>
+    public void Reset()
+    {
+        if (_prepared.Count > 0)
+        {
+            _removed.Add(new Removal(Batch, new Dictionary<string, List<SqlStatement[]>?>(_prepared, StringComparer.Ordinal)));
+            _prepared.Clear();
+        }
+    }
+
+    /// <summary>
+    /// The upstream answered every batch up to <paramref name="answered"/>, and the last it
+    /// answered with an error is <paramref name="lastFailed"/>: a batch answered without one did
+    /// forget what it forgot; one that failed, or that cannot be told from a failed one (a later
+    /// batch failed too), gives its definitions back, as it may have been skipped.
+    /// </summary>
+    public void Settle(long answered, long lastFailed)
+    {
+        for (var i = 0; i < _removed.Count;)
+        {
+            var removal = _removed[i];
+            if (removal.Batch > answered)
+            {
+                i++;
+                continue;
+            }
+
+            _removed.RemoveAt(i);
+            if (lastFailed >= removal.Batch)
+            {
+                Restore(removal);
+            }
+        }
+    }
+
+    /// <summary>The batch's statement was refused by the gateway: PostgreSQL never ran what it forgot.</summary>
+    public void Undo(long batch)
+    {
+        for (var i = _removed.Count - 1; i >= 0; i--)
+        {
+            if (_removed[i].Batch == batch)
+            {
+                var removal = _removed[i];
+                _removed.RemoveAt(i);
+                Restore(removal);
+            }
+        }
+    }
+
+    private void Restore(Removal removal)
+    {
+        foreach (var (name, definitions) in removal.Definitions)
+        {
+            if (definitions is null)
+            {
+                _prepared[name] = null;
+                continue;
+            }
+
+            foreach (var definition in definitions)
+            {
+                Define(name, definition);
+            }
+        }
+    }
 
     internal void Define(string name, SqlStatement[] statements)
     {
@@ -62,18 +147,49 @@ internal sealed class SqlSession
         _prepared[name] = [statements];
     }
 
-    internal void Deallocate(string name) => _prepared.Remove(name);
+    internal void Deallocate(string name)
+    {
+        if (_prepared.Remove(name, out var definitions))
+        {
+            _removed.Add(new Removal(Batch, new Dictionary<string, List<SqlStatement[]>?>(StringComparer.Ordinal) { [name] = definitions }));
+        }
+    }
 
-    /// <summary>Every definition the name may have; false when the name is unknown.</summary>
+    /// <summary>Every definition the name may have, forgotten ones not yet settled included; false when the name is unknown.</summary>
     internal bool TryResolve(string name, out IReadOnlyList<SqlStatement[]> definitions)
     {
-        if (_prepared.TryGetValue(name, out var list) && list is not null)
+        definitions = [];
+        var known = _prepared.TryGetValue(name, out var list);
+        if (known && list is null)
         {
-            definitions = list;
-            return true;
+            return false;
         }
 
-        definitions = [];
-        return false;
+        if (_removed.Count == 0)
+        {
+            definitions = list ?? [];
+            return known;
+        }
+
+        var all = list is null ? [] : new List<SqlStatement[]>(list);
+        foreach (var removal in _removed)
+        {
+            if (removal.Definitions.TryGetValue(name, out var forgotten))
+            {
+                if (forgotten is null)
+                {
+                    return false;
+                }
+
+                all.AddRange(forgotten);
+                known = true;
+            }
+        }
+
+        definitions = all;
+        return known;
     }
+
+    /// <summary>What one batch forgot: a name's definitions (null: too many to follow).</summary>
+    private sealed record Removal(long Batch, Dictionary<string, List<SqlStatement[]>?> Definitions);
 }

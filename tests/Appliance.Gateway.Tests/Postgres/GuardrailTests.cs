@@ -423,6 +423,58 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     /// <summary>
+    /// A DEALLOCATE that PostgreSQL skipped (after an error in its query, in an aborted
+    /// transaction, in an extended batch that failed) left the approved DELETE prepared: its next
+    /// EXECUTE is held as the DELETE, not judged as what the skipped PREPARE would have made it
+    /// (probe ZA1: every later EXECUTE deleted, unreviewed).
+    /// </summary>
+    [Theory]
+    [InlineData("simple")]
+    [InlineData("aborted")]
+    [InlineData("extended")]
+    public async Task ASkippedDeallocate_LeavesTheApprovedStatementHeldAtItsNextExecute(string how)
+    {
+        var table = await TableWithRowsAsync();
+        var name = "p" + Guid.NewGuid().ToString("N")[..8];
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"PREPARE {name} AS DELETE FROM {table}"));
+        await bob.PostAsync($"api/requests/{await WaitForReviewAsync(table)}/approve", null, HttpStatusCode.OK);
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+
+        var replace = new[] { "SELECT 1/0", $"DEALLOCATE {name}", $"PREPARE {name} AS SELECT 1" };
+        switch (how)
+        {
+            case "simple":
+                await client.SendAsync(o => FrontendWriter.WriteQuery(o, string.Join("; ", replace)));
+                Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+                break;
+            case "aborted":
+                foreach (var sql in (string[])["BEGIN", .. replace, "ROLLBACK"])
+                {
+                    await client.SendAsync(o => FrontendWriter.WriteQuery(o, sql));
+                    await client.ReadUntilReadyAsync();
+                }
+
+                break;
+            default:
+                await client.SendAsync([.. replace.SelectMany<string, Action<System.Buffers.IBufferWriter<byte>>>(sql =>
+                    [o => FrontendWriter.WriteParse(o, "", sql, []), o => FrontendWriter.WriteBind(o, "", "", [], [], []), o => FrontendWriter.WriteExecute(o, "", 0)]),
+                    FrontendWriter.WriteSync]);
+                Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+                break;
+        }
+
+        // PostgreSQL skipped the DEALLOCATE: the session still holds the DELETE.
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"SELECT count(*) FROM pg_prepared_statements WHERE name = '{name}' AND statement LIKE '%DELETE%'"));
+        Assert.Equal("1", System.Text.Encoding.UTF8.GetString(Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'D').Body[6..]));
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"EXECUTE {name}"));
+        var held = Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+        Assert.Contains("review", held.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
+    /// <summary>
     /// SQL EXECUTE of a statement a Parse made shows approvers that statement whole: the rule may
     /// match one statement inside it (a DO block's body) while all of it runs (probe CH: the review
     /// showed only the matched UPDATE of a DO block that also deleted).

@@ -404,6 +404,7 @@ public class SqlClassifierTests
         var prefix = new string('n', 63);
         Classify($"PREPARE {prefix}_harmless AS SELECT 1", session);
         Classify($"DEALLOCATE {prefix}_other", session);
+        session.Settle(answered: 0, lastFailed: -1);
         Classify($"PREPARE {prefix}_wipe AS DELETE FROM victim", session);
 
         Assert.Equal(["EXECUTE", "DELETE"], Commands($"EXECUTE {prefix}_harmless", session));
@@ -424,22 +425,81 @@ public class SqlClassifierTests
     }
 
     [Fact]
-    public void Classify_Deallocate_ForgetsTheStatement()
+    public void Classify_Deallocate_ForgetsTheStatement_OnceTheUpstreamHasDoneIt()
     {
-        var session = new SqlSession();
-        Classify("PREPARE p AS SELECT 1", session);
+        var session = new SqlSession { Batch = 1 };
+        Classify("PREPARE p AS DELETE FROM t", session);
+        session.Batch = 2;
         Classify("DEALLOCATE PREPARE p", session);
+        Assert.Equal(["EXECUTE", "DELETE"], Commands("EXECUTE p", session));
+
+        session.Settle(answered: 2, lastFailed: -1);
         Assert.Contains(Classify("EXECUTE p", session), s => s.IsUnknown);
         Assert.Equal(0, session.PreparedCount);
+        Assert.False(session.HasPendingRemovals);
     }
 
     [Fact]
-    public void Classify_DiscardAll_ForgetsEverything()
+    public void Classify_DiscardAll_ForgetsEverything_OnceTheUpstreamHasDoneIt()
     {
         var session = new SqlSession();
         Classify("PREPARE a AS SELECT 1; PREPARE b AS SELECT 2", session);
+        session.Batch = 1;
         Classify("DISCARD ALL", session);
         Assert.Equal(0, session.PreparedCount);
+        Assert.True(session.MayBePrepared("a"));
+
+        session.Settle(answered: 1, lastFailed: 0);
+        Assert.False(session.MayBePrepared("a"));
+    }
+
+    /// <summary>
+    /// A DEALLOCATE (or DISCARD ALL, or Close) that PostgreSQL skipped after an error, or refused in
+    /// an aborted transaction, left the statement prepared: it is judged by what it is (probe ZA1:
+    /// an approved DELETE then ran as "SELECT 1", unreviewed, at every EXECUTE).
+    /// </summary>
+    [Theory]
+    [InlineData("SELECT 1/0; DEALLOCATE pd; PREPARE pd AS SELECT 1")]
+    [InlineData("SELECT 1/0; DEALLOCATE ALL; PREPARE pd AS SELECT 1")]
+    [InlineData("SELECT 1/0; DISCARD ALL; PREPARE pd AS SELECT 1")]
+    public void Classify_ADeallocateInABatchThatFailed_LeavesTheStatementJudgedAsItIs(string sql)
+    {
+        var session = new SqlSession { Batch = 1 };
+        Classify("PREPARE pd AS DELETE FROM victim", session);
+        session.Batch = 2;
+        Classify(sql, session);
+        session.Settle(answered: 2, lastFailed: 2);
+
+        Assert.Contains("DELETE", Commands("EXECUTE pd", session));
+        Assert.False(session.HasPendingRemovals);
+    }
+
+    [Fact]
+    public void Classify_ADeallocateInABatchAnsweredWithoutError_LeavesOnlyTheNewDefinition()
+    {
+        var session = new SqlSession { Batch = 1 };
+        Classify("PREPARE pd AS DELETE FROM victim", session);
+        session.Batch = 2;
+        Classify("DEALLOCATE pd; PREPARE pd AS SELECT 1", session);
+        Assert.Contains("DELETE", Commands("EXECUTE pd", session));
+
+        session.Settle(answered: 1, lastFailed: -1);
+        Assert.Contains("DELETE", Commands("EXECUTE pd", session));
+        session.Settle(answered: 2, lastFailed: 1);
+        Assert.Equal(["EXECUTE", "SELECT"], Commands("EXECUTE pd", session));
+    }
+
+    [Fact]
+    public void Undo_GivesBackWhatARefusedBatchForgot()
+    {
+        var session = new SqlSession { Batch = 1 };
+        Classify("PREPARE pd AS DELETE FROM victim", session);
+        session.Batch = 2;
+        Classify("DEALLOCATE pd", session);
+        session.Undo(2);
+
+        Assert.Equal(1, session.PreparedCount);
+        Assert.Equal(["EXECUTE", "DELETE"], Commands("EXECUTE pd", session));
     }
 
     [Fact]
@@ -460,6 +520,8 @@ public class SqlClassifierTests
         session.Define("s1", [.. SqlClassifier.Classify("UPDATE t SET a = 1").Statements]);
         Assert.Contains(Classify("EXPLAIN ANALYZE EXECUTE s1", session), s => s.Kind == "UPDATE" && !s.HasWhere);
         session.OnClose("s1");
+        Assert.Contains(Classify("EXPLAIN ANALYZE EXECUTE s1", session), s => s.Kind == "UPDATE" && !s.HasWhere);
+        session.Settle(answered: 0, lastFailed: -1);
         Assert.Contains(Classify("EXECUTE s1", session), s => s.IsUnknown);
     }
 

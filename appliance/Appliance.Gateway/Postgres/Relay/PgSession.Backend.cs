@@ -372,6 +372,7 @@ internal sealed partial class PgSession
     /// </summary>
     private void OnError(PgSpanFrame frame)
     {
+        _errorSinceReady = true;
         // Masked before anything is dequeued: what may be withheld depends on the statement it answers.
         var sanitized = Sanitized(frame);
         // An error answering the Sync is the implicit transaction's commit failing (a deferred

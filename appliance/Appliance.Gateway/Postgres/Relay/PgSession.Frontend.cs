@@ -305,6 +305,7 @@ internal sealed partial class PgSession
             // have been taken for (probe NB1: every later answer one behind, masked by the plan
             // before it). Its approval is not spent on a run that never happens.
             _ = MarkNotRunAsync(approved);
+            _sql.Undo(_batch);
             RecordDiscardedQuery(frame);
             return;
         }
@@ -383,7 +384,7 @@ internal sealed partial class PgSession
             {
                 // PostgreSQL never saw this Parse: a Bind of the name gets its 26000, not a
                 // refusal for a SQL-prepared statement it is not (probe IB3).
-                _sql.OnClose(name);
+                _sql.Forget(name);
             }
 
             RefuseInBatch(refusal);
@@ -507,6 +508,7 @@ internal sealed partial class PgSession
             // A name no Parse on this connection made: SQL PREPARE's (same namespace upstream). Bound
             // here it would run unjudged and unrecorded, whatever its review allowed once (probe CE).
             var name = System.Text.Encoding.UTF8.GetString(bind.Statement);
+            SettleSqlSession();
             if (!_sql.MayBePrepared(name))
             {
                 // Closed, deallocated, discarded or never made: PostgreSQL's own answer, on which
@@ -662,6 +664,7 @@ internal sealed partial class PgSession
             _statements.Remove(close.Name);
             if (!close.Name.IsEmpty)
             {
+                SettleSqlSession();
                 _sql.OnClose(System.Text.Encoding.UTF8.GetString(close.Name));
             }
         }

@@ -46,6 +46,19 @@ internal sealed partial class PgSession
     /// </summary>
     private Decision Decide(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse)
     {
+        SettleSqlSession();
+        var decision = DecideSettled(sql, statementName, isParse);
+        if (decision.Refusal is not null || decision.Skipped)
+        {
+            // Not run: what its DEALLOCATE or DISCARD forgot is still prepared upstream.
+            _sql.Undo(_batch);
+        }
+
+        return decision;
+    }
+
+    private Decision DecideSettled(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse)
+    {
         if (_services.Recorder.IsFailing)
         {
             // What runs now would be recorded only in memory, lost if the gateway dies before the

@@ -82,12 +82,38 @@ internal sealed partial class PgSession
     /// <summary>The last batch whose ReadyForQuery said Idle: every portal of it and before was dropped then.</summary>
     private long _lastIdleBatch = -1;
 
+    /// <summary>The last batch the upstream answered with an error (any): set by the upstream thread before <see cref="_answeredBatch"/>.</summary>
+    private long _lastFailedBatch = -1;
+
+    /// <summary>An error came since the last ReadyForQuery. Upstream thread.</summary>
+    private bool _errorSinceReady;
+
     private void BatchAnswered(long batch, TransactionStatus status)
     {
+        if (_errorSinceReady)
+        {
+            _errorSinceReady = false;
+            Volatile.Write(ref _lastFailedBatch, batch);
+        }
+
         Volatile.Write(ref _answeredBatch, batch);
         if (status == TransactionStatus.Idle)
         {
             Volatile.Write(ref _lastIdleBatch, batch);
+        }
+    }
+
+    /// <summary>
+    /// Before statements are classified (client side): what SQL-prepared statements earlier
+    /// batches forgot is settled by their answers, and what this one forgets waits for its own.
+    /// </summary>
+    private void SettleSqlSession()
+    {
+        _sql.Batch = _batch;
+        if (_sql.HasPendingRemovals)
+        {
+            var answered = Volatile.Read(ref _answeredBatch);
+            _sql.Settle(answered, Volatile.Read(ref _lastFailedBatch));
         }
     }
 
