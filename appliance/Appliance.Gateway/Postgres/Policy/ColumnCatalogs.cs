@@ -23,6 +23,9 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
 {
     private const int MaxMessageLength = 1024 * 1024;
 
+    /// <summary>A catalog read this long is logged as a warning.</summary>
+    private static readonly TimeSpan SlowCatalog = TimeSpan.FromSeconds(2);
+
     private readonly ConcurrentDictionary<string, Relations> _relations = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -45,12 +48,20 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         var known = _relations.GetValueOrDefault(key) ?? Relations.None;
         var knownViews = _viewQueries.GetValueOrDefault(key) ?? new Dictionary<string, MaskedViews.ViewQuery>();
         var query = Query(columns, known.MaxOid, [.. knownViews.Keys]);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var reader = Load(upstream, query, knownViews);
         if (reader.Canceled)
         {
             // A client's statement_timeout of a millisecond or so can fire on the SET LOCAL that lifts
             // it, on a busy server (seen under the test suite's load): asked once more.
             reader = Load(upstream, query, knownViews);
+        }
+
+        // An operator sees why logins are slow, or cut by the startup timeout (probe VC4: nothing said so).
+        var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        if (took >= SlowCatalog)
+        {
+            Log.CatalogSlow(logger, connection.Name, (long)took.TotalMilliseconds);
         }
 
         if (reader.Error is { } error)
