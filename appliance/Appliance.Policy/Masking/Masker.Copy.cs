@@ -26,7 +26,11 @@ internal sealed partial class Masker
     /// (escapes resolved, unquoted), scanned by the detectors, and written back as the COPY writes
     /// values when they changed it. Value by value, as for a SELECT: a delimiter, quote or escape
     /// the client chose cannot split a card number past the detectors, and a mask cannot run into
-    /// the next column. A <paramref name="header"/> row (column names) is only scanned.
+    /// the next column. Nor can it join values into one: a row whose line, as the client receives
+    /// it, still holds what the detectors find (<c>DELIMITER '@'</c> between a local part and a
+    /// domain, <c>' '</c> between four groups of a card) has its values masked whole from the first
+    /// on until it no longer does (probe AB1: the line, on disk and in the audit record, held the
+    /// email and the card in clear). A <paramref name="header"/> row (column names) is only scanned.
     /// </summary>
     public CopyRowResult MaskCopyRow(ReadOnlySpan<byte> row, CopyToStdout format, ResultMaskPlan plan, bool header, IBufferWriter<byte> output)
     {
@@ -40,85 +44,26 @@ internal sealed partial class Masker
                 return CopyRowResult.Malformed;
             }
 
-            // Scratch 0 is TryMask's own; 1 holds the row, 2 a value read, 3 its masked form.
-            var rebuilt = PooledBufferWriter.Scratch(1);
-            var changed = false;
-            for (var i = 0; i < count; i++)
-            {
-                if (i > 0)
-                {
-                    Write(rebuilt, [format.Delimiter]);
-                }
+            // A row wider than the stack's share is rare: its two arrays come from the heap.
+            var forced = count <= StackFields ? stackalloc bool[StackFields] : new bool[count];
+            var ends = count <= StackFields ? stackalloc int[StackFields] : new int[count];
+            forced.Clear();
 
-                var field = fields[i];
-                var raw = row[field.Start..field.End];
-                var quoted = format.IsCsv && !raw.IsEmpty && raw[0] == format.Quote;
-                var action = header ? ColumnMaskAction.Detect : plan[i].Action;
-                if (field.IsNull || action == ColumnMaskAction.Pass)
+            // Rebuild writes the row into this thread's scratch buffer 1, which this is.
+            var rebuilt = PooledBufferWriter.Scratch(1);
+            var changed = Rebuild(row, fields[..count], forced, ends, format, plan, header);
+            if (!header && HasValueDetection && MayJoinValues(format))
+            {
+                // Values joined by the delimiter into what the detectors find: masked whole, one by
+                // one from the first, until the line holds nothing (only a delimiter that can sit
+                // inside a card, SSN, email or pattern can join them, so ordinary exports never get here).
+                for (var next = 0; next < count && Detects(JoinedView(rebuilt.WrittenSpan, ends[..count], format, plan)); next++)
                 {
-                    Write(rebuilt, raw);
-                }
-                else if (action == ColumnMaskAction.MaskWhole)
-                {
-                    WriteWhole(plan[i], format, rebuilt, quoted);
-                    changed = true;
-                }
-                else if (!header && (IsReadAsNumber(plan[i].ValueClass) || IsJsonArray(plan[i].TypeOid) || IsGeometry(plan[i].TypeOid)))
-                {
-                    // A number holding a card is NULL, as a SELECT returns it: a mask is no number
-                    // COPY FROM could load back, and the whole export failed (probe EH1). Nor is it
-                    // JSON in a json[] element (probe KB4).
-                    var value = PooledBufferWriter.Scratch(2);
-                    CopyRow.Unescape(raw, format, value);
-                    var numberNull = MaskValue(value.WrittenSpan, plan[i], binary: false, PooledBufferWriter.Scratch(3)) == MaskResult.Null;
-                    Write(rebuilt, numberNull ? format.Null : raw);
-                    changed |= numberNull;
-                }
-                else if (!header && plan[i].ValueClass is PgValueClass.Text or PgValueClass.Json or PgValueClass.Jsonb
-                    && HexOrExponentHoldsSecret(CopyRow.Unescaped(raw, format, PooledBufferWriter.Scratch(2))))
-                {
-                    // As a SELECT masks it (probe RA1: COPY let out the exponent forms and bytea hex SELECT masked).
-                    WriteWhole(plan[i], format, rebuilt, quoted);
-                    changed = true;
-                }
-                else if (!header && (plan[i].ValueClass is PgValueClass.Bytea || plan[i].TypeOid is PgTypes.ByteaArray))
-                {
-                    // A bytea (or bytea[]) column: its hex read decoded, as a SELECT reads it, not its
-                    // hex digits as text, whose runs read as cards in one random 4 KiB value in three (probe PB2).
-                    var value = PooledBufferWriter.Scratch(2);
-                    CopyRow.Unescape(raw, format, value);
-                    var masked = PooledBufferWriter.Scratch(3);
-                    switch (MaskValue(value.WrittenSpan, plan[i], binary: false, masked))
+                    if (!fields[next].IsNull)
                     {
-                        case MaskResult.Null:
-                            Write(rebuilt, format.Null);
-                            changed = true;
-                            break;
-                        case MaskResult.Replaced:
-                            CopyRow.WriteValue(masked.WrittenSpan, format, rebuilt, quoted);
-                            changed = true;
-                            break;
-                        default:
-                            Write(rebuilt, raw);
-                            break;
+                        forced[next] = true;
+                        changed = Rebuild(row, fields[..count], forced, ends, format, plan, header);
                     }
-                }
-                else if (!header && plan[i].ValueClass is PgValueClass.TextContainer or PgValueClass.Opaque or PgValueClass.Range
-                    && EncodedOrJsonHoldsSecret(CopyRow.Unescaped(raw, format, PooledBufferWriter.Scratch(2)), plan[i].ValueClass))
-                {
-                    // bytea's hex or escapes, a float8's exponent (alone, or in an array or a record),
-                    // JSON in a record holding a card: NULL, as a number holding one is (probes KB3, LA2, LA3, MA6).
-                    Write(rebuilt, format.Null);
-                    changed = true;
-                }
-                else if (TryMaskCopyValue(raw, format, out var masked))
-                {
-                    CopyRow.WriteValue(masked, format, rebuilt, quoted);
-                    changed = true;
-                }
-                else
-                {
-                    Write(rebuilt, raw);
                 }
             }
 
@@ -138,6 +83,134 @@ internal sealed partial class Masker
                 ArrayPool<CopyField>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>
+    /// The rebuilt line as the detectors read it for values joined across fields, in scratch
+    /// buffer 2: a bytea's hex is written as a tab, as its digits are no text the client reads
+    /// (per value they are read decoded: probe PB2).
+    /// </summary>
+    private static ReadOnlySpan<byte> JoinedView(ReadOnlySpan<byte> line, ReadOnlySpan<int> ends, CopyToStdout format, ResultMaskPlan plan)
+    {
+        var view = PooledBufferWriter.Scratch(2);
+        for (var i = 0; i < ends.Length; i++)
+        {
+            var start = i == 0 ? 0 : ends[i - 1] + 1;
+            if (i > 0)
+            {
+                Write(view, [format.Delimiter]);
+            }
+
+            Write(view, plan[i].ValueClass is PgValueClass.Bytea || plan[i].TypeOid is PgTypes.ByteaArray ? "\t"u8 : line[start..ends[i]]);
+        }
+
+        return view.WrittenSpan;
+    }
+
+    /// <summary>
+    /// Whether the COPY's own bytes between and around values (its delimiter, and in CSV its quote
+    /// and escape) can sit inside what the detectors find: letters, digits, a space, <c>-</c>,
+    /// <c>.</c>, <c>_</c>, <c>%</c>, <c>+</c> or <c>@</c> (a card's separators, an email's
+    /// characters), or anything a custom pattern might match.
+    /// </summary>
+    private bool MayJoinValues(CopyToStdout format) =>
+        _patterns.Length > 0 || MayJoin(format.Delimiter) || (format.IsCsv && (MayJoin(format.Quote) || MayJoin(format.Escape)));
+
+    private static bool MayJoin(byte c) => char.IsAsciiLetterOrDigit((char)c) || c is (byte)' ' or (byte)'-' or (byte)'.' or (byte)'_' or (byte)'%' or (byte)'+' or (byte)'@' || c >= 0x80;
+
+    /// <summary>
+    /// The row without its newline, each value masked as its column's plan says (or whole where
+    /// <paramref name="forced"/>), into scratch buffer 1, with where each value ends in it; false
+    /// when nothing changed.
+    /// </summary>
+    private bool Rebuild(
+        ReadOnlySpan<byte> row, ReadOnlySpan<CopyField> fields, ReadOnlySpan<bool> forced, Span<int> ends, CopyToStdout format, ResultMaskPlan plan, bool header)
+    {
+        // Scratch 0 is TryMask's own; 1 holds the row, 2 a value read, 3 its masked form.
+        var rebuilt = PooledBufferWriter.Scratch(1);
+        var changed = false;
+        for (var i = 0; i < fields.Length; i++)
+        {
+            if (i > 0)
+            {
+                Write(rebuilt, [format.Delimiter]);
+            }
+
+            var field = fields[i];
+            var raw = row[field.Start..field.End];
+            var quoted = format.IsCsv && !raw.IsEmpty && raw[0] == format.Quote;
+            var action = header ? ColumnMaskAction.Detect : plan[i].Action;
+            if (field.IsNull || (action == ColumnMaskAction.Pass && !forced[i]))
+            {
+                Write(rebuilt, raw);
+            }
+            else if (action == ColumnMaskAction.MaskWhole || forced[i])
+            {
+                WriteWhole(plan[i], format, rebuilt, quoted);
+                changed = true;
+            }
+            else if (!header && (IsReadAsNumber(plan[i].ValueClass) || IsJsonArray(plan[i].TypeOid) || IsGeometry(plan[i].TypeOid)))
+            {
+                // A number holding a card is NULL, as a SELECT returns it: a mask is no number
+                // COPY FROM could load back, and the whole export failed (probe EH1). Nor is it
+                // JSON in a json[] element (probe KB4).
+                var value = PooledBufferWriter.Scratch(2);
+                CopyRow.Unescape(raw, format, value);
+                var numberNull = MaskValue(value.WrittenSpan, plan[i], binary: false, PooledBufferWriter.Scratch(3)) == MaskResult.Null;
+                Write(rebuilt, numberNull ? format.Null : raw);
+                changed |= numberNull;
+            }
+            else if (!header && plan[i].ValueClass is PgValueClass.Text or PgValueClass.Json or PgValueClass.Jsonb
+                && HexOrExponentHoldsSecret(CopyRow.Unescaped(raw, format, PooledBufferWriter.Scratch(2))))
+            {
+                // As a SELECT masks it (probe RA1: COPY let out the exponent forms and bytea hex SELECT masked).
+                WriteWhole(plan[i], format, rebuilt, quoted);
+                changed = true;
+            }
+            else if (!header && (plan[i].ValueClass is PgValueClass.Bytea || plan[i].TypeOid is PgTypes.ByteaArray))
+            {
+                // A bytea (or bytea[]) column: its hex read decoded, as a SELECT reads it, not its
+                // hex digits as text, whose runs read as cards in one random 4 KiB value in three (probe PB2).
+                var value = PooledBufferWriter.Scratch(2);
+                CopyRow.Unescape(raw, format, value);
+                var masked = PooledBufferWriter.Scratch(3);
+                switch (MaskValue(value.WrittenSpan, plan[i], binary: false, masked))
+                {
+                    case MaskResult.Null:
+                        Write(rebuilt, format.Null);
+                        changed = true;
+                        break;
+                    case MaskResult.Replaced:
+                        CopyRow.WriteValue(masked.WrittenSpan, format, rebuilt, quoted);
+                        changed = true;
+                        break;
+                    default:
+                        Write(rebuilt, raw);
+                        break;
+                }
+            }
+            else if (!header && plan[i].ValueClass is PgValueClass.TextContainer or PgValueClass.Opaque or PgValueClass.Range
+                && EncodedOrJsonHoldsSecret(CopyRow.Unescaped(raw, format, PooledBufferWriter.Scratch(2)), plan[i].ValueClass))
+            {
+                // bytea's hex or escapes, a float8's exponent (alone, or in an array or a record),
+                // JSON in a record holding a card: NULL, as a number holding one is (probes KB3, LA2, LA3, MA6).
+                Write(rebuilt, format.Null);
+                changed = true;
+            }
+            else if (TryMaskCopyValue(raw, format, out var masked))
+            {
+                CopyRow.WriteValue(masked, format, rebuilt, quoted);
+                changed = true;
+            }
+            else
+            {
+                Write(rebuilt, raw);
+            }
+
+            ends[i] = rebuilt.WrittenSpan.Length;
+        }
+
+        return changed;
     }
 
     /// <summary>What a SELECT sends as NULL for such a field: bytea's forms, exponents or money holding a card, and a record's or array's JSON holding one.</summary>

@@ -84,6 +84,28 @@ public abstract class CopyOutTests<TFixture>(TFixture fixture) : IClassFixture<T
         Assert.Contains("1111", result.Stdout, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Pieces no detector finds alone, joined by the COPY's delimiter into a card, an SSN or an
+    /// email on the line psql writes: the line holds none of them, nor does the audit record (probe AB1).
+    /// </summary>
+    [Theory]
+    [InlineData("substr(note, 6, 4), substr(note, 11, 4), substr(note, 16, 4), substr(note, 21, 4)", "DELIMITER ' '", "4111 1111 1111 1111")]
+    [InlineData("split_part(note, ' ', 2), split_part(note, ' ', 3), split_part(note, ' ', 4), split_part(note, ' ', 5)", "FORMAT csv, DELIMITER '-'", "4111-1111-1111-1111")]
+    [InlineData("'cy.lee', 'example.org'", "DELIMITER '@'", "cy.lee@example.org")]
+    public async Task PiecesJoinedByTheDelimiter_DoNotMakeASecretOnTheLine(string pieces, string options, string secret)
+    {
+        var table = await CustomersAsync();
+        var marker = PgGatewayFixture.Marker();
+
+        var result = await PsqlAsync("-c", $"COPY (SELECT {pieces} FROM {table} WHERE id = 3 AND '{marker}' <> '') TO STDOUT ({options})");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.DoesNotContain(secret, result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("****", result.Stdout, StringComparison.Ordinal);
+        var recorded = Assert.Single(await fixture.RecordedStatementsAsync(marker));
+        Assert.DoesNotContain(secret, recorded.GetRawText(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ACopyOfWholeRows_MasksTheRowsWhole()
     {

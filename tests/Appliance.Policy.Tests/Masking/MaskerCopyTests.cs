@@ -137,6 +137,31 @@ public class MaskerCopyTests
     public void Detectors_ReadEachValueUnescaped_WhateverTheLayout(string row, string options, string expected) =>
         Assert.Equal(expected, Mask(row, options).Row);
 
+    /// <summary>
+    /// Values no detector finds alone, joined by the delimiter into an email, a card or an SSN on
+    /// the line the client receives: masked whole from the first on until the line holds none
+    /// (probe AB1: split_part(email, '@', 1), split_part(email, '@', 2) with DELIMITER '@').
+    /// </summary>
+    [Theory]
+    [InlineData("mary.johnson@example.org\n", "DELIMITER '@'", 2, "****@example.org\n")]
+    [InlineData("6011 3731 2722 1328\n", "DELIMITER ' '", 4, "**** 3731 2722 1328\n")]
+    [InlineData("6011-3731-2722-1328\n", "FORMAT csv, DELIMITER '-'", 4, "****-3731-2722-1328\n")]
+    [InlineData("123-45-6789\n", "DELIMITER '-'", 3, "****-45-6789\n")]
+    [InlineData("x@mary.johnson@example.org\n", "DELIMITER '@'", 3, "****@****@example.org\n")]
+    public void ValuesJoinedByTheDelimiterIntoASecret_AreMaskedUntilTheLineHoldsNone(string row, string options, int columns, string expected)
+    {
+        var plan = _masker.GetPlan("SELECT * FROM pieces", [.. Enumerable.Range(0, columns).Select(i => new ResultField("p" + i, 0, 0, PgTypes.Text))], null);
+        Assert.Equal(expected, Mask(row, options, plan: plan).Row);
+    }
+
+    [Fact]
+    public void AnOrdinaryDelimiter_JoinsNothing_AndTheRowIsUnchanged()
+    {
+        var plan = _masker.GetPlan("SELECT * FROM pieces", [new("a", 0, 0, PgTypes.Text), new("b", 0, 0, PgTypes.Text)], null);
+        Assert.Equal(CopyRowResult.Unchanged, Mask("mary.johnson\texample.org\n", plan: plan).Result);
+        Assert.Equal(CopyRowResult.Unchanged, Mask("mary.johnson,example.org\n", "FORMAT csv", plan: plan).Result);
+    }
+
     [Fact]
     public void AMask_StaysInItsColumn()
     {
