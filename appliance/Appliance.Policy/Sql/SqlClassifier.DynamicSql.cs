@@ -129,7 +129,7 @@ internal static partial class SqlClassifier
 
         var argument = which switch
         {
-            SqlArgument.First => arguments.Count > 0 ? 0 : -1,
+            SqlArgument.First or SqlArgument.FirstAndSecond => arguments.Count > 0 ? 0 : -1,
             SqlArgument.SecondOfTwo => arguments.Count == 2 ? 1 : -1,
             _ => LastBeforeBooleans(statement, arguments),
         };
@@ -152,10 +152,9 @@ internal static partial class SqlClassifier
     private static void ClassifyFragmentCall(
         Context context, Statement statement, List<(int From, int To)> arguments, SqlArgument which, ReadOnlyMemory<char> text, int depth)
     {
-        // connectby's sixth argument is max_depth (a number) when the fourth is orderby_fld; when it
-        // cannot be told, the fourth is read as a fragment too.
-        int[] used = which == SqlArgument.XpathTable ? [0, 1, 2, 4]
-            : arguments.Count == 7 || (arguments.Count == 6 && !IsTextLiteral(statement, arguments[5])) ? [0, 1, 2, 3] : [0, 1, 2];
+        // With six arguments the fourth is orderby_fld or start_with, as PostgreSQL resolves the
+        // types ('0'::text, '0' is the orderby form: probe AA2), so it is read as a fragment either way.
+        int[] used = which == SqlArgument.XpathTable ? [0, 1, 2, 4] : arguments.Count >= 6 ? [0, 1, 2, 3] : [0, 1, 2];
         var fragments = new List<string>(used.Length);
         foreach (var index in used)
         {
@@ -179,8 +178,6 @@ internal static partial class SqlClassifier
     private static bool IsNumber(Statement statement, (int From, int To) argument) =>
         argument.To - argument.From == 1 && statement.Tokens[argument.From].Kind == SqlTokenKind.Number;
 
-    private static bool IsTextLiteral(Statement statement, (int From, int To) argument) =>
-        SingleLiteral(statement, argument.From, argument.To) >= 0;
 
     /// <summary><c>FUNCTION [schema.]name(types)</c> in GRANT, ALTER, COMMENT or DROP names the function, it does not call it.</summary>
     private static bool IsSignature(Statement statement, int name)

@@ -658,6 +658,8 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             "SELECT * FROM crosstab('select id, 1, reverse(s'||'sn) from {0} order by 1') AS ct(id int, v text)",
             "SELECT * FROM crosstab2(convert_from(decode(encode('select id::text, ''1'', reverse(ssn) from {0}', 'base64'), 'base64'), 'UTF8'))",
             "SELECT * FROM connectby('{0}', 'reverse(s'||'sn)', 'id::text', '1', 1) AS t(k text, p text, l int)",
+            // Six arguments, the fourth an ORDER BY field as PostgreSQL resolves them (probe AA2).
+            "SELECT * FROM connectby('{0}', 'id::text', 'id::text', '(CASE WHEN id = 1 THEN reverse(ssn)::int END)', '0'::text, '0') AS t(k text, p text, l int, o int)",
             "SELECT * FROM xpath_table('id', '''<a>''||reverse(s'||'sn)||''</a>''', '{0}', '/a', 'true') AS t(id int, v text)",
         })
         {
