@@ -74,7 +74,17 @@ internal sealed partial class GuardrailEngine
     /// </summary>
     public GuardrailVerdict EvaluateParse(ReadOnlySpan<byte> statementName, ReadOnlySpan<byte> utf8Sql, SqlSession session)
     {
-        var judgement = Judge(utf8Sql, null, session);
+        Judgement judgement;
+        session.Parsing = true;
+        try
+        {
+            judgement = Judge(utf8Sql, null, session);
+        }
+        finally
+        {
+            session.Parsing = false;
+        }
+
         if (!statementName.IsEmpty)
         {
             session.Define(Encoding.UTF8.GetString(statementName), [.. judgement.Classification.Statements]);

@@ -164,7 +164,11 @@ internal static partial class SqlClassifier
             i++;
         }
 
-        if (!context.MutatesSession || context.Session is null || i >= statement.To)
+        // Only a statement that surely runs forgets: one in a body or in dynamic SQL may never be
+        // reached (IF false, after RETURN, in a handled exception), and a Parse runs nothing
+        // until its Execute (probe AA1: either left an approved DELETE judged as what came after).
+        if (!context.MutatesSession || context.Session is not { Parsing: false } || i >= statement.To
+            || origin != SqlStatementOrigin.TopLevel || depth > 0)
         {
             return;
         }

@@ -39,6 +39,12 @@ internal sealed class SqlSession
     public bool HasPendingRemovals => _removed.Count > 0;
 
     /// <summary>
+    /// A Parse is being judged: it defines its name, but what it would forget (DEALLOCATE, DISCARD
+    /// ALL) is forgotten only when an Execute runs it (<see cref="SqlClassifier.Classify"/> then).
+    /// </summary>
+    public bool Parsing { get; set; }
+
+    /// <summary>
     /// The extended protocol's Close of a statement ('S'). (A named Parse is remembered by
     /// <see cref="Guardrails.GuardrailEngine.EvaluateParse"/>.)
     /// </summary>

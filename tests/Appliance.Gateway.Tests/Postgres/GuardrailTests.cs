@@ -432,6 +432,8 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     [InlineData("simple")]
     [InlineData("aborted")]
     [InlineData("extended")]
+    [InlineData("parsed")] // probe AA1: a Parse of DEALLOCATE that no Execute ran
+    [InlineData("body")] // probe AA1: a DEALLOCATE in a body that never reaches it
     public async Task ASkippedDeallocate_LeavesTheApprovedStatementHeldAtItsNextExecute(string how)
     {
         var table = await TableWithRowsAsync();
@@ -456,6 +458,18 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
                     await client.ReadUntilReadyAsync();
                 }
 
+                break;
+            case "parsed":
+                await client.SendAsync(o => FrontendWriter.WriteParse(o, "", $"DEALLOCATE {name}", []), FrontendWriter.WriteSync);
+                await client.ReadUntilReadyAsync();
+                await client.SendAsync(o => FrontendWriter.WriteQuery(o, replace[2]));
+                Assert.Equal("42P05", Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E').SqlState);
+                break;
+            case "body":
+                await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"DO $$ BEGIN IF false THEN EXECUTE 'DEALLOCATE {name}'; END IF; END $$"));
+                Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+                await client.SendAsync(o => FrontendWriter.WriteQuery(o, replace[2]));
+                Assert.Equal("42P05", Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E').SqlState);
                 break;
             default:
                 await client.SendAsync([.. replace.SelectMany<string, Action<System.Buffers.IBufferWriter<byte>>>(sql =>

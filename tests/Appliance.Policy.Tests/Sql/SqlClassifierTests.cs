@@ -489,6 +489,37 @@ public class SqlClassifierTests
         Assert.Equal(["EXECUTE", "SELECT"], Commands("EXECUTE pd", session));
     }
 
+    /// <summary>
+    /// Only a statement that surely runs forgets: a DEALLOCATE in a body or its dynamic SQL may
+    /// never be reached, and a Parse runs nothing until its Execute (probe AA1).
+    /// </summary>
+    [Theory]
+    [InlineData("DO $$ BEGIN IF false THEN EXECUTE 'DEALLOCATE pd'; END IF; END $$")]
+    [InlineData("DO $$ BEGIN RETURN; EXECUTE 'DISCARD ALL'; END $$")]
+    [InlineData("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DEALLOCATE ALL'; END $$")]
+    public void Classify_ADeallocateThatMayNotRun_ForgetsNothing(string sql)
+    {
+        var session = new SqlSession();
+        Classify("PREPARE pd AS DELETE FROM victim", session);
+        Classify(sql, session);
+        session.Settle(answered: 0, lastFailed: -1);
+
+        Assert.Equal(["EXECUTE", "DELETE"], Commands("EXECUTE pd", session));
+    }
+
+    [Fact]
+    public void Classify_WhileParsing_ForgetsNothing()
+    {
+        var session = new SqlSession();
+        Classify("PREPARE pd AS DELETE FROM victim", session);
+        session.Parsing = true;
+        Classify("DEALLOCATE pd", session);
+        session.Parsing = false;
+
+        Assert.False(session.HasPendingRemovals);
+        Assert.Equal(["EXECUTE", "DELETE"], Commands("EXECUTE pd", session));
+    }
+
     [Fact]
     public void Undo_GivesBackWhatARefusedBatchForgot()
     {

@@ -467,6 +467,9 @@ internal sealed partial class PgSession
     /// DISCARD PLANS, SEQUENCES and TEMP keep them (Npgsql sends the last two when a pooled
     /// connection is returned: forgetting then masked the next statements' computed columns, probe AB).
     /// </summary>
+    /// <summary>Whether a statement's text may DEALLOCATE or DISCARD ALL (a word search; the classifier reads it exactly).</summary>
+    internal static bool MayForgetPrepared(ReadOnlySpan<byte> sql) => ContainsWord(sql, "deallocate"u8) || ContainsDiscardAll(sql);
+
     private void ForgetDeallocated(ReadOnlySpan<byte> sql)
     {
         // Nothing named to forget (simple and unnamed-statement traffic): no scan on the hot path.
@@ -645,6 +648,13 @@ internal sealed partial class PgSession
             _refusedOwnExecute = false; // this Execute was the refused message
 
             return;
+        }
+
+        if (statement.MayForgetPrepared)
+        {
+            // Run now: what it forgets is settled by this batch's answer, as a Query's is.
+            SettleSqlSession();
+            Appliance.Policy.Sql.SqlClassifier.Classify(System.Text.Encoding.UTF8.GetString(statement.Text), _sql);
         }
 
         ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Execute, Portal = portal, Trace = trace });

@@ -43,6 +43,14 @@ internal sealed class StatementInfo(byte[] text, uint[] parameterTypes)
 
     private bool? _mayChangeClientEncoding;
 
+    /// <summary>
+    /// Its text may DEALLOCATE or DISCARD ALL: SQL-prepared statements are forgotten when an
+    /// Execute runs it, not at its Parse (probe AA1: a Parse never executed forgot an approved DELETE).
+    /// </summary>
+    public bool MayForgetPrepared => _mayForgetPrepared ??= PgSession.MayForgetPrepared(Text);
+
+    private bool? _mayForgetPrepared;
+
     /// <summary>The text its results are planned with: none for a FETCH, so computed columns are masked whole.</summary>
     public byte[] ResultText => FetchesCursor ? [] : Text;
 
