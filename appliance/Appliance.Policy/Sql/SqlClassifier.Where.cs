@@ -110,6 +110,12 @@ internal static partial class SqlClassifier
             return ConditionLimitsRows(statement, from + 1, to, depth + 1, others, !negated);
         }
 
+        // (c) IS TRUE, c = true, CASE WHEN c THEN true END: c itself; (c) IS FALSE: NOT c (probe AC1).
+        if (TruthTestOf(statement, from, to) is { } test)
+        {
+            return ConditionLimitsRows(statement, test.From, test.To, depth + 1, others, negated ^ test.Negates);
+        }
+
         if (negated)
         {
             // NOT (id <> id), NOT (id IS DISTINCT FROM id): every row where it is set.
@@ -118,99 +124,6 @@ internal static partial class SqlClassifier
         }
 
         return (!IsConstant(statement, from, to, others) && !ComparedWithItself(statement, from, to, equality: true)) || IsPlainlyFalse(statement, from, to);
-    }
-
-    /// <summary>
-    /// The same expression on both sides of a comparison: with <paramref name="equality"/>, one that
-    /// holds for equal values (<c>a = a</c>, <c>t.a &gt;= t.a</c>, <c>a IS NOT DISTINCT FROM a</c>),
-    /// otherwise one that fails for them (<c>a &lt;&gt; a</c>, <c>a != a</c>, <c>a IS DISTINCT FROM a</c>).
-    /// </summary>
-    private static bool ComparedWithItself(Statement statement, int from, int to, bool equality)
-    {
-        for (var op = from + 1; op < to - 1; op++)
-        {
-            var length = equality ? EqualityLength(statement, op, to) : InequalityLength(statement, op, to);
-            if (length > 0)
-            {
-                return SameTokens(statement, from, op, op + length, to);
-            }
-        }
-
-        return false;
-    }
-
-    private static int EqualityLength(Statement statement, int op, int to) => statement.Word(op) switch
-    {
-        "=" => 1,
-        "<" or ">" when op + 1 < to && statement.Word(op + 1) is "=" => 2,
-        _ when statement.IsKeyword(op, "IS") && op + 4 < to && statement.IsKeyword(op + 1, "NOT")
-            && statement.IsKeyword(op + 2, "DISTINCT") && statement.IsKeyword(op + 3, "FROM") => 4,
-        _ => 0,
-    };
-
-    private static int InequalityLength(Statement statement, int op, int to) => statement.Word(op) switch
-    {
-        "<" when statement.Word(op + 1) is ">" => 2,
-        "!" when statement.Word(op + 1) is "=" => 2,
-        _ when statement.IsKeyword(op, "IS") && op + 3 < to && statement.IsKeyword(op + 1, "DISTINCT")
-            && statement.IsKeyword(op + 2, "FROM") => 3,
-        _ => 0,
-    };
-
-    /// <summary>
-    /// Whether two sides are the same expression: the same tokens, identifiers compared as
-    /// PostgreSQL folds them (<c>"id"</c> is <c>id</c>), and a column reference the same column
-    /// with or without its qualifier (<c>customers.id = id</c>; <c>a.id = b.id</c> is two columns).
-    /// Numbers are compared as written (verdicts of UPDATE and DELETE are never shared by texts that
-    /// differ only in their integers: GuardrailEngine.Shapes.cs).
-    /// </summary>
-    private static bool SameTokens(Statement statement, int leftFrom, int leftTo, int rightFrom, int rightTo)
-    {
-        if (leftTo == leftFrom || rightTo == rightFrom)
-        {
-            return false;
-        }
-
-        if (leftTo - leftFrom != rightTo - rightFrom)
-        {
-            // Only a qualified and an unqualified reference to one column differ in length.
-            var (longFrom, longTo, shortFrom, shortTo) = leftTo - leftFrom > rightTo - rightFrom
-                ? (leftFrom, leftTo, rightFrom, rightTo)
-                : (rightFrom, rightTo, leftFrom, leftTo);
-            return IsColumnReference(statement, longFrom, longTo) && IsColumnReference(statement, shortFrom, shortTo)
-                && SameTokens(statement, longTo - (shortTo - shortFrom), longTo, shortFrom, shortTo);
-        }
-
-        for (var i = 0; i < leftTo - leftFrom; i++)
-        {
-            var left = statement.Tokens[leftFrom + i];
-            var right = statement.Tokens[rightFrom + i];
-            var same = left.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && right.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
-                ? SqlLiteral.Identifier(statement.Source, left) == SqlLiteral.Identifier(statement.Source, right)
-                : left.Kind == right.Kind && statement.Word(leftFrom + i).SequenceEqual(statement.Word(rightFrom + i));
-            if (!same)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary><c>c</c>, <c>t.c</c>, <c>s.t.c</c>: identifiers joined by dots.</summary>
-    private static bool IsColumnReference(Statement statement, int from, int to)
-    {
-        for (var i = from; i < to; i++)
-        {
-            var identifier = (i - from) % 2 == 0;
-            var kind = statement.Tokens[i].Kind;
-            if (identifier ? kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier) : statement.Word(i) is not ".")
-            {
-                return false;
-            }
-        }
-
-        return (to - from) % 2 == 1;
     }
 
     /// <summary>The parts of the condition between <paramref name="keyword"/>s at its own level.</summary>
