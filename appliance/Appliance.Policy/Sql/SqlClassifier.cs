@@ -175,6 +175,36 @@ internal static partial class SqlClassifier
     }
 
     /// <summary>A statement that runs nothing else but may hold data-modifying statements in parentheses.</summary>
+    /// <summary>
+    /// <c>CREATE SCHEMA s CREATE TABLE … CREATE VIEW … GRANT …</c>: each element after the schema's
+    /// name is a statement of its own, judged as one (probe AC3: a rule on GRANT missed the GRANT
+    /// of a schema element, and PUBLIC got the table).
+    /// </summary>
+    private static void ClassifySchemaElements(Context context, Statement statement, int first, SqlStatementOrigin origin, int depth)
+    {
+        var start = -1;
+        for (var i = first + 2; i <= statement.To; i++)
+        {
+            var boundary = i == statement.To || statement.IsKeyword(i, "CREATE") || statement.IsKeyword(i, "GRANT");
+            if (!boundary)
+            {
+                if (statement.Tokens[i].Kind == SqlTokenKind.OpenParen)
+                {
+                    i = statement.MatchingParen(i, statement.To);
+                }
+
+                continue;
+            }
+
+            if (start >= 0)
+            {
+                ClassifyTokens(context, statement.Slice(start, i), origin, depth + 1);
+            }
+
+            start = i;
+        }
+    }
+
     private static void ClassifyLeaf(Context context, Statement statement, int first, string kind, SqlStatementOrigin origin, int depth)
     {
         var command = CommandName(statement, first, kind);
@@ -194,6 +224,11 @@ internal static partial class SqlClassifier
         {
             context.Add(statement.Text, ServerFiles, ServerFiles, hasWhere: false, origin, depth);
         }
+        if (command == "CREATE SCHEMA")
+        {
+            ClassifySchemaElements(context, statement, first, origin, depth);
+        }
+
         if (command is "ALTER TABLE" or "ALTER FOREIGN TABLE" or "ALTER TYPE" && DropsColumn(statement, first))
         {
             // Dropping a column destroys its data as DROP TABLE does a table's: a rule on DROP covers it.

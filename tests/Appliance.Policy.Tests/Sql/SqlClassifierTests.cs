@@ -373,6 +373,14 @@ public class SqlClassifierTests
         Assert.Equal("EXPLAIN", statement.Command);
     }
 
+    /// <summary>A schema's elements are statements of their own (probe AC3: a rule on GRANT missed the GRANT in one).</summary>
+    [Theory]
+    [InlineData("CREATE SCHEMA s2 CREATE TABLE t (id int, CHECK (id > 0)) GRANT SELECT ON t TO PUBLIC", new[] { "CREATE SCHEMA", "CREATE TABLE", "GRANT" })]
+    [InlineData("create schema if not exists s authorization r create view v as select 1 create index i on t (a)", new[] { "CREATE SCHEMA", "CREATE VIEW", "CREATE INDEX" })]
+    [InlineData("CREATE SCHEMA s", new[] { "CREATE SCHEMA" })]
+    public void Classify_CreateSchema_JudgesEachElement(string sql, string[] commands) =>
+        Assert.Equal(commands, Commands(sql));
+
     [Fact]
     public void Classify_Prepare_ClassifiesItsStatementAndRemembersIt()
     {
