@@ -328,6 +328,12 @@ internal static partial class SqlClassifier
         }
 
         context.Add(statement.Text, "COPY", command, hasWhere: false, origin, depth);
+        if (command == "COPY FROM")
+        {
+            // It inserts rows as INSERT does: a rule on INSERT covers it (probe AC4).
+            context.Add(statement.Text, "INSERT", command, hasWhere: false, origin, depth);
+        }
+
         if (serverSide)
         {
             context.Add(statement.Text, ServerFiles, ServerFiles, hasWhere: false, origin, depth);

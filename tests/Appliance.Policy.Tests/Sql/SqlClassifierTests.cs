@@ -373,6 +373,15 @@ public class SqlClassifierTests
         Assert.Equal("EXPLAIN", statement.Command);
     }
 
+    /// <summary>COPY … FROM inserts rows: it is an INSERT too, for the rules on INSERT (probe AC4).</summary>
+    [Theory]
+    [InlineData("COPY app.items FROM STDIN", true)]
+    [InlineData("copy items (id, name) from stdin with (format csv)", true)]
+    [InlineData("COPY items TO STDOUT", false)]
+    [InlineData("COPY (SELECT 1) TO STDOUT", false)]
+    public void Classify_CopyFrom_IsAnInsertToo(string sql, bool inserts) =>
+        Assert.Equal(inserts, Classify(sql).Any(s => s.Kind == "INSERT" && s.Command == "COPY FROM"));
+
     /// <summary>A schema's elements are statements of their own (probe AC3: a rule on GRANT missed the GRANT in one).</summary>
     [Theory]
     [InlineData("CREATE SCHEMA s2 CREATE TABLE t (id int, CHECK (id > 0)) GRANT SELECT ON t TO PUBLIC", new[] { "CREATE SCHEMA", "CREATE TABLE", "GRANT" })]
