@@ -510,8 +510,15 @@ internal sealed partial class Masker
 
             if (tokens[i].Kind == SqlTokenKind.Word)
             {
-                // TABLE name: that relation's columns.
-                var name = SqlLiteral.Identifier(text, tokens[i + 1]);
+                // TABLE [schema.]name: that relation's columns (probe AC5: the schema's name was read
+                // as the relation's, unknown, and INSERT … TABLE app.other refused as a copy).
+                var last = i + 1;
+                while (last + 2 < tokens.Count && IsDot(text, tokens[last + 1]) && tokens[last + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+                {
+                    last += 2;
+                }
+
+                var name = SqlLiteral.Identifier(text, tokens[last]);
                 if (relations?.MaskedColumnsUnderOtherNames(name) is not null || (!keepsViewsNames && !HoldsNoMaskedColumn(name, relations, withQueries)))
                 {
                     return true;

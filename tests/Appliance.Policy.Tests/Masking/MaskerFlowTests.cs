@@ -83,6 +83,8 @@ public sealed class MaskerFlowTests
     [Theory]
     [InlineData("INSERT INTO notes SELECT * FROM customers", true)]
     [InlineData("INSERT INTO notes TABLE customers", true)]
+    [InlineData("INSERT INTO notes TABLE public.customers", true)]
+    [InlineData("INSERT INTO notes TABLE app.orders", false)] // probe AC5: the schema's name was read as the relation's
     [InlineData("insert into notes (a, b, c) select c.* from public.customers c", true)]
     [InlineData("INSERT INTO notes SELECT o.*, c.* FROM orders o JOIN customers c ON c.id = o.customer_id", true)]
     [InlineData("CREATE TABLE t (a, b, c, d, e) AS SELECT * FROM customers", true)]
