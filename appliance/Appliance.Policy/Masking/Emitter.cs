@@ -11,14 +11,17 @@ internal ref struct Emitter
 {
     private readonly ReadOnlySpan<byte> _value;
     private readonly IBufferWriter<byte>? _output;
+    private readonly List<(int Start, int End)>? _spans;
     private readonly ReadOnlySpan<byte> _prefix;
     private int _jsonPosition;
     private bool _inJsonString;
     private bool _started;
 
-    public Emitter(ReadOnlySpan<byte> value, ScanMode mode, IBufferWriter<byte>? output, ReadOnlySpan<byte> prefix)
+    /// <param name="spans">Where each replacement goes, when the caller needs the places rather than the text.</param>
+    public Emitter(ReadOnlySpan<byte> value, ScanMode mode, IBufferWriter<byte>? output, ReadOnlySpan<byte> prefix, List<(int Start, int End)>? spans = null)
     {
         _value = value;
+        _spans = spans;
         Mode = mode;
         _output = mode == ScanMode.DetectOnly ? null : output;
         _prefix = prefix;
@@ -34,6 +37,7 @@ internal ref struct Emitter
     public void Replace(int start, int end, scoped ReadOnlySpan<byte> replacement)
     {
         Found = true;
+        _spans?.Add((start, end));
         if (_output is null)
         {
             return;

@@ -54,17 +54,7 @@ internal sealed partial class Masker
             var changed = Rebuild(row, fields[..count], forced, ends, format, plan, header);
             if (!header && HasValueDetection && MayJoinValues(format))
             {
-                // Values joined by the delimiter into what the detectors find: masked whole, one by
-                // one from the first, until the line holds nothing (only a delimiter that can sit
-                // inside a card, SSN, email or pattern can join them, so ordinary exports never get here).
-                for (var next = 0; next < count && Detects(JoinedView(rebuilt.WrittenSpan, ends[..count], format, plan)); next++)
-                {
-                    if (!fields[next].IsNull)
-                    {
-                        forced[next] = true;
-                        changed = Rebuild(row, fields[..count], forced, ends, format, plan, header);
-                    }
-                }
+                changed |= UnjoinSecrets(row, fields[..count], forced[..count], ends[..count], format, plan, rebuilt);
             }
 
             if (!changed)
@@ -86,11 +76,49 @@ internal sealed partial class Masker
     }
 
     /// <summary>
-    /// The rebuilt line as the detectors read it for values joined across fields, in scratch
-    /// buffer 2: a bytea's hex is written as a tab, as its digits are no text the client reads
-    /// (per value they are read decoded: probe PB2).
+    /// Values joined by the delimiter into what the detectors find (probes AB1, AE1): the values a
+    /// match spans are masked whole, in one more pass; if the line still holds something (a
+    /// lookalike or a custom pattern, whose places are not told), every value is. A few passes over
+    /// the row whatever its width (probe AE2: masking one value at a time was quadratic in them).
     /// </summary>
-    private static ReadOnlySpan<byte> JoinedView(ReadOnlySpan<byte> line, ReadOnlySpan<int> ends, CopyToStdout format, ResultMaskPlan plan)
+    private bool UnjoinSecrets(
+        ReadOnlySpan<byte> row, ReadOnlySpan<CopyField> fields, Span<bool> forced, Span<int> ends, CopyToStdout format, ResultMaskPlan plan,
+        PooledBufferWriter rebuilt)
+    {
+        var viewEnds = fields.Length <= StackFields ? stackalloc int[StackFields] : new int[fields.Length];
+        var view = JoinedView(rebuilt.WrittenSpan, ends, viewEnds[..fields.Length], format, plan);
+        if (!Detects(view))
+        {
+            return false;
+        }
+
+        var spans = new List<(int Start, int End)>();
+        ValueScanner.Scan(view, _detectors, ScanMode.Text, PooledBufferWriter.Scratch(3), spans: spans);
+        foreach (var (start, end) in spans)
+        {
+            for (var i = 0; i < fields.Length; i++)
+            {
+                var fieldStart = i == 0 ? 0 : viewEnds[i - 1] + 1;
+                forced[i] |= !fields[i].IsNull && fieldStart < end && viewEnds[i] > start;
+            }
+        }
+
+        Rebuild(row, fields, forced, ends, format, plan, header: false);
+        if (Detects(JoinedView(rebuilt.WrittenSpan, ends, viewEnds[..fields.Length], format, plan)))
+        {
+            forced.Fill(true);
+            Rebuild(row, fields, forced, ends, format, plan, header: false);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The rebuilt line as the detectors read it for values joined across fields, in scratch
+    /// buffer 2, with where each value ends in it: a bytea's hex is written as a tab, as its
+    /// digits are no text the client reads (per value they are read decoded: probe PB2).
+    /// </summary>
+    private static ReadOnlySpan<byte> JoinedView(ReadOnlySpan<byte> line, ReadOnlySpan<int> ends, Span<int> viewEnds, CopyToStdout format, ResultMaskPlan plan)
     {
         var view = PooledBufferWriter.Scratch(2);
         for (var i = 0; i < ends.Length; i++)
@@ -102,6 +130,7 @@ internal sealed partial class Masker
             }
 
             Write(view, plan[i].ValueClass is PgValueClass.Bytea || plan[i].TypeOid is PgTypes.ByteaArray ? "\t"u8 : line[start..ends[i]]);
+            viewEnds[i] = view.WrittenSpan.Length;
         }
 
         return view.WrittenSpan;
@@ -116,7 +145,8 @@ internal sealed partial class Masker
     private bool MayJoinValues(CopyToStdout format) =>
         _patterns.Length > 0 || MayJoin(format.Delimiter) || (format.IsCsv && (MayJoin(format.Quote) || MayJoin(format.Escape)));
 
-    private static bool MayJoin(byte c) => char.IsAsciiLetterOrDigit((char)c) || c is (byte)' ' or (byte)'-' or (byte)'.' or (byte)'_' or (byte)'%' or (byte)'+' or (byte)'@' || c >= 0x80;
+    private static bool MayJoin(byte c) =>
+        char.IsAsciiLetterOrDigit((char)c) || c is (byte)' ' or (byte)'-' or (byte)'.' or (byte)'_' or (byte)'%' or (byte)'+' or (byte)'@' or (byte)',' or (byte)'\'' || c >= 0x80;
 
     /// <summary>
     /// The row without its newline, each value masked as its column's plan says (or whole where

@@ -76,8 +76,10 @@ internal static class ValueScanner
     /// <paramref name="prefix"/>, is written to <paramref name="output"/> only when something
     /// matched. Returns <see cref="MaskResult.Null"/> only in <see cref="ScanMode.DetectOnly"/>.
     /// </summary>
+    /// <param name="spans">Filled with where each match is (in the rewriting modes).</param>
     public static MaskResult Scan(
-        ReadOnlySpan<byte> value, Detectors detectors, ScanMode mode, IBufferWriter<byte>? output, ReadOnlySpan<byte> prefix = default)
+        ReadOnlySpan<byte> value, Detectors detectors, ScanMode mode, IBufferWriter<byte>? output, ReadOnlySpan<byte> prefix = default,
+        List<(int Start, int End)>? spans = null)
     {
         if (detectors == Detectors.None)
         {
@@ -91,7 +93,7 @@ internal static class ValueScanner
             return MaskResult.Unchanged;
         }
 
-        var emitter = new Emitter(value, mode, output, prefix);
+        var emitter = new Emitter(value, mode, output, prefix, spans);
         var position = first;
         while (position < value.Length)
         {
