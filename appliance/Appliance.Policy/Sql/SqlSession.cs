@@ -38,6 +38,9 @@ internal sealed class SqlSession
 
     public bool HasPendingRemovals => _removed.Count > 0;
 
+    /// <summary>Whether the statements of <paramref name="batch"/> forgot any prepared statement (not yet settled).</summary>
+    public bool ForgotIn(long batch) => _removed.Exists(r => r.Batch == batch);
+
     /// <summary>
     /// A Parse is being judged: it defines its name, but what it would forget (DEALLOCATE, DISCARD
     /// ALL) is forgotten only when an Execute runs it (<see cref="SqlClassifier.Classify"/> then).

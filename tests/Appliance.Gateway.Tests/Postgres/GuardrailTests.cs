@@ -489,6 +489,56 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     /// <summary>
+    /// A parsed statement that runs a SQL-prepared one (<c>EXECUTE pd</c>) runs what the name holds
+    /// at each Execute: each run is judged by it then (probe AF1: pd closed and prepared again as
+    /// an approved DELETE, every later Execute of the parsed statement deleted, unreviewed).
+    /// </summary>
+    [Fact]
+    public async Task AParsedExecuteOfAPreparedName_IsJudgedByWhatTheNameHoldsAtEachRun()
+    {
+        var table = await TableWithRowsAsync();
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "PREPARE pd AS SELECT 1"));
+        await client.ReadUntilReadyAsync();
+        await client.SendAsync(o => FrontendWriter.WriteParse(o, "runs_pd", "EXECUTE pd", []), FrontendWriter.WriteSync);
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+        await client.SendAsync(o => FrontendWriter.WriteClose(o, Appliance.Wire.Frontend.DescribeTarget.Statement, "pd"), FrontendWriter.WriteSync);
+        await client.ReadUntilReadyAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"PREPARE pd AS DELETE FROM {table}"));
+        await bob.PostAsync($"api/requests/{await WaitForReviewAsync(table)}/approve", null, HttpStatusCode.OK);
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteBind(o, "", "runs_pd", [], [], []), o => FrontendWriter.WriteExecute(o, "", 0), FrontendWriter.WriteSync);
+        var held = Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+
+        Assert.Contains("review", held.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
+    /// <summary>
+    /// The word "deallocate" in a string forgets no statement (probe AF2: Npgsql's auto-prepared
+    /// statements failed to bind after <c>SELECT 'how to deallocate memory'</c>).
+    /// </summary>
+    [Fact]
+    public async Task TheWordDeallocateInAString_ForgetsNoStatement()
+    {
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(o => FrontendWriter.WriteParse(o, "kept", "SELECT 41 + 1", []), FrontendWriter.WriteSync);
+        await client.ReadUntilReadyAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 'how to deallocate memory', 'or discard all of it'"));
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteBind(o, "", "kept", [], [], []), o => FrontendWriter.WriteExecute(o, "", 0), FrontendWriter.WriteSync);
+        var answer = await client.ReadUntilReadyAsync();
+
+        Assert.DoesNotContain(answer, m => m.Type == 'E');
+        Assert.Equal("42", System.Text.Encoding.UTF8.GetString(Assert.Single(answer, m => m.Type == 'D').Body[6..]));
+    }
+
+    /// <summary>
     /// SQL EXECUTE of a statement a Parse made shows approvers that statement whole: the rule may
     /// match one statement inside it (a DO block's body) while all of it runs (probe CH: the review
     /// showed only the matched UPDATE of a DO block that also deleted).

@@ -237,7 +237,7 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
 
     /// <summary>
     /// A name PostgreSQL still holds, parsed again with another text after the gateway forgot it
-    /// (a "deallocate" in a literal): PostgreSQL refuses the Parse (42P05) and keeps the first.
+    /// (a DEALLOCATE that PostgreSQL skipped after an error): PostgreSQL refuses the Parse (42P05) and keeps the first.
     /// A Bind of the name is then refused: the gateway judged and recorded the new text while
     /// PostgreSQL ran the old (probe DO).
     /// </summary>
@@ -247,7 +247,7 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
         await using var client = await LoginAsync();
         await client.SendAsync(o => FrontendWriter.WriteParse(o, "kept", "SELECT 'first'", []), FrontendWriter.WriteSync);
         await client.ReadUntilReadyAsync();
-        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 'deallocate' AS w"));
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "SELECT 1/0; DEALLOCATE kept"));
         await client.ReadUntilReadyAsync();
 
         await client.SendAsync(o => FrontendWriter.WriteParse(o, "kept", "SELECT 'second'", []), FrontendWriter.WriteSync);

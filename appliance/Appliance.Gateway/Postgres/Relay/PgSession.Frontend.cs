@@ -329,7 +329,7 @@ internal sealed partial class PgSession
             return;
         }
 
-        ForgetDeallocated(sql);
+        ForgetDeallocated(_batch - 1);
 
         // The probe goes first: its answers come before the COPY's.
         var probe = decision.Copy is { } copy ? ProbeCopy(copy, runtime.Masker) : null;
@@ -402,7 +402,6 @@ internal sealed partial class PgSession
             return;
         }
 
-        ForgetDeallocated(parse.Query);
         var statement = RememberStatement(parse.StatementName, parse.Query, parse.ParameterTypes);
         statement.ExecutionsLeft = decision.Reviewed is null ? null : 1;
         statement.ReviewedBy = decision.Reviewed;
@@ -470,10 +469,17 @@ internal sealed partial class PgSession
     /// <summary>Whether a statement's text may DEALLOCATE or DISCARD ALL (a word search; the classifier reads it exactly).</summary>
     internal static bool MayForgetPrepared(ReadOnlySpan<byte> sql) => ContainsWord(sql, "deallocate"u8) || ContainsDiscardAll(sql);
 
-    private void ForgetDeallocated(ReadOnlySpan<byte> sql)
+    /// <summary>Whether a statement's text may run a SQL-prepared statement (a word search).</summary>
+    internal static bool MayRunSqlPrepared(ReadOnlySpan<byte> sql) => ContainsWord(sql, "execute"u8);
+
+    /// <summary>
+    /// The statements of <paramref name="batch"/> (a Query, or an Execute of a parsed one) forgot
+    /// prepared statements, as the classifier read them (a word in a string forgets nothing: probe
+    /// AF2, Npgsql's auto-prepared statements failed after <c>SELECT 'how to deallocate'</c>).
+    /// </summary>
+    private void ForgetDeallocated(long batch)
     {
-        // Nothing named to forget (simple and unnamed-statement traffic): no scan on the hot path.
-        if (_statements.HasNamed && (ContainsWord(sql, "deallocate"u8) || ContainsDiscardAll(sql)))
+        if (_statements.HasNamed && _sql.ForgotIn(batch))
         {
             _statements.ClearNamed();
         }
@@ -592,6 +598,30 @@ internal sealed partial class PgSession
         portal.TrustedThrough = _codeRuns;
         var statement = portal.Statement;
         string? spends = null;
+        string? alerts = null;
+        if (statement.ExecutionsLeft is null && !portal.Started && statement.MayRunSqlPrepared)
+        {
+            // What EXECUTE name runs is what the name holds now, not at this statement's Parse
+            // (probe AF1). Before anything is staged: a review moves this message to threads.
+            var decision = Decide(statement.Text, default, isParse: true);
+            if (decision.Skipped)
+            {
+                SkipRestOfBatch(null);
+                RecordRefused(_runtime.MaskSql(statement.Text), Audit.StatementRecord.Skipped, NotRunInBatch, null);
+                return;
+            }
+
+            if (decision.Refusal is { } refusal)
+            {
+                RefuseInBatch(refusal);
+                _refusedOwnExecute = false; // this Execute was the refused message
+                return;
+            }
+
+            spends = decision.ReviewId;
+            alerts = decision.Alerts;
+        }
+
         if (statement.ExecutionsLeft is { } left && !portal.Started)
         {
             if (left <= 0)
@@ -640,7 +670,7 @@ internal sealed partial class PgSession
         }
 
         portal.Started = true;
-        var trace = StartTrace(portal.RecordedAs ?? (statement.MaskedSql ??= _runtime.MaskSql(statement.Text)), portal.Parameters, null);
+        var trace = StartTrace(portal.RecordedAs ?? (statement.MaskedSql ??= _runtime.MaskSql(statement.Text)), portal.Parameters, alerts);
         trace.SpentReview = spends;
         if (CommitIntent(trace) is { } auditRefusal)
         {
@@ -655,6 +685,7 @@ internal sealed partial class PgSession
             // Run now: what it forgets is settled by this batch's answer, as a Query's is.
             SettleSqlSession();
             Appliance.Policy.Sql.SqlClassifier.Classify(System.Text.Encoding.UTF8.GetString(statement.Text), _sql);
+            ForgetDeallocated(_batch);
         }
 
         ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Execute, Portal = portal, Trace = trace });

@@ -51,6 +51,16 @@ internal sealed class StatementInfo(byte[] text, uint[] parameterTypes)
 
     private bool? _mayForgetPrepared;
 
+    /// <summary>
+    /// Its text may run a SQL-prepared statement (<c>EXECUTE name</c>, <c>EXPLAIN ANALYZE EXECUTE
+    /// name</c>): PostgreSQL looks the name up at each run, so each run is judged by what the name
+    /// holds then (probe AF1: a Close and a new PREPARE under the name, approved once, made every
+    /// later Execute a DELETE judged at Parse as SELECT 1).
+    /// </summary>
+    public bool MayRunSqlPrepared => _mayRunSqlPrepared ??= PgSession.MayRunSqlPrepared(Text);
+
+    private bool? _mayRunSqlPrepared;
+
     /// <summary>The text its results are planned with: none for a FETCH, so computed columns are masked whole.</summary>
     public byte[] ResultText => FetchesCursor ? [] : Text;
 
