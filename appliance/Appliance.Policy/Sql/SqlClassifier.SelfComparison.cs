@@ -21,7 +21,18 @@ internal static partial class SqlClassifier
             var length = equality ? EqualityLength(statement, op, to) : InequalityLength(statement, op, to);
             if (length > 0)
             {
-                return SameExpression(statement, from, op, op + length, to);
+                // id OPERATOR(pg_catalog.=) id (probe AD1): the sides are outside the call.
+                var (leftTo, rightFrom) = (op, op + length);
+                if (rightFrom < to && statement.Tokens[rightFrom].Kind == SqlTokenKind.CloseParen)
+                {
+                    var open = statement.Word(op - 1) is "." ? op - 3 : op - 1;
+                    if (open - 1 >= from && statement.Tokens[open].Kind == SqlTokenKind.OpenParen && statement.IsKeyword(open - 1, "OPERATOR"))
+                    {
+                        (leftTo, rightFrom) = (open - 1, rightFrom + 1);
+                    }
+                }
+
+                return SameExpression(statement, from, leftTo, rightFrom, to);
             }
         }
 
@@ -86,9 +97,37 @@ internal static partial class SqlClassifier
     private static List<string> Comparable(Statement statement, int from, int to)
     {
         var tokens = new List<string>(to - from);
+        AddComparable(statement, from, to, tokens);
+        return tokens;
+    }
+
+    /// <summary>Type names PostgreSQL also has as functions that cast (<c>int4(id)</c>): left out with the parentheses.</summary>
+    private static readonly HashSet<string> CastFunctions = new(StringComparer.Ordinal)
+    {
+        "int2", "int4", "int8", "float4", "float8", "numeric", "text", "varchar", "bpchar", "bool", "name", "date",
+        "timestamp", "timestamptz", "time", "timetz", "interval", "char", "oid",
+    };
+
+    private static void AddComparable(Statement statement, int from, int to, List<string> tokens)
+    {
         for (var i = from; i < to; i++)
         {
             var token = statement.Tokens[i];
+            if (statement.IsKeyword(i, "CAST") && i + 1 < to && statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen
+                && statement.MatchingParen(i + 1, to) is var close && close < to && TopLevelKeyword(statement, i + 2, close, "AS") is var asAt and >= 0)
+            {
+                // CAST(x AS t) is x (probe AD1).
+                AddComparable(statement, i + 2, asAt, tokens);
+                i = close;
+                continue;
+            }
+
+            if (token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && i + 1 < to && statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen
+                && CastFunctions.Contains(SqlLiteral.Identifier(statement.Source, token)))
+            {
+                continue;
+            }
+
             if (token.Kind is SqlTokenKind.OpenParen or SqlTokenKind.CloseParen || (tokens.Count == 0 && statement.Word(i) is "+"))
             {
                 continue;
@@ -117,8 +156,24 @@ internal static partial class SqlClassifier
                 ? SqlLiteral.Identifier(statement.Source, token)
                 : statement.Word(i).ToString());
         }
+    }
 
-        return tokens;
+    /// <summary>The index of <paramref name="keyword"/> outside parentheses in [from, to); -1 if none.</summary>
+    private static int TopLevelKeyword(Statement statement, int from, int to, string keyword)
+    {
+        for (var i = from; i < to; i++)
+        {
+            if (statement.Tokens[i].Kind == SqlTokenKind.OpenParen)
+            {
+                i = statement.MatchingParen(i, to);
+            }
+            else if (statement.IsKeyword(i, keyword))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Past a cast's type: its words (<c>double precision</c>), dots, modifiers in parentheses and array brackets.</summary>
@@ -161,72 +216,240 @@ internal static partial class SqlClassifier
     private static bool IsIdentifierText(string text) => text.Length > 0 && (char.IsLetter(text[0]) || text[0] == '_');
 
     /// <summary>
-    /// A condition tested for truth: <c>(c) IS TRUE</c>, <c>IS NOT FALSE</c>, <c>= true</c>,
-    /// <c>&lt;&gt; false</c>, <c>true = (c)</c> and <c>CASE WHEN c THEN true [ELSE false] END</c>
-    /// are <c>c</c>; <c>IS FALSE</c>, <c>IS NOT TRUE</c>, <c>= false</c> and <c>&lt;&gt; true</c> are
-    /// <c>NOT c</c> (probe AC1: <c>WHERE (id = 5 OR true) IS TRUE</c> deleted every row). Null when it is none.
+    /// A condition tested for truth, however the truth value is written (<c>true</c>, <c>(true)</c>,
+    /// <c>'t'</c>, <c>'true'::bool</c>, <c>NOT false</c>): <c>(c) IS TRUE</c>, <c>IS NOT FALSE</c>,
+    /// <c>c = true</c>, <c>true = c</c>, <c>c &lt;&gt; false</c>, <c>c IS NOT DISTINCT FROM true</c>,
+    /// <c>(c)::bool</c>, <c>CAST(c AS boolean)</c> and <c>CASE WHEN c THEN true ELSE false END</c> are
+    /// <c>c</c>; their opposites are <c>NOT c</c> (probes AC1, AD2, AD3: <c>WHERE (id = 5 OR true) =
+    /// (true)</c> updated every row). A CASE whose every branch is true is <c>true</c> (From == To).
+    /// Null when it is none.
     /// </summary>
     private static (int From, int To, bool Negates)? TruthTestOf(Statement statement, int from, int to)
     {
-        if (to - from >= 3 && statement.IsKeyword(to - 2, "IS") && (statement.IsKeyword(to - 1, "TRUE") || statement.IsKeyword(to - 1, "FALSE")))
+        if (to - from >= 3 && statement.IsKeyword(to - 2, "IS") && TruthValue(statement, to - 1, to) is { } isValue)
         {
-            return (from, to - 2, statement.IsKeyword(to - 1, "FALSE"));
+            return (from, to - 2, !isValue);
         }
 
-        if (to - from >= 4 && statement.IsKeyword(to - 3, "IS") && statement.IsKeyword(to - 2, "NOT")
-            && (statement.IsKeyword(to - 1, "TRUE") || statement.IsKeyword(to - 1, "FALSE")))
+        if (to - from >= 4 && statement.IsKeyword(to - 3, "IS") && statement.IsKeyword(to - 2, "NOT") && TruthValue(statement, to - 1, to) is { } isNotValue)
         {
-            return (from, to - 3, statement.IsKeyword(to - 1, "TRUE"));
+            return (from, to - 3, isNotValue);
         }
 
-        if (to - from >= 3 && (statement.IsKeyword(to - 1, "TRUE") || statement.IsKeyword(to - 1, "FALSE"))
-            && ComparisonBefore(statement, to - 1, from) is { Length: > 0 } comparison)
+        if (to - from >= 4 && statement.Word(to - 3) is ":" && statement.Word(to - 2) is ":" && IsBooleanType(statement, to - 1))
         {
-            return (from, to - 1 - comparison.Length, comparison.IsEquality == statement.IsKeyword(to - 1, "FALSE"));
+            return (from, to - 3, false);
         }
 
-        if (to - from >= 3 && (statement.IsKeyword(from, "TRUE") || statement.IsKeyword(from, "FALSE")) && statement.Word(from + 1) is "=")
+        if (statement.IsKeyword(from, "CAST") && from + 1 < to && statement.Tokens[from + 1].Kind == SqlTokenKind.OpenParen
+            && statement.MatchingParen(from + 1, to) == to - 1 && TopLevelKeyword(statement, from + 2, to - 1, "AS") is var asAt and >= 0
+            && asAt + 2 == to - 1 && IsBooleanType(statement, asAt + 1))
         {
-            return (from + 2, to, statement.IsKeyword(from, "FALSE"));
+            return (from + 2, asAt, false);
         }
 
-        return CaseWhenTrue(statement, from, to);
+        if (statement.IsKeyword(from, "CASE") && CaseEnd(statement, from, to) == to - 1)
+        {
+            return CaseTruthTest(statement, from, to);
+        }
+
+        for (var op = from; op < to - 1; op++)
+        {
+            if (statement.Tokens[op].Kind == SqlTokenKind.OpenParen)
+            {
+                op = statement.MatchingParen(op, to);
+                continue;
+            }
+
+            if (statement.IsKeyword(op, "CASE"))
+            {
+                op = CaseEnd(statement, op, to);
+                continue;
+            }
+
+            if (op == from)
+            {
+                continue;
+            }
+
+            var (length, isEquality) = ComparisonAt(statement, op, to);
+            if (length == 0)
+            {
+                continue;
+            }
+
+            if (TruthValue(statement, op + length, to) is { } right)
+            {
+                return (from, op, isEquality != right);
+            }
+
+            return TruthValue(statement, from, op) is { } left ? (op + length, to, isEquality != left) : null;
+        }
+
+        return null;
     }
 
-    /// <summary>The length of <c>=</c>, <c>&lt;&gt;</c> or <c>!=</c> right before <paramref name="at"/>, and whether it is <c>=</c>; 0 for none.</summary>
-    private static (int Length, bool IsEquality) ComparisonBefore(Statement statement, int at, int from) =>
-        statement.Word(at - 1) is "=" && !(at - 2 >= from && statement.Word(at - 2) is "<" or ">" or "!") ? (1, true)
-        : at - 2 >= from && (statement.Word(at - 2) is "<" && statement.Word(at - 1) is ">" || statement.Word(at - 2) is "!" && statement.Word(at - 1) is "=") ? (2, false)
-        : (0, false);
-
-    /// <summary><c>CASE WHEN c THEN TRUE [ELSE FALSE | ELSE NULL] END</c>: c.</summary>
-    private static (int From, int To, bool Negates)? CaseWhenTrue(Statement statement, int from, int to)
+    /// <summary>The END of the CASE at <paramref name="i"/> (nested ones counted); the last index when it has none.</summary>
+    private static int CaseEnd(Statement statement, int i, int to)
     {
-        if (to - from < 6 || !statement.IsKeyword(from, "CASE") || !statement.IsKeyword(from + 1, "WHEN") || !statement.IsKeyword(to - 1, "END"))
-        {
-            return null;
-        }
-
-        var then = -1;
-        for (var i = from + 2; i < to && then < 0; i++)
+        for (var depth = 0; i < to; i++)
         {
             if (statement.Tokens[i].Kind == SqlTokenKind.OpenParen)
             {
                 i = statement.MatchingParen(i, to);
             }
-            else if (statement.IsKeyword(i, "CASE") || statement.IsKeyword(i, "WHEN"))
+            else if (statement.IsKeyword(i, "CASE"))
             {
-                return null;
+                depth++;
             }
-            else if (statement.IsKeyword(i, "THEN"))
+            else if (statement.IsKeyword(i, "END") && --depth == 0)
             {
-                then = i;
+                return i;
             }
         }
 
-        var rest = to - 1 - (then + 1);
-        var onlyTrue = then > from + 2 && statement.IsKeyword(then + 1, "TRUE")
-            && (rest == 1 || (rest == 3 && statement.IsKeyword(then + 2, "ELSE") && (statement.IsKeyword(then + 3, "FALSE") || statement.IsKeyword(then + 3, "NULL"))));
-        return onlyTrue ? (from + 2, then, false) : null;
+        return to - 1;
+    }
+
+    /// <summary><c>=</c>, <c>&lt;&gt;</c>, <c>!=</c>, <c>IS [NOT] DISTINCT FROM</c> at <paramref name="op"/>: its length and whether it is an equality.</summary>
+    private static (int Length, bool IsEquality) ComparisonAt(Statement statement, int op, int to) => statement.Word(op) switch
+    {
+        "=" when statement.Tokens[op - 1].Kind != SqlTokenKind.Other && statement.Tokens[op + 1].Kind != SqlTokenKind.Other => (1, true),
+        "<" when statement.Word(op + 1) is ">" => (2, false),
+        "!" when statement.Word(op + 1) is "=" => (2, false),
+        _ when statement.IsKeyword(op, "IS") && op + 3 < to && statement.IsKeyword(op + 1, "DISTINCT") && statement.IsKeyword(op + 2, "FROM") => (3, false),
+        _ when statement.IsKeyword(op, "IS") && op + 4 < to && statement.IsKeyword(op + 1, "NOT") && statement.IsKeyword(op + 2, "DISTINCT")
+            && statement.IsKeyword(op + 3, "FROM") => (4, true),
+        _ => (0, false),
+    };
+
+    private static bool IsBooleanType(Statement statement, int i) => statement.IsKeyword(i, "BOOL") || statement.IsKeyword(i, "BOOLEAN");
+
+    /// <summary>
+    /// The truth value [from, to) stands for, however written: <c>true</c>, <c>(false)</c>, <c>'t'</c>,
+    /// <c>'yes'</c>, <c>'on'::bool</c>, <c>bool 'f'</c>, <c>CAST('1' AS boolean)</c>, <c>NOT false</c>; null for anything else.
+    /// </summary>
+    private static bool? TruthValue(Statement statement, int from, int to)
+    {
+        while (to - from >= 2 && statement.Tokens[from].Kind == SqlTokenKind.OpenParen && statement.MatchingParen(from, to) == to - 1)
+        {
+            from++;
+            to--;
+        }
+
+        if (to - from >= 4 && statement.Word(to - 3) is ":" && statement.Word(to - 2) is ":" && IsBooleanType(statement, to - 1))
+        {
+            return TruthValue(statement, from, to - 3);
+        }
+
+        if (to - from >= 2 && statement.IsKeyword(from, "NOT"))
+        {
+            return !TruthValue(statement, from + 1, to);
+        }
+
+        if (to - from == 2 && IsBooleanType(statement, from))
+        {
+            return TruthValue(statement, from + 1, to);
+        }
+
+        if (statement.IsKeyword(from, "CAST") && to - from >= 6 && statement.Tokens[from + 1].Kind == SqlTokenKind.OpenParen
+            && statement.MatchingParen(from + 1, to) == to - 1 && statement.IsKeyword(to - 3, "AS") && IsBooleanType(statement, to - 2))
+        {
+            return TruthValue(statement, from + 2, to - 3);
+        }
+
+        if (to - from != 1)
+        {
+            return null;
+        }
+
+        if (statement.IsKeyword(from, "TRUE") || statement.IsKeyword(from, "FALSE"))
+        {
+            return statement.IsKeyword(from, "TRUE");
+        }
+
+        return statement.Tokens[from].Kind == SqlTokenKind.String
+            && SqlLiteral.TryGetContent(statement.Source, statement.Tokens[from], out var text, out var start, out var end)
+            ? text.AsSpan(start, end - start).Trim().ToString().ToLowerInvariant() switch
+            {
+                "t" or "tr" or "tru" or "true" or "y" or "ye" or "yes" or "on" or "1" => true,
+                "f" or "fa" or "fal" or "fals" or "false" or "n" or "no" or "of" or "off" or "0" => false,
+                _ => null,
+            }
+            : null;
+    }
+
+    /// <summary>
+    /// <c>CASE WHEN c THEN true [ELSE false | NULL] END</c> is c, <c>CASE WHEN c THEN false ELSE true
+    /// END</c> NOT c, <c>CASE x WHEN true THEN true END</c> x; one whose every branch is true is true
+    /// (returned as an empty span).
+    /// </summary>
+    private static (int From, int To, bool Negates)? CaseTruthTest(Statement statement, int from, int to)
+    {
+        if (to - from < 5 || !statement.IsKeyword(from, "CASE") || !statement.IsKeyword(to - 1, "END"))
+        {
+            return null;
+        }
+
+        // The clauses' keywords at this CASE's own level.
+        var marks = new List<int>();
+        for (var i = from + 1; i < to - 1; i++)
+        {
+            if (statement.Tokens[i].Kind == SqlTokenKind.OpenParen)
+            {
+                i = statement.MatchingParen(i, to);
+            }
+            else if (statement.IsKeyword(i, "CASE"))
+            {
+                return null;
+            }
+            else if (statement.IsKeyword(i, "WHEN") || statement.IsKeyword(i, "THEN") || statement.IsKeyword(i, "ELSE"))
+            {
+                marks.Add(i);
+            }
+        }
+
+        var branches = new List<bool?>();
+        for (var m = 0; m < marks.Count; m++)
+        {
+            if (statement.IsKeyword(marks[m], "THEN") || statement.IsKeyword(marks[m], "ELSE"))
+            {
+                branches.Add(TruthValue(statement, marks[m] + 1, m + 1 < marks.Count ? marks[m + 1] : to - 1));
+            }
+        }
+
+        var hasElse = marks.Count > 0 && statement.IsKeyword(marks[^1], "ELSE");
+        if (hasElse && branches.Count > 0 && branches.TrueForAll(b => b == true))
+        {
+            return (from, from, false);
+        }
+
+        // One WHEN: its condition, or x = v for CASE x WHEN v.
+        if (marks.Count is < 2 or > 3 || !statement.IsKeyword(marks[0], "WHEN") || !statement.IsKeyword(marks[1], "THEN"))
+        {
+            return null;
+        }
+
+        var then = branches[0];
+        var otherwise = hasElse ? branches[1] : false;
+        var elseIsNull = hasElse && marks[2] + 2 == to && statement.IsKeyword(marks[2] + 1, "NULL");
+        var negates = (then, elseIsNull ? false : otherwise) switch
+        {
+            (true, false) => false,
+            (false, true) => true,
+            _ => (bool?)null,
+        };
+        if (negates is null)
+        {
+            return null;
+        }
+
+        if (marks[0] == from + 1)
+        {
+            return (marks[0] + 1, marks[1], negates.Value);
+        }
+
+        // CASE x WHEN v THEN …: the condition is x = v, that is x when v is true.
+        return TruthValue(statement, marks[0] + 1, marks[1]) is { } value ? (from + 1, marks[0], negates.Value == value) : null;
     }
 }

@@ -185,7 +185,8 @@ internal static partial class SqlClassifier
         var start = -1;
         for (var i = first + 2; i <= statement.To; i++)
         {
-            var boundary = i == statement.To || statement.IsKeyword(i, "CREATE") || statement.IsKeyword(i, "GRANT");
+            // WITH GRANT OPTION is part of a GRANT, not a new one (probe AD4).
+            var boundary = i == statement.To || statement.IsKeyword(i, "CREATE") || (statement.IsKeyword(i, "GRANT") && !statement.IsKeyword(i - 1, "WITH"));
             if (!boundary)
             {
                 if (statement.Tokens[i].Kind == SqlTokenKind.OpenParen)

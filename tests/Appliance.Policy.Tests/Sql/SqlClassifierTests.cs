@@ -235,6 +235,31 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t WHERE +id = id")]
     [InlineData("DELETE FROM t WHERE NOT (id < id)")]
     [InlineData("DELETE FROM t WHERE NOT (id > id)")]
+    // However the cast or the truth value is written (probes AD1, AD2, AD3).
+    [InlineData("UPDATE t SET n = 42 WHERE id = CAST(id AS int)")]
+    [InlineData("DELETE FROM t WHERE lower(v) = lower(CAST(v AS text))")]
+    [InlineData("DELETE FROM t WHERE NOT (id < CAST(id AS int))")]
+    [InlineData("DELETE FROM t WHERE id = int4(id)")]
+    [InlineData("DELETE FROM t WHERE id = pg_catalog.int4(id)")]
+    [InlineData("DELETE FROM t WHERE id OPERATOR(pg_catalog.=) id")]
+    [InlineData("DELETE FROM t WHERE id OPERATOR(=) id")]
+    [InlineData("UPDATE t SET n = 44 WHERE (id = 5 OR true) = (true)")]
+    [InlineData("DELETE FROM t WHERE (id = id) <> (false)")]
+    [InlineData("DELETE FROM t WHERE (id = id) = 't'")]
+    [InlineData("DELETE FROM t WHERE (id <> id) <> 'yes'")]
+    [InlineData("DELETE FROM t WHERE (id = id) = 'true'::bool")]
+    [InlineData("DELETE FROM t WHERE (id = id) = TRUE::boolean")]
+    [InlineData("DELETE FROM t WHERE (id = id) = NOT false")]
+    [InlineData("DELETE FROM t WHERE false <> (id = id)")]
+    [InlineData("DELETE FROM t WHERE (id = id) IS NOT DISTINCT FROM true")]
+    [InlineData("DELETE FROM t WHERE (id <> id) IS DISTINCT FROM true")]
+    [InlineData("DELETE FROM t WHERE (id = id)::bool")]
+    [InlineData("DELETE FROM t WHERE CAST(id = id AS boolean)")]
+    [InlineData("DELETE FROM t WHERE CASE WHEN id = id THEN 't'::bool END")]
+    [InlineData("DELETE FROM t WHERE CASE WHEN id <> id THEN false ELSE true END")]
+    [InlineData("DELETE FROM t WHERE CASE (id = id) WHEN true THEN true END")]
+    [InlineData("DELETE FROM t WHERE CASE WHEN id = 5 THEN true ELSE true END")]
+    [InlineData("DELETE FROM t WHERE CASE WHEN id = id THEN true END = true")]
     public void Classify_WhereOfConstantsOnly_CountsAsMissing(string sql) =>
         Assert.False(Classify(sql)[0].HasWhere);
 
@@ -289,6 +314,11 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t WHERE id < id")]
     [InlineData("DELETE FROM t WHERE NOT (doc->'a' < doc)")]
     [InlineData("DELETE FROM t WHERE id::text = id::text || 'x'")]
+    [InlineData("DELETE FROM t WHERE (status = 'a') IS TRUE")]
+    [InlineData("DELETE FROM t WHERE active = 't'")]
+    [InlineData("DELETE FROM t WHERE CASE WHEN id = 5 THEN true ELSE false END")]
+    [InlineData("DELETE FROM t WHERE (id = $1) = true")]
+    [InlineData("DELETE FROM t WHERE id = CAST($1 AS int)")]
     [InlineData("DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = customers.id AND EXISTS (SELECT 1 FROM customers WHERE customers.id = 1))")]
     [InlineData("DELETE FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.id IN (SELECT c.id FROM orders c))")]
     [InlineData("UPDATE customers SET city = 'x' WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = customers.id AND NOT EXISTS (SELECT 1 FROM customers WHERE customers.id = o.id))")]
@@ -387,6 +417,7 @@ public class SqlClassifierTests
     [InlineData("CREATE SCHEMA s2 CREATE TABLE t (id int, CHECK (id > 0)) GRANT SELECT ON t TO PUBLIC", new[] { "CREATE SCHEMA", "CREATE TABLE", "GRANT" })]
     [InlineData("create schema if not exists s authorization r create view v as select 1 create index i on t (a)", new[] { "CREATE SCHEMA", "CREATE VIEW", "CREATE INDEX" })]
     [InlineData("CREATE SCHEMA s", new[] { "CREATE SCHEMA" })]
+    [InlineData("CREATE SCHEMA s CREATE TABLE t (id int) GRANT SELECT ON t TO r WITH GRANT OPTION", new[] { "CREATE SCHEMA", "CREATE TABLE", "GRANT" })]
     public void Classify_CreateSchema_JudgesEachElement(string sql, string[] commands) =>
         Assert.Equal(commands, Commands(sql));
 
