@@ -83,9 +83,10 @@ internal static partial class SqlClassifier
         }
     }
 
-    /// <summary>The index of the one string literal that [from, to) consists of, in any parentheses; else -1.</summary>
+    /// <summary>The index of the one string literal that [from, to) consists of, in any parentheses and with a cast to a plain type name (<c>'x'::text</c>); else -1.</summary>
     private static int SingleLiteral(Statement statement, int from, int to)
     {
+        to = WithoutCast(statement, from, to);
         while (to - from >= 3
             && statement.Tokens[from].Kind == SqlTokenKind.OpenParen
             && statement.MatchingParen(from, to) == to - 1)
@@ -174,9 +175,13 @@ internal static partial class SqlClassifier
         ClassifyText(context, sql, 0, sql.Length, SqlStatementOrigin.DynamicSql, depth + 1);
     }
 
-    /// <summary>Whether the argument is one number (crosstab's deprecated column count, connectby's max_depth).</summary>
+    /// <summary>Whether the argument is one number (crosstab's deprecated column count, connectby's max_depth), cast or not (probe AE3: <c>2::int</c>).</summary>
     private static bool IsNumber(Statement statement, (int From, int To) argument) =>
-        argument.To - argument.From == 1 && statement.Tokens[argument.From].Kind == SqlTokenKind.Number;
+        WithoutCast(statement, argument.From, argument.To) - argument.From == 1 && statement.Tokens[argument.From].Kind == SqlTokenKind.Number;
+
+    /// <summary>The end of [from, to) without a trailing <c>::name</c> (one word: the value is what it casts, SQL text stays SQL text).</summary>
+    private static int WithoutCast(Statement statement, int from, int to) =>
+        to - from >= 4 && statement.Word(to - 3) is ":" && statement.Word(to - 2) is ":" && statement.Tokens[to - 1].Kind == SqlTokenKind.Word ? to - 3 : to;
 
 
     /// <summary><c>FUNCTION [schema.]name(types)</c> in GRANT, ALTER, COMMENT or DROP names the function, it does not call it.</summary>

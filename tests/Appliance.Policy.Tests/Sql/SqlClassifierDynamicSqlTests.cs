@@ -106,6 +106,8 @@ public class SqlClassifierDynamicSqlTests
     [InlineData("select * from connectby('t', 'id', 'pid', 'pos', $1, 0) as x(a int, b int, l int, o int)", "SELECT id, pid, pos FROM t")]
     [InlineData("select * from connectby('t', 'id', 'pid', 'pos', $1, 0, '~') as x(a int, b int, l int, p text, o int)", "SELECT id, pid, pos FROM t")]
     [InlineData("select * from xpath_table('id', 'doc', 'docs', $1, 'id < 4') as t(id int, v text)", "SELECT id, doc FROM docs WHERE id < 4")]
+    [InlineData("select * from connectby('t', 'id', 'pid', '1'::text, 0, '~') as x(a int, b int, l int, p text)", "SELECT id, pid, 1 FROM t")] // probe AE3
+    [InlineData("select * from crosstab('select 1, 2, 3'::text, 2::int) as ct(a int, b int)", "select 1, 2, 3")]
     public void FragmentFunction_WithLiterals_ClassifiesTheSelectItBuilds(string sql, string built)
     {
         var statements = Classify(sql);
