@@ -174,6 +174,17 @@ public class MaskerCopyTests
         Assert.Equal(string.Join('@', values) + "\n", row);
     }
 
+    /// <summary>A CSV of small numbers reads as a card in thousands one row in 40: numbers are not joined through commas (probe AH2).</summary>
+    [Fact]
+    public void NumbersInACsv_AreNotReadAsACardInThousands()
+    {
+        var numbers = _masker.GetPlan("SELECT * FROM nums", [.. Enumerable.Range(0, 5).Select(i => new ResultField("n" + i, 0, 0, PgTypes.Int4))], null);
+        var texts = _masker.GetPlan("SELECT * FROM nums", [.. Enumerable.Range(0, 5).Select(i => new ResultField("n" + i, 0, 0, PgTypes.Text))], null);
+
+        Assert.Equal("25,975,225,125,875\n", Mask("25,975,225,125,875\n", "FORMAT csv", plan: numbers).Row);
+        Assert.Equal("****,****,****,****,****\n", Mask("25,975,225,125,875\n", "FORMAT csv", plan: texts).Row);
+    }
+
     [Fact]
     public void AnOrdinaryDelimiter_JoinsNothing_AndTheRowIsUnchanged()
     {
