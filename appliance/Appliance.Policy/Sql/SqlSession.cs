@@ -38,8 +38,12 @@ internal sealed class SqlSession
 
     public bool HasPendingRemovals => _removed.Count > 0;
 
-    /// <summary>Whether the statements of <paramref name="batch"/> forgot any prepared statement (not yet settled).</summary>
-    public bool ForgotIn(long batch) => _removed.Exists(r => r.Batch == batch);
+    /// <summary>Whether the statements of <paramref name="batch"/> forgot every prepared statement (DEALLOCATE ALL, DISCARD ALL).</summary>
+    public bool ForgotAllIn(long batch) => _removed.Exists(r => r.Batch == batch && r.All);
+
+    /// <summary>The names the statements of <paramref name="batch"/> forgot one by one (DEALLOCATE name).</summary>
+    public IEnumerable<string> ForgottenIn(long batch) =>
+        _removed.Where(r => r.Batch == batch && !r.All).SelectMany(r => r.Definitions.Keys);
 
     /// <summary>
     /// A Parse is being judged: it defines its name, but what it would forget (DEALLOCATE, DISCARD
@@ -72,7 +76,7 @@ internal sealed class SqlSession
     {
         if (_prepared.Count > 0)
         {
-            _removed.Add(new Removal(Batch, new Dictionary<string, List<SqlStatement[]>?>(_prepared, StringComparer.Ordinal)));
+            _removed.Add(new Removal(Batch, new Dictionary<string, List<SqlStatement[]>?>(_prepared, StringComparer.Ordinal), All: true));
             _prepared.Clear();
         }
     }
@@ -200,5 +204,5 @@ internal sealed class SqlSession
     }
 
     /// <summary>What one batch forgot: a name's definitions (null: too many to follow).</summary>
-    private sealed record Removal(long Batch, Dictionary<string, List<SqlStatement[]>?> Definitions);
+    private sealed record Removal(long Batch, Dictionary<string, List<SqlStatement[]>?> Definitions, bool All = false);
 }

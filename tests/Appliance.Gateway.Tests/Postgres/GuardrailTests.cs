@@ -518,6 +518,55 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     /// <summary>
+    /// A portal bound to <c>EXECUTE pd</c> before pd was prepared again as a DELETE runs the DELETE:
+    /// its Execute is judged by what pd holds then (probe AG1: it ran unreviewed).
+    /// </summary>
+    [Fact]
+    public async Task APortalBoundToAnExecute_IsJudgedByWhatTheNameHoldsWhenItRuns()
+    {
+        var table = await TableWithRowsAsync();
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "BEGIN; PREPARE pd AS SELECT 1"));
+        await client.ReadUntilReadyAsync();
+        await client.SendAsync(
+            o => FrontendWriter.WriteParse(o, "runs_pd", "EXECUTE pd", []), o => FrontendWriter.WriteBind(o, "p1", "runs_pd", [], [], []),
+            FrontendWriter.WriteSync);
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "DEALLOCATE pd"));
+        await client.ReadUntilReadyAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"PREPARE pd AS DELETE FROM {table}"));
+        await bob.PostAsync($"api/requests/{await WaitForReviewAsync(table)}/approve", null, HttpStatusCode.OK);
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+
+        await client.SendAsync(o => FrontendWriter.WriteExecute(o, "p1", 0), FrontendWriter.WriteSync);
+        var held = Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "COMMIT"));
+        await client.ReadUntilReadyAsync();
+
+        Assert.Contains("review", held.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
+    /// <summary>DEALLOCATE of one name forgets that name only (probe AG5: every statement Npgsql had prepared then failed to bind).</summary>
+    [Fact]
+    public async Task DeallocatingOneName_KeepsTheOtherStatements()
+    {
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(o => FrontendWriter.WriteParse(o, "kept", "SELECT 41 + 1", []), FrontendWriter.WriteSync);
+        await client.ReadUntilReadyAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "PREPARE x AS SELECT 1; EXECUTE x; DEALLOCATE x"));
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteBind(o, "", "kept", [], [], []), o => FrontendWriter.WriteExecute(o, "", 0), FrontendWriter.WriteSync);
+        var answer = await client.ReadUntilReadyAsync();
+
+        Assert.DoesNotContain(answer, m => m.Type == 'E');
+        Assert.Equal("42", System.Text.Encoding.UTF8.GetString(Assert.Single(answer, m => m.Type == 'D').Body[6..]));
+    }
+
+    /// <summary>
     /// The word "deallocate" in a string forgets no statement (probe AF2: Npgsql's auto-prepared
     /// statements failed to bind after <c>SELECT 'how to deallocate memory'</c>).
     /// </summary>

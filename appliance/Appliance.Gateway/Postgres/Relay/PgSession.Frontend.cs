@@ -475,13 +475,27 @@ internal sealed partial class PgSession
     /// <summary>
     /// The statements of <paramref name="batch"/> (a Query, or an Execute of a parsed one) forgot
     /// prepared statements, as the classifier read them (a word in a string forgets nothing: probe
-    /// AF2, Npgsql's auto-prepared statements failed after <c>SELECT 'how to deallocate'</c>).
+    /// AF2, Npgsql's auto-prepared statements failed after <c>SELECT 'how to deallocate'</c>):
+    /// the protocol's table forgets them too.
     /// </summary>
     private void ForgetDeallocated(long batch)
     {
-        if (_statements.HasNamed && _sql.ForgotIn(batch))
+        if (!_statements.HasNamed)
+        {
+            return;
+        }
+
+        if (_sql.ForgotAllIn(batch))
         {
             _statements.ClearNamed();
+            return;
+        }
+
+        // DEALLOCATE name forgets that name only (probe AG5: every statement a driver had
+        // prepared was forgotten, and failed to bind with 42501 where PostgreSQL ran it).
+        foreach (var name in _sql.ForgottenIn(batch))
+        {
+            _statements.Remove(System.Text.Encoding.UTF8.GetBytes(name));
         }
     }
 
@@ -599,15 +613,16 @@ internal sealed partial class PgSession
         var statement = portal.Statement;
         string? spends = null;
         string? alerts = null;
-        if (statement.ExecutionsLeft is null && !portal.Started && statement.MayRunSqlPrepared)
+        var bound = portal.BoundTo ?? statement;
+        if (bound.ExecutionsLeft is null && !portal.Started && bound.MayRunSqlPrepared)
         {
             // What EXECUTE name runs is what the name holds now, not at this statement's Parse
             // (probe AF1). Before anything is staged: a review moves this message to threads.
-            var decision = Decide(statement.Text, default, isParse: true);
+            var decision = Decide(bound.Text, default, isParse: true);
             if (decision.Skipped)
             {
                 SkipRestOfBatch(null);
-                RecordRefused(_runtime.MaskSql(statement.Text), Audit.StatementRecord.Skipped, NotRunInBatch, null);
+                RecordRefused(_runtime.MaskSql(bound.Text), Audit.StatementRecord.Skipped, NotRunInBatch, null);
                 return;
             }
 

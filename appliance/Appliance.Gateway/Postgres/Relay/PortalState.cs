@@ -31,6 +31,14 @@ internal sealed class PortalState(StatementInfo statement, IReadOnlyList<string?
 
     public IReadOnlyList<string?>? Parameters { get; } = parameters;
 
+    /// <summary>
+    /// The statement it was bound to, kept when its results are no longer trusted (<see
+    /// cref="RecordedAs"/>): what runs is still that statement, and one that runs a SQL-prepared
+    /// statement is judged again by what the name holds (probe AG1: a portal bound before the name
+    /// was prepared again as a DELETE ran it unreviewed).
+    /// </summary>
+    public StatementInfo? BoundTo { get; init; }
+
     /// <summary>Its statement's <see cref="StatementInfo.Generation"/> at Bind.</summary>
     public int StatementGeneration { get; init; }
 
