@@ -60,7 +60,8 @@ internal static partial class SqlClassifier
 
     /// <summary>A one-character operator, not part of <c>-&gt;</c>, <c>&lt;@</c>, <c>&gt;&gt;</c> or <c>&lt;=</c>.</summary>
     private static bool IsLoneOperator(Statement statement, int op, int to) =>
-        statement.Tokens[op - 1].Kind != SqlTokenKind.Other && (op + 1 >= to || statement.Tokens[op + 1].Kind != SqlTokenKind.Other);
+        (statement.Tokens[op - 1].Kind != SqlTokenKind.Other || statement.Word(op - 1) is ".") // OPERATOR(pg_catalog.<) (probe AG3)
+        && (op + 1 >= to || statement.Tokens[op + 1].Kind != SqlTokenKind.Other);
 
     /// <summary>
     /// Whether two sides are the same expression, read as <see cref="Comparable"/> writes them: the
@@ -241,6 +242,13 @@ internal static partial class SqlClassifier
             return (from, to - 3, false);
         }
 
+        if (IsBooleanType(statement, from) && from + 1 < to && statement.Tokens[from + 1].Kind == SqlTokenKind.OpenParen
+            && statement.MatchingParen(from + 1, to) == to - 1)
+        {
+            // bool(c) (probe AG3).
+            return (from + 2, to - 1, false);
+        }
+
         if (statement.IsKeyword(from, "CAST") && from + 1 < to && statement.Tokens[from + 1].Kind == SqlTokenKind.OpenParen
             && statement.MatchingParen(from + 1, to) == to - 1 && TopLevelKeyword(statement, from + 2, to - 1, "AS") is var asAt and >= 0
             && asAt + 2 == to - 1 && IsBooleanType(statement, asAt + 1))
@@ -366,6 +374,12 @@ internal static partial class SqlClassifier
         if (statement.IsKeyword(from, "TRUE") || statement.IsKeyword(from, "FALSE"))
         {
             return statement.IsKeyword(from, "TRUE");
+        }
+
+        if (statement.Tokens[from].Kind == SqlTokenKind.Number && statement.Word(from) is "1" or "0")
+        {
+            // 1::bool (probe AG3); a bare 1 compared with a boolean is PostgreSQL's error anyway.
+            return statement.Word(from) is "1";
         }
 
         return statement.Tokens[from].Kind == SqlTokenKind.String

@@ -132,11 +132,31 @@ internal static partial class SqlClassifier
         var parts = new List<(int, int)>();
         var start = from;
         var nesting = 0;
+        var between = false;
         for (var i = from; i < to; i++)
         {
             var kind = statement.Tokens[i].Kind;
             nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
-            if (nesting == 0 && statement.IsKeyword(i, keyword))
+            if (nesting != 0)
+            {
+                continue;
+            }
+
+            if (statement.IsKeyword(i, "CASE"))
+            {
+                // A CASE's WHEN … AND … is inside it (probe AG3).
+                i = CaseEnd(statement, i, to);
+            }
+            else if (statement.IsKeyword(i, "BETWEEN"))
+            {
+                between = true;
+            }
+            else if (between && statement.IsKeyword(i, "AND"))
+            {
+                // x BETWEEN a AND b: one condition.
+                between = false;
+            }
+            else if (statement.IsKeyword(i, keyword))
             {
                 parts.Add((start, i));
                 start = i + 1;
@@ -171,6 +191,11 @@ internal static partial class SqlClassifier
                 case SqlTokenKind.OpenParen when IsSubqueryAt(statement, i + 1) && statement.MatchingParen(i, to) is var close && close < to
                     && IsUncorrelated(statement, i + 1, close, others):
                     i = close;
+                    continue;
+                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when i + 3 < to && statement.Word(i + 1) is "."
+                    && statement.Tokens[i + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && statement.Tokens[i + 3].Kind == SqlTokenKind.OpenParen:
+                    // pg_catalog.now(): a function as now() is (probe AG2); its arguments are judged as the rest is.
+                    i += 2;
                     continue;
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when QualifiedColumnEnd(statement, i, to, others) is var end and >= 0:
                     i = end;

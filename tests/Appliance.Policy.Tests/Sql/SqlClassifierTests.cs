@@ -260,6 +260,14 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t WHERE CASE (id = id) WHEN true THEN true END")]
     [InlineData("DELETE FROM t WHERE CASE WHEN id = 5 THEN true ELSE true END")]
     [InlineData("DELETE FROM t WHERE CASE WHEN id = id THEN true END = true")]
+    // Probes AG2, AG3.
+    [InlineData("UPDATE t SET a = 1 WHERE pg_catalog.now() IS NOT NULL")]
+    [InlineData("DELETE FROM t WHERE id = 5 OR pg_catalog.now() IS NOT NULL")]
+    [InlineData("DELETE FROM t WHERE pg_catalog.lower('a') = 'a'")]
+    [InlineData("DELETE FROM t WHERE CASE WHEN id = 5 AND false THEN false ELSE true END")]
+    [InlineData("DELETE FROM t WHERE (id = 5 OR true) = 1::bool")]
+    [InlineData("DELETE FROM t WHERE bool(id = 5 OR true)")]
+    [InlineData("DELETE FROM t WHERE NOT (id OPERATOR(pg_catalog.<) id)")]
     public void Classify_WhereOfConstantsOnly_CountsAsMissing(string sql) =>
         Assert.False(Classify(sql)[0].HasWhere);
 
@@ -315,6 +323,9 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t WHERE NOT (doc->'a' < doc)")]
     [InlineData("DELETE FROM t WHERE id::text = id::text || 'x'")]
     [InlineData("DELETE FROM t WHERE (status = 'a') IS TRUE")]
+    [InlineData("DELETE FROM t WHERE id BETWEEN 1 AND 5 AND true")]
+    [InlineData("DELETE FROM t WHERE CASE WHEN id = 5 AND true THEN true END")]
+    [InlineData("DELETE FROM t WHERE created > pg_catalog.now() - interval '1 day'")]
     [InlineData("DELETE FROM t WHERE active = 't'")]
     [InlineData("DELETE FROM t WHERE CASE WHEN id = 5 THEN true ELSE false END")]
     [InlineData("DELETE FROM t WHERE (id = $1) = true")]
