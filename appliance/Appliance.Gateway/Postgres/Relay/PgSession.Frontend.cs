@@ -619,17 +619,8 @@ internal sealed partial class PgSession
             // What EXECUTE name runs is what the name holds now, not at this statement's Parse
             // (probe AF1). Before anything is staged: a review moves this message to threads.
             var decision = Decide(bound.Text, default, isParse: true);
-            if (decision.Skipped)
+            if (RefusedAtExecute(decision, bound.Text))
             {
-                SkipRestOfBatch(null);
-                RecordRefused(_runtime.MaskSql(bound.Text), Audit.StatementRecord.Skipped, NotRunInBatch, null);
-                return;
-            }
-
-            if (decision.Refusal is { } refusal)
-            {
-                RefuseInBatch(refusal);
-                _refusedOwnExecute = false; // this Execute was the refused message
                 return;
             }
 
@@ -651,17 +642,8 @@ internal sealed partial class PgSession
                 }
 
                 var decision = Review(statement.ReviewedBy!, statement.Text, inExtendedBatch: true);
-                if (decision.Skipped)
+                if (RefusedAtExecute(decision, statement.Text))
                 {
-                    SkipRestOfBatch(null);
-                    RecordRefused(_runtime.MaskSql(statement.Text), Audit.StatementRecord.Skipped, NotRunInBatch, null);
-                    return;
-                }
-
-                if (decision.Refusal is { } refusal)
-                {
-                    RefuseInBatch(refusal);
-                    _refusedOwnExecute = false; // this Execute was the refused message
                     return;
                 }
 
@@ -830,6 +812,26 @@ internal sealed partial class PgSession
 
     /// <summary>invalid_name.</summary>
     private const string InvalidName = "42602";
+
+    /// <summary>An Execute whose statement was judged again and is not to run: skipped with its failed batch, or refused.</summary>
+    private bool RefusedAtExecute(Decision decision, byte[] text)
+    {
+        if (decision.Skipped)
+        {
+            SkipRestOfBatch(null);
+            RecordRefused(_runtime.MaskSql(text), Audit.StatementRecord.Skipped, NotRunInBatch, null);
+            return true;
+        }
+
+        if (decision.Refusal is { } refusal)
+        {
+            RefuseInBatch(refusal);
+            _refusedOwnExecute = false; // this Execute was the refused message
+            return true;
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// A refused Parse or Execute inside an extended batch. An Execute of a portal that does not
