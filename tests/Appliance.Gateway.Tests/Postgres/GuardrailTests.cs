@@ -548,6 +548,60 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
     }
 
+    /// <summary>
+    /// A parsed <c>EXECUTE pd</c> approved at its Parse is judged again at its Execute: the approval
+    /// was of what pd held then (probe AJ1: pd swapped for an approved DELETE ran on it unreviewed).
+    /// A portal paused by a row limit resumes without a new judgement (AJ3).
+    /// </summary>
+    [Fact]
+    public async Task AnApprovedParseOfAnExecute_IsJudgedAgainWhenTheNameChanged()
+    {
+        var table = await TableWithRowsAsync();
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"PREPARE pd AS UPDATE {table} SET id = id"));
+        await bob.PostAsync($"api/requests/{await WaitForReviewAsync(table, pending: true)}/approve", null, HttpStatusCode.OK);
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+        await client.SendAsync(o => FrontendWriter.WriteParse(o, "runs_pd", "EXECUTE pd", []), FrontendWriter.WriteSync);
+        await bob.PostAsync($"api/requests/{await WaitForReviewAsync(table, pending: true)}/approve", null, HttpStatusCode.OK);
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "DEALLOCATE pd"));
+        await client.ReadUntilReadyAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"PREPARE pd AS DELETE FROM {table}"));
+        await bob.PostAsync($"api/requests/{await WaitForReviewAsync(table, pending: true)}/approve", null, HttpStatusCode.OK);
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+
+        await client.SendAsync(
+            o => FrontendWriter.WriteBind(o, "", "runs_pd", [], [], []), o => FrontendWriter.WriteExecute(o, "", 0), FrontendWriter.WriteSync);
+        var held = Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+
+        Assert.Contains("review", held.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
+    [Fact]
+    public async Task APortalPausedByARowLimit_ResumesWithThePlanItStarted()
+    {
+        var table = await TableWithRowsAsync();
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"BEGIN; PREPARE pd AS SELECT id FROM {table} ORDER BY id"));
+        await client.ReadUntilReadyAsync();
+        await client.SendAsync(
+            o => FrontendWriter.WriteParse(o, "runs_pd", "EXECUTE pd", []), o => FrontendWriter.WriteBind(o, "p1", "runs_pd", [], [], []),
+            o => FrontendWriter.WriteExecute(o, "p1", 1), FrontendWriter.WriteSync);
+        Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'D');
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"DEALLOCATE pd; PREPARE pd AS DELETE FROM {table} WHERE id = 1"));
+        await client.ReadUntilReadyAsync();
+
+        await client.SendAsync(o => FrontendWriter.WriteExecute(o, "p1", 0), FrontendWriter.WriteSync);
+        var rest = await client.ReadUntilReadyAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, "ROLLBACK"));
+        await client.ReadUntilReadyAsync();
+
+        Assert.DoesNotContain(rest, m => m.Type == 'E');
+        Assert.Equal(2, rest.Count(m => m.Type == 'D'));
+    }
+
     /// <summary>DEALLOCATE of one name forgets that name only (probe AG5: every statement Npgsql had prepared then failed to bind).</summary>
     [Fact]
     public async Task DeallocatingOneName_KeepsTheOtherStatements()
@@ -1672,13 +1726,14 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     /// <summary>The id of the command review opened for a statement on <paramref name="table"/>.</summary>
-    private async Task<string> WaitForReviewAsync(string table)
+    /// <param name="pending">Only a review still waiting: an earlier one of the same table is decided already.</param>
+    private async Task<string> WaitForReviewAsync(string table, bool pending = false)
     {
         using var bob = fixture.Gateway.Client(fixture.BobToken);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < deadline)
         {
-            var requests = await bob.GetJsonAsync("api/requests?connection=demo");
+            var requests = await bob.GetJsonAsync(pending ? "api/requests?connection=demo&status=pending" : "api/requests?connection=demo");
             foreach (var request in requests.EnumerateArray())
             {
                 if (request.Str("kind") == "command" && request.GetRawText().Contains(table, StringComparison.Ordinal))

@@ -702,6 +702,24 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             && System.Text.RegularExpressions.Regex.IsMatch(e.Message, "^The login catalog read of connection \"?[a-z_]+\"? took [0-9]{4,} ms"));
     }
 
+    /// <summary>
+    /// SQL EXECUTE of a statement a Parse made is refused here (it carries none of its text); a
+    /// query that only holds the word and a name within another word runs (probe AJ4: pgjdbc's S_1
+    /// refused <c>SELECT 'execute this', 'stats_1'</c>).
+    /// </summary>
+    [Fact]
+    public async Task ExecuteOfAParsedStatement_IsRefused_ButNotAQueryMentioningItsNameInAWord()
+    {
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "S_1", "SELECT 1", []), Appliance.Wire.Writing.FrontendWriter.WriteSync);
+        await client.ReadUntilReadyAsync();
+
+        await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, "SELECT 'execute this' AS a, 'stats_1' AS b"));
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+        await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, "EXECUTE \"S_1\""));
+        Assert.Equal("42501", Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E').SqlState);
+    }
+
     private static async Task<string[]> RowAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);

@@ -434,8 +434,28 @@ internal sealed partial class PgSession
 
         var text = System.Text.Encoding.UTF8.GetString(sql);
         return System.Text.RegularExpressions.Regex.IsMatch(text, @"\bexecute\s", System.Text.RegularExpressions.RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100))
-            && _statements.Names.Any(name => text.Contains(name, StringComparison.OrdinalIgnoreCase));
+            && _statements.Names.Any(name => ContainsName(text, name));
     }
+
+    /// <summary>
+    /// The name as a word of its own, in any case (a quoted or dynamic one still counts): <c>S_1</c>
+    /// is not in <c>stats_1</c> (probe AJ4: pgjdbc's statement names refused unrelated queries).
+    /// </summary>
+    private static bool ContainsName(string text, string name)
+    {
+        for (var at = text.IndexOf(name, StringComparison.OrdinalIgnoreCase); at >= 0; at = text.IndexOf(name, at + 1, StringComparison.OrdinalIgnoreCase))
+        {
+            var end = at + name.Length;
+            if ((at == 0 || !IsNameChar(text[at - 1])) && (end == text.Length || !IsNameChar(text[end])))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsNameChar(char c) => char.IsLetterOrDigit(c) || c is '_' or '$';
 
     /// <summary>The text of the statement a Parse made that <paramref name="sql"/> names after EXECUTE, if any.</summary>
     private string? TextOfProtocolStatementExecuted(ReadOnlySpan<byte> sql)
@@ -614,10 +634,13 @@ internal sealed partial class PgSession
         string? spends = null;
         string? alerts = null;
         var bound = portal.BoundTo ?? statement;
-        if (bound.ExecutionsLeft is null && !portal.Started && bound.MayRunSqlPrepared)
+        var judgedNow = !portal.Started && bound.MayRunSqlPrepared;
+        if (judgedNow)
         {
             // What EXECUTE name runs is what the name holds now, not at this statement's Parse
-            // (probe AF1). Before anything is staged: a review moves this message to threads.
+            // (probe AF1), also when its Parse was approved: that approval was of what the name
+            // held then (AJ1, AJ2: it ran a DELETE swapped in since, and the next review showed
+            // the old statement). Before anything is staged: a review moves this message to threads.
             var decision = Decide(bound.Text, default, isParse: true);
             if (RefusedAtExecute(decision, bound.Text))
             {
@@ -628,7 +651,7 @@ internal sealed partial class PgSession
             alerts = decision.Alerts;
         }
 
-        if (statement.ExecutionsLeft is { } left && !portal.Started)
+        if (statement.ExecutionsLeft is { } left && !portal.Started && !judgedNow)
         {
             if (left <= 0)
             {

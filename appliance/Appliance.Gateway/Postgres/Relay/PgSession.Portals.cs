@@ -133,6 +133,8 @@ internal sealed partial class PgSession
             BoundInBatch = _batch - 1,
             TrustedThrough = _codeRuns,
             BoundTo = portal.BoundTo ?? (ReferenceEquals(portal.Statement, StatementInfo.Unknown) ? null : portal.Statement),
+            // A portal paused by a row limit goes on with the plan it started (probe AJ3: held again when resumed).
+            Started = portal.Started,
             RecordedAs = portal.RecordedAs ?? (portal.Statement.Text.Length == 0 ? null
                 : $"-- portal \"{System.Text.Encoding.UTF8.GetString(name)}\", bound to:\n{portal.Statement.MaskedSql ??= _runtime.MaskSql(portal.Statement.Text)}"),
         };
