@@ -64,7 +64,7 @@ internal sealed partial class Masker
                     + "masking cannot follow them";
             }
 
-            if (CopiedColumn(statement, text, tokens, Nested(statements, i), relations) is { } column)
+            if (CopiedColumn(statement, text, tokens, Nested(statements, i), WithQueriesKnown(statements, i, relations)) is { } column)
             {
                 return $"the statement copies the masked column \"{column}\" into something the gateway cannot mask ({Where(statement)}); "
                     + "select the column directly instead";
@@ -135,6 +135,9 @@ internal sealed partial class Masker
             // Its query is judged as the statement after it (origin Cursor).
             "DECLARE" when statement.Origin == SqlStatementOrigin.TopLevel => null,
             "WITH" => nested.All(s => s.Kind is "SELECT" or "VALUES" or "TABLE" or "DELETE" or "WITH") ? null : first,
+            // A COPY FROM, judged also as the INSERT it is, loads the client's rows: it reads none (probe
+            // AK3: an option's string, WITH (NULL '\N'), was taken for the alias list of a from-item STDIN).
+            "INSERT" when statement.Command == "COPY FROM" => null,
             "INSERT" or "UPDATE" when named.Count == 0 => first,
             "INSERT" or "UPDATE" => FirstSource(text, tokens, named, statement.Kind),
             "CREATE" when statement.Command.EndsWith("INDEX", StringComparison.Ordinal) => null,

@@ -317,12 +317,35 @@ internal sealed partial class Masker
             inFrom.Pop();
             inFrom.Push(true);
         }
-        else if (IsClauseEnd(word))
+        else if (IsClauseEnd(word) || EndsForQuery(text, tokens, i))
         {
             inFrom.Pop();
             inFrom.Push(false);
         }
     }
+
+    /// <summary>Words that may follow a from-item's alias in SQL.</summary>
+    private static readonly HashSet<string> AfterAlias = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "WHERE", "GROUP", "HAVING", "WINDOW", "ORDER", "LIMIT", "OFFSET", "FETCH", "FOR", "UNION", "INTERSECT", "EXCEPT", "JOIN",
+        "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "NATURAL", "ON", "USING", "TABLESAMPLE", "RETURNING", "SET", "INTO", "WHEN", "THEN",
+        "AS", "WITH",
+    };
+
+    private static readonly HashSet<string> FromItemStarts = new(StringComparer.OrdinalIgnoreCase) { "FROM", "JOIN", "LATERAL", "ONLY", "USING" };
+
+    /// <summary>
+    /// PL/pgSQL's LOOP after a FOR's query (<c>FOR r IN SELECT id FROM orders LOOP RAISE …</c>):
+    /// after a from-item, before a word that no alias is followed by in SQL. Read as an alias, it
+    /// kept the FROM open over the loop's statements, whose words became from-items and
+    /// <c>SELECT id</c> a whole row (probe AK2). Where it ends the FROM, it is still taken for an
+    /// alias too (RowSourceNames): <c>SELECT loop FROM customers loop LOOP</c>.
+    /// </summary>
+    private static bool EndsForQuery(string text, List<SqlToken> tokens, int i) =>
+        i > 0 && i + 1 < tokens.Count && IsWord(text, tokens[i], "LOOP")
+        && (tokens[i - 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier or SqlTokenKind.CloseParen)
+        && !IsWordIn(text, tokens[i - 1], FromItemStarts)
+        && tokens[i + 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && !IsWordIn(text, tokens[i + 1], AfterAlias);
 
     /// <summary>
     /// After USING: a from-item (<c>MERGE INTO t USING [ONLY | LATERAL] customers c</c>, <c>DELETE …

@@ -34,6 +34,12 @@ internal sealed partial class Masker
                     break;
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when inFrom.Peek() && IsRowSourceName(text, tokens, i):
                     (names ??= new HashSet<string>(StringComparer.Ordinal)).Add(SqlLiteral.Identifier(text, token));
+                    if (EndsForQuery(text, tokens, i))
+                    {
+                        inFrom.Pop();
+                        inFrom.Push(false);
+                    }
+
                     break;
                 case SqlTokenKind.Word:
                     UpdateClause(inFrom, text, tokens, i, index);
@@ -294,6 +300,13 @@ internal sealed partial class Masker
 
         if (i > 0 && IsOutputName(text, tokens, i, index))
         {
+            return false;
+        }
+
+        if (i > 0 && IsWord(text, tokens[i - 1], "END"))
+        {
+            // A CASE's END is followed by its output name; a body's END by LOOP, IF or CASE (probe
+            // AK2: FOR r IN SELECT id FROM orders LOOP … END LOOP took "loop" for the table's alias).
             return false;
         }
 

@@ -14,7 +14,7 @@ internal static partial class SqlClassifier
     /// otherwise one that fails for them (<c>a &lt;&gt; a</c>, <c>a != a</c>, <c>a IS DISTINCT FROM a</c>,
     /// <c>a &lt; a</c>: probe AC2, <c>NOT (id &lt; id)</c> is every row).
     /// </summary>
-    private static bool ComparedWithItself(Statement statement, int from, int to, bool equality)
+    private static bool ComparedWithItself(Statement statement, int from, int to, HashSet<string>? targets, bool equality)
     {
         for (var op = from + 1; op < to - 1; op++)
         {
@@ -32,7 +32,7 @@ internal static partial class SqlClassifier
                     }
                 }
 
-                return SameExpression(statement, from, leftTo, rightFrom, to);
+                return SameExpression(statement, from, leftTo, rightFrom, to, targets);
             }
         }
 
@@ -66,10 +66,11 @@ internal static partial class SqlClassifier
     /// <summary>
     /// Whether two sides are the same expression, read as <see cref="Comparable"/> writes them: the
     /// same tokens, or one column with and without its qualifier (<c>customers.id = id</c>;
-    /// <c>a.id = b.id</c> is two columns). Numbers are compared as written (verdicts of UPDATE and
+    /// <c>a.id = b.id</c> is two columns; so is <c>id = r.id</c> when <paramref name="targets"/> are
+    /// known and <c>r</c> is none of them). Numbers are compared as written (verdicts of UPDATE and
     /// DELETE are never shared by texts that differ only in their integers: GuardrailEngine.Shapes.cs).
     /// </summary>
-    private static bool SameExpression(Statement statement, int leftFrom, int leftTo, int rightFrom, int rightTo)
+    private static bool SameExpression(Statement statement, int leftFrom, int leftTo, int rightFrom, int rightTo, HashSet<string>? targets)
     {
         var left = Comparable(statement, leftFrom, leftTo);
         var right = Comparable(statement, rightFrom, rightTo);
@@ -86,7 +87,8 @@ internal static partial class SqlClassifier
         // Only a qualified and an unqualified reference to one column differ in length.
         var (longer, shorter) = left.Count > right.Count ? (left, right) : (right, left);
         return IsColumnReference(longer) && IsColumnReference(shorter)
-            && longer.Skip(longer.Count - shorter.Count).SequenceEqual(shorter, StringComparer.Ordinal);
+            && longer.Skip(longer.Count - shorter.Count).SequenceEqual(shorter, StringComparer.Ordinal)
+            && (targets is null || targets.Contains(longer[longer.Count - shorter.Count - 2]));
     }
 
     /// <summary>

@@ -46,7 +46,8 @@ internal static partial class SqlClassifier
     /// a condition on their columns alone (<c>DELETE FROM customers USING orders o WHERE o.id = 1</c>)
     /// does not limit the target's rows.
     /// </param>
-    private static bool WhereLimitsRows(Statement statement, int from, HashSet<string>? others = null)
+    /// <param name="targets">The target's name and alias (<see cref="TargetNames"/>); null when not known.</param>
+    private static bool WhereLimitsRows(Statement statement, int from, HashSet<string>? others = null, HashSet<string>? targets = null)
     {
         var end = from;
         for (var nesting = 0; end < statement.To; end++)
@@ -66,7 +67,7 @@ internal static partial class SqlClassifier
             }
         }
 
-        return ConditionLimitsRows(statement, from, end, depth: 0, others);
+        return ConditionLimitsRows(statement, from, end, depth: 0, others, targets);
     }
 
     /// <summary>
@@ -76,7 +77,8 @@ internal static partial class SqlClassifier
     /// Under a NOT the roles swap (<c>NOT (id = 5 AND false)</c> is every row), and only a
     /// plain <c>true</c> or a condition naming a column limits.
     /// </summary>
-    private static bool ConditionLimitsRows(Statement statement, int from, int to, int depth, HashSet<string>? others, bool negated = false)
+    private static bool ConditionLimitsRows(
+        Statement statement, int from, int to, int depth, HashSet<string>? others, HashSet<string>? targets, bool negated = false)
     {
         // A parenthesized condition is read inside its parentheses: (id = 5 OR true); a subquery, (SELECT …), as a whole.
         while (to - from >= 2 && statement.Tokens[from].Kind == SqlTokenKind.OpenParen && !IsSubqueryAt(statement, from + 1)
@@ -94,36 +96,36 @@ internal static partial class SqlClassifier
         if (Split(statement, from, to, "OR") is { Count: > 1 } branches)
         {
             return negated
-                ? branches.Any(b => ConditionLimitsRows(statement, b.From, b.To, depth + 1, others, negated))
-                : branches.All(b => ConditionLimitsRows(statement, b.From, b.To, depth + 1, others, negated));
+                ? branches.Any(b => ConditionLimitsRows(statement, b.From, b.To, depth + 1, others, targets, negated))
+                : branches.All(b => ConditionLimitsRows(statement, b.From, b.To, depth + 1, others, targets, negated));
         }
 
         if (Split(statement, from, to, "AND") is { Count: > 1 } parts)
         {
             return negated
-                ? parts.All(p => ConditionLimitsRows(statement, p.From, p.To, depth + 1, others, negated))
-                : parts.Any(p => ConditionLimitsRows(statement, p.From, p.To, depth + 1, others, negated));
+                ? parts.All(p => ConditionLimitsRows(statement, p.From, p.To, depth + 1, others, targets, negated))
+                : parts.Any(p => ConditionLimitsRows(statement, p.From, p.To, depth + 1, others, targets, negated));
         }
 
         if (to - from >= 2 && statement.IsKeyword(from, "NOT"))
         {
-            return ConditionLimitsRows(statement, from + 1, to, depth + 1, others, !negated);
+            return ConditionLimitsRows(statement, from + 1, to, depth + 1, others, targets, !negated);
         }
 
         // (c) IS TRUE, c = true, CASE WHEN c THEN true END: c itself; (c) IS FALSE: NOT c (probe AC1).
         if (TruthTestOf(statement, from, to) is { } test)
         {
-            return ConditionLimitsRows(statement, test.From, test.To, depth + 1, others, negated ^ test.Negates);
+            return ConditionLimitsRows(statement, test.From, test.To, depth + 1, others, targets, negated ^ test.Negates);
         }
 
         if (negated)
         {
             // NOT (id <> id), NOT (id IS DISTINCT FROM id): every row where it is set.
-            return (!IsConstant(statement, from, to, others) && !ComparedWithItself(statement, from, to, equality: false))
+            return (!IsConstant(statement, from, to, others) && !ComparedWithItself(statement, from, to, targets, equality: false))
                 || (to - from == 1 && statement.IsKeyword(from, "TRUE"));
         }
 
-        return (!IsConstant(statement, from, to, others) && !ComparedWithItself(statement, from, to, equality: true)) || IsPlainlyFalse(statement, from, to);
+        return (!IsConstant(statement, from, to, others) && !ComparedWithItself(statement, from, to, targets, equality: true)) || IsPlainlyFalse(statement, from, to);
     }
 
     /// <summary>The parts of the condition between <paramref name="keyword"/>s at its own level.</summary>

@@ -384,7 +384,12 @@ internal static partial class SqlClassifier
 
         // The relations a DELETE … USING or an UPDATE … FROM joins to its target.
         var joined = statement.IsKeyword(first, "DELETE") ? "USING" : statement.IsKeyword(first, "UPDATE") ? "FROM" : null;
-        HashSet<string>? others = null;
+        var targets = TargetNames(statement, first);
+
+        // A rule's or a trigger's NEW and OLD are the row that fired it, not the target's (probe AM1:
+        // a rule ON INSERT … DO ALSO DELETE FROM t WHERE NEW.id > 0 emptied t unreviewed).
+        var others = RowsThatFired(targets);
+        var joinedRead = false;
         for (var i = first; i < statement.To; i++)
         {
             var token = statement.Tokens[i];
@@ -396,15 +401,58 @@ internal static partial class SqlClassifier
                 case SqlTokenKind.CloseParen:
                     nesting--;
                     break;
-                case SqlTokenKind.Word when nesting == level && joined is not null && others is null && SqlKeywords.Is(statement.Word(i), joined):
-                    others = JoinedRelations(statement, i + 1);
+                case SqlTokenKind.Word when nesting == level && joined is not null && !joinedRead && SqlKeywords.Is(statement.Word(i), joined):
+                    joinedRead = true;
+                    others.UnionWith(JoinedRelations(statement, i + 1));
                     break;
                 case SqlTokenKind.Word when nesting == level && SqlKeywords.Is(statement.Word(i), "WHERE"):
-                    return WhereLimitsRows(statement, i + 1, others);
+                    return WhereLimitsRows(statement, i + 1, others, targets);
             }
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The name and alias of the table a DELETE or UPDATE at <paramref name="first"/> writes; null
+    /// for other statements. A column they qualify is the target's; one another name qualifies
+    /// (a loop's record, <c>WHERE id = r.id</c>: probe AK1) is not.
+    /// </summary>
+    private static HashSet<string>? TargetNames(Statement statement, int first)
+    {
+        var i = statement.IsKeyword(first, "DELETE") && statement.IsKeyword(first + 1, "FROM") ? first + 2
+            : statement.IsKeyword(first, "UPDATE") ? first + 1 : -1;
+        if (i < 0 || i >= statement.To)
+        {
+            return null;
+        }
+
+        if (statement.IsKeyword(i, "ONLY"))
+        {
+            i++;
+        }
+
+        if (i >= statement.To || statement.Tokens[i].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
+        {
+            return null;
+        }
+
+        i = DottedNameEnd(statement, i, statement.To);
+        var names = new HashSet<string>(StringComparer.Ordinal) { SqlLiteral.Identifier(statement.Source, statement.Tokens[i]) };
+        AddFromItems(statement, i, statement.To, names);
+        return names;
+    }
+
+    /// <summary>NEW and OLD, unless the target is so named or aliased.</summary>
+    private static HashSet<string> RowsThatFired(HashSet<string>? targets)
+    {
+        var rows = new HashSet<string>(StringComparer.Ordinal) { "new", "old" };
+        if (targets is not null)
+        {
+            rows.ExceptWith(targets);
+        }
+
+        return rows;
     }
 
     /// <summary>

@@ -108,6 +108,30 @@ public sealed class MaskerFlowTests
     }
 
     /// <summary>
+    /// Everyday loads and loops over tables holding no masked column are no copies of one (probe
+    /// AK2: END LOOP was read as a whole-row use of a table aliased "loop"; AK3: a backslash in a
+    /// COPY option; AK4: the archive idiom, a DELETE's RETURNING * passed through a WITH query).
+    /// </summary>
+    [Theory]
+    [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM orders LOOP RAISE NOTICE '%', r.id; END LOOP; END $$", false)]
+    [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM orders o LOOP RAISE NOTICE '%', r.id; END LOOP; END $$", false)]
+    [InlineData("COPY orders (id, note) FROM STDIN WITH (NULL '\\N')", false)]
+    [InlineData("COPY orders (id, note) FROM STDIN WITH (FORMAT csv, ESCAPE '\\')", false)]
+    [InlineData("WITH moved AS (DELETE FROM orders WHERE id = 31 RETURNING *) INSERT INTO notes SELECT * FROM moved", false)]
+    [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT c FROM customers c LOOP RAISE NOTICE '%', r; END LOOP; END $$", true)]
+    [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT loop FROM customers loop LOOP RAISE NOTICE '%', r; END LOOP; END $$", true)]
+    [InlineData("COPY notes (body) FROM STDIN WITH (NULL '\\N'); SELECT translate(ssn, '0123456789', 'abcdefghij') INTO t FROM customers", true)]
+    [InlineData("WITH moved AS (DELETE FROM customers WHERE id = 31 RETURNING *) INSERT INTO notes SELECT * FROM moved", true)]
+    [InlineData("WITH a AS (DELETE FROM orders WHERE id = 1 RETURNING *), b AS MATERIALIZED (SELECT * FROM a) INSERT INTO notes SELECT * FROM b", false)]
+    [InlineData("WITH a AS (SELECT * FROM customers), b AS (SELECT * FROM a) INSERT INTO notes SELECT * FROM b", true)]
+    [InlineData("WITH b AS (SELECT * FROM a), a AS (SELECT * FROM orders) INSERT INTO notes SELECT * FROM b", true)]
+    [InlineData("WITH moved AS (SELECT c FROM customers c) INSERT INTO notes SELECT * FROM moved", true)]
+    [InlineData("WITH moved (a) AS (SELECT ssn FROM customers) INSERT INTO notes SELECT * FROM moved", true)]
+    [InlineData("WITH moved AS (SELECT id FROM orders WHERE note = (SELECT ssn FROM customers LIMIT 1)) INSERT INTO notes SELECT * FROM moved", true)]
+    public void LoadsAndLoopsOverTablesWithoutMaskedColumns_AreNoCopies(string sql, bool refused) =>
+        Assert.Equal(refused, Columns.FlowRefusal(sql, relations: new OrdersHoldNoMaskedColumn()) is not null);
+
+    /// <summary>
     /// A routine whose body writes or keeps what it is given copies a masked column passed to it,
     /// even in a WHERE (probe EF4: a wrapper of set_config; EI4: WHERE stash(ssn) filled a table).
     /// </summary>

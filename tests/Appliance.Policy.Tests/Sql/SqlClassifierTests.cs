@@ -268,8 +268,28 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t WHERE (id = 5 OR true) = 1::bool")]
     [InlineData("DELETE FROM t WHERE bool(id = 5 OR true)")]
     [InlineData("DELETE FROM t WHERE NOT (id OPERATOR(pg_catalog.<) id)")]
+    // The target qualified under its alias or its table's name is still the target (probe AK1's counterpart).
+    [InlineData("DELETE FROM t AS x WHERE x.id = id")]
+    [InlineData("UPDATE public.t SET a = 1 WHERE id = t.id")]
+    // A rule's NEW and OLD are the row that fired it: constants to the target (probe AM1).
+    [InlineData("DELETE FROM t WHERE NEW.id > 0")]
+    [InlineData("UPDATE t SET a = 1 WHERE old.id IS NOT NULL AND new.id = 3")]
+    [InlineData("DELETE FROM t WHERE OLD.id = OLD.id")]
     public void Classify_WhereOfConstantsOnly_CountsAsMissing(string sql) =>
         Assert.False(Classify(sql)[0].HasWhere);
+
+    /// <summary>
+    /// A rule's action runs at every INSERT into its table: one that names only the firing row in
+    /// its WHERE writes every row of its target (probe AM1: an INSERT emptied another table), and
+    /// one in a loop bounded by the loop's record writes one row at a time (probe AK1).
+    /// </summary>
+    [Theory]
+    [InlineData("CREATE RULE r2 AS ON INSERT TO t2 DO ALSO DELETE FROM t WHERE NEW.id > 0", false)]
+    [InlineData("CREATE RULE r2 AS ON INSERT TO t2 DO ALSO DELETE FROM t WHERE t.id = NEW.id", true)]
+    [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM t WHERE org = 1 LOOP UPDATE t SET score = score + 1 WHERE id = r.id; END LOOP; END $$", true)]
+    [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM t LOOP UPDATE t SET score = 1 WHERE id = t.id; END LOOP; END $$", false)]
+    public void Classify_AWriteInARuleOrALoop_IsJudgedByWhatItsWhereNames(string sql, bool hasWhere) =>
+        Assert.Equal(hasWhere, Classify(sql).Single(s => s.Kind is "DELETE" or "UPDATE").HasWhere);
 
     /// <summary>Read in one pass: a scan to the matching parenthesis per '(' took 25 s for this 80 KB statement.</summary>
     [Fact]
@@ -349,6 +369,11 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t WHERE now() - interval '1' day < placed_at")]
     [InlineData("DELETE FROM t WHERE note IS NFC NORMALIZED")]
     [InlineData("DELETE FROM t WHERE time < now() AND json")]
+    // Another name's column is no self-comparison: a loop's record, a rule's NEW (probe AK1).
+    [InlineData("UPDATE t SET a = 1 WHERE id = r.id")]
+    [InlineData("UPDATE t AS u SET a = 1 WHERE u.id = r.id")]
+    [InlineData("DELETE FROM t WHERE id = NEW.id")]
+    [InlineData("DELETE FROM t new WHERE new.id > 0")]
     public void Classify_WhereThatCanLimitRows_CountsAsLimiting(string sql) =>
         Assert.True(Classify(sql)[0].HasWhere);
 

@@ -1,0 +1,107 @@
+using Appliance.Policy.Sql;
+
+namespace Appliance.Policy.Masking;
+
+/// <summary>
+/// The statements of a WITH are judged apart from the WITH queries they read (SqlClassifier gives
+/// each its own text), so a WITH query is an unknown relation there, whose rows count as carrying a
+/// masked column. One whose body reads only relations the catalog knows to hold none holds none
+/// either: the archive idiom <c>WITH moved AS (DELETE FROM orders … RETURNING *) INSERT INTO
+/// archive SELECT * FROM moved</c> copies no masked column (probe AK4: refused as if it did).
+/// </summary>
+internal sealed partial class Masker
+{
+    /// <summary>
+    /// <paramref name="relations"/>, also answering "none" for the WITH queries of the statement
+    /// that statement <paramref name="index"/> belongs to whose bodies read no masked column.
+    /// </summary>
+    private IColumnNameLookup? WithQueriesKnown(IReadOnlyList<SqlStatement> statements, int index, IColumnNameLookup? relations)
+    {
+        if (relations is null || statements[index].Origin != SqlStatementOrigin.With)
+        {
+            return relations;
+        }
+
+        var parent = index - 1;
+        while (parent >= 0 && statements[parent].Depth >= statements[index].Depth)
+        {
+            parent--;
+        }
+
+        if (parent < 0 || statements[parent].Kind != "WITH")
+        {
+            return relations;
+        }
+
+        var text = statements[parent].Text.ToString();
+        var tokens = Tokens(text);
+        var lookup = relations;
+        HashSet<string>? clean = null;
+        foreach (var (name, body) in WithQueryBodies(text, tokens))
+        {
+            // In order: a later query may read an earlier one.
+            var bodyTokens = Tokens(body);
+            if (!Mentions(body, bodyTokens, depth: 0, lookInStrings: true, relations: lookup)
+                && RowSourceNames(body, bodyTokens, lookup, new TokenIndex(body, bodyTokens)) is not { Count: > 0 })
+            {
+                (clean ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+                lookup = new WithQueriesHoldingNone(relations, clean);
+            }
+        }
+
+        return lookup;
+    }
+
+    /// <summary><c>WITH [RECURSIVE] name [(…)] AS [[NOT] MATERIALIZED] (body), …</c>: each name and body, until the list ends or reads otherwise.</summary>
+    private static IEnumerable<(string Name, string Body)> WithQueryBodies(string text, List<SqlToken> tokens)
+    {
+        var index = new TokenIndex(text, tokens);
+        var i = IsWordAt(text, tokens, 1, "RECURSIVE") ? 2 : 1;
+        while (i + 2 < tokens.Count && tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+        {
+            var name = SqlLiteral.Identifier(text, tokens[i++]);
+            if (tokens[i].Kind == SqlTokenKind.OpenParen && index.Match(i) is var columns and >= 0)
+            {
+                i = columns + 1;
+            }
+
+            if (!IsWordAt(text, tokens, i++, "AS"))
+            {
+                yield break;
+            }
+
+            i += IsWordAt(text, tokens, i, "NOT") ? 1 : 0;
+            i += IsWordAt(text, tokens, i, "MATERIALIZED") ? 1 : 0;
+            if (i >= tokens.Count || tokens[i].Kind != SqlTokenKind.OpenParen || index.Match(i) is not (var close and > 0) || close == i + 1)
+            {
+                yield break;
+            }
+
+            yield return (name, text[tokens[i + 1].Start..tokens[close].Start]);
+            i = close + 1;
+            if (i >= tokens.Count || tokens[i].Kind != SqlTokenKind.Comma)
+            {
+                yield break;
+            }
+
+            i++;
+        }
+    }
+
+    /// <summary>The catalog's answers, and "none" for WITH queries found to read no masked column.</summary>
+    private sealed class WithQueriesHoldingNone(IColumnNameLookup catalog, HashSet<string> withQueries) : IColumnNameLookup
+    {
+        public bool TryGetColumnName(uint tableOid, short attributeNumber, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? columnName) =>
+            catalog.TryGetColumnName(tableOid, attributeNumber, out columnName);
+
+        public bool? RelationHasMaskedColumn(string relationName) =>
+            withQueries.Contains(relationName) ? false : catalog.RelationHasMaskedColumn(relationName);
+
+        public IReadOnlySet<string>? MaskedColumnsUnderOtherNames(string relationName) =>
+            withQueries.Contains(relationName) ? null : catalog.MaskedColumnsUnderOtherNames(relationName);
+
+        public bool HasMaskedColumnsUnderOtherNames => catalog.HasMaskedColumnsUnderOtherNames;
+
+        public long Version => catalog.Version;
+    }
+}
