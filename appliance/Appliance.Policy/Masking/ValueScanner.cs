@@ -427,11 +427,15 @@ internal static class ValueScanner
         }
     }
 
-    /// <summary>ddd-dd-dddd with a valid area, group and serial (SSA: no 000, 666 or 9xx area, no 00 group, no 0000 serial).</summary>
+    /// <summary>
+    /// ddd-dd-dddd, or ddd dd dddd (probe AN1: forms and notes write it so), with a valid area,
+    /// group and serial (SSA: no 000, 666 or 9xx area, no 00 group, no 0000 serial). Nine digits
+    /// in one run are not taken for one: too many ids and amounts are nine digits long.
+    /// </summary>
     private static bool IsSsn(ReadOnlySpan<byte> value, ref GroupList groups, int a)
     {
         if (groups.Length(a) != 3 || groups.Length(a + 1) != 2 || groups.Length(a + 2) != 4
-            || value[groups.Start(a + 1) - 1] != '-' || value[groups.Start(a + 2) - 1] != '-')
+            || value[groups.Start(a + 1) - 1] is not ((byte)'-' or (byte)' ') || value[groups.Start(a + 2) - 1] != value[groups.Start(a + 1) - 1])
         {
             return false;
         }

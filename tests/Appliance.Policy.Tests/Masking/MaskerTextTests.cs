@@ -93,6 +93,9 @@ public class MaskerTextTests
     [InlineData("123-45-6789", "***-**-6789")]
     [InlineData("ssn: 123-45-6789.", "ssn: ***-**-6789.")]
     [InlineData("{\"ssn\":\"078-05-1120\"}", "{\"ssn\":\"***-**-1120\"}")]
+    // Written with spaces, as forms and notes write it (probe AN1).
+    [InlineData("Verified caller SSN 132 18 7920", "Verified caller SSN ***-**-7920")]
+    [InlineData("123 45 6789", "***-**-6789")]
     public void TryMask_Ssn_KeepsTheSerial(string value, string masked) => Assert.Equal(masked, _masker.MaskText(value));
 
     [Theory]
@@ -102,7 +105,8 @@ public class MaskerTextTests
     [InlineData("900-12-3456")]
     [InlineData("123-00-4567")]
     [InlineData("123-45-0000")]
-    [InlineData("123 45 6789")]
+    [InlineData("123-45 6789")]
+    [InlineData("666 12 3456")]
     [InlineData("2024-01-15")]
     public void TryMask_NotAnSsn_IsUnchanged(string value) => Assert.Null(_masker.MaskText(value));
 
