@@ -55,6 +55,8 @@ public abstract class ClientEncodingTests<TFixture>(TFixture fixture) : IClassFi
     [Fact]
     public async Task ASessionCutForItsEncoding_IsRecordedSo()
     {
+        // Its own grant: run alone, no other test of the class has made one.
+        await fixture.GrantAsync();
         var marker = "enc" + Guid.NewGuid().ToString("N")[..8];
         var builder = fixture.ConnectionString();
         builder.ApplicationName = marker;

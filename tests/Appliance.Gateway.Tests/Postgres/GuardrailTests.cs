@@ -1650,6 +1650,8 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         {
             await connection.OpenAsync();
             await new NpgsqlCommand($"SET application_name = 'DBeaver {marker}'", connection).ExecuteNonQueryAsync();
+            // Reported at the batch's end, when only its Sync waits: withheld for want of a statement, it read **** (probe AL1).
+            Assert.Equal($"DBeaver {marker}", connection.PostgresParameters["application_name"]);
             await new NpgsqlCommand($"SELECT count(*) FROM {table}", connection).ExecuteScalarAsync();
             await new NpgsqlCommand($"SET application_name = 'report {marker} for 4111 1111 1111 1111'", connection).ExecuteNonQueryAsync();
             Assert.Equal(

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Appliance.Gateway.Tests.Postgres.Support;
+using Appliance.Gateway.Tests.Support;
 using Npgsql;
 
 namespace Appliance.Gateway.Tests.Postgres;
@@ -874,6 +875,32 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         Assert.Equal("****", reader.GetString(1));
         await reader.DisposeAsync();
         await AssertAuditHasNoSsnAsync(connection, ssn);
+    }
+
+    /// <summary>
+    /// An application name set by a statement that may carry a masked value is withheld from the
+    /// client, and recorded as the client read it (probes AL1, AN3: the client read ****, the
+    /// record held the value); one set by a plain SET reaches both as it is.
+    /// </summary>
+    [Fact]
+    public async Task AnApplicationName_IsRecordedAsTheClientReadIt()
+    {
+        var (table, _) = await PersonAsync();
+        var marker = PgGatewayFixture.Marker();
+        await using (var connection = await fixture.OpenAsync())
+        {
+            await new NpgsqlCommand($"SELECT set_config('application_name', 'n' || id || '{marker}', false) FROM {table}", connection).ExecuteScalarAsync();
+            Assert.Equal("****", connection.PostgresParameters["application_name"]);
+            await new NpgsqlCommand($"SET application_name = 'after {marker}'", connection).ExecuteNonQueryAsync();
+            Assert.Equal($"after {marker}", connection.PostgresParameters["application_name"]);
+        }
+
+        var session = await fixture.EndedSessionAsync($"after {marker}");
+        Assert.NotNull(session);
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var named = (await auditor.GetJsonAsync($"api/sessions/{session.Value.Str("id")}/events")).EnumerateArray()
+            .Where(e => e.Str("type") == "session.application").Select(e => e.GetProperty("data").Str("application")).ToList();
+        Assert.Equal(["****", $"after {marker}"], named);
     }
 
     [Theory]

@@ -241,6 +241,50 @@ public sealed class SessionCutTests(PgGatewayFixture fixture) : IClassFixture<Pg
         Assert.Equal(0L, running);
     }
 
+    /// <summary>
+    /// A session in the middle of a long result gets the FATAL too, after the row it is on (probe
+    /// AO1: the upstream thread held the client while relaying, the FATAL was skipped, and the
+    /// socket closed inside a DataRow with no word of why).
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task GrantRevocation_DuringALongResult_EndsItWithTheFatal_AfterAWholeRow(bool tls)
+    {
+        var grant = await fixture.RequestAndApproveAsync(fixture.AliceToken, "plain", "1h");
+        var builder = fixture.ConnectionString("plain", tls, password: await fixture.GrantCredentialAsync(fixture.AliceToken, grant));
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT g, repeat('x', 200) FROM generate_series(1, 20000000) g", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        for (var i = 0; i < 1000; i++)
+        {
+            Assert.True(await reader.ReadAsync());
+        }
+
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await bob.PostAsync($"api/requests/{grant}/revoke", new { reason = "mid-result" }, HttpStatusCode.OK);
+
+        // Reading on, slowly enough that the gateway's writes to the client block: every row read is whole, then the FATAL.
+        var rows = 1000L;
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            while (await reader.ReadAsync())
+            {
+                Assert.Equal(++rows, reader.GetInt32(0));
+                Assert.Equal(200, reader.GetString(1).Length);
+                if (rows % 20000 == 0)
+                {
+                    await Task.Delay(10);
+                }
+            }
+        });
+        var postgres = error as PostgresException ?? error.InnerException as PostgresException;
+        Assert.True(postgres is not null, $"after {rows} rows: {error}");
+        Assert.Equal("57P01", postgres.SqlState);
+        Assert.EndsWith($"grant {grant} was revoked by bob@example.com: mid-result", postgres.MessageText, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task OtherGrantsSessions_Survive()
     {

@@ -47,8 +47,19 @@ internal sealed partial class PgSession
             {
                 lock (_gate)
                 {
+                    if (_clientCut)
+                    {
+                        return;
+                    }
+
                     ProcessUpstreamInput();
                     SendClient();
+                    if (_fatalAtBoundary is { } fatal)
+                    {
+                        // Cut while this thread held the client: every message before is whole.
+                        WriteToClient(fatal);
+                        return;
+                    }
                 }
 
                 if (_upstreamFatal)
@@ -224,7 +235,8 @@ internal sealed partial class PgSession
 
         if (parameter.Name.SequenceEqual("application_name"u8))
         {
-            NoteApplication(parameter.Value);
+            // Recorded as the client is shown it (probe AL1: the client read ****, the record a value in clear).
+            NoteApplication(_runtime.Masks ? SideChannels.MaskedText(parameter.Value, _runtime.Masker, WithholdValues(frame)) : parameter.Value);
         }
 
         Relay(frame);
@@ -334,6 +346,7 @@ internal sealed partial class PgSession
             var trace = _pending.Head.Trace!;
             trace.Shape ??= _pending.Head.Portal!.Shape;
             trace.AddCompletion(System.Text.Encoding.UTF8.GetString(complete.Tag), complete.TryGetRowCount(out var rows) ? rows : null);
+            _executedSinceReady.Add(_pending.Head.Portal!.Statement.ResultText);
             _pending.Dequeue();
             RecordExecuted(trace);
         }
@@ -354,6 +367,7 @@ internal sealed partial class PgSession
         {
             var trace = _pending.Head.Trace!;
             trace.AddCompletion("suspended", null);
+            _executedSinceReady.Add(_pending.Head.Portal!.Statement.ResultText);
             _pending.Dequeue();
             RecordExecuted(trace);
         }
@@ -472,6 +486,7 @@ internal sealed partial class PgSession
         }
 
         _lastStatus = status;
+        _executedSinceReady.Clear();
         _mute = false;
         EndCopy();
         _queryShape = null;
@@ -670,15 +685,43 @@ internal sealed partial class PgSession
             PendingKind.CopyProbe => _pending.Head.Probe?.QueryText,
             _ => null,
         };
-        if (text is not { Length: > 0 })
+        if (text is { Length: > 0 })
         {
-            return true;
+            return MayCarryMaskedValues(text, frame);
         }
 
+        // PostgreSQL reports the settings a batch changed just before its ReadyForQuery, when
+        // only the Sync is waiting: they are of the batch's statements' doing. Withheld for want
+        // of them, pgjdbc's own SET application_name reached it as **** (probe AL1).
+        if (frame.BackendType == BackendMessageType.ParameterStatus && HeadIs(PendingKind.Sync) && _executedSinceReady.Count > 0)
+        {
+            foreach (var executed in _executedSinceReady)
+            {
+                if (executed.Length == 0 || MayCarryMaskedValues(executed, frame))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        return true;
+    }
+
+    private bool MayCarryMaskedValues(byte[] text, PgSpanFrame frame)
+    {
+        var masker = _runtime.Masker;
         var statement = System.Text.Encoding.UTF8.GetString(text);
         return masker.MentionsMaskedColumn(statement)
             || (!QuotesOnlyTheStatement(frame) && masker.MayQuoteMaskedValues(statement, _catalog));
     }
+
+    /// <summary>
+    /// What the extended batch going on has executed (ResultText, empty for a FETCH), for the
+    /// settings reported at its end (<see cref="WithholdValues"/>); emptied at each ReadyForQuery.
+    /// </summary>
+    private readonly List<byte[]> _executedSinceReady = [];
 
     /// <summary>
     /// Class 42 (a syntax error, an undefined column or table, a privilege refused) quotes the

@@ -129,6 +129,11 @@ internal sealed partial class PgSession : ILoopHandler
             lock (_gate)
             {
                 SendClient();
+                if (_stopWhenSent is { } cut && _clientOut.Pending == 0)
+                {
+                    Stop(cut);
+                    return;
+                }
             }
         }
 
@@ -169,6 +174,12 @@ internal sealed partial class PgSession : ILoopHandler
 
     private void OnUpstreamEvents(uint events)
     {
+        if (_clientCut)
+        {
+            // The client's last message is a cut's FATAL: the upstream waits, unread, for the session's end.
+            return;
+        }
+
         try
         {
             if ((events & Epoll.Out) != 0)
@@ -212,6 +223,15 @@ internal sealed partial class PgSession : ILoopHandler
     /// Reads a side only while the other side's output has drained (backpressure), and asks to
     /// hear about writability only while output waits.
     /// </summary>
+    /// <summary>Posted by a cut whose FATAL waits in the client's output: the loop watches for the socket to take it.</summary>
+    private void WatchClientOutput()
+    {
+        if (!_detached && !_migrated)
+        {
+            UpdateInterests();
+        }
+    }
+
     private void UpdateInterests()
     {
         var clientPending = _clientOut.Pending > 0;

@@ -238,20 +238,68 @@ internal sealed partial class PgSession : IDisposable
         // session from its side, and the record said "client disconnected" instead of who and why.
         _cutReason = reason;
         Log.SessionCut(_services.Logger, Id, reason);
-        var busy = true;
-        if (_gate.TryEnter(TimeSpan.FromMilliseconds(200)))
+        var fatal = LocalMessages.Fatal(sqlState, message);
+        if (!_gate.TryEnter(TimeSpan.FromMilliseconds(200)))
+        {
+            // The upstream thread holds the client, relaying a long result: it sends the FATAL
+            // after the message it is on and ends the session (probe AO1: the FATAL was skipped and
+            // the socket closed inside a DataRow, with no word of why). A client that reads no
+            // more is cut without it.
+            _fatalAtBoundary = fatal;
+            _ = StopAfterBoundaryAsync(reason);
+            return;
+        }
+
+        bool busy;
+        bool unsent;
+        try
         {
             busy = !_pending.IsEmpty;
+            WriteToClient(fatal);
+            _clientCut = true;
+            unsent = !OnThreads && _clientOut.Pending > 0;
+        }
+        finally
+        {
             _gate.Exit();
         }
 
-        SendFatal(sqlState, message);
+        if (unsent)
+        {
+            // On an event loop the socket took what it could: the rest goes out as the client reads
+            // (OnClientEvents), and then the session ends. Closed now, it was lost (probe AO1).
+            _stopWhenSent = reason;
+            _loop!.Post(WatchClientOutput);
+            _ = StopAfterBoundaryAsync(reason);
+            return;
+        }
+
         Stop(reason);
         if (busy)
         {
             // Closing the socket alone would let a running statement go on to its end upstream.
             _ = Task.Run(CancelUpstream);
         }
+    }
+
+    /// <summary>A FATAL the upstream thread sends after the message it is relaying (<see cref="Cut"/>), then ends the session.</summary>
+    private volatile byte[]? _fatalAtBoundary;
+
+    /// <summary>The FATAL of a cut is written: nothing the upstream sends goes after it.</summary>
+    private volatile bool _clientCut;
+
+    /// <summary>On an event loop: the session ends once the client has taken the FATAL of a cut (why: <see cref="Cut"/>).</summary>
+    private volatile string? _stopWhenSent;
+
+    private async Task StopAfterBoundaryAsync(string reason)
+    {
+        for (var waited = 0; waited < 20 && !IsStopping; waited++)
+        {
+            await Task.Delay(50);
+        }
+
+        Stop(reason);
+        CancelUpstream();
     }
 
     private void CancelUpstream()
@@ -311,16 +359,25 @@ internal sealed partial class PgSession : IDisposable
 
         try
         {
+            WriteToClient(message);
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
+    /// <summary>A message of the gateway's own, now; callers hold <see cref="_gate"/>.</summary>
+    private void WriteToClient(byte[] message)
+    {
+        try
+        {
             _clientOut.Write(message);
             SendClient();
         }
         catch (Exception e) when (IsDisconnect(e) || e is InvalidOperationException or NotSupportedException)
         {
             // The client is already gone.
-        }
-        finally
-        {
-            _gate.Exit();
         }
     }
 

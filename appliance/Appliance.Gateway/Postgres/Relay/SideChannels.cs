@@ -204,7 +204,8 @@ internal static class SideChannels
         return WriteMessage((byte)BackendMessageType.NotificationResponse, rewritten.WrittenSpan, output);
     }
 
-    private static ReadOnlySpan<byte> MaskedText(ReadOnlySpan<byte> value, Masker masker, bool withhold)
+    /// <summary>A side channel's text as the client is shown it: withheld whole, or through the value detectors.</summary>
+    internal static ReadOnlySpan<byte> MaskedText(ReadOnlySpan<byte> value, Masker masker, bool withhold)
     {
         if (withhold && !value.IsEmpty)
         {
