@@ -197,6 +197,35 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     /// <summary>
+    /// A prepared statement an alert rule matches raises the alert at each run, named on each
+    /// run's record (probe AL2: one event at the Parse, none per run, and no rule on the records).
+    /// </summary>
+    [Fact]
+    public async Task Alert_OnAPreparedStatement_IsRaisedAndRecordedAtEachRun()
+    {
+        await using var connection = await fixture.OpenAsync();
+        var marker = PgGatewayFixture.Marker();
+        await using var command = new NpgsqlCommand($"SELECT 'secret_plans {marker}'", connection);
+        await command.PrepareAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal($"secret_plans {marker}", await command.ExecuteScalarAsync());
+        }
+
+        var runs = await fixture.RecordedStatementsAsync(marker, count: 3);
+        Assert.Equal(3, runs.Count);
+        Assert.All(runs, run => Assert.Equal("watch-secrets", run.GetProperty("guardrail").GetString()));
+        List<System.Text.Json.JsonElement> alerts = [];
+        for (var i = 0; i < 100 && alerts.Count < 3; i++)
+        {
+            await Task.Delay(100);
+            alerts = [.. (await fixture.EventsAsync("guardrail.alert")).Where(e => e.Str("statement").Contains(marker, StringComparison.Ordinal))];
+        }
+
+        Assert.Equal(runs.Select(r => r.GetProperty("seq").GetInt64()).Order(), alerts.Select(a => a.GetProperty("statementSeq").GetInt64()).Order());
+    }
+
+    /// <summary>
     /// A prepared statement a review allowed runs once: its approval is spent at the Parse, so a
     /// second Execute does not run on it (probe CC: one approval ran it three times). It is held
     /// for a review of its own, as drivers that keep prepared statements never parse again (probe

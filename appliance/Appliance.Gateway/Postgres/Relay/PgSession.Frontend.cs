@@ -406,6 +406,8 @@ internal sealed partial class PgSession
         statement.ExecutionsLeft = decision.Reviewed is null ? null : 1;
         statement.ReviewedBy = decision.Reviewed;
         statement.ApprovedIn = decision.ReviewId;
+        statement.Alerts = decision.Alerts;
+        statement.AlertMatches = decision.AlertMatches;
 
         // The text an error of this Parse answers: one naming no masked column keeps its values (SideChannels).
         ForwardInBatch(frame, new PendingEntry { Kind = PendingKind.Parse, QueryText = statement.ResultText, Statement = statement });
@@ -632,7 +634,7 @@ internal sealed partial class PgSession
         portal.TrustedThrough = _codeRuns;
         var statement = portal.Statement;
         string? spends = null;
-        string? alerts = null;
+        var (alerts, alertMatches) = portal.Started ? (null, null) : (statement.Alerts, statement.AlertMatches);
         var bound = portal.BoundTo ?? statement;
         var judgedNow = !portal.Started && bound.MayRunSqlPrepared;
         if (judgedNow)
@@ -648,7 +650,7 @@ internal sealed partial class PgSession
             }
 
             spends = decision.ReviewId;
-            alerts = decision.Alerts;
+            (alerts, alertMatches) = (decision.Alerts, decision.AlertMatches);
         }
 
         if (statement.ExecutionsLeft is { } left && !portal.Started && !judgedNow)
@@ -699,6 +701,8 @@ internal sealed partial class PgSession
 
             return;
         }
+
+        RaiseAlerts(alertMatches, trace.Seq);
 
         if (statement.MayForgetPrepared)
         {

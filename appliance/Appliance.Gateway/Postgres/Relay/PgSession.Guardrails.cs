@@ -29,8 +29,10 @@ internal sealed partial class PgSession
 
     /// <param name="Copy">A COPY … TO STDOUT to run masked by column: the gateway learns its columns first.</param>
     /// <param name="Reviewed">The rule whose review allowed it, once (a prepared statement: one Execute; later ones are reviewed anew).</param>
+    /// <param name="AlertMatches">The alert rules' matches: their events go out when the statement runs (a parsed one: at each Execute).</param>
     private readonly record struct Decision(
-        byte[]? Refusal, string? Alerts, CopyToStdout? Copy = null, GuardrailMatch? Reviewed = null, bool Skipped = false, string? ReviewId = null)
+        byte[]? Refusal, string? Alerts, CopyToStdout? Copy = null, GuardrailMatch? Reviewed = null, bool Skipped = false, string? ReviewId = null,
+        GuardrailMatch[]? AlertMatches = null)
     {
         public static readonly Decision Run = default;
 
@@ -130,7 +132,7 @@ internal sealed partial class PgSession
         {
             GuardrailOutcome.Block => Block(deciding, sql, $"blocked by guardrail \"{deciding.RuleName}\": {deciding.Message}"),
             GuardrailOutcome.Review => Review(deciding, sql, inExtendedBatch: isParse),
-            _ => Alert(verdict),
+            _ => Alert(verdict, raise: !isParse),
         };
     }
 
@@ -150,19 +152,39 @@ internal sealed partial class PgSession
         return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, message, detail: $"Statement: {match.StatementCommand}"), null);
     }
 
-    private Decision Alert(GuardrailVerdict verdict)
+    /// <param name="raise">
+    /// Whether the events go out now: a Query runs now; a parsed statement runs at each of its
+    /// Executes, each of which raises them (probe AL2: one event at the Parse, none per run, and
+    /// the records of the runs named no rule).
+    /// </param>
+    private Decision Alert(GuardrailVerdict verdict, bool raise)
     {
         var rules = new List<string>();
+        var matches = new List<GuardrailMatch>();
         foreach (var match in verdict.Matches)
         {
             if (match.Action == GuardrailAction.Alert && !rules.Contains(match.RuleName))
             {
                 rules.Add(match.RuleName);
-                RaiseGuardrailEvent(EventTypes.GuardrailAlert, match, "alert");
+                matches.Add(match);
             }
         }
 
-        return new Decision(null, string.Join(", ", rules));
+        if (raise)
+        {
+            RaiseAlerts(matches, seq: null);
+        }
+
+        return new Decision(null, string.Join(", ", rules), AlertMatches: [.. matches]);
+    }
+
+    /// <param name="seq">The record of the run that alerted, when known.</param>
+    private void RaiseAlerts(IEnumerable<GuardrailMatch>? matches, long? seq)
+    {
+        foreach (var match in matches ?? [])
+        {
+            RaiseGuardrailEvent(EventTypes.GuardrailAlert, match, "alert", seq: seq);
+        }
     }
 
     /// <summary>
@@ -346,13 +368,13 @@ internal sealed partial class PgSession
     };
 
     /// <summary>Fire and forget: the event is written by the store off this thread, after what the session recorded before it; a failure is logged.</summary>
-    private void RaiseGuardrailEvent(string type, GuardrailMatch match, string action, string? rules = null, string? message = null)
+    private void RaiseGuardrailEvent(string type, GuardrailMatch match, string action, string? rules = null, string? message = null, long? seq = null)
     {
-        // A refused statement is recorded before its event, so its number is known; an alerted one
-        // (judged at its Parse) gets its number when it runs, maybe after others: none is given.
+        // A refused statement is recorded before its event, so its number is known; so is a
+        // parsed statement's run. A Query's alert goes out as it is judged: none is given.
         var data = new GuardrailEventData(
             ConnectionName, Connection.Access.Channel, Person.Email, Id, rules ?? match.RuleName, action, message ?? match.Message,
-            _runtime.MaskSql(match.StatementText), action == "block" ? _seq : null);
+            _runtime.MaskSql(match.StatementText), action == "block" ? _seq : seq);
         // One after the other: written concurrently, a session's events raced for the chain and
         // reached the channel out of order (probe AW).
         var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -64,6 +64,12 @@ internal sealed class StatementInfo(byte[] text, uint[] parameterTypes)
     /// <summary>The text its results are planned with: none for a FETCH, so computed columns are masked whole.</summary>
     public byte[] ResultText => FetchesCursor ? [] : Text;
 
+    /// <summary>The alert rules its Parse matched, named on the record of each run, whose events each run raises.</summary>
+    public string? Alerts { get; set; }
+
+    /// <inheritdoc cref="Alerts"/>
+    public Appliance.Policy.Guardrails.GuardrailMatch[]? AlertMatches { get; set; }
+
     /// <summary>The masked text for the audit log, computed once per statement.</summary>
     public string? MaskedSql { get; set; }
 
