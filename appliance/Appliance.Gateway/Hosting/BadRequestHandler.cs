@@ -20,11 +20,11 @@ internal sealed partial class BadRequestHandler : IExceptionHandler
             return false;
         }
 
-        await Problems.Write(httpContext, bad.StatusCode, "bad-request", "Bad request", Describe(bad));
+        await Problems.Write(httpContext, bad.StatusCode, "bad-request", "Bad request", Describe(bad, httpContext.Request.Query));
         return true;
     }
 
-    internal static string Describe(BadHttpRequestException bad)
+    internal static string Describe(BadHttpRequestException bad, IQueryCollection? query = null)
     {
         if (bad.InnerException is JsonException json)
         {
@@ -33,9 +33,17 @@ internal sealed partial class BadRequestHandler : IExceptionHandler
                 : "The request body is not valid JSON for this request.";
         }
 
-        return BindFailure().Match(bad.Message) is { Success: true } failed
-            ? $"The query parameter {failed.Groups["name"].Value} cannot be read from \"{failed.Groups["value"].Value}\"."
-            : bad.Message;
+        if (BindFailure().Match(bad.Message) is not { Success: true } failed)
+        {
+            return bad.Message;
+        }
+
+        var name = failed.Groups["name"].Value;
+
+        // Given twice, the framework joins the values with a comma and quotes a value nobody sent (probe AL5).
+        return query is not null && query.TryGetValue(name, out var values) && values.Count > 1
+            ? $"{name}= is given more than once; give each filter once."
+            : $"The query parameter {name} cannot be read from \"{failed.Groups["value"].Value}\".";
     }
 
     [GeneratedRegex("""^Failed to bind parameter "(?:[^"]* )?(?<name>[A-Za-z0-9_]+)" from "(?<value>.*)"\.$""", RegexOptions.Singleline)]
