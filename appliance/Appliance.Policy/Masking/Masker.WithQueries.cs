@@ -39,9 +39,13 @@ internal sealed partial class Masker
         HashSet<string>? clean = null;
         foreach (var (name, body) in WithQueryBodies(text, tokens))
         {
-            // In order: a later query may read an earlier one.
+            // In order: a later query may read an earlier one. A name the catalog knows for a
+            // relation with masked columns stays that relation's wherever it is written (probe AP3:
+            // WITH customers AS (SELECT 1) … FROM public.customers read the table as the clean query).
             var bodyTokens = Tokens(body);
-            if (!Mentions(body, bodyTokens, depth: 0, lookInStrings: true, relations: lookup)
+            if (relations.RelationHasMaskedColumn(name) != true
+                && !NamesRelationThatMayHoldOne(body, bodyTokens, lookup)
+                && !Mentions(body, bodyTokens, depth: 0, lookInStrings: true, relations: lookup)
                 && RowSourceNames(body, bodyTokens, lookup, new TokenIndex(body, bodyTokens)) is not { Count: > 0 })
             {
                 (clean ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
@@ -50,6 +54,44 @@ internal sealed partial class Masker
         }
 
         return lookup;
+    }
+
+    /// <summary>
+    /// The body names a relation with a masked column anywhere, or reads one not known by
+    /// <c>TABLE name</c> (probe AP2: <c>WITH q AS (TABLE customers)</c> passed as clean, TABLE being
+    /// no from-item).
+    /// </summary>
+    private static bool NamesRelationThatMayHoldOne(string body, List<SqlToken> tokens, IColumnNameLookup lookup)
+    {
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            if (tokens[i].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
+            {
+                continue;
+            }
+
+            if (lookup.RelationHasMaskedColumn(SqlLiteral.Identifier(body, tokens[i])) == true)
+            {
+                return true;
+            }
+
+            if (IsWord(body, tokens[i], "TABLE"))
+            {
+                // TABLE [ONLY] [schema.]name [*]: its relation is the last part of the name.
+                var j = i + 1 < tokens.Count && IsWord(body, tokens[i + 1], "ONLY") ? i + 2 : i + 1;
+                while (j + 2 < tokens.Count && tokens[j].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && IsDot(body, tokens[j + 1]))
+                {
+                    j += 2;
+                }
+
+                if (j >= tokens.Count || lookup.RelationHasMaskedColumn(SqlLiteral.Identifier(body, tokens[j])) != false)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary><c>WITH [RECURSIVE] name [(…)] AS [[NOT] MATERIALIZED] (body), …</c>: each name and body, until the list ends or reads otherwise.</summary>

@@ -88,7 +88,9 @@ internal static partial class SqlClassifier
         var (longer, shorter) = left.Count > right.Count ? (left, right) : (right, left);
         return IsColumnReference(longer) && IsColumnReference(shorter)
             && longer.Skip(longer.Count - shorter.Count).SequenceEqual(shorter, StringComparer.Ordinal)
-            && (targets is null || targets.Contains(longer[longer.Count - shorter.Count - 2]));
+            // An unqualified column is the target's only where the other side's table is the target
+            // (probe AP1: public.t1.id = t1.id is one column, and was read as two by its schema).
+            && (targets is null || shorter.Count > 1 || targets.Contains(longer[^3]));
     }
 
     /// <summary>

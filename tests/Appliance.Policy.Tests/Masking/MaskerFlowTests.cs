@@ -126,6 +126,12 @@ public sealed class MaskerFlowTests
     [InlineData("WITH a AS (SELECT * FROM customers), b AS (SELECT * FROM a) INSERT INTO notes SELECT * FROM b", true)]
     [InlineData("WITH b AS (SELECT * FROM a), a AS (SELECT * FROM orders) INSERT INTO notes SELECT * FROM b", true)]
     [InlineData("WITH moved AS (SELECT c FROM customers c) INSERT INTO notes SELECT * FROM moved", true)]
+    // Probe AP2: TABLE is no from-item; AP3: a WITH query named as a masked table does not make the table clean.
+    [InlineData("WITH q AS (TABLE customers) INSERT INTO notes SELECT * FROM q", true)]
+    [InlineData("WITH q AS (TABLE ONLY public.customers) INSERT INTO notes SELECT * FROM q", true)]
+    [InlineData("WITH q AS (TABLE unknown_relation) INSERT INTO notes SELECT * FROM q", true)]
+    [InlineData("WITH q AS (TABLE orders) INSERT INTO notes SELECT * FROM q", false)]
+    [InlineData("WITH customers AS (SELECT 1 AS id) INSERT INTO notes SELECT * FROM public.customers", true)]
     [InlineData("WITH moved (a) AS (SELECT ssn FROM customers) INSERT INTO notes SELECT * FROM moved", true)]
     [InlineData("WITH moved AS (SELECT id FROM orders WHERE note = (SELECT ssn FROM customers LIMIT 1)) INSERT INTO notes SELECT * FROM moved", true)]
     public void LoadsAndLoopsOverTablesWithoutMaskedColumns_AreNoCopies(string sql, bool refused) =>

@@ -271,6 +271,10 @@ public class SqlClassifierTests
     // The target qualified under its alias or its table's name is still the target (probe AK1's counterpart).
     [InlineData("DELETE FROM t AS x WHERE x.id = id")]
     [InlineData("UPDATE public.t SET a = 1 WHERE id = t.id")]
+    // Both sides qualified, one with its schema or catalog too (probe AP1).
+    [InlineData("DELETE FROM t1 WHERE t1.id = public.t1.id")]
+    [InlineData("DELETE FROM public.t1 WHERE demo.public.t1.id = t1.id")]
+    [InlineData("UPDATE t1 SET v = NULL WHERE public.t1.id = \"t1\".\"id\"")]
     // A rule's NEW and OLD are the row that fired it: constants to the target (probe AM1).
     [InlineData("DELETE FROM t WHERE NEW.id > 0")]
     [InlineData("UPDATE t SET a = 1 WHERE old.id IS NOT NULL AND new.id = 3")]
@@ -286,6 +290,7 @@ public class SqlClassifierTests
     [Theory]
     [InlineData("CREATE RULE r2 AS ON INSERT TO t2 DO ALSO DELETE FROM t WHERE NEW.id > 0", false)]
     [InlineData("CREATE RULE r2 AS ON INSERT TO t2 DO ALSO DELETE FROM t WHERE t.id = NEW.id", true)]
+    [InlineData("CREATE RULE r2 AS ON INSERT TO t2 DO ALSO DELETE FROM t1 WHERE t1.id = public.t1.id", false)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM t WHERE org = 1 LOOP UPDATE t SET score = score + 1 WHERE id = r.id; END LOOP; END $$", true)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM t LOOP UPDATE t SET score = 1 WHERE id = t.id; END LOOP; END $$", false)]
     public void Classify_AWriteInARuleOrALoop_IsJudgedByWhatItsWhereNames(string sql, bool hasWhere) =>
