@@ -31,15 +31,11 @@ internal sealed partial class Masker
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when inFrom.Peek() && HoldsNoMaskedColumn(text, tokens, i, relations, withQueries):
                     // pg_namespace t, orders o: neither the relation nor its alias holds a masked column.
                     i = SkipAlias(text, tokens, i);
+                    EndIfForQuery(inFrom, text, tokens, i);
                     break;
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when inFrom.Peek() && IsRowSourceName(text, tokens, i):
                     (names ??= new HashSet<string>(StringComparer.Ordinal)).Add(SqlLiteral.Identifier(text, token));
-                    if (EndsForQuery(text, tokens, i))
-                    {
-                        inFrom.Pop();
-                        inFrom.Push(false);
-                    }
-
+                    EndIfForQuery(inFrom, text, tokens, i);
                     break;
                 case SqlTokenKind.Word:
                     UpdateClause(inFrom, text, tokens, i, index);
@@ -73,6 +69,7 @@ internal sealed partial class Masker
                     {
                         // The alias that follows names a function's result or a subquery's named columns.
                         i = SkipAlias(text, tokens, i);
+                        EndIfForQuery(inFrom, text, tokens, i);
                     }
 
                     break;
@@ -80,6 +77,16 @@ internal sealed partial class Masker
         }
 
         return names;
+    }
+
+    /// <summary>An alias that is PL/pgSQL's LOOP (<see cref="EndsForQuery"/>) ends the FROM: what follows is the loop's body.</summary>
+    private static void EndIfForQuery(Stack<bool> inFrom, string text, List<SqlToken> tokens, int i)
+    {
+        if (EndsForQuery(text, tokens, i))
+        {
+            inFrom.Pop();
+            inFrom.Push(false);
+        }
     }
 
     /// <summary>Words before an UPDATE that is no statement's: <c>FOR [NO KEY] UPDATE</c>, <c>DO UPDATE</c>, <c>ON UPDATE</c>, <c>THEN UPDATE</c>, a trigger's event.</summary>

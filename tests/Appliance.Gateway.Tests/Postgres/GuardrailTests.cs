@@ -452,6 +452,28 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     /// <summary>
+    /// An approved EXECUTE is recorded with what it ran, as its approvers read it (probe AL3: the
+    /// record of one that deleted every row said only "EXECUTE pd").
+    /// </summary>
+    [Fact]
+    public async Task AnApprovedExecute_IsRecordedWithWhatItRan()
+    {
+        var table = await TableWithRowsAsync();
+        await using var client = await fixture.RawAliceAsync();
+        await PrepareApprovedDeleteAsync(client, table);
+        var marker = PgGatewayFixture.Marker();
+
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, $"EXECUTE pd /* {marker} */"));
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await bob.PostAsync($"api/requests/{await WaitForReviewAsync(table, pending: true)}/approve", null, HttpStatusCode.OK);
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20)), m => m.Type == 'E');
+
+        var run = Assert.Single(await fixture.RecordedStatementsAsync(marker));
+        Assert.Equal("DELETE 3", run.Str("commandTag"));
+        Assert.Equal($"EXECUTE pd /* {marker} */\n-- runs the prepared statement:\nDELETE FROM {table}", run.Str("sql"));
+    }
+
+    /// <summary>
     /// A DEALLOCATE that PostgreSQL skipped (after an error in its query, in an aborted
     /// transaction, in an extended batch that failed) left the approved DELETE prepared: its next
     /// EXECUTE is held as the DELETE, not judged as what the skipped PREPARE would have made it

@@ -134,6 +134,12 @@ public sealed class MaskerFlowTests
     [InlineData("WITH customers AS (SELECT 1 AS id) INSERT INTO notes SELECT * FROM public.customers", true)]
     [InlineData("WITH moved (a) AS (SELECT ssn FROM customers) INSERT INTO notes SELECT * FROM moved", true)]
     [InlineData("WITH moved AS (SELECT id FROM orders WHERE note = (SELECT ssn FROM customers LIMIT 1)) INSERT INTO notes SELECT * FROM moved", true)]
+    [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT g FROM generate_series(1, 3) g LOOP RAISE NOTICE '%', r; END LOOP; END $$", false)]
+    [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT 1 FROM orders LOOP RAISE NOTICE '%', (SELECT c FROM customers c LIMIT 1); END LOOP; END $$", true)]
+    // Probe AR1: a whole row of a relation without masked columns, in a view.
+    [InlineData("CREATE VIEW app.v AS SELECT o.note, count(o.*) AS n FROM app.orders o GROUP BY o.note", false)]
+    [InlineData("CREATE VIEW v AS SELECT count(c.*) AS n FROM customers c", true)]
+    [InlineData("CREATE VIEW v AS SELECT o.note, count(o.*) AS n FROM orders o GROUP BY o.note", false)]
     public void LoadsAndLoopsOverTablesWithoutMaskedColumns_AreNoCopies(string sql, bool refused) =>
         Assert.Equal(refused, Columns.FlowRefusal(sql, relations: new OrdersHoldNoMaskedColumn()) is not null);
 

@@ -322,7 +322,7 @@ internal sealed partial class PgSession
         }
 
         var runtime = _runtime;
-        var trace = StartTrace(runtime.MaskSql(sql), null, decision.Alerts);
+        var trace = StartTrace(decision.RecordedAs ?? runtime.MaskSql(sql), null, decision.Alerts);
         if (CommitIntent(trace) is { } auditRefusal)
         {
             RefuseQuery(auditRefusal);
@@ -634,6 +634,7 @@ internal sealed partial class PgSession
         portal.TrustedThrough = _codeRuns;
         var statement = portal.Statement;
         string? spends = null;
+        string? recordedAs = null;
         var (alerts, alertMatches) = portal.Started ? (null, null) : (statement.Alerts, statement.AlertMatches);
         var bound = portal.BoundTo ?? statement;
         var judgedNow = !portal.Started && bound.MayRunSqlPrepared;
@@ -650,7 +651,7 @@ internal sealed partial class PgSession
             }
 
             spends = decision.ReviewId;
-            (alerts, alertMatches) = (decision.Alerts, decision.AlertMatches);
+            (alerts, alertMatches, recordedAs) = (decision.Alerts, decision.AlertMatches, decision.RecordedAs);
         }
 
         if (statement.ExecutionsLeft is { } left && !portal.Started && !judgedNow)
@@ -692,7 +693,7 @@ internal sealed partial class PgSession
         }
 
         portal.Started = true;
-        var trace = StartTrace(portal.RecordedAs ?? (statement.MaskedSql ??= _runtime.MaskSql(statement.Text)), portal.Parameters, alerts);
+        var trace = StartTrace(recordedAs ?? portal.RecordedAs ?? (statement.MaskedSql ??= _runtime.MaskSql(statement.Text)), portal.Parameters, alerts);
         trace.SpentReview = spends;
         if (CommitIntent(trace) is { } auditRefusal)
         {

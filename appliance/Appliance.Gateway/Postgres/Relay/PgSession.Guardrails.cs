@@ -30,9 +30,10 @@ internal sealed partial class PgSession
     /// <param name="Copy">A COPY … TO STDOUT to run masked by column: the gateway learns its columns first.</param>
     /// <param name="Reviewed">The rule whose review allowed it, once (a prepared statement: one Execute; later ones are reviewed anew).</param>
     /// <param name="AlertMatches">The alert rules' matches: their events go out when the statement runs (a parsed one: at each Execute).</param>
+    /// <param name="RecordedAs">The text its record keeps, when not the statement's own: an approved EXECUTE with what it ran.</param>
     private readonly record struct Decision(
         byte[]? Refusal, string? Alerts, CopyToStdout? Copy = null, GuardrailMatch? Reviewed = null, bool Skipped = false, string? ReviewId = null,
-        GuardrailMatch[]? AlertMatches = null)
+        GuardrailMatch[]? AlertMatches = null, string? RecordedAs = null)
     {
         public static readonly Decision Run = default;
 
@@ -275,7 +276,10 @@ internal sealed partial class PgSession
                 return Abandon(match, masked, review, review, "the client disconnected", heldAt, HeldMs());
             case ReviewOutcome.Approved:
                 _approvedHold = new HoldStart(heldAt, heldSince);
-                return new Decision(null, match.RuleName, Reviewed: match, ReviewId: review.Id);
+                // An approved EXECUTE is recorded with what it ran, as approvers read it (probe AL3:
+                // the record of one that deleted every row said only "EXECUTE pd").
+                return new Decision(null, match.RuleName, Reviewed: match, ReviewId: review.Id,
+                    RecordedAs: match.StatementOrigin == Appliance.Policy.Sql.SqlStatementOrigin.Execute ? masked : null);
             case ReviewOutcome.Denied:
                 var denied = review.DeniedBy is { } by
                     ? $"statement denied by {by}{(string.IsNullOrWhiteSpace(review.DenyReason) ? "" : ": " + PeopleText.OneLine(review.DenyReason))} (review {review.Id}, guardrail \"{match.RuleName}\")"
