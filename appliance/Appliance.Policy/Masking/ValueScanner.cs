@@ -440,10 +440,24 @@ internal static class ValueScanner
             return false;
         }
 
+        if (value[groups.Start(a + 1) - 1] == ' ' && !StandsAlone(value, ref groups, a))
+        {
+            // Spaced, only three numbers on their own: in a longer run of numbers ("1 123 45 6789 1")
+            // or ending in decimals ("123 45 6789.5") they are a list or a figure (probe AQ3).
+            return false;
+        }
+
         var area = value.Slice(groups.Start(a), 3);
         return !area.SequenceEqual("000"u8) && !area.SequenceEqual("666"u8) && area[0] != '9'
             && !value.Slice(groups.Start(a + 1), 2).SequenceEqual("00"u8)
             && !value.Slice(groups.Start(a + 2), 4).SequenceEqual("0000"u8);
+    }
+
+    /// <summary>Groups a to a + 2 are the whole run of groups, and no decimals follow.</summary>
+    private static bool StandsAlone(ReadOnlySpan<byte> value, ref GroupList groups, int a)
+    {
+        var end = groups.Start(a + 2) + 4;
+        return a == 0 && groups.Count == 3 && !(end + 1 < value.Length && value[end] is (byte)'.' or (byte)',' && IsDigit(value[end + 1]));
     }
 
     /// <summary>

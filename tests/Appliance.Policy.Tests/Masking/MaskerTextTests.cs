@@ -107,6 +107,10 @@ public class MaskerTextTests
     [InlineData("123-45-0000")]
     [InlineData("123-45 6789")]
     [InlineData("666 12 3456")]
+    // Spaced, within a longer list of numbers or with decimals (probe AQ3).
+    [InlineData("1 123 45 6789 1")]
+    [InlineData("lat 123 45 6789.5")]
+    [InlineData("totals 7 100 20 3000")]
     [InlineData("2024-01-15")]
     public void TryMask_NotAnSsn_IsUnchanged(string value) => Assert.Null(_masker.MaskText(value));
 
