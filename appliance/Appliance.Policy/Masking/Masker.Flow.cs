@@ -67,7 +67,9 @@ internal sealed partial class Masker
             if (CopiedColumn(statement, text, tokens, Nested(statements, i), WithQueriesKnown(statements, i, relations)) is { } column)
             {
                 return $"the statement copies the masked column \"{column}\" into something the gateway cannot mask ({Where(statement)}); "
-                    + "select the column directly instead";
+                    + "select the column directly instead"
+                    // Probe AR2: a table made in this session got this refusal, which said nothing of why or what to do.
+                    + (column == Renamed ? "; a relation created since this session logged in counts as holding one until the next login" : "");
             }
         }
 

@@ -143,6 +143,14 @@ public sealed class MaskerFlowTests
     public void LoadsAndLoopsOverTablesWithoutMaskedColumns_AreNoCopies(string sql, bool refused) =>
         Assert.Equal(refused, Columns.FlowRefusal(sql, relations: new OrdersHoldNoMaskedColumn()) is not null);
 
+    /// <summary>A relation the catalog does not know yet counts as holding a masked column: the refusal says so, and what to do (probe AR2).</summary>
+    [Fact]
+    public void ACopyOfAnUnknownRelationsRows_IsRefused_SayingToLogInAgain() =>
+        Assert.EndsWith(
+            "a relation created since this session logged in counts as holding one until the next login",
+            Columns.FlowRefusal("INSERT INTO notes SELECT * FROM made_since_login", relations: new OrdersHoldNoMaskedColumn()),
+            StringComparison.Ordinal);
+
     /// <summary>
     /// A routine whose body writes or keeps what it is given copies a masked column passed to it,
     /// even in a WHERE (probe EF4: a wrapper of set_config; EI4: WHERE stash(ssn) filled a table).
