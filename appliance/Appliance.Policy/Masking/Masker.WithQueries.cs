@@ -35,15 +35,18 @@ internal sealed partial class Masker
 
         var text = statements[parent].Text.ToString();
         var tokens = Tokens(text);
+        var qualified = QualifiedNames(text, tokens);
         var lookup = relations;
         HashSet<string>? clean = null;
         foreach (var (name, body) in WithQueryBodies(text, tokens))
         {
             // In order: a later query may read an earlier one. A name the catalog knows for a
             // relation with masked columns stays that relation's wherever it is written (probe AP3:
-            // WITH customers AS (SELECT 1) … FROM public.customers read the table as the clean query).
+            // WITH customers AS (SELECT 1) … FROM public.customers read the table as the clean query),
+            // and so does one the statement writes with a schema, which no WITH query is (AS1: a view
+            // made since the login, public.zz, read as the clean zz).
             var bodyTokens = Tokens(body);
-            if (relations.RelationHasMaskedColumn(name) != true
+            if (relations.RelationHasMaskedColumn(name) != true && !qualified.Contains(name)
                 && !NamesRelationThatMayHoldOne(body, bodyTokens, lookup)
                 && !Mentions(body, bodyTokens, depth: 0, lookInStrings: true, relations: lookup)
                 && RowSourceNames(body, bodyTokens, lookup, new TokenIndex(body, bodyTokens)) is not { Count: > 0 })
@@ -54,6 +57,21 @@ internal sealed partial class Masker
         }
 
         return lookup;
+    }
+
+    /// <summary>The names written after a dot: relations with their schema, columns with their relation.</summary>
+    private static HashSet<string> QualifiedNames(string text, List<SqlToken> tokens)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 1; i < tokens.Count; i++)
+        {
+            if (tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && IsDot(text, tokens[i - 1]))
+            {
+                names.Add(SqlLiteral.Identifier(text, tokens[i]));
+            }
+        }
+
+        return names;
     }
 
     /// <summary>

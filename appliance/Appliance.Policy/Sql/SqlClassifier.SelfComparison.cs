@@ -72,8 +72,8 @@ internal static partial class SqlClassifier
     /// </summary>
     private static bool SameExpression(Statement statement, int leftFrom, int leftTo, int rightFrom, int rightTo, HashSet<string>? targets)
     {
-        var left = Comparable(statement, leftFrom, leftTo);
-        var right = Comparable(statement, rightFrom, rightTo);
+        var left = Comparable(statement, leftFrom, leftTo, targets);
+        var right = Comparable(statement, rightFrom, rightTo, targets);
         if (left.Count == 0 || right.Count == 0)
         {
             return false;
@@ -99,10 +99,14 @@ internal static partial class SqlClassifier
     /// clauses and a leading unary plus left out (probe AC2: <c>id = (id)</c>, <c>lower(v) =
     /// pg_catalog.lower(v)</c>, <c>id = id::int</c>, <c>v = v COLLATE "C"</c>, <c>+id = id</c>).
     /// </summary>
-    private static List<string> Comparable(Statement statement, int from, int to)
+    /// <param name="targets">
+    /// The target's name and alias, when known: a column they qualify is written without them
+    /// (probe AS2: <c>coalesce(t1.id, 0) = coalesce(id, 0)</c>, <c>-t1.id = -id</c> read as two columns).
+    /// </param>
+    private static List<string> Comparable(Statement statement, int from, int to, HashSet<string>? targets)
     {
         var tokens = new List<string>(to - from);
-        AddComparable(statement, from, to, tokens);
+        AddComparable(statement, from, to, tokens, targets);
         return tokens;
     }
 
@@ -113,16 +117,26 @@ internal static partial class SqlClassifier
         "timestamp", "timestamptz", "time", "timetz", "interval", "char", "oid",
     };
 
-    private static void AddComparable(Statement statement, int from, int to, List<string> tokens)
+    private static void AddComparable(Statement statement, int from, int to, List<string> tokens, HashSet<string>? targets)
     {
         for (var i = from; i < to; i++)
         {
             var token = statement.Tokens[i];
+            if (targets is not null && token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                && DottedNameEnd(statement, i, to) is var last && last > i
+                && targets.Contains(SqlLiteral.Identifier(statement.Source, statement.Tokens[last - 2])))
+            {
+                // [catalog.][schema.]target.column: the column.
+                tokens.Add(SqlLiteral.Identifier(statement.Source, statement.Tokens[last]));
+                i = last;
+                continue;
+            }
+
             if (statement.IsKeyword(i, "CAST") && i + 1 < to && statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen
                 && statement.MatchingParen(i + 1, to) is var close && close < to && TopLevelKeyword(statement, i + 2, close, "AS") is var asAt and >= 0)
             {
                 // CAST(x AS t) is x (probe AD1).
-                AddComparable(statement, i + 2, asAt, tokens);
+                AddComparable(statement, i + 2, asAt, tokens, targets);
                 i = close;
                 continue;
             }

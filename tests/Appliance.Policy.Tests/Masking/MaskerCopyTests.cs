@@ -181,8 +181,8 @@ public class MaskerCopyTests
         var numbers = _masker.GetPlan("SELECT * FROM nums", [.. Enumerable.Range(0, 5).Select(i => new ResultField("n" + i, 0, 0, PgTypes.Int4))], null);
         var texts = _masker.GetPlan("SELECT * FROM nums", [.. Enumerable.Range(0, 5).Select(i => new ResultField("n" + i, 0, 0, PgTypes.Text))], null);
 
-        Assert.Equal("25,975,225,125,875\n", Mask("25,975,225,125,875\n", "FORMAT csv", plan: numbers).Row);
-        Assert.Equal("****,****,****,****,****\n", Mask("25,975,225,125,875\n", "FORMAT csv", plan: texts).Row);
+        Assert.Equal("4,222,222,222,222\n", Mask("4,222,222,222,222\n", "FORMAT csv", plan: numbers).Row);
+        Assert.Equal("****,****,****,****,****\n", Mask("4,222,222,222,222\n", "FORMAT csv", plan: texts).Row);
     }
 
     [Fact]

@@ -132,6 +132,8 @@ public sealed class MaskerFlowTests
     [InlineData("WITH q AS (TABLE unknown_relation) INSERT INTO notes SELECT * FROM q", true)]
     [InlineData("WITH q AS (TABLE orders) INSERT INTO notes SELECT * FROM q", false)]
     [InlineData("WITH customers AS (SELECT 1 AS id) INSERT INTO notes SELECT * FROM public.customers", true)]
+    [InlineData("WITH made_since_login AS (SELECT 1 AS id) INSERT INTO notes SELECT * FROM public.made_since_login", true)] // probe AS1
+    [InlineData("WITH made_since_login AS (SELECT 1 AS id) INSERT INTO notes SELECT * FROM made_since_login", false)]
     [InlineData("WITH moved (a) AS (SELECT ssn FROM customers) INSERT INTO notes SELECT * FROM moved", true)]
     [InlineData("WITH moved AS (SELECT id FROM orders WHERE note = (SELECT ssn FROM customers LIMIT 1)) INSERT INTO notes SELECT * FROM moved", true)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT g FROM generate_series(1, 3) g LOOP RAISE NOTICE '%', r; END LOOP; END $$", false)]

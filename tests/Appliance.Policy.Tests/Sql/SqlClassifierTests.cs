@@ -275,6 +275,14 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t1 WHERE t1.id = public.t1.id")]
     [InlineData("DELETE FROM public.t1 WHERE demo.public.t1.id = t1.id")]
     [InlineData("UPDATE t1 SET v = NULL WHERE public.t1.id = \"t1\".\"id\"")]
+    // The target qualified inside an expression (probe AS2).
+    [InlineData("DELETE FROM t1 WHERE coalesce(t1.id, 0) = coalesce(id, 0)")]
+    [InlineData("DELETE FROM t1 WHERE (t1.id, 1) = (id, 1)")]
+    [InlineData("DELETE FROM t1 WHERE ROW(t1.id) = ROW(id)")]
+    [InlineData("UPDATE t1 SET v = NULL WHERE lower(public.t1.v) = lower(v)")]
+    [InlineData("DELETE FROM t1 WHERE ARRAY[t1.id] = ARRAY[id]")]
+    [InlineData("DELETE FROM t1 WHERE t1.id + 0 = id + 0")]
+    [InlineData("DELETE FROM t1 AS x WHERE -x.id = -id")]
     // A rule's NEW and OLD are the row that fired it: constants to the target (probe AM1).
     [InlineData("DELETE FROM t WHERE NEW.id > 0")]
     [InlineData("UPDATE t SET a = 1 WHERE old.id IS NOT NULL AND new.id = 3")]
@@ -379,6 +387,7 @@ public class SqlClassifierTests
     [InlineData("UPDATE t AS u SET a = 1 WHERE u.id = r.id")]
     [InlineData("DELETE FROM t WHERE id = NEW.id")]
     [InlineData("DELETE FROM t new WHERE new.id > 0")]
+    [InlineData("UPDATE t SET a = 1 WHERE coalesce(id, 0) = coalesce(r.id, 0)")]
     public void Classify_WhereThatCanLimitRows_CountsAsLimiting(string sql) =>
         Assert.True(Classify(sql)[0].HasWhere);
 
