@@ -226,6 +226,42 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     /// <summary>
+    /// A run PostgreSQL skipped (an earlier message of its batch failed) raises no alert; the run
+    /// that follows does, once (probe AT3: the skipped run alerted as if it had run).
+    /// </summary>
+    [Fact]
+    public async Task Alert_OfARunPostgresSkipped_IsNotRaised()
+    {
+        var marker = PgGatewayFixture.Marker();
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(
+            o => FrontendWriter.WriteParse(o, "fails", "SELECT 1/0", []),
+            o => FrontendWriter.WriteParse(o, "secret", $"SELECT 'secret_plans {marker}'", []),
+            o => FrontendWriter.WriteBind(o, "", "fails", [], [], []), o => FrontendWriter.WriteExecute(o, "", 0),
+            o => FrontendWriter.WriteBind(o, "", "secret", [], [], []), o => FrontendWriter.WriteExecute(o, "", 0),
+            FrontendWriter.WriteSync);
+        Assert.Equal("22012", Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E').SqlState);
+        await client.SendAsync(
+            o => FrontendWriter.WriteBind(o, "", "secret", [], [], []), o => FrontendWriter.WriteExecute(o, "", 0), FrontendWriter.WriteSync);
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
+
+        var runs = await fixture.RecordedStatementsAsync(marker, count: 2);
+        Assert.Equal(["skipped", "ok"], runs.OrderBy(r => r.GetProperty("seq").GetInt64()).Select(r => r.Str("outcome")));
+        var ran = runs.Single(r => r.Str("outcome") == "ok").GetProperty("seq").GetInt64();
+        List<System.Text.Json.JsonElement> alerts = [];
+        for (var i = 0; i < 100 && alerts.Count == 0; i++)
+        {
+            await Task.Delay(100);
+            alerts = [.. (await fixture.EventsAsync("guardrail.alert")).Where(e => e.Str("statement").Contains(marker, StringComparison.Ordinal))];
+        }
+
+        // The alert of the run that happened is written after the skipped run's record: had the skipped run alerted, it would be here too.
+        await Task.Delay(300);
+        alerts = [.. (await fixture.EventsAsync("guardrail.alert")).Where(e => e.Str("statement").Contains(marker, StringComparison.Ordinal))];
+        Assert.Equal(ran, Assert.Single(alerts).GetProperty("statementSeq").GetInt64());
+    }
+
+    /// <summary>
     /// A prepared statement a review allowed runs once: its approval is spent at the Parse, so a
     /// second Execute does not run on it (probe CC: one approval ran it three times). It is held
     /// for a review of its own, as drivers that keep prepared statements never parse again (probe
@@ -430,25 +466,60 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         await preparing;
 
         var executing = Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"EXECUTE {name}", connection).ExecuteNonQueryAsync());
+        var held = await PendingReviewOfAsync(bob, $"EXECUTE {name}");
+
+        Assert.Equal($"EXECUTE {name}\n-- runs the prepared statement:\nDELETE FROM {table}", held.GetProperty("command").Str("sql"));
+        await executing;
+        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
+    /// <summary>
+    /// A driver parses EXECUTE pd: it is held once, at its Execute, and runs on that approval
+    /// (probe AT1: held at its Parse and again at its Execute, it never ran, and the first
+    /// review's approval was logged as executed).
+    /// </summary>
+    [Fact]
+    public async Task AnExecuteParsedByADriver_IsHeldOnce_AndRunsOnItsApproval()
+    {
+        var table = await TableWithRowsAsync();
+        var name = "p" + Guid.NewGuid().ToString("N")[..8];
+        await using var connection = await fixture.OpenAsync();
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        var preparing = new NpgsqlCommand($"PREPARE {name} AS DELETE FROM {table}", connection).ExecuteNonQueryAsync();
+        await bob.PostAsync($"api/requests/{await WaitForReviewAsync(table)}/approve", null, HttpStatusCode.OK);
+        await preparing;
+
+        var executing = new NpgsqlCommand($"EXECUTE {name}", connection).ExecuteNonQueryAsync();
+        var held = await PendingReviewOfAsync(bob, $"EXECUTE {name}");
+        await bob.PostAsync($"api/requests/{held.Str("id")}/approve", null, HttpStatusCode.OK);
+
+        Assert.Equal(3, await executing);
+        Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+        var reviews = (await bob.GetJsonAsync("api/requests")).EnumerateArray()
+            .Count(r => r.TryGetProperty("command", out var c) && c.ValueKind == System.Text.Json.JsonValueKind.Object
+                && c.Str("sql").StartsWith($"EXECUTE {name}", StringComparison.Ordinal));
+        Assert.Equal(1, reviews);
+    }
+
+    /// <summary>The pending command review whose statement starts with <paramref name="sql"/>, within 10 s.</summary>
+    private static async Task<System.Text.Json.JsonElement> PendingReviewOfAsync(HttpClient approver, string sql)
+    {
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        System.Text.Json.JsonElement held = default;
         while (DateTime.UtcNow < deadline)
         {
-            var pending = (await bob.GetJsonAsync("api/requests?status=pending")).EnumerateArray()
-                .Where(r => r.TryGetProperty("command", out var c) && c.ValueKind == System.Text.Json.JsonValueKind.Object && c.Str("sql").StartsWith($"EXECUTE {name}", StringComparison.Ordinal))
+            var pending = (await approver.GetJsonAsync("api/requests?status=pending")).EnumerateArray()
+                .Where(r => r.TryGetProperty("command", out var c) && c.ValueKind == System.Text.Json.JsonValueKind.Object
+                    && c.Str("sql").StartsWith(sql, StringComparison.Ordinal))
                 .ToList();
             if (pending.Count > 0)
             {
-                held = pending[0];
-                break;
+                return pending[0];
             }
 
             await Task.Delay(50);
         }
 
-        Assert.Equal($"EXECUTE {name}\n-- runs the prepared statement:\nDELETE FROM {table}", held.GetProperty("command").Str("sql"));
-        await executing;
-        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+        throw new TimeoutException($"no pending review of {sql}");
     }
 
     /// <summary>
@@ -590,12 +661,13 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     /// <summary>
-    /// A parsed <c>EXECUTE pd</c> approved at its Parse is judged again at its Execute: the approval
-    /// was of what pd held then (probe AJ1: pd swapped for an approved DELETE ran on it unreviewed).
-    /// A portal paused by a row limit resumes without a new judgement (AJ3).
+    /// A parsed <c>EXECUTE pd</c> is judged at its Execute, by what pd holds then, not at its Parse
+    /// (probe AJ1: pd swapped for an approved DELETE ran on the Parse's approval unreviewed; AT1:
+    /// held at both, an approved one never ran). A portal paused by a row limit resumes without a
+    /// new judgement (AJ3).
     /// </summary>
     [Fact]
-    public async Task AnApprovedParseOfAnExecute_IsJudgedAgainWhenTheNameChanged()
+    public async Task AParsedExecute_IsJudgedAtItsExecute_ByWhatTheNameHoldsThen()
     {
         var table = await TableWithRowsAsync();
         using var bob = fixture.Gateway.Client(fixture.BobToken);
@@ -604,7 +676,6 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         await bob.PostAsync($"api/requests/{await WaitForReviewAsync(table, pending: true)}/approve", null, HttpStatusCode.OK);
         Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
         await client.SendAsync(o => FrontendWriter.WriteParse(o, "runs_pd", "EXECUTE pd", []), FrontendWriter.WriteSync);
-        await bob.PostAsync($"api/requests/{await WaitForReviewAsync(table, pending: true)}/approve", null, HttpStatusCode.OK);
         Assert.DoesNotContain(await client.ReadUntilReadyAsync(), m => m.Type == 'E');
         await client.SendAsync(o => FrontendWriter.WriteQuery(o, "DEALLOCATE pd"));
         await client.ReadUntilReadyAsync();

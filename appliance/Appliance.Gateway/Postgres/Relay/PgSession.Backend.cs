@@ -440,6 +440,7 @@ internal sealed partial class PgSession
                 var failedBatch = head.Batch;
                 trace.Error = DescribeError(frame, sanitized);
                 _pending.Dequeue();
+                RaiseAlertsOfRun(trace);
                 Record(trace, StatementRecord.Failed);
                 RelayError(frame, sanitized);
                 SkipToSync(failedWith: null);

@@ -371,7 +371,7 @@ internal sealed partial class PgSession
 
         var name = parse.StatementName.IsEmpty ? null : System.Text.Encoding.UTF8.GetString(parse.StatementName);
         var defined = name is not null && _sql.IsDefined(name);
-        var decision = Decide(parse.Query, parse.StatementName, isParse: true);
+        var decision = Decide(parse.Query, parse.StatementName, isParse: true, reviewAtExecute: MayRunSqlPrepared(parse.Query));
         if (decision.Skipped)
         {
             SkipRestOfBatch(parse.Query.ToArray());
@@ -635,7 +635,8 @@ internal sealed partial class PgSession
         var statement = portal.Statement;
         string? spends = null;
         string? recordedAs = null;
-        var (alerts, alertMatches) = portal.Started ? (null, null) : (statement.Alerts, statement.AlertMatches);
+        // A portal resumed after a row limit is the same run: its alerts went out once, its records name them (probe AT4).
+        var (alerts, alertMatches) = (statement.Alerts, portal.Started ? null : statement.AlertMatches);
         var bound = portal.BoundTo ?? statement;
         var judgedNow = !portal.Started && bound.MayRunSqlPrepared;
         if (judgedNow)
@@ -703,7 +704,7 @@ internal sealed partial class PgSession
             return;
         }
 
-        RaiseAlerts(alertMatches, trace.Seq);
+        trace.AlertMatches = alertMatches;
 
         if (statement.MayForgetPrepared)
         {

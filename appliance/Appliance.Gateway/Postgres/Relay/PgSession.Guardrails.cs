@@ -47,10 +47,15 @@ internal sealed partial class PgSession
     /// time) that a rule matched is blocked whatever the rule's action: the policy cannot be
     /// enforced on it, so it fails closed.
     /// </summary>
-    private Decision Decide(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse)
+    /// <param name="reviewAtExecute">
+    /// A Parse of a statement judged again at each Execute (StatementInfo.MayRunSqlPrepared): a
+    /// review is held there, once, not here too (probe AT1: approved at its Parse, an EXECUTE pd
+    /// was held again at its Execute, and never ran on the approval that the log said it ran on).
+    /// </param>
+    private Decision Decide(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse, bool reviewAtExecute = false)
     {
         SettleSqlSession();
-        var decision = DecideSettled(sql, statementName, isParse);
+        var decision = DecideSettled(sql, statementName, isParse, reviewAtExecute);
         if (decision.Refusal is not null || decision.Skipped)
         {
             // Not run: what its DEALLOCATE or DISCARD forgot is still prepared upstream.
@@ -60,7 +65,7 @@ internal sealed partial class PgSession
         return decision;
     }
 
-    private Decision DecideSettled(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse)
+    private Decision DecideSettled(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse, bool reviewAtExecute)
     {
         if (_services.Recorder.IsFailing)
         {
@@ -84,7 +89,7 @@ internal sealed partial class PgSession
             return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, copyMessage), null);
         }
 
-        var decision = Judge(sql, statementName, isParse, runtime);
+        var decision = Judge(sql, statementName, isParse, runtime, reviewAtExecute);
         return copy is null || decision.Refusal is not null ? decision : decision with { Copy = copy };
     }
 
@@ -92,7 +97,7 @@ internal sealed partial class PgSession
         "statement refused: the audit log cannot record statements right now (its store refuses writes); statements run again once it can";
 
     /// <summary>The flow check and the guardrails.</summary>
-    private Decision Judge(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse, Policy.ConnectionRuntime runtime)
+    private Decision Judge(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse, Policy.ConnectionRuntime runtime, bool reviewAtExecute)
     {
         if (runtime.Masker.MayNameMaskedColumn(sql) && runtime.Masker.FlowRefusal(Encoding.UTF8.GetString(sql), unknownIsRefused: true, _catalog) is { } flowMessage)
         {
@@ -122,6 +127,11 @@ internal sealed partial class PgSession
         }
 
         var deciding = verdict.Deciding!;
+        if (verdict.Outcome == GuardrailOutcome.Review && reviewAtExecute)
+        {
+            return Decision.Run;
+        }
+
         if (verdict.Outcome == GuardrailOutcome.Review && !OnThreads)
         {
             // Holding blocks; a loop serves other sessions. Keep the verdict and move to threads.
@@ -177,6 +187,19 @@ internal sealed partial class PgSession
         }
 
         return new Decision(null, string.Join(", ", rules), AlertMatches: [.. matches]);
+    }
+
+    /// <summary>
+    /// The upstream answered a parsed statement's run: it ran, so its alerts go out, once (probe
+    /// AT3: raised as the Execute went upstream, a run PostgreSQL skipped alerted too).
+    /// </summary>
+    private void RaiseAlertsOfRun(StatementTrace trace)
+    {
+        if (trace.AlertMatches is { } matches)
+        {
+            trace.AlertMatches = null;
+            RaiseAlerts(matches, trace.Seq);
+        }
     }
 
     /// <param name="seq">The record of the run that alerted, when known.</param>

@@ -43,6 +43,7 @@ internal sealed partial class PgSession
     /// <summary>An Execute that succeeded: recorded now, or once its implicit transaction ends.</summary>
     private void RecordExecuted(StatementTrace trace)
     {
+        RaiseAlertsOfRun(trace);
         var record = ToRecord(trace, StatementRecord.Ok);
         if (!_implicitBatch)
         {

@@ -32,6 +32,9 @@ internal sealed class StatementTrace(
 
     public string? Error { get; set; }
 
+    /// <summary>Alert rules whose events go out once the upstream has run it, not when it skips it (PgSession.RaiseAlertsOfRun).</summary>
+    public Appliance.Policy.Guardrails.GuardrailMatch[]? AlertMatches { get; set; }
+
     /// <summary>The review whose approval this run spent: marked not run when the upstream skips it.</summary>
     public string? SpentReview { get; set; }
 
