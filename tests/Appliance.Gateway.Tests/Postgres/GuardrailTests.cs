@@ -1080,6 +1080,26 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     /// <summary>
+    /// A client that says Terminate and closes while its statement is held is gone too, though its
+    /// Terminate (and over TLS its close_notify) is still unread (probe AT2: it looked still there
+    /// until the hold ran out, and its review stayed pending).
+    /// </summary>
+    [Fact]
+    public async Task Review_ClientThatTerminatedWhileHeld_IsGone_AndItsReviewIsWithdrawn()
+    {
+        var table = await TableWithRowsAsync();
+        var sql = $"DELETE FROM {table}";
+        var client = await fixture.RawAliceAsync();
+        await client.SendAsync(o => FrontendWriter.WriteQuery(o, sql));
+        var review = await WaitForReviewAsync(table);
+
+        await client.SendAsync(FrontendWriter.WriteTerminate);
+        await client.DisposeAsync();
+
+        await AssertWithdrawnAndNeverRunAsync(review, table, sql, "the client disconnected");
+    }
+
+    /// <summary>
     /// A review ends with its grant: an approval not yet used, good only under the grant it was
     /// held under, showed "may run once" until its own expiry (probe BA); one nobody decided asked
     /// approvers to decide a statement that could no longer run.

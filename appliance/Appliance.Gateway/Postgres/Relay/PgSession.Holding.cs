@@ -151,12 +151,13 @@ internal sealed partial class PgSession
         _discardedSql = parsedSql;
     }
 
-    /// <summary>Readable with nothing to read: the client closed its end (or the socket failed).</summary>
+    /// <summary>Readable with nothing to read, or hung up with bytes still unread: the client closed its end (or the socket failed).</summary>
     private bool ClientHasGone()
     {
         try
         {
-            return _clientSocket.Poll(0, SelectMode.SelectRead) && _clientSocket.Available == 0;
+            // Bytes before the end (a Terminate, TLS's close_notify) do not keep a client that hung up here.
+            return _clientSocket.Poll(0, SelectMode.SelectRead) && (_clientSocket.Available == 0 || Loop.PeerHangUp.HasHungUp(_clientSocket));
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
