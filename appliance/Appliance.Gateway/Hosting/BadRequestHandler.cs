@@ -20,7 +20,9 @@ internal sealed partial class BadRequestHandler : IExceptionHandler
             return false;
         }
 
-        await Problems.Write(httpContext, bad.StatusCode, "bad-request", "Bad request", Describe(bad, httpContext.Request.Query));
+        var detail = Describe(bad, httpContext.Request.Query);
+        var title = detail.EndsWith(GivenTwice, StringComparison.Ordinal) ? "Repeated filter" : "Bad request";
+        await Problems.Write(httpContext, bad.StatusCode, "bad-request", title, detail);
         return true;
     }
 
@@ -42,9 +44,12 @@ internal sealed partial class BadRequestHandler : IExceptionHandler
 
         // Given twice, the framework joins the values with a comma and quotes a value nobody sent (probe AL5).
         return query is not null && query.TryGetValue(name, out var values) && values.Count > 1
-            ? $"{name}= is given more than once; give each filter once."
+            ? $"{name}={GivenTwice}"
             : $"The query parameter {name} cannot be read from \"{failed.Groups["value"].Value}\".";
     }
+
+    /// <summary>As the sessions API says it of the filters it reads itself (probe AT6: another title for the same mistake).</summary>
+    private const string GivenTwice = " is given more than once; give each filter once.";
 
     [GeneratedRegex("""^Failed to bind parameter "(?:[^"]* )?(?<name>[A-Za-z0-9_]+)" from "(?<value>.*)"\.$""", RegexOptions.Singleline)]
     private static partial Regex BindFailure();

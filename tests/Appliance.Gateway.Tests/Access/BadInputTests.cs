@@ -108,6 +108,7 @@ public sealed class BadInputTests
 
         Assert.Equal("bad-request", problem.Rule());
         Assert.Equal($"{filter}= is given more than once; give each filter once.", problem.Str("detail"));
+        Assert.Equal("Repeated filter", problem.Str("title"));
     }
 
     [Fact]
