@@ -16,8 +16,22 @@ internal static partial class SqlClassifier
     /// </summary>
     private static bool ComparedWithItself(Statement statement, int from, int to, HashSet<string>? targets, bool equality)
     {
-        for (var op = from + 1; op < to - 1; op++)
+        for (var op = from; op < to - 1; op++)
         {
+            if (statement.Tokens[op].Kind == SqlTokenKind.OpenParen && !(op > from && statement.IsKeyword(op - 1, "OPERATOR"))
+                && statement.MatchingParen(op, to) is var close && close < to - 1)
+            {
+                // The comparison at this level, not one inside a side (probe AV2: (id = id) = (id = id)
+                // was split at its first '='); OPERATOR(pg_catalog.=) holds this level's.
+                op = close;
+                continue;
+            }
+
+            if (op == from)
+            {
+                continue;
+            }
+
             var length = equality ? EqualityLength(statement, op, to) : InequalityLength(statement, op, to);
             if (length > 0)
             {
@@ -129,6 +143,18 @@ internal static partial class SqlClassifier
                 // [catalog.][schema.]target.column: the column.
                 tokens.Add(SqlLiteral.Identifier(statement.Source, statement.Tokens[last]));
                 i = last;
+                continue;
+            }
+
+            if (targets is not null && token.Kind == SqlTokenKind.OpenParen && i + 4 < to
+                && statement.Tokens[i + 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                && statement.Tokens[i + 2].Kind == SqlTokenKind.CloseParen && statement.Word(i + 3) is "."
+                && statement.Tokens[i + 4].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                && targets.Contains(SqlLiteral.Identifier(statement.Source, statement.Tokens[i + 1])))
+            {
+                // (target).column, a field of the target's row: the column (probe AV1).
+                tokens.Add(SqlLiteral.Identifier(statement.Source, statement.Tokens[i + 4]));
+                i += 4;
                 continue;
             }
 

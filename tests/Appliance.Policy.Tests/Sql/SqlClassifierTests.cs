@@ -283,6 +283,11 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t1 WHERE ARRAY[t1.id] = ARRAY[id]")]
     [InlineData("DELETE FROM t1 WHERE t1.id + 0 = id + 0")]
     [InlineData("DELETE FROM t1 AS x WHERE -x.id = -id")]
+    // A field of the target's row, and a comparison of comparisons (probes AV1, AV2).
+    [InlineData("UPDATE t1 SET v = NULL WHERE ((t1).id) + 0 = id + 0")]
+    [InlineData("DELETE FROM t1 WHERE -(t1).id = -id")]
+    [InlineData("DELETE FROM t1 WHERE (id = id) = (id = id)")]
+    [InlineData("DELETE FROM t1 WHERE (t1.id = id) IS NOT DISTINCT FROM (t1.id = id)")]
     // A rule's NEW and OLD are the row that fired it: constants to the target (probe AM1).
     [InlineData("DELETE FROM t WHERE NEW.id > 0")]
     [InlineData("UPDATE t SET a = 1 WHERE old.id IS NOT NULL AND new.id = 3")]
@@ -388,6 +393,8 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t WHERE id = NEW.id")]
     [InlineData("DELETE FROM t new WHERE new.id > 0")]
     [InlineData("UPDATE t SET a = 1 WHERE coalesce(id, 0) = coalesce(r.id, 0)")]
+    [InlineData("UPDATE t SET a = 1 WHERE (id = 5) = (v = 5)")]
+    [InlineData("UPDATE t SET a = 1 WHERE (r).id = id")]
     public void Classify_WhereThatCanLimitRows_CountsAsLimiting(string sql) =>
         Assert.True(Classify(sql)[0].HasWhere);
 
