@@ -458,12 +458,9 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     public async Task Review_OfAnExecute_ShowsWhatItRuns()
     {
         var table = await TableWithRowsAsync();
-        var name = "p" + Guid.NewGuid().ToString("N")[..8];
         await using var connection = await fixture.OpenAsync();
         using var bob = fixture.Gateway.Client(fixture.BobToken);
-        var preparing = new NpgsqlCommand($"PREPARE {name} AS DELETE FROM {table}", connection).ExecuteNonQueryAsync();
-        await bob.PostAsync($"api/requests/{await WaitForReviewAsync(table)}/approve", null, HttpStatusCode.OK);
-        await preparing;
+        var name = await PrepareApprovedDeleteAsync(connection, bob, table);
 
         var executing = Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"EXECUTE {name}", connection).ExecuteNonQueryAsync());
         var held = await PendingReviewOfAsync(bob, $"EXECUTE {name}");
@@ -482,12 +479,9 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
     public async Task AnExecuteParsedByADriver_IsHeldOnce_AndRunsOnItsApproval()
     {
         var table = await TableWithRowsAsync();
-        var name = "p" + Guid.NewGuid().ToString("N")[..8];
         await using var connection = await fixture.OpenAsync();
         using var bob = fixture.Gateway.Client(fixture.BobToken);
-        var preparing = new NpgsqlCommand($"PREPARE {name} AS DELETE FROM {table}", connection).ExecuteNonQueryAsync();
-        await bob.PostAsync($"api/requests/{await WaitForReviewAsync(table)}/approve", null, HttpStatusCode.OK);
-        await preparing;
+        var name = await PrepareApprovedDeleteAsync(connection, bob, table);
 
         var executing = new NpgsqlCommand($"EXECUTE {name}", connection).ExecuteNonQueryAsync();
         var held = await PendingReviewOfAsync(bob, $"EXECUTE {name}");
@@ -499,6 +493,16 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
             .Count(r => r.TryGetProperty("command", out var c) && c.ValueKind == System.Text.Json.JsonValueKind.Object
                 && c.Str("sql").StartsWith($"EXECUTE {name}", StringComparison.Ordinal));
         Assert.Equal(1, reviews);
+    }
+
+    /// <summary><c>PREPARE name AS DELETE FROM table</c> through Npgsql, held and approved by <paramref name="approver"/>; returns the name.</summary>
+    private async Task<string> PrepareApprovedDeleteAsync(NpgsqlConnection connection, HttpClient approver, string table)
+    {
+        var name = "p" + Guid.NewGuid().ToString("N")[..8];
+        var preparing = new NpgsqlCommand($"PREPARE {name} AS DELETE FROM {table}", connection).ExecuteNonQueryAsync();
+        await approver.PostAsync($"api/requests/{await WaitForReviewAsync(table)}/approve", null, HttpStatusCode.OK);
+        await preparing;
+        return name;
     }
 
     /// <summary>The pending command review whose statement starts with <paramref name="sql"/>, within 10 s.</summary>
