@@ -100,7 +100,7 @@ internal static partial class SqlClassifier
             {
                 if (!fromValues)
                 {
-                    context.Add(statement.Text, "UPDATE", "UPDATE", ActionWhereLimitsRows(statement, i + 2), SqlStatementOrigin.ConflictAction, depth);
+                    context.Add(statement.Text, "UPDATE", "UPDATE", ActionWhereLimitsRows(statement, first, i + 2), SqlStatementOrigin.ConflictAction, depth);
                 }
 
                 return;
@@ -175,9 +175,30 @@ internal static partial class SqlClassifier
         return statement.IsKeyword(i, "OVERRIDING") ? i + 3 : i;
     }
 
-    /// <summary>The DO UPDATE's own WHERE (after its SET list, before RETURNING) limits rows.</summary>
-    private static bool ActionWhereLimitsRows(Statement statement, int from)
+    /// <summary>
+    /// The DO UPDATE's own WHERE (after its SET list, before RETURNING) limits rows: <c>excluded</c>
+    /// is the row proposed, one value per conflict like a joined relation's (probe AZ3: <c>WHERE
+    /// excluded.id &gt; 0</c> passed for a bound and rewrote every row a query hit).
+    /// </summary>
+    private static bool ActionWhereLimitsRows(Statement statement, int first, int from)
     {
+        HashSet<string>? targets = null;
+        if (statement.IsKeyword(first + 1, "INTO") && first + 2 < statement.To
+            && statement.Tokens[first + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+        {
+            // INSERT INTO [schema.]t [AS alias]
+            var name = DottedNameEnd(statement, first + 2, statement.To);
+            targets = new HashSet<string>(StringComparer.Ordinal) { SqlLiteral.Identifier(statement.Source, statement.Tokens[name]) };
+            if (statement.IsKeyword(name + 1, "AS") && name + 2 < statement.To)
+            {
+                targets.Add(SqlLiteral.Identifier(statement.Source, statement.Tokens[name + 2]));
+            }
+        }
+
+        var excluded = RowsThatFired(targets);
+        excluded.Add("excluded");
+        excluded.ExceptWith(targets ?? []);
+
         var nesting = 0;
         for (var i = from; i < statement.To; i++)
         {
@@ -190,7 +211,7 @@ internal static partial class SqlClassifier
 
             if (nesting == 0 && statement.IsKeyword(i, "WHERE"))
             {
-                return WhereLimitsRows(statement, i + 1);
+                return WhereLimitsRows(statement, i + 1, excluded, targets);
             }
         }
 

@@ -90,7 +90,7 @@ internal static partial class SqlClassifier
 
         if (depth >= MaxDepth)
         {
-            return !IsConstant(statement, from, to, others);
+            return !IsConstant(statement, from, to, others, targets);
         }
 
         if (Split(statement, from, to, "OR") is { Count: > 1 } branches)
@@ -121,11 +121,11 @@ internal static partial class SqlClassifier
         if (negated)
         {
             // NOT (id <> id), NOT (id IS DISTINCT FROM id): every row where it is set.
-            return (!IsConstant(statement, from, to, others) && !ComparedWithItself(statement, from, to, targets, equality: false))
+            return (!IsConstant(statement, from, to, others, targets) && !ComparedWithItself(statement, from, to, targets, equality: false))
                 || (to - from == 1 && statement.IsKeyword(from, "TRUE"));
         }
 
-        return (!IsConstant(statement, from, to, others) && !ComparedWithItself(statement, from, to, targets, equality: true)) || IsPlainlyFalse(statement, from, to);
+        return (!IsConstant(statement, from, to, others, targets) && !ComparedWithItself(statement, from, to, targets, equality: true)) || IsPlainlyFalse(statement, from, to);
     }
 
     /// <summary>The parts of the condition between <paramref name="keyword"/>s at its own level.</summary>
@@ -183,13 +183,30 @@ internal static partial class SqlClassifier
     };
 
     /// <param name="others">Relations whose qualified columns (<c>o.id</c>) count as constants here: they are not the target's.</param>
-    private static bool IsConstant(Statement statement, int from, int to, HashSet<string>? others)
+    /// <param name="targets">
+    /// The target's name and alias, when known: outside a subquery's own from-items a DELETE or
+    /// UPDATE names no columns but the target's and its joined relations', so any other qualified
+    /// name is a variable, a parameter or a rule's NEW, one value for every row (probe AZ2: in a
+    /// loop, <c>DELETE FROM t WHERE r.id &gt; 0</c> emptied t unreviewed).
+    /// </param>
+    private static bool IsConstant(Statement statement, int from, int to, HashSet<string>? others, HashSet<string>? targets = null)
     {
         for (var i = from; i < to; i++)
         {
             var token = statement.Tokens[i];
             switch (token.Kind)
             {
+                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when targets is not null && DottedNameEnd(statement, i, to) is var last && last > i
+                    && !targets.Contains(SqlLiteral.Identifier(statement.Source, statement.Tokens[last - 2])):
+                    i = last;
+                    continue;
+                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when others is not null && targets is not null
+                    && others.Contains(SqlLiteral.Identifier(statement.Source, token)) && !targets.Contains(SqlLiteral.Identifier(statement.Source, token)):
+                    // A joined relation's or NEW's whole row (new IS NOT NULL, new.*, (new).id: probe AZ1).
+                    continue;
+                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when i > from && statement.Word(i - 1) is "." && statement.Tokens[i - 2].Kind == SqlTokenKind.CloseParen:
+                    // A field of a row in parentheses, (new).id: the row decides, before it.
+                    continue;
                 case SqlTokenKind.OpenParen when IsSubqueryAt(statement, i + 1) && statement.MatchingParen(i, to) is var close && close < to
                     && IsUncorrelated(statement, i + 1, close, others):
                     i = close;

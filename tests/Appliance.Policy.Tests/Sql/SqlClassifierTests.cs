@@ -58,6 +58,11 @@ public class SqlClassifierTests
     [InlineData("WITH u AS (INSERT INTO t SELECT * FROM t ON CONFLICT ON CONSTRAINT t_pkey DO UPDATE SET v = NULL RETURNING 1) SELECT 1", false)]
     [InlineData("INSERT INTO t (SELECT * FROM t) ON CONFLICT (id) DO UPDATE SET v = 0 WHERE true", false)]
     [InlineData("INSERT INTO t SELECT * FROM s ON CONFLICT (id) DO UPDATE SET v = 0 WHERE t.id = 5 RETURNING *", true)]
+    // The proposed row, excluded, is one value per conflict (probe AZ3).
+    [InlineData("INSERT INTO t SELECT * FROM src ON CONFLICT (id) DO UPDATE SET v = excluded.v WHERE excluded.id > 0", false)]
+    [InlineData("INSERT INTO t SELECT * FROM src ON CONFLICT (id) DO UPDATE SET v = excluded.v WHERE \"excluded\".v <> 'z'", false)]
+    [InlineData("INSERT INTO t AS x SELECT * FROM src ON CONFLICT (id) DO UPDATE SET v = excluded.v WHERE x.v <> excluded.v", true)]
+    [InlineData("INSERT INTO public.t SELECT * FROM src ON CONFLICT (id) DO UPDATE SET v = excluded.v WHERE t.v IS DISTINCT FROM excluded.v", true)]
     public void Classify_AnUpsertFromAQuery_IsAlsoAnUpdate_WithTheActionsWhere(string sql, bool hasWhere) =>
         Assert.Equal(hasWhere, Assert.Single(Classify(sql), s => s.Kind == "UPDATE").HasWhere);
 
@@ -304,6 +309,16 @@ public class SqlClassifierTests
     [InlineData("CREATE RULE r2 AS ON INSERT TO t2 DO ALSO DELETE FROM t WHERE NEW.id > 0", false)]
     [InlineData("CREATE RULE r2 AS ON INSERT TO t2 DO ALSO DELETE FROM t WHERE t.id = NEW.id", true)]
     [InlineData("CREATE RULE r2 AS ON INSERT TO t2 DO ALSO DELETE FROM t1 WHERE t1.id = public.t1.id", false)]
+    // NEW and OLD in other spellings, and other names than the target's (probes AZ1, AZ2).
+    [InlineData("CREATE RULE r2 AS ON INSERT TO t2 DO ALSO DELETE FROM t WHERE (new).id > 0", false)]
+    [InlineData("CREATE RULE r2 AS ON INSERT TO t2 DO ALSO DELETE FROM t WHERE new IS NOT NULL", false)]
+    [InlineData("CREATE RULE r2 AS ON INSERT TO t2 DO ALSO DELETE FROM t WHERE ROW(new.*) IS NOT NULL", false)]
+    [InlineData("CREATE RULE r2 AS ON INSERT TO t2 DO ALSO DELETE FROM t WHERE new::text <> ''", false)]
+    [InlineData("CREATE RULE r2 AS ON INSERT TO t2 DO ALSO DELETE FROM t WHERE (new.*).id > 0", false)]
+    [InlineData("CREATE RULE r2 AS ON UPDATE TO t2 DO ALSO UPDATE t SET v = 1 WHERE old.* IS NOT NULL", false)]
+    [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT 1 AS id LOOP DELETE FROM t WHERE r.id > 0; END LOOP; END $$", false)]
+    [InlineData("DO $$ <<b>> DECLARE n int := 1; BEGIN DELETE FROM t WHERE b.n > 0; END $$", false)]
+    [InlineData("CREATE RULE r2 AS ON INSERT TO t2 DO ALSO DELETE FROM t WHERE (t).id = new.id", true)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM t WHERE org = 1 LOOP UPDATE t SET score = score + 1 WHERE id = r.id; END LOOP; END $$", true)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM t LOOP UPDATE t SET score = 1 WHERE id = t.id; END LOOP; END $$", false)]
     public void Classify_AWriteInARuleOrALoop_IsJudgedByWhatItsWhereNames(string sql, bool hasWhere) =>
@@ -328,7 +343,7 @@ public class SqlClassifierTests
     [InlineData("DELETE FROM t WHERE true AND id = 5")]
     [InlineData("DELETE FROM t WHERE id = id + 0")]
     [InlineData("DELETE FROM t WHERE id <> id")]
-    [InlineData("DELETE FROM t WHERE a.id = b.id")]
+    [InlineData("DELETE FROM t USING a WHERE t.id = a.id")] // two columns, not one with itself (a.id = b.id names neither the target: AZ2)
     [InlineData("DELETE FROM t WHERE \"id\" = \"ID\"")]
     [InlineData("DELETE FROM t WHERE lower(note) = 'x'")]
     [InlineData("DELETE FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.id = t.id)")]
