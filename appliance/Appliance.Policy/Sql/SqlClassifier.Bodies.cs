@@ -171,6 +171,20 @@ internal static partial class SqlClassifier
             return;
         }
 
+        var outerNames = context.BodyNames;
+        context.BodyNames = BodyNames(source, start, end, outerNames);
+        try
+        {
+            ClassifyBodySpans(context, source, start, end, depth);
+        }
+        finally
+        {
+            context.BodyNames = outerNames;
+        }
+    }
+
+    private static void ClassifyBodySpans(Context context, string source, int start, int end, int depth)
+    {
         var spans = SqlSplitter.Split(source, start, end, backslashQuotes: false, out var sawBackslash);
         foreach (var span in spans)
         {
@@ -205,6 +219,48 @@ internal static partial class SqlClassifier
         {
             context.AddUnknown(source.AsMemory(start, end - start), SqlStatementOrigin.RoutineBody, depth);
         }
+    }
+
+    /// <summary>
+    /// The names a body declares (the first word of each declaration between DECLARE and BEGIN,
+    /// an ALIAS's name), labels (<c>&lt;&lt;name&gt;&gt;</c>) and loop variables (<c>FOR name IN</c>),
+    /// with those of the bodies around it. A word taken for one by mistake only makes a qualified
+    /// column less surely the target's: more writes count as unbounded, none fewer.
+    /// </summary>
+    private static HashSet<string> BodyNames(string source, int start, int end, HashSet<string>? outer)
+    {
+        var names = outer is null ? new HashSet<string>(StringComparer.Ordinal) : new HashSet<string>(outer, StringComparer.Ordinal);
+        var tokens = Tokenize(source, start, end);
+        var body = new Statement(source, tokens, 0, tokens.Count);
+        var declaring = false;
+        var declarationStart = false;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            if (body.IsKeyword(i, "DECLARE"))
+            {
+                (declaring, declarationStart) = (true, true);
+                continue;
+            }
+
+            if (body.IsKeyword(i, "BEGIN"))
+            {
+                declaring = false;
+            }
+
+            var isName = tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier;
+            var label = isName && i >= 2 && i + 2 < tokens.Count && body.Word(i - 1) is "<" && body.Word(i - 2) is "<" && body.Word(i + 1) is ">";
+            var loopVariable = isName && i > 0 && body.IsKeyword(i - 1, "FOR") && i + 1 < tokens.Count
+                && (body.IsKeyword(i + 1, "IN") || tokens[i + 1].Kind == SqlTokenKind.Comma);
+            var alias = isName && i + 2 < tokens.Count && body.IsKeyword(i + 1, "ALIAS") && body.IsKeyword(i + 2, "FOR");
+            if (label || loopVariable || alias || (isName && declaring && declarationStart))
+            {
+                names.Add(SqlLiteral.Identifier(source, tokens[i]));
+            }
+
+            declarationStart = declaring && tokens[i].Kind == SqlTokenKind.Semicolon;
+        }
+
+        return names;
     }
 
     private static void ClassifyBodySpan(Context context, string source, SqlStatementSpan span, int depth, bool backslashQuotes)

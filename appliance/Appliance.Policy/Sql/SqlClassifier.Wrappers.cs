@@ -199,13 +199,13 @@ internal static partial class SqlClassifier
         var main = FindWithQueries(statement, i, out var queries);
         if (main < 0)
         {
-            context.Add(statement.Text, "WITH", "WITH", HasTopLevelWhere(statement, first), origin, depth);
+            context.Add(statement.Text, "WITH", "WITH", HasTopLevelWhere(statement, first, context.BodyNames), origin, depth);
             ScanParenthesizedWrites(context, statement, first + 1, statement.To, depth + 1);
             return;
         }
 
         var mainStatement = statement.Slice(main, statement.To);
-        context.Add(statement.Text, "WITH", "WITH", HasTopLevelWhere(mainStatement, main), origin, depth);
+        context.Add(statement.Text, "WITH", "WITH", HasTopLevelWhere(mainStatement, main, context.BodyNames), origin, depth);
         foreach (var (open, close) in queries)
         {
             ClassifyTokens(context, statement.Slice(open + 1, close), SqlStatementOrigin.With, depth + 1);

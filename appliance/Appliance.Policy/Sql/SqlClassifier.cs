@@ -209,7 +209,7 @@ internal static partial class SqlClassifier
     private static void ClassifyLeaf(Context context, Statement statement, int first, string kind, SqlStatementOrigin origin, int depth)
     {
         var command = CommandName(statement, first, kind);
-        context.Add(statement.Text, kind, command, HasTopLevelWhere(statement, first), origin, depth);
+        context.Add(statement.Text, kind, command, HasTopLevelWhere(statement, first, context.BodyNames), origin, depth);
         if (MayAliasAFunction(command) && NamesFunctionReadByName(statement, first))
         {
             context.AddUnknown(statement.Text, origin, depth);
@@ -377,7 +377,13 @@ internal static partial class SqlClassifier
     /// A WHERE at the statement's own parenthesis level that can limit rows (SqlClassifier.Where.cs);
     /// subqueries, strings and comments don't count.
     /// </summary>
-    private static bool HasTopLevelWhere(Statement statement, int first)
+    /// <param name="bodyNames">
+    /// The names a PL/pgSQL body around the statement gives its variables, labels and aliases: one
+    /// spelled like the target may be what <c>t.id</c> means (probe BA1: under
+    /// <c>#variable_conflict use_variable</c>, a block labelled <c>&lt;&lt;t&gt;&gt;</c> made
+    /// <c>DELETE FROM t WHERE t.id &gt; 0</c> delete every row), so it is not taken for the target.
+    /// </param>
+    private static bool HasTopLevelWhere(Statement statement, int first, HashSet<string>? bodyNames = null)
     {
         var level = first - statement.From;
         var nesting = level;
@@ -385,6 +391,10 @@ internal static partial class SqlClassifier
         // The relations a DELETE … USING or an UPDATE … FROM joins to its target.
         var joined = statement.IsKeyword(first, "DELETE") ? "USING" : statement.IsKeyword(first, "UPDATE") ? "FROM" : null;
         var targets = TargetNames(statement, first);
+        if (targets is not null && bodyNames is not null)
+        {
+            targets.ExceptWith(bodyNames);
+        }
 
         // A rule's or a trigger's NEW and OLD are the row that fired it, not the target's (probe AM1:
         // a rule ON INSERT … DO ALSO DELETE FROM t WHERE NEW.id > 0 emptied t unreviewed).
@@ -582,6 +592,9 @@ internal static partial class SqlClassifier
         public int TopLevelIndex { get; set; }
 
         public int TopLevelCount { get; set; }
+
+        /// <summary>The variables, labels and aliases of the PL/pgSQL bodies being read (SqlClassifier.BodyNames).</summary>
+        public HashSet<string>? BodyNames { get; set; }
 
         public void Add(ReadOnlyMemory<char> text, string kind, string command, bool hasWhere, SqlStatementOrigin origin, int depth) =>
             Output.Add(new SqlStatement

@@ -319,6 +319,11 @@ public class SqlClassifierTests
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT 1 AS id LOOP DELETE FROM t WHERE r.id > 0; END LOOP; END $$", false)]
     [InlineData("DO $$ <<b>> DECLARE n int := 1; BEGIN DELETE FROM t WHERE b.n > 0; END $$", false)]
     [InlineData("CREATE RULE r2 AS ON INSERT TO t2 DO ALSO DELETE FROM t WHERE (t).id = new.id", true)]
+    // A label, an alias or a variable spelled like the target may be what t.id means (probe BA1).
+    [InlineData("DO $$#variable_conflict use_variable\n<<t>> DECLARE id int := 1; BEGIN DELETE FROM t WHERE t.id > 0; END $$", false)]
+    [InlineData("CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ DECLARE t ALIAS FOR NEW; BEGIN DELETE FROM pz.t WHERE t.id > 0; RETURN NEW; END $$", false)]
+    [InlineData("DO $$ DECLARE x int := 1; t record; BEGIN UPDATE t SET v = 'x' WHERE t.v IS NOT NULL; END $$", false)]
+    [InlineData("DO $$ DECLARE n int := 1; BEGIN DELETE FROM t WHERE t.id = n; END $$", true)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM t WHERE org = 1 LOOP UPDATE t SET score = score + 1 WHERE id = r.id; END LOOP; END $$", true)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM t LOOP UPDATE t SET score = 1 WHERE id = t.id; END LOOP; END $$", false)]
     public void Classify_AWriteInARuleOrALoop_IsJudgedByWhatItsWhereNames(string sql, bool hasWhere) =>
