@@ -187,12 +187,10 @@ internal static partial class SqlClassifier
             && statement.Tokens[first + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
         {
             // INSERT INTO [schema.]t [AS alias]
+            // Its alias, which hides its name, or its name.
             var name = DottedNameEnd(statement, first + 2, statement.To);
-            targets = new HashSet<string>(StringComparer.Ordinal) { SqlLiteral.Identifier(statement.Source, statement.Tokens[name]) };
-            if (statement.IsKeyword(name + 1, "AS") && name + 2 < statement.To)
-            {
-                targets.Add(SqlLiteral.Identifier(statement.Source, statement.Tokens[name + 2]));
-            }
+            var alias = statement.IsKeyword(name + 1, "AS") && name + 2 < statement.To ? name + 2 : name;
+            targets = new HashSet<string>(StringComparer.Ordinal) { SqlLiteral.Identifier(statement.Source, statement.Tokens[alias]) };
         }
 
         var excluded = RowsThatFired(targets);

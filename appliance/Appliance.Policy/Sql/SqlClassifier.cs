@@ -447,8 +447,9 @@ internal static partial class SqlClassifier
             return null;
         }
 
-        i = DottedNameEnd(statement, i, statement.To);
-        var names = new HashSet<string>(StringComparer.Ordinal) { SqlLiteral.Identifier(statement.Source, statement.Tokens[i]) };
+        // The alias if it has one, else the name: PostgreSQL hides the table's name behind its
+        // alias (probe BB1: in DELETE FROM pz.t x, t.id is no column of the target).
+        var names = new HashSet<string>(StringComparer.Ordinal);
         AddFromItems(statement, i, statement.To, names);
         return names;
     }

@@ -62,6 +62,7 @@ public class SqlClassifierTests
     [InlineData("INSERT INTO t SELECT * FROM src ON CONFLICT (id) DO UPDATE SET v = excluded.v WHERE excluded.id > 0", false)]
     [InlineData("INSERT INTO t SELECT * FROM src ON CONFLICT (id) DO UPDATE SET v = excluded.v WHERE \"excluded\".v <> 'z'", false)]
     [InlineData("INSERT INTO t AS x SELECT * FROM src ON CONFLICT (id) DO UPDATE SET v = excluded.v WHERE x.v <> excluded.v", true)]
+    [InlineData("INSERT INTO t AS x SELECT * FROM src ON CONFLICT (id) DO UPDATE SET v = excluded.v WHERE t.v <> 'z'", false)]
     [InlineData("INSERT INTO public.t SELECT * FROM src ON CONFLICT (id) DO UPDATE SET v = excluded.v WHERE t.v IS DISTINCT FROM excluded.v", true)]
     public void Classify_AnUpsertFromAQuery_IsAlsoAnUpdate_WithTheActionsWhere(string sql, bool hasWhere) =>
         Assert.Equal(hasWhere, Assert.Single(Classify(sql), s => s.Kind == "UPDATE").HasWhere);
@@ -324,6 +325,13 @@ public class SqlClassifierTests
     [InlineData("CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ DECLARE t ALIAS FOR NEW; BEGIN DELETE FROM pz.t WHERE t.id > 0; RETURN NEW; END $$", false)]
     [InlineData("DO $$ DECLARE x int := 1; t record; BEGIN UPDATE t SET v = 'x' WHERE t.v IS NOT NULL; END $$", false)]
     [InlineData("DO $$ DECLARE n int := 1; BEGIN DELETE FROM t WHERE t.id = n; END $$", true)]
+    // A routine's name and parameters; an aliased target's own name (probes BB1, BB2).
+    [InlineData("CREATE FUNCTION f(t pz.t) RETURNS void LANGUAGE sql AS $$ DELETE FROM pz.t x WHERE t.id > 0 $$", false)]
+    [InlineData("CREATE FUNCTION t(id int) RETURNS void LANGUAGE plpgsql AS $$#variable_conflict use_variable\nBEGIN DELETE FROM pz.t WHERE t.id > 0; END $$", false)]
+    [InlineData("CREATE PROCEDURE p(INOUT n int) LANGUAGE sql BEGIN ATOMIC DELETE FROM pz.t WHERE p.n > 0; END", false)]
+    [InlineData("CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DELETE FROM pz.new AS x WHERE new.id > 0; RETURN NEW; END $$", false)]
+    [InlineData("CREATE FUNCTION del_one(p_id int) RETURNS void LANGUAGE sql AS $$ DELETE FROM pz.t WHERE id = p_id $$", true)]
+    [InlineData("CREATE FUNCTION f(k pz.t) RETURNS void LANGUAGE sql AS $$ DELETE FROM pz.t x WHERE x.id = k.id $$", true)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM t WHERE org = 1 LOOP UPDATE t SET score = score + 1 WHERE id = r.id; END LOOP; END $$", true)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM t LOOP UPDATE t SET score = 1 WHERE id = t.id; END LOOP; END $$", false)]
     public void Classify_AWriteInARuleOrALoop_IsJudgedByWhatItsWhereNames(string sql, bool hasWhere) =>
