@@ -399,6 +399,13 @@ internal static partial class SqlClassifier
         // A rule's or a trigger's NEW and OLD are the row that fired it, not the target's (probe AM1:
         // a rule ON INSERT … DO ALSO DELETE FROM t WHERE NEW.id > 0 emptied t unreviewed).
         var others = RowsThatFired(targets);
+        if (bodyNames is not null && targets is not null)
+        {
+            // A body's variables and parameters, written bare too (WHERE k > 0 with a parameter k:
+            // probe BB4), are one value for every row, as NEW is.
+            others.UnionWith(bodyNames);
+        }
+
         var joinedRead = false;
         for (var i = first; i < statement.To; i++)
         {

@@ -332,6 +332,9 @@ public class SqlClassifierTests
     [InlineData("CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DELETE FROM pz.new AS x WHERE new.id > 0; RETURN NEW; END $$", false)]
     [InlineData("CREATE FUNCTION del_one(p_id int) RETURNS void LANGUAGE sql AS $$ DELETE FROM pz.t WHERE id = p_id $$", true)]
     [InlineData("CREATE FUNCTION f(k pz.t) RETURNS void LANGUAGE sql AS $$ DELETE FROM pz.t x WHERE x.id = k.id $$", true)]
+    // A parameter or variable written bare (probe BB4).
+    [InlineData("CREATE FUNCTION f(k int) RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM pz.t WHERE k > 0; END $$", false)]
+    [InlineData("DO $$ DECLARE n int := 1; BEGIN UPDATE t SET v = 'x' WHERE n = 1; END $$", false)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM t WHERE org = 1 LOOP UPDATE t SET score = score + 1 WHERE id = r.id; END LOOP; END $$", true)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM t LOOP UPDATE t SET score = 1 WHERE id = t.id; END LOOP; END $$", false)]
     public void Classify_AWriteInARuleOrALoop_IsJudgedByWhatItsWhereNames(string sql, bool hasWhere) =>
