@@ -86,26 +86,83 @@ internal static partial class SqlClassifier
 
         var name = DottedNameEnd(statement, i + 1, statement.To);
         names.Add(SqlLiteral.Identifier(statement.Source, statement.Tokens[name]));
+
+        // A SQL function's RETURNS TABLE columns are no names in its body (probe BC4: a column
+        // id of the table was taken for one, and WHERE id = p_id held).
+        var sql = RoutineLanguage(statement, first) == "sql";
         for (var j = name + 1; j < statement.To; j++)
         {
-            if (statement.Tokens[j].Kind != SqlTokenKind.OpenParen || !(j == name + 1 || statement.IsKeyword(j - 1, "TABLE")))
+            if (statement.Tokens[j].Kind != SqlTokenKind.OpenParen || !(j == name + 1 || (!sql && statement.IsKeyword(j - 1, "TABLE"))))
             {
                 continue;
             }
 
             var close = statement.MatchingParen(j, statement.To);
-            for (var k = j + 1; k < close; k++)
-            {
-                if (statement.Tokens[k].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
-                {
-                    names.Add(SqlLiteral.Identifier(statement.Source, statement.Tokens[k]));
-                }
-            }
-
+            AddParameterNames(statement, j + 1, close, names);
             j = close;
         }
 
         return names;
+    }
+
+    private static readonly HashSet<string> ParameterModes = new(StringComparer.OrdinalIgnoreCase) { "IN", "OUT", "INOUT", "VARIADIC" };
+
+    /// <summary>
+    /// <c>[mode] [name] type [DEFAULT …]</c>, separated by commas: each name, not the types
+    /// (probe BC3: a parameter of type pz.t made t.id no column of the table pz.t).
+    /// </summary>
+    private static void AddParameterNames(Statement statement, int from, int to, HashSet<string> names)
+    {
+        var start = from;
+        for (var k = from; k <= to; k++)
+        {
+            if (k < to && statement.Tokens[k].Kind == SqlTokenKind.OpenParen)
+            {
+                k = statement.MatchingParen(k, to);
+                continue;
+            }
+
+            if (k < to && statement.Tokens[k].Kind != SqlTokenKind.Comma)
+            {
+                continue;
+            }
+
+            var first = start;
+            if (first < k && statement.Tokens[first].IsWord && ParameterModes.Contains(statement.Word(first).ToString()))
+            {
+                first++;
+            }
+
+            // A name is followed by its type's first word; a type alone by its dot, bracket, parenthesis or the end.
+            if (first + 1 < k && statement.Tokens[first].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                && statement.Tokens[first + 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                && !statement.IsKeyword(first + 1, "DEFAULT"))
+            {
+                names.Add(SqlLiteral.Identifier(statement.Source, statement.Tokens[first]));
+            }
+
+            start = k + 1;
+        }
+    }
+
+    /// <summary>The routine's LANGUAGE, lower case; null when not given.</summary>
+    private static string? RoutineLanguage(Statement statement, int first)
+    {
+        var nesting = 0;
+        for (var i = first + 1; i < statement.To - 1; i++)
+        {
+            var kind = statement.Tokens[i].Kind;
+            nesting += kind == SqlTokenKind.OpenParen ? 1 : kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (nesting == 0 && statement.IsKeyword(i, "LANGUAGE"))
+            {
+                var name = statement.Tokens[i + 1];
+                return name.IsStringLiteral && SqlLiteral.TryGetContent(statement.Source, name, out var text, out var start, out var end)
+                    ? text[start..end].ToLowerInvariant()
+                    : SqlLiteral.Identifier(statement.Source, name).ToLowerInvariant();
+            }
+        }
+
+        return null;
     }
 
     private static void ClassifyRoutineBodies(Context context, Statement statement, int first, int depth)
@@ -141,26 +198,9 @@ internal static partial class SqlClassifier
     /// </summary>
     private static void FailClosedOnUnreadLanguage(Context context, Statement statement, int first, int depth)
     {
-        var nesting = 0;
-        for (var i = first + 1; i < statement.To - 1; i++)
+        if (RoutineLanguage(statement, first) is { } language && language is not ("sql" or "plpgsql"))
         {
-            var token = statement.Tokens[i];
-            nesting += token.Kind == SqlTokenKind.OpenParen ? 1 : token.Kind == SqlTokenKind.CloseParen ? -1 : 0;
-            if (nesting != 0 || !statement.IsKeyword(i, "LANGUAGE"))
-            {
-                continue;
-            }
-
-            var name = statement.Tokens[i + 1];
-            var language = name.IsStringLiteral && SqlLiteral.TryGetContent(statement.Source, name, out var text, out var start, out var end)
-                ? text[start..end].ToLowerInvariant()
-                : SqlLiteral.Identifier(statement.Source, name);
-            if (language is not ("sql" or "plpgsql"))
-            {
-                context.AddUnknown(statement.Text, SqlStatementOrigin.RoutineBody, depth);
-            }
-
-            return;
+            context.AddUnknown(statement.Text, SqlStatementOrigin.RoutineBody, depth);
         }
     }
 
@@ -289,20 +329,24 @@ internal static partial class SqlClassifier
     private static HashSet<string> BodyNames(string source, int start, int end, HashSet<string>? outer)
     {
         var names = outer is null ? new HashSet<string>(StringComparer.Ordinal) : new HashSet<string>(outer, StringComparer.Ordinal);
+        names.UnionWith(PlpgsqlVariables);
         var tokens = Tokenize(source, start, end);
         var body = new Statement(source, tokens, 0, tokens.Count);
         var declaring = false;
         var declarationStart = false;
+        var nesting = 0;
         for (var i = 0; i < tokens.Count; i++)
         {
+            nesting += tokens[i].Kind == SqlTokenKind.OpenParen ? 1 : tokens[i].Kind == SqlTokenKind.CloseParen ? -1 : 0;
             if (body.IsKeyword(i, "DECLARE"))
             {
                 (declaring, declarationStart) = (true, true);
                 continue;
             }
 
-            if (body.IsKeyword(i, "BEGIN"))
+            if (nesting == 0 && body.IsKeyword(i, "BEGIN"))
             {
+                // Not a word in a default's parentheses (probe BC1: (SELECT 1 AS begin) ended the section).
                 declaring = false;
             }
 
@@ -321,6 +365,13 @@ internal static partial class SqlClassifier
 
         return names;
     }
+
+    /// <summary>PL/pgSQL's own variables, in every body (probe BC2: DELETE … WHERE found emptied a table unreviewed).</summary>
+    private static readonly string[] PlpgsqlVariables =
+    [
+        "found", "sqlstate", "sqlerrm", "tg_op", "tg_name", "tg_when", "tg_level", "tg_relid", "tg_relname", "tg_table_name",
+        "tg_table_schema", "tg_nargs", "tg_argv", "tg_event", "tg_tag",
+    ];
 
     private static void ClassifyBodySpan(Context context, string source, SqlStatementSpan span, int depth, bool backslashQuotes)
     {

@@ -335,6 +335,13 @@ public class SqlClassifierTests
     // A parameter or variable written bare (probe BB4).
     [InlineData("CREATE FUNCTION f(k int) RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM pz.t WHERE k > 0; END $$", false)]
     [InlineData("DO $$ DECLARE n int := 1; BEGIN UPDATE t SET v = 'x' WHERE n = 1; END $$", false)]
+    // A begin in a default's parentheses, PL/pgSQL's own variables, a parameter's type, a SQL function's output columns (probes BC1-BC4).
+    [InlineData("DO $$DECLARE x int := (SELECT 1 AS begin); k int := 1; BEGIN DELETE FROM pz.t WHERE k > 0; END $$", false)]
+    [InlineData("DO $$ BEGIN PERFORM 1; DELETE FROM pz.t WHERE found; END $$", false)]
+    [InlineData("CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DELETE FROM pz.t WHERE tg_op = 'INSERT'; RETURN NEW; END $$", false)]
+    [InlineData("CREATE FUNCTION f(r pz.t) RETURNS void LANGUAGE plpgsql AS $$ BEGIN UPDATE pz.t SET v = 'fix' WHERE t.id = r.id; END $$", true)]
+    [InlineData("CREATE FUNCTION f(p_id int) RETURNS TABLE (id int, v text) LANGUAGE sql AS $$ DELETE FROM pz.t WHERE id = p_id RETURNING id, v $$", true)]
+    [InlineData("CREATE FUNCTION f(p_id int) RETURNS TABLE (k int) LANGUAGE plpgsql AS $$ BEGIN DELETE FROM pz.t WHERE k > 0; END $$", false)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM t WHERE org = 1 LOOP UPDATE t SET score = score + 1 WHERE id = r.id; END LOOP; END $$", true)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM t LOOP UPDATE t SET score = 1 WHERE id = t.id; END LOOP; END $$", false)]
     public void Classify_AWriteInARuleOrALoop_IsJudgedByWhatItsWhereNames(string sql, bool hasWhere) =>
