@@ -64,6 +64,12 @@ internal sealed partial class Masker
                     + "masking cannot follow them";
             }
 
+            if (CopyNamedLikeCleanRelation(statement, text, tokens, relations) is { } shadowed)
+            {
+                return $"the statement copies rows that may hold masked columns into \"{shadowed}\", the name of a relation that holds none: "
+                    + "the gateway knows relations by name, and would take the copy for that one; give the copy another name";
+            }
+
             if (CopiedColumn(statement, text, tokens, Nested(statements, i), WithQueriesKnown(statements, i, relations)) is { } column)
             {
                 return $"the statement copies the masked column \"{column}\" into something the gateway cannot mask ({Where(statement)}); "

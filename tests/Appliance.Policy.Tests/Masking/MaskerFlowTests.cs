@@ -145,6 +145,21 @@ public sealed class MaskerFlowTests
     public void LoadsAndLoopsOverTablesWithoutMaskedColumns_AreNoCopies(string sql, bool refused) =>
         Assert.Equal(refused, Columns.FlowRefusal(sql, relations: new OrdersHoldNoMaskedColumn()) is not null);
 
+    /// <summary>
+    /// A copy of rows that may hold masked columns, named like a relation known to hold none, is
+    /// refused: it would be taken for that one, and its whole rows went out in clear (probes BE1, BE2).
+    /// </summary>
+    [Theory]
+    [InlineData("CREATE TABLE s2.orders AS SELECT * FROM customers", true)]
+    [InlineData("CREATE TEMP TABLE orders AS SELECT * FROM customers", true)]
+    [InlineData("CREATE TABLE IF NOT EXISTS pg_temp.notes AS TABLE customers", true)]
+    [InlineData("SELECT * INTO TEMP orders FROM customers", true)]
+    [InlineData("CREATE MATERIALIZED VIEW s2.orders AS SELECT * FROM made_since_login", true)]
+    [InlineData("CREATE TABLE s2.orders AS SELECT * FROM orders", false)]
+    [InlineData("CREATE TABLE t AS SELECT * FROM customers", false)]
+    public void ACopyNamedLikeACleanRelation_IsRefused(string sql, bool refused) =>
+        Assert.Equal(refused, Columns.FlowRefusal(sql, relations: new OrdersHoldNoMaskedColumn()) is { } refusal && refusal.Contains("the name of a relation that holds none", StringComparison.Ordinal));
+
     /// <summary>A relation the catalog does not know yet counts as holding a masked column: the refusal says so, and what to do (probe AR2).</summary>
     [Fact]
     public void ACopyOfAnUnknownRelationsRows_IsRefused_SayingToLogInAgain() =>
