@@ -14,13 +14,57 @@ internal sealed partial class Masker
     /// <summary>The name of the relation a copy of rows that may hold masked columns would be taken for; null when none.</summary>
     private static string? CopyNamedLikeCleanRelation(SqlStatement statement, string text, List<SqlToken> tokens, IColumnNameLookup? relations)
     {
-        if (relations is null || CreatedName(statement, text, tokens) is not { } name || relations.RelationHasMaskedColumn(name) != false)
+        if (relations is null)
         {
             return null;
         }
 
+        if (RenamedTo(statement, text, tokens) is var (from, to) && relations.RelationHasMaskedColumn(to) == false
+            && relations.RelationHasMaskedColumn(from) != false)
+        {
+            // ALTER TABLE copy RENAME TO tags: a relation not known clean takes a clean one's name (probe BF1).
+            return to;
+        }
+
+        if (CreatedName(statement, text, tokens) is not { } name || relations.RelationHasMaskedColumn(name) != false)
+        {
+            return null;
+        }
+
+        // AS EXECUTE pd: what pd reads is not in this text (probe BF2).
         var index = new TokenIndex(text, tokens);
-        return NamesRelationThatMayHoldOne(text, tokens, relations) || RowSourceNames(text, tokens, relations, index) is { Count: > 0 } ? name : null;
+        return NamesRelationThatMayHoldOne(text, tokens, relations) || RowSourceNames(text, tokens, relations, index) is { Count: > 0 }
+            || tokens.Exists(t => IsWord(text, t, "EXECUTE")) ? name : null;
+    }
+
+    /// <summary><c>ALTER TABLE | VIEW | MATERIALIZED VIEW | FOREIGN TABLE [IF EXISTS] [ONLY] name RENAME TO new</c>: both names' last parts.</summary>
+    private static (string From, string To)? RenamedTo(SqlStatement statement, string text, List<SqlToken> tokens)
+    {
+        if (statement.Kind != "ALTER" || tokens.Count < 6 || !IsWord(text, tokens[^3], "RENAME") || !IsWord(text, tokens[^2], "TO")
+            || tokens[^1].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
+        {
+            return null;
+        }
+
+        var name = tokens.FindIndex(t => IsWord(text, t, "TABLE") || IsWord(text, t, "VIEW"));
+        if (name < 0)
+        {
+            return null;
+        }
+
+        name++;
+        while (name < tokens.Count && tokens[name].Kind == SqlTokenKind.Word
+            && (IsWord(text, tokens[name], "IF") || IsWord(text, tokens[name], "EXISTS") || IsWord(text, tokens[name], "ONLY")))
+        {
+            name++;
+        }
+
+        while (name + 2 < tokens.Count && tokens[name].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && IsDot(text, tokens[name + 1]))
+        {
+            name += 2;
+        }
+
+        return name < tokens.Count - 3 ? (SqlLiteral.Identifier(text, tokens[name]), SqlLiteral.Identifier(text, tokens[^1])) : null;
     }
 
     /// <summary>

@@ -157,6 +157,12 @@ public sealed class MaskerFlowTests
     [InlineData("CREATE MATERIALIZED VIEW s2.orders AS SELECT * FROM made_since_login", true)]
     [InlineData("CREATE TABLE s2.orders AS SELECT * FROM orders", false)]
     [InlineData("CREATE TABLE t AS SELECT * FROM customers", false)]
+    // Renamed to a clean name afterwards, or filled by an EXECUTE (probes BF1, BF2).
+    [InlineData("ALTER TABLE s2.made_since_login RENAME TO orders", true)]
+    [InlineData("ALTER TABLE IF EXISTS made_since_login RENAME TO notes", true)]
+    [InlineData("CREATE TEMP TABLE orders AS EXECUTE d2b", true)]
+    [InlineData("ALTER TABLE notes RENAME TO orders", false)]
+    [InlineData("ALTER TABLE made_since_login RENAME TO brand_new", false)]
     public void ACopyNamedLikeACleanRelation_IsRefused(string sql, bool refused) =>
         Assert.Equal(refused, Columns.FlowRefusal(sql, relations: new OrdersHoldNoMaskedColumn()) is { } refusal && refusal.Contains("the name of a relation that holds none", StringComparison.Ordinal));
 
