@@ -52,18 +52,7 @@ internal sealed partial class Masker
             return null;
         }
 
-        name++;
-        while (name < tokens.Count && tokens[name].Kind == SqlTokenKind.Word
-            && (IsWord(text, tokens[name], "IF") || IsWord(text, tokens[name], "EXISTS") || IsWord(text, tokens[name], "ONLY")))
-        {
-            name++;
-        }
-
-        while (name + 2 < tokens.Count && tokens[name].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && IsDot(text, tokens[name + 1]))
-        {
-            name += 2;
-        }
-
+        name = NameAfter(text, tokens, name + 1);
         return name < tokens.Count - 3 ? (SqlLiteral.Identifier(text, tokens[name]), SqlLiteral.Identifier(text, tokens[^1])) : null;
     }
 
@@ -84,12 +73,20 @@ internal sealed partial class Masker
             return null;
         }
 
-        i++;
-        while (i < tokens.Count && tokens[i].Kind == SqlTokenKind.Word
-            && Word(text, tokens[i]) is var word && (word.Equals("TEMP", StringComparison.OrdinalIgnoreCase) || word.Equals("TEMPORARY", StringComparison.OrdinalIgnoreCase)
-                || word.Equals("UNLOGGED", StringComparison.OrdinalIgnoreCase) || word.Equals("TABLE", StringComparison.OrdinalIgnoreCase)
-                || word.Equals("IF", StringComparison.OrdinalIgnoreCase) || word.Equals("NOT", StringComparison.OrdinalIgnoreCase)
-                || word.Equals("EXISTS", StringComparison.OrdinalIgnoreCase)))
+        var name = NameAfter(text, tokens, i + 1);
+        return name < tokens.Count && tokens[name].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier ? SqlLiteral.Identifier(text, tokens[name]) : null;
+    }
+
+    /// <summary>Words between a statement's TABLE, VIEW or INTO and the relation's name.</summary>
+    private static readonly HashSet<string> BeforeRelationName = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "TEMP", "TEMPORARY", "UNLOGGED", "TABLE", "IF", "NOT", "EXISTS", "ONLY",
+    };
+
+    /// <summary>The index of the last part of the relation's name from <paramref name="i"/>, past the words before it and its schema.</summary>
+    private static int NameAfter(string text, List<SqlToken> tokens, int i)
+    {
+        while (i < tokens.Count && tokens[i].Kind == SqlTokenKind.Word && IsWordIn(text, tokens[i], BeforeRelationName))
         {
             i++;
         }
@@ -99,6 +96,6 @@ internal sealed partial class Masker
             i += 2;
         }
 
-        return i < tokens.Count && tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier ? SqlLiteral.Identifier(text, tokens[i]) : null;
+        return i;
     }
 }
