@@ -37,7 +37,10 @@ internal sealed partial class Masker
             || tokens.Exists(t => IsWord(text, t, "EXECUTE")) ? name : null;
     }
 
-    /// <summary><c>ALTER TABLE | VIEW | MATERIALIZED VIEW | FOREIGN TABLE [IF EXISTS] [ONLY] name RENAME TO new</c>: both names' last parts.</summary>
+    /// <summary>
+    /// <c>ALTER TABLE | VIEW | MATERIALIZED VIEW | FOREIGN TABLE | INDEX [IF EXISTS] [ONLY] name RENAME TO new</c>:
+    /// both names' last parts. PostgreSQL's ALTER INDEX renames a table too (probe BG1).
+    /// </summary>
     private static (string From, string To)? RenamedTo(SqlStatement statement, string text, List<SqlToken> tokens)
     {
         if (statement.Kind != "ALTER" || tokens.Count < 6 || !IsWord(text, tokens[^3], "RENAME") || !IsWord(text, tokens[^2], "TO")
@@ -46,7 +49,7 @@ internal sealed partial class Masker
             return null;
         }
 
-        var name = tokens.FindIndex(t => IsWord(text, t, "TABLE") || IsWord(text, t, "VIEW"));
+        var name = tokens.FindIndex(t => IsWord(text, t, "TABLE") || IsWord(text, t, "VIEW") || IsWord(text, t, "INDEX"));
         if (name < 0)
         {
             return null;
@@ -77,10 +80,10 @@ internal sealed partial class Masker
         return name < tokens.Count && tokens[name].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier ? SqlLiteral.Identifier(text, tokens[name]) : null;
     }
 
-    /// <summary>Words between a statement's TABLE, VIEW or INTO and the relation's name.</summary>
+    /// <summary>Words between a statement's TABLE, VIEW or INTO and the relation's name (<c>INTO LOCAL TEMP</c>: probe BG2).</summary>
     private static readonly HashSet<string> BeforeRelationName = new(StringComparer.OrdinalIgnoreCase)
     {
-        "TEMP", "TEMPORARY", "UNLOGGED", "TABLE", "IF", "NOT", "EXISTS", "ONLY",
+        "LOCAL", "GLOBAL", "TEMP", "TEMPORARY", "UNLOGGED", "TABLE", "IF", "NOT", "EXISTS", "ONLY",
     };
 
     /// <summary>The index of the last part of the relation's name from <paramref name="i"/>, past the words before it and its schema.</summary>

@@ -161,6 +161,14 @@ public sealed class MaskerFlowTests
     [InlineData("ALTER TABLE s2.made_since_login RENAME TO orders", true)]
     [InlineData("ALTER TABLE IF EXISTS made_since_login RENAME TO notes", true)]
     [InlineData("CREATE TEMP TABLE orders AS EXECUTE d2b", true)]
+    // ALTER INDEX renames a table too; SELECT INTO LOCAL or GLOBAL TEMP (probes BG1, BG2).
+    [InlineData("ALTER INDEX made_since_login RENAME TO orders", true)]
+    [InlineData("ALTER INDEX IF EXISTS s2.made_since_login RENAME TO notes", true)]
+    [InlineData("SELECT * INTO LOCAL TEMP orders FROM customers", true)]
+    [InlineData("SELECT * INTO GLOBAL TEMPORARY TABLE orders FROM customers", true)]
+    [InlineData("CREATE LOCAL TEMP TABLE orders AS SELECT * FROM customers", true)]
+    [InlineData("ALTER INDEX orders_pkey RENAME TO orders_pk", false)]
+    [InlineData("SELECT * INTO LOCAL TEMP brand_new FROM customers", false)]
     [InlineData("ALTER TABLE notes RENAME TO orders", false)]
     [InlineData("ALTER TABLE made_since_login RENAME TO brand_new", false)]
     public void ACopyNamedLikeACleanRelation_IsRefused(string sql, bool refused) =>
