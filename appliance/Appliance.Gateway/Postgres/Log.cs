@@ -85,6 +85,12 @@ internal static partial class Log
     [LoggerMessage(3061, LogLevel.Warning, "The login catalog read of connection {Connection} took {Milliseconds} ms: every login of it waits that long (a database of many relations, views or composite types, or a busy server)")]
     public static partial void CatalogSlow(ILogger logger, string connection, long milliseconds);
 
+    [LoggerMessage(3062, LogLevel.Information, "Session {SessionId} was cut while upstream backend {ProcessId} still ran its statement: the backend was ended")]
+    public static partial void UpstreamBackendTerminated(ILogger logger, string sessionId, int processId);
+
+    [LoggerMessage(3063, LogLevel.Warning, "Session {SessionId} was cut, but its upstream backend {ProcessId} could not be ended: {Reason}")]
+    public static partial void UpstreamTerminateFailed(ILogger logger, string sessionId, int processId, string reason);
+
     [LoggerMessage(3023, LogLevel.Warning, "The catalog query for column masking failed ({Reason}); unknown columns are masked by name only")]
     public static partial void CatalogFailed(ILogger logger, string reason);
 

@@ -48,6 +48,24 @@ internal static class BuiltInGuardrails
             + "Cancel your own statement from your client (Ctrl-C in psql).",
     };
 
+    public const string SessionEndName = "session-end";
+
+    /// <summary>
+    /// The gateway logs in upstream with <c>client_connection_check_interval</c> set, so that a
+    /// statement of a session it cuts (its grant ended) stops within a second even where the
+    /// backend cannot be ended by name and the statement catches the cancel (probe BI1). A session
+    /// that turned it off would run on past its grant's end.
+    /// </summary>
+    public static readonly GuardrailRule SessionEnd = new()
+    {
+        Name = SessionEndName,
+        // SHOW reads it; every other mention may change it (SET, set_config, a routine's SET clause).
+        Regex = @"(?<!\bSHOW\s+)\bclient_connection_check_interval\b",
+        Action = GuardrailAction.Block,
+        Message = "client_connection_check_interval is not changed through the gateway: it is set so that the statement of a session "
+            + "the gateway ends (its grant ended) stops at once.",
+    };
+
     public const string ServerFilesName = "server-files";
 
     /// <summary>
@@ -103,9 +121,9 @@ internal static class BuiltInGuardrails
     };
 
     /// <summary>The names configured rules cannot take.</summary>
-    public static readonly IReadOnlyList<string> Names = [UpstreamRoleName, OtherSessionsName, ServerFilesName, OperatorsName, SystemCatalogsName];
+    public static readonly IReadOnlyList<string> Names = [UpstreamRoleName, OtherSessionsName, ServerFilesName, OperatorsName, SystemCatalogsName, SessionEndName];
 
     /// <summary>The rules a connection's engine runs: the built-in ones first, then the configured ones.</summary>
     public static IReadOnlyList<GuardrailRule> With(IReadOnlyList<GuardrailRule> configured) =>
-        [UpstreamRole, OtherSessions, ServerFiles, Operators, SystemCatalogs, .. configured];
+        [UpstreamRole, OtherSessions, ServerFiles, Operators, SystemCatalogs, SessionEnd, .. configured];
 }

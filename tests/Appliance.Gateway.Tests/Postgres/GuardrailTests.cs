@@ -1344,7 +1344,7 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
 
             // Not in the name of the first rule that matches anything unreadable (the built-in one on roles): all of them, the connection's first.
             Assert.DoesNotContain("guardrail \"upstream-role\"", unreadable.MessageText, StringComparison.Ordinal);
-            Assert.Matches("guardrails that may apply: destructive-ddl, .*upstream-role, other-sessions, server-files, operators, system-catalogs$", unreadable.MessageText);
+            Assert.Matches("guardrails that may apply: destructive-ddl, .*upstream-role, other-sessions, server-files, operators, system-catalogs, session-end$", unreadable.MessageText);
         }
 
         var blocked = await WaitForEventAsync("guardrail.blocked", e => e.Str("statement").Contains("pg\\005fsleep", StringComparison.Ordinal));

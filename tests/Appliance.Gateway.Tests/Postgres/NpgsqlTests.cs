@@ -292,6 +292,30 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         }
     }
 
+    /// <summary>
+    /// A value written to or compared with a masked column is recorded as the column is shown,
+    /// in the text and in the parameters (probe BH1: an SSN without dashes was kept in clear).
+    /// </summary>
+    [Fact]
+    public async Task ValuesGivenToAMaskedColumn_AreRecordedMasked_InTheTextAndTheParameters()
+    {
+        var table = await fixture.CustomersAsync();
+        var marker = PgGatewayFixture.Marker();
+        await using var connection = await fixture.OpenAsync();
+        await using var literal = new NpgsqlCommand($"SELECT count(*) AS {marker} FROM {table} WHERE ssn = '219099999' OR id = 2", connection);
+        Assert.Equal(1L, await literal.ExecuteScalarAsync());
+        await using var parameter = new NpgsqlCommand($"SELECT count(*) AS {marker} FROM {table} WHERE id = $1 AND ssn <> $2", connection);
+        parameter.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = 1 });
+        parameter.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = "219099999" });
+        Assert.Equal(1L, await parameter.ExecuteScalarAsync());
+
+        var recorded = await fixture.RecordedStatementsAsync(marker);
+        Assert.Equal(2, recorded.Count);
+        Assert.Equal($"SELECT count(*) AS {marker} FROM {table} WHERE ssn = '****' OR id = 2", recorded[0].GetProperty("sql").GetString());
+        Assert.Equal(["1", "****"], recorded[1].GetProperty("parameters").EnumerateArray().Select(p => p.GetString()));
+        Assert.DoesNotContain("219099999", string.Join(" ", recorded.Select(r => r.GetRawText())), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task LongParameters_AreRecordedMaskedWhole_AndPaddingIsCountedNotDropped()
     {

@@ -242,6 +242,70 @@ public sealed class SessionCutTests(PgGatewayFixture fixture) : IClassFixture<Pg
     }
 
     /// <summary>
+    /// A statement that catches the cancel (a DO block's EXCEPTION WHEN query_canceled) does not
+    /// run on after the cut: its backend is ended (probe BI1: it committed rows for 8 s after the
+    /// revocation, while the record said it had failed).
+    /// </summary>
+    [Fact]
+    public async Task GrantRevocation_EndsTheBackend_OfAStatementThatCatchesTheCancel()
+    {
+        var grant = await fixture.RequestAndApproveAsync(fixture.AliceToken, "demo", "1h");
+        var builder = fixture.ConnectionString(password: await fixture.GrantCredentialAsync(fixture.AliceToken, grant));
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        var marker = PgGatewayFixture.Marker();
+        var running = $"SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%{marker}%' AND query NOT LIKE '%pg_stat_activity%'";
+        var block = new NpgsqlCommand(
+            "DO $$ BEGIN FOR i IN 1..300 LOOP BEGIN PERFORM pg_sleep(0.1); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$ -- " + marker,
+            connection) { CommandTimeout = 60 }.ExecuteNonQueryAsync();
+        for (var i = 0; i < 40 && await fixture.UpstreamScalarAsync<long>(running) == 0; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(1L, await fixture.UpstreamScalarAsync<long>(running));
+
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await bob.PostAsync($"api/requests/{grant}/revoke", new { reason = "done" }, HttpStatusCode.OK);
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => block);
+        Assert.Equal("57P01", (error as PostgresException ?? error.InnerException as PostgresException)?.SqlState);
+
+        // Before, the block ran its 30 s to the end upstream.
+        long left = 1;
+        for (var i = 0; i < 60 && left > 0; i++)
+        {
+            await Task.Delay(100);
+            left = await fixture.UpstreamScalarAsync<long>(running);
+        }
+
+        Assert.Equal(0L, left);
+    }
+
+    /// <summary>
+    /// Where the backend cannot be ended by name (the database revoked pg_terminate_backend), the
+    /// upstream session still notices the gateway's closed socket within a second: the gateway logs
+    /// in with client_connection_check_interval set, which the client cannot lower (probe BI1).
+    /// </summary>
+    [Fact]
+    public async Task TheUpstreamSession_ChecksItsClientEverySecond_WhateverTheClientAsks()
+    {
+        await fixture.GrantAsync();
+        var builder = fixture.ConnectionString();
+        builder.Options = "-c client_connection_check_interval=0";
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        async Task<string?> Show() => (string?)await new NpgsqlCommand("SHOW client_connection_check_interval", connection).ExecuteScalarAsync();
+
+        Assert.Equal("1s", await Show());
+        await new NpgsqlCommand("RESET ALL", connection).ExecuteNonQueryAsync();
+        Assert.Equal("1s", await Show());
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand("SET client_connection_check_interval = 0", connection).ExecuteNonQueryAsync());
+        Assert.Equal("42501", refused.SqlState);
+        Assert.Contains("session-end", refused.MessageText, StringComparison.Ordinal);
+        Assert.Equal("1s", await Show());
+    }
+
+    /// <summary>
     /// A session in the middle of a long result gets the FATAL too, after the row it is on (probe
     /// AO1: the upstream thread held the client while relaying, the FATAL was skipped, and the
     /// socket closed inside a DataRow with no word of why).

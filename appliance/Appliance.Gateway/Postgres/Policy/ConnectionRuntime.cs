@@ -44,8 +44,8 @@ internal sealed class ConnectionRuntime
     public static ConnectionRuntime For(ConnectionPolicy connection) => Compiled.GetValue(connection, c => new ConnectionRuntime(c));
 
     /// <summary>
-    /// The SQL text as the audit log may hold it (literals can carry card numbers; a huge statement
-    /// is shortened, Masker.RecordedText.cs). Repeated texts
+    /// The SQL text as the audit log may hold it (literals can carry card numbers, values given to
+    /// masked columns are shown as <c>'****'</c>; a huge statement is shortened, Masker.RecordedText.cs). Repeated texts
     /// (prepared statements, ORMs) come from a cache, so recording costs no rescan. Texts with
     /// integers inlined are masked every time instead: each is new, and caching them only churned
     /// the cache (a full one is emptied) and kept thousands of strings alive into older GC generations.
@@ -57,7 +57,7 @@ internal sealed class ConnectionRuntime
             return cached;
         }
 
-        var masked = Masker.ShortenForRecord(Masker.MaskSqlLiterals(MaskText(utf8Sql)));
+        var masked = Masker.ShortenForRecord(Masker.MaskColumnValues(Masker.MaskSqlLiterals(MaskText(utf8Sql))));
         if (!SqlIntegerRuns.HasRun(utf8Sql))
         {
             _maskedSql.Add(utf8Sql, masked);
@@ -67,7 +67,7 @@ internal sealed class ConnectionRuntime
     }
 
     /// <summary>A statement's text, as <see cref="MaskSql(ReadOnlySpan{byte})"/> masks it, for events (not cached: they are rare).</summary>
-    public string MaskSql(string sql) => Masker.ShortenForRecord(Masker.MaskSqlLiterals(Masker.Mask(sql)));
+    public string MaskSql(string sql) => Masker.ShortenForRecord(Masker.MaskColumnValues(Masker.MaskSqlLiterals(Masker.Mask(sql))));
 
     /// <summary>
     /// UTF-8 text (a statement, a parameter) as the audit log may hold it: scanned where it lies

@@ -111,11 +111,13 @@ internal sealed partial class PgSession
         // 'host=x password=' || $1 (recorded as '****' || $1) and set_config($1, $2) put the secret
         // in a parameter that holds nothing the detectors know (probe FC2).
         var secret = StatementTrace.SqlMayCarrySecret(statement.MaskedSql ??= runtime.MaskSql(statement.Text));
+        var columnParameters = statement.ColumnParameters(runtime.Masker);
         var i = 0;
         foreach (var value in bind.Parameters)
         {
-            if (!value.IsNull && secret)
+            if (!value.IsNull && (secret || columnParameters.Contains(i + 1)))
             {
+                // A masked column's value is shown as the column is (probe BH1: INSERT … (ssn) VALUES ($1) kept 123456789).
                 values[i] = SampleValues.Hidden;
             }
             else if (!value.IsNull)

@@ -302,6 +302,11 @@ internal sealed partial class PgSession : IDisposable
         CancelUpstream();
     }
 
+    /// <summary>
+    /// A cut session's statement does not run on upstream: cancelled, then its backend ended, as
+    /// code may catch the cancel and PostgreSQL notices the closed socket only at its next write
+    /// (probe BI1: a DO block that caught the cancel committed rows for 8 s after the revocation).
+    /// </summary>
     private void CancelUpstream()
     {
         try
@@ -311,6 +316,18 @@ internal sealed partial class PgSession : IDisposable
         catch (Exception e) when (e is UpstreamLoginException or IOException or SocketException or ObjectDisposedException)
         {
             Log.CancelFailed(_services.Logger, Id, e.Message);
+        }
+
+        try
+        {
+            if (_services.Connector.Terminate(Upstream, UpstreamProcessId))
+            {
+                Log.UpstreamBackendTerminated(_services.Logger, Id, UpstreamProcessId);
+            }
+        }
+        catch (Exception e) when (e is UpstreamLoginException or IOException or SocketException or ObjectDisposedException or Appliance.Wire.PgProtocolException)
+        {
+            Log.UpstreamTerminateFailed(_services.Logger, Id, UpstreamProcessId, e.Message);
         }
     }
 

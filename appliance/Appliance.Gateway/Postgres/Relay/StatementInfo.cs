@@ -74,6 +74,17 @@ internal sealed class StatementInfo(byte[] text, uint[] parameterTypes)
     public string? MaskedSql { get; set; }
 
     /// <summary>
+    /// The numbers of the parameters it gives to masked columns (<c>WHERE ssn = $1</c>), recorded
+    /// as <c>****</c> whatever their value (Masker.ColumnValues.cs); worked out when first asked.
+    /// </summary>
+    public IReadOnlySet<int> ColumnParameters(Masker masker) =>
+        _columnParameters ??= masker.HasColumnRules ? masker.ColumnParameters(System.Text.Encoding.UTF8.GetString(Text)) ?? NoParameters : NoParameters;
+
+    private static readonly IReadOnlySet<int> NoParameters = new HashSet<int>();
+
+    private IReadOnlySet<int>? _columnParameters;
+
+    /// <summary>
     /// A statement a review allowed: its approval covers one run, so one Execute; null when no
     /// review held it. Client side only (probe CC: every Execute of an approved prepared
     /// statement ran, one approval running it three times).

@@ -24,6 +24,39 @@ internal sealed partial class UpstreamConnector
     public UpstreamConnection Login(
         UpstreamPolicy upstream, IReadOnlyList<KeyValuePair<string, string>> clientParameters, CancellationToken cancellationToken)
     {
+        List<KeyValuePair<string, string>> parameters = [.. clientParameters.Where(p => !p.Key.Equals(ConnectionCheck.Key, StringComparison.OrdinalIgnoreCase))];
+        var key = upstream.ToString();
+        if (!ConnectionCheckUnknown.ContainsKey(key))
+        {
+            try
+            {
+                // Last, so that it overrides a client's options=-c… (PostgreSQL applies those first).
+                return LoginWith(upstream, [.. parameters, ConnectionCheck], cancellationToken);
+            }
+            catch (UpstreamLoginException e) when (e.SqlState == "42704" && e.Message.Contains(ConnectionCheck.Key, StringComparison.Ordinal))
+            {
+                // PostgreSQL before 14 has no such setting: its backends are ended by Terminate only.
+                ConnectionCheckUnknown[key] = true;
+            }
+        }
+
+        return LoginWith(upstream, parameters, cancellationToken);
+    }
+
+    /// <summary>
+    /// A backend checks every second, while a statement runs, whether the gateway's socket is still
+    /// there, and ends when it is not: a session the gateway cut does not run on upstream when its
+    /// backend cannot be ended by name and its statement catches the cancel (probe BI1). A startup
+    /// parameter, so RESET ALL and DISCARD ALL come back to it; the session-end guardrail refuses changing it.
+    /// </summary>
+    private static readonly KeyValuePair<string, string> ConnectionCheck = new("client_connection_check_interval", "1000");
+
+    /// <summary>Upstreams that refused <see cref="ConnectionCheck"/> (PostgreSQL before 14), asked without it from then on.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> ConnectionCheckUnknown = new(StringComparer.Ordinal);
+
+    private UpstreamConnection LoginWith(
+        UpstreamPolicy upstream, IReadOnlyList<KeyValuePair<string, string>> clientParameters, CancellationToken cancellationToken)
+    {
         var (socket, stream) = Open(upstream);
         var connection = new UpstreamConnection(socket, stream, new InputBuffer());
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -1,0 +1,60 @@
+using System.Globalization;
+using Appliance.Gateway.Postgres.Relay;
+using Appliance.Policy.Configuration;
+using Appliance.Wire;
+using Appliance.Wire.Backend;
+using Appliance.Wire.Writing;
+
+namespace Appliance.Gateway.Postgres.Upstream;
+
+internal sealed partial class UpstreamConnector
+{
+    /// <summary>
+    /// Ends the upstream backend <paramref name="processId"/> of a session the gateway cut while
+    /// a statement ran. A cancel does not stop code that catches it (a DO block's <c>EXCEPTION WHEN
+    /// query_canceled</c>), and PostgreSQL notices a closed socket only when it next writes to it:
+    /// such a backend ran on past the grant's end, committing rows (probe BI1). A new login as the
+    /// connection's role asks <c>pg_terminate_backend</c>, whose FATAL no handler catches; a role
+    /// may end its own backends. Returns whether the backend was still there to end.
+    /// </summary>
+    /// <exception cref="UpstreamLoginException">The login was refused, or the server refused to end the backend.</exception>
+    public bool Terminate(UpstreamPolicy upstream, int processId)
+    {
+        using var connection = Login(upstream, [new("application_name", "appliance gateway: ending a cut session")], CancellationToken.None);
+        connection.Socket.ReceiveTimeout = (int)options.StartupTimeout.TotalMilliseconds;
+        using var output = new OutputBuffer(256);
+        // The pid of a backend that has already gone answers false with a warning: nothing to end.
+        FrontendWriter.WriteQuery(output, string.Create(CultureInfo.InvariantCulture, $"SELECT pg_catalog.pg_terminate_backend({processId})"));
+        output.FlushTo(connection.Stream);
+        var ended = false;
+        string? refusal = null;
+        while (true)
+        {
+            var length = ReadMessage(connection.Stream, connection.Input, MaxLoginMessageLength, "ending a cut session's backend");
+            connection.Input.TryRead(MaxLoginMessageLength, out var frame);
+            switch ((BackendMessageType)frame.Type)
+            {
+                case BackendMessageType.DataRow:
+                    var columns = DataRowMessage.Parse(frame.Body).Columns;
+                    foreach (var column in columns)
+                    {
+                        ended = !column.IsNull && column.Bytes.SequenceEqual("t"u8);
+                    }
+
+                    break;
+                case BackendMessageType.ErrorResponse:
+                    refusal = System.Text.Encoding.UTF8.GetString(ErrorOrNoticeMessage.Parse(frame.Body).Message);
+                    break;
+                case BackendMessageType.ReadyForQuery:
+                    connection.Input.Consume(length);
+                    FrontendWriter.WriteTerminate(output);
+                    output.FlushTo(connection.Stream);
+                    return refusal is null
+                        ? ended
+                        : throw new UpstreamLoginException(SqlStates.InsufficientPrivilege, $"the upstream server did not end backend {processId}: {refusal}");
+            }
+
+            connection.Input.Consume(length);
+        }
+    }
+}
