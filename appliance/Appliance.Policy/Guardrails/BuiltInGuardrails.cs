@@ -54,16 +54,15 @@ internal static class BuiltInGuardrails
     /// The gateway logs in upstream with <c>client_connection_check_interval</c> set, so that a
     /// statement of a session it cuts (its grant ended) stops within a second even where the
     /// backend cannot be ended by name and the statement catches the cancel (probe BI1). A session
-    /// that turned it off would run on past its grant's end.
+    /// that turned it off would run on past its grant's end. What may change it: SqlClassifier.SessionEnd.cs.
     /// </summary>
     public static readonly GuardrailRule SessionEnd = new()
     {
         Name = SessionEndName,
-        // SHOW reads it; every other mention may change it (SET, set_config, a routine's SET clause).
-        Regex = @"(?<!\bSHOW\s+)\bclient_connection_check_interval\b",
+        Statements = [Sql.SqlClassifier.SessionEndSetting],
         Action = GuardrailAction.Block,
-        Message = "client_connection_check_interval is not changed through the gateway: it is set so that the statement of a session "
-            + "the gateway ends (its grant ended) stops at once.",
+        Message = "client_connection_check_interval is not changed through the gateway, nor a setting whose name set_config is given "
+            + "other than as a literal: the gateway sets it so that the statement of a session it ends (its grant ended) stops at once.",
     };
 
     public const string ServerFilesName = "server-files";

@@ -12,20 +12,26 @@ namespace Appliance.Policy.Masking;
 /// while the column read back as <c>****</c>).
 /// </summary>
 /// <remarks>
-/// Read next to the column's name, written bare or qualified: a comparison on either side
-/// (<c>=</c>, <c>&lt;&gt;</c>, <c>LIKE</c>, <c>IS DISTINCT FROM</c>, <c>BETWEEN … AND …</c>,
-/// <c>IN (…)</c>, <c>= ANY (…)</c>), an assignment in an UPDATE's or an upsert's SET, and an
-/// INSERT's VALUES rows by the position of the column in its column list. Not read: an INSERT
-/// without a column list or from a query, and values inside a routine's or DO block's body.
+/// Read around each mention of the column's name (bare, qualified, in parentheses, in a function
+/// call): every literal and parameter of the expression it stands in, up to what separates
+/// expressions (<c>AND</c>, <c>OR</c>, <c>WHERE</c>, <c>SET</c>, <c>WHEN</c>, a list's comma, a
+/// subquery's parenthesis…): <c>lower(ssn) = lower($1)</c>, <c>(name, ssn) = ('a', 'b')</c>,
+/// <c>position('9' in ssn) &gt; 0</c>. An INSERT's VALUES rows (a MERGE's too) are read by the
+/// column's place in the column list; an SQL-level <c>EXECUTE</c>'s arguments are all masked, as the
+/// prepared statement's text is not at hand. Not read: an INSERT without a column list or from a
+/// query, and values inside a routine's or DO block's body. Numbers are shown as <c>****</c>, strings
+/// as <c>'****'</c>.
 /// </remarks>
 internal sealed partial class Masker
 {
     private const string MaskedLiteral = "'****'";
 
-    /// <summary>Words of a comparison between a column and a value, after the column.</summary>
-    private static readonly HashSet<string> ComparisonWords = new(StringComparer.OrdinalIgnoreCase)
+    /// <summary>Words that end an expression around a column: clauses, boolean connectives, CASE's parts, set operations.</summary>
+    private static readonly HashSet<string> ExpressionBoundaries = new(StringComparer.OrdinalIgnoreCase)
     {
-        "LIKE", "ILIKE", "NOT", "SIMILAR", "TO", "IS", "DISTINCT", "FROM", "IN", "ANY", "SOME", "ALL", "BETWEEN", "SYMMETRIC",
+        "AND", "OR", "WHERE", "ON", "HAVING", "WHEN", "THEN", "ELSE", "END", "SELECT", "SET", "VALUES", "FROM", "USING",
+        "RETURNING", "LIMIT", "OFFSET", "GROUP", "ORDER", "BY", "INTO", "UPDATE", "DELETE", "INSERT", "MERGE", "JOIN",
+        "UNION", "EXCEPT", "INTERSECT", "WINDOW", "FETCH", "FOR", "DO", "CASE", "AS",
     };
 
     /// <summary><paramref name="sql"/> with the literals given to masked columns shown as <c>'****'</c>.</summary>
@@ -51,13 +57,31 @@ internal sealed partial class Masker
         {
             if (literal.Start >= copied)
             {
-                masked.Append(sql, copied, literal.Start - copied).Append(MaskedLiteral);
+                masked.Append(sql, copied, literal.Start - copied).Append(literal.Kind == SqlTokenKind.Number ? "****" : MaskedLiteral);
                 copied = literal.End;
             }
         }
 
-        return masked.Append(sql, copied, sql.Length - copied).ToString();
+        var result = masked.Append(sql, copied, sql.Length - copied).ToString();
+        if (!sql.Contains(MaskedLiteral, StringComparison.Ordinal))
+        {
+            ColumnMasksOnly.AddOrUpdate(result, MaskedLiteral);
+        }
+
+        return result;
     }
+
+    /// <summary>
+    /// Texts whose every <c>'****'</c> is a masked column's value: a <c>'****'</c> written before
+    /// (a password, an escaped card) makes the gateway keep none of a statement's parameters and
+    /// sample values, and a column's value is no reason to (probe BL1: every sample of a query
+    /// filtering on ssn was recorded as ****). Known by the string itself; a copy is not known,
+    /// and then counts as holding a secret.
+    /// </summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, object> ColumnMasksOnly = [];
+
+    /// <summary>Whether every <c>'****'</c> in <paramref name="sql"/> was written by <see cref="MaskColumnValues"/>.</summary>
+    public static bool HasOnlyColumnMasks(string sql) => ColumnMasksOnly.TryGetValue(sql, out _);
 
     /// <summary>The numbers of the parameters (<c>$n</c>) given to masked columns; null when none.</summary>
     public IReadOnlySet<int>? ColumnParameters(string sql)
@@ -88,7 +112,8 @@ internal sealed partial class Masker
             }
         }
 
-        return sql.Contains("U&", StringComparison.OrdinalIgnoreCase);
+        // EXECUTE name(…): the prepared statement's text, which may give them to a masked column, is not at hand.
+        return sql.Contains("U&", StringComparison.OrdinalIgnoreCase) || sql.Contains("EXECUTE", StringComparison.OrdinalIgnoreCase);
     }
 
     private void ColumnValues(string sql, List<SqlToken> tokens, List<SqlToken>? literals, HashSet<int>? parameters)
@@ -99,52 +124,116 @@ internal sealed partial class Masker
             {
                 InsertedValues(sql, tokens, i, literals, parameters);
             }
-
-            if (!IsMaskedColumnName(sql, tokens, i))
+            else if (IsWord(sql, tokens[i], "EXECUTE") && i + 2 < tokens.Count && tokens[i + 2].Kind == SqlTokenKind.OpenParen)
             {
-                continue;
-            }
-
-            // column [::type] op value
-            var after = SkipCast(sql, tokens, i + 1);
-            if (ComparisonAfter(sql, tokens, after) is var value && value > after)
-            {
-                MarkValue(sql, tokens, value, literals, parameters);
-                if (value > 0 && IsWord(sql, tokens[value - 1], "BETWEEN") || value > 1 && IsWord(sql, tokens[value - 1], "SYMMETRIC"))
+                var close = ClosingIndex(tokens, i + 2, sql);
+                for (var j = i + 3; j < close; j++)
                 {
-                    var and = tokens.FindIndex(value, t => IsWord(sql, t, "AND"));
-                    if (and > 0)
-                    {
-                        MarkValue(sql, tokens, and + 1, literals, parameters);
-                    }
+                    Mark(sql, tokens[j], literals, parameters);
                 }
             }
 
-            // value op [qualifier.]column
-            var start = i;
-            while (start >= 2 && IsDot(sql, tokens[start - 1]) && tokens[start - 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+            if (IsMaskedColumnName(sql, tokens, i))
             {
-                start -= 2;
-            }
-
-            var before = start - 1;
-            while (before >= 0 && IsOperatorCharacter(sql, tokens[before]))
-            {
-                before--;
-            }
-
-            if (before < start - 1 && before >= 0)
-            {
-                // 'x'::text = ssn
-                if (before >= 3 && tokens[before].Kind == SqlTokenKind.Word && IsColon(sql, tokens[before - 1]) && IsColon(sql, tokens[before - 2]))
+                var (from, to) = ExpressionAround(sql, tokens, i);
+                for (var j = from; j <= to; j++)
                 {
-                    before -= 3;
+                    Mark(sql, tokens[j], literals, parameters);
                 }
-
-                Mark(sql, tokens[before], literals, parameters);
             }
         }
     }
+
+    /// <summary>
+    /// The first and last token of the expression <paramref name="mention"/> stands in: out of the
+    /// parentheses around it (a call, a row, a grouping) but not out of a subquery's, up to an
+    /// <see cref="ExpressionBoundaries"/> word, a semicolon, or a comma of the subquery's own list.
+    /// </summary>
+    private static (int From, int To) ExpressionAround(string sql, List<SqlToken> tokens, int mention)
+    {
+        var depths = new int[tokens.Count];
+        for (int i = 0, depth = 0; i < tokens.Count; i++)
+        {
+            if (IsClosing(sql, tokens[i]))
+            {
+                depth--;
+            }
+
+            depths[i] = depth;
+            if (IsOpening(sql, tokens[i]))
+            {
+                depth++;
+            }
+        }
+
+        // The list level: inside the innermost subquery around the mention, or the statement's.
+        var level = int.MinValue;
+        for (int i = mention - 1, nesting = 0; i >= 0; i--)
+        {
+            if (IsClosing(sql, tokens[i]))
+            {
+                nesting++;
+            }
+            else if (IsOpening(sql, tokens[i]) && nesting-- == 0)
+            {
+                nesting = 0;
+                if (IsSubquery(sql, tokens, i))
+                {
+                    level = depths[i] + 1;
+                    break;
+                }
+            }
+        }
+
+        if (level == int.MinValue)
+        {
+            level = depths.Length == 0 ? 0 : depths.Min();
+        }
+
+        var from = mention;
+        while (from > 0 && !EndsExpression(sql, tokens, from - 1, depths, level, leftward: true))
+        {
+            from--;
+        }
+
+        // BETWEEN's AND joins its bounds, and IS DISTINCT FROM's FROM is an operator's.
+        var to = mention;
+        var between = false;
+        while (to + 1 < tokens.Count
+               && (!EndsExpression(sql, tokens, to + 1, depths, level, leftward: false)
+                   || between && IsWord(sql, tokens[to + 1], "AND") || IsWord(sql, tokens[to + 1], "FROM") && IsWord(sql, tokens[to], "DISTINCT")))
+        {
+            to++;
+            between = IsWord(sql, tokens[to], "BETWEEN") || between && !IsWord(sql, tokens[to], "AND");
+        }
+
+        return (from, to);
+    }
+
+    private static bool EndsExpression(string sql, List<SqlToken> tokens, int i, int[] depths, int level, bool leftward)
+    {
+        var token = tokens[i];
+        if (depths[i] < level || token.Kind == SqlTokenKind.Semicolon)
+        {
+            return true;
+        }
+
+        if (leftward ? IsOpening(sql, token) && IsSubquery(sql, tokens, i) : IsClosing(sql, token) && depths[i] <= level - 1)
+        {
+            return true;
+        }
+
+        return token.Kind == SqlTokenKind.Comma && depths[i] == level || token.Kind == SqlTokenKind.Word && IsWordIn(sql, token, ExpressionBoundaries);
+    }
+
+    /// <summary>A parenthesis that opens a query: <c>(SELECT</c>, <c>(WITH</c>, <c>(VALUES</c>, <c>(TABLE</c>.</summary>
+    private static bool IsSubquery(string sql, List<SqlToken> tokens, int open) =>
+        tokens[open].Kind == SqlTokenKind.OpenParen && open + 1 < tokens.Count
+        && (IsWord(sql, tokens[open + 1], "SELECT") || IsWord(sql, tokens[open + 1], "WITH") || IsWord(sql, tokens[open + 1], "VALUES") || IsWord(sql, tokens[open + 1], "TABLE"));
+
+    private static bool IsOpening(string sql, SqlToken token) => token.Kind == SqlTokenKind.OpenParen || IsCharacter(sql, token, '[');
+
+    private static bool IsClosing(string sql, SqlToken token) => token.Kind == SqlTokenKind.CloseParen || IsCharacter(sql, token, ']');
 
     /// <summary>A masked column's name: a word or quoted name, not a function's (not followed by a parenthesis).</summary>
     private bool IsMaskedColumnName(string sql, List<SqlToken> tokens, int i) =>
@@ -152,103 +241,7 @@ internal sealed partial class Masker
         && (i + 1 >= tokens.Count || tokens[i + 1].Kind != SqlTokenKind.OpenParen)
         && _columns.Contains(SqlLiteral.Identifier(sql, tokens[i]));
 
-    /// <summary>Past a cast (<c>::type</c>, <c>::varchar(9)</c>, <c>::text[]</c>) at <paramref name="i"/>.</summary>
-    private static int SkipCast(string sql, List<SqlToken> tokens, int i)
-    {
-        while (i + 2 < tokens.Count && IsColon(sql, tokens[i]) && IsColon(sql, tokens[i + 1]) && tokens[i + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
-        {
-            i += 3;
-            if (i < tokens.Count && tokens[i].Kind == SqlTokenKind.OpenParen)
-            {
-                i = ClosingIndex(tokens, i) + 1;
-            }
-
-            while (i + 1 < tokens.Count && IsCharacter(sql, tokens[i], '[') && IsCharacter(sql, tokens[i + 1], ']'))
-            {
-                i += 2;
-            }
-        }
-
-        return i;
-    }
-
-    /// <summary>The index of the value after a comparison starting at <paramref name="i"/>; <paramref name="i"/> when none starts there.</summary>
-    private static int ComparisonAfter(string sql, List<SqlToken> tokens, int i)
-    {
-        var j = i;
-        while (j < tokens.Count && (IsOperatorCharacter(sql, tokens[j]) || tokens[j].Kind == SqlTokenKind.Word && IsWordIn(sql, tokens[j], ComparisonWords)))
-        {
-            j++;
-        }
-
-        return j < tokens.Count ? j : i;
-    }
-
-    private static bool IsOperatorCharacter(string sql, SqlToken token) =>
-        token.Kind == SqlTokenKind.Other && sql[token.Start] is '=' or '<' or '>' or '!' or '~';
-
-    private static bool IsColon(string sql, SqlToken token) => IsCharacter(sql, token, ':');
-
     private static bool IsCharacter(string sql, SqlToken token, char c) => token.Kind == SqlTokenKind.Other && sql[token.Start] == c;
-
-    /// <summary>
-    /// The value at <paramref name="i"/>: a literal or parameter (signed, typed as <c>text '…'</c>,
-    /// concatenated with more), or everything in the list or array that starts there.
-    /// </summary>
-    private static void MarkValue(string sql, List<SqlToken> tokens, int i, List<SqlToken>? literals, HashSet<int>? parameters)
-    {
-        while (i < tokens.Count)
-        {
-            while (i < tokens.Count && (IsCharacter(sql, tokens[i], '-') || IsCharacter(sql, tokens[i], '+')))
-            {
-                i++;
-            }
-
-            if (i + 1 < tokens.Count && tokens[i].Kind == SqlTokenKind.Word && IsWord(sql, tokens[i], "ARRAY"))
-            {
-                i++;
-            }
-
-            if (i >= tokens.Count)
-            {
-                return;
-            }
-
-            if (tokens[i].Kind == SqlTokenKind.OpenParen || IsCharacter(sql, tokens[i], '['))
-            {
-                var end = ClosingIndex(tokens, i, sql);
-                for (var j = i + 1; j < end; j++)
-                {
-                    Mark(sql, tokens[j], literals, parameters);
-                }
-
-                i = end + 1;
-            }
-            else
-            {
-                // A typed literal: date '…', text '…'.
-                if (tokens[i].Kind == SqlTokenKind.Word && i + 1 < tokens.Count && tokens[i + 1].IsStringLiteral)
-                {
-                    i++;
-                }
-
-                if (!Mark(sql, tokens[i], literals, parameters))
-                {
-                    return;
-                }
-
-                i = SkipCast(sql, tokens, i + 1);
-            }
-
-            // 'x' || 'y': each piece is part of the value.
-            if (!(i + 1 < tokens.Count && IsCharacter(sql, tokens[i], '|') && IsCharacter(sql, tokens[i + 1], '|')))
-            {
-                return;
-            }
-
-            i += 2;
-        }
-    }
 
     /// <summary>Notes a literal or a parameter; false for any other token.</summary>
     private static bool Mark(string sql, SqlToken token, List<SqlToken>? literals, HashSet<int>? parameters)
@@ -271,18 +264,14 @@ internal sealed partial class Masker
     }
 
     /// <summary>
-    /// <c>INSERT INTO name [[AS] alias] (columns) [OVERRIDING … VALUE] VALUES (…), (…)</c>: the values
+    /// <c>INSERT INTO name [[AS] alias] (columns) [OVERRIDING … VALUE] VALUES (…), (…)</c>, and a MERGE's
+    /// <c>INSERT (columns) VALUES (…)</c>: the values
     /// at the masked columns' positions in each row.
     /// </summary>
     private void InsertedValues(string sql, List<SqlToken> tokens, int insert, List<SqlToken>? literals, HashSet<int>? parameters)
     {
+        // MERGE's WHEN NOT MATCHED THEN INSERT (columns) VALUES (…) names no table.
         var i = insert + 1;
-        if (i >= tokens.Count || !IsWord(sql, tokens[i], "INTO"))
-        {
-            return;
-        }
-
-        i++;
         while (i < tokens.Count && tokens[i].Kind != SqlTokenKind.OpenParen && !IsWord(sql, tokens[i], "VALUES")
                && !IsWord(sql, tokens[i], "SELECT") && !IsWord(sql, tokens[i], "DEFAULT") && tokens[i].Kind != SqlTokenKind.Semicolon)
         {

@@ -382,6 +382,12 @@ internal static partial class SqlClassifier
             context.AddUnknown(piece.Text, SqlStatementOrigin.RoutineBody, depth);
         }
 
+        // Read whole: an assignment, PERFORM or IF condition before a body's first statement is not classified.
+        if (MayChangeConnectionCheck(piece, kind: ""))
+        {
+            context.Add(piece.Text, SessionEndSetting, SessionEndSetting, hasWhere: false, SqlStatementOrigin.RoutineBody, depth);
+        }
+
         ScanBodyPiece(context, piece, depth);
     }
 

@@ -142,6 +142,11 @@ internal static partial class SqlClassifier
         }
 
         var kind = SqlKeywords.ToUpper(statement.Word(first));
+        if (MayChangeConnectionCheck(statement, kind))
+        {
+            context.Add(statement.Text, SessionEndSetting, SessionEndSetting, hasWhere: false, origin, depth);
+        }
+
         switch (kind)
         {
             case "EXPLAIN":

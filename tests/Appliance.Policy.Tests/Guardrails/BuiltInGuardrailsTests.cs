@@ -158,4 +158,31 @@ public class BuiltInGuardrailsTests
     [InlineData("UPDATE orders SET note = 'pg_proc' WHERE id = 1")]
     public void ReadingSystemCatalogs_IsLeftToTheConfiguredRules(string sql) =>
         Assert.Equal(GuardrailOutcome.None, Evaluate(sql).Outcome);
+
+    /// <summary>
+    /// What may turn off the check that ends a cut session's backend (probes BI1, BJ1, BJ2): the
+    /// setting named anywhere but in SHOW, however spelled, and set_config of a name that is not a literal.
+    /// </summary>
+    [Theory]
+    [InlineData("SET client_connection_check_interval = 0")]
+    [InlineData("SET -- SHOW\nclient_connection_check_interval = 0")]
+    [InlineData("SET LOCAL \"client_connection_check_interval\" TO 0")]
+    [InlineData("SELECT set_config('client_connection_check_interval', '0', false)")]
+    [InlineData("SELECT pg_catalog.set_config(E'client\\x5fconnection_check_interval', '0', false)")]
+    [InlineData("SELECT set_config($1, $2, false)")]
+    [InlineData("SELECT set_config(substr('SHOW client_connection_check_interval', 6), '0', false)")]
+    [InlineData("SELECT \"set_config\"('client_connection' || '_check_interval', '0', false)")]
+    [InlineData("SELECT set_config(setting_name => 'x', new_value => '0', is_local => false)")]
+    [InlineData("CREATE FUNCTION f() RETURNS int LANGUAGE sql SET client_connection_check_interval = 0 AS 'SELECT 1'")]
+    [InlineData("DO $$BEGIN PERFORM set_config(chr(99) || 'lient_connection_check_interval', '0', false); END$$")]
+    [InlineData("SELECT 1; SHOW client_connection_check_interval; RESET client_connection_check_interval")]
+    public void ChangingTheConnectionCheck_IsBlocked_WithNoConfiguredRule(string sql) =>
+        AssertBlockedBy(sql, BuiltInGuardrails.SessionEndName);
+
+    [Theory]
+    [InlineData("SHOW client_connection_check_interval")]
+    [InlineData("SELECT set_config('application_name', $1, false)")]
+    [InlineData("SELECT set_config('my.tenant', '42', true), 'client_connection_check_interval is one second'")]
+    public void ReadingTheConnectionCheck_AndOtherSettings_AreLeftToTheConfiguredRules(string sql) =>
+        Assert.Equal(GuardrailOutcome.None, Evaluate(sql).Outcome);
 }

@@ -77,7 +77,7 @@ internal sealed class StatementTrace(
             return t_lastAnswer;
         }
 
-        var answer = sql.AsSpan().IndexOfAny(SecretHints) >= 0 || sql.Contains("'****'", StringComparison.Ordinal)
+        var answer = sql.AsSpan().IndexOfAny(SecretHints) >= 0 || sql.Contains("'****'", StringComparison.Ordinal) && !Appliance.Policy.Masking.Masker.HasOnlyColumnMasks(sql)
             || sql.AsSpan().TrimStart().StartsWith("SHOW", StringComparison.OrdinalIgnoreCase)
             // SQL PREPARE's statement runs under EXECUTE's text, which does not say what it reads (probe HA2).
             || sql.AsSpan().TrimStart().StartsWith("EXECUTE", StringComparison.OrdinalIgnoreCase);

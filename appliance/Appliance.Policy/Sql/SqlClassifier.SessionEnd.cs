@@ -1,0 +1,54 @@
+namespace Appliance.Policy.Sql;
+
+/// <summary>
+/// The gateway logs in upstream with <c>client_connection_check_interval</c> set, so that a
+/// backend whose session it cut ends within a second even where it cannot be ended by name
+/// (probe BI1). A statement that may change that setting is classified as
+/// <see cref="SessionEndSetting"/>, which a built-in rule blocks: one that names it (as a word, a
+/// quoted name or a string, however escaped) other than <c>SHOW</c>, and a <c>set_config</c> whose
+/// setting is not a plain literal (a parameter, an expression: probes BJ1, BJ2 turned it off with
+/// a comment holding SHOW, a bind parameter, <c>substr</c> and an escaped string).
+/// </summary>
+internal static partial class SqlClassifier
+{
+    /// <summary>The kind and command of a statement that may change client_connection_check_interval.</summary>
+    public const string SessionEndSetting = "SESSION END SETTING";
+
+    private const string ConnectionCheckSetting = "client_connection_check_interval";
+
+    private static bool MayChangeConnectionCheck(Statement statement, string kind)
+    {
+        if (kind == "SHOW")
+        {
+            return false;
+        }
+
+        for (var i = statement.From; i < statement.To; i++)
+        {
+            var token = statement.Tokens[i];
+            if (token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                && SqlLiteral.Identifier(statement.Source, token).Equals(ConnectionCheckSetting, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+
+            if (token.IsStringLiteral && SqlLiteral.TryGetContent(statement.Source, token, out var text, out var start, out var end)
+                && text.AsSpan(start, end - start).Trim().Equals(ConnectionCheckSetting, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+
+            // set_config(name, …) whose name is anything but a literal the gateway reads (a U&'…' one it does not).
+            if (token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                && SqlLiteral.Identifier(statement.Source, token).Equals("set_config", StringComparison.OrdinalIgnoreCase)
+                && i + 1 < statement.To && statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen
+                && !(i + 3 < statement.To && statement.Tokens[i + 2].IsStringLiteral && statement.Tokens[i + 3].Kind == SqlTokenKind.Comma
+                     && SqlLiteral.TryGetContent(statement.Source, statement.Tokens[i + 2], out _, out _, out _)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
