@@ -16,6 +16,8 @@ internal static partial class SqlClassifier
 
     private const string ConnectionCheckSetting = "client_connection_check_interval";
 
+    private const string SetConfig = "set_config";
+
     private static bool MayChangeConnectionCheck(Statement statement, string kind)
     {
         if (kind == "SHOW")
@@ -25,14 +27,20 @@ internal static partial class SqlClassifier
 
         for (var i = statement.From; i < statement.To; i++)
         {
+            // Run on every statement classified: only tokens long enough to spell a name are read (no allocation for the rest).
             var token = statement.Tokens[i];
-            if (token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+            if (token.Length < SetConfig.Length)
+            {
+                continue;
+            }
+
+            if (token.Length >= ConnectionCheckSetting.Length && token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
                 && SqlLiteral.Identifier(statement.Source, token).Equals(ConnectionCheckSetting, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }
 
-            if (token.IsStringLiteral && SqlLiteral.TryGetContent(statement.Source, token, out var text, out var start, out var end)
+            if (token.Length >= ConnectionCheckSetting.Length && token.IsStringLiteral && SqlLiteral.TryGetContent(statement.Source, token, out var text, out var start, out var end)
                 && text.AsSpan(start, end - start).Trim().Equals(ConnectionCheckSetting, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
@@ -40,7 +48,7 @@ internal static partial class SqlClassifier
 
             // set_config(name, …) whose name is anything but a literal the gateway reads (a U&'…' one it does not).
             if (token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
-                && SqlLiteral.Identifier(statement.Source, token).Equals("set_config", StringComparison.OrdinalIgnoreCase)
+                && token.Length <= SetConfig.Length + 2 && SqlLiteral.Identifier(statement.Source, token).Equals(SetConfig, StringComparison.OrdinalIgnoreCase)
                 && i + 1 < statement.To && statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen
                 && !(i + 3 < statement.To && statement.Tokens[i + 2].IsStringLiteral && statement.Tokens[i + 3].Kind == SqlTokenKind.Comma
                      && SqlLiteral.TryGetContent(statement.Source, statement.Tokens[i + 2], out _, out _, out _)))
