@@ -33,9 +33,10 @@ internal sealed partial class UpstreamConnector
                 // Last, so that it overrides a client's options=-c… (PostgreSQL applies those first).
                 return LoginWith(upstream, [.. parameters, ConnectionCheck], cancellationToken);
             }
-            catch (UpstreamLoginException e) when (e.SqlState == "42704" && e.Message.Contains(ConnectionCheck.Key, StringComparison.Ordinal))
+            catch (UpstreamLoginException e) when (e.Message.Contains(ConnectionCheck.Key, StringComparison.Ordinal))
             {
-                // PostgreSQL before 14 has no such setting: its backends are ended by Terminate only.
+                // PostgreSQL before 14 has no such setting (42704), and a pooler in front of the server may
+                // refuse it (pgbouncer: 08P01 "unsupported startup parameter"): backends are then ended by Terminate only.
                 ConnectionCheckUnknown[key] = true;
             }
         }
