@@ -97,6 +97,68 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal(sent, replay.Where(sent.Contains));
     }
 
+    /// <summary>
+    /// A blocked Parse of the unnamed statement leaves none, as a failed one does in PostgreSQL:
+    /// a later Bind of it ran the statement parsed before (probe BO1).
+    /// </summary>
+    [Fact]
+    public async Task ABlockedParseOfTheUnnamedStatement_LeavesNoneToBind()
+    {
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(
+            o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "", "SELECT 7", []),
+            Appliance.Wire.Writing.FrontendWriter.WriteSync,
+            o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "", $"DROP TABLE {PgGatewayFixture.TableName("bo1")}", []),
+            Appliance.Wire.Writing.FrontendWriter.WriteSync);
+        Assert.DoesNotContain(await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20)), m => m.Type == 'E');
+        Assert.Equal("42501", Assert.Single(await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20)), m => m.Type == 'E').SqlState);
+
+        await client.SendAsync(
+            o => Appliance.Wire.Writing.FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "", 0),
+            Appliance.Wire.Writing.FrontendWriter.WriteSync);
+        var messages = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20));
+
+        Assert.DoesNotContain(messages, m => m.Type == 'D');
+        var error = Assert.Single(messages, m => m.Type == 'E');
+        Assert.Equal("26000", error.SqlState);
+        Assert.Equal("unnamed prepared statement does not exist", error.Message);
+    }
+
+    /// <summary>
+    /// A Parse of the unnamed statement that a failed batch skipped leaves the one before it
+    /// upstream: bound as a statement the gateway did not know, it ran unjudged (a DELETE whose one
+    /// approved run was spent ran again). It is refused instead, as a missing statement.
+    /// </summary>
+    [Fact]
+    public async Task AnUnnamedStatementWhoseParseWasSkipped_IsNotBound()
+    {
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(
+            o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "", "SELECT 7", []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "", 0),
+            Appliance.Wire.Writing.FrontendWriter.WriteSync,
+            o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "fails", "SELECT 1/0", []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteBind(o, "", "fails", [], [], []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "", 0),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteParse(o, "", "SELECT 8", []),
+            Appliance.Wire.Writing.FrontendWriter.WriteSync);
+        Assert.Single(await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20)), m => m.Type == 'D');
+        Assert.Equal("22012", Assert.Single(await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20)), m => m.Type == 'E').SqlState);
+
+        await client.SendAsync(
+            o => Appliance.Wire.Writing.FrontendWriter.WriteBind(o, "", "", [], [], []),
+            o => Appliance.Wire.Writing.FrontendWriter.WriteExecute(o, "", 0),
+            Appliance.Wire.Writing.FrontendWriter.WriteSync);
+        var messages = await client.ReadUntilReadyAsync(TimeSpan.FromSeconds(20));
+
+        Assert.DoesNotContain(messages, m => m.Type == 'D');
+        var error = Assert.Single(messages, m => m.Type == 'E');
+        Assert.Equal("26000", error.SqlState);
+        Assert.Contains("its last Parse did not run", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Block_DropRule_CoversAlterTableDropColumn_AndTheColumnStays()
     {

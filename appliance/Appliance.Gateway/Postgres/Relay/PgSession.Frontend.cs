@@ -387,6 +387,13 @@ internal sealed partial class PgSession
                 _sql.Forget(name);
             }
 
+            if (parse.StatementName.IsEmpty)
+            {
+                // PostgreSQL drops the unnamed statement at a Parse of a new one, even one that fails:
+                // a later Bind of it ran the statement before the refused one (probe BO1).
+                _statements.Remove(parse.StatementName);
+            }
+
             RefuseInBatch(refusal);
             return;
         }
@@ -548,6 +555,18 @@ internal sealed partial class PgSession
         }
 
         var statement = _statements.Find(bind.Statement) is { ParseFailed: false } parsed ? parsed : StatementInfo.Unknown;
+        if (bind.Statement.IsEmpty && _statements.Find(bind.Statement) is not { ParseFailed: false })
+        {
+            // No unnamed statement, as PostgreSQL says; the upstream may still hold one the gateway
+            // refused to replace (probe BO1), or one whose replacement a failed batch skipped: bound
+            // as unknown, it ran unjudged, a DELETE whose one approved run was spent included.
+            const string none = "unnamed prepared statement does not exist";
+            var message = _statements.Find(bind.Statement) is null ? none : none + ": its last Parse did not run (an earlier message of its batch failed); parse it again";
+            RecordRefused("(Bind of the unnamed prepared statement)", Audit.StatementRecord.Failed, message, null);
+            RefuseInBatch(LocalMessages.Error(UndefinedPreparedStatement, message));
+            return;
+        }
+
         if (ReferenceEquals(statement, StatementInfo.Unknown) && !bind.Statement.IsEmpty)
         {
             // A name no Parse on this connection made: SQL PREPARE's (same namespace upstream). Bound
