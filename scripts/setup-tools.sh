@@ -29,6 +29,8 @@ if $test_clients; then
   [ -f /usr/share/java/postgresql.jar ] || need_apt+=(libpostgresql-jdbc-java)
   command -v node >/dev/null || need_apt+=(nodejs)
   command -v npm >/dev/null || need_apt+=(npm)
+  # pgbouncer as an upstream (the gateway in front of a pooler); Debian installs it under /usr/sbin.
+  [ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null || need_apt+=(pgbouncer)
 fi
 for extra in "${extras[@]}"; do
   command -v "$extra" >/dev/null || need_apt+=("$extra")

@@ -61,8 +61,9 @@ internal static class BuiltInGuardrails
         Name = SessionEndName,
         Statements = [Sql.SqlClassifier.SessionEndSetting],
         Action = GuardrailAction.Block,
-        Message = "client_connection_check_interval is not changed through the gateway, nor a setting whose name set_config is given "
-            + "other than as a literal: the gateway sets it so that the statement of a session it ends (its grant ended) stops at once.",
+        Message = "client_connection_check_interval is named through the gateway only by SHOW, set_config takes a setting's name only as a "
+            + "literal, and no view or rule is made over pg_settings: the gateway sets that setting so that the statement of a session it ends "
+            + "(its grant ended) stops at once, and statements that may change it are refused.",
     };
 
     public const string ServerFilesName = "server-files";

@@ -5,7 +5,8 @@ namespace Appliance.Policy.Sql;
 /// backend whose session it cut ends within a second even where it cannot be ended by name
 /// (probe BI1). A statement that may change that setting is classified as
 /// <see cref="SessionEndSetting"/>, which a built-in rule blocks: one that names it (as a word, a
-/// quoted name or a string, however escaped) other than <c>SHOW</c>, and a <c>set_config</c> whose
+/// quoted name or a string, however escaped) other than <c>SHOW</c>, a CREATE or ALTER naming
+/// <c>pg_settings</c> (a view over it is updatable), and a <c>set_config</c> whose
 /// setting is not a plain literal (a parameter, an expression: probes BJ1, BJ2 turned it off with
 /// a comment holding SHOW, a bind parameter, <c>substr</c> and an escaped string).
 /// </summary>
@@ -17,6 +18,8 @@ internal static partial class SqlClassifier
     private const string ConnectionCheckSetting = "client_connection_check_interval";
 
     private const string SetConfig = "set_config";
+
+    private const string Settings = "pg_settings";
 
     private static bool MayChangeConnectionCheck(Statement statement, string kind)
     {
@@ -32,6 +35,13 @@ internal static partial class SqlClassifier
             if (token.Length < SetConfig.Length)
             {
                 continue;
+            }
+
+            // A view over pg_settings passes an UPDATE on to its rule, which calls set_config (probe BM1).
+            if (kind is "CREATE" or "ALTER" && token.Length >= Settings.Length && token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                && SqlLiteral.Identifier(statement.Source, token).Equals(Settings, StringComparison.Ordinal))
+            {
+                return true;
             }
 
             if (token.Length >= ConnectionCheckSetting.Length && token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier

@@ -176,11 +176,14 @@ public class BuiltInGuardrailsTests
     [InlineData("CREATE FUNCTION f() RETURNS int LANGUAGE sql SET client_connection_check_interval = 0 AS 'SELECT 1'")]
     [InlineData("DO $$BEGIN PERFORM set_config(chr(99) || 'lient_connection_check_interval', '0', false); END$$")]
     [InlineData("SELECT 1; SHOW client_connection_check_interval; RESET client_connection_check_interval")]
+    [InlineData("CREATE VIEW gv AS SELECT name, setting FROM pg_catalog.pg_settings")] // probe BM1: UPDATE gv SET setting = '0' …
+    [InlineData("CREATE OR REPLACE RULE r AS ON UPDATE TO t DO INSTEAD SELECT * FROM \"pg_settings\"")]
     public void ChangingTheConnectionCheck_IsBlocked_WithNoConfiguredRule(string sql) =>
         AssertBlockedBy(sql, BuiltInGuardrails.SessionEndName);
 
     [Theory]
     [InlineData("SHOW client_connection_check_interval")]
+    [InlineData("SELECT name, setting FROM pg_settings WHERE name LIKE 'client%'")]
     [InlineData("SELECT set_config('application_name', $1, false)")]
     [InlineData("SELECT set_config('my.tenant', '42', true), 'client_connection_check_interval is one second'")]
     public void ReadingTheConnectionCheck_AndOtherSettings_AreLeftToTheConfiguredRules(string sql) =>
