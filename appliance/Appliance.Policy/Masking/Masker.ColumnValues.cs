@@ -12,11 +12,10 @@ namespace Appliance.Policy.Masking;
 /// subqueries; BN2: <c>SET ssn = v.x FROM (VALUES …) v</c>, <c>INSERT … SELECT</c>). So in a
 /// statement that names a masked column (as a word or a quoted name, anywhere in it), every
 /// literal and parameter is recorded masked: <c>'****'</c> for a string, <c>****</c> for a number
-/// and for a parameter's value. An SQL-level <c>EXECUTE name(…)</c> is read so too, as the
-/// prepared statement's text is not at hand. Counts and offsets (<c>LIMIT 10</c>,
-/// <c>ORDER BY 2</c>) are no column's value and stay. Not read: a statement that gives a value to a
-/// masked column without naming it (an INSERT without a column list), and values inside a
-/// routine's or DO block's body.
+/// and for a parameter's value. So are statements that may give one without naming it
+/// (<see cref="NamesMaskedColumn"/>). Counts and offsets (<c>LIMIT 10</c>, <c>ORDER BY 2</c>) are
+/// no column's value and stay. Not read: values inside a routine's or DO block's body, and a
+/// value a routine or trigger gives a masked column from arguments that do not name it.
 /// </summary>
 internal sealed partial class Masker
 {
@@ -99,8 +98,9 @@ internal sealed partial class Masker
             }
         }
 
-        // A Unicode-escaped name (U&"\0073sn"), and EXECUTE name(…), whose prepared statement's text is not at hand.
-        return sql.Contains("U&", StringComparison.OrdinalIgnoreCase) || sql.Contains("EXECUTE", StringComparison.OrdinalIgnoreCase);
+        // A Unicode-escaped name (U&"\0073sn"), EXECUTE name(…), whose prepared statement's text is not at hand, and an INSERT by position.
+        return sql.Contains("U&", StringComparison.OrdinalIgnoreCase) || sql.Contains("EXECUTE", StringComparison.OrdinalIgnoreCase)
+            || sql.Contains("INSERT", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The literals (in order) and parameter numbers of each statement of the text that names a masked column or is an EXECUTE.</summary>
@@ -135,21 +135,58 @@ internal sealed partial class Masker
         }
     }
 
+    /// <summary>
+    /// Whether a statement may give a value to a masked column: it names one (a word, a quoted
+    /// name, a string holding the name: <c>json_populate_record(…, '{"ssn": …}')</c>), names a
+    /// column in a way not read here (<c>U&amp;"\0073sn"</c>), runs a prepared statement
+    /// (<c>EXECUTE</c>, also under EXPLAIN or CREATE … AS: probe BQ1), or inserts by position
+    /// (an INSERT without a column list: BQ3).
+    /// </summary>
     private bool NamesMaskedColumn(string sql, List<SqlToken> tokens, int from, int to)
     {
-        if (from < to && IsWord(sql, tokens[from], "EXECUTE"))
-        {
-            return true;
-        }
-
         for (var i = from; i < to; i++)
         {
-            if (tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && _columns.Contains(SqlLiteral.Identifier(sql, tokens[i])))
+            var token = tokens[i];
+            switch (token.Kind)
+            {
+                case SqlTokenKind.Word when IsWord(sql, token, "EXECUTE") || IsWord(sql, token, "INSERT") && InsertsByPosition(sql, tokens, i, to):
+                    return true;
+                case SqlTokenKind.QuotedIdentifier when token.Length > 1 && sql[token.Start] is 'U' or 'u':
+                    return true;
+                case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when _columns.Contains(SqlLiteral.Identifier(sql, token)):
+                    return true;
+                case SqlTokenKind.String or SqlTokenKind.EscapeString or SqlTokenKind.DollarString when ContainsColumnName(sql.AsSpan(token.Start, token.Length)):
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool ContainsColumnName(ReadOnlySpan<char> text)
+    {
+        foreach (var column in _columns)
+        {
+            if (text.Contains(column, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary><c>INSERT INTO name [[AS] alias] VALUES | SELECT | DEFAULT | (query)</c>, or a MERGE's <c>INSERT VALUES</c>: no column list.</summary>
+    private static bool InsertsByPosition(string sql, List<SqlToken> tokens, int insert, int to)
+    {
+        var i = insert + 1;
+        while (i < to && tokens[i].Kind != SqlTokenKind.OpenParen && !IsWord(sql, tokens[i], "VALUES") && !IsWord(sql, tokens[i], "SELECT")
+               && !IsWord(sql, tokens[i], "DEFAULT") && !IsWord(sql, tokens[i], "OVERRIDING") && !IsWord(sql, tokens[i], "WITH") && !IsWord(sql, tokens[i], "TABLE"))
+        {
+            i++;
+        }
+
+        return i >= to || tokens[i].Kind != SqlTokenKind.OpenParen
+            || i + 1 < to && (IsWord(sql, tokens[i + 1], "SELECT") || IsWord(sql, tokens[i + 1], "VALUES") || IsWord(sql, tokens[i + 1], "WITH") || IsWord(sql, tokens[i + 1], "TABLE"));
     }
 }

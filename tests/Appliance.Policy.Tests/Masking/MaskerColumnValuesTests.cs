@@ -27,13 +27,22 @@ public sealed class MaskerColumnValuesTests
     [InlineData("SELECT '219099999' AS ssn", "SELECT '****' AS ssn")]
     [InlineData("EXECUTE find('219099999', 3)", "EXECUTE find('****', ****)")]
     [InlineData("SELECT 'a' FROM c WHERE id = 2; SELECT 'b' FROM c WHERE ssn = 'x'", "SELECT 'a' FROM c WHERE id = 2; SELECT '****' FROM c WHERE ssn = '****'")]
+    // Probes BQ1 to BQ3: EXECUTE under another statement, an escaped name, a JSON key, an INSERT by position.
+    [InlineData("EXPLAIN ANALYZE EXECUTE p8('911000050')", "EXPLAIN ANALYZE EXECUTE p8('****')")]
+    [InlineData("CREATE TEMP TABLE t AS EXECUTE p('911000050')", "CREATE TEMP TABLE t AS EXECUTE p('****')")]
+    [InlineData("SELECT id FROM c WHERE U&\"\\0073sn\" = '911000001'", "SELECT id FROM c WHERE U&\"\\0073sn\" = '****'")]
+    [InlineData("INSERT INTO c (id) SELECT 1 FROM json_populate_record(null::c, '{\"ssn\":\"911000003\"}')",
+        "INSERT INTO c (id) SELECT **** FROM json_populate_record(null::c, '****')")]
+    [InlineData("INSERT INTO customers VALUES (1, '219099999')", "INSERT INTO customers VALUES (****, '****')")]
+    [InlineData("INSERT INTO customers AS c (SELECT 2, '219099999')", "INSERT INTO customers AS c (SELECT ****, '****')")]
     public void TheValuesOfAStatementThatNamesAMaskedColumn_AreRecordedMasked(string sql, string recorded) =>
         Assert.Equal(recorded, Columns.MaskColumnValues(sql));
 
     [Theory]
     [InlineData("SELECT name FROM customers WHERE id = '219099999'")]
     [InlineData("SELECT 'lessons', 9 FROM ssn_log.t WHERE note = 'x'")]
-    [InlineData("INSERT INTO customers VALUES (1, '219099999')")]
+    [InlineData("INSERT INTO notes (id, note) VALUES (1, 'x')")]
+    [InlineData("INSERT INTO notes (id) SELECT 1 ON CONFLICT DO NOTHING")]
     public void OtherStatements_AreLeftAsWritten(string sql) =>
         Assert.Equal(sql, Columns.MaskColumnValues(sql));
 
