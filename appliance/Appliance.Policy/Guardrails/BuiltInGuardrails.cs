@@ -54,16 +54,17 @@ internal static class BuiltInGuardrails
     /// The gateway logs in upstream with <c>client_connection_check_interval</c> set, so that a
     /// statement of a session it cuts (its grant ended) stops within a second even where the
     /// backend cannot be ended by name and the statement catches the cancel (probe BI1). A session
-    /// that turned it off would run on past its grant's end. What may change it: SqlClassifier.SessionEnd.cs.
+    /// that turned it off would run on past its grant's end; so would a prepared transaction. What
+    /// this rule refuses: SqlClassifier.SessionEnd.cs.
     /// </summary>
     public static readonly GuardrailRule SessionEnd = new()
     {
         Name = SessionEndName,
         Statements = [Sql.SqlClassifier.SessionEndSetting],
         Action = GuardrailAction.Block,
-        Message = "client_connection_check_interval is named through the gateway only by SHOW, set_config takes a setting's name only as a "
-            + "literal, and no view or rule is made over pg_settings: the gateway sets that setting so that the statement of a session it ends "
-            + "(its grant ended) stops at once, and statements that may change it are refused.",
+        Message = "Nothing outlives a session through the gateway: no prepared transaction (PREPARE TRANSACTION, COMMIT or ROLLBACK PREPARED), "
+            + "and client_connection_check_interval is named only by SHOW, set_config takes a setting's name only as a literal, and no view or "
+            + "rule is made over pg_settings: the gateway sets that setting so that the statement of a session it ends (its grant ended) stops at once.",
     };
 
     public const string ServerFilesName = "server-files";

@@ -1,7 +1,9 @@
 namespace Appliance.Policy.Sql;
 
 /// <summary>
-/// The gateway logs in upstream with <c>client_connection_check_interval</c> set, so that a
+/// What may outlive a session the gateway cut: a prepared transaction (<c>PREPARE TRANSACTION</c>,
+/// and <c>COMMIT</c> or <c>ROLLBACK PREPARED</c> of one), and what may change the check that ends
+/// its backend. The gateway logs in upstream with <c>client_connection_check_interval</c> set, so that a
 /// backend whose session it cut ends within a second even where it cannot be ended by name
 /// (probe BI1). A statement that may change that setting is classified as
 /// <see cref="SessionEndSetting"/>, which a built-in rule blocks: one that names it (as a word, a
@@ -26,6 +28,19 @@ internal static partial class SqlClassifier
         if (kind == "SHOW")
         {
             return false;
+        }
+
+        // A prepared transaction outlives its session, holding its locks, and anyone sharing the
+        // connection's role may commit it after the grant it was made under has ended (probe BP1).
+        var first = statement.From;
+        while (first < statement.To && statement.Tokens[first].Kind == SqlTokenKind.OpenParen)
+        {
+            first++;
+        }
+
+        if (kind == "PREPARE" && statement.IsKeyword(first + 1, "TRANSACTION") || kind is "COMMIT" or "ROLLBACK" && statement.IsKeyword(first + 1, "PREPARED"))
+        {
+            return true;
         }
 
         for (var i = statement.From; i < statement.To; i++)

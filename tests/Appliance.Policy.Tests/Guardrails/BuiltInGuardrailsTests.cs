@@ -177,12 +177,16 @@ public class BuiltInGuardrailsTests
     [InlineData("DO $$BEGIN PERFORM set_config(chr(99) || 'lient_connection_check_interval', '0', false); END$$")]
     [InlineData("SELECT 1; SHOW client_connection_check_interval; RESET client_connection_check_interval")]
     [InlineData("CREATE VIEW gv AS SELECT name, setting FROM pg_catalog.pg_settings")] // probe BM1: UPDATE gv SET setting = '0' …
+    [InlineData("BEGIN; INSERT INTO t VALUES (1); PREPARE TRANSACTION 'bp_2pc'")] // probe BP1: it outlived the grant, holding its locks
+    [InlineData("COMMIT PREPARED 'bp_2pc'")]
+    [InlineData("rollback prepared 'bp_2pc'")]
     [InlineData("CREATE OR REPLACE RULE r AS ON UPDATE TO t DO INSTEAD SELECT * FROM \"pg_settings\"")]
     public void ChangingTheConnectionCheck_IsBlocked_WithNoConfiguredRule(string sql) =>
         AssertBlockedBy(sql, BuiltInGuardrails.SessionEndName);
 
     [Theory]
     [InlineData("SHOW client_connection_check_interval")]
+    [InlineData("BEGIN; PREPARE q AS SELECT 1; COMMIT; ROLLBACK")]
     [InlineData("SELECT name, setting FROM pg_settings WHERE name LIKE 'client%'")]
     [InlineData("SELECT set_config('application_name', $1, false)")]
     [InlineData("SELECT set_config('my.tenant', '42', true), 'client_connection_check_interval is one second'")]
