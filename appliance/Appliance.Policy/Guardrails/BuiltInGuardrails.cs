@@ -60,7 +60,7 @@ internal static class BuiltInGuardrails
     public static readonly GuardrailRule SessionEnd = new()
     {
         Name = SessionEndName,
-        Statements = [Sql.SqlClassifier.SessionEndSetting],
+        Statements = [Sql.SqlClassifier.OutlivesSession],
         Action = GuardrailAction.Block,
         Message = "Nothing outlives a session through the gateway: no prepared transaction (PREPARE TRANSACTION, COMMIT or ROLLBACK PREPARED), "
             + "and client_connection_check_interval is named only by SHOW, set_config takes a setting's name only as a literal, and no view or "

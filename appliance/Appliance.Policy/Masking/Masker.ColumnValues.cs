@@ -24,17 +24,22 @@ internal sealed partial class Masker
     /// <summary>Words after which a number is a count, an offset or a position, not a value.</summary>
     private static readonly HashSet<string> CountWords = new(StringComparer.OrdinalIgnoreCase) { "LIMIT", "OFFSET", "FIRST", "NEXT", "BY" };
 
-    /// <summary><paramref name="sql"/> with the literals of statements that name a masked column shown masked.</summary>
-    public string MaskColumnValues(string sql)
+    /// <summary>
+    /// <paramref name="sql"/> with the literals of statements that may give a masked column a value
+    /// shown masked. With the session's <paramref name="relations"/>, also those of a write to a
+    /// relation not known to hold no masked column (probe BT1, BT2: a view's renamed column, a
+    /// composite column's field, a whole row); without, the text alone decides (it is cached per text).
+    /// </summary>
+    public string MaskColumnValues(string sql, IColumnNameLookup? relations = null)
     {
-        if (!MayNameMaskedColumn(sql))
+        if (!MayNameMaskedColumn(sql) && !(relations is not null && _columns.Count > 0 && MayWrite(sql)))
         {
             return sql;
         }
 
         var tokens = Tokens(sql);
         var literals = new List<SqlToken>();
-        ColumnValues(sql, tokens, literals, parameters: null);
+        ColumnValues(sql, tokens, literals, parameters: null, relations);
         if (literals.Count == 0)
         {
             return sql;
@@ -49,7 +54,7 @@ internal sealed partial class Masker
         }
 
         var result = masked.Append(sql, copied, sql.Length - copied).ToString();
-        if (!sql.Contains(MaskedLiteral, StringComparison.Ordinal))
+        if (!sql.Contains(MaskedLiteral, StringComparison.Ordinal) || HasOnlyColumnMasks(sql))
         {
             ColumnMasksOnly.AddOrUpdate(result, MaskedLiteral);
         }
@@ -70,15 +75,15 @@ internal sealed partial class Masker
     public static bool HasOnlyColumnMasks(string sql) => ColumnMasksOnly.TryGetValue(sql, out _);
 
     /// <summary>The numbers of the parameters (<c>$n</c>) of statements that name a masked column; null when none.</summary>
-    public IReadOnlySet<int>? ColumnParameters(string sql)
+    public IReadOnlySet<int>? ColumnParameters(string sql, IColumnNameLookup? relations = null)
     {
-        if (!MayNameMaskedColumn(sql) || !sql.Contains('$', StringComparison.Ordinal))
+        if (!sql.Contains('$', StringComparison.Ordinal) || !MayNameMaskedColumn(sql) && !(relations is not null && _columns.Count > 0 && MayWrite(sql)))
         {
             return null;
         }
 
         var parameters = new HashSet<int>();
-        ColumnValues(sql, Tokens(sql), literals: null, parameters);
+        ColumnValues(sql, Tokens(sql), literals: null, parameters, relations);
         return parameters.Count > 0 ? parameters : null;
     }
 
@@ -104,7 +109,12 @@ internal sealed partial class Masker
     }
 
     /// <summary>The literals (in order) and parameter numbers of each statement of the text that names a masked column or is an EXECUTE.</summary>
-    private void ColumnValues(string sql, List<SqlToken> tokens, List<SqlToken>? literals, HashSet<int>? parameters)
+    private static bool MayWrite(string sql) => sql.AsSpan().IndexOfAny(WriteWords) >= 0;
+
+    private static readonly System.Buffers.SearchValues<string> WriteWords =
+        System.Buffers.SearchValues.Create(["INSERT", "UPDATE", "MERGE"], StringComparison.OrdinalIgnoreCase);
+
+    private void ColumnValues(string sql, List<SqlToken> tokens, List<SqlToken>? literals, HashSet<int>? parameters, IColumnNameLookup? relations)
     {
         var start = 0;
         for (var i = 0; i <= tokens.Count; i++)
@@ -114,7 +124,7 @@ internal sealed partial class Masker
                 continue;
             }
 
-            if (NamesMaskedColumn(sql, tokens, start, i))
+            if (NamesMaskedColumn(sql, tokens, start, i) || relations is not null && WritesRelationThatMayHoldOne(sql, tokens, start, i, relations))
             {
                 for (var j = start; j < i; j++)
                 {
@@ -163,11 +173,31 @@ internal sealed partial class Masker
         return false;
     }
 
-    private bool ContainsColumnName(ReadOnlySpan<char> text)
+    /// <summary><c>INSERT INTO t</c>, <c>UPDATE [ONLY] t</c>, <c>MERGE INTO t</c> anywhere in the statement, where t may hold a masked column (or is not known).</summary>
+    private static bool WritesRelationThatMayHoldOne(string sql, List<SqlToken> tokens, int from, int to, IColumnNameLookup relations)
     {
-        foreach (var column in _columns)
+        for (var i = from; i < to; i++)
         {
-            if (text.Contains(column, StringComparison.OrdinalIgnoreCase))
+            var at = IsWord(sql, tokens[i], "UPDATE") ? i + 1 : (IsWord(sql, tokens[i], "INSERT") || IsWord(sql, tokens[i], "MERGE")) && i + 1 < to && IsWord(sql, tokens[i + 1], "INTO") ? i + 2 : -1;
+            if (at < 0)
+            {
+                continue;
+            }
+
+            if (at < to && IsWord(sql, tokens[at], "ONLY"))
+            {
+                at++;
+            }
+
+            while (at + 2 < to && tokens[at].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && IsDot(sql, tokens[at + 1]))
+            {
+                at += 2;
+            }
+
+            // FOR UPDATE, ON CONFLICT DO UPDATE SET: no relation follows, and the statement's own target was read.
+            if (at < to && tokens[at].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && !IsWord(sql, tokens[at], "SET")
+                && !(IsWord(sql, tokens[at], "OF") || IsWord(sql, tokens[at], "ON") || IsWord(sql, tokens[at], "OR") || IsWord(sql, tokens[at], "NOWAIT") || IsWord(sql, tokens[at], "SKIP"))
+                && relations.RelationHasMaskedColumn(SqlLiteral.Identifier(sql, tokens[at])) != false)
             {
                 return true;
             }
@@ -175,6 +205,29 @@ internal sealed partial class Masker
 
         return false;
     }
+
+    /// <summary>A masked column's name as a word of its own in a literal (<c>'{"ssn": …}'</c>), not inside another (<c>'carelessness'</c>: probe BT5).</summary>
+    private bool ContainsColumnName(ReadOnlySpan<char> text)
+    {
+        foreach (var column in _columns)
+        {
+            for (var at = text.IndexOf(column, StringComparison.OrdinalIgnoreCase); at >= 0;)
+            {
+                var end = at + column.Length;
+                if ((at == 0 || !IsNameCharacter(text[at - 1])) && (end == text.Length || !IsNameCharacter(text[end])))
+                {
+                    return true;
+                }
+
+                var next = text[(at + 1)..].IndexOf(column, StringComparison.OrdinalIgnoreCase);
+                at = next < 0 ? -1 : at + 1 + next;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsNameCharacter(char c) => char.IsLetterOrDigit(c) || c is '_' or '$';
 
     /// <summary><c>INSERT INTO name [[AS] alias] VALUES | SELECT | DEFAULT | (query)</c>, or a MERGE's <c>INSERT VALUES</c>: no column list.</summary>
     private static bool InsertsByPosition(string sql, List<SqlToken> tokens, int insert, int to)

@@ -385,7 +385,7 @@ internal static partial class SqlClassifier
         // Read whole: an assignment, PERFORM or IF condition before a body's first statement is not classified.
         if (MayChangeConnectionCheck(piece, kind: ""))
         {
-            context.Add(piece.Text, SessionEndSetting, SessionEndSetting, hasWhere: false, SqlStatementOrigin.RoutineBody, depth);
+            context.Add(piece.Text, OutlivesSession, OutlivesSession, hasWhere: false, SqlStatementOrigin.RoutineBody, depth);
         }
 
         ScanBodyPiece(context, piece, depth);

@@ -6,7 +6,7 @@ namespace Appliance.Policy.Sql;
 /// its backend. The gateway logs in upstream with <c>client_connection_check_interval</c> set, so that a
 /// backend whose session it cut ends within a second even where it cannot be ended by name
 /// (probe BI1). A statement that may change that setting is classified as
-/// <see cref="SessionEndSetting"/>, which a built-in rule blocks: one that names it (as a word, a
+/// <see cref="OutlivesSession"/>, which a built-in rule blocks: one that names it (as a word, a
 /// quoted name or a string, however escaped) other than <c>SHOW</c>, a CREATE or ALTER naming
 /// <c>pg_settings</c> (a view over it is updatable), and a <c>set_config</c> whose
 /// setting is not a plain literal (a parameter, an expression: probes BJ1, BJ2 turned it off with
@@ -14,8 +14,8 @@ namespace Appliance.Policy.Sql;
 /// </summary>
 internal static partial class SqlClassifier
 {
-    /// <summary>The kind and command of a statement that may change client_connection_check_interval.</summary>
-    public const string SessionEndSetting = "SESSION END SETTING";
+    /// <summary>The kind and command of a statement whose effect may outlive a session the gateway cuts.</summary>
+    public const string OutlivesSession = "OUTLIVES SESSION";
 
     private const string ConnectionCheckSetting = "client_connection_check_interval";
 
@@ -38,7 +38,9 @@ internal static partial class SqlClassifier
             first++;
         }
 
-        if (kind == "PREPARE" && statement.IsKeyword(first + 1, "TRANSACTION") || kind is "COMMIT" or "ROLLBACK" && statement.IsKeyword(first + 1, "PREPARED"))
+        // PREPARE TRANSACTION 'gid', not a statement named transaction (PREPARE transaction AS …).
+        if (kind is "PREPARE" or "COMMIT" or "ROLLBACK" && statement.IsKeyword(first + 1, kind == "PREPARE" ? "TRANSACTION" : "PREPARED")
+            && first + 2 < statement.To && statement.Tokens[first + 2].IsStringLiteral)
         {
             return true;
         }

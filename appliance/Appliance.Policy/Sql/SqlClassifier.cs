@@ -144,7 +144,7 @@ internal static partial class SqlClassifier
         var kind = SqlKeywords.ToUpper(statement.Word(first));
         if (MayChangeConnectionCheck(statement, kind))
         {
-            context.Add(statement.Text, SessionEndSetting, SessionEndSetting, hasWhere: false, origin, depth);
+            context.Add(statement.Text, OutlivesSession, OutlivesSession, hasWhere: false, origin, depth);
         }
 
         switch (kind)

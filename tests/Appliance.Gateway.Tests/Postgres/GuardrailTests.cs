@@ -173,19 +173,22 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         await new NpgsqlCommand($"ALTER TABLE {table} ALTER COLUMN note DROP DEFAULT", connection).ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// A prepared transaction outlives its session and the grant it was made under, holding its
+    /// locks, and anyone sharing the role could commit it (probe BP1): refused by session-end,
+    /// where PostgreSQL's own answer came before (probe AL had it refused as unclassifiable).
+    /// </summary>
     [Fact]
-    public async Task PrepareTransaction_ReachesPostgreSql()
+    public async Task PrepareTransaction_IsRefused_ItWouldOutliveTheSession()
     {
         await using var connection = await fixture.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
 
-        // The test cluster keeps max_prepared_transactions at 0: PostgreSQL's own refusal shows
-        // the statement got there, where the gateway used to refuse it as unclassifiable (probe AL).
         var error = await Assert.ThrowsAsync<PostgresException>(() =>
             new NpgsqlCommand("PREPARE TRANSACTION 'xa-probe'", connection).ExecuteNonQueryAsync());
 
-        Assert.Equal("55000", error.SqlState);
-        Assert.Contains("prepared transactions are disabled", error.MessageText, StringComparison.Ordinal);
+        Assert.Equal("42501", error.SqlState);
+        Assert.Contains("blocked by guardrail \"session-end\"", error.MessageText, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -321,6 +321,30 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         Assert.DoesNotContain("219099999", string.Join(" ", recorded.Select(r => r.GetRawText())), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A write through a view that renames a masked column is recorded masked too, as the session's
+    /// catalog knows the view holds one (probe BT1: the value landed in ssn and stayed in clear in the record).
+    /// </summary>
+    [Fact]
+    public async Task AWriteThroughAViewThatRenamesAMaskedColumn_IsRecordedMasked()
+    {
+        var table = await fixture.CustomersAsync();
+        var view = table + "_v";
+        await fixture.UpstreamAsync($"CREATE VIEW {view} AS SELECT id, ssn AS s FROM {table}");
+        var marker = PgGatewayFixture.Marker();
+        await using var connection = await fixture.OpenAsync();
+        await using var update = new NpgsqlCommand($"UPDATE {view} SET s = '911000002' WHERE id = 2 RETURNING id AS {marker}", connection);
+        Assert.Equal(2, await update.ExecuteScalarAsync());
+        await using var parameter = new NpgsqlCommand($"UPDATE {view} SET s = $1 WHERE id = 2 RETURNING id AS {marker}", connection);
+        parameter.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = "911000003" });
+        Assert.Equal(2, await parameter.ExecuteScalarAsync());
+
+        var recorded = await fixture.RecordedStatementsAsync(marker, 2);
+        Assert.Equal($"UPDATE {view} SET s = '****' WHERE id = **** RETURNING id AS {marker}", recorded[0].GetProperty("sql").GetString());
+        Assert.Equal(["****"], recorded[1].GetProperty("parameters").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal("911000003", await fixture.UpstreamScalarAsync<string>($"SELECT ssn FROM {table} WHERE id = 2"));
+    }
+
     [Fact]
     public async Task LongParameters_AreRecordedMaskedWhole_AndPaddingIsCountedNotDropped()
     {

@@ -41,6 +41,7 @@ public sealed class MaskerColumnValuesTests
     [Theory]
     [InlineData("SELECT name FROM customers WHERE id = '219099999'")]
     [InlineData("SELECT 'lessons', 9 FROM ssn_log.t WHERE note = 'x'")]
+    [InlineData("SELECT id FROM orders WHERE note = 'carelessness' AND id = 7")]
     [InlineData("INSERT INTO notes (id, note) VALUES (1, 'x')")]
     [InlineData("INSERT INTO notes (id) SELECT 1 ON CONFLICT DO NOTHING")]
     public void OtherStatements_AreLeftAsWritten(string sql) =>
@@ -55,4 +56,38 @@ public sealed class MaskerColumnValuesTests
     [Fact]
     public void AStatementThatNamesNoMaskedColumn_NamesNoParameter() =>
         Assert.Null(Columns.ColumnParameters("SELECT name FROM customers WHERE id = $1"));
+
+    /// <summary>
+    /// With the session's catalog, a write to a relation not known to hold no masked column has its
+    /// values masked too: a view's renamed column, a composite column's field, a whole row (probes BT1, BT2).
+    /// </summary>
+    [Theory]
+    [InlineData("INSERT INTO pv (id, s) VALUES (1, '911000001')", "INSERT INTO pv (id, s) VALUES (****, '****')")]
+    [InlineData("UPDATE ONLY public.ptab SET p = ROW('n', '911000009') WHERE id = 2", "UPDATE ONLY public.ptab SET p = ROW('****', '****') WHERE id = ****")]
+    [InlineData("WITH x AS (SELECT 1) INSERT INTO made_since_login (a) VALUES ('911000010')", "WITH x AS (SELECT ****) INSERT INTO made_since_login (a) VALUES ('****')")]
+    [InlineData("UPDATE orders SET note = 'shipped' WHERE id = 42", "UPDATE orders SET note = 'shipped' WHERE id = 42")]
+    [InlineData("INSERT INTO orders (id, note) VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET note = 'y'", "INSERT INTO orders (id, note) VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET note = 'y'")]
+    [InlineData("SELECT note FROM orders WHERE id = 3 FOR UPDATE OF orders", "SELECT note FROM orders WHERE id = 3 FOR UPDATE OF orders")]
+    public void AWriteToARelationThatMayHoldAMaskedColumn_IsRecordedMasked(string sql, string recorded)
+    {
+        Assert.Equal(recorded, Columns.MaskColumnValues(sql, new OrdersHoldNoMaskedColumn()));
+        // Without the catalog the text alone decides (the connection's cache), and names no masked column here.
+        Assert.Equal(sql, Columns.MaskColumnValues(sql));
+    }
+
+    [Fact]
+    public void TheParametersOfAWriteToSuchARelation_AreNamed() =>
+        Assert.Equal([1, 2], Columns.ColumnParameters("UPDATE pv SET s = $2 WHERE id = $1", new OrdersHoldNoMaskedColumn())!.Order());
+
+    /// <summary>As a session's catalog answers: orders holds no masked column; pv (a view renaming ssn), ptab and customers do; others are unknown.</summary>
+    private sealed class OrdersHoldNoMaskedColumn : IColumnNameLookup
+    {
+        public bool TryGetColumnName(uint tableOid, short attributeNumber, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? columnName)
+        {
+            columnName = null;
+            return false;
+        }
+
+        public bool? RelationHasMaskedColumn(string relationName) => relationName switch { "orders" => false, "pv" or "ptab" or "customers" => true, _ => null };
+    }
 }

@@ -62,7 +62,7 @@ internal sealed partial class PgSession
             // UTF-8 decoding turns every invalid byte into U+FFFD: in a LATIN1 session "\xfe" and
             // "\xff" are two names (of prepared statements, cursors, columns) to PostgreSQL and one
             // to the gateway (probe EA-1). A UTF8 session's server refuses such text itself (22021).
-            RecordRefused(_runtime.MaskSql(sql), StatementRecord.Blocked, NotUtf8, null);
+            RecordRefused(MaskSql(sql), StatementRecord.Blocked, NotUtf8, null);
             return LocalMessages.Error(CharacterNotInRepertoire, NotUtf8);
         }
 
@@ -74,7 +74,7 @@ internal sealed partial class PgSession
 
         if (EncodingMayHaveChangedInBatch())
         {
-            RecordRefused(_runtime.MaskSql(sql), StatementRecord.Blocked, EncodingUnknownInBatch, null);
+            RecordRefused(MaskSql(sql), StatementRecord.Blocked, EncodingUnknownInBatch, null);
             return LocalMessages.Error(SqlStates.FeatureNotSupported, EncodingUnknownInBatch);
         }
 
@@ -115,7 +115,7 @@ internal sealed partial class PgSession
     {
         var message = $"statement refused: it has non-ASCII text, and in client_encoding {encoding} PostgreSQL reads those bytes as other characters than "
             + "the gateway, which reads statements as UTF-8; set client_encoding to UTF8 for non-ASCII text";
-        RecordRefused(_runtime.MaskSql(sql), StatementRecord.Blocked, message, null);
+        RecordRefused(MaskSql(sql), StatementRecord.Blocked, message, null);
         return LocalMessages.Error(SqlStates.FeatureNotSupported, message);
     }
 

@@ -81,7 +81,7 @@ internal sealed partial class PgSession
     /// </summary>
     private bool RecordDiscardedQuery(PgSpanFrame frame)
     {
-        RecordRefused(_runtime.MaskSql(Appliance.Wire.Frontend.QueryMessage.Parse(frame.Body).Sql), Audit.StatementRecord.Skipped, NotRunInBatch, null);
+        RecordRefused(MaskSql(Appliance.Wire.Frontend.QueryMessage.Parse(frame.Body).Sql), Audit.StatementRecord.Skipped, NotRunInBatch, null);
         return true;
     }
 

@@ -322,7 +322,7 @@ internal sealed partial class PgSession
         }
 
         var runtime = _runtime;
-        var trace = StartTrace(decision.RecordedAs ?? runtime.MaskSql(sql), null, decision.Alerts);
+        var trace = StartTrace(decision.RecordedAs ?? MaskSql(sql), null, decision.Alerts);
         if (CommitIntent(trace) is { } auditRefusal)
         {
             RefuseQuery(auditRefusal);
@@ -404,7 +404,7 @@ internal sealed partial class PgSession
             // while the first one runs would mask by the wrong statement. Recorded as the failed
             // statement it is (probe GB3: its Execute, taken as the refused message's own, left no record).
             var duplicate = $"prepared statement \"{System.Text.Encoding.UTF8.GetString(parse.StatementName)}\" already exists";
-            RecordRefused(_runtime.MaskSql(parse.Query), Audit.StatementRecord.Failed, $"{DuplicatePreparedStatement}: {duplicate}", null);
+            RecordRefused(MaskSql(parse.Query), Audit.StatementRecord.Failed, $"{DuplicatePreparedStatement}: {duplicate}", null);
             RefuseInBatch(LocalMessages.Error(DuplicatePreparedStatement, duplicate));
             return;
         }
@@ -426,7 +426,7 @@ internal sealed partial class PgSession
 
     private Decision RefuseProtocolStatementExecute(ReadOnlySpan<byte> sql)
     {
-        RecordRefused(_runtime.MaskSql(sql), Audit.StatementRecord.Blocked, ProtocolStatementExecuted, null);
+        RecordRefused(MaskSql(sql), Audit.StatementRecord.Blocked, ProtocolStatementExecuted, null);
         return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, ProtocolStatementExecuted), null);
     }
 
@@ -713,7 +713,7 @@ internal sealed partial class PgSession
         }
 
         portal.Started = true;
-        var trace = StartTrace(recordedAs ?? portal.RecordedAs ?? (statement.MaskedSql ??= _runtime.MaskSql(statement.Text)), portal.Parameters, alerts);
+        var trace = StartTrace(recordedAs ?? portal.RecordedAs ?? (statement.MaskedSql ??= MaskSql(statement.Text)), portal.Parameters, alerts);
         trace.SpentReview = spends;
         if (CommitIntent(trace) is { } auditRefusal)
         {
@@ -808,11 +808,11 @@ internal sealed partial class PgSession
         var sql = _discardedSql ?? PortalFor(ExecuteMessage.Parse(frame.Body).Portal).Statement.Text;
         if (TakeUpstreamFailure() is { } failure)
         {
-            RecordRefused(_runtime.MaskSql(sql), Audit.StatementRecord.Failed, failure, null);
+            RecordRefused(MaskSql(sql), Audit.StatementRecord.Failed, failure, null);
             return true;
         }
 
-        RecordRefused(_runtime.MaskSql(sql), Audit.StatementRecord.Skipped, NotRunInBatch, null);
+        RecordRefused(MaskSql(sql), Audit.StatementRecord.Skipped, NotRunInBatch, null);
         return true;
     }
 
@@ -867,7 +867,7 @@ internal sealed partial class PgSession
         if (decision.Skipped)
         {
             SkipRestOfBatch(null);
-            RecordRefused(_runtime.MaskSql(text), Audit.StatementRecord.Skipped, NotRunInBatch, null);
+            RecordRefused(MaskSql(text), Audit.StatementRecord.Skipped, NotRunInBatch, null);
             return true;
         }
 

@@ -72,7 +72,7 @@ internal sealed partial class PgSession
             // What runs now would be recorded only in memory, lost if the gateway dies before the
             // store takes writes again (probe EL1: a full disk, then kill -9: statements with no
             // record anywhere). New logins are refused then too.
-            RecordRefused(_runtime.MaskSql(sql), StatementRecord.Blocked, AuditFailing, null);
+            RecordRefused(MaskSql(sql), StatementRecord.Blocked, AuditFailing, null);
             return new Decision(LocalMessages.Error(SystemError, AuditFailing), null);
         }
 
@@ -85,7 +85,7 @@ internal sealed partial class PgSession
         CopyToStdout? copy = null;
         if (runtime.Masks && CopyRefusal(sql, runtime, isParse, out copy) is { } copyMessage)
         {
-            RecordRefused(runtime.MaskSql(sql), StatementRecord.Blocked, copyMessage, null);
+            RecordRefused(MaskSql(sql), StatementRecord.Blocked, copyMessage, null);
             return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, copyMessage), null);
         }
 
@@ -101,7 +101,7 @@ internal sealed partial class PgSession
     {
         if (runtime.Masker.MayNameMaskedColumn(sql) && runtime.Masker.FlowRefusal(Encoding.UTF8.GetString(sql), unknownIsRefused: true, _catalog) is { } flowMessage)
         {
-            RecordRefused(runtime.MaskSql(sql), StatementRecord.Blocked, flowMessage, null);
+            RecordRefused(MaskSql(sql), StatementRecord.Blocked, flowMessage, null);
             return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, flowMessage), null);
         }
 
@@ -153,7 +153,7 @@ internal sealed partial class PgSession
     /// <param name="rules">The rules to name, when more than the match's own.</param>
     private Decision Block(GuardrailMatch match, ReadOnlySpan<byte> sql, string message, string? rules = null)
     {
-        var masked = _runtime.MaskSql(sql);
+        var masked = MaskSql(sql);
         // Naming several rules, the event carries the refusal's own words rather than the first rule's message.
         var eventMessage = rules is null ? null : message;
         rules ??= match.RuleName;
@@ -227,7 +227,7 @@ internal sealed partial class PgSession
             return Decision.SkippedInFailedBatch;
         }
 
-        var masked = _runtime.MaskSql(sql);
+        var masked = MaskSql(sql);
         var fingerprint = CommandReview.FingerprintOf(sql);
         if (match.StatementOrigin == Appliance.Policy.Sql.SqlStatementOrigin.Execute)
         {
@@ -237,7 +237,7 @@ internal sealed partial class PgSession
             // A statement a Parse made is shown whole, as parsed: the statement the rule matched may
             // be one inside it (a DO block's body), and the rest of it runs too (probe CH).
             var runs = TextOfProtocolStatementExecuted(sql) ?? match.StatementText;
-            var prepared = _runtime.MaskSql(Encoding.UTF8.GetBytes(runs));
+            var prepared = MaskSql(Encoding.UTF8.GetBytes(runs));
             // On lines of its own, as written: flattened behind "--" its own line breaks were lost,
             // and a "--" in it hid the rest of what runs (probe CE).
             masked = $"{masked}\n-- runs the prepared statement:\n{prepared}";
@@ -401,7 +401,7 @@ internal sealed partial class PgSession
         // parsed statement's run. A Query's alert goes out as it is judged: none is given.
         var data = new GuardrailEventData(
             ConnectionName, Connection.Access.Channel, Person.Email, Id, rules ?? match.RuleName, action, message ?? match.Message,
-            _runtime.MaskSql(match.StatementText), action == "block" ? _seq : seq);
+            MaskSql(match.StatementText), action == "block" ? _seq : seq);
         // One after the other: written concurrently, a session's events raced for the chain and
         // reached the channel out of order (probe AW).
         var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -136,7 +136,7 @@ internal sealed partial class PgSession
             // A portal paused by a row limit goes on with the plan it started (probe AJ3: held again when resumed).
             Started = portal.Started,
             RecordedAs = portal.RecordedAs ?? (portal.Statement.Text.Length == 0 ? null
-                : $"-- portal \"{System.Text.Encoding.UTF8.GetString(name)}\", bound to:\n{portal.Statement.MaskedSql ??= _runtime.MaskSql(portal.Statement.Text)}"),
+                : $"-- portal \"{System.Text.Encoding.UTF8.GetString(name)}\", bound to:\n{portal.Statement.MaskedSql ??= MaskSql(portal.Statement.Text)}"),
         };
         _portals.Set(name, portal);
         return portal;

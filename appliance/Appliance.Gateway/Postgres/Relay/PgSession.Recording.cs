@@ -91,6 +91,16 @@ internal sealed partial class PgSession
             Id, ++_seq, startedAt, durationMs, maskedSql, null, outcome, null, null, error, null, null, rule));
 
     /// <summary>
+    /// A statement's text as the audit log and approvers read it: masked as the connection masks
+    /// texts (cached per text), then the values of a write to a relation this session's catalog
+    /// does not know to hold no masked column (Masker.ColumnValues.cs).
+    /// </summary>
+    private string MaskSql(ReadOnlySpan<byte> sql) => _runtime.Masker.MaskColumnValues(_runtime.MaskSql(sql), _catalog);
+
+    /// <inheritdoc cref="MaskSql(ReadOnlySpan{byte})"/>
+    private string MaskSql(string sql) => _runtime.Masker.MaskColumnValues(_runtime.MaskSql(sql), _catalog);
+
+    /// <summary>
     /// Bind's parameters as the audit log may hold them: text masked like any value; binary read
     /// by the type the Parse gave and masked as a binary result value of that type would be
     /// (a card number sent as int8 or numeric is caught), then shown as text. A binary value the
@@ -110,8 +120,8 @@ internal sealed partial class PgSession
         // A statement that handles a password keeps none of its parameters: set_config('my.password', $1),
         // 'host=x password=' || $1 (recorded as '****' || $1) and set_config($1, $2) put the secret
         // in a parameter that holds nothing the detectors know (probe FC2).
-        var secret = StatementTrace.SqlMayCarrySecret(statement.MaskedSql ??= runtime.MaskSql(statement.Text));
-        var columnParameters = statement.ColumnParameters(runtime.Masker);
+        var secret = StatementTrace.SqlMayCarrySecret(statement.MaskedSql ??= MaskSql(statement.Text));
+        var columnParameters = statement.ColumnParameters(runtime.Masker, _catalog);
         var i = 0;
         foreach (var value in bind.Parameters)
         {

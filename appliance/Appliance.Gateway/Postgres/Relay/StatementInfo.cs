@@ -77,8 +77,8 @@ internal sealed class StatementInfo(byte[] text, uint[] parameterTypes)
     /// The numbers of the parameters it gives to masked columns (<c>WHERE ssn = $1</c>), recorded
     /// as <c>****</c> whatever their value (Masker.ColumnValues.cs); worked out when first asked.
     /// </summary>
-    public IReadOnlySet<int> ColumnParameters(Masker masker) =>
-        _columnParameters ??= masker.HasColumnRules ? masker.ColumnParameters(System.Text.Encoding.UTF8.GetString(Text)) ?? NoParameters : NoParameters;
+    public IReadOnlySet<int> ColumnParameters(Masker masker, IColumnNameLookup relations) =>
+        _columnParameters ??= masker.HasColumnRules ? masker.ColumnParameters(System.Text.Encoding.UTF8.GetString(Text), relations) ?? NoParameters : NoParameters;
 
     private static readonly IReadOnlySet<int> NoParameters = new HashSet<int>();
 
