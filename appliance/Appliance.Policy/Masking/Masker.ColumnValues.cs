@@ -194,9 +194,8 @@ internal sealed partial class Masker
                 at += 2;
             }
 
-            // FOR UPDATE, ON CONFLICT DO UPDATE SET: no relation follows, and the statement's own target was read.
-            if (at < to && tokens[at].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && !IsWord(sql, tokens[at], "SET")
-                && !(IsWord(sql, tokens[at], "OF") || IsWord(sql, tokens[at], "ON") || IsWord(sql, tokens[at], "OR") || IsWord(sql, tokens[at], "NOWAIT") || IsWord(sql, tokens[at], "SKIP"))
+            // FOR UPDATE, ON CONFLICT DO UPDATE SET, a trigger's, policy's or rule's event: no relation follows.
+            if (at < to && tokens[at].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && !IsWordIn(sql, tokens[at], NoRelationAfterUpdate)
                 && relations.RelationHasMaskedColumn(SqlLiteral.Identifier(sql, tokens[at])) != false)
             {
                 return true;
@@ -207,6 +206,12 @@ internal sealed partial class Masker
     }
 
     /// <summary>A masked column's name as a word of its own in a literal (<c>'{"ssn": …}'</c>), not inside another (<c>'carelessness'</c>: probe BT5).</summary>
+    /// <summary>Words after UPDATE where it names no relation written (probe BV4: CREATE POLICY … FOR UPDATE USING, CREATE RULE … ON UPDATE TO).</summary>
+    private static readonly HashSet<string> NoRelationAfterUpdate = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "SET", "OF", "ON", "OR", "NOWAIT", "SKIP", "USING", "TO", "WITH", "FOR",
+    };
+
     private bool ContainsColumnName(ReadOnlySpan<char> text)
     {
         foreach (var column in _columns)

@@ -68,6 +68,8 @@ public sealed class MaskerColumnValuesTests
     [InlineData("UPDATE orders SET note = 'shipped' WHERE id = 42", "UPDATE orders SET note = 'shipped' WHERE id = 42")]
     [InlineData("INSERT INTO orders (id, note) VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET note = 'y'", "INSERT INTO orders (id, note) VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET note = 'y'")]
     [InlineData("SELECT note FROM orders WHERE id = 3 FOR UPDATE OF orders", "SELECT note FROM orders WHERE id = 3 FOR UPDATE OF orders")]
+    [InlineData("CREATE POLICY p ON orders FOR UPDATE USING (note <> 'x')", "CREATE POLICY p ON orders FOR UPDATE USING (note <> 'x')")] // probe BV4
+    [InlineData("CREATE RULE r AS ON UPDATE TO orders DO ALSO NOTIFY ch, 'x'", "CREATE RULE r AS ON UPDATE TO orders DO ALSO NOTIFY ch, 'x'")]
     public void AWriteToARelationThatMayHoldAMaskedColumn_IsRecordedMasked(string sql, string recorded)
     {
         Assert.Equal(recorded, Columns.MaskColumnValues(sql, new OrdersHoldNoMaskedColumn()));
