@@ -25,14 +25,21 @@ internal sealed partial class Masker
     private static readonly HashSet<string> CountWords = new(StringComparer.OrdinalIgnoreCase) { "LIMIT", "OFFSET", "FIRST", "NEXT", "BY" };
 
     /// <summary>
-    /// <paramref name="sql"/> with the literals of statements that may give a masked column a value
-    /// shown masked. With the session's <paramref name="relations"/>, also those of a write to a
-    /// relation not known to hold no masked column (probe BT1, BT2: a view's renamed column, a
-    /// composite column's field, a whole row); without, the text alone decides (it is cached per text).
+    /// <paramref name="sql"/> with the literals of statements that may give a masked column a value,
+    /// as the text alone tells, shown masked (cached per text by the connection's runtime).
     /// </summary>
-    public string MaskColumnValues(string sql, IColumnNameLookup? relations = null)
+    public string MaskColumnValues(string sql) => MaskValues(sql, relations: null);
+
+    /// <summary>
+    /// Then, with a session's catalog: the literals of a write to a relation it does not know to hold
+    /// no masked column (probes BT1, BT2: a view's renamed column, a composite column's field, a whole
+    /// row). A text with nothing more to mask is returned as it is, without being read again in full.
+    /// </summary>
+    public string MaskWrittenValues(string sql, IColumnNameLookup relations) => MaskValues(sql, relations);
+
+    private string MaskValues(string sql, IColumnNameLookup? relations)
     {
-        if (!MayNameMaskedColumn(sql) && !(relations is not null && _columns.Count > 0 && MayWrite(sql)))
+        if (relations is null ? !MayNameMaskedColumn(sql) : _columns.Count == 0 || !MayWrite(sql))
         {
             return sql;
         }
@@ -40,6 +47,7 @@ internal sealed partial class Masker
         var tokens = Tokens(sql);
         var literals = new List<SqlToken>();
         ColumnValues(sql, tokens, literals, parameters: null, relations);
+        literals.RemoveAll(t => sql.AsSpan(t.Start, t.Length).SequenceEqual(MaskedLiteral));
         if (literals.Count == 0)
         {
             return sql;
@@ -77,13 +85,25 @@ internal sealed partial class Masker
     /// <summary>The numbers of the parameters (<c>$n</c>) of statements that name a masked column; null when none.</summary>
     public IReadOnlySet<int>? ColumnParameters(string sql, IColumnNameLookup? relations = null)
     {
-        if (!sql.Contains('$', StringComparison.Ordinal) || !MayNameMaskedColumn(sql) && !(relations is not null && _columns.Count > 0 && MayWrite(sql)))
+        var byName = MayNameMaskedColumn(sql);
+        var byWrite = relations is not null && _columns.Count > 0 && MayWrite(sql);
+        if (!sql.Contains('$', StringComparison.Ordinal) || !byName && !byWrite)
         {
             return null;
         }
 
         var parameters = new HashSet<int>();
-        ColumnValues(sql, Tokens(sql), literals: null, parameters, relations);
+        var tokens = Tokens(sql);
+        if (byName)
+        {
+            ColumnValues(sql, tokens, literals: null, parameters, relations: null);
+        }
+
+        if (byWrite)
+        {
+            ColumnValues(sql, tokens, literals: null, parameters, relations);
+        }
+
         return parameters.Count > 0 ? parameters : null;
     }
 
@@ -124,7 +144,7 @@ internal sealed partial class Masker
                 continue;
             }
 
-            if (NamesMaskedColumn(sql, tokens, start, i) || relations is not null && WritesRelationThatMayHoldOne(sql, tokens, start, i, relations))
+            if (relations is null ? NamesMaskedColumn(sql, tokens, start, i) : WritesRelationThatMayHoldOne(sql, tokens, start, i, relations))
             {
                 for (var j = start; j < i; j++)
                 {

@@ -46,6 +46,23 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
         Assert.Equal("TDCTDCZ", string.Concat(messages.Select(m => m.Type)));
     }
 
+    /// <summary>A token typed into the user field is a live credential: the refusal's log line names the user by its length (probe BX2).</summary>
+    [Fact]
+    public async Task ATokenTypedAsTheUser_IsNotLogged()
+    {
+        var token = await fixture.Gateway.CreateTokenAsync(Alice);
+        await Assert.ThrowsAnyAsync<Exception>(() => RawPgClient.LoginAsync(fixture.Port, token, token, "demo", tls: true));
+
+        var logged = $"Login refused for \"(not an e-mail address: {token.Length} characters)\"";
+        for (var i = 0; i < 40 && !fixture.Gateway.Options.Logs.Entries.Any(e => e.Message.Contains(logged, StringComparison.Ordinal)); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Contains(fixture.Gateway.Options.Logs.Entries, e => e.Message.Contains(logged, StringComparison.Ordinal));
+        Assert.DoesNotContain(fixture.Gateway.Options.Logs.Entries, e => e.Message.Contains(token, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task GssEncRequest_IsRefused_AndTheClientCarriesOn()
     {

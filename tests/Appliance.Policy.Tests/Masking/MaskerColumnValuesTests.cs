@@ -72,7 +72,7 @@ public sealed class MaskerColumnValuesTests
     [InlineData("CREATE RULE r AS ON UPDATE TO orders DO ALSO NOTIFY ch, 'x'", "CREATE RULE r AS ON UPDATE TO orders DO ALSO NOTIFY ch, 'x'")]
     public void AWriteToARelationThatMayHoldAMaskedColumn_IsRecordedMasked(string sql, string recorded)
     {
-        Assert.Equal(recorded, Columns.MaskColumnValues(sql, new OrdersHoldNoMaskedColumn()));
+        Assert.Equal(recorded, Columns.MaskWrittenValues(Columns.MaskColumnValues(sql), new OrdersHoldNoMaskedColumn()));
         // Without the catalog the text alone decides (the connection's cache), and names no masked column here.
         Assert.Equal(sql, Columns.MaskColumnValues(sql));
     }

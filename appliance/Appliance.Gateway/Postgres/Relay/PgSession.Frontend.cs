@@ -561,7 +561,7 @@ internal sealed partial class PgSession
             // refused to replace (probe BO1), or one whose replacement a failed batch skipped: bound
             // as unknown, it ran unjudged, a DELETE whose one approved run was spent included.
             const string none = "unnamed prepared statement does not exist";
-            var message = _statements.Find(bind.Statement) is null ? none : none + ": its last Parse did not run (an earlier message of its batch failed); parse it again";
+            var message = _statements.Find(bind.Statement) is null ? none : none + ": its last Parse failed or was skipped (an earlier message of its batch failed); parse it again";
             RecordRefused("(Bind of the unnamed prepared statement)", Audit.StatementRecord.Failed, message, null);
             RefuseInBatch(LocalMessages.Error(UndefinedPreparedStatement, message));
             return;

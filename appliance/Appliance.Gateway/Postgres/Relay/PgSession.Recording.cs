@@ -95,10 +95,10 @@ internal sealed partial class PgSession
     /// texts (cached per text), then the values of a write to a relation this session's catalog
     /// does not know to hold no masked column (Masker.ColumnValues.cs).
     /// </summary>
-    private string MaskSql(ReadOnlySpan<byte> sql) => _runtime.Masker.MaskColumnValues(_runtime.MaskSql(sql), _catalog);
+    private string MaskSql(ReadOnlySpan<byte> sql) => _runtime.Masker.MaskWrittenValues(_runtime.MaskSql(sql), _catalog);
 
     /// <inheritdoc cref="MaskSql(ReadOnlySpan{byte})"/>
-    private string MaskSql(string sql) => _runtime.Masker.MaskColumnValues(_runtime.MaskSql(sql), _catalog);
+    private string MaskSql(string sql) => _runtime.Masker.MaskWrittenValues(_runtime.MaskSql(sql), _catalog);
 
     /// <summary>
     /// Bind's parameters as the audit log may hold them: text masked like any value; binary read

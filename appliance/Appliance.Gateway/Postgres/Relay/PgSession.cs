@@ -58,6 +58,7 @@ internal sealed partial class PgSession : IDisposable
         _client = start.Client;
         _clientTls = start.ClientTls;
         _upstreamConnection = start.Upstream;
+        _upstreamPort = (start.Upstream.Socket.LocalEndPoint as System.Net.IPEndPoint)?.Port ?? 0;
         _clientEncoding = start.Upstream.ClientEncoding;
         _upstream = start.Upstream.Stream;
         _upstreamIn = start.Upstream.Input;
@@ -120,6 +121,9 @@ internal sealed partial class PgSession : IDisposable
     public UpstreamPolicy Upstream => Connection.Upstream;
 
     public int UpstreamProcessId => _upstreamConnection.ProcessId;
+
+    /// <summary>The gateway's own port on the upstream leg: with the pid, what names its backend once the socket is closed (a pid alone may be reused).</summary>
+    private readonly int _upstreamPort;
 
     public byte[] UpstreamSecretKey => _upstreamConnection.SecretKey;
 
@@ -246,7 +250,7 @@ internal sealed partial class PgSession : IDisposable
             // the socket closed inside a DataRow, with no word of why). A client that reads no
             // more is cut without it.
             _fatalAtBoundary = fatal;
-            _ = StopAfterBoundaryAsync(reason);
+            _ = StopAfterBoundaryAsync(reason, busy: true);
             return;
         }
 
@@ -270,7 +274,7 @@ internal sealed partial class PgSession : IDisposable
             // (OnClientEvents), and then the session ends. Closed now, it was lost (probe AO1).
             _stopWhenSent = reason;
             _loop!.Post(WatchClientOutput);
-            _ = StopAfterBoundaryAsync(reason);
+            _ = StopAfterBoundaryAsync(reason, busy);
             return;
         }
 
@@ -291,7 +295,7 @@ internal sealed partial class PgSession : IDisposable
     /// <summary>On an event loop: the session ends once the client has taken the FATAL of a cut (why: <see cref="Cut"/>).</summary>
     private volatile string? _stopWhenSent;
 
-    private async Task StopAfterBoundaryAsync(string reason)
+    private async Task StopAfterBoundaryAsync(string reason, bool busy)
     {
         for (var waited = 0; waited < 20 && !IsStopping; waited++)
         {
@@ -299,7 +303,10 @@ internal sealed partial class PgSession : IDisposable
         }
 
         Stop(reason);
-        CancelUpstream();
+        if (busy)
+        {
+            CancelUpstream();
+        }
     }
 
     /// <summary>
@@ -320,7 +327,7 @@ internal sealed partial class PgSession : IDisposable
 
         try
         {
-            if (_services.Connector.Terminate(Upstream, UpstreamProcessId))
+            if (_services.Connector.Terminate(Upstream, UpstreamProcessId, _upstreamPort))
             {
                 Log.UpstreamBackendTerminated(_services.Logger, Id, UpstreamProcessId);
             }

@@ -48,7 +48,7 @@ internal sealed partial class ClientHandshake
         if (!client.Tls && !PlaintextAllowed(remote))
         {
             output.FlushTo(client.Stream);
-            Log.PlaintextRefused(logger, clientAddress, user);
+            Log.PlaintextRefused(logger, clientAddress, LoggedUser(user));
             return Refuse(client, SqlStates.InvalidAuthorizationSpecification,
                 "the gateway accepts passwords only over TLS: connect with sslmode=require (or prefer)");
         }
@@ -65,7 +65,7 @@ internal sealed partial class ClientHandshake
         var auth = authenticator.AuthenticateAsync(user, database, password, clientAddress, cancellationToken).GetAwaiter().GetResult();
         if (auth.Access is not { } access)
         {
-            Log.LoginRefused(logger, clientAddress, user, database, auth.SqlState ?? "");
+            Log.LoginRefused(logger, clientAddress, LoggedUser(user), database, auth.SqlState ?? "");
             return Refuse(client, auth.SqlState ?? SqlStates.InvalidAuthorizationSpecification, auth.Message ?? "access denied");
         }
 
@@ -183,4 +183,15 @@ internal sealed partial class ClientHandshake
     private static bool IsOff(string value) =>
         value.Equals("false", StringComparison.OrdinalIgnoreCase) || value.Equals("off", StringComparison.OrdinalIgnoreCase)
         || value.Equals("no", StringComparison.OrdinalIgnoreCase) || value == "0";
+
+    /// <summary>
+    /// The user name as the log keeps it: a token typed into the user field (psql user=apt_…) is a
+    /// live credential, and the log may be shipped elsewhere (probe BX2). Only what reads as an
+    /// e-mail address is kept; anything else is logged by its length.
+    /// </summary>
+    internal static string LoggedUser(string user) =>
+        user.Contains('@', StringComparison.Ordinal) && user.Length <= 254
+        && !user.StartsWith(Identity.TokenHasher.PersonalPrefix, StringComparison.Ordinal) && !user.StartsWith(Identity.TokenHasher.GrantPrefix, StringComparison.Ordinal)
+            ? user
+            : $"(not an e-mail address: {user.Length} characters)";
 }

@@ -38,6 +38,7 @@ internal sealed partial class UpstreamConnector
                 // PostgreSQL before 14 has no such setting (42704), and a pooler in front of the server may
                 // refuse it (pgbouncer: 08P01 "unsupported startup parameter"): backends are then ended by Terminate only.
                 ConnectionCheckUnknown[key] = true;
+                Log.ConnectionCheckRefused(logger, key, e.Message);
             }
         }
 

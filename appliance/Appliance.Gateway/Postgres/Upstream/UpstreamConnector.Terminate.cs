@@ -18,13 +18,17 @@ internal sealed partial class UpstreamConnector
     /// may end its own backends. Returns whether the backend was still there to end.
     /// </summary>
     /// <exception cref="UpstreamLoginException">The login was refused, or the server refused to end the backend.</exception>
-    public bool Terminate(UpstreamPolicy upstream, int processId)
+    /// <param name="clientPort">The gateway's port on that backend's connection: a pid the backend left may be another's by now.</param>
+    public bool Terminate(UpstreamPolicy upstream, int processId, int clientPort)
     {
         using var connection = Login(upstream, [new("application_name", "appliance gateway: ending a cut session")], CancellationToken.None);
         connection.Socket.ReceiveTimeout = (int)options.StartupTimeout.TotalMilliseconds;
         using var output = new OutputBuffer(256);
-        // The pid of a backend that has already gone answers false with a warning: nothing to end.
-        FrontendWriter.WriteQuery(output, string.Create(CultureInfo.InvariantCulture, $"SELECT pg_catalog.pg_terminate_backend({processId})"));
+        // Named by pid and the gateway's port, as everyone on the connection shares its role: a pid
+        // the backend left, taken by another person's session, is not ended. No row: nothing to end
+        // (behind a pooler the pid is the pooler's key, and no backend has it).
+        FrontendWriter.WriteQuery(output, string.Create(CultureInfo.InvariantCulture,
+            $"SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE pid = {processId} AND client_port = {clientPort}"));
         output.FlushTo(connection.Stream);
         var ended = false;
         string? refusal = null;
