@@ -107,28 +107,14 @@ internal sealed partial class Masker
         return parameters.Count > 0 ? parameters : null;
     }
 
-    /// <summary>A quick test before the text is read: a masked column's name may be in it, or an EXECUTE.</summary>
-    private bool MayNameMaskedColumn(string sql)
-    {
-        if (_columns.Count == 0)
-        {
-            return false;
-        }
+    /// <summary>
+    /// A quick test before the text is read, on every statement the connection records: a masked
+    /// column's name may be in it, a Unicode-escaped name (<c>U&amp;"\0073sn"</c>), an EXECUTE
+    /// (whose prepared statement's text is not at hand) or an INSERT (by position). One vectorized
+    /// pass: case-insensitive Contains calls take the slow casing path under invariant globalization.
+    /// </summary>
+    private bool MayNameMaskedColumn(string sql) => _columns.Count > 0 && sql.AsSpan().IndexOfAny(_valueHints) >= 0;
 
-        foreach (var column in _columns)
-        {
-            if (sql.Contains(column, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        // A Unicode-escaped name (U&"\0073sn"), EXECUTE name(…), whose prepared statement's text is not at hand, and an INSERT by position.
-        return sql.Contains("U&", StringComparison.OrdinalIgnoreCase) || sql.Contains("EXECUTE", StringComparison.OrdinalIgnoreCase)
-            || sql.Contains("INSERT", StringComparison.OrdinalIgnoreCase);
-    }
-
-    /// <summary>The literals (in order) and parameter numbers of each statement of the text that names a masked column or is an EXECUTE.</summary>
     private static bool MayWrite(string sql) => sql.AsSpan().IndexOfAny(WriteWords) >= 0;
 
     private static readonly System.Buffers.SearchValues<string> WriteWords =

@@ -25,6 +25,9 @@ internal sealed partial class Masker
     private readonly Detectors _detectors;
     private readonly Regex[] _patterns;
     private readonly FrozenSet<string> _columns;
+
+    /// <summary>What a statement that may give a masked column a value holds (Masker.ColumnValues.cs), found in one vectorized pass.</summary>
+    private readonly System.Buffers.SearchValues<string> _valueHints;
     private readonly FlowPrefilter _prefilter;
     private readonly SqlTextCache<CachedPlan> _plans;
     private long _patternTimeouts;
@@ -34,6 +37,7 @@ internal sealed partial class Masker
         _detectors = detectors;
         _patterns = patterns;
         _columns = columns;
+        _valueHints = System.Buffers.SearchValues.Create([.. columns, "U&", "EXECUTE", "INSERT"], StringComparison.OrdinalIgnoreCase);
         _prefilter = new FlowPrefilter(columns);
         _plans = new SqlTextCache<CachedPlan>(options.PlanCacheCapacity, options.MaxPlanKeyBytes);
     }
