@@ -39,7 +39,7 @@ internal sealed partial class Masker
 
     private string MaskValues(string sql, IColumnNameLookup? relations)
     {
-        if (relations is null ? !MayNameMaskedColumn(sql) : _columns.Count == 0 || !MayWrite(sql))
+        if (relations is null ? !MayGiveMaskedColumnAValue(sql) : _columns.Count == 0 || !MayWrite(sql))
         {
             return sql;
         }
@@ -82,10 +82,10 @@ internal sealed partial class Masker
     /// <summary>Whether every <c>'****'</c> in <paramref name="sql"/> was written by <see cref="MaskColumnValues"/>.</summary>
     public static bool HasOnlyColumnMasks(string sql) => ColumnMasksOnly.TryGetValue(sql, out _);
 
-    /// <summary>The numbers of the parameters (<c>$n</c>) of statements that name a masked column; null when none.</summary>
+    /// <summary>The numbers of the parameters (<c>$n</c>) of statements that may give a masked column a value; null when none.</summary>
     public IReadOnlySet<int>? ColumnParameters(string sql, IColumnNameLookup? relations = null)
     {
-        var byName = MayNameMaskedColumn(sql);
+        var byName = MayGiveMaskedColumnAValue(sql);
         var byWrite = relations is not null && _columns.Count > 0 && MayWrite(sql);
         if (!sql.Contains('$', StringComparison.Ordinal) || !byName && !byWrite)
         {
@@ -113,7 +113,7 @@ internal sealed partial class Masker
     /// (whose prepared statement's text is not at hand) or an INSERT (by position). One vectorized
     /// pass: case-insensitive Contains calls take the slow casing path under invariant globalization.
     /// </summary>
-    private bool MayNameMaskedColumn(string sql) => _columns.Count > 0 && sql.AsSpan().IndexOfAny(_valueHints) >= 0;
+    private bool MayGiveMaskedColumnAValue(string sql) => _columns.Count > 0 && sql.AsSpan().IndexOfAny(_valueHints) >= 0;
 
     private static bool MayWrite(string sql) => sql.AsSpan().IndexOfAny(WriteWords) >= 0;
 
@@ -211,13 +211,13 @@ internal sealed partial class Masker
         return false;
     }
 
-    /// <summary>A masked column's name as a word of its own in a literal (<c>'{"ssn": …}'</c>), not inside another (<c>'carelessness'</c>: probe BT5).</summary>
     /// <summary>Words after UPDATE where it names no relation written (probe BV4: CREATE POLICY … FOR UPDATE USING, CREATE RULE … ON UPDATE TO).</summary>
     private static readonly HashSet<string> NoRelationAfterUpdate = new(StringComparer.OrdinalIgnoreCase)
     {
         "SET", "OF", "ON", "OR", "NOWAIT", "SKIP", "USING", "TO", "WITH", "FOR",
     };
 
+    /// <summary>A masked column's name as a word of its own in a literal (<c>'{"ssn": …}'</c>), not inside another (<c>'carelessness'</c>: probe BT5).</summary>
     private bool ContainsColumnName(ReadOnlySpan<char> text)
     {
         foreach (var column in _columns)
