@@ -306,8 +306,7 @@ internal sealed partial class Masker
         var filterStart = TopLevelWordIndex(text, tokens, "WHERE", "RETURNING");
         foreach (var mention in named)
         {
-            var comparedOrAssigned = mention + 1 < tokens.Count && tokens[mention + 1].Kind == SqlTokenKind.Other
-                && text.AsSpan(tokens[mention + 1].Start, tokens[mention + 1].Length) is "=";
+            var comparedOrAssigned = mention + 1 < tokens.Count && IsEquals(text, tokens[mention + 1]) || InTargetList(text, tokens, mention);
             if (mention > sourceStart && mention < filterStart && !comparedOrAssigned)
             {
                 return Identifier(text, tokens[mention]);
@@ -315,6 +314,35 @@ internal sealed partial class Masker
         }
 
         return null;
+    }
+
+    private static bool IsEquals(string text, SqlToken token) => token.Kind == SqlTokenKind.Other && text.AsSpan(token.Start, token.Length) is "=";
+
+    /// <summary>
+    /// One of a list of names in parentheses followed by <c>=</c>: an UPDATE's
+    /// <c>SET (name, card_number) = ('a', 'x')</c>, or a row compared (probe BY1: refused as a copy).
+    /// </summary>
+    private static bool InTargetList(string text, List<SqlToken> tokens, int mention)
+    {
+        static bool IsNamePart(string text, SqlToken token) =>
+            token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier or SqlTokenKind.Comma || token.Kind == SqlTokenKind.Other && text[token.Start] == '.';
+
+        var open = mention - 1;
+        while (open >= 0 && IsNamePart(text, tokens[open]))
+        {
+            open--;
+        }
+
+        var close = mention + 1;
+        while (close < tokens.Count && IsNamePart(text, tokens[close]))
+        {
+            close++;
+        }
+
+        // Names only: a subquery's parentheses ((SELECT ssn FROM …) = …) hold no target list.
+        return open >= 0 && tokens[open].Kind == SqlTokenKind.OpenParen && close + 1 < tokens.Count
+            && tokens[close].Kind == SqlTokenKind.CloseParen && IsEquals(text, tokens[close + 1])
+            && !(IsWord(text, tokens[open + 1], "SELECT") || IsWord(text, tokens[open + 1], "VALUES") || IsWord(text, tokens[open + 1], "WITH") || IsWord(text, tokens[open + 1], "TABLE"));
     }
 
     private static bool IsRoutine(SqlStatement statement) =>

@@ -21,6 +21,8 @@ public sealed class MaskerFlowTests
     [InlineData("INSERT INTO notes (body) SELECT ssn FROM customers")]
     [InlineData("INSERT INTO notes (body) VALUES ((SELECT \"ssn\" FROM customers LIMIT 1))")]
     [InlineData("UPDATE customers SET city = ssn")]
+    [InlineData("UPDATE customers SET (city, note) = (ssn, 'x')")]
+    [InlineData("UPDATE customers SET (city) = (SELECT c.ssn FROM customers c LIMIT 1)")]
     [InlineData("UPDATE customers SET city = c.card_number FROM customers c WHERE c.id = customers.id")]
     [InlineData("WITH s AS (SELECT ssn AS x FROM customers) INSERT INTO notes (body) SELECT x FROM s")]
     [InlineData("ALTER TABLE customers RENAME COLUMN ssn TO tax_id")]
@@ -231,6 +233,8 @@ public sealed class MaskerFlowTests
     [InlineData("EXPLAIN ANALYZE SELECT ssn FROM customers")]
     [InlineData("DELETE FROM customers WHERE ssn = '123-45-6789' RETURNING id")]
     [InlineData("UPDATE customers SET ssn = '987-65-4321' WHERE id = 1")]
+    [InlineData("UPDATE customers SET (name, card_number) = ('a', 'x') WHERE id = 1")] // probe BY1
+    [InlineData("UPDATE customers SET (name, ssn) = ROW('a', 'x') WHERE id = 1")]
     [InlineData("UPDATE customers SET city = 'x' WHERE ssn IS NULL RETURNING ssn")]
     [InlineData("INSERT INTO customers (id, ssn) VALUES (7, '987-65-4321') RETURNING card_number")]
     [InlineData("COPY customers (id, ssn) FROM STDIN")]
