@@ -39,7 +39,7 @@ internal sealed partial class Masker
 
     private string MaskValues(string sql, IColumnNameLookup? relations)
     {
-        if (relations is null ? !MayGiveMaskedColumnAValue(sql) : _columns.Count == 0 || !MayWrite(sql))
+        if (!MayHoldValues(sql, relations))
         {
             return sql;
         }
@@ -85,8 +85,8 @@ internal sealed partial class Masker
     /// <summary>The numbers of the parameters (<c>$n</c>) of statements that may give a masked column a value; null when none.</summary>
     public IReadOnlySet<int>? ColumnParameters(string sql, IColumnNameLookup? relations = null)
     {
-        var byName = MayGiveMaskedColumnAValue(sql);
-        var byWrite = relations is not null && _columns.Count > 0 && MayWrite(sql);
+        var byName = MayHoldValues(sql, relations: null);
+        var byWrite = relations is not null && MayHoldValues(sql, relations);
         if (!sql.Contains('$', StringComparison.Ordinal) || !byName && !byWrite)
         {
             return null;
@@ -115,7 +115,9 @@ internal sealed partial class Masker
     /// </summary>
     private bool MayGiveMaskedColumnAValue(string sql) => _columns.Count > 0 && sql.AsSpan().IndexOfAny(_valueHints) >= 0;
 
-    private static bool MayWrite(string sql) => sql.AsSpan().IndexOfAny(WriteWords) >= 0;
+    /// <summary>The quick test of a pass: by the text alone, or (with a catalog) for a write.</summary>
+    private bool MayHoldValues(string sql, IColumnNameLookup? relations) =>
+        relations is null ? MayGiveMaskedColumnAValue(sql) : _columns.Count > 0 && sql.AsSpan().IndexOfAny(WriteWords) >= 0;
 
     private static readonly System.Buffers.SearchValues<string> WriteWords =
         System.Buffers.SearchValues.Create(["INSERT", "UPDATE", "MERGE"], StringComparison.OrdinalIgnoreCase);

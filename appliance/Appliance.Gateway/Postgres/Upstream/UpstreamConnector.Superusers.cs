@@ -37,59 +37,72 @@ internal sealed partial class UpstreamConnector
             return;
         }
 
-        FrontendWriter.WriteQuery(output, SuperuserMembershipQuery);
+        var answer = QueryFirstValue(connection, output, SuperuserMembershipQuery, "the login's role check");
+        if (answer.SqlState == "57014")
+        {
+            // A client's statement_timeout of a millisecond or so can fire on the SET LOCAL that
+            // lifts it, on a busy server (seen under the test suite's load): asked once more.
+            answer = QueryFirstValue(connection, output, SuperuserMembershipQuery, "the login's role check");
+        }
+
+        if (answer.Error is { } error)
+        {
+            // A server that cannot say (not PostgreSQL, no pg_roles) gets no session: the check fails closed.
+            throw new UpstreamLoginException(SqlStates.InsufficientPrivilege,
+                "the gateway could not check whether its upstream role can become a PostgreSQL superuser: " + error);
+        }
+
+        if (answer.HasRow)
+        {
+            throw new UpstreamLoginException(SqlStates.InsufficientPrivilege, Superusers.MembershipRefusal(answer.Value ?? "?"));
+        }
+    }
+
+    /// <summary>What a one-value query answered: whether a row came, its first value (null for SQL NULL), or its error.</summary>
+    private readonly record struct QueryAnswer(bool HasRow, string? Value, string? SqlState, string? Error);
+
+    /// <summary>
+    /// Runs a simple query on a connection the gateway opened for itself and reads its answer to
+    /// ReadyForQuery: the first value of its first row, or its error. Other messages than a query's
+    /// answer are a protocol violation.
+    /// </summary>
+    private static QueryAnswer QueryFirstValue(UpstreamConnection connection, OutputBuffer output, string sql, string during)
+    {
+        FrontendWriter.WriteQuery(output, sql);
         output.FlushTo(connection.Stream);
-        string? role = null;
-        var retried = false;
-        string? canceled = null;
+        var answer = new QueryAnswer(false, null, null, null);
         while (true)
         {
-            var length = ReadMessage(connection.Stream, connection.Input, MaxLoginMessageLength, "the login's role check");
+            var length = ReadMessage(connection.Stream, connection.Input, MaxLoginMessageLength, during);
             connection.Input.TryRead(MaxLoginMessageLength, out var frame);
             switch ((BackendMessageType)frame.Type)
             {
-                case BackendMessageType.DataRow:
+                case BackendMessageType.DataRow when !answer.HasRow:
                     foreach (var column in DataRowMessage.Parse(frame.Body).Columns)
                     {
-                        role ??= column.IsNull ? "?" : System.Text.Encoding.UTF8.GetString(column.Bytes);
+                        answer = answer with { HasRow = true, Value = column.IsNull ? null : System.Text.Encoding.UTF8.GetString(column.Bytes) };
+                        break;
                     }
 
                     break;
                 case BackendMessageType.ErrorResponse:
                     var error = ErrorOrNoticeMessage.Parse(frame.Body);
-                    var message = System.Text.Encoding.UTF8.GetString(error.Message);
-                    if (!retried && error.SqlState.SequenceEqual("57014"u8))
+                    answer = answer with
                     {
-                        // A client's statement_timeout of a millisecond or so can fire on the SET LOCAL that
-                        // lifts it, on a busy server (seen under the test suite's load): asked once more.
-                        canceled = message;
-                        break;
-                    }
-
-                    // A server that cannot say (not PostgreSQL, no pg_roles) gets no session: the check fails closed.
-                    throw new UpstreamLoginException(SqlStates.InsufficientPrivilege,
-                        "the gateway could not check whether its upstream role can become a PostgreSQL superuser: " + message);
-                case BackendMessageType.ReadyForQuery when canceled is not null:
-                    connection.Input.Consume(length);
-                    (retried, canceled) = (true, null);
-                    FrontendWriter.WriteQuery(output, SuperuserMembershipQuery);
-                    output.FlushTo(connection.Stream);
-                    continue;
+                        SqlState = System.Text.Encoding.ASCII.GetString(error.SqlState),
+                        Error = System.Text.Encoding.UTF8.GetString(error.Message),
+                    };
+                    break;
                 case BackendMessageType.ReadyForQuery:
                     connection.Status = ReadyForQueryMessage.Parse(frame.Body).Status;
                     connection.Input.Consume(length);
-                    if (role is not null)
-                    {
-                        throw new UpstreamLoginException(SqlStates.InsufficientPrivilege, Superusers.MembershipRefusal(role));
-                    }
-
-                    return;
-                case BackendMessageType.RowDescription or BackendMessageType.CommandComplete or BackendMessageType.NoticeResponse
-                    or BackendMessageType.ParameterStatus:
+                    return answer;
+                case BackendMessageType.DataRow or BackendMessageType.RowDescription or BackendMessageType.CommandComplete
+                    or BackendMessageType.NoticeResponse or BackendMessageType.ParameterStatus:
                     break;
                 default:
                     throw new UpstreamLoginException(SqlStates.ProtocolViolation,
-                        $"the upstream server sent message type {PgProtocolException.DescribeType(frame.Type)} during the login's role check");
+                        $"the upstream server sent message type {PgProtocolException.DescribeType(frame.Type)} during {during}");
             }
 
             connection.Input.Consume(length);

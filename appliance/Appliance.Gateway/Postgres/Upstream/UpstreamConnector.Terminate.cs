@@ -27,38 +27,13 @@ internal sealed partial class UpstreamConnector
         // Named by pid and the gateway's port, as everyone on the connection shares its role: a pid
         // the backend left, taken by another person's session, is not ended. No row: nothing to end
         // (behind a pooler the pid is the pooler's key, and no backend has it).
-        FrontendWriter.WriteQuery(output, string.Create(CultureInfo.InvariantCulture,
-            $"SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE pid = {processId} AND client_port = {clientPort}"));
+        var answer = QueryFirstValue(connection, output, string.Create(CultureInfo.InvariantCulture,
+            $"SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE pid = {processId} AND client_port = {clientPort}"),
+            "ending a cut session's backend");
+        FrontendWriter.WriteTerminate(output);
         output.FlushTo(connection.Stream);
-        var ended = false;
-        string? refusal = null;
-        while (true)
-        {
-            var length = ReadMessage(connection.Stream, connection.Input, MaxLoginMessageLength, "ending a cut session's backend");
-            connection.Input.TryRead(MaxLoginMessageLength, out var frame);
-            switch ((BackendMessageType)frame.Type)
-            {
-                case BackendMessageType.DataRow:
-                    var columns = DataRowMessage.Parse(frame.Body).Columns;
-                    foreach (var column in columns)
-                    {
-                        ended = !column.IsNull && column.Bytes.SequenceEqual("t"u8);
-                    }
-
-                    break;
-                case BackendMessageType.ErrorResponse:
-                    refusal = System.Text.Encoding.UTF8.GetString(ErrorOrNoticeMessage.Parse(frame.Body).Message);
-                    break;
-                case BackendMessageType.ReadyForQuery:
-                    connection.Input.Consume(length);
-                    FrontendWriter.WriteTerminate(output);
-                    output.FlushTo(connection.Stream);
-                    return refusal is null
-                        ? ended
-                        : throw new UpstreamLoginException(SqlStates.InsufficientPrivilege, $"the upstream server did not end backend {processId}: {refusal}");
-            }
-
-            connection.Input.Consume(length);
-        }
+        return answer.Error is { } refusal
+            ? throw new UpstreamLoginException(SqlStates.InsufficientPrivilege, $"the upstream server did not end backend {processId}: {refusal}")
+            : answer.Value == "t";
     }
 }
