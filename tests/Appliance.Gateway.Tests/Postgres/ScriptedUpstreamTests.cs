@@ -4,6 +4,8 @@ using Appliance.Gateway.Postgres.Listener;
 using Appliance.Gateway.Tests.Postgres.Support;
 using Appliance.Gateway.Tests.Support;
 using Appliance.Tests.Common.Gateway;
+using Appliance.Wire;
+using Appliance.Wire.Primitives;
 using Appliance.Wire.Backend;
 using Appliance.Wire.Writing;
 using static Appliance.Tests.Common.Gateway.TestPolicies;
@@ -43,6 +45,94 @@ public sealed class ScriptedUpstreamTests
         Assert.Equal("08004", error.SqlState);
         Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("demo_reader", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UpstreamThatCannotAnswerTheRoleCheck_RefusesTheLogin()
+    {
+        // A server with no readable pg_roles cannot say whether the role can become a superuser:
+        // the check fails closed.
+        await using var upstream = new ScriptedUpstream(async c =>
+        {
+            await c.SendLoginOkAsync();
+            await c.AnswerRoleCheckAsync(
+                o => BackendWriter.WriteCommandComplete(o, "SET"),
+                o => BackendWriter.WriteErrorResponse(o, ErrorSeverity.Error, "42501", "permission denied for view pg_roles"),
+                o => BackendWriter.WriteReadyForQuery(o, TransactionStatus.Idle));
+            await c.ReadAsync();
+        });
+        await using var gateway = await StartAsync(upstream);
+
+        var error = await LoginFailureAsync(gateway);
+
+        Assert.Equal("42501", error.SqlState);
+        Assert.Contains("could not check whether its upstream role can become a PostgreSQL superuser", error.Message, StringComparison.Ordinal);
+        Assert.Contains("permission denied for view pg_roles", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RoleCheckCutByTheClientsStatementTimeout_IsAskedOnceMore()
+    {
+        var askedAgain = false;
+        await using var upstream = new ScriptedUpstream(async c =>
+        {
+            await c.SendLoginOkAsync();
+            await c.AnswerRoleCheckAsync(
+                o => BackendWriter.WriteErrorResponse(o, ErrorSeverity.Error, "57014", "canceling statement due to statement timeout"),
+                o => BackendWriter.WriteReadyForQuery(o, TransactionStatus.Idle));
+            await c.AnswerRoleCheckAsync(
+                o => BackendWriter.WriteCommandComplete(o, "SET"),
+                o => BackendWriter.WriteCommandComplete(o, "SELECT 0"),
+                o => BackendWriter.WriteReadyForQuery(o, TransactionStatus.Idle));
+            askedAgain = true;
+            await c.ReadAsync();
+        });
+        await using var gateway = await StartAsync(upstream);
+
+        await using var client = await RawPgClient.LoginAsync(gateway.Service<PostgresListenerInfo>().Port, Alice, await GrantAsync(gateway), "demo", tls: true);
+
+        Assert.True(askedAgain);
+    }
+
+    [Fact]
+    public async Task RoleCheckCutTwice_RefusesTheLogin()
+    {
+        await using var upstream = new ScriptedUpstream(async c =>
+        {
+            await c.SendLoginOkAsync();
+            for (var i = 0; i < 2; i++)
+            {
+                await c.AnswerRoleCheckAsync(
+                    o => BackendWriter.WriteErrorResponse(o, ErrorSeverity.Error, "57014", "canceling statement due to statement timeout"),
+                    o => BackendWriter.WriteReadyForQuery(o, TransactionStatus.Idle));
+            }
+
+            await c.ReadAsync();
+        });
+        await using var gateway = await StartAsync(upstream);
+
+        var error = await LoginFailureAsync(gateway);
+
+        Assert.Equal("42501", error.SqlState);
+        Assert.Contains("could not check", error.Message, StringComparison.Ordinal);
+        Assert.Contains("statement timeout", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RoleCheckAnsweredWithAnUnexpectedMessage_IsAProtocolViolation()
+    {
+        await using var upstream = new ScriptedUpstream(async c =>
+        {
+            await c.SendLoginOkAsync();
+            await c.AnswerRoleCheckAsync(o => CopyWriter.WriteCopyResponse(o, BackendMessageType.CopyInResponse, PgFormat.Text, []));
+            await c.ReadAsync();
+        });
+        await using var gateway = await StartAsync(upstream);
+
+        var error = await LoginFailureAsync(gateway);
+
+        Assert.Equal("08P01", error.SqlState);
+        Assert.Contains("during the login's role check", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -114,22 +114,31 @@ internal sealed class ScriptedUpstream : IAsyncDisposable
         /// </summary>
         public async Task CompleteLoginAsync()
         {
-            await SendAsync(
-                BackendWriter.WriteAuthenticationOk,
-                o => BackendWriter.WriteParameterStatus(o, "server_version", "15.99 (scripted)"),
-                o => BackendWriter.WriteParameterStatus(o, "client_encoding", "UTF8"),
-                o => BackendWriter.WriteBackendKeyData(o, 4242, [9, 9, 9, 9]),
+            await SendLoginOkAsync();
+            await AnswerRoleCheckAsync(
+                o => BackendWriter.WriteCommandComplete(o, "SET"),
+                o => BackendWriter.WriteCommandComplete(o, "SELECT 0"),
                 o => BackendWriter.WriteReadyForQuery(o, TransactionStatus.Idle));
+        }
+
+        /// <summary>AuthenticationOk, a few parameters, a key, ReadyForQuery: a login without a password.</summary>
+        public Task SendLoginOkAsync() => SendAsync(
+            BackendWriter.WriteAuthenticationOk,
+            o => BackendWriter.WriteParameterStatus(o, "server_version", "15.99 (scripted)"),
+            o => BackendWriter.WriteParameterStatus(o, "client_encoding", "UTF8"),
+            o => BackendWriter.WriteBackendKeyData(o, 4242, [9, 9, 9, 9]),
+            o => BackendWriter.WriteReadyForQuery(o, TransactionStatus.Idle));
+
+        /// <summary>Reads the gateway's check that the role can become no superuser, and sends <paramref name="answer"/>.</summary>
+        public async Task AnswerRoleCheckAsync(params Action<IBufferWriter<byte>>[] answer)
+        {
             var (type, body) = await ReadAsync();
             if (type != 'Q' || !System.Text.Encoding.UTF8.GetString(body).Contains("rolsuper", StringComparison.Ordinal))
             {
                 throw new InvalidOperationException($"expected the gateway's superuser check after the login, got message '{type}'");
             }
 
-            await SendAsync(
-                o => BackendWriter.WriteCommandComplete(o, "SET"),
-                o => BackendWriter.WriteCommandComplete(o, "SELECT 0"),
-                o => BackendWriter.WriteReadyForQuery(o, TransactionStatus.Idle));
+            await SendAsync(answer);
         }
 
         /// <summary>The next message from the gateway: type and body.</summary>
