@@ -132,6 +132,13 @@ internal sealed partial class Masker
         // rows it cannot mask by column (to a file or program, binary, several statements).
         // A cursor's query too: the gateway plans what a FETCH returns with the DECLARE's text
         // (SqlCursors), so its results are masked as the query's would be.
+        if (statement.Origin is SqlStatementOrigin.MergeAction or SqlStatementOrigin.ConflictAction)
+        {
+            // Part of the MERGE or INSERT around it, whose whole text is judged (FirstSource): alone,
+            // SET ssn = s.v reads as if s.v came from nowhere (probe CB4: refused as a copy).
+            return null;
+        }
+
         if (statement.Origin is not (SqlStatementOrigin.TopLevel or SqlStatementOrigin.With or SqlStatementOrigin.ExplainAnalyze
             or SqlStatementOrigin.Copy or SqlStatementOrigin.Cursor))
         {
@@ -148,8 +155,8 @@ internal sealed partial class Masker
             // A COPY FROM, judged also as the INSERT it is, loads the client's rows: it reads none (probe
             // AK3: an option's string, WITH (NULL '\N'), was taken for the alias list of a from-item STDIN).
             "INSERT" when statement.Command == "COPY FROM" => null,
-            "INSERT" or "UPDATE" when named.Count == 0 => first,
-            "INSERT" or "UPDATE" => FirstSource(text, tokens, named, statement.Kind),
+            "INSERT" or "UPDATE" or "MERGE" when named.Count == 0 => first,
+            "INSERT" or "UPDATE" or "MERGE" => FirstSource(text, tokens, named),
             "CREATE" when statement.Command.EndsWith("INDEX", StringComparison.Ordinal) => null,
             "CREATE" or "ALTER" when OnlyDefinesColumns(text, tokens, named) => null,
             _ => first,
@@ -293,56 +300,6 @@ internal sealed partial class Masker
         }
 
         return null;
-    }
-
-    /// <summary>
-    /// A masked column named where its value is read into the row written: not as a target
-    /// (INSERT's column list, <c>SET ssn =</c>), not compared (<c>ssn = …</c> is a boolean), not in
-    /// WHERE or RETURNING (a filter; returned columns are masked like any result).
-    /// </summary>
-    private string? FirstSource(string text, List<SqlToken> tokens, List<int> named, string kind)
-    {
-        var sourceStart = kind == "INSERT" ? TopLevelWordIndex(text, tokens, "VALUES", "SELECT", "WITH", "TABLE", "DEFAULT", "OVERRIDING") : 0;
-        var filterStart = TopLevelWordIndex(text, tokens, "WHERE", "RETURNING");
-        foreach (var mention in named)
-        {
-            var comparedOrAssigned = mention + 1 < tokens.Count && IsEquals(text, tokens[mention + 1]) || InTargetList(text, tokens, mention);
-            if (mention > sourceStart && mention < filterStart && !comparedOrAssigned)
-            {
-                return Identifier(text, tokens[mention]);
-            }
-        }
-
-        return null;
-    }
-
-    private static bool IsEquals(string text, SqlToken token) => token.Kind == SqlTokenKind.Other && text.AsSpan(token.Start, token.Length) is "=";
-
-    /// <summary>
-    /// One of a list of names in parentheses followed by <c>=</c>: an UPDATE's
-    /// <c>SET (name, card_number) = ('a', 'x')</c>, or a row compared (probe BY1: refused as a copy).
-    /// </summary>
-    private static bool InTargetList(string text, List<SqlToken> tokens, int mention)
-    {
-        static bool IsNamePart(string text, SqlToken token) =>
-            token.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier or SqlTokenKind.Comma || token.Kind == SqlTokenKind.Other && text[token.Start] == '.';
-
-        var open = mention - 1;
-        while (open >= 0 && IsNamePart(text, tokens[open]))
-        {
-            open--;
-        }
-
-        var close = mention + 1;
-        while (close < tokens.Count && IsNamePart(text, tokens[close]))
-        {
-            close++;
-        }
-
-        // Names only: a subquery's parentheses ((SELECT ssn FROM …) = …) hold no target list.
-        return open >= 0 && tokens[open].Kind == SqlTokenKind.OpenParen && close + 1 < tokens.Count
-            && tokens[close].Kind == SqlTokenKind.CloseParen && IsEquals(text, tokens[close + 1])
-            && !(IsWord(text, tokens[open + 1], "SELECT") || IsWord(text, tokens[open + 1], "VALUES") || IsWord(text, tokens[open + 1], "WITH") || IsWord(text, tokens[open + 1], "TABLE"));
     }
 
     private static bool IsRoutine(SqlStatement statement) =>

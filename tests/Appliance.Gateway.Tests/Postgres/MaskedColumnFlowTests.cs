@@ -444,6 +444,36 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     }
 
     /// <summary>
+    /// The index predicate of an upsert and the WHERE of a union's first branch had made the rest
+    /// of the statement read as a filter, and a masked column was copied into a clean one (probe
+    /// CB1, CB2). The upsert that keeps the value in the masked column runs (probe CB3).
+    /// </summary>
+    [Fact]
+    public async Task AnUpsertOrAUnion_CopyingAMaskedColumn_IsRefused_AndAnUpsertInPlaceRuns()
+    {
+        var (table, ssn) = await PersonAsync();
+        await fixture.UpstreamAsync($"CREATE TABLE {table}_clean (id int PRIMARY KEY, v text); INSERT INTO {table}_clean VALUES (1, 'z')");
+        await using var connection = await fixture.OpenAsync();
+
+        var upsert = await FailsAsync(connection,
+            "INSERT INTO {0}_clean AS t (id, v) VALUES (1, 'y') ON CONFLICT (id) WHERE true DO UPDATE SET v = (SELECT reverse(ssn) FROM {0} LIMIT 1)", table);
+        var union = await FailsAsync(connection, "INSERT INTO {0}_clean (id, v) SELECT 2, 'a' WHERE true UNION ALL SELECT 3, reverse(ssn) FROM {0}", table);
+        await using (var inPlace = new NpgsqlCommand(
+            $"INSERT INTO {table} (id, ssn) VALUES (1, '000-11-2222') ON CONFLICT (id) DO UPDATE SET ssn = EXCLUDED.ssn", connection))
+        {
+            await inPlace.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal("42501", upsert.SqlState);
+        Assert.Contains("masked column \"ssn\"", upsert.MessageText, StringComparison.Ordinal);
+        Assert.Equal("42501", union.SqlState);
+        Assert.Contains("masked column \"ssn\"", union.MessageText, StringComparison.Ordinal);
+        Assert.Equal("1:z", await fixture.UpstreamScalarAsync<string>($"SELECT string_agg(id || ':' || v, ',') FROM {table}_clean"));
+        Assert.Equal("000-11-2222", await fixture.UpstreamScalarAsync<string>($"SELECT ssn FROM {table} WHERE id = 1"));
+        AssertNoSsn(upsert.MessageText + union.MessageText, ssn);
+    }
+
+    /// <summary>
     /// A view made in the database (not through the gateway) that renames a masked column, or
     /// computes from it, let it out under the new name with only the detectors on it (probe OA1).
     /// Its columns are masked by what they read, through views over it too, and its other

@@ -1,0 +1,217 @@
+using Appliance.Policy.Sql;
+
+namespace Appliance.Policy.Masking;
+
+/// <summary>
+/// Which mentions of a masked column in an INSERT, UPDATE or MERGE give their value to the row
+/// written. The statement is read clause by clause at its top level (parentheses and
+/// <c>CASE … END</c> nest, and a nested mention belongs to the clause around it):
+/// <list type="bullet">
+/// <item>the relation written and its column lists are targets, not values;</item>
+/// <item>WHERE, RETURNING, HAVING, ON, a MERGE's WHEN condition, an ON CONFLICT's inference, and
+/// the clauses that only order or count (GROUP, ORDER, LIMIT) filter the rows written: a value
+/// read there is not written (returned columns are masked like any result);</item>
+/// <item>a SET item whose target is a masked column keeps the value under a masked name:
+/// <c>SET ssn = upper(ssn)</c>, <c>SET ssn = EXCLUDED.ssn</c>, <c>SET info.ssn = …</c>;</item>
+/// <item>everything else (a query, VALUES, FROM, USING, another SET item) is a source.</item>
+/// </list>
+/// A clause that starts a source ends a filter: the index predicate of <c>ON CONFLICT (id) WHERE
+/// true DO UPDATE SET …</c> and the WHERE of a set operation's first branch had made every later
+/// clause a filter, and a masked column was copied through them (probe CB1, CB2).
+/// </summary>
+internal sealed partial class Masker
+{
+    private enum WritePart : byte
+    {
+        /// <summary>The relation written (INSERT INTO t, UPDATE t, MERGE INTO t) and an INSERT's column list.</summary>
+        Target,
+        Source,
+        Filter,
+        /// <summary>A join's ON condition: a filter that a comma or the next join ends.</summary>
+        JoinFilter,
+        /// <summary>A SET item's target, judged at its <c>=</c>.</summary>
+        SetTarget,
+        SetValue,
+        /// <summary>The value of a SET item whose target is a masked column.</summary>
+        InPlaceValue,
+        /// <summary>A MERGE action's <c>INSERT (…)</c> column list.</summary>
+        ColumnList,
+    }
+
+    /// <summary>The first masked column <paramref name="named"/> whose value goes into the row written, if any.</summary>
+    private string? FirstSource(string text, List<SqlToken> tokens, List<int> named)
+    {
+        var mentioned = new HashSet<int>(named);
+        var part = WritePart.Target;
+        var depth = 0;
+        var itemStart = 0;
+        var columnListNext = false;
+        var targetMentions = new List<int>();
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (token.Kind == SqlTokenKind.OpenParen || IsWord(text, token, "CASE"))
+            {
+                if (depth == 0 && token.Kind == SqlTokenKind.OpenParen)
+                {
+                    if (columnListNext)
+                    {
+                        part = WritePart.ColumnList;
+                    }
+                    else if (part == WritePart.Target && StartsQuery(text, tokens, i + 1))
+                    {
+                        // INSERT INTO t (SELECT …): a parenthesized query, not a column list.
+                        part = WritePart.Source;
+                    }
+                }
+
+                columnListNext = false;
+                depth++;
+                continue;
+            }
+
+            columnListNext = false;
+            if (token.Kind == SqlTokenKind.CloseParen || IsWord(text, token, "END"))
+            {
+                if (--depth < 0)
+                {
+                    // Not a statement PostgreSQL would run as read here: fail closed.
+                    return Identifier(text, tokens[named[0]]);
+                }
+
+                if (depth == 0 && part == WritePart.ColumnList)
+                {
+                    part = WritePart.Source;
+                }
+
+                continue;
+            }
+
+            if (depth == 0)
+            {
+                if (token.Kind == SqlTokenKind.Word)
+                {
+                    var next = NextWritePart(Word(text, token), part, i);
+                    if (next == WritePart.SetTarget && part != WritePart.SetTarget)
+                    {
+                        itemStart = i + 1;
+                    }
+
+                    // A MERGE action's INSERT (id, ssn) VALUES …: its parentheses name targets.
+                    columnListNext = i > 0 && IsWord(text, token, "INSERT") && i + 1 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.OpenParen;
+                    part = next;
+                }
+                else if (token.Kind == SqlTokenKind.Comma && part is WritePart.SetValue or WritePart.InPlaceValue)
+                {
+                    part = WritePart.SetTarget;
+                    itemStart = i + 1;
+                }
+                else if (token.Kind == SqlTokenKind.Comma && part == WritePart.JoinFilter)
+                {
+                    part = WritePart.Source;
+                }
+                else if (part == WritePart.SetTarget && IsEquals(text, token))
+                {
+                    // Names only (SET ssn, SET info.ssn, SET (a, ssn)) are targets; a subscript is
+                    // an expression: SET tags[length(ssn)] = … sizes an array by the value.
+                    var plain = PlainTarget(text, tokens, itemStart, i, out var single);
+                    if (!plain && targetMentions.Count > 0)
+                    {
+                        return Identifier(text, tokens[targetMentions[0]]);
+                    }
+
+                    targetMentions.Clear();
+                    part = single && mentioned.Contains(i - 1) && _columns.Contains(Identifier(text, tokens[i - 1]))
+                        ? WritePart.InPlaceValue
+                        : WritePart.SetValue;
+                    continue;
+                }
+            }
+
+            if (!mentioned.Contains(i))
+            {
+                continue;
+            }
+
+            switch (part)
+            {
+                case WritePart.SetTarget:
+                    targetMentions.Add(i);
+                    break;
+                case WritePart.Source or WritePart.SetValue when !(i + 1 < tokens.Count && IsEquals(text, tokens[i + 1])):
+                    // ssn = … is a comparison: a boolean is written, not the value.
+                    return Identifier(text, tokens[i]);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Where a top-level word takes the statement: the part its mentions belong to from there on.</summary>
+    private static WritePart NextWritePart(ReadOnlySpan<char> word, WritePart part, int index)
+    {
+        if (part is WritePart.SetTarget or WritePart.SetValue or WritePart.InPlaceValue)
+        {
+            // Inside a SET list only the clauses that end it count: a value's own words
+            // (IS DISTINCT FROM aside, taken as a source) do not start one.
+            return word.Equals("FROM", StringComparison.OrdinalIgnoreCase) ? WritePart.Source
+                : IsOneOf(word, SetListEnds) ? WritePart.Filter
+                : part;
+        }
+
+        return IsOneOf(word, FilterWords) ? WritePart.Filter
+            : word.Equals("ON", StringComparison.OrdinalIgnoreCase) ? WritePart.JoinFilter
+            : word.Equals("SET", StringComparison.OrdinalIgnoreCase) ? WritePart.SetTarget
+            : IsOneOf(word, SourceWords) || index > 0 && word.Equals("INSERT", StringComparison.OrdinalIgnoreCase)
+                || part == WritePart.Target && IsOneOf(word, InsertSourceWords) ? WritePart.Source
+            : part;
+    }
+
+    private static readonly string[] SetListEnds = ["WHERE", "RETURNING", "WHEN"];
+
+    private static readonly string[] FilterWords =
+        ["WHERE", "RETURNING", "HAVING", "GROUP", "ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW", "CONFLICT", "WHEN"];
+
+    private static readonly string[] SourceWords =
+        ["SELECT", "VALUES", "FROM", "USING", "UNION", "INTERSECT", "EXCEPT", "DO", "THEN", "JOIN", "TABLE", "WITH", "LATERAL"];
+
+    /// <summary>INSERT INTO t DEFAULT VALUES, INSERT INTO t OVERRIDING SYSTEM VALUE …: the words only start a source right after the target.</summary>
+    private static readonly string[] InsertSourceWords = ["DEFAULT", "OVERRIDING"];
+
+    private static bool IsOneOf(ReadOnlySpan<char> word, string[] words)
+    {
+        foreach (var candidate in words)
+        {
+            if (word.Equals(candidate, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether tokens <paramref name="from"/> to <paramref name="to"/> are only names (dotted, or a parenthesized list); <paramref name="single"/>: one dotted name.</summary>
+    private static bool PlainTarget(string text, List<SqlToken> tokens, int from, int to, out bool single)
+    {
+        single = from < to;
+        for (var i = from; i < to; i++)
+        {
+            var token = tokens[i];
+            var dot = token.Kind == SqlTokenKind.Other && text.AsSpan(token.Start, token.Length) is ".";
+            if (token.Kind is SqlTokenKind.Comma or SqlTokenKind.OpenParen or SqlTokenKind.CloseParen)
+            {
+                single = false;
+            }
+            else if (!dot && token.Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
+            {
+                single = false;
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsEquals(string text, SqlToken token) => token.Kind == SqlTokenKind.Other && text.AsSpan(token.Start, token.Length) is "=";
+}
