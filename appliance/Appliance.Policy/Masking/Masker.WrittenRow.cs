@@ -43,13 +43,18 @@ internal sealed partial class Masker
     {
         var mentioned = new HashSet<int>(named);
         var part = WritePart.Target;
-        var depth = 0;
+        // What is open: true for a CASE, false for a parenthesis. Every CASE word opens one, and only
+        // its END closes it: a column label may be called case or end (SELECT true AS case), and a
+        // label case that opened a level nothing closed had hidden the clauses after it (probe CE1).
+        // So a parenthesis closing over an open CASE, or anything left open, fails closed.
+        var open = new Stack<bool>();
         var itemStart = 0;
         var columnListNext = false;
         var targetMentions = new List<int>();
         for (var i = 0; i < tokens.Count; i++)
         {
             var token = tokens[i];
+            var depth = open.Count;
             if (token.Kind == SqlTokenKind.OpenParen || IsWord(text, token, "CASE"))
             {
                 if (depth == 0 && token.Kind == SqlTokenKind.OpenParen)
@@ -66,20 +71,20 @@ internal sealed partial class Masker
                 }
 
                 columnListNext = false;
-                depth++;
+                open.Push(token.Kind != SqlTokenKind.OpenParen);
                 continue;
             }
 
             columnListNext = false;
-            if (token.Kind == SqlTokenKind.CloseParen || IsWord(text, token, "END"))
+            if (token.Kind == SqlTokenKind.CloseParen || IsWord(text, token, "END") && open.TryPeek(out var inCase) && inCase)
             {
-                if (--depth < 0)
+                if (!open.TryPop(out var wasCase) || wasCase != (token.Kind != SqlTokenKind.CloseParen))
                 {
-                    // Not a statement PostgreSQL would run as read here: fail closed.
+                    // Not nested as PostgreSQL would read it: fail closed.
                     return Identifier(text, tokens[named[0]]);
                 }
 
-                if (depth == 0 && part == WritePart.ColumnList)
+                if (open.Count == 0 && part == WritePart.ColumnList)
                 {
                     part = WritePart.Source;
                 }
@@ -144,7 +149,8 @@ internal sealed partial class Masker
             }
         }
 
-        return null;
+        // Something left open (a label called case) may have hidden a clause: fail closed.
+        return open.Count == 0 ? null : Identifier(text, tokens[named[0]]);
     }
 
     /// <summary>Where a top-level word takes the statement: the part its mentions belong to from there on.</summary>

@@ -293,6 +293,24 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     /// <summary>
+    /// One Query of several statements is one record under the first result's column names: its
+    /// samples are that result's rows, not a later statement's under the wrong names (probe CD1).
+    /// </summary>
+    [Fact]
+    public async Task AMultiStatementQuery_IsSampledFromItsFirstResult()
+    {
+        var marker = PgGatewayFixture.Marker();
+        await using var client = await fixture.RawAliceAsync();
+        await client.SendAsync(o => Appliance.Wire.Writing.FrontendWriter.WriteQuery(o, $"SELECT 'first' AS {marker}; SELECT 1 AS a, 'second' AS b, 3 AS c"));
+        Assert.Equal(2, (await client.ReadUntilReadyAsync()).Count(m => m.Type == 'D'));
+
+        var recorded = Assert.Single(await fixture.RecordedStatementsAsync(marker, 1));
+        Assert.Equal([marker], recorded.GetProperty("columns").EnumerateArray().Select(c => c.GetString()));
+        var sample = Assert.Single(recorded.GetProperty("sampleRows").EnumerateArray());
+        Assert.Equal(["first"], sample.EnumerateArray().Select(v => v.GetString()));
+    }
+
+    /// <summary>
     /// The values of a statement that names a masked column are recorded masked, in the text and
     /// in the parameters (probe BH1: an SSN without dashes was kept in clear); its samples are kept.
     /// </summary>

@@ -86,6 +86,12 @@ public sealed class MaskerFlowTests
     [InlineData("MERGE INTO clean c USING customers s ON c.id = s.id WHEN MATCHED THEN UPDATE SET v = s.ssn")]
     [InlineData("MERGE INTO clean c USING customers s ON false WHEN NOT MATCHED THEN INSERT (id, v) VALUES (s.id, s.card_number)")]
     [InlineData("MERGE INTO customers t USING (SELECT id, ssn FROM customers) s ON t.id = s.id WHEN MATCHED THEN UPDATE SET city = s.ssn")]
+    // A column label called case or end is no CASE … END (probe CE1: it hid the clauses after it).
+    [InlineData("INSERT INTO clean (id, v) SELECT 1, 'a' WHERE (SELECT true AS case) UNION ALL SELECT 2, translate(ssn, '0123456789', 'abcdefghij') FROM customers")]
+    [InlineData("MERGE INTO clean c USING customers s ON (SELECT false AS case) WHEN NOT MATCHED THEN INSERT (v) VALUES (translate(s.ssn, '0123456789', 'abcdefghij'))")]
+    [InlineData("UPDATE cust2 SET ssn = (SELECT ssn AS case), v = translate(ssn, '0123456789', 'abcdefghij') WHERE id = 1")]
+    [InlineData("INSERT INTO clean (id, v) SELECT 1, 'a' WHERE (SELECT true AS case) UNION ALL SELECT 2, reverse(ssn) AS end FROM customers")]
+    [InlineData("INSERT INTO clean (id, v) SELECT 1, 'a' WHERE (SELECT 1 AS end) = 1 UNION ALL SELECT 2, reverse(ssn) FROM customers")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);
@@ -285,6 +291,7 @@ public sealed class MaskerFlowTests
     [InlineData("UPDATE customers SET city = 'x' FROM orders o WHERE o.customer_id = customers.id AND customers.ssn LIKE '1%'")]
     [InlineData("INSERT INTO customers (id, ssn) SELECT id + 1000, 'x' FROM orders ON CONFLICT (id) DO UPDATE SET ssn = EXCLUDED.ssn")]
     [InlineData("INSERT INTO clean (id, v) SELECT id, city FROM customers WHERE ssn IS NOT NULL ORDER BY ssn LIMIT 5")]
+    [InlineData("UPDATE customers SET ssn = CASE WHEN ssn LIKE '9%' THEN (SELECT 'x' AS end) ELSE ssn END, note = CASE WHEN id > 1 THEN 'a' END WHERE id = 1")]
     public void ReadingOrWritingInPlace_IsAllowed(string sql) =>
         Assert.Null(Columns.FlowRefusal(sql));
 

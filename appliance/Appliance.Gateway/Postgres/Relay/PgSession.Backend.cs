@@ -330,7 +330,9 @@ internal sealed partial class PgSession
         {
             trace.Shape ??= shape;
             trace.RowsRelayed++;
-            if (trace.WantsSample && _clientOut.Length > start)
+            // The record names the first result's columns: a later statement's rows of a
+            // multi-statement Query would sit under them (probe CD1), so only the first's are sampled.
+            if (trace.WantsSample && ReferenceEquals(trace.Shape, shape) && _clientOut.Length > start)
             {
                 Sample(trace, shape, _clientOut.WrittenSpan[start..]);
             }
