@@ -28,6 +28,7 @@ internal static class PostgresGatewayExtensions
         services.AddSingleton<IConnectionListenerFactory, PgSocketTransportFactory>();
         services.AddSingleton<GatewayCertificate>();
         services.AddSingleton<UpstreamConnector>();
+        services.AddSingleton<CutBackends>();
         services.AddSingleton<ColumnCatalogs>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<Loop.EventLoops>();

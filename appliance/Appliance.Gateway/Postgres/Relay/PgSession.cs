@@ -282,7 +282,7 @@ internal sealed partial class PgSession : IDisposable
         if (busy)
         {
             // Closing the socket alone would let a running statement go on to its end upstream.
-            _ = Task.Run(CancelUpstream);
+            _services.CutBackends.Enqueue(CancelUpstream);
         }
     }
 
@@ -305,7 +305,7 @@ internal sealed partial class PgSession : IDisposable
         Stop(reason);
         if (busy)
         {
-            CancelUpstream();
+            _services.CutBackends.Enqueue(CancelUpstream);
         }
     }
 

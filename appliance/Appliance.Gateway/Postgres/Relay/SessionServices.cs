@@ -15,6 +15,7 @@ internal sealed record SessionServices(
     GuardrailEvents GuardrailEvents,
     IPolicyProvider Policy,
     Upstream.UpstreamConnector Connector,
+    Upstream.CutBackends CutBackends,
     LargeStatementGate LargeStatements,
     TimeProvider Time,
     ILogger<PgSession> Logger);
