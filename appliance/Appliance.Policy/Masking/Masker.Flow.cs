@@ -209,7 +209,7 @@ internal sealed partial class Masker
         ["AS", "SELECT", "DEFAULT", "GENERATED", "CHECK", "USING", "RENAME", "LIKE", "INHERITS", "OF", "PARTITION", "EXECUTE", "TYPE", "EXCLUDE"];
 
     private static bool IsWordAt(string text, List<SqlToken> tokens, int index, string word) =>
-        index < tokens.Count && IsWord(text, tokens[index], word);
+        index >= 0 && index < tokens.Count && IsWord(text, tokens[index], word);
 
     /// <summary>
     /// Functions that keep a value beyond the statement, where a later one reads it back. The XML

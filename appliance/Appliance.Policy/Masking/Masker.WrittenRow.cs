@@ -42,6 +42,10 @@ internal sealed partial class Masker
     private string? FirstSource(string text, List<SqlToken> tokens, List<int> named)
     {
         var mentioned = new HashSet<int>(named);
+        var merge = IsWordAt(text, tokens, 0, "MERGE");
+        var update = IsWordAt(text, tokens, 0, "UPDATE");
+        var joinPending = false;
+        var joinOn = false;
         var part = WritePart.Target;
         // What is open: true for a CASE, false for a parenthesis. Every CASE word opens one, and only
         // its END closes it: a column label may be called case or end (SELECT true AS case), and a
@@ -96,14 +100,21 @@ internal sealed partial class Masker
             {
                 if (token.Kind == SqlTokenKind.Word)
                 {
-                    var next = NextWritePart(Word(text, token), part, i);
+                    // A JOIN's ON starts its condition, and a word after it is a name (ON conflict(t.x)
+                    // calls a function), not an INSERT's ON CONFLICT.
+                    var label = IsLabelOrAttribute(text, tokens, i);
+                    joinOn = !label && IsWord(text, token, "ON") ? joinPending : joinOn;
+                    joinPending = label ? joinPending : IsWord(text, token, "JOIN") || joinPending && !IsWord(text, token, "ON") && !IsWord(text, token, "USING");
+                    var next = NextWritePart(text, tokens, i, part, merge, update, joinOn);
                     if (next == WritePart.SetTarget && part != WritePart.SetTarget)
                     {
                         itemStart = i + 1;
                     }
 
-                    // A MERGE action's INSERT (id, ssn) VALUES …: its parentheses name targets.
-                    columnListNext = i > 0 && IsWord(text, token, "INSERT") && i + 1 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.OpenParen;
+                    // A MERGE action's THEN INSERT (id, ssn) VALUES …: its parentheses name targets
+                    // (elsewhere insert(…) may be a function's call).
+                    columnListNext = merge && IsWord(text, token, "INSERT") && IsWordAt(text, tokens, i - 1, "THEN")
+                        && i + 1 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.OpenParen;
                     part = next;
                 }
                 else if (token.Kind == SqlTokenKind.Comma && part is WritePart.SetValue or WritePart.InPlaceValue)
@@ -153,30 +164,53 @@ internal sealed partial class Masker
         return open.Count == 0 ? null : Identifier(text, tokens[named[0]]);
     }
 
-    /// <summary>Where a top-level word takes the statement: the part its mentions belong to from there on.</summary>
-    private static WritePart NextWritePart(ReadOnlySpan<char> word, WritePart part, int index)
+    /// <summary>
+    /// Where the top-level word <paramref name="i"/> takes the statement. A word leads to a part
+    /// whose mentions are not read (a filter, a SET target, a column list) only where it can be
+    /// that clause: after AS any keyword is a column label, after a dot an attribute, and several
+    /// are labels or aliases even without AS (SELECT 'x' when, FROM t conflict); DISTINCT ON and
+    /// WITHIN GROUP are no ON or GROUP clause (probe CG1–CG4: each hid the copy after it). A word
+    /// that starts a source can only make more of the statement read.
+    /// </summary>
+    /// <param name="joinOn">A JOIN waits for its ON, or the last ON was a JOIN's.</param>
+    private static WritePart NextWritePart(string text, List<SqlToken> tokens, int i, WritePart part, bool merge, bool update, bool joinOn)
     {
+        if (IsLabelOrAttribute(text, tokens, i))
+        {
+            return part;
+        }
+
+        var word = Word(text, tokens[i]);
+        var when = word.Equals("WHEN", StringComparison.OrdinalIgnoreCase);
         if (part is WritePart.SetTarget or WritePart.SetValue or WritePart.InPlaceValue)
         {
             // Inside a SET list only the clauses that end it count: a value's own words
-            // (IS DISTINCT FROM aside, taken as a source) do not start one.
+            // (IS DISTINCT FROM aside, taken as a source) do not start one; a CASE's WHEN is nested.
             return word.Equals("FROM", StringComparison.OrdinalIgnoreCase) ? WritePart.Source
-                : IsOneOf(word, SetListEnds) ? WritePart.Filter
+                : IsOneOf(word, SetListEnds) || when && merge ? WritePart.Filter
                 : part;
         }
 
-        return IsOneOf(word, FilterWords) ? WritePart.Filter
-            : word.Equals("ON", StringComparison.OrdinalIgnoreCase) ? WritePart.JoinFilter
-            : word.Equals("SET", StringComparison.OrdinalIgnoreCase) ? WritePart.SetTarget
-            : IsOneOf(word, SourceWords) || index > 0 && word.Equals("INSERT", StringComparison.OrdinalIgnoreCase)
+        return IsOneOf(word, FilterClauses) ? WritePart.Filter
+            : word.Equals("GROUP", StringComparison.OrdinalIgnoreCase) ? (IsWordAt(text, tokens, i - 1, "WITHIN") ? part : WritePart.Filter)
+            : when ? (merge ? WritePart.Filter : part)
+            : word.Equals("CONFLICT", StringComparison.OrdinalIgnoreCase) ? (IsWordAt(text, tokens, i - 1, "ON") && !joinOn ? WritePart.Filter : part)
+            : word.Equals("ON", StringComparison.OrdinalIgnoreCase) ? (IsWordAt(text, tokens, i - 1, "DISTINCT") ? part : WritePart.JoinFilter)
+            : word.Equals("SET", StringComparison.OrdinalIgnoreCase)
+                ? (part == WritePart.Target && update || IsWordAt(text, tokens, i - 1, "UPDATE") ? WritePart.SetTarget : part)
+            : IsOneOf(word, SourceWords) || i > 0 && word.Equals("INSERT", StringComparison.OrdinalIgnoreCase)
                 || part == WritePart.Target && IsOneOf(word, InsertSourceWords) ? WritePart.Source
             : part;
     }
 
-    private static readonly string[] SetListEnds = ["WHERE", "RETURNING", "WHEN"];
+    /// <summary>A word after AS (a column label may be any keyword) or after a dot (an attribute's name).</summary>
+    private static bool IsLabelOrAttribute(string text, List<SqlToken> tokens, int i) =>
+        i > 0 && (IsWord(text, tokens[i - 1], "AS") || tokens[i - 1].Kind == SqlTokenKind.Other && text[tokens[i - 1].Start] == '.');
 
-    private static readonly string[] FilterWords =
-        ["WHERE", "RETURNING", "HAVING", "GROUP", "ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW", "CONFLICT", "WHEN"];
+    private static readonly string[] SetListEnds = ["WHERE", "RETURNING"];
+
+    /// <summary>Reserved words: at the top level, outside a label (after AS), only these clauses.</summary>
+    private static readonly string[] FilterClauses = ["WHERE", "RETURNING", "HAVING", "ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW"];
 
     private static readonly string[] SourceWords =
         ["SELECT", "VALUES", "FROM", "USING", "UNION", "INTERSECT", "EXCEPT", "DO", "THEN", "JOIN", "TABLE", "WITH", "LATERAL"];
