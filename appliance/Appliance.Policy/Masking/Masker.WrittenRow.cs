@@ -59,7 +59,9 @@ internal sealed partial class Masker
         {
             var token = tokens[i];
             var depth = open.Count;
-            if (token.Kind == SqlTokenKind.OpenParen || IsWord(text, token, "CASE"))
+            // t.case, AS end: a name, not a CASE's (probe CI1: t.case … u.end balanced around a UNION).
+            var caseWord = token.Kind == SqlTokenKind.Word && !IsLabelOrAttribute(text, tokens, i);
+            if (token.Kind == SqlTokenKind.OpenParen || caseWord && IsWord(text, token, "CASE"))
             {
                 if (depth == 0 && token.Kind == SqlTokenKind.OpenParen)
                 {
@@ -80,7 +82,7 @@ internal sealed partial class Masker
             }
 
             columnListNext = false;
-            if (token.Kind == SqlTokenKind.CloseParen || IsWord(text, token, "END") && open.TryPeek(out var inCase) && inCase)
+            if (token.Kind == SqlTokenKind.CloseParen || caseWord && IsWord(text, token, "END") && open.TryPeek(out var inCase) && inCase)
             {
                 if (!open.TryPop(out var wasCase) || wasCase != (token.Kind != SqlTokenKind.CloseParen))
                 {
@@ -106,6 +108,12 @@ internal sealed partial class Masker
                     joinOn = !label && IsWord(text, token, "ON") ? joinPending : joinOn;
                     joinPending = label ? joinPending : IsWord(text, token, "JOIN") || joinPending && !IsWord(text, token, "ON") && !IsWord(text, token, "USING");
                     var next = NextWritePart(text, tokens, i, part, merge, update, joinOn);
+                    if (part == WritePart.SetTarget && next != part && targetMentions.Count > 0)
+                    {
+                        // A SET item left before its "=": no target was read, so its masked names may be values.
+                        return Identifier(text, tokens[targetMentions[0]]);
+                    }
+
                     if (next == WritePart.SetTarget && part != WritePart.SetTarget)
                     {
                         itemStart = i + 1;
@@ -113,7 +121,7 @@ internal sealed partial class Masker
 
                     // A MERGE action's THEN INSERT (id, ssn) VALUES …: its parentheses name targets
                     // (elsewhere insert(…) may be a function's call).
-                    columnListNext = merge && IsWord(text, token, "INSERT") && IsWordAt(text, tokens, i - 1, "THEN")
+                    columnListNext = merge && IsWord(text, token, "INSERT") && IsClauseWordAt(text, tokens, i - 1, "THEN")
                         && i + 1 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.OpenParen;
                     part = next;
                 }
@@ -160,8 +168,9 @@ internal sealed partial class Masker
             }
         }
 
-        // Something left open (a label called case) may have hidden a clause: fail closed.
-        return open.Count == 0 ? null : Identifier(text, tokens[named[0]]);
+        // Something left open (a label called case) may have hidden a clause, and a SET item with
+        // no "=" read no target: fail closed.
+        return open.Count == 0 && targetMentions.Count == 0 ? null : Identifier(text, tokens[named[0]]);
     }
 
     /// <summary>
@@ -194,14 +203,24 @@ internal sealed partial class Masker
         return IsOneOf(word, FilterClauses) ? WritePart.Filter
             : word.Equals("GROUP", StringComparison.OrdinalIgnoreCase) ? (IsWordAt(text, tokens, i - 1, "WITHIN") ? part : WritePart.Filter)
             : when ? (merge ? WritePart.Filter : part)
-            : word.Equals("CONFLICT", StringComparison.OrdinalIgnoreCase) ? (IsWordAt(text, tokens, i - 1, "ON") && !joinOn ? WritePart.Filter : part)
+            : word.Equals("CONFLICT", StringComparison.OrdinalIgnoreCase) ? (IsClauseWordAt(text, tokens, i - 1, "ON") && !joinOn ? WritePart.Filter : part)
             : word.Equals("ON", StringComparison.OrdinalIgnoreCase) ? (IsWordAt(text, tokens, i - 1, "DISTINCT") ? part : WritePart.JoinFilter)
             : word.Equals("SET", StringComparison.OrdinalIgnoreCase)
-                ? (part == WritePart.Target && update || IsWordAt(text, tokens, i - 1, "UPDATE") ? WritePart.SetTarget : part)
+                ? (part == WritePart.Target && update || IsUpdateAction(text, tokens, i - 1) ? WritePart.SetTarget : part)
             : IsOneOf(word, SourceWords) || i > 0 && word.Equals("INSERT", StringComparison.OrdinalIgnoreCase)
                 || part == WritePart.Target && IsOneOf(word, InsertSourceWords) ? WritePart.Source
             : part;
     }
+
+    /// <summary>
+    /// An upsert's DO UPDATE or a MERGE action's THEN UPDATE: a column may be called update, and
+    /// <c>SELECT update set, …</c> labels it set (probe CI2: the rest of the list was read as SET targets).
+    /// </summary>
+    private static bool IsUpdateAction(string text, List<SqlToken> tokens, int i) =>
+        IsClauseWordAt(text, tokens, i, "UPDATE") && (IsClauseWordAt(text, tokens, i - 1, "DO") || IsClauseWordAt(text, tokens, i - 1, "THEN"));
+
+    private static bool IsClauseWordAt(string text, List<SqlToken> tokens, int i, string word) =>
+        IsWordAt(text, tokens, i, word) && !IsLabelOrAttribute(text, tokens, i);
 
     /// <summary>A word after AS (a column label may be any keyword) or after a dot (an attribute's name).</summary>
     private static bool IsLabelOrAttribute(string text, List<SqlToken> tokens, int i) =>

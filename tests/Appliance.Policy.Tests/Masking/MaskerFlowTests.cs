@@ -110,6 +110,11 @@ public sealed class MaskerFlowTests
     [InlineData("INSERT INTO clean (v) SELECT q.x FROM orders a JOIN orders b ON conflict(b.id), (SELECT reverse(ssn) AS x FROM customers) q")]
     [InlineData("INSERT INTO clean (v) SELECT q.x FROM orders a JOIN orders AS b ON conflict(b.id), (SELECT reverse(ssn) AS x FROM customers) q")]
     [InlineData("INSERT INTO clean (v) SELECT q.x FROM orders a JOIN orders b ON b.id = a.id JOIN orders c ON conflict(c.id), LATERAL (SELECT reverse(ssn) AS x FROM customers) q")]
+    // case, end and update as names (probe CI1, CI2).
+    [InlineData("INSERT INTO clean (v) SELECT 'D1a' FROM (SELECT 1 AS case, 1 AS end) t WHERE t.case = 1 UNION ALL SELECT 'D1:' || reverse(c.ssn) FROM customers c, (SELECT 1 AS case, 1 AS end) u WHERE c.id = u.end")]
+    [InlineData("INSERT INTO clean (w, v) SELECT t.update set, 'D2:' || reverse(c.ssn) FROM (SELECT 'D2' AS update) t, customers c WHERE c.id = 1")]
+    [InlineData("INSERT INTO clean (w, v) SELECT update set, reverse(c.ssn) FROM (SELECT 'D2' AS update) t, customers c")]
+    [InlineData("INSERT INTO clean (w, v) SELECT t.on conflict, reverse(c.ssn) FROM (SELECT 'x' AS on) t, customers c")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);
