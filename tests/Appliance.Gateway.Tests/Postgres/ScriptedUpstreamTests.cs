@@ -77,13 +77,8 @@ public sealed class ScriptedUpstreamTests
         await using var upstream = new ScriptedUpstream(async c =>
         {
             await c.SendLoginOkAsync();
-            await c.AnswerRoleCheckAsync(
-                o => BackendWriter.WriteErrorResponse(o, ErrorSeverity.Error, "57014", "canceling statement due to statement timeout"),
-                o => BackendWriter.WriteReadyForQuery(o, TransactionStatus.Idle));
-            await c.AnswerRoleCheckAsync(
-                o => BackendWriter.WriteCommandComplete(o, "SET"),
-                o => BackendWriter.WriteCommandComplete(o, "SELECT 0"),
-                o => BackendWriter.WriteReadyForQuery(o, TransactionStatus.Idle));
+            await c.AnswerRoleCheckAsync(StatementTimeout);
+            await c.AnswerRoleCheckAsync(ScriptedUpstream.Connection.NoSuperuserRole);
             askedAgain = true;
             await c.ReadAsync();
         });
@@ -102,9 +97,7 @@ public sealed class ScriptedUpstreamTests
             await c.SendLoginOkAsync();
             for (var i = 0; i < 2; i++)
             {
-                await c.AnswerRoleCheckAsync(
-                    o => BackendWriter.WriteErrorResponse(o, ErrorSeverity.Error, "57014", "canceling statement due to statement timeout"),
-                    o => BackendWriter.WriteReadyForQuery(o, TransactionStatus.Idle));
+                await c.AnswerRoleCheckAsync(StatementTimeout);
             }
 
             await c.ReadAsync();
@@ -172,6 +165,13 @@ public sealed class ScriptedUpstreamTests
         var key = BackendKeyDataMessage.Parse(Assert.Single(messages, m => m.Type == 'K').Body);
         Assert.NotEqual(4242, key.ProcessId);
     }
+
+    /// <summary>A client's statement_timeout firing on the role check.</summary>
+    private static readonly Action<IBufferWriter<byte>>[] StatementTimeout =
+    [
+        o => BackendWriter.WriteErrorResponse(o, ErrorSeverity.Error, "57014", "canceling statement due to statement timeout"),
+        o => BackendWriter.WriteReadyForQuery(o, TransactionStatus.Idle),
+    ];
 
     private static async Task<TestGateway> StartAsync(ScriptedUpstream upstream) =>
         await TestGateway.StartAsync(TestGatewayOptions.InTempDir() with { PolicyYaml = TestPolicies.Build("127.0.0.1", upstream.Port) });

@@ -115,11 +115,16 @@ internal sealed class ScriptedUpstream : IAsyncDisposable
         public async Task CompleteLoginAsync()
         {
             await SendLoginOkAsync();
-            await AnswerRoleCheckAsync(
-                o => BackendWriter.WriteCommandComplete(o, "SET"),
-                o => BackendWriter.WriteCommandComplete(o, "SELECT 0"),
-                o => BackendWriter.WriteReadyForQuery(o, TransactionStatus.Idle));
+            await AnswerRoleCheckAsync(NoSuperuserRole);
         }
+
+        /// <summary>The role check's answer when the role can become no superuser: no row.</summary>
+        public static readonly Action<IBufferWriter<byte>>[] NoSuperuserRole =
+        [
+            o => BackendWriter.WriteCommandComplete(o, "SET"),
+            o => BackendWriter.WriteCommandComplete(o, "SELECT 0"),
+            o => BackendWriter.WriteReadyForQuery(o, TransactionStatus.Idle),
+        ];
 
         /// <summary>AuthenticationOk, a few parameters, a key, ReadyForQuery: a login without a password.</summary>
         public Task SendLoginOkAsync() => SendAsync(
