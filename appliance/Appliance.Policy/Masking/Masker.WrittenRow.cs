@@ -184,7 +184,7 @@ internal sealed partial class Masker
     /// <param name="joinOn">A JOIN waits for its ON, or the last ON was a JOIN's.</param>
     private static WritePart NextWritePart(string text, List<SqlToken> tokens, int i, WritePart part, bool merge, bool update, bool joinOn)
     {
-        if (IsLabelOrAttribute(text, tokens, i))
+        if (IsLabelOrAttribute(text, tokens, i) || IsDistinctFrom(text, tokens, i))
         {
             return part;
         }
@@ -193,8 +193,8 @@ internal sealed partial class Masker
         var when = word.Equals("WHEN", StringComparison.OrdinalIgnoreCase);
         if (part is WritePart.SetTarget or WritePart.SetValue or WritePart.InPlaceValue)
         {
-            // Inside a SET list only the clauses that end it count: a value's own words
-            // (IS DISTINCT FROM aside, taken as a source) do not start one; a CASE's WHEN is nested.
+            // Inside a SET list only the clauses that end it count: a value's own words do not
+            // start one; a CASE's WHEN is nested.
             return word.Equals("FROM", StringComparison.OrdinalIgnoreCase) ? WritePart.Source
                 : IsOneOf(word, SetListEnds) || when && merge ? WritePart.Filter
                 : part;
@@ -221,6 +221,14 @@ internal sealed partial class Masker
 
     private static bool IsClauseWordAt(string text, List<SqlToken> tokens, int i, string word) =>
         IsWordAt(text, tokens, i, word) && !IsLabelOrAttribute(text, tokens, i);
+
+    /// <summary>
+    /// The FROM of <c>IS [NOT] DISTINCT FROM</c>, an operator: taken for a FROM clause it made a SET
+    /// list's later items sources (probe CL1: SET v = v IS DISTINCT FROM 'x', ssn = upper(ssn) was refused).
+    /// </summary>
+    private static bool IsDistinctFrom(string text, List<SqlToken> tokens, int i) =>
+        IsWord(text, tokens[i], "FROM") && IsClauseWordAt(text, tokens, i - 1, "DISTINCT")
+        && (IsClauseWordAt(text, tokens, i - 2, "IS") || IsClauseWordAt(text, tokens, i - 2, "NOT") && IsClauseWordAt(text, tokens, i - 3, "IS"));
 
     /// <summary>A word after AS (a column label may be any keyword) or after a dot (an attribute's name).</summary>
     private static bool IsLabelOrAttribute(string text, List<SqlToken> tokens, int i) =>

@@ -115,6 +115,8 @@ public sealed class MaskerFlowTests
     [InlineData("INSERT INTO clean (w, v) SELECT t.update set, 'D2:' || reverse(c.ssn) FROM (SELECT 'D2' AS update) t, customers c WHERE c.id = 1")]
     [InlineData("INSERT INTO clean (w, v) SELECT update set, reverse(c.ssn) FROM (SELECT 'D2' AS update) t, customers c")]
     [InlineData("INSERT INTO clean (w, v) SELECT t.on conflict, reverse(c.ssn) FROM (SELECT 'x' AS on) t, customers c")]
+    [InlineData("UPDATE cust2 SET ssn = ssn IS DISTINCT FROM 'x', v = reverse(ssn) WHERE id = 1")]
+    [InlineData("INSERT INTO clean (v) SELECT 'a' FROM orders WHERE note IS DISTINCT FROM 'x' UNION SELECT reverse(ssn) FROM customers")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);
@@ -319,6 +321,8 @@ public sealed class MaskerFlowTests
     [InlineData("MERGE INTO customers t USING staged s ON t.id = s.id WHEN MATCHED THEN UPDATE SET ssn = s.v WHEN NOT MATCHED THEN DO NOTHING")]
     [InlineData("INSERT INTO customers (id, ssn) SELECT a.id, 'x' FROM orders a JOIN orders b ON a.id = b.id ON CONFLICT (id) DO UPDATE SET ssn = EXCLUDED.ssn")]
     [InlineData("INSERT INTO customers (id, ssn) SELECT a.id, 'x' FROM orders a NATURAL JOIN orders b ON CONFLICT (id) DO UPDATE SET ssn = EXCLUDED.ssn")]
+    [InlineData("UPDATE cust2 SET v = v IS DISTINCT FROM 'x', ssn = upper(ssn) WHERE id = 1")] // probe CL1
+    [InlineData("UPDATE cust2 SET v = v IS NOT DISTINCT FROM 'x', ssn = upper(ssn) WHERE ssn IS DISTINCT FROM 'y'")]
     public void ReadingOrWritingInPlace_IsAllowed(string sql) =>
         Assert.Null(Columns.FlowRefusal(sql));
 
