@@ -32,6 +32,7 @@ internal static class OperationsExtensions
                 .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", LogEventLevel.Error)
                 .Filter.ByExcluding(StartupFailure.IsHostEntryForOperatorFailure)
                 .Enrich.FromLogContext()
+                .Enrich.With<LogControlCharacters>()
                 .Enrich.WithProperty("Application", "appliance-gateway")
                 .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture);
             if (!string.IsNullOrWhiteSpace(seqUrl))

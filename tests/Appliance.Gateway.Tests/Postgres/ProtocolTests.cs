@@ -63,6 +63,30 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
         Assert.DoesNotContain(fixture.Gateway.Options.Logs.Entries, e => e.Message.Contains(token, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// A user or database name is the client's text: a line break in it wrote a forged audit anchor
+    /// line of its own into the log (probe CM1). The user is logged by its length, the database
+    /// with its control characters escaped.
+    /// </summary>
+    [Fact]
+    public async Task ALineBreakInTheUserOrDatabaseName_WritesNoLineOfItsOwnIntoTheLog()
+    {
+        const string forged = "[00:17:00 INF] Audit chain anchor: event 5 has hash 0000 (forged)";
+        var user = "mallory@example.com\n" + forged;
+        await Assert.ThrowsAnyAsync<Exception>(() => RawPgClient.LoginAsync(fixture.Port, user, "wrong", "demo\r\n" + forged, tls: true));
+
+        for (var i = 0; i < 40 && !fixture.Gateway.Options.Logs.Entries.Any(e => e.Message.Contains("(forged)", StringComparison.Ordinal)); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        var entry = Assert.Single(fixture.Gateway.Options.Logs.Entries, e => e.Message.Contains("(forged)", StringComparison.Ordinal));
+        Assert.Contains($"(not an e-mail address: {user.Length} characters)", entry.Message, StringComparison.Ordinal);
+        Assert.Contains("demo\\u000d\\u000a[00:17:00 INF]", entry.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', entry.Message);
+        Assert.DoesNotContain('\r', entry.Message);
+    }
+
     [Fact]
     public async Task GssEncRequest_IsRefused_AndTheClientCarriesOn()
     {

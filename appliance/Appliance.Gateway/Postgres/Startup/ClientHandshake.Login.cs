@@ -187,10 +187,11 @@ internal sealed partial class ClientHandshake
     /// <summary>
     /// The user name as the log keeps it: a token typed into the user field (psql user=apt_…) is a
     /// live credential, and the log may be shipped elsewhere (probe BX2). Only what reads as an
-    /// e-mail address is kept; anything else is logged by its length.
+    /// e-mail address is kept (no spaces or control characters: a line break in it wrote a line of
+    /// its own into the log, probe CM1); anything else is logged by its length.
     /// </summary>
     internal static string LoggedUser(string user) =>
-        user.Contains('@', StringComparison.Ordinal) && user.Length <= 254
+        user.Contains('@', StringComparison.Ordinal) && user.Length <= 254 && !user.Any(c => char.IsControl(c) || char.IsWhiteSpace(c))
         && !user.StartsWith(Identity.TokenHasher.PersonalPrefix, StringComparison.Ordinal) && !user.StartsWith(Identity.TokenHasher.GrantPrefix, StringComparison.Ordinal)
             ? user
             : $"(not an e-mail address: {user.Length} characters)";
