@@ -44,14 +44,12 @@ internal sealed partial class Masker
         var mentioned = new HashSet<int>(named);
         var merge = IsWordAt(text, tokens, 0, "MERGE");
         var update = IsWordAt(text, tokens, 0, "UPDATE");
-        var joinPending = false;
-        var joinOn = false;
         var part = WritePart.Target;
-        // What is open: true for a CASE, false for a parenthesis. Every CASE word opens one, and only
-        // its END closes it: a column label may be called case or end (SELECT true AS case), and a
-        // label case that opened a level nothing closed had hidden the clauses after it (probe CE1).
-        // So a parenthesis closing over an open CASE, or anything left open, fails closed.
-        var open = new Stack<bool>();
+        // What is open. Every CASE word opens a level, and only its END closes it: a column label may
+        // be called case or end (SELECT true AS case), and a label case that opened a level nothing
+        // closed had hidden the clauses after it (probe CE1). So a level closed by another's closer,
+        // or anything left open, fails closed. Brackets nest too: tags[ssn::int] reads the value.
+        var open = new Stack<Opener>();
         var itemStart = 0;
         var columnListNext = false;
         var targetMentions = new List<int>();
@@ -61,7 +59,7 @@ internal sealed partial class Masker
             var depth = open.Count;
             // t.case, AS end: a name, not a CASE's (probe CI1: t.case … u.end balanced around a UNION).
             var caseWord = token.Kind == SqlTokenKind.Word && !IsLabelOrAttribute(text, tokens, i);
-            if (token.Kind == SqlTokenKind.OpenParen || caseWord && IsWord(text, token, "CASE"))
+            if (token.Kind == SqlTokenKind.OpenParen || IsOther(text, token, '[') || caseWord && IsWord(text, token, "CASE"))
             {
                 if (depth == 0 && token.Kind == SqlTokenKind.OpenParen)
                 {
@@ -77,14 +75,18 @@ internal sealed partial class Masker
                 }
 
                 columnListNext = false;
-                open.Push(token.Kind != SqlTokenKind.OpenParen);
+                open.Push(caseWord ? Opener.Case : token.Kind == SqlTokenKind.OpenParen ? Opener.Parenthesis : Opener.Bracket);
                 continue;
             }
 
             columnListNext = false;
-            if (token.Kind == SqlTokenKind.CloseParen || caseWord && IsWord(text, token, "END") && open.TryPeek(out var inCase) && inCase)
+            var closer = token.Kind == SqlTokenKind.CloseParen ? Opener.Parenthesis
+                : IsOther(text, token, ']') ? Opener.Bracket
+                : caseWord && IsWord(text, token, "END") && open.TryPeek(out var inner) && inner == Opener.Case ? Opener.Case
+                : (Opener?)null;
+            if (closer is { } closing)
             {
-                if (!open.TryPop(out var wasCase) || wasCase != (token.Kind != SqlTokenKind.CloseParen))
+                if (!open.TryPop(out var opened) || opened != closing)
                 {
                     // Not nested as PostgreSQL would read it: fail closed.
                     return Identifier(text, tokens[named[0]]);
@@ -102,12 +104,7 @@ internal sealed partial class Masker
             {
                 if (token.Kind == SqlTokenKind.Word)
                 {
-                    // A JOIN's ON starts its condition, and a word after it is a name (ON conflict(t.x)
-                    // calls a function), not an INSERT's ON CONFLICT.
-                    var label = IsLabelOrAttribute(text, tokens, i);
-                    joinOn = !label && IsWord(text, token, "ON") ? joinPending : joinOn;
-                    joinPending = label ? joinPending : IsWord(text, token, "JOIN") || joinPending && !IsWord(text, token, "ON") && !IsWord(text, token, "USING");
-                    var next = NextWritePart(text, tokens, i, part, merge, update, joinOn);
+                    var next = NextWritePart(text, tokens, i, part, merge, update);
                     if (part == WritePart.SetTarget && next != part && targetMentions.Count > 0)
                     {
                         // A SET item left before its "=": no target was read, so its masked names may be values.
@@ -134,7 +131,7 @@ internal sealed partial class Masker
                 {
                     part = WritePart.Source;
                 }
-                else if (part == WritePart.SetTarget && IsEquals(text, token))
+                else if (part == WritePart.SetTarget && IsEquals(text, tokens, i))
                 {
                     // Names only (SET ssn, SET info.ssn, SET (a, ssn)) are targets; a subscript is
                     // an expression: SET tags[length(ssn)] = … sizes an array by the value.
@@ -162,7 +159,11 @@ internal sealed partial class Masker
                 case WritePart.SetTarget:
                     targetMentions.Add(i);
                     break;
-                case WritePart.Source or WritePart.SetValue when !(i + 1 < tokens.Count && IsEquals(text, tokens[i + 1])):
+                case WritePart.Target or WritePart.ColumnList when open.Count > 1:
+                    // Inside a column list's item, not the item: a subscript's expression,
+                    // INSERT INTO t (tags[(SELECT … ssn …)]) sizes the array by the value (review H2, H3).
+                    return Identifier(text, tokens[i]);
+                case WritePart.Source or WritePart.SetValue when !(i + 1 < tokens.Count && IsEquals(text, tokens, i + 1)):
                     // ssn = … is a comparison: a boolean is written, not the value.
                     return Identifier(text, tokens[i]);
             }
@@ -181,8 +182,7 @@ internal sealed partial class Masker
     /// WITHIN GROUP are no ON or GROUP clause (probe CG1–CG4: each hid the copy after it). A word
     /// that starts a source can only make more of the statement read.
     /// </summary>
-    /// <param name="joinOn">A JOIN waits for its ON, or the last ON was a JOIN's.</param>
-    private static WritePart NextWritePart(string text, List<SqlToken> tokens, int i, WritePart part, bool merge, bool update, bool joinOn)
+    private static WritePart NextWritePart(string text, List<SqlToken> tokens, int i, WritePart part, bool merge, bool update)
     {
         if (IsLabelOrAttribute(text, tokens, i) || IsDistinctFrom(text, tokens, i))
         {
@@ -203,7 +203,6 @@ internal sealed partial class Masker
         return IsOneOf(word, FilterClauses) ? WritePart.Filter
             : word.Equals("GROUP", StringComparison.OrdinalIgnoreCase) ? (IsWordAt(text, tokens, i - 1, "WITHIN") ? part : WritePart.Filter)
             : when ? (merge ? WritePart.Filter : part)
-            : word.Equals("CONFLICT", StringComparison.OrdinalIgnoreCase) ? (IsClauseWordAt(text, tokens, i - 1, "ON") && !joinOn ? WritePart.Filter : part)
             : word.Equals("ON", StringComparison.OrdinalIgnoreCase) ? (IsWordAt(text, tokens, i - 1, "DISTINCT") ? part : WritePart.JoinFilter)
             : word.Equals("SET", StringComparison.OrdinalIgnoreCase)
                 ? (part == WritePart.Target && update || IsUpdateAction(text, tokens, i - 1) ? WritePart.SetTarget : part)
@@ -280,5 +279,22 @@ internal sealed partial class Masker
         return true;
     }
 
-    private static bool IsEquals(string text, SqlToken token) => token.Kind == SqlTokenKind.Other && text.AsSpan(token.Start, token.Length) is "=";
+    private enum Opener : byte
+    {
+        Parenthesis,
+        Bracket,
+        Case,
+    }
+
+    /// <summary>
+    /// The operator <c>=</c> alone: the lexer gives an operator's characters one by one, and
+    /// <c>ssn =| 1</c> calls a user's operator <c>=|</c> that may return the value (review M1).
+    /// </summary>
+    private static bool IsEquals(string text, List<SqlToken> tokens, int i) =>
+        IsOther(text, tokens[i], '=') && (i + 1 == tokens.Count || tokens[i + 1].Start > tokens[i].End || !IsOperatorCharacter(text[tokens[i + 1].Start]))
+        && (i == 0 || tokens[i - 1].End < tokens[i].Start || !IsOperatorCharacter(text[tokens[i - 1].End - 1]));
+
+    private static bool IsOperatorCharacter(char c) => c is '+' or '-' or '*' or '/' or '<' or '>' or '=' or '~' or '!' or '@' or '#' or '%' or '^' or '&' or '|' or '`' or '?';
+
+    private static bool IsOther(string text, SqlToken token, char c) => token.Kind == SqlTokenKind.Other && token.Length == 1 && text[token.Start] == c;
 }

@@ -117,6 +117,14 @@ public sealed class MaskerFlowTests
     [InlineData("INSERT INTO clean (w, v) SELECT t.on conflict, reverse(c.ssn) FROM (SELECT 'x' AS on) t, customers c")]
     [InlineData("UPDATE cust2 SET ssn = ssn IS DISTINCT FROM 'x', v = reverse(ssn) WHERE id = 1")]
     [InlineData("INSERT INTO clean (v) SELECT 'a' FROM orders WHERE note IS DISTINCT FROM 'x' UNION SELECT reverse(ssn) FROM customers")]
+    // A nested join's ON conflict, a column list's subscript, a user's operator =| (review H1-H3, M1).
+    [InlineData("INSERT INTO clean (id, v) SELECT 10, q.x FROM (SELECT true AS conflict) a JOIN orders b JOIN orders c ON true ON conflict, (SELECT reverse(ssn) AS x FROM customers WHERE id = 1) q")]
+    [InlineData("INSERT INTO clean (id, v) SELECT 10, q.x FROM (SELECT true AS conflict) a JOIN orders b JOIN orders c USING (id) ON conflict, (SELECT reverse(ssn) AS x FROM customers) q")]
+    [InlineData("INSERT INTO clean (id, tags[(SELECT substr(translate(ssn, '-', ''), 1, 4)::int FROM customers WHERE id = 1)]) VALUES (11, 'x')")]
+    [InlineData("INSERT INTO clean (id, tags[ssn]) SELECT 1, 'x' FROM customers")]
+    [InlineData("MERGE INTO clean c USING customers s ON false WHEN NOT MATCHED THEN INSERT (id, tags[substr(translate(s.ssn, '-', ''), 1, 4)::int]) VALUES (s.id, 'x')")]
+    [InlineData("INSERT INTO clean (v) SELECT ssn =| 1 FROM customers")]
+    [InlineData("INSERT INTO clean (v) SELECT ssn ==> 1 FROM customers")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);
