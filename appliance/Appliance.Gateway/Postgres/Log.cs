@@ -91,11 +91,11 @@ internal static partial class Log
     [LoggerMessage(3063, LogLevel.Warning, "Session {SessionId} was cut, but its upstream backend {ProcessId} could not be ended: {Reason}")]
     public static partial void UpstreamTerminateFailed(ILogger logger, string sessionId, int processId, string reason);
 
-    [LoggerMessage(3065, LogLevel.Error, "Ending a cut session's upstream backend failed")]
-    public static partial void CutBackendFailed(ILogger logger, Exception exception);
-
     [LoggerMessage(3064, LogLevel.Warning, "Upstream {Upstream} refused the startup setting client_connection_check_interval ({Reason}): its sessions are logged in without it, and a cut session's backend is ended only by pg_terminate_backend")]
     public static partial void ConnectionCheckRefused(ILogger logger, string upstream, string reason);
+
+    [LoggerMessage(3065, LogLevel.Error, "Ending a cut session's upstream backend failed")]
+    public static partial void CutBackendFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(3023, LogLevel.Warning, "The catalog query for column masking failed ({Reason}); unknown columns are masked by name only")]
     public static partial void CatalogFailed(ILogger logger, string reason);

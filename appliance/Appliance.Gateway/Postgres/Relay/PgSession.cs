@@ -282,7 +282,7 @@ internal sealed partial class PgSession : IDisposable
         if (busy)
         {
             // Closing the socket alone would let a running statement go on to its end upstream.
-            _services.CutBackends.Enqueue(CancelUpstream);
+            _services.CutBackends.Enqueue(CancelUpstream, TerminateUpstream);
         }
     }
 
@@ -305,14 +305,15 @@ internal sealed partial class PgSession : IDisposable
         Stop(reason);
         if (busy)
         {
-            _services.CutBackends.Enqueue(CancelUpstream);
+            _services.CutBackends.Enqueue(CancelUpstream, TerminateUpstream);
         }
     }
 
     /// <summary>
-    /// A cut session's statement does not run on upstream: cancelled, then its backend ended, as
-    /// code may catch the cancel and PostgreSQL notices the closed socket only at its next write
-    /// (probe BI1: a DO block that caught the cancel committed rows for 8 s after the revocation).
+    /// A cut session's statement does not run on upstream: cancelled, then its backend ended
+    /// (<see cref="TerminateUpstream"/>), as code may catch the cancel and PostgreSQL notices the
+    /// closed socket only at its next write (probe BI1: a DO block that caught the cancel committed
+    /// rows for 8 s after the revocation).
     /// </summary>
     private void CancelUpstream()
     {
@@ -324,7 +325,11 @@ internal sealed partial class PgSession : IDisposable
         {
             Log.CancelFailed(_services.Logger, Id, e.Message);
         }
+    }
 
+    /// <summary>Ends the cut session's backend, which may have caught the cancel (<see cref="CancelUpstream"/>).</summary>
+    private void TerminateUpstream()
+    {
         try
         {
             if (_services.Connector.Terminate(Upstream, UpstreamProcessId, _upstreamPort))

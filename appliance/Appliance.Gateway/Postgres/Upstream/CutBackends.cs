@@ -1,57 +1,78 @@
-using System.Collections.Concurrent;
-
 namespace Appliance.Gateway.Postgres.Upstream;
 
 /// <summary>
-/// Ends the upstream backends of cut sessions (a cancel, then a login that asks
-/// <c>pg_terminate_backend</c>) on a few threads of its own. The work blocks on the network and on
-/// a SCRAM login: run on the thread pool for every busy session of a mass cut (many grants revoked
-/// at once), it held the pool's threads while the API's own requests, the revocations among them,
-/// waited (probe CC1: 30 revocations took 7–9 s to return). Four workers end 30 backends in a
-/// few logins' time each, and cap the logins a mass cut opens at once.
+/// Ends the upstream backends of cut sessions on a few threads of its own: a cancel, then a login
+/// that asks <c>pg_terminate_backend</c>. The work blocks on the network and on a SCRAM login, so
+/// it stays off the thread pool, whose threads the API's requests (the revocations among them)
+/// need during a mass cut, and four workers cap the logins a mass cut opens at once. Cancels go
+/// first: one is a packet on a new connection, and it should not wait behind other sessions' logins.
 /// </summary>
 internal sealed class CutBackends : IDisposable
 {
     private const int Workers = 4;
-    private readonly BlockingCollection<Action> _jobs = [];
+
+    /// <summary>How long the gateway's stop waits for queued ends: a stop cuts every session.</summary>
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(5);
+
+    private readonly object _gate = new();
+    private readonly Queue<Action> _cancels = new();
+    private readonly Queue<Action> _terminates = new();
+    private readonly Thread[] _threads = new Thread[Workers];
     private readonly ILogger<CutBackends> _logger;
+    private bool _stopping;
 
     public CutBackends(ILogger<CutBackends> logger)
     {
         _logger = logger;
         for (var i = 0; i < Workers; i++)
         {
-            new Thread(Run) { IsBackground = true, Name = "pg-cut-backends" }.Start();
+            _threads[i] = new Thread(Run) { IsBackground = true, Name = "pg-cut-backends" };
+            _threads[i].Start();
         }
     }
 
-    /// <summary>Queues <paramref name="end"/>; once the gateway is stopping, runs it on the caller's thread.</summary>
-    public void Enqueue(Action end)
+    /// <summary>Queues a session's cancel and the end of its backend; once the gateway has stopped, runs both here.</summary>
+    public void Enqueue(Action cancel, Action terminate)
     {
-        try
+        lock (_gate)
         {
-            if (_jobs.TryAdd(end))
+            if (!_stopping)
             {
+                _cancels.Enqueue(cancel);
+                _terminates.Enqueue(terminate);
+                Monitor.PulseAll(_gate);
                 return;
             }
         }
-        catch (InvalidOperationException)
-        {
-            // Stopping: no more queued work.
-        }
 
-        end();
+        cancel();
+        terminate();
     }
 
-    public void Dispose() => _jobs.CompleteAdding();
+    /// <summary>Lets the workers finish what is queued, for up to <see cref="StopWait"/>.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+            Monitor.PulseAll(_gate);
+        }
+
+        var deadline = DateTime.UtcNow + StopWait;
+        foreach (var thread in _threads)
+        {
+            var left = deadline - DateTime.UtcNow;
+            thread.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+    }
 
     private void Run()
     {
-        foreach (var end in _jobs.GetConsumingEnumerable())
+        while (Next() is { } job)
         {
             try
             {
-                end();
+                job();
             }
             catch (Exception e)
             {
@@ -59,6 +80,25 @@ internal sealed class CutBackends : IDisposable
                 // thread, or the backends of later cuts would run on.
                 Log.CutBackendFailed(_logger, e);
             }
+        }
+    }
+
+    /// <summary>The next job, cancels first; null once stopping with nothing left.</summary>
+    private Action? Next()
+    {
+        lock (_gate)
+        {
+            while (_cancels.Count == 0 && _terminates.Count == 0)
+            {
+                if (_stopping)
+                {
+                    return null;
+                }
+
+                Monitor.Wait(_gate);
+            }
+
+            return _cancels.Count > 0 ? _cancels.Dequeue() : _terminates.Dequeue();
         }
     }
 }

@@ -28,6 +28,11 @@ internal sealed class ScriptedUpstream : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
+    /// <summary>How many role checks the gateway asked, counted before each is answered.</summary>
+    public int RoleChecks => _roleChecks;
+
+    private int _roleChecks;
+
     /// <summary>What the gateway sent in its startup message and password messages.</summary>
     public List<string> Received { get; } = [];
 
@@ -143,6 +148,7 @@ internal sealed class ScriptedUpstream : IAsyncDisposable
                 throw new InvalidOperationException($"expected the gateway's superuser check after the login, got message '{type}'");
             }
 
+            Interlocked.Increment(ref owner._roleChecks);
             await SendAsync(answer);
         }
 
