@@ -8,6 +8,7 @@ COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY chatops/Appliance.Chatops/Appliance.Chatops.csproj chatops/Appliance.Chatops/
 RUN dotnet restore chatops/Appliance.Chatops/Appliance.Chatops.csproj
 COPY chatops/ chatops/
+COPY shared/ shared/
 RUN dotnet publish chatops/Appliance.Chatops/Appliance.Chatops.csproj \
       -c Release --no-restore -o /out -p:UseAppHost=false
 

@@ -10,6 +10,7 @@ COPY appliance/Appliance.Policy/Appliance.Policy.csproj appliance/Appliance.Poli
 COPY appliance/Appliance.Wire/Appliance.Wire.csproj appliance/Appliance.Wire/
 RUN dotnet restore appliance/Appliance.Gateway/Appliance.Gateway.csproj
 COPY appliance/ appliance/
+COPY shared/ shared/
 RUN dotnet publish appliance/Appliance.Gateway/Appliance.Gateway.csproj \
       -c Release --no-restore -o /out -p:UseAppHost=false
 

@@ -32,7 +32,7 @@ internal static class OperationsExtensions
                 .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", LogEventLevel.Error)
                 .Filter.ByExcluding(StartupFailure.IsHostEntryForOperatorFailure)
                 .Enrich.FromLogContext()
-                .Enrich.With<LogControlCharacters>()
+                .Enrich.With<Appliance.Logging.LogControlCharacters>()
                 .Enrich.WithProperty("Application", "appliance-gateway")
                 .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture);
             if (!string.IsNullOrWhiteSpace(seqUrl))

@@ -24,6 +24,7 @@ internal static class LoggingSetup
             .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
             .ReadFrom.Configuration(configuration)
             .Enrich.FromLogContext()
+            .Enrich.With<Appliance.Logging.LogControlCharacters>()
             .Enrich.WithProperty("Service", "chatops")
             .WriteTo.Console(formatProvider: CultureInfo.InvariantCulture);
 

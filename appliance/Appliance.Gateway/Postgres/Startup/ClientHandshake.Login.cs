@@ -65,7 +65,7 @@ internal sealed partial class ClientHandshake
         var auth = authenticator.AuthenticateAsync(user, database, password, clientAddress, cancellationToken).GetAwaiter().GetResult();
         if (auth.Access is not { } access)
         {
-            Log.LoginRefused(logger, clientAddress, LoggedUser(user), database, auth.SqlState ?? "");
+            Log.LoginRefused(logger, clientAddress, LoggedUser(user), LoggedDatabase(database), auth.SqlState ?? "");
             return Refuse(client, auth.SqlState ?? SqlStates.InvalidAuthorizationSpecification, auth.Message ?? "access denied");
         }
 
@@ -187,12 +187,25 @@ internal sealed partial class ClientHandshake
     /// <summary>
     /// The user name as the log keeps it: a token typed into the user field (psql user=apt_…) is a
     /// live credential, and the log may be shipped elsewhere (probe BX2). Only what reads as an
-    /// e-mail address is kept (no spaces or control characters: a line break in it wrote a line of
-    /// its own into the log, probe CM1); anything else is logged by its length.
+    /// e-mail address is kept (no spaces, control or format characters: a line break in it wrote a
+    /// line of its own into the log, probe CM1); anything else is logged by its length.
     /// </summary>
     internal static string LoggedUser(string user) =>
-        user.Contains('@', StringComparison.Ordinal) && user.Length <= 254 && !user.Any(c => char.IsControl(c) || char.IsWhiteSpace(c))
-        && !user.StartsWith(Identity.TokenHasher.PersonalPrefix, StringComparison.Ordinal) && !user.StartsWith(Identity.TokenHasher.GrantPrefix, StringComparison.Ordinal)
+        user.Contains('@', StringComparison.Ordinal) && user.Length <= 254 && !IsToken(user)
+        && !user.Any(c => char.IsWhiteSpace(c) || Appliance.Logging.LogControlCharacters.IsUnsafe(c))
             ? user
             : $"(not an e-mail address: {user.Length} characters)";
+
+    /// <summary>
+    /// The database name as the log keeps it: <c>psql -U alice@example.com &lt;token&gt;</c> sends the
+    /// token as the database, and it was logged in clear (probe CN1). Only what reads as a
+    /// connection's name is kept (letters, digits, <c>_ - .</c>, at most 63, not a token).
+    /// </summary>
+    internal static string LoggedDatabase(string database) =>
+        database.Length is > 0 and <= 63 && !IsToken(database) && database.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.')
+            ? database
+            : $"(not a connection name: {database.Length} characters)";
+
+    private static bool IsToken(string value) =>
+        value.StartsWith(Identity.TokenHasher.PersonalPrefix, StringComparison.Ordinal) || value.StartsWith(Identity.TokenHasher.GrantPrefix, StringComparison.Ordinal);
 }

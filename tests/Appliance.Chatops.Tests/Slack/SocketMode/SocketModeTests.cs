@@ -110,6 +110,23 @@ public sealed class SocketModeTests : IAsyncLifetime
         await HealthSaysAsync(chatops, "connected");
     }
 
+    /// <summary>
+    /// What a remote party sends is logged with its control characters escaped: a terminal escape
+    /// in it could erase and rewrite a line of the bot's log (probe CN2).
+    /// </summary>
+    [Fact]
+    public async Task AnErrorWithTerminalEscapes_IsLoggedEscaped()
+    {
+        _slack.FailNext("apps.connections.open", "internal_error\u001b[2K\rAudit chain anchor: forged");
+
+        await using var chatops = await StartAsync();
+        await _slack.WaitForOpenSocketAsync();
+
+        var entry = Assert.Single(chatops.Logs.Entries, e => e.Message.Contains("Audit chain anchor: forged", StringComparison.Ordinal));
+        Assert.Contains(@"internal_error\u001b[2K\u000dAudit chain anchor", entry.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', entry.Message);
+    }
+
     private Task<ChatopsHost> StartAsync() =>
         ChatopsHost.StartAsync(ChatopsHost.Settings(_slack, _gateway.BaseAddress, httpMode: false, socketMode: true));
 
