@@ -41,6 +41,14 @@ internal sealed partial class Masker
     /// <summary>The first masked column <paramref name="named"/> whose value goes into the row written, if any.</summary>
     private string? FirstSource(string text, List<SqlToken> tokens, List<int> named)
     {
+        if (tokens.Exists(t => t.Kind == SqlTokenKind.Number && !NumericLiteral().IsMatch(text.AsSpan(t.Start, t.Length))))
+        {
+            // A number with letters glued to it: PostgreSQL 15 and later refuse it, and 14 and
+            // before read 1union as 1 UNION and 0x1Fwhere as 0 AS x1Fwhere. Read either way, one
+            // of them hides a clause (review M2): fail closed.
+            return Identifier(text, tokens[named[0]]);
+        }
+
         var mentioned = new HashSet<int>(named);
         var merge = IsWordAt(text, tokens, 0, "MERGE");
         var update = IsWordAt(text, tokens, 0, "UPDATE");
@@ -278,6 +286,10 @@ internal sealed partial class Masker
 
         return true;
     }
+
+    /// <summary>A numeric constant as PostgreSQL 16 reads one: decimal (with underscores, a fraction, an exponent), hexadecimal, octal or binary.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?:(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9]+)?|0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex NumericLiteral();
 
     private enum Opener : byte
     {

@@ -125,6 +125,9 @@ public sealed class MaskerFlowTests
     [InlineData("MERGE INTO clean c USING customers s ON false WHEN NOT MATCHED THEN INSERT (id, tags[substr(translate(s.ssn, '-', ''), 1, 4)::int]) VALUES (s.id, 'x')")]
     [InlineData("INSERT INTO clean (v) SELECT ssn =| 1 FROM customers")]
     [InlineData("INSERT INTO clean (v) SELECT ssn ==> 1 FROM customers")]
+    // A number with a word glued to it: PostgreSQL 14 reads 1union as 1 UNION (review M2).
+    [InlineData("INSERT INTO clean (id, v) SELECT 1, 'a' WHERE 1=1union (SELECT 2, reverse(ssn) FROM customers)")]
+    [InlineData("INSERT INTO clean (id, v) SELECT 0x1Fwhere, reverse(ssn) FROM customers")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);
@@ -331,6 +334,7 @@ public sealed class MaskerFlowTests
     [InlineData("INSERT INTO customers (id, ssn) SELECT a.id, 'x' FROM orders a NATURAL JOIN orders b ON CONFLICT (id) DO UPDATE SET ssn = EXCLUDED.ssn")]
     [InlineData("UPDATE cust2 SET v = v IS DISTINCT FROM 'x', ssn = upper(ssn) WHERE id = 1")] // probe CL1
     [InlineData("UPDATE cust2 SET v = v IS NOT DISTINCT FROM 'x', ssn = upper(ssn) WHERE ssn IS DISTINCT FROM 'y'")]
+    [InlineData("UPDATE customers SET ssn = 'x', note = 1.5e3 || 0x1F || 0o17 || 0b101 || 1_000 || .5 WHERE id = 1")]
     public void ReadingOrWritingInPlace_IsAllowed(string sql) =>
         Assert.Null(Columns.FlowRefusal(sql));
 
