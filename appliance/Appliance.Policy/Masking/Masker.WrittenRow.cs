@@ -61,6 +61,7 @@ internal sealed partial class Masker
         var itemStart = 0;
         var columnListNext = false;
         var targetMentions = new List<int>();
+        var assignment = -1;
         for (var i = 0; i < tokens.Count; i++)
         {
             var token = tokens[i];
@@ -150,6 +151,7 @@ internal sealed partial class Masker
                     }
 
                     targetMentions.Clear();
+                    assignment = i;
                     part = single && mentioned.Contains(i - 1) && _columns.Contains(Identifier(text, tokens[i - 1]))
                         ? WritePart.InPlaceValue
                         : WritePart.SetValue;
@@ -171,8 +173,7 @@ internal sealed partial class Masker
                     // Inside a column list's item, not the item: a subscript's expression,
                     // INSERT INTO t (tags[(SELECT … ssn …)]) sizes the array by the value (review H2, H3).
                     return Identifier(text, tokens[i]);
-                case WritePart.Source or WritePart.SetValue when !(i + 1 < tokens.Count && IsEquals(text, tokens, i + 1)):
-                    // ssn = … is a comparison: a boolean is written, not the value.
+                case WritePart.Source or WritePart.SetValue when !Compared(text, tokens, i, assignment):
                     return Identifier(text, tokens[i]);
             }
         }
@@ -286,6 +287,14 @@ internal sealed partial class Masker
 
         return true;
     }
+
+    /// <summary>
+    /// <c>ssn = …</c> or <c>… = ssn</c> (not a SET item's own <c>=</c>): a boolean is written, not
+    /// the value; every operator that binds less tightly than <c>=</c> (IS, NOT, AND, OR) gives a
+    /// boolean too (review L3: <c>'x' = ssn</c> was refused).
+    /// </summary>
+    private static bool Compared(string text, List<SqlToken> tokens, int i, int assignment) =>
+        i + 1 < tokens.Count && IsEquals(text, tokens, i + 1) || i > 0 && i - 1 != assignment && IsEquals(text, tokens, i - 1);
 
     /// <summary>A numeric constant as PostgreSQL 16 reads one: decimal (with underscores, a fraction, an exponent), hexadecimal, octal or binary.</summary>
     [System.Text.RegularExpressions.GeneratedRegex(@"^(?:(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9]+)?|0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]

@@ -128,6 +128,9 @@ public sealed class MaskerFlowTests
     // A number with a word glued to it: PostgreSQL 14 reads 1union as 1 UNION (review M2).
     [InlineData("INSERT INTO clean (id, v) SELECT 1, 'a' WHERE 1=1union (SELECT 2, reverse(ssn) FROM customers)")]
     [InlineData("INSERT INTO clean (id, v) SELECT 0x1Fwhere, reverse(ssn) FROM customers")]
+    [InlineData("UPDATE customers SET note = ssn, city = 'x' WHERE id = 1")]
+    [InlineData("UPDATE customers SET city = 'x', note = ssn WHERE id = 1")]
+    [InlineData("INSERT INTO clean (id, v) SELECT id, 'x' =| ssn FROM customers")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);
@@ -335,6 +338,8 @@ public sealed class MaskerFlowTests
     [InlineData("UPDATE cust2 SET v = v IS DISTINCT FROM 'x', ssn = upper(ssn) WHERE id = 1")] // probe CL1
     [InlineData("UPDATE cust2 SET v = v IS NOT DISTINCT FROM 'x', ssn = upper(ssn) WHERE ssn IS DISTINCT FROM 'y'")]
     [InlineData("UPDATE customers SET ssn = 'x', note = 1.5e3 || 0x1F || 0o17 || 0b101 || 1_000 || .5 WHERE id = 1")]
+    [InlineData("INSERT INTO clean (id, v) SELECT id, ('x' = ssn)::text FROM customers")] // review L3
+    [InlineData("UPDATE customers SET note = ('123' = card_number)::text WHERE id = 1")]
     public void ReadingOrWritingInPlace_IsAllowed(string sql) =>
         Assert.Null(Columns.FlowRefusal(sql));
 
