@@ -53,7 +53,7 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
         var token = await fixture.Gateway.CreateTokenAsync(Alice);
         await Assert.ThrowsAnyAsync<Exception>(() => RawPgClient.LoginAsync(fixture.Port, token, token, "demo", tls: true));
 
-        var logged = $"Login refused for \"(not an e-mail address: {token.Length} characters)\"";
+        var logged = $"Login refused for \"(not a user the policy names: {token.Length} characters)\"";
         for (var i = 0; i < 40 && !fixture.Gateway.Options.Logs.Entries.Any(e => e.Message.Contains(logged, StringComparison.Ordinal)); i++)
         {
             await Task.Delay(50);
@@ -65,8 +65,9 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
 
     /// <summary>
     /// A user or database name is the client's text: a line break in it wrote a forged audit anchor
-    /// line of its own into the log (probe CM1), and <c>psql -U alice@example.com &lt;token&gt;</c>
-    /// sends the token as the database (probe CN1). Both are logged by their length.
+    /// line of its own into the log (probe CM1), <c>psql -U alice@example.com &lt;token&gt;</c>
+    /// sends the token as the database (probe CN1), and a token may be glued to the address (CQ1).
+    /// Only the names the policy holds are logged; the rest by their length.
     /// </summary>
     [Fact]
     public async Task ALineBreakOrATokenInTheUserOrDatabaseName_IsNotLogged()
@@ -77,16 +78,21 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
         var token = await fixture.Gateway.CreateTokenAsync(Alice);
         await Assert.ThrowsAnyAsync<Exception>(() => RawPgClient.LoginAsync(fixture.Port, user, "wrong", database, tls: true));
         await Assert.ThrowsAnyAsync<Exception>(() => RawPgClient.LoginAsync(fixture.Port, Alice, "wrong", token, tls: true));
+        // Glued to the address, out of the basic-auth habit (probe CQ1).
+        var glued = $"{Alice}:{token}";
+        await Assert.ThrowsAnyAsync<Exception>(() => RawPgClient.LoginAsync(fixture.Port, glued, "wrong", "demo", tls: true));
 
-        var forgedLogged = $"Login refused for \"(not an e-mail address: {user.Length} characters)\" to \"(not a connection name: {database.Length} characters)\"";
-        var tokenLogged = $"Login refused for \"{Alice}\" to \"(not a connection name: {token.Length} characters)\"";
-        for (var i = 0; i < 40 && !(Logged(forgedLogged) && Logged(tokenLogged)); i++)
+        var forgedLogged = $"Login refused for \"(not a user the policy names: {user.Length} characters)\" to \"(not a connection the policy names: {database.Length} characters)\"";
+        var tokenLogged = $"Login refused for \"{Alice}\" to \"(not a connection the policy names: {token.Length} characters)\"";
+        var gluedLogged = $"Login refused for \"(not a user the policy names: {glued.Length} characters)\" to \"demo\"";
+        for (var i = 0; i < 40 && !(Logged(forgedLogged) && Logged(tokenLogged) && Logged(gluedLogged)); i++)
         {
             await Task.Delay(50);
         }
 
         Assert.True(Logged(forgedLogged));
         Assert.True(Logged(tokenLogged));
+        Assert.True(Logged(gluedLogged));
         Assert.DoesNotContain(fixture.Gateway.Options.Logs.Entries, e => e.Message.Contains("(forged)", StringComparison.Ordinal));
         Assert.DoesNotContain(fixture.Gateway.Options.Logs.Entries, e => e.Message.Contains(token, StringComparison.Ordinal));
 

@@ -185,27 +185,23 @@ internal sealed partial class ClientHandshake
         || value.Equals("no", StringComparison.OrdinalIgnoreCase) || value == "0";
 
     /// <summary>
-    /// The user name as the log keeps it: a token typed into the user field (psql user=apt_…) is a
-    /// live credential, and the log may be shipped elsewhere (probe BX2). Only what reads as an
-    /// e-mail address is kept (no spaces, control or format characters: a line break in it wrote a
-    /// line of its own into the log, probe CM1); anything else is logged by its length.
+    /// The user name as the log keeps it: only a person the policy names. A token typed into the
+    /// user field (psql user=apt_…) or glued to an address (alice@example.com:apt_…) is a live
+    /// credential, and the log may be shipped elsewhere (probes BX2, CQ1); a line break in a name
+    /// wrote a line of its own into the log (CM1). Anything else is logged by its length.
     /// </summary>
-    internal static string LoggedUser(string user) =>
-        user.Contains('@', StringComparison.Ordinal) && user.Length <= 254 && !IsToken(user)
-        && !user.Any(c => char.IsWhiteSpace(c) || Appliance.Logging.LogControlCharacters.IsUnsafe(c))
+    private string LoggedUser(string user) =>
+        policy.Current.Users.Any(u => string.Equals(u.Email, user, StringComparison.OrdinalIgnoreCase))
             ? user
-            : $"(not an e-mail address: {user.Length} characters)";
+            : $"(not a user the policy names: {user.Length} characters)";
 
     /// <summary>
-    /// The database name as the log keeps it: <c>psql -U alice@example.com &lt;token&gt;</c> sends the
-    /// token as the database, and it was logged in clear (probe CN1). Only what reads as a
-    /// connection's name is kept (letters, digits, <c>_ - .</c>, at most 63, not a token).
+    /// The database name as the log keeps it: only a connection the policy names.
+    /// <c>psql -U alice@example.com &lt;token&gt;</c> sends the token as the database, and it was
+    /// logged in clear (probes CN1, CQ1).
     /// </summary>
-    internal static string LoggedDatabase(string database) =>
-        database.Length is > 0 and <= 63 && !IsToken(database) && database.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.')
+    private string LoggedDatabase(string database) =>
+        policy.Current.Connections.Any(c => string.Equals(c.Name, database, StringComparison.Ordinal))
             ? database
-            : $"(not a connection name: {database.Length} characters)";
-
-    private static bool IsToken(string value) =>
-        value.StartsWith(Identity.TokenHasher.PersonalPrefix, StringComparison.Ordinal) || value.StartsWith(Identity.TokenHasher.GrantPrefix, StringComparison.Ordinal);
+            : $"(not a connection the policy names: {database.Length} characters)";
 }
