@@ -157,6 +157,21 @@ internal sealed partial class Masker
     private static readonly System.Buffers.SearchValues<string> PasswordMark =
         System.Buffers.SearchValues.Create(["password"], StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// <paramref name="text"/> with the gateway's own credentials in it (a personal token
+    /// <c>apt_…</c>, a grant credential <c>agc_…</c>) cut to their prefix: a client may paste one
+    /// into any field, and the upstream's refusal of a startup option quotes its value, which the
+    /// log and the audit record kept (probe CQ2: options=-c work_mem=agc_…).
+    /// </summary>
+    public static string WithoutGatewayCredentials(string text) =>
+        text.Contains("apt_", StringComparison.Ordinal) || text.Contains("agc_", StringComparison.Ordinal)
+            ? GatewayCredential().Replace(text, "$1_****")
+            : text;
+
+    /// <summary>A token as the gateway makes one: its prefix and 43 characters of base64url (32 random bytes).</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("(apt|agc)_[A-Za-z0-9_-]{40,}", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex GatewayCredential();
+
     /// <summary>A value that holds a password: <c>password=…</c> in a connection string, or a URI's <c>user:password@</c>.</summary>
     public static bool HoldsSecret(ReadOnlySpan<char> text)
     {

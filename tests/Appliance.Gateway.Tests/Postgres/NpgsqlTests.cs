@@ -46,6 +46,34 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         Assert.Equal("-c role=postgres", started.GetProperty("data").GetProperty("settings").GetProperty("options").GetString());
     }
 
+    /// <summary>
+    /// A credential pasted into a startup option: the upstream's refusal quotes the value, and the
+    /// log and the record kept it (probe CQ2). It is cut to its prefix in both, and in the
+    /// recorded settings and application name.
+    /// </summary>
+    [Fact]
+    public async Task ACredentialInAStartupOption_IsKeptNeitherInTheLogNorInTheRecord()
+    {
+        var credential = await fixture.GrantCredentialAsync(fixture.AliceToken, await fixture.GrantAsync());
+        var application = "pasted-" + Guid.NewGuid().ToString("N")[..8];
+        var builder = fixture.ConnectionString();
+        builder.Options = $"-c work_mem={credential}";
+        builder.ApplicationName = $"{application} {credential}";
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+
+        await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
+
+        var session = await fixture.EndedSessionAsync($"{application} agc_****");
+        Assert.NotNull(session);
+        Assert.Contains("agc_****", session.Value.GetProperty("endReason").GetString(), StringComparison.Ordinal);
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var events = await auditor.GetStringAsync($"api/sessions/{session.Value.GetProperty("id").GetString()}/events");
+        Assert.Contains("work_mem=agc_****", events, StringComparison.Ordinal);
+        Assert.DoesNotContain(credential, events, StringComparison.Ordinal);
+        Assert.Contains(fixture.Gateway.Options.Logs.Entries, e => e.Message.Contains("agc_****", StringComparison.Ordinal));
+        Assert.DoesNotContain(fixture.Gateway.Options.Logs.Entries, e => e.Message.Contains(credential, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task AResultRowOverTheGatewaysLimit_EndsTheSessionWithAnErrorNamingTheLimit_NotTheUpstream()
     {

@@ -18,8 +18,11 @@ internal sealed partial class PgSession
     /// The application name is the client's free text, shown back masked (SHOW application_name):
     /// recorded so too, and one holding a password (password=…) not at all (probe AX).
     /// </summary>
-    private string? RecordedApplication(string? application) =>
-        application is null ? null : Masker.HoldsSecret(application) ? SampleValues.Hidden : _runtime.Masker.Mask(application);
+    private string? RecordedApplication(string? application) => application is null ? null : RecordedApplication(_runtime, application);
+
+    /// <inheritdoc cref="RecordedApplication(string?)"/>
+    internal static string RecordedApplication(Policy.ConnectionRuntime runtime, string application) =>
+        Masker.HoldsSecret(application) ? SampleValues.Hidden : runtime.Masker.Mask(Masker.WithoutGatewayCredentials(application));
 
     /// <summary>
     /// The server reported application_name: a client that names itself after its login (pgjdbc,

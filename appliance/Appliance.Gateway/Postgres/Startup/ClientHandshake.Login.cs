@@ -90,14 +90,15 @@ internal sealed partial class ClientHandshake
             // The person got in and the upstream refused what they asked for (options=-c role=…, an
             // unknown setting): a session that ends at once, so the attempt is theirs in the audit.
             var sessionId = Access.Ids.NewSessionId();
-            Log.LoginRefusedUpstream(logger, sessionId, access.Person.Email, access.Connection.Name, access.Grant.Id, clientAddress, e.Message);
+            var refusal = Masker.WithoutGatewayCredentials(e.Message);
+            Log.LoginRefusedUpstream(logger, sessionId, access.Person.Email, access.Connection.Name, access.Grant.Id, clientAddress, refusal);
             // The application name is the client's free text: recorded masked, as PgSession.Greet records it.
             var runtime = ConnectionRuntime.For(access.Connection);
-            var application = startup.GetParameter("application_name") is { } name ? runtime.Masker.Mask(name) : null;
+            var application = startup.GetParameter("application_name") is { } name ? PgSession.RecordedApplication(runtime, name) : null;
             recorder.Start(new Audit.SessionInfo(
                 sessionId, access.Person.Email, access.Connection.Name, access.Grant.Id, clientAddress, application, time.GetUtcNow(),
                 Settings(parameters, runtime)));
-            recorder.End(sessionId, $"the login was refused after authentication: {e.Message}");
+            recorder.End(sessionId, $"the login was refused after authentication: {refusal}");
             return Refuse(client, e.SqlState, e.Message);
         }
         finally
@@ -118,7 +119,9 @@ internal sealed partial class ClientHandshake
         var settings = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in parameters.Where(p => p.Key != "application_name"))
         {
-            settings[key] = Masker.HoldsSecret(value.Replace("\\", "", StringComparison.Ordinal)) || Masker.HoldsSecret(key) ? "****" : runtime.Masker.Mask(value);
+            settings[key] = Masker.HoldsSecret(value.Replace("\\", "", StringComparison.Ordinal)) || Masker.HoldsSecret(key)
+                ? "****"
+                : runtime.Masker.Mask(Masker.WithoutGatewayCredentials(value));
         }
 
         return settings;
