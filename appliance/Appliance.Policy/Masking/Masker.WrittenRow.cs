@@ -315,7 +315,8 @@ internal sealed partial class Masker
         IsOther(text, tokens[i], '=') && (i + 1 == tokens.Count || tokens[i + 1].Start > tokens[i].End || !IsOperatorCharacter(text[tokens[i + 1].Start]))
         && (i == 0 || tokens[i - 1].End < tokens[i].Start || !IsOperatorCharacter(text[tokens[i - 1].End - 1]));
 
-    private static bool IsOperatorCharacter(char c) => c is '+' or '-' or '*' or '/' or '<' or '>' or '=' or '~' or '!' or '@' or '#' or '%' or '^' or '&' or '|' or '`' or '?';
+    /// <summary>A character of a longer operator glued to an <c>=</c>, or the colon of a named argument's <c>:=</c>.</summary>
+    private static bool IsOperatorCharacter(char c) => c is '+' or '-' or '*' or '/' or '<' or '>' or '=' or '~' or '!' or '@' or '#' or '%' or '^' or '&' or '|' or '`' or '?' or ':';
 
     private static bool IsOther(string text, SqlToken token, char c) => token.Kind == SqlTokenKind.Other && token.Length == 1 && text[token.Start] == c;
 }

@@ -131,6 +131,8 @@ public sealed class MaskerFlowTests
     [InlineData("UPDATE customers SET note = ssn, city = 'x' WHERE id = 1")]
     [InlineData("UPDATE customers SET city = 'x', note = ssn WHERE id = 1")]
     [InlineData("INSERT INTO clean (id, v) SELECT id, 'x' =| ssn FROM customers")]
+    [InlineData("INSERT INTO clean (v) SELECT pg_temp.id(x := ssn) FROM customers")]
+    [InlineData("INSERT INTO clean (v) SELECT pg_temp.id(x => ssn) FROM customers")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);
