@@ -198,6 +198,13 @@ internal sealed partial class Masker
             return part;
         }
 
+        if (part == WritePart.Target && update)
+        {
+            // UPDATE t [alias] SET: the alias may be a keyword (UPDATE clean values SET v = ssn
+            // read values as a source, missed the SET list, and took = ssn for a comparison: probe CS1).
+            return IsWord(text, tokens[i], "SET") ? WritePart.SetTarget : part;
+        }
+
         var word = Word(text, tokens[i]);
         var when = word.Equals("WHEN", StringComparison.OrdinalIgnoreCase);
         if (part is WritePart.SetTarget or WritePart.SetValue or WritePart.InPlaceValue)

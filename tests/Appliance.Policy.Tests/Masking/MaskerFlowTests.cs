@@ -133,6 +133,8 @@ public sealed class MaskerFlowTests
     [InlineData("INSERT INTO clean (id, v) SELECT id, 'x' =| ssn FROM customers")]
     [InlineData("INSERT INTO clean (v) SELECT pg_temp.id(x := ssn) FROM customers")]
     [InlineData("INSERT INTO clean (v) SELECT pg_temp.id(x => ssn) FROM customers")]
+    [InlineData("UPDATE clean values SET v = ssn FROM customers WHERE customers.id = values.id AND values.id <= 3")] // probe CS1
+    [InlineData("UPDATE clean select SET v = card_number FROM customers WHERE customers.id = select.id")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);
