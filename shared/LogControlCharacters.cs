@@ -15,16 +15,17 @@ namespace Appliance.Logging;
 /// and rewrote one (probe CN2), a bidi override reordered one (CN4). Shared by the gateway and the
 /// chat bot (linked into both projects).
 /// </summary>
-internal sealed class LogControlCharacters : ILogEventEnricher
+internal sealed partial class LogControlCharacters : ILogEventEnricher
 {
     public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
     {
         List<LogEventProperty>? escaped = null;
         foreach (var (name, value) in logEvent.Properties)
         {
-            if (value is ScalarValue { Value: string text } && NeedsEscape(text))
+            if (value is ScalarValue { Value: string text } && (NeedsEscape(text) || Credential().IsMatch(text) || BareSecret().IsMatch(text)))
             {
-                (escaped ??= []).Add(new LogEventProperty(name, new ScalarValue(Escape(text))));
+                var cut = BareSecret().Replace(Credential().Replace(text, "$1_****"), "****");
+                (escaped ??= []).Add(new LogEventProperty(name, new ScalarValue(Escape(cut))));
             }
         }
 
@@ -69,6 +70,21 @@ internal sealed class LogControlCharacters : ILogEventEnricher
 
         return false;
     }
+
+    /// <summary>
+    /// One of the gateway's credentials (a personal token <c>apt_…</c>, a grant credential
+    /// <c>agc_…</c>, in any case, split from its prefix or without it: 43 characters of base64url
+    /// standing alone), cut to its prefix. The gateway quotes what a person typed (a token where a
+    /// connection's name goes in a chat command), and the bot logged it (probe CR1). Matches what
+    /// the gateway's records cut (Masker.WithoutGatewayCredentials); the bot has no project in common with it.
+    /// </summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![A-Za-z0-9])(apt|agc)[\s_\\]{0,3}[A-Za-z0-9_-]{40,}",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex Credential();
+
+    /// <summary>A token's secret without its prefix: exactly 43 characters of base64url standing alone (a SHA-256 in hex is 64).</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex BareSecret();
 
     /// <summary>A character that moves or hides what a log viewer shows: control, line separator, or format (bidi, zero-width).</summary>
     internal static bool IsUnsafe(char c) =>

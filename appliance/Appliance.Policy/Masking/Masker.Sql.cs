@@ -159,18 +159,35 @@ internal sealed partial class Masker
 
     /// <summary>
     /// <paramref name="text"/> with the gateway's own credentials in it (a personal token
-    /// <c>apt_…</c>, a grant credential <c>agc_…</c>) cut to their prefix: a client may paste one
-    /// into any field, and the upstream's refusal of a startup option quotes its value, which the
-    /// log and the audit record kept (probe CQ2: options=-c work_mem=agc_…).
+    /// <c>apt_…</c>, a grant credential <c>agc_…</c>, in any case and split from their prefix by
+    /// a space or a backslash) cut to their prefix: a client may paste one into any field, and the
+    /// upstream's refusal of a startup option quotes its value, which the log and the audit record
+    /// kept (probes CQ2, CR2, CR3). With <paramref name="bareSecrets"/>, also a 43-character run
+    /// of base64url standing alone, a token's secret without its prefix: for short free texts
+    /// (settings, application names, refusals), where such a run is hardly anything else.
     /// </summary>
-    public static string WithoutGatewayCredentials(string text) =>
-        text.Contains("apt_", StringComparison.Ordinal) || text.Contains("agc_", StringComparison.Ordinal)
-            ? GatewayCredential().Replace(text, "$1_****")
-            : text;
+    public static string WithoutGatewayCredentials(string text, bool bareSecrets = false)
+    {
+        var cut = MayHoldGatewayCredential(text) ? GatewayCredential().Replace(text, "$1_****") : text;
+        return bareSecrets ? BareTokenSecret().Replace(cut, "****") : cut;
+    }
+
+    /// <summary>Whether <paramref name="text"/> holds something shaped like one of the gateway's credentials.</summary>
+    public static bool HoldsGatewayCredential(ReadOnlySpan<char> text) =>
+        text.IndexOfAny(CredentialPrefixes) >= 0 && GatewayCredential().IsMatch(text);
+
+    private static bool MayHoldGatewayCredential(string text) => text.AsSpan().IndexOfAny(CredentialPrefixes) >= 0;
+
+    private static readonly System.Buffers.SearchValues<string> CredentialPrefixes =
+        System.Buffers.SearchValues.Create(["apt", "agc"], StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A token as the gateway makes one: its prefix and 43 characters of base64url (32 random bytes).</summary>
-    [System.Text.RegularExpressions.GeneratedRegex("(apt|agc)_[A-Za-z0-9_-]{40,}", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![A-Za-z0-9])(apt|agc)[\s_\\]{0,3}[A-Za-z0-9_-]{40,}",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex GatewayCredential();
+
+    [System.Text.RegularExpressions.GeneratedRegex("(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex BareTokenSecret();
 
     /// <summary>A value that holds a password: <c>password=…</c> in a connection string, or a URI's <c>user:password@</c>.</summary>
     public static bool HoldsSecret(ReadOnlySpan<char> text)

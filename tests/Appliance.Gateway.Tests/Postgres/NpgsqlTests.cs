@@ -74,6 +74,21 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         Assert.DoesNotContain(fixture.Gateway.Options.Logs.Entries, e => e.Message.Contains(credential, StringComparison.Ordinal));
     }
 
+    /// <summary>A credential typed into a statement, or read back in its result, is not kept in clear in the record (probe CR2).</summary>
+    [Fact]
+    public async Task ACredentialInAStatementOrItsResult_IsCutInTheRecord()
+    {
+        var marker = PgGatewayFixture.Marker();
+        await using var connection = await fixture.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT 'pasted {fixture.AliceToken}' AS {marker}", connection);
+        Assert.Equal($"pasted {fixture.AliceToken}", await command.ExecuteScalarAsync());
+
+        var recorded = Assert.Single(await fixture.RecordedStatementsAsync(marker));
+        Assert.Equal($"SELECT 'pasted apt_****' AS {marker}", recorded.GetProperty("sql").GetString());
+        Assert.Equal(["****"], recorded.GetProperty("sampleRows")[0].EnumerateArray().Select(v => v.GetString()));
+        Assert.DoesNotContain(fixture.AliceToken, recorded.GetRawText(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AResultRowOverTheGatewaysLimit_EndsTheSessionWithAnErrorNamingTheLimit_NotTheUpstream()
     {

@@ -22,7 +22,7 @@ internal sealed partial class PgSession
 
     /// <inheritdoc cref="RecordedApplication(string?)"/>
     internal static string RecordedApplication(Policy.ConnectionRuntime runtime, string application) =>
-        Masker.HoldsSecret(application) ? SampleValues.Hidden : runtime.Masker.Mask(Masker.WithoutGatewayCredentials(application));
+        Masker.HoldsSecret(application) ? SampleValues.Hidden : runtime.Masker.Mask(Masker.WithoutGatewayCredentials(application, bareSecrets: true));
 
     /// <summary>
     /// The server reported application_name: a client that names itself after its login (pgjdbc,

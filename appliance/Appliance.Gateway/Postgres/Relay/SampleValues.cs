@@ -26,7 +26,8 @@ internal static class SampleValues
     public static string Render(ReadOnlySpan<byte> value, uint typeOid, bool binary, out bool heldSecret)
     {
         var text = binary ? RenderBinaryOrSize(value, typeOid) : Encoding.UTF8.GetString(value[..Math.Min(value.Length, MaxLength * 4)]);
-        heldSecret = Masker.HoldsSecret(text);
+        // A gateway credential pasted into a value (SELECT 'apt_…') is a live secret too (probe CR2).
+        heldSecret = Masker.HoldsSecret(text) || Masker.HoldsGatewayCredential(text);
         if (heldSecret)
         {
             return Hidden;

@@ -90,7 +90,7 @@ internal sealed partial class ClientHandshake
             // The person got in and the upstream refused what they asked for (options=-c role=…, an
             // unknown setting): a session that ends at once, so the attempt is theirs in the audit.
             var sessionId = Access.Ids.NewSessionId();
-            var refusal = Masker.WithoutGatewayCredentials(e.Message);
+            var refusal = Masker.WithoutGatewayCredentials(e.Message, bareSecrets: true);
             Log.LoginRefusedUpstream(logger, sessionId, access.Person.Email, access.Connection.Name, access.Grant.Id, clientAddress, refusal);
             // The application name is the client's free text: recorded masked, as PgSession.Greet records it.
             var runtime = ConnectionRuntime.For(access.Connection);
@@ -121,7 +121,7 @@ internal sealed partial class ClientHandshake
         {
             settings[key] = Masker.HoldsSecret(value.Replace("\\", "", StringComparison.Ordinal)) || Masker.HoldsSecret(key)
                 ? "****"
-                : runtime.Masker.Mask(Masker.WithoutGatewayCredentials(value));
+                : runtime.Masker.Mask(Masker.WithoutGatewayCredentials(value.Replace("\\", "", StringComparison.Ordinal), bareSecrets: true));
         }
 
         return settings;
