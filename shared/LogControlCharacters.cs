@@ -78,12 +78,13 @@ internal sealed partial class LogControlCharacters : ILogEventEnricher
     /// connection's name goes in a chat command), and the bot logged it (probe CR1). Matches what
     /// the gateway's records cut (Masker.WithoutGatewayCredentials); the bot has no project in common with it.
     /// </summary>
-    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![A-Za-z0-9])(apt|agc)[\s_\\]{0,3}[A-Za-z0-9_-]{40,}",
+    [System.Text.RegularExpressions.GeneratedRegex(@"(apt|agc)[\s_\\]{1,8}[A-Za-z0-9_-]{40,}",
         System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex Credential();
 
     /// <summary>A token's secret without its prefix: exactly 43 characters of base64url standing alone (a SHA-256 in hex is 64).</summary>
-    [System.Text.RegularExpressions.GeneratedRegex("(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    [System.Text.RegularExpressions.GeneratedRegex("(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*[a-z])(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex BareSecret();
 
     /// <summary>A character that moves or hides what a log viewer shows: control, line separator, or format (bidi, zero-width).</summary>

@@ -259,7 +259,9 @@ internal sealed partial class AccessService
 
     private static bool SameEmail(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
-    private static string? Trim(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+    /// <summary>A person's free text (a comment, a reason) as kept: trimmed, with a pasted credential cut to its prefix (probe CU2).</summary>
+    private static string? Trim(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? null : Appliance.Policy.Masking.Masker.WithoutGatewayCredentials(text.Trim());
 
     private static string Lower(RequestStatus status) => status.ToString().ToLowerInvariant();
 

@@ -60,7 +60,9 @@ internal sealed partial class AccessService(
             Kind = RequestKind.Access,
             Connection = connection.Name,
             Requester = person.Email,
-            Reason = resolvedReason.Value,
+            // A credential pasted into the reason would reach the approvers, the API and the audit
+            // chain (probe CU2): kept cut to its prefix.
+            Reason = resolvedReason.Value is { } given ? Appliance.Policy.Masking.Masker.WithoutGatewayCredentials(given) : null,
             Duration = resolvedDuration.Value,
             Status = RequestStatus.Pending,
             MinApprovals = connection.Access.MinApprovals,

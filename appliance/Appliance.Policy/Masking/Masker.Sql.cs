@@ -181,12 +181,19 @@ internal sealed partial class Masker
     private static readonly System.Buffers.SearchValues<string> CredentialPrefixes =
         System.Buffers.SearchValues.Create(["apt", "agc"], StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>A token as the gateway makes one: its prefix and 43 characters of base64url (32 random bytes).</summary>
-    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![A-Za-z0-9])(apt|agc)[\s_\\]{0,3}[A-Za-z0-9_-]{40,}",
+    /// <summary>
+    /// A token as the gateway makes one: its prefix, its underscore (or a space or backslash a
+    /// paste put there), and 43 characters of base64url (32 random bytes); also glued to a word
+    /// before it (probe CU3). A bare secret is 43 such characters standing alone, with upper and
+    /// lower case letters and a digit, as 32 random bytes all but always have and a name of 43
+    /// characters hardly does (CU4: billing-reconciliation-worker-prod-euwest-1 was cut).
+    /// </summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"(apt|agc)[\s_\\]{1,8}[A-Za-z0-9_-]{40,}",
         System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex GatewayCredential();
 
-    [System.Text.RegularExpressions.GeneratedRegex("(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    [System.Text.RegularExpressions.GeneratedRegex("(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*[a-z])(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex BareTokenSecret();
 
     /// <summary>A value that holds a password: <c>password=…</c> in a connection string, or a URI's <c>user:password@</c>.</summary>

@@ -44,6 +44,22 @@ public sealed class AccessApiTests : IAsyncLifetime
         Assert.Equal(Bob, approved.GetProperty("approvals")[0].Str("by"));
     }
 
+    /// <summary>A credential pasted into a reason or a comment is kept cut to its prefix: approvers, the API and the audit chain read them (probe CU2).</summary>
+    [Fact]
+    public async Task ACredentialInAReasonOrAComment_IsKeptCut()
+    {
+        var token = await _gateway.CreateTokenAsync(Alice);
+        var created = await _alice.RequestAsync("demo", "1h", $"order 4411, my token is {token}");
+        var approved = await _bob.PostAsync($"api/requests/{created.Str("id")}/approve", new { comment = $"ok; use xapt_{token[4..]}" }, HttpStatusCode.OK);
+
+        var read = await _alice.GetJsonAsync($"api/requests/{created.Str("id")}");
+
+        Assert.Equal("order 4411, my token is apt_****", created.Str("reason"));
+        Assert.Equal("order 4411, my token is apt_****", read.Str("reason"));
+        Assert.Equal("ok; use xapt_****", approved.GetProperty("approvals")[0].Str("comment"));
+        Assert.DoesNotContain(token[4..], read.GetRawText(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Approve_BySameUser_IsRejected()
     {

@@ -87,6 +87,13 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         Assert.Equal($"SELECT 'pasted apt_****' AS {marker}", recorded.GetProperty("sql").GetString());
         Assert.Equal(["****"], recorded.GetProperty("sampleRows")[0].EnumerateArray().Select(v => v.GetString()));
         Assert.DoesNotContain(fixture.AliceToken, recorded.GetRawText(), StringComparison.Ordinal);
+
+        // Quoted back by an error (probe CU1).
+        await using var failing = new NpgsqlCommand($"SELECT '{fixture.AliceToken}'::int AS {marker}_e", connection);
+        await Assert.ThrowsAsync<PostgresException>(() => failing.ExecuteScalarAsync());
+        var failed = Assert.Single(await fixture.RecordedStatementsAsync(marker + "_e"));
+        Assert.Contains("\"apt_****\"", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(fixture.AliceToken[4..], failed.GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -60,7 +60,8 @@ internal sealed partial class PgSession
         outcome,
         trace.Tag,
         trace.Rows ?? (trace.RowsRelayed > 0 ? trace.RowsRelayed : null),
-        trace.Error is not null && trace.MayCarrySecret ? WithoutValue(trace.Error) : trace.Error,
+        // The error may quote what the statement held, a credential pasted into it too (probe CU1).
+        trace.Error is null ? null : Masker.WithoutGatewayCredentials(trace.MayCarrySecret ? WithoutValue(trace.Error)! : trace.Error),
         trace.Shape?.RecordedNames(_runtime.Masker),
         trace.Samples,
         trace.Guardrail);

@@ -1,0 +1,23 @@
+using Appliance.Policy.Masking;
+
+namespace Appliance.Policy.Tests.Masking;
+
+/// <summary>The gateway's own credentials pasted into free text are cut to their prefix (probes CQ2, CR2, CR3, CU3, CU4).</summary>
+public sealed class GatewayCredentialTests
+{
+    private const string Secret = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde";
+
+    [Theory]
+    [InlineData("work_mem=apt_" + Secret, false, "work_mem=apt_****")]
+    [InlineData("AGC_ " + Secret + " please", false, "AGC_**** please")]
+    [InlineData("tokenapt_" + Secret, false, "tokenapt_****")]
+    [InlineData("apt    _" + Secret, false, "apt_****")]
+    [InlineData("apt\\_" + Secret, false, "apt_****")]
+    [InlineData("work_mem=" + Secret, true, "work_mem=****")]
+    [InlineData("work_mem=" + Secret, false, "work_mem=" + Secret)]
+    [InlineData("billing-reconciliation-worker-prod-euwest-1", true, "billing-reconciliation-worker-prod-euwest-1")]
+    [InlineData("adaptive_learning_rate_configuration_value_number_two", false, "adaptive_learning_rate_configuration_value_number_two")]
+    [InlineData("hash 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", true, "hash 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")]
+    public void ACredential_IsCutToItsPrefix_AndOtherTextIsKept(string text, bool bareSecrets, string kept) =>
+        Assert.Equal(kept, Masker.WithoutGatewayCredentials(text, bareSecrets));
+}
