@@ -156,11 +156,35 @@ internal sealed partial class Masker
             // AK3: an option's string, WITH (NULL '\N'), was taken for the alias list of a from-item STDIN).
             "INSERT" when statement.Command == "COPY FROM" => null,
             "INSERT" or "UPDATE" or "MERGE" when named.Count == 0 => first,
-            "INSERT" or "UPDATE" or "MERGE" => FirstSource(text, tokens, named),
+            "INSERT" or "UPDATE" or "MERGE" => FirstSource(text, tokens, named) ?? UnnamedCopy(statement, text, tokens, named, relations),
             "CREATE" when statement.Command.EndsWith("INDEX", StringComparison.Ordinal) => null,
             "CREATE" or "ALTER" when OnlyDefinesColumns(text, tokens, named) => null,
             _ => first,
         };
+    }
+
+    /// <summary>
+    /// With its masked names set aside, whether a write still reaches a masked column without its
+    /// name: a whole row (<c>SET v = reverse(c::text)</c>) or an alias list (<c>customers AS c(i, f,
+    /// e, p, s)</c>). A write that names one only in a filter was judged by its names alone, and
+    /// copied the row or the renamed column (probe CW1, CW2); one that names none is judged so already.
+    /// </summary>
+    private string? UnnamedCopy(SqlStatement statement, string text, List<SqlToken> tokens, List<int> named, IColumnNameLookup? relations)
+    {
+        var blanked = new System.Text.StringBuilder(text);
+        foreach (var mention in named)
+        {
+            for (var i = tokens[mention].Start; i < tokens[mention].End; i++)
+            {
+                blanked[i] = 'x';
+            }
+        }
+
+        var neutral = blanked.ToString();
+        var neutralTokens = Tokens(neutral);
+        return WritesUnnamedColumns(statement, neutral, neutralTokens, relations) || Mentions(neutral, neutralTokens, depth: 0, lookInStrings: false, relations: relations)
+            ? Renamed
+            : null;
     }
 
     /// <summary>

@@ -135,6 +135,10 @@ public sealed class MaskerFlowTests
     [InlineData("INSERT INTO clean (v) SELECT pg_temp.id(x => ssn) FROM customers")]
     [InlineData("UPDATE clean values SET v = ssn FROM customers WHERE customers.id = values.id AND values.id <= 3")] // probe CS1
     [InlineData("UPDATE clean select SET v = card_number FROM customers WHERE customers.id = select.id")]
+    // A masked name only in a filter, and the copy made without it (probe CW1, CW2).
+    [InlineData("UPDATE notes n SET v = reverse(c::text) FROM customers c WHERE n.id = c.id AND c.ssn <> '' AND n.id = 1")]
+    [InlineData("UPDATE notes n SET v = reverse(c.s) FROM customers AS c(i, f, e, p, s) WHERE n.id = c.i AND c.card_number <> ''")]
+    [InlineData("INSERT INTO notes (v) SELECT translate(c.s, '0123456789', 'abcdefghij') FROM customers AS c(i, f, e, p, s) WHERE c.card_number <> ''")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);
@@ -344,6 +348,8 @@ public sealed class MaskerFlowTests
     [InlineData("UPDATE customers SET ssn = 'x', note = 1.5e3 || 0x1F || 0o17 || 0b101 || 1_000 || .5 WHERE id = 1")]
     [InlineData("INSERT INTO clean (id, v) SELECT id, ('x' = ssn)::text FROM customers")] // review L3
     [InlineData("UPDATE customers SET note = ('123' = card_number)::text WHERE id = 1")]
+    [InlineData("UPDATE customers SET ssn = 'x' WHERE id = 1 RETURNING *")]
+    [InlineData("UPDATE customers c SET ssn = 'x' FROM orders o WHERE o.customer_id = c.id AND c.card_number IS NULL")]
     public void ReadingOrWritingInPlace_IsAllowed(string sql) =>
         Assert.Null(Columns.FlowRefusal(sql));
 
