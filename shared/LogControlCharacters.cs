@@ -24,7 +24,7 @@ internal sealed partial class LogControlCharacters : ILogEventEnricher
         {
             if (value is ScalarValue { Value: string text } && (NeedsEscape(text) || Credential().IsMatch(text) || BareSecret().IsMatch(text)))
             {
-                var cut = BareSecret().Replace(Credential().Replace(text, "$1_****"), "****");
+                var cut = BareSecret().Replace(Credential().Replace(text, "${p}_****"), "****");
                 (escaped ??= []).Add(new LogEventProperty(name, new ScalarValue(Escape(cut))));
             }
         }
@@ -78,7 +78,7 @@ internal sealed partial class LogControlCharacters : ILogEventEnricher
     /// connection's name goes in a chat command), and the bot logged it (probe CR1). Matches what
     /// the gateway's records cut (Masker.WithoutGatewayCredentials); the bot has no project in common with it.
     /// </summary>
-    [System.Text.RegularExpressions.GeneratedRegex(@"(apt|agc)[\s_\\]{1,8}[A-Za-z0-9_-]{40,}",
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?:(?<![A-Za-z0-9])(?<p>apt|agc)[\s_\\:-]{0,16}|(?<p>apt|agc)[\s_\\:-]{1,16})[A-Za-z0-9_-]{40,}",
         System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex Credential();
 

@@ -168,7 +168,7 @@ internal sealed partial class Masker
     /// </summary>
     public static string WithoutGatewayCredentials(string text, bool bareSecrets = false)
     {
-        var cut = MayHoldGatewayCredential(text) ? GatewayCredential().Replace(text, "$1_****") : text;
+        var cut = MayHoldGatewayCredential(text) ? GatewayCredential().Replace(text, "${p}_****") : text;
         return bareSecrets ? BareTokenSecret().Replace(cut, "****") : cut;
     }
 
@@ -188,7 +188,7 @@ internal sealed partial class Masker
     /// lower case letters and a digit, as 32 random bytes all but always have and a name of 43
     /// characters hardly does (CU4: billing-reconciliation-worker-prod-euwest-1 was cut).
     /// </summary>
-    [System.Text.RegularExpressions.GeneratedRegex(@"(apt|agc)[\s_\\]{1,8}[A-Za-z0-9_-]{40,}",
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?:(?<![A-Za-z0-9])(?<p>apt|agc)[\s_\\:-]{0,16}|(?<p>apt|agc)[\s_\\:-]{1,16})[A-Za-z0-9_-]{40,}",
         System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex GatewayCredential();
 

@@ -94,6 +94,13 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         var failed = Assert.Single(await fixture.RecordedStatementsAsync(marker + "_e"));
         Assert.Contains("\"apt_****\"", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(fixture.AliceToken[4..], failed.GetRawText(), StringComparison.Ordinal);
+
+        // Sent by a driver as a parameter (probe CV1).
+        await using var bound = new NpgsqlCommand($"SELECT length($1) AS {marker}_p", connection);
+        bound.Parameters.AddWithValue(fixture.AliceToken);
+        Assert.Equal(fixture.AliceToken.Length, await bound.ExecuteScalarAsync());
+        var parameters = Assert.Single(await fixture.RecordedStatementsAsync(marker + "_p")).GetProperty("parameters");
+        Assert.Equal(["****"], parameters.EnumerateArray().Select(p => p.GetString()));
     }
 
     [Fact]

@@ -142,8 +142,9 @@ internal sealed partial class PgSession
                         ? "****"
                         : Masker.ShortenValueForRecord(runtime.MaskText(value.Bytes));
 
-                // A connection string or URI with a password (dblink_connect($1)) is not kept.
-                values[i] = Masker.HoldsSecret(recorded) ? "****" : recorded;
+                // A connection string or URI with a password (dblink_connect($1)) is not kept, nor
+                // the gateway's own credential a driver sends as a parameter (probe CV1).
+                values[i] = Masker.HoldsSecret(recorded) || Masker.HoldsGatewayCredential(recorded) ? "****" : recorded;
             }
 
             i++;
