@@ -78,7 +78,7 @@ internal sealed partial class LogControlCharacters : ILogEventEnricher
     /// connection's name goes in a chat command), and the bot logged it (probe CR1). Matches what
     /// the gateway's records cut (Masker.WithoutGatewayCredentials); the bot has no project in common with it.
     /// </summary>
-    [System.Text.RegularExpressions.GeneratedRegex(@"(?:(?<![A-Za-z0-9])(?<p>apt|agc)[\s_\\:-]{0,16}|(?<p>apt|agc)[\s_\\:-]{1,16})[A-Za-z0-9_-]{40,}",
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?:(?<![A-Za-z0-9])(?<p>apt|agc)(?:[\s_\\:./=+-]|%5[Ff]){0,16}|(?<p>apt|agc)(?:[\s_\\:./=+-]|%5[Ff]){1,16})(?-i:(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*[a-z]))[A-Za-z0-9_-]{40,}",
         System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex Credential();
 

@@ -183,12 +183,14 @@ internal sealed partial class Masker
 
     /// <summary>
     /// A token as the gateway makes one: its prefix, its underscore (or a space or backslash a
-    /// paste put there), and 43 characters of base64url (32 random bytes); also glued to a word
-    /// before it (probe CU3). A bare secret is 43 such characters standing alone, with upper and
+    /// paste put there, URL-encoded too), and 43 characters of base64url (32 random bytes), which
+    /// hold upper and lower case letters as random bytes all but always do and a name in lower case
+    /// does not (probe CY6: aptitude_assessment_results_… was cut); also glued to a word before it
+    /// (probe CU3). A bare secret is 43 such characters standing alone, with upper and
     /// lower case letters and a digit, as 32 random bytes all but always have and a name of 43
     /// characters hardly does (CU4: billing-reconciliation-worker-prod-euwest-1 was cut).
     /// </summary>
-    [System.Text.RegularExpressions.GeneratedRegex(@"(?:(?<![A-Za-z0-9])(?<p>apt|agc)[\s_\\:-]{0,16}|(?<p>apt|agc)[\s_\\:-]{1,16})[A-Za-z0-9_-]{40,}",
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?:(?<![A-Za-z0-9])(?<p>apt|agc)(?:[\s_\\:./=+-]|%5[Ff]){0,16}|(?<p>apt|agc)(?:[\s_\\:./=+-]|%5[Ff]){1,16})(?-i:(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*[a-z]))[A-Za-z0-9_-]{40,}",
         System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex GatewayCredential();
 
