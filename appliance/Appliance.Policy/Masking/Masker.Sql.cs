@@ -157,46 +157,11 @@ internal sealed partial class Masker
     private static readonly System.Buffers.SearchValues<string> PasswordMark =
         System.Buffers.SearchValues.Create(["password"], StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>
-    /// <paramref name="text"/> with the gateway's own credentials in it (a personal token
-    /// <c>apt_…</c>, a grant credential <c>agc_…</c>, in any case and split from their prefix by
-    /// a space or a backslash) cut to their prefix: a client may paste one into any field, and the
-    /// upstream's refusal of a startup option quotes its value, which the log and the audit record
-    /// kept (probes CQ2, CR2, CR3). With <paramref name="bareSecrets"/>, also a 43-character run
-    /// of base64url standing alone, a token's secret without its prefix: for short free texts
-    /// (settings, application names, refusals), where such a run is hardly anything else.
-    /// </summary>
-    public static string WithoutGatewayCredentials(string text, bool bareSecrets = false)
-    {
-        var cut = MayHoldGatewayCredential(text) ? GatewayCredential().Replace(text, "${p}_****") : text;
-        return bareSecrets ? BareTokenSecret().Replace(cut, "****") : cut;
-    }
+    /// <inheritdoc cref="Appliance.Logging.GatewayCredentials.Cut"/>
+    public static string WithoutGatewayCredentials(string text, bool bareSecrets = false) => Appliance.Logging.GatewayCredentials.Cut(text, bareSecrets);
 
-    /// <summary>Whether <paramref name="text"/> holds something shaped like one of the gateway's credentials.</summary>
-    public static bool HoldsGatewayCredential(ReadOnlySpan<char> text) =>
-        text.IndexOfAny(CredentialPrefixes) >= 0 && GatewayCredential().IsMatch(text);
-
-    private static bool MayHoldGatewayCredential(string text) => text.AsSpan().IndexOfAny(CredentialPrefixes) >= 0;
-
-    private static readonly System.Buffers.SearchValues<string> CredentialPrefixes =
-        System.Buffers.SearchValues.Create(["apt", "agc"], StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>
-    /// A token as the gateway makes one: its prefix, its underscore (or a space or backslash a
-    /// paste put there, URL-encoded too), and 43 characters of base64url (32 random bytes), which
-    /// hold upper and lower case letters as random bytes all but always do and a name in lower case
-    /// does not (probe CY6: aptitude_assessment_results_… was cut); also glued to a word before it
-    /// (probe CU3). A bare secret is 43 such characters standing alone, with upper and
-    /// lower case letters and a digit, as 32 random bytes all but always have and a name of 43
-    /// characters hardly does (CU4: billing-reconciliation-worker-prod-euwest-1 was cut).
-    /// </summary>
-    [System.Text.RegularExpressions.GeneratedRegex(@"(?:(?<![A-Za-z0-9])(?<p>apt|agc)(?:[\s_\\:./=+-]|%5[Ff]){0,16}|(?<p>apt|agc)(?:[\s_\\:./=+-]|%5[Ff]){1,16})(?-i:(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*[a-z]))[A-Za-z0-9_-]{40,}",
-        System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
-    private static partial System.Text.RegularExpressions.Regex GatewayCredential();
-
-    [System.Text.RegularExpressions.GeneratedRegex("(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*[a-z])(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])",
-        System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-    private static partial System.Text.RegularExpressions.Regex BareTokenSecret();
+    /// <inheritdoc cref="Appliance.Logging.GatewayCredentials.Holds"/>
+    public static bool HoldsGatewayCredential(ReadOnlySpan<char> text) => Appliance.Logging.GatewayCredentials.Holds(text);
 
     /// <summary>A value that holds a password: <c>password=…</c> in a connection string, or a URI's <c>user:password@</c>.</summary>
     public static bool HoldsSecret(ReadOnlySpan<char> text)
