@@ -28,7 +28,10 @@ public sealed class StrictAuditTests(StrictAuditTests.Fixture fixture) : IClassF
             {
                 var error = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(connection, $"SELECT 'during' AS {marker}"));
                 Assert.Equal("58000", error.SqlState);
-                Assert.Contains("could not record the statement", error.MessageText, StringComparison.Ordinal);
+                // Refused either by its own record's failed commit, or, when a queued record (the
+                // session's, the last statement's) met the outage first, because the audit log
+                // is failing: which comes first is the writer's timing (one in three runs here).
+                Assert.Matches("could not record the statement|the audit log cannot record statements right now", error.MessageText);
             }
         }
 
@@ -165,6 +168,10 @@ public sealed class StrictAuditTests(StrictAuditTests.Fixture fixture) : IClassF
         var builder = fixture.ConnectionString("demo");
         builder.ApplicationName = application;
         using var http = fixture.Gateway.Client();
+        // Nothing of an earlier test left to write, and its outage over: else a queued record can
+        // meet this outage before the first login below, which is then refused (seen in one run of ten).
+        await WaitForHealthAsync(http, System.Net.HttpStatusCode.OK);
+        await fixture.Gateway.Service<Appliance.Gateway.Audit.SessionRecorder>().FlushAsync(CancellationToken.None);
 
         await using (await StoreOutage.BeginWritesFailAsync(fixture.Store!))
         {
