@@ -12,8 +12,10 @@ internal static class LoggingSetup
         // Serilog writes the console; other providers (a test's capture) still get every event.
         builder.Logging.ClearProviders();
 
-        // One logger per host (not the static Log.Logger), so tests can run several apps in one process.
-        builder.Services.AddSerilog((_, logger) => Configure(logger, builder.Configuration), writeToProviders: true);
+        // One logger per host (not the static Log.Logger), so tests can run several apps in one
+        // process: without preserveStaticLogger each host also set the static logger, and the
+        // first host to stop closed it under the others, whose entries then went nowhere.
+        builder.Services.AddSerilog((_, logger) => Configure(logger, builder.Configuration), preserveStaticLogger: true, writeToProviders: true);
         return builder;
     }
 

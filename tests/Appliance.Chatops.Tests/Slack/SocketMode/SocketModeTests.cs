@@ -122,6 +122,11 @@ public sealed class SocketModeTests : IAsyncLifetime
         await using var chatops = await StartAsync();
         await _slack.WaitForOpenSocketAsync();
 
+        for (var i = 0; i < 50 && !chatops.Logs.Entries.Any(e => e.Message.Contains("Audit chain anchor: forged", StringComparison.Ordinal)); i++)
+        {
+            await Task.Delay(100);
+        }
+
         var entry = Assert.Single(chatops.Logs.Entries, e => e.Message.Contains("Audit chain anchor: forged", StringComparison.Ordinal));
         Assert.Contains(@"internal_error\u001b[2K\u000dAudit chain anchor", entry.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\u001b', entry.Message);
