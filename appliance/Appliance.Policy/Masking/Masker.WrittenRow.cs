@@ -315,15 +315,48 @@ internal sealed partial class Masker
     }
 
     /// <summary>
-    /// The operator <c>=</c> alone: the lexer gives an operator's characters one by one, and
-    /// <c>ssn =| 1</c> calls a user's operator <c>=|</c> that may return the value (review M1).
+    /// The operator <c>=</c> alone, as PostgreSQL reads the run of operator characters around it:
+    /// the lexer gives them one by one, and <c>ssn =| 1</c> calls a user's operator <c>=|</c> that
+    /// may return the value (review M1); <c>x := v</c> names an argument. PostgreSQL drops a
+    /// trailing <c>+</c> or <c>-</c> from a run that holds none of <c>~!@#%^&amp;|`?</c>, so
+    /// <c>ssn=-1</c> is <c>ssn = -1</c>; a comment's <c>--</c> or <c>/*</c> ends the run.
     /// </summary>
-    private static bool IsEquals(string text, List<SqlToken> tokens, int i) =>
-        IsOther(text, tokens[i], '=') && (i + 1 == tokens.Count || tokens[i + 1].Start > tokens[i].End || !IsOperatorCharacter(text[tokens[i + 1].Start]))
-        && (i == 0 || tokens[i - 1].End < tokens[i].Start || !IsOperatorCharacter(text[tokens[i - 1].End - 1]));
+    private static bool IsEquals(string text, List<SqlToken> tokens, int i)
+    {
+        if (!IsOther(text, tokens[i], '='))
+        {
+            return false;
+        }
 
-    /// <summary>A character of a longer operator glued to an <c>=</c>, or the colon of a named argument's <c>:=</c>.</summary>
-    private static bool IsOperatorCharacter(char c) => c is '+' or '-' or '*' or '/' or '<' or '>' or '=' or '~' or '!' or '@' or '#' or '%' or '^' or '&' or '|' or '`' or '?' or ':';
+        var at = tokens[i].Start;
+        if (at > 0 && text[at - 1] == ':')
+        {
+            return false;
+        }
+
+        var start = at;
+        while (start > 0 && IsOperatorCharacter(text[start - 1]))
+        {
+            start--;
+        }
+
+        var end = at + 1;
+        while (end < text.Length && IsOperatorCharacter(text[end]) && !text.AsSpan(end).StartsWith("--") && !text.AsSpan(end).StartsWith("/*"))
+        {
+            end++;
+        }
+
+        var run = text.AsSpan(start, end - start);
+        while (run.Length > 1 && run[^1] is '+' or '-' && run.IndexOfAny("~!@#%^&|`?") < 0)
+        {
+            run = run[..^1];
+        }
+
+        return run is "=";
+    }
+
+    /// <summary>A character PostgreSQL takes into an operator's name.</summary>
+    private static bool IsOperatorCharacter(char c) => c is '+' or '-' or '*' or '/' or '<' or '>' or '=' or '~' or '!' or '@' or '#' or '%' or '^' or '&' or '|' or '`' or '?';
 
     private static bool IsOther(string text, SqlToken token, char c) => token.Kind == SqlTokenKind.Other && token.Length == 1 && text[token.Start] == c;
 }

@@ -139,6 +139,8 @@ public sealed class MaskerFlowTests
     [InlineData("UPDATE notes n SET v = reverse(c::text) FROM customers c WHERE n.id = c.id AND c.ssn <> '' AND n.id = 1")]
     [InlineData("UPDATE notes n SET v = reverse(c.s) FROM customers AS c(i, f, e, p, s) WHERE n.id = c.i AND c.card_number <> ''")]
     [InlineData("INSERT INTO notes (v) SELECT translate(c.s, '0123456789', 'abcdefghij') FROM customers AS c(i, f, e, p, s) WHERE c.card_number <> ''")]
+    [InlineData("INSERT INTO clean (v) SELECT ssn =-> 1 FROM customers")]
+    [InlineData("INSERT INTO clean (v) SELECT ssn =@- 1 FROM customers")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);
@@ -350,6 +352,8 @@ public sealed class MaskerFlowTests
     [InlineData("UPDATE customers SET note = ('123' = card_number)::text WHERE id = 1")]
     [InlineData("UPDATE customers SET ssn = 'x' WHERE id = 1 RETURNING *")]
     [InlineData("UPDATE customers c SET ssn = 'x' FROM orders o WHERE o.customer_id = c.id AND c.card_number IS NULL")]
+    [InlineData("UPDATE customers SET ssn=-1 WHERE id=1")]
+    [InlineData("UPDATE customers SET note = 'x' WHERE ssn=+1")]
     public void ReadingOrWritingInPlace_IsAllowed(string sql) =>
         Assert.Null(Columns.FlowRefusal(sql));
 
