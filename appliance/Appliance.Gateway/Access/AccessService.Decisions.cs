@@ -261,7 +261,7 @@ internal sealed partial class AccessService
 
     /// <summary>A person's free text (a comment, a reason) as kept: trimmed, with a pasted credential cut to its prefix (probe CU2).</summary>
     private static string? Trim(string? text) =>
-        string.IsNullOrWhiteSpace(text) ? null : Appliance.Policy.Masking.Masker.WithoutGatewayCredentials(text.Trim());
+        string.IsNullOrWhiteSpace(text) ? null : Appliance.Logging.GatewayCredentials.Cut(text.Trim());
 
     private static string Lower(RequestStatus status) => status.ToString().ToLowerInvariant();
 

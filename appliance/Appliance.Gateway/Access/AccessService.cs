@@ -62,7 +62,7 @@ internal sealed partial class AccessService(
             Requester = person.Email,
             // A credential pasted into the reason would reach the approvers, the API and the audit
             // chain (probe CU2): kept cut to its prefix.
-            Reason = resolvedReason.Value is { } given ? Appliance.Policy.Masking.Masker.WithoutGatewayCredentials(given) : null,
+            Reason = resolvedReason.Value is { } given ? Appliance.Logging.GatewayCredentials.Cut(given) : null,
             Duration = resolvedDuration.Value,
             Status = RequestStatus.Pending,
             MinApprovals = connection.Access.MinApprovals,

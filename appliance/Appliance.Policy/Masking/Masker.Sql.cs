@@ -157,12 +157,6 @@ internal sealed partial class Masker
     private static readonly System.Buffers.SearchValues<string> PasswordMark =
         System.Buffers.SearchValues.Create(["password"], StringComparison.OrdinalIgnoreCase);
 
-    /// <inheritdoc cref="Appliance.Logging.GatewayCredentials.Cut"/>
-    public static string WithoutGatewayCredentials(string text, bool bareSecrets = false) => Appliance.Logging.GatewayCredentials.Cut(text, bareSecrets);
-
-    /// <inheritdoc cref="Appliance.Logging.GatewayCredentials.Holds"/>
-    public static bool HoldsGatewayCredential(ReadOnlySpan<char> text) => Appliance.Logging.GatewayCredentials.Holds(text);
-
     /// <summary>A value that holds a password: <c>password=…</c> in a connection string, or a URI's <c>user:password@</c>.</summary>
     public static bool HoldsSecret(ReadOnlySpan<char> text)
     {

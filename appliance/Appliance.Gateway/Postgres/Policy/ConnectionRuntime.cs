@@ -57,7 +57,7 @@ internal sealed class ConnectionRuntime
             return cached;
         }
 
-        var masked = Masker.ShortenForRecord(Masker.WithoutGatewayCredentials(Masker.MaskColumnValues(Masker.MaskSqlLiterals(MaskText(utf8Sql)))));
+        var masked = Masker.ShortenForRecord(Appliance.Logging.GatewayCredentials.Cut(Masker.MaskColumnValues(Masker.MaskSqlLiterals(MaskText(utf8Sql)))));
         if (!SqlIntegerRuns.HasRun(utf8Sql))
         {
             _maskedSql.Add(utf8Sql, masked);
@@ -67,7 +67,7 @@ internal sealed class ConnectionRuntime
     }
 
     /// <summary>A statement's text, as <see cref="MaskSql(ReadOnlySpan{byte})"/> masks it, for events (not cached: they are rare).</summary>
-    public string MaskSql(string sql) => Masker.ShortenForRecord(Masker.WithoutGatewayCredentials(Masker.MaskColumnValues(Masker.MaskSqlLiterals(Masker.Mask(sql)))));
+    public string MaskSql(string sql) => Masker.ShortenForRecord(Appliance.Logging.GatewayCredentials.Cut(Masker.MaskColumnValues(Masker.MaskSqlLiterals(Masker.Mask(sql)))));
 
     /// <summary>
     /// UTF-8 text (a statement, a parameter) as the audit log may hold it: scanned where it lies

@@ -22,7 +22,7 @@ internal sealed partial class PgSession
 
     /// <inheritdoc cref="RecordedApplication(string?)"/>
     internal static string RecordedApplication(Policy.ConnectionRuntime runtime, string application) =>
-        Masker.HoldsSecret(application) ? SampleValues.Hidden : runtime.Masker.Mask(Masker.WithoutGatewayCredentials(application, bareSecrets: true));
+        Masker.HoldsSecret(application) ? SampleValues.Hidden : runtime.Masker.Mask(Appliance.Logging.GatewayCredentials.Cut(application, bareSecrets: true));
 
     /// <summary>
     /// The server reported application_name: a client that names itself after its login (pgjdbc,
@@ -61,7 +61,7 @@ internal sealed partial class PgSession
         trace.Tag,
         trace.Rows ?? (trace.RowsRelayed > 0 ? trace.RowsRelayed : null),
         // The error may quote what the statement held, a credential pasted into it too (probe CU1).
-        trace.Error is null ? null : Masker.WithoutGatewayCredentials(trace.MayCarrySecret ? WithoutValue(trace.Error)! : trace.Error),
+        trace.Error is null ? null : Appliance.Logging.GatewayCredentials.Cut(trace.MayCarrySecret ? WithoutValue(trace.Error)! : trace.Error),
         trace.Shape?.RecordedNames(_runtime.Masker),
         trace.Samples,
         trace.Guardrail);
@@ -144,7 +144,7 @@ internal sealed partial class PgSession
 
                 // A connection string or URI with a password (dblink_connect($1)) is not kept, nor
                 // the gateway's own credential a driver sends as a parameter (probe CV1).
-                values[i] = Masker.HoldsSecret(recorded) || Masker.HoldsGatewayCredential(recorded) ? "****" : recorded;
+                values[i] = Masker.HoldsSecret(recorded) || Appliance.Logging.GatewayCredentials.Holds(recorded) ? "****" : recorded;
             }
 
             i++;

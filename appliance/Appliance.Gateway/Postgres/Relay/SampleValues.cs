@@ -27,7 +27,7 @@ internal static class SampleValues
     {
         var text = binary ? RenderBinaryOrSize(value, typeOid) : Encoding.UTF8.GetString(value[..Math.Min(value.Length, MaxLength * 4)]);
         // A gateway credential pasted into a value (SELECT 'apt_…') is a live secret too (probe CR2).
-        heldSecret = Masker.HoldsSecret(text) || Masker.HoldsGatewayCredential(text);
+        heldSecret = Masker.HoldsSecret(text) || Appliance.Logging.GatewayCredentials.Holds(text);
         if (heldSecret)
         {
             return Hidden;

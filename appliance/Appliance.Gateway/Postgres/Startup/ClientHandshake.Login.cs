@@ -90,7 +90,7 @@ internal sealed partial class ClientHandshake
             // The person got in and the upstream refused what they asked for (options=-c role=…, an
             // unknown setting): a session that ends at once, so the attempt is theirs in the audit.
             var sessionId = Access.Ids.NewSessionId();
-            var refusal = Masker.WithoutGatewayCredentials(e.Message, bareSecrets: true);
+            var refusal = Appliance.Logging.GatewayCredentials.Cut(e.Message, bareSecrets: true);
             Log.LoginRefusedUpstream(logger, sessionId, access.Person.Email, access.Connection.Name, access.Grant.Id, clientAddress, refusal);
             // The application name is the client's free text: recorded masked, as PgSession.Greet records it.
             var runtime = ConnectionRuntime.For(access.Connection);
@@ -119,9 +119,11 @@ internal sealed partial class ClientHandshake
         var settings = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in parameters.Where(p => p.Key != "application_name"))
         {
-            settings[key] = Masker.HoldsSecret(value.Replace("\\", "", StringComparison.Ordinal)) || Masker.HoldsSecret(key)
+            // PostgreSQL drops an option's backslashes (agc\_…): read and record what it applies.
+            var applied = value.Replace("\\", "", StringComparison.Ordinal);
+            settings[key] = Masker.HoldsSecret(applied) || Masker.HoldsSecret(key)
                 ? "****"
-                : runtime.Masker.Mask(Masker.WithoutGatewayCredentials(value.Replace("\\", "", StringComparison.Ordinal), bareSecrets: true));
+                : runtime.Masker.Mask(Appliance.Logging.GatewayCredentials.Cut(applied, bareSecrets: true));
         }
 
         return settings;
