@@ -44,7 +44,7 @@ PGPASSWORD=$password psql -p "$pg_port" -U postgres -q -v ON_ERROR_STOP=1 -c "CR
 PGPASSWORD=$password pgbench -i -s 5 -q -p "$pg_port" -U bench bench 2>&1 | tail -1
 
 log "pgbouncer (session mode) on $bouncer_port"
-command -v pgbouncer >/dev/null || apt-get install -y -q pgbouncer >/dev/null
+scripts/setup-tools.sh pgbouncer jq
 mkdir -p "$work/bouncer"
 cat >"$work/bouncer/pgbouncer.ini" <<INI
 [databases]

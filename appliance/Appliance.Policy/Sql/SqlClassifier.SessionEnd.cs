@@ -78,12 +78,51 @@ internal static partial class SqlClassifier
                 && token.Length <= SetConfig.Length + 2 && SqlLiteral.Identifier(statement.Source, token).Equals(SetConfig, StringComparison.OrdinalIgnoreCase)
                 && i + 1 < statement.To && statement.Tokens[i + 1].Kind == SqlTokenKind.OpenParen
                 && !(i + 3 < statement.To && statement.Tokens[i + 2].IsStringLiteral && statement.Tokens[i + 3].Kind == SqlTokenKind.Comma
-                     && SqlLiteral.TryGetContent(statement.Source, statement.Tokens[i + 2], out _, out _, out _)))
+                     && SqlLiteral.TryGetContent(statement.Source, statement.Tokens[i + 2], out _, out _, out _))
+                && !SetsTheOneSettingItSelects(statement, i))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// pg_dump's own (15.8 and later, CVE-2024-7348): <c>SELECT set_config(name, 'view,
+    /// foreign-table', false) FROM pg_settings WHERE name = 'restrict_nonsystem_relation_kind'</c>,
+    /// exactly so. It changes the one setting its filter names by a literal, which the loop above
+    /// reads as it reads any string: a dump through the gateway stopped here (probe DA1).
+    /// </summary>
+    private static bool SetsTheOneSettingItSelects(Statement statement, int setConfig)
+    {
+        var i = statement.From;
+        var matches = statement.IsKeyword(i++, "SELECT") && Catalog(ref i) && i == setConfig && i++ < statement.To
+            && Is(i++, SqlTokenKind.OpenParen) && Name(i++, "name") && Is(i++, SqlTokenKind.Comma) && Literal(i++) && Is(i++, SqlTokenKind.Comma)
+            && (statement.IsKeyword(i, "false") || statement.IsKeyword(i, "true")) && Is(++i, SqlTokenKind.CloseParen)
+            && statement.IsKeyword(++i, "FROM") && ++i < statement.To && Catalog(ref i) && Name(i++, Settings)
+            && statement.IsKeyword(i++, "WHERE") && Name(i++, "name") && Is(i, SqlTokenKind.Other) && statement.Word(i++) is "="
+            && Literal(i++);
+        return matches && i == statement.To;
+
+        bool Is(int at, SqlTokenKind kind) => at < statement.To && statement.Tokens[at].Kind == kind;
+
+        bool Name(int at, string name) =>
+            at < statement.To && statement.Tokens[at].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+            && SqlLiteral.Identifier(statement.Source, statement.Tokens[at]).Equals(name, StringComparison.Ordinal);
+
+        bool Literal(int at) =>
+            at < statement.To && statement.Tokens[at].IsStringLiteral && SqlLiteral.TryGetContent(statement.Source, statement.Tokens[at], out _, out _, out _);
+
+        // An optional pg_catalog. before a name.
+        bool Catalog(ref int at)
+        {
+            if (Name(at, "pg_catalog") && Is(at + 1, SqlTokenKind.Other) && statement.Word(at + 1) is ".")
+            {
+                at += 2;
+            }
+
+            return true;
+        }
     }
 }

@@ -181,6 +181,18 @@ public class BuiltInGuardrailsTests
     [InlineData("COMMIT PREPARED 'bp_2pc'")]
     [InlineData("rollback prepared 'bp_2pc'")]
     [InlineData("CREATE OR REPLACE RULE r AS ON UPDATE TO t DO INSTEAD SELECT * FROM \"pg_settings\"")]
+    // pg_dump's form, with anything that lets it set other settings than its filter's literal.
+    [InlineData("SELECT set_config(name, '0', false) FROM pg_settings WHERE name = 'client_connection_check_interval'")]
+    [InlineData("SELECT set_config(name, '0', false) FROM pg_settings WHERE name = 'x' OR true")]
+    [InlineData("SELECT set_config(name, '0', false) FROM pg_settings WHERE name <> 'x'")]
+    [InlineData("SELECT set_config(name, '0', false) FROM pg_settings WHERE name LIKE 'client%'")]
+    [InlineData("SELECT set_config(name, '0', false) FROM pg_settings WHERE name = $1")]
+    [InlineData("SELECT set_config(name, '0', false) FROM pg_settings")]
+    [InlineData("SELECT set_config(name, '0', false) FROM my_settings WHERE name = 'x'")]
+    [InlineData("SELECT set_config(setting, '0', false) FROM pg_settings WHERE name = 'x'")]
+    [InlineData("SELECT set_config(name, '0', false) FROM pg_settings WHERE name = U&'client\\005fconnection_check_interval'")]
+    [InlineData("SELECT set_config(name, '0', false) FROM pg_settings s, pg_settings t WHERE s.name = 'x'")]
+    [InlineData("SELECT set_config(name, '0', false), set_config(name, '0', false) FROM pg_settings WHERE name = 'x'")]
     public void ChangingTheConnectionCheck_IsBlocked_WithNoConfiguredRule(string sql) =>
         AssertBlockedBy(sql, BuiltInGuardrails.SessionEndName);
 
@@ -190,6 +202,9 @@ public class BuiltInGuardrailsTests
     [InlineData("SELECT name, setting FROM pg_settings WHERE name LIKE 'client%'")]
     [InlineData("SELECT set_config('application_name', $1, false)")]
     [InlineData("SELECT set_config('my.tenant', '42', true), 'client_connection_check_interval is one second'")]
+    // pg_dump 15.8 and later, before anything else (probe DA1: every dump through the gateway stopped here).
+    [InlineData("SELECT set_config(name, 'view, foreign-table', false) FROM pg_settings WHERE name = 'restrict_nonsystem_relation_kind'")]
+    [InlineData("select pg_catalog.set_config(\"name\", 'view', true) from pg_catalog.pg_settings where name = 'restrict_nonsystem_relation_kind'")]
     public void ReadingTheConnectionCheck_AndOtherSettings_AreLeftToTheConfiguredRules(string sql) =>
         Assert.Equal(GuardrailOutcome.None, Evaluate(sql).Outcome);
 }

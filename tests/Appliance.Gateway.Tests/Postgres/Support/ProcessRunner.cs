@@ -12,6 +12,7 @@ internal static class ProcessRunner
 {
     public const string Psql = "/usr/bin/psql";
     public const string Pgbench = "/usr/bin/pgbench";
+    public const string PgDump = "/usr/bin/pg_dump";
 
     public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan? timeout = null)
     {
