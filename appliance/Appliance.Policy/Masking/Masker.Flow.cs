@@ -151,7 +151,7 @@ internal sealed partial class Masker
             "VALUES" or "TABLE" or "EXPLAIN" or "SHOW" or "DELETE" or "COPY" => null,
             // Its query is judged as the statement after it (origin Cursor).
             "DECLARE" when statement.Origin == SqlStatementOrigin.TopLevel => null,
-            "WITH" => nested.All(s => s.Kind is "SELECT" or "VALUES" or "TABLE" or "DELETE" or "WITH") ? null : first,
+            "WITH" => nested.All(s => s.Kind is "SELECT" or "VALUES" or "TABLE" or "DELETE" or "WITH") || !WithQueriesCarryMaskedValue(text, tokens, relations) ? null : first,
             // A COPY FROM, judged also as the INSERT it is, loads the client's rows: it reads none (probe
             // AK3: an option's string, WITH (NULL '\N'), was taken for the alias list of a from-item STDIN).
             "INSERT" when statement.Command == "COPY FROM" => null,
@@ -159,6 +159,7 @@ internal sealed partial class Masker
             "INSERT" or "UPDATE" or "MERGE" => FirstSource(text, tokens, named) ?? UnnamedCopy(statement, text, tokens, named, relations),
             "CREATE" when statement.Command.EndsWith("INDEX", StringComparison.Ordinal) => null,
             "CREATE" or "ALTER" when OnlyDefinesColumns(text, tokens, named) => null,
+            "CREATE" when statement.Command == "CREATE TABLE" && CreatedTableQuery(text, tokens) is { } query && !QueryCarriesMaskedValue(query, relations) => null,
             _ => first,
         };
     }

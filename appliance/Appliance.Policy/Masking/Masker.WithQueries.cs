@@ -59,6 +59,64 @@ internal sealed partial class Masker
         return lookup;
     }
 
+    /// <summary>
+    /// Whether a WITH query of the statement may give the statement after the list a masked
+    /// column's value. Each statement of a WITH is judged apart, its WITH queries unknown there, so
+    /// one that names a masked column anywhere refused the whole WITH before a write: a filter in a
+    /// WITH query, or the write's own <c>SET ssn = …</c> after <c>WITH t AS (SELECT 7 AS id)</c>
+    /// (probe DA2). Only a query body is read so; a writing one's RETURNING is taken to carry one.
+    /// </summary>
+    private bool WithQueriesCarryMaskedValue(string text, List<SqlToken> tokens, IColumnNameLookup? relations)
+    {
+        var any = false;
+        foreach (var (_, body) in WithQueryBodies(text, tokens))
+        {
+            any = true;
+            if (QueryCarriesMaskedValue(body, relations))
+            {
+                return true;
+            }
+        }
+
+        // A list the reader stopped in carries what it could not read.
+        return !any;
+    }
+
+    /// <summary>
+    /// Whether the rows of <paramref name="query"/> (SELECT, VALUES, TABLE or WITH) may carry a masked
+    /// column's value, read as an INSERT's source is (Masker.WrittenRow.cs): a masked column named
+    /// only in its filters carries none; one selected, or a whole row, <c>*</c> or an alias list of a
+    /// relation that may hold one, does.
+    /// </summary>
+    private bool QueryCarriesMaskedValue(string query, IColumnNameLookup? relations)
+    {
+        if (!StartsQuery(query, Tokens(query), 0))
+        {
+            return true;
+        }
+
+        // A name the catalog knows for no relation: its rows may be anything.
+        var source = "INSERT INTO \"a WITH query\" " + query;
+        var insert = new SqlStatement { Text = source.AsMemory(), Kind = "INSERT", Command = "INSERT" };
+        return CopiedColumn(insert, source, Tokens(source), [], relations) is not null;
+    }
+
+    /// <summary>The query of <c>CREATE TABLE name [(…)] … AS query</c>, or null (<c>AS EXECUTE</c>, no AS).</summary>
+    private static string? CreatedTableQuery(string text, List<SqlToken> tokens)
+    {
+        var depth = 0;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            depth += tokens[i].Kind == SqlTokenKind.OpenParen ? 1 : tokens[i].Kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (depth == 0 && IsWord(text, tokens[i], "AS"))
+            {
+                return StartsQuery(text, tokens, i + 1) ? text[tokens[i + 1].Start..] : null;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The names written after a dot: relations with their schema, columns with their relation.</summary>
     private static HashSet<string> QualifiedNames(string text, List<SqlToken> tokens)
     {

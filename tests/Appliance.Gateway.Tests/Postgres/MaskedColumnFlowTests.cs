@@ -474,6 +474,53 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     }
 
     /// <summary>
+    /// A WITH query before a write, or a CREATE TABLE … AS, that names a masked column only to
+    /// filter runs; before, any mention refused it (probe DA2, DA3). One whose rows carry the
+    /// value under another name is still refused, and writes nothing.
+    /// </summary>
+    [Fact]
+    public async Task AFilterOnAMaskedColumn_InAWithQueryOrACreateTableAs_Runs_AndACopyThroughOneIsRefused()
+    {
+        var (table, ssn) = await PersonAsync();
+        await fixture.UpstreamAsync($"CREATE TABLE {table}_clean (id int PRIMARY KEY, v text); INSERT INTO {table}_clean VALUES (1, 'z')");
+        await using var connection = await fixture.OpenAsync();
+
+        await using (var filtered = new NpgsqlCommand(
+            $"WITH t AS (SELECT id FROM {table} WHERE ssn LIKE '{ssn[..3]}%') UPDATE {table}_clean SET v = 'flagged' WHERE id IN (SELECT id FROM t)", connection))
+        {
+            Assert.Equal(1, await filtered.ExecuteNonQueryAsync());
+        }
+
+        await using (var inPlace = new NpgsqlCommand(
+            $"WITH t AS (SELECT 1 AS id) UPDATE {table} SET ssn = '000-11-2222' WHERE id IN (SELECT id FROM t)", connection))
+        {
+            Assert.Equal(1, await inPlace.ExecuteNonQueryAsync());
+        }
+
+        await using (var created = new NpgsqlCommand($"CREATE TEMP TABLE {table}_ids AS SELECT id FROM {table} WHERE ssn = '000-11-2222'", connection))
+        {
+            await created.ExecuteNonQueryAsync();
+        }
+
+        var copy = await FailsAsync(connection, "WITH t AS (SELECT id, ssn AS s FROM {0}) UPDATE {0}_clean c SET v = t.s FROM t WHERE c.id = t.id", table);
+        var created2 = await FailsAsync(connection, "CREATE TEMP TABLE laundered (a, b) AS SELECT id, ssn FROM {0} WHERE id = 1", table);
+
+        Assert.Equal("1:flagged", await fixture.UpstreamScalarAsync<string>($"SELECT string_agg(id || ':' || v, ',') FROM {table}_clean"));
+        Assert.Equal("000-11-2222", await fixture.UpstreamScalarAsync<string>($"SELECT ssn FROM {table} WHERE id = 1"));
+        await using (var ids = new NpgsqlCommand($"SELECT count(*) FROM {table}_ids", connection))
+        {
+            Assert.Equal(1L, await ids.ExecuteScalarAsync());
+        }
+
+        Assert.Equal("42501", copy.SqlState);
+        Assert.Equal("42501", created2.SqlState);
+        Assert.Contains("masked column \"ssn\"", copy.MessageText, StringComparison.Ordinal);
+        Assert.Contains("masked column \"ssn\"", created2.MessageText, StringComparison.Ordinal);
+        await using var check = new NpgsqlCommand("SELECT count(*) FROM pg_class WHERE relname = 'laundered' AND relpersistence = 't'", connection);
+        Assert.Equal(0L, await check.ExecuteScalarAsync());
+    }
+
+    /// <summary>
     /// A view made in the database (not through the gateway) that renames a masked column, or
     /// computes from it, let it out under the new name with only the detectors on it (probe OA1).
     /// Its columns are masked by what they read, through views over it too, and its other

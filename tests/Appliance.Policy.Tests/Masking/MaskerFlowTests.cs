@@ -141,6 +141,21 @@ public sealed class MaskerFlowTests
     [InlineData("INSERT INTO notes (v) SELECT translate(c.s, '0123456789', 'abcdefghij') FROM customers AS c(i, f, e, p, s) WHERE c.card_number <> ''")]
     [InlineData("INSERT INTO clean (v) SELECT ssn =-> 1 FROM customers")]
     [InlineData("INSERT INTO clean (v) SELECT ssn =@- 1 FROM customers")]
+    // A WITH query that gives the write after it a masked column's value (probe DA2's rules kept).
+    [InlineData("WITH t AS (SELECT ssn AS s FROM customers) UPDATE notes SET v = t.s FROM t WHERE notes.id = 1")]
+    [InlineData("WITH t AS (SELECT id, ssn FROM customers) UPDATE notes SET v = 'x' WHERE id IN (SELECT id FROM t)")]
+    [InlineData("WITH t(a) AS (SELECT ssn FROM customers WHERE id = 1) UPDATE notes SET v = (SELECT a FROM t)")]
+    [InlineData("WITH t AS (SELECT c FROM customers c WHERE c.ssn <> '') UPDATE notes SET v = t.c::text FROM t")]
+    [InlineData("WITH t AS (SELECT * FROM customers WHERE ssn <> '') INSERT INTO notes (v) SELECT t::text FROM t")]
+    [InlineData("WITH u AS (SELECT 1), t AS (SELECT upper(card_number) AS k FROM customers) INSERT INTO notes (v) SELECT k FROM t")]
+    [InlineData("WITH t AS (DELETE FROM customers WHERE ssn = 'x' RETURNING ssn) INSERT INTO notes (v) SELECT ssn FROM t")]
+    [InlineData("WITH t AS (SELECT 1 AS id) UPDATE notes SET v = (SELECT ssn FROM customers LIMIT 1) WHERE id IN (SELECT id FROM t)")]
+    [InlineData("WITH t AS (SELECT id FROM customers WHERE ssn LIKE '1%') INSERT INTO notes (v) SELECT reverse(ssn) FROM customers WHERE id IN (SELECT id FROM t)")]
+    // CREATE TABLE … AS whose query gives a column a masked value under another name (probe DA3's rules kept).
+    [InlineData("CREATE TABLE y AS SELECT id, reverse(ssn) AS r FROM customers WHERE ssn LIKE '0%'")]
+    [InlineData("CREATE TABLE y (a, b) AS SELECT id, ssn FROM customers WHERE id < 3")]
+    [InlineData("CREATE TEMP TABLE y AS SELECT c.id, c::text AS whole FROM customers c WHERE c.ssn LIKE '0%'")]
+    [InlineData("CREATE TABLE y AS SELECT i, s FROM customers AS c(i, f, e, p, s) WHERE c.ssn IS NULL")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);
@@ -354,6 +369,17 @@ public sealed class MaskerFlowTests
     [InlineData("UPDATE customers c SET ssn = 'x' FROM orders o WHERE o.customer_id = c.id AND c.card_number IS NULL")]
     [InlineData("UPDATE customers SET ssn=-1 WHERE id=1")]
     [InlineData("UPDATE customers SET note = 'x' WHERE ssn=+1")]
+    // A WITH query that gives the write after it no masked value (probe DA2: refused whenever one was named).
+    [InlineData("WITH t AS (SELECT id FROM customers WHERE ssn LIKE '001%') UPDATE orders SET status = 'review' WHERE customer_id IN (SELECT id FROM t)")]
+    [InlineData("WITH t AS (SELECT id FROM customers WHERE card_number LIKE '4111%' ORDER BY ssn) UPDATE orders SET status = 'x' WHERE customer_id IN (SELECT id FROM t)")]
+    [InlineData("WITH t AS (SELECT id FROM customers WHERE ssn = '123-45-6789') UPDATE customers SET ssn = '987-65-4321' WHERE id IN (SELECT id FROM t)")]
+    [InlineData("WITH t AS (SELECT 7 AS id) UPDATE customers SET ssn = '987-65-4321' WHERE id IN (SELECT id FROM t)")]
+    [InlineData("WITH RECURSIVE t AS (SELECT 7 AS id UNION ALL SELECT id + 1 FROM t WHERE id < 9) UPDATE customers SET card_number = '4242' WHERE id IN (SELECT id FROM t)")]
+    [InlineData("WITH t AS (SELECT id FROM customers WHERE ssn LIKE '001%') INSERT INTO orders (id, customer_id, status) SELECT 5000 + id, id, 'x' FROM t")]
+    [InlineData("WITH t AS MATERIALIZED (SELECT id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.card_number = c.card_number)) UPDATE orders SET note = 'dup' WHERE customer_id IN (SELECT id FROM t)")]
+    // CREATE TABLE … AS with a masked column in its filters only (probe DA3).
+    [InlineData("CREATE TEMP TABLE y AS SELECT id, email FROM customers WHERE ssn LIKE '0%'")]
+    [InlineData("CREATE TABLE IF NOT EXISTS y (a, b) AS SELECT id, city FROM customers WHERE card_number IS NULL ORDER BY ssn WITH NO DATA")]
     public void ReadingOrWritingInPlace_IsAllowed(string sql) =>
         Assert.Null(Columns.FlowRefusal(sql));
 
