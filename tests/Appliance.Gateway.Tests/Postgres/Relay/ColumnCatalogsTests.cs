@@ -22,6 +22,25 @@ public sealed class ColumnCatalogsTests
         Assert.DoesNotContain("DROP TABLE", withViews, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The functions are found in the views' statement (which has the relations holding a masked
+    /// column at hand), their bodies matched as words with backslashes that survive any
+    /// standard_conforming_strings, and C or internal functions' symbol names are not read as bodies.
+    /// </summary>
+    [Fact]
+    public void Query_AsksForTheFunctionsThatMayReturnAMaskedColumn_InTheViewsStatement()
+    {
+        var query = ColumnCatalogs.Query(["ssn"], 0);
+        var statements = query.Split("; ");
+
+        Assert.Equal(4, statements.Length);
+        Assert.Contains("FROM pg_catalog.pg_proc p", statements[3], StringComparison.Ordinal);
+        Assert.Contains("'f' FROM (SELECT oid, proname FROM fn1 UNION SELECT oid, proname FROM fn2) f", statements[3], StringComparison.Ordinal);
+        Assert.Contains(@"E'\\m(' || string_agg(regexp_replace(w, E'([^[:alnum:]_])', E'\\\\\\1', 'g'), '|') || E')\\M'", statements[3], StringComparison.Ordinal);
+        Assert.Contains("WHEN l.lanname IN ('c', 'internal') THEN NULL ELSE p.prosrc END", statements[3], StringComparison.Ordinal);
+        Assert.DoesNotContain("pg_proc", statements[2], StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Lookup_TellsMaskedColumns_KnownRelations_AndUnknownOnesApart()
     {
