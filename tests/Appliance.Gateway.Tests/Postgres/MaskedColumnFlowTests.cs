@@ -677,6 +677,8 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"CREATE SCHEMA {table}_x; CREATE FUNCTION {table}_x.{table}_q() RETURNS text LANGUAGE sql AS 'SELECT max(SSN) FROM public.{table}'; " +
             $"CREATE PROCEDURE {table}_p(INOUT v text) LANGUAGE sql AS 'SELECT ssn FROM {table}'; " +
             $"CREATE FUNCTION {table}_clean() RETURNS TABLE(n int, t text) LANGUAGE sql AS 'SELECT 1, ''plain'''; " +
+            // A view calling one, and a view over that view.
+            $"CREATE VIEW {table}_sv AS SELECT cid, s AS x FROM {table}_s(); CREATE VIEW {table}_svv AS SELECT x AS y FROM {table}_sv; " +
             $"CREATE TABLE {table}_sink (body text)");
         return (table, ssn);
     }
@@ -709,6 +711,9 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT reverse(s) FROM {table}_wrap()",
             $"SELECT reverse({table}_x.{table}_q())",
             $"CALL {table}_p(NULL)",
+            $"SELECT x FROM {table}_sv",
+            $"SELECT reverse(x) FROM {table}_sv",
+            $"SELECT reverse(y) FROM {table}_svv",
         })
         {
             var row = await RowAsync(connection, sql);
@@ -743,6 +748,8 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             "INSERT INTO {0}_sink SELECT {0}_x.{0}_q()",
             "CREATE TABLE {0}_c AS SELECT * FROM {0}_s()",
             "UPDATE {0}_sink SET body = (SELECT reverse(s) FROM {0}_wrap() LIMIT 1)",
+            "INSERT INTO {0}_sink SELECT x FROM {0}_sv",
+            "INSERT INTO {0}_sink SELECT reverse(y) FROM {0}_svv",
         })
         {
             Assert.Equal("42501", (await FailsAsync(connection, copy, table)).SqlState);

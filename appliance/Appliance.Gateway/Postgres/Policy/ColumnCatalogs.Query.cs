@@ -117,8 +117,10 @@ internal sealed partial class ColumnCatalogs
         "SELECT c.oid, c.relname::text, " +
         "(SELECT json_object_agg(a.attnum, a.attname) FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::text, " +
         "c.oid::text || ':' || r.xmin::text, " +
-        $"CASE WHEN c.oid::text || ':' || r.xmin::text = ANY (ARRAY[{knownViews}]::text[]) THEN NULL ELSE r.ev_action::text END, g.reads, 'v' " +
-        "FROM tainted t JOIN pg_catalog.pg_class c ON c.oid = t.view JOIN pg_catalog.pg_rewrite r ON r.ev_class = c.oid AND r.rulename = '_RETURN' " +
+        $"CASE WHEN c.oid::text || ':' || r.xmin::text = ANY (ARRAY[{knownViews}]::text[]) THEN NULL ELSE r.ev_action::text END, g.reads, " +
+        "CASE WHEN t.view IN (SELECT view FROM fcallers) THEN 'c' ELSE 'v' END " +
+        "FROM (SELECT view FROM tainted UNION SELECT view FROM fviews) t JOIN pg_catalog.pg_class c ON c.oid = t.view " +
+        "JOIN pg_catalog.pg_rewrite r ON r.ev_class = c.oid AND r.rulename = '_RETURN' " +
         "LEFT JOIN agg g ON g.view = c.oid " +
         "UNION ALL SELECT f.oid, f.proname::text, NULL, NULL, NULL, NULL, 'f' FROM (SELECT oid, proname FROM fn1 UNION SELECT oid, proname FROM fn2) f";
 
@@ -129,7 +131,8 @@ internal sealed partial class ColumnCatalogs
     /// as a word, in any case, a masked column or a relation holding one (a table, a view reading
     /// one), or whose SQL-standard body (<c>BEGIN ATOMIC</c>, kept parsed, with its dependencies)
     /// reads such a relation (<c>fn1</c>); and one whose body names or calls such a function
-    /// (<c>fn2</c>, one level deeper; no further). A function in C or internal has no body to read.
+    /// (<c>fn2</c>, one level deeper; no further: a function reading a view that calls one is not
+    /// found). A function in C or internal has no body to read.
     /// Probe CX1, CX2: <c>SELECT reverse(f::text) FROM all_customers() f</c> gave the SSN out.
     /// </summary>
     private static string FunctionsQuery(string names) =>
@@ -152,5 +155,12 @@ internal sealed partial class ColumnCatalogs
         "fn2 AS (SELECT f.oid, f.proname FROM fcand f WHERE f.oid NOT IN (SELECT oid FROM fn1) AND (" +
         "f.src ~* (SELECT E'\\\\m(' || string_agg(DISTINCT regexp_replace(proname::text, E'([^[:alnum:]_])', E'\\\\\\\\\\\\1', 'g'), '|') || E')\\\\M' FROM fn1) " +
         "OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN fn1 g ON g.oid = d.refobjid WHERE d.classid = 'pg_catalog.pg_proc'::regclass " +
-        "AND d.objid = f.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass))) ";
+        "AND d.objid = f.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass))), " +
+        // The views calling such a function (kind c: its columns read from the call have no origin,
+        // and are masked as computed ones), and the views over them (probe CX2: a view renaming a
+        // RETURNS TABLE column let it out as the view's own).
+        "fcallers (view) AS (SELECT r.ev_class FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::regclass " +
+        "AND d.objid = r.oid AND r.rulename = '_RETURN' JOIN (SELECT oid FROM fn1 UNION SELECT oid FROM fn2) f ON f.oid = d.refobjid " +
+        "WHERE d.refclassid = 'pg_catalog.pg_proc'::regclass), " +
+        "fviews (view) AS (SELECT view FROM fcallers UNION SELECT x.view FROM reads x JOIN fviews t ON x.rel = t.view) ";
 }

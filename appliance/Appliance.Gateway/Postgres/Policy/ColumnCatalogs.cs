@@ -79,7 +79,7 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         }
 
         _viewQueries[key] = reader.Views.ToDictionary(v => v.Version, v => v.View.Query, StringComparer.Ordinal);
-        var maskedViews = MaskedViews.Resolve(reader.Masked, [.. reader.Views.Select(v => v.View)]);
+        var maskedViews = MaskedViews.Resolve(reader.Masked, [.. reader.Views.Select(v => v.View)], columns.FirstOrDefault());
         foreach (var (relation, carriers) in reader.Carriers)
         {
             // Named in a statement, a carrier counts as its masked column, as a view's renamed one does.
@@ -232,7 +232,7 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
                 reads.Add((uint.Parse(read.AsSpan(0, colon), CultureInfo.InvariantCulture), short.Parse(read.AsSpan(colon + 1), CultureInfo.InvariantCulture)));
             }
 
-            Views.Add((version, new MaskedViews.View(oid, name, columns, query, reads)));
+            Views.Add((version, new MaskedViews.View(oid, name, columns, query, reads, CallsMaskedFunction: values[6] == "c")));
         }
 
         private static string?[] Values(DataRowMessage row, int count)

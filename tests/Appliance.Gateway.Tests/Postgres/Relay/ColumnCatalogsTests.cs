@@ -142,4 +142,33 @@ public sealed class ColumnCatalogsTests
         Assert.False(masked.ContainsKey(ColumnCatalog.Key(802, 2)));
         Assert.Equal("ssn", masked[ColumnCatalog.Key(803, 1)]);
     }
+
+    /// <summary>
+    /// A view calling a function that may return a masked column reads one: its columns read from
+    /// the call (no origin) are masked as computed ones, a column read from a clean table is not, and
+    /// a view over it follows; with no masked name given, nothing is.
+    /// </summary>
+    [Fact]
+    public void MaskedViews_AViewCallingAMaskedFunction_ReadsAMaskedColumn()
+    {
+        static string Query(params (short Number, uint Relation, short Column)[] entries) =>
+            "({QUERY :targetList (" + string.Join(' ', entries.Select(e =>
+                $"{{TARGETENTRY :expr <> :resno {e.Number} :resname c :ressortgroupref 0 :resorigtbl {e.Relation} :resorigcol {e.Column} :resjunk false}}")) + ")})";
+
+        MaskedViews.View[] Views() =>
+        [
+            new(901, "calls_v", new Dictionary<short, string> { [1] = "x", [2] = "note" }, MaskedViews.Read(Query((1, 0, 0), (2, 600, 2))), [(600, 2)], CallsMaskedFunction: true),
+            new(902, "over_v", new Dictionary<short, string> { [1] = "y" }, MaskedViews.Read(Query((1, 901, 1))), [(901, 1)]),
+        ];
+
+        var masked = new Dictionary<long, string>();
+        var names = MaskedViews.Resolve(masked, Views(), "ssn");
+
+        Assert.Equal(["x"], names["calls_v"]);
+        Assert.Equal(["y"], names["over_v"]);
+        Assert.Equal("ssn", masked[ColumnCatalog.Key(901, 1)]);
+        Assert.False(masked.ContainsKey(ColumnCatalog.Key(901, 2)));
+        Assert.Equal("ssn", masked[ColumnCatalog.Key(902, 1)]);
+        Assert.Empty(MaskedViews.Resolve([], Views()));
+    }
 }
