@@ -82,6 +82,9 @@ internal static partial class Log
     [LoggerMessage(3022, LogLevel.Information, "Catalog of connection {Connection} now knows {Relations} relations")]
     public static partial void CatalogLoaded(ILogger logger, string connection, int relations);
 
+    [LoggerMessage(3066, LogLevel.Debug, "Catalog of connection {Connection}: {Functions} function name(s) may return a masked column, and count as naming one")]
+    public static partial void CatalogFunctions(ILogger logger, string connection, int functions);
+
     [LoggerMessage(3061, LogLevel.Warning, "The login catalog read of connection {Connection} took {Milliseconds} ms: every login of it waits that long (a database of many relations, views or composite types, or a busy server)")]
     public static partial void CatalogSlow(ILogger logger, string connection, long milliseconds);
 

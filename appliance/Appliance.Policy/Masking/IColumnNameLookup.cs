@@ -24,7 +24,8 @@ internal interface IColumnNameLookup
     /// <summary>
     /// The columns of a relation of this name (a view) that carry a masked column under names of
     /// their own (<c>SELECT ssn AS s</c>): a statement computing on one names it, not the masked
-    /// column. Null when it has none.
+    /// column. Null when it has none. A function already in the database that may return a masked
+    /// column answers its own name: wherever a statement calls it, the statement names one.
     /// </summary>
     IReadOnlySet<string>? MaskedColumnsUnderOtherNames(string relationName) => null;
 

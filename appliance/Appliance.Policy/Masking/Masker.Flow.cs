@@ -72,7 +72,11 @@ internal sealed partial class Masker
 
             if (CopiedColumn(statement, text, tokens, Nested(statements, i), WithQueriesKnown(statements, i, relations)) is { } column)
             {
-                return $"the statement copies the masked column \"{column}\" into something the gateway cannot mask ({Where(statement)}); "
+                // A view's column, a composite column or a function's name: it holds a masked column under its own name.
+                var what = column.StartsWith('(') || _columns.Contains(column)
+                    ? $"the masked column \"{column}\""
+                    : $"\"{column}\", which may hold a masked column (a view's column, a column of a type holding one, or a function that may return one),";
+                return $"the statement copies {what} into something the gateway cannot mask ({Where(statement)}); "
                     + "select the column directly instead"
                     // Probe AR2: a table made in this session got this refusal, which said nothing of why or what to do.
                     + (column == Renamed ? "; a relation created since this session logged in counts as holding one until the next login" : "");

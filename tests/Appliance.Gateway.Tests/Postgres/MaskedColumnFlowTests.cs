@@ -712,6 +712,101 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         await AssertAuditHasNoSsnAsync(connection, ssn);
     }
 
+    /// <summary>The functions of <see cref="AFunctionThatMayReturnAMaskedColumn_IsReadAsNamingIt"/>, made as an administrator would (not through the gateway).</summary>
+    private async Task<(string Table, string Ssn)> FunctionsAsync()
+    {
+        var (table, ssn) = await PersonAsync();
+        await fixture.UpstreamAsync(
+            $"ALTER TABLE {table} ADD COLUMN note text; UPDATE {table} SET note = 'plain note'; " +
+            $"CREATE FUNCTION {table}_all() RETURNS SETOF {table} LANGUAGE sql AS 'SELECT * FROM {table}'; " +
+            $"CREATE FUNCTION {table}_s() RETURNS TABLE(cid int, s text) LANGUAGE sql AS 'SELECT id, ssn FROM {table}'; " +
+            $"CREATE FUNCTION {table}_wrap() RETURNS TABLE(cid int, s text) LANGUAGE plpgsql AS $$BEGIN RETURN QUERY SELECT * FROM {table}_s(); END$$; " +
+            $"CREATE SCHEMA {table}_x; CREATE FUNCTION {table}_x.{table}_q() RETURNS text LANGUAGE sql AS 'SELECT max(SSN) FROM public.{table}'; " +
+            $"CREATE PROCEDURE {table}_p(INOUT v text) LANGUAGE sql AS 'SELECT ssn FROM {table}'; " +
+            $"CREATE FUNCTION {table}_clean() RETURNS TABLE(n int, t text) LANGUAGE sql AS 'SELECT 1, ''plain'''; " +
+            // A view calling one, and a view over that view.
+            $"CREATE VIEW {table}_sv AS SELECT cid, s AS x FROM {table}_s(); CREATE VIEW {table}_svv AS SELECT x AS y FROM {table}_sv; " +
+            $"CREATE TABLE {table}_sink (body text)");
+        return (table, ssn);
+    }
+
+    /// <summary>
+    /// Functions already in the database that may return a masked column (a table's row type, a
+    /// body naming the column or a relation holding it, in any schema, or calling such a function)
+    /// count as naming it wherever a statement calls them: computed and origin-less columns are
+    /// masked whole, a copy of their output is refused; a function reading no masked column is left
+    /// alone (probe CX1: reverse(f::text) FROM all_customers() f gave the SSN out and copied it;
+    /// CX2: a RETURNS TABLE column read from ssn came out reversed).
+    /// </summary>
+    [Fact]
+    public async Task AFunctionThatMayReturnAMaskedColumn_IsReadAsNamingIt()
+    {
+        var (table, ssn) = await FunctionsAsync();
+        await using var connection = await fixture.OpenAsync();
+
+        foreach (var sql in new[]
+        {
+            $"SELECT reverse(f::text) FROM {table}_all() f",
+            $"SELECT translate(f::text, '0123456789', 'abcdefghij') FROM {table}_all() AS f",
+            $"SELECT ssn FROM {table}_all()",
+            $"SELECT reverse(ssn) FROM {table}_all()",
+            $"SELECT {table}_all()::text",
+            $"SELECT reverse(({table}_all()).ssn)",
+            $"SELECT s FROM {table}_s()",
+            $"SELECT reverse(s) FROM {table}_s()",
+            $"SELECT translate(x.s, '0123456789', 'abcdefghij') FROM public.{table}_s() x",
+            $"SELECT reverse(s) FROM {table}_wrap()",
+            $"SELECT reverse({table}_x.{table}_q())",
+            $"CALL {table}_p(NULL)",
+            $"SELECT x FROM {table}_sv",
+            $"SELECT reverse(x) FROM {table}_sv",
+            $"SELECT reverse(y) FROM {table}_svv",
+        })
+        {
+            var row = await RowAsync(connection, sql);
+            Assert.True(row.All(v => v is "****" or "(null)"), sql + " gave " + string.Join(",", row));
+        }
+
+        // Its result columns have no origin (table OID 0): all are masked whole, the clean ones too
+        // (fail closed; the ssn column was masked by its name before functions were read).
+        Assert.Equal(["(null)", "****", "****"], await RowAsync(connection, $"SELECT * FROM {table}_all()"));
+
+        // A function reading no masked column is not masked, nor is its copy refused.
+        Assert.Equal(["1", "PLAIN", "nialp"], await RowAsync(connection, $"SELECT n, upper(t), reverse(t) FROM {table}_clean()"));
+        await AssertAuditHasNoSsnAsync(connection, ssn);
+    }
+
+    /// <summary>A write copying what such a function returns is refused as a copy of the masked column (probe CX1, CX2).</summary>
+    [Fact]
+    public async Task ACopyOfWhatAFunctionMayReturn_IsRefused_ButNotOfACleanFunction()
+    {
+        var (table, ssn) = await FunctionsAsync();
+        await using var connection = await fixture.OpenAsync();
+
+        await using (var clean = new NpgsqlCommand($"INSERT INTO {table}_sink (body) SELECT reverse(t) FROM {table}_clean()", connection))
+        {
+            Assert.Equal(1, await clean.ExecuteNonQueryAsync());
+        }
+
+        foreach (var copy in new[]
+        {
+            "INSERT INTO {0}_sink (body) SELECT reverse(f::text) FROM {0}_all() f",
+            "INSERT INTO {0}_sink (body) SELECT s FROM {0}_s()",
+            "INSERT INTO {0}_sink SELECT {0}_x.{0}_q()",
+            "CREATE TABLE {0}_c AS SELECT * FROM {0}_s()",
+            "UPDATE {0}_sink SET body = (SELECT reverse(s) FROM {0}_wrap() LIMIT 1)",
+            "INSERT INTO {0}_sink SELECT x FROM {0}_sv",
+            "INSERT INTO {0}_sink SELECT reverse(y) FROM {0}_svv",
+        })
+        {
+            Assert.Equal("42501", (await FailsAsync(connection, copy, table)).SqlState);
+        }
+
+        Assert.Equal("nialp", await fixture.UpstreamScalarAsync<string>($"SELECT string_agg(body, ',') FROM {table}_sink"));
+        Assert.Null(await fixture.UpstreamScalarAsync<string>($"SELECT to_regclass('{table}_c')::text"));
+        await AssertAuditHasNoSsnAsync(connection, ssn);
+    }
+
     /// <summary>
     /// tablefunc's crosstab and connectby and xml2's xpath_table run SQL they are given as text, or
     /// build from their arguments: a query the gateway cannot read there is refused, and one it can

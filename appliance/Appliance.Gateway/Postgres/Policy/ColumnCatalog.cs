@@ -29,7 +29,11 @@ internal sealed class ColumnCatalog : IColumnNameLookup
     private readonly FrozenSet<string> _maskedRelationNames;
     private readonly FrozenSet<string> _relationNames;
 
-    /// <summary>By view name: its columns that carry a masked column under their own names (<see cref="MaskedViews"/>).</summary>
+    /// <summary>
+    /// By view name: its columns that carry a masked column under their own names (<see cref="MaskedViews"/>);
+    /// by the name of a composite-carrying relation, those columns; by the name of a function that may
+    /// return a masked column, the function's own name (a call of it names one).
+    /// </summary>
     private readonly FrozenDictionary<string, FrozenSet<string>> _viewColumns;
 
     public ColumnCatalog(

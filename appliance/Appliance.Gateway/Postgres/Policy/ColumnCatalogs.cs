@@ -79,11 +79,25 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         }
 
         _viewQueries[key] = reader.Views.ToDictionary(v => v.Version, v => v.View.Query, StringComparer.Ordinal);
-        var maskedViews = MaskedViews.Resolve(reader.Masked, [.. reader.Views.Select(v => v.View)]);
+        var maskedViews = MaskedViews.Resolve(reader.Masked, [.. reader.Views.Select(v => v.View)], columns.FirstOrDefault());
         foreach (var (relation, carriers) in reader.Carriers)
         {
             // Named in a statement, a carrier counts as its masked column, as a view's renamed one does.
             (maskedViews.TryGetValue(relation, out var names) ? names : maskedViews[relation] = new(StringComparer.Ordinal)).UnionWith(carriers);
+        }
+
+        foreach (var function in reader.Functions)
+        {
+            // A call names what the function may return: the function's own name counts as a masked
+            // column's wherever it stands (FROM f(), SELECT f(), s.f(), CALL f()), as a renaming view's
+            // column does, so its computed and origin-less columns are masked whole and a copy of its
+            // output is refused. Its result columns have no origin of their own (table OID 0).
+            (maskedViews.TryGetValue(function, out var names) ? names : maskedViews[function] = new(StringComparer.Ordinal)).Add(function);
+        }
+
+        if (reader.Functions.Count > 0)
+        {
+            Log.CatalogFunctions(logger, connection.Name, reader.Functions.Count);
         }
 
         return new ColumnCatalog(
@@ -138,6 +152,9 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         /// <summary>The names of the relations with a masked column: their whole rows carry it.</summary>
         public HashSet<string> MaskedRelationNames { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>The names of the user functions that may return a masked column's value (<see cref="FunctionsQuery"/>).</summary>
+        public HashSet<string> Functions { get; } = new(StringComparer.Ordinal);
+
         /// <summary>Each view read, with its version (<c>oid:xmin</c>).</summary>
         public List<(string Version, MaskedViews.View View)> Views { get; } = [];
 
@@ -146,7 +163,7 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         /// <summary>The error was a cancel (SQLSTATE 57014).</summary>
         public bool Canceled { get; private set; }
 
-        /// <summary>The statements of the query answered so far (two SETs, the columns and relations, the views).</summary>
+        /// <summary>The statements of the query answered so far (two SETs, the columns and relations, the views and functions).</summary>
         private int _completed;
 
         public TransactionStatus Status { get; private set; }
@@ -183,7 +200,13 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
 
         private void View(DataRowMessage row)
         {
-            var values = Values(row, 6);
+            var values = Values(row, 7);
+            if (values[6] == "f")
+            {
+                Functions.Add(values[1] ?? throw new PgProtocolException("Unexpected catalog row."));
+                return;
+            }
+
             if (!uint.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var oid) || values[1] is not { } name
                 || values[3] is not { } version)
             {
@@ -209,7 +232,7 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
                 reads.Add((uint.Parse(read.AsSpan(0, colon), CultureInfo.InvariantCulture), short.Parse(read.AsSpan(colon + 1), CultureInfo.InvariantCulture)));
             }
 
-            Views.Add((version, new MaskedViews.View(oid, name, columns, query, reads)));
+            Views.Add((version, new MaskedViews.View(oid, name, columns, query, reads, CallsMaskedFunction: values[6] == "c")));
         }
 
         private static string?[] Values(DataRowMessage row, int count)

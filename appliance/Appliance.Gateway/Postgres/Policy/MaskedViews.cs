@@ -19,8 +19,10 @@ internal static class MaskedViews
     /// <param name="Columns">Its columns' names by number.</param>
     /// <param name="Query">What its query says (<see cref="Read"/>).</param>
     /// <param name="Reads">What its query depends on: relation OID and column number (0: the whole row).</param>
+    /// <param name="CallsMaskedFunction">It calls a function that may return a masked column (ColumnCatalogs.FunctionsQuery): it reads one.</param>
     internal sealed record View(
-        uint Oid, string Name, IReadOnlyDictionary<short, string> Columns, ViewQuery Query, IReadOnlyList<(uint Relation, short Column)> Reads);
+        uint Oid, string Name, IReadOnlyDictionary<short, string> Columns, ViewQuery Query, IReadOnlyList<(uint Relation, short Column)> Reads,
+        bool CallsMaskedFunction = false);
 
     /// <param name="Origins">Where each output column comes from (<see cref="OutputOrigins"/>); null when the query could not be read.</param>
     /// <param name="WholeRows">
@@ -42,7 +44,8 @@ internal static class MaskedViews
     /// that carry one; returns, by view name, the names of those columns (a statement that
     /// computes on one names it, not the masked column).
     /// </summary>
-    public static Dictionary<string, HashSet<string>> Resolve(Dictionary<long, string> masked, IReadOnlyList<View> views)
+    /// <param name="functionCarries">A masked column's name, which a view calling a function that may return one reads (none: such views read none).</param>
+    public static Dictionary<string, HashSet<string>> Resolve(Dictionary<long, string> masked, IReadOnlyList<View> views, string? functionCarries = null)
     {
         var byRelation = new Dictionary<uint, string>();
         foreach (var (key, name) in masked)
@@ -58,7 +61,7 @@ internal static class MaskedViews
             for (var i = 0; i < views.Count; i++)
             {
                 var view = views[i];
-                var reads = ReadsMasked(view, masked, byRelation);
+                var reads = ReadsMasked(view, masked, byRelation) ?? (view.CallsMaskedFunction ? functionCarries : null);
                 foreach (var (column, columnName) in view.Columns)
                 {
                     var name = view.Query.Origins is not { } known ? reads

@@ -22,6 +22,25 @@ public sealed class ColumnCatalogsTests
         Assert.DoesNotContain("DROP TABLE", withViews, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The functions are found in the views' statement (which has the relations holding a masked
+    /// column at hand), their bodies matched as words with backslashes that survive any
+    /// standard_conforming_strings, and C or internal functions' symbol names are not read as bodies.
+    /// </summary>
+    [Fact]
+    public void Query_AsksForTheFunctionsThatMayReturnAMaskedColumn_InTheViewsStatement()
+    {
+        var query = ColumnCatalogs.Query(["ssn"], 0);
+        var statements = query.Split("; ");
+
+        Assert.Equal(4, statements.Length);
+        Assert.Contains("FROM pg_catalog.pg_proc p", statements[3], StringComparison.Ordinal);
+        Assert.Contains("'f' FROM (SELECT oid, proname FROM fn1 UNION SELECT oid, proname FROM fn2) f", statements[3], StringComparison.Ordinal);
+        Assert.Contains(@"E'\\m(' || string_agg(regexp_replace(w, E'([^[:alnum:]_])', E'\\\\\\1', 'g'), '|') || E')\\M'", statements[3], StringComparison.Ordinal);
+        Assert.Contains("WHEN l.lanname IN ('c', 'internal') THEN NULL ELSE p.prosrc END", statements[3], StringComparison.Ordinal);
+        Assert.DoesNotContain("pg_proc", statements[2], StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Lookup_TellsMaskedColumns_KnownRelations_AndUnknownOnesApart()
     {
@@ -122,5 +141,34 @@ public sealed class ColumnCatalogsTests
         Assert.Equal("ssn", masked[ColumnCatalog.Key(802, 1)]);
         Assert.False(masked.ContainsKey(ColumnCatalog.Key(802, 2)));
         Assert.Equal("ssn", masked[ColumnCatalog.Key(803, 1)]);
+    }
+
+    /// <summary>
+    /// A view calling a function that may return a masked column reads one: its columns read from
+    /// the call (no origin) are masked as computed ones, a column read from a clean table is not, and
+    /// a view over it follows; with no masked name given, nothing is.
+    /// </summary>
+    [Fact]
+    public void MaskedViews_AViewCallingAMaskedFunction_ReadsAMaskedColumn()
+    {
+        static string Query(params (short Number, uint Relation, short Column)[] entries) =>
+            "({QUERY :targetList (" + string.Join(' ', entries.Select(e =>
+                $"{{TARGETENTRY :expr <> :resno {e.Number} :resname c :ressortgroupref 0 :resorigtbl {e.Relation} :resorigcol {e.Column} :resjunk false}}")) + ")})";
+
+        MaskedViews.View[] Views() =>
+        [
+            new(901, "calls_v", new Dictionary<short, string> { [1] = "x", [2] = "note" }, MaskedViews.Read(Query((1, 0, 0), (2, 600, 2))), [(600, 2)], CallsMaskedFunction: true),
+            new(902, "over_v", new Dictionary<short, string> { [1] = "y" }, MaskedViews.Read(Query((1, 901, 1))), [(901, 1)]),
+        ];
+
+        var masked = new Dictionary<long, string>();
+        var names = MaskedViews.Resolve(masked, Views(), "ssn");
+
+        Assert.Equal(["x"], names["calls_v"]);
+        Assert.Equal(["y"], names["over_v"]);
+        Assert.Equal("ssn", masked[ColumnCatalog.Key(901, 1)]);
+        Assert.False(masked.ContainsKey(ColumnCatalog.Key(901, 2)));
+        Assert.Equal("ssn", masked[ColumnCatalog.Key(902, 1)]);
+        Assert.Empty(MaskedViews.Resolve([], Views()));
     }
 }
