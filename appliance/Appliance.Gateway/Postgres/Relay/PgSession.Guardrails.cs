@@ -121,9 +121,12 @@ internal sealed partial class PgSession
             // rather than the first of them (the built-in one on role administration).
             var rules = string.Join(", ", verdict.Matches.Where(IsUnreadable).Select(m => m.RuleName).Distinct()
                 .OrderBy(name => Appliance.Policy.Guardrails.BuiltInGuardrails.Names.Contains(name)));
-            return Block(unreadable, sql,
-                $"blocked: the gateway could not analyse the statement ({Describe(unreadable)}), so it refuses it; guardrails that may apply: {rules}",
-                rules);
+            // An EXECUTE of a name never prepared (or whose PREPARE was refused) is no rule's match:
+            // listing every guardrail read as a block by some policy (probe DA6).
+            var message = unreadable.StatementOrigin == SqlStatementOrigin.Execute
+                ? $"blocked: {Describe(unreadable)}; the gateway judges an SQL prepared statement at its PREPARE, so it refuses to run one it did not judge"
+                : $"blocked: the gateway could not analyse the statement ({Describe(unreadable)}), so it refuses it; guardrails that may apply: {rules}";
+            return Block(unreadable, sql, message, rules);
         }
 
         var deciding = verdict.Deciding!;
@@ -390,7 +393,7 @@ internal sealed partial class PgSession
         { Reason: GuardrailMatchReason.RegexTimeout } => "a rule's regular expression ran out of time",
         // Said as what it is: "cannot be classified" read as the gateway's failure (probe TC5).
         { StatementOrigin: SqlStatementOrigin.Execute } =>
-            "it executes a prepared statement the gateway did not see prepared in this session: none of that name was, or its PREPARE was refused",
+            "it executes a prepared statement the gateway did not see prepared in this session (none of that name was, or its PREPARE was refused)",
         _ => "it cannot be classified",
     };
 
