@@ -31,9 +31,11 @@ internal sealed partial class Masker
         }
 
         // No text to read (a statement the gateway did not see parsed, a SQL cursor): fail closed.
+        var fields = shape.ReadFields();
         var mentionsMasked = HasColumnRules
-            && (shape.Statement.IsEmpty || MentionsMaskedColumnInResults(Encoding.UTF8.GetString(shape.Statement), columnNames));
-        var plan = Plan(shape.ReadFields(), mentionsMasked, columnNames, out var complete);
+            && (shape.Statement.IsEmpty || MentionsMaskedColumnInResults(Encoding.UTF8.GetString(shape.Statement), columnNames)
+                && !IsQueryPlan(Encoding.UTF8.GetString(shape.Statement), fields, columnNames));
+        var plan = Plan(fields, mentionsMasked, columnNames, out var complete);
         if (complete)
         {
             _plans.Add(shape.Key, new CachedPlan(plan, version));
@@ -81,6 +83,26 @@ internal sealed partial class Masker
         {
             shape.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The one column of an EXPLAIN's answer, whose text is the plan: node names, costs, counts and
+    /// the expressions of the query as written (its literals still go through the detectors), never
+    /// a column's values, so naming a masked column in the query does not mask it whole (probe DA4:
+    /// a plan of a query selecting ssn came back as rows of ****). Not when the statement names a
+    /// view or a function already in the database that carries one: an IMMUTABLE function's result
+    /// is folded into the plan as a constant.
+    /// </summary>
+    private bool IsQueryPlan(string text, IReadOnlyList<ResultField> fields, IColumnNameLookup? columnNames)
+    {
+        if (fields is not [{ Name: "QUERY PLAN", TableOid: 0, TypeOid: PgTypes.Text or PgTypes.Json or PgTypes.Xml }])
+        {
+            return false;
+        }
+
+        var statements = SqlClassifier.Classify(text);
+        return !statements.HasUnknown && statements.TopLevelCount == 1 && statements.Statements is [{ Kind: "EXPLAIN" }, ..]
+            && !NamesRenamingView(text, Tokens(text), columnNames);
     }
 
     private ColumnMaskAction Decide(ResultField field, bool mentionsMasked, IColumnNameLookup? columnNames, ref bool complete)

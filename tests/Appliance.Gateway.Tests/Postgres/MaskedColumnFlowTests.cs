@@ -474,6 +474,45 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     }
 
     /// <summary>
+    /// The plan of a query selecting a masked column comes back as a plan, its literals through the
+    /// detectors, not as rows of **** (probe DA4); one calling an IMMUTABLE function already in the
+    /// database that returns one, whose value PostgreSQL folds into the plan, is masked whole.
+    /// </summary>
+    [Fact]
+    public async Task AnExplain_OfAQueryNamingAMaskedColumn_ShowsThePlan_ButNotAFoldedValue()
+    {
+        var (table, ssn) = await PersonAsync();
+        await fixture.UpstreamAsync(
+            $"CREATE FUNCTION {table}_first() RETURNS text IMMUTABLE LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT ssn FROM {table} LIMIT 1); END $$");
+        await using var connection = await fixture.OpenAsync();
+
+        static async Task<string> PlanAsync(NpgsqlConnection connection, string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            var lines = new List<string>();
+            while (await reader.ReadAsync())
+            {
+                lines.Add(reader.GetString(0));
+            }
+
+            return string.Join('\n', lines);
+        }
+
+        var plan = await PlanAsync(connection, $"EXPLAIN (VERBOSE, COSTS OFF) SELECT id, ssn FROM {table} WHERE ssn <> '123-45-6789'");
+        var analyzed = await PlanAsync(connection, $"EXPLAIN (ANALYZE, FORMAT JSON) SELECT upper(ssn) FROM {table}");
+        var folded = await PlanAsync(connection, $"EXPLAIN (VERBOSE, COSTS OFF) SELECT {table}_first() AS v");
+
+        Assert.Contains($"Seq Scan on public.{table}", plan, StringComparison.Ordinal);
+        Assert.Contains($"Output: id, ssn", plan, StringComparison.Ordinal);
+        Assert.Contains("***-**-6789", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("123-45-6789", plan, StringComparison.Ordinal);
+        Assert.Contains("\"Node Type\": \"Seq Scan\"", analyzed, StringComparison.Ordinal);
+        Assert.All(folded.Split('\n'), line => Assert.Equal("****", line));
+        AssertNoSsn(plan + analyzed + folded, ssn);
+    }
+
+    /// <summary>
     /// A WITH query before a write, or a CREATE TABLE … AS, that names a masked column only to
     /// filter runs; before, any mention refused it (probe DA2, DA3). One whose rows carry the
     /// value under another name is still refused, and writes nothing.

@@ -54,6 +54,27 @@ public class MaskerPlanTests
     public void GetPlan_MaskedNameOnlyInAStringCommentOrLongerWord_DoesNotCount(string sql) =>
         Assert.Equal(ColumnMaskAction.Detect, _masker.GetPlan(sql, [Computed("label")], new Catalog())[0].Action);
 
+    /// <summary>An EXPLAIN's plan holds no column's values: naming ssn in its query does not mask it whole (probe DA4).</summary>
+    [Theory]
+    [InlineData("EXPLAIN SELECT email, ssn FROM customers WHERE id = 14", PgTypes.Text)]
+    [InlineData("explain (analyze, buffers, format json) SELECT upper(ssn) FROM customers", PgTypes.Json)]
+    [InlineData("EXPLAIN (FORMAT XML) UPDATE customers SET ssn = '000-00-0000' WHERE id = 9", PgTypes.Xml)]
+    public void GetPlan_AQueryPlan_IsReadByTheDetectorsOnly(string sql, uint type) =>
+        Assert.Equal(ColumnMaskAction.Detect, _masker.GetPlan(sql, [Computed("QUERY PLAN", type)], new Catalog())[0].Action);
+
+    /// <summary>
+    /// Not when the plan may hold a value: an IMMUTABLE function already in the database is folded
+    /// into it as a constant; nor for anything else than one EXPLAIN's plan column.
+    /// </summary>
+    [Theory]
+    [InlineData("EXPLAIN VERBOSE SELECT leak(), ssn FROM customers", "QUERY PLAN", PgTypes.Text)]
+    [InlineData("EXPLAIN SELECT ssn FROM customers; SELECT upper(ssn) FROM customers", "QUERY PLAN", PgTypes.Text)]
+    [InlineData("SELECT upper(ssn) AS \"QUERY PLAN\" FROM customers", "QUERY PLAN", PgTypes.Text)]
+    [InlineData("EXPLAIN SELECT ssn FROM customers", "QUERY PLAN", PgTypes.Bytea)]
+    [InlineData("EXPLAIN SELECT ssn FROM customers", "plan", PgTypes.Text)]
+    public void GetPlan_AnythingElse_NamingAMaskedColumn_IsMaskedWhole(string sql, string name, uint type) =>
+        Assert.Equal(ColumnMaskAction.MaskWhole, _masker.GetPlan(sql, [Computed(name, type)], new Catalog())[0].Action);
+
     [Fact]
     public void GetPlan_UnresolvableSource_FailsClosedAndIsNotCached()
     {
@@ -160,5 +181,11 @@ public class MaskerPlanTests
 
         public bool? RelationHasMaskedColumn(string relationName) =>
             !Known ? null : relationName switch { "customers" => true, "orders" => false, _ => null };
+
+        /// <summary>A function already in the database that may return a masked column answers its own name.</summary>
+        public IReadOnlySet<string>? MaskedColumnsUnderOtherNames(string relationName) =>
+            relationName == "leak" ? new HashSet<string> { "leak" } : null;
+
+        public bool HasMaskedColumnsUnderOtherNames => true;
     }
 }
