@@ -765,9 +765,21 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"CREATE FUNCTION {table}_clean() RETURNS TABLE(n int, t text) LANGUAGE sql AS 'SELECT 1, ''plain'''; " +
             // A view calling one, and a view over that view.
             $"CREATE VIEW {table}_sv AS SELECT cid, s AS x FROM {table}_s(); CREATE VIEW {table}_svv AS SELECT x AS y FROM {table}_sv; " +
-            $"CREATE TABLE {table}_sink (body text)");
+            $"CREATE TABLE {table}_sink (body text); " +
+            // Bodies no word search reads (probe DB1, DB3): names escaped, SQL built at run time.
+            $"CREATE FUNCTION {table}_u() RETURNS text LANGUAGE sql AS $$SELECT U&\"\\0073sn\" FROM U&\"{Escaped(table)}\" LIMIT 1$$; " +
+            $"CREATE FUNCTION {table}_dyn(rel regclass, i int) RETURNS json LANGUAGE plpgsql AS $$DECLARE r json; " +
+            "BEGIN EXECUTE format('SELECT row_to_json(t) FROM %s t WHERE id = $1', rel) INTO r USING i; RETURN r; END$$; " +
+            // Calls four deep (probe DB4: three deep let the SSN out).
+            $"CREATE FUNCTION {table}_l3(i int) RETURNS text LANGUAGE sql AS 'SELECT ssn FROM {table} WHERE id = i'; " +
+            $"CREATE FUNCTION {table}_l2(i int) RETURNS text LANGUAGE plpgsql AS $$BEGIN RETURN {table}_l3(i); END$$; " +
+            $"CREATE FUNCTION {table}_l1(i int) RETURNS text LANGUAGE sql AS 'SELECT {table}_l2(i)'; " +
+            $"CREATE FUNCTION {table}_l0(i int) RETURNS text LANGUAGE sql RETURN {table}_l1(i)");
         return (table, ssn);
     }
+
+    /// <summary>A name as a <c>U&amp;"…"</c> identifier spells it, every character escaped.</summary>
+    private static string Escaped(string name) => string.Concat(name.Select(c => $"\\{(int)c:x4}"));
 
     /// <summary>
     /// Functions already in the database that may return a masked column (a table's row type, a
@@ -800,6 +812,10 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT x FROM {table}_sv",
             $"SELECT reverse(x) FROM {table}_sv",
             $"SELECT reverse(y) FROM {table}_svv",
+            $"SELECT reverse({table}_u())",
+            $"SELECT reverse(value) FROM json_each_text({table}_dyn('{table}', 1)) WHERE key = 's' || 'sn'",
+            $"SELECT reverse({table}_l1(1))",
+            $"SELECT translate({table}_l0(1), '0123456789', 'abcdefghij')",
         })
         {
             var row = await RowAsync(connection, sql);

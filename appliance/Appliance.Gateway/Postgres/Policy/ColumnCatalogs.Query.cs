@@ -122,7 +122,10 @@ internal sealed partial class ColumnCatalogs
         "FROM (SELECT view FROM tainted UNION SELECT view FROM fviews) t JOIN pg_catalog.pg_class c ON c.oid = t.view " +
         "JOIN pg_catalog.pg_rewrite r ON r.ev_class = c.oid AND r.rulename = '_RETURN' " +
         "LEFT JOIN agg g ON g.view = c.oid " +
-        "UNION ALL SELECT f.oid, f.proname::text, NULL, NULL, NULL, NULL, 'f' FROM (SELECT oid, proname FROM fn1 UNION SELECT oid, proname FROM fn2) f";
+        "UNION ALL SELECT DISTINCT f.oid, f.proname::text, NULL, NULL, NULL, NULL, 'f' FROM fnall f";
+
+    /// <summary>How many calls deep a function calling one that may return a masked column is found (fn1 … fn4).</summary>
+    internal const int FunctionCallDepth = 4;
 
     /// <summary>
     /// The user functions (and procedures) that may return a masked column's value, as CTEs after
@@ -130,38 +133,71 @@ internal sealed partial class ColumnCatalogs
     /// argument or OUT/TABLE column type is (an array of) a type carrying one, one whose body names
     /// as a word, in any case, a masked column or a relation holding one (a table, a view reading
     /// one), or whose SQL-standard body (<c>BEGIN ATOMIC</c>, kept parsed, with its dependencies)
-    /// reads such a relation (<c>fn1</c>); and one whose body names or calls such a function
-    /// (<c>fn2</c>, one level deeper; no further: a function reading a view that calls one is not
-    /// found). A function in C or internal has no body to read.
+    /// reads such a relation, or whose body cannot be read by its words (<see cref="UnreadableBody"/>)
+    /// (<c>fn1</c>); and one whose body names or calls such a function, up to
+    /// <see cref="FunctionCallDepth"/> calls deep (<c>fn2</c> …; a function reading a view that calls
+    /// one is not found). A function in C or internal has no body to read.
     /// Probe CX1, CX2: <c>SELECT reverse(f::text) FROM all_customers() f</c> gave the SSN out.
     /// </summary>
-    private static string FunctionsQuery(string names) =>
-        ", holders (rel) AS (SELECT rel FROM masked UNION SELECT view FROM tainted), " +
-        // By index (= ANY): a join with holders read all of pg_class, twice (8 ms of 15,000 relations).
-        "ftypes (typ) AS (SELECT typ FROM carrier UNION SELECT c.reltype FROM pg_catalog.pg_class c WHERE c.oid = ANY (ARRAY(SELECT rel FROM holders)) AND c.reltype <> 0), " +
-        // A pattern of the words, each escaped where the regex would read it (only non-alphanumerics: a
-        // backslash before a letter is an escape), matched as a whole word: \m and \M.
-        "fpattern (re) AS (SELECT E'\\\\m(' || string_agg(regexp_replace(w, E'([^[:alnum:]_])', E'\\\\\\\\\\\\1', 'g'), '|') || E')\\\\M' FROM " +
-        "(SELECT c.relname::text FROM pg_catalog.pg_class c WHERE c.oid = ANY (ARRAY(SELECT rel FROM holders)) " +
-        $"UNION SELECT unnest(ARRAY[{names}]::text[])) x (w)), " +
-        "fcand AS (SELECT p.oid, p.proname, p.prorettype || p.proargtypes::oid[] || coalesce(p.proallargtypes, '{}') AS types, " +
-        "CASE WHEN l.lanname IN ('c', 'internal') THEN NULL ELSE p.prosrc END AS src FROM pg_catalog.pg_proc p " +
-        "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace JOIN pg_catalog.pg_language l ON l.oid = p.prolang " +
-        "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.prokind <> 'a'), " +
-        "fn1 AS (SELECT f.oid, f.proname FROM fcand f WHERE f.src ~* (SELECT re FROM fpattern) " +
-        // One array, made once (a subquery per function took 130 µs each: 270 ms with 2,000 functions).
-        "OR f.types && ARRAY(SELECT typ FROM ftypes UNION SELECT t.typarray FROM pg_catalog.pg_type t WHERE t.oid = ANY (ARRAY(SELECT typ FROM ftypes)) AND t.typarray <> 0) " +
-        "OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN holders h ON h.rel = d.refobjid WHERE d.classid = 'pg_catalog.pg_proc'::regclass " +
-        "AND d.objid = f.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass)), " +
-        "fn2 AS (SELECT f.oid, f.proname FROM fcand f WHERE f.oid NOT IN (SELECT oid FROM fn1) AND (" +
-        "f.src ~* (SELECT E'\\\\m(' || string_agg(DISTINCT regexp_replace(proname::text, E'([^[:alnum:]_])', E'\\\\\\\\\\\\1', 'g'), '|') || E')\\\\M' FROM fn1) " +
-        "OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN fn1 g ON g.oid = d.refobjid WHERE d.classid = 'pg_catalog.pg_proc'::regclass " +
-        "AND d.objid = f.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass))), " +
-        // The views calling such a function (kind c: its columns read from the call have no origin,
-        // and are masked as computed ones), and the views over them (probe CX2: a view renaming a
-        // RETURNS TABLE column let it out as the view's own).
-        "fcallers (view) AS (SELECT r.ev_class FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::regclass " +
-        "AND d.objid = r.oid AND r.rulename = '_RETURN' JOIN (SELECT oid FROM fn1 UNION SELECT oid FROM fn2) f ON f.oid = d.refobjid " +
-        "WHERE d.refclassid = 'pg_catalog.pg_proc'::regclass), " +
-        "fviews (view) AS (SELECT view FROM fcallers UNION SELECT x.view FROM reads x JOIN fviews t ON x.rel = t.view) ";
+    private static string FunctionsQuery(string names)
+    {
+        var query = new System.Text.StringBuilder(
+            ", holders (rel) AS (SELECT rel FROM masked UNION SELECT view FROM tainted), " +
+            // By index (= ANY): a join with holders read all of pg_class, twice (8 ms of 15,000 relations).
+            "ftypes (typ) AS (SELECT typ FROM carrier UNION SELECT c.reltype FROM pg_catalog.pg_class c WHERE c.oid = ANY (ARRAY(SELECT rel FROM holders)) AND c.reltype <> 0), " +
+            // A pattern of the words, each escaped where the regex would read it (only non-alphanumerics: a
+            // backslash before a letter is an escape), matched as a whole word: \m and \M.
+            "fpattern (re) AS (SELECT E'\\\\m(' || string_agg(regexp_replace(w, E'([^[:alnum:]_])', E'\\\\\\\\\\\\1', 'g'), '|') || E')\\\\M' FROM " +
+            "(SELECT c.relname::text FROM pg_catalog.pg_class c WHERE c.oid = ANY (ARRAY(SELECT rel FROM holders)) " +
+            $"UNION SELECT unnest(ARRAY[{names}]::text[])) x (w)), " +
+            "fcand AS (SELECT p.oid, p.proname, p.prorettype || p.proargtypes::oid[] || coalesce(p.proallargtypes, '{}') AS types, " +
+            "CASE WHEN l.lanname IN ('c', 'internal') THEN NULL ELSE p.prosrc END AS src FROM pg_catalog.pg_proc p " +
+            "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace JOIN pg_catalog.pg_language l ON l.oid = p.prolang " +
+            "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.prokind <> 'a'), " +
+            $"fn1 AS (SELECT f.oid, f.proname FROM fcand f WHERE f.src ~* (SELECT re FROM fpattern) OR f.src ~* E'{UnreadableBody}' " +
+            // One array, made once (a subquery per function took 130 µs each: 270 ms with 2,000 functions).
+            "OR f.types && ARRAY(SELECT typ FROM ftypes UNION SELECT t.typarray FROM pg_catalog.pg_type t WHERE t.oid = ANY (ARRAY(SELECT typ FROM ftypes)) AND t.typarray <> 0) " +
+            "OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN holders h ON h.rel = d.refobjid WHERE d.classid = 'pg_catalog.pg_proc'::regclass " +
+            "AND d.objid = f.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass)), ");
+        // Each level: the functions whose body names, or whose SQL-standard body calls, one of the
+        // level before (probe DB4: three calls deep let the SSN out). One pattern per level, not one
+        // per pair: a pattern is compiled once.
+        var found = "SELECT oid FROM fn1";
+        for (var level = 2; level <= FunctionCallDepth; level++)
+        {
+            var previous = $"fn{level - 1}";
+            query.Append($"fn{level} AS (SELECT f.oid, f.proname FROM fcand f WHERE f.oid NOT IN ({found}) AND (")
+                .Append("f.src ~* (SELECT E'\\\\m(' || string_agg(DISTINCT regexp_replace(proname::text, E'([^[:alnum:]_])', E'\\\\\\\\\\\\1', 'g'), '|') || E')\\\\M' ")
+                .Append($"FROM {previous}) OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN {previous} g ON g.oid = d.refobjid ")
+                .Append("WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = f.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass))), ");
+            found += $" UNION ALL SELECT oid FROM fn{level}";
+        }
+
+        query.Append("fnall (oid, proname) AS (SELECT oid, proname FROM fn1");
+        for (var level = 2; level <= FunctionCallDepth; level++)
+        {
+            query.Append($" UNION ALL SELECT oid, proname FROM fn{level}");
+        }
+
+        return query.Append("), ")
+            // The views calling such a function (kind c: its columns read from the call have no origin,
+            // and are masked as computed ones), and the views over them (probe CX2: a view renaming a
+            // RETURNS TABLE column let it out as the view's own).
+            .Append("fcallers (view) AS (SELECT r.ev_class FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::regclass ")
+            .Append("AND d.objid = r.oid AND r.rulename = '_RETURN' JOIN fnall f ON f.oid = d.refobjid ")
+            .Append("WHERE d.refclassid = 'pg_catalog.pg_proc'::regclass), ")
+            .Append("fviews (view) AS (SELECT view FROM fcallers UNION SELECT x.view FROM reads x JOIN fviews t ON x.rel = t.view) ")
+            .ToString();
+    }
+
+    /// <summary>
+    /// What makes a body unreadable by its words (a regex, written for an <c>E'…'</c> string): a name escaped in a <c>U&amp;"…"</c> or <c>U&amp;'…'</c> literal or a string's
+    /// octal, hex or Unicode escape (probe DB1, DB2: <c>U&amp;"\0073sn"</c>, <c>E'\163sn'</c>), and SQL
+    /// built at run time: PL/pgSQL's <c>EXECUTE</c>, the functions that run a query given as text
+    /// (<c>query_to_xml</c>, <c>ts_stat</c>, <c>dblink</c> …; DB3: a function reading any relation by
+    /// a regclass argument). Such a function is taken to return a masked column: its callers' columns
+    /// are masked whole, copies of them refused.
+    /// </summary>
+    internal const string UnreadableBody =
+        @"u&[''""]|\\\\([0-7]|x[0-9a-f]|u[0-9a-f]{4})|\\m(execute|query_to_xml\\w*|table_to_xml\\w*|cursor_to_xml\\w*|schema_to_xml\\w*|database_to_xml\\w*|ts_stat|ts_rewrite|dblink\\w*)\\M";
 }
