@@ -151,7 +151,7 @@ internal sealed partial class Masker
 
         return statement.Kind switch
         {
-            "SELECT" => HasTopLevelWord(text, tokens, "INTO") ? first : null,
+            "SELECT" => HasTopLevelWord(text, tokens, "INTO") && (SelectIntoQuery(text, tokens) is not { } query || QueryCarriesMaskedValue(query, relations)) ? first : null,
             "VALUES" or "TABLE" or "EXPLAIN" or "SHOW" or "DELETE" or "COPY" => null,
             // Its query is judged as the statement after it (origin Cursor).
             "DECLARE" when statement.Origin == SqlStatementOrigin.TopLevel => null,

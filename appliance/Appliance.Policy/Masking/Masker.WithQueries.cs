@@ -117,6 +117,35 @@ internal sealed partial class Masker
         return null;
     }
 
+    /// <summary>
+    /// <c>SELECT … INTO [TEMP | UNLOGGED] [TABLE] name FROM …</c> without its INTO clause: the query
+    /// whose rows fill the new table, read as a CREATE TABLE … AS query is (probe DB6: refused where
+    /// that CREATE TABLE ran); null when the name cannot be read.
+    /// </summary>
+    private static string? SelectIntoQuery(string text, List<SqlToken> tokens)
+    {
+        var into = TopLevelWordIndex(text, tokens, "INTO");
+        var i = into + 1;
+        while (i < tokens.Count && IsWordIn(text, tokens[i], IntoOptions))
+        {
+            i++;
+        }
+
+        if (i >= tokens.Count || tokens[i].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
+        {
+            return null;
+        }
+
+        while (i + 2 < tokens.Count && IsDot(text, tokens[i + 1]) && tokens[i + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+        {
+            i += 2;
+        }
+
+        return i + 1 < tokens.Count ? string.Concat(text.AsSpan(0, tokens[into].Start), " ", text.AsSpan(tokens[i + 1].Start)) : text[..tokens[into].Start];
+    }
+
+    private static readonly HashSet<string> IntoOptions = new(StringComparer.OrdinalIgnoreCase) { "TEMPORARY", "TEMP", "UNLOGGED", "TABLE", "LOCAL", "GLOBAL" };
+
     /// <summary>The names written after a dot: relations with their schema, columns with their relation.</summary>
     private static HashSet<string> QualifiedNames(string text, List<SqlToken> tokens)
     {

@@ -156,6 +156,9 @@ public sealed class MaskerFlowTests
     [InlineData("CREATE TABLE y (a, b) AS SELECT id, ssn FROM customers WHERE id < 3")]
     [InlineData("CREATE TEMP TABLE y AS SELECT c.id, c::text AS whole FROM customers c WHERE c.ssn LIKE '0%'")]
     [InlineData("CREATE TABLE y AS SELECT i, s FROM customers AS c(i, f, e, p, s) WHERE c.ssn IS NULL")]
+    [InlineData("SELECT id, reverse(ssn) AS r INTO TEMP y FROM customers WHERE ssn LIKE '0%'")]
+    [InlineData("SELECT c INTO y FROM customers c WHERE c.ssn IS NULL")]
+    [InlineData("SELECT id INTO y FROM customers WHERE id = 1 UNION SELECT length(ssn) FROM customers")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);
@@ -379,6 +382,8 @@ public sealed class MaskerFlowTests
     [InlineData("WITH t AS MATERIALIZED (SELECT id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.card_number = c.card_number)) UPDATE orders SET note = 'dup' WHERE customer_id IN (SELECT id FROM t)")]
     // CREATE TABLE … AS with a masked column in its filters only (probe DA3).
     [InlineData("CREATE TEMP TABLE y AS SELECT id, email FROM customers WHERE ssn LIKE '0%'")]
+    [InlineData("SELECT id, email INTO TEMP TABLE y FROM customers WHERE ssn LIKE '0%'")] // probe DB6
+    [InlineData("SELECT id INTO public.y FROM customers WHERE card_number IS NULL ORDER BY ssn")]
     [InlineData("CREATE TABLE IF NOT EXISTS y (a, b) AS SELECT id, city FROM customers WHERE card_number IS NULL ORDER BY ssn WITH NO DATA")]
     public void ReadingOrWritingInPlace_IsAllowed(string sql) =>
         Assert.Null(Columns.FlowRefusal(sql));
