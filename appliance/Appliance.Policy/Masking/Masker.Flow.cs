@@ -72,6 +72,13 @@ internal sealed partial class Masker
 
             if (CopiedColumn(statement, text, tokens, Nested(statements, i), WithQueriesKnown(statements, i, relations)) is { } column)
             {
+                if (column[0] == UnreadableMark)
+                {
+                    // Review L1: said as a copy, a refusal the reader could not make out sent people looking for one.
+                    return $"the gateway cannot read where this write puts the masked column \"{column[1..]}\" ({Where(statement)}): a CASE, parenthesis "
+                        + "or bracket left open or closed crosswise, a SET item without its \"=\", or a number with letters glued to it; write it plainly";
+                }
+
                 // A view's column, a composite column or a function's name: it holds a masked column under its own name.
                 var what = column.StartsWith('(') || _columns.Contains(column)
                     ? $"the masked column \"{column}\""

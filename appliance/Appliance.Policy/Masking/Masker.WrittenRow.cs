@@ -38,6 +38,11 @@ internal sealed partial class Masker
         ColumnList,
     }
 
+    /// <summary>What <see cref="FirstSource"/> answers when it cannot read the write around a masked column: fails closed, saying so.</summary>
+    private const char UnreadableMark = '\0';
+
+    private static string Unreadable(string column) => UnreadableMark + column;
+
     /// <summary>The first masked column <paramref name="named"/> whose value goes into the row written, if any.</summary>
     private string? FirstSource(string text, List<SqlToken> tokens, List<int> named)
     {
@@ -46,7 +51,7 @@ internal sealed partial class Masker
             // A number with letters glued to it: PostgreSQL 15 and later refuse it, and 14 and
             // before read 1union as 1 UNION and 0x1Fwhere as 0 AS x1Fwhere. Read either way, one
             // of them hides a clause (review M2): fail closed.
-            return Identifier(text, tokens[named[0]]);
+            return Unreadable(Identifier(text, tokens[named[0]]));
         }
 
         var mentioned = new HashSet<int>(named);
@@ -98,7 +103,7 @@ internal sealed partial class Masker
                 if (!open.TryPop(out var opened) || opened != closing)
                 {
                     // Not nested as PostgreSQL would read it: fail closed.
-                    return Identifier(text, tokens[named[0]]);
+                    return Unreadable(Identifier(text, tokens[named[0]]));
                 }
 
                 if (open.Count == 0 && part == WritePart.ColumnList)
@@ -117,7 +122,7 @@ internal sealed partial class Masker
                     if (part == WritePart.SetTarget && next != part && targetMentions.Count > 0)
                     {
                         // A SET item left before its "=": no target was read, so its masked names may be values.
-                        return Identifier(text, tokens[targetMentions[0]]);
+                        return Unreadable(Identifier(text, tokens[targetMentions[0]]));
                     }
 
                     if (next == WritePart.SetTarget && part != WritePart.SetTarget)
@@ -180,7 +185,7 @@ internal sealed partial class Masker
 
         // Something left open (a label called case) may have hidden a clause, and a SET item with
         // no "=" read no target: fail closed.
-        return open.Count == 0 && targetMentions.Count == 0 ? null : Identifier(text, tokens[named[0]]);
+        return open.Count == 0 && targetMentions.Count == 0 ? null : Unreadable(Identifier(text, tokens[named[0]]));
     }
 
     /// <summary>
