@@ -53,6 +53,22 @@ public sealed class ShippedConfigTests
         Assert.Contains(policy.Users, u => u.Roles.Contains("admin"));
     }
 
+    /// <summary>The demo's alert on bulk exports is told of exports, not of imports (probe DA10: \copy … FROM raised "a bulk export ran").</summary>
+    [Theory]
+    [InlineData("COPY orders TO STDOUT WITH (FORMAT csv)", true)]
+    [InlineData("COPY (SELECT * FROM customers) TO STDOUT", true)]
+    [InlineData("COPY orders FROM STDIN WITH (FORMAT csv)", false)]
+    [InlineData("SELECT * FROM orders", false)]
+    public void DemoConfig_AlertsOnExports_NotImports(string sql, bool alerted)
+    {
+        var demo = Assert.Single(Load(Path.Combine("config", "appliance.yaml")).Connections);
+        var engine = Appliance.Policy.Guardrails.GuardrailEngine.Compile(demo.Guardrails);
+
+        var verdict = engine.Evaluate(sql, new Appliance.Policy.Sql.SqlSession());
+
+        Assert.Equal(alerted, verdict.Matches.Any(m => m.RuleName == "bulk-export"));
+    }
+
     [Fact]
     public void DemoConfig_WithoutThePassword_NamesTheVariable()
     {
