@@ -94,8 +94,16 @@ internal sealed partial class Masker
     /// stored values are judged by <see cref="MentionsMaskedColumn"/>: a WHERE can raise or store.)
     /// </summary>
     /// <param name="relations">Tells which relations' whole rows carry no masked column (a whole-row reference to them does not count); null: every one counts.</param>
+    /// <remarks>
+    /// Except in an EXPLAIN: its plan prints the filters, with what PostgreSQL folded into them (an
+    /// IMMUTABLE function's result as a constant), so there a filter's mention counts too (probe DC1:
+    /// <c>EXPLAIN SELECT 1 FROM t WHERE x &lt;&gt; translate(card_of(1), …)</c> printed the card).
+    /// </remarks>
     internal bool MentionsMaskedColumnInResults(string statement, IColumnNameLookup? relations = null) =>
-        HasColumnRules && EitherReading(statement, ignoreFilters: true, relations);
+        HasColumnRules && EitherReading(statement, ignoreFilters: !ExplainWord().IsMatch(statement), relations);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bexplain\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex ExplainWord();
 
     /// <summary>
     /// Read as lexed with <c>standard_conforming_strings</c> on and, when a plain string holds a

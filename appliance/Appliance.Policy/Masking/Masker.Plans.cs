@@ -89,9 +89,9 @@ internal sealed partial class Masker
     /// The one column of an EXPLAIN's answer, whose text is the plan: node names, costs, counts and
     /// the expressions of the query as written (its literals still go through the detectors), never
     /// a column's values, so naming a masked column in the query does not mask it whole (probe DA4:
-    /// a plan of a query selecting ssn came back as rows of ****). Not when the statement names a
-    /// view or a function already in the database that carries one: an IMMUTABLE function's result
-    /// is folded into the plan as a constant.
+    /// a plan of a query selecting ssn came back as rows of ****). Not when the statement names, in
+    /// any clause, a view or a function already in the database that carries one: an IMMUTABLE
+    /// function's result is folded into the plan as a constant, filters included (probe DC1).
     /// </summary>
     private bool IsQueryPlan(string text, IReadOnlyList<ResultField> fields, IColumnNameLookup? columnNames)
     {

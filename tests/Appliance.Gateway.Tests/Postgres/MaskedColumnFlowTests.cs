@@ -502,6 +502,8 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         var plan = await PlanAsync(connection, $"EXPLAIN (VERBOSE, COSTS OFF) SELECT id, ssn FROM {table} WHERE ssn <> '123-45-6789'");
         var analyzed = await PlanAsync(connection, $"EXPLAIN (ANALYZE, FORMAT JSON) SELECT upper(ssn) FROM {table}");
         var folded = await PlanAsync(connection, $"EXPLAIN (VERBOSE, COSTS OFF) SELECT {table}_first() AS v");
+        // In a filter too, where the plan prints it (probe DC1).
+        var filtered = await PlanAsync(connection, $"EXPLAIN SELECT 1 FROM {table} WHERE id::text <> translate({table}_first(), '0123456789', 'abcdefghij')");
 
         Assert.Contains($"Seq Scan on public.{table}", plan, StringComparison.Ordinal);
         Assert.Contains($"Output: id, ssn", plan, StringComparison.Ordinal);
@@ -509,7 +511,9 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         Assert.DoesNotContain("123-45-6789", plan, StringComparison.Ordinal);
         Assert.Contains("\"Node Type\": \"Seq Scan\"", analyzed, StringComparison.Ordinal);
         Assert.All(folded.Split('\n'), line => Assert.Equal("****", line));
-        AssertNoSsn(plan + analyzed + folded, ssn);
+        Assert.All(filtered.Split('\n'), line => Assert.Equal("****", line));
+        AssertNoSsn(plan + analyzed + folded + filtered, ssn);
+        Assert.DoesNotContain(Letters(ssn), filtered, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -68,6 +68,10 @@ public class MaskerPlanTests
     /// </summary>
     [Theory]
     [InlineData("EXPLAIN VERBOSE SELECT leak(), ssn FROM customers", "QUERY PLAN", PgTypes.Text)]
+    // A function folded into a filter is printed with it (probe DC1), also next to another statement.
+    [InlineData("EXPLAIN SELECT 1 FROM customers WHERE name <> translate(leak(), '0123456789', 'abcdefghij')", "QUERY PLAN", PgTypes.Text)]
+    [InlineData("SELECT 1; EXPLAIN SELECT 1 FROM orders o JOIN customers c ON c.name = leak()", "QUERY PLAN", PgTypes.Text)]
+    [InlineData("SELECT 1; EXPLAIN SELECT 1 FROM customers WHERE ssn = '1'", "QUERY PLAN", PgTypes.Text)]
     [InlineData("EXPLAIN SELECT ssn FROM customers; SELECT upper(ssn) FROM customers", "QUERY PLAN", PgTypes.Text)]
     [InlineData("SELECT upper(ssn) AS \"QUERY PLAN\" FROM customers", "QUERY PLAN", PgTypes.Text)]
     [InlineData("EXPLAIN SELECT ssn FROM customers", "QUERY PLAN", PgTypes.Bytea)]
