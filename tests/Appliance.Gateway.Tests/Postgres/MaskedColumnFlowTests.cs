@@ -778,7 +778,12 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"CREATE FUNCTION {table}_l3(i int) RETURNS text LANGUAGE sql AS 'SELECT ssn FROM {table} WHERE id = i'; " +
             $"CREATE FUNCTION {table}_l2(i int) RETURNS text LANGUAGE plpgsql AS $$BEGIN RETURN {table}_l3(i); END$$; " +
             $"CREATE FUNCTION {table}_l1(i int) RETURNS text LANGUAGE sql AS 'SELECT {table}_l2(i)'; " +
-            $"CREATE FUNCTION {table}_l0(i int) RETURNS text LANGUAGE sql RETURN {table}_l1(i)");
+            $"CREATE FUNCTION {table}_l0(i int) RETURNS text LANGUAGE sql RETURN {table}_l1(i); " +
+            // Five calls away from the reading one (probe DC4: four away let it out).
+            $"CREATE FUNCTION {table}_lm1(i int) RETURNS text LANGUAGE sql AS 'SELECT {table}_l0(i)'; " +
+            $"CREATE FUNCTION {table}_lm2(i int) RETURNS text LANGUAGE sql AS 'SELECT {table}_lm1(i)'; " +
+            // A column its default fills from one (probe DC3: INSERT … RETURNING gave the SSN back).
+            $"CREATE TABLE {table}_filled (id int, note text DEFAULT {table}_l3(1))");
         return (table, ssn);
     }
 
@@ -820,6 +825,9 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT reverse(value) FROM json_each_text({table}_dyn('{table}', 1)) WHERE key = 's' || 'sn'",
             $"SELECT reverse({table}_l1(1))",
             $"SELECT translate({table}_l0(1), '0123456789', 'abcdefghij')",
+            $"SELECT reverse({table}_lm2(1))",
+            $"INSERT INTO {table}_filled (id) VALUES (1) RETURNING note, reverse(note)",
+            $"SELECT note, translate(note, '0123456789', 'abcdefghij') FROM {table}_filled",
         })
         {
             var row = await RowAsync(connection, sql);

@@ -122,10 +122,19 @@ internal sealed partial class ColumnCatalogs
         "FROM (SELECT view FROM tainted UNION SELECT view FROM fviews) t JOIN pg_catalog.pg_class c ON c.oid = t.view " +
         "JOIN pg_catalog.pg_rewrite r ON r.ev_class = c.oid AND r.rulename = '_RETURN' " +
         "LEFT JOIN agg g ON g.view = c.oid " +
-        "UNION ALL SELECT DISTINCT f.oid, f.proname::text, NULL, NULL, NULL, NULL, 'f' FROM fnall f";
+        "UNION ALL SELECT DISTINCT f.oid, f.proname::text, NULL, NULL, NULL, NULL, 'f' FROM fnall f " +
+        // The columns whose default or generated expression calls such a function (kind d): each
+        // insert stores what it returns (probe DC3: INSERT … RETURNING note gave the SSN back).
+        "UNION ALL SELECT DISTINCT ad.adrelid, c.relname::text, a.attname::text, NULL, NULL, ad.adnum::text, 'd' FROM pg_catalog.pg_attrdef ad " +
+        "JOIN pg_catalog.pg_class c ON c.oid = ad.adrelid JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum " +
+        "JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::regclass " +
+        "AND d.objid = ad.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass JOIN fnall f ON f.oid = d.refobjid";
 
-    /// <summary>How many calls deep a function calling one that may return a masked column is found (fn1 … fn4).</summary>
-    internal const int FunctionCallDepth = 4;
+    /// <summary>
+    /// How many levels of functions are read (fn1 … fn6): one that reads a masked column, and one
+    /// up to five calls away from it (probe DC4: four calls away let the value out at four levels).
+    /// </summary>
+    internal const int FunctionCallDepth = 6;
 
     /// <summary>
     /// The user functions (and procedures) that may return a masked column's value, as CTEs after

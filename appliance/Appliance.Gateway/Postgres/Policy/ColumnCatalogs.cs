@@ -78,8 +78,22 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
             Log.CatalogLoaded(logger, connection.Name, relations.Set.Count);
         }
 
+        foreach (var (relation, column, _, _) in columns.Count > 0 ? reader.FunctionFilled : [])
+        {
+            // Filled by a function that may return a masked column: a masked column of its own, under
+            // the first masked name (as a view calling one reads).
+            reader.Masked.TryAdd(ColumnCatalog.Key(relation, column), columns[0]);
+        }
+
         _viewQueries[key] = reader.Views.ToDictionary(v => v.Version, v => v.View.Query, StringComparer.Ordinal);
         var maskedViews = MaskedViews.Resolve(reader.Masked, [.. reader.Views.Select(v => v.View)], columns.FirstOrDefault());
+        foreach (var (_, _, relationName, columnName) in columns.Count > 0 ? reader.FunctionFilled : [])
+        {
+            // Named in a statement, it counts as a masked column, as a renaming view's column does; its
+            // relation holds one (whole rows, *).
+            (maskedViews.TryGetValue(relationName, out var names) ? names : maskedViews[relationName] = new(StringComparer.Ordinal)).Add(columnName);
+        }
+
         foreach (var (relation, carriers) in reader.Carriers)
         {
             // Named in a statement, a carrier counts as its masked column, as a view's renamed one does.
@@ -152,6 +166,9 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         /// <summary>The names of the relations with a masked column: their whole rows carry it.</summary>
         public HashSet<string> MaskedRelationNames { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>The columns whose default or generated expression calls such a function, and their relations' names.</summary>
+        public List<(uint Relation, short Column, string RelationName, string ColumnName)> FunctionFilled { get; } = [];
+
         /// <summary>The names of the user functions that may return a masked column's value (<see cref="FunctionsQuery"/>).</summary>
         public HashSet<string> Functions { get; } = new(StringComparer.Ordinal);
 
@@ -204,6 +221,18 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
             if (values[6] == "f")
             {
                 Functions.Add(values[1] ?? throw new PgProtocolException("Unexpected catalog row."));
+                return;
+            }
+
+            if (values[6] == "d")
+            {
+                if (!uint.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var relation) || values[1] is not { } relationName
+                    || values[2] is not { } columnName || !short.TryParse(values[5], NumberStyles.None, CultureInfo.InvariantCulture, out var column))
+                {
+                    throw new PgProtocolException("Unexpected catalog row.");
+                }
+
+                FunctionFilled.Add((relation, column, relationName, columnName));
                 return;
             }
 
