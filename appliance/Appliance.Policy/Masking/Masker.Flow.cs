@@ -93,6 +93,12 @@ internal sealed partial class Masker
         return null;
     }
 
+    private static bool SelectsInto(SqlStatement select)
+    {
+        var text = select.Text.ToString();
+        return HasTopLevelWord(text, Tokens(text), "INTO");
+    }
+
     /// <summary>The statements found inside statement <paramref name="index"/> (deeper, right after it).</summary>
     private static IEnumerable<SqlStatement> Nested(IReadOnlyList<SqlStatement> statements, int index)
     {
@@ -162,7 +168,9 @@ internal sealed partial class Masker
             "VALUES" or "TABLE" or "EXPLAIN" or "SHOW" or "DELETE" or "COPY" => null,
             // Its query is judged as the statement after it (origin Cursor).
             "DECLARE" when statement.Origin == SqlStatementOrigin.TopLevel => null,
-            "WITH" => nested.All(s => s.Kind is "SELECT" or "VALUES" or "TABLE" or "DELETE" or "WITH") || !WithQueriesCarryMaskedValue(text, tokens, relations) ? null : first,
+            // A SELECT … INTO after the list writes a table (review R2: judged alone, its WITH queries unknown, it copied one).
+            "WITH" => nested.All(s => s.Kind is "VALUES" or "TABLE" or "DELETE" or "WITH" || s.Kind == "SELECT" && !SelectsInto(s))
+                || !WithQueriesCarryMaskedValue(text, tokens, relations) ? null : first,
             // A COPY FROM, judged also as the INSERT it is, loads the client's rows: it reads none (probe
             // AK3: an option's string, WITH (NULL '\N'), was taken for the alias list of a from-item STDIN).
             "INSERT" when statement.Command == "COPY FROM" => null,

@@ -38,18 +38,21 @@ internal sealed partial class Masker
         var qualified = QualifiedNames(text, tokens);
         var lookup = relations;
         HashSet<string>? clean = null;
-        foreach (var (name, body) in WithQueryBodies(text, tokens))
+        foreach (var (name, body) in WithQueryBodies(text, tokens, out _))
         {
             // In order: a later query may read an earlier one. A name the catalog knows for a
             // relation with masked columns stays that relation's wherever it is written (probe AP3:
             // WITH customers AS (SELECT 1) … FROM public.customers read the table as the clean query),
             // and so does one the statement writes with a schema, which no WITH query is (AS1: a view
             // made since the login, public.zz, read as the clean zz).
+            // A body that names one only to filter gives its rows none, as a write's source would
+            // (review R7: WITH t AS (… WHERE ssn LIKE '1%') INSERT INTO archive SELECT * FROM t was refused).
             var bodyTokens = Tokens(body);
             if (relations.RelationHasMaskedColumn(name) != true && !qualified.Contains(name)
-                && !NamesRelationThatMayHoldOne(body, bodyTokens, lookup)
-                && !Mentions(body, bodyTokens, depth: 0, lookInStrings: true, relations: lookup)
-                && RowSourceNames(body, bodyTokens, lookup, new TokenIndex(body, bodyTokens)) is not { Count: > 0 })
+                && (!NamesRelationThatMayHoldOne(body, bodyTokens, lookup)
+                    && !Mentions(body, bodyTokens, depth: 0, lookInStrings: true, relations: lookup)
+                    && RowSourceNames(body, bodyTokens, lookup, new TokenIndex(body, bodyTokens)) is not { Count: > 0 }
+                    || !QueryCarriesMaskedValue(body, lookup)))
             {
                 (clean ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
                 lookup = new WithQueriesHoldingNone(relations, clean);
@@ -68,18 +71,10 @@ internal sealed partial class Masker
     /// </summary>
     private bool WithQueriesCarryMaskedValue(string text, List<SqlToken> tokens, IColumnNameLookup? relations)
     {
-        var any = false;
-        foreach (var (_, body) in WithQueryBodies(text, tokens))
-        {
-            any = true;
-            if (QueryCarriesMaskedValue(body, relations))
-            {
-                return true;
-            }
-        }
-
-        // A list the reader stopped in carries what it could not read.
-        return !any;
+        var bodies = WithQueryBodies(text, tokens, out var complete);
+        // A list the reader stopped in carries what it could not read (review R1: a recursive query's
+        // SEARCH or CYCLE clause stopped it, and the queries after it went unread).
+        return !complete || bodies.Exists(b => QueryCarriesMaskedValue(b.Body, relations));
     }
 
     /// <summary>
@@ -199,9 +194,15 @@ internal sealed partial class Masker
         return false;
     }
 
-    /// <summary><c>WITH [RECURSIVE] name [(…)] AS [[NOT] MATERIALIZED] (body), …</c>: each name and body, until the list ends or reads otherwise.</summary>
-    private static IEnumerable<(string Name, string Body)> WithQueryBodies(string text, List<SqlToken> tokens)
+    /// <summary>
+    /// <c>WITH [RECURSIVE] name [(…)] AS [[NOT] MATERIALIZED] (body), …</c>: each name and body, until
+    /// the list ends or reads otherwise; <paramref name="complete"/> when the list was read to the
+    /// statement after it (not a SEARCH or CYCLE clause, which the reader does not follow).
+    /// </summary>
+    private static List<(string Name, string Body)> WithQueryBodies(string text, List<SqlToken> tokens, out bool complete)
     {
+        var bodies = new List<(string Name, string Body)>();
+        complete = false;
         var index = new TokenIndex(text, tokens);
         var i = IsWordAt(text, tokens, 1, "RECURSIVE") ? 2 : 1;
         while (i + 2 < tokens.Count && tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
@@ -214,26 +215,32 @@ internal sealed partial class Masker
 
             if (!IsWordAt(text, tokens, i++, "AS"))
             {
-                yield break;
+                return bodies;
             }
 
             i += IsWordAt(text, tokens, i, "NOT") ? 1 : 0;
             i += IsWordAt(text, tokens, i, "MATERIALIZED") ? 1 : 0;
             if (i >= tokens.Count || tokens[i].Kind != SqlTokenKind.OpenParen || index.Match(i) is not (var close and > 0) || close == i + 1)
             {
-                yield break;
+                return bodies;
             }
 
-            yield return (name, text[tokens[i + 1].Start..tokens[close].Start]);
+            bodies.Add((name, text[tokens[i + 1].Start..tokens[close].Start]));
             i = close + 1;
             if (i >= tokens.Count || tokens[i].Kind != SqlTokenKind.Comma)
             {
-                yield break;
+                complete = i < tokens.Count && IsWordIn(text, tokens[i], StatementsAfterWith);
+                return bodies;
             }
 
             i++;
         }
+
+        return bodies;
     }
+
+    private static readonly HashSet<string> StatementsAfterWith =
+        new(StringComparer.OrdinalIgnoreCase) { "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE" };
 
     /// <summary>The catalog's answers, and "none" for WITH queries found to read no masked column.</summary>
     private sealed class WithQueriesHoldingNone(IColumnNameLookup catalog, HashSet<string> withQueries) : IColumnNameLookup

@@ -149,6 +149,11 @@ public sealed class MaskerFlowTests
     [InlineData("WITH t AS (DELETE FROM customers WHERE ssn = 'x' RETURNING ssn) INSERT INTO notes (v) SELECT ssn FROM t")]
     [InlineData("WITH t AS (SELECT 1 AS id) UPDATE notes SET v = (SELECT ssn FROM customers LIMIT 1) WHERE id IN (SELECT id FROM t)")]
     [InlineData("WITH t AS (SELECT id FROM customers WHERE ssn LIKE '1%') INSERT INTO notes (v) SELECT reverse(ssn) FROM customers WHERE id IN (SELECT id FROM t)")]
+    // A SEARCH or CYCLE clause the reader does not follow (review R1), a SELECT … INTO after the list (review R2).
+    [InlineData("WITH RECURSIVE a(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM a WHERE n < 2) CYCLE n SET c USING p, b AS (SELECT reverse(ssn) AS x FROM customers) INSERT INTO notes (v) SELECT x FROM b")]
+    [InlineData("WITH RECURSIVE a(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM a WHERE n < 2) SEARCH DEPTH FIRST BY n SET ord, b AS (SELECT ssn AS x FROM customers) UPDATE notes SET v = b.x FROM b")]
+    [InlineData("WITH t AS (SELECT reverse(ssn) AS x FROM customers) SELECT x INTO TEMP y FROM t")]
+    [InlineData("WITH t AS (SELECT c::text AS x FROM customers c) SELECT x INTO y FROM t")]
     // CREATE TABLE … AS whose query gives a column a masked value under another name (probe DA3's rules kept).
     [InlineData("CREATE TABLE y AS SELECT id, reverse(ssn) AS r FROM customers WHERE ssn LIKE '0%'")]
     [InlineData("CREATE TABLE y (a, b) AS SELECT id, ssn FROM customers WHERE id < 3")]
@@ -236,7 +241,11 @@ public sealed class MaskerFlowTests
     [InlineData("WITH made_since_login AS (SELECT 1 AS id) INSERT INTO notes SELECT * FROM public.made_since_login", true)] // probe AS1
     [InlineData("WITH made_since_login AS (SELECT 1 AS id) INSERT INTO notes SELECT * FROM made_since_login", false)]
     [InlineData("WITH moved (a) AS (SELECT ssn FROM customers) INSERT INTO notes SELECT * FROM moved", true)]
-    [InlineData("WITH moved AS (SELECT id FROM orders WHERE note = (SELECT ssn FROM customers LIMIT 1)) INSERT INTO notes SELECT * FROM moved", true)]
+    // A WITH query naming one only to filter gives its rows none, as INSERT … SELECT id … WHERE note = (SELECT ssn …) does (review R7).
+    [InlineData("WITH moved AS (SELECT id FROM orders WHERE note = (SELECT ssn FROM customers LIMIT 1)) INSERT INTO notes SELECT * FROM moved", false)]
+    [InlineData("WITH t AS (SELECT id, email FROM customers WHERE ssn LIKE '1%') INSERT INTO notes SELECT * FROM t", false)]
+    [InlineData("WITH t AS (SELECT id, ssn FROM customers WHERE ssn LIKE '1%') INSERT INTO notes SELECT * FROM t", true)]
+    [InlineData("WITH t AS (SELECT c FROM customers c WHERE c.ssn LIKE '1%') INSERT INTO notes SELECT * FROM t", true)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT g FROM generate_series(1, 3) g LOOP RAISE NOTICE '%', r; END LOOP; END $$", false)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT 1 FROM orders LOOP RAISE NOTICE '%', (SELECT c FROM customers c LIMIT 1); END LOOP; END $$", true)]
     // Probe AR1: a whole row of a relation without masked columns, in a view.
