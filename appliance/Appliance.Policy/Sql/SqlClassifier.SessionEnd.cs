@@ -91,18 +91,21 @@ internal static partial class SqlClassifier
     /// <summary>
     /// pg_dump's own (15.8 and later, CVE-2024-7348): <c>SELECT set_config(name, 'view,
     /// foreign-table', false) FROM pg_settings WHERE name = 'restrict_nonsystem_relation_kind'</c>,
-    /// exactly so. It changes the one setting its filter names by a literal, which the loop above
-    /// reads as it reads any string: a dump through the gateway stopped here (probe DA1).
+    /// exactly so: a dump through the gateway stopped here (probe DA1).
     /// </summary>
+    private const string PgDumpSetting = "restrict_nonsystem_relation_kind";
+
     private static bool SetsTheOneSettingItSelects(Statement statement, int setConfig)
     {
+        // Read step by step: each step checks the token at i and moves past it.
         var i = statement.From;
         var matches = statement.IsKeyword(i++, "SELECT") && Catalog(ref i) && i == setConfig && i++ < statement.To
-            && Is(i++, SqlTokenKind.OpenParen) && Name(i++, "name") && Is(i++, SqlTokenKind.Comma) && Literal(i++) && Is(i++, SqlTokenKind.Comma)
-            && (statement.IsKeyword(i, "false") || statement.IsKeyword(i, "true")) && Is(++i, SqlTokenKind.CloseParen)
+            && Is(i++, SqlTokenKind.OpenParen) && Name(i++, "name") && Is(i++, SqlTokenKind.Comma)
+            && Literal(i++, value => value.Split(',').All(kind => kind.Trim() is "view" or "foreign-table"))
+            && Is(i++, SqlTokenKind.Comma) && (statement.IsKeyword(i, "false") || statement.IsKeyword(i, "true")) && Is(++i, SqlTokenKind.CloseParen)
             && statement.IsKeyword(++i, "FROM") && ++i < statement.To && Catalog(ref i) && Name(i++, Settings)
             && statement.IsKeyword(i++, "WHERE") && Name(i++, "name") && Is(i, SqlTokenKind.Other) && statement.Word(i++) is "="
-            && Literal(i++);
+            && Literal(i++, setting => setting == PgDumpSetting);
         return matches && i == statement.To;
 
         bool Is(int at, SqlTokenKind kind) => at < statement.To && statement.Tokens[at].Kind == kind;
@@ -111,8 +114,13 @@ internal static partial class SqlClassifier
             at < statement.To && statement.Tokens[at].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
             && SqlLiteral.Identifier(statement.Source, statement.Tokens[at]).Equals(name, StringComparison.Ordinal);
 
-        bool Literal(int at) =>
-            at < statement.To && statement.Tokens[at].IsStringLiteral && SqlLiteral.TryGetContent(statement.Source, statement.Tokens[at], out _, out _, out _);
+        // Only pg_dump's setting and values: a value no other setting takes, so that where `=` or
+        // pg_settings is not the catalog's (an operator or relation already in the database, found
+        // first on the search_path), the other rows it reaches fail the statement (review R6).
+        bool Literal(int at, Func<string, bool> accepts) =>
+            at < statement.To && statement.Tokens[at].IsStringLiteral
+            && SqlLiteral.TryGetContent(statement.Source, statement.Tokens[at], out var text, out var start, out var end)
+            && accepts(text[start..end]);
 
         // An optional pg_catalog. before a name.
         bool Catalog(ref int at)

@@ -193,6 +193,10 @@ public class BuiltInGuardrailsTests
     [InlineData("SELECT set_config(name, '0', false) FROM pg_settings WHERE name = U&'client\\005fconnection_check_interval'")]
     [InlineData("SELECT set_config(name, '0', false) FROM pg_settings s, pg_settings t WHERE s.name = 'x'")]
     [InlineData("SELECT set_config(name, '0', false), set_config(name, '0', false) FROM pg_settings WHERE name = 'x'")]
+    // Only pg_dump's setting and values (review R6: a "=" of the database's own, first on the search_path, reached other rows).
+    [InlineData("SELECT set_config(name, '0', false) FROM pg_settings WHERE name = 'statement_timeout'")]
+    [InlineData("SELECT set_config(name, '0', false) FROM pg_settings WHERE name = 'restrict_nonsystem_relation_kind'")]
+    [InlineData("SELECT set_config(name, 'view', false) FROM pg_settings WHERE name = 'work_mem'")]
     public void ChangingTheConnectionCheck_IsBlocked_WithNoConfiguredRule(string sql) =>
         AssertBlockedBy(sql, BuiltInGuardrails.SessionEndName);
 
