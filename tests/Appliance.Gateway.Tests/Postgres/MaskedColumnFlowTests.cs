@@ -782,6 +782,10 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             // Five calls away from the reading one (probe DC4: four away let it out).
             $"CREATE FUNCTION {table}_lm1(i int) RETURNS text LANGUAGE sql AS 'SELECT {table}_l0(i)'; " +
             $"CREATE FUNCTION {table}_lm2(i int) RETURNS text LANGUAGE sql AS 'SELECT {table}_lm1(i)'; " +
+            // A SQL-standard body running a query it is given as text (review R3: it has no source text).
+            $"CREATE FUNCTION {table}_xml(t text) RETURNS xml LANGUAGE sql STABLE RETURN query_to_xml('SELECT * FROM ' || t, true, true, ''); " +
+            // An extension's functions are not read as the database's (review R4: citext's replace made every replace() masked).
+            "CREATE EXTENSION IF NOT EXISTS citext; " +
             // A column its default fills from one (probe DC3: INSERT … RETURNING gave the SSN back).
             $"CREATE TABLE {table}_filled (id int, note text DEFAULT {table}_l3(1))");
         return (table, ssn);
@@ -826,6 +830,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT reverse({table}_l1(1))",
             $"SELECT translate({table}_l0(1), '0123456789', 'abcdefghij')",
             $"SELECT reverse({table}_lm2(1))",
+            $"SELECT translate({table}_xml('{table}')::text, '0123456789', 'abcdefghij')",
             $"INSERT INTO {table}_filled (id) VALUES (1) RETURNING note, reverse(note)",
             $"SELECT note, translate(note, '0123456789', 'abcdefghij') FROM {table}_filled",
         })
@@ -840,6 +845,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
 
         // A function reading no masked column is not masked, nor is its copy refused.
         Assert.Equal(["1", "PLAIN", "nialp"], await RowAsync(connection, $"SELECT n, upper(t), reverse(t) FROM {table}_clean()"));
+        Assert.Equal(["CLEAR NOTE"], await RowAsync(connection, $"SELECT upper(replace(note, 'plain', 'clear')) FROM {table}"));
         await AssertAuditHasNoSsnAsync(connection, ssn);
     }
 
