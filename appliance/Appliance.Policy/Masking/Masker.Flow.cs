@@ -164,7 +164,7 @@ internal sealed partial class Masker
 
         return statement.Kind switch
         {
-            "SELECT" => HasTopLevelWord(text, tokens, "INTO") && (SelectIntoQuery(text, tokens) is not { } query || QueryCarriesMaskedValue(query, relations)) ? first : null,
+            "SELECT" => !HasTopLevelWord(text, tokens, "INTO") ? null : SelectIntoQuery(text, tokens) is { } query ? QueryCopy(query, relations) : first,
             "VALUES" or "TABLE" or "EXPLAIN" or "SHOW" or "DELETE" or "COPY" => null,
             // Its query is judged as the statement after it (origin Cursor).
             "DECLARE" when statement.Origin == SqlStatementOrigin.TopLevel => null,
@@ -178,7 +178,7 @@ internal sealed partial class Masker
             "INSERT" or "UPDATE" or "MERGE" => FirstSource(text, tokens, named) ?? UnnamedCopy(statement, text, tokens, named, relations),
             "CREATE" when statement.Command.EndsWith("INDEX", StringComparison.Ordinal) => null,
             "CREATE" or "ALTER" when OnlyDefinesColumns(text, tokens, named) => null,
-            "CREATE" when statement.Command == "CREATE TABLE" && CreatedTableQuery(text, tokens) is { } query && !QueryCarriesMaskedValue(query, relations) => null,
+            "CREATE" when statement.Command == "CREATE TABLE" && CreatedTableQuery(text, tokens) is { } query => QueryCopy(query, relations),
             _ => first,
         };
     }

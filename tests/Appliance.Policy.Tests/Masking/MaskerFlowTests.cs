@@ -178,6 +178,9 @@ public sealed class MaskerFlowTests
     [InlineData("INSERT INTO clean (id, v) SELECT 1, 'a' WHERE 1=1union (SELECT 2, reverse(ssn) FROM customers)")]
     [InlineData("INSERT INTO clean (id, v) SELECT 0x1Fwhere, reverse(ssn) FROM customers")]
     [InlineData("UPDATE customers SET ssn WHERE id = 1")]
+    // Through the queries that fill a table too (review R11).
+    [InlineData("CREATE TABLE y AS SELECT 0x1Fwhere, id FROM customers WHERE ssn = '1'")]
+    [InlineData("SELECT 1union, id INTO y FROM customers WHERE ssn = '1'")]
     public void AWriteTheReaderCannotMakeOut_IsRefused_SayingSo(string sql) =>
         Assert.StartsWith("the gateway cannot read where this write puts the masked column \"ssn\" (", Columns.FlowRefusal(sql), StringComparison.Ordinal);
 

@@ -1,0 +1,82 @@
+using Appliance.Policy.Sql;
+
+namespace Appliance.Policy.Masking;
+
+/// <summary>
+/// The queries whose rows fill a table: a WITH query before a write, a <c>CREATE TABLE … AS</c>'s
+/// and a <c>SELECT … INTO</c>'s. Each is read as an INSERT's source is (Masker.WrittenRow.cs), so a
+/// masked column named only to filter copies nothing (probe DA2, DA3, DB6: any mention refused them).
+/// </summary>
+internal sealed partial class Masker
+{
+    /// <summary>
+    /// Whether the rows of <paramref name="query"/> (SELECT, VALUES, TABLE or WITH) may carry a masked
+    /// column's value, read as an INSERT's source is (Masker.WrittenRow.cs): a masked column named
+    /// only in its filters carries none; one selected, or a whole row, <c>*</c> or an alias list of a
+    /// relation that may hold one, does.
+    /// </summary>
+    private bool QueryCarriesMaskedValue(string query, IColumnNameLookup? relations) => QueryCopy(query, relations) is not null;
+
+    /// <summary>
+    /// What <paramref name="query"/>'s rows copy, as <see cref="CopiedColumn"/> answers for an INSERT
+    /// of them (a masked column, a mark of one reached without its name or of a write it could not
+    /// read), or null. Read through an INSERT, the one reader of a write's source, into a name no
+    /// relation has, whose rows are taken to be anything; a query not read as one copies anything.
+    /// </summary>
+    private string? QueryCopy(string query, IColumnNameLookup? relations)
+    {
+        if (!StartsQuery(query, Tokens(query), 0))
+        {
+            return Renamed;
+        }
+
+        var source = "INSERT INTO \"a query's rows\" " + query;
+        var insert = new SqlStatement { Text = source.AsMemory(), Kind = "INSERT", Command = "INSERT" };
+        return CopiedColumn(insert, source, Tokens(source), [], relations);
+    }
+
+    /// <summary>The query of <c>CREATE TABLE name [(…)] … AS query</c>, or null (<c>AS EXECUTE</c>, no AS).</summary>
+    private static string? CreatedTableQuery(string text, List<SqlToken> tokens)
+    {
+        var depth = 0;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            depth += tokens[i].Kind == SqlTokenKind.OpenParen ? 1 : tokens[i].Kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (depth == 0 && IsWord(text, tokens[i], "AS"))
+            {
+                return StartsQuery(text, tokens, i + 1) ? text[tokens[i + 1].Start..] : null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// <c>SELECT … INTO [TEMP | UNLOGGED] [TABLE] name FROM …</c> without its INTO clause: the query
+    /// whose rows fill the new table, read as a CREATE TABLE … AS query is (probe DB6: refused where
+    /// that CREATE TABLE ran); null when the name cannot be read.
+    /// </summary>
+    private static string? SelectIntoQuery(string text, List<SqlToken> tokens)
+    {
+        var into = TopLevelWordIndex(text, tokens, "INTO");
+        var i = into + 1;
+        while (i < tokens.Count && IsWordIn(text, tokens[i], IntoOptions))
+        {
+            i++;
+        }
+
+        if (i >= tokens.Count || tokens[i].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
+        {
+            return null;
+        }
+
+        while (i + 2 < tokens.Count && IsDot(text, tokens[i + 1]) && tokens[i + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+        {
+            i += 2;
+        }
+
+        return i + 1 < tokens.Count ? string.Concat(text.AsSpan(0, tokens[into].Start), " ", text.AsSpan(tokens[i + 1].Start)) : text[..tokens[into].Start];
+    }
+
+    private static readonly HashSet<string> IntoOptions = new(StringComparer.OrdinalIgnoreCase) { "TEMPORARY", "TEMP", "UNLOGGED", "TABLE", "LOCAL", "GLOBAL" };
+}
