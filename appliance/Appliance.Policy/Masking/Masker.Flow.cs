@@ -76,7 +76,8 @@ internal sealed partial class Masker
                 {
                     // Review L1: said as a copy, a refusal the reader could not make out sent people looking for one.
                     return $"the gateway cannot read where this write puts the masked column \"{column[1..]}\" ({Where(statement)}): a CASE, parenthesis "
-                        + "or bracket left open or closed crosswise, a SET item without its \"=\", or a number with letters glued to it; write it plainly";
+                        + "or bracket left open or closed crosswise, a SET item without its \"=\", a number with letters glued to it, or a recursive "
+                        + "query's SEARCH or CYCLE clause; write it plainly";
                 }
 
                 // A view's column, a composite column or a function's name: it holds a masked column under its own name.
@@ -170,7 +171,7 @@ internal sealed partial class Masker
             "DECLARE" when statement.Origin == SqlStatementOrigin.TopLevel => null,
             // A SELECT … INTO after the list writes a table (review R2: judged alone, its WITH queries unknown, it copied one).
             "WITH" => nested.All(s => s.Kind is "VALUES" or "TABLE" or "DELETE" or "WITH" || s.Kind == "SELECT" && !SelectsInto(s))
-                || !WithQueriesCarryMaskedValue(text, tokens, relations) ? null : first,
+                ? null : WithQueriesCopy(text, tokens, relations, first),
             // A COPY FROM, judged also as the INSERT it is, loads the client's rows: it reads none (probe
             // AK3: an option's string, WITH (NULL '\N'), was taken for the alias list of a from-item STDIN).
             "INSERT" when statement.Command == "COPY FROM" => null,

@@ -99,8 +99,19 @@ internal sealed partial class Masker
     /// IMMUTABLE function's result as a constant), so there a filter's mention counts too (probe DC1:
     /// <c>EXPLAIN SELECT 1 FROM t WHERE x &lt;&gt; translate(card_of(1), …)</c> printed the card).
     /// </remarks>
-    internal bool MentionsMaskedColumnInResults(string statement, IColumnNameLookup? relations = null) =>
-        HasColumnRules && EitherReading(statement, ignoreFilters: !ExplainWord().IsMatch(statement), relations);
+    internal bool MentionsMaskedColumnInResults(string statement, IColumnNameLookup? relations = null)
+    {
+        if (!HasColumnRules)
+        {
+            return false;
+        }
+
+        // An EXPLAIN's plan also prints the values PostgreSQL computes for what the statement does not
+        // name: a default an INSERT fills (probe DD1: EXPLAIN VERBOSE INSERT … printed the SSN a
+        // function gave its default). A relation with such a column, or a renaming view, counts.
+        var explain = ExplainWord().IsMatch(statement);
+        return EitherReading(statement, ignoreFilters: !explain, relations) || explain && NamesRenamingView(statement, Tokens(statement), relations);
+    }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\bexplain\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex ExplainWord();

@@ -63,18 +63,33 @@ internal sealed partial class Masker
     }
 
     /// <summary>
-    /// Whether a WITH query of the statement may give the statement after the list a masked
-    /// column's value. Each statement of a WITH is judged apart, its WITH queries unknown there, so
-    /// one that names a masked column anywhere refused the whole WITH before a write: a filter in a
-    /// WITH query, or the write's own <c>SET ssn = …</c> after <c>WITH t AS (SELECT 7 AS id)</c>
-    /// (probe DA2). Only a query body is read so; a writing one's RETURNING is taken to carry one.
+    /// What a WITH query of the statement may give the statement after the list (as
+    /// <see cref="QueryCopy"/> answers), or null. Each statement of a WITH is judged apart, its WITH
+    /// queries unknown there, so one that names a masked column anywhere refused the whole WITH before
+    /// a write: a filter in a WITH query, or the write's own <c>SET ssn = …</c> after <c>WITH t AS
+    /// (SELECT 7 AS id)</c> (probe DA2). Only a query body is read so; a writing one's RETURNING is
+    /// taken to carry one.
     /// </summary>
-    private bool WithQueriesCarryMaskedValue(string text, List<SqlToken> tokens, IColumnNameLookup? relations)
+    /// <param name="named">What the statement names, answered for a list the reader stopped in.</param>
+    private string? WithQueriesCopy(string text, List<SqlToken> tokens, IColumnNameLookup? relations, string named)
     {
         var bodies = WithQueryBodies(text, tokens, out var complete);
-        // A list the reader stopped in carries what it could not read (review R1: a recursive query's
-        // SEARCH or CYCLE clause stopped it, and the queries after it went unread).
-        return !complete || bodies.Exists(b => QueryCarriesMaskedValue(b.Body, relations));
+        if (!complete)
+        {
+            // It carries what it could not read (review R1: a recursive query's SEARCH or CYCLE clause
+            // stopped the reader, and the queries after it went unread), and says so (probe DD4).
+            return named[0] == UnreadableMark ? named : Unreadable(named);
+        }
+
+        foreach (var (_, body) in bodies)
+        {
+            if (QueryCopy(body, relations) is { } copied)
+            {
+                return copied;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The names written after a dot: relations with their schema, columns with their relation.</summary>

@@ -787,7 +787,12 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             // An extension's functions are not read as the database's (review R4: citext's replace made every replace() masked).
             "CREATE EXTENSION IF NOT EXISTS citext; " +
             // A column its default fills from one (probe DC3: INSERT … RETURNING gave the SSN back).
-            $"CREATE TABLE {table}_filled (id int, note text DEFAULT {table}_l3(1))");
+            $"CREATE TABLE {table}_filled (id int, note text DEFAULT {table}_l3(1)); " +
+            // A domain's default (probe DD2), and a partition's, read back through its parent (DD1).
+            $"CREATE DOMAIN {table}_dm AS text DEFAULT {table}_l3(1); CREATE TABLE {table}_dom (id int, v {table}_dm); " +
+            $"CREATE TABLE {table}_pt (id int, note text) PARTITION BY RANGE (id); " +
+            $"CREATE TABLE {table}_pt1 PARTITION OF {table}_pt FOR VALUES FROM (0) TO (100); " +
+            $"ALTER TABLE {table}_pt1 ALTER COLUMN note SET DEFAULT {table}_l3(1); INSERT INTO {table}_pt1 (id) VALUES (1)");
         return (table, ssn);
     }
 
@@ -833,6 +838,10 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT translate({table}_xml('{table}')::text, '0123456789', 'abcdefghij')",
             $"INSERT INTO {table}_filled (id) VALUES (1) RETURNING note, reverse(note)",
             $"SELECT note, translate(note, '0123456789', 'abcdefghij') FROM {table}_filled",
+            $"INSERT INTO {table}_dom (id) VALUES (1) RETURNING v, reverse(v)",
+            $"SELECT note, reverse(note) FROM {table}_pt",
+            // An EXPLAIN prints the default an INSERT would fill (probe DD1).
+            $"EXPLAIN VERBOSE INSERT INTO {table}_filled (id) VALUES (2)",
         })
         {
             var row = await RowAsync(connection, sql);

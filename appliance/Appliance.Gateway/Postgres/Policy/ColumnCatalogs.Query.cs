@@ -125,10 +125,8 @@ internal sealed partial class ColumnCatalogs
         "UNION ALL SELECT DISTINCT f.oid, f.proname::text, NULL, NULL, NULL, NULL, 'f' FROM fnall f " +
         // The columns whose default or generated expression calls such a function (kind d): each
         // insert stores what it returns (probe DC3: INSERT … RETURNING note gave the SSN back).
-        "UNION ALL SELECT DISTINCT ad.adrelid, c.relname::text, a.attname::text, NULL, NULL, ad.adnum::text, 'd' FROM pg_catalog.pg_attrdef ad " +
-        "JOIN pg_catalog.pg_class c ON c.oid = ad.adrelid JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum " +
-        "JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::regclass " +
-        "AND d.objid = ad.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass JOIN fnall f ON f.oid = d.refobjid";
+        "UNION ALL SELECT DISTINCT u.rel, c.relname::text, a.attname::text, NULL, NULL, u.col::text, 'd' FROM ffilled u " +
+        "JOIN pg_catalog.pg_class c ON c.oid = u.rel JOIN pg_catalog.pg_attribute a ON a.attrelid = u.rel AND a.attnum = u.col";
 
     /// <summary>
     /// How many levels of functions are read (fn1 … fn6): one that reads a masked column, and one
@@ -175,7 +173,7 @@ internal sealed partial class ColumnCatalogs
             "FROM pg_catalog.pg_proc p " +
             "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace JOIN pg_catalog.pg_language l ON l.oid = p.prolang " +
             "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.prokind <> 'a'), " +
-            $"fn1 AS (SELECT f.oid, f.proname FROM fcand f WHERE f.src ~* (SELECT re FROM fpattern) " +
+            $"fn1 AS (SELECT f.oid, f.proname FROM fcand f WHERE NOT f.extension AND f.src ~* (SELECT re FROM fpattern) " +
             // A body in another language is a program, whose queries (spi_exec_query, plpy.cursor) no word search reads.
             $"OR NOT f.extension AND (f.src ~* E'{UnreadableBody}' OR f.lang NOT IN ('sql', 'plpgsql', 'c', 'internal') OR f.parsed ~ (SELECT re FROM fdynamic)) " +
             // One array, made once (a subquery per function took 130 µs each: 270 ms with 2,000 functions).
@@ -189,7 +187,9 @@ internal sealed partial class ColumnCatalogs
         for (var level = 2; level <= FunctionCallDepth; level++)
         {
             var previous = $"fn{level - 1}";
-            query.Append($"fn{level} AS (SELECT f.oid, f.proname FROM fcand f WHERE f.oid NOT IN ({found}) AND (")
+            // Not an extension's: citext's bodies call lower(), and one user overload named lower made
+            // every citext function a masked name (probe DD3).
+            query.Append($"fn{level} AS (SELECT f.oid, f.proname FROM fcand f WHERE NOT f.extension AND f.oid NOT IN ({found}) AND (")
                 .Append("f.src ~* (SELECT E'\\\\m(' || string_agg(DISTINCT regexp_replace(proname::text, E'([^[:alnum:]_])', E'\\\\\\\\\\\\1', 'g'), '|') || E')\\\\M' ")
                 .Append($"FROM {previous}) OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN {previous} g ON g.oid = d.refobjid ")
                 .Append("WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = f.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass))), ");
@@ -209,7 +209,19 @@ internal sealed partial class ColumnCatalogs
             .Append("fcallers (view) AS (SELECT r.ev_class FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::regclass ")
             .Append("AND d.objid = r.oid AND r.rulename = '_RETURN' JOIN fnall f ON f.oid = d.refobjid ")
             .Append("WHERE d.refclassid = 'pg_catalog.pg_proc'::regclass), ")
-            .Append("fviews (view) AS (SELECT view FROM fcallers UNION SELECT x.view FROM reads x JOIN fviews t ON x.rel = t.view) ")
+            .Append("fviews (view) AS (SELECT view FROM fcallers UNION SELECT x.view FROM reads x JOIN fviews t ON x.rel = t.view), ")
+            // The columns a default fills from such a function: their own (a generated expression too),
+            // their domain's (probe DD2), and on a partition, the same column of the tables above it,
+            // through which the insert is read back (DD1).
+            .Append("ffilled (rel, col) AS (SELECT ad.adrelid, ad.adnum FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_depend d ")
+            .Append("ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass ")
+            .Append("JOIN fnall f ON f.oid = d.refobjid ")
+            .Append("UNION SELECT a.attrelid, a.attnum FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_type'::regclass ")
+            .Append("AND d.objid = a.atttypid AND d.refclassid = 'pg_catalog.pg_proc'::regclass JOIN fnall f ON f.oid = d.refobjid ")
+            .Append("WHERE a.attnum > 0 AND NOT a.attisdropped ")
+            .Append("UNION SELECT i.inhparent, pa.attnum FROM ffilled u JOIN pg_catalog.pg_inherits i ON i.inhrelid = u.rel ")
+            .Append("JOIN pg_catalog.pg_attribute ca ON ca.attrelid = u.rel AND ca.attnum = u.col ")
+            .Append("JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = ca.attname) ")
             .ToString();
     }
 
