@@ -102,7 +102,7 @@ internal sealed partial class Masker
 
         var statements = SqlClassifier.Classify(text);
         return !statements.HasUnknown && statements.TopLevelCount == 1 && statements.Statements is [{ Kind: "EXPLAIN" }, ..]
-            && !NamesRenamingView(text, Tokens(text), columnNames);
+            && !NamesRenamingView(text, Tokens(text), columnNames) && !ExplainsWriteVerbosely(text);
     }
 
     private ColumnMaskAction Decide(ResultField field, bool mentionsMasked, IColumnNameLookup? columnNames, ref bool complete)

@@ -792,7 +792,11 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"CREATE DOMAIN {table}_dm AS text DEFAULT {table}_l3(1); CREATE TABLE {table}_dom (id int, v {table}_dm); " +
             $"CREATE TABLE {table}_pt (id int, note text) PARTITION BY RANGE (id); " +
             $"CREATE TABLE {table}_pt1 PARTITION OF {table}_pt FOR VALUES FROM (0) TO (100); " +
-            $"ALTER TABLE {table}_pt1 ALTER COLUMN note SET DEFAULT {table}_l3(1); INSERT INTO {table}_pt1 (id) VALUES (1)");
+            $"ALTER TABLE {table}_pt1 ALTER COLUMN note SET DEFAULT {table}_l3(1); INSERT INTO {table}_pt1 (id) VALUES (1); " +
+            // Views over a filled column, one of them not showing it (probe DE1, DE2).
+            $"CREATE VIEW {table}_fv AS SELECT id, note FROM {table}_filled; CREATE VIEW {table}_fvid AS SELECT id FROM {table}_filled; " +
+            // A function an extension was given that names the column (probe DE3).
+            $"CREATE FUNCTION {table}_ext() RETURNS text LANGUAGE sql AS 'SELECT ssn FROM {table} LIMIT 1'; ALTER EXTENSION citext ADD FUNCTION {table}_ext()");
         return (table, ssn);
     }
 
@@ -842,6 +846,9 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT note, reverse(note) FROM {table}_pt",
             // An EXPLAIN prints the default an INSERT would fill (probe DD1).
             $"EXPLAIN VERBOSE INSERT INTO {table}_filled (id) VALUES (2)",
+            $"SELECT note, reverse(note) FROM {table}_fv",
+            $"EXPLAIN VERBOSE INSERT INTO {table}_fvid (id) VALUES (3)",
+            $"SELECT reverse({table}_ext())",
         })
         {
             var row = await RowAsync(connection, sql);

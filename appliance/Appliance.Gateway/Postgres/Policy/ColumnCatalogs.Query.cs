@@ -173,7 +173,7 @@ internal sealed partial class ColumnCatalogs
             "FROM pg_catalog.pg_proc p " +
             "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace JOIN pg_catalog.pg_language l ON l.oid = p.prolang " +
             "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.prokind <> 'a'), " +
-            $"fn1 AS (SELECT f.oid, f.proname FROM fcand f WHERE NOT f.extension AND f.src ~* (SELECT re FROM fpattern) " +
+            $"fn1 AS (SELECT f.oid, f.proname FROM fcand f WHERE f.src ~* (SELECT re FROM fpattern) " +
             // A body in another language is a program, whose queries (spi_exec_query, plpy.cursor) no word search reads.
             $"OR NOT f.extension AND (f.src ~* E'{UnreadableBody}' OR f.lang NOT IN ('sql', 'plpgsql', 'c', 'internal') OR f.parsed ~ (SELECT re FROM fdynamic)) " +
             // One array, made once (a subquery per function took 130 µs each: 270 ms with 2,000 functions).
@@ -209,7 +209,6 @@ internal sealed partial class ColumnCatalogs
             .Append("fcallers (view) AS (SELECT r.ev_class FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::regclass ")
             .Append("AND d.objid = r.oid AND r.rulename = '_RETURN' JOIN fnall f ON f.oid = d.refobjid ")
             .Append("WHERE d.refclassid = 'pg_catalog.pg_proc'::regclass), ")
-            .Append("fviews (view) AS (SELECT view FROM fcallers UNION SELECT x.view FROM reads x JOIN fviews t ON x.rel = t.view), ")
             // The columns a default fills from such a function: their own (a generated expression too),
             // their domain's (probe DD2), and on a partition, the same column of the tables above it,
             // through which the insert is read back (DD1).
@@ -221,7 +220,11 @@ internal sealed partial class ColumnCatalogs
             .Append("WHERE a.attnum > 0 AND NOT a.attisdropped ")
             .Append("UNION SELECT i.inhparent, pa.attnum FROM ffilled u JOIN pg_catalog.pg_inherits i ON i.inhrelid = u.rel ")
             .Append("JOIN pg_catalog.pg_attribute ca ON ca.attrelid = u.rel AND ca.attnum = u.col ")
-            .Append("JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = ca.attname) ")
+            .Append("JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = ca.attname), ")
+            // And the views reading such a filled column, or its row (probe DE1: a view over one let it
+            // out as the view's own), which are then masked by what their columns read.
+            .Append("fviews (view) AS (SELECT view FROM fcallers UNION SELECT x.view FROM reads x JOIN ffilled u ON x.rel = u.rel AND (x.col = u.col OR x.col = 0) ")
+            .Append("UNION SELECT x.view FROM reads x JOIN fviews t ON x.rel = t.view) ")
             .ToString();
     }
 
