@@ -25,9 +25,32 @@ internal sealed partial class Masker
     /// </summary>
     private string? QueryCopy(string query, IColumnNameLookup? relations)
     {
-        if (!StartsQuery(query, Tokens(query), 0))
+        var tokens = Tokens(query);
+        if (!StartsQuery(query, tokens, 0))
         {
             return Renamed;
+        }
+
+        if (IsWordAt(query, tokens, 0, "WITH"))
+        {
+            // Its WITH queries, then the query after the list, which reads them as relations holding
+            // none (probe DE4: CREATE TABLE … AS WITH x AS (… WHERE ssn > '5') SELECT id FROM x was refused).
+            var bodies = WithQueryBodies(query, tokens, out var complete, out var after);
+            if (!complete)
+            {
+                return Renamed;
+            }
+
+            foreach (var (_, body) in bodies)
+            {
+                if (QueryCopy(body, relations) is { } copied)
+                {
+                    return copied;
+                }
+            }
+
+            var known = relations is null ? null : new WithQueriesHoldingNone(relations, [.. bodies.Select(b => b.Name)]);
+            return QueryCopy(query[tokens[after].Start..], known);
         }
 
         var source = "INSERT INTO \"a query's rows\" " + query;

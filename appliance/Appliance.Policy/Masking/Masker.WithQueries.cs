@@ -150,10 +150,16 @@ internal sealed partial class Masker
     /// the list ends or reads otherwise; <paramref name="complete"/> when the list was read to the
     /// statement after it (not a SEARCH or CYCLE clause, which the reader does not follow).
     /// </summary>
-    private static List<(string Name, string Body)> WithQueryBodies(string text, List<SqlToken> tokens, out bool complete)
+    private static List<(string Name, string Body)> WithQueryBodies(string text, List<SqlToken> tokens, out bool complete) =>
+        WithQueryBodies(text, tokens, out complete, out _);
+
+    /// <inheritdoc cref="WithQueryBodies(string, List{SqlToken}, out bool)"/>
+    /// <param name="after">Where the statement after the list starts, when <paramref name="complete"/>.</param>
+    private static List<(string Name, string Body)> WithQueryBodies(string text, List<SqlToken> tokens, out bool complete, out int after)
     {
         var bodies = new List<(string Name, string Body)>();
         complete = false;
+        after = tokens.Count;
         var index = new TokenIndex(text, tokens);
         var i = IsWordAt(text, tokens, 1, "RECURSIVE") ? 2 : 1;
         while (i + 2 < tokens.Count && tokens[i].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
@@ -181,6 +187,7 @@ internal sealed partial class Masker
             if (i >= tokens.Count || tokens[i].Kind != SqlTokenKind.Comma)
             {
                 complete = i < tokens.Count && IsWordIn(text, tokens[i], StatementsAfterWith);
+                after = i;
                 return bodies;
             }
 

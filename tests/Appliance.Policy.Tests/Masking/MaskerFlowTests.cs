@@ -252,6 +252,13 @@ public sealed class MaskerFlowTests
     [InlineData("WITH t AS (SELECT id, email FROM customers WHERE ssn LIKE '1%') INSERT INTO notes SELECT * FROM t", false)]
     [InlineData("WITH t AS (SELECT id, ssn FROM customers WHERE ssn LIKE '1%') INSERT INTO notes SELECT * FROM t", true)]
     [InlineData("WITH t AS (SELECT c FROM customers c WHERE c.ssn LIKE '1%') INSERT INTO notes SELECT * FROM t", true)]
+    // CREATE TABLE … AS WITH … (probe DE4).
+    [InlineData("CREATE TEMP TABLE t3 AS WITH x AS (SELECT id FROM customers WHERE ssn > '5') SELECT id FROM x", false)]
+    // Still refused, failing closed: * of a WITH query there (its rows are read as a relation's the catalog does not know).
+    [InlineData("CREATE TEMP TABLE t3 AS WITH x AS (SELECT id FROM customers WHERE ssn > '5') SELECT * FROM x", true)]
+    [InlineData("CREATE TEMP TABLE t3 AS WITH x AS (SELECT id, ssn AS s FROM customers) SELECT id, s FROM x", true)]
+    [InlineData("CREATE TEMP TABLE t3 AS WITH x AS (SELECT id FROM orders) SELECT x.id, c.ssn FROM x JOIN customers c ON c.id = x.id", true)]
+    [InlineData("CREATE TEMP TABLE t3 AS WITH x AS (SELECT c FROM customers c WHERE c.ssn > '5') SELECT * FROM x", true)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT g FROM generate_series(1, 3) g LOOP RAISE NOTICE '%', r; END LOOP; END $$", false)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT 1 FROM orders LOOP RAISE NOTICE '%', (SELECT c FROM customers c LIMIT 1); END LOOP; END $$", true)]
     // Probe AR1: a whole row of a relation without masked columns, in a view.
