@@ -125,6 +125,14 @@ internal sealed partial class Masker
             return InTriggerArguments;
         }
 
+        // A CREATE TABLE … AS that renames its query's columns keeps no masked name: its query is read
+        // as an INSERT's source, whatever it names (probe DF1: WITH x AS (SELECT 1) TABLE customers
+        // hid the TABLE from the check that finds it right after AS).
+        if (statement.Command == "CREATE TABLE" && RenamesColumnsOfItsQuery(text, tokens) && CreatedTableQuery(text, tokens) is { } renamed)
+        {
+            return QueryCopy(renamed, relations);
+        }
+
         var named = NamedColumns(text, tokens, relations);
         if (named.Count == 0 && WritesUnnamedColumns(statement, text, tokens, relations))
         {

@@ -115,16 +115,17 @@ internal sealed partial class Masker
     }
 
     /// <summary>
-    /// An EXPLAIN VERBOSE of an INSERT, UPDATE or MERGE: its Output lines hold the values the write
-    /// would store, defaults included, also those of a table it reaches through a view or a rule
-    /// that it does not name (probe DE2). Masked whole, as nothing tells which table that is.
+    /// An EXPLAIN VERBOSE of an INSERT, UPDATE, MERGE or DELETE: its Output lines hold the values the
+    /// write would store, defaults included, also those of a table it reaches through a view or a
+    /// rule that it does not name (probe DE2; DF5: a DELETE whose rule inserts instead). Masked
+    /// whole, as nothing tells which table that is.
     /// </summary>
     private static bool ExplainsWriteVerbosely(string statement) => VerboseWord().IsMatch(statement) && WriteWord().IsMatch(statement);
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\bverbose\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex VerboseWord();
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"\b(insert|update|merge)\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(insert|update|merge|delete)\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex WriteWord();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\bexplain\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]

@@ -49,7 +49,11 @@ internal sealed partial class Masker
                 }
             }
 
-            var known = relations is null ? null : new WithQueriesHoldingNone(relations, [.. bodies.Select(b => b.Name)]);
+            // Not a name the catalog knows for a relation holding one, nor one written with a schema,
+            // which no WITH query is (probe DF2: WITH td AS (SELECT 1) … FROM s.td read the table as the query).
+            var qualified = QualifiedNames(query, tokens);
+            HashSet<string> clean = [.. bodies.Select(b => b.Name).Where(name => relations?.RelationHasMaskedColumn(name) != true && !qualified.Contains(name))];
+            var known = relations is null ? null : new WithQueriesHoldingNone(relations, clean);
             return QueryCopy(query[tokens[after].Start..], known);
         }
 

@@ -796,7 +796,10 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             // Views over a filled column, one of them not showing it (probe DE1, DE2).
             $"CREATE VIEW {table}_fv AS SELECT id, note FROM {table}_filled; CREATE VIEW {table}_fvid AS SELECT id FROM {table}_filled; " +
             // A function an extension was given that names the column (probe DE3).
-            $"CREATE FUNCTION {table}_ext() RETURNS text LANGUAGE sql AS 'SELECT ssn FROM {table} LIMIT 1'; ALTER EXTENSION citext ADD FUNCTION {table}_ext()");
+            $"CREATE FUNCTION {table}_ext() RETURNS text LANGUAGE sql AS 'SELECT ssn FROM {table} LIMIT 1'; ALTER EXTENSION citext ADD FUNCTION {table}_ext(); " +
+            // One calling such a function (probe DF4), and a view of a filled table's whole rows (DF3).
+            $"CREATE FUNCTION {table}_extcall() RETURNS text LANGUAGE sql AS 'SELECT {table}_l3(1)'; ALTER EXTENSION citext ADD FUNCTION {table}_extcall(); " +
+            $"CREATE VIEW {table}_frow AS SELECT id, f::text AS r FROM {table}_filled f");
         return (table, ssn);
     }
 
@@ -849,6 +852,8 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT note, reverse(note) FROM {table}_fv",
             $"EXPLAIN VERBOSE INSERT INTO {table}_fvid (id) VALUES (3)",
             $"SELECT reverse({table}_ext())",
+            $"SELECT reverse({table}_extcall())",
+            $"SELECT r FROM {table}_frow",
         })
         {
             var row = await RowAsync(connection, sql);

@@ -259,6 +259,13 @@ public sealed class MaskerFlowTests
     [InlineData("CREATE TEMP TABLE t3 AS WITH x AS (SELECT id, ssn AS s FROM customers) SELECT id, s FROM x", true)]
     [InlineData("CREATE TEMP TABLE t3 AS WITH x AS (SELECT id FROM orders) SELECT x.id, c.ssn FROM x JOIN customers c ON c.id = x.id", true)]
     [InlineData("CREATE TEMP TABLE t3 AS WITH x AS (SELECT c FROM customers c WHERE c.ssn > '5') SELECT * FROM x", true)]
+    // A renaming CREATE TABLE … AS of a whole relation after a WITH list (probe DF1), a WITH query named like the relation read (DF2).
+    [InlineData("CREATE TABLE c2 (a, b, c, d, e) AS WITH x AS (SELECT 1) TABLE customers", true)]
+    [InlineData("CREATE TABLE c2 (a, b) AS WITH x AS (SELECT 1) SELECT * FROM customers", true)]
+    [InlineData("CREATE TABLE c2 (a, b) AS SELECT id, note FROM orders", false)]
+    [InlineData("CREATE TABLE c3 AS WITH customers AS (SELECT 1 AS id) SELECT t.id, t.ssn AS zz FROM public.customers t", true)]
+    [InlineData("CREATE TABLE c3 AS WITH customers AS (SELECT 1 AS id) SELECT t.id, t::text AS zz FROM public.customers t", true)]
+    [InlineData("CREATE TABLE c3 AS WITH orders AS (SELECT 1 AS id) SELECT t.id, t::text AS zz FROM public.orders t", false)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT g FROM generate_series(1, 3) g LOOP RAISE NOTICE '%', r; END LOOP; END $$", false)]
     [InlineData("DO $$ DECLARE r record; BEGIN FOR r IN SELECT 1 FROM orders LOOP RAISE NOTICE '%', (SELECT c FROM customers c LIMIT 1); END LOOP; END $$", true)]
     // Probe AR1: a whole row of a relation without masked columns, in a view.

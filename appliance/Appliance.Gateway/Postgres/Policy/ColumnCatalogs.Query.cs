@@ -166,16 +166,13 @@ internal sealed partial class ColumnCatalogs
             "CASE WHEN l.lanname IN ('c', 'internal') THEN NULL ELSE p.prosrc END AS src, l.lanname AS lang, " +
             // A SQL-standard body (BEGIN ATOMIC, PostgreSQL 14 and later) has no source text: its parsed
             // form, read through to_jsonb, which older servers answer with NULL (review R3).
-            "CASE WHEN p.prosrc = '' THEN to_jsonb(p) ->> 'prosqlbody' END AS parsed, " +
-            // An extension's own functions are the extension's code, not the database's (review R4:
-            // citext's replace, whose body holds a regex's \1, made every replace() a masked name).
-            "p.oid IN (SELECT e.objid FROM pg_catalog.pg_depend e WHERE e.classid = 'pg_catalog.pg_proc'::regclass AND e.deptype = 'e') AS extension " +
+            "CASE WHEN p.prosrc = '' THEN to_jsonb(p) ->> 'prosqlbody' END AS parsed " +
             "FROM pg_catalog.pg_proc p " +
             "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace JOIN pg_catalog.pg_language l ON l.oid = p.prolang " +
             "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.prokind <> 'a'), " +
             $"fn1 AS (SELECT f.oid, f.proname FROM fcand f WHERE f.src ~* (SELECT re FROM fpattern) " +
             // A body in another language is a program, whose queries (spi_exec_query, plpy.cursor) no word search reads.
-            $"OR NOT f.extension AND (f.src ~* E'{UnreadableBody}' OR f.lang NOT IN ('sql', 'plpgsql', 'c', 'internal') OR f.parsed ~ (SELECT re FROM fdynamic)) " +
+            $"OR f.src ~* E'{UnreadableBody}' OR f.lang NOT IN ('sql', 'plpgsql', 'c', 'internal') OR f.parsed ~ (SELECT re FROM fdynamic) " +
             // One array, made once (a subquery per function took 130 µs each: 270 ms with 2,000 functions).
             "OR f.types && ARRAY(SELECT typ FROM ftypes UNION SELECT t.typarray FROM pg_catalog.pg_type t WHERE t.oid = ANY (ARRAY(SELECT typ FROM ftypes)) AND t.typarray <> 0) " +
             "OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN holders h ON h.rel = d.refobjid WHERE d.classid = 'pg_catalog.pg_proc'::regclass " +
@@ -187,11 +184,12 @@ internal sealed partial class ColumnCatalogs
         for (var level = 2; level <= FunctionCallDepth; level++)
         {
             var previous = $"fn{level - 1}";
-            // Not an extension's: citext's bodies call lower(), and one user overload named lower made
-            // every citext function a masked name (probe DD3).
-            query.Append($"fn{level} AS (SELECT f.oid, f.proname FROM fcand f WHERE NOT f.extension AND f.oid NOT IN ({found}) AND (")
+            // By name only names no built-in has: citext's bodies call lower(), and one user overload
+            // named lower made every citext function a masked name (probe DD3); such a call is followed
+            // by its dependency where PostgreSQL keeps one (a SQL-standard body).
+            query.Append($"fn{level} AS (SELECT f.oid, f.proname FROM fcand f WHERE f.oid NOT IN ({found}) AND (")
                 .Append("f.src ~* (SELECT E'\\\\m(' || string_agg(DISTINCT regexp_replace(proname::text, E'([^[:alnum:]_])', E'\\\\\\\\\\\\1', 'g'), '|') || E')\\\\M' ")
-                .Append($"FROM {previous}) OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN {previous} g ON g.oid = d.refobjid ")
+                .Append($"FROM {previous} g WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc b WHERE b.proname = g.proname AND b.pronamespace = 'pg_catalog'::regnamespace)) OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN {previous} g ON g.oid = d.refobjid ")
                 .Append("WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = f.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass))), ");
             found += $" UNION ALL SELECT oid FROM fn{level}";
         }
@@ -224,6 +222,9 @@ internal sealed partial class ColumnCatalogs
             // And the views reading such a filled column, or its row (probe DE1: a view over one let it
             // out as the view's own), which are then masked by what their columns read.
             .Append("fviews (view) AS (SELECT view FROM fcallers UNION SELECT x.view FROM reads x JOIN ffilled u ON x.rel = u.rel AND (x.col = u.col OR x.col = 0) ")
+            // A whole row read with some of its columns leaves only their dependencies (probe DF3, as QA1).
+            .Append("UNION SELECT w.ev_class FROM reads x JOIN ffilled u ON x.rel = u.rel JOIN pg_catalog.pg_rewrite w ON w.ev_class = x.view ")
+            .Append("AND w.rulename = '_RETURN' WHERE w.ev_action::text LIKE '%:varattno 0 %' ")
             .Append("UNION SELECT x.view FROM reads x JOIN fviews t ON x.rel = t.view) ")
             .ToString();
     }
@@ -237,5 +238,5 @@ internal sealed partial class ColumnCatalogs
     /// are masked whole, copies of them refused.
     /// </summary>
     internal const string UnreadableBody =
-        @"u&[''""]|\\\\([0-7]|x[0-9a-f]|u[0-9a-f]{4})|\\m(execute|query_to_xml\\w*|table_to_xml\\w*|cursor_to_xml\\w*|schema_to_xml\\w*|database_to_xml\\w*|ts_stat|ts_rewrite|dblink\\w*)\\M";
+        @"u&[''""]|\\\\([0-7]{3}|x[0-9a-f]{2}|u[0-9a-f]{4})|\\m(execute|query_to_xml\\w*|table_to_xml\\w*|cursor_to_xml\\w*|schema_to_xml\\w*|database_to_xml\\w*|ts_stat|ts_rewrite|dblink\\w*)\\M";
 }
