@@ -128,9 +128,12 @@ internal sealed partial class Masker
         // A CREATE TABLE … AS that renames its query's columns keeps no masked name: its query is read
         // as an INSERT's source, whatever it names (probe DF1: WITH x AS (SELECT 1) TABLE customers
         // hid the TABLE from the check that finds it right after AS).
-        if (statement.Command == "CREATE TABLE" && RenamesColumnsOfItsQuery(text, tokens) && CreatedTableQuery(text, tokens) is { } renamed)
+        // So is one whose query starts with a WITH list (DG2: WITH w AS (SELECT 1) TABLE td copied a
+        // function-filled column under its own, clean name).
+        if (statement.Command == "CREATE TABLE" && CreatedTableQuery(text, tokens) is { } created
+            && (RenamesColumnsOfItsQuery(text, tokens) || created.StartsWith("WITH", StringComparison.OrdinalIgnoreCase)))
         {
-            return QueryCopy(renamed, relations);
+            return QueryCopy(created, relations);
         }
 
         var named = NamedColumns(text, tokens, relations);

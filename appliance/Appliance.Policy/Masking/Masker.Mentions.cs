@@ -120,12 +120,13 @@ internal sealed partial class Masker
     /// rule that it does not name (probe DE2; DF5: a DELETE whose rule inserts instead). Masked
     /// whole, as nothing tells which table that is.
     /// </summary>
+    /// <remarks>An EXECUTE runs a prepared statement whose text is not here (probe DG3: EXPLAIN (VERBOSE) EXECUTE p(1) of an INSERT).</remarks>
     private static bool ExplainsWriteVerbosely(string statement) => VerboseWord().IsMatch(statement) && WriteWord().IsMatch(statement);
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\bverbose\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex VerboseWord();
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"\b(insert|update|merge|delete)\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(insert|update|merge|delete|execute)\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex WriteWord();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\bexplain\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]

@@ -799,7 +799,10 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"CREATE FUNCTION {table}_ext() RETURNS text LANGUAGE sql AS 'SELECT ssn FROM {table} LIMIT 1'; ALTER EXTENSION citext ADD FUNCTION {table}_ext(); " +
             // One calling such a function (probe DF4), and a view of a filled table's whole rows (DF3).
             $"CREATE FUNCTION {table}_extcall() RETURNS text LANGUAGE sql AS 'SELECT {table}_l3(1)'; ALTER EXTENSION citext ADD FUNCTION {table}_extcall(); " +
-            $"CREATE VIEW {table}_frow AS SELECT id, f::text AS r FROM {table}_filled f");
+            $"CREATE VIEW {table}_frow AS SELECT id, f::text AS r FROM {table}_filled f; " +
+            // One named like a built-in (no other test calls initcap), called from another (probe DG1).
+            $"CREATE SCHEMA {table}_b; CREATE FUNCTION {table}_b.initcap(i int) RETURNS text LANGUAGE sql AS 'SELECT ssn FROM public.{table} WHERE id = i'; " +
+            $"CREATE FUNCTION {table}_bcaller(i int) RETURNS text LANGUAGE plpgsql AS $$BEGIN RETURN {table}_b.initcap(i); END$$");
         return (table, ssn);
     }
 
@@ -854,6 +857,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT reverse({table}_ext())",
             $"SELECT reverse({table}_extcall())",
             $"SELECT r FROM {table}_frow",
+            $"SELECT reverse({table}_bcaller(1))",
         })
         {
             var row = await RowAsync(connection, sql);

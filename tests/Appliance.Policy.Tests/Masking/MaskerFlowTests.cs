@@ -263,6 +263,8 @@ public sealed class MaskerFlowTests
     [InlineData("CREATE TABLE c2 (a, b, c, d, e) AS WITH x AS (SELECT 1) TABLE customers", true)]
     [InlineData("CREATE TABLE c2 (a, b) AS WITH x AS (SELECT 1) SELECT * FROM customers", true)]
     [InlineData("CREATE TABLE c2 (a, b) AS SELECT id, note FROM orders", false)]
+    [InlineData("CREATE TABLE c2 AS WITH w AS (SELECT 1) TABLE customers", true)] // probe DG2
+    [InlineData("CREATE TABLE c2 AS WITH w AS (SELECT 1) TABLE orders", false)]
     [InlineData("CREATE TABLE c3 AS WITH customers AS (SELECT 1 AS id) SELECT t.id, t.ssn AS zz FROM public.customers t", true)]
     [InlineData("CREATE TABLE c3 AS WITH customers AS (SELECT 1 AS id) SELECT t.id, t::text AS zz FROM public.customers t", true)]
     [InlineData("CREATE TABLE c3 AS WITH orders AS (SELECT 1 AS id) SELECT t.id, t::text AS zz FROM public.orders t", false)]

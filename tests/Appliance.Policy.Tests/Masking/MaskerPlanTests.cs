@@ -76,6 +76,7 @@ public class MaskerPlanTests
     [InlineData("EXPLAIN (VERBOSE, FORMAT JSON) INSERT INTO v (id) VALUES (1)", "QUERY PLAN", PgTypes.Json)]
     [InlineData("explain verbose update orders set note = 'x' where id = 1", "QUERY PLAN", PgTypes.Text)]
     [InlineData("EXPLAIN (VERBOSE) DELETE FROM clean WHERE id = 1", "QUERY PLAN", PgTypes.Text)]
+    [InlineData("EXPLAIN (VERBOSE) EXECUTE p(1)", "QUERY PLAN", PgTypes.Text)]
     [InlineData("EXPLAIN SELECT ssn FROM customers; SELECT upper(ssn) FROM customers", "QUERY PLAN", PgTypes.Text)]
     [InlineData("SELECT upper(ssn) AS \"QUERY PLAN\" FROM customers", "QUERY PLAN", PgTypes.Text)]
     [InlineData("EXPLAIN SELECT ssn FROM customers", "QUERY PLAN", PgTypes.Bytea)]
