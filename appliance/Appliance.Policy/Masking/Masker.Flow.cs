@@ -131,9 +131,14 @@ internal sealed partial class Masker
         // So is one whose query starts with a WITH list (DG2: WITH w AS (SELECT 1) TABLE td copied a
         // function-filled column under its own, clean name).
         if (statement.Command == "CREATE TABLE" && CreatedTableQuery(text, tokens) is { } created
-            && (RenamesColumnsOfItsQuery(text, tokens) || created.StartsWith("WITH", StringComparison.OrdinalIgnoreCase)))
+            && (RenamesColumnsOfItsQuery(text, tokens) || StartsWithWithList(created)))
         {
             return QueryCopy(created, relations);
+        }
+
+        if (statement.Command == "CREATE TABLE" && CreatesTableFromExecute(text, tokens))
+        {
+            return Renamed;
         }
 
         var named = NamedColumns(text, tokens, relations);

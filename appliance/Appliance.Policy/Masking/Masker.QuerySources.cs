@@ -31,6 +31,13 @@ internal sealed partial class Masker
             return Renamed;
         }
 
+        if (tokens[0].Kind == SqlTokenKind.OpenParen && new TokenIndex(query, tokens).Match(0) == tokens.Count - 1)
+        {
+            // A query in parentheses is the query inside (probe DH3: (WITH w AS (SELECT 1) TABLE td) was
+            // not read as one; DH4: one filtering on ssn was refused).
+            return QueryCopy(query[tokens[0].End..tokens[^1].Start], relations);
+        }
+
         if (IsWordAt(query, tokens, 0, "WITH"))
         {
             // Its WITH queries, then the query after the list, which reads them as relations holding
@@ -60,6 +67,28 @@ internal sealed partial class Masker
         var source = "INSERT INTO \"a query's rows\" " + query;
         var insert = new SqlStatement { Text = source.AsMemory(), Kind = "INSERT", Command = "INSERT" };
         return CopiedColumn(insert, source, Tokens(source), [], relations);
+    }
+
+    /// <summary>A query that starts with its own WITH list, in parentheses or not.</summary>
+    private static bool StartsWithWithList(string query) => query.TrimStart('(', ' ', '\t', '\r', '\n').StartsWith("WITH", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// <c>CREATE TABLE … AS EXECUTE name</c>: the rows of a prepared statement the gateway does not read
+    /// here (probe DH2: PREPARE p AS TABLE customers, then CREATE TABLE t (a, …) AS EXECUTE p copied every SSN).
+    /// </summary>
+    private static bool CreatesTableFromExecute(string text, List<SqlToken> tokens)
+    {
+        var depth = 0;
+        for (var i = 0; i + 1 < tokens.Count; i++)
+        {
+            depth += tokens[i].Kind == SqlTokenKind.OpenParen ? 1 : tokens[i].Kind == SqlTokenKind.CloseParen ? -1 : 0;
+            if (depth == 0 && IsWord(text, tokens[i], "AS"))
+            {
+                return IsWord(text, tokens[i + 1], "EXECUTE");
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The query of <c>CREATE TABLE name [(…)] … AS query</c>, or null (<c>AS EXECUTE</c>, no AS).</summary>

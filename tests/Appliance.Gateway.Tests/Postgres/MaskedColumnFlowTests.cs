@@ -802,7 +802,10 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"CREATE VIEW {table}_frow AS SELECT id, f::text AS r FROM {table}_filled f; " +
             // One named like a built-in (no other test calls initcap), called from another (probe DG1).
             $"CREATE SCHEMA {table}_b; CREATE FUNCTION {table}_b.initcap(i int) RETURNS text LANGUAGE sql AS 'SELECT ssn FROM public.{table} WHERE id = i'; " +
-            $"CREATE FUNCTION {table}_bcaller(i int) RETURNS text LANGUAGE plpgsql AS $$BEGIN RETURN {table}_b.initcap(i); END$$");
+            $"CREATE FUNCTION {table}_bcaller(i int) RETURNS text LANGUAGE plpgsql AS $$BEGIN RETURN {table}_b.initcap(i); END$$; " +
+            // A name ending in $, which \m…\M never found in a caller's body (probe DH1).
+            $"CREATE FUNCTION {table}_leak$(i int) RETURNS text LANGUAGE sql AS 'SELECT ssn FROM {table} WHERE id = i'; " +
+            $"CREATE FUNCTION {table}_dcall(i int) RETURNS text LANGUAGE plpgsql AS $$BEGIN RETURN {table}_leak$(i); END$$");
         return (table, ssn);
     }
 
@@ -858,6 +861,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT reverse({table}_extcall())",
             $"SELECT r FROM {table}_frow",
             $"SELECT reverse({table}_bcaller(1))",
+            $"SELECT reverse({table}_dcall(1))",
         })
         {
             var row = await RowAsync(connection, sql);

@@ -265,6 +265,12 @@ public sealed class MaskerFlowTests
     [InlineData("CREATE TABLE c2 (a, b) AS SELECT id, note FROM orders", false)]
     [InlineData("CREATE TABLE c2 AS WITH w AS (SELECT 1) TABLE customers", true)] // probe DG2
     [InlineData("CREATE TABLE c2 AS WITH w AS (SELECT 1) TABLE orders", false)]
+    // In parentheses (probe DH3, DH4), and from a prepared statement (DH2).
+    [InlineData("CREATE TABLE n1 AS (WITH w AS (SELECT 1) TABLE customers)", true)]
+    [InlineData("CREATE TABLE n1 AS ((( WITH w AS (SELECT 1) TABLE customers )))", true)]
+    [InlineData("CREATE TEMP TABLE t6 AS (SELECT id FROM customers WHERE ssn LIKE '1%')", false)]
+    [InlineData("CREATE TABLE e6 (a, b, c, d, e) AS EXECUTE pc1", true)]
+    [InlineData("CREATE TABLE e6 AS EXECUTE pc1", true)]
     [InlineData("CREATE TABLE c3 AS WITH customers AS (SELECT 1 AS id) SELECT t.id, t.ssn AS zz FROM public.customers t", true)]
     [InlineData("CREATE TABLE c3 AS WITH customers AS (SELECT 1 AS id) SELECT t.id, t::text AS zz FROM public.customers t", true)]
     [InlineData("CREATE TABLE c3 AS WITH orders AS (SELECT 1 AS id) SELECT t.id, t::text AS zz FROM public.orders t", false)]
