@@ -69,8 +69,16 @@ internal sealed partial class Masker
         return CopiedColumn(insert, source, Tokens(source), [], relations);
     }
 
-    /// <summary>A query that starts with its own WITH list, in parentheses or not.</summary>
-    private static bool StartsWithWithList(string query) => query.TrimStart('(', ' ', '\t', '\r', '\n').StartsWith("WITH", StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// A query that starts with its own WITH list, in parentheses or not, read by its tokens (probe
+    /// DI2: a comment or a form feed after the parenthesis hid the WITH from a search of the text).
+    /// </summary>
+    private static bool StartsWithWithList(string query)
+    {
+        var tokens = Tokens(query);
+        var first = tokens.FindIndex(t => t.Kind != SqlTokenKind.OpenParen);
+        return first >= 0 && IsWord(query, tokens[first], "WITH");
+    }
 
     /// <summary>
     /// <c>CREATE TABLE … AS EXECUTE name</c>: the rows of a prepared statement the gateway does not read

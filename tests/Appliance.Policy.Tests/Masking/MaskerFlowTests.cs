@@ -268,6 +268,8 @@ public sealed class MaskerFlowTests
     // In parentheses (probe DH3, DH4), and from a prepared statement (DH2).
     [InlineData("CREATE TABLE n1 AS (WITH w AS (SELECT 1) TABLE customers)", true)]
     [InlineData("CREATE TABLE n1 AS ((( WITH w AS (SELECT 1) TABLE customers )))", true)]
+    [InlineData("CREATE TABLE n1 AS ( /*c*/ WITH w AS (SELECT 1) TABLE customers)", true)] // probe DI2
+    [InlineData("CREATE TABLE n1 AS (-- c\n\fWITH w AS (SELECT 1) TABLE customers)", true)]
     [InlineData("CREATE TEMP TABLE t6 AS (SELECT id FROM customers WHERE ssn LIKE '1%')", false)]
     [InlineData("CREATE TABLE e6 (a, b, c, d, e) AS EXECUTE pc1", true)]
     [InlineData("CREATE TABLE e6 AS EXECUTE pc1", true)]
