@@ -805,7 +805,10 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"CREATE FUNCTION {table}_bcaller(i int) RETURNS text LANGUAGE plpgsql AS $$BEGIN RETURN {table}_b.initcap(i); END$$; " +
             // A name ending in $, which \m…\M never found in a caller's body (probe DH1).
             $"CREATE FUNCTION {table}_leak$(i int) RETURNS text LANGUAGE sql AS 'SELECT ssn FROM {table} WHERE id = i'; " +
-            $"CREATE FUNCTION {table}_dcall(i int) RETURNS text LANGUAGE plpgsql AS $$BEGIN RETURN {table}_leak$(i); END$$");
+            $"CREATE FUNCTION {table}_dcall(i int) RETURNS text LANGUAGE plpgsql AS $$BEGIN RETURN {table}_leak$(i); END$$; " +
+            // A quoted name holding a double quote, written doubled in its caller (probe DI1).
+            $"CREATE FUNCTION {table}_b.\"q\"\"t\"(i int) RETURNS text LANGUAGE sql AS 'SELECT ssn FROM public.{table} WHERE id = i'; " +
+            $"CREATE FUNCTION {table}_qcall(i int) RETURNS text LANGUAGE plpgsql AS $$BEGIN RETURN {table}_b.\"q\"\"t\"(i); END$$");
         return (table, ssn);
     }
 
@@ -862,6 +865,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT r FROM {table}_frow",
             $"SELECT reverse({table}_bcaller(1))",
             $"SELECT reverse({table}_dcall(1))",
+            $"SELECT reverse({table}_qcall(1))",
         })
         {
             var row = await RowAsync(connection, sql);

@@ -138,6 +138,13 @@ internal sealed partial class ColumnCatalogs
     private const string WordEnd = "')(?:$|[^[:alnum:]_$])'";
 
     /// <summary>
+    /// A name as a pattern: each character a regex could read escaped (only non-alphanumerics: a
+    /// backslash before a letter is an escape), and a double quote matched once or doubled, as a
+    /// quoted name writes it (probe DI1: a function named "q""t" was not found in its callers).
+    /// </summary>
+    private static string Escaped(string name) => $"replace(regexp_replace({name}, E'([^[:alnum:]_])', E'\\\\\\\\\\\\1', 'g'), '\"', '\"\"?')";
+
+    /// <summary>
     /// How many levels of functions are read (fn1 … fn6): one that reads a masked column, and one
     /// up to five calls away from it (probe DC4: four calls away let the value out at four levels).
     /// </summary>
@@ -163,7 +170,7 @@ internal sealed partial class ColumnCatalogs
             "ftypes (typ) AS (SELECT typ FROM carrier UNION SELECT c.reltype FROM pg_catalog.pg_class c WHERE c.oid = ANY (ARRAY(SELECT rel FROM holders)) AND c.reltype <> 0), " +
             // A pattern of the words, each escaped where the regex would read it (only non-alphanumerics: a
             // backslash before a letter is an escape), matched as a whole word: \m and \M.
-            "fpattern (re) AS (SELECT " + WordStart + " || string_agg(regexp_replace(w, E'([^[:alnum:]_])', E'\\\\\\\\\\\\1', 'g'), '|') || " + WordEnd + " FROM " +
+            "fpattern (re) AS (SELECT " + WordStart + " || string_agg(" + Escaped("w") + ", '|') || " + WordEnd + " FROM " +
             // Not the partitions: a table of thousands of them made one alternation of thousands of
             // names, compiled at every login (review R5: 370 ms with 3,000; too complex past 30,000).
             "(SELECT c.relname::text FROM pg_catalog.pg_class c WHERE c.oid = ANY (ARRAY(SELECT rel FROM holders)) AND NOT c.relispartition " +
@@ -198,7 +205,7 @@ internal sealed partial class ColumnCatalogs
             // user function named like a built-in makes every function calling that name count (DD3:
             // citext's bodies call lower()), failing closed.
             query.Append($"fn{level} AS (SELECT f.oid, f.proname FROM fcand f WHERE f.oid NOT IN ({found}) AND (")
-                .Append("f.src ~* (SELECT " + WordStart + " || string_agg(DISTINCT regexp_replace(proname::text, E'([^[:alnum:]_])', E'\\\\\\\\\\\\1', 'g'), '|') || " + WordEnd + " ")
+                .Append("f.src ~* (SELECT " + WordStart + " || string_agg(DISTINCT " + Escaped("proname::text") + ", '|') || " + WordEnd + " ")
                 .Append($"FROM {previous}) OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN {previous} g ON g.oid = d.refobjid ")
                 .Append("WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = f.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass))), ");
             found += $" UNION ALL SELECT oid FROM fn{level}";
