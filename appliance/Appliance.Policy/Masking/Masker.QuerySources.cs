@@ -108,7 +108,21 @@ internal sealed partial class Masker
             depth += tokens[i].Kind == SqlTokenKind.OpenParen ? 1 : tokens[i].Kind == SqlTokenKind.CloseParen ? -1 : 0;
             if (depth == 0 && IsWord(text, tokens[i], "AS"))
             {
-                return StartsQuery(text, tokens, i + 1) ? text[tokens[i + 1].Start..] : null;
+                if (!StartsQuery(text, tokens, i + 1))
+                {
+                    return null;
+                }
+
+                // Without a closing WITH [NO] DATA, which is the statement's, not the query's (probe DI3:
+                // AS (… WHERE ssn …) WITH NO DATA was not read as a query in parentheses).
+                var end = tokens.Count;
+                if (end - i > 3 && IsWord(text, tokens[end - 1], "DATA"))
+                {
+                    end -= IsWord(text, tokens[end - 2], "NO") ? 2 : 1;
+                    end -= IsWord(text, tokens[end - 1], "WITH") ? 1 : 0;
+                }
+
+                return text[tokens[i + 1].Start..tokens[end - 1].End];
             }
         }
 

@@ -271,6 +271,8 @@ public sealed class MaskerFlowTests
     [InlineData("CREATE TABLE n1 AS ( /*c*/ WITH w AS (SELECT 1) TABLE customers)", true)] // probe DI2
     [InlineData("CREATE TABLE n1 AS (-- c\n\fWITH w AS (SELECT 1) TABLE customers)", true)]
     [InlineData("CREATE TEMP TABLE t6 AS (SELECT id FROM customers WHERE ssn LIKE '1%')", false)]
+    [InlineData("CREATE TEMP TABLE t6 AS (SELECT id FROM customers WHERE ssn LIKE '1%') WITH NO DATA", false)] // probe DI3
+    [InlineData("CREATE TEMP TABLE t6 AS (SELECT id, ssn AS s FROM customers) WITH DATA", true)]
     [InlineData("CREATE TABLE e6 (a, b, c, d, e) AS EXECUTE pc1", true)]
     [InlineData("CREATE TABLE e6 AS EXECUTE pc1", true)]
     [InlineData("CREATE TABLE c3 AS WITH customers AS (SELECT 1 AS id) SELECT t.id, t.ssn AS zz FROM public.customers t", true)]
