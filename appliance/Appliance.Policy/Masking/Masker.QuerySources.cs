@@ -115,11 +115,12 @@ internal sealed partial class Masker
 
                 // Without a closing WITH [NO] DATA, which is the statement's, not the query's (probe DI3:
                 // AS (… WHERE ssn …) WITH NO DATA was not read as a query in parentheses).
+                // Only WITH DATA or WITH NO DATA: a relation named data ends many a query (probe DJ2).
                 var end = tokens.Count;
-                if (end - i > 3 && IsWord(text, tokens[end - 1], "DATA"))
+                var with = end - 3 > i && IsWord(text, tokens[end - 2], "NO") ? end - 3 : end - 2;
+                if (with > i + 1 && IsWord(text, tokens[end - 1], "DATA") && IsWord(text, tokens[with], "WITH"))
                 {
-                    end -= IsWord(text, tokens[end - 2], "NO") ? 2 : 1;
-                    end -= IsWord(text, tokens[end - 1], "WITH") ? 1 : 0;
+                    end = with;
                 }
 
                 return text[tokens[i + 1].Start..tokens[end - 1].End];

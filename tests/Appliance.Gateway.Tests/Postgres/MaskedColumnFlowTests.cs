@@ -808,9 +808,17 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"CREATE FUNCTION {table}_dcall(i int) RETURNS text LANGUAGE plpgsql AS $$BEGIN RETURN {table}_leak$(i); END$$; " +
             // A quoted name holding a double quote, written doubled in its caller (probe DI1).
             $"CREATE FUNCTION {table}_b.\"q\"\"t\"(i int) RETURNS text LANGUAGE sql AS 'SELECT ssn FROM public.{table} WHERE id = i'; " +
-            $"CREATE FUNCTION {table}_qcall(i int) RETURNS text LANGUAGE plpgsql AS $$BEGIN RETURN {table}_b.\"q\"\"t\"(i); END$$");
+            $"CREATE FUNCTION {table}_qcall(i int) RETURNS text LANGUAGE plpgsql AS $$BEGIN RETURN {table}_b.\"q\"\"t\"(i); END$$; " +
+            // A relation named data, which ends a query as WITH DATA ends a statement (probe DJ2).
+            $"CREATE TABLE {table}_b.data (id int, note text DEFAULT {table}_l3(1)); INSERT INTO {table}_b.data (id) VALUES (1); " +
+            // A name of 63 characters, written longer by its caller: PostgreSQL cuts it there (probe DJ1).
+            $"CREATE FUNCTION {Long(table)}(i int) RETURNS text LANGUAGE sql AS 'SELECT ssn FROM {table} WHERE id = i'; " +
+            $"CREATE FUNCTION {table}_lcall(i int) RETURNS text LANGUAGE plpgsql AS $$BEGIN RETURN {Long(table)}_and_more(i); END$$");
         return (table, ssn);
     }
+
+    /// <summary>A name of 63 characters, PostgreSQL's longest.</summary>
+    private static string Long(string table) => (table + "_long_").PadRight(63, 'x');
 
     /// <summary>A name as a <c>U&amp;"…"</c> identifier spells it, every character escaped.</summary>
     private static string Escaped(string name) => string.Concat(name.Select(c => $"\\{(int)c:x4}"));
@@ -842,7 +850,6 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT translate(x.s, '0123456789', 'abcdefghij') FROM public.{table}_s() x",
             $"SELECT reverse(s) FROM {table}_wrap()",
             $"SELECT reverse({table}_x.{table}_q())",
-            $"CALL {table}_p(NULL)",
             $"SELECT x FROM {table}_sv",
             $"SELECT reverse(x) FROM {table}_sv",
             $"SELECT reverse(y) FROM {table}_svv",
@@ -866,10 +873,22 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT reverse({table}_bcaller(1))",
             $"SELECT reverse({table}_dcall(1))",
             $"SELECT reverse({table}_qcall(1))",
+            $"SELECT reverse({table}_lcall(1))",
         })
         {
             var row = await RowAsync(connection, sql);
             Assert.True(row.All(v => v is "****" or "(null)"), sql + " gave " + string.Join(",", row));
+        }
+
+        // A CALL of such a procedure is masked, or refused where the text holds a word the copy check
+        // reads (a table name with "lo_" in it, by chance): either way its value stays in.
+        try
+        {
+            Assert.Equal(["****"], await RowAsync(connection, $"CALL {table}_p(NULL)"));
+        }
+        catch (PostgresException refused)
+        {
+            Assert.Equal("42501", refused.SqlState);
         }
 
         // Its result columns have no origin (table OID 0): all are masked whole, the clean ones too
@@ -903,6 +922,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             "UPDATE {0}_sink SET body = (SELECT reverse(s) FROM {0}_wrap() LIMIT 1)",
             "INSERT INTO {0}_sink SELECT x FROM {0}_sv",
             "INSERT INTO {0}_sink SELECT reverse(y) FROM {0}_svv",
+            "CREATE TABLE {0}_c AS SELECT id, note FROM {0}_b.data",
         })
         {
             Assert.Equal("42501", (await FailsAsync(connection, copy, table)).SqlState);

@@ -273,6 +273,9 @@ public sealed class MaskerFlowTests
     [InlineData("CREATE TEMP TABLE t6 AS (SELECT id FROM customers WHERE ssn LIKE '1%')", false)]
     [InlineData("CREATE TEMP TABLE t6 AS (SELECT id FROM customers WHERE ssn LIKE '1%') WITH NO DATA", false)] // probe DI3
     [InlineData("CREATE TEMP TABLE t6 AS (SELECT id, ssn AS s FROM customers) WITH DATA", true)]
+    [InlineData("CREATE TABLE d3 AS SELECT id, ssn AS s FROM data", true)] // probe DJ2: a relation named data is no WITH DATA
+    [InlineData("CREATE TABLE d3 AS SELECT c.id, c.ssn AS s FROM customers c, no data", true)]
+    [InlineData("CREATE TABLE d3 (a, b) AS SELECT * FROM data", true)]
     [InlineData("CREATE TABLE e6 (a, b, c, d, e) AS EXECUTE pc1", true)]
     [InlineData("CREATE TABLE e6 AS EXECUTE pc1", true)]
     [InlineData("CREATE TABLE c3 AS WITH customers AS (SELECT 1 AS id) SELECT t.id, t.ssn AS zz FROM public.customers t", true)]

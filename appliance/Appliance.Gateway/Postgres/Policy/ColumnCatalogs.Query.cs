@@ -142,7 +142,10 @@ internal sealed partial class ColumnCatalogs
     /// backslash before a letter is an escape), and a double quote matched once or doubled, as a
     /// quoted name writes it (probe DI1: a function named "q""t" was not found in its callers).
     /// </summary>
-    private static string Escaped(string name) => $"replace(regexp_replace({name}, E'([^[:alnum:]_])', E'\\\\\\\\\\\\1', 'g'), '\"', '\"\"?')";
+    private static string Escaped(string name) =>
+        // A name of 63 bytes may be written longer: PostgreSQL cuts an identifier there (probe DJ1).
+        $"replace(regexp_replace({name}, E'([^[:alnum:]_])', E'\\\\\\\\\\\\1', 'g'), '\"', '\"\"?') " +
+        $"|| CASE WHEN octet_length({name}) >= 63 THEN '[[:alnum:]_$]*' ELSE '' END";
 
     /// <summary>
     /// How many levels of functions are read (fn1 … fn6): one that reads a masked column, and one
