@@ -32,9 +32,9 @@ internal sealed partial class Masker
 
         // No text to read (a statement the gateway did not see parsed, a SQL cursor): fail closed.
         var fields = shape.ReadFields();
+        var text = HasColumnRules && !shape.Statement.IsEmpty ? Encoding.UTF8.GetString(shape.Statement) : null;
         var mentionsMasked = HasColumnRules
-            && (shape.Statement.IsEmpty || MentionsMaskedColumnInResults(Encoding.UTF8.GetString(shape.Statement), columnNames)
-                && !IsQueryPlan(Encoding.UTF8.GetString(shape.Statement), fields, columnNames));
+            && (text is null || MentionsMaskedColumnInResults(text, columnNames) && !IsQueryPlan(text, fields, columnNames));
         var plan = Plan(fields, mentionsMasked, columnNames, out var complete);
         if (complete)
         {

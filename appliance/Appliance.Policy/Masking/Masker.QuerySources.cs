@@ -84,50 +84,29 @@ internal sealed partial class Masker
     /// <c>CREATE TABLE … AS EXECUTE name</c>: the rows of a prepared statement the gateway does not read
     /// here (probe DH2: PREPARE p AS TABLE customers, then CREATE TABLE t (a, …) AS EXECUTE p copied every SSN).
     /// </summary>
-    private static bool CreatesTableFromExecute(string text, List<SqlToken> tokens)
-    {
-        var depth = 0;
-        for (var i = 0; i + 1 < tokens.Count; i++)
-        {
-            depth += tokens[i].Kind == SqlTokenKind.OpenParen ? 1 : tokens[i].Kind == SqlTokenKind.CloseParen ? -1 : 0;
-            if (depth == 0 && IsWord(text, tokens[i], "AS"))
-            {
-                return IsWord(text, tokens[i + 1], "EXECUTE");
-            }
-        }
-
-        return false;
-    }
+    private static bool CreatesTableFromExecute(string text, List<SqlToken> tokens) =>
+        TopLevelWordIndex(text, tokens, "AS") + 1 is var query && query < tokens.Count && IsWord(text, tokens[query], "EXECUTE");
 
     /// <summary>The query of <c>CREATE TABLE name [(…)] … AS query</c>, or null (<c>AS EXECUTE</c>, no AS).</summary>
     private static string? CreatedTableQuery(string text, List<SqlToken> tokens)
     {
-        var depth = 0;
-        for (var i = 0; i < tokens.Count; i++)
+        var start = TopLevelWordIndex(text, tokens, "AS") + 1;
+        if (start > tokens.Count || !StartsQuery(text, tokens, start))
         {
-            depth += tokens[i].Kind == SqlTokenKind.OpenParen ? 1 : tokens[i].Kind == SqlTokenKind.CloseParen ? -1 : 0;
-            if (depth == 0 && IsWord(text, tokens[i], "AS"))
-            {
-                if (!StartsQuery(text, tokens, i + 1))
-                {
-                    return null;
-                }
-
-                // Without a closing WITH [NO] DATA, which is the statement's, not the query's (probe DI3:
-                // AS (… WHERE ssn …) WITH NO DATA was not read as a query in parentheses).
-                // Only WITH DATA or WITH NO DATA: a relation named data ends many a query (probe DJ2).
-                var end = tokens.Count;
-                var with = end - 3 > i && IsWord(text, tokens[end - 2], "NO") ? end - 3 : end - 2;
-                if (with > i + 1 && IsWord(text, tokens[end - 1], "DATA") && IsWord(text, tokens[with], "WITH"))
-                {
-                    end = with;
-                }
-
-                return text[tokens[i + 1].Start..tokens[end - 1].End];
-            }
+            return null;
         }
 
-        return null;
+        // Without a closing WITH [NO] DATA, which is the statement's, not the query's (probe DI3:
+        // AS (… WHERE ssn …) WITH NO DATA was not read as a query in parentheses). Only WITH DATA or
+        // WITH NO DATA: a relation named data ends many a query (probe DJ2).
+        var end = tokens.Count;
+        var with = end - 3 >= start && IsWord(text, tokens[end - 2], "NO") ? end - 3 : end - 2;
+        if (with > start && IsWord(text, tokens[end - 1], "DATA") && IsWord(text, tokens[with], "WITH"))
+        {
+            end = with;
+        }
+
+        return text[tokens[start].Start..tokens[end - 1].End];
     }
 
     /// <summary>
