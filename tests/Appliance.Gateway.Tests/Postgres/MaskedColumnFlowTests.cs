@@ -813,7 +813,21 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"CREATE TABLE {table}_b.data (id int, note text DEFAULT {table}_l3(1)); INSERT INTO {table}_b.data (id) VALUES (1); " +
             // A name of 63 characters, written longer by its caller: PostgreSQL cuts it there (probe DJ1).
             $"CREATE FUNCTION {Long(table)}(i int) RETURNS text LANGUAGE sql AS 'SELECT ssn FROM {table} WHERE id = i'; " +
-            $"CREATE FUNCTION {table}_lcall(i int) RETURNS text LANGUAGE plpgsql AS $$BEGIN RETURN {Long(table)}_and_more(i); END$$");
+            $"CREATE FUNCTION {table}_lcall(i int) RETURNS text LANGUAGE plpgsql AS $$BEGIN RETURN {Long(table)}_and_more(i); END$$; " +
+            // A column a BEFORE trigger fills from the masked one, and from such a function; a rule
+            // writing into its table; a table an AFTER trigger's function writes into (probe DK1).
+            $"CREATE TABLE {table}_tt (id int, note text); CREATE FUNCTION {table}_trg() RETURNS trigger LANGUAGE plpgsql AS " +
+            $"$$BEGIN SELECT ssn INTO NEW.note FROM {table} WHERE id = NEW.id; RETURN NEW; END$$; " +
+            $"CREATE TRIGGER b BEFORE INSERT ON {table}_tt FOR EACH ROW EXECUTE FUNCTION {table}_trg(); INSERT INTO {table}_tt (id) VALUES (1); " +
+            $"CREATE TABLE {table}_tt2 (id int, note text); CREATE FUNCTION {table}_trg2() RETURNS trigger LANGUAGE plpgsql AS " +
+            $"$$BEGIN NEW.note := {table}_l3(NEW.id); RETURN NEW; END$$; " +
+            $"CREATE TRIGGER b BEFORE INSERT ON {table}_tt2 FOR EACH ROW EXECUTE FUNCTION {table}_trg2(); " +
+            $"CREATE TABLE {table}_tr (id int, note text); CREATE RULE r AS ON INSERT TO {table}_tr DO INSTEAD " +
+            $"INSERT INTO {table}_tt (id) VALUES (NEW.id) RETURNING {table}_tt.id, {table}_tt.note; " +
+            $"CREATE TABLE {table}_ta (id int); CREATE TABLE \"{table}_Log\" (id int, body text); " +
+            $"CREATE FUNCTION {table}_after() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN " +
+            $"INSERT INTO  public . \"{table}_Log\" SELECT NEW.id, ssn FROM {table} WHERE id = NEW.id; RETURN NULL; END$$; " +
+            $"CREATE TRIGGER a AFTER INSERT ON {table}_ta FOR EACH ROW EXECUTE FUNCTION {table}_after(); INSERT INTO {table}_ta VALUES (1)");
         return (table, ssn);
     }
 
@@ -874,6 +888,11 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT reverse({table}_dcall(1))",
             $"SELECT reverse({table}_qcall(1))",
             $"SELECT reverse({table}_lcall(1))",
+            $"INSERT INTO {table}_tt (id) VALUES (1) RETURNING note, reverse(note)",
+            $"SELECT note, reverse(note) FROM {table}_tt",
+            $"INSERT INTO {table}_tt2 (id) VALUES (1) RETURNING note, reverse(note)",
+            $"INSERT INTO {table}_tr (id) VALUES (1) RETURNING note, reverse(note)",
+            $"SELECT body, reverse(body) FROM \"{table}_Log\"",
         })
         {
             var row = await RowAsync(connection, sql);

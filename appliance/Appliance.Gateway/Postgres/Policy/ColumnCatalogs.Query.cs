@@ -227,18 +227,39 @@ internal sealed partial class ColumnCatalogs
             .Append("fcallers (view) AS (SELECT r.ev_class FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::regclass ")
             .Append("AND d.objid = r.oid AND r.rulename = '_RETURN' JOIN fnall f ON f.oid = d.refobjid ")
             .Append("WHERE d.refclassid = 'pg_catalog.pg_proc'::regclass), ")
+            // The relations such a function writes into, by the name its body gives after INSERT INTO,
+            // UPDATE, MERGE INTO or COPY (probe DK1: a trigger's function stored what it read from ssn
+            // into a table of its own), in any schema; a name built at run time is not seen.
+            .Append("fwritten (rel) AS (SELECT c.oid FROM fcand s JOIN fnall f ON f.oid = s.oid ")
+            .Append($"CROSS JOIN LATERAL regexp_matches(s.src, '{WriteTarget}', 'gi') m ")
+            .Append("JOIN pg_catalog.pg_class c ON c.relname = CASE WHEN left(m[1], 1) = '\"' THEN replace(substr(m[1], 2, length(m[1]) - 2), '\"\"', '\"') ELSE lower(m[1]) END ")
+            .Append("WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')), ")
+            // Where a filled column is read back from: on a partition, the same column of the tables
+            // above it (DD1); on a relation a rule writes into, every column of the rule's relation
+            // (DK1: INSERT … RETURNING through a DO INSTEAD rule).
+            .Append("fup (rel, col, up, upcol) AS (SELECT i.inhrelid, ca.attnum, i.inhparent, pa.attnum FROM pg_catalog.pg_inherits i ")
+            .Append("JOIN pg_catalog.pg_attribute ca ON ca.attrelid = i.inhrelid AND ca.attnum > 0 ")
+            .Append("JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = ca.attname ")
+            .Append("UNION ALL SELECT d.refobjid, NULL, r.ev_class, a.attnum FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d ")
+            .Append("ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> r.ev_class ")
+            .Append("JOIN pg_catalog.pg_attribute a ON a.attrelid = r.ev_class AND a.attnum > 0 AND NOT a.attisdropped WHERE r.rulename <> '_RETURN'), ")
             // The columns a default fills from such a function: their own (a generated expression too),
-            // their domain's (probe DD2), and on a partition, the same column of the tables above it,
-            // through which the insert is read back (DD1).
+            // their domain's (probe DD2); every column of a relation whose BEFORE or INSTEAD OF row
+            // trigger calls one, or one such a function writes into, or whose rule calls one (DK1); and
+            // where they are read back from (fup).
             .Append("ffilled (rel, col) AS (SELECT ad.adrelid, ad.adnum FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_depend d ")
             .Append("ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass ")
             .Append("JOIN fnall f ON f.oid = d.refobjid ")
             .Append("UNION SELECT a.attrelid, a.attnum FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_type'::regclass ")
             .Append("AND d.objid = a.atttypid AND d.refclassid = 'pg_catalog.pg_proc'::regclass JOIN fnall f ON f.oid = d.refobjid ")
             .Append("WHERE a.attnum > 0 AND NOT a.attisdropped ")
-            .Append("UNION SELECT i.inhparent, pa.attnum FROM ffilled u JOIN pg_catalog.pg_inherits i ON i.inhrelid = u.rel ")
-            .Append("JOIN pg_catalog.pg_attribute ca ON ca.attrelid = u.rel AND ca.attnum = u.col ")
-            .Append("JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = ca.attname), ")
+            // tgtype: 1 a row trigger, 2 BEFORE, 64 INSTEAD OF; an AFTER trigger's row is stored already.
+            .Append("UNION SELECT a.attrelid, a.attnum FROM (SELECT t.tgrelid AS rel FROM pg_catalog.pg_trigger t JOIN fnall f ON f.oid = t.tgfoid ")
+            .Append("WHERE (t.tgtype & 1) = 1 AND (t.tgtype & 66) <> 0 UNION SELECT rel FROM fwritten ")
+            .Append("UNION SELECT r.ev_class FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass ")
+            .Append("AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass JOIN fnall f ON f.oid = d.refobjid WHERE r.rulename <> '_RETURN') w ")
+            .Append("JOIN pg_catalog.pg_attribute a ON a.attrelid = w.rel AND a.attnum > 0 AND NOT a.attisdropped ")
+            .Append("UNION SELECT m.up, m.upcol FROM ffilled u JOIN fup m ON m.rel = u.rel AND (m.col IS NULL OR m.col = u.col)), ")
             // And the views reading such a filled column, or its row (probe DE1: a view over one let it
             // out as the view's own), which are then masked by what their columns read.
             .Append("fviews (view) AS (SELECT view FROM fcallers UNION SELECT x.view FROM reads x JOIN ffilled u ON x.rel = u.rel AND (x.col = u.col OR x.col = 0) ")
@@ -257,6 +278,14 @@ internal sealed partial class ColumnCatalogs
     /// a regclass argument). Such a function is taken to return a masked column: its callers' columns
     /// are masked whole, copies of them refused.
     /// </summary>
+    /// <summary>
+    /// A relation a body writes into (a regex in a standard string): the name after INSERT INTO, UPDATE,
+    /// MERGE INTO or COPY, past ONLY and a schema, unquoted or quoted (its doubled quotes kept).
+    /// </summary>
+    private const string WriteTarget =
+        "(?:^|[^[:alnum:]_$])(?:insert[[:space:]]+into|update|merge[[:space:]]+into|copy)[[:space:]]+(?:only[[:space:]]+)?" +
+        "(?:(?:\"(?:[^\"]|\"\")+\"|[[:alnum:]_$]+)[[:space:]]*[.][[:space:]]*)?(\"(?:[^\"]|\"\")+\"|[[:alnum:]_$]+)";
+
     internal const string UnreadableBody =
         @"u&[''""]|\\\\([0-7]{3}|x[0-9a-f]{2}|u[0-9a-f]{4})|\\m(execute|query_to_xml\\w*|table_to_xml\\w*|cursor_to_xml\\w*|schema_to_xml\\w*|database_to_xml\\w*|ts_stat|ts_rewrite|dblink\\w*)\\M";
 }
