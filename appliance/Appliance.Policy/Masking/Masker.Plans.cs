@@ -59,12 +59,18 @@ internal sealed partial class Masker
     {
         complete = true;
         var columns = new ColumnMask[fields.Count];
+        List<string>? withheld = null;
         for (var i = 0; i < fields.Count; i++)
         {
-            columns[i] = ColumnMask.For(Decide(fields[i], mentionsMasked, columnNames, ref complete), fields[i].TypeOid);
+            var action = Decide(fields[i], mentionsMasked, columnNames, ref complete, out var failingClosed);
+            columns[i] = ColumnMask.For(action, fields[i].TypeOid);
+            if (failingClosed)
+            {
+                (withheld ??= []).Add(fields[i].Name);
+            }
         }
 
-        return new ResultMaskPlan(columns);
+        return new ResultMaskPlan(columns, withheld);
     }
 
     public ResultMaskPlan GetPlan(string statement, IReadOnlyList<ResultField> fields, IColumnNameLookup? columnNames)
@@ -105,8 +111,10 @@ internal sealed partial class Masker
             && !NamesRenamingView(text, Tokens(text), columnNames) && !ExplainsWriteVerbosely(text);
     }
 
-    private ColumnMaskAction Decide(ResultField field, bool mentionsMasked, IColumnNameLookup? columnNames, ref bool complete)
+    /// <param name="failingClosed">Set when the column is masked whole only because its source is not known to be clean.</param>
+    private ColumnMaskAction Decide(ResultField field, bool mentionsMasked, IColumnNameLookup? columnNames, ref bool complete, out bool failingClosed)
     {
+        failingClosed = false;
         if (_columns.Contains(field.Name))
         {
             return ColumnMaskAction.MaskWhole;
@@ -118,6 +126,7 @@ internal sealed partial class Masker
             {
                 if (mentionsMasked)
                 {
+                    failingClosed = true;
                     return ColumnMaskAction.MaskWhole;
                 }
             }
@@ -133,6 +142,7 @@ internal sealed partial class Masker
                 complete = false;
                 if (mentionsMasked)
                 {
+                    failingClosed = true;
                     return ColumnMaskAction.MaskWhole;
                 }
             }

@@ -8,11 +8,21 @@ internal sealed class ResultMaskPlan
 
     private readonly ColumnMask[] _columns;
 
-    public ResultMaskPlan(ColumnMask[] columns)
+    public ResultMaskPlan(ColumnMask[] columns, IReadOnlyList<string>? withheld = null)
     {
         _columns = columns;
+        Withheld = withheld;
         PassesAll = Array.TrueForAll(columns, c => c.Action == ColumnMaskAction.Pass);
     }
+
+    /// <summary>
+    /// The columns masked whole only because the statement reads a masked column and they are
+    /// computed or come from a relation the catalog does not know (failing closed), not because
+    /// they are masked columns: their values come back NULL or <c>****</c>, which the client is
+    /// told (probe DA7, DK2: an int column of a table made since the login came back NULL unsaid).
+    /// Null when there are none.
+    /// </summary>
+    public IReadOnlyList<string>? Withheld { get; }
 
     /// <summary>Every column passes: DataRows can be relayed without looking at them.</summary>
     public bool PassesAll { get; }

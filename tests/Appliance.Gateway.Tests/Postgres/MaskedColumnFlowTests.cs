@@ -1304,6 +1304,36 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         await AssertAuditHasNoSsnAsync(connection, ssn);
     }
 
+    /// <summary>
+    /// Columns withheld only to fail closed (computed next to a masked column, or of a relation
+    /// made since the login) are named in a notice before their result, so their NULL or ****
+    /// is not taken for the data (probe DA7, DK2); a result withholding none comes without one.
+    /// </summary>
+    [Fact]
+    public async Task ColumnsWithheldToFailClosed_AreNamedInANotice()
+    {
+        var (table, _) = await PersonAsync();
+        await using var connection = await fixture.OpenAsync();
+        var notices = new List<string>();
+        connection.Notice += (_, e) => notices.Add(e.Notice.MessageText);
+
+        Assert.Equal(["****", "(null)"], await RowAsync(connection, $"SELECT reverse(ssn), id + 1 AS next FROM {table} WHERE id = 1"));
+        var notice = Assert.Single(notices);
+        Assert.Contains("columns \"reverse\", \"next\" of this result", notice, StringComparison.Ordinal);
+
+        Assert.Equal(["1", "****"], await RowAsync(connection, $"SELECT id, ssn FROM {table} WHERE id = 1"));
+        Assert.Equal(["2"], await RowAsync(connection, $"SELECT id + 1 FROM {table} WHERE id = 1"));
+        Assert.Single(notices);
+
+        // Made and read in one Query, psql's -c: the relation is not in the catalog read at login.
+        await fixture.GrantAsync();
+        var made = await fixture.PsqlAsync("demo", fixture.Tls ? "require" : "disable", "-At",
+            "-c", $"CREATE TEMP TABLE {table}_made AS SELECT 7 AS n, 'plain' AS t; SELECT * FROM {table}_made");
+        Assert.Equal(0, made.ExitCode);
+        Assert.Equal("SELECT 1\n|****", made.Stdout.Trim());
+        Assert.Contains("NOTICE:  the gateway withholds columns \"n\", \"t\" of this result", made.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AWholeRowOfATableWithoutAMaskedColumn_ComesBackAsItIs()
     {

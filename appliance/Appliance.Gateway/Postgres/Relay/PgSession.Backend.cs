@@ -264,11 +264,13 @@ internal sealed partial class PgSession
                 (portal.Shape, portal.Plan) = ShapeAndPlan(masker, frame.Body, portal.Statement.ResultText);
                 RememberResult(portal, masker);
                 _pending.Dequeue();
+                NoticeWithheld(portal.Plan);
                 Relay(frame, swallow);
                 break;
             case PendingKind.Query:
                 (_queryShape, _queryPlan) = ShapeAndPlan(_runtime.Masker, frame.Body, head.QueryText);
                 head.Trace!.Shape ??= _queryShape;
+                NoticeWithheld(_queryPlan);
                 Relay(frame);
                 break;
             default:

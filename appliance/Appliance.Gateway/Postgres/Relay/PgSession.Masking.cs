@@ -110,6 +110,31 @@ internal sealed partial class PgSession
         return (shape, plan);
     }
 
+    /// <summary>
+    /// Before a result whose plan withholds columns only to fail closed (computed ones, or of a
+    /// relation made since the login, in a statement reading a masked column), a notice naming
+    /// them, so a NULL or <c>****</c> in them is not taken for the data (probe DA7, DK2). Once
+    /// per plan in a row: a Query's many result sets and psql's FETCH loop share one.
+    /// </summary>
+    private void NoticeWithheld(ResultMaskPlan plan)
+    {
+        if (plan.Withheld is not { } names || ReferenceEquals(plan, _noticedPlan) || _mute)
+        {
+            return;
+        }
+
+        _noticedPlan = plan;
+        const int Listed = 5;
+        var listed = string.Join(", ", names.Take(Listed).Select(n => "\"" + n + "\""));
+        var more = names.Count > Listed ? $" and {names.Count - Listed} more" : "";
+        _clientOut.Write(LocalMessages.Notice(
+            $"the gateway withholds column{(names.Count == 1 ? "" : "s")} {listed}{more} of this result (NULL or ****): the statement reads a masked column, " +
+            "and these are computed or come from a relation this session's catalog does not know",
+            "Select the columns from their tables without computing on a masked column; a relation made since this session logged in is known from the next login."));
+    }
+
+    private ResultMaskPlan? _noticedPlan;
+
     /// <summary>A described portal's result, kept on its statement for the next portals bound the same way (<see cref="StatementResult"/>).</summary>
     private static void RememberResult(PortalState portal, Masker masker)
     {
