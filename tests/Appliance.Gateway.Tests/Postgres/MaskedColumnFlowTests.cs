@@ -827,7 +827,27 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"CREATE TABLE {table}_ta (id int); CREATE TABLE \"{table}_Log\" (id int, body text); " +
             $"CREATE FUNCTION {table}_after() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN " +
             $"INSERT INTO  public . \"{table}_Log\" SELECT NEW.id, ssn FROM {table} WHERE id = NEW.id; RETURN NULL; END$$; " +
-            $"CREATE TRIGGER a AFTER INSERT ON {table}_ta FOR EACH ROW EXECUTE FUNCTION {table}_after(); INSERT INTO {table}_ta VALUES (1)");
+            $"CREATE TRIGGER a AFTER INSERT ON {table}_ta FOR EACH ROW EXECUTE FUNCTION {table}_after(); INSERT INTO {table}_ta VALUES (1); " +
+            // Where such values go on (probe DL): a write past a comment (DL1), one by a helper handed
+            // the value (DL2), a trigger on a filled table (DL7), its rule (DL3), a key cascading
+            // from one (DL8), a view written (DL5), a table made by such a function (DL9).
+            $"CREATE TABLE {table}_src (id int); CREATE TABLE {table}_c1 (id int, note text); CREATE TABLE {table}_c2 (id int, note text); " +
+            $"CREATE FUNCTION {table}_cm() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT /* x */ INTO public./*c*/{table}_c1 VALUES (NEW.id, {table}_l3(1)); RETURN NULL; END$$; " +
+            $"CREATE FUNCTION {table}_put(i int, v text) RETURNS void LANGUAGE sql AS 'INSERT INTO {table}_c2 VALUES (i, v)'; " +
+            $"CREATE FUNCTION {table}_hand() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN PERFORM {table}_put(NEW.id, {table}_l3(1)); RETURN NULL; END$$; " +
+            $"CREATE TABLE {table}_c3 (id int, note text); " +
+            $"CREATE FUNCTION {table}_on() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO {table}_c3 VALUES (NEW.id, NEW.note); RETURN NULL; END$$; " +
+            $"CREATE TRIGGER c AFTER INSERT ON {table}_c1 FOR EACH ROW EXECUTE FUNCTION {table}_on(); " +
+            $"CREATE TABLE {table}_c4 (id int, note text); CREATE RULE r AS ON INSERT TO {table}_c1 DO ALSO INSERT INTO {table}_c4 VALUES (NEW.id, NEW.note); " +
+            $"CREATE TRIGGER a AFTER INSERT ON {table}_src FOR EACH ROW EXECUTE FUNCTION {table}_cm(); " +
+            $"CREATE TRIGGER b AFTER INSERT ON {table}_src FOR EACH ROW EXECUTE FUNCTION {table}_hand(); INSERT INTO {table}_src VALUES (1); " +
+            $"CREATE TABLE {table}_k (note text PRIMARY KEY); CREATE TABLE {table}_kref (note text REFERENCES {table}_k ON UPDATE CASCADE); " +
+            $"CREATE FUNCTION {table}_kt() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.note := {table}_l3(1); RETURN NEW; END$$; " +
+            $"CREATE TRIGGER b BEFORE UPDATE ON {table}_k FOR EACH ROW EXECUTE FUNCTION {table}_kt(); " +
+            $"INSERT INTO {table}_k VALUES ('x'); INSERT INTO {table}_kref VALUES ('x'); UPDATE {table}_k SET note = 'y'; " +
+            $"CREATE TABLE {table}_vb (id int, note text); CREATE VIEW {table}_vw AS SELECT id, note FROM {table}_vb; " +
+            $"CREATE FUNCTION {table}_vput() RETURNS void LANGUAGE sql AS 'INSERT INTO {table}_vw SELECT id, ssn FROM {table}'; SELECT {table}_vput(); " +
+            $"CREATE FUNCTION {table}_snap() RETURNS void LANGUAGE plpgsql AS $$BEGIN CREATE TABLE {table}_snapt AS SELECT id, ssn AS s FROM {table}; END$$; SELECT {table}_snap()");
         return (table, ssn);
     }
 
@@ -893,6 +913,13 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"INSERT INTO {table}_tt2 (id) VALUES (1) RETURNING note, reverse(note)",
             $"INSERT INTO {table}_tr (id) VALUES (1) RETURNING note, reverse(note)",
             $"SELECT body, reverse(body) FROM \"{table}_Log\"",
+            $"SELECT note, reverse(note) FROM {table}_c1",
+            $"SELECT note, reverse(note) FROM {table}_c2",
+            $"SELECT note, reverse(note) FROM {table}_c3",
+            $"SELECT note, reverse(note) FROM {table}_c4",
+            $"SELECT note, reverse(note) FROM {table}_kref",
+            $"SELECT note, reverse(note) FROM {table}_vb",
+            $"SELECT s, reverse(s) FROM {table}_snapt",
         })
         {
             var row = await RowAsync(connection, sql);

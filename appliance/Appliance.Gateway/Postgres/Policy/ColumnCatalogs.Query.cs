@@ -227,26 +227,45 @@ internal sealed partial class ColumnCatalogs
             .Append("fcallers (view) AS (SELECT r.ev_class FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::regclass ")
             .Append("AND d.objid = r.oid AND r.rulename = '_RETURN' JOIN fnall f ON f.oid = d.refobjid ")
             .Append("WHERE d.refclassid = 'pg_catalog.pg_proc'::regclass), ")
-            // The relations such a function writes into, by the name its body gives after INSERT INTO,
-            // UPDATE, MERGE INTO or COPY (probe DK1: a trigger's function stored what it read from ssn
-            // into a table of its own), in any schema; a name built at run time is not seen.
-            .Append("fwritten (rel) AS (SELECT c.oid FROM fcand s JOIN fnall f ON f.oid = s.oid ")
+            // The functions a function that may return a masked column, or a trigger's, reaches by its
+            // calls, by name (probe DL2: one handed the value to a helper that wrote it), read only for
+            // the functions reached.
+            .Append("freach (root, oid) AS (SELECT oid, oid FROM fnall UNION SELECT tgfoid, tgfoid FROM pg_catalog.pg_trigger ")
+            .Append($"UNION SELECT r.root, p.oid FROM freach r JOIN fcand s ON s.oid = r.oid CROSS JOIN LATERAL regexp_matches({Uncommented("s.src")}, ")
+            .Append("'([[:alnum:]_$]+)\"?[[:space:]]*[(]', 'g') m JOIN fcand p ON p.proname = lower(m[1])), ")
+            // What each of them writes into, by the names its body gives after INTO (INSERT, MERGE,
+            // SELECT … INTO), UPDATE, COPY, CREATE TABLE or MATERIALIZED VIEW, read with and without its
+            // comments (DL1: a comment between INSERT and INTO; a string may hold -- or /*), in any
+            // schema; a name built at run time is not seen (DK1: a trigger's function stored what it
+            // read from ssn into a table of its own).
+            .Append("fw (oid, rel) AS (SELECT s.oid, c.oid FROM (SELECT f.oid, b.src FROM fcand f ")
+            .Append($"CROSS JOIN LATERAL (VALUES (f.src), ({Uncommented("f.src")})) b (src) WHERE f.oid IN (SELECT oid FROM freach) AND f.src IS NOT NULL) s ")
             .Append($"CROSS JOIN LATERAL regexp_matches(s.src, '{WriteTarget}', 'gi') m ")
             .Append("JOIN pg_catalog.pg_class c ON c.relname = CASE WHEN left(m[1], 1) = '\"' THEN replace(substr(m[1], 2, length(m[1]) - 2), '\"\"', '\"') ELSE lower(m[1]) END ")
             .Append("WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')), ")
-            // Where a filled column is read back from: on a partition, the same column of the tables
-            // above it (DD1); on a relation a rule writes into, every column of the rule's relation
-            // (DK1: INSERT … RETURNING through a DO INSTEAD rule).
+            // Where a filled relation's values go on (col NULL: from any column; up: each column of the
+            // relation they reach): a partition's column to the same of the tables above it (DD1); a
+            // table's rows to its partitions and children; what a trigger on it writes into, through
+            // the functions it calls (DL7); the relations its rules write or read, and a rule's own
+            // relation from them (DK1, DL3, DL6); a view's rows to the relations it reads, which an
+            // insert through it fills (DL5); a key's rows to the tables referencing it (DL8: ON UPDATE CASCADE).
+            .Append("fedge (rel, up) AS (SELECT i.inhparent, i.inhrelid FROM pg_catalog.pg_inherits i ")
+            .Append("UNION SELECT t.tgrelid, w.rel FROM pg_catalog.pg_trigger t JOIN freach r ON r.root = t.tgfoid JOIN fw w ON w.oid = r.oid ")
+            .Append("UNION SELECT r.ev_class, d.refobjid FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d ")
+            .Append("ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> r.ev_class ")
+            .Append("UNION SELECT d.refobjid, r.ev_class FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d ")
+            .Append("ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> r.ev_class ")
+            .Append("WHERE r.rulename <> '_RETURN' ")
+            .Append("UNION SELECT k.confrelid, k.conrelid FROM pg_catalog.pg_constraint k WHERE k.contype = 'f' AND k.confupdtype = 'c'), ")
             .Append("fup (rel, col, up, upcol) AS (SELECT i.inhrelid, ca.attnum, i.inhparent, pa.attnum FROM pg_catalog.pg_inherits i ")
             .Append("JOIN pg_catalog.pg_attribute ca ON ca.attrelid = i.inhrelid AND ca.attnum > 0 ")
             .Append("JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = ca.attname ")
-            .Append("UNION ALL SELECT d.refobjid, NULL, r.ev_class, a.attnum FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d ")
-            .Append("ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> r.ev_class ")
-            .Append("JOIN pg_catalog.pg_attribute a ON a.attrelid = r.ev_class AND a.attnum > 0 AND NOT a.attisdropped WHERE r.rulename <> '_RETURN'), ")
+            .Append("UNION ALL SELECT e.rel, NULL, e.up, a.attnum FROM fedge e ")
+            .Append("JOIN pg_catalog.pg_attribute a ON a.attrelid = e.up AND a.attnum > 0 AND NOT a.attisdropped), ")
             // The columns a default fills from such a function: their own (a generated expression too),
             // their domain's (probe DD2); every column of a relation whose BEFORE or INSTEAD OF row
-            // trigger calls one, or one such a function writes into, or whose rule calls one (DK1); and
-            // where they are read back from (fup).
+            // trigger calls one, or one such a function, or a function it calls, writes into, or whose
+            // rule calls one (DK1); and where their values go on (fup).
             .Append("ffilled (rel, col) AS (SELECT ad.adrelid, ad.adnum FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_depend d ")
             .Append("ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass ")
             .Append("JOIN fnall f ON f.oid = d.refobjid ")
@@ -255,7 +274,7 @@ internal sealed partial class ColumnCatalogs
             .Append("WHERE a.attnum > 0 AND NOT a.attisdropped ")
             // tgtype: 1 a row trigger, 2 BEFORE, 64 INSTEAD OF; an AFTER trigger's row is stored already.
             .Append("UNION SELECT a.attrelid, a.attnum FROM (SELECT t.tgrelid AS rel FROM pg_catalog.pg_trigger t JOIN fnall f ON f.oid = t.tgfoid ")
-            .Append("WHERE (t.tgtype & 1) = 1 AND (t.tgtype & 66) <> 0 UNION SELECT rel FROM fwritten ")
+            .Append("WHERE (t.tgtype & 1) = 1 AND (t.tgtype & 66) <> 0 UNION SELECT w.rel FROM freach r JOIN fnall f ON f.oid = r.root JOIN fw w ON w.oid = r.oid ")
             .Append("UNION SELECT r.ev_class FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass ")
             .Append("AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass JOIN fnall f ON f.oid = d.refobjid WHERE r.rulename <> '_RETURN') w ")
             .Append("JOIN pg_catalog.pg_attribute a ON a.attrelid = w.rel AND a.attnum > 0 AND NOT a.attisdropped ")
@@ -278,12 +297,23 @@ internal sealed partial class ColumnCatalogs
     /// a regclass argument). Such a function is taken to return a masked column: its callers' columns
     /// are masked whole, copies of them refused.
     /// </summary>
+    /// <summary>A body's text with its comments read as spaces (a comment inside a string is cut too).</summary>
+    private static string Uncommented(string src) =>
+        $"regexp_replace(regexp_replace({src}, '/[*]([^*]|[*]+[^*/])*[*]+/', ' ', 'g'), '--[^' || chr(10) || ']*', ' ', 'g')";
+
     /// <summary>
     /// A relation a body writes into (a regex in a standard string): the name after INSERT INTO, UPDATE,
     /// MERGE INTO or COPY, past ONLY and a schema, unquoted or quoted (its doubled quotes kept).
     /// </summary>
+    /// <summary>
+    /// A relation a body writes into (a regex in a standard string): the name after INTO (INSERT, MERGE,
+    /// SELECT … INTO), UPDATE, COPY, CREATE [TEMP|UNLOGGED] TABLE or MATERIALIZED VIEW [IF NOT EXISTS],
+    /// past ONLY and a schema, unquoted or quoted (its doubled quotes kept).
+    /// </summary>
     private const string WriteTarget =
-        "(?:^|[^[:alnum:]_$])(?:insert[[:space:]]+into|update|merge[[:space:]]+into|copy)[[:space:]]+(?:only[[:space:]]+)?" +
+        "(?:^|[^[:alnum:]_$])(?:into[[:space:]]+(?:(?:temp|temporary|unlogged)[[:space:]]+)?(?:table[[:space:]]+)?|update[[:space:]]+|copy[[:space:]]+" +
+        "|create[[:space:]]+(?:(?:global|local)[[:space:]]+)?(?:(?:temp|temporary|unlogged)[[:space:]]+)?table[[:space:]]+|materialized[[:space:]]+view[[:space:]]+)" +
+        "(?:if[[:space:]]+not[[:space:]]+exists[[:space:]]+)?(?:only[[:space:]]+)?" +
         "(?:(?:\"(?:[^\"]|\"\")+\"|[[:alnum:]_$]+)[[:space:]]*[.][[:space:]]*)?(\"(?:[^\"]|\"\")+\"|[[:alnum:]_$]+)";
 
     internal const string UnreadableBody =
