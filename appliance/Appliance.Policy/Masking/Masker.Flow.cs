@@ -81,11 +81,14 @@ internal sealed partial class Masker
                 }
 
                 // A view's column, a composite column or a function's name: it holds a masked column under its own name.
-                var what = column.StartsWith('(') || _columns.Contains(column)
-                    ? $"the masked column \"{column}\""
-                    : $"\"{column}\", which may hold a masked column (a view's column, a column of a type holding one, or a function that may return one),";
+                // A reason in parentheses is no column's name (probe DM7: it was quoted as one).
+                var what = column.StartsWith('(')
+                    ? $"a masked column {column}"
+                    : _columns.Contains(column)
+                        ? $"the masked column \"{column}\""
+                        : $"\"{column}\", which may hold a masked column (a view's column, a column of a type holding one, or a function that may return one),";
                 return $"the statement copies {what} into something the gateway cannot mask ({Where(statement)}); "
-                    + "select the column directly instead"
+                    + "name the columns it copies, leaving the masked ones out"
                     // Probe AR2: a table made in this session got this refusal, which said nothing of why or what to do.
                     + (column == Renamed ? "; a relation created since this session logged in counts as holding one until the next login" : "");
             }
