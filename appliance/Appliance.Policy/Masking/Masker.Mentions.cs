@@ -44,6 +44,10 @@ internal sealed partial class Masker
         return renamed;
     }
 
+    /// <summary>Whether the statement names a function that may return a masked column, or a view renaming one, anywhere.</summary>
+    internal bool NamesCarrier(string statement, IColumnNameLookup relations) =>
+        HasColumnRules && RenamedMaskedColumns(statement, Tokens(statement), relations) is not null;
+
     /// <summary>A masked column's name, or a name a view the statement reads gives one.</summary>
     private bool IsMaskedName(string identifier, HashSet<string>? renamed) => _columns.Contains(identifier) || renamed?.Contains(identifier) == true;
 

@@ -847,7 +847,8 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"INSERT INTO {table}_k VALUES ('x'); INSERT INTO {table}_kref VALUES ('x'); UPDATE {table}_k SET note = 'y'; " +
             $"CREATE TABLE {table}_vb (id int, note text); CREATE VIEW {table}_vw AS SELECT id, note FROM {table}_vb; " +
             $"CREATE FUNCTION {table}_vput() RETURNS void LANGUAGE sql AS 'INSERT INTO {table}_vw SELECT id, ssn FROM {table}'; SELECT {table}_vput(); " +
-            $"CREATE FUNCTION {table}_snap() RETURNS void LANGUAGE plpgsql AS $$BEGIN CREATE TABLE {table}_snapt AS SELECT id, ssn AS s FROM {table}; END$$; SELECT {table}_snap()");
+            $"CREATE FUNCTION {table}_snap() RETURNS void LANGUAGE plpgsql AS $$BEGIN CREATE TABLE {table}_snapt AS SELECT id, ssn AS s FROM {table}; END$$; SELECT {table}_snap(); " +
+            $"CREATE FUNCTION {table}_mk(n text) RETURNS void LANGUAGE plpgsql AS $$BEGIN EXECUTE format('CREATE TABLE %I AS SELECT id, ssn AS s FROM {table}', n); END$$");
         return (table, ssn);
     }
 
@@ -925,6 +926,11 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             var row = await RowAsync(connection, sql);
             Assert.True(row.All(v => v is "****" or "(null)"), sql + " gave " + string.Join(",", row));
         }
+
+        // A relation such a function makes during the session is not in the catalog read at login:
+        // after such a call, relations it does not know are read as holding a masked column (probe DL9).
+        await RowAsync(connection, $"SELECT {table}_mk('{table}_made')");
+        Assert.Equal(["(null)", "****", "****"], await RowAsync(connection, $"SELECT id, s, reverse(s) FROM {table}_made"));
 
         // A CALL of such a procedure is masked, or refused where the text holds a word the copy check
         // reads (a table name with "lo_" in it, by chance): either way its value stays in.
@@ -1267,7 +1273,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         var error = await FailsAsync(connection, template, table);
 
         Assert.Equal("42501", error.SqlState);
-        Assert.Contains("copies the masked column", error.MessageText, StringComparison.Ordinal);
+        Assert.Matches("copies (the|a) masked column", error.MessageText);
     }
 
     [Fact]
@@ -1350,6 +1356,10 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
 
         Assert.Equal(["1", "****"], await RowAsync(connection, $"SELECT id, ssn FROM {table} WHERE id = 1"));
         Assert.Equal(["2"], await RowAsync(connection, $"SELECT id + 1 FROM {table} WHERE id = 1"));
+        Assert.Single(notices);
+
+        // A session that called no function that may return a masked column reads a relation it made as it is.
+        Assert.Equal(["7", "8"], await RowAsync(connection, $"CREATE TEMP TABLE {table}_seven AS SELECT 7 AS n; SELECT n, n + 1 FROM {table}_seven"));
         Assert.Single(notices);
 
         // Made and read in one Query, psql's -c: the relation is not in the catalog read at login.

@@ -50,6 +50,11 @@ internal sealed partial class PgSession
         }
 
         needsText = masker.HasColumnRules && !(shape.AllFromTables && CatalogKnowsAll(shape));
+        if (needsText && _unknownMayHoldMasked && ReadsUnknownRelation(shape))
+        {
+            return masker.GetPlan(Fields(shape), mentionsMasked: true, _catalog);
+        }
+
         if (needsText && statementText is not null && ReferenceEquals(statementText, _textPlanned))
         {
             // Another result set of the same Query (SELECT 1; SELECT 'a', 2; …): its text is read
@@ -143,6 +148,42 @@ internal sealed partial class PgSession
         {
             portal.Statement.Result = new StatementResult(portal.StatementGeneration, portal.ResultFormats, portal.Shape, plan, masker);
         }
+    }
+
+    /// <summary>
+    /// Set once the session ran a statement calling a function that may return a masked column
+    /// (or naming a view that renames one): such a function may have made a relation holding its
+    /// values (probe DL9: a function's CREATE TABLE … AS), which the catalog read at login does not
+    /// know. From then on a result reading a relation the catalog does not know is planned as one
+    /// reading a masked column: its columns from that relation, and its computed ones, are withheld.
+    /// </summary>
+    private bool _unknownMayHoldMasked;
+
+    private string? _carrierChecked;
+
+    /// <summary>At each statement sent, until a call of such a function is seen (a text seen last is not read again).</summary>
+    private void NoteCarrierCall(string sql)
+    {
+        if (_unknownMayHoldMasked || ReferenceEquals(sql, _carrierChecked) || !_catalog.HasMaskedColumnsUnderOtherNames || !_runtime.Masks)
+        {
+            return;
+        }
+
+        _carrierChecked = sql;
+        _unknownMayHoldMasked = _runtime.Masker.NamesCarrier(sql, _catalog);
+    }
+
+    private bool ReadsUnknownRelation(ResultShapeInfo shape)
+    {
+        foreach (var field in RowDescriptionMessage.Parse(shape.Body))
+        {
+            if (field.TableOid != 0 && !_catalog.TryGetColumnName(field.TableOid, field.ColumnAttributeNumber, out _))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool CatalogKnowsAll(ResultShapeInfo shape)
