@@ -848,9 +848,22 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"CREATE TABLE {table}_vb (id int, note text); CREATE VIEW {table}_vw AS SELECT id, note FROM {table}_vb; " +
             $"CREATE FUNCTION {table}_vput() RETURNS void LANGUAGE sql AS 'INSERT INTO {table}_vw SELECT id, ssn FROM {table}'; SELECT {table}_vput(); " +
             $"CREATE FUNCTION {table}_snap() RETURNS void LANGUAGE plpgsql AS $$BEGIN CREATE TABLE {table}_snapt AS SELECT id, ssn AS s FROM {table}; END$$; SELECT {table}_snap(); " +
-            $"CREATE FUNCTION {table}_mk(n text) RETURNS void LANGUAGE plpgsql AS $$BEGIN EXECUTE format('CREATE TABLE %I AS SELECT id, ssn AS s FROM {table}', n); END$$");
+            $"CREATE FUNCTION {table}_mk(n text) RETURNS void LANGUAGE plpgsql AS $$BEGIN EXECUTE format('CREATE TABLE %I AS SELECT id, ssn AS s FROM {table}', n); END$$; " +
+            // Write targets spelled otherwise (probe DN): U&"…" with and without UESCAPE (DN2), a
+            // name written longer than the 63 bytes PostgreSQL keeps (DN3), a comment in a comment (DN4).
+            $"CREATE TABLE {table}_u4 (id int, note text); CREATE TABLE {table}_u5 (id int, note text); CREATE TABLE {LongTable(table)} (id int, note text); " +
+            $"CREATE TABLE {table}_nc (id int, note text); CREATE TABLE {table}_src2 (id int); " +
+            $"CREATE FUNCTION {table}_spell() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN " +
+            $"INSERT INTO public.U&\"{Escaped(table + "_u4")}\" VALUES (NEW.id, {table}_l3(1)); " +
+            $"INSERT INTO U&\"{Escaped(table + "_u5").Replace('\\', '!')}\" UESCAPE '!' VALUES (NEW.id, {table}_l3(1)); " +
+            $"INSERT INTO {LongTable(table)}_written_longer VALUES (NEW.id, {table}_l3(1)); " +
+            $"INSERT INTO public./* a /* b */ c */{table}_nc VALUES (NEW.id, {table}_l3(1)); RETURN NULL; END$$; " +
+            $"CREATE TRIGGER a AFTER INSERT ON {table}_src2 FOR EACH ROW EXECUTE FUNCTION {table}_spell(); INSERT INTO {table}_src2 VALUES (1)");
         return (table, ssn);
     }
+
+    /// <summary>A table's name of 63 characters.</summary>
+    private static string LongTable(string table) => (table + "_table_").PadRight(63, 'y');
 
     /// <summary>A name of 63 characters, PostgreSQL's longest.</summary>
     private static string Long(string table) => (table + "_long_").PadRight(63, 'x');
@@ -921,6 +934,10 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT note, reverse(note) FROM {table}_kref",
             $"SELECT note, reverse(note) FROM {table}_vb",
             $"SELECT s, reverse(s) FROM {table}_snapt",
+            $"SELECT note, reverse(note) FROM {table}_u4",
+            $"SELECT note, reverse(note) FROM {table}_u5",
+            $"SELECT note, reverse(note) FROM {LongTable(table)}",
+            $"SELECT note, reverse(note) FROM {table}_nc",
         })
         {
             var row = await RowAsync(connection, sql);

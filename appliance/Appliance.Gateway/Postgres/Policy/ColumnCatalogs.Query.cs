@@ -241,7 +241,7 @@ internal sealed partial class ColumnCatalogs
             .Append("fw (oid, rel) AS (SELECT s.oid, c.oid FROM (SELECT f.oid, b.src FROM fcand f ")
             .Append($"CROSS JOIN LATERAL (VALUES (f.src), ({Uncommented("f.src")})) b (src) WHERE f.oid IN (SELECT oid FROM freach) AND f.src IS NOT NULL) s ")
             .Append($"CROSS JOIN LATERAL regexp_matches(s.src, '{WriteTarget}', 'gi') m ")
-            .Append("JOIN pg_catalog.pg_class c ON c.relname = CASE WHEN left(m[1], 1) = '\"' THEN replace(substr(m[1], 2, length(m[1]) - 2), '\"\"', '\"') ELSE lower(m[1]) END ")
+            .Append($"CROSS JOIN LATERAL (SELECT {TargetName}) n (name) JOIN pg_catalog.pg_class c ON c.relname = n.name ")
             .Append("WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')), ")
             // Where a filled relation's values go on (col NULL: from any column; up: each column of the
             // relation they reach): a partition's column to the same of the tables above it (DD1); a
@@ -299,9 +299,30 @@ internal sealed partial class ColumnCatalogs
     /// a regclass argument). Such a function is taken to return a masked column: its callers' columns
     /// are masked whole, copies of them refused.
     /// </summary>
-    /// <summary>A body's text with its comments read as spaces (a comment inside a string is cut too).</summary>
-    private static string Uncommented(string src) =>
-        $"regexp_replace(regexp_replace({src}, '/[*]([^*]|[*]+[^*/])*[*]+/', ' ', 'g'), '--[^' || chr(10) || ']*', ' ', 'g')";
+    /// <summary>
+    /// A body's text with its comments read as spaces (a comment inside a string is cut too): block
+    /// comments from the innermost out, three deep, as PostgreSQL nests them (probe DN4: a comment in
+    /// a comment hid the table name), then line comments.
+    /// </summary>
+    private static string Uncommented(string src)
+    {
+        const string Innermost = "'/[*]([^*/]|[*]+[^*/]|/+[^*/])*[*]+/'";
+        return $"regexp_replace(regexp_replace(regexp_replace(regexp_replace({src}, {Innermost}, ' ', 'g'), {Innermost}, ' ', 'g'), {Innermost}, ' ', 'g'), " +
+            "'--[^' || chr(10) || ']*', ' ', 'g')";
+    }
+
+    /// <summary>
+    /// The relation name a <see cref="WriteTarget"/> match gives (m[1], m[2] its UESCAPE character):
+    /// unquoted in lower case, quoted as written, a <c>U&amp;"…"</c> name decoded (probe DN2; only
+    /// escapes of four hex digits outside the surrogates, which cannot fail), and cut to 63 bytes at
+    /// a character's end, as PostgreSQL cuts an identifier (DN3).
+    /// </summary>
+    private const string TargetName =
+        "(SELECT CASE WHEN octet_length(t) <= 63 THEN t ELSE (SELECT left(t, k) FROM generate_series(63, 1, -1) k WHERE octet_length(left(t, k)) <= 63 LIMIT 1) END " +
+        "FROM (SELECT CASE WHEN m[1] ~* '^u&\"' THEN (SELECT CASE WHEN e ~ E'^([^\\\\\\\\]|\\\\\\\\\\\\\\\\|\\\\\\\\(?![dD][89a-fA-F])(?!0000)[0-9a-fA-F]{4})*$' THEN unistr(e) END " +
+        "FROM (SELECT CASE WHEN m[2] IS NULL THEN u ELSE replace(replace(u, E'\\\\', E'\\\\\\\\'), m[2], E'\\\\') END " +
+        "FROM (SELECT replace(substr(m[1], 4, length(m[1]) - 4), '\"\"', '\"')) q (u)) r (e)) " +
+        "WHEN left(m[1], 1) = '\"' THEN replace(substr(m[1], 2, length(m[1]) - 2), '\"\"', '\"') ELSE lower(m[1]) END) x (t))";
 
     /// <summary>
     /// A relation a body writes into (a regex in a standard string): the name after INSERT INTO, UPDATE,
@@ -316,7 +337,8 @@ internal sealed partial class ColumnCatalogs
         "(?:^|[^[:alnum:]_$])(?:into[[:space:]]+(?:(?:temp|temporary|unlogged)[[:space:]]+)?(?:table[[:space:]]+)?|update[[:space:]]+|copy[[:space:]]+" +
         "|create[[:space:]]+(?:(?:global|local)[[:space:]]+)?(?:(?:temp|temporary|unlogged)[[:space:]]+)?table[[:space:]]+|materialized[[:space:]]+view[[:space:]]+)" +
         "(?:if[[:space:]]+not[[:space:]]+exists[[:space:]]+)?(?:only[[:space:]]+)?" +
-        "(?:(?:\"(?:[^\"]|\"\")+\"|[[:alnum:]_$]+)[[:space:]]*[.][[:space:]]*)?(\"(?:[^\"]|\"\")+\"|[[:alnum:]_$]+)";
+        "(?:(?:(?:u&)?\"(?:[^\"]|\"\")+\"(?:[[:space:]]*uescape[[:space:]]*''[^'']'')?|[[:alnum:]_$]+)[[:space:]]*[.][[:space:]]*)?" +
+        "((?:u&)?\"(?:[^\"]|\"\")+\"|[[:alnum:]_$]+)(?:[[:space:]]*uescape[[:space:]]*''([^''])'')?";
 
     internal const string UnreadableBody =
         @"u&[''""]|\\\\([0-7]{3}|x[0-9a-f]{2}|u[0-9a-f]{4})|\\m(execute|query_to_xml\\w*|table_to_xml\\w*|cursor_to_xml\\w*|schema_to_xml\\w*|database_to_xml\\w*|ts_stat|ts_rewrite|dblink\\w*)\\M";
