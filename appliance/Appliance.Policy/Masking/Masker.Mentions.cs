@@ -115,7 +115,34 @@ internal sealed partial class Masker
         // function gave its default). A relation with such a column, or a renaming view, counts.
         var explain = ExplainWord().IsMatch(statement);
         return EitherReading(statement, ignoreFilters: !explain, relations)
-            || explain && (NamesRenamingView(statement, Tokens(statement), relations) || ExplainsWriteVerbosely(statement));
+            || explain && (NamesRenamingView(statement, Tokens(statement), relations) || ExplainsWriteVerbosely(statement))
+            || ReturnsEveryColumnOfMaskedRelation(statement, relations);
+    }
+
+    /// <summary>
+    /// A RETURNING list's <c>*</c> (or <c>t.*</c>) in a statement naming a relation that holds a
+    /// masked column: a write a rule rewrites returns the rule's RETURNING values without their
+    /// origin (table OID 0), where a plain write's columns keep theirs (probe DL4, DN1: DELETE …
+    /// RETURNING * through ON DELETE DO INSTEAD UPDATE … RETURNING gave a filled column in clear).
+    /// </summary>
+    private static bool ReturnsEveryColumnOfMaskedRelation(string statement, IColumnNameLookup? relations)
+    {
+        if (relations is null || statement.IndexOf("returning", StringComparison.OrdinalIgnoreCase) < 0)
+        {
+            return false;
+        }
+
+        var tokens = Tokens(statement);
+        var returning = false;
+        var star = false;
+        for (var i = 0; i < tokens.Count && !star; i++)
+        {
+            returning |= tokens[i].Kind == SqlTokenKind.Word && Word(statement, tokens[i]).Equals("RETURNING", StringComparison.OrdinalIgnoreCase);
+            star = returning && tokens[i].Kind == SqlTokenKind.Other && SelectsUnnamedColumns(statement, tokens, i);
+        }
+
+        return star && tokens.Exists(t => t.Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+            && relations.RelationHasMaskedColumn(SqlLiteral.Identifier(statement, t)) == true);
     }
 
     /// <summary>

@@ -858,7 +858,11 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"INSERT INTO U&\"{Escaped(table + "_u5").Replace('\\', '!')}\" UESCAPE '!' VALUES (NEW.id, {table}_l3(1)); " +
             $"INSERT INTO {LongTable(table)}_written_longer VALUES (NEW.id, {table}_l3(1)); " +
             $"INSERT INTO public./* a /* b */ c */{table}_nc VALUES (NEW.id, {table}_l3(1)); RETURN NULL; END$$; " +
-            $"CREATE TRIGGER a AFTER INSERT ON {table}_src2 FOR EACH ROW EXECUTE FUNCTION {table}_spell(); INSERT INTO {table}_src2 VALUES (1)");
+            $"CREATE TRIGGER a AFTER INSERT ON {table}_src2 FOR EACH ROW EXECUTE FUNCTION {table}_spell(); INSERT INTO {table}_src2 VALUES (1); " +
+            // A write a rule rewrites returns the rule's RETURNING values without origin (probe DL4, DN1).
+            $"CREATE TABLE {table}_r2 (id int, note text); CREATE TABLE {table}_r2log (id int, note text); INSERT INTO {table}_r2log VALUES (1, 'plain'); " +
+            $"CREATE RULE rd AS ON DELETE TO {table}_r2 DO INSTEAD UPDATE {table}_r2log SET note = {table}_l3(OLD.id) " +
+            $"WHERE {table}_r2log.id = OLD.id RETURNING {table}_r2log.id, {table}_r2log.note; INSERT INTO {table}_r2 VALUES (1, 'plain')");
         return (table, ssn);
     }
 
@@ -943,6 +947,14 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             var row = await RowAsync(connection, sql);
             Assert.True(row.All(v => v is "****" or "(null)"), sql + " gave " + string.Join(",", row));
         }
+
+        // A write a rule rewrites returns the rule's RETURNING values without their origin, in the
+        // simple protocol (the extended one returns no rows for it): psql (probe DL4, DN1).
+        await fixture.GrantAsync();
+        var rewritten = await fixture.PsqlAsync("demo", fixture.Tls ? "require" : "disable", "-At",
+            "-c", $"DELETE FROM {table}_r2 WHERE id = 1 RETURNING *", "-c", $"DELETE FROM {table}_r2 r WHERE id = 1 RETURNING r.*, 1");
+        Assert.Equal(0, rewritten.ExitCode);
+        Assert.Equal("|****\nDELETE 0\n|****|\nDELETE 0", rewritten.Stdout.Trim());
 
         // A relation such a function makes during the session is not in the catalog read at login:
         // after such a call, relations it does not know are read as holding a masked column (probe DL9).
