@@ -862,7 +862,11 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             // A write a rule rewrites returns the rule's RETURNING values without origin (probe DL4, DN1).
             $"CREATE TABLE {table}_r2 (id int, note text); CREATE TABLE {table}_r2log (id int, note text); INSERT INTO {table}_r2log VALUES (1, 'plain'); " +
             $"CREATE RULE rd AS ON DELETE TO {table}_r2 DO INSTEAD UPDATE {table}_r2log SET note = {table}_l3(OLD.id) " +
-            $"WHERE {table}_r2log.id = OLD.id RETURNING {table}_r2log.id, {table}_r2log.note; INSERT INTO {table}_r2 VALUES (1, 'plain')");
+            $"WHERE {table}_r2log.id = OLD.id RETURNING {table}_r2log.id, {table}_r2log.note; INSERT INTO {table}_r2 VALUES (1, 'plain'); " +
+            $"CREATE TABLE {table}_r3 (id int, note text); CREATE TABLE {table}_r3log (id int, note text); INSERT INTO {table}_r3log VALUES (1, 'plain'); " +
+            $"CREATE RULE rd AS ON DELETE TO {table}_r3 DO INSTEAD UPDATE {table}_r3log " +
+            $"SET note = (SELECT reverse(ssn) FROM {table} WHERE id = OLD.id) WHERE {table}_r3log.id = OLD.id RETURNING {table}_r3log.id, {table}_r3log.note; " +
+            $"INSERT INTO {table}_r3 VALUES (1, 'plain')");
         return (table, ssn);
     }
 
@@ -952,9 +956,10 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         // simple protocol (the extended one returns no rows for it): psql (probe DL4, DN1).
         await fixture.GrantAsync();
         var rewritten = await fixture.PsqlAsync("demo", fixture.Tls ? "require" : "disable", "-At",
-            "-c", $"DELETE FROM {table}_r2 WHERE id = 1 RETURNING *", "-c", $"DELETE FROM {table}_r2 r WHERE id = 1 RETURNING r.*, 1");
+            "-c", $"DELETE FROM {table}_r2 WHERE id = 1 RETURNING *", "-c", $"DELETE FROM {table}_r2 r WHERE id = 1 RETURNING r.*, 1",
+            "-c", $"DELETE FROM {table}_r3 WHERE id = 1 RETURNING *");
         Assert.Equal(0, rewritten.ExitCode);
-        Assert.Equal("|****\nDELETE 0\n|****|\nDELETE 0", rewritten.Stdout.Trim());
+        Assert.Equal("|****\nDELETE 0\n|****|\nDELETE 0\n|****\nDELETE 0", rewritten.Stdout.Trim());
 
         // A relation such a function makes during the session is not in the catalog read at login:
         // after such a call, relations it does not know are read as holding a masked column (probe DL9).

@@ -251,8 +251,14 @@ internal sealed partial class ColumnCatalogs
             // insert through it fills (DL5); a key's rows to the tables referencing it (DL8: ON UPDATE CASCADE).
             .Append("fedge (rel, up) AS (SELECT i.inhparent, i.inhrelid FROM pg_catalog.pg_inherits i ")
             .Append("UNION SELECT t.tgrelid, w.rel FROM pg_catalog.pg_trigger t JOIN freach r ON r.root = t.tgfoid JOIN fw w ON w.oid = r.oid ")
+            // A view's rows go to what it reads; a rule's, only to what its action writes, read from its
+            // definition as a body's writes are (a relation it only reads is no target).
             .Append("UNION SELECT r.ev_class, d.refobjid FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d ")
             .Append("ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> r.ev_class ")
+            .Append("WHERE r.rulename = '_RETURN' ")
+            .Append($"UNION SELECT r.ev_class, c.oid FROM pg_catalog.pg_rewrite r CROSS JOIN LATERAL regexp_matches(pg_catalog.pg_get_ruledef(r.oid), '{WriteTarget}', 'gi') m ")
+            .Append($"CROSS JOIN LATERAL (SELECT {TargetName}) n (name) JOIN pg_catalog.pg_class c ON c.relname = n.name ")
+            .Append("WHERE r.rulename <> '_RETURN' AND c.oid <> r.ev_class AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ")
             .Append("UNION SELECT d.refobjid, r.ev_class FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d ")
             .Append("ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> r.ev_class ")
             .Append("WHERE r.rulename <> '_RETURN' ")
@@ -278,7 +284,11 @@ internal sealed partial class ColumnCatalogs
             .Append("UNION SELECT a.attrelid, a.attnum FROM pg_catalog.pg_attribute a WHERE a.attrelid = ANY (ARRAY(SELECT t.tgrelid FROM pg_catalog.pg_trigger t JOIN fnall f ON f.oid = t.tgfoid ")
             .Append("WHERE (t.tgtype & 1) = 1 AND (t.tgtype & 66) <> 0 UNION SELECT w.rel FROM freach r JOIN fnall f ON f.oid = r.root JOIN fw w ON w.oid = r.oid ")
             .Append("UNION SELECT r.ev_class FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass ")
-            .Append("AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass JOIN fnall f ON f.oid = d.refobjid WHERE r.rulename <> '_RETURN')) ")
+            .Append("AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass JOIN fnall f ON f.oid = d.refobjid WHERE r.rulename <> '_RETURN' ")
+            // A rule reading a masked column itself (DN1: DO INSTEAD UPDATE … SET note = (SELECT reverse(ssn) …) RETURNING …).
+            .Append("UNION SELECT r.ev_class FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass ")
+            .Append("AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass JOIN masked m ON m.rel = d.refobjid ")
+            .Append("AND (d.refobjsubid = m.col OR d.refobjsubid = 0) WHERE r.rulename <> '_RETURN')) ")
             .Append("AND a.attnum > 0 AND NOT a.attisdropped ")
             .Append("UNION SELECT m.up, m.upcol FROM ffilled u JOIN fup m ON m.rel = u.rel AND (m.col IS NULL OR m.col = u.col)), ")
             // And the views reading such a filled column, or its row (probe DE1: a view over one let it
