@@ -149,6 +149,7 @@ internal sealed class SqlSession
             }
 
             definitions.Add(statements);
+            _judged.Add((name, statements));
             return;
         }
 
@@ -158,6 +159,44 @@ internal sealed class SqlSession
         }
 
         _prepared[name] = [statements];
+        _judged.Add((name, statements));
+    }
+
+    /// <summary>The definitions the statement being judged made (since <see cref="BeginJudging"/>).</summary>
+    private readonly List<(string Name, SqlStatement[] Statements)> _judged = [];
+
+    private bool _carryJudged;
+
+    /// <summary>A statement is about to be judged: what it defines is noted, to be forgotten if it does not run.</summary>
+    public void BeginJudging()
+    {
+        if (!_carryJudged)
+        {
+            _judged.Clear();
+        }
+
+        _carryJudged = false;
+    }
+
+    /// <summary>The statement judged is judged again next (a session leaving its event loop): what it defined stays noted.</summary>
+    public void CarryJudged() => _carryJudged = true;
+
+    /// <summary>
+    /// The statement judged was refused, or held and not run: PostgreSQL never prepared what it
+    /// defined (probe DO1: an EXECUTE of a PREPARE held for review and withdrawn was held again, as
+    /// its body, for an approval PostgreSQL then answered with 26000). Definitions made before stay.
+    /// </summary>
+    public void ForgetJudged()
+    {
+        foreach (var (name, statements) in _judged)
+        {
+            if (_prepared.TryGetValue(name, out var definitions) && definitions is not null && definitions.Remove(statements) && definitions.Count == 0)
+            {
+                _prepared.Remove(name);
+            }
+        }
+
+        _judged.Clear();
     }
 
     internal void Deallocate(string name)

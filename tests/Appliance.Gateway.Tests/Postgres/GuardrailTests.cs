@@ -1381,6 +1381,31 @@ public abstract class GuardrailTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.DoesNotContain("guardrails that may apply", error.MessageText, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A PREPARE that did not run (held for review and denied) prepared nothing: an EXECUTE of its
+    /// name is refused at once, not held for an approval of a body PostgreSQL does not have (probe
+    /// DO1: approvers were asked to approve "runs the prepared statement: DELETE …", which then failed 26000).
+    /// </summary>
+    [Fact]
+    public async Task APrepareThatDidNotRun_PreparesNothingForExecute()
+    {
+        var table = await TableWithRowsAsync();
+        await using var connection = await fixture.OpenAsync();
+        var name = "p_" + Guid.NewGuid().ToString("N")[..8];
+
+        var preparing = new NpgsqlCommand($"PREPARE {name} AS DELETE FROM {table}", connection).ExecuteNonQueryAsync();
+        var review = await WaitForReviewAsync(table);
+        using var bob = fixture.Gateway.Client(fixture.BobToken);
+        await bob.PostAsync($"api/requests/{review}/deny", null, HttpStatusCode.OK);
+        var denied = await Assert.ThrowsAsync<PostgresException>(() => preparing);
+        var execute = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand($"EXECUTE {name}", connection).ExecuteNonQueryAsync());
+
+        Assert.Contains("denied by bob@example.com", denied.MessageText, StringComparison.Ordinal);
+        Assert.Equal("42501", execute.SqlState);
+        Assert.StartsWith("blocked: it executes a prepared statement the gateway did not see prepared in this session", execute.MessageText, StringComparison.Ordinal);
+        Assert.Equal(3L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}"));
+    }
+
     [Fact]
     public async Task UnclassifiableStatement_ThatARuleCouldMatch_IsBlocked()
     {

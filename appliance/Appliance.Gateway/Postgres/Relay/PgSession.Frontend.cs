@@ -305,6 +305,7 @@ internal sealed partial class PgSession
             // have been taken for (probe NB1: every later answer one behind, masked by the plan
             // before it). Its approval is not spent on a run that never happens.
             _ = MarkNotRunAsync(approved);
+            _sql.ForgetJudged();
             _sql.Undo(_batch);
             RecordDiscardedQuery(frame);
             return;

@@ -55,10 +55,25 @@ internal sealed partial class PgSession
     private Decision Decide(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse, bool reviewAtExecute = false)
     {
         SettleSqlSession();
-        var decision = DecideSettled(sql, statementName, isParse, reviewAtExecute);
+        _sql.BeginJudging();
+        Decision decision;
+        try
+        {
+            decision = DecideSettled(sql, statementName, isParse, reviewAtExecute);
+        }
+        catch (MigrationRequired)
+        {
+            // Handled again on the session's own threads with the verdict kept: what it defined is
+            // still its own there.
+            _sql.CarryJudged();
+            throw;
+        }
+
         if (decision.Refusal is not null || decision.Skipped)
         {
-            // Not run: what its DEALLOCATE or DISCARD forgot is still prepared upstream.
+            // Not run: what its PREPARE defined is not prepared upstream, and what its DEALLOCATE or
+            // DISCARD forgot still is.
+            _sql.ForgetJudged();
             _sql.Undo(_batch);
         }
 
