@@ -103,6 +103,47 @@ internal sealed partial class Masker
         return HasTopLevelWord(text, Tokens(text), "INTO");
     }
 
+    /// <summary>
+    /// The statement with each parenthesized query that names a masked column but whose rows carry
+    /// none (read as an INSERT's source is: it names it only to filter) put as <c>SELECT NULL</c>;
+    /// null when there is none. Such a subquery gives the statement around it no masked value (probe
+    /// DE5: INSERT … SELECT id FROM (SELECT id FROM customers WHERE ssn LIKE '1%') s was refused as a
+    /// copy of ssn). A query whose rows may carry one is kept, and judged with the statement; the
+    /// queries inside it are read the same way.
+    /// </summary>
+    private string? WithoutCleanSubqueries(string text, List<SqlToken> tokens, IColumnNameLookup? relations)
+    {
+        System.Text.StringBuilder? cleaned = null;
+        var copied = 0;
+        TokenIndex? index = null;
+        for (var i = 0; i + 1 < tokens.Count; i++)
+        {
+            if (tokens[i].Kind != SqlTokenKind.OpenParen || !IsWordIn(text, tokens[i + 1], QueryStarts))
+            {
+                continue;
+            }
+
+            index ??= new TokenIndex(text, tokens);
+            var close = index.Match(i);
+            if (close < 0)
+            {
+                // Left open: the readers after this fail closed on it.
+                return null;
+            }
+
+            var inner = text[tokens[i].End..tokens[close].Start];
+            if (Mentions(inner, depth: 0, lookInStrings: true) && QueryCopy(inner, relations) is null)
+            {
+                cleaned ??= new System.Text.StringBuilder(text.Length);
+                cleaned.Append(text, copied, tokens[i].End - copied).Append("SELECT NULL");
+                copied = tokens[close].Start;
+                i = close;
+            }
+        }
+
+        return cleaned?.Append(text, copied, text.Length - copied).ToString();
+    }
+
     /// <summary>The statements found inside statement <paramref name="index"/> (deeper, right after it).</summary>
     private static IEnumerable<SqlStatement> Nested(IReadOnlyList<SqlStatement> statements, int index)
     {
@@ -142,6 +183,12 @@ internal sealed partial class Masker
         if (statement.Command == "CREATE TABLE" && CreatesTableFromExecute(text, tokens))
         {
             return Renamed;
+        }
+
+        if (WithoutCleanSubqueries(text, tokens, relations) is { } cleaned)
+        {
+            // Read again without them: what they name, they name only to filter.
+            return CopiedColumn(statement, cleaned, Tokens(cleaned), nested, relations);
         }
 
         var named = NamedColumns(text, tokens, relations);

@@ -160,6 +160,12 @@ public sealed class MaskerFlowTests
     [InlineData("SELECT id, reverse(ssn) AS r INTO TEMP y FROM customers WHERE ssn LIKE '0%'")]
     [InlineData("SELECT c INTO y FROM customers c WHERE c.ssn IS NULL")]
     [InlineData("SELECT id INTO y FROM customers WHERE id = 1 UNION SELECT length(ssn) FROM customers")]
+    // A subquery whose rows carry one is judged with the statement around it (probe DE5's fix kept them).
+    [InlineData("INSERT INTO archive SELECT x FROM (SELECT ssn AS x FROM customers WHERE id > 1) s")]
+    [InlineData("INSERT INTO archive SELECT (SELECT ssn FROM customers c WHERE c.id = o.customer_id) FROM orders o")]
+    [InlineData("UPDATE orders SET note = (SELECT reverse(ssn) FROM customers c WHERE c.id = orders.customer_id)")]
+    [InlineData("INSERT INTO archive SELECT x FROM (SELECT y AS x FROM (SELECT card_number AS y FROM customers WHERE ssn > '5') a) b")]
+    [InlineData("CREATE TABLE x AS SELECT a.ssn FROM (SELECT id FROM customers WHERE ssn LIKE '1%') s, customers a")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);
@@ -439,6 +445,14 @@ public sealed class MaskerFlowTests
     [InlineData("SELECT id, email INTO TEMP TABLE y FROM customers WHERE ssn LIKE '0%'")] // probe DB6
     [InlineData("SELECT id INTO public.y FROM customers WHERE card_number IS NULL ORDER BY ssn")]
     [InlineData("CREATE TABLE IF NOT EXISTS y (a, b) AS SELECT id, city FROM customers WHERE card_number IS NULL ORDER BY ssn WITH NO DATA")]
+    // A subquery naming a masked column only to filter, in FROM, in SET or in the select list (probe DE5).
+    [InlineData("INSERT INTO archive SELECT id FROM (SELECT id FROM customers WHERE ssn LIKE '1%') s")]
+    [InlineData("CREATE TABLE x AS SELECT id FROM (SELECT id FROM customers WHERE ssn LIKE '1%') s")]
+    [InlineData("SELECT s.id INTO TEMP y FROM (SELECT id FROM customers WHERE card_number IS NULL) AS s")]
+    [InlineData("UPDATE orders SET status = 'x' FROM (SELECT id FROM customers WHERE ssn LIKE '1%') s WHERE orders.customer_id = s.id")]
+    [InlineData("INSERT INTO archive SELECT o.id, (SELECT count(*) FROM customers c WHERE c.ssn LIKE '1%') FROM orders o")]
+    [InlineData("INSERT INTO archive SELECT b.id, b.city FROM (SELECT id, city FROM (SELECT id, city FROM customers WHERE ssn > '5') a) b")]
+    [InlineData("INSERT INTO archive (SELECT id FROM customers WHERE ssn LIKE '1%')")]
     public void ReadingOrWritingInPlace_IsAllowed(string sql) =>
         Assert.Null(Columns.FlowRefusal(sql));
 
