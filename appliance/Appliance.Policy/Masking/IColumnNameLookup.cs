@@ -33,6 +33,12 @@ internal interface IColumnNameLookup
     bool HasMaskedColumnsUnderOtherNames => false;
 
     /// <summary>
+    /// Whether a function already in the database may have kept a masked column's value where a
+    /// statement reads it back without naming it: a setting, a sequence, a large object, a lock.
+    /// </summary>
+    bool SideChannelsMayHoldMasked => false;
+
+    /// <summary>
     /// What the answers depend on, as a number: lookups with the same one give the same answers.
     /// A plan is cached with it and served only to a lookup of the same, so a catalog read after a
     /// view or column changed meaning does not get the plan of the one before (a view replaced

@@ -44,10 +44,6 @@ internal sealed partial class Masker
         return renamed;
     }
 
-    /// <summary>Whether the statement names a function that may return a masked column, or a view renaming one, anywhere.</summary>
-    internal bool NamesCarrier(string statement, IColumnNameLookup relations) =>
-        HasColumnRules && RenamedMaskedColumns(statement, Tokens(statement), relations) is not null;
-
     /// <summary>A masked column's name, or a name a view the statement reads gives one.</summary>
     private bool IsMaskedName(string identifier, HashSet<string>? renamed) => _columns.Contains(identifier) || renamed?.Contains(identifier) == true;
 
@@ -116,8 +112,20 @@ internal sealed partial class Masker
         var explain = ExplainWord().IsMatch(statement);
         return EitherReading(statement, ignoreFilters: !explain, relations)
             || explain && (NamesRenamingView(statement, Tokens(statement), relations) || ExplainsWriteVerbosely(statement))
-            || ReturnsEveryColumnOfMaskedRelation(statement, relations);
+            || ReturnsEveryColumnOfMaskedRelation(statement, relations)
+            || relations is { SideChannelsMayHoldMasked: true } && SideChannelWord().IsMatch(statement);
     }
+
+    /// <summary>
+    /// What reads back a value a function already in the database may have kept, where the catalog
+    /// says one does (probe DP1, DP3, DP4: set_config, setval, lo_from_bytea from a trigger): a
+    /// setting, a sequence's value, a large object, a lock's key, the next random number. Read so,
+    /// its computed and origin-less columns are masked whole (SHOW's too).
+    /// </summary>
+    [System.Text.RegularExpressions.GeneratedRegex(
+        @"\b(current_setting|pg_settings|show|currval|lastval|pg_sequence_last_value|last_value|pg_sequences|lo_get|loread|lo_tell|lo_tell64|pg_largeobject|pg_largeobject_metadata|pg_locks|random|pg_replication_origin_status|pg_replication_slots)\b",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex SideChannelWord();
 
     /// <summary>
     /// A RETURNING list's <c>*</c> (or <c>t.*</c>) in a statement naming a relation that holds a

@@ -214,6 +214,8 @@ internal sealed partial class Masker
 
         public bool HasMaskedColumnsUnderOtherNames => catalog.HasMaskedColumnsUnderOtherNames;
 
+        public bool SideChannelsMayHoldMasked => catalog.SideChannelsMayHoldMasked;
+
         public long Version => catalog.Version;
     }
 }

@@ -73,10 +73,13 @@ internal sealed class ColumnCatalog : IColumnNameLookup
             }
         }
 
-        Version = version;
+        _version = version;
     }
 
-    public long Version { get; }
+    private readonly long _version;
+
+    /// <summary>What the answers depend on, as a number; a database whose functions keep values reads statements differently.</summary>
+    public long Version => SideChannelsMayHoldMasked ? _version ^ (1L << 62) : _version;
 
     public static long Key(uint tableOid, short attributeNumber) => ((long)tableOid << 16) | (ushort)attributeNumber;
 
@@ -108,4 +111,13 @@ internal sealed class ColumnCatalog : IColumnNameLookup
     public IReadOnlySet<string>? MaskedColumnsUnderOtherNames(string relationName) => _viewColumns.GetValueOrDefault(relationName);
 
     public bool HasMaskedColumnsUnderOtherNames => _viewColumns.Count > 0;
+
+    /// <summary>
+    /// Whether the database has functions that may return a masked column: one may have made a
+    /// relation since a session's login, which that session's catalog does not know (probe DL9, DP5).
+    /// </summary>
+    public bool HasFunctions { get; init; }
+
+    /// <summary>Whether such a function keeps a value for a later statement (a setting, a sequence, a large object: probe DP1, DP3, DP4).</summary>
+    public bool SideChannelsMayHoldMasked { get; init; }
 }

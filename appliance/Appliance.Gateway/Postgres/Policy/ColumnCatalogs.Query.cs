@@ -126,7 +126,13 @@ internal sealed partial class ColumnCatalogs
         // The columns whose default or generated expression calls such a function (kind d): each
         // insert stores what it returns (probe DC3: INSERT … RETURNING note gave the SSN back).
         "UNION ALL SELECT DISTINCT u.rel, c.relname::text, a.attname::text, NULL, NULL, u.col::text, 'd' FROM ffilled u " +
-        "JOIN pg_catalog.pg_class c ON c.oid = u.rel JOIN pg_catalog.pg_attribute a ON a.attrelid = u.rel AND a.attnum = u.col";
+        "JOIN pg_catalog.pg_class c ON c.oid = u.rel JOIN pg_catalog.pg_attribute a ON a.attrelid = u.rel AND a.attnum = u.col " +
+        // The relations a trigger of such a function is on (kind t): a write to one may raise what it
+        // read in a notice or error (probe DP7), whose values are withheld as a masked table's are.
+        "UNION ALL SELECT DISTINCT t.tgrelid, c.relname::text, NULL, NULL, NULL, NULL, 't' FROM pg_catalog.pg_trigger t JOIN fnall f ON f.oid = t.tgfoid " +
+        "JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid " +
+        // Whether such a function keeps a value (kind s).
+        "UNION ALL SELECT 0::oid, NULL, NULL, NULL, NULL, NULL, 's' FROM fside WHERE keeps";
 
     /// <summary>
     /// Around the names of a pattern: a name standing as a word, where a name's characters are
@@ -243,6 +249,10 @@ internal sealed partial class ColumnCatalogs
             .Append($"CROSS JOIN LATERAL regexp_matches(s.src, '{WriteTarget}', 'gi') m ")
             .Append($"CROSS JOIN LATERAL (SELECT {TargetName}) n (name) JOIN pg_catalog.pg_class c ON c.relname = n.name ")
             .Append("WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')), ")
+            // Whether such a function, or one it calls, keeps a value where a later statement reads it
+            // back (a setting, a sequence, a large object, a lock; SQL it builds may do anything): probe
+            // DP1, DP3, DP4 (set_config, setval, lo_from_bytea called from a trigger or a function).
+            .Append($"fside (keeps) AS (SELECT EXISTS (SELECT 1 FROM freach r JOIN fnall f ON f.oid = r.root JOIN fcand s ON s.oid = r.oid WHERE {Uncommented("s.src")} ~* E'{SideChannelWrite}')), ")
             // Where a filled relation's values go on (col NULL: from any column; up: each column of the
             // relation they reach): a partition's column to the same of the tables above it (DD1); a
             // table's rows to its partitions and children; what a trigger on it writes into, through
@@ -275,6 +285,10 @@ internal sealed partial class ColumnCatalogs
             .Append("ffilled (rel, col) AS (SELECT ad.adrelid, ad.adnum FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_depend d ")
             .Append("ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass ")
             .Append("JOIN fnall f ON f.oid = d.refobjid ")
+            // A default reading a kept value back (DP1: DEFAULT current_setting('my.v')), by its text:
+            // no dependency on a built-in is recorded.
+            .Append("UNION SELECT ad.adrelid, ad.adnum FROM pg_catalog.pg_attrdef ad ")
+            .Append($"WHERE (SELECT keeps FROM fside) AND pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) ~* E'{SideChannelRead}' ")
             .Append("UNION SELECT a.attrelid, a.attnum FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_type'::regclass ")
             .Append("AND d.objid = a.atttypid AND d.refclassid = 'pg_catalog.pg_proc'::regclass JOIN fnall f ON f.oid = d.refobjid ")
             .Append("WHERE a.attnum > 0 AND NOT a.attisdropped ")
@@ -283,6 +297,8 @@ internal sealed partial class ColumnCatalogs
             // batches, 400 ms of a login (probe DN6).
             .Append("UNION SELECT a.attrelid, a.attnum FROM pg_catalog.pg_attribute a WHERE a.attrelid = ANY (ARRAY(SELECT t.tgrelid FROM pg_catalog.pg_trigger t JOIN fnall f ON f.oid = t.tgfoid ")
             .Append("WHERE (t.tgtype & 1) = 1 AND (t.tgtype & 66) <> 0 UNION SELECT w.rel FROM freach r JOIN fnall f ON f.oid = r.root JOIN fw w ON w.oid = r.oid ")
+            // Where such a kept value may be: what a function reading it back writes (DP1: a trigger copying current_setting).
+            .Append($"UNION SELECT w.rel FROM fw w JOIN fcand s ON s.oid = w.oid WHERE (SELECT keeps FROM fside) AND {Uncommented("s.src")} ~* E'{SideChannelRead}' ")
             .Append("UNION SELECT r.ev_class FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass ")
             .Append("AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_proc'::regclass JOIN fnall f ON f.oid = d.refobjid WHERE r.rulename <> '_RETURN' ")
             // A rule reading a masked column itself (DN1: DO INSTEAD UPDATE … SET note = (SELECT reverse(ssn) …) RETURNING …).
@@ -349,6 +365,13 @@ internal sealed partial class ColumnCatalogs
         "(?:if[[:space:]]+not[[:space:]]+exists[[:space:]]+)?(?:only[[:space:]]+)?" +
         "(?:(?:(?:u&)?\"(?:[^\"]|\"\")+\"(?:[[:space:]]*uescape[[:space:]]*''[^'']'')?|[[:alnum:]_$]+)[[:space:]]*[.][[:space:]]*)?" +
         "((?:u&)?\"(?:[^\"]|\"\")+\"|[[:alnum:]_$]+)(?:[[:space:]]*uescape[[:space:]]*''([^''])'')?";
+
+    /// <summary>What keeps a value for a later statement (a regex for an <c>E'…'</c> string): the copy check's sinks, nextval, and SQL built at run time.</summary>
+    private static readonly string SideChannelWrite =
+        "\\\\m(" + string.Join("|", Appliance.Policy.Masking.Masker.Sinks.Order(StringComparer.Ordinal)) + "|nextval|execute)\\\\M";
+
+    /// <summary>A body or default reading such a kept value back (a regex for an <c>E'…'</c> string).</summary>
+    private const string SideChannelRead = "\\\\m(current_setting|currval|lastval|pg_sequence_last_value|lo_get|loread|pg_settings|pg_largeobject|pg_locks|last_value)\\\\M";
 
     internal const string UnreadableBody =
         @"u&[''""]|\\\\([0-7]{3}|x[0-9a-f]{2}|u[0-9a-f]{4})|\\m(execute|query_to_xml\\w*|table_to_xml\\w*|cursor_to_xml\\w*|schema_to_xml\\w*|database_to_xml\\w*|ts_stat|ts_rewrite|dblink\\w*)\\M";

@@ -116,7 +116,11 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
 
         return new ColumnCatalog(
             reader.Masked.ToFrozenDictionary(), relations.Set, reader.MaskedRelationNames.Concat(maskedViews.Keys).ToFrozenSet(), relations.Names,
-            maskedViews.ToFrozenDictionary(v => v.Key, v => v.Value.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal));
+            maskedViews.ToFrozenDictionary(v => v.Key, v => v.Value.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal))
+        {
+            HasFunctions = reader.Functions.Count > 0,
+            SideChannelsMayHoldMasked = reader.SideChannels,
+        };
     }
 
     private static CatalogReader Load(
@@ -172,6 +176,9 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         /// <summary>The names of the user functions that may return a masked column's value (<see cref="FunctionsQuery"/>).</summary>
         public HashSet<string> Functions { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>Whether such a function keeps a value where a later statement reads it back (a setting, a sequence, a large object).</summary>
+        public bool SideChannels { get; private set; }
+
         /// <summary>Each view read, with its version (<c>oid:xmin</c>).</summary>
         public List<(string Version, MaskedViews.View View)> Views { get; } = [];
 
@@ -218,10 +225,18 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         private void View(DataRowMessage row)
         {
             var values = Values(row, 7);
-            if (values[6] == "f")
+            switch (values[6])
             {
-                Functions.Add(values[1] ?? throw new PgProtocolException("Unexpected catalog row."));
-                return;
+                case "f":
+                    Functions.Add(values[1] ?? throw new PgProtocolException("Unexpected catalog row."));
+                    return;
+                case "t":
+                    // A write to it may raise what its trigger read: it counts as holding a masked column.
+                    MaskedRelationNames.Add(values[1] ?? throw new PgProtocolException("Unexpected catalog row."));
+                    return;
+                case "s":
+                    SideChannels = true;
+                    return;
             }
 
             if (values[6] == "d")

@@ -50,7 +50,7 @@ internal sealed partial class PgSession
         }
 
         needsText = masker.HasColumnRules && !(shape.AllFromTables && CatalogKnowsAll(shape));
-        if (needsText && _unknownMayHoldMasked && ReadsUnknownRelation(shape))
+        if (needsText && UnknownMayHoldMasked && ReadsUnknownRelation(shape))
         {
             return masker.GetPlan(Fields(shape), mentionsMasked: true, _catalog);
         }
@@ -151,27 +151,13 @@ internal sealed partial class PgSession
     }
 
     /// <summary>
-    /// Set once the session ran a statement calling a function that may return a masked column
-    /// (or naming a view that renames one): such a function may have made a relation holding its
-    /// values (probe DL9: a function's CREATE TABLE … AS), which the catalog read at login does not
-    /// know. From then on a result reading a relation the catalog does not know is planned as one
-    /// reading a masked column: its columns from that relation, and its computed ones, are withheld.
+    /// Whether a relation the session's catalog does not know may hold a masked column's values: the
+    /// database has functions that may return one, and such a function (called, or fired by a
+    /// trigger) may have made one since the login (probe DL9: a function's CREATE TABLE … AS; DP5: a
+    /// trigger's). A result reading such a relation is then planned as one reading a masked column:
+    /// its columns from that relation, and its computed ones, are withheld, with a notice.
     /// </summary>
-    private bool _unknownMayHoldMasked;
-
-    private string? _carrierChecked;
-
-    /// <summary>At each statement sent, until a call of such a function is seen (a text seen last is not read again).</summary>
-    private void NoteCarrierCall(string sql)
-    {
-        if (_unknownMayHoldMasked || ReferenceEquals(sql, _carrierChecked) || !_catalog.HasMaskedColumnsUnderOtherNames || !_runtime.Masks)
-        {
-            return;
-        }
-
-        _carrierChecked = sql;
-        _unknownMayHoldMasked = _runtime.Masker.NamesCarrier(sql, _catalog);
-    }
+    private bool UnknownMayHoldMasked => _catalog.HasFunctions;
 
     private bool ReadsUnknownRelation(ResultShapeInfo shape)
     {

@@ -42,7 +42,6 @@ internal sealed partial class PgSession
     {
         var held = _approvedHold;
         _approvedHold = null;
-        NoteCarrierCall(maskedSql);
         return new(++_seq, held?.At ?? _services.Time.GetUtcNow(), maskedSql, parameters, string.IsNullOrEmpty(guardrail) ? null : guardrail, held?.Timestamp);
     }
 
