@@ -104,17 +104,18 @@ internal sealed partial class Masker
     }
 
     /// <summary>
-    /// The statement with each parenthesized query that names a masked column but whose rows carry
-    /// none (read as an INSERT's source is: it names it only to filter) put as <c>SELECT NULL</c>;
-    /// null when there is none. Such a subquery gives the statement around it no masked value (probe
-    /// DE5: INSERT … SELECT id FROM (SELECT id FROM customers WHERE ssn LIKE '1%') s was refused as a
-    /// copy of ssn). A query whose rows may carry one is kept, and judged with the statement; the
-    /// queries inside it are read the same way.
+    /// The statement with the masked columns that a parenthesized query names only to filter (its
+    /// rows carry none, read as an INSERT's source is) renamed <c>gateway_filter</c>; null when there
+    /// are none. Such a subquery gives the statement around it no masked value (probe DE5: INSERT …
+    /// SELECT id FROM (SELECT id FROM customers WHERE ssn LIKE '1%') s was refused as a copy of ssn).
+    /// Only the names go: a whole row of the query around it stays to be judged with the statement
+    /// (review R1: (SELECT c::text WHERE c.ssn IS NOT NULL) FROM customers c, replaced whole, copied
+    /// the rows). A query whose rows carry one is kept, and the queries inside it are read the same way.
     /// </summary>
     private string? WithoutCleanSubqueries(string text, List<SqlToken> tokens, IColumnNameLookup? relations)
     {
-        System.Text.StringBuilder? cleaned = null;
-        var copied = 0;
+        List<int>? named = null;
+        List<int>? filtered = null;
         TokenIndex? index = null;
         for (var i = 0; i + 1 < tokens.Count; i++)
         {
@@ -131,17 +132,29 @@ internal sealed partial class Masker
                 return null;
             }
 
-            var inner = text[tokens[i].End..tokens[close].Start];
-            if (Mentions(inner, depth: 0, lookInStrings: true) && QueryCopy(inner, relations) is null)
+            named ??= NamedColumns(text, tokens, relations);
+            var (open, end) = (i, close);
+            if (named.Exists(n => n > open && n < end) && QueryCopy(text[tokens[i].End..tokens[close].Start], relations) is null)
             {
-                cleaned ??= new System.Text.StringBuilder(text.Length);
-                cleaned.Append(text, copied, tokens[i].End - copied).Append("SELECT NULL");
-                copied = tokens[close].Start;
+                (filtered ??= []).AddRange(named.Where(n => n > open && n < end));
                 i = close;
             }
         }
 
-        return cleaned?.Append(text, copied, text.Length - copied).ToString();
+        if (filtered is null)
+        {
+            return null;
+        }
+
+        var cleaned = new System.Text.StringBuilder(text.Length);
+        var copied = 0;
+        foreach (var n in filtered)
+        {
+            cleaned.Append(text, copied, tokens[n].Start - copied).Append("gateway_filter");
+            copied = tokens[n].Start + tokens[n].Length;
+        }
+
+        return cleaned.Append(text, copied, text.Length - copied).ToString();
     }
 
     /// <summary>The statements found inside statement <paramref name="index"/> (deeper, right after it).</summary>

@@ -877,9 +877,21 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"CREATE FUNCTION {table}_v3f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO {table}_v3 VALUES (NEW.id, current_setting('my.s', true)); RETURN NULL; END$$; " +
             $"CREATE TRIGGER a AFTER INSERT ON {table}_ntf FOR EACH ROW EXECUTE FUNCTION {table}_v3f(); " +
             $"CREATE FUNCTION {table}_raise() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE NOTICE 'got %', reverse({table}_l3(NEW.id)); RETURN NULL; END$$; " +
-            $"CREATE TRIGGER b AFTER INSERT ON {table}_ntf FOR EACH ROW EXECUTE FUNCTION {table}_raise()");
+            $"CREATE TRIGGER b AFTER INSERT ON {table}_ntf FOR EACH ROW EXECUTE FUNCTION {table}_raise(); " +
+            // What a trigger or rule on the masked table itself writes (review R2), through a helper named
+            // in quotes, past a string holding -- (R3), into a quoted name without a space before it (R4).
+            $"CREATE TABLE {table}_audit (body text); CREATE TABLE {table}_audit2 (body text); CREATE TABLE {table}_ruled (id int, body text); " +
+            $"CREATE FUNCTION \"{table}_Put\"(v text) RETURNS void LANGUAGE sql AS 'INSERT INTO{Quoted(table + "_audit2")} VALUES (v)'; " +
+            $"CREATE FUNCTION {table}_audited() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO {table}_audit VALUES (row_to_json(NEW)::text); " +
+            $"PERFORM '--'; PERFORM \"{table}_Put\"(row_to_json(NEW)::text); RETURN NULL; END$$; " +
+            $"CREATE TRIGGER a AFTER INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_audited(); " +
+            $"CREATE RULE r AS ON INSERT TO {table} DO ALSO INSERT INTO {table}_ruled VALUES (NEW.id, NEW::text); " +
+            $"INSERT INTO {table} (id, ssn) VALUES (2, '{ssn}')");
         return (table, ssn);
     }
+
+    /// <summary>A name quoted.</summary>
+    private static string Quoted(string name) => "\"" + name + "\"";
 
     /// <summary>A table's name of 63 characters.</summary>
     private static string LongTable(string table) => (table + "_table_").PadRight(63, 'y');
@@ -957,6 +969,9 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"SELECT note, reverse(note) FROM {table}_u5",
             $"SELECT note, reverse(note) FROM {LongTable(table)}",
             $"SELECT note, reverse(note) FROM {table}_nc",
+            $"SELECT body, reverse(body) FROM {table}_audit",
+            $"SELECT body, reverse(body) FROM {table}_audit2",
+            $"SELECT body, reverse(body) FROM {table}_ruled",
         })
         {
             var row = await RowAsync(connection, sql);

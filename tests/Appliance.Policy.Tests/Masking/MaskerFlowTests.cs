@@ -166,6 +166,10 @@ public sealed class MaskerFlowTests
     [InlineData("UPDATE orders SET note = (SELECT reverse(ssn) FROM customers c WHERE c.id = orders.customer_id)")]
     [InlineData("INSERT INTO archive SELECT x FROM (SELECT y AS x FROM (SELECT card_number AS y FROM customers WHERE ssn > '5') a) b")]
     [InlineData("CREATE TABLE x AS SELECT a.ssn FROM (SELECT id FROM customers WHERE ssn LIKE '1%') s, customers a")]
+    // A subquery filtering on one but reading the outer query's whole row (review R1).
+    [InlineData("INSERT INTO archive SELECT (SELECT c::text WHERE c.ssn IS NOT NULL) FROM customers c")]
+    [InlineData("INSERT INTO archive SELECT (SELECT to_jsonb(c) WHERE c.ssn IS NOT NULL) FROM customers c")]
+    [InlineData("INSERT INTO archive SELECT l.x FROM customers c, LATERAL (SELECT c AS x WHERE c.ssn IS NOT NULL) l")]
     public void CopyingAMaskedColumn_IsRefused_NamingIt(string sql)
     {
         var refusal = Columns.FlowRefusal(sql);

@@ -237,8 +237,12 @@ internal sealed partial class ColumnCatalogs
             // calls, by name (probe DL2: one handed the value to a helper that wrote it), read only for
             // the functions reached.
             .Append("freach (root, oid) AS (SELECT oid, oid FROM fnall UNION SELECT tgfoid, tgfoid FROM pg_catalog.pg_trigger ")
-            .Append($"UNION SELECT r.root, p.oid FROM freach r JOIN pg_catalog.pg_proc s ON s.oid = r.oid CROSS JOIN LATERAL regexp_matches({Uncommented("s.prosrc")}, ")
-            .Append("'([[:alnum:]_$]+)\"?[[:space:]]*[(]', 'g') m JOIN pg_catalog.pg_proc p ON p.proname = lower(m[1]) ")
+            // Read with and without comments (review R3: a string holding -- hid the rest of its line),
+            // a quoted name as written, an unquoted one in lower case.
+            .Append("UNION SELECT r.root, p.oid FROM freach r JOIN pg_catalog.pg_proc s ON s.oid = r.oid ")
+            .Append($"CROSS JOIN LATERAL (VALUES (s.prosrc), ({Uncommented("s.prosrc")})) b (src) ")
+            .Append("CROSS JOIN LATERAL regexp_matches(b.src, '(\"(?:[^\"]|\"\")+\"|[[:alnum:]_$]+)[[:space:]]*[(]', 'g') m ")
+            .Append("JOIN pg_catalog.pg_proc p ON p.proname = CASE WHEN left(m[1], 1) = '\"' THEN replace(substr(m[1], 2, length(m[1]) - 2), '\"\"', '\"') ELSE lower(m[1]) END ")
             .Append("WHERE p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) AND p.prokind <> 'a'), ")
             // What each of them writes into, by the names its body gives after INTO (INSERT, MERGE,
             // SELECT … INTO), UPDATE, COPY, CREATE TABLE or MATERIALIZED VIEW, read with and without its
@@ -261,6 +265,10 @@ internal sealed partial class ColumnCatalogs
             // the functions it calls (DL7); the relations its rules write or read, and a rule's own
             // relation from them (DK1, DL3, DL6); a view's rows to the relations it reads, which an
             // insert through it fills (DL5); a key's rows to the tables referencing it (DL8: ON UPDATE CASCADE).
+            // What a rule (not a view's) writes, read from its definition as a body's writes are.
+            .Append($"frulew (rel, up) AS (SELECT r.ev_class, c.oid FROM pg_catalog.pg_rewrite r CROSS JOIN LATERAL regexp_matches(pg_catalog.pg_get_ruledef(r.oid), '{WriteTarget}', 'gi') m ")
+            .Append($"CROSS JOIN LATERAL (SELECT {TargetName}) n (name) JOIN pg_catalog.pg_class c ON c.relname = n.name ")
+            .Append("WHERE r.rulename <> '_RETURN' AND c.oid <> r.ev_class AND c.relkind IN ('r', 'p', 'v', 'm', 'f')), ")
             .Append("fedge (rel, up) AS (SELECT i.inhparent, i.inhrelid FROM pg_catalog.pg_inherits i ")
             .Append("UNION SELECT t.tgrelid, w.rel FROM pg_catalog.pg_trigger t JOIN freach r ON r.root = t.tgfoid JOIN fw w ON w.oid = r.oid ")
             // A view's rows go to what it reads; a rule's, only to what its action writes, read from its
@@ -268,9 +276,7 @@ internal sealed partial class ColumnCatalogs
             .Append("UNION SELECT r.ev_class, d.refobjid FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d ")
             .Append("ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> r.ev_class ")
             .Append("WHERE r.rulename = '_RETURN' ")
-            .Append($"UNION SELECT r.ev_class, c.oid FROM pg_catalog.pg_rewrite r CROSS JOIN LATERAL regexp_matches(pg_catalog.pg_get_ruledef(r.oid), '{WriteTarget}', 'gi') m ")
-            .Append($"CROSS JOIN LATERAL (SELECT {TargetName}) n (name) JOIN pg_catalog.pg_class c ON c.relname = n.name ")
-            .Append("WHERE r.rulename <> '_RETURN' AND c.oid <> r.ev_class AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ")
+            .Append("UNION SELECT rel, up FROM frulew ")
             .Append("UNION SELECT d.refobjid, r.ev_class FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d ")
             .Append("ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> r.ev_class ")
             .Append("WHERE r.rulename <> '_RETURN' ")
@@ -299,6 +305,14 @@ internal sealed partial class ColumnCatalogs
             // batches, 400 ms of a login (probe DN6).
             .Append("UNION SELECT a.attrelid, a.attnum FROM pg_catalog.pg_attribute a WHERE a.attrelid = ANY (ARRAY(SELECT t.tgrelid FROM pg_catalog.pg_trigger t JOIN fnall f ON f.oid = t.tgfoid ")
             .Append("WHERE (t.tgtype & 1) = 1 AND (t.tgtype & 66) <> 0 UNION SELECT w.rel FROM freach r JOIN fnall f ON f.oid = r.root JOIN fw w ON w.oid = r.oid ")
+            // What a trigger on a relation holding a masked column writes, through the functions it calls
+            // (review R2: an audit trigger copying row_to_json(NEW) into a log), and what such a relation's
+            // rules write.
+            .Append("UNION SELECT w.rel FROM pg_catalog.pg_trigger t JOIN freach r ON r.root = t.tgfoid JOIN fw w ON w.oid = r.oid ")
+            // Not a relation holding one itself, whose clean columns would all be masked (a write of ssn
+            // into a clean column of the same table is not followed: docs, probe CW3).
+            .Append("WHERE t.tgrelid = ANY (ARRAY(SELECT rel FROM holders)) AND NOT w.rel = ANY (ARRAY(SELECT rel FROM holders)) ")
+            .Append("UNION SELECT w.up FROM frulew w WHERE w.rel = ANY (ARRAY(SELECT rel FROM holders)) AND NOT w.up = ANY (ARRAY(SELECT rel FROM holders)) ")
             // Where such a kept value may be: what a function reading it back writes (DP1: a trigger copying current_setting).
             // By index: a join with the candidates' CTE hashed its 2,000 bodies (20 ms).
             .Append($"UNION SELECT w.rel FROM fw w JOIN pg_catalog.pg_proc s ON s.oid = w.oid WHERE (SELECT keeps FROM fside) AND s.prosrc ~* E'{SideChannelRead}' ")
@@ -307,9 +321,12 @@ internal sealed partial class ColumnCatalogs
             // A rule reading a masked column itself (DN1: DO INSTEAD UPDATE … SET note = (SELECT reverse(ssn) …) RETURNING …).
             .Append("UNION SELECT r.ev_class FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass ")
             .Append("AND d.objid = r.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass JOIN masked m ON m.rel = d.refobjid ")
-            .Append("AND (d.refobjsubid = m.col OR d.refobjsubid = 0) WHERE r.rulename <> '_RETURN')) ")
+            .Append("AND (d.refobjsubid = m.col OR d.refobjsubid = 0) WHERE r.rulename <> '_RETURN' AND d.refobjid <> r.ev_class)) ")
             .Append("AND a.attnum > 0 AND NOT a.attisdropped ")
-            .Append("UNION SELECT m.up, m.upcol FROM ffilled u JOIN fup m ON m.rel = u.rel AND (m.col IS NULL OR m.col = u.col)), ")
+            // Not on into a relation holding a masked column, whose clean columns would all be masked
+            // (its rule writing its rows into a log filled by them led back to it).
+            .Append("UNION SELECT m.up, m.upcol FROM ffilled u JOIN fup m ON m.rel = u.rel AND (m.col IS NULL OR m.col = u.col) ")
+            .Append("WHERE NOT m.up = ANY (ARRAY(SELECT rel FROM holders))), ")
             // And the views reading such a filled column, or its row (probe DE1: a view over one let it
             // out as the view's own), which are then masked by what their columns read.
             .Append("fviews (view) AS (SELECT view FROM fcallers UNION SELECT x.view FROM reads x JOIN ffilled u ON x.rel = u.rel AND (x.col = u.col OR x.col = 0) ")
@@ -330,27 +347,37 @@ internal sealed partial class ColumnCatalogs
     /// </summary>
     /// <summary>
     /// A body's text with its comments read as spaces (a comment inside a string is cut too): block
-    /// comments from the innermost out, three deep, as PostgreSQL nests them (probe DN4: a comment in
+    /// comments from the innermost out, five deep, as PostgreSQL nests them (probe DN4: a comment in
     /// a comment hid the table name), then line comments.
     /// </summary>
     private static string Uncommented(string src)
     {
         const string Innermost = "'/[*]([^*/]|[*]+[^*/]|/+[^*/])*[*]+/'";
-        return $"regexp_replace(regexp_replace(regexp_replace(regexp_replace({src}, {Innermost}, ' ', 'g'), {Innermost}, ' ', 'g'), {Innermost}, ' ', 'g'), " +
-            "'--[^' || chr(10) || ']*', ' ', 'g')";
+        var text = src;
+        for (var level = 0; level < 5; level++)
+        {
+            text = $"regexp_replace({text}, {Innermost}, ' ', 'g')";
+        }
+
+        // A line comment ends at a line feed or a carriage return (review R3).
+        return $"regexp_replace({text}, '--[^' || chr(10) || chr(13) || ']*', ' ', 'g')";
     }
 
     /// <summary>
     /// The relation name a <see cref="WriteTarget"/> match gives (m[1], m[2] its UESCAPE character):
-    /// unquoted in lower case, quoted as written, a <c>U&amp;"…"</c> name decoded (probe DN2; only
-    /// escapes of four hex digits outside the surrogates, which cannot fail), and cut to 63 bytes at
-    /// a character's end, as PostgreSQL cuts an identifier (DN3).
+    /// unquoted in lower case, quoted as written, a <c>U&amp;"…"</c> name decoded (probe DN2) where its
+    /// escapes are of ASCII characters (chr() of others can fail in a database's encoding, and
+    /// unistr() exists from PostgreSQL 14 only; either failing would fail the whole login's read:
+    /// review R5, R6), and cut to 63 bytes at a character's end, as PostgreSQL cuts an identifier
+    /// (DN3). Backslashes are written chr(92), past C#'s, SQL's and the regex's escaping.
     /// </summary>
     private const string TargetName =
         "(SELECT CASE WHEN octet_length(t) <= 63 THEN t ELSE (SELECT left(t, k) FROM generate_series(63, 1, -1) k WHERE octet_length(left(t, k)) <= 63 LIMIT 1) END " +
-        "FROM (SELECT CASE WHEN m[1] ~* '^u&\"' THEN (SELECT CASE WHEN e ~ E'^([^\\\\\\\\]|\\\\\\\\\\\\\\\\|\\\\\\\\(?![dD][89a-fA-F])(?!0000)[0-9a-fA-F]{4})*$' THEN unistr(e) END " +
-        "FROM (SELECT CASE WHEN m[2] IS NULL THEN u ELSE replace(replace(u, E'\\\\', E'\\\\\\\\'), m[2], E'\\\\') END " +
-        "FROM (SELECT replace(substr(m[1], 4, length(m[1]) - 4), '\"\"', '\"')) q (u)) r (e)) " +
+        "FROM (SELECT CASE WHEN m[1] ~* '^u&\"' THEN (SELECT CASE WHEN e ~ ('^(' || b || '(?:[+]00)?00[2-7][0-9a-fA-F]|' || b || b || '|[^' || b || '])*$') " +
+        "THEN (SELECT string_agg(CASE WHEN y.x[1] IS NOT NULL THEN chr(('x' || y.x[1])::bit(16)::int) WHEN y.x[2] IS NOT NULL THEN chr(92) ELSE y.x[3] END, '' ORDER BY y.n) " +
+        "FROM regexp_matches(e, b || '(?:[+]00)?(00[2-7][0-9a-fA-F])|(' || b || b || ')|([^' || b || '])', 'g') WITH ORDINALITY y (x, n)) END " +
+        "FROM (SELECT CASE WHEN m[2] IS NULL THEN u ELSE replace(replace(u, chr(92), chr(92) || chr(92)), m[2], chr(92)) END, chr(92) || chr(92) " +
+        "FROM (SELECT replace(substr(m[1], 4, length(m[1]) - 4), '\"\"', '\"')) q (u)) r (e, b)) " +
         "WHEN left(m[1], 1) = '\"' THEN replace(substr(m[1], 2, length(m[1]) - 2), '\"\"', '\"') ELSE lower(m[1]) END) x (t))";
 
     /// <summary>
@@ -363,8 +390,8 @@ internal sealed partial class ColumnCatalogs
     /// past ONLY and a schema, unquoted or quoted (its doubled quotes kept).
     /// </summary>
     private const string WriteTarget =
-        "(?:^|[^[:alnum:]_$])(?:into[[:space:]]+(?:(?:temp|temporary|unlogged)[[:space:]]+)?(?:table[[:space:]]+)?|update[[:space:]]+|copy[[:space:]]+" +
-        "|create[[:space:]]+(?:(?:global|local)[[:space:]]+)?(?:(?:temp|temporary|unlogged)[[:space:]]+)?table[[:space:]]+|materialized[[:space:]]+view[[:space:]]+)" +
+        "(?:^|[^[:alnum:]_$])(?:into(?:[[:space:]]+|(?=\"))(?:(?:temp|temporary|unlogged)[[:space:]]+)?(?:table(?:[[:space:]]+|(?=\")))?|update(?:[[:space:]]+|(?=\"))|copy(?:[[:space:]]+|(?=\"))" +
+        "|create[[:space:]]+(?:(?:global|local)[[:space:]]+)?(?:(?:temp|temporary|unlogged)[[:space:]]+)?table(?:[[:space:]]+|(?=\"))|materialized[[:space:]]+view(?:[[:space:]]+|(?=\")))" +
         "(?:if[[:space:]]+not[[:space:]]+exists[[:space:]]+)?(?:only[[:space:]]+)?" +
         "(?:(?:(?:u&)?\"(?:[^\"]|\"\")+\"(?:[[:space:]]*uescape[[:space:]]*''[^'']'')?|[[:alnum:]_$]+)[[:space:]]*[.][[:space:]]*)?" +
         "((?:u&)?\"(?:[^\"]|\"\")+\"|[[:alnum:]_$]+)(?:[[:space:]]*uescape[[:space:]]*''([^''])'')?";
