@@ -64,6 +64,14 @@ internal sealed partial class Masker
                     + "masking cannot follow them";
             }
 
+            if (relations is { SideChannelsMayHoldMasked: true } && statement.Kind is "INSERT" or "UPDATE" or "MERGE" or "CREATE" or "SELECT"
+                && (statement.Kind != "SELECT" || SelectsInto(statement)) && SideChannelWord().IsMatch(text))
+            {
+                // Read back, such a value is masked whole; stored in a table, it would read back clear (probe DQ1).
+                return "the statement stores a value read back from a setting, a sequence, a large object or a lock, where a function already in the "
+                    + "database may have kept a masked column's value: its reads are masked whole, and a copy of one is not made through the gateway";
+            }
+
             if (CopyNamedLikeCleanRelation(statement, text, tokens, relations) is { } shadowed)
             {
                 return $"the statement copies rows that may hold masked columns into \"{shadowed}\", the name of a relation that holds none: "

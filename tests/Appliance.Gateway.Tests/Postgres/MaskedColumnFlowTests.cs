@@ -1008,6 +1008,9 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         }
 
         Assert.Equal(["****"], await RowAsync(connection, $"SELECT note FROM {table}_v3"));
+        var stored = await FailsAsync(connection, "INSERT INTO {0}_v3 SELECT 9, current_setting('my.s')", table);
+        Assert.Equal("42501", stored.SqlState);
+        Assert.Contains("a copy of one is not made through the gateway", stored.MessageText, StringComparison.Ordinal);
         Assert.DoesNotContain(notices, n => n.Contains(new string(ssn.Reverse().ToArray()), StringComparison.Ordinal));
 
         // A CALL of such a procedure is masked, or refused where the text holds a word the copy check
