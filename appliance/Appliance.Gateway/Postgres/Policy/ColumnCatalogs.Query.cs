@@ -338,14 +338,6 @@ internal sealed partial class ColumnCatalogs
     }
 
     /// <summary>
-    /// What makes a body unreadable by its words (a regex, written for an <c>E'…'</c> string): a name escaped in a <c>U&amp;"…"</c> or <c>U&amp;'…'</c> literal or a string's
-    /// octal, hex or Unicode escape (probe DB1, DB2: <c>U&amp;"\0073sn"</c>, <c>E'\163sn'</c>), and SQL
-    /// built at run time: PL/pgSQL's <c>EXECUTE</c>, the functions that run a query given as text
-    /// (<c>query_to_xml</c>, <c>ts_stat</c>, <c>dblink</c> …; DB3: a function reading any relation by
-    /// a regclass argument). Such a function is taken to return a masked column: its callers' columns
-    /// are masked whole, copies of them refused.
-    /// </summary>
-    /// <summary>
     /// A body's text with its comments read as spaces (a comment inside a string is cut too): block
     /// comments from the innermost out, five deep, as PostgreSQL nests them (probe DN4: a comment in
     /// a comment hid the table name), then line comments.
@@ -381,10 +373,6 @@ internal sealed partial class ColumnCatalogs
         "WHEN left(m[1], 1) = '\"' THEN replace(substr(m[1], 2, length(m[1]) - 2), '\"\"', '\"') ELSE lower(m[1]) END) x (t))";
 
     /// <summary>
-    /// A relation a body writes into (a regex in a standard string): the name after INSERT INTO, UPDATE,
-    /// MERGE INTO or COPY, past ONLY and a schema, unquoted or quoted (its doubled quotes kept).
-    /// </summary>
-    /// <summary>
     /// A relation a body writes into (a regex in a standard string): the name after INTO (INSERT, MERGE,
     /// SELECT … INTO), UPDATE, COPY, CREATE [TEMP|UNLOGGED] TABLE or MATERIALIZED VIEW [IF NOT EXISTS],
     /// past ONLY and a schema, unquoted or quoted (its doubled quotes kept).
@@ -403,6 +391,14 @@ internal sealed partial class ColumnCatalogs
     /// <summary>A body or default reading such a kept value back (a regex for an <c>E'…'</c> string).</summary>
     private const string SideChannelRead = "\\\\m(current_setting|currval|lastval|pg_sequence_last_value|lo_get|loread|pg_settings|pg_largeobject|pg_locks|last_value)\\\\M";
 
+    /// <summary>
+    /// What makes a body unreadable by its words (a regex, written for an <c>E'…'</c> string): a name escaped in a <c>U&amp;"…"</c> or <c>U&amp;'…'</c> literal or a string's
+    /// octal, hex or Unicode escape (probe DB1, DB2: <c>U&amp;"\0073sn"</c>, <c>E'\163sn'</c>), and SQL
+    /// built at run time: PL/pgSQL's <c>EXECUTE</c>, the functions that run a query given as text
+    /// (<c>query_to_xml</c>, <c>ts_stat</c>, <c>dblink</c> …; DB3: a function reading any relation by
+    /// a regclass argument). Such a function is taken to return a masked column: its callers' columns
+    /// are masked whole, copies of them refused.
+    /// </summary>
     internal const string UnreadableBody =
         @"u&[''""]|\\\\([0-7]{3}|x[0-9a-f]{2}|u[0-9a-f]{4})|\\m(execute|query_to_xml\\w*|table_to_xml\\w*|cursor_to_xml\\w*|schema_to_xml\\w*|database_to_xml\\w*|ts_stat|ts_rewrite|dblink\\w*)\\M";
 }
