@@ -232,6 +232,8 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             "-c", $"SELECT id, ssn, replace(ssn, '-', '') AS x FROM {table}");
         Assert.Equal(0, masked.ExitCode);
         Assert.Equal("1|****|****", masked.Stdout.Trim());
+        // Its withheld column is named once, not at each FETCH.
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(masked.Stderr, "withholds column \"x\""));
 
         // A cursor over columns that are not masked reads as the query does: the FETCH is planned with its DECLARE.
         var plain = await fixture.PsqlAsync("demo", fixture.Tls ? "require" : "disable", "-v", "FETCH_COUNT=1", "-At",
@@ -1438,6 +1440,10 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         Assert.Equal(["1", "****"], await RowAsync(connection, $"SELECT id, ssn FROM {table} WHERE id = 1"));
         Assert.Equal(["2"], await RowAsync(connection, $"SELECT id + 1 FROM {table} WHERE id = 1"));
         Assert.Single(notices);
+
+        // Run again, it is named again (review R7: its cached plan had been noticed once for all).
+        Assert.Equal(["****", "(null)"], await RowAsync(connection, $"SELECT reverse(ssn), id + 1 AS next FROM {table} WHERE id = 1"));
+        Assert.Equal(2, notices.Count);
 
         // Made and read in one Query, psql's -c: the relation is not in the catalog read at login.
         await fixture.GrantAsync();

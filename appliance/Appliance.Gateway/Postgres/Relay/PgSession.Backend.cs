@@ -264,13 +264,13 @@ internal sealed partial class PgSession
                 (portal.Shape, portal.Plan) = ShapeAndPlan(masker, frame.Body, portal.Statement.ResultText);
                 RememberResult(portal, masker);
                 _pending.Dequeue();
-                NoticeWithheld(portal.Plan);
+                NoticeWithheld(portal.Plan, portal.Statement.FetchesCursor);
                 Relay(frame, swallow);
                 break;
             case PendingKind.Query:
                 (_queryShape, _queryPlan) = ShapeAndPlan(_runtime.Masker, frame.Body, head.QueryText);
                 head.Trace!.Shape ??= _queryShape;
-                NoticeWithheld(_queryPlan);
+                NoticeWithheld(_queryPlan, head.Trace!.Sql.AsSpan().TrimStart().StartsWith("FETCH", StringComparison.OrdinalIgnoreCase));
                 Relay(frame);
                 break;
             default:
@@ -471,6 +471,7 @@ internal sealed partial class PgSession
     {
         var status = ReadyForQueryMessage.Parse(frame.Body).Status;
         _upstreamFailedBatch = false;
+        ForgetNoticeUnlessFetching();
         OnTransactionReady(status);
         while (!_pending.IsEmpty && _pending.Head.Kind is not (PendingKind.Sync or PendingKind.Query or PendingKind.Local or PendingKind.LocalReady))
         {

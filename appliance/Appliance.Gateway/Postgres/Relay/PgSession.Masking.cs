@@ -118,10 +118,13 @@ internal sealed partial class PgSession
     /// <summary>
     /// Before a result whose plan withholds columns only to fail closed (computed ones, or of a
     /// relation made since the login, in a statement reading a masked column), a notice naming
-    /// them, so a NULL or <c>****</c> in them is not taken for the data (probe DA7, DK2). Once
-    /// per plan in a row: a Query's many result sets and psql's FETCH loop share one.
+    /// them, so a NULL or <c>****</c> in them is not taken for the data (probe DA7, DK2). Once per
+    /// plan until the next ReadyForQuery, and across them while the statements are FETCHes: a
+    /// Query's many result sets and psql's FETCH loop share one (review R7: a statement run again
+    /// had none, its plan being the cached one).
     /// </summary>
-    private void NoticeWithheld(ResultMaskPlan plan)
+    /// <param name="fetches">The client's statement is a FETCH (planned with its cursor's query).</param>
+    private void NoticeWithheld(ResultMaskPlan plan, bool fetches)
     {
         if (plan.Withheld is not { } names || ReferenceEquals(plan, _noticedPlan) || _mute)
         {
@@ -129,6 +132,7 @@ internal sealed partial class PgSession
         }
 
         _noticedPlan = plan;
+        _noticedFetch = fetches;
         const int Listed = 5;
         var listed = string.Join(", ", names.Take(Listed).Select(n => "\"" + n + "\""));
         var more = names.Count > Listed ? $" and {names.Count - Listed} more" : "";
@@ -136,6 +140,17 @@ internal sealed partial class PgSession
             $"the gateway withholds column{(names.Count == 1 ? "" : "s")} {listed}{more} of this result (NULL or ****): the statement reads a masked column, " +
             "and these are computed or come from a relation this session's catalog does not know",
             "Select the columns from their tables without computing on a masked column; a relation made since this session logged in is known from the next login."));
+    }
+
+    private bool _noticedFetch;
+
+    /// <summary>At a ReadyForQuery: the next statement's withheld columns are named again, unless it goes on fetching.</summary>
+    private void ForgetNoticeUnlessFetching()
+    {
+        if (!_noticedFetch)
+        {
+            _noticedPlan = null;
+        }
     }
 
     private ResultMaskPlan? _noticedPlan;
