@@ -252,9 +252,7 @@ internal sealed partial class ColumnCatalogs
             // By index (= ANY): a join with the candidates' CTE hashed its 2,000 bodies.
             .Append("fw (oid, rel) AS (SELECT s.oid, c.oid FROM (SELECT f.oid, b.src FROM pg_catalog.pg_proc f ")
             .Append($"CROSS JOIN LATERAL (VALUES (f.prosrc), ({Uncommented("f.prosrc")})) b (src) WHERE f.oid = ANY (ARRAY(SELECT oid FROM freach))) s ")
-            .Append($"CROSS JOIN LATERAL regexp_matches(s.src, '{WriteTarget}', 'gi') m ")
-            .Append($"CROSS JOIN LATERAL (SELECT {TargetName}) n (name) JOIN pg_catalog.pg_class c ON c.relname = n.name ")
-            .Append("WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')), ")
+            .Append(WrittenRelations("s.src")).Append("), ")
             // Whether such a function, or one it calls, keeps a value where a later statement reads it
             // back (a setting, a sequence, a large object, a lock; SQL it builds may do anything): probe
             // DP1, DP3, DP4 (set_config, setval, lo_from_bytea called from a trigger or a function).
@@ -266,9 +264,8 @@ internal sealed partial class ColumnCatalogs
             // relation from them (DK1, DL3, DL6); a view's rows to the relations it reads, which an
             // insert through it fills (DL5); a key's rows to the tables referencing it (DL8: ON UPDATE CASCADE).
             // What a rule (not a view's) writes, read from its definition as a body's writes are.
-            .Append($"frulew (rel, up) AS (SELECT r.ev_class, c.oid FROM pg_catalog.pg_rewrite r CROSS JOIN LATERAL regexp_matches(pg_catalog.pg_get_ruledef(r.oid), '{WriteTarget}', 'gi') m ")
-            .Append($"CROSS JOIN LATERAL (SELECT {TargetName}) n (name) JOIN pg_catalog.pg_class c ON c.relname = n.name ")
-            .Append("WHERE r.rulename <> '_RETURN' AND c.oid <> r.ev_class AND c.relkind IN ('r', 'p', 'v', 'm', 'f')), ")
+            .Append("frulew (rel, up) AS (SELECT r.ev_class, c.oid FROM pg_catalog.pg_rewrite r ").Append(WrittenRelations("pg_catalog.pg_get_ruledef(r.oid)"))
+            .Append(" AND r.rulename <> '_RETURN' AND c.oid <> r.ev_class), ")
             .Append("fedge (rel, up) AS (SELECT i.inhparent, i.inhrelid FROM pg_catalog.pg_inherits i ")
             .Append("UNION SELECT t.tgrelid, w.rel FROM pg_catalog.pg_trigger t JOIN freach r ON r.root = t.tgfoid JOIN fw w ON w.oid = r.oid ")
             // A view's rows go to what it reads; a rule's, only to what its action writes, read from its
@@ -354,6 +351,15 @@ internal sealed partial class ColumnCatalogs
         // A line comment ends at a line feed or a carriage return (review R3).
         return $"regexp_replace({text}, '--[^' || chr(10) || chr(13) || ']*', ' ', 'g')";
     }
+
+    /// <summary>
+    /// The relations (<c>c</c>) a text writes into by name, joined after a FROM item, ending in a
+    /// WHERE clause a caller may go on with.
+    /// </summary>
+    private static string WrittenRelations(string text) =>
+        $"CROSS JOIN LATERAL regexp_matches({text}, '{WriteTarget}', 'gi') m " +
+        $"CROSS JOIN LATERAL (SELECT {TargetName}) n (name) JOIN pg_catalog.pg_class c ON c.relname = n.name " +
+        "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')";
 
     /// <summary>
     /// The relation name a <see cref="WriteTarget"/> match gives (m[1], m[2] its UESCAPE character):

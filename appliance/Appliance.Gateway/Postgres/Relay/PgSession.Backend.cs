@@ -270,7 +270,7 @@ internal sealed partial class PgSession
             case PendingKind.Query:
                 (_queryShape, _queryPlan) = ShapeAndPlan(_runtime.Masker, frame.Body, head.QueryText);
                 head.Trace!.Shape ??= _queryShape;
-                NoticeWithheld(_queryPlan, head.Trace!.Sql.AsSpan().TrimStart().StartsWith("FETCH", StringComparison.OrdinalIgnoreCase));
+                NoticeWithheld(_queryPlan, fetchesCursor: false, head.Trace);
                 Relay(frame);
                 break;
             default:

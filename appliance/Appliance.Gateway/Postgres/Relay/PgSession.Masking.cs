@@ -123,8 +123,9 @@ internal sealed partial class PgSession
     /// Query's many result sets and psql's FETCH loop share one (review R7: a statement run again
     /// had none, its plan being the cached one).
     /// </summary>
-    /// <param name="fetches">The client's statement is a FETCH (planned with its cursor's query).</param>
-    private void NoticeWithheld(ResultMaskPlan plan, bool fetches)
+    /// <param name="fetchesCursor">An extended-protocol statement that is a FETCH (planned with its cursor's query).</param>
+    /// <param name="query">A simple Query's record, whose text tells a FETCH: read only when a notice goes out, off a read's hot path.</param>
+    private void NoticeWithheld(ResultMaskPlan plan, bool fetchesCursor, StatementTrace? query = null)
     {
         if (plan.Withheld is not { } names || ReferenceEquals(plan, _noticedPlan) || _mute)
         {
@@ -132,7 +133,7 @@ internal sealed partial class PgSession
         }
 
         _noticedPlan = plan;
-        _noticedFetch = fetches;
+        _noticedFetch = fetchesCursor || query is not null && query.Sql.AsSpan().TrimStart().StartsWith("FETCH", StringComparison.OrdinalIgnoreCase);
         const int Listed = 5;
         var listed = string.Join(", ", names.Take(Listed).Select(n => "\"" + n + "\""));
         var more = names.Count > Listed ? $" and {names.Count - Listed} more" : "";
