@@ -52,5 +52,14 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 dotnet build Appliance.sln -c Release -warnaserror
 # Test assemblies run one after another: the 2-core CI machine also hosts PostgreSQL, and
-# the gateway tests time real expiries.
-dotnet test Appliance.sln -c Release --no-build -m:1 --logger "console;verbosity=normal" "$@"
+# the gateway tests time real expiries. CI shows only the end of what this prints, so the
+# failures (name and message, without the stack) and each assembly's totals are repeated last.
+log="$work/test.log"
+status=0
+dotnet test Appliance.sln -c Release --no-build -m:1 --logger "console;verbosity=normal" "$@" \
+  2>&1 | tee "$log" || status=$?
+echo
+echo "== summary =="
+awk '/^  Failed /{n=20; print; next} /^  (Stack Trace|Standard Output Messages):/{n=0} n>0{n--; print}' "$log"
+grep -E "^(Test Run|Total tests:|     (Passed|Failed|Skipped):)|^The active test run was aborted|Test host process crashed" "$log" || true
+exit "$status"
