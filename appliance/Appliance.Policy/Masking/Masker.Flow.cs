@@ -65,7 +65,7 @@ internal sealed partial class Masker
             }
 
             if (relations is { SideChannelsMayHoldMasked: true } && statement.Kind is "INSERT" or "UPDATE" or "MERGE" or "CREATE" or "SELECT"
-                && (statement.Kind != "SELECT" || SelectsInto(statement)) && SideChannelWord().IsMatch(text))
+                && (statement.Kind != "SELECT" || SelectsInto(statement)) && ReadsSideChannel(text))
             {
                 // Read back, such a value is masked whole; stored in a table, it would read back clear (probe DQ1).
                 return "the statement stores a value read back from a setting, a sequence, a large object or a lock, where a function already in the "

@@ -113,8 +113,24 @@ internal sealed partial class Masker
         return EitherReading(statement, ignoreFilters: !explain, relations)
             || explain && (NamesRenamingView(statement, Tokens(statement), relations) || ExplainsWriteVerbosely(statement))
             || ReturnsEveryColumnOfMaskedRelation(statement, relations)
-            || relations is { SideChannelsMayHoldMasked: true } && SideChannelWord().IsMatch(statement);
+            || relations is { SideChannelsMayHoldMasked: true } && ReadsSideChannel(statement);
     }
+
+    /// <summary>
+    /// Whether <paramref name="text"/> names what may read back a kept value (<see cref="SideChannelWord"/>),
+    /// besides a SHOW of a setting that holds no free text: an isolation level, an encoding, a
+    /// server's version. Such a setting takes only the values of its kind, so it cannot keep a masked
+    /// column's, and drivers read them to work: pgjdbc's getTransactionIsolation() sends
+    /// <c>SHOW TRANSACTION ISOLATION LEVEL</c>, and took its masked answer for READ COMMITTED (probe DQ6).
+    /// A SHOW reads the server's own setting, unlike a call, which a function of the session's schema may shadow.
+    /// </summary>
+    internal static bool ReadsSideChannel(string text) =>
+        SideChannelWord().IsMatch(text) && SideChannelWord().IsMatch(ShowOfFixedKindSetting().Replace(text, " "));
+
+    [System.Text.RegularExpressions.GeneratedRegex(
+        @"(?<![\w$.""])show\s+(?:transaction\s+isolation\s+level|""?(?:transaction_isolation|default_transaction_isolation|transaction_read_only|default_transaction_read_only|transaction_deferrable|default_transaction_deferrable|standard_conforming_strings|server_version|server_version_num|server_encoding|client_encoding|integer_datetimes|is_superuser|max_identifier_length|datestyle|intervalstyle)""?)\s*(?:;|$)",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex ShowOfFixedKindSetting();
 
     /// <summary>
     /// What reads back a value a function already in the database may have kept, where the catalog

@@ -1002,6 +1002,11 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         await RowAsync(connection, $"SELECT {table}_seqset(1)");
         Assert.Equal(["****"], await RowAsync(connection, "SELECT current_setting('my.s')"));
         Assert.Equal(["****"], await RowAsync(connection, "SHOW my.s"));
+        // A setting that holds no free text keeps its answer, which drivers read (probe DQ6).
+        Assert.Equal(["read committed"], await RowAsync(connection, "SHOW TRANSACTION ISOLATION LEVEL"));
+        var isolation = await fixture.JdbcAsync("isolation");
+        isolation.AssertSucceeded();
+        Assert.Equal(["8"], isolation.Single("isolation"));
         Assert.Equal(["(null)"], await RowAsync(connection, $"SELECT last_value FROM {table}_seq"));
         Assert.Equal(["****"], await RowAsync(connection, $"INSERT INTO {table}_v9 (id) VALUES (1) RETURNING note"));
         await using (var fired = new NpgsqlCommand($"INSERT INTO {table}_ntf VALUES (1)", connection))

@@ -187,6 +187,33 @@ public sealed class MaskerMentionsTests
     public void WholeRows_OfARelationWithoutMaskedColumns_DoNotCount_UnlessAWithQueryOrAliasTakesItsName(string sql, bool counts) =>
         Assert.Equal(counts, Columns.MentionsMaskedColumnInResults(sql, new Relations()));
 
+    /// <summary>
+    /// Where a function already in the database may keep a masked column's value in a setting, a
+    /// read of settings counts, except a SHOW of one that holds no free text, which drivers send
+    /// (probe DQ6: pgjdbc's getTransactionIsolation() read SHOW's masked answer as READ COMMITTED).
+    /// </summary>
+    [Theory]
+    [InlineData("SHOW TRANSACTION ISOLATION LEVEL", false)]
+    [InlineData("show  transaction_isolation;", false)]
+    [InlineData("SHOW \"server_version\"", false)]
+    [InlineData("SHOW standard_conforming_strings; SHOW is_superuser", false)]
+    [InlineData("SELECT 1", false)]
+    [InlineData("SHOW my.s", true)]
+    [InlineData("SHOW search_path", true)]
+    [InlineData("SHOW application_name", true)]
+    [InlineData("SHOW ALL", true)]
+    [InlineData("SHOW transaction_isolation; SHOW my.s", true)]
+    [InlineData("SHOW transaction_isolation -- and then\nSELECT current_setting('my.s')", true)]
+    [InlineData("SELECT current_setting('transaction_isolation')", true)]
+    [InlineData("SELECT s.show_transaction_isolation()", false)]
+    [InlineData("SELECT x.show transaction_isolation", true)]
+    [InlineData("SHOW transaction_isolation_x", true)]
+    public void ReadsOfKeptValues_Count_ButNotASettingWithoutFreeText(string sql, bool counts)
+    {
+        Assert.Equal(counts, Columns.MentionsMaskedColumnInResults(sql, new Relations { SideChannelsMayHoldMasked = true }));
+        Assert.False(Columns.MentionsMaskedColumnInResults(sql, new Relations()));
+    }
+
     /// <summary>As the catalog read at login answers: customers has a masked column, orders none.</summary>
     private sealed class Relations : IColumnNameLookup
     {
@@ -197,6 +224,8 @@ public sealed class MaskerMentionsTests
         }
 
         public bool? RelationHasMaskedColumn(string relationName) => relationName switch { "customers" => true, "orders" => false, _ => null };
+
+        public bool SideChannelsMayHoldMasked { get; init; }
     }
     [Fact]
     public void DeeplyNestedStatements_AreReadWhole()

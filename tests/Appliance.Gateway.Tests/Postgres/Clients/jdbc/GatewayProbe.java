@@ -50,6 +50,7 @@ public final class GatewayProbe {
                 case "fetch" -> fetch(connection);
                 case "batch" -> batch(connection, table);
                 case "nonascii" -> nonAscii(connection);
+                case "isolation" -> isolation(connection);
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
             }
         } catch (SQLException e) {
@@ -73,6 +74,15 @@ public final class GatewayProbe {
             rows.next();
             print("upstream-tls", String.valueOf(rows.getBoolean(1)));
         }
+    }
+
+    /**
+     * What pgjdbc reads back of the isolation level it sets, as connection pools and frameworks
+     * ask it (SHOW TRANSACTION ISOLATION LEVEL): java.sql.Connection's constants, 8 serializable.
+     */
+    private static void isolation(Connection connection) throws SQLException {
+        connection.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+        print("isolation", String.valueOf(connection.getTransactionIsolation()));
     }
 
     /** DBeaver's navigator: the table in its schema, its columns and key, then its data view. */
