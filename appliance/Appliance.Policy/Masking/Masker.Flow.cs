@@ -400,7 +400,7 @@ internal sealed partial class Masker
     [System.Text.RegularExpressions.GeneratedRegex(@"\bfetch\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex FetchWord();
 
-    /// <summary>What a refusal names when the column was reached without its name (an alias list, a WITH column list, an escaped identifier, a whole row, *).</summary>
+    /// <summary>What a refusal names for a column named in a trigger function's arguments.</summary>
     private const string InTriggerArguments = "(named in a trigger function's arguments)";
 
     /// <summary>A string literal holding a masked column's name as a word (<c>'ssn'</c>, <c>'public.customers.ssn'</c>).</summary>
@@ -409,6 +409,7 @@ internal sealed partial class Masker
             && content[from..to].Split([' ', '.', ',', '"', '(', ')', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries)
                 .Any(word => _columns.Contains(word.ToLowerInvariant())));
 
+    /// <summary>What a refusal names when the column was reached without its name (an alias list, a WITH column list, an escaped identifier, a whole row, *).</summary>
     private const string Renamed = "(reached without its name: an alias list, an escaped name, a whole row or *)";
 
     private static readonly string[] StatisticsViews = ["pg_stats", "pg_stats_ext", "pg_stats_ext_exprs", "pg_statistic", "pg_statistic_ext_data"];

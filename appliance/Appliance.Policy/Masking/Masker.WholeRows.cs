@@ -317,22 +317,26 @@ internal sealed partial class Masker
             return false;
         }
 
-        if (i + 1 >= tokens.Count)
+        // (c).col is c.col, a field of the row in parentheses: one column, named (probe DR1:
+        // INSERT … SELECT (c).full_name … WHERE (c).ssn LIKE … was refused as a whole-row copy).
+        var after = i > 0 && tokens[i - 1].Kind == SqlTokenKind.OpenParen && i + 2 < tokens.Count
+            && tokens[i + 1].Kind == SqlTokenKind.CloseParen && IsDot(text, tokens[i + 2]) ? i + 2 : i + 1;
+        if (after >= tokens.Count)
         {
             return true;
         }
 
-        var next = tokens[i + 1];
+        var next = tokens[after];
         if (IsDot(text, next))
         {
             // c.* in an expression, or a function called in attribute notation on the row:
             // c.row_to_json is row_to_json(c). A select list's item c.* is no row: it stands for
             // c's columns, each masked by its name as under SELECT * (probe AA: DBeaver counts rows
             // with SELECT COUNT(*) FROM (SELECT t.* FROM orders t) and got NULL).
-            return i + 2 < tokens.Count
-                && ((tokens[i + 2].Kind == SqlTokenKind.Other && text[tokens[i + 2].Start] == '*' && !IsSelectListItem(text, tokens, i, index))
-                    || (tokens[i + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
-                        && RowFunctions.Contains(SqlLiteral.Identifier(text, tokens[i + 2]))));
+            return after + 1 < tokens.Count
+                && ((tokens[after + 1].Kind == SqlTokenKind.Other && text[tokens[after + 1].Start] == '*' && !IsSelectListItem(text, tokens, i, index))
+                    || (tokens[after + 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                        && RowFunctions.Contains(SqlLiteral.Identifier(text, tokens[after + 1]))));
         }
 
         // A function's name, or a WITH query being defined (t(…) AS (…), t AS [NOT] [MATERIALIZED] (…)).

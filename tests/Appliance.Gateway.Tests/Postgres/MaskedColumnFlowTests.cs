@@ -547,10 +547,19 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             await created.ExecuteNonQueryAsync();
         }
 
+        // A field of a row in parentheses, (p).ssn, is a column too: a filter on it runs (probe DR1).
+        await using (var byField = new NpgsqlCommand(
+            $"INSERT INTO {table}_clean SELECT (p).id + 10, 'by-field' FROM {table} p WHERE (p).ssn LIKE '000%'", connection))
+        {
+            Assert.Equal(1, await byField.ExecuteNonQueryAsync());
+        }
+
         var copy = await FailsAsync(connection, "WITH t AS (SELECT id, ssn AS s FROM {0}) UPDATE {0}_clean c SET v = t.s FROM t WHERE c.id = t.id", table);
         var created2 = await FailsAsync(connection, "CREATE TEMP TABLE laundered (a, b) AS SELECT id, ssn FROM {0} WHERE id = 1", table);
+        var fieldCopy = await FailsAsync(connection, "INSERT INTO {0}_clean SELECT (p).id + 20, (p).ssn FROM {0} p", table);
 
-        Assert.Equal("1:flagged", await fixture.UpstreamScalarAsync<string>($"SELECT string_agg(id || ':' || v, ',') FROM {table}_clean"));
+        Assert.Equal("42501", fieldCopy.SqlState);
+        Assert.Equal("1:flagged,11:by-field", await fixture.UpstreamScalarAsync<string>($"SELECT string_agg(id || ':' || v, ',' ORDER BY id) FROM {table}_clean"));
         Assert.Equal("000-11-2222", await fixture.UpstreamScalarAsync<string>($"SELECT ssn FROM {table} WHERE id = 1"));
         await using (var ids = new NpgsqlCommand($"SELECT count(*) FROM {table}_ids", connection))
         {

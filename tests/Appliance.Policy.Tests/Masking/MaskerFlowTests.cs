@@ -223,6 +223,15 @@ public sealed class MaskerFlowTests
     [InlineData("INSERT INTO notes SELECT * FROM customers RETURNING *", true)]
     [InlineData("INSERT INTO notes (body) VALUES ((SELECT string_agg(x::text, '') FROM (SELECT * FROM customers) x)) RETURNING *", true)]
     [InlineData("WITH n AS (INSERT INTO customers (id) VALUES (1) RETURNING *) INSERT INTO notes SELECT * FROM n", true)]
+    // A field of a row in parentheses is that column (probe DR1); the row itself, its * or a row function on it stays whole.
+    [InlineData("INSERT INTO notes SELECT 419, (c).full_name FROM customers c WHERE (c).ssn LIKE '1%' LIMIT 1", false)]
+    [InlineData("INSERT INTO notes SELECT (customers).id FROM customers WHERE (customers).ssn IS NOT NULL", false)]
+    [InlineData("INSERT INTO notes SELECT (c).ssn FROM customers c", true)]
+    [InlineData("INSERT INTO notes SELECT reverse((c).\"ssn\") FROM customers c", true)]
+    [InlineData("INSERT INTO notes SELECT (c).* FROM customers c", true)]
+    [InlineData("INSERT INTO notes SELECT (c).row_to_json FROM customers c", true)]
+    [InlineData("INSERT INTO notes SELECT (c)::text FROM customers c", true)]
+    [InlineData("INSERT INTO notes SELECT ((c)).full_name FROM customers c", true)]
     public void WholeRowsIntoOtherColumns_AreRefused(string sql, bool refused)
     {
         var refusal = Columns.FlowRefusal(sql, relations: new OrdersHoldNoMaskedColumn());
