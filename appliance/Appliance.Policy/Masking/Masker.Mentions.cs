@@ -539,7 +539,9 @@ internal sealed partial class Masker
         // that relation's columns, which may be masked ones. After a parenthesized item it renames
         // a subquery's columns, which carry masked ones unnamed only through `*` or TABLE; a
         // function's (generate_series(…) g(i), VALUES v(a, b)) come from its arguments, where a
-        // masked column would be named.
+        // masked column would be named. So do a function's WITH ORDINALITY (probe DT2:
+        // unnest(tags) WITH ORDINALITY AS t(tag, pos) was read as renaming a relation's columns, and
+        // psql's \d masked a table's triggers with it).
         var before = open >= 3 && tokens[open - 2].Kind == SqlTokenKind.Word && Word(text, tokens[open - 2]).Equals("AS", StringComparison.OrdinalIgnoreCase)
             ? open - 3
             : open - 2;
@@ -549,7 +551,7 @@ internal sealed partial class Masker
             SqlTokenKind.Comma or SqlTokenKind.OpenParen => false,
             SqlTokenKind.CloseParen => SubqueryPassesColumnsUnnamed(text, tokens, before, index),
             SqlTokenKind.Other => !text.AsSpan(token.Start, token.Length).SequenceEqual("."),
-            SqlTokenKind.Word => !IsFromItemStart(Word(text, token)),
+            SqlTokenKind.Word => !IsFromItemStart(Word(text, token)) && !Word(text, token).Equals("ORDINALITY", StringComparison.OrdinalIgnoreCase),
             _ => true,
         };
     }

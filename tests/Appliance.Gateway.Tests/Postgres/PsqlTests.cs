@@ -61,6 +61,36 @@ public sealed class PsqlTests(PgGatewayFixture fixture) : IClassFixture<PgGatewa
         Assert.Equal(fixture.Upstream.User, result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1]);
     }
 
+    /// <summary>
+    /// psql's \d of a table with a trigger, and a function's WITH ORDINALITY alias list, come back
+    /// whole (probe DT2, DT3: the alias list after WITH ORDINALITY was read as renaming a table's
+    /// columns, so \d showed every trigger as ****).
+    /// </summary>
+    [Fact]
+    public async Task DescribeOfATableWithATrigger_AndWithOrdinality_ComeBackWhole()
+    {
+        await fixture.GrantAsync();
+        var table = PgGatewayFixture.TableName("trig");
+        await fixture.UpstreamAsync($"""
+            CREATE TABLE {table} (id int PRIMARY KEY, tags text[], updated_at timestamptz);
+            CREATE FUNCTION {table}_touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.updated_at := now(); RETURN NEW; END$$;
+            CREATE TRIGGER {table}_touch BEFORE UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_touch();
+            INSERT INTO {table} VALUES (1, ARRAY['tools', 'small'], NULL);
+            """);
+
+        var described = await fixture.PsqlAsync("demo", "require", "-X", "-c", $"\\d {table}");
+        var ordinality = await fixture.PsqlAsync("demo", "require", "-X", "-A", "-t",
+            "-c", "SELECT a.x, a.n FROM generate_series(10, 12) WITH ORDINALITY AS a(x, n)",
+            "-c", $"SELECT t.tag, t.pos FROM {table} p, unnest(p.tags) WITH ORDINALITY AS t(tag, pos) WHERE p.id = 1");
+
+        Assert.True(described.ExitCode == 0, described.ToString());
+        Assert.Contains($"{table}_touch BEFORE UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_touch()", described.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("****", described.Stdout, StringComparison.Ordinal);
+        Assert.True(ordinality.ExitCode == 0, ordinality.ToString());
+        Assert.Equal("10|1\n11|2\n12|3\ntools|1\nsmall|2", ordinality.Stdout.Trim());
+        Assert.DoesNotContain("withholds", described.Stderr + ordinality.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task DestructiveStatement_IsRefusedWithTheGuardrailsMessage_AndTheTableStays()
     {

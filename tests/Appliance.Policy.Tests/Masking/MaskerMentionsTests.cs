@@ -87,6 +87,7 @@ public sealed class MaskerMentionsTests
     [InlineData("SELECT translate(c::text, '0123456789', 'abcdefghij') FROM (((customers c LEFT JOIN (SELECT 1) x ON true)))")]
     [InlineData("SELECT translate(c::text, '0123456789', 'abcdefghij') FROM (SELECT 1) y CROSS JOIN ((customers c NATURAL JOIN (SELECT 1 AS id) x))")]
     [InlineData("SELECT translate(j::text, '0123456789', 'abcdefghij') FROM ((customers c CROSS JOIN (SELECT 1) x)) j")]
+    [InlineData("SELECT upper(x) FROM unnest(ARRAY[(SELECT ssn FROM customers LIMIT 1)]) WITH ORDINALITY AS u(x, n)")]
     public void RenamedEscapedOrQuotedReferences_Count(string sql) =>
         Assert.True(Columns.MentionsMaskedColumn(sql));
 
@@ -140,6 +141,15 @@ public sealed class MaskerMentionsTests
     [InlineData(@"SELECT id, substring(status from '\w+'), length(status) FROM orders")]
     [InlineData(@"SELECT 1::int4, '\x0102'::bytea, 'x' ~ '\d'")]
     [InlineData(@"SELECT regexp_replace(note, '\d{4}', 'x') FROM orders WHERE note ~ 'card\s'")]
+    // A function's WITH ORDINALITY and its alias list (probe DT2, DT3: psql's \d of a table with triggers).
+    [InlineData("SELECT a.x, a.n FROM generate_series(10, 12) WITH ORDINALITY AS a(x, n)")]
+    [InlineData("SELECT t.tag, t.pos FROM orders p, unnest(p.tags) with ordinality t(tag, pos) WHERE p.id = 1")]
+    [InlineData("SELECT t.tgname, pg_catalog.pg_get_triggerdef(t.oid, true), t.tgenabled, t.tgisinternal,\n" +
+        "  CASE WHEN t.tgparentid != 0 THEN\n    (SELECT u.tgrelid::pg_catalog.regclass\n     FROM pg_catalog.pg_trigger AS u,\n" +
+        "          pg_catalog.pg_partition_ancestors(t.tgrelid) WITH ORDINALITY AS a(relid, depth)\n" +
+        "     WHERE u.tgname = t.tgname AND u.tgrelid = a.relid\n           AND u.tgparentid = 0\n     ORDER BY a.depth LIMIT 1)\n" +
+        "  END AS parent\nFROM pg_catalog.pg_trigger t\nWHERE t.tgrelid = '16385' AND (NOT t.tgisinternal OR (t.tgisinternal AND t.tgenabled = 'D')\n" +
+        "    OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend WHERE objid = t.oid\n        AND refclassid = 'pg_catalog.pg_trigger'::pg_catalog.regclass))\nORDER BY 1;")]
     public void OrdinaryStatements_DoNotCount(string sql) =>
         Assert.False(Columns.MentionsMaskedColumn(sql));
 
