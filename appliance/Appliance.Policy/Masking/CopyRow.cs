@@ -49,7 +49,7 @@ internal static class CopyRow
             }
             else if (c == format.Delimiter)
             {
-                if (!Add(fields, ref count, new CopyField(start, i, line[start..i].SequenceEqual(format.Null))))
+                if (!Add(fields, ref count, new CopyField(start, i, format.IsNull(line[start..i]))))
                 {
                     return -1;
                 }
@@ -58,7 +58,7 @@ internal static class CopyRow
             }
         }
 
-        return Add(fields, ref count, new CopyField(start, line.Length, line[start..].SequenceEqual(format.Null))) ? count : -1;
+        return Add(fields, ref count, new CopyField(start, line.Length, format.IsNull(line[start..]))) ? count : -1;
     }
 
     private static int SplitCsv(ReadOnlySpan<byte> line, CopyToStdout format, Span<CopyField> fields)
@@ -70,7 +70,7 @@ internal static class CopyRow
             var start = i;
             var quoted = i < line.Length && line[i] == format.Quote;
             i = quoted ? EndOfQuoted(line, i + 1, format) : EndOfUnquoted(line, i, format);
-            if (i < 0 || !Add(fields, ref count, new CopyField(start, i, !quoted && line[start..i].SequenceEqual(format.Null))))
+            if (i < 0 || !Add(fields, ref count, new CopyField(start, i, !quoted && format.IsNull(line[start..i]))))
             {
                 return -1;
             }

@@ -30,6 +30,18 @@ internal sealed record CopyToStdout
     /// <summary>What a NULL is written as (UTF-8), unescaped and, in CSV, unquoted.</summary>
     public required byte[] Null { get; init; }
 
+    /// <summary>
+    /// The NULL string reads two ways: a plain string holding a backslash (psycopg2's copy_to sends
+    /// <c>NULL AS '\N'</c>) is <c>\N</c> with standard_conforming_strings on and <c>N</c> with it off, and
+    /// the gateway does not track the setting. No field is then taken for NULL, so a masked column's
+    /// NULLs are masked as its values are; <see cref="Null"/> (the reading with the setting on, PostgreSQL's
+    /// default) is what a number masked whole is written as.
+    /// </summary>
+    public bool NullReadsTwoWays { get; init; }
+
+    /// <summary>Whether an unquoted field is the COPY's NULL.</summary>
+    public bool IsNull(ReadOnlySpan<byte> field) => !NullReadsTwoWays && field.SequenceEqual(Null);
+
     /// <summary>The first row holds the column names.</summary>
     public bool Header { get; init; }
 

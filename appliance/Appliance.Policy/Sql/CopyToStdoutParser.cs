@@ -20,9 +20,16 @@ internal static class CopyToStdoutParser
         }
 
         // A backslash in a plain string means something else with standard_conforming_strings
-        // off, which the gateway does not track: only a statement that reads the same both ways is followed.
+        // off, which the gateway does not track: only a statement that reads the same both ways is
+        // followed, but for its NULL string, which then marks no field NULL (probe DS1: psycopg2's
+        // copy_to sends NULL AS '\N', and was refused).
         var other = Parse(sql, backslashQuotes: true, out _);
-        return other is not null && SameLayout(copy, other) ? copy : null;
+        if (other is null || !SameLayout(copy, other))
+        {
+            return null;
+        }
+
+        return copy.Null.AsSpan().SequenceEqual(other.Null) ? copy : copy with { NullReadsTwoWays = true };
     }
 
     private static CopyToStdout? Parse(string sql, bool backslashQuotes, out bool sawBackslash)
@@ -49,5 +56,5 @@ internal static class CopyToStdoutParser
 
     private static bool SameLayout(CopyToStdout a, CopyToStdout b) =>
         a.ProbeQuery == b.ProbeQuery && a.Format == b.Format && a.Delimiter == b.Delimiter && a.Quote == b.Quote
-        && a.Escape == b.Escape && a.Header == b.Header && a.Null.AsSpan().SequenceEqual(b.Null);
+        && a.Escape == b.Escape && a.Header == b.Header;
 }

@@ -165,6 +165,27 @@ public abstract class CopyOutTests<TFixture>(TFixture fixture) : IClassFixture<T
         Assert.Equal(3L, await after.ExecuteScalarAsync());
     }
 
+    /// <summary>
+    /// psycopg2's copy_to sends its NULL string as a plain string holding a backslash, which reads
+    /// two ways: the COPY runs, and the masked column's NULL is masked as its values are (probe DS1:
+    /// it was refused, with a message naming what the client had done).
+    /// </summary>
+    [Fact]
+    public async Task ACopyWithANullStringHoldingABackslash_AsPsycopg2SendsIt_IsMasked()
+    {
+        var table = await CustomersAsync();
+        await using var connection = await fixture.OpenAsync();
+
+        using (var exporter = await connection.BeginTextExportAsync($"COPY \"{table}\" (id, ssn, full_name) TO stdout WITH DELIMITER AS '\t' NULL AS '\\N'"))
+        {
+            var lines = (await exporter.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal);
+            Assert.Equal(["1\t****\tAnn Lee", "2\t****\tBob, \"the\" Builder", "3\t****\tCy"], lines);
+        }
+
+        await using var after = new NpgsqlCommand($"SELECT count(*) FROM {table}", connection);
+        Assert.Equal(3L, await after.ExecuteScalarAsync());
+    }
+
     [Fact]
     public async Task BinaryCopy_IsRefused_AndTheSessionGoesOn()
     {

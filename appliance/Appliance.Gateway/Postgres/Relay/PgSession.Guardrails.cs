@@ -22,7 +22,8 @@ internal sealed partial class PgSession
 
     private const string ColumnCopyRefusal =
         "COPY ... TO is refused on this connection: its results are masked, which the gateway can do only for a text or CSV "
-        + "COPY ... TO STDOUT sent as a simple query of one statement; use that, or SELECT";
+        + "COPY ... TO STDOUT sent as a simple query of one statement, with options it reads (not ENCODING, nor a delimiter, quote or escape "
+        + "written with a backslash); use that, or SELECT";
 
     private const string BinaryCopyRefusal =
         "binary COPY ... TO is refused on this connection: its results are masked, which a binary COPY stream cannot carry; use the text or CSV format";
