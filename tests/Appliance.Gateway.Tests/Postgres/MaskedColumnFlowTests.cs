@@ -1384,7 +1384,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             await listen.ExecuteNonQueryAsync();
         }
 
-        for (var i = 0; i < 20 && payloads.Count == 0; i++)
+        for (var i = 0; i < 100 && payloads.Count == 0; i++)
         {
             await connection.WaitAsync(100);
         }

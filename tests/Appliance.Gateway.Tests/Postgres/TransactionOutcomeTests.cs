@@ -141,7 +141,8 @@ public sealed class TransactionOutcomeTests(PlaintextFixture fixture) : IClassFi
 
         var insert = Assert.Single(await fixture.RecordedStatementsAsync(marker));
         Assert.Equal("ok", insert.Str("outcome"));
-        for (var i = 0; i < 50 && await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}") == 0; i++)
+        // The query takes its time to end, longer on a loaded 2-core machine: the commit follows it (up to 30 s).
+        for (var i = 0; i < 300 && await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}") == 0; i++)
         {
             await Task.Delay(100);
         }
