@@ -63,6 +63,9 @@ internal sealed class SqlSession
     /// <summary>A statement of this name was defined (by PREPARE or a Parse) and not closed since.</summary>
     public bool IsDefined(string name) => _prepared.ContainsKey(name);
 
+    /// <summary>Whether one definition alone is known for <paramref name="name"/> (no SQL PREPARE of it since).</summary>
+    public bool IsDefinedOnce(string name) => _prepared.TryGetValue(name, out var definitions) && definitions is { Count: 1 };
+
     /// <summary>
     /// Whether the name may still be prepared upstream: known here (also when its definitions are
     /// too many to follow), or past what this object tracks. A statement made by dynamic SQL in a

@@ -246,10 +246,20 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
     [InlineData("DISCARD ALL")]
     [InlineData("never")]
     [InlineData("blocked")] // probe IB3: its Parse was refused by a guardrail, so PostgreSQL never saw it
+    [InlineData("failed")] // probe DS2: its Parse failed upstream (42703), and the Bind was refused as a SQL-prepared statement's
+    [InlineData("skipped")] // its Parse was skipped, after an earlier message of its batch failed
     public async Task BindOfAStatementThatDoesNotExist_AnswersAsPostgreSqlDoes(string how)
     {
         await using var client = await LoginAsync();
-        if (how == "blocked")
+        if (how is "failed" or "skipped")
+        {
+            await client.SendAsync(
+                o => FrontendWriter.WriteParse(o, how == "failed" ? "gone" : "", "SELECT no_such_column FROM pg_class", []),
+                o => FrontendWriter.WriteParse(o, how == "failed" ? "" : "gone", "SELECT 42", []),
+                FrontendWriter.WriteSync);
+            Assert.Equal("42703", Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E').SqlState);
+        }
+        else if (how == "blocked")
         {
             await client.SendAsync(o => FrontendWriter.WriteParse(o, "gone", "DROP TABLE gone_never_made", []), FrontendWriter.WriteSync);
             Assert.Equal("42501", Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E').SqlState);

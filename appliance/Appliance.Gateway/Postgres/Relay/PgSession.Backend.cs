@@ -455,6 +455,7 @@ internal sealed partial class PgSession
                 _upstreamFailedBatch = true;
                 if (head.Statement is { } refused)
                 {
+                    refused.NameTaken = head.Kind == PendingKind.Parse && ErrorOrNoticeMessage.Parse(frame.Body).SqlState.SequenceEqual("42P05"u8);
                     refused.ParseFailed = true;
                 }
 

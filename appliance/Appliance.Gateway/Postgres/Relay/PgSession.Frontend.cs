@@ -399,7 +399,8 @@ internal sealed partial class PgSession
             return;
         }
 
-        if (!parse.StatementName.IsEmpty && _statements.Find(parse.StatementName) is { } existing && !existing.Text.AsSpan().SequenceEqual(parse.Query))
+        if (!parse.StatementName.IsEmpty && _statements.Find(parse.StatementName) is { NeverMadeUpstream: false } existing
+            && !existing.Text.AsSpan().SequenceEqual(parse.Query))
         {
             // PostgreSQL keeps the first statement of a name (42P05): judging the second text
             // while the first one runs would mask by the wrong statement. Recorded as the failed
@@ -411,6 +412,7 @@ internal sealed partial class PgSession
         }
 
         var statement = RememberStatement(parse.StatementName, parse.Query, parse.ParameterTypes);
+        statement.NameWasFree = name is not null && !defined;
         statement.ExecutionsLeft = decision.Reviewed is null ? null : 1;
         statement.ReviewedBy = decision.Reviewed;
         statement.ApprovedIn = decision.ReviewId;
@@ -574,6 +576,13 @@ internal sealed partial class PgSession
             // here it would run unjudged and unrecorded, whatever its review allowed once (probe CE).
             var name = System.Text.Encoding.UTF8.GetString(bind.Statement);
             SettleSqlSession();
+            if (_statements.Find(bind.Statement) is { NeverMadeUpstream: true } && _sql.IsDefinedOnce(name))
+            {
+                // Its Parse failed upstream, or was skipped, under a name nothing else had, and no
+                // SQL PREPARE took the name since: PostgreSQL holds none.
+                _sql.Forget(name);
+            }
+
             if (!_sql.MayBePrepared(name))
             {
                 // Closed, deallocated, discarded or never made: PostgreSQL's own answer, on which

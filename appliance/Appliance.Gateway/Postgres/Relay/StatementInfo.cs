@@ -33,6 +33,26 @@ internal sealed class StatementInfo(byte[] text, uint[] parameterTypes)
 
     private bool _parseFailed;
 
+    /// <summary>
+    /// No statement of its name was known when it was parsed (by Parse or SQL PREPARE), so where
+    /// its Parse failed for another reason than the name being taken (42P05), PostgreSQL holds no
+    /// statement of that name (probe DS2: a Bind of it was refused as a SQL-prepared statement's,
+    /// 42501, where PostgreSQL says 26000, on which drivers parse again).
+    /// </summary>
+    public bool NameWasFree { get; set; }
+
+    /// <summary>Its Parse failed because the name was taken upstream (42P05): the name runs another text there.</summary>
+    public bool NameTaken
+    {
+        get => Volatile.Read(ref _nameTaken);
+        set => Volatile.Write(ref _nameTaken, value);
+    }
+
+    private bool _nameTaken;
+
+    /// <summary>PostgreSQL holds no statement of its name: its Parse failed or was skipped, the name free before it and not taken upstream.</summary>
+    public bool NeverMadeUpstream => ParseFailed && NameWasFree && !NameTaken;
+
     /// <summary>Running it may change client_encoding (PgSession.Encoding.cs); worked out when first asked.</summary>
     public bool MayChangeClientEncoding => _mayChangeClientEncoding ??= Policy.ClientEncodings.MayChangeClientEncoding(Text);
 
