@@ -575,6 +575,24 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     }
 
     /// <summary>
+    /// A view reading a masked table's clean columns and counting the whole rows of a clean one
+    /// (count(i.*), the LEFT JOIN idiom) keeps its computed columns: they came back NULL with no
+    /// notice, as if the order had no items (probe DT1). A whole row of the masked table still counts.
+    /// </summary>
+    [Fact]
+    public async Task AViewCountingWholeRowsOfACleanTable_NextToAMaskedOne_KeepsItsComputedColumns()
+    {
+        var (table, _) = await PersonAsync();
+        await fixture.UpstreamAsync($"CREATE TABLE {table}_items (order_id int, total numeric); INSERT INTO {table}_items VALUES (1, 2.5), (1, 4); " +
+            $"CREATE VIEW {table}_sum AS SELECT p.id, sum(i.total) AS total, count(i.*) AS items FROM {table} p LEFT JOIN {table}_items i ON i.order_id = p.id GROUP BY p.id; " +
+            $"CREATE VIEW {table}_rows AS SELECT p.id, count(p.*) AS n FROM {table} p GROUP BY p.id");
+        await using var connection = await fixture.OpenAsync();
+
+        Assert.Equal(["1", "6.5", "2"], await RowAsync(connection, $"SELECT id, total, items FROM {table}_sum"));
+        Assert.Equal(["1", "(null)"], await RowAsync(connection, $"SELECT id, n FROM {table}_rows"));
+    }
+
+    /// <summary>
     /// A view made in the database (not through the gateway) that renames a masked column, or
     /// computes from it, let it out under the new name with only the detectors on it (probe OA1).
     /// Its columns are masked by what they read, through views over it too, and its other

@@ -112,7 +112,8 @@ internal sealed partial class ColumnCatalogs
         "UNION SELECT w.ev_class FROM near n JOIN pg_catalog.pg_rewrite w ON w.ev_class = n.view AND w.rulename = '_RETURN' " +
         "WHERE w.ev_action::text LIKE '%:varattno 0 %'), " +
         "tainted (view) AS (SELECT view FROM base UNION SELECT x.view FROM reads x JOIN tainted t ON x.rel = t.view), " +
-        "agg AS (SELECT x.view, string_agg(x.rel::text || ':' || x.col::text, ',') AS reads FROM reads x GROUP BY x.view) " +
+        "agg AS (SELECT x.view, string_agg(x.rel::text || ':' || x.col::text || ':' || coalesce(rc.reltype, 0)::text, ',') AS reads " +
+        "FROM reads x LEFT JOIN pg_catalog.pg_class rc ON rc.oid = x.rel GROUP BY x.view) " +
         FunctionsQuery(names) +
         "SELECT c.oid, c.relname::text, " +
         "(SELECT json_object_agg(a.attnum, a.attname) FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::text, " +

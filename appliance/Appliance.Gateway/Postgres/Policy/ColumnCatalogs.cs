@@ -269,14 +269,18 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
                 }
             }
 
+            // relation:column:row type, each read.
             var reads = new List<(uint, short)>();
+            var rowTypes = new Dictionary<uint, uint>();
             foreach (var read in (values[5] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
             {
-                var colon = read.IndexOf(':', StringComparison.Ordinal);
-                reads.Add((uint.Parse(read.AsSpan(0, colon), CultureInfo.InvariantCulture), short.Parse(read.AsSpan(colon + 1), CultureInfo.InvariantCulture)));
+                var parts = read.Split(':');
+                var relation = uint.Parse(parts[0], CultureInfo.InvariantCulture);
+                reads.Add((relation, short.Parse(parts[1], CultureInfo.InvariantCulture)));
+                rowTypes[relation] = uint.Parse(parts[2], CultureInfo.InvariantCulture);
             }
 
-            Views.Add((version, new MaskedViews.View(oid, name, columns, query, reads, CallsMaskedFunction: values[6] == "c")));
+            Views.Add((version, new MaskedViews.View(oid, name, columns, query, reads, CallsMaskedFunction: values[6] == "c", RowTypes: rowTypes)));
         }
 
         private static string?[] Values(DataRowMessage row, int count)

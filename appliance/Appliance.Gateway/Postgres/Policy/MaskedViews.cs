@@ -13,16 +13,17 @@ namespace Appliance.Gateway.Postgres.Policy;
 /// the view reads a masked column at all (as a computed column of a statement is); a column read
 /// from any other column is not. Views over such views follow, to any depth.
 /// </summary>
-internal static class MaskedViews
+internal static partial class MaskedViews
 {
     /// <summary>A view the catalog query found reading a masked column, directly or through other views.</summary>
     /// <param name="Columns">Its columns' names by number.</param>
     /// <param name="Query">What its query says (<see cref="Read"/>).</param>
     /// <param name="Reads">What its query depends on: relation OID and column number (0: the whole row).</param>
     /// <param name="CallsMaskedFunction">It calls a function that may return a masked column (ColumnCatalogs.FunctionsQuery): it reads one.</param>
+    /// <param name="RowTypes">The row type of each relation it reads (<c>pg_class.reltype</c>), which names a whole-row Var's relation; null when not known.</param>
     internal sealed record View(
         uint Oid, string Name, IReadOnlyDictionary<short, string> Columns, ViewQuery Query, IReadOnlyList<(uint Relation, short Column)> Reads,
-        bool CallsMaskedFunction = false);
+        bool CallsMaskedFunction = false, IReadOnlyDictionary<uint, uint>? RowTypes = null);
 
     /// <param name="Origins">Where each output column comes from (<see cref="OutputOrigins"/>); null when the query could not be read.</param>
     /// <param name="WholeRows">
@@ -30,14 +31,23 @@ internal static class MaskedViews
     /// relation's columns, PostgreSQL keeps only the columns' dependencies, so the whole row's
     /// relation is any it reads (probe QA1).
     /// </param>
-    internal sealed record ViewQuery(IReadOnlyDictionary<short, (uint Relation, short Column)>? Origins, bool WholeRows)
+    /// <param name="WholeRowTypes">The types of its whole-row Vars (a table's row type names the table); null when not all could be read.</param>
+    internal sealed record ViewQuery(IReadOnlyDictionary<short, (uint Relation, short Column)>? Origins, bool WholeRows, IReadOnlySet<uint>? WholeRowTypes = null)
     {
         public static readonly ViewQuery Unknown = new(null, true);
     }
 
     /// <summary>A view's query as PostgreSQL keeps it (<c>pg_rewrite.ev_action</c> as text).</summary>
-    public static ViewQuery Read(string definition) =>
-        new(OutputOrigins(definition), definition.Contains(":varattno 0 ", StringComparison.Ordinal));
+    public static ViewQuery Read(string definition)
+    {
+        var wholeRows = System.Text.RegularExpressions.Regex.Count(definition, ":varattno 0 ");
+        var types = WholeRowVar().Matches(definition);
+        return new(OutputOrigins(definition), wholeRows > 0,
+            types.Count == wholeRows ? types.Select(m => uint.Parse(m.Groups[1].ValueSpan, CultureInfo.InvariantCulture)).ToHashSet() : null);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@":varattno 0 :vartype (\d{1,10}) ")]
+    private static partial System.Text.RegularExpressions.Regex WholeRowVar();
 
     /// <summary>
     /// Adds to <paramref name="masked"/> (column key → the masked column's name) the view columns
@@ -91,9 +101,15 @@ internal static class MaskedViews
     /// <summary>A masked column the view reads (one of its columns, or a whole row holding one); null when it reads none.</summary>
     private static string? ReadsMasked(View view, Dictionary<long, string> masked, Dictionary<uint, string> byRelation)
     {
+        // A whole-row Var's type names its table: only those tables' whole rows count (probe DT1:
+        // count(i.*) of a clean table, in a view reading customers' clean columns, masked its computed
+        // columns). One of another type (a subquery's or a join's record) leaves any relation's.
+        var rowTypes = view.RowTypes;
+        var whole = view.Query.WholeRowTypes is { } types && rowTypes is not null && types.All(t => rowTypes.Values.Contains(t)) ? types : null;
         foreach (var (relation, column) in view.Reads)
         {
-            if ((column == 0 || view.Query.WholeRows ? byRelation.GetValueOrDefault(relation) : masked.GetValueOrDefault(ColumnCatalog.Key(relation, column))) is { } name)
+            var wholeRow = column == 0 || view.Query.WholeRows && (whole is null || whole.Contains(rowTypes!.GetValueOrDefault(relation)));
+            if ((wholeRow ? byRelation.GetValueOrDefault(relation) : masked.GetValueOrDefault(ColumnCatalog.Key(relation, column))) is { } name)
             {
                 return name;
             }

@@ -146,6 +146,34 @@ public sealed class ColumnCatalogsTests
     }
 
     /// <summary>
+    /// A whole-row Var's type names its table: a view reading a masked table's clean columns and
+    /// the whole row of a clean table (count(i.*)) keeps its computed columns (probe DT1); a whole
+    /// row of the masked table, or one whose type names no table it reads (a subquery's record),
+    /// still counts, as does a query whose whole rows could not all be read.
+    /// </summary>
+    [Theory]
+    [InlineData("{VAR :varno 3 :varattno 0 :vartype 7101 :vartypmod -1}", false)]
+    [InlineData("{VAR :varno 2 :varattno 0 :vartype 7001 :vartypmod -1}", true)]
+    [InlineData("{VAR :varno 4 :varattno 0 :vartype 2249 :vartypmod -1}", true)]
+    [InlineData("{VAR :varno 3 :varattno 0 :vartype 7101 :vartypmod -1} {VAR :varno 3 :varattno 0 :vartypmod -1}", true)]
+    public void MaskedViews_AWholeRowOfACleanTable_DoesNotMakeAViewReadAMaskedColumn(string wholeRows, bool computedMasked)
+    {
+        var masked = new Dictionary<long, string> { [ColumnCatalog.Key(700, 3)] = "ssn" };
+        var query = "({QUERY :targetList ({TARGETENTRY :expr <> :resno 1 :resname n :ressortgroupref 0 :resorigtbl 700 :resorigcol 2 :resjunk false} " +
+            "{TARGETENTRY :expr {AGGREF :args (" + wholeRows + ")} :resno 2 :resname items :ressortgroupref 0 :resorigtbl 0 :resorigcol 0 :resjunk false})})";
+
+        var names = MaskedViews.Resolve(masked,
+        [
+            new MaskedViews.View(804, "summary_v", new Dictionary<short, string> { [1] = "full_name", [2] = "items" }, MaskedViews.Read(query),
+                [(700, 2), (710, 1)], RowTypes: new Dictionary<uint, uint> { [700] = 7001, [710] = 7101 }),
+        ]);
+
+        Assert.Equal(computedMasked, masked.ContainsKey(ColumnCatalog.Key(804, 2)));
+        Assert.False(masked.ContainsKey(ColumnCatalog.Key(804, 1)));
+        Assert.Equal(computedMasked, names.ContainsKey("summary_v"));
+    }
+
+    /// <summary>
     /// A view calling a function that may return a masked column reads one: its columns read from
     /// the call (no origin) are masked as computed ones, a column read from a clean table is not, and
     /// a view over it follows; with no masked name given, nothing is.
