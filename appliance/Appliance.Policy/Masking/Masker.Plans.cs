@@ -111,7 +111,10 @@ internal sealed partial class Masker
             && !NamesRenamingView(text, Tokens(text), columnNames) && !ExplainsWriteVerbosely(text);
     }
 
-    /// <param name="failingClosed">Set when the column is masked whole only because its source is not known to be clean.</param>
+    /// <param name="failingClosed">
+    /// Set when the client is told the column is withheld (<see cref="ResultMaskPlan.Withheld"/>): masked whole
+    /// only because its source is not known to be clean, or carrying a masked column under another name as NULL.
+    /// </param>
     private ColumnMaskAction Decide(ResultField field, bool mentionsMasked, IColumnNameLookup? columnNames, ref bool complete, out bool failingClosed)
     {
         failingClosed = false;
@@ -134,6 +137,11 @@ internal sealed partial class Masker
             {
                 if (_columns.Contains(source))
                 {
+                    // Under a name of its own (a view's column computed from one, an alias) in a type
+                    // that takes no ****, its NULL is not the data: told so (probe DT5: a view's
+                    // has_card, computed from card_number, came back NULL unsaid).
+                    failingClosed = !string.Equals(source, field.Name, StringComparison.Ordinal)
+                        && WholeReplacement(PgTypes.Classify(field.TypeOid), binary: false) is null;
                     return ColumnMaskAction.MaskWhole;
                 }
             }

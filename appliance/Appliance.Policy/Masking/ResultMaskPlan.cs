@@ -20,7 +20,8 @@ internal sealed class ResultMaskPlan
     /// computed or come from a relation the catalog does not know (failing closed), not because
     /// they are masked columns: their values come back NULL or <c>****</c>, which the client is
     /// told (probe DA7, DK2: an int column of a table made since the login came back NULL unsaid).
-    /// Null when there are none.
+    /// Also a column carrying a masked one under another name that comes back NULL (a view's
+    /// boolean computed from one, DT5). Null when there are none.
     /// </summary>
     public IReadOnlyList<string>? Withheld { get; }
 

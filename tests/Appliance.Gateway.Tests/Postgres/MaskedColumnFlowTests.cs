@@ -1484,6 +1484,14 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         Assert.Equal(0, made.ExitCode);
         Assert.Equal("SELECT 1\n|****", made.Stdout.Trim());
         Assert.Contains("NOTICE:  the gateway withholds columns \"n\", \"t\" of this result", made.Stderr, StringComparison.Ordinal);
+
+        // A view's column computed from the masked one, in a type that takes no **** (probe DT5: NULL, unsaid).
+        await fixture.UpstreamAsync($"CREATE VIEW {table}_flags AS SELECT id, ssn IS NOT NULL AS has_ssn FROM {table}");
+        await using var later = await fixture.OpenAsync();
+        var laterNotices = new List<string>();
+        later.Notice += (_, e) => laterNotices.Add(e.Notice.MessageText);
+        Assert.Equal(["1", "(null)"], await RowAsync(later, $"SELECT id, has_ssn FROM {table}_flags"));
+        Assert.Contains("column \"has_ssn\" of this result", Assert.Single(laterNotices), StringComparison.Ordinal);
     }
 
     [Fact]

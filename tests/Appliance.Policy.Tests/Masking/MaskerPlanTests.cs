@@ -39,6 +39,24 @@ public class MaskerPlanTests
         Assert.Equal(ColumnMaskAction.MaskWhole, plan[0].Action);
     }
 
+    /// <summary>
+    /// A column carrying a masked one under its own name that comes back NULL (a view's boolean
+    /// computed from it) is named in the withheld-columns notice (probe DT5); one that comes back
+    /// <c>****</c>, or the masked column under its own name, is not.
+    /// </summary>
+    [Theory]
+    [InlineData("has_card", PgTypes.Bool, true)]
+    [InlineData("x", PgTypes.Int8, true)]
+    [InlineData("x", PgTypes.Text, false)]
+    [InlineData("ssn", PgTypes.Int8, false)]
+    public void GetPlan_AColumnCarryingAMaskedOneAsNull_IsNamedWithheld(string name, uint type, bool named)
+    {
+        var plan = _masker.GetPlan("SELECT * FROM customer_flags", [Column("id", 1, PgTypes.Int4), Column(name, 2, type)], new Catalog());
+
+        Assert.Equal(ColumnMaskAction.MaskWhole, plan[1].Action);
+        Assert.Equal(named ? [name] : null, plan.Withheld);
+    }
+
     [Theory]
     [InlineData("SELECT encode(ssn::bytea, 'hex') AS h FROM customers")]
     [InlineData("SELECT upper(ssn) FROM customers")]

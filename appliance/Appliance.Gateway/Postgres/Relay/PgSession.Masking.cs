@@ -139,7 +139,7 @@ internal sealed partial class PgSession
         var more = names.Count > Listed ? $" and {names.Count - Listed} more" : "";
         _clientOut.Write(LocalMessages.Notice(
             $"the gateway withholds column{(names.Count == 1 ? "" : "s")} {listed}{more} of this result (NULL or ****): the statement reads a masked column, " +
-            "and these are computed or come from a relation this session's catalog does not know",
+            "and these are computed, also in a view, or come from a relation this session's catalog does not know",
             "Select the columns from their tables without computing on a masked column; a relation made since this session logged in is known from the next login."));
     }
 
