@@ -453,13 +453,18 @@ internal sealed partial class Masker
     }
 
     /// <summary>
-    /// Functions of one argument that take any row and give its values back: in attribute notation
-    /// (<c>c.row_to_json</c>) they read like a column.
+    /// Functions, aggregates and casts that take any row as their one argument and give its values
+    /// back: in attribute notation (<c>c.row_to_json</c>, <c>c.json_agg</c>) they read like
+    /// a column. pg_catalog's functions whose first argument is polymorphic or a record (PostgreSQL 15),
+    /// and the aggregates of later versions (probe DU1: <c>translate(c.json_agg::text, …)</c> gave every
+    /// masked column out). A cast (<c>c.text</c>) is no column there: PostgreSQL refuses it.
     /// </summary>
     private static readonly HashSet<string> RowFunctions = new(StringComparer.Ordinal)
     {
-        "row_to_json", "to_json", "to_jsonb", "json_build_array", "jsonb_build_array", "concat", "quote_literal", "quote_nullable",
-        "hstore", "record_out", "record_send",
+        "row_to_json", "to_json", "to_jsonb", "json_build_array", "jsonb_build_array", "json_build_object", "jsonb_build_object",
+        "concat", "quote_literal", "quote_nullable", "hstore", "record_out", "record_send", "hash_record", "any_out", "anyelement_out",
+        "anynonarray_out", "anycompatible_out", "anycompatiblenonarray_out", "array_agg", "json_agg", "jsonb_agg", "json_agg_strict",
+        "jsonb_agg_strict", "any_value", "first_value", "last_value", "lag", "lead", "mode",
     };
 
     private static readonly HashSet<string> BeforeStar = new(StringComparer.OrdinalIgnoreCase) { "SELECT", "DISTINCT", "ALL", "RETURNING" };

@@ -669,6 +669,13 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         Assert.Equal(["1", "****"], await RowAsync(connection, $"SELECT * FROM {table}_rj"));
         var copy = await FailsAsync(connection, "INSERT INTO {0}_sink SELECT c::text FROM {0}_row", table);
         Assert.Equal("42501", copy.SqlState);
+
+        // An aggregate in attribute notation on the row, c.json_agg for json_agg(c) (probe DU1).
+        Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate(c.json_agg::text, '0123456789', 'abcdefghij') FROM {table} c"));
+        Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate((c).array_agg::text, '0123456789', 'abcdefghij') FROM {table} c"));
+        var aggregated = await FailsAsync(connection, "INSERT INTO {0}_sink SELECT (c).jsonb_agg::text FROM {0} c", table);
+        Assert.Equal("42501", aggregated.SqlState);
+
         Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}_sink"));
         await AssertAuditHasNoSsnAsync(connection, ssn);
     }

@@ -230,6 +230,11 @@ public sealed class MaskerFlowTests
     [InlineData("INSERT INTO notes SELECT reverse((c).\"ssn\") FROM customers c", true)]
     [InlineData("INSERT INTO notes SELECT (c).* FROM customers c", true)]
     [InlineData("INSERT INTO notes SELECT (c).row_to_json FROM customers c", true)]
+    // Aggregates in attribute notation on a whole row (probe DU1).
+    [InlineData("INSERT INTO notes SELECT (c).array_agg FROM customers c WHERE id = 1", true)]
+    [InlineData("INSERT INTO notes SELECT c.json_agg FROM customers c", true)]
+    [InlineData("INSERT INTO notes SELECT customers.jsonb_agg::text FROM customers", true)]
+    [InlineData("INSERT INTO notes SELECT c.any_value FROM customers c", true)]
     [InlineData("INSERT INTO notes SELECT (c)::text FROM customers c", true)]
     [InlineData("INSERT INTO notes SELECT ((c)).full_name FROM customers c", true)]
     public void WholeRowsIntoOtherColumns_AreRefused(string sql, bool refused)
