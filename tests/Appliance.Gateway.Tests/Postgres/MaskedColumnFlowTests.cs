@@ -662,6 +662,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         await fixture.UpstreamAsync(
             $"CREATE VIEW {table}_row AS SELECT c FROM {table} c; " +
             $"CREATE VIEW {table}_rj AS SELECT id, translate(row_to_json(c)::text, '0123456789', 'abcdefghij') AS j FROM {table} c; " +
+            $"CREATE FUNCTION {table}_txt(anyelement) RETURNS text LANGUAGE sql AS 'SELECT $1::text'; " +
             $"CREATE TABLE {table}_sink (body text)");
         await using var connection = await fixture.OpenAsync();
 
@@ -675,6 +676,10 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate((c).array_agg::text, '0123456789', 'abcdefghij') FROM {table} c"));
         var aggregated = await FailsAsync(connection, "INSERT INTO {0}_sink SELECT (c).jsonb_agg::text FROM {0} c", table);
         Assert.Equal("42501", aggregated.SqlState);
+        // So is a function of the database taking any row (anyelement): c.f is f(c).
+        Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate(c.{table}_txt, '0123456789', 'abcdefghij') FROM {table} c"));
+        var taken = await FailsAsync(connection, "INSERT INTO {0}_sink SELECT c.{0}_txt FROM {0} c", table);
+        Assert.Equal("42501", taken.SqlState);
 
         Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}_sink"));
         await AssertAuditHasNoSsnAsync(connection, ssn);

@@ -133,7 +133,14 @@ internal sealed partial class ColumnCatalogs
         "UNION ALL SELECT DISTINCT t.tgrelid, c.relname::text, NULL, NULL, NULL, NULL, 't' FROM pg_catalog.pg_trigger t JOIN fnall f ON f.oid = t.tgfoid " +
         "JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid " +
         // Whether such a function keeps a value (kind s).
-        "UNION ALL SELECT 0::oid, NULL, NULL, NULL, NULL, NULL, 's' FROM fside WHERE keeps";
+        "UNION ALL SELECT 0::oid, NULL, NULL, NULL, NULL, NULL, 's' FROM fside WHERE keeps " +
+        // The user functions a whole row can be the one argument of (kind p): anyelement, anynonarray,
+        // anycompatible, anycompatiblenonarray, "any", record, or VARIADIC anyarray or anycompatiblearray.
+        // In attribute notation, c.f is f(c) (probe DU1: pg_catalog's own, c.json_agg, gave the row out).
+        "UNION ALL SELECT DISTINCT 0::oid, p.proname::text, NULL, NULL, NULL, NULL, 'p' FROM pg_catalog.pg_proc p " +
+        "WHERE p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) AND p.pronargs >= 1 " +
+        "AND p.pronargs - p.pronargdefaults <= 1 AND (p.proargtypes[0] = ANY ('{2283,2776,5077,5079,2276,2249}'::oid[]) " +
+        "OR p.provariadic <> 0 AND p.proargtypes[0] = ANY ('{2277,5078}'::oid[]))";
 
     /// <summary>
     /// Around the names of a pattern: a name standing as a word, where a name's characters are

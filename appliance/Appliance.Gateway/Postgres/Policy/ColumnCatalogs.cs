@@ -100,7 +100,10 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
             (maskedViews.TryGetValue(relation, out var names) ? names : maskedViews[relation] = new(StringComparer.Ordinal)).UnionWith(carriers);
         }
 
-        foreach (var function in reader.Functions)
+        // A user function a whole row can be the one argument of, called in attribute notation (c.f),
+        // gives the row's values out under its name: the name counts as a masked column's, as such a
+        // function's does (failing closed on its other calls too).
+        foreach (var function in reader.Functions.Union(reader.RowTakers))
         {
             // A call names what the function may return: the function's own name counts as a masked
             // column's wherever it stands (FROM f(), SELECT f(), s.f(), CALL f()), as a renaming view's
@@ -176,6 +179,9 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
         /// <summary>The names of the user functions that may return a masked column's value (<see cref="FunctionsQuery"/>).</summary>
         public HashSet<string> Functions { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>User functions a whole row can be the one argument of (kind p): <c>c.f</c> is <c>f(c)</c>.</summary>
+        public HashSet<string> RowTakers { get; } = new(StringComparer.Ordinal);
+
         /// <summary>Whether such a function keeps a value where a later statement reads it back (a setting, a sequence, a large object).</summary>
         public bool SideChannels { get; private set; }
 
@@ -229,6 +235,9 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
             {
                 case "f":
                     Functions.Add(values[1] ?? throw new PgProtocolException("Unexpected catalog row."));
+                    return;
+                case "p":
+                    RowTakers.Add(values[1] ?? throw new PgProtocolException("Unexpected catalog row."));
                     return;
                 case "t":
                     // A write to it may raise what its trigger read: it counts as holding a masked column.
