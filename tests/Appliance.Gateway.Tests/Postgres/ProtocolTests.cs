@@ -288,6 +288,13 @@ public sealed class ProtocolTests(PgGatewayFixture fixture) : IClassFixture<PgGa
         Assert.Equal("E Z", string.Join(' ', refused.Select(m => m.Type)));
         Assert.Equal("26000", refused[0].SqlState);
         Assert.Equal("prepared statement \"gone\" does not exist", refused[0].Message);
+        if (how == "failed")
+        {
+            // SQL EXECUTE of it too (probe DU3: 42501, as for a statement PostgreSQL holds).
+            await client.SendAsync(o => FrontendWriter.WriteQuery(o, "EXECUTE gone"));
+            var executed = await client.ReadUntilReadyAsync();
+            Assert.Equal("26000", Assert.Single(executed, m => m.Type == 'E').SqlState);
+        }
 
         // Parsed again, it runs.
         await client.SendAsync(

@@ -65,6 +65,9 @@ internal sealed class NameTable<T>
     /// <summary>The names of the named entries: ASCII, as the session refuses any other (PgSession.RefusedName).</summary>
     public IEnumerable<string> Names => _named.Keys;
 
+    /// <summary>The named entries, by name.</summary>
+    public IEnumerable<KeyValuePair<string, T>> Named => _named;
+
     /// <summary>Forgets every named entry (DEALLOCATE ALL, DISCARD, or a DEALLOCATE the gateway does not follow by name).</summary>
     public void ClearNamed() => _named.Clear();
 

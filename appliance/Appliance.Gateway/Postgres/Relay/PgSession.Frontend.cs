@@ -297,7 +297,7 @@ internal sealed partial class PgSession
         var sql = QueryMessage.Parse(frame.Body).Sql;
         NoteCodeRun(_portals.HasNamed && MayTouchPortals(sql));
         _approvedHold = null;
-        var decision = ExecutesProtocolStatement(sql) ? RefuseProtocolStatementExecute(sql) : Decide(sql, default, isParse: false);
+        var decision = ExecutesProtocolStatement(sql, out var neverMade) ? RefuseProtocolStatementExecute(sql, neverMade) : Decide(sql, default, isParse: false);
         if (decision.Refusal is null && decision.ReviewId is { } approved && UpstreamFailedThisBatch())
         {
             // Held for review while the extended batch before it failed: PostgreSQL skips it with the
@@ -427,8 +427,17 @@ internal sealed partial class PgSession
         "EXECUTE of a statement prepared with the extended protocol is refused on a connection with masked columns: "
         + "its results are masked by the statement's own text, which SQL EXECUTE does not carry; use Bind and Execute";
 
-    private Decision RefuseProtocolStatementExecute(ReadOnlySpan<byte> sql)
+    /// <param name="neverMade">The name it executes, when every statement it may name never came to be upstream (its Parse failed): PostgreSQL's 26000, not a refusal.</param>
+    private Decision RefuseProtocolStatementExecute(ReadOnlySpan<byte> sql, string? neverMade)
     {
+        if (neverMade is not null)
+        {
+            // Probe DU3: the 42501 below told of a statement PostgreSQL does not have.
+            var missing = $"prepared statement \"{neverMade}\" does not exist";
+            RecordRefused(MaskSql(sql), Audit.StatementRecord.Failed, missing, null);
+            return new Decision(LocalMessages.Error(UndefinedPreparedStatement, missing), null);
+        }
+
         RecordRefused(MaskSql(sql), Audit.StatementRecord.Blocked, ProtocolStatementExecuted, null);
         return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, ProtocolStatementExecuted), null);
     }
@@ -437,16 +446,23 @@ internal sealed partial class PgSession
     /// SQL EXECUTE of a statement parsed through the protocol: the gateway judged and plans that
     /// statement by its Parse, but a simple Query naming it carries only "EXECUTE name".
     /// </summary>
-    private bool ExecutesProtocolStatement(ReadOnlySpan<byte> sql)
+    private bool ExecutesProtocolStatement(ReadOnlySpan<byte> sql, out string? neverMade)
     {
+        neverMade = null;
         if (!_statements.HasNamed || !_runtime.Masker.HasColumnRules || !ContainsWord(sql, "execute"u8))
         {
             return false;
         }
 
         var text = System.Text.Encoding.UTF8.GetString(sql);
-        return System.Text.RegularExpressions.Regex.IsMatch(text, @"\bexecute\s", System.Text.RegularExpressions.RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100))
-            && _statements.Names.Any(name => ContainsName(text, name));
+        if (!System.Text.RegularExpressions.Regex.IsMatch(text, @"\bexecute\s", System.Text.RegularExpressions.RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100)))
+        {
+            return false;
+        }
+
+        var named = _statements.Named.Where(entry => ContainsName(text, entry.Key)).ToList();
+        neverMade = named.Count > 0 && named.TrueForAll(entry => entry.Value.NeverMadeUpstream && (!_sql.IsDefined(entry.Key) || _sql.IsDefinedOnce(entry.Key))) ? named[0].Key : null;
+        return named.Count > 0;
     }
 
     /// <summary>
