@@ -461,9 +461,16 @@ internal sealed partial class PgSession
         }
 
         var named = _statements.Named.Where(entry => ContainsName(text, entry.Key)).ToList();
-        neverMade = named.Count > 0 && named.TrueForAll(entry => entry.Value.NeverMadeUpstream && (!_sql.IsDefined(entry.Key) || _sql.IsDefinedOnce(entry.Key))) ? named[0].Key : null;
+        neverMade = named.Count > 0 && named.TrueForAll(entry => NeverMadeUpstream(entry.Key, entry.Value)) ? named[0].Key : null;
         return named.Count > 0;
     }
+
+    /// <summary>
+    /// PostgreSQL holds no statement of this name: its Parse failed upstream, or was skipped, under a
+    /// name nothing else had, and no SQL PREPARE took the name since (probes DS2, DU3).
+    /// </summary>
+    private bool NeverMadeUpstream(string name, StatementInfo? statement) =>
+        statement is { NeverMadeUpstream: true } && (!_sql.IsDefined(name) || _sql.IsDefinedOnce(name));
 
     /// <summary>
     /// The name as a word of its own, in any case (a quoted or dynamic one still counts): <c>S_1</c>
@@ -592,10 +599,8 @@ internal sealed partial class PgSession
             // here it would run unjudged and unrecorded, whatever its review allowed once (probe CE).
             var name = System.Text.Encoding.UTF8.GetString(bind.Statement);
             SettleSqlSession();
-            if (_statements.Find(bind.Statement) is { NeverMadeUpstream: true } && _sql.IsDefinedOnce(name))
+            if (NeverMadeUpstream(name, _statements.Find(bind.Statement)))
             {
-                // Its Parse failed upstream, or was skipped, under a name nothing else had, and no
-                // SQL PREPARE took the name since: PostgreSQL holds none.
                 _sql.Forget(name);
             }
 
