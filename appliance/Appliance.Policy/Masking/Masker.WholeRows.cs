@@ -299,10 +299,22 @@ internal sealed partial class Masker
     /// </summary>
     private static bool IsWholeRowUse(string text, List<SqlToken> tokens, int i, HashSet<string> names, TokenIndex index)
     {
-        if (!names.Contains(SqlLiteral.Identifier(text, tokens[i])) || (i > 0 && (IsDot(text, tokens[i - 1]) || IsTargetKeyword(text, tokens[i - 1])))
+        if (!names.Contains(SqlLiteral.Identifier(text, tokens[i])) || (i > 0 && IsTargetKeyword(text, tokens[i - 1]))
             || IsTargetAlias(text, tokens, i))
         {
             return false;
+        }
+
+        if (i > 0 && IsDot(text, tokens[i - 1]))
+        {
+            // x.c is a column c of x, unless x is the relation's schema (and database): then
+            // public.customers.* and public.customers.row_to_json are the row, as customers.* is
+            // (probe DV1: they gave every masked column out).
+            var start = QualifiedNameStart(text, tokens, i);
+            return start < i && i - start <= 4 && i + 2 < tokens.Count && IsDot(text, tokens[i + 1])
+                && ((tokens[i + 2].Kind == SqlTokenKind.Other && text[tokens[i + 2].Start] == '*' && !IsSelectListItem(text, tokens, start, i, index))
+                    || (tokens[i + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                        && RowFunctions.Contains(SqlLiteral.Identifier(text, tokens[i + 2]))));
         }
 
         if (i > 0 && IsOutputName(text, tokens, i, index))
@@ -334,7 +346,7 @@ internal sealed partial class Masker
             // c's columns, each masked by its name as under SELECT * (probe AA: DBeaver counts rows
             // with SELECT COUNT(*) FROM (SELECT t.* FROM orders t) and got NULL).
             return after + 1 < tokens.Count
-                && ((tokens[after + 1].Kind == SqlTokenKind.Other && text[tokens[after + 1].Start] == '*' && !IsSelectListItem(text, tokens, i, index))
+                && ((tokens[after + 1].Kind == SqlTokenKind.Other && text[tokens[after + 1].Start] == '*' && !IsSelectListItem(text, tokens, i, i, index))
                     || (tokens[after + 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
                         && RowFunctions.Contains(SqlLiteral.Identifier(text, tokens[after + 1]))));
         }
@@ -356,16 +368,18 @@ internal sealed partial class Masker
     /// constructor: the parenthesis it stands in, if any, opens a query), and followed by the next
     /// item, the list's end or its clause's.
     /// </summary>
-    private static bool IsSelectListItem(string text, List<SqlToken> tokens, int i, TokenIndex index)
+    /// <param name="start">Where the item's name starts (a schema before the relation's name: <c>public.t.*</c>).</param>
+    /// <param name="i">The relation's name, before <c>.*</c>.</param>
+    private static bool IsSelectListItem(string text, List<SqlToken> tokens, int start, int i, TokenIndex index)
     {
         var after = i + 3;
-        if (i == 0 || (after < tokens.Count && tokens[after].Kind is not (SqlTokenKind.Comma or SqlTokenKind.CloseParen or SqlTokenKind.Semicolon)
+        if (start == 0 || (after < tokens.Count && tokens[after].Kind is not (SqlTokenKind.Comma or SqlTokenKind.CloseParen or SqlTokenKind.Semicolon)
             && !IsWordIn(text, tokens[after], AfterSelectItem)))
         {
             return false;
         }
 
-        var previous = tokens[i - 1];
+        var previous = tokens[start - 1];
         if (IsWordIn(text, previous, BeforeStar))
         {
             return true;
@@ -373,7 +387,19 @@ internal sealed partial class Masker
 
         // The comma's list is a query's when its parenthesis opens one: (SELECT a, t.* …), not f((a), t.*).
         return previous.Kind == SqlTokenKind.Comma
-            && (index.Enclosing(i) is not (var open and >= 0) || (open + 1 < tokens.Count && IsWordIn(text, tokens[open + 1], SelectListStarts)));
+            && (index.Enclosing(start) is not (var open and >= 0) || (open + 1 < tokens.Count && IsWordIn(text, tokens[open + 1], SelectListStarts)));
+    }
+
+    /// <summary>Where the dotted name ending at <paramref name="i"/> starts (<c>db.schema.t</c>: at <c>db</c>).</summary>
+    private static int QualifiedNameStart(string text, List<SqlToken> tokens, int i)
+    {
+        var start = i;
+        while (start >= 2 && IsDot(text, tokens[start - 1]) && tokens[start - 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+        {
+            start -= 2;
+        }
+
+        return start > 0 && IsDot(text, tokens[start - 1]) ? i : start;
     }
 
     /// <summary>

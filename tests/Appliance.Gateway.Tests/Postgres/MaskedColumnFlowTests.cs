@@ -676,6 +676,8 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate((c).array_agg::text, '0123456789', 'abcdefghij') FROM {table} c"));
         var aggregated = await FailsAsync(connection, "INSERT INTO {0}_sink SELECT (c).jsonb_agg::text FROM {0} c", table);
         Assert.Equal("42501", aggregated.SqlState);
+        Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate(public.{table}.json_agg::text, '0123456789', 'abcdefghij') FROM {table}"));
+        Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate(public.{table}.*::text, '0123456789', 'abcdefghij') FROM {table}"));
         // So is a function of the database taking any row (anyelement): c.f is f(c).
         Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate(c.{table}_txt, '0123456789', 'abcdefghij') FROM {table} c"));
         var taken = await FailsAsync(connection, "INSERT INTO {0}_sink SELECT c.{0}_txt FROM {0} c", table);

@@ -235,6 +235,8 @@ public sealed class MaskerFlowTests
     [InlineData("INSERT INTO notes SELECT c.json_agg FROM customers c", true)]
     [InlineData("INSERT INTO notes SELECT customers.jsonb_agg::text FROM customers", true)]
     [InlineData("INSERT INTO notes SELECT c.any_value FROM customers c", true)]
+    [InlineData("INSERT INTO notes SELECT public.customers.row_to_json FROM customers WHERE id = 3", true)]
+    [InlineData("INSERT INTO notes SELECT public.customers.city FROM public.customers", false)]
     [InlineData("INSERT INTO notes SELECT (c)::text FROM customers c", true)]
     [InlineData("INSERT INTO notes SELECT ((c)).full_name FROM customers c", true)]
     public void WholeRowsIntoOtherColumns_AreRefused(string sql, bool refused)

@@ -59,6 +59,13 @@ public sealed class MaskerMentionsTests
     [InlineData("SELECT translate((c).array_agg::text, '0123456789', 'abcdefghij') AS x FROM customers c")]
     [InlineData("SELECT translate(customers.jsonb_agg::text, '0123456789', 'abcdefghij') FROM customers WHERE id = 2")]
     [InlineData("SELECT translate(c.any_value::text, '0123456789', 'abcdefghij') FROM customers c")]
+    // Schema-qualified (probe DV1).
+    [InlineData("SELECT translate(public.customers.json_agg::text, '0123456789', 'abcdefghij') FROM customers WHERE id = 1")]
+    [InlineData("SELECT translate(demo.public.customers.row_to_json::text, '0123456789', 'abcdefghij') FROM customers")]
+    [InlineData("SELECT translate(public.customers.*::text, '0123456789', 'abcdefghij') FROM customers WHERE id = 2")]
+    [InlineData("SELECT translate(row_to_json(public.customers.*)::text, '0123456789', 'abcdefghij') FROM customers")]
+    [InlineData("SELECT translate(string_agg(public.customers.*::text, ';') FILTER (WHERE id < 3), '0123456789', 'abcdefghij') FROM customers")]
+    [InlineData("SELECT translate(public.customers.to_jsonb->>'card_number', '0123456789', 'abcdefghij') FROM customers")]
     [InlineData("SELECT customers.to_jsonb FROM customers")]
     [InlineData("SELECT (SELECT string_agg(x.row_to_json::text, ';') FROM customers x)")]
     [InlineData("SELECT count(*) AS n, c FROM customers c GROUP BY c")]
@@ -145,6 +152,9 @@ public sealed class MaskerMentionsTests
     [InlineData(@"SELECT id, substring(status from '\w+'), length(status) FROM orders")]
     [InlineData(@"SELECT 1::int4, '\x0102'::bytea, 'x' ~ '\d'")]
     [InlineData(@"SELECT regexp_replace(note, '\d{4}', 'x') FROM orders WHERE note ~ 'card\s'")]
+    [InlineData("SELECT public.customers.* FROM public.customers")]
+    [InlineData("SELECT count(*) FROM (SELECT public.orders.* FROM public.orders) x")]
+    [InlineData("SELECT upper(public.customers.city) FROM public.customers")]
     // A function's WITH ORDINALITY and its alias list (probe DT2, DT3: psql's \d of a table with triggers).
     [InlineData("SELECT a.x, a.n FROM generate_series(10, 12) WITH ORDINALITY AS a(x, n)")]
     [InlineData("SELECT t.tag, t.pos FROM orders p, unnest(p.tags) with ordinality t(tag, pos) WHERE p.id = 1")]
