@@ -663,6 +663,9 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"CREATE VIEW {table}_row AS SELECT c FROM {table} c; " +
             $"CREATE VIEW {table}_rj AS SELECT id, translate(row_to_json(c)::text, '0123456789', 'abcdefghij') AS j FROM {table} c; " +
             $"CREATE FUNCTION {table}_txt(anyelement) RETURNS text LANGUAGE sql AS 'SELECT $1::text'; " +
+            $"CREATE FUNCTION {table}_acc(text, {table}) RETURNS text LANGUAGE sql AS $f$SELECT coalesce($1, '') || $2::text$f$; " +
+            $"CREATE AGGREGATE {table}_agg({table}) (SFUNC = {table}_acc, STYPE = text); " +
+            $"CREATE DOMAIN {table}_d AS {table}; CREATE FUNCTION {table}_dt({table}_d) RETURNS text LANGUAGE sql AS 'SELECT $1::text'; " +
             $"CREATE TABLE {table}_sink (body text)");
         await using var connection = await fixture.OpenAsync();
 
@@ -682,6 +685,9 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate(c.{table}_txt, '0123456789', 'abcdefghij') FROM {table} c"));
         var taken = await FailsAsync(connection, "INSERT INTO {0}_sink SELECT c.{0}_txt FROM {0} c", table);
         Assert.Equal("42501", taken.SqlState);
+        // An aggregate over the table's row type, a function over a domain of it (probe DV2, DV3).
+        Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate(c.{table}_agg, '0123456789', 'abcdefghij') FROM {table} c"));
+        Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate(c.{table}_dt, '0123456789', 'abcdefghij') FROM {table} c"));
 
         Assert.Equal(0L, await fixture.UpstreamScalarAsync<long>($"SELECT count(*) FROM {table}_sink"));
         await AssertAuditHasNoSsnAsync(connection, ssn);
