@@ -1156,6 +1156,12 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         // Read, its SQL copies the masked column into a result the gateway cannot follow, as query_to_xml's does.
         Assert.Equal("42501", (await FailsAsync(connection, "SELECT * FROM crosstab('select id, 1, reverse(ssn) from {0}') AS ct(id int, v text)", table)).SqlState);
         Assert.Equal(["1", "1"], await RowAsync(connection, $"SELECT * FROM crosstab('select id, 1, id::text from {table} order by 1') AS ct(id int, v text)"));
+
+        // A whole row pasted from fragments: the relation in one argument, the row in another (probe DW1).
+        Assert.Equal(["(null)", "****"], await RowAsync(connection,
+            $"SELECT * FROM xpath_table('id', 'xmlelement(name a, translate(c::text, ''0123456789'', ''abcdefghij''))::text', '{table} c', '/a', 'true') AS t(id int, v text)"));
+        Assert.Equal(["****", "(null)", "(null)"], await RowAsync(connection,
+            $"SELECT * FROM connectby('{table} c', 'translate(c::text, ''0123456789'', ''abcdefghij'')', 'c.id::text', '1', 0) AS t(k text, p text, l int)"));
         await AssertAuditHasNoSsnAsync(connection, ssn);
     }
 

@@ -71,6 +71,9 @@ public sealed class MaskerMentionsTests
     [InlineData("SELECT translate(PUBLIC.CUSTOMERS.JSON_AGG::text, '0123456789', 'abcdefghij') FROM CUSTOMERS")]
     [InlineData("SELECT translate(public./*x*/customers.row_to_json::text, '0123456789', 'abcdefghij') FROM customers")]
     [InlineData("SELECT translate((public.customers.*)::text, '0123456789', 'abcdefghij') FROM customers")]
+    // SQL pasted from fragments (probe DW1).
+    [InlineData("SELECT * FROM xpath_table('id', 'xmlelement(name a, translate(c::text,''0123456789'',''abcdefghij''))::text', 'customers c', '/a', 'id<=2') AS t(id int, v text)")]
+    [InlineData("SELECT * FROM ext.connectby('customers c', 'translate(c::text,''0123456789'',''abcdefghij'')', 'c.id::text', '1', 1) AS t(k text, p text, l int)")]
     [InlineData("SELECT customers.to_jsonb FROM customers")]
     [InlineData("SELECT (SELECT string_agg(x.row_to_json::text, ';') FROM customers x)")]
     [InlineData("SELECT count(*) AS n, c FROM customers c GROUP BY c")]

@@ -140,7 +140,8 @@ internal sealed partial class ColumnCatalogs
         // one. In attribute notation, c.f is f(c) (probe DU1: pg_catalog's own, c.json_agg, gave the row
         // out; DV2, DV3: an aggregate over customers, a function over a domain of it).
         "UNION ALL SELECT DISTINCT 0::oid, p.proname::text, NULL, NULL, NULL, NULL, 'p' FROM pg_catalog.pg_proc p " +
-        "WHERE p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) AND p.pronargs >= 1 " +
+        // information_schema holds none of its own (probe DW2: a superuser's there, on a session's search_path).
+        "WHERE p.pronamespace <> 'pg_catalog'::regnamespace AND p.pronargs >= 1 " +
         "AND p.pronargs - p.pronargdefaults <= 1 AND (p.proargtypes[0] = ANY ('{2283,2776,5077,5079,2276,2249}'::oid[]) " +
         "OR p.provariadic <> 0 AND p.proargtypes[0] = ANY ('{2277,5078}'::oid[]) OR p.proargtypes[0] = ANY (ARRAY(SELECT typ FROM ftypes)) " +
         "OR EXISTS (SELECT 1 FROM pg_catalog.pg_type d WHERE d.oid = p.proargtypes[0] AND d.typtype = 'd' AND d.typbasetype = ANY (ARRAY(SELECT typ FROM ftypes))))";
