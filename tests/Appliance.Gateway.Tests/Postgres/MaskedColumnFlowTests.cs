@@ -667,6 +667,14 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             $"CREATE AGGREGATE {table}_agg({table}) (SFUNC = {table}_acc, STYPE = text); " +
             $"CREATE DOMAIN {table}_d AS {table}; CREATE FUNCTION {table}_dt({table}_d) RETURNS text LANGUAGE sql AS 'SELECT $1::text'; " +
             $"CREATE TABLE {table}_sink (body text)");
+        await using (var admin = new NpgsqlConnection(fixture.AdminUpstreamConnectionString))
+        {
+            // One a superuser puts in information_schema, reached by a session's search_path (probe DW2).
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE FUNCTION information_schema.{table}_is(anyelement) RETURNS text LANGUAGE sql AS 'SELECT $1::text'", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
         await using var connection = await fixture.OpenAsync();
 
         Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate(c::text, '0123456789', 'abcdefghij') FROM {table}_row"));
@@ -685,6 +693,12 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
         Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate(c.{table}_txt, '0123456789', 'abcdefghij') FROM {table} c"));
         var taken = await FailsAsync(connection, "INSERT INTO {0}_sink SELECT c.{0}_txt FROM {0} c", table);
         Assert.Equal("42501", taken.SqlState);
+        await using (var path = new NpgsqlCommand("SET search_path = public, information_schema", connection))
+        {
+            await path.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate(c.{table}_is, '0123456789', 'abcdefghij') FROM {table} c"));
         // An aggregate over the table's row type, a function over a domain of it (probe DV2, DV3).
         Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate(c.{table}_agg, '0123456789', 'abcdefghij') FROM {table} c"));
         Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate(c.{table}_dt, '0123456789', 'abcdefghij') FROM {table} c"));
