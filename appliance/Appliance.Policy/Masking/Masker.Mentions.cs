@@ -250,7 +250,10 @@ internal sealed partial class Masker
                     // INTERSECT or EXCEPT they take the names of the first branch's columns.
                     return true;
                 case SqlTokenKind.Word when counts && i + 1 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.OpenParen
-                    && (DumpFunctions.Contains(Word(text, token).ToString()) || FragmentFunctions.Contains(Word(text, token).ToString())):
+                    && (DumpFunctions.Contains(Word(text, token).ToString()) || SqlClassifier.PastesFragments(SqlLiteral.Identifier(text, token))):
+                    // connectby and xpath_table paste a relation and a whole row of it from separate
+                    // arguments into the SELECT they run, which no string read alone shows (probe DW1:
+                    // xpath_table(…, 'translate(c::text, …)', 'customers c', …) gave rows out in clear).
                     return true;
                 case SqlTokenKind.Word:
                     UpdateClause(inFrom, text, tokens, i, index);
@@ -364,14 +367,6 @@ internal sealed partial class Masker
     }
 
     private static ReadOnlySpan<char> Word(string text, SqlToken token) => text.AsSpan(token.Start, token.Length);
-
-    /// <summary>
-    /// Functions that paste text fragments into a SELECT they run (tablefunc's connectby, xml2's
-    /// xpath_table): a relation in one argument and a whole row of it in another, which no string
-    /// read alone shows (probe DW1: xpath_table(…, 'translate(c::text, …)', 'customers c', …) gave
-    /// rows out in clear). Their results count as reading a masked column.
-    /// </summary>
-    private static readonly HashSet<string> FragmentFunctions = new(StringComparer.OrdinalIgnoreCase) { "connectby", "xpath_table" };
 
     /// <summary>Functions that return whole tables, schemas or query results as one value: no column of theirs can be followed.</summary>
     internal static readonly HashSet<string> DumpFunctions = new(StringComparer.OrdinalIgnoreCase)

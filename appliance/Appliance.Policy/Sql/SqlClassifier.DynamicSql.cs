@@ -53,6 +53,13 @@ internal static partial class SqlClassifier
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>
+    /// Whether the function (its name folded) pastes text fragments into a SELECT it runs
+    /// (connectby, xpath_table): a relation in one argument and what is read of it in another.
+    /// </summary>
+    internal static bool PastesFragments(string functionName) =>
+        SqlTextFunctions.TryGetValue(functionName, out var which) && which is SqlArgument.ConnectBy or SqlArgument.XpathTable;
+
+    /// <summary>
     /// The dynamic <c>EXECUTE</c> at <paramref name="execute"/> in a body piece. Its argument
     /// runs up to <c>INTO</c>, <c>USING</c>, <c>LOOP</c> (<c>FOR r IN EXECUTE …</c>) or the end of
     /// the piece; the strings in it are classified by the caller, and unless it is exactly one

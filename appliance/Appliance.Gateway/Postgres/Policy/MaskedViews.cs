@@ -40,7 +40,7 @@ internal static partial class MaskedViews
     /// <summary>A view's query as PostgreSQL keeps it (<c>pg_rewrite.ev_action</c> as text).</summary>
     public static ViewQuery Read(string definition)
     {
-        var wholeRows = System.Text.RegularExpressions.Regex.Count(definition, ":varattno 0 ");
+        var wholeRows = definition.AsSpan().Count(":varattno 0 ");
         var types = WholeRowVar().Matches(definition);
         return new(OutputOrigins(definition), wholeRows > 0,
             types.Count == wholeRows ? types.Select(m => uint.Parse(m.Groups[1].ValueSpan, CultureInfo.InvariantCulture)).ToHashSet() : null);
