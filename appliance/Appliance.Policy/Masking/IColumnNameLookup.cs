@@ -29,6 +29,14 @@ internal interface IColumnNameLookup
     /// </summary>
     IReadOnlySet<string>? MaskedColumnsUnderOtherNames(string relationName) => null;
 
+    /// <summary>
+    /// The columns of the relations of this name (any schema) that hold a masked column, as the
+    /// names every one of them has; null when not known (a view, a WITH query, a relation made
+    /// since the login). <c>c.x</c> where x is none of them is a function or cast applied to the
+    /// whole row (<c>x(c)</c>), whatever function or cast the database holds.
+    /// </summary>
+    IReadOnlySet<string>? ColumnsOf(string relationName) => null;
+
     /// <summary>Whether any relation has such columns: when none does, a statement's names need not be looked up.</summary>
     bool HasMaskedColumnsUnderOtherNames => false;
 

@@ -277,6 +277,9 @@ internal sealed partial class Masker
     /// e, p, s)</c>). A write that names one only in a filter was judged by its names alone, and
     /// copied the row or the renamed column (probe CW1, CW2); one that names none is judged so already.
     /// </summary>
+    /// <summary>What a masked column's name is overwritten with to set it aside (<see cref="UnnamedCopy"/>).</summary>
+    private const char SetAside = 'x';
+
     private string? UnnamedCopy(SqlStatement statement, string text, List<SqlToken> tokens, List<int> named, IColumnNameLookup? relations)
     {
         var blanked = new System.Text.StringBuilder(text);
@@ -284,7 +287,7 @@ internal sealed partial class Masker
         {
             for (var i = tokens[mention].Start; i < tokens[mention].End; i++)
             {
-                blanked[i] = 'x';
+                blanked[i] = SetAside;
             }
         }
 

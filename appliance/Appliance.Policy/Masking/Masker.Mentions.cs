@@ -217,7 +217,7 @@ internal sealed partial class Masker
     private bool Mentions(string text, List<SqlToken> tokens, int depth, bool lookInStrings, bool ignoreFilters = false, IColumnNameLookup? relations = null)
     {
         var index = new TokenIndex(text, tokens);
-        var rowSources = RowSourceNames(text, tokens, relations, index);
+        var rowSources = RowSourceNames(text, tokens, relations, index, out var relationOf);
         var renamed = RenamedMaskedColumns(text, tokens, relations);
         var setOperation = HasSetOperation(text, tokens);
         var inFrom = new Stack<bool>();
@@ -242,7 +242,7 @@ internal sealed partial class Masker
                     // count(*) AS ssn names an output column, which is masked by its name; it reads no column.
                     return true;
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when counts && rowSources is not null && !inFrom.Peek()
-                    && IsWholeRowUse(text, tokens, i, rowSources, index):
+                    && IsWholeRowUse(text, tokens, i, rowSources, index, relationOf, relations):
                     return true;
                 case SqlTokenKind.Other or SqlTokenKind.Word when counts && (depth > 0 || setOperation) && SelectsUnnamedColumns(text, tokens, i):
                     // In a routine body or SQL text, rows read by * or TABLE go into variables

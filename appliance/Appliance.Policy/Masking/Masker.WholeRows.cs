@@ -15,10 +15,20 @@ namespace Appliance.Policy.Masking;
 internal sealed partial class Masker
 {
     /// <summary>The names (folded) by which the statement's from-items that may carry a table's columns can be referred to.</summary>
-    private static HashSet<string>? RowSourceNames(string text, List<SqlToken> tokens, IColumnNameLookup? relations, TokenIndex index)
+    private static HashSet<string>? RowSourceNames(string text, List<SqlToken> tokens, IColumnNameLookup? relations, TokenIndex index) =>
+        RowSourceNames(text, tokens, relations, index, out _);
+
+    /// <param name="relationOf">
+    /// Each name that is a relation's, or an alias given to one right after it, and the relations
+    /// it stands for (more than one where a statement gives one alias twice).
+    /// </param>
+    private static HashSet<string>? RowSourceNames(
+        string text, List<SqlToken> tokens, IColumnNameLookup? relations, TokenIndex index, out Dictionary<string, List<string>>? relationOf)
     {
         var withQueries = WithQueryNames(text, tokens, index);
-        var names = TargetNames(text, tokens, relations, withQueries);
+        relationOf = null;
+        var names = TargetNames(text, tokens, relations, withQueries, ref relationOf);
+        var lastRelation = -1;
         var first = 0;
         var inFrom = new Stack<bool>();
         inFrom.Push(false);
@@ -34,7 +44,13 @@ internal sealed partial class Masker
                     EndIfForQuery(inFrom, text, tokens, i);
                     break;
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when inFrom.Peek() && IsRowSourceName(text, tokens, i):
-                    (names ??= new HashSet<string>(StringComparer.Ordinal)).Add(SqlLiteral.Identifier(text, token));
+                    var name = SqlLiteral.Identifier(text, token);
+                    (names ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+                    if (relations is not null)
+                    {
+                        lastRelation = NoteRelation(text, tokens, i, name, lastRelation, withQueries, ref relationOf);
+                    }
+
                     EndIfForQuery(inFrom, text, tokens, i);
                     break;
                 case SqlTokenKind.Word:
@@ -79,6 +95,46 @@ internal sealed partial class Masker
         return names;
     }
 
+    /// <summary>
+    /// Notes the relation a row source's name at <paramref name="i"/> stands for: its own when it
+    /// follows no relation (a table's name; a WITH query's has none), else the relation's it
+    /// follows, with or without AS (<c>customers c</c>). Returns the relation's token, if it is one.
+    /// </summary>
+    private static int NoteRelation(
+        string text, List<SqlToken> tokens, int i, string name, int lastRelation, HashSet<string>? withQueries, ref Dictionary<string, List<string>>? relationOf)
+    {
+        var asWord = i > 0 && IsWord(text, tokens[i - 1], "AS");
+        if (lastRelation >= 0 && (lastRelation == i - 1 || (lastRelation == i - 2 && asWord)))
+        {
+            AddRelation(ref relationOf, name, SqlLiteral.Identifier(text, tokens[lastRelation]));
+            return -1;
+        }
+
+        var before = asWord ? i - 2 : i - 1;
+        if ((before >= 0 && tokens[before].Kind == SqlTokenKind.CloseParen) || withQueries?.Contains(name) == true)
+        {
+            // A subquery's alias, a WITH query: no relation's columns.
+            return -1;
+        }
+
+        AddRelation(ref relationOf, name, name);
+        return i;
+    }
+
+    private static void AddRelation(ref Dictionary<string, List<string>>? relationOf, string name, string relation)
+    {
+        relationOf ??= new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        if (!relationOf.TryGetValue(name, out var list))
+        {
+            relationOf[name] = list = [];
+        }
+
+        if (!list.Contains(relation))
+        {
+            list.Add(relation);
+        }
+    }
+
     /// <summary>An alias that is PL/pgSQL's LOOP (<see cref="EndsForQuery"/>) ends the FROM: what follows is the loop's body.</summary>
     private static void EndIfForQuery(Stack<bool> inFrom, string text, List<SqlToken> tokens, int i)
     {
@@ -97,7 +153,8 @@ internal sealed partial class Masker
     /// (<c>UPDATE customers c SET note = to_jsonb(c)->>'ssn'</c>, <c>… RETURNING to_jsonb(c)</c>, the
     /// existing row an <c>ON CONFLICT DO UPDATE</c> returns), though no FROM lists them (probe AR).
     /// </summary>
-    private static HashSet<string>? TargetNames(string text, List<SqlToken> tokens, IColumnNameLookup? relations, HashSet<string>? withQueries)
+    private static HashSet<string>? TargetNames(
+        string text, List<SqlToken> tokens, IColumnNameLookup? relations, HashSet<string>? withQueries, ref Dictionary<string, List<string>>? relationOf)
     {
         HashSet<string>? names = null;
         for (var i = 0; i + 1 < tokens.Count; i++)
@@ -133,6 +190,12 @@ internal sealed partial class Masker
             }
 
             (names ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+            var isRelation = relations is not null && withQueries?.Contains(name) != true;
+            if (isRelation)
+            {
+                AddRelation(ref relationOf, name, name);
+            }
+
             var alias = j + 1;
             if (alias < tokens.Count && tokens[alias].Kind == SqlTokenKind.Other && text[tokens[alias].Start] == '*')
             {
@@ -147,6 +210,10 @@ internal sealed partial class Masker
             if (IsPlainName(text, tokens, alias))
             {
                 names.Add(SqlLiteral.Identifier(text, tokens[alias]));
+                if (isRelation)
+                {
+                    AddRelation(ref relationOf, SqlLiteral.Identifier(text, tokens[alias]), name);
+                }
             }
         }
 
@@ -297,7 +364,11 @@ internal sealed partial class Masker
     /// <paramref name="i"/> refers to a whole row of one of <paramref name="names"/>: the name
     /// alone (not <c>c.col</c>, not <c>x.c</c>) or <c>c.*</c>.
     /// </summary>
-    private static bool IsWholeRowUse(string text, List<SqlToken> tokens, int i, HashSet<string> names, TokenIndex index)
+    /// <param name="relationOf">The relations names stand for (<see cref="RowSourceNames(string, List{SqlToken}, IColumnNameLookup?, TokenIndex, out Dictionary{string, List{string}}?)"/>).</param>
+    /// <param name="relations">Where their columns are looked up.</param>
+    private static bool IsWholeRowUse(
+        string text, List<SqlToken> tokens, int i, HashSet<string> names, TokenIndex index,
+        Dictionary<string, List<string>>? relationOf = null, IColumnNameLookup? relations = null)
     {
         if (!names.Contains(SqlLiteral.Identifier(text, tokens[i])) || (i > 0 && IsTargetKeyword(text, tokens[i - 1]))
             || IsTargetAlias(text, tokens, i))
@@ -313,8 +384,7 @@ internal sealed partial class Masker
             var start = QualifiedNameStart(text, tokens, i);
             return start < i && i - start <= 4 && i + 2 < tokens.Count && IsDot(text, tokens[i + 1])
                 && ((tokens[i + 2].Kind == SqlTokenKind.Other && text[tokens[i + 2].Start] == '*' && !IsSelectListItem(text, tokens, start, i, index))
-                    || (tokens[i + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
-                        && RowFunctions.Contains(SqlLiteral.Identifier(text, tokens[i + 2]))));
+                    || IsFunctionOfRow(text, tokens, i, i + 2, relationOf, relations));
         }
 
         if (i > 0 && IsOutputName(text, tokens, i, index))
@@ -347,13 +417,56 @@ internal sealed partial class Masker
             // with SELECT COUNT(*) FROM (SELECT t.* FROM orders t) and got NULL).
             return after + 1 < tokens.Count
                 && ((tokens[after + 1].Kind == SqlTokenKind.Other && text[tokens[after + 1].Start] == '*' && !IsSelectListItem(text, tokens, i, i, index))
-                    || (tokens[after + 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
-                        && RowFunctions.Contains(SqlLiteral.Identifier(text, tokens[after + 1]))));
+                    || IsFunctionOfRow(text, tokens, i, after + 1, relationOf, relations));
         }
 
         // A function's name, or a WITH query being defined (t(…) AS (…), t AS [NOT] [MATERIALIZED] (…)).
         return next.Kind != SqlTokenKind.OpenParen && !IsWithDefinition(text, tokens, i + 1);
     }
+
+    /// <summary>
+    /// The name at <paramref name="field"/>, after <c>c.</c> (<paramref name="i"/> is c), is a
+    /// function or cast applied to c's whole row in attribute notation, not a column of c: one of
+    /// pg_catalog's that take a row, or any name that is not a column of the relation c stands for.
+    /// That covers what a statement cannot see: the database's own functions, one made since the
+    /// login, a superuser's implicit cast of the row to text (<c>c.upper</c>; probe DV4–DV6).
+    /// </summary>
+    private static bool IsFunctionOfRow(
+        string text, List<SqlToken> tokens, int i, int field, Dictionary<string, List<string>>? relationOf, IColumnNameLookup? relations)
+    {
+        if (tokens[field].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
+        {
+            return false;
+        }
+
+        var name = SqlLiteral.Identifier(text, tokens[field]);
+        if (RowFunctions.Contains(name))
+        {
+            return true;
+        }
+
+        // c.f(…) is a function f in a schema named c. A name of x's only is a masked column's name
+        // a write's check set aside to look for the copies that do not name one (UnnamedCopy).
+        if (relations is null || relationOf is null || (field + 1 < tokens.Count && tokens[field + 1].Kind == SqlTokenKind.OpenParen)
+            || SystemColumns.Contains(name) || name.AsSpan().TrimStart(SetAside).IsEmpty
+            || !relationOf.TryGetValue(SqlLiteral.Identifier(text, tokens[i]), out var relationNames))
+        {
+            return false;
+        }
+
+        foreach (var relation in relationNames)
+        {
+            if (relations.ColumnsOf(relation) is { } columns && !columns.Contains(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Every table's system columns (<c>oid</c> was one of tables made WITH OIDS, before PostgreSQL 12).</summary>
+    private static readonly HashSet<string> SystemColumns = new(StringComparer.Ordinal) { "tableoid", "ctid", "xmin", "xmax", "cmin", "cmax", "oid" };
 
     private static readonly HashSet<string> SelectListStarts = new(StringComparer.OrdinalIgnoreCase) { "SELECT", "WITH" };
 

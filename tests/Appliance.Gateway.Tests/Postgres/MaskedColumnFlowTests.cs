@@ -708,6 +708,48 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     }
 
     /// <summary>
+    /// <c>c.x</c> where x is no column of c's table is a function or cast of c's whole row, whatever
+    /// the database holds (probe DV4: a superuser's implicit cast of the row to text made c.upper and
+    /// c.reverse give the row out; DV5: a function made since the session's login; DV6: one a
+    /// superuser put in pg_catalog). The table's own columns, and its system columns, stay columns.
+    /// </summary>
+    [Fact]
+    public async Task ANameAfterTheRowThatIsNoColumn_IsReadAsTheWholeRow()
+    {
+        var (table, ssn) = await PersonAsync();
+        await fixture.UpstreamAsync($"ALTER TABLE {table} ADD COLUMN note text; UPDATE {table} SET note = 'plain'; CREATE TABLE {table}_sink (body text)");
+        await using (var admin = new NpgsqlConnection(fixture.AdminUpstreamConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand(
+                $"CREATE CAST ({table} AS text) WITH INOUT AS IMPLICIT; " +
+                $"CREATE FUNCTION pg_catalog.{table}_pc(anyelement) RETURNS text LANGUAGE sql AS 'SELECT $1::text'", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await using var connection = await fixture.OpenAsync();
+        await fixture.UpstreamAsync($"CREATE FUNCTION public.{table}_late(anyelement) RETURNS text LANGUAGE sql AS 'SELECT $1::text'");
+
+        foreach (var field in new[] { "upper", "reverse", $"{table}_pc", $"{table}_late" })
+        {
+            Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate(c.{field}, '0123456789', 'abcdefghij') FROM {table} c"));
+            var copy = await FailsAsync(connection, $"INSERT INTO {{0}}_sink SELECT c.{field} FROM {{0}} c", table);
+            Assert.Equal("42501", copy.SqlState);
+        }
+
+        Assert.Equal(["****"], await RowAsync(connection, $"SELECT translate({table}.lower, '0123456789', 'abcdefghij') FROM {table}"));
+        Assert.Equal(["1", "plain", "PLAIN"], await RowAsync(connection, $"SELECT c.id, c.note, upper(c.note) FROM {table} c"));
+        Assert.Equal([await fixture.UpstreamScalarAsync<string>($"SELECT ctid::text FROM {table}") ?? ""], await RowAsync(connection, $"SELECT c.ctid FROM {table} c"));
+        await using (var plain = new NpgsqlCommand($"INSERT INTO {table}_sink SELECT c.note FROM {table} c", connection))
+        {
+            Assert.Equal(1, await plain.ExecuteNonQueryAsync());
+        }
+
+        Assert.Equal(["plain"], await RowAsync(connection, $"SELECT body FROM {table}_sink"));
+        await AssertAuditHasNoSsnAsync(connection, ssn);
+    }
+
+    /// <summary>
     /// A copy of all of a renaming view's columns keeps the view's names, which are not masked
     /// names: each form is refused, a copy of a view that carries no masked column is not (probe
     /// TC1: CREATE TABLE … AS SELECT * FROM v read back the SSN, reversed, unmasked).

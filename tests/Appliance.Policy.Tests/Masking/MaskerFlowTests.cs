@@ -239,6 +239,10 @@ public sealed class MaskerFlowTests
     [InlineData("INSERT INTO notes SELECT public.customers.city FROM public.customers", false)]
     [InlineData("INSERT INTO notes SELECT (c)::text FROM customers c", true)]
     [InlineData("INSERT INTO notes SELECT ((c)).full_name FROM customers c", true)]
+    // A name that is no column of the row is a function or cast of it (probe DV4–DV6), a filter's too.
+    [InlineData("INSERT INTO notes SELECT c.upper FROM customers c", true)]
+    [InlineData("INSERT INTO notes SELECT (c).reverse FROM customers c WHERE (c).ssn LIKE '1%'", true)]
+    [InlineData("INSERT INTO notes SELECT (c).id + 10, c.city FROM customers c WHERE (c).ssn LIKE '1%' AND c.card_number IS NOT NULL", false)]
     public void WholeRowsIntoOtherColumns_AreRefused(string sql, bool refused)
     {
         var refusal = Columns.FlowRefusal(sql, relations: new OrdersHoldNoMaskedColumn());
@@ -379,6 +383,9 @@ public sealed class MaskerFlowTests
         }
 
         public bool? RelationHasMaskedColumn(string relationName) => relationName switch { "customers" => true, "orders" or "notes" => false, _ => null };
+
+        public IReadOnlySet<string>? ColumnsOf(string relationName) =>
+            relationName == "customers" ? new HashSet<string> { "id", "full_name", "email", "ssn", "card_number", "city", "note" } : null;
     }
 
     [Theory]

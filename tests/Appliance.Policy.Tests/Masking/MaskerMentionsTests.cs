@@ -246,9 +246,47 @@ public sealed class MaskerMentionsTests
         Assert.False(Columns.MentionsMaskedColumnInResults(sql, new Relations()));
     }
 
+    /// <summary>
+    /// A name after <c>c.</c> that is not one of c's columns is a function or cast applied to c's
+    /// row (<c>c.f</c> is <c>f(c)</c>), whichever the database holds: a superuser's implicit cast of
+    /// the row to text (<c>c.upper</c>), a function made since the login, one in pg_catalog (probe
+    /// DV4–DV6). A column of c, a system column, a schema's function <c>c.f(…)</c> and a name
+    /// whose relation's columns are not known stay what they were.
+    /// </summary>
+    [Theory]
+    [InlineData("SELECT translate(c.upper, '0123456789', 'abcdefghij') FROM customers c", true)]
+    [InlineData("SELECT c.reverse FROM customers AS c WHERE id = 1", true)]
+    [InlineData("SELECT (c).lower FROM customers c", true)]
+    [InlineData("SELECT customers.md5 FROM customers", true)]
+    [InlineData("SELECT \"C\".\"Leak\" FROM public.customers \"C\"", true)]
+    [InlineData("SELECT public.customers.leak FROM customers", true)]
+    [InlineData("SELECT o.id, c.leak FROM orders o JOIN customers c ON c.id = o.customer_id", true)]
+    [InlineData("UPDATE customers c SET note = c.leak WHERE id = 1 RETURNING id", true)]
+    [InlineData("SELECT x.leak FROM orders x, customers x", true)]
+    [InlineData("SELECT c.full_name, c.email_address, c.id FROM customers c", false)]
+    [InlineData("SELECT c.ctid, c.xmin, c.tableoid FROM customers c", false)]
+    [InlineData("SELECT c.id, public.leak(1) FROM customers c", false)]
+    [InlineData("SELECT c.leak FROM (SELECT 1 AS leak) c", false)]
+    [InlineData("SELECT c.leak FROM orders c", false)]
+    public void ANameThatIsNoColumnOfTheRow_IsAFunctionOfTheRow(string sql, bool counts)
+    {
+        var relations = new Relations
+        {
+            Columns = new Dictionary<string, IReadOnlySet<string>> { ["customers"] = new HashSet<string> { "id", "full_name", "email_address", "note", "ssn" } },
+        };
+        Assert.Equal(counts, Columns.MentionsMaskedColumnInResults(sql, relations));
+
+        // Without the columns, only pg_catalog's row functions are known.
+        Assert.False(Columns.MentionsMaskedColumnInResults(sql, new Relations()));
+    }
+
     /// <summary>As the catalog read at login answers: customers has a masked column, orders none.</summary>
     private sealed class Relations : IColumnNameLookup
     {
+        public IReadOnlyDictionary<string, IReadOnlySet<string>> Columns { get; init; } = new Dictionary<string, IReadOnlySet<string>>();
+
+        public IReadOnlySet<string>? ColumnsOf(string relationName) => Columns.GetValueOrDefault(relationName);
+
         public bool TryGetColumnName(uint tableOid, short attributeNumber, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? columnName)
         {
             columnName = null;

@@ -36,11 +36,15 @@ internal sealed class ColumnCatalog : IColumnNameLookup
     /// </summary>
     private readonly FrozenDictionary<string, FrozenSet<string>> _viewColumns;
 
+    /// <summary>The columns of the relations holding a masked column, by name (<see cref="ColumnsOf"/>).</summary>
+    private readonly FrozenDictionary<string, FrozenSet<string>> _relationColumns;
+
     public ColumnCatalog(
         FrozenDictionary<long, string> maskedColumns, FrozenSet<uint> relations, FrozenSet<string> maskedRelationNames, FrozenSet<string> relationNames,
-        FrozenDictionary<string, FrozenSet<string>>? viewColumns = null)
+        FrozenDictionary<string, FrozenSet<string>>? viewColumns = null, FrozenDictionary<string, FrozenSet<string>>? relationColumns = null)
     {
         _viewColumns = viewColumns ?? NoViews;
+        _relationColumns = relationColumns ?? NoViews;
         _maskedColumns = maskedColumns;
         _relations = relations;
         _maskedRelationNames = maskedRelationNames;
@@ -70,6 +74,14 @@ internal sealed class ColumnCatalog : IColumnNameLookup
             foreach (var name in names)
             {
                 version += (long)HashCode.Combine(2, view, name) << 32;
+            }
+        }
+
+        foreach (var (relation, names) in _relationColumns)
+        {
+            foreach (var name in names)
+            {
+                version += (long)HashCode.Combine(3, relation, name) << 24;
             }
         }
 
@@ -109,6 +121,8 @@ internal sealed class ColumnCatalog : IColumnNameLookup
         _maskedRelationNames.Contains(relationName) ? true : _relationNames.Contains(relationName) ? false : null;
 
     public IReadOnlySet<string>? MaskedColumnsUnderOtherNames(string relationName) => _viewColumns.GetValueOrDefault(relationName);
+
+    public IReadOnlySet<string>? ColumnsOf(string relationName) => _relationColumns.GetValueOrDefault(relationName);
 
     public bool HasMaskedColumnsUnderOtherNames => _viewColumns.Count > 0;
 

@@ -134,6 +134,11 @@ internal sealed partial class ColumnCatalogs
         "JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid " +
         // Whether such a function keeps a value (kind s).
         "UNION ALL SELECT 0::oid, NULL, NULL, NULL, NULL, NULL, 's' FROM fside WHERE keeps " +
+        // The columns of each table holding a masked column (kind a; a view's come with it): c.x where
+        // x is none of them is x(c), a function or cast of the whole row (probe DV4–DV6).
+        "UNION ALL SELECT c.oid, c.relname::text, (SELECT json_agg(a.attname::text) FROM pg_catalog.pg_attribute a " +
+        "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::text, NULL, NULL, NULL, 'a' FROM pg_catalog.pg_class c " +
+        "WHERE c.oid = ANY (ARRAY(SELECT rel FROM masked)) AND c.relkind IN ('r', 'p', 'm', 'f') " +
         // The user functions and aggregates a whole row can be the one argument of (kind p): anyelement,
         // anynonarray, anycompatible, anycompatiblenonarray, "any", record, VARIADIC anyarray or
         // anycompatiblearray, or the row type of a relation holding a masked column or a domain over

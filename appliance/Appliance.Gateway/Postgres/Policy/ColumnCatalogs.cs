@@ -119,7 +119,8 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
 
         return new ColumnCatalog(
             reader.Masked.ToFrozenDictionary(), relations.Set, reader.MaskedRelationNames.Concat(maskedViews.Keys).ToFrozenSet(), relations.Names,
-            maskedViews.ToFrozenDictionary(v => v.Key, v => v.Value.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal))
+            maskedViews.ToFrozenDictionary(v => v.Key, v => v.Value.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal),
+            reader.RelationColumns.ToFrozenDictionary(r => r.Key, r => r.Value.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal))
         {
             HasFunctions = reader.Functions.Count > 0,
             SideChannelsMayHoldMasked = reader.SideChannels,
@@ -181,6 +182,30 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
 
         /// <summary>User functions a whole row can be the one argument of (kind p): <c>c.f</c> is <c>f(c)</c>.</summary>
         public HashSet<string> RowTakers { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>
+        /// The columns of the tables and views holding a masked column, by name: those every
+        /// relation of the name has (a column of one only may be a function of another's row).
+        /// </summary>
+        public Dictionary<string, HashSet<string>> RelationColumns { get; } = new(StringComparer.Ordinal);
+
+        private void AddColumns(string relation, IEnumerable<string> columns)
+        {
+            if (RelationColumns.TryGetValue(relation, out var known))
+            {
+                known.IntersectWith(columns);
+            }
+            else
+            {
+                RelationColumns[relation] = new HashSet<string>(columns, StringComparer.Ordinal);
+            }
+        }
+
+        private static string[] ColumnNames(string? json)
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(json ?? "[]");
+            return [.. document.RootElement.EnumerateArray().Select(c => c.GetString() ?? throw new PgProtocolException("Unexpected catalog row."))];
+        }
 
         /// <summary>Whether such a function keeps a value where a later statement reads it back (a setting, a sequence, a large object).</summary>
         public bool SideChannels { get; private set; }
@@ -246,6 +271,9 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
                 case "s":
                     SideChannels = true;
                     return;
+                case "a":
+                    AddColumns(values[1] ?? throw new PgProtocolException("Unexpected catalog row."), ColumnNames(values[2]));
+                    return;
             }
 
             if (values[6] == "d")
@@ -290,6 +318,7 @@ internal sealed partial class ColumnCatalogs(ILogger<ColumnCatalogs> logger)
             }
 
             Views.Add((version, new MaskedViews.View(oid, name, columns, query, reads, CallsMaskedFunction: values[6] == "c", RowTypes: rowTypes)));
+            AddColumns(name, columns.Values);
         }
 
         private static string?[] Values(DataRowMessage row, int count)

@@ -108,8 +108,10 @@ internal sealed partial class PgSession
 
             if (status == PgFrameStatus.TooLarge)
             {
+                // Not the message's size: a statement can make it a masked value's digits
+                // (lpad('x', 67200000 + ssn digits)), and the size was given out in clear (probe DZ1).
                 throw new PgProtocolException(
-                    $"A result message of {frame.Length} bytes exceeds the gateway's limit of {_maxMessageLength} bytes (APPLIANCE_PG_MAX_MESSAGE); the session is closed.",
+                    $"A result message exceeds the gateway's limit of {_maxMessageLength} bytes (APPLIANCE_PG_MAX_MESSAGE); the session is closed.",
                     SqlStates.ProgramLimitExceeded);
             }
 
