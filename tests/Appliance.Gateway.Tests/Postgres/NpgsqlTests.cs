@@ -95,6 +95,30 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         Assert.Contains("\"apt_****\"", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(fixture.AliceToken[4..], failed.GetRawText(), StringComparison.Ordinal);
 
+        // The upstream's password, pasted into a statement, a comment, a parameter, a value selected,
+        // or quoted back by an error (probe DY1: recorded as typed).
+        var password = fixture.Upstream.Password;
+        await using (var pasted = new NpgsqlCommand($"SELECT 'pw was {password}', $1 AS {marker}_u -- {password}", connection))
+        {
+            pasted.Parameters.AddWithValue(password);
+            await using var reader = await pasted.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal($"pw was {password}", reader.GetString(0));
+        }
+
+        await using (var quoted = new NpgsqlCommand($"SELECT '{password}'::int AS {marker}_q", connection))
+        {
+            await Assert.ThrowsAsync<PostgresException>(() => quoted.ExecuteScalarAsync());
+        }
+
+        var withPassword = Assert.Single(await fixture.RecordedStatementsAsync(marker + "_u"));
+        Assert.Equal($"SELECT 'pw was ****', $1 AS {marker}_u -- ****", withPassword.GetProperty("sql").GetString());
+        Assert.Equal(["pw was ****", "****"], withPassword.GetProperty("sampleRows")[0].EnumerateArray().Select(v => v.GetString()));
+        Assert.Equal(["****"], withPassword.GetProperty("parameters").EnumerateArray().Select(v => v.GetString()));
+        var quotedError = Assert.Single(await fixture.RecordedStatementsAsync(marker + "_q"));
+        Assert.DoesNotContain(password, quotedError.GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("****", quotedError.GetProperty("error").GetString(), StringComparison.Ordinal);
+
         // Sent by a driver as a parameter (probe CV1).
         await using var bound = new NpgsqlCommand($"SELECT length($1) AS {marker}_p", connection);
         bound.Parameters.AddWithValue(fixture.AliceToken);

@@ -24,12 +24,51 @@ internal sealed class ConnectionRuntime
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? _scratch;
 
+    /// <summary>Shorter, a password is a word any statement may hold; it is no secret worth the name either.</summary>
+    private const int MinSecretLength = 4;
+
+    /// <summary>The upstream's password, if it has one worth looking for (<see cref="CutSecret(string)"/>).</summary>
+    private readonly string? _upstreamPassword;
+
     private ConnectionRuntime(ConnectionPolicy connection)
     {
         Connection = connection;
         Guardrails = GuardrailEngine.Compile(BuiltInGuardrails.With(connection.Guardrails));
         Masker = Masker.Compile(connection.Masking);
+        _upstreamPassword = connection.Upstream.Password.Length >= MinSecretLength ? connection.Upstream.Password : null;
     }
+
+    /// <summary>
+    /// <paramref name="text"/> with the upstream's password, where a person pasted it (into a
+    /// statement, a comment, a value it selects), as <c>****</c>: the audit log, its sample rows and
+    /// an approver's review keep no target credential (probe DY1: <c>SELECT '&lt;password&gt;'</c> was
+    /// recorded as typed, and its sample row too).
+    /// </summary>
+    public string CutSecret(string text) =>
+        _upstreamPassword is { } password && text.Contains(password, StringComparison.Ordinal) ? text.Replace(password, SecretShown, StringComparison.Ordinal) : text;
+
+    /// <summary>Values (a row of samples, a Bind's parameters) with <see cref="CutSecret(string)"/> applied: the same list when none holds it.</summary>
+    public IReadOnlyList<string?>? CutSecret(IReadOnlyList<string?>? values)
+    {
+        if (_upstreamPassword is not { } password || values is null)
+        {
+            return values;
+        }
+
+        string?[]? cut = null;
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (values[i] is { } value && value.Contains(password, StringComparison.Ordinal))
+            {
+                cut ??= [.. values];
+                cut[i] = CutSecret(value);
+            }
+        }
+
+        return cut ?? values;
+    }
+
+    private const string SecretShown = "****";
 
     public ConnectionPolicy Connection { get; }
 
@@ -57,7 +96,7 @@ internal sealed class ConnectionRuntime
             return cached;
         }
 
-        var masked = Masker.ShortenForRecord(Appliance.Logging.GatewayCredentials.Cut(Masker.MaskColumnValues(Masker.MaskSqlLiterals(MaskText(utf8Sql)))));
+        var masked = Masker.ShortenForRecord(CutSecret(Appliance.Logging.GatewayCredentials.Cut(Masker.MaskColumnValues(Masker.MaskSqlLiterals(MaskText(utf8Sql))))));
         if (!SqlIntegerRuns.HasRun(utf8Sql))
         {
             _maskedSql.Add(utf8Sql, masked);
@@ -67,7 +106,7 @@ internal sealed class ConnectionRuntime
     }
 
     /// <summary>A statement's text, as <see cref="MaskSql(ReadOnlySpan{byte})"/> masks it, for events (not cached: they are rare).</summary>
-    public string MaskSql(string sql) => Masker.ShortenForRecord(Appliance.Logging.GatewayCredentials.Cut(Masker.MaskColumnValues(Masker.MaskSqlLiterals(Masker.Mask(sql)))));
+    public string MaskSql(string sql) => Masker.ShortenForRecord(CutSecret(Appliance.Logging.GatewayCredentials.Cut(Masker.MaskColumnValues(Masker.MaskSqlLiterals(Masker.Mask(sql))))));
 
     /// <summary>
     /// UTF-8 text (a statement, a parameter) as the audit log may hold it: scanned where it lies

@@ -22,7 +22,7 @@ internal sealed partial class PgSession
 
     /// <inheritdoc cref="RecordedApplication(string?)"/>
     internal static string RecordedApplication(Policy.ConnectionRuntime runtime, string application) =>
-        Masker.HoldsSecret(application) ? SampleValues.Hidden : runtime.Masker.Mask(Appliance.Logging.GatewayCredentials.Cut(application, bareSecrets: true));
+        Masker.HoldsSecret(application) ? SampleValues.Hidden : runtime.CutSecret(runtime.Masker.Mask(Appliance.Logging.GatewayCredentials.Cut(application, bareSecrets: true)));
 
     /// <summary>
     /// The server reported application_name: a client that names itself after its login (pgjdbc,
@@ -56,15 +56,31 @@ internal sealed partial class PgSession
         trace.StartedAt,
         trace.ElapsedMilliseconds,
         trace.Sql,
-        trace.Parameters,
+        _runtime.CutSecret(trace.Parameters),
         outcome,
         trace.Tag,
         trace.Rows ?? (trace.RowsRelayed > 0 ? trace.RowsRelayed : null),
         // The error may quote what the statement held, a credential pasted into it too (probe CU1).
-        trace.Error is null ? null : Appliance.Logging.GatewayCredentials.Cut(trace.MayCarrySecret ? WithoutValue(trace.Error)! : trace.Error),
+        trace.Error is null ? null : _runtime.CutSecret(Appliance.Logging.GatewayCredentials.Cut(trace.MayCarrySecret ? WithoutValue(trace.Error)! : trace.Error)),
         trace.Shape?.RecordedNames(_runtime.Masker),
-        trace.Samples,
+        RecordedSamples(trace.Samples),
         trace.Guardrail);
+
+    /// <summary>The sample rows, with the upstream's password cut where a statement selected it (probe DY1).</summary>
+    private List<IReadOnlyList<string?>>? RecordedSamples(List<IReadOnlyList<string?>>? samples)
+    {
+        if (samples is null)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < samples.Count; i++)
+        {
+            samples[i] = _runtime.CutSecret(samples[i])!;
+        }
+
+        return samples;
+    }
 
     /// <summary>
     /// The error of a statement that names a password or reads settings, as the record keeps it:
@@ -92,7 +108,7 @@ internal sealed partial class PgSession
     /// <summary>One that was held first: it started when it arrived, and lasted the hold.</summary>
     private void RecordRefused(string maskedSql, string outcome, string error, string? rule, DateTimeOffset startedAt, double durationMs) =>
         _services.Recorder.Record(new StatementRecord(
-            Id, ++_seq, startedAt, durationMs, maskedSql, null, outcome, null, null, error, null, null, rule));
+            Id, ++_seq, startedAt, durationMs, maskedSql, null, outcome, null, null, _runtime.CutSecret(error), null, null, rule));
 
     /// <summary>
     /// A statement's text as the audit log and approvers read it: masked as the connection masks
