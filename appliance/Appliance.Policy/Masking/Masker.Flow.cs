@@ -26,7 +26,11 @@ internal sealed partial class Masker
     /// so the refusal says why (it could not be read) rather than what it might have copied.
     /// </param>
     /// <param name="relations">Tells which relations hold no masked column (a copy of all their columns is no copy of one); null: any may.</param>
-    public string? FlowRefusal(string sql, bool unknownIsRefused = false, IColumnNameLookup? relations = null)
+    /// <param name="filtersOnly">
+    /// Only the filters are read (<see cref="FilterQuestion"/>): the statement names no masked
+    /// column, only a relation holding one, whose whole row a filter may use.
+    /// </param>
+    public string? FlowRefusal(string sql, bool unknownIsRefused = false, IColumnNameLookup? relations = null, bool filtersOnly = false)
     {
         var classification = SqlClassifier.Classify(sql);
         if (unknownIsRefused && classification.HasUnknown)
@@ -40,6 +44,16 @@ internal sealed partial class Masker
             var statement = statements[i];
             var text = statement.Text.ToString();
             var tokens = Tokens(text);
+            if (filtersOnly)
+            {
+                if (FilterQuestion(text, tokens, relations) is { } row)
+                {
+                    return FilterRefusal(row);
+                }
+
+                continue;
+            }
+
             if (FirstNamed(text, tokens, StatisticsViews) is { } view)
             {
                 return $"the statistics view {view} holds sample values of every column, masked ones too, so it is not read through the gateway "
@@ -100,10 +114,20 @@ internal sealed partial class Masker
                     // Probe AR2: a table made in this session got this refusal, which said nothing of why or what to do.
                     + (column == Renamed ? "; a relation created since this session logged in counts as holding one until the next login" : "");
             }
+
+            if (FilterQuestion(text, tokens, relations) is { } asked)
+            {
+                return FilterRefusal(asked);
+            }
         }
 
         return null;
     }
+
+    private static string FilterRefusal(string asked) =>
+        $"a filter compares the masked column \"{asked}\" (or a whole row holding one) with values the statement makes per row "
+        + "(another relation's column, a function's rows, a subquery): it would answer a question about each masked value per row "
+        + "(a join with digits and positions reads them all); compare it with a constant, a parameter or another masked column";
 
     private static bool SelectsInto(SqlStatement select)
     {

@@ -750,6 +750,39 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
     }
 
     /// <summary>
+    /// A filter comparing a masked column, or a whole row holding one, with what the statement
+    /// makes per row is refused: with digits and positions one statement read every SSN, and the
+    /// audit log's sample rows kept them (probe DZ2). A lookup by a constant or a parameter runs.
+    /// </summary>
+    [Fact]
+    public async Task AFilterAskingAboutEachMaskedValuePerRow_IsRefused_ALookupRuns()
+    {
+        var (table, ssn) = await PersonAsync();
+        await using var connection = await fixture.OpenAsync();
+
+        var digits = await FailsAsync(connection,
+            "SELECT c.id, string_agg(d::text, '' ORDER BY p) FROM {0} c, generate_series(1, 11) p, generate_series(0, 9) d " +
+            "WHERE substr(c.ssn, p, 1) = d::text GROUP BY c.id", table);
+        Assert.Equal("42501", digits.SqlState);
+        Assert.Contains("a filter compares the masked column \"ssn\"", digits.MessageText, StringComparison.Ordinal);
+        var wholeRow = await FailsAsync(connection,
+            "SELECT string_agg(d::text, '' ORDER BY p) FROM {0} c, generate_series(1, 40) p, generate_series(0, 9) d WHERE substr(c::text, p, 1) = d::text", table);
+        Assert.Equal("42501", wholeRow.SqlState);
+        var alternatives = await FailsAsync(connection,
+            "SELECT d FROM {0} c, generate_series(0, 9) d WHERE (substr(c.ssn, 1, 1) = '1' AND d = 1) OR (substr(c.ssn, 1, 1) = '2' AND d = 2)", table);
+        Assert.Equal("42501", alternatives.SqlState);
+
+        Assert.Equal(["1"], await RowAsync(connection, $"SELECT id FROM {table} WHERE ssn = '{ssn}'"));
+        await using (var lookup = new NpgsqlCommand($"SELECT id FROM {table} c WHERE right(c.ssn, 4) = $1 AND c.id > 0", connection))
+        {
+            lookup.Parameters.AddWithValue(ssn[^4..]);
+            Assert.Equal(1, await lookup.ExecuteScalarAsync());
+        }
+
+        await AssertAuditHasNoSsnAsync(connection, ssn);
+    }
+
+    /// <summary>
     /// A copy of all of a renaming view's columns keeps the view's names, which are not masked
     /// names: each form is refused, a copy of a view that carries no masked column is not (probe
     /// TC1: CREATE TABLE … AS SELECT * FROM v read back the SSN, reversed, unmasked).

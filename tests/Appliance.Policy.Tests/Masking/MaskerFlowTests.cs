@@ -279,7 +279,7 @@ public sealed class MaskerFlowTests
     [InlineData("WITH made_since_login AS (SELECT 1 AS id) INSERT INTO notes SELECT * FROM made_since_login", false)]
     [InlineData("WITH moved (a) AS (SELECT ssn FROM customers) INSERT INTO notes SELECT * FROM moved", true)]
     // A WITH query naming one only to filter gives its rows none, as INSERT … SELECT id … WHERE note = (SELECT ssn …) does (review R7).
-    [InlineData("WITH moved AS (SELECT id FROM orders WHERE note = (SELECT ssn FROM customers LIMIT 1)) INSERT INTO notes SELECT * FROM moved", false)]
+    [InlineData("WITH moved AS (SELECT id FROM orders WHERE customer_id IN (SELECT id FROM customers WHERE ssn = $1)) INSERT INTO notes SELECT * FROM moved", false)]
     [InlineData("WITH t AS (SELECT id, email FROM customers WHERE ssn LIKE '1%') INSERT INTO notes SELECT * FROM t", false)]
     [InlineData("WITH t AS (SELECT id, ssn FROM customers WHERE ssn LIKE '1%') INSERT INTO notes SELECT * FROM t", true)]
     [InlineData("WITH t AS (SELECT c FROM customers c WHERE c.ssn LIKE '1%') INSERT INTO notes SELECT * FROM t", true)]

@@ -49,6 +49,9 @@ internal sealed class ColumnCatalog : IColumnNameLookup
         _relations = relations;
         _maskedRelationNames = maskedRelationNames;
         _relationNames = relationNames;
+        _anyMaskedRelation = maskedRelationNames.Count == 0 || maskedRelationNames.Any(n => !System.Text.Ascii.IsValid(n))
+            ? null
+            : System.Buffers.SearchValues.Create([.. maskedRelationNames], StringComparison.OrdinalIgnoreCase);
         var wholeRows = new Dictionary<uint, string>();
         foreach (var (key, name) in maskedColumns)
         {
@@ -92,6 +95,38 @@ internal sealed class ColumnCatalog : IColumnNameLookup
 
     /// <summary>What the answers depend on, as a number; a database whose functions keep values reads statements differently.</summary>
     public long Version => SideChannelsMayHoldMasked ? _version ^ (1L << 62) : _version;
+
+    /// <summary>The names of <see cref="_maskedRelationNames"/>, searched for at once; null when there are none or one is not ASCII.</summary>
+    private readonly System.Buffers.SearchValues<string>? _anyMaskedRelation;
+
+    /// <summary>
+    /// Whether a statement may name a relation holding a masked column (a whole row of one in a
+    /// filter asks about its values without naming them): one search of the text for their names.
+    /// </summary>
+    public bool MayNameMaskedRelation(ReadOnlySpan<byte> sql)
+    {
+        if (_anyMaskedRelation is null)
+        {
+            return _maskedRelationNames.Count > 0;
+        }
+
+        const int StackChars = 1024;
+        char[]? rented = null;
+        var chars = sql.Length <= StackChars ? stackalloc char[sql.Length] : (rented = System.Buffers.ArrayPool<char>.Shared.Rent(sql.Length)).AsSpan(0, sql.Length);
+        try
+        {
+            // Latin-1 maps each byte to one char; a name in UTF-8 beyond ASCII is not searched here.
+            System.Text.Encoding.Latin1.GetChars(sql, chars);
+            return chars.IndexOfAny(_anyMaskedRelation) >= 0;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+    }
 
     public static long Key(uint tableOid, short attributeNumber) => ((long)tableOid << 16) | (ushort)attributeNumber;
 

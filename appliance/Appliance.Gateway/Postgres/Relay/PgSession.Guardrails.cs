@@ -115,7 +115,10 @@ internal sealed partial class PgSession
     /// <summary>The flow check and the guardrails.</summary>
     private Decision Judge(ReadOnlySpan<byte> sql, ReadOnlySpan<byte> statementName, bool isParse, Policy.ConnectionRuntime runtime, bool reviewAtExecute)
     {
-        if (runtime.Masker.MayNameMaskedColumn(sql) && runtime.Masker.FlowRefusal(Encoding.UTF8.GetString(sql), unknownIsRefused: true, _catalog) is { } flowMessage)
+        // A statement naming no masked column may still use a whole row holding one in a filter (probe DZ2).
+        var mayName = runtime.Masker.MayNameMaskedColumn(sql);
+        if ((mayName || (runtime.Masker.HasColumnRules && _catalog.MayNameMaskedRelation(sql)))
+            && runtime.Masker.FlowRefusal(Encoding.UTF8.GetString(sql), unknownIsRefused: true, _catalog, filtersOnly: !mayName) is { } flowMessage)
         {
             RecordRefused(MaskSql(sql), StatementRecord.Blocked, flowMessage, null);
             return new Decision(LocalMessages.Error(SqlStates.InsufficientPrivilege, flowMessage), null);

@@ -1,0 +1,476 @@
+using Appliance.Policy.Sql;
+
+namespace Appliance.Policy.Masking;
+
+/// <summary>
+/// A filter on a masked column answers a question about its value for every row it looks at.
+/// Compared with constants and parameters (<c>ssn = $1</c>, <c>right(ssn, 4) = '6789'</c>), a
+/// statement asks one question, as a lookup does. Compared with what the statement makes per row
+/// (another relation's column, a set-returning function's output, a subquery), it asks as many as
+/// it joins rows: <c>FROM customers c, generate_series(1, 11) p, generate_series(0, 9) d WHERE
+/// substr(c.ssn, p, 1) = d::text</c> returned every SSN of the table, digit by digit, in clear, and
+/// the audit log's sample rows kept them (probe DZ2). Such a filter is refused; so is one on a
+/// whole row of a relation holding a masked column (<c>substr(c::text, p, 1)</c>).
+/// </summary>
+internal sealed partial class Masker
+{
+    /// <summary>Words a predicate on a value may hold that name no column: operators, literals' keywords, a CAST's or EXTRACT's words.</summary>
+    private static readonly HashSet<string> PredicateWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "LIKE", "ILIKE", "SIMILAR", "TO", "IS", "NOT", "NULL", "TRUE", "FALSE", "UNKNOWN", "IN", "ANY", "SOME", "ALL", "ARRAY",
+        "BETWEEN", "SYMMETRIC", "ASYMMETRIC", "AND", "ESCAPE", "COLLATE", "CAST", "AS", "DISTINCT", "FROM", "FOR", "PLACING",
+        "OVERLAPS", "AT", "TIME", "ZONE", "LOCAL", "INTERVAL", "DATE", "TIMESTAMP", "WITH", "WITHOUT", "VARYING", "PRECISION",
+        "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "LOCALTIME", "LOCALTIMESTAMP", "CURRENT_USER", "SESSION_USER",
+        "USER", "CURRENT_ROLE", "CURRENT_SCHEMA", "CURRENT_CATALOG", "CASE", "WHEN", "THEN", "ELSE", "END", "ISNULL", "NOTNULL",
+        "OPERATOR", "BOTH", "LEADING", "TRAILING", "YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND", "EPOCH", "DOW", "DOY",
+        "WEEK", "QUARTER", "CENTURY", "DECADE", "MILLENNIUM", "MICROSECONDS", "MILLISECONDS", "ISODOW", "ISOYEAR", "JULIAN",
+    };
+
+    /// <summary>Words that end a predicate: the boolean connectives, a CASE's parts, and the clauses after a filter.</summary>
+    private static readonly HashSet<string> PredicateEnds = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "AND", "OR", "WHERE", "ON", "HAVING", "WHEN", "THEN", "ELSE", "END", "SELECT", "SET", "USING", "RETURNING", "GROUP", "ORDER",
+        "LIMIT", "OFFSET", "FETCH", "WINDOW", "UNION", "EXCEPT", "INTERSECT", "FOR", "JOIN", "CROSS", "INNER", "LEFT", "RIGHT",
+        "FULL", "NATURAL", "DO", "INSERT", "UPDATE", "DELETE",
+    };
+
+    /// <summary>
+    /// The masked column (or the name of a row holding one) a filter of the statement compares
+    /// with something it makes per row, or null when its filters compare masked values with
+    /// constants, parameters and other masked columns only.
+    /// </summary>
+    private string? FilterQuestion(string text, List<SqlToken> tokens, IColumnNameLookup? relations)
+    {
+        var index = new TokenIndex(text, tokens);
+        bool[]? inFilter = null;
+        bool[]? inFrom = null;
+        HashSet<string>? rowSources = null;
+        Dictionary<string, List<string>>? relationOf = null;
+        var rowSourcesRead = false;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            if (tokens[i].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
+            {
+                continue;
+            }
+
+            inFilter ??= FilterTokens(text, tokens, index, out inFrom);
+            if (!inFilter[i] || inFrom![i] || !IsMaskedOperand(text, tokens, i, index, relations, ref rowSources, ref relationOf, ref rowSourcesRead))
+            {
+                continue;
+            }
+
+            var (from, to) = PredicateSpan(text, tokens, index, i);
+            if (HasPerRowValue(from, to, ref rowSources, ref relationOf, ref rowSourcesRead)
+                || (JoinsRowSources(text, tokens, inFrom!) && IsOneOfAlternatives(i, ref rowSources, ref relationOf, ref rowSourcesRead)))
+            {
+                return SqlLiteral.Identifier(text, tokens[i]);
+            }
+        }
+
+        return null;
+
+        bool HasPerRowValue(int from, int to, ref HashSet<string>? rowSources, ref Dictionary<string, List<string>>? relationOf, ref bool rowSourcesRead)
+        {
+            for (var t = from; t <= to; t++)
+            {
+                if (IsPerRowValue(text, tokens, t)
+                    && (inFrom![t] || !IsMaskedOperand(text, tokens, t, index, relations, ref rowSources, ref relationOf, ref rowSourcesRead)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // (substr(ssn, 1, 1) = '0' AND d = 0) OR (substr(ssn, 1, 1) = '1' AND d = 1) …: each predicate
+        // on the masked value compares it with a constant, and the alternatives put the answer in d.
+        bool IsOneOfAlternatives(int m, ref HashSet<string>? rowSources, ref Dictionary<string, List<string>>? relationOf, ref bool rowSourcesRead)
+        {
+            var (pos, lo, hi) = PredicateLevel(text, tokens, index, m);
+            var perRow = false;
+            while (true)
+            {
+                var (from, to) = LevelSpan(text, tokens, index, pos, lo, hi, ConjunctionEnds);
+                perRow = perRow || HasPerRowValue(from, to, ref rowSources, ref relationOf, ref rowSourcesRead);
+                var (clauseFrom, clauseTo) = LevelSpan(text, tokens, index, pos, lo, hi, FilterClauseEnds);
+                var (or, caseWord) = Alternatives(text, tokens, index, clauseFrom, clauseTo);
+                perRow = perRow || (caseWord && HasPerRowValue(clauseFrom, clauseTo, ref rowSources, ref relationOf, ref rowSourcesRead));
+                if (perRow && (or || caseWord))
+                {
+                    return true;
+                }
+
+                var open = lo - 1;
+                if (open < 0 || (lo <= hi && IsWordIn(text, tokens[lo], QueryStarts)))
+                {
+                    return false;
+                }
+
+                (pos, lo, hi) = PredicateLevel(text, tokens, index, open);
+            }
+        }
+    }
+
+    /// <summary>A predicate's ends but AND: the conditions that must all hold with it.</summary>
+    private static readonly HashSet<string> ConjunctionEnds = new(PredicateEnds.Where(w => w != "AND"), StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A filter's ends at its level: a predicate's, but for its connectives and a CASE's parts.</summary>
+    private static readonly HashSet<string> FilterClauseEnds = new(PredicateEnds.Except(["AND", "OR", "WHEN", "THEN", "ELSE", "END"]), StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Whether the tokens at one level (parentheses within skipped) hold an OR, or a CASE.</summary>
+    private static (bool Or, bool Case) Alternatives(string text, List<SqlToken> tokens, TokenIndex index, int from, int to)
+    {
+        var (or, caseWord) = (false, false);
+        for (var t = from; t <= to; t++)
+        {
+            if (tokens[t].Kind == SqlTokenKind.OpenParen && index.Match(t) is var matched and > 0)
+            {
+                t = matched;
+                continue;
+            }
+
+            or |= IsWord(text, tokens[t], "OR");
+            caseWord |= IsWord(text, tokens[t], "CASE");
+        }
+
+        return (or, caseWord);
+    }
+
+    /// <summary>
+    /// Whether a FROM of the statement joins row sources (a join, a list, a function's or a
+    /// subquery's rows): only then can alternatives put a masked value's answer in another's column.
+    /// </summary>
+    private static bool JoinsRowSources(string text, List<SqlToken> tokens, bool[] inFrom)
+    {
+        for (var t = 0; t < tokens.Count; t++)
+        {
+            if (inFrom[t] && (tokens[t].Kind is SqlTokenKind.Comma or SqlTokenKind.OpenParen || IsWord(text, tokens[t], "JOIN")))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A masked column's name, not a function's, or a whole row of a relation that holds one.</summary>
+    private bool IsMaskedOperand(
+        string text, List<SqlToken> tokens, int i, TokenIndex index, IColumnNameLookup? relations,
+        ref HashSet<string>? rowSources, ref Dictionary<string, List<string>>? relationOf, ref bool rowSourcesRead)
+    {
+        if (tokens[i].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
+            || (i + 1 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.OpenParen))
+        {
+            return false;
+        }
+
+        var name = SqlLiteral.Identifier(text, tokens[i]);
+        if (_columns.Contains(name))
+        {
+            return true;
+        }
+
+        if (!rowSourcesRead)
+        {
+            rowSources = RowSourceNames(text, tokens, relations, index, out relationOf);
+            rowSourcesRead = true;
+        }
+
+        return rowSources?.Contains(name) == true && IsWholeRowUse(text, tokens, i, rowSources, index, relationOf, relations);
+    }
+
+    /// <summary>
+    /// A word in a predicate that names something the statement makes per row: a column, a
+    /// relation (a subquery's), an alias. Not a function's name, a keyword of the predicate, a
+    /// qualifier (the name after its dot is looked at), a type's name after <c>::</c> or AS, a
+    /// typed literal's type (<c>DATE '…'</c>), or a collation's name.
+    /// </summary>
+    private static bool IsPerRowValue(string text, List<SqlToken> tokens, int t)
+    {
+        var token = tokens[t];
+        if (token.Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
+        {
+            return false;
+        }
+
+        var next = t + 1 < tokens.Count ? tokens[t + 1] : default;
+        if (next.Kind is SqlTokenKind.OpenParen or SqlTokenKind.String || (next.Kind != SqlTokenKind.End && IsDot(text, next)))
+        {
+            return false;
+        }
+
+        // (c).ssn: the row in parentheses qualifies its field.
+        if (next.Kind == SqlTokenKind.CloseParen && t > 0 && tokens[t - 1].Kind == SqlTokenKind.OpenParen && t + 2 < tokens.Count && IsDot(text, tokens[t + 2]))
+        {
+            return false;
+        }
+
+        if (t >= 2 && tokens[t - 1].Kind == SqlTokenKind.Other && text[tokens[t - 1].Start] == ':' && tokens[t - 2].Kind == SqlTokenKind.Other
+            && text[tokens[t - 2].Start] == ':')
+        {
+            return false;
+        }
+
+        if (t >= 1 && tokens[t - 1].Kind == SqlTokenKind.Word && (IsWord(text, tokens[t - 1], "AS") || IsWord(text, tokens[t - 1], "COLLATE")))
+        {
+            return false;
+        }
+
+        return token.Kind == SqlTokenKind.QuotedIdentifier || !PredicateWords.Contains(Word(text, token).ToString());
+    }
+
+    /// <summary>
+    /// Which tokens stand in a filter: a WHERE, a HAVING, a join's or a MERGE's ON (up to its WHEN
+    /// MATCHED; not ON CONFLICT, not an index's or a grant's ON), an aggregate's FILTER (WHERE …),
+    /// and everything within their parentheses, subqueries included.
+    /// </summary>
+    /// <param name="inFrom">Which tokens stand in a FROM clause (a from-item's name is no whole row used as a value).</param>
+    private static bool[] FilterTokens(string text, List<SqlToken> tokens, TokenIndex index, out bool[] inFrom)
+    {
+        var inFilter = new bool[tokens.Count];
+        inFrom = new bool[tokens.Count];
+        var filter = new Stack<bool>();
+        var joined = new Stack<bool>();
+        var from = new Stack<bool>();
+        filter.Push(false);
+        joined.Push(false);
+        from.Push(false);
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            switch (token.Kind)
+            {
+                case SqlTokenKind.Word:
+                    UpdateClause(from, text, tokens, i, index);
+                    var word = Word(text, token);
+                    if (word.Equals("JOIN", StringComparison.OrdinalIgnoreCase) || word.Equals("USING", StringComparison.OrdinalIgnoreCase))
+                    {
+                        joined.Pop();
+                        joined.Push(true);
+                    }
+
+                    var starts = word.Equals("WHERE", StringComparison.OrdinalIgnoreCase) || word.Equals("HAVING", StringComparison.OrdinalIgnoreCase)
+                        || (word.Equals("ON", StringComparison.OrdinalIgnoreCase) && joined.Peek()
+                            && !(i + 1 < tokens.Count && IsWord(text, tokens[i + 1], "CONFLICT")));
+                    if (starts)
+                    {
+                        filter.Pop();
+                        filter.Push(true);
+                    }
+                    else if (IsClauseAfterFilter(word) || (word.Equals("WHEN", StringComparison.OrdinalIgnoreCase) && i + 1 < tokens.Count
+                        && (IsWord(text, tokens[i + 1], "MATCHED") || IsWord(text, tokens[i + 1], "NOT"))))
+                    {
+                        filter.Pop();
+                        filter.Push(false);
+                    }
+
+                    break;
+                case SqlTokenKind.OpenParen:
+                    filter.Push(filter.Peek());
+                    joined.Push(false);
+                    from.Push(false);
+                    break;
+                case SqlTokenKind.CloseParen when filter.Count > 1:
+                    filter.Pop();
+                    joined.Pop();
+                    from.Pop();
+                    break;
+                case SqlTokenKind.Semicolon:
+                    filter.Clear();
+                    filter.Push(false);
+                    joined.Clear();
+                    joined.Push(false);
+                    from.Clear();
+                    from.Push(false);
+                    break;
+            }
+
+            inFilter[i] = filter.Peek();
+            inFrom[i] = from.Peek();
+        }
+
+        return inFilter;
+    }
+
+    private static bool IsClauseAfterFilter(ReadOnlySpan<char> word)
+    {
+        foreach (var end in FilterEnds)
+        {
+            // HAVING filters too (its groups); the rest end a filter.
+            if (!end.Equals("HAVING", StringComparison.Ordinal) && word.Equals(end, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The predicate the masked operand at <paramref name="m"/> stands in: climbing out of the
+    /// function calls, arithmetic parentheses and subqueries (whose select list it is in) around it,
+    /// to the level where AND, OR, the filter's start or its end bound it.
+    /// </summary>
+    private static (int From, int To) PredicateSpan(string text, List<SqlToken> tokens, TokenIndex index, int m)
+    {
+        var (pos, lo, hi) = PredicateLevel(text, tokens, index, m);
+        return LevelSpan(text, tokens, index, pos, lo, hi, PredicateEnds);
+    }
+
+    /// <summary>Where the predicate around <paramref name="m"/> stands: the operand's outermost expression, and its level's bounds.</summary>
+    private static (int Pos, int Lo, int Hi) PredicateLevel(string text, List<SqlToken> tokens, TokenIndex index, int m)
+    {
+        var pos = m;
+        while (true)
+        {
+            var open = index.Enclosing(pos);
+            var close = open < 0 ? -1 : index.Match(open);
+            var hi = close < 0 ? tokens.Count - 1 : close - 1;
+            if (open >= 0 && IsInsideExpression(text, tokens, index, open, hi, pos))
+            {
+                pos = open;
+                continue;
+            }
+
+            return (pos, open + 1, hi);
+        }
+    }
+
+    /// <summary>
+    /// The tokens around <paramref name="pos"/> at its level (parentheses within taken whole), up to
+    /// the nearest of <paramref name="ends"/> on each side; a BETWEEN's AND is no end.
+    /// </summary>
+    private static (int From, int To) LevelSpan(string text, List<SqlToken> tokens, TokenIndex index, int pos, int lo, int hi, HashSet<string> ends)
+    {
+        var from = pos;
+        for (var t = pos - 1; t >= lo; t--)
+        {
+            if (tokens[t].Kind == SqlTokenKind.CloseParen && index.Match(t) is var opened and >= 0 && opened >= lo)
+            {
+                from = t = opened;
+                continue;
+            }
+
+            if (Ends(text, tokens, t, ends) && !(IsWord(text, tokens[t], "AND") && FollowsBetween(text, tokens, index, t, lo)))
+            {
+                break;
+            }
+
+            from = t;
+        }
+
+        var to = pos;
+        var between = false;
+        for (var t = pos; t <= hi; t++)
+        {
+            if (tokens[t].Kind == SqlTokenKind.OpenParen && index.Match(t) is var matched and > 0)
+            {
+                to = t = matched;
+                continue;
+            }
+
+            if (IsWord(text, tokens[t], "BETWEEN"))
+            {
+                between = true;
+            }
+            else if (between && IsWord(text, tokens[t], "AND"))
+            {
+                between = false;
+                to = t;
+                continue;
+            }
+            else if (t > pos && Ends(text, tokens, t, ends))
+            {
+                break;
+            }
+
+            to = t;
+        }
+
+        return (from, to);
+    }
+
+    private static bool Ends(string text, List<SqlToken> tokens, int t, HashSet<string> ends) =>
+        tokens[t].Kind is SqlTokenKind.Comma or SqlTokenKind.Semicolon || (tokens[t].Kind == SqlTokenKind.Word && ends.Contains(Word(text, tokens[t]).ToString()));
+
+    private static bool EndsPredicate(string text, List<SqlToken> tokens, int t) => Ends(text, tokens, t, PredicateEnds);
+
+    /// <summary>The AND at <paramref name="and"/> closes a BETWEEN to its left at its level (<c>x BETWEEN a AND b</c>).</summary>
+    private static bool FollowsBetween(string text, List<SqlToken> tokens, TokenIndex index, int and, int lo)
+    {
+        for (var t = and - 1; t >= lo; t--)
+        {
+            if (tokens[t].Kind == SqlTokenKind.CloseParen && index.Match(t) is var opened and >= 0)
+            {
+                t = opened;
+                continue;
+            }
+
+            if (IsWord(text, tokens[t], "BETWEEN"))
+            {
+                return true;
+            }
+
+            if (EndsPredicate(text, tokens, t))
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The parentheses at <paramref name="open"/> are part of an expression around the operand at
+    /// <paramref name="pos"/>, not a predicate's bounds: a function's arguments, a subquery whose
+    /// filter the operand is not in, or a grouping with no AND or OR of its own.
+    /// </summary>
+    private static bool IsInsideExpression(string text, List<SqlToken> tokens, TokenIndex index, int open, int hi, int pos)
+    {
+        var first = open + 1;
+        if (first <= hi && IsWordIn(text, tokens[first], QueryStarts))
+        {
+            // A subquery: the operand is in its select list (its value is the subquery's), unless a
+            // filter of the subquery's own holds it.
+            for (var t = pos - 1; t > open; t--)
+            {
+                if (tokens[t].Kind == SqlTokenKind.CloseParen && index.Match(t) is var opened and > 0)
+                {
+                    t = opened;
+                    continue;
+                }
+
+                if (IsWord(text, tokens[t], "WHERE") || IsWord(text, tokens[t], "ON") || IsWord(text, tokens[t], "HAVING"))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        if (open > 0 && tokens[open - 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && !EndsPredicate(text, tokens, open - 1)
+            && !IsWord(text, tokens[open - 1], "NOT"))
+        {
+            return true;
+        }
+
+        for (var t = first; t <= hi; t++)
+        {
+            if (tokens[t].Kind == SqlTokenKind.OpenParen && index.Match(t) is var matched and > 0)
+            {
+                t = matched;
+                continue;
+            }
+
+            if (IsWord(text, tokens[t], "AND") || IsWord(text, tokens[t], "OR"))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
