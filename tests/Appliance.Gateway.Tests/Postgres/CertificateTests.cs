@@ -95,6 +95,15 @@ public sealed class GeneratedCertificateTests(PgGatewayFixture fixture) : IClass
         await fixture.GrantAsync();
         using var client = fixture.Gateway.Client(fixture.AliceToken);
         var pem = await client.GetStringAsync("api/postgres/certificate");
+
+        // Each name once (probe DX7: localhost, the default host, was listed twice).
+        using (var served = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem))
+        {
+            var names = served.Extensions.OfType<System.Security.Cryptography.X509Certificates.X509SubjectAlternativeNameExtension>().Single().EnumerateDnsNames().ToList();
+            Assert.Equal(names.Distinct(StringComparer.OrdinalIgnoreCase).Count(), names.Count);
+            Assert.Contains("localhost", names);
+        }
+
         var rootCertificate = Path.Combine(Path.GetTempPath(), $"gateway-{Guid.NewGuid():N}.crt");
         await File.WriteAllTextAsync(rootCertificate, pem);
         try

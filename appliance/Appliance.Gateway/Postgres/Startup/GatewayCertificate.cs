@@ -60,7 +60,12 @@ internal sealed partial class GatewayCertificate(PostgresListenerOptions options
         var request = new CertificateRequest($"CN={publicHost}", key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         names.AddDnsName(publicHost);
-        names.AddDnsName("localhost");
+        if (!publicHost.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            // Named once: the default host is localhost (probe DX7: it was listed twice).
+            names.AddDnsName("localhost");
+        }
+
         names.AddIpAddress(IPAddress.Loopback);
         names.AddIpAddress(IPAddress.IPv6Loopback);
         request.CertificateExtensions.Add(names.Build());
