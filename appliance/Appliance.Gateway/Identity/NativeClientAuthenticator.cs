@@ -13,6 +13,9 @@ internal sealed record NativeAccess(Person Person, ConnectionPolicy Connection, 
 /// <summary>The answer to a native client's login: access, or the SQLSTATE and message of its FATAL.</summary>
 internal sealed record NativeAuthResult(NativeAccess? Access, string? SqlState, string? Message)
 {
+    /// <summary>Refused unheard, its address or user locked out by earlier failures: the failures that led there are on record.</summary>
+    public bool Throttled { get; init; }
+
     public static NativeAuthResult Refused(string sqlState, string message) => new(null, sqlState, message);
 }
 
@@ -42,7 +45,7 @@ internal sealed class NativeClientAuthenticator(
         {
             GatewayMetrics.AuthFailures.WithLabels("postgres").Inc();
             return NativeAuthResult.Refused(InvalidPassword,
-                $"too many failed login attempts; try again in {Math.Ceiling(wait.TotalSeconds)} s");
+                $"too many failed login attempts; try again in {Math.Ceiling(wait.TotalSeconds)} s") with { Throttled = true };
         }
 
         var token = await tokens.ValidateAsync(password, cancellationToken);

@@ -47,6 +47,47 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     /// <summary>
+    /// A refused login is recorded as a session that ended at once, with why, where auditors search
+    /// sessions (probe DY4: only the log had it): a wrong password, no grant. A token typed as the
+    /// user name is not kept: the user is recorded as the log keeps it.
+    /// </summary>
+    [Fact]
+    public async Task ARefusedLogin_IsRecordedAsASessionThatEndedAtOnce()
+    {
+        var marker = "refused-" + Guid.NewGuid().ToString("N")[..8];
+        var wrong = fixture.ConnectionString(password: "not-a-token");
+        wrong.ApplicationName = marker + "-pw 078-05-1120";
+        await using (var connection = new NpgsqlConnection(wrong.ConnectionString))
+        {
+            Assert.Equal("28P01", (await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync())).SqlState);
+        }
+
+        var session = await fixture.EndedSessionAsync(marker + "-pw ***-**-1120");
+        Assert.NotNull(session);
+        Assert.Equal(Appliance.Tests.Common.Gateway.TestPolicies.Alice, session.Value.GetProperty("user").GetString());
+        Assert.Equal("demo", session.Value.GetProperty("connection").GetString());
+        Assert.Equal("the login was refused (28P01): password authentication failed for user \"" + Appliance.Tests.Common.Gateway.TestPolicies.Alice + "\"",
+            session.Value.GetProperty("endReason").GetString());
+
+        // A credential typed as the user name: refused, and recorded by its length only.
+        var token = fixture.AliceToken;
+        var pasted = fixture.ConnectionString(user: token);
+        pasted.ApplicationName = marker + "-user";
+        await using (var connection = new NpgsqlConnection(pasted.ConnectionString))
+        {
+            Assert.Equal("28P01", (await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync())).SqlState);
+        }
+
+        var byToken = await fixture.EndedSessionAsync(marker + "-user");
+        Assert.NotNull(byToken);
+        Assert.Equal($"(not a user the policy names: {token.Length} characters)", byToken.Value.GetProperty("user").GetString());
+        Assert.DoesNotContain(token[4..], byToken.Value.GetRawText(), StringComparison.Ordinal);
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var events = await auditor.GetStringAsync($"api/sessions/{byToken.Value.GetProperty("id").GetString()}/events");
+        Assert.DoesNotContain(token[4..], events, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A credential pasted into a startup option: the upstream's refusal quotes the value, and the
     /// log and the record kept it (probe CQ2). It is cut to its prefix in both, and in the
     /// recorded settings and application name.

@@ -65,8 +65,15 @@ internal sealed partial class ClientHandshake
         var auth = authenticator.AuthenticateAsync(user, database, password, clientAddress, cancellationToken).GetAwaiter().GetResult();
         if (auth.Access is not { } access)
         {
-            Log.LoginRefused(logger, clientAddress, LoggedUser(user), LoggedDatabase(database), auth.SqlState ?? "");
-            return Refuse(client, auth.SqlState ?? SqlStates.InvalidAuthorizationSpecification, auth.Message ?? "access denied");
+            var sqlState = auth.SqlState ?? SqlStates.InvalidAuthorizationSpecification;
+            var message = auth.Message ?? "access denied";
+            Log.LoginRefused(logger, clientAddress, LoggedUser(user), LoggedDatabase(database), sqlState);
+            if (!auth.Throttled)
+            {
+                RecordRefusedLogin(user, database, clientAddress, startup.GetParameter("application_name"), sqlState, message);
+            }
+
+            return Refuse(client, sqlState, message);
         }
 
         var parameters = startup.Parameters
@@ -188,6 +195,29 @@ internal sealed partial class ClientHandshake
     private static bool IsOff(string value) =>
         value.Equals("false", StringComparison.OrdinalIgnoreCase) || value.Equals("off", StringComparison.OrdinalIgnoreCase)
         || value.Equals("no", StringComparison.OrdinalIgnoreCase) || value == "0";
+
+    /// <summary>
+    /// A refused login, as a session that ended at once, so auditors find failed logins where they
+    /// search sessions (probe DY4: only the log had them). The user and database are recorded as the
+    /// log keeps them (a token typed into either is not kept), and so is the reason, which quotes the
+    /// user. Logins refused unheard while their address or user is locked out are not recorded one
+    /// by one: the failures that led there are.
+    /// </summary>
+    private void RecordRefusedLogin(string user, string database, string clientAddress, string? application, string sqlState, string message)
+    {
+        var recordedUser = LoggedUser(user);
+        var recordedDatabase = LoggedDatabase(database);
+        var reason = Appliance.Logging.GatewayCredentials.Cut(
+            message.Replace($"\"{user}\"", $"\"{recordedUser}\"", StringComparison.Ordinal)
+                .Replace($"\"{database}\"", $"\"{recordedDatabase}\"", StringComparison.Ordinal), bareSecrets: true);
+        var sessionId = Access.Ids.NewSessionId();
+        // The application name is free text, recorded masked as the connection masks it; with no connection, not at all.
+        var recordedApplication = application is not null && policy.Current.FindConnection(database) is { } connection
+            ? PgSession.RecordedApplication(ConnectionRuntime.For(connection), application)
+            : null;
+        recorder.Start(new Audit.SessionInfo(sessionId, recordedUser, recordedDatabase, "", clientAddress, recordedApplication, time.GetUtcNow()));
+        recorder.End(sessionId, $"the login was refused ({sqlState}): {reason}");
+    }
 
     /// <summary>
     /// The user name as the log keeps it: only a person the policy names. A token typed into the
