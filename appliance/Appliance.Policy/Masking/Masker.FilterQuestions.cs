@@ -34,19 +34,37 @@ internal sealed partial class Masker
         "FULL", "NATURAL", "DO", "INSERT", "UPDATE", "DELETE",
     };
 
+    /// <summary>Why a statement's filters are refused (<see cref="FilterQuestion"/>).</summary>
+    internal enum FilterQuestionKind
+    {
+        /// <summary>A masked value compared with what the statement makes per row.</summary>
+        PerRow,
+
+        /// <summary>Filters on masked values in more than one query of the statement.</summary>
+        ManyQueries,
+
+        /// <summary>A function returning rows, as many as a masked value says.</summary>
+        RowCount,
+    }
+
     /// <summary>
-    /// The masked column (or the name of a row holding one) a filter of the statement compares
-    /// with something it makes per row, or null when its filters compare masked values with
-    /// constants, parameters and other masked columns only.
+    /// The masked column (or the name of a row holding one) whose filters ask more than one
+    /// question per row, or null: compared with what the statement makes per row, in alternatives
+    /// that put the answer in another row source's column, in filters of two queries of the
+    /// statement (UNION branches, subqueries, WITH queries: each adds a question, probe EA1), or
+    /// given to a set-returning function that returns as many rows as the value says (EA3).
     /// </summary>
-    private string? FilterQuestion(string text, List<SqlToken> tokens, IColumnNameLookup? relations)
+    private (string Name, FilterQuestionKind Kind)? FilterQuestion(string text, List<SqlToken> tokens, IColumnNameLookup? relations)
     {
         var index = new TokenIndex(text, tokens);
+        var renamed = RenamedMaskedColumns(text, tokens, relations);
         bool[]? inFilter = null;
         bool[]? inFrom = null;
+        bool? joins = null;
         HashSet<string>? rowSources = null;
         Dictionary<string, List<string>>? relationOf = null;
         var rowSourcesRead = false;
+        var firstBlock = int.MinValue;
         for (var i = 0; i < tokens.Count; i++)
         {
             if (tokens[i].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
@@ -55,27 +73,87 @@ internal sealed partial class Masker
             }
 
             inFilter ??= FilterTokens(text, tokens, index, out inFrom);
-            if (!inFilter[i] || inFrom![i] || !IsMaskedOperand(text, tokens, i, index, relations, ref rowSources, ref relationOf, ref rowSourcesRead))
+            if (inFrom![i] || !IsMaskedOperand(i))
             {
                 continue;
             }
 
-            var (from, to) = PredicateSpan(text, tokens, index, i);
-            if (HasPerRowValue(from, to, ref rowSources, ref relationOf, ref rowSourcesRead)
-                || (JoinsRowSources(text, tokens, inFrom!) && IsOneOfAlternatives(i, ref rowSources, ref relationOf, ref rowSourcesRead)))
+            var name = SqlLiteral.Identifier(text, tokens[i]);
+            var called = i + 1 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.OpenParen;
+
+            // A function of the database that may return a masked value is read whole by its callers
+            // (json_each(f(…)) comes back masked); only a column's value is counted here.
+            if (!called && CalledBySetReturningFunction(text, tokens, index, i))
             {
-                return SqlLiteral.Identifier(text, tokens[i]);
+                return (name, FilterQuestionKind.RowCount);
             }
+
+            if (!inFilter[i])
+            {
+                continue;
+            }
+
+            joins ??= JoinsRowSources(text, tokens, inFrom);
+            var (from, to) = PredicateSpan(text, tokens, index, i);
+            if (joins.Value && (HasPerRowValue(from, to, i) || IsOneOfAlternatives(i)))
+            {
+                return (name, FilterQuestionKind.PerRow);
+            }
+
+            // A subquery's select list holding it (x IN (SELECT ssn …)) is the question of the query around it.
+            var block = QueryBlock(text, tokens, index, PredicateLevel(text, tokens, index, i).Pos);
+            if (firstBlock != int.MinValue && block != firstBlock)
+            {
+                return (name, FilterQuestionKind.ManyQueries);
+            }
+
+            firstBlock = block;
         }
 
         return null;
 
-        bool HasPerRowValue(int from, int to, ref HashSet<string>? rowSources, ref Dictionary<string, List<string>>? relationOf, ref bool rowSourcesRead)
+        // A masked column's name, or a renaming view's column or a function that may return one
+        // (called: f(…)), or a whole row of a relation that holds one.
+        bool IsMaskedOperand(int t)
         {
+            if (tokens[t].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
+            {
+                return false;
+            }
+
+            var name = SqlLiteral.Identifier(text, tokens[t]);
+            var called = t + 1 < tokens.Count && tokens[t + 1].Kind == SqlTokenKind.OpenParen;
+            if (renamed?.Contains(name) == true)
+            {
+                return true;
+            }
+
+            if (called)
+            {
+                return false;
+            }
+
+            if (_columns.Contains(name))
+            {
+                return true;
+            }
+
+            if (!rowSourcesRead)
+            {
+                rowSources = RowSourceNames(text, tokens, relations, index, out relationOf);
+                rowSourcesRead = true;
+            }
+
+            return rowSources?.Contains(name) == true && IsWholeRowUse(text, tokens, t, rowSources, index, relationOf, relations);
+        }
+
+        // A value of another row than the operand's: a column qualified otherwise, or not qualified.
+        bool HasPerRowValue(int from, int to, int operand)
+        {
+            var qualifier = Qualifier(text, tokens, operand) ?? SqlLiteral.Identifier(text, tokens[operand]);
             for (var t = from; t <= to; t++)
             {
-                if (IsPerRowValue(text, tokens, t)
-                    && (inFrom![t] || !IsMaskedOperand(text, tokens, t, index, relations, ref rowSources, ref relationOf, ref rowSourcesRead)))
+                if (IsPerRowValue(text, tokens, t) && (inFrom![t] || !IsMaskedOperand(t)) && Qualifier(text, tokens, t) != qualifier)
                 {
                     return true;
                 }
@@ -86,17 +164,17 @@ internal sealed partial class Masker
 
         // (substr(ssn, 1, 1) = '0' AND d = 0) OR (substr(ssn, 1, 1) = '1' AND d = 1) …: each predicate
         // on the masked value compares it with a constant, and the alternatives put the answer in d.
-        bool IsOneOfAlternatives(int m, ref HashSet<string>? rowSources, ref Dictionary<string, List<string>>? relationOf, ref bool rowSourcesRead)
+        bool IsOneOfAlternatives(int m)
         {
             var (pos, lo, hi) = PredicateLevel(text, tokens, index, m);
             var perRow = false;
             while (true)
             {
                 var (from, to) = LevelSpan(text, tokens, index, pos, lo, hi, ConjunctionEnds);
-                perRow = perRow || HasPerRowValue(from, to, ref rowSources, ref relationOf, ref rowSourcesRead);
+                perRow = perRow || HasPerRowValue(from, to, m);
                 var (clauseFrom, clauseTo) = LevelSpan(text, tokens, index, pos, lo, hi, FilterClauseEnds);
                 var (or, caseWord) = Alternatives(text, tokens, index, clauseFrom, clauseTo);
-                perRow = perRow || (caseWord && HasPerRowValue(clauseFrom, clauseTo, ref rowSources, ref relationOf, ref rowSourcesRead));
+                perRow = perRow || (caseWord && HasPerRowValue(clauseFrom, clauseTo, m));
                 if (perRow && (or || caseWord))
                 {
                     return true;
@@ -111,6 +189,88 @@ internal sealed partial class Masker
                 (pos, lo, hi) = PredicateLevel(text, tokens, index, open);
             }
         }
+    }
+
+    /// <summary>The name before <c>name.</c> or <c>(name).</c> qualifying the token at <paramref name="t"/>, if any.</summary>
+    private static string? Qualifier(string text, List<SqlToken> tokens, int t)
+    {
+        if (t >= 2 && IsDot(text, tokens[t - 1]))
+        {
+            var before = t - 2;
+            if (tokens[before].Kind == SqlTokenKind.CloseParen && before >= 2 && tokens[before - 2].Kind == SqlTokenKind.OpenParen)
+            {
+                before--;
+            }
+
+            return tokens[before].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier ? SqlLiteral.Identifier(text, tokens[before]) : null;
+        }
+
+        // A qualifier itself (c in c.x) is its own.
+        return t + 1 < tokens.Count && IsDot(text, tokens[t + 1]) ? SqlLiteral.Identifier(text, tokens[t]) : null;
+    }
+
+    /// <summary>
+    /// The query the token at <paramref name="i"/> stands in: its nearest SELECT, UPDATE, DELETE or
+    /// MERGE at its level or around it (each branch of a UNION, each subquery and WITH query its own).
+    /// </summary>
+    private static int QueryBlock(string text, List<SqlToken> tokens, TokenIndex index, int i)
+    {
+        var pos = i;
+        while (true)
+        {
+            var open = index.Enclosing(pos);
+            for (var t = pos - 1; t > open; t--)
+            {
+                if (tokens[t].Kind == SqlTokenKind.CloseParen && index.Match(t) is var opened and > 0 && opened > open)
+                {
+                    t = opened;
+                    continue;
+                }
+
+                if (IsWordIn(text, tokens[t], QueryBlockStarts))
+                {
+                    return t;
+                }
+            }
+
+            if (open < 0)
+            {
+                return -1;
+            }
+
+            pos = open;
+        }
+    }
+
+    private static readonly HashSet<string> QueryBlockStarts = new(StringComparer.OrdinalIgnoreCase) { "SELECT", "UPDATE", "DELETE", "MERGE" };
+
+    /// <summary>Functions that return rows, as many as their arguments say.</summary>
+    private static readonly HashSet<string> SetReturningFunctions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "generate_series", "generate_subscripts", "unnest", "regexp_matches", "regexp_split_to_table", "string_to_table",
+        "json_array_elements", "json_array_elements_text", "jsonb_array_elements", "jsonb_array_elements_text", "json_each",
+        "json_each_text", "jsonb_each", "jsonb_each_text", "json_object_keys", "jsonb_object_keys", "jsonb_path_query",
+        "json_populate_recordset", "jsonb_populate_recordset", "json_to_recordset", "jsonb_to_recordset", "ts_stat",
+        "ts_debug", "ts_parse", "ts_token_type", "xmltable", "json_table",
+    };
+
+    /// <summary>
+    /// The operand at <paramref name="i"/> is inside the arguments of a set-returning function: the
+    /// rows it returns count the value (<c>generate_series(0, substr(ssn, 1, 3)::int)</c> beside
+    /// each id gave three digits of every SSN, probe EA3), whatever masking does to their values.
+    /// </summary>
+    private static bool CalledBySetReturningFunction(string text, List<SqlToken> tokens, TokenIndex index, int i)
+    {
+        for (var open = index.Enclosing(i); open > 0; open = index.Enclosing(open))
+        {
+            if (tokens[open - 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier
+                && SetReturningFunctions.Contains(SqlLiteral.Identifier(text, tokens[open - 1])))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A predicate's ends but AND: the conditions that must all hold with it.</summary>
@@ -144,9 +304,17 @@ internal sealed partial class Masker
     /// </summary>
     private static bool JoinsRowSources(string text, List<SqlToken> tokens, bool[] inFrom)
     {
+        var writes = false;
         for (var t = 0; t < tokens.Count; t++)
         {
             if (inFrom[t] && (tokens[t].Kind is SqlTokenKind.Comma or SqlTokenKind.OpenParen || IsWord(text, tokens[t], "JOIN")))
+            {
+                return true;
+            }
+
+            // A MERGE's target and source, an UPDATE's or DELETE's table and its FROM or USING.
+            writes |= IsWord(text, tokens[t], "MERGE") || IsWord(text, tokens[t], "UPDATE") || IsWord(text, tokens[t], "DELETE");
+            if (writes && inFrom[t] && (IsWord(text, tokens[t], "FROM") || IsWord(text, tokens[t], "USING")) && !IsDeleteFrom(text, tokens, t))
             {
                 return true;
             }
@@ -155,31 +323,7 @@ internal sealed partial class Masker
         return false;
     }
 
-    /// <summary>A masked column's name, not a function's, or a whole row of a relation that holds one.</summary>
-    private bool IsMaskedOperand(
-        string text, List<SqlToken> tokens, int i, TokenIndex index, IColumnNameLookup? relations,
-        ref HashSet<string>? rowSources, ref Dictionary<string, List<string>>? relationOf, ref bool rowSourcesRead)
-    {
-        if (tokens[i].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier)
-            || (i + 1 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.OpenParen))
-        {
-            return false;
-        }
-
-        var name = SqlLiteral.Identifier(text, tokens[i]);
-        if (_columns.Contains(name))
-        {
-            return true;
-        }
-
-        if (!rowSourcesRead)
-        {
-            rowSources = RowSourceNames(text, tokens, relations, index, out relationOf);
-            rowSourcesRead = true;
-        }
-
-        return rowSources?.Contains(name) == true && IsWholeRowUse(text, tokens, i, rowSources, index, relationOf, relations);
-    }
+    private static bool IsDeleteFrom(string text, List<SqlToken> tokens, int t) => t > 0 && IsWord(text, tokens[t - 1], "DELETE");
 
     /// <summary>
     /// A word in a predicate that names something the statement makes per row: a column, a
@@ -259,8 +403,9 @@ internal sealed partial class Masker
                         filter.Pop();
                         filter.Push(true);
                     }
-                    else if (IsClauseAfterFilter(word) || (word.Equals("WHEN", StringComparison.OrdinalIgnoreCase) && i + 1 < tokens.Count
-                        && (IsWord(text, tokens[i + 1], "MATCHED") || IsWord(text, tokens[i + 1], "NOT"))))
+                    else if ((IsClauseAfterFilter(word) && !IsFunctionName(text, tokens, i))
+                        || (word.Equals("WHEN", StringComparison.OrdinalIgnoreCase) && i + 1 < tokens.Count
+                            && (IsWord(text, tokens[i + 1], "MATCHED") || IsWord(text, tokens[i + 1], "NOT"))))
                     {
                         filter.Pop();
                         filter.Push(false);
@@ -268,10 +413,13 @@ internal sealed partial class Masker
 
                     break;
                 case SqlTokenKind.OpenParen:
+                    // The parenthesis stands where it opens: a function's in a FROM is a from-item.
+                    inFilter[i] = filter.Peek();
+                    inFrom[i] = from.Peek();
                     filter.Push(filter.Peek());
                     joined.Push(false);
                     from.Push(false);
-                    break;
+                    continue;
                 case SqlTokenKind.CloseParen when filter.Count > 1:
                     filter.Pop();
                     joined.Pop();
@@ -393,7 +541,12 @@ internal sealed partial class Masker
     }
 
     private static bool Ends(string text, List<SqlToken> tokens, int t, HashSet<string> ends) =>
-        tokens[t].Kind is SqlTokenKind.Comma or SqlTokenKind.Semicolon || (tokens[t].Kind == SqlTokenKind.Word && ends.Contains(Word(text, tokens[t]).ToString()));
+        tokens[t].Kind is SqlTokenKind.Comma or SqlTokenKind.Semicolon
+        || (tokens[t].Kind == SqlTokenKind.Word && ends.Contains(Word(text, tokens[t]).ToString()) && !IsFunctionName(text, tokens, t));
+
+    /// <summary>LEFT and RIGHT before a parenthesis are functions (<c>left(ssn, 3)</c>; probe EA2), not a join's.</summary>
+    private static bool IsFunctionName(string text, List<SqlToken> tokens, int t) =>
+        t + 1 < tokens.Count && tokens[t + 1].Kind == SqlTokenKind.OpenParen && (IsWord(text, tokens[t], "LEFT") || IsWord(text, tokens[t], "RIGHT"));
 
     private static bool EndsPredicate(string text, List<SqlToken> tokens, int t) => Ends(text, tokens, t, PredicateEnds);
 
@@ -452,7 +605,7 @@ internal sealed partial class Masker
         }
 
         if (open > 0 && tokens[open - 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && !EndsPredicate(text, tokens, open - 1)
-            && !IsWord(text, tokens[open - 1], "NOT"))
+            && !IsWord(text, tokens[open - 1], "NOT") && !IsWord(text, tokens[open - 1], "FILTER"))
         {
             return true;
         }

@@ -124,10 +124,23 @@ internal sealed partial class Masker
         return null;
     }
 
-    private static string FilterRefusal(string asked) =>
-        $"a filter compares the masked column \"{asked}\" (or a whole row holding one) with values the statement makes per row "
-        + "(another relation's column, a function's rows, a subquery): it would answer a question about each masked value per row "
-        + "(a join with digits and positions reads them all); compare it with a constant, a parameter or another masked column";
+    private static string FilterRefusal((string Name, FilterQuestionKind Kind) asked)
+    {
+        var what = asked.Name is var name && name.Length > 0 ? $"the masked column \"{name}\" (or a whole row or view column holding one)" : "a masked column";
+        return asked.Kind switch
+        {
+            FilterQuestionKind.RowCount =>
+                $"a set-returning function (generate_series, unnest, …) is given {what}: the number of rows it returns would tell its value, "
+                + "masked or not; the gateway does not run it",
+            FilterQuestionKind.ManyQueries =>
+                $"filters on {what} stand in more than one query of the statement (UNION branches, subqueries, WITH queries): together they "
+                + "would answer several questions about each value at once; ask one per statement",
+            _ =>
+                $"a filter compares {what} with values of other rows the statement makes (another relation's column, a function's rows, a "
+                + "subquery), or in alternatives that put the answer in one: it would answer a question about each masked value per row (a join "
+                + "with digits and positions reads them all); compare it with constants or parameters, or with another masked column",
+        };
+    }
 
     private static bool SelectsInto(SqlStatement select)
     {

@@ -772,7 +772,17 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             "SELECT d FROM {0} c, generate_series(0, 9) d WHERE (substr(c.ssn, 1, 1) = '1' AND d = 1) OR (substr(c.ssn, 1, 1) = '2' AND d = 2)", table);
         Assert.Equal("42501", alternatives.SqlState);
 
+        // Branches of a UNION each asking with a constant (probe EA1), a row count set by the value (EA3), left( in a join (EA2).
+        var union = await FailsAsync(connection,
+            "SELECT id, 1 FROM {0} WHERE substr(ssn, 1, 1) = '1' UNION ALL SELECT id, 2 FROM {0} WHERE substr(ssn, 1, 1) = '2'", table);
+        Assert.Contains("more than one query of the statement", union.MessageText, StringComparison.Ordinal);
+        var count = await FailsAsync(connection, "SELECT c.id FROM {0} c, generate_series(0, substr(c.ssn, 1, 3)::int) g", table);
+        Assert.StartsWith("a set-returning function", count.MessageText, StringComparison.Ordinal);
+        var left = await FailsAsync(connection, "SELECT x FROM {0} c JOIN generate_series(0, 9) x ON left(c.ssn, 1)::int = x", table);
+        Assert.Equal("42501", left.SqlState);
+
         Assert.Equal(["1"], await RowAsync(connection, $"SELECT id FROM {table} WHERE ssn = '{ssn}'"));
+        Assert.Equal(["1", "1"], await RowAsync(connection, $"SELECT count(*) FILTER (WHERE ssn LIKE '{ssn[..3]}%'), count(*) FROM {table}"));
         await using (var lookup = new NpgsqlCommand($"SELECT id FROM {table} c WHERE right(c.ssn, 4) = $1 AND c.id > 0", connection))
         {
             lookup.Parameters.AddWithValue(ssn[^4..]);

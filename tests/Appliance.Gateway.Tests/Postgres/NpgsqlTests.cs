@@ -160,6 +160,22 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
         Assert.DoesNotContain(password, quotedError.GetRawText(), StringComparison.Ordinal);
         Assert.Contains("****", quotedError.GetProperty("error").GetString(), StringComparison.Ordinal);
 
+        // Given as a startup option, it is not kept in the session's recorded settings (probe EA7).
+        var withOption = fixture.ConnectionString();
+        withOption.Options = $"-c search_path={password}";
+        withOption.ApplicationName = marker + "-opt";
+        await using (var optioned = new NpgsqlConnection(withOption.ConnectionString))
+        {
+            await optioned.OpenAsync();
+        }
+
+        var session = await fixture.EndedSessionAsync(marker + "-opt");
+        Assert.NotNull(session);
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        var events = await auditor.GetStringAsync($"api/sessions/{session.Value.GetProperty("id").GetString()}/events");
+        Assert.Contains("search_path=****", events, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, events, StringComparison.Ordinal);
+
         // Sent by a driver as a parameter (probe CV1).
         await using var bound = new NpgsqlCommand($"SELECT length($1) AS {marker}_p", connection);
         bound.Parameters.AddWithValue(fixture.AliceToken);

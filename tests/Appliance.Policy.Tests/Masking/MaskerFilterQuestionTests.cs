@@ -17,7 +17,6 @@ public sealed class MaskerFilterQuestionTests
     [InlineData("SELECT p, (SELECT d FROM generate_series(0, 9) d, customers c WHERE c.id = 1 AND substr(replace(c.card_number, ' ', ''), p, 1) = d::text) FROM generate_series(1, 16) p")]
     [InlineData("SELECT x FROM customers c JOIN LATERAL (SELECT g AS x FROM generate_series(0, 999) g) l ON l.x = substr(c.ssn, 1, 3)::int WHERE c.id <= 3")]
     [InlineData("SELECT g FROM generate_series(1, 100000) g WHERE g = (SELECT substr(replace(ssn, '-', ''), 5, 5)::int FROM customers WHERE id = 1)")]
-    [InlineData("SELECT id FROM customers WHERE id = (SELECT substr(replace(ssn, '-', ''), 1, 3)::int FROM customers WHERE id = 1)")]
     [InlineData("SELECT d.pos, d.digit FROM customers c JOIN digits d ON substr(c.ssn, d.pos, 1) = d.digit")]
     [InlineData("SELECT d FROM customers c, generate_series(0, 9) d WHERE d::text BETWEEN substr(c.ssn, 1, 1) AND '9'")]
     [InlineData("SELECT d FROM customers c, generate_series(0, 9) d WHERE d BETWEEN 0 AND substr(c.ssn, 1, 1)::int")]
@@ -26,16 +25,40 @@ public sealed class MaskerFilterQuestionTests
     [InlineData("SELECT count(*) FILTER (WHERE substr(ssn, p, 1) = '1') FROM customers, generate_series(1, 11) p GROUP BY p")]
     [InlineData("SELECT p, d FROM customers c, generate_series(1, 11) p, generate_series(0, 9) d GROUP BY p, d HAVING bool_or(substr(c.ssn, p, 1) = d::text)")]
     [InlineData("UPDATE notes n SET body = d::text FROM customers c, generate_series(0, 9) d WHERE substr(c.ssn, 1, 1) = d::text AND n.id = c.id")]
-    [InlineData("SELECT c.id FROM customers c WHERE c.ssn IN (SELECT candidate FROM guesses)")]
     [InlineData("SELECT g FROM generate_series(0, 9) g WHERE EXISTS (SELECT 1 FROM customers c WHERE substr(c.ssn, 1, 1) = g::text)")]
     // Alternatives that each compare with a constant, and put the answer in another row source's column.
     [InlineData("SELECT c.id, d FROM customers c, generate_series(0, 9) d WHERE (substr(c.ssn, 1, 1) = '0' AND d = 0) OR (substr(c.ssn, 1, 1) = '1' AND d = 1)")]
     [InlineData("SELECT c.id, d FROM customers c CROSS JOIN generate_series(0, 9) d WHERE (d = 0 AND (substr(c.ssn, 1, 1) = '0' OR false)) OR (d = 1 AND substr(c.ssn, 1, 1) = '1')")]
     [InlineData("SELECT c.id, d FROM customers c, generate_series(0, 9) d WHERE CASE WHEN substr(c.ssn, 1, 1) = '1' THEN d = 1 ELSE d = 0 END")]
     [InlineData("MERGE INTO notes n USING customers c ON substr(c.ssn, 1, 1) = n.body WHEN MATCHED THEN DO NOTHING")]
-    [InlineData("WITH moved AS (SELECT id FROM orders WHERE note = (SELECT ssn FROM customers LIMIT 1)) INSERT INTO notes SELECT * FROM moved")]
+    // left( and right( are functions, not a join's words (probe EA2).
+    [InlineData("SELECT x.id FROM customers c, customers p, customers x WHERE right(left(replace(c.ssn, '-', ''), p.id), 1)::int + 1 = x.id")]
+    [InlineData("SELECT x.id FROM customers c JOIN customers x ON pg_catalog.left(c.ssn, 1)::int = x.id")]
     public void AFilterComparingAMaskedValueWithPerRowValues_IsRefused(string sql) =>
         Assert.StartsWith("a filter compares the masked column", Columns.FlowRefusal(sql), StringComparison.Ordinal);
+
+    /// <summary>
+    /// Filters in two queries of one statement ask two questions of each row at once: UNION
+    /// branches each returning a constant read every SSN in one statement (probe EA1), and so would
+    /// subqueries in the select list or joined WITH queries.
+    /// </summary>
+    [Theory]
+    [InlineData("SELECT id, 1 FROM customers WHERE substr(ssn, 1, 1) = '1' UNION ALL SELECT id, 2 FROM customers WHERE substr(ssn, 1, 1) = '2'")]
+    [InlineData("WITH x AS (SELECT id FROM customers WHERE substr(ssn, 1, 1) = '1') SELECT 1 d, id FROM x UNION ALL SELECT 2, id FROM customers WHERE substr(ssn, 1, 1) = '2'")]
+    [InlineData("SELECT id, (SELECT 1 WHERE c.ssn LIKE '1%') AS a, (SELECT 1 WHERE c.ssn LIKE '2%') AS b FROM customers c")]
+    [InlineData("SELECT c.id, a.id IS NULL FROM customers c LEFT JOIN (SELECT id FROM customers WHERE ssn LIKE '1%') a ON a.id = c.id WHERE c.ssn LIKE '%5'")]
+    [InlineData("SELECT id FROM customers WHERE card_number LIKE '4%' INTERSECT SELECT id FROM customers WHERE ssn LIKE '1%'")]
+    public void FiltersOnAMaskedValueInSeveralQueries_AreRefused(string sql) =>
+        Assert.StartsWith("filters on the masked column", Columns.FlowRefusal(sql), StringComparison.Ordinal);
+
+    /// <summary>A set-returning function given a masked value returns as many rows as it says (probe EA3).</summary>
+    [Theory]
+    [InlineData("SELECT c.id FROM customers c, generate_series(0, substr(c.ssn, 1, 3)::int) g")]
+    [InlineData("SELECT c.id, generate_series(1, substr(c.ssn, 1, 3)::int) FROM customers c")]
+    [InlineData("SELECT c.id FROM customers c CROSS JOIN LATERAL unnest(array_fill(1, ARRAY[substr(c.ssn, 5, 2)::int])) x")]
+    [InlineData("SELECT id FROM customers c, regexp_split_to_table(repeat('x,', right(c.card_number, 3)::int), ',') x")]
+    public void ASetReturningFunctionGivenAMaskedValue_IsRefused(string sql) =>
+        Assert.StartsWith("a set-returning function", Columns.FlowRefusal(sql), StringComparison.Ordinal);
 
     [Theory]
     [InlineData("SELECT full_name FROM customers WHERE ssn = '123-45-6789'")]
@@ -61,6 +84,13 @@ public sealed class MaskerFilterQuestionTests
     [InlineData("SELECT id FROM customers WHERE CASE WHEN $1 THEN ssn = $2 ELSE card_number = $3 END")]
     [InlineData("MERGE INTO customers t USING staged s ON t.id = s.id WHEN MATCHED AND t.ssn IS NULL THEN UPDATE SET note = s.note")]
     [InlineData("INSERT INTO notes SELECT (c).id FROM customers c WHERE (c).ssn LIKE '1%'")]
+    // Compared with the same row's columns, in a row, in an aggregate's FILTER, or with another table's rows (probe EB-1, EB-2, EA9).
+    [InlineData("SELECT e.id FROM employees e JOIN depts d ON d.id = e.dept_id WHERE (e.ssn, e.dept) = ('078-05-1120', 'ops')")]
+    [InlineData("SELECT id FROM customers c WHERE (c.id, c.ssn) > (1, '000') ORDER BY c.id LIMIT 10")]
+    [InlineData("SELECT count(*) FILTER (WHERE ssn LIKE '1%'), count(*) FROM customers")]
+    [InlineData("SELECT id FROM customers WHERE ssn IN (SELECT ssn FROM employees)")]
+    [InlineData("SELECT id FROM customers c WHERE c.ssn = ANY (SELECT e.ssn FROM employees e WHERE e.active)")]
+    [InlineData("SELECT id FROM customers WHERE ssn = $1 UNION ALL SELECT id FROM archived_customers")]
     public void AFilterComparingAMaskedValueWithConstants_IsALookup(string sql) =>
         Assert.Null(Columns.FlowRefusal(sql));
 }

@@ -27,8 +27,14 @@ internal sealed class ConnectionRuntime
     /// <summary>Shorter, a password is a word any statement may hold; it is no secret worth the name either.</summary>
     private const int MinSecretLength = 4;
 
+    /// <summary>PostgreSQL keeps names and application_name to 63 bytes (NAMEDATALEN - 1): a longer password comes back cut there.</summary>
+    private const int NameLength = 63;
+
     /// <summary>The upstream's password, if it has one worth looking for (<see cref="CutSecret(string)"/>).</summary>
     private readonly string? _upstreamPassword;
+
+    /// <summary>Its first 63 characters, when it is longer: what the server reports of it as an application_name (probe EA8).</summary>
+    private readonly string? _upstreamPasswordCut;
 
     private ConnectionRuntime(ConnectionPolicy connection)
     {
@@ -36,6 +42,7 @@ internal sealed class ConnectionRuntime
         Guardrails = GuardrailEngine.Compile(BuiltInGuardrails.With(connection.Guardrails));
         Masker = Masker.Compile(connection.Masking);
         _upstreamPassword = connection.Upstream.Password.Length >= MinSecretLength ? connection.Upstream.Password : null;
+        _upstreamPasswordCut = _upstreamPassword is { Length: > NameLength } longer ? longer[..NameLength] : null;
     }
 
     /// <summary>
@@ -44,8 +51,16 @@ internal sealed class ConnectionRuntime
     /// an approver's review keep no target credential (probe DY1: <c>SELECT '&lt;password&gt;'</c> was
     /// recorded as typed, and its sample row too).
     /// </summary>
-    public string CutSecret(string text) =>
-        _upstreamPassword is { } password && text.Contains(password, StringComparison.Ordinal) ? text.Replace(password, SecretShown, StringComparison.Ordinal) : text;
+    public string CutSecret(string text)
+    {
+        if (_upstreamPassword is not { } password)
+        {
+            return text;
+        }
+
+        var cut = text.Contains(password, StringComparison.Ordinal) ? text.Replace(password, SecretShown, StringComparison.Ordinal) : text;
+        return _upstreamPasswordCut is { } prefix && cut.Contains(prefix, StringComparison.Ordinal) ? cut.Replace(prefix, SecretShown, StringComparison.Ordinal) : cut;
+    }
 
     /// <summary>Values (a row of samples, a Bind's parameters) with <see cref="CutSecret(string)"/> applied: the same list when none holds it.</summary>
     public IReadOnlyList<string?>? CutSecret(IReadOnlyList<string?>? values)
@@ -58,7 +73,8 @@ internal sealed class ConnectionRuntime
         string?[]? cut = null;
         for (var i = 0; i < values.Count; i++)
         {
-            if (values[i] is { } value && value.Contains(password, StringComparison.Ordinal))
+            if (values[i] is { } value && (value.Contains(password, StringComparison.Ordinal)
+                || (_upstreamPasswordCut is { } prefix && value.Contains(prefix, StringComparison.Ordinal))))
             {
                 cut ??= [.. values];
                 cut[i] = CutSecret(value);

@@ -128,9 +128,10 @@ internal sealed partial class ClientHandshake
         {
             // PostgreSQL drops an option's backslashes (agc\_…): read and record what it applies.
             var applied = value.Replace("\\", "", StringComparison.Ordinal);
+            // The upstream's password given as an option (-c application_name=…) is not kept either (probe EA7).
             settings[key] = Masker.HoldsSecret(applied) || Masker.HoldsSecret(key)
                 ? "****"
-                : runtime.Masker.Mask(Appliance.Logging.GatewayCredentials.Cut(applied, bareSecrets: true));
+                : runtime.CutSecret(runtime.Masker.Mask(Appliance.Logging.GatewayCredentials.Cut(applied, bareSecrets: true)));
         }
 
         return settings;
