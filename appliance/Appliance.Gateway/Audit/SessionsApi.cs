@@ -17,7 +17,7 @@ internal static class SessionsApi
     /// <summary>One entry of a session's replay: a statement, a guardrail verdict, the start or the end. <c>Seq</c> is the chained event's that holds it.</summary>
     internal sealed record SessionEventView(long Seq, string Type, DateTimeOffset OccurredAt, JsonElement Data);
 
-    private static readonly HashSet<string> Filters = new(StringComparer.OrdinalIgnoreCase) { "user", "connection", "from", "to", "limit" };
+    private static readonly HashSet<string> Filters = new(StringComparer.OrdinalIgnoreCase) { "user", "connection", "from", "to", "text", "limit" };
 
     public static RouteGroupBuilder MapSessionsApi(this RouteGroupBuilder api)
     {
@@ -27,7 +27,7 @@ internal static class SessionsApi
     }
 
     private static async Task<IResult> ListAsync(
-        HttpContext context, StoreDatabase database, string? user, string? connection, DateTimeOffset? from, DateTimeOffset? to, int? limit)
+        HttpContext context, StoreDatabase database, string? user, string? connection, DateTimeOffset? from, DateTimeOffset? to, string? text, int? limit)
     {
         if (context.Request.Query.Keys.FirstOrDefault(k => !Filters.Contains(k)) is { } unknown)
         {
@@ -41,10 +41,10 @@ internal static class SessionsApi
             return Problems.Result(400, "bad-request", "Repeated filter", $"{repeated}= is given more than once; give each filter once.");
         }
 
-        if ((user is { } u && string.IsNullOrWhiteSpace(u)) || (connection is { } c && string.IsNullOrWhiteSpace(c)))
+        if ((user is { } u && string.IsNullOrWhiteSpace(u)) || (connection is { } c && string.IsNullOrWhiteSpace(c)) || (text is { } t && string.IsNullOrWhiteSpace(t)))
         {
             // An empty filter matched nothing, which read as "no sessions" (probe AF).
-            return Problems.Result(400, "bad-request", "Empty filter", "user= and connection= need a value, or leave them out.");
+            return Problems.Result(400, "bad-request", "Empty filter", "user=, connection= and text= need a value, or leave them out.");
         }
 
         if (from > to)
@@ -91,6 +91,15 @@ internal static class SessionsApi
             parameters.Add("to", to.Value.ToUnixMs());
         }
 
+        if (text is not null)
+        {
+            // The sessions one of whose recorded statements holds the text, in any case, as the record
+            // keeps it: masked, so a value is not found by what it was (probe DY5: no text search).
+            where.Add("id IN (SELECT session_id FROM events WHERE session_id IS NOT NULL AND type = @statements AND lower(data) LIKE @text ESCAPE '!')");
+            parameters.Add("statements", EventTypes.SessionStatements);
+            parameters.Add("text", "%" + LikePattern(JsonText(text).ToLowerInvariant()) + "%");
+        }
+
         parameters.Add("limit", (long)Math.Clamp(limit ?? 200, 1, 1000));
         await using var db = await database.OpenAsync(context.RequestAborted);
         var rows = await db.QueryAsync<SessionRow>(
@@ -100,6 +109,17 @@ internal static class SessionsApi
             parameters);
         return TypedResults.Ok(rows.Select(r => r.ToView()).ToList());
     }
+
+    /// <summary>The text as the statements' JSON holds it (quotes, backslashes and non-ASCII escaped as the record escapes them).</summary>
+    private static string JsonText(string text)
+    {
+        var quoted = JsonSerializer.Serialize(text, StoreJson.Options);
+        return quoted[1..^1];
+    }
+
+    /// <summary>LIKE's wildcards and its escape character, taken literally.</summary>
+    private static string LikePattern(string text) =>
+        text.Replace("!", "!!", StringComparison.Ordinal).Replace("%", "!%", StringComparison.Ordinal).Replace("_", "!_", StringComparison.Ordinal);
 
     private static async Task<IResult> EventsAsync(HttpContext context, string id, StoreDatabase database)
     {

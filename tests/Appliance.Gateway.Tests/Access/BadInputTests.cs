@@ -64,6 +64,7 @@ public sealed class BadInputTests
     [Theory]
     [InlineData("api/sessions?user=")]
     [InlineData("api/sessions?connection=%20")]
+    [InlineData("api/sessions?text=")]
     public async Task AnEmptySessionFilter_IsA400_NotAnEmptyList(string path)
     {
         // Probe AF: it matched nothing and read as "no sessions".
@@ -88,7 +89,7 @@ public sealed class BadInputTests
         var problem = await admin.GetJsonAsync(path, HttpStatusCode.BadRequest);
 
         Assert.Equal("bad-request", problem.Rule());
-        Assert.Equal($"{filter}= is not a filter of sessions; they are connection, from, limit, to, user.", problem.Str("detail"));
+        Assert.Equal($"{filter}= is not a filter of sessions; they are connection, from, limit, text, to, user.", problem.Str("detail"));
         Assert.Equal(System.Text.Json.JsonValueKind.Array, (await admin.GetJsonAsync("api/sessions?USER=alice@example.com&limit=5")).ValueKind);
     }
 

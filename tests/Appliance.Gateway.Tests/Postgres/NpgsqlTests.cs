@@ -47,6 +47,32 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     /// <summary>
+    /// An auditor finds the sessions that ran a statement by its text (probe DY5: only user,
+    /// connection and time could be searched), in any case, with LIKE's wildcards and JSON's
+    /// escapes taken literally; a masked value is not found by what it was.
+    /// </summary>
+    [Fact]
+    public async Task SessionsAreFoundByTheTextOfTheirStatements()
+    {
+        var marker = PgGatewayFixture.Marker();
+        await using (var connection = await fixture.OpenAsync())
+        {
+            await using var command = new NpgsqlCommand($"SELECT 'it''s \"{marker}\" 50%_done', '078-05-1120' AS {marker}_v", connection);
+            await command.ExecuteScalarAsync();
+        }
+
+        Assert.Single(await fixture.RecordedStatementsAsync(marker + "_v"));
+        using var auditor = fixture.Gateway.Client(await fixture.Gateway.CreateTokenAsync("audrey@example.com"));
+        async Task<int> FoundAsync(string text) =>
+            (await auditor.GetJsonAsync("api/sessions?text=" + Uri.EscapeDataString(text))).GetArrayLength();
+
+        Assert.Equal(1, await FoundAsync(marker.ToUpperInvariant() + "_V"));
+        Assert.Equal(1, await FoundAsync($"\"{marker}\" 50%_done"));
+        Assert.Equal(0, await FoundAsync($"\"{marker}\" 50%x"));
+        Assert.Equal(0, await FoundAsync("078-05-1120' AS " + marker));
+    }
+
+    /// <summary>
     /// A refused login is recorded as a session that ended at once, with why, where auditors search
     /// sessions (probe DY4: only the log had it): a wrong password, no grant. A token typed as the
     /// user name is not kept: the user is recorded as the log keeps it.
