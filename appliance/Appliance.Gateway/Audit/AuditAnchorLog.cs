@@ -16,6 +16,9 @@ internal sealed partial class AuditAnchorLog(StoreDatabase database, ILogger<Aud
 
     private long _logged;
 
+    /// <summary>The hash of event <see cref="_logged"/> when it was logged.</summary>
+    private string? _loggedHash;
+
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval);
@@ -47,15 +50,33 @@ internal sealed partial class AuditAnchorLog(StoreDatabase database, ILogger<Aud
         }
     }
 
-    private async Task LogHeadAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Logs the head when it moved, after checking that the last anchor logged still holds: events
+    /// cut from the chain's end while the gateway ran, and new ones written under their numbers,
+    /// went unsaid until someone verified with an anchor (probe DY2). Said once, as an error.
+    /// </summary>
+    internal async Task LogHeadAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        if (_loggedHash is { } anchorHash)
+        {
+            var stored = await connection.QuerySingleOrDefaultAsync<string?>(
+                new CommandDefinition("SELECT hash FROM events WHERE seq = @seq", new { seq = _logged }, cancellationToken: cancellationToken));
+            if (!string.Equals(stored, anchorHash, StringComparison.Ordinal))
+            {
+                Log.AnchorLost(logger, _logged, anchorHash);
+                _loggedHash = null;
+                _logged = 0;
+            }
+        }
+
         var head = await connection.QuerySingleOrDefaultAsync<(long Seq, string Hash)?>(
             new CommandDefinition("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", cancellationToken: cancellationToken));
-        if (head is { } h && h.Seq != _logged)
+        if (head is { } h && (h.Seq != _logged || _loggedHash is null))
         {
             Log.Head(logger, h.Seq, h.Hash);
             _logged = h.Seq;
+            _loggedHash = h.Hash;
         }
     }
 
@@ -63,6 +84,9 @@ internal sealed partial class AuditAnchorLog(StoreDatabase database, ILogger<Aud
     {
         [LoggerMessage(5010, LogLevel.Information, "Audit chain anchor: event {AnchorSeq} has hash {AnchorHash:l} (check later with GET /api/audit/verify?seq={AnchorSeq}&hash={AnchorHash:l})")]
         public static partial void Head(ILogger logger, long anchorSeq, string anchorHash);
+
+        [LoggerMessage(5012, LogLevel.Critical, "The audit chain was changed in the store: event {AnchorSeq} no longer has the hash {AnchorHash:l} this gateway logged as its anchor (events cut from its end, or rewritten); GET /api/audit/verify?seq={AnchorSeq}&hash={AnchorHash:l} shows it")]
+        public static partial void AnchorLost(ILogger logger, long anchorSeq, string anchorHash);
 
         [LoggerMessage(5011, LogLevel.Warning, "Could not read the audit chain's head for its anchor")]
         public static partial void HeadUnreadable(ILogger logger, Exception exception);

@@ -44,6 +44,36 @@ public sealed class StoreStartupTests
         Assert.True(verify.GetProperty("events").GetInt64() > long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>
+    /// Events cut from the chain's end while the gateway runs, and a new one written under their
+    /// numbers, are said in the log at the next anchor (probe DY2: nothing was said).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestStore.Kinds), MemberType = typeof(TestStore))]
+    public async Task EventsCutFromTheChainsEnd_WhileRunning_AreSaidAtTheNextAnchor(string kind)
+    {
+        await using var database = kind == "postgres" ? await TestPostgres.CreateDatabaseAsync("cut") : null;
+        var options = TestGatewayOptions.InTempDir(database?.ConnectionString);
+        await using var gateway = await TestGateway.StartAsync(options);
+        var anchors = gateway.Service<IEnumerable<Microsoft.Extensions.Hosting.IHostedService>>().OfType<Appliance.Gateway.Audit.AuditAnchorLog>().Single();
+        await gateway.CreateTokenAsync(TestPolicies.Alice);
+        await anchors.LogHeadAsync(CancellationToken.None);
+        await anchors.LogHeadAsync(CancellationToken.None);
+        Assert.DoesNotContain(options.Logs.Entries, e => e.EventId.Id == 5012);
+
+        await using (var connection = await gateway.Service<StoreDatabase>().OpenAsync(CancellationToken.None))
+        {
+            var head = await connection.ExecuteScalarAsync<long>("SELECT max(seq) FROM events");
+            await connection.ExecuteAsync("DELETE FROM events WHERE seq > @from", new { from = head - 2 });
+        }
+
+        await gateway.CreateTokenAsync(TestPolicies.Bob);
+        await anchors.LogHeadAsync(CancellationToken.None);
+
+        var lost = Assert.Single(options.Logs.Entries, e => e.EventId.Id == 5012);
+        Assert.Contains("The audit chain was changed in the store", lost.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ReadOnlyStore_StopsTheStart_WithAnErrorNamingIt()
     {
