@@ -47,6 +47,31 @@ public abstract class NpgsqlTests<TFixture>(TFixture fixture) : IClassFixture<TF
     }
 
     /// <summary>
+    /// A session the server ends (an idle timeout, an administrator) is recorded with the server's
+    /// reason, as the client was told it (probe DX6: only "upstream ended the session").
+    /// </summary>
+    [Fact]
+    public async Task ASessionTheServerEnds_IsRecordedWithItsReason()
+    {
+        await fixture.GrantAsync();
+        var application = "idle-" + Guid.NewGuid().ToString("N")[..8];
+        var builder = fixture.ConnectionString();
+        builder.ApplicationName = application;
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        await using (var set = new NpgsqlCommand("SET idle_session_timeout = 200", connection))
+        {
+            await set.ExecuteNonQueryAsync();
+        }
+
+        var session = await fixture.EndedSessionAsync(application);
+
+        Assert.NotNull(session);
+        Assert.StartsWith("upstream ended the session: 57P05: terminating connection due to idle-session timeout",
+            session.Value.GetProperty("endReason").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// An auditor finds the sessions that ran a statement by its text (probe DY5: only user,
     /// connection and time could be searched), in any case, with LIKE's wildcards and JSON's
     /// escapes taken literally; a masked value is not found by what it was.

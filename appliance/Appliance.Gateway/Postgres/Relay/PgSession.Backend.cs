@@ -401,6 +401,10 @@ internal sealed partial class PgSession
         if (LocalMessages.IsFatal(frame.Body))
         {
             _upstreamFatal = true;
+
+            // Why, as the client was told (masked as it was): an idle timeout, an administrator's
+            // pg_terminate_backend, a shutdown (probe DX6: the record said only that it ended).
+            _cutBecause ??= "upstream ended the session: " + Appliance.Logging.GatewayCredentials.Cut(_runtime.CutSecret(DescribeError(frame, sanitized)));
         }
 
         if (_pending.IsEmpty)
