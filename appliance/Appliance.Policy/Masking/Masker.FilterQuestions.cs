@@ -60,6 +60,7 @@ internal sealed partial class Masker
         var renamed = RenamedMaskedColumns(text, tokens, relations);
         bool[]? inFilter = null;
         bool[]? inFrom = null;
+        HashSet<string>? carried = null;
         bool? joins = null;
         HashSet<string>? rowSources = null;
         Dictionary<string, List<string>>? relationOf = null;
@@ -72,7 +73,12 @@ internal sealed partial class Masker
                 continue;
             }
 
-            inFilter ??= FilterTokens(text, tokens, index, out inFrom);
+            if (inFilter is null)
+            {
+                inFilter = FilterTokens(text, tokens, index, out inFrom);
+                carried = CarriedNames();
+            }
+
             if (inFrom![i] || !IsMaskedOperand(i))
             {
                 continue;
@@ -88,12 +94,19 @@ internal sealed partial class Masker
                 return (name, FilterQuestionKind.RowCount);
             }
 
+            if (InRowCountClause(text, tokens, index, i))
+            {
+                // LIMIT or OFFSET set by the value: as many rows as it says (probe EC2, per row in a LATERAL subquery).
+                return (name, FilterQuestionKind.RowCount);
+            }
+
             if (!inFilter[i])
             {
                 continue;
             }
 
             joins ??= JoinsRowSources(text, tokens, inFrom);
+
             var (from, to) = PredicateSpan(text, tokens, index, i);
             if (joins.Value && (HasPerRowValue(from, to, i) || IsOneOfAlternatives(i)))
             {
@@ -123,7 +136,7 @@ internal sealed partial class Masker
 
             var name = SqlLiteral.Identifier(text, tokens[t]);
             var called = t + 1 < tokens.Count && tokens[t + 1].Kind == SqlTokenKind.OpenParen;
-            if (renamed?.Contains(name) == true)
+            if (renamed?.Contains(name) == true || (!called && carried?.Contains(name) == true))
             {
                 return true;
             }
@@ -147,19 +160,89 @@ internal sealed partial class Masker
             return rowSources?.Contains(name) == true && IsWholeRowUse(text, tokens, t, rowSources, index, relationOf, relations);
         }
 
-        // A value of another row than the operand's: a column qualified otherwise, or not qualified.
+        // A value of another row than the operand's: a column not qualified, or qualified otherwise, or
+        // by a name that is no table's (a WITH query's or a subquery's row may carry a counter, probe
+        // EC3); another masked value counts unless both are the columns themselves (a.ssn = b.ssn:
+        // substr(c.ssn, 5, 1) = substr(x.ssn, 2, 1) compared digits across rows, probe EC5).
         bool HasPerRowValue(int from, int to, int operand)
         {
             var qualifier = Qualifier(text, tokens, operand) ?? SqlLiteral.Identifier(text, tokens[operand]);
+            if (!rowSourcesRead)
+            {
+                rowSources = RowSourceNames(text, tokens, relations, index, out relationOf);
+                rowSourcesRead = true;
+            }
+
+            var sameRowExempt = relationOf?.ContainsKey(qualifier) == true;
+            var bare = PredicateLevel(text, tokens, index, operand).Pos == operand;
             for (var t = from; t <= to; t++)
             {
-                if (IsPerRowValue(text, tokens, t) && (inFrom![t] || !IsMaskedOperand(t)) && Qualifier(text, tokens, t) != qualifier)
+                if (tokens[t].Kind == SqlTokenKind.OpenParen && IsMembership(t) && index.Match(t) is var close and > 0)
+                {
+                    // ssn IN (SELECT ssn FROM employees): a masked column's values, as a join on it is.
+                    t = close;
+                    continue;
+                }
+
+                if (!IsPerRowValue(text, tokens, t) || (sameRowExempt && Qualifier(text, tokens, t) == qualifier))
+                {
+                    continue;
+                }
+
+                if (inFrom![t] || !IsMaskedOperand(t) || !bare || PredicateLevel(text, tokens, index, t).Pos != t)
                 {
                     return true;
                 }
             }
 
             return false;
+        }
+
+        // A subquery whose select list is one masked column, bare: SELECT ssn FROM …, SELECT e.ssn FROM ….
+        bool IsMembership(int open)
+        {
+            var t = open + 1;
+            if (t >= tokens.Count || !IsWord(text, tokens[t], "SELECT"))
+            {
+                return false;
+            }
+
+            var column = t + 1;
+            if (column + 2 < tokens.Count && IsDot(text, tokens[column + 1]))
+            {
+                column += 2;
+            }
+
+            return column + 1 < tokens.Count && IsWord(text, tokens[column + 1], "FROM") && IsMaskedOperand(column);
+        }
+
+        // Names a statement gives a masked value in a select list (substr(ssn, 1, 1)::int AS d, ssn s),
+        // read further out under that name (probe EC1, EC3); names given to those again, too.
+        HashSet<string>? CarriedNames()
+        {
+            HashSet<string>? names = null;
+            for (var round = 0; round < 4; round++)
+            {
+                var added = false;
+                for (var t = 0; t < tokens.Count; t++)
+                {
+                    if (inFilter![t] || inFrom![t] || !IsMaskedOperand(t) || SelectItemAlias(text, tokens, index, t) is not { } alias
+                        || _columns.Contains(alias))
+                    {
+                        continue;
+                    }
+
+                    added |= (names ??= new HashSet<string>(StringComparer.Ordinal)).Add(alias);
+                    carried = names;
+                }
+
+                if (!added)
+                {
+                    break;
+                }
+            }
+
+            return names;
         }
 
         // (substr(ssn, 1, 1) = '0' AND d = 0) OR (substr(ssn, 1, 1) = '1' AND d = 1) …: each predicate
@@ -191,6 +274,97 @@ internal sealed partial class Masker
         }
     }
 
+    /// <summary>
+    /// The name the select-list item holding the token at <paramref name="t"/> is given (<c>AS d</c>,
+    /// or a bare alias after the expression), or null: not in a select list, or no alias.
+    /// </summary>
+    private static string? SelectItemAlias(string text, List<SqlToken> tokens, TokenIndex index, int t)
+    {
+        var (pos, lo, hi) = PredicateLevel(text, tokens, index, t, inItsQuery: true);
+        // Climb to the select list's level: a function's or an expression's parentheses are the item's.
+        var end = pos;
+        for (var i = pos; i <= hi; i++)
+        {
+            if (tokens[i].Kind == SqlTokenKind.OpenParen && index.Match(i) is var close and > 0)
+            {
+                end = i = close;
+                continue;
+            }
+
+            if (tokens[i].Kind is SqlTokenKind.Comma or SqlTokenKind.Semicolon || (tokens[i].Kind == SqlTokenKind.Word && IsWordIn(text, tokens[i], SelectItemEnds)))
+            {
+                break;
+            }
+
+            end = i;
+        }
+
+        // The item must stand in a select list: SELECT or a comma before it at this level.
+        var start = pos;
+        for (var i = pos - 1; i >= lo; i--)
+        {
+            if (tokens[i].Kind == SqlTokenKind.CloseParen && index.Match(i) is var opened and >= 0)
+            {
+                i = opened;
+                continue;
+            }
+
+            if (tokens[i].Kind == SqlTokenKind.Comma || IsWord(text, tokens[i], "SELECT") || IsWord(text, tokens[i], "DISTINCT"))
+            {
+                break;
+            }
+
+            if (tokens[i].Kind == SqlTokenKind.Word && IsWordIn(text, tokens[i], SelectItemEnds))
+            {
+                return null;
+            }
+
+            start = i;
+        }
+
+        if (end <= start || tokens[end].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier) || IsDot(text, tokens[end - 1]))
+        {
+            return null;
+        }
+
+        var before = tokens[end - 1];
+        var aliased = IsWord(text, before, "AS") || before.Kind is SqlTokenKind.CloseParen or SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier;
+        return aliased && !(tokens[end].Kind == SqlTokenKind.Word && PredicateWords.Contains(Word(text, tokens[end]).ToString()))
+            ? SqlLiteral.Identifier(text, tokens[end])
+            : null;
+    }
+
+    private static readonly HashSet<string> SelectItemEnds = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "FROM", "INTO", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW", "UNION", "INTERSECT", "EXCEPT", "RETURNING", "FOR", "ON",
+    };
+
+    /// <summary>The operand at <paramref name="i"/> stands in a LIMIT, OFFSET or FETCH clause.</summary>
+    private static bool InRowCountClause(string text, List<SqlToken> tokens, TokenIndex index, int i)
+    {
+        var (pos, lo, _) = PredicateLevel(text, tokens, index, i, inItsQuery: true);
+        for (var t = pos - 1; t >= lo; t--)
+        {
+            if (tokens[t].Kind == SqlTokenKind.CloseParen && index.Match(t) is var opened and >= 0)
+            {
+                t = opened;
+                continue;
+            }
+
+            if (IsWord(text, tokens[t], "LIMIT") || IsWord(text, tokens[t], "OFFSET") || IsWord(text, tokens[t], "FETCH"))
+            {
+                return true;
+            }
+
+            if (tokens[t].Kind == SqlTokenKind.Word && (IsWordIn(text, tokens[t], QueryBlockStarts) || IsWordIn(text, tokens[t], SelectItemEnds)))
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The name before <c>name.</c> or <c>(name).</c> qualifying the token at <paramref name="t"/>, if any.</summary>
     private static string? Qualifier(string text, List<SqlToken> tokens, int t)
     {
@@ -211,7 +385,8 @@ internal sealed partial class Masker
 
     /// <summary>
     /// The query the token at <paramref name="i"/> stands in: its nearest SELECT, UPDATE, DELETE or
-    /// MERGE at its level or around it (each branch of a UNION, each subquery and WITH query its own).
+    /// MERGE at its level or around it (each branch of a UNION, each subquery and WITH query its own),
+    /// or the aggregate's FILTER it is in.
     /// </summary>
     private static int QueryBlock(string text, List<SqlToken> tokens, TokenIndex index, int i)
     {
@@ -219,6 +394,13 @@ internal sealed partial class Masker
         while (true)
         {
             var open = index.Enclosing(pos);
+            if (open > 0 && IsWord(text, tokens[open - 1], "FILTER"))
+            {
+                // Each aggregate's FILTER asks its own question, in a column of its own (probe EC4:
+                // 90 count(*) FILTER (WHERE substr(ssn, p, 1) = 'd') read every SSN in one statement).
+                return open;
+            }
+
             for (var t = pos - 1; t > open; t--)
             {
                 if (tokens[t].Kind == SqlTokenKind.CloseParen && index.Match(t) is var opened and > 0 && opened > open)
@@ -467,8 +649,12 @@ internal sealed partial class Masker
         return LevelSpan(text, tokens, index, pos, lo, hi, PredicateEnds);
     }
 
-    /// <summary>Where the predicate around <paramref name="m"/> stands: the operand's outermost expression, and its level's bounds.</summary>
-    private static (int Pos, int Lo, int Hi) PredicateLevel(string text, List<SqlToken> tokens, TokenIndex index, int m)
+    /// <summary>
+    /// Where the predicate around <paramref name="m"/> stands: the operand's outermost expression, and
+    /// its level's bounds. With <paramref name="inItsQuery"/>, not out of a subquery whose select list
+    /// holds it: the level of its own select list or clause.
+    /// </summary>
+    private static (int Pos, int Lo, int Hi) PredicateLevel(string text, List<SqlToken> tokens, TokenIndex index, int m, bool inItsQuery = false)
     {
         var pos = m;
         while (true)
@@ -476,7 +662,8 @@ internal sealed partial class Masker
             var open = index.Enclosing(pos);
             var close = open < 0 ? -1 : index.Match(open);
             var hi = close < 0 ? tokens.Count - 1 : close - 1;
-            if (open >= 0 && IsInsideExpression(text, tokens, index, open, hi, pos))
+            if (open >= 0 && !(inItsQuery && open + 1 <= hi && IsWordIn(text, tokens[open + 1], QueryStarts))
+                && IsInsideExpression(text, tokens, index, open, hi, pos))
             {
                 pos = open;
                 continue;
@@ -604,8 +791,14 @@ internal sealed partial class Masker
             return true;
         }
 
+        if (open > 0 && IsWord(text, tokens[open - 1], "FILTER"))
+        {
+            // An aggregate's FILTER (WHERE …) is a filter of its own.
+            return false;
+        }
+
         if (open > 0 && tokens[open - 1].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier && !EndsPredicate(text, tokens, open - 1)
-            && !IsWord(text, tokens[open - 1], "NOT") && !IsWord(text, tokens[open - 1], "FILTER"))
+            && !IsWord(text, tokens[open - 1], "NOT"))
         {
             return true;
         }

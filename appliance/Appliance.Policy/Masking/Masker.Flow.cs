@@ -130,8 +130,8 @@ internal sealed partial class Masker
         return asked.Kind switch
         {
             FilterQuestionKind.RowCount =>
-                $"a set-returning function (generate_series, unnest, …) is given {what}: the number of rows it returns would tell its value, "
-                + "masked or not; the gateway does not run it",
+                $"the number of rows would tell the value of {what}: a set-returning function (generate_series, unnest, …), a LIMIT or an "
+                + "OFFSET is given it; masking cannot hide a count of rows, so the gateway does not run it",
             FilterQuestionKind.ManyQueries =>
                 $"filters on {what} stand in more than one query of the statement (UNION branches, subqueries, WITH queries): together they "
                 + "would answer several questions about each value at once; ask one per statement",

@@ -46,10 +46,7 @@ internal sealed partial class Masker
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier when inFrom.Peek() && IsRowSourceName(text, tokens, i):
                     var name = SqlLiteral.Identifier(text, token);
                     (names ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
-                    if (relations is not null)
-                    {
-                        lastRelation = NoteRelation(text, tokens, i, name, lastRelation, withQueries, ref relationOf);
-                    }
+                    lastRelation = NoteRelation(text, tokens, i, name, lastRelation, withQueries, ref relationOf);
 
                     EndIfForQuery(inFrom, text, tokens, i);
                     break;
@@ -190,7 +187,7 @@ internal sealed partial class Masker
             }
 
             (names ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
-            var isRelation = relations is not null && withQueries?.Contains(name) != true;
+            var isRelation = withQueries?.Contains(name) != true;
             if (isRelation)
             {
                 AddRelation(ref relationOf, name, name);

@@ -777,7 +777,15 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             "SELECT id, 1 FROM {0} WHERE substr(ssn, 1, 1) = '1' UNION ALL SELECT id, 2 FROM {0} WHERE substr(ssn, 1, 1) = '2'", table);
         Assert.Contains("more than one query of the statement", union.MessageText, StringComparison.Ordinal);
         var count = await FailsAsync(connection, "SELECT c.id FROM {0} c, generate_series(0, substr(c.ssn, 1, 3)::int) g", table);
-        Assert.StartsWith("a set-returning function", count.MessageText, StringComparison.Ordinal);
+        Assert.StartsWith("the number of rows would tell the value", count.MessageText, StringComparison.Ordinal);
+
+        // Under a name the statement gives it (probe EC1), and as a LATERAL subquery's LIMIT (EC2).
+        var renamed = await FailsAsync(connection,
+            "SELECT s.id, x FROM (SELECT id, substr(ssn, 1, 1)::int d FROM {0}) s JOIN generate_series(0, 9) x ON x = s.d", table);
+        Assert.Equal("42501", renamed.SqlState);
+        var limited = await FailsAsync(connection,
+            "SELECT c.id FROM {0} c CROSS JOIN LATERAL (SELECT 1 FROM generate_series(1, 9) LIMIT substr(c.ssn, 1, 1)::int) l", table);
+        Assert.StartsWith("the number of rows would tell the value", limited.MessageText, StringComparison.Ordinal);
         var left = await FailsAsync(connection, "SELECT x FROM {0} c JOIN generate_series(0, 9) x ON left(c.ssn, 1)::int = x", table);
         Assert.Equal("42501", left.SqlState);
 
