@@ -94,6 +94,12 @@ internal sealed partial class Masker
                 return (name, FilterQuestionKind.RowCount);
             }
 
+            if (index.Enclosing(i) is var around and >= 0 && IsMembership(around) && IsMembershipColumn(around, i))
+            {
+                // SELECT ssn in x IN (SELECT ssn FROM …): the values x is compared with, judged as x's filter.
+                continue;
+            }
+
             if (InRowCountClause(text, tokens, index, i))
             {
                 // LIMIT or OFFSET set by the value: as many rows as it says (probe EC2, per row in a LATERAL subquery).
@@ -189,7 +195,15 @@ internal sealed partial class Masker
                     continue;
                 }
 
-                if (inFrom![t] || !IsMaskedOperand(t) || !bare || PredicateLevel(text, tokens, index, t).Pos != t)
+                if (inFrom![t] || !IsMaskedOperand(t))
+                {
+                    return true;
+                }
+
+                // Another masked value: the operand itself (or its column again) is none.
+                var same = SqlLiteral.Identifier(text, tokens[t]) == SqlLiteral.Identifier(text, tokens[operand])
+                    && Qualifier(text, tokens, t) == Qualifier(text, tokens, operand);
+                if (!same && (!bare || PredicateLevel(text, tokens, index, t).Pos != t))
                 {
                     return true;
                 }
@@ -215,6 +229,8 @@ internal sealed partial class Masker
 
             return column + 1 < tokens.Count && IsWord(text, tokens[column + 1], "FROM") && IsMaskedOperand(column);
         }
+
+        bool IsMembershipColumn(int open, int t) => t == open + 2 || (t == open + 4 && IsDot(text, tokens[open + 3]));
 
         // Names a statement gives a masked value in a select list (substr(ssn, 1, 1)::int AS d, ssn s),
         // read further out under that name (probe EC1, EC3); names given to those again, too.
@@ -481,14 +497,22 @@ internal sealed partial class Masker
     }
 
     /// <summary>
-    /// Whether a FROM of the statement joins row sources (a join, a list, a function's or a
-    /// subquery's rows): only then can alternatives put a masked value's answer in another's column.
+    /// Whether the statement joins row sources (a join, a list, a function's or a subquery's rows, a
+    /// subquery of its own FROM): only then can a filter put a masked value's answer in another's column.
     /// </summary>
     private static bool JoinsRowSources(string text, List<SqlToken> tokens, bool[] inFrom)
     {
         var writes = false;
+        var froms = 0;
         for (var t = 0; t < tokens.Count; t++)
         {
+            // Two FROMs: a subquery's rows beside the query's (probe EC6: a select-list subquery compared
+            // each SSN's digit with another table's ids).
+            if (inFrom[t] && IsWord(text, tokens[t], "FROM") && !IsDeleteFrom(text, tokens, t) && ++froms > 1)
+            {
+                return true;
+            }
+
             if (inFrom[t] && (tokens[t].Kind is SqlTokenKind.Comma or SqlTokenKind.OpenParen || IsWord(text, tokens[t], "JOIN")))
             {
                 return true;

@@ -38,6 +38,7 @@ public sealed class MaskerFilterQuestionTests
     [InlineData("SELECT s.id, x.id FROM (SELECT id, substr(ssn, 1, 1)::int d FROM customers) s JOIN customers x ON x.id = s.d")]
     [InlineData("WITH RECURSIVE r AS (SELECT c.id, c.ssn s, g.p, 0 n FROM customers c, generate_series(1, 9) g(p) UNION ALL SELECT id, s, p, n + 1 FROM r WHERE n < substr(replace(s, '-', ''), p, 1)::int) SELECT c.id, pp.id FROM r JOIN customers c ON c.id = r.id JOIN customers pp ON pp.id = r.p")]
     [InlineData("SELECT c.id, x.id FROM customers c JOIN customers x ON substr(c.ssn, 2, 1) = substr(x.ssn, 1, 1) WHERE c.id <= 3")]
+    [InlineData("SELECT c.id, (SELECT x.id FROM customers x WHERE x.id <= 12 AND substr(c.ssn, 1, 1) = x.id::text) FROM customers c")]
     public void AFilterComparingAMaskedValueWithPerRowValues_IsRefused(string sql) =>
         Assert.StartsWith("a filter compares the masked column", Columns.FlowRefusal(sql), StringComparison.Ordinal);
 
@@ -100,6 +101,8 @@ public sealed class MaskerFilterQuestionTests
     [InlineData("SELECT id FROM customers c WHERE c.ssn = ANY (SELECT e.ssn FROM employees e WHERE e.active)")]
     [InlineData("SELECT id FROM customers WHERE ssn = $1 UNION ALL SELECT id FROM archived_customers")]
     [InlineData("SELECT a.id, b.id FROM customers a JOIN customers b ON a.ssn = b.ssn AND a.id < b.id")]
+    [InlineData("SELECT id FROM customers WHERE substr(ssn, 1, 1) = '1' AND id IN (SELECT customer_id FROM orders WHERE total > 5)")]
+    [InlineData("SELECT id FROM customers c WHERE substr(c.ssn, 1, 3) = $1 AND EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id)")]
     [InlineData("SELECT s.id FROM (SELECT id, ssn AS tax FROM customers) s WHERE s.tax = $1")]
     [InlineData("SELECT id, full_name FROM customers ORDER BY id LIMIT 10 OFFSET 20")]
     public void AFilterComparingAMaskedValueWithConstants_IsALookup(string sql) =>
