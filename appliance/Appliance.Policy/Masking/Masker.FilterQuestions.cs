@@ -40,9 +40,6 @@ internal sealed partial class Masker
         /// <summary>A masked value compared with what the statement makes per row.</summary>
         PerRow,
 
-        /// <summary>Filters on masked values in more than one query of the statement.</summary>
-        ManyQueries,
-
         /// <summary>A function returning rows, as many as a masked value says.</summary>
         RowCount,
     }
@@ -50,9 +47,8 @@ internal sealed partial class Masker
     /// <summary>
     /// The masked column (or the name of a row holding one) whose filters ask more than one
     /// question per row, or null: compared with what the statement makes per row, in alternatives
-    /// that put the answer in another row source's column, in filters of two queries of the
-    /// statement (UNION branches, subqueries, WITH queries: each adds a question, probe EA1), or
-    /// given to a set-returning function that returns as many rows as the value says (EA3).
+    /// that put the answer in another row source's column, or given to a set-returning function, a
+    /// LIMIT or an OFFSET that returns as many rows as the value says (probe EA3, EC2).
     /// </summary>
     private (string Name, FilterQuestionKind Kind)? FilterQuestion(string text, List<SqlToken> tokens, IColumnNameLookup? relations)
     {
@@ -65,7 +61,15 @@ internal sealed partial class Masker
         HashSet<string>? rowSources = null;
         Dictionary<string, List<string>>? relationOf = null;
         var rowSourcesRead = false;
-        var firstBlock = int.MinValue;
+
+        // Answers kept per parenthesis and per span: each is asked for every masked name in it, and a
+        // statement may hold tens of thousands (review: 20,000 predicates took minutes).
+        var expressions = new Dictionary<int, bool>();
+        var conjunctions = new Dictionary<int, bool>();
+        var clauses = new Dictionary<int, (bool Or, bool Case, bool PerRow)>();
+        int[]? clauseWords = null;
+        var conjunctionSpans = new LevelSpans(text, tokens, index, ConjunctionEnds);
+        var clauseSpans = new LevelSpans(text, tokens, index, FilterClauseEnds);
         for (var i = 0; i < tokens.Count; i++)
         {
             if (tokens[i].Kind is not (SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier))
@@ -100,7 +104,7 @@ internal sealed partial class Masker
                 continue;
             }
 
-            if (InRowCountClause(text, tokens, index, i))
+            if (InRowCountClause(text, tokens, index, i, expressions, clauseWords ??= ClauseWords(text, tokens)))
             {
                 // LIMIT or OFFSET set by the value: as many rows as it says (probe EC2, per row in a LATERAL subquery).
                 return (name, FilterQuestionKind.RowCount);
@@ -113,20 +117,14 @@ internal sealed partial class Masker
 
             joins ??= JoinsRowSources(text, tokens, inFrom);
 
-            var (from, to) = PredicateSpan(text, tokens, index, i);
-            if (joins.Value && (HasPerRowValue(from, to, i) || IsOneOfAlternatives(i)))
+            if (joins.Value)
             {
-                return (name, FilterQuestionKind.PerRow);
+                var (from, to) = PredicateSpan(text, tokens, index, i, expressions);
+                if (HasPerRowValue(from, to, i) || IsOneOfAlternatives(i))
+                {
+                    return (name, FilterQuestionKind.PerRow);
+                }
             }
-
-            // A subquery's select list holding it (x IN (SELECT ssn …)) is the question of the query around it.
-            var block = QueryBlock(text, tokens, index, PredicateLevel(text, tokens, index, i).Pos);
-            if (firstBlock != int.MinValue && block != firstBlock)
-            {
-                return (name, FilterQuestionKind.ManyQueries);
-            }
-
-            firstBlock = block;
         }
 
         return null;
@@ -180,7 +178,7 @@ internal sealed partial class Masker
             }
 
             var sameRowExempt = relationOf?.ContainsKey(qualifier) == true;
-            var bare = PredicateLevel(text, tokens, index, operand).Pos == operand;
+            var bare = PredicateLevel(text, tokens, index, operand, expressions).Pos == operand;
             for (var t = from; t <= to; t++)
             {
                 if (tokens[t].Kind == SqlTokenKind.OpenParen && IsMembership(t) && index.Match(t) is var close and > 0)
@@ -203,13 +201,32 @@ internal sealed partial class Masker
                 // Another masked value: the operand itself (or its column again) is none.
                 var same = SqlLiteral.Identifier(text, tokens[t]) == SqlLiteral.Identifier(text, tokens[operand])
                     && Qualifier(text, tokens, t) == Qualifier(text, tokens, operand);
-                if (!same && (!bare || PredicateLevel(text, tokens, index, t).Pos != t))
+                if (!same && (!bare || PredicateLevel(text, tokens, index, t, expressions).Pos != t || !IsEquality(from, to)))
                 {
                     return true;
                 }
             }
 
             return false;
+        }
+
+        // The span compares with = or <> only: LIKE, ~, < or > between two masked columns matched one
+        // against patterns or ranks another table's held (probe ED2, ED7).
+        bool IsEquality(int from, int to)
+        {
+            for (var t = from; t <= to; t++)
+            {
+                if (tokens[t].Kind == SqlTokenKind.Other && text[tokens[t].Start] is '~' or '%' or '+' or '-' or '*' or '/' or '|' or '^' or '&' or '#' or '@'
+                    || (tokens[t].Kind == SqlTokenKind.Other && text[tokens[t].Start] is '<' or '>'
+                        && !(text[tokens[t].Start] == '<' && t + 1 <= to && tokens[t + 1].Kind == SqlTokenKind.Other && text[tokens[t + 1].Start] == '>')
+                        && !(text[tokens[t].Start] == '>' && t > from && tokens[t - 1].Kind == SqlTokenKind.Other && text[tokens[t - 1].Start] == '<'))
+                    || IsWord(text, tokens[t], "LIKE") || IsWord(text, tokens[t], "ILIKE") || IsWord(text, tokens[t], "SIMILAR") || IsWord(text, tokens[t], "BETWEEN"))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         // A subquery whose select list is one masked column, bare: SELECT ssn FROM …, SELECT e.ssn FROM ….
@@ -242,7 +259,7 @@ internal sealed partial class Masker
                 var added = false;
                 for (var t = 0; t < tokens.Count; t++)
                 {
-                    if (inFilter![t] || inFrom![t] || !IsMaskedOperand(t) || SelectItemAlias(text, tokens, index, t) is not { } alias
+                    if (inFilter![t] || inFrom![t] || !IsMaskedOperand(t) || SelectItemAlias(text, tokens, index, t, expressions) is not { } alias
                         || _columns.Contains(alias))
                     {
                         continue;
@@ -265,16 +282,26 @@ internal sealed partial class Masker
         // on the masked value compares it with a constant, and the alternatives put the answer in d.
         bool IsOneOfAlternatives(int m)
         {
-            var (pos, lo, hi) = PredicateLevel(text, tokens, index, m);
+            var (pos, lo, hi) = PredicateLevel(text, tokens, index, m, expressions);
             var perRow = false;
             while (true)
             {
-                var (from, to) = LevelSpan(text, tokens, index, pos, lo, hi, ConjunctionEnds);
-                perRow = perRow || HasPerRowValue(from, to, m);
-                var (clauseFrom, clauseTo) = LevelSpan(text, tokens, index, pos, lo, hi, FilterClauseEnds);
-                var (or, caseWord) = Alternatives(text, tokens, index, clauseFrom, clauseTo);
-                perRow = perRow || (caseWord && HasPerRowValue(clauseFrom, clauseTo, m));
-                if (perRow && (or || caseWord))
+                var (from, to) = conjunctionSpans.Around(pos, lo, hi);
+                if (!conjunctions.TryGetValue(from, out var conjunctionPerRow))
+                {
+                    conjunctions[from] = conjunctionPerRow = HasPerRowValue(from, to, m);
+                }
+
+                perRow = perRow || conjunctionPerRow;
+                var (clauseFrom, clauseTo) = clauseSpans.Around(pos, lo, hi);
+                if (!clauses.TryGetValue(clauseFrom, out var clause))
+                {
+                    var (or, caseWord) = Alternatives(text, tokens, index, clauseFrom, clauseTo);
+                    clauses[clauseFrom] = clause = (or, caseWord, caseWord && HasPerRowValue(clauseFrom, clauseTo, m));
+                }
+
+                perRow = perRow || clause.PerRow;
+                if (perRow && (clause.Or || clause.Case))
                 {
                     return true;
                 }
@@ -285,7 +312,7 @@ internal sealed partial class Masker
                     return false;
                 }
 
-                (pos, lo, hi) = PredicateLevel(text, tokens, index, open);
+                (pos, lo, hi) = PredicateLevel(text, tokens, index, open, expressions);
             }
         }
     }
@@ -294,9 +321,9 @@ internal sealed partial class Masker
     /// The name the select-list item holding the token at <paramref name="t"/> is given (<c>AS d</c>,
     /// or a bare alias after the expression), or null: not in a select list, or no alias.
     /// </summary>
-    private static string? SelectItemAlias(string text, List<SqlToken> tokens, TokenIndex index, int t)
+    private static string? SelectItemAlias(string text, List<SqlToken> tokens, TokenIndex index, int t, Dictionary<int, bool> expressions)
     {
-        var (pos, lo, hi) = PredicateLevel(text, tokens, index, t, inItsQuery: true);
+        var (pos, lo, hi) = PredicateLevel(text, tokens, index, t, expressions, inItsQuery: true);
         // Climb to the select list's level: a function's or an expression's parentheses are the item's.
         var end = pos;
         for (var i = pos; i <= hi; i++)
@@ -356,29 +383,52 @@ internal sealed partial class Masker
     };
 
     /// <summary>The operand at <paramref name="i"/> stands in a LIMIT, OFFSET or FETCH clause.</summary>
-    private static bool InRowCountClause(string text, List<SqlToken> tokens, TokenIndex index, int i)
+    /// <param name="clauses">For each token, the clause's word before it at its level (<see cref="ClauseWords"/>).</param>
+    private static bool InRowCountClause(string text, List<SqlToken> tokens, TokenIndex index, int i, Dictionary<int, bool> expressions, int[] clauses)
     {
-        var (pos, lo, _) = PredicateLevel(text, tokens, index, i, inItsQuery: true);
-        for (var t = pos - 1; t >= lo; t--)
+        var (pos, _, _) = PredicateLevel(text, tokens, index, i, expressions, inItsQuery: true);
+        var word = clauses[pos];
+        return word >= 0 && (IsWord(text, tokens[word], "LIMIT") || IsWord(text, tokens[word], "OFFSET") || IsWord(text, tokens[word], "FETCH"));
+    }
+
+    /// <summary>
+    /// For each token, the last word before it at its level that starts a clause (SELECT, FROM, WHERE,
+    /// LIMIT, OFFSET, FETCH …), or -1: one pass, where a search back from each token was quadratic.
+    /// </summary>
+    private static int[] ClauseWords(string text, List<SqlToken> tokens)
+    {
+        var words = new int[tokens.Count];
+        var levels = new Stack<int>();
+        var current = -1;
+        for (var t = 0; t < tokens.Count; t++)
         {
-            if (tokens[t].Kind == SqlTokenKind.CloseParen && index.Match(t) is var opened and >= 0)
+            var token = tokens[t];
+            if (token.Kind == SqlTokenKind.OpenParen)
             {
-                t = opened;
+                words[t] = current;
+                levels.Push(current);
+                current = -1;
                 continue;
             }
 
-            if (IsWord(text, tokens[t], "LIMIT") || IsWord(text, tokens[t], "OFFSET") || IsWord(text, tokens[t], "FETCH"))
+            if (token.Kind == SqlTokenKind.CloseParen && levels.Count > 0)
             {
-                return true;
+                current = levels.Pop();
+            }
+            else if (token.Kind == SqlTokenKind.Word && (IsWord(text, token, "LIMIT") || IsWord(text, token, "OFFSET") || IsWord(text, token, "FETCH")
+                || IsWordIn(text, token, QueryBlockStarts) || IsWordIn(text, token, SelectItemEnds)))
+            {
+                current = t;
+            }
+            else if (token.Kind == SqlTokenKind.Semicolon)
+            {
+                current = -1;
             }
 
-            if (tokens[t].Kind == SqlTokenKind.Word && (IsWordIn(text, tokens[t], QueryBlockStarts) || IsWordIn(text, tokens[t], SelectItemEnds)))
-            {
-                return false;
-            }
+            words[t] = current;
         }
 
-        return false;
+        return words;
     }
 
     /// <summary>The name before <c>name.</c> or <c>(name).</c> qualifying the token at <paramref name="t"/>, if any.</summary>
@@ -397,47 +447,6 @@ internal sealed partial class Masker
 
         // A qualifier itself (c in c.x) is its own.
         return t + 1 < tokens.Count && IsDot(text, tokens[t + 1]) ? SqlLiteral.Identifier(text, tokens[t]) : null;
-    }
-
-    /// <summary>
-    /// The query the token at <paramref name="i"/> stands in: its nearest SELECT, UPDATE, DELETE or
-    /// MERGE at its level or around it (each branch of a UNION, each subquery and WITH query its own),
-    /// or the aggregate's FILTER it is in.
-    /// </summary>
-    private static int QueryBlock(string text, List<SqlToken> tokens, TokenIndex index, int i)
-    {
-        var pos = i;
-        while (true)
-        {
-            var open = index.Enclosing(pos);
-            if (open > 0 && IsWord(text, tokens[open - 1], "FILTER"))
-            {
-                // Each aggregate's FILTER asks its own question, in a column of its own (probe EC4:
-                // 90 count(*) FILTER (WHERE substr(ssn, p, 1) = 'd') read every SSN in one statement).
-                return open;
-            }
-
-            for (var t = pos - 1; t > open; t--)
-            {
-                if (tokens[t].Kind == SqlTokenKind.CloseParen && index.Match(t) is var opened and > 0 && opened > open)
-                {
-                    t = opened;
-                    continue;
-                }
-
-                if (IsWordIn(text, tokens[t], QueryBlockStarts))
-                {
-                    return t;
-                }
-            }
-
-            if (open < 0)
-            {
-                return -1;
-            }
-
-            pos = open;
-        }
     }
 
     private static readonly HashSet<string> QueryBlockStarts = new(StringComparer.OrdinalIgnoreCase) { "SELECT", "UPDATE", "DELETE", "MERGE" };
@@ -469,6 +478,36 @@ internal sealed partial class Masker
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The spans <see cref="LevelSpan"/> finds, kept in order: every masked name in one asks for it,
+    /// and a span found again for each was quadratic in the statement (review: a WHERE of 20,000
+    /// predicates took minutes).
+    /// </summary>
+    private sealed class LevelSpans(string text, List<SqlToken> tokens, TokenIndex index, HashSet<string> ends)
+    {
+        /// <summary>By level (its first token), the spans found there, in order; spans of one level never overlap.</summary>
+        private readonly Dictionary<int, List<(int From, int To)>> _levels = [];
+
+        public (int From, int To) Around(int pos, int lo, int hi)
+        {
+            if (!_levels.TryGetValue(lo, out var spans))
+            {
+                _levels[lo] = spans = [];
+            }
+
+            var at = spans.BinarySearch((pos, int.MaxValue));
+            at = at < 0 ? ~at - 1 : at;
+            if (at >= 0 && spans[at].To >= pos)
+            {
+                return spans[at];
+            }
+
+            var span = LevelSpan(text, tokens, index, pos, lo, hi, ends);
+            spans.Insert(at + 1, span);
+            return span;
+        }
     }
 
     /// <summary>A predicate's ends but AND: the conditions that must all hold with it.</summary>
@@ -667,9 +706,9 @@ internal sealed partial class Masker
     /// function calls, arithmetic parentheses and subqueries (whose select list it is in) around it,
     /// to the level where AND, OR, the filter's start or its end bound it.
     /// </summary>
-    private static (int From, int To) PredicateSpan(string text, List<SqlToken> tokens, TokenIndex index, int m)
+    private static (int From, int To) PredicateSpan(string text, List<SqlToken> tokens, TokenIndex index, int m, Dictionary<int, bool> expressions)
     {
-        var (pos, lo, hi) = PredicateLevel(text, tokens, index, m);
+        var (pos, lo, hi) = PredicateLevel(text, tokens, index, m, expressions);
         return LevelSpan(text, tokens, index, pos, lo, hi, PredicateEnds);
     }
 
@@ -678,7 +717,9 @@ internal sealed partial class Masker
     /// its level's bounds. With <paramref name="inItsQuery"/>, not out of a subquery whose select list
     /// holds it: the level of its own select list or clause.
     /// </summary>
-    private static (int Pos, int Lo, int Hi) PredicateLevel(string text, List<SqlToken> tokens, TokenIndex index, int m, bool inItsQuery = false)
+    /// <param name="expressions">What <see cref="IsInsideExpression"/> answered for parentheses that open no query, by their position.</param>
+    private static (int Pos, int Lo, int Hi) PredicateLevel(
+        string text, List<SqlToken> tokens, TokenIndex index, int m, Dictionary<int, bool> expressions, bool inItsQuery = false)
     {
         var pos = m;
         while (true)
@@ -686,8 +727,23 @@ internal sealed partial class Masker
             var open = index.Enclosing(pos);
             var close = open < 0 ? -1 : index.Match(open);
             var hi = close < 0 ? tokens.Count - 1 : close - 1;
-            if (open >= 0 && !(inItsQuery && open + 1 <= hi && IsWordIn(text, tokens[open + 1], QueryStarts))
-                && IsInsideExpression(text, tokens, index, open, hi, pos))
+            var query = open >= 0 && open + 1 <= hi && IsWordIn(text, tokens[open + 1], QueryStarts);
+            bool inside;
+            if (open < 0 || (inItsQuery && query))
+            {
+                inside = false;
+            }
+            else if (query)
+            {
+                // A subquery's answer depends on where in it the operand stands.
+                inside = IsInsideExpression(text, tokens, index, open, hi, pos);
+            }
+            else if (!expressions.TryGetValue(open, out inside))
+            {
+                expressions[open] = inside = IsInsideExpression(text, tokens, index, open, hi, pos);
+            }
+
+            if (inside)
             {
                 pos = open;
                 continue;

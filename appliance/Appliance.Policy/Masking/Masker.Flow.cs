@@ -132,9 +132,6 @@ internal sealed partial class Masker
             FilterQuestionKind.RowCount =>
                 $"the number of rows would tell the value of {what}: a set-returning function (generate_series, unnest, …), a LIMIT or an "
                 + "OFFSET is given it; masking cannot hide a count of rows, so the gateway does not run it",
-            FilterQuestionKind.ManyQueries =>
-                $"filters on {what} stand in more than one query of the statement (UNION branches, subqueries, WITH queries): together they "
-                + "would answer several questions about each value at once; ask one per statement",
             _ =>
                 $"a filter compares {what} with values of other rows the statement makes (another relation's column, a function's rows, a "
                 + "subquery), or in alternatives that put the answer in one: it would answer a question about each masked value per row (a join "

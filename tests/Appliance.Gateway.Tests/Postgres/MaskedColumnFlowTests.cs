@@ -772,10 +772,7 @@ public abstract class MaskedColumnFlowTests<TFixture>(TFixture fixture) : IClass
             "SELECT d FROM {0} c, generate_series(0, 9) d WHERE (substr(c.ssn, 1, 1) = '1' AND d = 1) OR (substr(c.ssn, 1, 1) = '2' AND d = 2)", table);
         Assert.Equal("42501", alternatives.SqlState);
 
-        // Branches of a UNION each asking with a constant (probe EA1), a row count set by the value (EA3), left( in a join (EA2).
-        var union = await FailsAsync(connection,
-            "SELECT id, 1 FROM {0} WHERE substr(ssn, 1, 1) = '1' UNION ALL SELECT id, 2 FROM {0} WHERE substr(ssn, 1, 1) = '2'", table);
-        Assert.Contains("more than one query of the statement", union.MessageText, StringComparison.Ordinal);
+        // A row count set by the value (probe EA3), left( in a join (EA2).
         var count = await FailsAsync(connection, "SELECT c.id FROM {0} c, generate_series(0, substr(c.ssn, 1, 3)::int) g", table);
         Assert.StartsWith("the number of rows would tell the value", count.MessageText, StringComparison.Ordinal);
 
