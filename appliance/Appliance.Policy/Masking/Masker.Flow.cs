@@ -129,6 +129,9 @@ internal sealed partial class Masker
         var what = asked.Name is var name && name.Length > 0 ? $"the masked column \"{name}\" (or a whole row or view column holding one)" : "a masked column";
         return asked.Kind switch
         {
+            FilterQuestionKind.TooComplex =>
+                "the statement is too long or nested for the gateway to read its filters on masked columns in time; split it, or name "
+                + "fewer masked columns in it",
             FilterQuestionKind.RowCount =>
                 $"the number of rows would tell the value of {what}: a set-returning function (generate_series, unnest, …), a LIMIT or an "
                 + "OFFSET is given it; masking cannot hide a count of rows, so the gateway does not run it",
@@ -192,7 +195,7 @@ internal sealed partial class Masker
         var copied = 0;
         foreach (var n in filtered)
         {
-            cleaned.Append(text, copied, tokens[n].Start - copied).Append("gateway_filter");
+            cleaned.Append(text, copied, tokens[n].Start - copied).Append(FilterPlaceholder);
             copied = tokens[n].Start + tokens[n].Length;
         }
 
@@ -313,6 +316,9 @@ internal sealed partial class Masker
     /// </summary>
     /// <summary>What a masked column's name is overwritten with to set it aside (<see cref="UnnamedCopy"/>).</summary>
     private const char SetAside = 'x';
+
+    /// <summary>What a masked column a subquery names only to filter is renamed (<see cref="WithoutCleanSubqueries"/>).</summary>
+    private const string FilterPlaceholder = "gateway_filter";
 
     private string? UnnamedCopy(SqlStatement statement, string text, List<SqlToken> tokens, List<int> named, IColumnNameLookup? relations)
     {

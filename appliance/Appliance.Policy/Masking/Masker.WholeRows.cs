@@ -442,10 +442,11 @@ internal sealed partial class Masker
             return true;
         }
 
-        // c.f(…) is a function f in a schema named c. A name of x's only is a masked column's name
-        // a write's check set aside to look for the copies that do not name one (UnnamedCopy).
+        // c.f(…) is a function f in a schema named c. A name of x's only, or gateway_filter, is a masked
+        // column's name a write's check set aside (UnnamedCopy, WithoutCleanSubqueries; probe ED3: an
+        // UPDATE filtering on c.ssn in a subquery was refused as copying the row).
         if (relations is null || relationOf is null || (field + 1 < tokens.Count && tokens[field + 1].Kind == SqlTokenKind.OpenParen)
-            || SystemColumns.Contains(name) || name.AsSpan().TrimStart(SetAside).IsEmpty
+            || SystemColumns.Contains(name) || name.AsSpan().TrimStart(SetAside).IsEmpty || name == FilterPlaceholder
             || !relationOf.TryGetValue(SqlLiteral.Identifier(text, tokens[i]), out var relationNames))
         {
             return false;

@@ -42,6 +42,10 @@ public sealed class MaskerFilterQuestionTests
     // Two masked columns compared by pattern or order, not equality (probe ED2, ED7).
     [InlineData("SELECT c.id, b.id FROM customers c JOIN blocklist b ON c.ssn LIKE b.ssn")]
     [InlineData("SELECT c.id FROM customers c JOIN customers x ON x.ssn < c.ssn")]
+    // Membership only in a table's own masked column, after IN or ANY (review H2); FOR in a function's arguments (H3).
+    [InlineData("SELECT g FROM generate_series(0, 999999999) g WHERE to_char(g, 'FM000-00-0000') = ANY (SELECT ssn FROM customers)")]
+    [InlineData("WITH digits AS (SELECT g::text AS ssn, g AS n FROM generate_series(0, 9) g) SELECT c.id, x.id FROM customers c, customers x WHERE substr(c.ssn, 1, 1) IN (SELECT ssn FROM digits WHERE digits.n = x.id - 1)")]
+    [InlineData("SELECT c.id, x.id FROM customers c, customers x WHERE x.id = length(substring('0123456789' FOR substr(c.ssn, 1, 1)::int))")]
     public void AFilterComparingAMaskedValueWithPerRowValues_IsRefused(string sql) =>
         Assert.StartsWith("a filter compares the masked column", Columns.FlowRefusal(sql), StringComparison.Ordinal);
 
@@ -113,5 +117,19 @@ public sealed class MaskerFilterQuestionTests
         Assert.StartsWith("a filter compares the masked column",
             Columns.FlowRefusal($"SELECT c.id FROM customers c, generate_series(0, 9) d WHERE {lookups} OR (substr(c.ssn, 1, 1) = d::text AND c.id < 3)"),
             StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Shapes whose reading grew with the square of their length are read in bounded time, or
+    /// refused as too complex (review H1: nested calls, a long filter inside a subquery).
+    /// </summary>
+    [Fact]
+    public void LongSubqueryFiltersAndDeepNesting_AreReadInBoundedTime()
+    {
+        var inSubquery = string.Join(" AND ", Enumerable.Range(0, 20_000).Select(i => $"x.ssn <> '{i}'"));
+        Assert.Null(Columns.FlowRefusal($"SELECT o.id FROM orders o WHERE EXISTS (SELECT 1 FROM customers x WHERE x.id = o.customer_id AND {inSubquery})"));
+        var nested = string.Concat(Enumerable.Repeat("upper(", 5_000)) + "c.ssn" + new string(')', 5_000);
+        var refusal = Columns.FlowRefusal($"SELECT c.id FROM customers c, customers x WHERE {string.Join(" OR ", Enumerable.Range(0, 50).Select(_ => nested + " = x.full_name"))}");
+        Assert.Matches("^(a filter compares|the statement is too long or nested)", refusal);
     }
 }

@@ -243,6 +243,9 @@ public sealed class MaskerFlowTests
     [InlineData("INSERT INTO notes SELECT c.upper FROM customers c", true)]
     [InlineData("INSERT INTO notes SELECT (c).reverse FROM customers c WHERE (c).ssn LIKE '1%'", true)]
     [InlineData("INSERT INTO notes SELECT (c).id + 10, c.city FROM customers c WHERE (c).ssn LIKE '1%' AND c.card_number IS NOT NULL", false)]
+    // A masked column a subquery names only to filter, qualified (probe ED3: refused as a copy of the row).
+    [InlineData("UPDATE notes SET body = 'y' WHERE id IN (SELECT c.id FROM customers c WHERE c.ssn = '525-69-1680')", false)]
+    [InlineData("UPDATE notes n SET body = 'q' WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = n.id AND c.ssn = '078-05-1120')", false)]
     public void WholeRowsIntoOtherColumns_AreRefused(string sql, bool refused)
     {
         var refusal = Columns.FlowRefusal(sql, relations: new OrdersHoldNoMaskedColumn());
