@@ -308,18 +308,18 @@ internal sealed partial class Masker
         };
     }
 
-    /// <summary>
-    /// With its masked names set aside, whether a write still reaches a masked column without its
-    /// name: a whole row (<c>SET v = reverse(c::text)</c>) or an alias list (<c>customers AS c(i, f,
-    /// e, p, s)</c>). A write that names one only in a filter was judged by its names alone, and
-    /// copied the row or the renamed column (probe CW1, CW2); one that names none is judged so already.
-    /// </summary>
     /// <summary>What a masked column's name is overwritten with to set it aside (<see cref="UnnamedCopy"/>).</summary>
     private const char SetAside = 'x';
 
     /// <summary>What a masked column a subquery names only to filter is renamed (<see cref="WithoutCleanSubqueries"/>).</summary>
     private const string FilterPlaceholder = "gateway_filter";
 
+    /// <summary>
+    /// With its masked names set aside, whether a write still reaches a masked column without its
+    /// name: a whole row (<c>SET v = reverse(c::text)</c>) or an alias list (<c>customers AS c(i, f,
+    /// e, p, s)</c>). A write that names one only in a filter was judged by its names alone, and
+    /// copied the row or the renamed column (probe CW1, CW2); one that names none is judged so already.
+    /// </summary>
     private string? UnnamedCopy(SqlStatement statement, string text, List<SqlToken> tokens, List<int> named, IColumnNameLookup? relations)
     {
         var blanked = new System.Text.StringBuilder(text);

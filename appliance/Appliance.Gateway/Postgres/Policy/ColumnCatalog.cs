@@ -112,7 +112,7 @@ internal sealed class ColumnCatalog : IColumnNameLookup
 
         const int StackChars = 1024;
         char[]? rented = null;
-        var chars = sql.Length <= StackChars ? stackalloc char[sql.Length] : (rented = System.Buffers.ArrayPool<char>.Shared.Rent(sql.Length)).AsSpan(0, sql.Length);
+        var chars = sql.Length <= StackChars ? stackalloc char[sql.Length] : (rented = Appliance.Policy.Buffers.Pool<char>.Rent(sql.Length)).AsSpan(0, sql.Length);
         try
         {
             // Latin-1 maps each byte to one char; a name in UTF-8 beyond ASCII is not searched here.
@@ -123,7 +123,7 @@ internal sealed class ColumnCatalog : IColumnNameLookup
         {
             if (rented is not null)
             {
-                System.Buffers.ArrayPool<char>.Shared.Return(rented);
+                Appliance.Policy.Buffers.Pool<char>.Return(rented);
             }
         }
     }
