@@ -173,6 +173,16 @@ internal sealed partial class Masker
 
         return null;
 
+        // The statement's row sources and the relations their names stand for, read once when first needed.
+        void ReadRowSources()
+        {
+            if (!rowSourcesRead)
+            {
+                rowSources = RowSourceNames(text, tokens, relations, index, out relationOf);
+                rowSourcesRead = true;
+            }
+        }
+
         // A masked column's name, or a renaming view's column or a function that may return one
         // (called: f(…)), or a whole row of a relation that holds one.
         bool IsMaskedOperand(int t)
@@ -199,11 +209,7 @@ internal sealed partial class Masker
                 return true;
             }
 
-            if (!rowSourcesRead)
-            {
-                rowSources = RowSourceNames(text, tokens, relations, index, out relationOf);
-                rowSourcesRead = true;
-            }
+            ReadRowSources();
 
             return rowSources?.Contains(name) == true && IsWholeRowUse(text, tokens, t, rowSources, index, relationOf, relations);
         }
@@ -215,11 +221,7 @@ internal sealed partial class Masker
         bool HasPerRowValue(int from, int to, int operand)
         {
             var qualifier = Qualifier(text, tokens, operand) ?? SqlLiteral.Identifier(text, tokens[operand]);
-            if (!rowSourcesRead)
-            {
-                rowSources = RowSourceNames(text, tokens, relations, index, out relationOf);
-                rowSourcesRead = true;
-            }
+            ReadRowSources();
 
             var sameRowExempt = relationOf?.ContainsKey(qualifier) == true;
             var bare = PredicateLevel(text, tokens, index, operand, expressions).Pos == operand;
@@ -301,11 +303,7 @@ internal sealed partial class Masker
                 return false;
             }
 
-            if (!rowSourcesRead)
-            {
-                rowSources = RowSourceNames(text, tokens, relations, index, out relationOf);
-                rowSourcesRead = true;
-            }
+            ReadRowSources();
 
             // A table of the catalog's, alone in the FROM: then its alias, WHERE or the parenthesis.
             var name = SqlLiteral.Identifier(text, tokens[relation]);
