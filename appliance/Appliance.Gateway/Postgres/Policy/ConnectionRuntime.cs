@@ -65,7 +65,7 @@ internal sealed class ConnectionRuntime
     /// <summary>Values (a row of samples, a Bind's parameters) with <see cref="CutSecret(string)"/> applied: the same list when none holds it.</summary>
     public IReadOnlyList<string?>? CutSecret(IReadOnlyList<string?>? values)
     {
-        if (_upstreamPassword is not { } password || values is null)
+        if (_upstreamPassword is null || values is null)
         {
             return values;
         }
@@ -73,11 +73,11 @@ internal sealed class ConnectionRuntime
         string?[]? cut = null;
         for (var i = 0; i < values.Count; i++)
         {
-            if (values[i] is { } value && (value.Contains(password, StringComparison.Ordinal)
-                || (_upstreamPasswordCut is { } prefix && value.Contains(prefix, StringComparison.Ordinal))))
+            // CutSecret gives the same string back when it holds nothing to cut.
+            if (values[i] is { } value && CutSecret(value) is var shown && !ReferenceEquals(shown, value))
             {
                 cut ??= [.. values];
-                cut[i] = CutSecret(value);
+                cut[i] = shown;
             }
         }
 
